@@ -1,0 +1,1 @@
+"""traceapp's test suite."""

@@ -1,0 +1,131 @@
+"""The app factory, configuration, database tuning, README commands and the demo."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ON_POSTGRES, make_app, scratch_database_url
+from traceapp import create_app
+from traceapp.config import ConfigError
+from traceapp.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_healthz_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["status"] == "ok"
+
+
+def test_production_refuses_to_start_without_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("TRACEAPP_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.invalid/traceapp")
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_refuses_sqlite_without_opt_in(monkeypatch, tmp_path):
+    monkeypatch.setenv("TRACEAPP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("TRACEAPP_ALLOW_SQLITE", raising=False)
+    with pytest.raises(ConfigError, match="TRACEAPP_ALLOW_SQLITE"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    monkeypatch.setenv("TRACEAPP_ALLOW_SQLITE", "1")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
+
+
+def test_development_secret_is_generated_once_and_kept(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.delenv("TRACEAPP_ENV", raising=False)
+    first = create_app({"INSTANCE_PATH": str(tmp_path)})
+    second = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert len(first.config["SECRET_KEY"]) >= 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_postgres_urls_use_psycopg3(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@localhost/x")
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "k"})
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/x"
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite connection settings")
+def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 15000
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite locking")
+def test_sqlite_write_transactions_take_the_lock_at_begin(app, tmp_path):
+    """BEGIN IMMEDIATE: a second writer waits at BEGIN instead of failing on lock upgrade."""
+    other = make_app(f"sqlite:///{tmp_path / 'lock.sqlite3'}", tmp_path,
+                     TRACEAPP_SQLITE_BUSY_TIMEOUT_MS=100)
+    with other.app_context():
+        engine = db.engine
+        with engine.connect() as first:
+            first.begin()
+            with engine.connect() as second, pytest.raises(sa.exc.OperationalError,
+                                                            match="locked"):
+                second.begin()
+
+
+def _readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```(?:sh|bash|shell)?\n(.*?)```", text, re.S)
+    return [b.strip() for b in blocks[:2]]
+
+
+def test_readme_opens_with_the_run_and_test_commands():
+    run, test = _readme_commands()
+    assert "pip install" in run and "traceapp demo" in run and "traceapp run" in run
+    assert "'.[test]'" in test or '".[test]"' in test
+    assert "pytest" in test
+
+
+def test_demo_loads_twice_without_duplicates_and_the_app_answers(tmp_path):
+    """What the first README command does: migrate, load the demo (twice), serve."""
+    from traceapp.auth.models import User
+    from traceapp.cooperatives.models import Cooperative, Member
+
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path)
+        runner = app.test_cli_runner()
+        first = runner.invoke(args=["demo"])
+        assert first.exit_code == 0, first.output
+        assert "manager@xuanphuoc.demo" in first.output
+        with app.app_context():
+            counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                      for m in (Cooperative, Member, User)]
+        second = runner.invoke(args=["demo"])
+        assert second.exit_code == 0, second.output
+        with app.app_context():
+            again = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                     for m in (Cooperative, Member, User)]
+            women = db.session.scalar(
+                sa.select(sa.func.count()).select_from(Member).where(Member.gender == "female")
+            )
+        assert counts == again
+        assert counts[0] == 3 and counts[1] >= 15
+        assert 0.3 <= women / counts[1] <= 0.7
+        client = app.test_client()
+        assert client.get("/healthz").status_code == 200
+        login = client.form_post("/login", {"email": "manager@xuanphuoc.demo",
+                                            "password": "demo-password-2026"})
+        assert login.status_code == 302
+        page = client.get("/cooperatives", follow_redirects=True).get_data(as_text=True)
+        assert "Xuân Phước" in page
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -1,0 +1,149 @@
+"""traceapp: provenance for cooperatives, from member households to a QR label on the shelf."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from traceapp.config import PROJECT_ROOT, load_config
+
+__version__ = "0.1.0"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: ``config`` overrides what the environment says."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "TRACEAPP_INSTANCE_PATH"
+    )
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    overrides = {k: v for k, v in (config or {}).items() if k != "INSTANCE_PATH"}
+    app.config.update(load_config(Path(app.instance_path), overrides))
+    configure_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_api(app)
+    register_errorhandlers(app)
+    register_request_hooks(app)
+    register_commands(app)
+    return app
+
+
+def configure_logging(app: Flask) -> None:
+    """Log to stderr at the configured level, once."""
+    level = getattr(logging, str(app.config["TRACEAPP_LOG_LEVEL"]).upper(), logging.INFO)
+    root = logging.getLogger("traceapp")
+    root.setLevel(level)
+    if not root.handlers and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind database, migrations, login, CSRF, Babel and the rate limiter to the app."""
+    from flask_babel import lazy_gettext as _l
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from traceapp.database import configure_engine, engine_options
+    from traceapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from traceapp.i18n import select_locale, select_timezone
+    from traceapp.models import import_all_models
+
+    import_all_models()
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = engine_options(uri)
+    options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////:memory"):
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine, app.config["TRACEAPP_SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+        compare_type=True,
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = None  # sessions are server-side rows instead
+    # CSRF is checked in one before_request hook for browser routes; the API uses bearer tokens.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    limiter.init_app(app)
+    proxies = app.config["TRACEAPP_PROXY_COUNT"]
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
+
+
+#: Domain packages with HTML views; each exposes ``views.bp``.
+WEB_PACKAGES = (
+    "dashboard",
+    "auth",
+    "media",
+    "cooperatives",
+)
+
+#: Domain packages with a JSON API; each exposes ``api.blp`` (a flask-smorest Blueprint).
+API_PACKAGES = (
+    "auth",
+    "cooperatives",
+)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount every domain's HTML blueprint."""
+    import importlib
+
+    for name in WEB_PACKAGES:
+        module = importlib.import_module(f"traceapp.{name}.views")
+        app.register_blueprint(module.bp)
+
+
+def register_api(app: Flask) -> None:
+    """Mount the JSON API under /api/v1 with its OpenAPI document."""
+    from traceapp.api import register_api as _register
+
+    _register(app, API_PACKAGES)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """JSON envelopes for the API, HTML pages for browsers."""
+    from traceapp.errors import register_errorhandlers as _register
+
+    _register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Security headers, CSRF for browser forms, and one unit of work per request."""
+    from traceapp.web import install_request_hooks, install_template_helpers
+
+    install_request_hooks(app)
+    install_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """The ``traceapp`` / ``flask`` commands."""
+    from traceapp.cli import register
+
+    register(app)

@@ -1,0 +1,68 @@
+"""The JSON API under /api/v1: each domain's flask-smorest blueprint, behind bearer tokens."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, g, jsonify, request
+
+from traceapp.errors import envelope
+from traceapp.extensions import api, limiter
+
+API_PREFIX = "/api/v1"
+#: Endpoints anyone may read: the OpenAPI document describes the API, it holds no data.
+PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
+
+
+def api_actor() -> Any:
+    """The user behind the request's bearer token (set by the authentication hook)."""
+    return g.api_user
+
+
+def _unauthorised(message: str) -> Any:
+    response = jsonify(envelope(401, "Unauthorized", message))
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="traceapp"'
+    return response
+
+
+def _authenticate() -> Any:
+    """Accept only ``Authorization: Bearer <token>`` on API paths; the session cookie is ignored."""
+    if not request.path.startswith("/api/"):
+        return None
+    if (request.endpoint or "").startswith(PUBLIC_ENDPOINT_PREFIXES):
+        return None
+    from traceapp.auth.services import user_for_token
+
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        return _unauthorised("Send an API token as 'Authorization: Bearer <token>'.")
+    user = user_for_token(raw.strip())
+    if user is None:
+        return _unauthorised("The API token is unknown, revoked or expired.")
+    g.api_user = user
+    return None
+
+
+def _rate_key() -> str:
+    """Limit API clients per token, falling back to the address."""
+    auth = request.headers.get("Authorization", "")
+    if auth:
+        import hashlib
+
+        return "api:" + hashlib.sha256(auth.encode()).hexdigest()[:32]
+    return "api-ip:" + (request.remote_addr or "")
+
+
+def register_api(app: Flask, packages: Iterable[str]) -> None:
+    """Bind flask-smorest and register each package's ``api.blp`` under /api/v1."""
+    api.init_app(app)
+    for name in packages:
+        module = importlib.import_module(f"traceapp.{name}.api")
+        blueprints = getattr(module, "blueprints", None) or [module.blp]
+        for blp in blueprints:
+            limiter.limit(lambda: app.config["TRACEAPP_API_RATE_LIMIT"], key_func=_rate_key)(blp)
+            api.register_blueprint(blp, url_prefix=API_PREFIX)
+    app.before_request(_authenticate)

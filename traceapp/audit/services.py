@@ -1,0 +1,197 @@
+"""Appending to the audit trail, and verifying its hash chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
+from traceapp.database import now_utc
+from traceapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+_SKIPPED_FIELDS = {"created_at", "updated_at", "password_hash", "token_hash"}
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn a column value into plain JSON that reads back identically on both databases."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | float):
+        # Strings keep the exact figure: JSON numbers may come back re-spelled.
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_jsonable(v) for v in value]
+    return str(value)
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    """The audited fields of a model instance, as JSON values."""
+    mapper = sa.inspect(type(obj))
+    return {
+        attr.key: to_jsonable(getattr(obj, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in _SKIPPED_FIELDS
+    }
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The fields that changed, as {field: {"before": x, "after": y}}."""
+    keys = set(before) | set(after)
+    return {
+        k: {"before": before.get(k), "after": after.get(k)}
+        for k in sorted(keys)
+        if before.get(k) != after.get(k)
+    }
+
+
+def created(obj: Any) -> dict[str, Any]:
+    """The change set of a newly created object: every field from nothing."""
+    return {k: {"before": None, "after": v} for k, v in snapshot(obj).items() if v is not None}
+
+
+def canonical_content(rec: Any) -> bytes:
+    """The bytes a record's hash covers: every field but the hash itself, canonically ordered."""
+    content = {
+        "seq": rec.seq,
+        "occurred_at": to_jsonable(rec.occurred_at),
+        "actor_id": rec.actor_id,
+        "actor_label": rec.actor_label,
+        "actor_role": rec.actor_role,
+        "cooperative_id": rec.cooperative_id,
+        "province": rec.province,
+        "action": rec.action,
+        "object_type": rec.object_type,
+        "object_id": rec.object_id,
+        "summary": rec.summary,
+        "changes": rec.changes,
+        "prev_hash": rec.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_hash(rec: Any) -> str:
+    """SHA-256 over the canonical content, which includes the previous record's hash."""
+    return hashlib.sha256(canonical_content(rec)).hexdigest()
+
+
+def record(
+    actor: Any,
+    action: str,
+    obj: Any = None,
+    *,
+    changes: dict[str, Any] | None = None,
+    summary: str | None = None,
+    cooperative_id: int | None = None,
+    province: str | None = None,
+    object_type: str | None = None,
+    object_id: Any = None,
+) -> AuditRecord:
+    """Append one record to the chain in the caller's transaction.
+
+    The head row is locked first, so concurrent writers line up; on SQLite the write
+    transaction (BEGIN IMMEDIATE) already serialises them.
+    """
+    session = db.session
+    if obj is not None:
+        session.flush()
+        object_type = object_type or getattr(obj, "__tablename__", type(obj).__name__)
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        if cooperative_id is None:
+            cooperative_id = getattr(obj, "cooperative_id", None)
+            if cooperative_id is None and type(obj).__name__ == "Cooperative":
+                cooperative_id = obj.id
+        if province is None:
+            province = getattr(obj, "audit_province", None) or getattr(obj, "province", None)
+    head = session.execute(
+        sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
+    ).scalar_one()
+    rec = AuditRecord(
+        seq=head.seq + 1,
+        occurred_at=now_utc(),
+        actor_id=getattr(actor, "id", None),
+        actor_label=getattr(actor, "label", None) or "anonymous",
+        actor_role=str(actor.role) if getattr(actor, "role", None) else None,
+        cooperative_id=cooperative_id,
+        province=province,
+        action=action,
+        object_type=object_type,
+        object_id=None if object_id is None else str(object_id),
+        summary=(summary or "")[:300] or None,
+        changes=to_jsonable(changes) if changes else None,
+        prev_hash=head.hash,
+    )
+    rec.hash = compute_hash(rec)
+    head.seq = rec.seq
+    head.hash = rec.hash
+    session.add(rec)
+    session.flush()
+    return rec
+
+
+@dataclass
+class VerifyResult:
+    """The outcome of walking the chain."""
+
+    ok: bool
+    checked: int
+    head_hash: str
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_chain() -> VerifyResult:
+    """Walk every record in order; name the first whose hash or link does not hold."""
+    prev = GENESIS_HASH
+    expected_seq = 1
+    rows = db.session.execute(
+        sa.select(*AuditRecord.__table__.c).order_by(AuditRecord.seq)
+        .execution_options(yield_per=2000)
+    )
+    try:
+        for rec in rows:
+            if rec.seq != expected_seq:
+                return VerifyResult(False, expected_seq - 1, prev, expected_seq,
+                                    f"record #{expected_seq} is missing")
+            if rec.prev_hash != prev:
+                return VerifyResult(False, expected_seq - 1, prev, rec.seq,
+                                    f"record #{rec.seq} does not link to record #{rec.seq - 1}")
+            if compute_hash(rec) != rec.hash:
+                return VerifyResult(False, expected_seq - 1, prev, rec.seq,
+                                    f"record #{rec.seq} was altered: its content no longer "
+                                    "matches its hash")
+            prev = rec.hash
+            expected_seq += 1
+    finally:
+        rows.close()
+    checked = expected_seq - 1
+    head = db.session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.hash != prev):
+        return VerifyResult(False, checked, prev, checked + 1,
+                            f"the chain head says #{head.seq} but the records end at #{checked}")
+    return VerifyResult(True, checked, prev)
+
+
+def head_hash() -> tuple[int, str]:
+    """The chain's current length and last hash, to note down or publish."""
+    head = db.session.get(AuditHead, 1)
+    if head is None:
+        return 0, GENESIS_HASH
+    return head.seq, head.hash

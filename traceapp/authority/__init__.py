@@ -1,0 +1,1 @@
+"""The auditors' console: zone register, inspections, flags, exports and statistics."""

@@ -1,0 +1,1 @@
+"""Lots, member contributions, traceability events, recall and EPCIS."""

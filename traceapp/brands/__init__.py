@@ -1,0 +1,1 @@
+"""Collective marks, their rules of use, and grants of use to members."""

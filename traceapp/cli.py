@@ -1,0 +1,201 @@
+"""The ``traceapp`` command (also ``flask --app traceapp``): database, users, demo, serving."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from traceapp.errors import DomainError
+
+
+def _create_app() -> Flask:
+    from traceapp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """traceapp: cooperatives, collective marks, zone codes, lots and QR labels."""
+
+
+def _fail(exc: DomainError) -> None:
+    click.echo(f"Error: {exc.message}", err=True)
+    for field, messages in exc.errors.items():
+        for message in messages:
+            click.echo(f"  {field}: {message}", err=True)
+    sys.exit(1)
+
+
+users = click.Group("users", help="Create accounts, disable them and issue API tokens.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--name", "full_name", required=True, help="The person's full name.")
+@click.option("--role", type=click.Choice(["admin", "manager", "staff", "auditor"]), required=True)
+@click.option("--cooperative", help="Short code of the cooperative (managers and staff).")
+@click.option("--province", help="Province of an auditor.")
+@click.option("--district", help="District of an auditor (optional).")
+@click.option("--password", help="Asked for when not given.")
+@with_appcontext
+def users_create(email: str, full_name: str, role: str, cooperative: str | None,
+                 province: str | None, district: str | None, password: str | None) -> None:
+    """Create a user account."""
+    import sqlalchemy as sa
+
+    from traceapp.auth import services
+    from traceapp.auth.models import SYSTEM
+    from traceapp.cooperatives.models import Cooperative
+    from traceapp.database import run_unit_of_work
+    from traceapp.extensions import db
+
+    coop_id = None
+    if cooperative:
+        coop_id = db.session.execute(
+            sa.select(Cooperative.id).where(Cooperative.short_code == cooperative.upper())
+        ).scalar_one_or_none()
+        if coop_id is None:
+            click.echo(f"Error: no cooperative with short code {cooperative!r}.", err=True)
+            sys.exit(1)
+    if not password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Repeat: "):
+            click.echo("Error: the passwords differ.", err=True)
+            sys.exit(1)
+    try:
+        user = run_unit_of_work(db.session, lambda: services.create_user(
+            SYSTEM, email=email, full_name=full_name, password=password, role=role,
+            cooperative_id=coop_id, province=province, district=district,
+        ))
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Created {user.email} ({user.role.label}).")
+
+
+@users.command("token")
+@click.argument("email")
+@click.option("--name", default="command line", help="What the token is for.")
+@click.option("--days", type=int, default=None, help="Expire after this many days.")
+@with_appcontext
+def users_token(email: str, name: str, days: int | None) -> None:
+    """Print a new API token for EMAIL (shown once; only its hash is kept)."""
+    from traceapp.auth import services
+    from traceapp.auth.models import SYSTEM
+    from traceapp.database import run_unit_of_work
+    from traceapp.extensions import db
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        click.echo(f"Error: no user {email}.", err=True)
+        sys.exit(1)
+    try:
+        _token, raw = run_unit_of_work(
+            db.session, lambda: services.create_token(SYSTEM, user, name, days)
+        )
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(raw)
+
+
+@users.command("disable")
+@click.argument("email")
+@with_appcontext
+def users_disable(email: str) -> None:
+    """Disable an account; its sessions and tokens stop working at once."""
+    from traceapp.auth import services
+    from traceapp.auth.models import SYSTEM
+    from traceapp.database import run_unit_of_work
+    from traceapp.extensions import db
+
+    user = services.find_user_by_email(email)
+    if user is None:
+        click.echo(f"Error: no user {email}.", err=True)
+        sys.exit(1)
+    run_unit_of_work(db.session, lambda: services.set_active(SYSTEM, user, False))
+    click.echo(f"Disabled {email}.")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List accounts."""
+    from traceapp.auth.models import SYSTEM
+    from traceapp.auth.services import users_visible_to
+    from traceapp.extensions import db
+
+    for user in db.session.execute(users_visible_to(SYSTEM)).scalars():
+        scope = user.cooperative.short_code if user.cooperative else (user.province or "")
+        state = "" if user.is_active else " (disabled)"
+        click.echo(f"{user.email:40} {user.role.value:8} {scope}{state}")
+
+
+@click.command("demo")
+@click.option("--force", is_flag=True, help="Allow in production (it creates known passwords).")
+@with_appcontext
+def demo(force: bool) -> None:
+    """Migrate the database if needed and load the demo data (safe to run again)."""
+    from flask_migrate import upgrade
+
+    from traceapp.demo import load_demo
+
+    if current_app.config["TRACEAPP_ENV"] == "production" and not force:
+        click.echo("Error: the demo creates accounts with known passwords; refusing in "
+                   "production (use --force on a throw-away instance).", err=True)
+        sys.exit(1)
+    upgrade()
+    logins = load_demo()
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/login with:")
+    for email, password, what in logins:
+        click.echo(f"  {email:32} {password:20} {what}")
+
+
+@click.command("serve")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True, type=int)
+@click.option("--threads", default=1, show_default=True, type=int)
+def serve(bind: str, workers: int, threads: int) -> None:
+    """Run the production server (gunicorn) in front of the app."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("accesslog", "-")
+
+        def load(self) -> Any:
+            from traceapp import create_app
+
+            return create_app()
+
+    _Server().run()
+
+
+audit = click.Group("audit", help="The tamper-evident audit trail.")
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Walk the hash chain; name the first broken record."""
+    from traceapp.audit.services import verify_chain
+
+    result = verify_chain()
+    if result.ok:
+        click.echo(f"OK: {result.checked} records, head hash {result.head_hash}")
+        return
+    click.echo(f"BROKEN at record #{result.broken_seq}: {result.reason}", err=True)
+    sys.exit(2)
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app (for ``flask --app traceapp``)."""
+    for command in (users, demo, serve, audit):
+        app.cli.add_command(command)

@@ -1,0 +1,176 @@
+"""Settings read from the environment (TRACEAPP_* and DATABASE_URL), with safe defaults."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: The checkout that holds traceapp/, migrations/ and static/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION = "production"
+DEVELOPMENT = "development"
+TESTING = "testing"
+
+
+class ConfigError(RuntimeError):
+    """Start-up stops with this message when the configuration is unsafe or inconsistent."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
+
+
+def normalise_database_url(url: str) -> str:
+    """Use the psycopg 3 driver for PostgreSQL URLs written in the common short forms."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    """Tell whether a SQLAlchemy URL points at SQLite."""
+    return url.startswith("sqlite")
+
+
+def _development_secret(instance_path: Path) -> str:
+    """Generate a secret key once and keep it in the instance folder (development only)."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    log.info("generated a development secret key in %s", path)
+    return key
+
+
+def _settings_file() -> dict[str, Any]:
+    """Domain tunables (zone code schemes, OCOP cut-offs, yields, clone rules) from a TOML file."""
+    name = _env("TRACEAPP_SETTINGS_FILE")
+    if not name:
+        return {}
+    path = Path(name)
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"TRACEAPP_SETTINGS_FILE {path}: {exc}") from exc
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask configuration from the environment, then apply ``overrides``.
+
+    Raises ConfigError when production is asked for without a secret key, or on SQLite
+    without the explicit opt-in.
+    """
+    overrides = dict(overrides or {})
+    env = overrides.pop("TRACEAPP_ENV", None) or _env("TRACEAPP_ENV", DEVELOPMENT)
+    if env not in {PRODUCTION, DEVELOPMENT, TESTING}:
+        raise ConfigError(f"TRACEAPP_ENV must be production, development or testing, got {env!r}")
+
+    default_db = f"sqlite:///{instance_path / 'traceapp.sqlite3'}"
+    database_url = normalise_database_url(
+        overrides.pop("DATABASE_URL", None) or _env("DATABASE_URL", default_db)
+    )
+    secret = overrides.pop("SECRET_KEY", None) or _env("SECRET_KEY")
+    if not secret:
+        if env == PRODUCTION:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production traceapp refuses to start without it: "
+                'generate one with `python -c "import secrets; print(secrets.token_urlsafe(48))"` '
+                "and set SECRET_KEY in the service environment."
+            )
+        secret = _development_secret(instance_path)
+    allow_sqlite = overrides.get("TRACEAPP_ALLOW_SQLITE") or _env_bool("TRACEAPP_ALLOW_SQLITE")
+    if env == PRODUCTION and is_sqlite(database_url) and not allow_sqlite:
+        raise ConfigError(
+            "DATABASE_URL points at SQLite while TRACEAPP_ENV=production. Set DATABASE_URL "
+            "to PostgreSQL (postgresql://user@host/dbname), or opt in to a single-machine "
+            "SQLite deployment with TRACEAPP_ALLOW_SQLITE=1."
+        )
+
+    public_base = (_env("TRACEAPP_PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    legacy_hosts = [
+        h.strip().lower()
+        for h in (_env("TRACEAPP_LEGACY_HOSTS", "") or "").split(",")
+        if h.strip()
+    ]
+
+    config: dict[str, Any] = {
+        "TRACEAPP_ENV": env,
+        "TESTING": env == TESTING,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "TRACEAPP_SQLITE_BUSY_TIMEOUT_MS": _env_int("TRACEAPP_SQLITE_BUSY_TIMEOUT_MS", 15000),
+        "TRACEAPP_DB_RETRIES": _env_int("TRACEAPP_DB_RETRIES", 4),
+        "TRACEAPP_PUBLIC_BASE_URL": public_base,
+        "TRACEAPP_LEGACY_HOSTS": legacy_hosts,
+        "TRACEAPP_PROXY_COUNT": _env_int("TRACEAPP_PROXY_COUNT", 0),
+        "TRACEAPP_LOGIN_RATE_LIMIT": _env("TRACEAPP_LOGIN_RATE_LIMIT", "10 per minute"),
+        "TRACEAPP_PUBLIC_RATE_LIMIT": _env("TRACEAPP_PUBLIC_RATE_LIMIT", "120 per minute"),
+        "TRACEAPP_API_RATE_LIMIT": _env("TRACEAPP_API_RATE_LIMIT", "600 per minute"),
+        "RATELIMIT_STORAGE_URI": _env("TRACEAPP_RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "TRACEAPP_UPLOAD_MAX_BYTES": _env_int("TRACEAPP_UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        "TRACEAPP_UPLOAD_DIR": _env("TRACEAPP_UPLOAD_DIR", str(instance_path / "uploads")),
+        "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
+        "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),
+        "TRACEAPP_SCAN_SALT": _env("TRACEAPP_SCAN_SALT"),
+        "TRACEAPP_DOMAIN": _settings_file(),
+        # Uploads and imports are read into memory; refuse anything larger at the edge.
+        "MAX_CONTENT_LENGTH": _env_int("TRACEAPP_MAX_REQUEST_BYTES", 16 * 1024 * 1024),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": public_base.startswith("https://") and env == PRODUCTION,
+        "SESSION_COOKIE_NAME": "traceapp_session",
+        "PERMANENT_SESSION_LIFETIME": _env_int("TRACEAPP_SESSION_HOURS", 12) * 3600,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": _env("TRACEAPP_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "TRACEAPP_LANGUAGES": ["vi", "en", "fr", "zh"],
+        "API_TITLE": "traceapp",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer"},
+                }
+            },
+            "security": [{"bearerAuth": []}],
+        },
+    }
+    config.update(overrides)
+    return config

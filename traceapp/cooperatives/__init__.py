@@ -1,0 +1,1 @@
+"""Cooperatives (the tenants) and their members."""

@@ -1,0 +1,99 @@
+"""API schemas for cooperatives, members and member imports."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from traceapp.api.schemas import BaseSchema
+from traceapp.cooperatives.models import Gender, MemberRole
+
+
+class CooperativeSchema(BaseSchema):
+    """A cooperative's registry entry."""
+
+    id = fields.Int(dump_only=True)
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    short_code = fields.Str(required=True, validate=validate.Length(min=2, max=8))
+    registration_number = fields.Str(allow_none=True, validate=validate.Length(max=40))
+    province = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    district = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    address = fields.Str(allow_none=True, validate=validate.Length(max=300))
+    phone = fields.Str(allow_none=True, validate=validate.Length(max=30))
+    email = fields.Email(allow_none=True)
+    website = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    founded_on = fields.Date(allow_none=True)
+    logo_url = fields.Method("_logo_url", dump_only=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+    def _logo_url(self, obj: object) -> str | None:
+        key = getattr(obj, "logo", None)
+        return f"/media/{key}" if key else None
+
+
+class MemberSchema(BaseSchema):
+    """A member of a cooperative."""
+
+    id = fields.Int(dump_only=True)
+    cooperative_id = fields.Int(dump_only=True)
+    member_number = fields.Str(allow_none=True, validate=validate.Length(min=1, max=20))
+    full_name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    gender = fields.Enum(Gender, by_value=True)
+    birth_year = fields.Int(allow_none=True, validate=validate.Range(min=1900, max=2100))
+    village = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    phone = fields.Str(allow_none=True, validate=validate.Length(max=30))
+    role = fields.Enum(MemberRole, by_value=True)
+    vessel_registration = fields.Str(allow_none=True, validate=validate.Length(max=30))
+    vessel_name = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    flag_state = fields.Str(allow_none=True, validate=validate.Length(max=3))
+    imo_number = fields.Str(allow_none=True, validate=validate.Length(max=10))
+    joined_on = fields.Date(allow_none=True)
+    left_on = fields.Date(allow_none=True)
+    public_name_consent = fields.Bool()
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    created_at = fields.AwareDateTime(dump_only=True)
+    updated_at = fields.AwareDateTime(dump_only=True)
+
+
+class MemberQuerySchema(BaseSchema):
+    """Search members."""
+
+    q = fields.Str(load_default=None)
+    active = fields.Bool(load_default=None)
+
+
+class ImportArgsSchema(BaseSchema):
+    """Query arguments of an import."""
+
+    dry_run = fields.Bool(load_default=True)
+
+
+class ImportProblemSchema(BaseSchema):
+    """One problem in one cell."""
+
+    column = fields.Str()
+    field = fields.Str()
+    message = fields.Str()
+
+
+class ImportRowSchema(BaseSchema):
+    """One line of the file."""
+
+    line = fields.Int()
+    problems = fields.List(fields.Nested(ImportProblemSchema))
+
+
+class ImportPreviewSchema(BaseSchema):
+    """The dry run's report."""
+
+    filename = fields.Str()
+    ok = fields.Bool()
+    problem_count = fields.Int()
+    file_problems = fields.List(fields.Str())
+    unknown_columns = fields.List(fields.Str())
+    columns = fields.Dict(keys=fields.Str(), values=fields.Str())
+    rows = fields.List(fields.Nested(ImportRowSchema))
+    imported = fields.Int(allow_none=True)

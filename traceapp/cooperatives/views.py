@@ -1,0 +1,232 @@
+"""Web pages for cooperatives and their members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.cooperatives import services
+from traceapp.cooperatives.forms import (
+    GENDER_LABELS,
+    ROLE_LABELS,
+    CooperativeForm,
+    ImportConfirmForm,
+    ImportForm,
+    LogoForm,
+    MemberForm,
+)
+from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
+from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
+
+bp = Blueprint("cooperatives", __name__)
+nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)
+
+
+def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(form, name).data for name in names if hasattr(form, name)}
+
+
+@bp.route("/cooperatives")
+@login_required
+def index() -> Any:
+    """All cooperatives for admins and auditors; a cooperative user goes to their own."""
+    if current_user.is_cooperative_user:
+        return redirect(url_for("cooperatives.detail", cooperative_id=current_user.cooperative_id))
+    q = (request.args.get("q") or "").strip()
+    stmt = scoped(Cooperative, current_user).order_by(Cooperative.name)
+    if q:
+        stmt = stmt.where(Cooperative.name.ilike(f"%{q}%") | Cooperative.province.ilike(f"%{q}%"))
+    return render_template("cooperatives/index.html", page=paginate(stmt, page_arg()), q=q)
+
+
+@bp.route("/cooperatives/new", methods=["GET", "POST"])
+@login_required
+def create() -> Any:
+    """Register a cooperative (administrators)."""
+    require(current_user.is_admin)
+    form = CooperativeForm()
+    if form.validate_on_submit():
+        try:
+            coop = services.create_cooperative(
+                current_user, **_form_values(form, services.COOPERATIVE_FIELDS)
+            )
+            flash(_("Cooperative registered."), "success")
+            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cooperatives/form.html", form=form, coop=None), status
+
+
+@bp.route("/cooperatives/<int:cooperative_id>")
+@login_required
+def detail(cooperative_id: int) -> Any:
+    """A cooperative's page: details, logo and member figures."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    stats = services.member_stats(coop.id)
+    return render_template("cooperatives/detail.html", coop=coop, stats=stats,
+                           logo_form=LogoForm())
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(cooperative_id: int) -> Any:
+    """Edit a cooperative's details (its manager)."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    require(current_user.can_manage_cooperative(coop.id))
+    form = CooperativeForm(obj=coop)
+    if form.validate_on_submit():
+        try:
+            services.update_cooperative(current_user, coop,
+                                        **_form_values(form, services.COOPERATIVE_FIELDS))
+            flash(_("Saved."), "success")
+            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cooperatives/form.html", form=form, coop=coop), status
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/logo", methods=["POST"])
+@login_required
+def logo(cooperative_id: int) -> Any:
+    """Replace the logo."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    require(current_user.can_manage_cooperative(coop.id))
+    form = LogoForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an image file."), "error")
+        return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+    try:
+        services.set_cooperative_logo(current_user, coop, form.logo.data)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        stats = services.member_stats(coop.id)
+        apply_errors(form, exc.errors)
+        return render_template("cooperatives/detail.html", coop=coop, stats=stats,
+                               logo_form=form), 422
+    flash(_("Logo updated."), "success")
+    return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/members")
+@login_required
+def members(cooperative_id: int) -> Any:
+    """Members with search and pagination."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    q = request.args.get("q")
+    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
+    stmt = services.member_search(stmt, q).order_by(Member.member_number)
+    return render_template("cooperatives/members.html", coop=coop, q=q or "",
+                           page=paginate(stmt, page_arg()), genders=GENDER_LABELS,
+                           roles=ROLE_LABELS)
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/members/new", methods=["GET", "POST"])
+@login_required
+def member_create(cooperative_id: int) -> Any:
+    """Register a member."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    require(current_user.can_write_cooperative(coop.id))
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = services.create_member(current_user, coop.id,
+                                            **_form_values(form, services.MEMBER_FIELDS))
+            flash(_("Member %(number)s registered.", number=member.member_number), "success")
+            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cooperatives/member_form.html", form=form, coop=coop,
+                           member=None), status
+
+
+@bp.route("/members/<int:member_id>")
+@login_required
+def member_detail(member_id: int) -> Any:
+    """A member's page."""
+    member = get_scoped(Member, member_id, current_user)
+    coop = get_scoped(Cooperative, member.cooperative_id, current_user)
+    return render_template("cooperatives/member_detail.html", member=member, coop=coop,
+                           genders=GENDER_LABELS, roles=ROLE_LABELS)
+
+
+@bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
+@login_required
+def member_edit(member_id: int) -> Any:
+    """Edit a member."""
+    member = get_scoped(Member, member_id, current_user)
+    require(current_user.can_write_cooperative(member.cooperative_id))
+    coop = get_scoped(Cooperative, member.cooperative_id, current_user)
+    form = MemberForm(obj=member)
+    if request.method == "GET":
+        form.gender.data = member.gender.value
+        form.role.data = member.role.value
+    if form.validate_on_submit():
+        try:
+            services.update_member(current_user, member,
+                                   **_form_values(form, services.MEMBER_FIELDS))
+            flash(_("Saved."), "success")
+            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("cooperatives/member_form.html", form=form, coop=coop,
+                           member=member), status
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["GET", "POST"])
+@login_required
+def member_import(cooperative_id: int) -> Any:
+    """Upload a member file: a dry run lists every problem; nothing is imported yet."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    require(current_user.can_write_cooperative(coop.id))
+    form = ImportForm()
+    preview = None
+    status = 200
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            content = upload.stream.read(8 * 1024 * 1024 + 1)
+            if len(content) > 8 * 1024 * 1024:
+                raise ValidationFailed.field("file", _("The file is larger than 8 MB."))
+            preview = services.preview_member_import(current_user, coop.id,
+                                                     upload.filename or "upload", content)
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    confirm = ImportConfirmForm(import_id=preview.import_id if preview else None)
+    return render_template("cooperatives/member_import.html", coop=coop, form=form,
+                           preview=preview, confirm=confirm), status
+
+
+@bp.route("/cooperatives/<int:cooperative_id>/members/import/confirm", methods=["POST"])
+@login_required
+def member_import_confirm(cooperative_id: int) -> Any:
+    """Import a checked file, all or nothing."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    require(current_user.can_write_cooperative(coop.id))
+    form = ImportConfirmForm()
+    if not form.validate_on_submit() or not (form.import_id.data or "").isdigit():
+        abort(400)
+    try:
+        created = services.commit_member_import(current_user, coop.id, int(form.import_id.data))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        for key, messages in exc.errors.items():
+            for message in messages:
+                flash(f"{key}: {message}", "error")
+        return redirect(url_for("cooperatives.member_import", cooperative_id=coop.id))
+    flash(_("%(n)d members imported.", n=len(created)), "success")
+    return redirect(url_for("cooperatives.members", cooperative_id=coop.id))

@@ -1,0 +1,224 @@
+"""The declarative base, column types, engine tuning and the unit-of-work retry loop."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import decimal
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import flask_sqlalchemy.session
+import sqlalchemy as sa
+from sqlalchemy import JSON, MetaData, event
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+T = TypeVar("T")
+
+
+def now_utc() -> dt.datetime:
+    """The current time as a timezone-aware UTC datetime."""
+    return dt.datetime.now(dt.UTC)
+
+
+def local_today() -> dt.date:
+    """Today's calendar date where the cooperatives are (the configured time zone)."""
+    from zoneinfo import ZoneInfo
+
+    from flask import current_app, has_app_context
+
+    zone = "Asia/Ho_Chi_Minh"
+    if has_app_context():
+        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
+    return dt.datetime.now(ZoneInfo(zone)).date()
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always returned timezone-aware.
+
+    SQLite has no time-zone type, so values are stored as naive UTC there and given their
+    zone back when read. Naive datetimes are refused on the way in: they are a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a timezone-aware column")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+#: JSON on SQLite, JSONB on PostgreSQL.
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every traceapp model."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dt.datetime: UTCDateTime(),
+        decimal.Decimal: sa.Numeric(14, 3),
+        dict[str, Any]: JSONType,
+        list[Any]: JSONType,
+    }
+
+
+class IdMixin:
+    """An integer surrogate primary key."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class TimestampMixin:
+    """Creation and last-change times, filled by callables at flush time."""
+
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+
+class Session(flask_sqlalchemy.session.Session):
+    """Flask-SQLAlchemy's session, but an explicit ``bind`` (a test's connection) wins."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any) -> Any:
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kw)
+
+
+# --- engine tuning -------------------------------------------------------------------------
+
+#: How the next SQLite transaction on this thread begins: IMMEDIATE takes the write lock at
+#: BEGIN, so a transaction that reads and then writes can never fail on lock upgrade.
+_sqlite_begin: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "traceapp_sqlite_begin", default="IMMEDIATE"
+)
+
+
+@contextmanager
+def sqlite_begin_mode(mode: str) -> Iterator[None]:
+    """Run a block with SQLite transactions beginning DEFERRED (reads) or IMMEDIATE (writes)."""
+    token = _sqlite_begin.set(mode)
+    try:
+        yield
+    finally:
+        _sqlite_begin.reset(token)
+
+
+def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
+    """Install the per-connection settings traceapp relies on for the engine's dialect."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cur.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin_tx(conn: sa.Connection) -> None:
+        conn.exec_driver_sql(f"BEGIN {_sqlite_begin.get()}")
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    """Engine keyword arguments by dialect."""
+    if url.startswith("sqlite"):
+        return {}
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+# --- units of work -------------------------------------------------------------------------
+
+_RETRYABLE_PG = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for failures that a fresh attempt of the same unit of work may not meet again."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _RETRYABLE_PG:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database table is locked" in message
+
+
+def retry_delay(attempt: int) -> float:
+    """Back off a little more on each attempt, with jitter so writers do not collide again."""
+    return min(0.5, 0.02 * (2**attempt)) * (0.5 + random.random())
+
+
+def run_unit_of_work(
+    session: Any, fn: Callable[[], T], attempts: int = 4, on_retry: Callable[[], None] | None = None
+) -> T:
+    """Call ``fn`` and commit; on a serialization failure, deadlock or lock, roll back and retry.
+
+    ``fn`` must only change the database, so that running it again is safe.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            result = fn()
+            session.commit()
+            return result
+        except DBAPIError as exc:
+            session.rollback()
+            if attempt >= attempts or not is_retryable(exc):
+                raise
+            log.warning("unit of work retried after %s (attempt %d)", exc.orig, attempt)
+            if on_retry:
+                on_retry()
+            time.sleep(retry_delay(attempt))
+        except BaseException:
+            session.rollback()
+            raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def with_retries(fn: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a CLI or job function so it runs as one retried unit of work."""
+    from traceapp.extensions import db
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        return run_unit_of_work(db.session, lambda: fn(*args, **kwargs))
+
+    return wrapper

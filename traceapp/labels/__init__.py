@@ -1,0 +1,1 @@
+"""Serialised GS1 Digital Link labels, QR rendering, sheets and the scan log."""

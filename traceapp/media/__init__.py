@@ -1,0 +1,1 @@
+"""Uploaded images (logos, product photos): checked, re-encoded and kept in the database."""

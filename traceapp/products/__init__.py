@@ -1,0 +1,1 @@
+"""Products, GTINs and OCOP records."""

@@ -1,0 +1,1 @@
+"""The consumer's provenance page and the GS1 Digital Link resolver."""

@@ -1,0 +1,254 @@
+"""Shared web plumbing: request hooks, units of work, pagination and safe redirects."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, request
+from sqlalchemy.exc import DBAPIError
+
+from traceapp.database import _sqlite_begin, is_retryable, retry_delay
+from traceapp.extensions import csrf, db
+from traceapp.i18n import LANG_COOKIE
+
+log = logging.getLogger(__name__)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def writes(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a GET view that writes, so SQLite takes the write lock at BEGIN."""
+    view._traceapp_writes = True  # type: ignore[attr-defined]
+    return view
+
+
+def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a view as one unit of work: commit on success, roll back on error, retry on conflict.
+
+    A response with status 400 or more rolls back whatever the view flushed, so a refused
+    request never leaves half its writes behind.
+    """
+    marked_writer = getattr(view, "_traceapp_writes", False)
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        attempts = current_app.config["TRACEAPP_DB_RETRIES"]
+        for attempt in range(1, attempts + 1):
+            if attempt > 1 or marked_writer:
+                # A read-mostly request that had to write takes the write lock from the start.
+                _sqlite_begin.set("IMMEDIATE")
+            try:
+                response = current_app.make_response(view(*args, **kwargs))
+                if response.status_code < 400:
+                    db.session.commit()
+                else:
+                    db.session.rollback()
+                return response
+            except DBAPIError as exc:
+                db.session.rollback()
+                if attempt >= attempts or not is_retryable(exc):
+                    raise
+                log.warning("request %s %s retried after %s", request.method, request.path,
+                            exc.orig)
+                for f in request.files.values():
+                    f.stream.seek(0)
+                time.sleep(retry_delay(attempt))
+            except BaseException:
+                db.session.rollback()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return wrapper
+
+
+def _security_headers(response: Any) -> Any:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    lang = g.get("set_lang_cookie")
+    if lang:
+        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    return response
+
+
+def _csrf_for_browsers() -> None:
+    if request.method in SAFE_METHODS or request.path.startswith("/api/"):
+        return
+    csrf.protect()
+
+
+def _choose_begin_mode() -> None:
+    # Reads begin DEFERRED so they never queue behind SQLite's single writer; anything that
+    # may write begins IMMEDIATE. PostgreSQL ignores this.
+    view = current_app.view_functions.get(request.endpoint or "")
+    writer = request.method not in SAFE_METHODS or getattr(view, "_traceapp_writes", False)
+    g.begin_mode_token = _sqlite_begin.set("IMMEDIATE" if writer else "DEFERRED")
+
+
+def _reset_begin_mode(_exc: BaseException | None) -> None:
+    token = g.pop("begin_mode_token", None)
+    if token is not None:
+        _sqlite_begin.reset(token)
+
+
+def install_request_hooks(app: Flask) -> None:
+    """Security headers on every response, CSRF on browser forms, a unit of work per view."""
+    app.before_request_funcs.setdefault(None, []).insert(0, _choose_begin_mode)
+    app.teardown_request(_reset_begin_mode)
+    app.before_request(_csrf_for_browsers)
+    app.after_request(_security_headers)
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint != "static":
+            app.view_functions[endpoint] = unit_of_work(view)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to after login; anything pointing elsewhere becomes ``default``."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@dataclass
+class Page:
+    """One page of a listing."""
+
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a previous page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page exists."""
+        return self.page < self.pages
+
+
+def paginate(stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *,
+             scalars: bool = True) -> Page:
+    """Run ``stmt`` for one page and count the whole result."""
+    page = max(1, page)
+    per_page = max(1, min(per_page, 200))
+    total = db.session.execute(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.scalars() if scalars else result)
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def page_arg() -> int:
+    """The ?page= number, 1 when absent or nonsense."""
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def form_failed(form: Any, exc: Any) -> None:
+    """A service refused the form: undo its flushes, show errors on fields, flash the rest."""
+    from flask import flash
+
+    db.session.rollback()
+    loose = apply_errors(form, exc.errors)
+    if not exc.errors:
+        loose = [exc.message]
+    for message in loose:
+        flash(message, "error")
+
+
+def apply_errors(form: Any, errors: dict[str, list[str]]) -> list[str]:
+    """Attach service errors to the form's fields; return those that match no field."""
+    loose: list[str] = []
+    for name, messages in errors.items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = list(field.errors or []) + list(messages)
+        else:
+            loose.extend(messages)
+    return loose
+
+
+#: Main navigation: (endpoint, label, who sees it). Domain packages append to it.
+NAV_ITEMS: list[tuple[str, Any, Callable[[Any], bool]]] = []
+
+
+def nav_item(endpoint: str, label: Any, visible: Callable[[Any], bool]) -> None:
+    """Add an entry to the main navigation."""
+    NAV_ITEMS.append((endpoint, label, visible))
+
+
+def install_template_helpers(app: Flask) -> None:
+    """Functions and filters every template may use."""
+    from flask_babel import get_locale
+    from flask_babel import lazy_gettext as _l
+    from flask_login import current_user
+
+    from traceapp.i18n import LANGUAGE_NAMES, supported
+
+    def _nav() -> list[tuple[str, Any]]:
+        return [(e, label) for e, label, visible in NAV_ITEMS
+                if e in app.view_functions and visible(current_user)]
+
+    def _cards(counts: dict[str, int]) -> list[tuple[str, Any]]:
+        labels = {
+            "cooperatives": _l("cooperatives"), "members": _l("members"),
+            "women": _l("women members"),
+        }
+        return [(k, labels.get(k, k)) for k in counts]
+
+    app.jinja_env.globals.update(
+        nav_items=_nav,
+        languages=lambda: [(c, LANGUAGE_NAMES.get(c, c)) for c in supported()],
+        current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+        dashboard_cards=_cards,
+    )
+    app.jinja_env.filters["reject_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
+
+
+def options(pairs: Any) -> list[Any]:
+    """Choices for a WTForms SelectField from (value, label) pairs."""
+    from wtforms import SelectChoice
+
+    return [SelectChoice(value, label) for value, label in pairs]

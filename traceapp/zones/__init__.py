@@ -1,0 +1,1 @@
+"""Growing-area, packing-house, aquaculture and fishing-ground codes with their geometry."""
