@@ -8,6 +8,7 @@ Created: ${create_date}
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
+
 import traceapp.database
 
 revision = ${repr(up_revision)}

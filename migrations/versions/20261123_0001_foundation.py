@@ -7,6 +7,7 @@ Created: 2026-11-23
 
 import sqlalchemy as sa
 from alembic import op
+
 import traceapp.database
 from traceapp.audit.models import (
     GENESIS_HASH,
