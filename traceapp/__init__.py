@@ -96,35 +96,44 @@ def register_extensions(app: Flask) -> None:
         )
 
 
-#: Domain packages with HTML views; each exposes ``views.bp``.
-WEB_PACKAGES = (
+#: Domain packages in dependency order. Each may have ``views.py`` (exposing ``bp``) and
+#: ``api.py`` (exposing ``blp`` or ``blueprints``); the ones it has are registered.
+DOMAIN_PACKAGES = (
     "dashboard",
     "auth",
     "media",
     "cooperatives",
+    "brands",
+    "products",
+    "zones",
+    "batches",
+    "labels",
+    "public",
+    "authority",
+    "audit",
 )
 
-#: Domain packages with a JSON API; each exposes ``api.blp`` (a flask-smorest Blueprint).
-API_PACKAGES = (
-    "auth",
-    "cooperatives",
-)
+
+def _existing(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def register_blueprints(app: Flask) -> None:
     """Mount every domain's HTML blueprint."""
     import importlib
 
-    for name in WEB_PACKAGES:
-        module = importlib.import_module(f"traceapp.{name}.views")
-        app.register_blueprint(module.bp)
+    for name in DOMAIN_PACKAGES:
+        if _existing(f"traceapp.{name}.views"):
+            app.register_blueprint(importlib.import_module(f"traceapp.{name}.views").bp)
 
 
 def register_api(app: Flask) -> None:
     """Mount the JSON API under /api/v1 with its OpenAPI document."""
     from traceapp.api import register_api as _register
 
-    _register(app, API_PACKAGES)
+    _register(app, [n for n in DOMAIN_PACKAGES if _existing(f"traceapp.{n}.api")])
 
 
 def register_errorhandlers(app: Flask) -> None:

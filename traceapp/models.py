@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import importlib
-
-MODEL_MODULES = (
-    "traceapp.cooperatives.models",
-    "traceapp.auth.models",
-    "traceapp.audit.models",
-    "traceapp.media.models",
-)
+import importlib.util
 
 
 def import_all_models() -> None:
-    """Load each domain's models module."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
+    """Load each domain's models module (those that exist), in dependency order."""
+    from traceapp import DOMAIN_PACKAGES
+
+    for name in DOMAIN_PACKAGES:
+        module = f"traceapp.{name}.models"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)

@@ -89,6 +89,18 @@ MEMBERS: dict[str, list[tuple[Any, ...]]] = {
 PASSWORD = "demo-password-2026"
 
 
+def load(ctx: dict[str, Any]) -> None:
+    """Cooperatives, members and logins."""
+    ctx["coops"] = load_cooperatives()
+    ctx["logins"] = load_users(ctx["coops"])
+    ctx["members"] = {
+        code: db.session.execute(
+            sa.select(Member).where(Member.cooperative_id == coop.id).order_by(Member.member_number)
+        ).scalars().all()
+        for code, coop in ctx["coops"].items()
+    }
+
+
 def load_cooperatives() -> dict[str, Cooperative]:
     """The three cooperatives and their members."""
     result: dict[str, Cooperative] = {}

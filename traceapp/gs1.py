@@ -1,0 +1,70 @@
+"""GS1 identifiers: GTIN check digits (via biip), AI 10/21 values, Digital Link URIs."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from biip import ParseError
+from biip.gtin import Gtin
+
+#: The GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
+AI82 = r"!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z"
+AI82_VALUE_RE = re.compile(rf"^[{AI82}]{{1,20}}$")
+
+#: Vietnam's GS1 prefix.
+VIETNAM_PREFIX = "893"
+
+
+class GtinError(ValueError):
+    """A GTIN that is malformed or has a wrong check digit."""
+
+
+def normalise_gtin(value: str) -> str:
+    """Accept GTIN-8/12/13/14 (spaces and dashes ignored); return the GTIN-14 form.
+
+    Raises GtinError naming what is wrong (length, digits, or the expected check digit).
+    """
+    digits = re.sub(r"[\s-]", "", value or "")
+    if not digits.isdigit():
+        raise GtinError("A GTIN has digits only.")
+    if len(digits) not in (8, 12, 13, 14):
+        raise GtinError("A GTIN has 8, 12, 13 or 14 digits.")
+    try:
+        gtin = Gtin.parse(digits)
+    except ParseError as exc:
+        raise GtinError(str(exc).replace("'", "")) from None
+    return gtin.as_gtin_14()
+
+
+def gtin_display(gtin14: str) -> str:
+    """The shortest form of a GTIN-14, as printed under a barcode (GTIN-13 for most)."""
+    stripped = gtin14.lstrip("0")
+    for size in (8, 12, 13):
+        if len(stripped) <= size and gtin14[: 14 - size].strip("0") == "":
+            return gtin14[14 - size :]
+    return gtin14
+
+
+def is_ai82(value: str) -> bool:
+    """Whether a lot (AI 10) or serial (AI 21) value is 1-20 characters of the set 82."""
+    return bool(AI82_VALUE_RE.match(value or ""))
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+def digital_link(
+    base_url: str, gtin14: str, lot: str | None = None, serial: str | None = None,
+    expiry: str | None = None,
+) -> str:
+    """A GS1 Digital Link URI: /01/gtin[/10/lot][/21/serial], expiry (YYMMDD) as ?17=."""
+    uri = f"{base_url.rstrip('/')}/01/{gtin14}"
+    if lot is not None:
+        uri += f"/10/{_segment(lot)}"
+    if serial is not None:
+        uri += f"/21/{_segment(serial)}"
+    if expiry:
+        uri += f"?17={expiry}"
+    return uri
