@@ -13,7 +13,7 @@ from typing import Any
 from traceapp.database import run_unit_of_work
 from traceapp.extensions import db
 
-STEPS = ("people", "brands", "products", "zones", "batches", "labels", "authority")
+STEPS = ("people", "brands", "products", "grants", "zones", "batches", "labels", "authority")
 
 
 def load_demo() -> list[tuple[str, str, str]]:
