@@ -22,6 +22,9 @@ PUBLIC_RULES = {
     "/login": "the login page",
     "/logout": "ends one's own session",
     "/api/v1/openapi.json": "the API description, no data",
+    "/l/<serial>": "the consumer's page: public by design (tests/public checks what it shows)",
+    "/01/<path:rest>": "the GS1 Digital Link resolver: public by design",
+    "/.well-known/gs1resolver": "the resolver's description, no data",
 }
 
 

@@ -145,6 +145,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
         "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),
         "TRACEAPP_SCAN_SALT": _env("TRACEAPP_SCAN_SALT"),
+        "TRACEAPP_LABELS_SYNC_LIMIT": _env_int("TRACEAPP_LABELS_SYNC_LIMIT", 5000),
+        "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),
         "TRACEAPP_DOMAIN": _settings_file(),
         # Uploads and imports are read into memory; refuse anything larger at the edge.
         "MAX_CONTENT_LENGTH": _env_int("TRACEAPP_MAX_REQUEST_BYTES", 16 * 1024 * 1024),

@@ -145,6 +145,10 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
     def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
         dbapi_conn.isolation_level = None
+        # SQLite's own lower() folds ASCII only; searches on Vietnamese names need Unicode.
+        dbapi_conn.create_function(
+            "lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True
+        )
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys = ON")

@@ -87,6 +87,10 @@ DEFAULTS: dict[str, Any] = {
         "max_scans_24h": 20,
         "max_distinct_clients": 8,
     },
+    # What a product is sold in (the label "unit of trade").
+    "units_of_trade": {"bag": "bag", "box": "box", "can": "can", "jar": "jar",
+                       "bottle": "bottle", "tray": "tray", "pack": "pack", "carton": "carton",
+                       "sack": "sack", "piece": "piece", "kg": "kg (sold by weight)"},
     # Units of measure (UN/ECE Recommendation 20 codes used in EPCIS quantities).
     "units": {"KGM": "kg", "GRM": "g", "TNE": "t", "H87": "pieces", "LTR": "l"},
 }

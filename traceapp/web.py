@@ -219,6 +219,16 @@ def nav_item(endpoint: str, label: Any, visible: Callable[[Any], bool]) -> None:
     NAV_ITEMS.append((endpoint, label, visible))
 
 
+class _Endpoints:
+    """``'endpoint' in url_rules`` in templates: whether a route exists (optional packages)."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+
+    def __contains__(self, endpoint: object) -> bool:
+        return endpoint in self._app.view_functions
+
+
 def install_template_helpers(app: Flask) -> None:
     """Functions and filters every template may use."""
     from flask_babel import get_locale
@@ -238,7 +248,16 @@ def install_template_helpers(app: Flask) -> None:
         }
         return [(k, labels.get(k, k)) for k in counts]
 
+    from traceapp.units import fmt
+
+    status_labels = {
+        "open": _l("open"), "closed": _l("closed"), "recalled": _l("recalled"),
+    }
+
     app.jinja_env.globals.update(
+        lot_status=lambda value: status_labels.get(value, value),
+        fmt_qty=fmt,
+        url_rules=_Endpoints(app),
         nav_items=_nav,
         languages=lambda: [(c, LANGUAGE_NAMES.get(c, c)) for c in supported()],
         current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),

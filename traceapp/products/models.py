@@ -27,6 +27,10 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
         sa.UniqueConstraint("cooperative_id", "code"),
         sa.CheckConstraint("net_quantity IS NULL OR net_quantity > 0",
                            name="net_quantity_positive"),
+        sa.CheckConstraint("(net_quantity IS NULL) = (net_unit IS NULL)",
+                           name="net_quantity_has_unit"),
+        sa.CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0",
+                           name="shelf_life_positive"),
     )
 
     code: Mapped[str] = mapped_column(sa.String(40))
@@ -39,6 +43,7 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     net_quantity: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 3))
     #: UN/ECE Rec 20 unit of the net quantity (KGM, GRM, LTR, H87)
     net_unit: Mapped[str | None] = mapped_column(sa.String(3))
+    #: Always the 14-digit form; unique nationally, as GS1 allocates it to one brand owner.
     gtin: Mapped[str | None] = mapped_column(sa.String(14), unique=True)
     mark_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("collective_marks.id", ondelete="RESTRICT"), index=True
@@ -50,7 +55,9 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     cooperative: Mapped[Cooperative] = relationship()
     mark: Mapped[CollectiveMark | None] = relationship()
     ocop_records: Mapped[list[OcopRecord]] = relationship(
-        back_populates="product", order_by="OcopRecord.decided_on.desc()", lazy="selectin"
+        back_populates="product",
+        order_by="[OcopRecord.decided_on.desc(), OcopRecord.id.desc()]",
+        lazy="selectin",
     )
 
     def __repr__(self) -> str:
@@ -73,13 +80,20 @@ class OcopLevel(enum.StrEnum):
 
 
 class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):
-    """An OCOP evaluation: part scores, the derived stars, and the recognising decision."""
+    """An OCOP evaluation: part scores, the derived stars, and the recognising decision.
+
+    Records are never edited or deleted. A wrong one is corrected by recording a new one that
+    names it in ``supersedes_id``; 1-2 star results carry no recognition level (``level`` is
+    NULL) because nobody recognises them.
+    """
 
     __tablename__ = "ocop_records"
     __table_args__ = (
         sa.CheckConstraint("score_a >= 0 AND score_b >= 0 AND score_c >= 0",
                            name="scores_not_negative"),
         sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
+        sa.CheckConstraint("valid_until > decided_on", name="valid_after_decision"),
+        sa.CheckConstraint("stars <> 5 OR level = 'ministry'", name="five_stars_by_ministry"),
     )
 
     product_id: Mapped[int] = mapped_column(
@@ -92,9 +106,17 @@ class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):
     total: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(5, 2))
     stars: Mapped[int]
     decision_number: Mapped[str | None] = mapped_column(sa.String(60))
-    level: Mapped[OcopLevel] = mapped_column(enum_column(OcopLevel, "ocop_level"))
+    level: Mapped[OcopLevel | None] = mapped_column(enum_column(OcopLevel, "ocop_level"))
     decided_on: Mapped[dt.date]
     valid_until: Mapped[dt.date]
     certificate_number: Mapped[str | None] = mapped_column(sa.String(60))
+    #: The earlier record of the same product that this one corrects (at most once).
+    supersedes_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ocop_records.id", ondelete="RESTRICT"), unique=True
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
 
     product: Mapped[Product] = relationship(back_populates="ocop_records")
+
+    def __repr__(self) -> str:
+        return f"<OcopRecord {self.stars}* {self.decided_on}>"

@@ -41,6 +41,18 @@ class ZoneStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+class TargetMarket(enum.StrEnum):
+    """Where the produce of a code may be sold (GACC registration for China, ...)."""
+
+    DOMESTIC = "domestic"
+    CHINA_GACC = "china_gacc"
+    EU = "eu"
+    USA = "usa"
+    JAPAN = "japan"
+    KOREA = "korea"
+    OTHER = "other"
+
+
 zone_members = sa.Table(
     "zone_members",
     Base.metadata,
@@ -77,7 +89,9 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
     issued_on: Mapped[dt.date | None]
     valid_from: Mapped[dt.date | None]
     valid_until: Mapped[dt.date | None]
-    target_market: Mapped[str | None] = mapped_column(sa.String(40))
+    target_market: Mapped[TargetMarket | None] = mapped_column(
+        enum_column(TargetMarket, "target_market")
+    )
     declared_area_ha: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 4))
     status: Mapped[ZoneStatus] = mapped_column(
         enum_column(ZoneStatus, "zone_status"), default=ZoneStatus.DRAFT, index=True

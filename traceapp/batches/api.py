@@ -1,0 +1,284 @@
+"""JSON API for lots: contributions, events, corrections, genealogy, recall and EPCIS."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from traceapp.api import api_actor
+from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.batches import epcis, genealogy, services
+from traceapp.batches import events as ev
+from traceapp.batches import recall as recalls
+from traceapp.batches.models import Contribution, Lot, Recall, TraceEvent
+from traceapp.batches.schemas import (
+    ContributionSchema,
+    CorrectionSchema,
+    EpcisQuerySchema,
+    EventCreateSchema,
+    EventSchema,
+    ImportResultSchema,
+    LotCreateSchema,
+    LotQuerySchema,
+    LotSchema,
+    LotUpdateSchema,
+    ReasonSchema,
+    RecallCreateSchema,
+    RecallSchema,
+    TransformationSchema,
+)
+from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
+from traceapp.web import paginate
+
+blp = Blueprint("api_batches", __name__, description="Lots, events, genealogy, recall, EPCIS")
+
+EPCIS_MEDIA_TYPE = "application/ld+json"
+
+
+def _lot(batch_id: int) -> Lot:
+    return get_scoped(Lot, batch_id, api_actor())
+
+
+@blp.route("/batches")
+class Batches(MethodView):
+    """Lots of the caller's cooperative."""
+
+    @blp.arguments(LotQuerySchema, location="query")
+    @blp.response(200, LotSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List lots, newest first; filter by product, status or a search text."""
+        stmt = services.lot_search(scoped(Lot, api_actor()), args.get("q"))
+        if args.get("product_id"):
+            stmt = stmt.where(Lot.product_id == args["product_id"])
+        if args.get("status"):
+            stmt = stmt.where(Lot.status == args["status"])
+        page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()),
+                        pagination_parameters.page, pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.arguments(LotCreateSchema)
+    @blp.response(201, LotSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Create a harvest/catch lot (a commissioning event is recorded with it), or, with
+        ``inputs``, a lot made from other lots (a transformation)."""
+        inputs = data.pop("inputs", None)
+        kind = data.pop("kind", None)
+        if inputs:
+            return ev.transform(
+                api_actor(), inputs=inputs, kind=kind or "processing",
+                event_time=data.pop("event_time", None), location=data.pop("location", None),
+                outputs=[data],
+            )[0]
+        if kind:
+            raise ValidationFailed.field("kind", "A kind is given only with inputs.")
+        return services.create_lot(api_actor(), **data)
+
+
+@blp.route("/batches/<int:batch_id>")
+class BatchById(MethodView):
+    """One lot."""
+
+    @blp.response(200, LotSchema)
+    def get(self, batch_id: int) -> Any:
+        """Read a lot."""
+        return _lot(batch_id)
+
+    @blp.arguments(LotUpdateSchema)
+    @blp.response(200, LotSchema)
+    def patch(self, data: dict[str, Any], batch_id: int) -> Any:
+        """Correct an open lot's master data (every change is audited)."""
+        return services.update_lot(api_actor(), _lot(batch_id), **data)
+
+
+@blp.route("/batches/<int:batch_id>/close", methods=["POST"])
+@blp.response(200, LotSchema)
+def close_batch(batch_id: int) -> Any:
+    """Close a lot once its contributions add up to its quantity."""
+    return services.close_lot(api_actor(), _lot(batch_id))
+
+
+@blp.route("/batches/<int:batch_id>/contributions")
+class BatchContributions(MethodView):
+    """Who delivered what into a lot."""
+
+    @blp.response(200, ContributionSchema(many=True))
+    def get(self, batch_id: int) -> Any:
+        """All contributions, withdrawn ones included (marked)."""
+        lot = _lot(batch_id)
+        return db.session.execute(
+            sa.select(Contribution).where(Contribution.lot_id == lot.id)
+            .order_by(Contribution.id)
+        ).scalars().all()
+
+    @blp.arguments(ContributionSchema)
+    @blp.response(201, ContributionSchema)
+    def post(self, data: dict[str, Any], batch_id: int) -> Any:
+        """Record a member's delivery (every rule is checked: membership, zone, mark grant)."""
+        return services.add_contribution(api_actor(), _lot(batch_id), **data)
+
+
+@blp.route("/contributions/<int:contribution_id>/void", methods=["POST"])
+@blp.arguments(ReasonSchema)
+@blp.response(200, ContributionSchema)
+def void_contribution(data: dict[str, Any], contribution_id: int) -> Any:
+    """Withdraw a wrong contribution of an open lot (it stays in the record)."""
+    contribution = get_scoped(Contribution, contribution_id, api_actor())
+    return services.void_contribution(api_actor(), contribution, data["reason"])
+
+
+@blp.route("/batches/<int:batch_id>/events")
+class BatchEvents(MethodView):
+    """A lot's immutable history."""
+
+    @blp.response(200, EventSchema(many=True))
+    def get(self, batch_id: int) -> Any:
+        """Every event of the lot in time order, corrections included."""
+        return epcis.lot_events(_lot(batch_id), include_inputs=False)
+
+    @blp.arguments(EventCreateSchema)
+    @blp.response(201, EventSchema)
+    def post(self, data: dict[str, Any], batch_id: int) -> Any:
+        """Record an event (inspecting, packing, storing, shipping, receiving, ...)."""
+        actor = api_actor()
+        lot = _lot(batch_id)
+        require(actor.can_write_cooperative(lot.cooperative_id))
+        return ev.record_event(actor, lot, **data)
+
+
+@blp.route("/events/<int:event_id>/error-declaration", methods=["POST"])
+@blp.arguments(CorrectionSchema)
+@blp.response(201, EventSchema(many=True))
+def declare_error(data: dict[str, Any], event_id: int) -> Any:
+    """Declare an event wrong and record the corrected events; the original stays."""
+    event = get_scoped(TraceEvent, event_id, api_actor())
+    declaration = ev.declare_error(api_actor(), event, **data)
+    uids = declaration.corrective_event_uids or []
+    return [event] + list(db.session.execute(
+        sa.select(TraceEvent).where(TraceEvent.event_uid.in_(uids))).scalars())
+
+
+@blp.route("/batches/<int:batch_id>/trace")
+@blp.response(200)
+def trace(batch_id: int) -> Any:
+    """Genealogy both ways: every lot it came from (with the households and zones behind them)
+    and every lot made from it (with where they were shipped)."""
+    return genealogy.as_dict(genealogy.trace(_lot(batch_id)))
+
+
+def _recall_dict(recall: Recall) -> dict[str, Any]:
+    rep = recalls.report(recall)
+    return {
+        "id": recall.id, "root_lot_id": recall.root_lot_id, "reason": recall.reason,
+        "instructions": recall.instructions, "decided_by": recall.decided_by,
+        "decided_at": recall.decided_at,
+        "lots": [{"id": lot.id, "code": lot.code, "product": lot.product.name,
+                  "labels": rep.labels.get(lot.id, {"issued": 0, "live": 0})}
+                 for lot in rep.lots],
+        "households": [{"id": m.id, "member_number": m.member_number, "name": m.full_name,
+                        "village": m.village, "phone": m.phone} for m in rep.households],
+        "zones": [{"id": z.id, "code": z.code, "kind": z.kind.value} for z in rep.zones],
+        "destinations": [{**{k: v for k, v in d.items() if k != "event_time"},
+                          "event_time": d["event_time"].isoformat()} for d in rep.destinations],
+    }
+
+
+@blp.route("/batches/<int:batch_id>/recall")
+class BatchRecall(MethodView):
+    """Recall a lot and everything made from it."""
+
+    @blp.response(200, RecallSchema)
+    def get(self, batch_id: int) -> Any:
+        """The recall covering this lot, with its report (404 when not recalled)."""
+        lot = _lot(batch_id)
+        if lot.recall_id is None:
+            from traceapp.errors import NotFound
+
+            raise NotFound("This lot is not recalled.")
+        return _recall_dict(db.session.get(Recall, lot.recall_id))
+
+    @blp.arguments(RecallCreateSchema)
+    @blp.response(201, RecallSchema)
+    def post(self, data: dict[str, Any], batch_id: int) -> Any:
+        """Recall the lot: it and its descendants become ``recalled`` at once."""
+        return _recall_dict(recalls.recall_lot(api_actor(), _lot(batch_id), **data))
+
+
+@blp.route("/recalls/<int:recall_id>/report.csv")
+@blp.response(200, content_type="text/csv")
+def recall_csv(recall_id: int) -> Any:
+    """The recall report as CSV (safe to open in a spreadsheet)."""
+    recall = get_scoped(Recall, recall_id, api_actor())
+    return Response(recalls.report_csv(recalls.report(recall)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="recall-{recall.id}.csv"'})
+
+
+@blp.route("/transformations", methods=["POST"])
+@blp.arguments(TransformationSchema)
+@blp.response(201, LotSchema(many=True))
+def transformation(data: dict[str, Any]) -> Any:
+    """Make one or more lots from existing lots in one TransformationEvent (commingling,
+    processing, grading, packing); inputs cannot give more than they have left."""
+    return ev.transform(api_actor(), **data)
+
+
+def _jsonld(doc: dict[str, Any], filename: str) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False, default=str),
+                    mimetype=EPCIS_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+
+
+@blp.route("/batches/<int:batch_id>/epcis")
+@blp.response(200, content_type=EPCIS_MEDIA_TYPE)
+def batch_epcis(batch_id: int) -> Any:
+    """The lot's full history as an EPCIS 2.0 JSON-LD document (with its inputs' history)."""
+    lot = _lot(batch_id)
+    return _jsonld(epcis.lot_document(lot), f"epcis-{lot.code}.jsonld")
+
+
+@blp.route("/epcis")
+@blp.arguments(EpcisQuerySchema, location="query")
+@blp.response(200, content_type=EPCIS_MEDIA_TYPE)
+def cooperative_epcis(args: dict[str, Any]) -> Any:
+    """Every event of the caller's cooperative in a time range, as one EPCIS document."""
+    actor = api_actor()
+    coop_id = args.get("cooperative_id") or actor.cooperative_id
+    if coop_id is None:
+        raise ValidationFailed.field("cooperative_id", "Name the cooperative.")
+    from traceapp.cooperatives.models import Cooperative
+
+    coop = get_scoped(Cooperative, coop_id, actor)
+    require(actor.can_write_cooperative(coop.id) or actor.is_admin)
+    if args.get("start") and args.get("end") and args["end"] <= args["start"]:
+        raise ValidationFailed.field("end", "The end must come after the start.")
+    return _jsonld(epcis.cooperative_document(coop.id, args.get("start"), args.get("end")),
+                   f"epcis-{coop.short_code}.jsonld")
+
+
+@blp.route("/epcis/import", methods=["POST"])
+@blp.arguments(EpcisQuerySchema, location="query")
+@blp.response(200, ImportResultSchema)
+@blp.doc(requestBody={"required": True, "content": {EPCIS_MEDIA_TYPE: {"schema": {
+    "type": "object"}}, "application/json": {"schema": {"type": "object"}}}})
+def epcis_import(args: dict[str, Any]) -> Any:
+    """Import a partner's EPCIS 2.0 document: it is checked against GS1's schema (errors give
+    the JSON path) and each event is recorded on the lots it names."""
+    actor = api_actor()
+    coop_id = args.get("cooperative_id") or actor.cooperative_id
+    if coop_id is None:
+        raise ValidationFailed.field("cooperative_id", "Name the cooperative.")
+    try:
+        doc = json.loads(request.get_data(as_text=True) or "null")
+    except ValueError as exc:
+        raise ValidationFailed.field("document", f"This is not JSON: {exc}") from None
+    result = epcis.import_document(actor, coop_id, doc)
+    return {"recorded": result.recorded, "duplicates": result.duplicates,
+            "unmatched": result.unmatched}

@@ -1,0 +1,460 @@
+"""Traceability events (EPCIS 2.0 / CBV 2.0): recording, error declarations, transformations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+
+from traceapp.audit import services as audit
+from traceapp.batches.models import (
+    EventErrorDeclaration,
+    Lot,
+    LotInput,
+    LotStatus,
+    TraceEvent,
+)
+from traceapp.database import now_utc
+from traceapp.errors import Conflict, ValidationFailed
+from traceapp.extensions import db
+from traceapp.units import UnitError, check_unit, convert, fmt, same_family, to_decimal
+
+TZ_RE = re.compile(r"^[+-](0\d|1[0-3]):[0-5]\d$|^[+-]14:00$")
+
+#: CBV 2.0 business steps and dispositions accepted in events (a URI is accepted too).
+BIZ_STEPS = {
+    "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning",
+    "creating_class_instance", "cycle_counting", "decommissioning", "departing", "destroying",
+    "disassembling", "dispensing", "encoding", "entering_exiting", "holding", "inspecting",
+    "installing", "killing", "loading", "other", "packing", "picking", "receiving", "removing",
+    "repackaging", "repairing", "replacing", "reserving", "retail_selling", "shipping",
+    "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading",
+    "unpacking", "void_shipping", "sensor_reporting", "sampling",
+}
+DISPOSITIONS = {
+    "active", "container_closed", "damaged", "destroyed", "dispensed", "disposed", "encoded",
+    "expired", "in_progress", "in_transit", "inactive", "no_pedigree_match", "non_sellable_other",
+    "partially_dispensed", "recalled", "reserved", "retail_sold", "returned",
+    "sellable_accessible", "sellable_not_accessible", "stolen", "unknown", "available",
+    "completeness_verified", "completeness_inferred", "conformant", "container_open",
+    "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement",
+    "non_conformant", "unavailable",
+}
+PARTY_TYPES = {"owning_party", "possessing_party", "location"}
+
+#: The steps staff record by hand: EPCIS mapping, what they must give, and plain words.
+STEPS: dict[str, dict[str, Any]] = {
+    "inspecting": {"disposition": None, "dispositions": ("conformant", "non_conformant"),
+                   "label": _l("Inspection"), "needs": ("disposition",)},
+    "packing": {"disposition": "in_progress", "label": _l("Packing")},
+    "storing": {"disposition": "sellable_not_accessible", "label": _l("Storage")},
+    "shipping": {"disposition": "in_transit", "label": _l("Shipping"),
+                 "needs": ("destinations",)},
+    "receiving": {"disposition": "in_progress", "label": _l("Receiving"), "needs": ("sources",)},
+    "transporting": {"disposition": "in_transit", "label": _l("Transport")},
+    "holding": {"disposition": "sellable_not_accessible", "label": _l("Held")},
+    "sampling": {"disposition": None, "label": _l("Sampling")},
+    "destroying": {"disposition": "destroyed", "label": _l("Destroyed")},
+    "retail_selling": {"disposition": "retail_sold", "label": _l("Sold at retail")},
+}
+#: Plain words for steps that are recorded automatically.
+STEP_LABELS = {
+    "commissioning": _l("Harvest / catch recorded"),
+    "transformation": _l("Made into other lots"),
+    **{k: v["label"] for k, v in STEPS.items()},
+}
+#: Steps still allowed on a recalled lot.
+RECALLED_STEPS = {"holding", "destroying", "inspecting", "receiving", "storing", "transporting"}
+
+
+def local_offset(at: dt.datetime | None = None) -> str:
+    """The configured time zone's offset at a moment, as EPCIS writes it (+07:00)."""
+    zone = "Asia/Ho_Chi_Minh"
+    if has_app_context():
+        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
+    moment = (at or now_utc()).astimezone(ZoneInfo(zone))
+    return offset_text(moment.utcoffset() or dt.timedelta(0))
+
+
+def offset_text(delta: dt.timedelta) -> str:
+    """+07:00 from a timedelta."""
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def default_event_time(day: dt.date) -> dt.datetime:
+    """Noon of a calendar day in the configured zone (for events known by their date only)."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    return dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+
+
+def new_event_uid() -> str:
+    """A fresh EPCIS eventID."""
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+def _is_uri(value: str) -> bool:
+    return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value or ""))
+
+
+def clean_parties(items: Any, field: str, errors: dict[str, list[str]],
+                  lenient: bool = False) -> list[dict[str, str]]:
+    """Sources/destinations: [{"type": owning_party|possessing_party|location, "name", "id"?}].
+
+    ``lenient`` (imports) also accepts a partner's own type URIs.
+    """
+    out: list[dict[str, str]] = []
+    for i, item in enumerate(items or []):
+        if not isinstance(item, dict):
+            errors.setdefault(f"{field}.{i}", []).append("Give a type and a name.")
+            continue
+        kind = (item.get("type") or "owning_party").strip()
+        name = (item.get("name") or "").strip()
+        ident = (item.get("id") or "").strip()
+        if kind not in PARTY_TYPES and not (lenient and _is_uri(kind)):
+            errors.setdefault(f"{field}.{i}.type", []).append(
+                "Use owning_party, possessing_party or location.")
+        if not name and not ident:
+            errors.setdefault(f"{field}.{i}.name", []).append("Name the party or place.")
+        if ident and not _is_uri(ident):
+            errors.setdefault(f"{field}.{i}.id", []).append(
+                "An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...).")
+        entry = {"type": kind, "name": name[:200]}
+        if ident:
+            entry["id"] = ident[:300]
+        out.append(entry)
+    return out
+
+
+def record_event(
+    actor: Any,
+    lot: Lot,
+    *,
+    biz_step: str,
+    event_type: str = "ObjectEvent",
+    action: str | None = "OBSERVE",
+    disposition: str | None = None,
+    event_time: dt.datetime | None = None,
+    tz_offset: str | None = None,
+    zone_id: int | None = None,
+    location: str | None = None,
+    quantity: Any = None,
+    unit: str | None = None,
+    sources: Any = None,
+    destinations: Any = None,
+    ilmd: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+    origin: str = "local",
+    event_uid: str | None = None,
+    corrects: TraceEvent | None = None,
+    check_step: bool = True,
+) -> TraceEvent:
+    """Append one event to a lot's history after checking it; events are never changed later."""
+    from traceapp.zones.models import Zone
+
+    errors: dict[str, list[str]] = {}
+    step = STEPS.get(biz_step)
+    if biz_step not in BIZ_STEPS and not (origin == "import" and _is_uri(biz_step)):
+        errors["biz_step"] = [f"Unknown business step {biz_step!r}."]
+    elif check_step and origin == "local" and biz_step not in STEPS and biz_step not in (
+            "commissioning", "holding"):
+        errors["biz_step"] = [f"Steps recorded by hand are: {', '.join(sorted(STEPS))}."]
+    if disposition is None and step:
+        disposition = step.get("disposition")
+    if disposition is not None and disposition not in DISPOSITIONS and not (
+            origin == "import" and _is_uri(disposition)):
+        errors["disposition"] = [f"Unknown disposition {disposition!r}."]
+    if step and step.get("dispositions") and disposition not in step["dispositions"]:
+        errors["disposition"] = [f"For {biz_step}, choose {' or '.join(step['dispositions'])}."]
+    now = now_utc()
+    if event_time is None:
+        event_time = now
+    elif event_time.tzinfo is None:
+        errors["event_time"] = ["Give the time with its time-zone offset."]
+    elif event_time > now + dt.timedelta(minutes=10):
+        errors["event_time"] = ["The event time is in the future."]
+    if tz_offset is None:
+        tz_offset = (offset_text(event_time.utcoffset()) if event_time.tzinfo
+                     and event_time.utcoffset() and event_time.tzinfo != dt.UTC
+                     else local_offset(event_time if event_time.tzinfo else None))
+    if not TZ_RE.match(tz_offset or ""):
+        errors["tz_offset"] = ["Write the offset as +07:00."]
+    zone = None
+    if zone_id:
+        zone = db.session.get(Zone, int(zone_id))
+        if zone is None:
+            errors["zone_id"] = ["No such zone."]
+    q = None
+    if quantity not in (None, ""):
+        try:
+            q = to_decimal(quantity)
+            if q <= 0:
+                errors["quantity"] = ["Must be more than zero."]
+        except ValueError:
+            errors["quantity"] = ["Enter a number."]
+        try:
+            unit = check_unit(unit or lot.unit)
+        except UnitError as exc:
+            errors["unit"] = [str(exc)]
+    else:
+        unit = None
+    src = clean_parties(sources, "sources", errors, lenient=origin == "import")
+    dst = clean_parties(destinations, "destinations", errors, lenient=origin == "import")
+    for need in (step or {}).get("needs", ()):
+        if need == "destinations" and not dst:
+            errors.setdefault("destinations", []).append(
+                "Say where it went: the buyer or the place it was shipped to.")
+        if need == "sources" and not src:
+            errors.setdefault("sources", []).append("Say where it came from.")
+    if lot.status == LotStatus.RECALLED and origin == "local" and biz_step not in RECALLED_STEPS \
+            and corrects is None:
+        errors.setdefault("biz_step", []).append(
+            f"Lot {lot.code} is recalled: only {', '.join(sorted(RECALLED_STEPS))} may follow.")
+    if event_uid and db.session.execute(
+            sa.select(TraceEvent.id).where(TraceEvent.event_uid == event_uid)).first():
+        raise Conflict(f"Event {event_uid} is already recorded.")
+    if errors:
+        raise ValidationFailed("The event could not be recorded.", errors)
+    event = TraceEvent(
+        cooperative_id=lot.cooperative_id, event_uid=event_uid or new_event_uid(), lot_id=lot.id,
+        event_type=event_type, action=action, biz_step=biz_step, disposition=disposition,
+        event_time=event_time, tz_offset=tz_offset, zone_id=zone.id if zone else None,
+        location=(location or "").strip()[:300] or None, quantity=q, unit=unit,
+        sources=src or None, destinations=dst or None, ilmd=ilmd or None,
+        details=details or None, recorded_by_id=getattr(actor, "id", None),
+        recorded_by_label=getattr(actor, "label", "system"), origin=origin,
+        corrects_id=corrects.id if corrects else None,
+    )
+    db.session.add(event)
+    # The lot's public page is cached by the lot's version: a new event makes it stale.
+    lot.updated_at = now
+    db.session.flush()
+    audit.record(actor, "event.record", event, summary=f"{biz_step} on lot {lot.code}",
+                 changes={"biz_step": {"before": None, "after": biz_step},
+                          "lot": {"before": None, "after": lot.code}})
+    return event
+
+
+def lot_ilmd(lot: Lot) -> dict[str, Any]:
+    """The lot's instance/lot master data, as stored on its commissioning event."""
+    data: dict[str, Any] = {"lotNumber": lot.code,
+                            "productionDate": lot.production_date.isoformat(),
+                            "countryOfOrigin": "VN"}
+    if lot.best_before:
+        data["bestBeforeDate"] = lot.best_before.isoformat()
+    if lot.catch_data:
+        data["catch"] = dict(lot.catch_data)
+    if lot.aquaculture_method:
+        data["aquacultureMethod"] = lot.aquaculture_method
+    return data
+
+
+def record_commissioning(actor: Any, lot: Lot, *, event_time: dt.datetime | None = None,
+                         tz_offset: str | None = None, location: str | None = None) -> TraceEvent:
+    """The harvest or catch: an ObjectEvent ADD, bizStep commissioning, with the lot's ILMD."""
+    return record_event(
+        actor, lot, biz_step="commissioning", action="ADD", disposition="active",
+        event_time=event_time or default_event_time(lot.production_date), tz_offset=tz_offset,
+        location=location, quantity=lot.quantity, unit=lot.unit, ilmd=lot_ilmd(lot),
+        check_step=False,
+    )
+
+
+def declare_error(
+    actor: Any, event: TraceEvent, *, reason: str, explanation: str,
+    corrections: list[dict[str, Any]] | None = None,
+) -> EventErrorDeclaration:
+    """Declare an event wrong (did_not_occur / incorrect_data) and record corrective events.
+
+    The wrong event stays as it was; the history shows it struck through, with its correction.
+    """
+    lot = event.lot
+    if not actor.can_write_cooperative(lot.cooperative_id):
+        from traceapp.errors import Forbidden
+
+        raise Forbidden("You cannot correct this lot's history.")
+    if event.error_declaration is not None:
+        raise Conflict("This event was already declared wrong.")
+    errors: dict[str, list[str]] = {}
+    if reason not in ("did_not_occur", "incorrect_data"):
+        errors["reason"] = ["Choose did_not_occur or incorrect_data."]
+    if len((explanation or "").strip()) < 5:
+        errors["explanation"] = ["Explain what was wrong."]
+    if reason == "incorrect_data" and not corrections:
+        errors["corrections"] = ["Record the corrected event (incorrect data needs one)."]
+    if errors:
+        raise ValidationFailed("The correction could not be recorded.", errors)
+    corrective: list[TraceEvent] = []
+    for i, spec in enumerate(corrections or []):
+        spec = dict(spec)
+        try:
+            corrective.append(record_event(actor, lot, corrects=event, check_step=False,
+                                           **{k: v for k, v in spec.items() if v is not None}))
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                "The corrected event could not be recorded.",
+                {f"corrections.{i}.{k}": v for k, v in exc.errors.items()},
+            ) from None
+        except TypeError as exc:
+            raise ValidationFailed.field(f"corrections.{i}", f"Unknown field: {exc}") from None
+    declaration = EventErrorDeclaration(
+        event_id=event.id, reason=reason, explanation=explanation.strip(),
+        corrective_event_uids=[e.event_uid for e in corrective],
+        declared_by_id=getattr(actor, "id", None),
+        declared_by_label=getattr(actor, "label", "system"),
+    )
+    db.session.add(declaration)
+    db.session.flush()
+    audit.record(actor, "event.error_declaration", declaration,
+                 cooperative_id=lot.cooperative_id,
+                 summary=f"{event.biz_step} on lot {lot.code} declared {reason}",
+                 changes={"reason": {"before": None, "after": reason},
+                          "explanation": {"before": None, "after": explanation.strip()}})
+    return declaration
+
+
+# --- transformations ---------------------------------------------------------------------------
+
+def transform(
+    actor: Any,
+    *,
+    inputs: list[dict[str, Any]],
+    outputs: list[dict[str, Any]],
+    kind: str = "processing",
+    event_time: dt.datetime | None = None,
+    tz_offset: str | None = None,
+    location: str | None = None,
+    zone_id: int | None = None,
+) -> list[Lot]:
+    """Make new lots from existing ones (commingling, processing, grading) in one event.
+
+    ``inputs``: [{"lot_id", "quantity", "unit"?}]; ``outputs``: create_lot arguments
+    (product_id, quantity, unit, production_date, code?, best_before?, notes?). Input lots are
+    locked, must be closed and not recalled, and cannot give more than they still have.
+    """
+    from traceapp.auth.permissions import get_scoped, require
+    from traceapp.batches import services as lots
+    from traceapp.products.models import Product
+
+    errors: dict[str, list[str]] = {}
+    if not inputs:
+        errors["inputs"] = ["Name at least one input lot."]
+    if not outputs:
+        errors["outputs"] = ["Describe at least one output lot."]
+    if kind not in ("commingling", "processing", "grading", "packing"):
+        errors["kind"] = ["Choose commingling, processing, grading or packing."]
+    taken: list[tuple[Lot, Decimal, str]] = []
+    seen: set[int] = set()
+    for i, item in enumerate(inputs or []):
+        try:
+            lot_id = int(item.get("lot_id"))
+        except (TypeError, ValueError):
+            errors[f"inputs.{i}.lot_id"] = ["Choose an input lot."]
+            continue
+        lot = db.session.execute(
+            sa.select(Lot).where(Lot.id == lot_id, Lot.visible_to(actor)).with_for_update()
+        ).scalar_one_or_none()
+        if lot is None:
+            errors[f"inputs.{i}.lot_id"] = ["No such lot."]
+            continue
+        require(actor.can_write_cooperative(lot.cooperative_id), "You cannot use this lot.")
+        if lot.id in seen:
+            errors[f"inputs.{i}.lot_id"] = [f"Lot {lot.code} is listed twice."]
+            continue
+        seen.add(lot.id)
+        if lot.status == LotStatus.RECALLED:
+            errors[f"inputs.{i}.lot_id"] = [f"Lot {lot.code} is recalled."]
+            continue
+        if lot.status != LotStatus.CLOSED:
+            errors[f"inputs.{i}.lot_id"] = [f"Close lot {lot.code} first: its quantity must be "
+                                            "final before it is used."]
+            continue
+        try:
+            q = to_decimal(item.get("quantity"))
+            unit = check_unit(item.get("unit") or lot.unit)
+        except (ValueError, UnitError) as exc:
+            errors[f"inputs.{i}.quantity"] = [str(exc)]
+            continue
+        if q <= 0:
+            errors[f"inputs.{i}.quantity"] = ["Must be more than zero."]
+            continue
+        if not same_family(unit, lot.unit):
+            errors[f"inputs.{i}.unit"] = [f"Lot {lot.code} is counted in {lot.unit}."]
+            continue
+        left = lots.available(lot)
+        if convert(q, unit, lot.unit) > left:
+            errors[f"inputs.{i}.quantity"] = [
+                f"Lot {lot.code} has only {fmt(left, lot.unit)} left."]
+            continue
+        taken.append((lot, q, unit))
+    if errors:
+        raise ValidationFailed("The transformation could not be recorded.", errors)
+    coop_ids = {lot.cooperative_id for lot, _, _ in taken}
+    made: list[Lot] = []
+    for i, spec in enumerate(outputs):
+        spec = dict(spec)
+        product = get_scoped(Product, spec.get("product_id"), actor)
+        if product.cooperative_id not in coop_ids:
+            raise ValidationFailed.field(f"outputs.{i}.product_id",
+                                         "The output product belongs to another cooperative.")
+        # Derived seafood lots carry their inputs' origin data (GDST: the catch, the farm).
+        kind_of_output = lots.production_type(product)
+        if kind_of_output == "aquaculture" and not spec.get("aquaculture_method"):
+            methods = {src.aquaculture_method for src, _, _ in taken if src.aquaculture_method}
+            if len(methods) == 1:
+                spec["aquaculture_method"] = methods.pop()
+        if kind_of_output == "capture" and not spec.get("catch_data"):
+            catches = [src.catch_data for src, _, _ in taken if src.catch_data]
+            if catches:
+                spec["catch_data"] = catches[0]
+        try:
+            lot = lots.create_lot(actor, commission=False, **spec)
+        except ValidationFailed as exc:
+            raise ValidationFailed(
+                "An output lot could not be created.",
+                {f"outputs.{i}.{k}": v for k, v in exc.errors.items()},
+            ) from None
+        made.append(lot)
+    first = made[0]
+    event = record_event(
+        actor, first, biz_step="commissioning" if kind != "packing" else "packing",
+        event_type="TransformationEvent", action=None, disposition="active",
+        event_time=event_time or now_utc(), tz_offset=tz_offset, zone_id=zone_id,
+        location=location, check_step=False,
+        details={
+            "kind": kind,
+            "inputs": [{"lot_id": lot.id, "code": lot.code, "quantity": str(q), "unit": u}
+                       for lot, q, u in taken],
+            "outputs": [{"lot_id": lot.id, "code": lot.code, "quantity": str(lot.quantity),
+                         "unit": lot.unit} for lot in made],
+        },
+        ilmd=lot_ilmd(first) if len(made) == 1 else None,
+    )
+    for source, q, u in taken:
+        for lot, share in zip(made, split(q, [o.quantity for o in made]), strict=True):
+            db.session.add(LotInput(cooperative_id=lot.cooperative_id, output_lot_id=lot.id,
+                                    input_lot_id=source.id, quantity=share, unit=u,
+                                    event_id=event.id))
+    db.session.flush()
+    audit.record(actor, "lot.transform", first,
+                 summary=f"{kind}: {', '.join(src.code for src, _, _ in taken)} -> "
+                         f"{', '.join(lot.code for lot in made)}")
+    return made
+
+
+def split(quantity: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split an input quantity over outputs in proportion to their size; shares add up exactly."""
+    if len(weights) == 1:
+        return [quantity]
+    total = sum(weights, Decimal(0))
+    shares = [(quantity * w / total).quantize(Decimal("0.001")) for w in weights[:-1]]
+    return [*shares, quantity - sum(shares, Decimal(0))]

@@ -1,0 +1,434 @@
+"""Lots and member contributions: creation, the contribution rules, closing, balances."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from traceapp import tunables
+from traceapp.audit import services as audit
+from traceapp.auth.permissions import get_scoped, require
+from traceapp.batches import events as ev
+from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
+from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.cooperatives.services import next_counter_value
+from traceapp.database import local_today, now_utc
+from traceapp.errors import Conflict, ValidationFailed
+from traceapp.extensions import db
+from traceapp.gs1 import is_ai82
+from traceapp.products.models import Product
+from traceapp.units import UnitError, check_unit, convert, fmt, same_family, to_decimal
+from traceapp.zones.models import Zone, ZoneKind
+
+#: Contributions must add up to the lot quantity within this fraction before closing.
+DEFAULT_BALANCE_TOLERANCE = Decimal("0.02")
+
+#: GDST catch data: field -> (required, label). Trip dates are ISO dates.
+CATCH_FIELDS: dict[str, tuple[bool, str]] = {
+    "catch_area": (True, "FAO major fishing area (e.g. 71)"),
+    "economic_zone": (True, "economic zone (e.g. VNM EEZ, or high seas)"),
+    "gear_type": (True, "fishing gear type (ISSCFG, e.g. LHP hand lines and poles)"),
+    "trip_start": (True, "trip start date"),
+    "trip_end": (True, "trip end date"),
+    "landing_port": (True, "landing port"),
+    "rfmo_area": (False, "RFMO area (e.g. WCPFC)"),
+    "permit_area": (False, "subnational permit area"),
+    "gps_available": (False, "GPS available on board (yes/no)"),
+    "satellite_tracking_authority": (False, "satellite tracking authority"),
+    "vessel_public_registry": (False, "vessel public registry (link)"),
+    "fishery_improvement_project": (False, "fishery improvement project"),
+}
+
+
+def production_type(product: Product) -> str:
+    """crop, aquaculture or capture, from the product's category (tunables "categories")."""
+    category = tunables.get("categories").get(product.category) or {}
+    return category.get("production", "crop")
+
+
+def zone_kinds_for(product: Product) -> list[str]:
+    """The zone kinds a lot of this product may come from."""
+    category = tunables.get("categories").get(product.category) or {}
+    return list(category.get("zone_kinds") or [k.value for k in ZoneKind])
+
+
+def balance_tolerance() -> Decimal:
+    """The stated tolerance for closing a lot (settings file: lot_balance_tolerance)."""
+    value = tunables.tunables().get("lot_balance_tolerance", DEFAULT_BALANCE_TOLERANCE)
+    return Decimal(str(value))
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+def allocate_lot_code(cooperative: Cooperative, year: int) -> str:
+    """The next code of the cooperative's gapless yearly sequence, e.g. XP-2026-0042."""
+    number = next_counter_value(cooperative.id, f"lot-{year}")
+    return f"{cooperative.short_code}-{year}-{number:04d}"
+
+
+def _code_taken(product_id: int, code: str) -> bool:
+    return db.session.execute(
+        sa.select(Lot.id).where(Lot.product_id == product_id, Lot.code == code)
+    ).first() is not None
+
+
+# --- lots ------------------------------------------------------------------------------------
+
+def _quantity(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
+    try:
+        q = to_decimal(value)
+    except ValueError:
+        errors.setdefault(field, []).append("Enter a number.")
+        return None
+    if q <= 0:
+        errors.setdefault(field, []).append("Must be more than zero.")
+        return None
+    if q >= Decimal("1e11"):
+        errors.setdefault(field, []).append("This quantity is too large.")
+        return None
+    return q.quantize(Decimal("0.001"))
+
+
+def _unit(value: Any, field: str, errors: dict[str, list[str]]) -> str | None:
+    try:
+        return check_unit(value)
+    except UnitError as exc:
+        errors.setdefault(field, []).append(str(exc))
+        return None
+
+
+def clean_catch_data(data: dict[str, Any] | None, errors: dict[str, list[str]]) -> dict[str, Any]:
+    """Check the GDST catch data of a fishing lot; return the cleaned dict."""
+    data = dict(data or {})
+    unknown = sorted(set(data) - set(CATCH_FIELDS))
+    for key in unknown:
+        errors.setdefault(f"catch_data.{key}", []).append("Unknown catch data field.")
+    out: dict[str, Any] = {}
+    for key, (required, label) in CATCH_FIELDS.items():
+        value = data.get(key)
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (None, ""):
+            if required:
+                errors.setdefault(f"catch_data.{key}", []).append(f"Enter the {label}.")
+            continue
+        if key in ("trip_start", "trip_end"):
+            try:
+                value = dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                errors.setdefault(f"catch_data.{key}", []).append("Write the date as YYYY-MM-DD.")
+                continue
+        elif key == "gps_available":
+            value = value if isinstance(value, bool) else str(value).lower() in (
+                "1", "yes", "true", "có", "co")
+        else:
+            value = str(value)[:200]
+        out[key] = value
+    if out.get("trip_start") and out.get("trip_end") and out["trip_end"] < out["trip_start"]:
+        errors.setdefault("catch_data.trip_end", []).append("The trip ends before it starts.")
+    return out
+
+
+def create_lot(
+    actor: Any,
+    *,
+    product_id: int,
+    production_date: dt.date,
+    quantity: Any,
+    unit: str,
+    code: str | None = None,
+    best_before: dt.date | None = None,
+    notes: str | None = None,
+    catch_data: dict[str, Any] | None = None,
+    aquaculture_method: str | None = None,
+    event_time: dt.datetime | None = None,
+    tz_offset: str | None = None,
+    location: str | None = None,
+    commission: bool = True,
+) -> Lot:
+    """Register a harvest, catch or production lot, and record its commissioning event.
+
+    Lots made by a transformation pass ``commission=False``: the TransformationEvent is their
+    beginning.
+    """
+    product = get_scoped(Product, product_id, actor)
+    require(actor.can_write_cooperative(product.cooperative_id),
+            "You cannot record lots for this cooperative.")
+    coop = db.session.get(Cooperative, product.cooperative_id)
+    errors: dict[str, list[str]] = {}
+    q = _quantity(quantity, "quantity", errors)
+    u = _unit(unit, "unit", errors)
+    if production_date is None:
+        errors.setdefault("production_date", []).append("Enter the harvest or production date.")
+    elif production_date > local_today():
+        errors.setdefault("production_date", []).append("The date is in the future.")
+    if best_before is None and product.shelf_life_days and production_date:
+        best_before = production_date + dt.timedelta(days=product.shelf_life_days)
+    if best_before and production_date and best_before < production_date:
+        errors.setdefault("best_before", []).append("Best-before is earlier than production.")
+    code = (code or "").strip() or None
+    if code is not None:
+        if not is_ai82(code):
+            errors.setdefault("code", []).append(
+                "A lot code has 1 to 20 characters: letters, digits and - . / _ (GS1 AI 10).")
+        elif _code_taken(product.id, code):
+            errors.setdefault("code", []).append(f"Lot {code} of this product already exists.")
+    kind = production_type(product)
+    cleaned_catch = None
+    if kind == "capture":
+        cleaned_catch = clean_catch_data(catch_data, errors)
+    elif catch_data:
+        errors.setdefault("catch_data", []).append("Catch data is for fishing lots only.")
+    if kind == "aquaculture" and not (aquaculture_method or "").strip():
+        errors.setdefault("aquaculture_method", []).append(
+            "Enter the aquaculture method (e.g. sea cages).")
+    if not product.is_active:
+        errors.setdefault("product_id", []).append("This product is no longer active.")
+    if errors:
+        raise ValidationFailed("The lot could not be created.", errors)
+    if code is None:
+        code = allocate_lot_code(coop, production_date.year)
+        while _code_taken(product.id, code):  # a code typed by hand earlier took this number
+            code = allocate_lot_code(coop, production_date.year)
+    lot = Lot(
+        cooperative_id=coop.id, product_id=product.id, code=code,
+        production_date=production_date, best_before=best_before, quantity=q, unit=u,
+        notes=(notes or "").strip() or None, catch_data=cleaned_catch,
+        aquaculture_method=(aquaculture_method or "").strip() or None,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(lot)
+    db.session.flush()
+    audit.record(actor, "lot.create", lot, changes=audit.created(lot))
+    if commission:
+        ev.record_commissioning(actor, lot, event_time=event_time, tz_offset=tz_offset,
+                                location=location)
+    return lot
+
+
+LOT_EDITABLE = ("best_before", "notes", "quantity", "unit", "production_date",
+                "aquaculture_method", "catch_data")
+
+
+def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
+    """Correct an open lot's master data (audited field by field); closed lots are final."""
+    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    if lot.status != LotStatus.OPEN:
+        raise Conflict("Only an open lot can be edited; record an event to add facts later.")
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in LOT_EDITABLE:
+            errors.setdefault(key, []).append("This field cannot be changed.")
+        elif key == "quantity":
+            values[key] = _quantity(value, key, errors)
+        elif key == "unit":
+            values[key] = _unit(value, key, errors)
+        elif key == "catch_data":
+            if production_type(lot.product) != "capture":
+                errors.setdefault(key, []).append("Catch data is for fishing lots only.")
+            else:
+                values[key] = clean_catch_data(value, errors)
+        elif key in ("notes", "aquaculture_method"):
+            values[key] = (value or "").strip() or None
+        else:
+            values[key] = value
+    production = values.get("production_date", lot.production_date)
+    if production and production > local_today():
+        errors.setdefault("production_date", []).append("The date is in the future.")
+    best_before = values.get("best_before", lot.best_before)
+    if best_before and production and best_before < production:
+        errors.setdefault("best_before", []).append("Best-before is earlier than production.")
+    if errors:
+        raise ValidationFailed("The lot could not be saved.", errors)
+    before = audit.snapshot(lot)
+    for key, value in values.items():
+        setattr(lot, key, value)
+    db.session.flush()
+    changes = audit.diff(before, audit.snapshot(lot))
+    if changes:
+        audit.record(actor, "lot.update", lot, changes=changes)
+    return lot
+
+
+# --- contributions -----------------------------------------------------------------------------
+
+def contribution_problems(
+    lot: Lot, member: Member | None, zone: Zone | None, delivered_on: dt.date | None
+) -> dict[str, list[str]]:
+    """Every rule a contribution breaks, by field (empty when it may be recorded)."""
+    from traceapp.brands.services import mark_use_problem
+    from traceapp.zones.services import effective_status
+
+    errors: dict[str, list[str]] = {}
+    product = lot.product
+    harvest_day = lot.production_date
+    if member is None or member.cooperative_id != lot.cooperative_id:
+        errors["member_id"] = ["This person is not a member of the cooperative."]
+    elif delivered_on and not member.is_member_on(delivered_on):
+        errors["member_id"] = [f"{member.full_name} was not a member on {delivered_on}."]
+    if zone is None:
+        errors["zone_id"] = ["Choose the zone code the harvest or catch came from."]
+    else:
+        status = effective_status(zone, harvest_day)
+        if status != "approved" or not zone.is_valid_on(harvest_day):
+            errors["zone_id"] = [
+                f"Zone {zone.code} is not approved and valid on the harvest date {harvest_day} "
+                f"(it is {status})."
+            ]
+        elif zone.kind.value not in zone_kinds_for(product):
+            errors["zone_id"] = [
+                f"Zone {zone.code} is a {zone.kind.value.replace('_', ' ')}, which does not fit "
+                f"a {product.category} product."
+            ]
+    if member is not None and "member_id" not in errors:
+        if production_type(product) == "capture" and not member.vessel_registration:
+            errors["member_id"] = [
+                f"{member.full_name} has no vessel registration: a catch comes from a vessel."]
+        if product.mark_id is not None:
+            problem = mark_use_problem(member, product, delivered_on or harvest_day)
+            if problem:
+                errors["member_id"] = [problem]
+    if delivered_on is None:
+        errors["delivered_on"] = ["Enter the delivery date."]
+    elif delivered_on > local_today():
+        errors["delivered_on"] = ["The date is in the future."]
+    return errors
+
+
+def add_contribution(
+    actor: Any, lot: Lot, *, member_id: int, zone_id: int, quantity: Any, unit: str | None = None,
+    delivered_on: dt.date | None = None, notes: str | None = None,
+) -> Contribution:
+    """Record a member's delivery into an open lot, after every rule has been checked."""
+    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    if lot.status != LotStatus.OPEN:
+        raise Conflict(f"Lot {lot.code} is {lot.status.value}: contributions are closed.")
+    if db.session.execute(sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id)).first():
+        raise Conflict("This lot was made from other lots; its origin is those lots.")
+    errors: dict[str, list[str]] = {}
+    q = _quantity(quantity, "quantity", errors)
+    u = _unit(unit or lot.unit, "unit", errors)
+    if u and not same_family(u, lot.unit):
+        errors.setdefault("unit", []).append(f"The lot is counted in {lot.unit}; use a unit of "
+                                             "the same kind.")
+    member = db.session.get(Member, int(member_id)) if member_id else None
+    zone = db.session.get(Zone, int(zone_id)) if zone_id else None
+    delivered_on = delivered_on or lot.production_date
+    errors.update(contribution_problems(lot, member, zone, delivered_on))
+    if errors:
+        raise ValidationFailed("The contribution could not be recorded.", errors)
+    contribution = Contribution(
+        cooperative_id=lot.cooperative_id, lot_id=lot.id, member_id=member.id, zone_id=zone.id,
+        quantity=q, unit=u, delivered_on=delivered_on, notes=(notes or "").strip() or None,
+        recorded_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(contribution)
+    db.session.flush()
+    audit.record(actor, "lot.contribution", contribution, changes=audit.created(contribution),
+                 summary=f"{fmt(q, u)} from {member.full_name} ({zone.code}) into {lot.code}")
+    return contribution
+
+
+def void_contribution(actor: Any, contribution: Contribution, reason: str) -> Contribution:
+    """Withdraw a wrong contribution of an open lot; it stays visible, struck through."""
+    lot = contribution.lot
+    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    if lot.status != LotStatus.OPEN:
+        raise Conflict(f"Lot {lot.code} is {lot.status.value}: its contributions are final.")
+    if contribution.voided_at is not None:
+        raise Conflict("This contribution was already withdrawn.")
+    if len((reason or "").strip()) < 3:
+        raise ValidationFailed.field("reason", "Say why the contribution is withdrawn.")
+    contribution.voided_at = now_utc()
+    contribution.void_reason = reason.strip()
+    audit.record(actor, "lot.contribution_void", contribution,
+                 changes={"voided": {"before": None, "after": reason.strip()}})
+    return contribution
+
+
+def active_contributions(lot: Lot) -> list[Contribution]:
+    """The lot's contributions that were not withdrawn."""
+    return list(db.session.execute(
+        sa.select(Contribution).where(Contribution.lot_id == lot.id,
+                                      Contribution.voided_at.is_(None))
+        .order_by(Contribution.delivered_on, Contribution.id)
+    ).scalars())
+
+
+def contributed_total(lot: Lot) -> Decimal:
+    """The sum of active contributions, in the lot's unit."""
+    total = Decimal(0)
+    for c in active_contributions(lot):
+        total += convert(c.quantity, c.unit, lot.unit)
+    return total
+
+
+def balance(lot: Lot) -> dict[str, Any]:
+    """How far the contributions are from the lot quantity, and whether that is within tolerance."""
+    total = contributed_total(lot)
+    tolerance = balance_tolerance()
+    difference = total - lot.quantity
+    ok = abs(difference) <= lot.quantity * tolerance
+    return {"contributed": total, "quantity": lot.quantity, "difference": difference,
+            "tolerance": tolerance, "ok": ok}
+
+
+def is_derived(lot: Lot) -> bool:
+    """Whether the lot was made from other lots (its origin is its inputs)."""
+    return db.session.execute(
+        sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id).limit(1)
+    ).first() is not None
+
+
+def close_lot(actor: Any, lot: Lot) -> Lot:
+    """Close a lot: its contributions must add up to its quantity within the stated tolerance."""
+    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    if lot.status != LotStatus.OPEN:
+        raise Conflict(f"Lot {lot.code} is already {lot.status.value}.")
+    if not is_derived(lot):
+        state = balance(lot)
+        if not state["ok"]:
+            pct = (state["tolerance"] * 100).normalize()
+            raise ValidationFailed.field(
+                "quantity",
+                f"The contributions add up to {fmt(state['contributed'], lot.unit)} but the lot "
+                f"holds {fmt(lot.quantity, lot.unit)}; they must agree within {pct}% before the "
+                "lot can be closed.",
+            )
+    lot.status = LotStatus.CLOSED
+    lot.closed_at = now_utc()
+    audit.record(actor, "lot.close", lot,
+                 changes={"status": {"before": "open", "after": "closed"}})
+    return lot
+
+
+def consumed(lot: Lot) -> Decimal:
+    """How much of the lot went into other lots, in the lot's unit."""
+    total = Decimal(0)
+    for row in db.session.execute(
+        sa.select(LotInput.quantity, LotInput.unit).where(LotInput.input_lot_id == lot.id)
+    ):
+        total += convert(row.quantity, row.unit, lot.unit)
+    return total
+
+
+def available(lot: Lot) -> Decimal:
+    """What is left of the lot to be made into other lots."""
+    return lot.quantity - consumed(lot)
+
+
+def lot_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:
+    """Filter lots by code or product name."""
+    q = (q or "").strip()
+    if not q:
+        return stmt
+    like = f"%{q.lower()}%"
+    return stmt.join(Product, Product.id == Lot.product_id).where(
+        sa.or_(sa.func.lower(Lot.code).like(like), sa.func.lower(Product.name).like(like),
+               sa.func.lower(Product.code).like(like))
+    )
+

@@ -1,0 +1,439 @@
+"""Web pages for lots: the list, a lot's page with its timeline and genealogy, and the forms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.batches import epcis, genealogy, services, yields
+from traceapp.batches import events as ev
+from traceapp.batches import recall as recalls
+from traceapp.batches.forms import (
+    ContributionForm,
+    CorrectionForm,
+    EventForm,
+    ImportForm,
+    LotEditForm,
+    LotForm,
+    ReasonForm,
+    RecallForm,
+    TransformForm,
+)
+from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus, Recall, TraceEvent
+from traceapp.batches.timeline import timeline_entries
+from traceapp.cooperatives.models import Member
+from traceapp.database import local_today
+from traceapp.errors import DomainError, ValidationFailed
+from traceapp.extensions import db
+from traceapp.products.models import Product
+from traceapp.web import form_failed, nav_item, options, page_arg, paginate
+from traceapp.zones.models import Zone, ZoneStatus
+
+bp = Blueprint("batches", __name__)
+nav_item("batches.index", _l("Lots"), lambda user: user.is_cooperative_user or user.is_admin)
+
+
+def _products(lot_coop: int | None = None) -> list[tuple[int, str]]:
+    stmt = scoped(Product, current_user).where(Product.is_active.is_(True))
+    if lot_coop:
+        stmt = stmt.where(Product.cooperative_id == lot_coop)
+    return [(p.id, f"{p.name} ({p.code})")
+            for p in db.session.execute(stmt.order_by(Product.name)).scalars()]
+
+
+@bp.route("/lots")
+@login_required
+def index() -> Any:
+    """Lots, newest first, with search and filters."""
+    q = request.args.get("q", "")
+    status = request.args.get("status", "")
+    stmt = services.lot_search(scoped(Lot, current_user), q)
+    if status in {s.value for s in LotStatus}:
+        stmt = stmt.where(Lot.status == status)
+    page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
+    return render_template("batches/index.html", page=page, q=q, status=status,
+                           statuses=[s.value for s in LotStatus])
+
+
+@bp.route("/lots/new", methods=["GET", "POST"])
+@login_required
+def create() -> Any:
+    """Register a harvest, catch or production lot."""
+    require(current_user.is_cooperative_user or current_user.is_admin)
+    form = LotForm()
+    form.product_id.choices = options(_products())
+    if request.method == "GET":
+        form.production_date.data = local_today()
+        form.unit.data = "KGM"
+    if form.validate_on_submit():
+        catch = {k: getattr(form, k).data for k in LotForm.CATCH_FIELDS}
+        catch = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in catch.items()
+                 if v not in (None, "", False)}
+        try:
+            lot = services.create_lot(
+                current_user, product_id=form.product_id.data,
+                production_date=form.production_date.data, quantity=form.quantity.data,
+                unit=form.unit.data, code=form.code.data, best_before=form.best_before.data,
+                notes=form.notes.data, aquaculture_method=form.aquaculture_method.data,
+                catch_data=catch or None,
+            )
+            flash(_("Lot %(code)s created.", code=lot.code), "success")
+            return redirect(url_for("batches.detail", lot_id=lot.id))
+        except ValidationFailed as exc:
+            errors = {k.removeprefix("catch_data."): v for k, v in exc.errors.items()}
+            form_failed(form, ValidationFailed(exc.message, errors))
+    status = 422 if request.method == "POST" else 200
+    return render_template("batches/form.html", form=form), status
+
+
+def _contribution_form(lot: Lot) -> ContributionForm:
+    form = ContributionForm(prefix="c")
+    form.member_id.choices = options(
+        (m.id, f"{m.member_number} · {m.full_name}") for m in db.session.execute(
+            sa.select(Member).where(Member.cooperative_id == lot.cooperative_id,
+                                    Member.left_on.is_(None)).order_by(Member.member_number)
+        ).scalars())
+    kinds = services.zone_kinds_for(lot.product)
+    form.zone_id.choices = options(
+        (z.id, f"{z.code} · {z.name or z.crop or ''}") for z in db.session.execute(
+            sa.select(Zone).where(Zone.status == ZoneStatus.APPROVED, Zone.kind.in_(kinds),
+                                  Zone.cooperative_id == lot.cooperative_id)
+            .order_by(Zone.code)
+        ).scalars())
+    if request.method == "GET":
+        form.unit.data = lot.unit
+        form.delivered_on.data = lot.production_date
+    return form
+
+
+def _event_form(lot: Lot, cls: type = EventForm, prefix: str = "e") -> Any:
+    form = cls(prefix=prefix)
+    form.biz_step.choices = options((k, v["label"]) for k, v in ev.STEPS.items())
+    form.disposition.choices = options([("", "—"), ("conformant", _("conformant")),
+                                        ("non_conformant", _("not conformant"))])
+    form.zone_id.choices = options([(0, "—")] + [
+        (z.id, z.code) for z in db.session.execute(
+            sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id)
+            .order_by(Zone.code)).scalars()])
+    if request.method == "GET":
+        form.unit.data = lot.unit
+    return form
+
+
+def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
+    trace = genealogy.trace(lot)
+    contributions = db.session.execute(
+        sa.select(Contribution).where(Contribution.lot_id == lot.id).order_by(Contribution.id)
+    ).scalars().all()
+    events = epcis.lot_events(lot, include_inputs=False)
+    used_in = db.session.execute(
+        sa.select(LotInput).where(LotInput.input_lot_id == lot.id).order_by(LotInput.id)
+    ).scalars().all()
+    made_from = db.session.execute(
+        sa.select(LotInput).where(LotInput.output_lot_id == lot.id).order_by(LotInput.id)
+    ).scalars().all()
+    context = {
+        "lot": lot, "trace": trace, "contributions": contributions,
+        "timeline": timeline_entries(events), "used_in": used_in, "made_from": made_from,
+        "balance": services.balance(lot) if not made_from else None,
+        "available": services.available(lot),
+        "warnings": yields.lot_warnings(lot),
+        "recall": db.session.get(Recall, lot.recall_id) if lot.recall_id else None,
+        "can_write": current_user.can_write_cooperative(lot.cooperative_id),
+        "can_manage": current_user.can_manage_cooperative(lot.cooperative_id),
+        "contribution_form": forms.get("contribution_form") or _contribution_form(lot),
+        "event_form": forms.get("event_form") or _event_form(lot),
+        "void_form": ReasonForm(prefix="v"),
+    }
+    return render_template("batches/detail.html", **context), status
+
+
+@bp.route("/lots/<int:lot_id>")
+@login_required
+def detail(lot_id: int) -> Any:
+    """A lot: facts, contributions, timeline, genealogy both ways, and what can be done next."""
+    return _render_detail(get_scoped(Lot, lot_id, current_user))
+
+
+@bp.route("/lots/<int:lot_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(lot_id: int) -> Any:
+    """Correct an open lot."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    require(current_user.can_write_cooperative(lot.cooperative_id))
+    form = LotEditForm(obj=lot)
+    if form.validate_on_submit():
+        try:
+            services.update_lot(current_user, lot, production_date=form.production_date.data,
+                                quantity=form.quantity.data, unit=form.unit.data,
+                                best_before=form.best_before.data, notes=form.notes.data)
+            flash(_("Saved."), "success")
+            return redirect(url_for("batches.detail", lot_id=lot.id))
+        except DomainError as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("batches/edit.html", form=form, lot=lot), status
+
+
+@bp.route("/lots/<int:lot_id>/contributions", methods=["POST"])
+@login_required
+def add_contribution(lot_id: int) -> Any:
+    """Record a member's delivery."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    require(current_user.can_write_cooperative(lot.cooperative_id))
+    form = _contribution_form(lot)
+    if form.validate_on_submit():
+        try:
+            services.add_contribution(
+                current_user, lot, member_id=form.member_id.data, zone_id=form.zone_id.data,
+                quantity=form.quantity.data, unit=form.unit.data,
+                delivered_on=form.delivered_on.data, notes=form.notes.data)
+            flash(_("Contribution recorded."), "success")
+            return redirect(url_for("batches.detail", lot_id=lot.id) + "#contributions")
+        except DomainError as exc:
+            form_failed(form, exc)
+    return _render_detail(lot, 422, contribution_form=form)
+
+
+@bp.route("/contributions/<int:contribution_id>/void", methods=["POST"])
+@login_required
+def void_contribution(contribution_id: int) -> Any:
+    """Withdraw a contribution, with a reason."""
+    contribution = get_scoped(Contribution, contribution_id, current_user)
+    form = ReasonForm(prefix="v")
+    if not form.validate_on_submit():
+        flash(_("Say why the contribution is withdrawn."), "error")
+    else:
+        try:
+            services.void_contribution(current_user, contribution, form.reason.data)
+            flash(_("Contribution withdrawn."), "success")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+    return redirect(url_for("batches.detail", lot_id=contribution.lot_id) + "#contributions")
+
+
+@bp.route("/lots/<int:lot_id>/close", methods=["POST"])
+@login_required
+def close(lot_id: int) -> Any:
+    """Close a lot."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    try:
+        services.close_lot(current_user, lot)
+        flash(_("Lot %(code)s closed.", code=lot.code), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("batches.detail", lot_id=lot_id))
+
+
+def _event_kwargs(form: Any) -> dict[str, Any]:
+    from traceapp.batches.events import local_offset
+
+    kwargs: dict[str, Any] = {"biz_step": form.biz_step.data}
+    if form.event_time.data:
+        from zoneinfo import ZoneInfo
+
+        from flask import current_app
+
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        moment = form.event_time.data.replace(tzinfo=zone)
+        kwargs["event_time"] = moment
+        kwargs["tz_offset"] = local_offset(moment)
+    if form.disposition.data:
+        kwargs["disposition"] = form.disposition.data
+    if form.zone_id.data:
+        kwargs["zone_id"] = form.zone_id.data
+    if form.location.data:
+        kwargs["location"] = form.location.data
+    if form.quantity.data is not None:
+        kwargs["quantity"] = form.quantity.data
+        kwargs["unit"] = form.unit.data
+    if form.destination.data:
+        kwargs["destinations"] = [{"type": form.party_type.data, "name": form.destination.data}]
+    if form.source.data:
+        kwargs["sources"] = [{"type": form.party_type.data, "name": form.source.data}]
+    details = {k: getattr(form, k).data for k in ("inspector", "notes") if getattr(form, k).data}
+    if details:
+        kwargs["details"] = details
+    return kwargs
+
+
+@bp.route("/lots/<int:lot_id>/events", methods=["POST"])
+@login_required
+def add_event(lot_id: int) -> Any:
+    """Record an event in the lot's history."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    require(current_user.can_write_cooperative(lot.cooperative_id))
+    form = _event_form(lot)
+    if form.validate_on_submit():
+        try:
+            ev.record_event(current_user, lot, **_event_kwargs(form))
+            flash(_("Event recorded."), "success")
+            return redirect(url_for("batches.detail", lot_id=lot.id) + "#timeline")
+        except DomainError as exc:
+            form_failed(form, exc)
+    return _render_detail(lot, 422, event_form=form)
+
+
+@bp.route("/lots/<int:lot_id>/events/<int:event_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct_event(lot_id: int, event_id: int) -> Any:
+    """Declare an event wrong and record the corrected one; the original stays visible."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    event = get_scoped(TraceEvent, event_id, current_user)
+    if event.lot_id != lot.id:
+        from traceapp.errors import NotFound
+
+        raise NotFound()
+    require(current_user.can_write_cooperative(lot.cooperative_id))
+    form = _event_form(lot, CorrectionForm, prefix="x")
+    if request.method == "GET":
+        form.biz_step.data = event.biz_step if event.biz_step in ev.STEPS else "inspecting"
+        form.location.data = event.location
+        form.quantity.data = event.quantity
+        form.unit.data = event.unit or lot.unit
+    if form.validate_on_submit():
+        corrections = []
+        if form.reason.data == "incorrect_data":
+            corrections.append(_event_kwargs(form))
+        try:
+            ev.declare_error(current_user, event, reason=form.reason.data,
+                             explanation=form.explanation.data, corrections=corrections)
+            flash(_("The event was declared wrong and its correction recorded."), "success")
+            return redirect(url_for("batches.detail", lot_id=lot.id) + "#timeline")
+        except DomainError as exc:
+            errors = {k.split(".")[-1]: v for k, v in exc.errors.items()}
+            form_failed(form, ValidationFailed(exc.message, errors))
+    status = 422 if request.method == "POST" else 200
+    return render_template("batches/correct.html", form=form, lot=lot, event=event,
+                           entry=timeline_entries([event])[0]), status
+
+
+@bp.route("/lots/transform", methods=["GET", "POST"])
+@login_required
+def transform() -> Any:
+    """Make a lot from other lots (commingling, processing, grading, packing)."""
+    require(current_user.is_cooperative_user or current_user.is_admin)
+    form = TransformForm()
+    closed = db.session.execute(
+        scoped(Lot, current_user).where(Lot.status == LotStatus.CLOSED)
+        .order_by(Lot.production_date.desc())
+    ).scalars().all()
+    lot_choices = [(0, "—")] + [
+        (lot.id, f"{lot.code} · {lot.product.name} · "
+                 f"{services.available(lot).normalize()} {lot.unit}") for lot in closed]
+    for row in form.inputs:
+        row.form.lot_id.choices = options(lot_choices)
+    form.product_id.choices = options(_products())
+    if request.method == "GET":
+        form.production_date.data = local_today()
+        form.unit.data = "KGM"
+        if request.args.get("from", "").isdigit():
+            form.inputs[0].form.lot_id.data = int(request.args["from"])
+    if form.validate_on_submit():
+        inputs = [{"lot_id": row.form.lot_id.data, "quantity": row.form.quantity.data}
+                  for row in form.inputs if row.form.lot_id.data]
+        try:
+            made = ev.transform(
+                current_user, kind=form.kind.data, inputs=inputs, location=form.location.data,
+                outputs=[{"product_id": form.product_id.data, "quantity": form.quantity.data,
+                          "unit": form.unit.data, "production_date": form.production_date.data,
+                          "code": form.code.data, "best_before": form.best_before.data}])
+            flash(_("Lot %(code)s made.", code=made[0].code), "success")
+            return redirect(url_for("batches.detail", lot_id=made[0].id))
+        except DomainError as exc:
+            db.session.rollback()
+            for key, messages in exc.errors.items():
+                for message in messages:
+                    flash(f"{key}: {message}", "error")
+            if not exc.errors:
+                flash(exc.message, "error")
+    status = 422 if request.method == "POST" else 200
+    return render_template("batches/transform.html", form=form), status
+
+
+@bp.route("/lots/<int:lot_id>/recall", methods=["GET", "POST"])
+@login_required
+def recall(lot_id: int) -> Any:
+    """Recall a lot and everything made from it."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    require(current_user.can_manage_cooperative(lot.cooperative_id))
+    form = RecallForm()
+    affected = [lot] + [x for x, _ in genealogy.descendants(lot)]
+    if form.validate_on_submit():
+        try:
+            decision = recalls.recall_lot(current_user, lot, reason=form.reason.data,
+                                          instructions=form.instructions.data,
+                                          decided_by=form.decided_by.data)
+            flash(_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)), "success")
+            return redirect(url_for("batches.recall_report", recall_id=decision.id))
+        except DomainError as exc:
+            form_failed(form, exc)
+    status = 422 if request.method == "POST" else 200
+    return render_template("batches/recall.html", form=form, lot=lot, affected=affected), status
+
+
+@bp.route("/recalls/<int:recall_id>")
+@login_required
+def recall_report(recall_id: int) -> Any:
+    """The recall report on screen."""
+    decision = get_scoped(Recall, recall_id, current_user)
+    return render_template("batches/recall_report.html", report=recalls.report(decision))
+
+
+@bp.route("/recalls/<int:recall_id>/report.csv")
+@login_required
+def recall_report_csv(recall_id: int) -> Any:
+    """The recall report as CSV."""
+    decision = get_scoped(Recall, recall_id, current_user)
+    return Response(recalls.report_csv(recalls.report(decision)), mimetype="text/csv",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="recall-{decision.id}.csv"'})
+
+
+@bp.route("/lots/<int:lot_id>/epcis.jsonld")
+@login_required
+def epcis_export(lot_id: int) -> Any:
+    """Download the lot's EPCIS 2.0 document."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    return Response(json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
+                    mimetype="application/ld+json",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="epcis-{lot.code}.jsonld"'})
+
+
+@bp.route("/lots/epcis-import", methods=["GET", "POST"])
+@login_required
+def epcis_import() -> Any:
+    """Import a partner's EPCIS document onto the matching lots."""
+    require(current_user.is_cooperative_user)
+    form = ImportForm()
+    result = None
+    status = 200
+    if form.validate_on_submit():
+        raw = form.file.data.stream.read(10 * 1024 * 1024 + 1)
+        try:
+            if len(raw) > 10 * 1024 * 1024:
+                raise ValidationFailed.field("file", _("The file is larger than 10 MB."))
+            try:
+                doc = json.loads(raw.decode("utf-8-sig"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise ValidationFailed.field("file", _("This is not a JSON file (%(e)s).",
+                                                       e=exc)) from None
+            result = epcis.import_document(current_user, current_user.cooperative_id, doc)
+        except DomainError as exc:
+            db.session.rollback()
+            errors = exc.errors.get("document") or exc.errors.get("file") or []
+            form.file.errors = [exc.message, *errors]
+            status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("batches/import.html", form=form, result=result), status

@@ -1,0 +1,165 @@
+"""JSON API for label runs: issue, list serials, render (PDF, ZPL, PNG, SVG), void."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from traceapp.api import api_actor
+from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.batches.models import Lot
+from traceapp.errors import NotFound
+from traceapp.extensions import db
+from traceapp.labels import jobs, rendering, services
+from traceapp.labels.models import Label, LabelRun, RunKind
+from traceapp.labels.schemas import (
+    ImageArgsSchema,
+    LabelSchema,
+    RenderArgsSchema,
+    RunCreateSchema,
+    RunSchema,
+    VoidSchema,
+)
+from traceapp.web import paginate, writes
+
+blp = Blueprint("api_labels", __name__, description="Label runs, serials and printing")
+
+
+def _run(run_id: int) -> LabelRun:
+    return get_scoped(LabelRun, run_id, api_actor())
+
+
+@blp.route("/batches/<int:batch_id>/label-runs")
+class BatchRuns(MethodView):
+    """A lot's label runs."""
+
+    @blp.response(200, RunSchema(many=True))
+    def get(self, batch_id: int) -> Any:
+        """Runs issued for the lot, newest first."""
+        lot = get_scoped(Lot, batch_id, api_actor())
+        return db.session.execute(
+            sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
+        ).scalars().all()
+
+    @blp.arguments(RunCreateSchema)
+    @blp.response(201, RunSchema)
+    def post(self, data: dict[str, Any], batch_id: int) -> Any:
+        """Issue N labels (refused for a recalled lot, a mark some producer may not use, an
+        expired or suspended zone code, or more labels than the lot's quantity allows)."""
+        lot = get_scoped(Lot, batch_id, api_actor())
+        return services.issue_run(api_actor(), lot, **data)
+
+
+@blp.route("/label-runs/<int:run_id>")
+@blp.response(200, RunSchema)
+def get_run(run_id: int) -> Any:
+    """A run's status and counts."""
+    return _run(run_id)
+
+
+@blp.route("/label-runs/<int:run_id>/labels")
+@blp.response(200, LabelSchema(many=True))
+@blp.paginate()
+def run_labels(run_id: int, pagination_parameters: Any) -> Any:
+    """Each label's serial and URL, in print order."""
+    run = _run(run_id)
+    page = paginate(sa.select(Label).where(Label.run_id == run.id).order_by(Label.seq),
+                    pagination_parameters.page, pagination_parameters.page_size)
+    pagination_parameters.item_count = page.total
+    facts = services.lot_facts(run.lot)
+    lot_level = run.kind == RunKind.LOT_COPIES
+    return [{"seq": label.seq, "serial": label.serial,
+             "url": services.label_url(facts.product, facts.lot_code, label.serial,
+                                       lot_level=lot_level),
+             "voided_at": label.voided_at, "void_reason": label.void_reason,
+             "scan_count": label.scan_count} for label in page.items]
+
+
+def _download(run: LabelRun, fmt: str, layout: str | None) -> Response:
+    layout = jobs.check_format(fmt, layout or run.template)
+    # Recorded in this request's unit of work, committed before the file starts streaming.
+    services.record_print(api_actor(), run, fmt, layout)
+    mimetype, _ext = jobs.FORMATS[fmt]
+    return Response(stream_with_context(jobs.stream_run(run, fmt, layout)), mimetype=mimetype,
+                    headers={"Content-Disposition":
+                             f'attachment; filename="{jobs.filename(run, fmt, layout)}"'})
+
+
+@blp.route("/label-runs/<int:run_id>.pdf")
+@blp.arguments(RenderArgsSchema, location="query")
+@blp.response(200, content_type="application/pdf")
+@writes
+def run_pdf(args: dict[str, Any], run_id: int) -> Any:
+    """The run as a printable PDF (A4 sheets or roll labels; ?layout=a4-3x8|a4-4x10|roll-50x30)."""
+    return _download(_run(run_id), "pdf", args.get("layout"))
+
+
+@blp.route("/label-runs/<int:run_id>.zpl")
+@blp.response(200, content_type="text/plain")
+@writes
+def run_zpl(run_id: int) -> Any:
+    """The run as ZPL for Zebra-compatible thermal printers, one label per serial."""
+    return _download(_run(run_id), "zpl", None)
+
+
+@blp.route("/label-runs/<int:run_id>/void", methods=["POST"])
+@blp.arguments(VoidSchema)
+@blp.response(200, RunSchema)
+def void_run(data: dict[str, Any], run_id: int) -> Any:
+    """Void the whole run, or positions first..last of it, with a reason."""
+    run = _run(run_id)
+    services.void_labels(api_actor(), run, **data)
+    return run
+
+
+def _label(serial: str) -> Label:
+    if not (1 <= len(serial) <= 20):
+        raise NotFound()
+    label = db.session.execute(
+        scoped(Label, api_actor()).where(Label.serial == serial)
+    ).scalar_one_or_none()
+    if label is None:
+        raise NotFound()
+    return label
+
+
+def _label_url(label: Label) -> str:
+    facts = services.lot_facts(label.run.lot)
+    return services.label_url(facts.product, facts.lot_code, label.serial,
+                              lot_level=label.run.kind == RunKind.LOT_COPIES)
+
+
+@blp.route("/labels/<serial>.png")
+@blp.arguments(ImageArgsSchema, location="query")
+@blp.response(200, content_type="image/png")
+def label_png(args: dict[str, Any], serial: str) -> Any:
+    """One label's QR code as PNG (4-module quiet zone; size and DPI selectable)."""
+    label = _label(serial)
+    return Response(rendering.render_png(_label_url(label), **args), mimetype="image/png")
+
+
+@blp.route("/labels/<serial>.svg")
+@blp.arguments(ImageArgsSchema, location="query")
+@blp.response(200, content_type="image/svg+xml")
+def label_svg(args: dict[str, Any], serial: str) -> Any:
+    """One label's QR code as SVG."""
+    label = _label(serial)
+    args.pop("dpi", None)
+    return Response(rendering.render_svg(_label_url(label), **args), mimetype="image/svg+xml")
+
+
+@blp.route("/labels/<serial>/void", methods=["POST"])
+@blp.arguments(VoidSchema)
+@blp.response(200, LabelSchema)
+def void_label(data: dict[str, Any], serial: str) -> Any:
+    """Void one label with a reason; its serial is never issued again."""
+    label = _label(serial)
+    services.void_labels(api_actor(), label.run, reason=data["reason"], serial=label.serial)
+    db.session.refresh(label)
+    return {"seq": label.seq, "serial": label.serial, "url": _label_url(label),
+            "voided_at": label.voided_at, "void_reason": label.void_reason,
+            "scan_count": label.scan_count}

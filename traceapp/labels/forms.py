@@ -1,0 +1,44 @@
+"""Forms for issuing, printing and voiding labels."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from traceapp.labels.rendering import LAYOUTS, MAX_COPIES
+from traceapp.web import options
+
+LAYOUT_CHOICES = options((key, layout.name) for key, layout in LAYOUTS.items())
+
+
+class IssueForm(FlaskForm):
+    """Issue a run of labels for a lot."""
+
+    count = IntegerField(_l("How many labels"),
+                         validators=[DataRequired(), NumberRange(1, MAX_COPIES)])
+    kind = SelectField(_l("Kind"), choices=options([
+        ("serialised", _l("One serialised label per item (recommended)")),
+        ("lot_copies", _l("Copies of one lot-level label (products sold loose)"))]))
+    template = SelectField(_l("Sheet or roll"), choices=LAYOUT_CHOICES)
+    ec = SelectField(_l("QR error correction"), choices=options([
+        ("M", _l("M (default)")), ("Q", _l("Q (rough surfaces, small labels)"))]))
+
+
+class PrintForm(FlaskForm):
+    """Render a run for printing."""
+
+    fmt = SelectField(_l("Format"), choices=options([
+        ("pdf", _l("PDF for printing")), ("zpl", _l("ZPL for Zebra thermal printers")),
+        ("png-zip", _l("ZIP of PNG images"))]))
+    layout = SelectField(_l("Layout (PDF)"), choices=LAYOUT_CHOICES)
+
+
+class VoidForm(FlaskForm):
+    """Void labels with a reason."""
+
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=300)])
+    first = IntegerField(_l("From position"), validators=[Optional(), NumberRange(min=1)])
+    last = IntegerField(_l("To position"), validators=[Optional(), NumberRange(min=1)])
+    serial = StringField(_l("Or one serial"), validators=[Optional(), Length(max=20)])

@@ -1,0 +1,197 @@
+"""Rendering runs to files: at once for small runs, in a background job with progress for
+large ones. A job's file is kept in the database in chunks, so any app server can serve it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
+from traceapp.labels import rendering, services
+from traceapp.labels.models import JobStatus, LabelRun, RenderChunk, RenderJob
+
+log = logging.getLogger(__name__)
+
+FORMATS = {
+    "pdf": ("application/pdf", "pdf"),
+    "zpl": ("text/plain; charset=utf-8", "zpl"),
+    "png-zip": ("application/zip", "zip"),
+}
+#: Runs up to this many labels render inside the request; larger ones become a job.
+SYNC_LIMIT = 5000  # TRACEAPP_LABELS_SYNC_LIMIT overrides it
+CHUNK = 1024 * 1024
+STALLED_AFTER = dt.timedelta(minutes=2)
+
+
+def sync_limit() -> int:
+    """Runs up to this size render inside the request."""
+    return int(current_app.config.get("TRACEAPP_LABELS_SYNC_LIMIT", SYNC_LIMIT))
+
+
+def zpl_font() -> str:
+    """The printer font for ZPL text: "0" exists on every Zebra printer but lacks some
+    Vietnamese letters; a Unicode font such as E:TT0003M_.FNT can be set in the settings."""
+    from traceapp import tunables
+
+    return str(tunables.tunables().get("zpl_font", "0"))
+
+
+def check_format(fmt: str, layout: str | None) -> str | None:
+    """Validate a format and (for PDF) its layout; return the layout to use."""
+    if fmt not in FORMATS:
+        raise ValidationFailed.field("format", f"Choose one of: {', '.join(FORMATS)}.")
+    if fmt == "pdf":
+        layout = layout or "a4-3x8"
+        if layout not in rendering.LAYOUTS:
+            raise ValidationFailed.field("layout",
+                                         f"Choose one of: {', '.join(rendering.LAYOUTS)}.")
+        return layout
+    return None
+
+
+def render_run(run: LabelRun, fmt: str, out: IO[bytes], *, layout: str | None = None,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write a run in a format to a binary stream; returns how many labels were written."""
+    layout = check_format(fmt, layout or run.template)
+    contents = services.run_contents(run)
+    ec = run.ec_level
+    if fmt == "pdf":
+        return rendering.render_pdf(contents, layout, out, ec=ec, progress=progress)
+    if fmt == "zpl":
+        n = 0
+        for label in rendering.render_zpl(contents, ec=ec, font=zpl_font()):
+            out.write(label.encode("utf-8"))
+            n += 1
+            if progress and n % 500 == 0:
+                progress(n)
+        return n
+    n = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for content in contents:
+            n += 1
+            name = f"{n:06d}-{content.serial or 'lot'}.png"
+            archive.writestr(name, rendering.render_png(content.url, ec=ec))
+            if progress and n % 500 == 0:
+                progress(n)
+    return n
+
+
+def stream_run(run: LabelRun, fmt: str, layout: str | None = None) -> Iterator[bytes]:
+    """Render a small run for a download: into a spooled file (bounded memory), then out in
+    chunks."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
+    try:
+        render_run(run, fmt, spool, layout=layout)
+        spool.seek(0)
+        while chunk := spool.read(CHUNK):
+            yield chunk
+    finally:
+        spool.close()
+
+
+def filename(run: LabelRun, fmt: str, layout: str | None) -> str:
+    """A download name such as labels-XP-2026-0042-run7-a4-3x8.pdf."""
+    ext = FORMATS[fmt][1]
+    suffix = f"-{layout}" if layout else ""
+    return f"labels-{run.lot.code}-run{run.id}{suffix}.{ext}".replace("/", "_")
+
+
+# --- background jobs ---------------------------------------------------------------------------
+
+def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None) -> RenderJob:
+    """Queue a rendering job (the caller commits, then calls :func:`launch`)."""
+    layout = check_format(fmt, layout or run.template)
+    job = RenderJob(cooperative_id=run.cooperative_id, run_id=run.id, fmt=fmt, layout=layout,
+                    total=services.live_count(run), requested_by_id=getattr(actor, "id", None))
+    db.session.add(job)
+    db.session.flush()
+    services.record_print(actor, run, fmt, layout)
+    return job
+
+
+def launch(app: Flask, job_id: int) -> None:
+    """Run a job: in this thread when TRACEAPP_JOBS_INLINE is set (tests), else in a new one."""
+    if app.config.get("TRACEAPP_JOBS_INLINE"):
+        execute(app, job_id)
+        return
+    thread = threading.Thread(target=execute, args=(app, job_id), daemon=True,
+                              name=f"render-job-{job_id}")
+    thread.start()
+
+
+def execute(app: Flask, job_id: int) -> None:
+    """Render the job's run into chunks, committing progress as it goes."""
+    with app.app_context(), sqlite_begin_mode("IMMEDIATE"):
+        job = db.session.get(RenderJob, job_id)
+        if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return
+        job.status = JobStatus.RUNNING
+        job.started_at = job.heartbeat_at = now_utc()
+        db.session.commit()
+
+        def progress(n: int) -> None:
+            job.done = n
+            job.heartbeat_at = now_utc()
+            db.session.commit()
+
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
+        try:
+            count = render_run(job.run, job.fmt, spool, layout=job.layout, progress=progress)
+            spool.seek(0)
+            seq = 0
+            size = 0
+            while chunk := spool.read(CHUNK):
+                db.session.add(RenderChunk(job_id=job.id, seq=seq, data=chunk))
+                db.session.commit()
+                seq += 1
+                size += len(chunk)
+            job.done = count
+            job.size = size
+            job.status = JobStatus.DONE
+            job.finished_at = now_utc()
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
+            log.exception("render job %s failed", job_id)
+            db.session.rollback()
+            job = db.session.get(RenderJob, job_id)
+            job.status = JobStatus.FAILED
+            job.error = str(exc)[:2000]
+            job.finished_at = now_utc()
+            db.session.commit()
+        finally:
+            spool.close()
+            db.session.remove()
+
+
+def is_stalled(job: RenderJob) -> bool:
+    """A running job that stopped reporting (its server restarted)."""
+    if job.status != JobStatus.RUNNING or job.heartbeat_at is None:
+        return False
+    return now_utc() - job.heartbeat_at > STALLED_AFTER
+
+
+def job_chunks(job: RenderJob) -> Iterator[bytes]:
+    """The finished file, chunk by chunk."""
+    seq = 0
+    while True:
+        data = db.session.scalar(sa.select(RenderChunk.data).where(
+            RenderChunk.job_id == job.id, RenderChunk.seq == seq))
+        if data is None:
+            return
+        yield data
+        seq += 1
+
+
+def current_app_object() -> Flask:
+    """The real app object behind the proxy (threads need it)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]

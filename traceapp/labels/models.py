@@ -1,0 +1,123 @@
+"""Label runs, serialised labels, and the rendering jobs that print them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from traceapp.auth.models import enum_column
+from traceapp.cooperatives.models import TenantMixin
+from traceapp.database import Base, IdMixin, now_utc
+
+if TYPE_CHECKING:
+    from traceapp.batches.models import Lot
+
+#: 64-bit ids where a table may hold millions of rows (SQLite's INTEGER is 64-bit already).
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class RunKind(enum.StrEnum):
+    """Serialised labels (one per item) or copies of one lot-level label (sold loose)."""
+
+    SERIALISED = "serialised"
+    LOT_COPIES = "lot_copies"
+
+
+class LabelRun(IdMixin, TenantMixin, Base):
+    """One issue of labels for a lot: who, when, how many, on which template."""
+
+    __tablename__ = "label_runs"
+    __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
+
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
+                                        index=True)
+    kind: Mapped[RunKind] = mapped_column(enum_column(RunKind, "run_kind"))
+    count: Mapped[int]
+    template: Mapped[str] = mapped_column(sa.String(30))
+    ec_level: Mapped[str] = mapped_column(sa.String(1), default="M")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                    ondelete="SET NULL"))
+    created_by_label: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    #: The public address printed into the codes when the run was issued.
+    base_url: Mapped[str] = mapped_column(sa.String(200))
+    #: How many times the run was rendered for printing; from the second on, a reprint.
+    prints: Mapped[int] = mapped_column(default=0)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    lot: Mapped[Lot] = relationship()
+
+
+class Label(TenantMixin, Base):
+    """One serialised label. Serials are random, unique, and never reused, even when voided."""
+
+    __tablename__ = "labels"
+    __table_args__ = (sa.Index("ix_labels_run_id_seq", "run_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("label_runs.id", ondelete="RESTRICT"))
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
+                                        index=True)
+    #: Position in its run, 1..count: ranges are voided by position.
+    seq: Mapped[int]
+    voided_at: Mapped[dt.datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    # Scan figures kept on the label for the public page's fast path.
+    scan_count: Mapped[int] = mapped_column(default=0)
+    first_scanned_at: Mapped[dt.datetime | None]
+    last_scanned_at: Mapped[dt.datetime | None]
+    flagged_at: Mapped[dt.datetime | None]
+    flag_reason: Mapped[str | None] = mapped_column(sa.String(300))
+
+    run: Mapped[LabelRun] = relationship()
+
+
+class JobStatus(enum.StrEnum):
+    """Where a rendering job stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RenderJob(IdMixin, TenantMixin, Base):
+    """Rendering a large run in the background; its file is kept in chunks in the database,
+    so any app server can hand it out."""
+
+    __tablename__ = "render_jobs"
+
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("label_runs.id", ondelete="RESTRICT"),
+                                        index=True)
+    fmt: Mapped[str] = mapped_column(sa.String(10))  # pdf, zpl, png-zip
+    layout: Mapped[str | None] = mapped_column(sa.String(30))
+    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "job_status"),
+                                              default=JobStatus.QUEUED)
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int]
+    size: Mapped[int | None]
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
+                                                                      ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    started_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    run: Mapped[LabelRun] = relationship()
+
+
+class RenderChunk(Base):
+    """A piece of a finished job's file."""
+
+    __tablename__ = "render_chunks"
+
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("render_jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

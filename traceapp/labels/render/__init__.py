@@ -1,0 +1,1 @@
+"""Label rendering internals; import the public API from ``traceapp.labels.rendering``."""

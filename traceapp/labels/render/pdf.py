@@ -1,0 +1,430 @@
+"""Streaming PDF sheets of labels: pages are written as they fill, fonts and xref at the end."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+import os
+import zlib
+from array import array
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+import numpy as np
+
+from .content import Captions, LabelContent, default_captions, field_lines, strip_scheme
+from .fonts import DocumentFont, FontFace, _num, face
+from .layouts import PT_PER_MM, Layout, get_layout
+from .qr import QUIET_ZONE, check_ec, module_runs, qr_dark
+
+#: Report progress about this often (labels).
+PROGRESS_EVERY = 500
+#: zlib level for page content: 1 is ~4x faster than 6 and the streams are repetitive anyway.
+CONTENT_COMPRESSION = 1
+FONT_COMPRESSION = 6
+#: Line height as a multiple of the font size, and the first baseline below the top edge.
+LEADING = 1.22
+ASCENT = 0.8
+#: Space between the QR quiet zone and the text column, in mm.
+TEXT_GAP = 0.8
+#: The QR square may take at most this share of the content width.
+QR_MAX_SHARE = 0.55
+#: Distinct label texts kept ready to reuse; bounded so memory does not grow with a run.
+STATIC_CACHE_SIZE = 256
+
+
+class PdfWriter:
+    """Writes numbered objects straight to ``out`` and remembers only their offsets."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        """Start the file; object numbers are handed out by ``allocate``."""
+        self.out = out
+        self.position = 0
+        self.offsets = array("Q", [0])  # 8 bytes per object: the only per-page state kept
+        # The binary comment marks the file as binary for transfer tools.
+        self.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+
+    def write(self, data: bytes) -> None:
+        """Append raw bytes."""
+        self.out.write(data)
+        self.position += len(data)
+
+    def allocate(self) -> int:
+        """Reserve the next object number."""
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def write_object(self, number: int, body: bytes) -> None:
+        """Write object ``number`` with a dictionary or other direct body."""
+        self.offsets[number] = self.position
+        self.write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
+
+    def write_stream(self, number: int, data: bytes, level: int, extra: bytes = b"") -> None:
+        """Write object ``number`` as a Flate-compressed stream."""
+        packed = zlib.compress(data, level)
+        self.offsets[number] = self.position
+        self.write(
+            b"%d 0 obj\n<< /Length %d /Filter /FlateDecode %s>>\nstream\n%s\nendstream\nendobj\n"
+            % (number, len(packed), extra + b" " if extra else b"", packed)
+        )
+
+    def finish(self, root: int, info: int) -> None:
+        """Write the cross-reference table and trailer."""
+        start = self.position
+        count = len(self.offsets)
+        entries = [b"xref\n0 %d\n0000000000 65535 f \n" % count]
+        entries.extend(b"%010d 00000 n \n" % offset for offset in self.offsets[1:])
+        file_id = os.urandom(16).hex().encode()
+        entries.append(
+            b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R /ID [<%s> <%s>] >>\n"
+            b"startxref\n%d\n%%%%EOF\n" % (count, root, info, file_id, file_id, start)
+        )
+        self.write(b"".join(entries))
+
+
+def _pt(mm: float) -> float:
+    """Millimetres to points."""
+    return mm * PT_PER_MM
+
+
+class _Geometry:
+    """Where things go inside one label's content box (label-local points)."""
+
+    def __init__(self, doc: _SheetDocument, box: tuple[float, float, float, float]) -> None:
+        layout = doc.layout
+        self.doc = doc
+        self.x0, self.y0, self.x1, self.y1 = (_pt(v) for v in box)
+        self.url_size = layout.url_size
+        band = 2 * self.url_size * LEADING
+        first_baseline = self.y0 + band - ASCENT * self.url_size
+        self.url_positions = (
+            _position(self.x0, first_baseline),
+            _position(self.x0, first_baseline - self.url_size * LEADING),
+        )
+        width = self.x1 - self.x0
+        self.qr_side = min(self.y1 - self.y0 - band, width * QR_MAX_SHARE)
+        self.text_x = self.x0 + self.qr_side + _pt(TEXT_GAP)
+        self.text_width = self.x1 - self.text_x
+        self.text_top = self.y1
+        self.text_height = self.y1 - self.y0 - band
+        self._static: dict[tuple, tuple[bytes, tuple | None]] = {}
+
+    def static(self, content: LabelContent) -> tuple[bytes, tuple | None]:
+        """The label's text that does not change from one serial to the next, cached."""
+        key = (
+            content.product_name,
+            content.lot_code,
+            content.net_quantity,
+            content.best_before,
+            content.mark_name,
+            content.ocop_stars,
+            content.gtin_display,
+            content.serial is None,
+        )
+        cached = self._static.get(key)
+        if cached is None:
+            if len(self._static) >= STATIC_CACHE_SIZE:
+                self._static.clear()
+            cached = self._static[key] = self._layout_text(content)
+        return cached
+
+    def _layout_text(self, content: LabelContent) -> tuple[bytes, tuple | None]:
+        """Fit the product name and the field lines into the text column."""
+        doc = self.doc
+        regular, bold = doc.regular_face, doc.bold_face
+        captions = doc.captions
+        name = bold.printable(content.product_name)
+        # printable() trims the space after the serial caption; the serial follows it.
+        body = [
+            (kind, regular.printable(text) + (" " if kind == "serial" else ""))
+            for kind, text in field_lines(content, captions)
+        ]
+        # Giving way in turn: the GTIN (it is also in the Digital Link text under the QR),
+        # then a little type size, then the product name's second line, then more size.
+        short = [line for line in body if line[0] != "gtin"]
+        attempts = [(body, 2, 1.0), (short, 2, 1.0), (short, 2, 0.92), (short, 1, 1.0)]
+        attempts += [(short, 1, scale) for scale in (0.92, 0.85, 0.78, 0.72, 0.66)]
+        layout = self.doc.layout
+        for lines, name_lines, scale in attempts:
+            name_size = layout.name_size * scale
+            body_size = layout.body_size * scale
+            wrapped = bold.wrap(name, name_size, self.text_width, name_lines) if name else []
+            height = (len(wrapped) * name_size + len(lines) * body_size) * LEADING
+            if height <= self.text_height:
+                break
+        else:  # the smallest attempt still overflows: keep the lines that fit, in order
+            room = int((self.text_height - len(wrapped) * name_size * LEADING)
+                       // (body_size * LEADING))
+            lines = lines[: max(room, 0)]
+        ops = [b"BT\n"]
+        y = self.text_top - ASCENT * (name_size if wrapped else body_size)
+        for text in wrapped:
+            ops.append(_line(doc.bold, bold, text, name_size, _position(self.text_x, y)))
+            y -= name_size * LEADING
+        serial_slot = None
+        for kind, text in lines:
+            position = _position(self.text_x, y)
+            if kind == "serial":
+                ops.append(_line(doc.regular, regular, text, body_size, position))
+                offset = regular.width(text, body_size)
+                serial_slot = (
+                    _position(self.text_x + offset, y),
+                    body_size,
+                    self.text_width - offset,
+                )
+            else:
+                bold_line = kind == "ocop"
+                ops.append(
+                    _line(
+                        doc.bold if bold_line else doc.regular,
+                        bold if bold_line else regular,
+                        text,
+                        body_size,
+                        position,
+                        self.text_width,
+                    )
+                )
+            y -= body_size * LEADING
+        ops.append(b"ET\n")
+        return b"".join(ops), serial_slot
+
+    def dynamic(self, content: LabelContent, serial_slot: tuple | None) -> bytes:
+        """The serial and the human-readable URL, which differ on every label."""
+        doc = self.doc
+        regular = doc.regular_face
+        ops = [b"BT\n"]
+        if serial_slot is not None and content.serial is not None:
+            position, size, width = serial_slot
+            serial = regular.printable(content.serial)
+            ops.append(_line(doc.regular, regular, serial, size, position, width, 50.0))
+        text = regular.printable(content.short_text or strip_scheme(content.url))
+        size = self.url_size
+        width = self.x1 - self.x0
+        first, second = regular.break_url(text, size, width)
+        if second:
+            ops.append(_line(doc.regular, regular, first, size, self.url_positions[0], width))
+            ops.append(
+                _line(doc.regular, regular, second, size, self.url_positions[1], width, 70.0)
+            )
+        elif first:
+            ops.append(_line(doc.regular, regular, first, size, self.url_positions[1], width))
+        ops.append(b"ET\n")
+        return b"".join(ops)
+
+
+def _position(x: float, y: float) -> bytes:
+    """A text matrix placing the next line at (x, y)."""
+    return b"1 0 0 1 %s %s Tm " % (_num(round(x, 2)), _num(round(y, 2)))
+
+
+def _line(
+    font: DocumentFont,
+    font_face: FontFace,
+    text: str,
+    size: float,
+    position: bytes,
+    width: float | None = None,
+    min_scale: float = 75.0,
+) -> bytes:
+    """Operators for one line of text, squeezed or truncated to ``width`` when given."""
+    scale = 100.0
+    if width is not None:
+        text, scale = font_face.fit(text, size, width, min_scale=min_scale)
+    shown = font.show(text, size)
+    if scale < 100.0:
+        return position + b"%s Tz %s 100 Tz\n" % (_num(round(scale, 1)), shown)
+    return position + shown + b"\n"
+
+
+class _SheetDocument:
+    """One PDF being written: layout, fonts, page list, and per-slot placement."""
+
+    def __init__(self, layout: Layout, out: BinaryIO, ec: str, captions: Captions) -> None:
+        self.layout = layout
+        self.ec = ec
+        self.captions = captions
+        self.writer = PdfWriter(out)
+        self.catalog = self.writer.allocate()
+        self.pages = self.writer.allocate()
+        self.info = self.writer.allocate()
+        self.regular_face, self.bold_face = face(False), face(True)
+        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate)
+        self.bold = DocumentFont(self.bold_face, "B", self.writer.allocate)
+        self.page_ids = array("I")
+        self.media_box = b"[0 0 %s %s]" % (
+            _num(round(_pt(layout.page_width), 3)),
+            _num(round(_pt(layout.page_height), 3)),
+        )
+        self.grid = 72.0 / layout.grid_dpi
+        geometries: dict[tuple, _Geometry] = {}
+        self.slots: list[tuple[bytes, float, float, _Geometry]] = []
+        for slot in range(layout.per_page):
+            box = tuple(round(v, 4) for v in layout.content_box(slot))
+            if box not in geometries:
+                geometries[box] = _Geometry(self, box)
+            x, y = (_pt(v) for v in layout.label_box(slot))
+            origin = b"q 1 0 0 1 %s %s cm\n" % (_num(round(x, 3)), _num(round(y, 3)))
+            self.slots.append((origin, x, y, geometries[box]))
+        self._qr_headers: dict[tuple[int, int], bytes] = {}
+
+    def qr_header(self, slot: int, modules: int) -> bytes:
+        """The transform drawing a ``modules``-wide symbol in module units, top-left origin."""
+        key = (slot, modules)
+        header = self._qr_headers.get(key)
+        if header is None:
+            _origin, label_x, label_y, geometry = self.slots[slot]
+            grid = self.grid
+            module = geometry.qr_side / (modules + 2 * QUIET_ZONE)
+            if module >= grid:  # whole printer dots per module print evenly
+                module = math.floor(module / grid + 1e-9) * grid
+            # Snap the symbol's page position to the same grid, then make it label-local.
+            left = label_x + geometry.x0 + QUIET_ZONE * module
+            top = label_y + geometry.y1 - QUIET_ZONE * module
+            left = math.ceil(left / grid - 1e-9) * grid - label_x
+            top = math.floor(top / grid + 1e-9) * grid - label_y
+            header = self._qr_headers[key] = b"0 g q %s 0 0 %s %s %s cm\n" % (
+                _num(round(module, 4)),
+                _num(round(-module, 4)),
+                _num(round(left, 4)),
+                _num(round(top, 4)),
+            )
+        return header
+
+    def add_page(self, batch: list[LabelContent]) -> None:
+        """Draw up to one page of labels and write the page out."""
+        for content in batch:
+            if not isinstance(content, LabelContent):
+                raise TypeError("contents: every item must be a LabelContent")
+        symbols = _symbol_rectangles([qr_dark(content.url, self.ec) for content in batch])
+        parts: list[bytes] = []
+        for slot, (content, (modules, rectangles)) in enumerate(zip(batch, symbols, strict=True)):
+            origin, _x, _y, geometry = self.slots[slot]
+            static, serial_slot = geometry.static(content)
+            parts += (
+                origin,
+                static,
+                geometry.dynamic(content, serial_slot),
+                self.qr_header(slot, modules),
+                rectangles,
+                b"f Q Q\n",
+            )
+        writer = self.writer
+        contents_id = writer.allocate()
+        writer.write_stream(contents_id, b"".join(parts), CONTENT_COMPRESSION)
+        page_id = writer.allocate()
+        writer.write_object(
+            page_id,
+            b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /Font << %s %s >> >> "
+            b"/Contents %d 0 R >>"
+            % (
+                self.pages,
+                self.media_box,
+                self.regular.resource_names(),
+                self.bold.resource_names(),
+                contents_id,
+            ),
+        )
+        self.page_ids.append(page_id)
+
+    def finish(self) -> None:
+        """Write the fonts, page tree, catalogue and cross-reference table."""
+        writer = self.writer
+        self.regular.write_objects(writer, FONT_COMPRESSION)
+        self.bold.write_objects(writer, FONT_COMPRESSION)
+        kids = b" ".join(b"%d 0 R" % page for page in self.page_ids)
+        writer.write_object(
+            self.pages,
+            b"<< /Type /Pages /Count %d /Kids [%s] >>" % (len(self.page_ids), kids),
+        )
+        writer.write_object(self.catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % self.pages)
+        stamp = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ").encode()
+        writer.write_object(
+            self.info, b"<< /Producer (traceapp) /CreationDate (%s) >>" % stamp
+        )
+        writer.finish(self.catalog, self.info)
+
+
+@functools.cache
+def _rectangle_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Byte tables: ``x y `` (index x*100+y), ``w 1 re\n`` (index w), 3-digit numbers."""
+    heads = b"".join(b"%2d %2d " % (x, y) for x in range(100) for y in range(100))
+    tails = b"".join(b"%2d 1 re\n" % w for w in range(100))
+    numbers = b"".join(b"%3d" % value for value in range(1000))
+    return (
+        np.frombuffer(heads, dtype=np.uint8).reshape(10_000, 6),
+        np.frombuffer(tails, dtype=np.uint8).reshape(100, 8),
+        np.frombuffer(numbers, dtype=np.uint8).reshape(1000, 3),
+    )
+
+
+def _rectangle_lines(rows: np.ndarray, starts: np.ndarray, lengths: np.ndarray, modules: int):
+    """One fixed-width ``x y w 1 re`` line per run, as a 2-D byte array."""
+    heads, tails, numbers = _rectangle_tables()
+    if modules < 100:  # up to version 20: every URL a label carries
+        return np.concatenate((heads[starts * 100 + rows], tails[lengths]), axis=1)
+    lines = np.empty((len(rows), 17), dtype=np.uint8)
+    lines[:, 0:3] = numbers[starts]
+    lines[:, 4:7] = numbers[rows]
+    lines[:, 8:11] = numbers[lengths]
+    lines[:, [3, 7, 11]] = 32
+    lines[:, 11:] = np.frombuffer(b" 1 re\n", dtype=np.uint8)
+    return lines
+
+
+def _symbol_rectangles(symbols: list[np.ndarray]) -> list[tuple[int, bytes]]:
+    """For each symbol: its width in modules and ``x y w 1 re`` operators for its dark runs."""
+    result: list[tuple[int, bytes] | None] = [None] * len(symbols)
+    by_size: dict[int, list[int]] = {}
+    for index, symbol in enumerate(symbols):
+        by_size.setdefault(symbol.shape[0], []).append(index)
+    for modules, indexes in by_size.items():
+        # Symbols of one size are done together: a few numpy calls per page, none per run,
+        # and fixed-width numbers (padded with spaces) let table lookups write the operators.
+        rows, starts, lengths = module_runs(np.stack([symbols[i] for i in indexes]))
+        symbol_of_run, rows = np.divmod(rows, modules)
+        lines = _rectangle_lines(rows, starts, lengths, modules)
+        data = lines.tobytes()
+        ends = np.cumsum(np.bincount(symbol_of_run, minlength=len(indexes))) * lines.shape[1]
+        begin = 0
+        for index, end in zip(indexes, ends.tolist(), strict=True):
+            result[index] = (modules, data[begin:end])
+            begin = end
+    return result  # type: ignore[return-value]
+
+
+def render_pdf(
+    contents: Iterable[LabelContent],
+    layout: str,
+    out: BinaryIO,
+    *,
+    ec: str = "M",
+    progress: Callable[[int], None] | None = None,
+    captions: Captions | None = None,
+) -> int:
+    """Write a PDF of labels on ``layout`` to ``out`` while consuming ``contents``.
+
+    Memory stays flat: each page is written as soon as it is full. ``progress(n)`` is called
+    about every 500 labels and once at the end. Returns the number of labels written.
+    """
+    spec = get_layout(layout)
+    level = check_ec(ec)
+    items = iter(contents)
+    first = next(items, None)
+    if first is None:
+        raise ValueError("contents: there are no labels to print")
+    document = _SheetDocument(spec, out, level, captions or default_captions())
+    items = itertools.chain([first], items)
+    done = 0
+    reported = 0
+    while batch := list(itertools.islice(items, spec.per_page)):
+        document.add_page(batch)
+        done += len(batch)
+        if progress is not None and done - reported >= PROGRESS_EVERY:
+            progress(done)
+            reported = done
+    document.finish()
+    if progress is not None and reported != done:
+        progress(done)
+    return done

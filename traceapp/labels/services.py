@@ -1,0 +1,320 @@
+"""Issuing label runs (random serials, the refusal rules), voiding, and what each label says."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+
+from traceapp.audit import services as audit
+from traceapp.auth.permissions import require
+from traceapp.batches import genealogy
+from traceapp.batches.models import Lot, LotStatus
+from traceapp.batches.services import available
+from traceapp.database import local_today, now_utc
+from traceapp.errors import Conflict, ValidationFailed
+from traceapp.extensions import db
+from traceapp.gs1 import digital_link, gtin_display
+from traceapp.labels.models import Label, LabelRun, RunKind
+from traceapp.labels.rendering import (
+    EC_LEVELS,
+    LAYOUTS,
+    MAX_COPIES,
+    LabelContent,
+    lot_label_copies,
+)
+from traceapp.units import UNITS, convert, fmt
+
+log = logging.getLogger(__name__)
+
+#: Crockford's base32 alphabet: no I, L, O or U, so a serial read aloud is not misread.
+_STANDARD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TO_CROCKFORD = bytes.maketrans(_STANDARD, _CROCKFORD)
+SERIAL_BYTES = 10  # 80 bits from the operating system's CSPRNG -> 16 characters
+INSERT_CHUNK = 5000
+PAGE = 2000
+
+
+def new_serial() -> str:
+    """A fresh random serial: 16 characters of the GS1 AI 21 set carrying 80 random bits."""
+    return base64.b32encode(secrets.token_bytes(SERIAL_BYTES)).translate(_TO_CROCKFORD).decode()
+
+
+def label_url(product: Any, lot_code: str, serial: str | None, base_url: str | None = None,
+              *, lot_level: bool = False) -> str:
+    """The URL a label encodes: a GS1 Digital Link with a GTIN (without /21/ on a lot-level
+    label), a short /l/ link without a GTIN."""
+    base = (base_url or current_app.config["TRACEAPP_PUBLIC_BASE_URL"]).rstrip("/")
+    if product.gtin:
+        return digital_link(base, product.gtin, lot=lot_code,
+                            serial=None if lot_level else serial)
+    if serial is None:
+        raise ValueError("a product without a GTIN needs a serial for its short link")
+    return f"{base}/l/{serial}"
+
+
+def _short_text(url: str) -> str:
+    return url.split("://", 1)[-1]
+
+
+# --- the refusal rules ------------------------------------------------------------------------
+
+def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None = None
+                   ) -> dict[str, list[str]]:
+    """Every reason labels may not be issued for the lot now, by field."""
+    from traceapp.brands.services import mark_use_problems
+    from traceapp.zones.services import effective_status
+
+    day = on_date or local_today()
+    errors: dict[str, list[str]] = {}
+    if lot.status == LotStatus.RECALLED:
+        errors["lot"] = [_("Lot %(code)s is recalled: no labels may be printed for it.",
+                           code=lot.code)]
+        return errors
+    trace = genealogy.trace(lot)
+    for zone in trace.zones():
+        status = effective_status(zone, day)
+        if status != "approved" or not zone.is_valid_on(day):
+            errors.setdefault("zones", []).append(_(
+                "Zone code %(code)s is %(status)s: labels cannot claim it.", code=zone.code,
+                status=_(str(status))))
+    product = lot.product
+    if product.mark_id is not None:
+        members = trace.households()
+        for member in members:
+            problem = mark_use_problems([member], product, day).get(member.id)
+            if problem:
+                errors.setdefault("mark", []).append(problem)
+        if not members:
+            errors.setdefault("mark", []).append(_(
+                "No member contributed to this lot, so nobody is permitted to use the mark."))
+    if kind == RunKind.SERIALISED:
+        limit = serial_capacity(lot)
+        if limit is not None and count > limit:
+            errors.setdefault("count", []).append(_(
+                "The lot has room for %(n)d more labels of %(net)s (mass balance).",
+                n=max(limit, 0), net=fmt(product.net_quantity, product.net_unit)))
+    return errors
+
+
+def live_label_count(lot: Lot) -> int:
+    """Serialised labels of the lot that were not voided."""
+    return db.session.scalar(
+        sa.select(sa.func.count(Label.id)).where(Label.lot_id == lot.id,
+                                                 Label.voided_at.is_(None))
+    ) or 0
+
+
+def serial_capacity(lot: Lot) -> int | None:
+    """How many more serialised labels the lot's remaining quantity allows, or None when the
+    product's net quantity cannot be compared with the lot's unit (then no limit applies)."""
+    product = lot.product
+    net, unit = product.net_quantity, product.net_unit
+    if not net or unit not in UNITS or UNITS[unit][0] != UNITS.get(lot.unit, ("?",))[0]:
+        return None
+    per_label = convert(Decimal(net), unit, lot.unit)
+    if per_label <= 0:
+        return None
+    return int(available(lot) / per_label) - live_label_count(lot)
+
+
+# --- issuing -----------------------------------------------------------------------------------
+
+def issue_run(actor: Any, lot: Lot, *, count: int, template: str = "a4-3x8",
+              kind: RunKind | str = RunKind.SERIALISED, ec: str = "M",
+              notes: str | None = None) -> LabelRun:
+    """Issue ``count`` labels for a lot as one run, after every refusal rule has been checked.
+
+    Serialised runs insert one row per label with a fresh random serial, in chunks.
+    """
+    require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot print labels here."))
+    errors: dict[str, list[str]] = {}
+    try:
+        kind = RunKind(kind)
+    except ValueError:
+        errors["kind"] = [_("Choose serialised labels or lot-level copies.")]
+    if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COPIES:
+        errors["count"] = [_("Print between 1 and %(n)d labels.", n=MAX_COPIES)]
+    if template not in LAYOUTS:
+        errors["template"] = [_("Choose one of: %(names)s.", names=", ".join(LAYOUTS))]
+    if ec not in EC_LEVELS:
+        errors["ec"] = [_("Error correction is one of %(levels)s.", levels=", ".join(EC_LEVELS))]
+    if errors:
+        raise ValidationFailed(_("The labels could not be issued."), errors)
+    errors = issue_problems(lot, count, kind)
+    if errors:
+        raise ValidationFailed(_("The labels could not be issued."), errors)
+    run = LabelRun(cooperative_id=lot.cooperative_id, lot_id=lot.id, kind=kind, count=count,
+                   template=template, ec_level=ec, created_by_id=getattr(actor, "id", None),
+                   created_by_label=getattr(actor, "label", "system"),
+                   base_url=current_app.config["TRACEAPP_PUBLIC_BASE_URL"],
+                   notes=(notes or "").strip() or None)
+    db.session.add(run)
+    db.session.flush()
+    # A lot-level run gets one serial too: the short link of products without a GTIN, and the
+    # record its scans are counted on.
+    _insert_labels(run, count if kind == RunKind.SERIALISED else 1)
+    audit.record(actor, "labels.issue", run,
+                 summary=f"{count} {kind.value} labels for lot {lot.code} on {template}",
+                 changes={"count": {"before": None, "after": count},
+                          "lot": {"before": None, "after": lot.code}})
+    return run
+
+
+def _insert_labels(run: LabelRun, count: int) -> None:
+    table = Label.__table__
+    seq = 0
+    while seq < count:
+        size = min(INSERT_CHUNK, count - seq)
+        rows = [{"serial": new_serial(), "run_id": run.id, "lot_id": run.lot_id,
+                 "cooperative_id": run.cooperative_id, "seq": seq + i + 1,
+                 "scan_count": 0} for i in range(size)]
+        try:
+            with db.session.begin_nested():
+                db.session.execute(table.insert(), rows)
+        except sa.exc.IntegrityError:
+            # 80 random bits make this practically impossible; if it ever happens the
+            # chunk is drawn again rather than failing the whole run.
+            log.warning("serial collision in run %s; drawing the chunk again", run.id)
+            continue
+        seq += size
+
+
+# --- voiding and reprints ----------------------------------------------------------------------
+
+def void_labels(actor: Any, run: LabelRun, *, reason: str, first: int | None = None,
+                last: int | None = None, serial: str | None = None) -> int:
+    """Void one label (by serial), a range of positions, or the whole run; returns how many.
+
+    Voided serials stay in the database and are never issued again.
+    """
+    require(actor.can_write_cooperative(run.cooperative_id), _("You cannot void these labels."))
+    errors: dict[str, list[str]] = {}
+    if len((reason or "").strip()) < 3:
+        errors["reason"] = [_("Say why the labels are voided.")]
+    stmt = sa.update(Label).where(Label.run_id == run.id, Label.voided_at.is_(None))
+    what = "run"
+    if serial:
+        stmt = stmt.where(Label.serial == serial)
+        what = f"serial {serial}"
+    elif first is not None or last is not None:
+        first = first or 1
+        last = last or run.count
+        if not (1 <= first <= last <= run.count):
+            errors["range"] = [_("Give positions between 1 and %(n)d, first before last.",
+                                 n=run.count)]
+        stmt = stmt.where(Label.seq.between(first, last))
+        what = f"positions {first}-{last}"
+    if errors:
+        raise ValidationFailed(_("Nothing was voided."), errors)
+    result = db.session.execute(stmt.values(voided_at=now_utc(), void_reason=reason.strip()[:300]))
+    count = result.rowcount or 0
+    if count == 0:
+        raise Conflict(_("No live label matched: they were voided already or do not exist."))
+    audit.record(actor, "labels.void", run, summary=f"{count} labels voided ({what}): {reason}",
+                 changes={"voided": {"before": None, "after": count}, "which": {
+                     "before": None, "after": what}})
+    return count
+
+
+def record_print(actor: Any, run: LabelRun, fmt_name: str, layout: str | None) -> None:
+    """Log that a run was rendered for printing; from the second time on it is a reprint."""
+    require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))
+    run.prints += 1
+    action = "labels.print" if run.prints == 1 else "labels.reprint"
+    audit.record(actor, action, run,
+                 summary=f"run #{run.id} printed as {fmt_name} ({layout or '-'}), "
+                         f"time {run.prints}",
+                 changes={"prints": {"before": run.prints - 1, "after": run.prints}})
+
+
+# --- what a label says ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LotFacts:
+    """The facts every label of a lot shares."""
+
+    product: Any
+    lot_code: str
+    net: str | None
+    best_before: dt.date | None
+    mark_name: str | None
+    stars: int | None
+    gtin: str | None
+
+
+def lot_facts(lot: Lot, on_date: dt.date | None = None) -> LotFacts:
+    """What a lot's labels say besides the serial: mark and OCOP stars only while valid."""
+    from traceapp.products.services import ocop_stars_for_display
+
+    product = lot.product
+    mark_name = None
+    if product.mark is not None:
+        day = on_date or local_today()
+        status = getattr(product.mark, "effective_status", None)
+        state = status(day) if callable(status) else product.mark.status
+        if str(state) == "registered":
+            mark_name = product.mark.name
+    return LotFacts(
+        product=product, lot_code=lot.code,
+        net=fmt(product.net_quantity, product.net_unit) if product.net_quantity else None,
+        best_before=lot.best_before, mark_name=mark_name,
+        stars=ocop_stars_for_display(product, on_date),
+        gtin=gtin_display(product.gtin) if product.gtin else None,
+    )
+
+
+def content_for(facts: LotFacts, serial: str | None, base_url: str | None = None,
+                *, lot_level: bool = False) -> LabelContent:
+    """One label's content (a lot-level label prints no serial)."""
+    url = label_url(facts.product, facts.lot_code, serial, base_url, lot_level=lot_level)
+    return LabelContent(
+        url=url, product_name=facts.product.name, lot_code=facts.lot_code,
+        serial=None if lot_level else serial,
+        net_quantity=facts.net, best_before=facts.best_before, mark_name=facts.mark_name,
+        ocop_stars=facts.stars, short_text=_short_text(url), gtin_display=facts.gtin,
+    )
+
+
+def run_contents(run: LabelRun, *, include_voided: bool = False) -> Iterator[LabelContent]:
+    """Every label of a run in order, read from the database in batches (memory stays flat)."""
+    facts = lot_facts(run.lot)
+    if run.kind == RunKind.LOT_COPIES:
+        serial = db.session.scalar(sa.select(Label.serial).where(Label.run_id == run.id))
+        yield from lot_label_copies(content_for(facts, serial, lot_level=True), run.count)
+        return
+    base = current_app.config["TRACEAPP_PUBLIC_BASE_URL"]
+    last = 0
+    while True:
+        # Keyset pages in short queries, not one long cursor: a background job may commit
+        # its progress between pages.
+        stmt = (sa.select(Label.seq, Label.serial)
+                .where(Label.run_id == run.id, Label.seq > last)
+                .order_by(Label.seq).limit(PAGE))
+        if not include_voided:
+            stmt = stmt.where(Label.voided_at.is_(None))
+        rows = db.session.execute(stmt).all()
+        if not rows:
+            return
+        for _seq, serial in rows:
+            yield content_for(facts, serial, base)
+        last = rows[-1][0]
+
+
+def live_count(run: LabelRun) -> int:
+    """How many labels of the run will print (voided ones are left out)."""
+    if run.kind == RunKind.LOT_COPIES:
+        return run.count
+    return db.session.scalar(
+        sa.select(sa.func.count(Label.id)).where(Label.run_id == run.id,
+                                                 Label.voided_at.is_(None))) or 0

@@ -1,0 +1,188 @@
+"""Web pages for labels: issue a run, print it (at once or as a job with progress), void."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.batches.models import Lot
+from traceapp.errors import DomainError, NotFound
+from traceapp.extensions import db
+from traceapp.labels import jobs, rendering, services
+from traceapp.labels.forms import IssueForm, PrintForm, VoidForm
+from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
+from traceapp.web import form_failed, nav_item, page_arg, paginate, writes
+
+bp = Blueprint("labels", __name__)
+nav_item("labels.runs", _l("Labels"), lambda user: user.is_cooperative_user or user.is_admin)
+
+
+@bp.route("/label-runs")
+@login_required
+def runs() -> Any:
+    """Every label run of the cooperative, newest first."""
+    page = paginate(scoped(LabelRun, current_user).order_by(LabelRun.id.desc()), page_arg())
+    return render_template("labels/runs.html", page=page)
+
+
+@bp.route("/lots/<int:lot_id>/labels", methods=["GET", "POST"])
+@login_required
+def issue(lot_id: int) -> Any:
+    """Issue labels for a lot; the page lists the lot's earlier runs."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    require(current_user.can_write_cooperative(lot.cooperative_id))
+    form = IssueForm()
+    problems = services.issue_problems(lot, 1, RunKind.SERIALISED)
+    if form.validate_on_submit():
+        try:
+            run = services.issue_run(current_user, lot, count=form.count.data,
+                                     template=form.template.data, kind=form.kind.data,
+                                     ec=form.ec.data)
+            flash(_("%(n)d labels issued.", n=run.count), "success")
+            return redirect(url_for("labels.run", run_id=run.id))
+        except DomainError as exc:
+            form_failed(form, exc)
+    existing = db.session.execute(
+        sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
+    ).scalars().all()
+    capacity = services.serial_capacity(lot)
+    status = 422 if request.method == "POST" else 200
+    return render_template("labels/issue.html", lot=lot, form=form, runs=existing,
+                           problems=problems, capacity=capacity,
+                           live=services.live_count), status
+
+
+@bp.route("/label-runs/<int:run_id>")
+@login_required
+def run(run_id: int) -> Any:
+    """A run: counts, downloads, voids, and its serials."""
+    label_run = get_scoped(LabelRun, run_id, current_user)
+    page = paginate(sa.select(Label).where(Label.run_id == label_run.id).order_by(Label.seq),
+                    page_arg(), per_page=50)
+    facts = services.lot_facts(label_run.lot)
+    lot_level = label_run.kind == RunKind.LOT_COPIES
+    urls = {label.id: services.label_url(facts.product, facts.lot_code, label.serial,
+                                         lot_level=lot_level) for label in page.items}
+    recent_jobs = db.session.execute(
+        sa.select(RenderJob).where(RenderJob.run_id == label_run.id)
+        .order_by(RenderJob.id.desc()).limit(5)).scalars().all()
+    return render_template("labels/run.html", run=label_run, page=page, urls=urls,
+                           live=services.live_count(label_run), print_form=PrintForm(),
+                           void_form=VoidForm(), jobs=recent_jobs, facts=facts)
+
+
+@bp.route("/label-runs/<int:run_id>/print", methods=["POST"])
+@login_required
+def print_run(run_id: int) -> Any:
+    """Render a run: small runs download at once, large ones become a job with progress."""
+    label_run = get_scoped(LabelRun, run_id, current_user)
+    require(current_user.can_write_cooperative(label_run.cooperative_id))
+    form = PrintForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a format."), "error")
+        return redirect(url_for("labels.run", run_id=label_run.id))
+    fmt = form.fmt.data
+    layout = jobs.check_format(fmt, form.layout.data)
+    if services.live_count(label_run) <= jobs.sync_limit():
+        services.record_print(current_user, label_run, fmt, layout)
+        mimetype, _ext = jobs.FORMATS[fmt]
+        return Response(
+            stream_with_context(jobs.stream_run(label_run, fmt, layout)), mimetype=mimetype,
+            headers={"Content-Disposition":
+                     f'attachment; filename="{jobs.filename(label_run, fmt, layout)}"'})
+    job = jobs.start_job(current_user, label_run, fmt, layout)
+    db.session.commit()
+    jobs.launch(jobs.current_app_object(), job.id)
+    return redirect(url_for("labels.job", job_id=job.id))
+
+
+@bp.route("/label-runs/<int:run_id>/void", methods=["POST"])
+@login_required
+def void(run_id: int) -> Any:
+    """Void one serial, a range of positions, or the whole run."""
+    label_run = get_scoped(LabelRun, run_id, current_user)
+    form = VoidForm()
+    if not form.validate_on_submit():
+        flash(_("Say why the labels are voided."), "error")
+        return redirect(url_for("labels.run", run_id=label_run.id))
+    try:
+        count = services.void_labels(current_user, label_run, reason=form.reason.data,
+                                     first=form.first.data, last=form.last.data,
+                                     serial=(form.serial.data or "").strip().upper() or None)
+        flash(_("%(n)d labels voided.", n=count), "success")
+    except DomainError as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+        if not exc.errors:
+            flash(exc.message, "error")
+    return redirect(url_for("labels.run", run_id=label_run.id))
+
+
+@bp.route("/render-jobs/<int:job_id>")
+@login_required
+def job(job_id: int) -> Any:
+    """A rendering job's progress; the page refreshes itself until the file is ready."""
+    render_job = get_scoped(RenderJob, job_id, current_user)
+    return render_template("labels/job.html", job=render_job,
+                           stalled=jobs.is_stalled(render_job),
+                           finished=render_job.status in (JobStatus.DONE, JobStatus.FAILED))
+
+
+@bp.route("/render-jobs/<int:job_id>/download")
+@login_required
+def job_download(job_id: int) -> Any:
+    """The finished file of a job."""
+    render_job = get_scoped(RenderJob, job_id, current_user)
+    if render_job.status != JobStatus.DONE:
+        raise NotFound(_("The file is not ready."))
+    mimetype, _ext = jobs.FORMATS[render_job.fmt]
+    name = jobs.filename(render_job.run, render_job.fmt, render_job.layout)
+    return Response(stream_with_context(jobs.job_chunks(render_job)), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "Content-Length": str(render_job.size or 0)})
+
+
+@bp.route("/render-jobs/<int:job_id>/restart", methods=["POST"])
+@login_required
+@writes
+def job_restart(job_id: int) -> Any:
+    """Start a stalled or failed job again."""
+    render_job = get_scoped(RenderJob, job_id, current_user)
+    new = jobs.start_job(current_user, render_job.run, render_job.fmt, render_job.layout)
+    db.session.commit()
+    jobs.launch(jobs.current_app_object(), new.id)
+    return redirect(url_for("labels.job", job_id=new.id))
+
+
+@bp.route("/label-runs/<int:run_id>/qr/<serial>.png")
+@login_required
+def qr_png(run_id: int, serial: str) -> Any:
+    """A label's QR code for the staff pages."""
+    label_run = get_scoped(LabelRun, run_id, current_user)
+    label = db.session.execute(sa.select(Label).where(
+        Label.run_id == label_run.id, Label.serial == serial)).scalar_one_or_none()
+    if label is None:
+        raise NotFound()
+    facts = services.lot_facts(label_run.lot)
+    url = services.label_url(facts.product, facts.lot_code, label.serial,
+                             lot_level=label_run.kind == RunKind.LOT_COPIES)
+    png = rendering.render_png(url, ec=label_run.ec_level, size_mm=12, dpi=150)
+    return Response(png, mimetype="image/png",
+                    headers={"Cache-Control": "private, max-age=86400"})

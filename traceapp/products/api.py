@@ -1,0 +1,115 @@
+"""JSON API for products and their OCOP records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_babel import gettext as _
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from traceapp.api import api_actor
+from traceapp.api.schemas import BaseSchema
+from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.errors import ValidationFailed
+from traceapp.products import services
+from traceapp.products.models import OcopRecord, Product
+from traceapp.products.schemas import OcopRecordSchema, ProductQuerySchema, ProductSchema
+from traceapp.web import paginate
+
+blp = Blueprint("api_products", __name__, description="Products, GTINs and OCOP records")
+
+
+class OwnerArgsSchema(BaseSchema):
+    """Which cooperative a new product belongs to (administrators must say)."""
+
+    cooperative_id = fields.Int(load_default=None)
+
+
+class ImageSchema(BaseSchema):
+    """A multipart image upload."""
+
+    image = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+@blp.route("/products")
+class Products(MethodView):
+    """Products the caller may see."""
+
+    @blp.arguments(ProductQuerySchema, location="query")
+    @blp.response(200, ProductSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List products; search by name, code or GTIN, filter by category."""
+        stmt = services.product_search(scoped(Product, api_actor()), args.get("q"),
+                                       args.get("category"), args.get("active"))
+        page = paginate(stmt.order_by(Product.code, Product.id), pagination_parameters.page,
+                        pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.arguments(OwnerArgsSchema, location="query")
+    @blp.arguments(ProductSchema)
+    @blp.response(201, ProductSchema)
+    def post(self, owner: dict[str, Any], data: dict[str, Any]) -> Any:
+        """Register a product (managers; administrators name the cooperative)."""
+        actor = api_actor()
+        cooperative_id = owner.get("cooperative_id") or actor.cooperative_id
+        if cooperative_id is None:
+            raise ValidationFailed.field("cooperative_id",
+                                         _("Name the cooperative: ?cooperative_id=..."))
+        return services.create_product(actor, cooperative_id, **data)
+
+
+@blp.route("/products/<int:product_id>")
+class ProductById(MethodView):
+    """One product."""
+
+    @blp.response(200, ProductSchema)
+    def get(self, product_id: int) -> Any:
+        """Read a product."""
+        return get_scoped(Product, product_id, api_actor())
+
+    @blp.arguments(ProductSchema(partial=True))
+    @blp.response(200, ProductSchema)
+    def patch(self, data: dict[str, Any], product_id: int) -> Any:
+        """Change a product. Products are not deleted: set ``is_active`` to false."""
+        actor = api_actor()
+        product = get_scoped(Product, product_id, actor)
+        return services.update_product(actor, product, **data)
+
+
+@blp.route("/products/<int:product_id>/image", methods=["POST"])
+@blp.arguments(ImageSchema, location="files")
+@blp.response(200, ProductSchema)
+def product_image(files: dict[str, Any], product_id: int) -> Any:
+    """Replace the product's photo (PNG, JPEG or WebP; re-encoded, metadata stripped)."""
+    actor = api_actor()
+    product = get_scoped(Product, product_id, actor)
+    return services.set_product_image(actor, product, files["image"])
+
+
+@blp.route("/products/<int:product_id>/ocop")
+class ProductOcop(MethodView):
+    """A product's OCOP history."""
+
+    @blp.response(200, OcopRecordSchema(many=True))
+    @blp.paginate()
+    def get(self, product_id: int, pagination_parameters: Any) -> Any:
+        """Every OCOP record of the product, latest decision first, with today's status."""
+        actor = api_actor()
+        product = get_scoped(Product, product_id, actor)
+        stmt = scoped(OcopRecord, actor).where(OcopRecord.product_id == product.id)
+        page = paginate(stmt.order_by(OcopRecord.decided_on.desc(), OcopRecord.id.desc()),
+                        pagination_parameters.page, pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.arguments(OcopRecordSchema)
+    @blp.response(201, OcopRecordSchema)
+    def post(self, data: dict[str, Any], product_id: int) -> Any:
+        """Record an OCOP evaluation; records are never changed, only superseded."""
+        actor = api_actor()
+        product = get_scoped(Product, product_id, actor)
+        return services.record_ocop(actor, product, **data)

@@ -1,0 +1,56 @@
+"""Parsing GS1 Digital Link paths strictly, before anything touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote
+
+from traceapp.gs1 import GtinError, is_ai82, normalise_gtin
+
+#: Key qualifiers of a GTIN, in the only order GS1 Digital Link allows.
+QUALIFIER_ORDER = ("22", "10", "21")
+
+
+class BadPath(ValueError):
+    """A path that is not a well-formed GS1 Digital Link URI (answered with 400)."""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a Digital Link path names."""
+
+    gtin: str
+    cpv: str | None = None
+    lot: str | None = None
+    serial: str | None = None
+
+
+def parse_digital_link(path: str) -> Resolution:
+    """Parse '/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]' (GTIN-8/12/13/14 accepted)."""
+    parts = path.strip("/").split("/")
+    if len(parts) < 2 or parts[0] != "01" or len(parts) % 2:
+        raise BadPath("A GS1 Digital Link path is /01/{gtin} followed by key qualifiers.")
+    try:
+        gtin = normalise_gtin(unquote(parts[1]))
+    except GtinError as exc:
+        raise BadPath(f"GTIN: {exc}") from None
+    values: dict[str, str] = {}
+    last = -1
+    for ai, raw in zip(parts[2::2], parts[3::2], strict=True):
+        if ai not in QUALIFIER_ORDER:
+            raise BadPath(f"Unknown or misplaced application identifier {ai!r}.")
+        position = QUALIFIER_ORDER.index(ai)
+        if position <= last:
+            raise BadPath("Key qualifiers must come in the order 22, 10, 21, each once.")
+        last = position
+        value = unquote(raw)
+        if not is_ai82(value):
+            raise BadPath(f"AI {ai}: 1 to 20 characters of the GS1 character set.")
+        values[ai] = value
+    return Resolution(gtin=gtin, cpv=values.get("22"), lot=values.get("10"),
+                      serial=values.get("21"))
+
+
+def valid_serial(serial: str) -> bool:
+    """Whether a short-link serial is structurally possible (checked before any query)."""
+    return is_ai82(serial)

@@ -1,0 +1,144 @@
+"""JSON API for zone codes: registry, lifecycle transitions, certifications, GeoJSON export."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from traceapp.api import api_actor
+from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.web import paginate
+from traceapp.zones import services
+from traceapp.zones.models import Zone
+from traceapp.zones.schemas import (
+    CertificationSchema,
+    TransitionSchema,
+    ZoneQuerySchema,
+    ZoneSchema,
+)
+
+blp = Blueprint("api_zones", __name__,
+                description="Growing-area, packing-house, aquaculture and fishing-ground codes")
+
+
+def _listing(args: dict[str, Any]) -> Any:
+    stmt = scoped(Zone, api_actor())
+    return services.filter_zones(
+        stmt, kind=args.get("kind"), status=args.get("status"),
+        province=args.get("province"), q=args.get("q"),
+    )
+
+
+@blp.route("/zones")
+class Zones(MethodView):
+    """Zone codes the caller may see: their cooperative's, or their province's for auditors."""
+
+    @blp.arguments(ZoneQuerySchema, location="query")
+    @blp.response(200, ZoneSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List zone codes, filtered by kind, effective status, province and text."""
+        page = paginate(_listing(args).order_by(Zone.code), pagination_parameters.page,
+                        pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+    @blp.arguments(ZoneSchema)
+    @blp.response(201, ZoneSchema)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Register a zone code as a draft of the caller's cooperative."""
+        actor = api_actor()
+        return services.create_zone(actor, actor.cooperative_id, **data)
+
+
+@blp.route("/zones.geojson")
+class ZonesGeoJSON(MethodView):
+    """The caller's visible zones as one GeoJSON FeatureCollection."""
+
+    @blp.arguments(ZoneQuerySchema, location="query")
+    @blp.response(200, content_type="application/geo+json",
+                  description="A GeoJSON FeatureCollection (RFC 7946)")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Export zones as GeoJSON ([longitude, latitude], WGS84)."""
+        body = services.feature_collection(_listing(args))
+        return Response(json.dumps(body, ensure_ascii=False),
+                        content_type="application/geo+json; charset=utf-8")
+
+
+@blp.route("/zones/<int:zone_id>")
+class ZoneById(MethodView):
+    """One zone code."""
+
+    @blp.response(200, ZoneSchema)
+    def get(self, zone_id: int) -> Any:
+        """Read a zone code with its area check, overlaps and certifications."""
+        return get_scoped(Zone, zone_id, api_actor())
+
+    @blp.arguments(ZoneSchema(partial=True))
+    @blp.response(200, ZoneSchema)
+    def patch(self, data: dict[str, Any], zone_id: int) -> Any:
+        """Change a zone; after submission only member_ids and notes may change (else 409)."""
+        actor = api_actor()
+        zone = get_scoped(Zone, zone_id, actor)
+        return services.update_zone(actor, zone, **data)
+
+
+@blp.route("/zones/<int:zone_id>/transitions")
+class ZoneTransitions(MethodView):
+    """The zone's lifecycle."""
+
+    @blp.response(200, TransitionSchema(many=True))
+    def get(self, zone_id: int) -> Any:
+        """The status history: from, to, who, when and why."""
+        zone = get_scoped(Zone, zone_id, api_actor())
+        return services.zone_transitions(zone)
+
+    @blp.arguments(TransitionSchema)
+    @blp.response(201, TransitionSchema)
+    def post(self, data: dict[str, Any], zone_id: int) -> Any:
+        """Submit (cooperative) or decide (auditor of the province, with a reason)."""
+        actor = api_actor()
+        zone = get_scoped(Zone, zone_id, actor)
+        return services.transition(actor, zone, data["to_status"], data.get("reason"))
+
+
+@blp.route("/zones/<int:zone_id>/certifications")
+class ZoneCertifications(MethodView):
+    """Certificates held for a zone."""
+
+    @blp.response(200, CertificationSchema(many=True))
+    def get(self, zone_id: int) -> Any:
+        """The zone's certificates, soonest expiry first."""
+        return get_scoped(Zone, zone_id, api_actor()).certifications
+
+    @blp.arguments(CertificationSchema)
+    @blp.response(201, CertificationSchema)
+    def post(self, data: dict[str, Any], zone_id: int) -> Any:
+        """Record a certificate (VietGAP, GlobalGAP, organic, other)."""
+        actor = api_actor()
+        zone = get_scoped(Zone, zone_id, actor)
+        return services.add_certification(actor, zone, **data)
+
+
+@blp.route("/zones/<int:zone_id>/certifications/<int:certification_id>")
+class ZoneCertificationById(MethodView):
+    """One certificate of a zone."""
+
+    @blp.response(200, CertificationSchema)
+    def get(self, zone_id: int, certification_id: int) -> Any:
+        """Read a certificate."""
+        zone = get_scoped(Zone, zone_id, api_actor())
+        return services.get_certification(zone, certification_id)
+
+    @blp.arguments(CertificationSchema(partial=True))
+    @blp.response(200, CertificationSchema)
+    def patch(self, data: dict[str, Any], zone_id: int, certification_id: int) -> Any:
+        """Correct a certificate or record its renewed expiry."""
+        actor = api_actor()
+        zone = get_scoped(Zone, zone_id, actor)
+        cert = services.get_certification(zone, certification_id)
+        return services.update_certification(actor, cert, **data)

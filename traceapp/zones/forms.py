@@ -1,0 +1,120 @@
+"""Forms for zone codes, their certifications and status transitions."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from traceapp.web import options
+from traceapp.zones.models import CertificationScheme, TargetMarket, ZoneKind, ZoneStatus
+
+KIND_LABELS = {
+    ZoneKind.GROWING_AREA: _l("Growing area"),
+    ZoneKind.PACKING_HOUSE: _l("Packing house"),
+    ZoneKind.AQUACULTURE_FACILITY: _l("Aquaculture facility"),
+    ZoneKind.FISHING_GROUND: _l("Fishing ground"),
+}
+STATUS_LABELS = {
+    ZoneStatus.DRAFT: _l("Draft"),
+    ZoneStatus.SUBMITTED: _l("Submitted"),
+    ZoneStatus.APPROVED: _l("Approved"),
+    ZoneStatus.REJECTED: _l("Rejected"),
+    ZoneStatus.SUSPENDED: _l("Suspended"),
+    ZoneStatus.REVOKED: _l("Revoked"),
+    ZoneStatus.EXPIRED: _l("Expired"),
+}
+MARKET_LABELS = {
+    TargetMarket.DOMESTIC: _l("Domestic"),
+    TargetMarket.CHINA_GACC: _l("China (GACC)"),
+    TargetMarket.EU: _l("European Union"),
+    TargetMarket.USA: _l("United States"),
+    TargetMarket.JAPAN: _l("Japan"),
+    TargetMarket.KOREA: _l("Korea"),
+    TargetMarket.OTHER: _l("Other"),
+}
+SCHEME_LABELS = {
+    CertificationScheme.VIETGAP: "VietGAP",
+    CertificationScheme.GLOBALGAP: "GlobalGAP",
+    CertificationScheme.ORGANIC: _l("Organic"),
+    CertificationScheme.OTHER: _l("Other"),
+}
+#: What each transition is called on a button, by target status.
+ACTION_LABELS = {
+    ZoneStatus.SUBMITTED: _l("Submit for approval"),
+    ZoneStatus.DRAFT: _l("Return to draft to correct it"),
+    ZoneStatus.APPROVED: _l("Approve (or reinstate)"),
+    ZoneStatus.REJECTED: _l("Reject"),
+    ZoneStatus.SUSPENDED: _l("Suspend"),
+    ZoneStatus.REVOKED: _l("Revoke (final)"),
+    ZoneStatus.EXPIRED: _l("Record expiry"),
+}
+
+
+class ZoneForm(FlaskForm):
+    """A zone code's facts, households and geometry (drafts and rejected codes)."""
+
+    code = StringField(_l("Code as issued"), validators=[DataRequired(), Length(max=40)])
+    kind = SelectField(_l("Kind"), choices=options([(k.value, label) for k, label in
+                                                     KIND_LABELS.items()]))
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    crop = StringField(_l("Crop or species"), validators=[Optional(), Length(max=100)])
+    province = StringField(_l("Province (as in the decision)"),
+                           validators=[DataRequired(), Length(max=100)])
+    district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
+    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
+    issuing_authority = StringField(_l("Issuing authority"),
+                                    validators=[Optional(), Length(max=200)])
+    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
+    issued_on = DateField(_l("Issued on"), validators=[Optional()])
+    valid_from = DateField(_l("Valid from"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    target_market = SelectField(_l("Target market"), choices=options(
+        [("", "—")] + [(m.value, label) for m, label in MARKET_LABELS.items()]))
+    declared_area_ha = DecimalField(_l("Declared area (ha)"), places=None,
+                                    validators=[Optional(), NumberRange(min=0)])
+    member_ids = SelectMultipleField(_l("Member households farming it"), coerce=int,
+                                     validators=[Optional()])
+    geometry = TextAreaField(
+        _l("Location as GeoJSON ([longitude, latitude]): Point, Polygon or MultiPolygon"),
+        validators=[Optional(), Length(max=2_000_000)],
+    )
+    geometry_file = FileField(_l("…or upload a GeoJSON or KML file"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+class LockedZoneForm(FlaskForm):
+    """What may still change once a code was submitted: households and notes."""
+
+    member_ids = SelectMultipleField(_l("Member households farming it"), coerce=int,
+                                     validators=[Optional()])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+class TransitionForm(FlaskForm):
+    """A status change, with the reason a decision needs."""
+
+    to_status = SelectField(_l("Decision"), choices=options(
+        [(s.value, ACTION_LABELS[s]) for s in ZoneStatus if s in ACTION_LABELS]))
+    reason = TextAreaField(_l("Reason (shown to the cooperative)"),
+                           validators=[Optional(), Length(max=2000)])
+
+
+class CertificationForm(FlaskForm):
+    """A certificate held for the zone."""
+
+    scheme = SelectField(_l("Scheme"), choices=options([(s.value, label) for s, label in
+                                                         SCHEME_LABELS.items()]))
+    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=60)])
+    issuer = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+    issued_on = DateField(_l("Issued on"), validators=[Optional()])
+    expires_on = DateField(_l("Expires on"), validators=[Optional()])
