@@ -19,6 +19,8 @@ from traceapp import create_app
 from traceapp.config import normalise_database_url
 from traceapp.extensions import db, limiter
 
+pytest_plugins = ["tests.farm"]
+
 TEST_DATABASE_URL = os.environ.get("TRACEAPP_TEST_DATABASE_URL")
 ON_POSTGRES = bool(TEST_DATABASE_URL and TEST_DATABASE_URL.startswith("postg"))
 PASSWORD = "correct-horse-battery"
@@ -143,8 +145,11 @@ def session(app: Flask) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app: Flask) -> Iterator[None]:
+    from traceapp.public.views import public_limiter
+
     with app.app_context():
         limiter.reset()
+        public_limiter.reset()
     yield
 
 

@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_errorhandlers(app)
     register_request_hooks(app)
     register_commands(app)
+    register_middleware(app)
     return app
 
 
@@ -53,7 +54,6 @@ def configure_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Bind database, migrations, login, CSRF, Babel and the rate limiter to the app."""
     from flask_babel import lazy_gettext as _l
-    from werkzeug.middleware.proxy_fix import ProxyFix
 
     from traceapp.database import configure_engine, engine_options
     from traceapp.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -89,11 +89,28 @@ def register_extensions(app: Flask) -> None:
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
     limiter.init_app(app)
-    proxies = app.config["TRACEAPP_PROXY_COUNT"]
-    if proxies > 0:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
-        )
+    _spare_public_paths_from_flask_limiter(app, limiter)
+
+
+#: Paths that Flask-Limiter's per-request check leaves alone: the scan pages count their own
+#: requests (traceapp.public.views.PublicLimiter), and static files need no limit.
+UNLIMITED_PREFIXES = ("/01/", "/l/", "/static/", "/media/", "/.well-known/", "/healthz")
+
+
+def _spare_public_paths_from_flask_limiter(app: Flask, limiter: Any) -> None:
+    """Flask-Limiter checks every request in a before_request hook, even for exempt views;
+    on the shoppers' scan page that check cost more than the database did."""
+    from flask import request
+
+    funcs = app.before_request_funcs.setdefault(None, [])
+    for i, func in enumerate(funcs):
+        if getattr(func, "__self__", None) is limiter:
+            def check(func: Any = func) -> Any:
+                if request.path.startswith(UNLIMITED_PREFIXES):
+                    return None
+                return func()
+
+            funcs[i] = check
 
 
 #: Domain packages in dependency order. Each may have ``views.py`` (exposing ``bp``) and
@@ -149,6 +166,20 @@ def register_request_hooks(app: Flask) -> None:
 
     install_request_hooks(app)
     install_template_helpers(app)
+
+
+def register_middleware(app: Flask) -> None:
+    """WSGI layers around Flask: the scan fast path, then (outermost) the trusted proxies."""
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from traceapp.public.fastpath import ScanFastPath
+
+    app.wsgi_app = ScanFastPath(app, app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.config["TRACEAPP_PROXY_COUNT"]
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=proxies
+        )
 
 
 def register_commands(app: Flask) -> None:

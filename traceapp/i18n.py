@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 
@@ -16,6 +18,25 @@ def supported() -> list[str]:
     return list(current_app.config["TRACEAPP_LANGUAGES"])
 
 
+@lru_cache(maxsize=512)
+def _best_of(accept_language: str, langs: tuple[str, ...]) -> str | None:
+    from werkzeug.datastructures import LanguageAccept
+    from werkzeug.http import parse_accept_header
+
+    return parse_accept_header(accept_language, LanguageAccept).best_match(langs)
+
+
+def choose_language(asked: str | None, cookie: str | None, accept_language: str | None,
+                    langs: list[str], default: str, user_locale: str | None = None) -> str:
+    """The language rule on plain values: ?lang=, the cookie, the user's setting,
+    Accept-Language, the default (shared by Flask-Babel's selector and the scan fast path)."""
+    for choice in (asked, cookie, user_locale):
+        choice = (choice or "").strip().lower()
+        if choice in langs:
+            return choice
+    return _best_of(accept_language or "", tuple(langs)) or default
+
+
 def select_locale() -> str:
     """Pick the request's language; remember an explicit ?lang= choice in a cookie."""
     langs = supported()
@@ -25,15 +46,12 @@ def select_locale() -> str:
     asked = (request.args.get("lang") or "").strip().lower()
     if asked in langs:
         g.set_lang_cookie = asked
-        return asked
-    cookie = (request.cookies.get(LANG_COOKIE) or "").strip().lower()
-    if cookie in langs:
-        return cookie
-    if not request.path.startswith("/api/"):
+    user_locale = None
+    # The public pages never look at a login (and that keeps the shopper's request cheap).
+    if not request.path.startswith(("/api/", "/01/", "/l/")):
         user_locale = getattr(current_user, "locale", None) if current_user else None
-        if user_locale in langs:
-            return user_locale
-    return request.accept_languages.best_match(langs) or default
+    return choose_language(asked, request.cookies.get(LANG_COOKIE),
+                           request.headers.get("Accept-Language"), langs, default, user_locale)
 
 
 def select_timezone() -> str:

@@ -43,6 +43,16 @@ def writes(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+def keeps_writes(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view whose writes stand whatever its status (a 404 scan is still logged).
+
+    Such a view reads first and switches to writing itself, with
+    ``database.start_write_transaction`` (the public scan page does).
+    """
+    view._traceapp_keeps_writes = True  # type: ignore[attr-defined]
+    return view
+
+
 def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run a view as one unit of work: commit on success, roll back on error, retry on conflict.
 
@@ -50,6 +60,7 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     request never leaves half its writes behind.
     """
     marked_writer = getattr(view, "_traceapp_writes", False)
+    keep = getattr(view, "_traceapp_keeps_writes", False)
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -60,7 +71,9 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
                 _sqlite_begin.set("IMMEDIATE")
             try:
                 response = current_app.make_response(view(*args, **kwargs))
-                if response.status_code < 400:
+                if not db.session.registry.has():
+                    return response  # the view never touched the session
+                if response.status_code < 400 or keep:
                     db.session.commit()
                 else:
                     db.session.rollback()
@@ -82,14 +95,19 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _security_headers(response: Any) -> Any:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    headers.extend(SECURITY_HEADERS)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     lang = g.get("set_lang_cookie")

@@ -9,8 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.batches.conftest import HARVEST, harvest_lot
 from tests.conftest import bearer
+from tests.farm import HARVEST, harvest_lot
 from traceapp.batches import epcis, services
 from traceapp.batches import events as ev
 from traceapp.batches.models import TraceEvent

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from tests.batches.conftest import HARVEST, harvest_lot
 from tests.conftest import bearer
+from tests.farm import HARVEST, harvest_lot
 from traceapp.batches import events as ev
 from traceapp.batches import genealogy
 from traceapp.batches.models import LotStatus, TraceEvent

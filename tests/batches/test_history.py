@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.batches.conftest import harvest_lot
 from tests.conftest import bearer, requires_postgres
+from tests.farm import harvest_lot
 from traceapp.batches import events as ev
 from traceapp.batches.models import ImmutableError, TraceEvent
 from traceapp.errors import ValidationFailed

@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.batches.conftest import HARVEST, harvest_lot
 from tests.conftest import bearer
+from tests.farm import HARVEST, harvest_lot
 from traceapp.batches import services, yields
 from traceapp.batches.models import Lot, LotStatus, TraceEvent
 from traceapp.errors import Conflict, ValidationFailed

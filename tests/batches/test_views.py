@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from tests.batches.conftest import HARVEST, harvest_lot
+from tests.farm import HARVEST, harvest_lot
 from traceapp.batches.models import Contribution, Lot
 from traceapp.extensions import db
 

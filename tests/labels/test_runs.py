@@ -13,8 +13,8 @@ import zxingcpp
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from PIL import Image
 
-from tests.batches.conftest import harvest_lot
 from tests.conftest import bearer
+from tests.farm import harvest_lot
 from traceapp.audit.models import AuditRecord
 from traceapp.batches import events as ev
 from traceapp.brands.services import revoke_grant

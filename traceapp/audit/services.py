@@ -195,3 +195,86 @@ def head_hash() -> tuple[int, str]:
     if head is None:
         return 0, GENESIS_HASH
     return head.seq, head.hash
+
+
+# --- reading the trail (read-only query helpers) ---------------------------------------------
+
+#: The tables whose records an auditor sees for objects in their scope, and how each row
+#: is tied to a zone ("zone") or a lot ("lot") of that scope.
+_SCOPED_OBJECTS = {
+    "zones": ("zone", None),
+    "zone_certifications": ("zone", "traceapp.zones.models:ZoneCertification"),
+    "zone_inspections": ("zone", "traceapp.authority.models:ZoneInspection"),
+    "lots": ("lot", None),
+    "lot_contributions": ("lot", "traceapp.batches.models:Contribution"),
+    "trace_events": ("lot", "traceapp.batches.models:TraceEvent"),
+    "label_runs": ("lot", "traceapp.labels.models:LabelRun"),
+    "recalls": ("lot", "traceapp.batches.models:Recall"),
+}
+
+
+def _model(path: str) -> Any:
+    import importlib
+
+    module, name = path.split(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def visible_records(actor: Any) -> sa.Select[tuple[AuditRecord]]:
+    """``SELECT AuditRecord`` restricted to what the actor may read; every trail starts here.
+
+    Administrators read everything; a cooperative manager reads the records of their
+    cooperative; an auditor reads the records of the objects in their console scope (zones
+    and their certifications and inspections; lots with their contributions, events, label
+    runs and recalls), matched by object type and id, plus the records of their own actions.
+    Anyone else reads nothing.
+    """
+    stmt = sa.select(AuditRecord)
+    if actor.is_admin:
+        return stmt
+    if actor.is_cooperative_user and actor.can_manage_cooperative(actor.cooperative_id):
+        return stmt.where(AuditRecord.cooperative_id == actor.cooperative_id)
+    if not actor.is_auditor:
+        return stmt.where(sa.false())
+    from traceapp.authority.services import scope_for
+
+    scope = scope_for(actor)
+    zone_ids = scope.zone_ids().subquery("scope_zone_ids")
+    lot_ids = scope.lot_ids().subquery("scope_lot_ids")
+    clauses = [AuditRecord.actor_id == actor.id]
+    for object_type, (tie, path) in _SCOPED_OBJECTS.items():
+        ids = zone_ids if tie == "zone" else lot_ids
+        if path is None:
+            keys = sa.select(sa.cast(ids.c[0], sa.String))
+        else:
+            model = _model(path)
+            column = {"zone": "zone_id", "lot": "lot_id"}[tie]
+            column = "root_lot_id" if object_type == "recalls" else column
+            keys = sa.select(sa.cast(model.id, sa.String)).where(
+                getattr(model, column).in_(sa.select(ids.c[0])))
+        clauses.append(sa.and_(AuditRecord.object_type == object_type,
+                               AuditRecord.object_id.in_(keys)))
+    return stmt.where(sa.or_(*clauses))
+
+
+def filter_records(stmt: sa.Select[Any], *, action: str | None = None,
+                   object_type: str | None = None, object_id: str | None = None
+                   ) -> sa.Select[Any]:
+    """Narrow a trail by action ("zone." matches every zone action), object type and id."""
+    action = (action or "").strip()
+    if action:
+        if action.endswith("."):
+            stmt = stmt.where(AuditRecord.action.startswith(action, autoescape=True))
+        else:
+            stmt = stmt.where(AuditRecord.action == action)
+    if (object_type or "").strip():
+        stmt = stmt.where(AuditRecord.object_type == object_type.strip())
+    if object_id not in (None, ""):
+        stmt = stmt.where(AuditRecord.object_id == str(object_id).strip())
+    return stmt
+
+
+def record_actions(stmt: sa.Select[Any]) -> list[str]:
+    """The distinct actions in a (scoped) trail, for a filter's choices."""
+    sub = stmt.with_only_columns(AuditRecord.action).distinct().subquery()
+    return list(db.session.scalars(sa.select(sub.c.action).order_by(sub.c.action)))

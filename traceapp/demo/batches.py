@@ -71,20 +71,21 @@ def peanuts(ctx: dict[str, Any]) -> list[Lot]:
         inputs=[{"lot_id": h1.id, "quantity": "800"}, {"lot_id": h2.id, "quantity": "650"},
                 {"lot_id": h3.id, "quantity": "450"}],
         outputs=[{"product_id": bag.id, "quantity": "1880", "unit": "KGM",
-                  "production_date": dt.date(2026, 3, 25),
-                  "notes": "Phân loại, sàng và đóng túi 500 g tại nhà sơ chế của HTX"}],
-        event_time=_at(dt.date(2026, 3, 25), 9), zone_id=packing_house.id if packing_house
+                  "production_date": dt.date(2026, 10, 15),
+                  "notes": "Đậu phộng vỏ bảo quản khô từ vụ Đông Xuân; phân loại, sàng và "
+                           "đóng túi 500 g tại nhà sơ chế của HTX"}],
+        event_time=_at(dt.date(2026, 10, 15), 9), zone_id=packing_house.id if packing_house
         else None, location=coop.address,
     )
     services.close_lot(SYSTEM, packed)
     ev.record_event(SYSTEM, packed, biz_step="inspecting", disposition="conformant",
-                    event_time=_at(dt.date(2026, 3, 27), 10),
+                    event_time=_at(dt.date(2026, 10, 17), 10),
                     location="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng Phú Yên",
                     details={"inspector": "Phòng thử nghiệm", "notes":
                              "Aflatoxin B1 dưới giới hạn cho phép"})
-    ev.record_event(SYSTEM, packed, biz_step="storing", event_time=_at(dt.date(2026, 3, 28), 8),
+    ev.record_event(SYSTEM, packed, biz_step="storing", event_time=_at(dt.date(2026, 10, 18), 8),
                     location="Kho HTX Xuân Phước")
-    ev.record_event(SYSTEM, packed, biz_step="shipping", event_time=_at(dt.date(2026, 4, 2), 7),
+    ev.record_event(SYSTEM, packed, biz_step="shipping", event_time=_at(dt.date(2026, 11, 2), 7),
                     quantity="600", unit="KGM",
                     destinations=[{"type": "owning_party", "name": "Co.opmart Tuy Hòa"},
                                   {"type": "location", "name": "Tuy Hòa, Phú Yên"}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from traceapp.gs1 import GtinError, is_ai82, normalise_gtin
+from traceapp.gs1 import is_ai82
 
 #: Key qualifiers of a GTIN, in the only order GS1 Digital Link allows.
 QUALIFIER_ORDER = ("22", "10", "21")
@@ -30,10 +30,7 @@ def parse_digital_link(path: str) -> Resolution:
     parts = path.strip("/").split("/")
     if len(parts) < 2 or parts[0] != "01" or len(parts) % 2:
         raise BadPath("A GS1 Digital Link path is /01/{gtin} followed by key qualifiers.")
-    try:
-        gtin = normalise_gtin(unquote(parts[1]))
-    except GtinError as exc:
-        raise BadPath(f"GTIN: {exc}") from None
+    gtin = gtin14(unquote(parts[1]))
     values: dict[str, str] = {}
     last = -1
     for ai, raw in zip(parts[2::2], parts[3::2], strict=True):
@@ -49,6 +46,18 @@ def parse_digital_link(path: str) -> Resolution:
         values[ai] = value
     return Resolution(gtin=gtin, cpv=values.get("22"), lot=values.get("10"),
                       serial=values.get("21"))
+
+
+def gtin14(text: str) -> str:
+    """A GTIN-8/12/13/14 from a path as GTIN-14, or BadPath. A plain mod-10 check here, not
+    biip: this runs on every scan, and the path is already split (forms use biip)."""
+    if len(text) not in (8, 12, 13, 14) or not text.isdigit():
+        raise BadPath("GTIN: 8, 12, 13 or 14 digits.")
+    digits = text.zfill(14)
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))
+    if (10 - total % 10) % 10 != int(digits[13]):
+        raise BadPath("GTIN: wrong check digit.")
+    return digits
 
 
 def valid_serial(serial: str) -> bool:

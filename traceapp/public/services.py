@@ -8,6 +8,7 @@ import hmac
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,9 @@ from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Cooperative, Gender, Member
 from traceapp.database import local_today, now_utc
 from traceapp.extensions import db
-from traceapp.labels.models import Label, RunKind
+from traceapp.labels.models import RunKind
 from traceapp.products.models import Product
+from traceapp.public.scanlog import scan_log
 from traceapp.units import fmt
 from traceapp.zones.models import Zone
 
@@ -29,8 +31,13 @@ from traceapp.zones.models import Zone
 def client_hash(address: str | None) -> str:
     """A keyed hash of the client address (16 hex digits); the address itself is never stored."""
     salt = current_app.config.get("TRACEAPP_SCAN_SALT") or current_app.config["SECRET_KEY"]
+    return _keyed_hash(salt, address or "")
+
+
+@lru_cache(maxsize=4096)
+def _keyed_hash(salt: str | bytes, address: str) -> str:
     key = salt.encode() if isinstance(salt, str) else salt
-    return hmac.new(key, (address or "").encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def ua_class(user_agent: str | None) -> str:
@@ -49,14 +56,128 @@ def ua_class(user_agent: str | None) -> str:
 
 # --- looking a serial up ---------------------------------------------------------------------
 
-_SERIAL_QUERY = sa.text(
+_SERIAL_SQL = (
     "SELECT l.id, l.lot_id, l.cooperative_id, l.voided_at, l.scan_count, l.first_scanned_at, "
-    "l.flagged_at, l.flag_reason, r.kind, r.created_at AS issued_at, r.created_by_label, "
-    "lots.code AS lot_code, lots.status AS lot_status, lots.best_before, lots.recall_id, "
-    "lots.updated_at AS lot_updated_at, p.id AS product_id, p.gtin "
+    "l.flagged_at, l.flag_reason, r.kind, r.created_at, r.created_by_label, lots.code, "
+    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin "
     "FROM labels l JOIN label_runs r ON r.id = l.run_id JOIN lots ON lots.id = l.lot_id "
-    "JOIN products p ON p.id = lots.product_id WHERE l.serial = :serial"
+    "JOIN products p ON p.id = lots.product_id WHERE l.serial = ?"
 )
+_STATS_SQL = (
+    "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
+    "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
+)
+_SCAN_COLUMNS = ("scanned_at", "label_id", "lot_id", "product_id", "cooperative_id",
+                 "unknown_serial", "outcome", "client_hash", "ua_class", "lang", "flagged")
+_INSERT_SQL = (f"INSERT INTO label_scans ({', '.join(_SCAN_COLUMNS)}) "  # noqa: S608 - constants
+               f"VALUES ({', '.join('?' for _ in _SCAN_COLUMNS)})")
+_COUNT_SQL = ("UPDATE labels SET scan_count = scan_count + 1, last_scanned_at = ?, "
+              "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?")
+_FLAG_SQL = "UPDATE labels SET flagged_at = ?, flag_reason = ? WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class SerialRow:
+    """A label with its run, lot and product, as the scan page needs it."""
+
+    id: int
+    lot_id: int
+    cooperative_id: int
+    voided_at: Any
+    scan_count: int
+    first_scanned_at: Any
+    flagged_at: Any
+    flag_reason: str | None
+    kind: str
+    issued_at: Any
+    created_by_label: str
+    lot_code: str
+    lot_status: str
+    best_before: Any
+    recall_id: int | None
+    lot_updated_at: Any
+    product_id: int
+    gtin: str | None
+
+
+class HotPath:
+    """The scan page's database access: plain driver calls on one pooled connection, with
+    the transaction handled here: the reads run without one, the writes in one short write
+    transaction at the end. The ORM session is not used: on the page shoppers hit, its
+    bookkeeping cost more than the database did.
+
+    Inside a test's transaction (the session bound to a test connection), the session's own
+    connection is borrowed instead, so the test's rollback still undoes everything.
+    """
+
+    def __init__(self) -> None:
+        self._fairy = None
+        # Look at the session factory's settings, not at a session: making one costs time.
+        if db.session.session_factory.kw.get("bind") is not None:
+            connection = db.session.connection()
+            self.raw = connection.connection.driver_connection
+            self.pg = connection.dialect.name == "postgresql"
+        else:
+            engine = db.engine
+            self._fairy = engine.raw_connection()
+            self.raw = self._fairy.driver_connection
+            self.pg = engine.dialect.name == "postgresql"
+        self.dialect = "postgresql" if self.pg else "sqlite"
+
+    def one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """One row of a query."""
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql.replace("?", "%s") if self.pg else sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Run a statement."""
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(sql.replace("?", "%s") if self.pg else sql, params)
+        finally:
+            cursor.close()
+
+    @property
+    def pooled(self) -> bool:
+        """Whether this is a pooled connection of its own (not a test's borrowed one)."""
+        return self._fairy is not None
+
+    def begin_write(self) -> None:
+        """Start the write transaction (SQLite takes its lock here, for a moment)."""
+        if self._fairy is None:
+            return
+        if self.pg:
+            # A scan log may lose its last rows in a crash; it must never make a shopper wait
+            # for the disk. Only this transaction is affected.
+            self.execute("SET LOCAL synchronous_commit TO OFF")
+        else:
+            self.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        """Commit the writes (a test's transaction commits nothing here)."""
+        if self._fairy is None:
+            return
+        if self.pg:
+            self.raw.commit()
+        else:
+            self.execute("COMMIT")
+
+    def close(self) -> None:
+        """Hand the connection back to the pool (which rolls back anything left open)."""
+        if self._fairy is not None:
+            self._fairy.close()
+            self._fairy = None
+
+
+def _db_time(value: dt.datetime, dialect: str | None = None) -> Any:
+    # SQLite keeps naive UTC text, as the ORM's UTCDateTime writes it.
+    if (dialect or db.engine.dialect.name) == "sqlite":
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    return value
 
 
 @dataclass
@@ -68,6 +189,34 @@ class ScanResult:
     scan_count: int = 0
     first_scanned_at: dt.datetime | None = None
     caution: str | None = None
+    issued: dict[str, Any] | None = None
+    row_to_log: dict[str, Any] = field(default_factory=dict)
+    new_flag: str | None = None
+    hot: Any = None
+
+    @property
+    def caution_kind(self) -> str | None:
+        """What the caution is about: expired, recalled, copied (for the page's wording)."""
+        return caution_kind(self.caution)
+
+
+#: Flag texts (as stored on the label for staff and auditors) and what they mean publicly.
+_CAUTION_KINDS = (
+    ("scan of a voided", "voided"),
+    ("scan of a recalled", "recalled"),
+    ("scan after best-before", "expired"),
+    ("serial scanned under", "mismatch"),
+    ("more than", "copied"),
+    ("scanned by more than", "copied"),
+)
+
+
+def caution_kind(reason: str | None) -> str | None:
+    """The public meaning of a flag text."""
+    if not reason:
+        return None
+    return next((kind for prefix, kind in _CAUTION_KINDS if reason.startswith(prefix)),
+                "copied")
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -84,9 +233,10 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def lookup_serial(serial: str) -> Any:
-    """The label row behind a serial (with its lot and product), or None."""
-    return db.session.execute(_SERIAL_QUERY, {"serial": serial}).first()
+def lookup_serial(serial: str, hot: HotPath) -> SerialRow | None:
+    """The label behind a serial (with its lot and product), or None."""
+    row = hot.one(_SERIAL_SQL, (serial,))
+    return SerialRow(*row) if row else None
 
 
 def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
@@ -110,73 +260,154 @@ def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
     return None
 
 
-def _pg_async_commit() -> None:
-    # A scan log may lose its last few rows in a crash; it must never make a shopper wait for
-    # the disk. Only this transaction is affected.
-    if db.engine.dialect.name == "postgresql":
-        db.session.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
+def resolve_scan(serial: str, *, address: str | None, user_agent: str | None, lang: str,
+                 expected_gtin: str | None = None, expected_lot: str | None = None
+                 ) -> ScanResult:
+    """Resolve a serial and apply the clone rules, reading only; :func:`log_scan` writes it.
 
-
-def record_scan(serial: str, *, address: str | None, user_agent: str | None, lang: str,
-                expected_gtin: str | None = None, expected_lot: str | None = None) -> ScanResult:
-    """Resolve a serial, log the scan, apply the clone rules; the caller commits."""
+    Keeping the writes for the very end holds SQLite's write lock for a moment only.
+    """
     now = now_utc()
-    row = lookup_serial(serial)
-    who = client_hash(address)
-    scan = {"scanned_at": now, "client_hash": who, "ua_class": ua_class(user_agent),
-            "lang": lang[:5], "flagged": False, "label_id": None, "lot_id": None,
-            "product_id": None, "cooperative_id": None, "unknown_serial": None}
-    _pg_async_commit()
+    hot = HotPath()
+    try:
+        return _resolve(hot, now, serial, address, user_agent, lang, expected_gtin,
+                        expected_lot)
+    except BaseException:
+        hot.close()
+        raise
+
+
+def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
+             user_agent: str | None, lang: str, expected_gtin: str | None,
+             expected_lot: str | None) -> ScanResult:
+    row = lookup_serial(serial, hot)
+    scan = {"scanned_at": now, "client_hash": client_hash(address),
+            "ua_class": ua_class(user_agent), "lang": lang[:5], "flagged": False,
+            "label_id": None, "lot_id": None, "product_id": None, "cooperative_id": None,
+            "unknown_serial": None}
     if row is None:
-        db.session.execute(sa.insert(_scans()), [{**scan, "outcome": "unknown",
-                                                 "unknown_serial": serial[:20]}])
-        return ScanResult("unknown")
+        scan.update(outcome="unknown", unknown_serial=serial[:20])
+        return ScanResult("unknown", row_to_log=scan, hot=hot)
     scan.update(label_id=row.id, lot_id=row.lot_id, product_id=row.product_id,
                 cooperative_id=row.cooperative_id)
     mismatch = (expected_gtin is not None and expected_gtin != row.gtin) or (
         expected_lot is not None and expected_lot != row.lot_code)
-    stats = db.session.execute(
-        sa.text("SELECT COUNT(*) FILTER (WHERE scanned_at >= :since), "
-                "COUNT(DISTINCT client_hash), "
-                "COUNT(*) FILTER (WHERE client_hash = :who) FROM label_scans "
-                "WHERE label_id = :id"),
-        {"since": _param_time(now - dt.timedelta(hours=24)), "who": who, "id": row.id},
-    ).first()
-    reason = clone_reason(row, stats[0], stats[1], stats[2] == 0, local_today())
+    since = now - dt.timedelta(hours=24)
+    who = scan["client_hash"]
+    waiting, waiting_24h, waiting_clients = scan_log.pending_for(row.id, since, who)
+    seen = (row.scan_count or 0) + waiting
+    rules = tunables.get("clone_rules")
+    if seen + 1 <= min(int(rules["max_scans_24h"]), int(rules["max_distinct_clients"])):
+        # Too few scans so far for either volume rule to fire: no need to count them.
+        scans_24h, clients, new_client = seen, seen, True
+    else:
+        stats = hot.one(_STATS_SQL, (_db_time(since, hot.dialect), who, row.id))
+        new_client = stats[2] == 0 and who not in waiting_clients
+        clients = stats[1] + len(waiting_clients - {who})
+        scans_24h = stats[0] + waiting_24h
+    reason = clone_reason(row, scans_24h, clients, new_client, local_today())
     if mismatch:
         reason = "serial scanned under another lot or GTIN"
-    outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
-    scan.update(outcome=outcome, flagged=reason is not None)
-    db.session.execute(sa.insert(_scans()), [scan])
-    update = (sa.update(Label).where(Label.id == row.id)
-              .values(scan_count=Label.scan_count + 1, last_scanned_at=now,
-                      first_scanned_at=sa.func.coalesce(Label.first_scanned_at, now)))
-    if reason and row.flagged_at is None:
-        update = update.values(flagged_at=now, flag_reason=reason[:300])
-    db.session.execute(update)
-    if mismatch:
         current_app.logger.warning("suspicious scan: serial %s asked under gtin=%s lot=%s",
                                    serial, expected_gtin, expected_lot)
-    flagged_reason = row.flag_reason or reason
-    return ScanResult(outcome, label=row, scan_count=(row.scan_count or 0) + 1,
+    outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
+    scan.update(outcome=outcome, flagged=reason is not None)
+    # A label once flagged as copied stays suspicious; other cautions follow the current scan.
+    earlier = row.flag_reason if caution_kind(row.flag_reason) == "copied" else None
+    return ScanResult(outcome, label=row, scan_count=(row.scan_count or 0) + waiting + 1,
                       first_scanned_at=_aware(row.first_scanned_at) or now,
-                      caution=flagged_reason)
+                      caution=reason or earlier, issued=issued_note(row), row_to_log=scan,
+                      new_flag=reason if reason and row.flagged_at is None else None, hot=hot)
 
 
-def _param_time(value: dt.datetime) -> Any:
-    # Raw SQL bypasses the column type: SQLite stores naive UTC text.
-    if db.engine.dialect.name == "sqlite":
-        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
-    return value
+def log_scan(result: ScanResult) -> None:
+    """Log the scan: queued for the next batch write, or written at once when batching is off
+    (TRACEAPP_SCAN_FLUSH_SECONDS=0), in a short write transaction of its own."""
+    hot = result.hot
+    scan = result.row_to_log
+    interval = float(current_app.config.get("TRACEAPP_SCAN_FLUSH_SECONDS", 0) or 0)
+    try:
+        if interval > 0 and hot.pooled:
+            hot.close()
+            when = _db_time(scan["scanned_at"], hot.dialect)
+            scan_log.add(db.engine, write_batch, interval,
+                         tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS),
+                         scan["label_id"], scan["scanned_at"], scan["client_hash"],
+                         result.new_flag)
+            return
+        hot.begin_write()
+        when = _db_time(scan["scanned_at"], hot.dialect)
+        hot.execute(_INSERT_SQL,
+                    tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS))
+        if scan["label_id"] is not None:
+            hot.execute(_COUNT_SQL, (when, when, scan["label_id"]))
+            if result.new_flag:
+                hot.execute(_FLAG_SQL, (when, result.new_flag[:300], scan["label_id"]))
+        hot.commit()
+    finally:
+        hot.close()
 
 
-def _scans() -> sa.Table:
-    from traceapp.public.models import LabelScan
+_BATCH_COUNT_SQL = ("UPDATE labels SET scan_count = scan_count + ?, last_scanned_at = ?, "
+                    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?")
 
-    return LabelScan.__table__
+
+def write_batch(engine: Any, rows: list[tuple[Any, ...]],
+                labels: dict[int, list[tuple[dt.datetime, str]]],
+                flags: dict[int, tuple[dt.datetime, str]]) -> None:
+    """Write a batch of scans and the labels' counters in one transaction (the writer thread
+    of :mod:`traceapp.public.scanlog` calls it)."""
+    fairy = engine.raw_connection()
+    pg = engine.dialect.name == "postgresql"
+    try:
+        raw = fairy.driver_connection
+        cursor = raw.cursor()
+
+        def sql(text: str) -> str:
+            return text.replace("?", "%s") if pg else text
+
+        if pg:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        else:
+            cursor.execute("BEGIN IMMEDIATE")
+        cursor.executemany(sql(_INSERT_SQL), rows)
+        updates = []
+        for label_id, items in labels.items():
+            times = [t for t, _ in items]
+            updates.append((len(items), _db_time(max(times), engine.dialect.name),
+                            _db_time(min(times), engine.dialect.name), label_id))
+        cursor.executemany(sql(_BATCH_COUNT_SQL), updates)
+        cursor.executemany(sql(_FLAG_SQL), [(_db_time(t, engine.dialect.name), reason[:300],
+                                             label_id) for label_id, (t, reason) in flags.items()])
+        if pg:
+            raw.commit()
+        else:
+            cursor.execute("COMMIT")
+        cursor.close()
+    finally:
+        fairy.close()
+
+
+def record_scan(serial: str, **kw: Any) -> ScanResult:
+    """Resolve and log a scan in one call (tests and scripts; the page splits the two)."""
+    result = resolve_scan(serial, **kw)
+    log_scan(result)
+    return result
 
 
 # --- the page ------------------------------------------------------------------------------
+
+def lot_body(page: LotPage) -> str:
+    """The lot's part of the page as HTML, rendered once per cached page and language."""
+    from flask import render_template
+
+    html = page.extra.get("body")
+    if html is None:
+        html = render_template("public/_lot_body.html", page=page)
+        page.extra["body"] = html
+    return html
+
+
 
 @dataclass
 class ZoneView:
@@ -236,21 +467,31 @@ def version_of(row: Any) -> tuple[Any, ...]:
     return (str(row.lot_updated_at), str(row.lot_status), row.recall_id)
 
 
+@dataclass(frozen=True)
+class _Version:
+    lot_updated_at: Any
+    lot_status: str
+    recall_id: int | None
+
+
 def lot_version(lot_id: int) -> tuple[Any, ...] | None:
     """What the cached page depends on that can change at any moment (recall above all)."""
-    row = db.session.execute(
-        sa.text("SELECT updated_at AS lot_updated_at, status AS lot_status, recall_id "
-                "FROM lots WHERE id = :id"), {"id": lot_id}).first()
-    return version_of(row) if row else None
+    row = db.session.execute(sa.text("SELECT updated_at, status, recall_id FROM lots "
+                                     "WHERE id = :id"), {"id": lot_id}).first()
+    return version_of(_Version(*row)) if row else None
 
 
-def lot_page(lot_id: int, lang: str, version: tuple[Any, ...] | None = None) -> LotPage:
-    """The page model of a lot in a language, from the cache when still current."""
+def lot_page(lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *,
+             build: bool = True) -> LotPage | None:
+    """The page model of a lot in a language, from the cache when still current (with
+    ``build=False``, None when it is not)."""
     version = version or lot_version(lot_id)
     key = (lot_id, lang)
     cached = _cache.get(key)
     if cached and cached.version == version and time.monotonic() - cached.built < PAGE_TTL:
         return cached
+    if not build:
+        return None
     page = build_lot_page(db.session.get(Lot, lot_id), lang, version)
     with _cache_lock:
         if len(_cache) > 5000:

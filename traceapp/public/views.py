@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -13,19 +14,20 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     jsonify,
     make_response,
     redirect,
     render_template,
     request,
 )
-from flask_babel import get_locale
 
 from traceapp.batches.models import Lot
 from traceapp.extensions import db, limiter
+from traceapp.i18n import select_locale
 from traceapp.public import services
 from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
-from traceapp.web import CONTENT_SECURITY_POLICY, writes
+from traceapp.web import CONTENT_SECURITY_POLICY, keeps_writes
 
 bp = Blueprint("public", __name__)
 
@@ -41,12 +43,71 @@ PUBLIC_CSP = CONTENT_SECURITY_POLICY.replace(
     "style-src 'self'", f"style-src 'self' 'sha256-{_CSS_HASH}'")
 
 
-def _limit() -> str:
-    return current_app.config["TRACEAPP_PUBLIC_RATE_LIMIT"]
+class PublicLimiter:
+    """A per-client fixed window on the scan pages, using the limits library that
+    Flask-Limiter is built on, with the same storage; the limit is parsed once.
+
+    Flask-Limiter's own request machinery cost more than the rest of the page did.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple[str, str] | None = None
+        self._item: Any = None
+        self._limiter: Any = None
+
+    def allow(self, address: str | None = None) -> bool:
+        """Count this request of a client; False once the client is over the limit."""
+        from limits import parse
+        from limits.storage import storage_from_string
+        from limits.strategies import FixedWindowRateLimiter
+
+        config = current_app.config
+        key = (config["TRACEAPP_PUBLIC_RATE_LIMIT"], config["RATELIMIT_STORAGE_URI"])
+        if key != self._key:
+            self._item = parse(key[0])
+            storage = current_app.extensions.get("traceapp_public_limit_storage")
+            if storage is None or storage[0] != key[1]:
+                storage = (key[1], storage_from_string(key[1]))
+                current_app.extensions["traceapp_public_limit_storage"] = storage
+            self._limiter = FixedWindowRateLimiter(storage[1])
+            self._key = key
+        if not config.get("RATELIMIT_ENABLED", True):
+            return True
+        if address is None:
+            address = request.remote_addr
+        return self._limiter.hit(self._item, "public-scan", address or "")
+
+    def reset(self) -> None:
+        """Forget all counts (tests)."""
+        if self._limiter is not None:
+            self._limiter.storage.reset()
+
+
+public_limiter = PublicLimiter()
+
+
+def _over_limit() -> bool:
+    counted = request.environ.get("traceapp.public_limit")
+    if counted is not None:  # the fast path counted this request already
+        return not counted
+    return not public_limiter.allow()
+
+
+def too_many() -> Response:
+    """429 with a short page in the shopper's language."""
+    response = make_response(render_template("public/slow_down.html", css=PUBLIC_CSS,
+                                             lang=_lang()), 429)
+    response.headers["Retry-After"] = "60"
+    return _finish(response, cache="no-store")
 
 
 def _lang() -> str:
-    return str(get_locale() or "vi")
+    # The same choice Flask-Babel makes, without building a Babel Locale: a cached page
+    # needs only the code.
+    lang = g.get("public_lang")
+    if lang is None:
+        lang = g.public_lang = select_locale()
+    return lang
 
 
 def _base() -> str:
@@ -74,7 +135,9 @@ def _finish(response: Response, *, cache: str, vary_lang: bool = True,
         response.headers["Vary"] = "Accept-Language, Cookie"
     if last_modified is not None:
         response.last_modified = last_modified
-    if response.status_code == 200 and cache != "no-store":
+    # Validators only where a re-load can be answered with 304: not on a scan page, which
+    # counts every scan and is private to the scanner anyway.
+    if response.status_code == 200 and cache.startswith("public"):
         response.add_etag()
         response.make_conditional(request)
     return response
@@ -85,9 +148,111 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     return make_response(html, status)
 
 
-def not_found() -> Response:
+#: Rendered pages kept per (lot, language, lot version, scan kind) with placeholders for the
+#: few things that change per scan: rendering them again for every shopper would be waste.
+_PLACEHOLDERS = {"anchor": "\x00anchor\x00", "count": "\x00count\x00",
+                 "first": "\x00first\x00", "issued": "\x00issued\x00"}
+_html_cache: dict[tuple[Any, ...], str] = {}
+_date_texts: dict[tuple[str, Any], str] = {}
+
+
+def _date_text(day: Any, lang: str) -> str:
+    from flask_babel import format_date
+
+    key = (lang, day)
+    text = _date_texts.get(key)
+    if text is None:
+        if len(_date_texts) > 20000:
+            _date_texts.clear()
+        text = _date_texts[key] = format_date(day, "long")
+    return text
+
+
+def _scan_kind(scan: Any) -> str:
+    if scan is None:
+        return "lot"
+    if scan.outcome == "mismatch":
+        return "mismatch"
+    if scan.caution_kind in ("expired", "copied"):
+        return scan.caution_kind
+    return "first" if scan.scan_count <= 1 else "again"
+
+
+def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None = None,
+              render: bool = True) -> str | None:
+    lang = lang or _lang()
+    key = (page.lot_id, lang, page.version, _scan_kind(scan))
+    html = _html_cache.get(key)
+    if html is None:
+        if not render:
+            return None
+        if len(_html_cache) > 20000:
+            _html_cache.clear()
+        html = render_template("public/lot.html", css=PUBLIC_CSS, lang=lang, page=page,
+                               scan=scan, anchor=_PLACEHOLDERS["anchor"],
+                               texts=_PLACEHOLDERS, body=services.lot_body(page))
+        _html_cache[key] = html
+    html = html.replace(_PLACEHOLDERS["anchor"], anchor)
+    if scan is not None:
+        html = (html.replace(_PLACEHOLDERS["count"], format(scan.scan_count, ","))
+                .replace(_PLACEHOLDERS["first"], _date_text(scan.first_scanned_at.date(), lang))
+                .replace(_PLACEHOLDERS["issued"],
+                         _date_text(scan.issued["issued_at"].date(), lang)))
+    return html
+
+
+def clear_html_cache() -> None:
+    """Forget rendered pages (tests)."""
+    _html_cache.clear()
+
+
+_static_pages: dict[tuple[str, str], str] = {}
+
+
+def not_found_html(lang: str, render: bool = True) -> str | None:
     """The one page for unknown and voided serials: it tells nothing else."""
-    return _finish(_page("public/notfound.html", 404), cache="no-store")
+    key = ("notfound", lang)
+    html = _static_pages.get(key)
+    if html is None and render:
+        html = _static_pages[key] = render_template("public/notfound.html", css=PUBLIC_CSS,
+                                                    lang=lang)
+    return html
+
+
+def not_found() -> Response:
+    """404 with the not-found page."""
+    return _finish(make_response(not_found_html(_lang()), 404), cache="no-store")
+
+
+@dataclass
+class ScanPage:
+    """The HTML answer to a scan, before it becomes a response."""
+
+    status: int
+    html: str
+    cache: str
+    anchor: str | None = None
+    last_modified: Any = None
+
+
+def scan_page(scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *,
+              render: bool = True) -> ScanPage | None:
+    """What a scan shows; with ``render=False`` only from the caches (None if not there)."""
+    if scan.outcome in ("unknown", "voided"):
+        html = not_found_html(lang, render)
+        return ScanPage(404, html, "no-store") if html is not None else None
+    row = scan.label
+    anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
+    page = services.lot_page(row.lot_id, lang, services.version_of(row), build=render)
+    if page is None:
+        return None
+    html = _lot_html(page, scan, anchor, lang, render)
+    if html is None:
+        return None
+    recalled = page.recall is not None
+    # A re-load within a minute is not a new scan; a caution or a recall is never cached.
+    cache = "no-store" if recalled or scan.caution else "private, max-age=60"
+    return ScanPage(200, html, cache, anchor, None if recalled else page.last_modified)
 
 
 def bad_request(message: str) -> Response:
@@ -194,7 +359,7 @@ def _lot_response(page: services.LotPage, anchor: str, *, scan: Any = None,
         return _epcis(page.lot_id)
     if link_type == "gs1:pip":
         return _product_response(page.product_id, anchor)
-    response = _page("public/lot.html", page=page, scan=scan, anchor=anchor)
+    response = make_response(_lot_html(page, scan, anchor))
     recalled = page.recall is not None
     if recalled or (scan is not None and scan.caution):
         cache = "no-store"
@@ -223,25 +388,38 @@ def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> 
     link_type = request.args.get("linkType")
     if link_type and link_type not in LINK_TYPES:
         return bad_request("linkType")
-    scan = services.record_scan(
+    scan = services.resolve_scan(
         serial, address=request.remote_addr, user_agent=request.user_agent.string,
         lang=_lang(), expected_gtin=gtin, expected_lot=lot)
-    if scan.outcome in ("unknown", "voided"):
-        return not_found()
-    row = scan.label
-    anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
-    page = services.lot_page(row.lot_id, _lang(), services.version_of(row))
-    if _wants_linkset():
-        return _linkset_response(anchor, page, True)
-    scan.issued = services.issued_note(row)
-    return _lot_response(page, anchor, scan=scan, link_type=link_type)
+    try:
+        if scan.outcome not in ("unknown", "voided") and (link_type or _wants_linkset()):
+            row = scan.label
+            anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None),
+                             serial)
+            page = services.lot_page(row.lot_id, _lang(), services.version_of(row))
+            response = (_linkset_response(anchor, page, True) if _wants_linkset()
+                        else _lot_response(page, anchor, scan=scan, link_type=link_type))
+        else:
+            answer = scan_page(scan, serial, gtin, lot, _lang())
+            response = _finish(make_response(answer.html, answer.status), cache=answer.cache,
+                               last_modified=answer.last_modified)
+            if answer.anchor:
+                _link_header(response, answer.anchor)
+    except BaseException:
+        scan.hot.close()
+        raise
+    # The page is ready; only now take the write lock, briefly, to log the scan.
+    services.log_scan(scan)
+    return response
 
 
 @bp.route("/l/<serial>")
-@limiter.limit(_limit)
-@writes
+@limiter.exempt
+@keeps_writes
 def short_link(serial: str) -> Any:
     """A short label link (products without a GTIN)."""
+    if _over_limit():
+        return too_many()
     return _serial(serial)
 
 
@@ -255,10 +433,12 @@ def _raw_path() -> str:
 
 
 @bp.route("/01/<path:rest>")
-@limiter.limit(_limit)
-@writes
+@limiter.exempt
+@keeps_writes
 def digital_link(rest: str) -> Any:
     """/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]: GS1 Digital Link resolution."""
+    if _over_limit():
+        return too_many()
     try:
         res = parse_digital_link(_raw_path())
     except BadPath as exc:

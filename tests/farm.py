@@ -1,4 +1,5 @@
-"""A small farm for lot tests: products of each kind, approved zones, a mark with grants."""
+"""The farm fixture (a pytest plugin, see tests/conftest.py): products of each kind, approved
+zones, a mark with grants; used by the lot, label and public page tests."""
 
 from __future__ import annotations
 

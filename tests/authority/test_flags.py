@@ -1,0 +1,149 @@
+"""Each flag rule: raised by the situation it describes, silent otherwise, in scope only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from tests.authority.conftest import labels_for
+from tests.farm import harvest_lot
+from tests.zones.factories import CertificationFactory, ZoneFactory
+from traceapp.auth.models import SYSTEM
+from traceapp.authority import flags, services
+from traceapp.batches import services as lots
+from traceapp.batches import yields
+from traceapp.batches.recall import recall_lot
+from traceapp.extensions import db
+from traceapp.products.models import Product
+from traceapp.public.models import LabelScan
+from traceapp.zones import services as zones
+from traceapp.zones.models import ZoneStatus
+
+
+def _flags(world, kind, auditor=None):
+    scope = services.scope_for(auditor or world.auditor)
+    return flags.compute_flags(scope, kinds=[kind])
+
+
+def test_a_zone_declared_beyond_its_capacity_is_flagged(farm, world):
+    # 2.0 ha of peanuts yield about 9,000 kg in a 4-month season
+    harvest_lot(farm, "8000")
+    assert _flags(world, "overclaimed") == []
+    harvest_lot(farm, "1500")
+    [flag] = _flags(world, "overclaimed")
+    assert flag.zone_id == farm.field.id
+    assert flag.details["capacity_kg"] == "9000.0"
+    assert Decimal(flag.details["declared_kg"]) == Decimal("9500")
+    assert len(flag.details["lots"]) == 2
+    # the one-query version agrees with the lot package's own check
+    [check] = yields.overclaimed([farm.field.id])
+    assert check.declared_kg == Decimal(flag.details["declared_kg"])
+    assert _flags(world, "overclaimed", world.other_auditor) == []
+
+
+def test_a_code_claimed_by_a_cooperative_that_does_not_hold_it(farm, world):
+    harvest_lot(farm, "100")
+    assert _flags(world, "borrowed_code") == []
+    b = world.b
+    product = Product(cooperative_id=b.coop.id, code="B-DP", name="Đậu phộng B",
+                      category="peanuts", unit_of_trade="kg", names={})
+    db.session.add(product)
+    db.session.flush()
+    lot = lots.create_lot(b.manager, product_id=product.id, production_date=dt.date(2026, 3, 9),
+                          quantity="50", unit="KGM")
+    lots.add_contribution(b.manager, lot, member_id=b.members[0].id, zone_id=farm.field.id,
+                          quantity="50")
+    [flag] = _flags(world, "borrowed_code")
+    assert (flag.zone_code, flag.lot_code, flag.cooperative_id) == (
+        "VN-TEST-0001", lot.code, b.coop.id)
+    # the borrowing lot is in the Phú Yên auditor's scope through the zone it claimed
+    assert services.get_lot(world.auditor, lot.id) == lot
+
+
+def test_overlapping_zones_are_flagged_once_per_pair(world):
+    shape = {"type": "Polygon", "coordinates": [[[109.5, 13.5], [109.502, 13.5],
+                                                 [109.502, 13.502], [109.5, 13.502],
+                                                 [109.5, 13.5]]]}
+    first = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED, geometry=shape)
+    second = ZoneFactory(cooperative=world.b.coop, status=ZoneStatus.APPROVED, geometry=shape)
+    assert _flags(world, "overlap") == []
+    zones.refresh_overlaps(SYSTEM, first)
+    [flag] = _flags(world, "overlap")
+    assert {flag.zone_code, flag.details["other_zone_code"]} == {first.code, second.code}
+
+
+def test_declared_and_computed_area_mismatch(world):
+    zone = ZoneFactory(cooperative=world.a.coop, declared_area_ha=Decimal("1.2"))
+    assert _flags(world, "area_mismatch") == []
+    zone.declared_area_ha = Decimal("5")
+    db.session.flush()
+    [flag] = _flags(world, "area_mismatch")
+    assert flag.zone_id == zone.id and flag.details["declared_ha"] == "5.0000"
+
+
+def test_expired_certifications_until_renewed(farm, world):
+    CertificationFactory(zone=farm.field, number="VietGAP-OLD", expires_on=dt.date(2025, 6, 1),
+                         issued_on=dt.date(2022, 6, 1))
+    [flag] = _flags(world, "certification_expired")
+    assert flag.zone_id == farm.field.id and "VietGAP-OLD" in flag.message
+    CertificationFactory(zone=farm.field, number="VietGAP-NEW", issued_on=dt.date(2025, 6, 1))
+    assert _flags(world, "certification_expired") == []
+
+
+def test_labels_flagged_as_cloned(farm, world):
+    lot = harvest_lot(farm, "100")
+    labels_for(lot, count=3)
+    assert _flags(world, "cloned_labels") == []
+    labels_for(lot, count=3, flagged=2)
+    [flag] = _flags(world, "cloned_labels")
+    assert (flag.lot_id, flag.details["labels"]) == (lot.id, 2)
+    assert _flags(world, "cloned_labels", world.other_auditor) == []
+
+
+def test_scans_of_serials_never_issued(world):
+    assert _flags(world, "unknown_serials") == []
+    for _ in range(3):
+        db.session.add(LabelScan(outcome="unknown", unknown_serial="FAKE0000000001",
+                                 client_hash="abc", ua_class="mobile", lang="vi"))
+    db.session.flush()
+    [flag] = _flags(world, "unknown_serials")
+    assert flag.details == {"scans": 3, "serials": 1,
+                            "last_scanned_at": flag.details["last_scanned_at"]}
+    page = flags.unknown_scans()
+    assert [(r.serial, r.scans) for r in page.items] == [("FAKE0000000001", 3)]
+
+
+def test_recalled_lots(farm, world):
+    lot = harvest_lot(farm, "100")
+    assert _flags(world, "recalled_lot") == []
+    recall_lot(world.a.manager, lot, reason="Aflatoxin vượt ngưỡng",
+               instructions="Ngừng sử dụng, trả lại nơi mua.", decided_by="Ban quản trị HTX")
+    [flag] = _flags(world, "recalled_lot")
+    assert flag.lot_id == lot.id and flag.since is not None
+
+
+def test_the_flags_page_links_each_flag_to_its_evidence(farm, world, auditor_client):
+    lot = harvest_lot(farm, "9500")
+    labels_for(lot, count=2, flagged=1)
+    page = auditor_client.get("/authority/flags").get_data(as_text=True)
+    assert f'href="/authority/zones/{farm.field.id}#seasons"' in page
+    assert f'href="/authority/lots/{lot.id}"' in page
+    only = auditor_client.get("/authority/flags?kind=cloned_labels").get_data(as_text=True)
+    assert f"/authority/zones/{farm.field.id}#seasons" not in only
+    register = auditor_client.get("/authority/zones?flagged=true").get_data(as_text=True)
+    assert "VN-TEST-0001" in register and "VN-TEST-0002" not in register
+    clean = auditor_client.get("/authority/zones?flagged=false").get_data(as_text=True)
+    assert "VN-TEST-0001" not in clean and "VN-TEST-0002" in clean
+    lot_page = auditor_client.get(f"/authority/lots/{lot.id}").get_data(as_text=True)
+    assert "more than 20 scans" in lot_page and "VN-TEST-0001" in lot_page
+
+
+def test_the_flags_api(farm, world, client, auditor_token):
+    from tests.conftest import bearer
+
+    harvest_lot(farm, "9500")
+    body = client.get("/api/v1/authority/flags", headers=bearer(auditor_token)).get_json()
+    assert [f["kind"] for f in body] == ["overclaimed"]
+    assert body[0]["zone_code"] == "VN-TEST-0001"
+    bad = client.get("/api/v1/authority/flags?kind=nope", headers=bearer(auditor_token))
+    assert bad.status_code == 422

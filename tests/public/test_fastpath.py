@@ -1,0 +1,131 @@
+"""The scan fast path answers exactly as Flask does, and hands over what it does not know."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from traceapp.batches.recall import recall_lot
+from traceapp.extensions import db
+from traceapp.labels import services as labels
+from traceapp.public import views
+
+COMPARED = ("Content-Type", "Cache-Control", "Vary", "Content-Security-Policy",
+            "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Set-Cookie")
+
+
+@pytest.fixture
+def flask_only(app):
+    """Switch the fast path off for a block."""
+    class Switch:
+        def __enter__(self):
+            app.config["TRACEAPP_SCAN_FAST_PATH"] = False
+
+        def __exit__(self, *exc):
+            app.config["TRACEAPP_SCAN_FAST_PATH"] = True
+
+    return Switch()
+
+
+@pytest.fixture
+def no_flask_view(monkeypatch):
+    """Fail if Flask's scan view runs: the fast path must answer."""
+    def refuse(*_a, **_k):
+        raise AssertionError("Flask answered a request the fast path should have")
+
+    def switch():
+        monkeypatch.setattr(views, "_serial", refuse)
+    return switch
+
+
+def _same(a, b, swap=()):
+    text_a, text_b = a.get_data(as_text=True), b.get_data(as_text=True)
+    for old, new in swap:
+        text_b = text_b.replace(new, old)
+    assert a.status_code == b.status_code
+    assert text_a == text_b
+    for name in COMPARED:
+        assert a.headers.get(name) == b.headers.get(name), name
+    assert ("Link" in a.headers) == ("Link" in b.headers)
+
+
+@pytest.mark.parametrize("how", [
+    {}, {"query_string": {"lang": "en"}}, {"headers": {"Accept-Language": "fr"}},
+])
+def test_first_and_repeated_scans_match(client, labelled, flask_only, no_flask_view, how):
+    a, b = labelled.serials[0], labelled.serials[1]
+    with flask_only:
+        first_a = client.get(labelled.url(a), **how)
+        again_a = client.get(labelled.url(a), **how)
+    no_flask_view()
+    first_b = client.get(labelled.url(b), **how)
+    again_b = client.get(labelled.url(b), **how)
+    _same(first_a, first_b, swap=[(a, b)])
+    _same(again_a, again_b, swap=[(a, b)])
+    assert "Genuine label" in again_b.get_data(as_text=True)
+
+
+def test_not_found_and_mismatch_match(client, labelled, flask_only, no_flask_view):
+    actor = labelled.farm.world.a.manager
+    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[3])
+    with flask_only:
+        unknown_a = client.get(labelled.url("ZZZZZZZZZZZZZZZZ"))
+        wrong_a = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
+    no_flask_view()
+    unknown_b = client.get(labelled.url("YYYYYYYYYYYYYYYY"))
+    voided_b = client.get(labelled.url(labelled.serials[3]))
+    wrong_b = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
+    _same(unknown_a, unknown_b)
+    _same(unknown_a, voided_b)
+    _same(wrong_a, wrong_b)
+    assert "We cannot verify this label" in wrong_b.get_data(as_text=True)
+
+
+def test_a_recall_is_shown_at_once_by_both_paths(client, labelled, flask_only):
+    url = labelled.url(labelled.serials[0])
+    client.get(url)
+    client.get(url)  # the fast path has the page now
+    recall_lot(labelled.farm.world.a.manager, labelled.packed, reason="Glass found",
+               instructions="Do not eat", decided_by="HTX")
+    fast = client.get(url)
+    assert "Recalled: do not use this product" in fast.get_data(as_text=True)
+    assert fast.headers["Cache-Control"] == "no-store"
+    with flask_only:
+        slow = client.get(labelled.url(labelled.serials[1]))
+    assert slow.headers["Cache-Control"] == "no-store"
+
+
+def test_other_requests_go_to_flask(client, labelled, monkeypatch):
+    from traceapp.public import fastpath
+
+    url = labelled.url(labelled.serials[0])
+    client.get(url)
+    client.get(url)
+    calls = []
+    original = fastpath.ScanFastPath._response
+
+    def spy(self, environ, answer, set_lang):
+        calls.append(environ["PATH_INFO"])
+        return original(self, environ, answer, set_lang)
+
+    monkeypatch.setattr(fastpath.ScanFastPath, "_response", spy)
+    assert client.get(url + "?linkType=gs1:pip").status_code == 200
+    assert client.get(url, headers={"Accept": "application/linkset+json"}).status_code == 200
+    assert client.get(url + "?utm=x").status_code == 200
+    assert client.get("/01/123").status_code == 400
+    assert calls == []
+    client.get(url)
+    assert len(calls) == 1
+
+
+def test_expired_and_copied_cautions_match(client, labelled, flask_only, no_flask_view):
+    labelled.packed.best_before = labelled.packed.production_date + dt.timedelta(days=1)
+    db.session.flush()
+    a, b = labelled.serials[0], labelled.serials[1]
+    with flask_only:
+        expired_a = client.get(labelled.url(a))
+    no_flask_view()
+    expired_b = client.get(labelled.url(b))
+    _same(expired_a, expired_b, swap=[(a, b)])
+    assert "Past its best-before date" in expired_b.get_data(as_text=True)

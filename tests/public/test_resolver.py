@@ -1,0 +1,204 @@
+"""The GS1 Digital Link resolver: routes, strict parsing, link types, linksets, 404 parity."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from traceapp.extensions import db
+from traceapp.labels import services as labels
+from traceapp.labels.models import Label
+from traceapp.public.models import LabelScan
+from traceapp.public.resolver import BadPath, parse_digital_link
+
+
+def test_the_path_parser_is_strict():
+    res = parse_digital_link("/01/8934567890120/10/XP-2026-0001/21/ABC123")
+    assert (res.gtin, res.lot, res.serial) == ("08934567890120", "XP-2026-0001", "ABC123")
+    assert parse_digital_link("/01/08934567890120").gtin == "08934567890120"
+    for bad in ("/01/8934567890121", "/01/893456789012X", "/01/08934567890120/21/A/10/B",
+                "/01/08934567890120/10/A/10/B", "/01/08934567890120/99/A",
+                "/01/08934567890120/10", "/01/08934567890120/10/" + "A" * 21,
+                "/01/08934567890120/10/lô-1", "/02/08934567890120"):
+        with pytest.raises(BadPath):
+            parse_digital_link(bad)
+
+
+def test_all_gtin_forms_resolve_alike(client, labelled):
+    serial = labelled.serials[0]
+    lot = labelled.packed.code
+    for gtin in ("8934567890120", "08934567890120"):
+        r = client.get(f"/01/{gtin}/10/{lot}/21/{serial}")
+        assert r.status_code == 200
+        assert "Đậu phộng túi 500 g" in r.get_data(as_text=True)
+
+
+def test_malformed_paths_are_400_and_never_query(client, labelled, monkeypatch):
+    from traceapp.public import services
+
+    def boom(*_a, **_k):
+        raise AssertionError("the database was asked")
+
+    monkeypatch.setattr(services, "lookup_serial", boom)
+    monkeypatch.setattr(services, "product_by_gtin", boom)
+    for url in (f"/01/{labelled.gtin}/21/{labelled.serials[0]}/10/{labelled.packed.code}",
+                "/01/1234/10/A", "/01/08934567890121", "/l/" + "Z" * 25,
+                f"/01/{labelled.gtin}?linkType=gs1:nonsense"):
+        r = client.get(url)
+        assert r.status_code == 400, url
+        assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_unknown_and_voided_serials_get_the_same_404(client, labelled):
+    actor = labelled.farm.world.a.manager
+    voided = labelled.serials[1]
+    labels.void_labels(actor, labelled.run, reason="torn", serial=voided)
+    never = "ZZZZZZZZZZZZZZZZ"
+    a = client.get(labelled.url(voided))
+    b = client.get(labelled.url(never))
+    assert a.status_code == b.status_code == 404
+    assert a.get_data(as_text=True) == b.get_data(as_text=True)
+    assert a.headers["Cache-Control"] == b.headers["Cache-Control"] == "no-store"
+    # both scans are logged: the voided one flags the label, the unknown one is evidence
+    outcomes = dict(db.session.execute(sa.select(LabelScan.outcome, LabelScan.unknown_serial)
+                                       ).all())
+    assert outcomes["unknown"] == never and "voided" in outcomes
+    flagged = db.session.scalar(sa.select(Label.flag_reason).where(Label.serial == voided))
+    assert flagged == "scan of a voided serial"
+
+
+def test_404_timing_does_not_tell_voided_from_unknown(client, labelled):
+    labels.void_labels(labelled.farm.world.a.manager, labelled.run, reason="torn",
+                       serial=labelled.serials[1])
+
+    def median(url):
+        times = []
+        for _ in range(15):
+            start = time.perf_counter()
+            client.get(url)
+            times.append(time.perf_counter() - start)
+        return sorted(times)[7]
+
+    a = median(labelled.url(labelled.serials[1]))
+    b = median(labelled.url("ZZZZZZZZZZZZZZZZ"))
+    assert abs(a - b) < max(a, b) * 0.5 + 0.002
+
+
+def test_a_serial_under_the_wrong_lot_cannot_be_verified(client, labelled):
+    r = client.get(f"/01/{labelled.gtin}/10/OTHER-LOT/21/{labelled.serials[0]}")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "We cannot verify this label" in html
+    assert "Genuine label" not in html
+    scan = db.session.scalars(sa.select(LabelScan).order_by(LabelScan.id.desc())).first()
+    assert scan.outcome == "mismatch" and scan.flagged
+
+
+def test_short_links_for_products_without_gtin(client, labelled):
+    r = client.get(f"/l/{labelled.raw[0]}")
+    assert r.status_code == 200
+    assert "Đậu phộng thô" in r.get_data(as_text=True)
+
+
+def test_lot_and_product_pages(client, labelled):
+    lot = client.get(f"/01/{labelled.gtin}/10/{labelled.packed.code}")
+    assert lot.status_code == 200
+    assert labelled.packed.code in lot.get_data(as_text=True)
+    assert "Genuine label" not in lot.get_data(as_text=True)  # no serial, no authenticity
+    assert lot.headers["Cache-Control"].startswith("public")
+    product = client.get(f"/01/{labelled.gtin}")
+    assert product.status_code == 200
+    assert "Scan the code on your package" in product.get_data(as_text=True)
+    assert client.get("/01/08934567890137").status_code == 404
+
+
+LINKSET_SCHEMA = {
+    "type": "object", "required": ["linkset"],
+    "properties": {"linkset": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["anchor"],
+        "properties": {"anchor": {"type": "string", "format": "uri"}},
+        "additionalProperties": {"type": "array", "items": {
+            "type": "object", "required": ["href"],
+            "properties": {"href": {"type": "string", "format": "uri"},
+                           "type": {"type": "string"}, "title": {"type": "string"},
+                           "hreflang": {"type": "array", "items": {"type": "string"}}}}}}}},
+}
+
+
+def test_linkset_by_link_type_and_by_accept_header(client, labelled):
+    import jsonschema
+
+    url = labelled.url(labelled.serials[0])
+    by_param = client.get(url + "?linkType=linkset")
+    by_accept = client.get(url, headers={"Accept": "application/linkset+json"})
+    for r in (by_param, by_accept):
+        assert r.status_code == 200
+        assert r.mimetype == "application/linkset+json"
+        doc = json.loads(r.data)
+        jsonschema.validate(doc, LINKSET_SCHEMA, format_checker=jsonschema.FormatChecker())
+        links = doc["linkset"][0]
+        assert links["anchor"].endswith(url)
+        for rel in ("pip", "traceability", "recallStatus", "epcis", "certificationInfo"):
+            assert f"https://gs1.org/voc/{rel}" in links
+    page = client.get(url)
+    assert 'rel="linkset"' in page.headers["Link"]
+
+
+def test_link_types(client, labelled):
+    base = labelled.url(labelled.serials[0])
+    pip = client.get(base + "?linkType=gs1:pip")
+    assert "Scan the code on your package" in pip.get_data(as_text=True)
+    trace = client.get(base + "?linkType=gs1:traceability")
+    assert "What happened to it" in trace.get_data(as_text=True)
+    status = client.get(base + "?linkType=gs1:recallStatus")
+    assert status.json == {"lot": labelled.packed.code, "recalled": False}
+    certs = client.get(base + "?linkType=gs1:certificationInfo").json
+    assert certs["collective_mark"]["name"] == labelled.farm.mark.name
+    epcis = client.get(base + "?linkType=gs1:epcis")
+    assert epcis.mimetype == "application/ld+json"
+    doc = epcis.json
+    assert doc["type"] == "EPCISDocument"
+    text = json.dumps(doc, ensure_ascii=False)
+    # public fields only: no buyer names, no member names
+    for member in labelled.farm.world.a.members:
+        assert member.full_name not in text
+
+
+def test_well_known_resolver_description(client):
+    r = client.get("/.well-known/gs1resolver")
+    assert r.status_code == 200
+    assert r.json["supportedPrimaryKeys"] == ["01"]
+    assert "https://gs1.org/voc/pip" in r.json["supportedLinkTypes"]
+
+
+def test_old_hosts_redirect_to_the_public_address(app, client, labelled):
+    app.config["TRACEAPP_LEGACY_HOSTS"] = ["old.example.vn"]
+    try:
+        r = client.get(labelled.url(labelled.serials[0]), base_url="https://old.example.vn")
+    finally:
+        app.config["TRACEAPP_LEGACY_HOSTS"] = []
+    assert r.status_code == 301
+    assert r.headers["Location"] == "https://trace.example.vn" + labelled.url(labelled.serials[0])
+
+
+def test_the_resolver_check_digit_agrees_with_biip():
+    import random
+
+    from traceapp.gs1 import GtinError, normalise_gtin
+    from traceapp.public.resolver import gtin14
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(rng.choice("0123456789") for _ in range(rng.choice((8, 12, 13, 14))))
+        try:
+            expected = normalise_gtin(text)
+        except GtinError:
+            expected = None
+        try:
+            got = gtin14(text)
+        except BadPath:
+            got = None
+        assert got == expected, text

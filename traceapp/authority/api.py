@@ -1,0 +1,194 @@
+"""JSON API of the authority console: register, exports, dossier, inspections, flags, stats."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from traceapp.api import api_actor
+from traceapp.auth.permissions import get_scoped
+from traceapp.authority import exports, flags, inspections, services, stats
+from traceapp.authority.schemas import (
+    FlagQuerySchema,
+    FlagSchema,
+    InspectionSchema,
+    RegisterQuerySchema,
+    RegisterZoneSchema,
+    StatsQuerySchema,
+    StatsSchema,
+)
+from traceapp.database import local_today
+from traceapp.web import paginate
+from traceapp.zones.models import Zone
+
+blp = Blueprint("api_authority", __name__,
+                description="The authority console: zone register, inspections, flags, "
+                            "statistics and exports (auditors and administrators)")
+
+
+def _register(args: dict[str, Any]) -> tuple[services.Scope, Any]:
+    scope = services.console_scope(api_actor())
+    return scope, services.register_query(scope, services.check_filters(args))
+
+
+def _download(body: str | bytes, content_type: str, name: str) -> Response:
+    return Response(body, content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@blp.route("/authority/zones")
+class RegisterZones(MethodView):
+    """The zone register of the caller's province (everything for administrators)."""
+
+    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.response(200, RegisterZoneSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """List zone codes in scope, filtered by kind, crop, status, cooperative, commune,
+        expiry window and flags."""
+        _scope, stmt = _register(args)
+        page = paginate(stmt.order_by(Zone.code), pagination_parameters.page,
+                        pagination_parameters.page_size)
+        pagination_parameters.item_count = page.total
+        return page.items
+
+
+@blp.route("/authority/zones.csv")
+class RegisterCSV(MethodView):
+    """The register as CSV."""
+
+    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.response(200, content_type="text/csv", description="The register, formula-safe")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Export the filtered register as CSV (cells safe against formula injection)."""
+        scope, stmt = _register(args)
+        body = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
+        return _download(body, "text/csv; charset=utf-8",
+                         f"zones-{local_today().isoformat()}.csv")
+
+
+@blp.route("/authority/zones.geojson")
+class RegisterGeoJSON(MethodView):
+    """The register as GeoJSON."""
+
+    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.response(200, content_type="application/geo+json",
+                  description="A GeoJSON FeatureCollection (RFC 7946)")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Export the filtered register as GeoJSON ([longitude, latitude], WGS84)."""
+        _scope, stmt = _register(args)
+        body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+        return _download(body, "application/geo+json; charset=utf-8",
+                         f"zones-{local_today().isoformat()}.geojson")
+
+
+@blp.route("/authority/zones.kml")
+class RegisterKML(MethodView):
+    """The register as KML."""
+
+    @blp.arguments(RegisterQuerySchema, location="query")
+    @blp.response(200, content_type="application/vnd.google-earth.kml+xml",
+                  description="A KML 2.2 document")
+    def get(self, args: dict[str, Any]) -> Any:
+        """Export the filtered register as KML."""
+        _scope, stmt = _register(args)
+        return _download(exports.register_kml(stmt), "application/vnd.google-earth.kml+xml",
+                         f"zones-{local_today().isoformat()}.kml")
+
+
+@blp.route("/authority/zones/<int:zone_id>/dossier.pdf")
+class ZoneDossier(MethodView):
+    """A zone's dossier."""
+
+    @blp.response(200, content_type="application/pdf", description="A printable PDF")
+    def get(self, zone_id: int) -> Any:
+        """Decisions, inspections, lots and volumes per season, certifications, overlaps."""
+        actor = api_actor()
+        zone = services.get_zone(actor, zone_id)
+        scope = services.console_scope(actor)
+        body = exports.dossier_pdf(exports.dossier(scope, zone), zone.cooperative.name)
+        return _download(body, "application/pdf", f"dossier-{zone.code}.pdf")
+
+
+@blp.route("/zones/<int:zone_id>/inspections")
+class ZoneInspections(MethodView):
+    """Field inspections of a zone: read by its cooperative and the auditors of its province,
+    recorded by those auditors."""
+
+    @blp.response(200, InspectionSchema(many=True))
+    def get(self, zone_id: int) -> Any:
+        """The zone's inspections, latest first."""
+        zone = get_scoped(Zone, zone_id, api_actor())
+        return inspections.inspections_of(zone)
+
+    @blp.arguments(InspectionSchema)
+    @blp.response(201, InspectionSchema)
+    def post(self, data: dict[str, Any], zone_id: int) -> Any:
+        """Record an inspection; with ``suspend`` a failed one suspends the code at once."""
+        actor = api_actor()
+        zone = get_scoped(Zone, zone_id, actor)
+        suspend = data.pop("suspend", False)
+        reason = data.pop("suspension_reason", None)
+        return inspections.record_inspection(actor, zone, suspend=suspend,
+                                          suspension_reason=reason, **data)
+
+
+@blp.route("/authority/flags")
+class Flags(MethodView):
+    """Everything in scope an auditor should look at."""
+
+    @blp.arguments(FlagQuerySchema, location="query")
+    @blp.response(200, FlagSchema(many=True))
+    @blp.paginate()
+    def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
+        """Overclaimed zones, borrowed codes, overlaps, area mismatches, expired
+        certifications, cloned labels, unknown serials and recalled lots."""
+        scope = services.console_scope(api_actor())
+        found = flags.compute_flags(scope, kinds=[args["kind"]] if args.get("kind") else None)
+        pagination_parameters.item_count = len(found)
+        start = (pagination_parameters.page - 1) * pagination_parameters.page_size
+        return found[start:start + pagination_parameters.page_size]
+
+
+def _stats_body(figures: stats.Stats) -> dict[str, Any]:
+    def count_area(items: dict[str, Any]) -> dict[str, Any]:
+        return {k: {"count": n, "hectares": ha} for k, (n, ha) in items.items()}
+
+    return {
+        "cooperatives": figures.cooperatives, "members": figures.members,
+        "women": figures.women, "women_share": figures.women_share,
+        "zones_by_status": count_area(figures.zones.by_status),
+        "zones_by_kind": count_area(figures.zones.by_kind),
+        "lots": figures.lots, "labels": figures.labels, "scans": figures.scans,
+        "months": figures.months,
+    }
+
+
+@blp.route("/authority/stats")
+class Stats(MethodView):
+    """The region's figures."""
+
+    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.response(200, StatsSchema)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Cooperatives, members and women, zones and hectares by status and kind, lots,
+        labels issued and scans, per month."""
+        scope = services.console_scope(api_actor())
+        return _stats_body(stats.compute(scope, args["months"]))
+
+
+@blp.route("/authority/stats.csv")
+class StatsCSV(MethodView):
+    """The region's figures as CSV."""
+
+    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.response(200, content_type="text/csv", description="The statistics, formula-safe")
+    def get(self, args: dict[str, Any]) -> Any:
+        """The same figures as /authority/stats, one row per figure."""
+        scope = services.console_scope(api_actor())
+        return _download(stats.stats_csv(stats.compute(scope, args["months"])),
+                         "text/csv; charset=utf-8", f"stats-{local_today().isoformat()}.csv")

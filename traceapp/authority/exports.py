@@ -1,0 +1,315 @@
+"""Exports of the zone register (CSV, GeoJSON, KML) and a zone's dossier as a printable PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import io
+import math
+import xml.etree.ElementTree as ET  # noqa: S405 - only builds documents, never parses input
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as xml_escape
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from traceapp.authority import inspections, services
+from traceapp.authority.flags import Flag, compute_flags
+from traceapp.authority.models import ZoneInspection
+from traceapp.csvsafe import to_csv
+from traceapp.database import local_today
+from traceapp.extensions import db
+from traceapp.zones import services as zones
+from traceapp.zones.models import Zone, ZoneTransition
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
+FONT, FONT_BOLD = "TraceDejaVu", "TraceDejaVu-Bold"
+
+REGISTER_COLUMNS = (
+    "code", "kind", "name", "crop_or_species", "status", "cooperative", "province", "district",
+    "commune", "issuing_authority", "decision_number", "issued_on", "valid_from", "valid_until",
+    "target_market", "declared_area_ha", "computed_area_ha", "households", "flags",
+)
+
+
+def _zones(stmt: sa.Select[Any]) -> list[Zone]:
+    return list(db.session.execute(
+        stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)).scalars())
+
+
+def _date(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+def register_csv(stmt: sa.Select[Any], flags: list[Flag], today: dt.date | None = None) -> str:
+    """The register as CSV, each cell safe against spreadsheet formula injection."""
+    today = today or local_today()
+    by_zone: dict[int, list[str]] = {}
+    for f in flags:
+        if f.zone_id is not None and f.kind not in by_zone.get(f.zone_id, []):
+            by_zone.setdefault(f.zone_id, []).append(f.kind)
+    rows = [[
+        z.code, z.kind.value, z.name, z.crop, zones.effective_status(z, today).value,
+        z.cooperative.name, z.province, z.district, z.commune, z.issuing_authority,
+        z.decision_number, _date(z.issued_on), _date(z.valid_from), _date(z.valid_until),
+        z.target_market.value if z.target_market else "",
+        "" if z.declared_area_ha is None else z.declared_area_ha,
+        "" if z.computed_area_ha is None else z.computed_area_ha,
+        len(z.members), " ".join(by_zone.get(z.id, [])),
+    ] for z in _zones(stmt)]
+    return to_csv(REGISTER_COLUMNS, rows)
+
+
+# --- GeoJSON ------------------------------------------------------------------------------------
+
+def register_geojson(stmt: sa.Select[Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The register as an RFC 7946 FeatureCollection ([longitude, latitude], WGS84)."""
+    return zones.feature_collection(stmt, today)
+
+
+# --- KML ----------------------------------------------------------------------------------------
+
+def _coords(ring: list[list[float]]) -> str:
+    return " ".join(f"{lon:.7f},{lat:.7f}" for lon, lat, *_rest in ring)
+
+
+def _kml_polygon(parent: ET.Element, rings: list[list[list[float]]]) -> None:
+    polygon = ET.SubElement(parent, f"{{{KML_NS}}}Polygon")
+    for i, ring in enumerate(rings):
+        boundary = ET.SubElement(
+            polygon, f"{{{KML_NS}}}{'outerBoundaryIs' if i == 0 else 'innerBoundaryIs'}")
+        linear = ET.SubElement(boundary, f"{{{KML_NS}}}LinearRing")
+        ET.SubElement(linear, f"{{{KML_NS}}}coordinates").text = _coords(ring)
+
+
+def _kml_geometry(parent: ET.Element, geometry: dict[str, Any] | None) -> None:
+    if not geometry:
+        return
+    kind, coords = geometry["type"], geometry["coordinates"]
+    if kind == "Point":
+        point = ET.SubElement(parent, f"{{{KML_NS}}}Point")
+        ET.SubElement(point, f"{{{KML_NS}}}coordinates").text = _coords([coords])
+    elif kind == "Polygon":
+        _kml_polygon(parent, coords)
+    elif kind == "MultiPolygon":
+        multi = ET.SubElement(parent, f"{{{KML_NS}}}MultiGeometry")
+        for polygon in coords:
+            _kml_polygon(multi, polygon)
+
+
+def register_kml(stmt: sa.Select[Any], today: dt.date | None = None) -> bytes:
+    """The register as a KML 2.2 document (text escaped by the XML writer)."""
+    today = today or local_today()
+    ET.register_namespace("", KML_NS)
+    root = ET.Element(f"{{{KML_NS}}}kml")
+    document = ET.SubElement(root, f"{{{KML_NS}}}Document")
+    ET.SubElement(document, f"{{{KML_NS}}}name").text = f"traceapp zones {today.isoformat()}"
+    for zone in _zones(stmt):
+        mark = ET.SubElement(document, f"{{{KML_NS}}}Placemark", id=f"zone-{zone.id}")
+        ET.SubElement(mark, f"{{{KML_NS}}}name").text = zone.code
+        ET.SubElement(mark, f"{{{KML_NS}}}description").text = " · ".join(
+            filter(None, [zone.name, zone.crop, zone.cooperative.name]))
+        data = ET.SubElement(mark, f"{{{KML_NS}}}ExtendedData")
+        for key, value in (("kind", zone.kind.value),
+                           ("status", zones.effective_status(zone, today).value),
+                           ("province", zone.province), ("district", zone.district),
+                           ("commune", zone.commune), ("valid_until", _date(zone.valid_until)),
+                           ("declared_area_ha", "" if zone.declared_area_ha is None
+                            else str(zone.declared_area_ha))):
+            item = ET.SubElement(data, f"{{{KML_NS}}}Data", name=key)
+            ET.SubElement(item, f"{{{KML_NS}}}value").text = value or ""
+        _kml_geometry(mark, zone.geometry)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+# --- the dossier --------------------------------------------------------------------------------
+
+@dataclass
+class Dossier:
+    """Everything the authority knows about one zone code."""
+
+    zone: Zone
+    today: dt.date
+    status: str
+    transitions: list[ZoneTransition]
+    inspections: list[ZoneInspection]
+    claims: list[services.Claim]
+    seasons: list[Any]
+    overlaps: list[Any]
+    area: Any
+    flags: list[Flag]
+
+
+def dossier(scope: services.Scope, zone: Zone, today: dt.date | None = None) -> Dossier:
+    """Gather a zone's dossier (the caller has loaded the zone through the scope)."""
+    today = today or local_today()
+    return Dossier(
+        zone=zone, today=today, status=zones.effective_status(zone, today).value,
+        transitions=zones.zone_transitions(zone), inspections=inspections.inspections_of(zone),
+        claims=services.claims_of(zone), seasons=services.seasons_of(zone),
+        overlaps=zones.overlaps_of(zone), area=zones.area_check(zone),
+        flags=compute_flags(scope, zone=zone, today=today))
+
+
+@functools.cache
+def _register_fonts() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSansCondensed.ttf")))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf")))
+
+
+def _outline(geometry: dict[str, Any] | None, size: float = 200) -> Any:
+    """The zone's outline as a reportlab drawing, north up, scaled to fit."""
+    from reportlab.graphics.shapes import Circle, Drawing, Polygon, String
+
+    if not geometry:
+        drawing = Drawing(size, 16)
+        drawing.add(String(0, 4, _("No location yet"), fontName=FONT, fontSize=9))
+        return drawing
+    drawing = Drawing(size, size)
+    if geometry["type"] == "Point":
+        drawing.add(Circle(size / 2, size / 2, 4, fillColor=None, strokeWidth=1.5))
+        lon, lat = geometry["coordinates"][:2]
+        drawing.add(String(10, 10, f"{lat:.6f}, {lon:.6f}", fontName=FONT, fontSize=8))
+        return drawing
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" \
+        else [geometry["coordinates"]]
+    points = [p for polygon in polygons for ring in polygon for p in ring]
+    mid_lat = sum(p[1] for p in points) / len(points)
+    shrink = math.cos(math.radians(mid_lat))  # metres per degree of longitude shrink
+    xs = [p[0] * shrink for p in points]
+    ys = [p[1] for p in points]
+    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1e-9
+    scale = (size - 20) / span
+    for polygon in polygons:
+        for ring in polygon:
+            flat: list[float] = []
+            for lon, lat, *_rest in ring:
+                flat += [10 + (lon * shrink - min(xs)) * scale, 10 + (lat - min(ys)) * scale]
+            drawing.add(Polygon(flat, strokeWidth=1.2, fillColor=None))
+    return drawing
+
+
+def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
+    """The dossier as a printable A4 PDF (DejaVu fonts, so Vietnamese prints correctly)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    _register_fonts()
+    body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
+    small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
+    h1 = ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19,
+                        spaceAfter=4)
+    h2 = ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14,
+                        spaceBefore=8, spaceAfter=3)
+    zone = d.zone
+
+    def p(text: Any, style: ParagraphStyle = body) -> Paragraph:
+        return Paragraph(xml_escape("" if text is None else str(text)), style)
+
+    def table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Any:
+        if not rows:
+            return p(_("None."), small)
+        data = [[p(h, small) for h in header]] + [[p(c, small) for c in r] for r in rows]
+        t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
+        t.setStyle(TableStyle([
+            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]))
+        return t
+
+    story: list[Any] = [
+        p(_("Zone dossier %(code)s", code=zone.code), h1),
+        p(_("Printed on %(date)s. Status: %(status)s.", date=d.today.isoformat(),
+            status=d.status)),
+        Spacer(1, 4),
+        table([_("Fact"), _("Value")], [
+            [_("Kind"), zone.kind.value.replace("_", " ")],
+            [_("Name"), zone.name or "—"],
+            [_("Crop or species"), zone.crop or "—"],
+            [_("Holder"), cooperative_name],
+            [_("Location (as issued)"),
+             ", ".join(filter(None, [zone.commune, zone.district, zone.province]))],
+            [_("Issuing authority"), zone.issuing_authority or "—"],
+            [_("Decision"), " · ".join(filter(None, [zone.decision_number,
+                                                     _date(zone.issued_on)])) or "—"],
+            [_("Valid"), f"{_date(zone.valid_from) or '?'} – {_date(zone.valid_until) or '…'}"],
+            [_("Declared area"), "—" if zone.declared_area_ha is None
+             else f"{zone.declared_area_ha} ha"],
+            [_("Computed area"), "—" if d.area.computed_ha is None
+             else f"{d.area.computed_ha:.4f} ha"
+             + (" " + _("(differs from the declared area)") if d.area.mismatch else "")],
+            [_("Households"), str(len(zone.members))],
+        ], [45, 125]),
+        p(_("Outline"), h2), _outline(zone.geometry),
+        p(_("Flags"), h2),
+        table([_("Rule"), _("Finding")], [[f.kind, f.message] for f in d.flags], [40, 130]),
+        p(_("Decisions"), h2),
+        table([_("When"), _("Change"), _("By"), _("Reason")],
+              [[t.at.strftime("%Y-%m-%d %H:%M UTC"), f"{t.from_status or '—'} → {t.to_status}",
+                t.actor_label, t.reason or ""] for t in d.transitions], [30, 35, 40, 65]),
+        p(_("Inspections"), h2),
+        table([_("Date"), _("Inspector"), _("Result"), _("Checklist"), _("Findings")],
+              [[i.inspected_on.isoformat(), i.inspector_name, i.result.value,
+                _checklist(i), (i.findings or "") + (
+                    "\n" + _("Follow-up by %(date)s", date=i.follow_up_on.isoformat())
+                    if i.follow_up_on else "")] for i in d.inspections],
+              [20, 30, 20, 50, 50]),
+        p(_("Volumes declared per season against capacity"), h2),
+        table([_("Season"), _("Declared (kg)"), _("Capacity (kg)"), _("Share"), _("Lots")],
+              [[f"{s.season_start.isoformat()} – {last_day(s.season_end).isoformat()}",
+                f"{s.declared_kg:,.1f}", f"{s.capacity_kg:,.1f}",
+                f"{round(s.ratio * 100)}%" + (" ⚠" if s.exceeded else ""),
+                ", ".join(s.lot_codes)] for s in d.seasons], [40, 28, 28, 18, 56]),
+        p(_("Lots that claimed this code"), h2),
+        table([_("Lot"), _("Status"), _("Quantity"), _("First delivery"), _("Holder")],
+              [[c.lot_code, c.lot_status, f"{c.quantity:,.3f} {c.unit}",
+                c.first_delivery.isoformat(),
+                _("the holder") if c.cooperative_id == zone.cooperative_id
+                else _("another cooperative")] for c in d.claims], [40, 22, 38, 30, 40]),
+        p(_("Certifications"), h2),
+        table([_("Scheme"), _("Number"), _("Issued"), _("Expires"), _("Valid today")],
+              [[c.scheme.value, c.number, _date(c.issued_on), _date(c.expires_on),
+                _("yes") if c.is_valid_on(d.today) else _("no")]
+               for c in zone.certifications], [30, 55, 28, 28, 29]),
+        p(_("Overlaps"), h2),
+        table([_("Other code"), _("Status"), _("Shared area")],
+              [[o.code, o.status.value, f"{o.overlap_ha} ha"] for o in d.overlaps],
+              [60, 50, 60]),
+    ]
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
+                            topMargin=18 * mm, bottomMargin=18 * mm,
+                            title=f"Dossier {zone.code}", author="traceapp")
+    doc.build(story)
+    return out.getvalue()
+
+
+def last_day(end: dt.date) -> dt.date:
+    """The last day of a season whose end is given exclusively (as yields.season does)."""
+    return end - dt.timedelta(days=1)
+
+
+def _checklist(i: ZoneInspection) -> str:
+    def yes(value: bool) -> str:
+        return _("yes") if value else _("no")
+
+    return "; ".join([
+        _("boundaries match: %(v)s", v=yes(i.boundaries_match)),
+        _("farm diary: %(v)s", v=yes(i.farm_diary_kept)),
+        _("permitted inputs only: %(v)s", v=yes(i.permitted_inputs_only)),
+        _("residues: %(v)s", v=i.residue_result.value.replace("_", " ")),
+        _("GAP certificate valid: %(v)s", v=yes(i.gap_certificate_valid)),
+    ])

@@ -1,0 +1,60 @@
+"""Forms of the authority console: decisions and inspections."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from traceapp.authority.models import InspectionResult, ResidueResult
+from traceapp.web import options
+
+RESIDUE_LABELS = {
+    ResidueResult.PASS: _l("Sampled: within limits"),
+    ResidueResult.FAIL: _l("Sampled: above limits"),
+    ResidueResult.NOT_SAMPLED: _l("Not sampled"),
+}
+RESULT_LABELS = {
+    InspectionResult.PASS: _l("Pass"),
+    InspectionResult.CONDITIONAL: _l("Conditional (fix by the follow-up date)"),
+    InspectionResult.FAIL: _l("Fail"),
+}
+FLAG_LABELS = {
+    "overclaimed": _l("Volume beyond what the area can yield"),
+    "borrowed_code": _l("Code claimed by another cooperative"),
+    "overlap": _l("Overlapping zones"),
+    "area_mismatch": _l("Declared and measured area differ"),
+    "certification_expired": _l("Expired certification"),
+    "cloned_labels": _l("Labels flagged as copied"),
+    "unknown_serials": _l("Scans of serials never issued"),
+    "recalled_lot": _l("Recalled lot"),
+}
+
+
+class DecisionForm(FlaskForm):
+    """Approve, reject, suspend, reinstate or revoke, with a reason."""
+
+    to_status = SelectField(_l("Decision"), validators=[DataRequired()], choices=[])
+    reason = TextAreaField(_l("Reason (the cooperative will see it)"),
+                           validators=[DataRequired(), Length(min=3, max=2000)])
+
+
+class InspectionForm(FlaskForm):
+    """A field inspection and its checklist."""
+
+    inspected_on = DateField(_l("Date of the visit"), validators=[DataRequired()])
+    inspector_name = StringField(_l("Inspector"), validators=[DataRequired(), Length(max=120)])
+    boundaries_match = BooleanField(_l("Boundaries match the registered outline"))
+    farm_diary_kept = BooleanField(_l("Farm diary kept"))
+    permitted_inputs_only = BooleanField(_l("Only permitted inputs used"))
+    residue_result = SelectField(_l("Residue sampling"), choices=options(
+        [(k.value, v) for k, v in RESIDUE_LABELS.items()]), default="not_sampled")
+    gap_certificate_valid = BooleanField(_l("GAP certificate valid"))
+    result = SelectField(_l("Result"), choices=options(
+        [(k.value, v) for k, v in RESULT_LABELS.items()]))
+    findings = TextAreaField(_l("Findings"), validators=[Optional(), Length(max=5000)])
+    follow_up_on = DateField(_l("Follow-up by"), validators=[Optional()])
+    suspend = BooleanField(_l("Suspend the code now (failed inspections only)"))
+    suspension_reason = TextAreaField(_l("Reason for the suspension (default: the findings)"),
+                                      validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,83 @@
+"""Zone inspections: what an auditor found on the ground, checklist by checklist."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from traceapp.auth.models import enum_column
+from traceapp.cooperatives.models import TenantMixin
+from traceapp.database import Base, IdMixin, TimestampMixin
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+    from traceapp.zones.models import Zone
+
+
+class ResidueResult(enum.StrEnum):
+    """The outcome of residue sampling during the visit."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    FAIL = "fail"
+    NOT_SAMPLED = "not_sampled"
+
+
+class InspectionResult(enum.StrEnum):
+    """The inspector's overall verdict."""
+
+    PASS = "pass"  # noqa: S105 - a verdict, not a password
+    CONDITIONAL = "conditional"
+    FAIL = "fail"
+
+
+class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):
+    """One field inspection of a zone code by the authority. Never edited once recorded.
+
+    ``cooperative_id`` is the zone holder's, so the cooperative reads the inspections of its
+    own zones; auditors read those of zones in their scope.
+    """
+
+    __tablename__ = "zone_inspections"
+    __table_args__ = (
+        sa.CheckConstraint("follow_up_on IS NULL OR follow_up_on >= inspected_on",
+                           name="follow_up_after_visit"),
+        sa.Index("ix_zone_inspections_zone_id_inspected_on", "zone_id", "inspected_on"),
+    )
+
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="RESTRICT"))
+    inspected_on: Mapped[dt.date]
+    inspector_name: Mapped[str] = mapped_column(sa.String(120))
+    boundaries_match: Mapped[bool]
+    farm_diary_kept: Mapped[bool]
+    permitted_inputs_only: Mapped[bool]
+    residue_result: Mapped[ResidueResult] = mapped_column(
+        enum_column(ResidueResult, "residue_result"))
+    gap_certificate_valid: Mapped[bool]
+    result: Mapped[InspectionResult] = mapped_column(
+        enum_column(InspectionResult, "inspection_result"))
+    findings: Mapped[str | None] = mapped_column(sa.Text)
+    follow_up_on: Mapped[dt.date | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_by_label: Mapped[str] = mapped_column(sa.String(254))
+    #: The suspension this inspection led to, when it suspended the code in the same step.
+    transition_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("zone_transitions.id", ondelete="SET NULL"))
+
+    zone: Mapped[Zone] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ZoneInspection {self.zone_id} {self.inspected_on} {self.result}>"
+
+    @classmethod
+    def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
+        """Cooperative users see their zones' inspections; auditors those of their zones."""
+        from traceapp.zones.models import Zone
+
+        if actor.is_auditor:
+            return cls.zone_id.in_(sa.select(Zone.id).where(Zone.visible_to(actor)))
+        return super().visible_to(actor)

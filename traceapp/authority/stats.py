@@ -1,0 +1,138 @@
+"""Figures for the province: cooperatives, members and women, zones, lots, labels and scans."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from traceapp.authority.services import Overview, Scope, overview
+from traceapp.batches.models import Lot
+from traceapp.cooperatives.models import Cooperative, Gender, Member
+from traceapp.csvsafe import to_csv
+from traceapp.database import local_today
+from traceapp.extensions import db
+from traceapp.labels.models import LabelRun
+from traceapp.public.models import LabelScan
+from traceapp.zones.models import Zone
+
+#: How many months the monthly table covers at most.
+MAX_MONTHS = 60
+
+
+@dataclass
+class Month:
+    """One calendar month's activity."""
+
+    month: str  # YYYY-MM
+    lots: int = 0
+    labels: int = 0
+    scans: int = 0
+
+
+@dataclass
+class Stats:
+    """Everything on the statistics page."""
+
+    cooperatives: int
+    members: int
+    women: int
+    zones: Overview
+    lots: int
+    labels: int
+    scans: int
+    months: list[Month] = field(default_factory=list)
+
+    @property
+    def women_share(self) -> decimal.Decimal:
+        """Women among current members, in percent with one decimal."""
+        if not self.members:
+            return decimal.Decimal(0)
+        return (decimal.Decimal(self.women * 100) / self.members).quantize(decimal.Decimal("0.1"))
+
+
+def cooperative_ids(scope: Scope) -> list[int]:
+    """Cooperatives of the region: located in it, or holding a zone code issued in it."""
+    holders = set(db.session.scalars(
+        sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct()))
+    rows = db.session.execute(sa.select(Cooperative.id, Cooperative.province,
+                                        Cooperative.district)).all()
+    if scope.mode == "all":
+        return sorted(r.id for r in rows)
+    if scope.mode == "none":
+        return []
+    # A few hundred rows at most; the province-merge rules live in Python (regions.py).
+    located = {r.id for r in rows if scope.actor.can_audit(r.province, r.district)}
+    return sorted(located | holders)
+
+
+def _month_keys(today: dt.date, months: int) -> list[str]:
+    keys = []
+    year, month = today.year, today.month
+    for _i in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(keys))
+
+
+def _by_month(column: Any, value: Any, where: list[Any], start: dt.date) -> dict[str, int]:
+    year, month = sa.extract("year", column), sa.extract("month", column)
+    rows = db.session.execute(
+        sa.select(year, month, value).where(*where, column >= start).group_by(year, month)
+    ).all()
+    return {f"{int(y):04d}-{int(m):02d}": int(n or 0) for y, m, n in rows}
+
+
+def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Stats:
+    """The region's figures, and its activity over the last ``months`` months."""
+    today = today or local_today()
+    months = max(1, min(MAX_MONTHS, int(months)))
+    coop_ids = cooperative_ids(scope)
+    current = sa.or_(Member.left_on.is_(None), Member.left_on >= today)
+    members, women = db.session.execute(
+        sa.select(sa.func.count(Member.id),
+                  sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE))
+        .where(Member.cooperative_id.in_(coop_ids), current)
+    ).one() if coop_ids else (0, 0)
+    lot_ids = scope.lot_ids()
+    lots = db.session.scalar(sa.select(sa.func.count(Lot.id)).where(scope.lot_clause())) or 0
+    labels = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0))
+                               .where(LabelRun.lot_id.in_(lot_ids))) or 0
+    scans = db.session.scalar(sa.select(sa.func.count(LabelScan.id))
+                              .where(LabelScan.lot_id.in_(lot_ids))) or 0
+    keys = _month_keys(today, months)
+    start = dt.date.fromisoformat(keys[0] + "-01")
+    start_at = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [scope.lot_clause()], start)
+    per_label = _by_month(LabelRun.created_at, sa.func.sum(LabelRun.count),
+                          [LabelRun.lot_id.in_(lot_ids)], start_at)
+    per_scan = _by_month(LabelScan.scanned_at, sa.func.count(LabelScan.id),
+                         [LabelScan.lot_id.in_(lot_ids)], start_at)
+    rows = [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
+    return Stats(cooperatives=len(coop_ids), members=members, women=women,
+                 zones=overview(scope, today), lots=lots, labels=int(labels), scans=scans,
+                 months=rows)
+
+
+def stats_csv(stats: Stats) -> str:
+    """The same figures as the page, as a CSV document (section, item, count, hectares)."""
+    rows: list[list[Any]] = [
+        ["region", "cooperatives", stats.cooperatives, ""],
+        ["region", "members", stats.members, ""],
+        ["region", "women members", stats.women, ""],
+        ["region", "women share percent", stats.women_share, ""],
+        ["region", "lots", stats.lots, ""],
+        ["region", "labels issued", stats.labels, ""],
+        ["region", "scans", stats.scans, ""],
+    ]
+    rows += [["zones by status", status, n, ha] for status, (n, ha) in
+             stats.zones.by_status.items()]
+    rows += [["zones by kind", kind, n, ha] for kind, (n, ha) in stats.zones.by_kind.items()]
+    for m in stats.months:
+        rows += [["lots per month", m.month, m.lots, ""],
+                 ["labels per month", m.month, m.labels, ""],
+                 ["scans per month", m.month, m.scans, ""]]
+    return to_csv(["section", "item", "count", "hectares"], rows)

@@ -1,0 +1,326 @@
+"""Web pages of the authority console, for auditors (and administrators, read-only)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from traceapp import charts
+from traceapp.audit import services as audit
+from traceapp.authority import exports, flags, inspections, services, stats
+from traceapp.authority.forms import (
+    FLAG_LABELS,
+    RESIDUE_LABELS,
+    RESULT_LABELS,
+    DecisionForm,
+    InspectionForm,
+)
+from traceapp.batches.models import Contribution, Lot
+from traceapp.cooperatives.models import Cooperative
+from traceapp.database import local_today
+from traceapp.errors import Conflict, ValidationFailed
+from traceapp.extensions import db
+from traceapp.labels.models import Label
+from traceapp.web import Page, form_failed, nav_item, options, page_arg, paginate
+from traceapp.zones import geometry as geo
+from traceapp.zones import services as zones
+from traceapp.zones.forms import ACTION_LABELS, KIND_LABELS, SCHEME_LABELS, STATUS_LABELS
+from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
+
+bp = Blueprint("authority", __name__)
+nav_item("authority.index", _l("Authority"), lambda user: user.is_auditor or user.is_admin)
+
+_LABELS = {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "schemes": SCHEME_LABELS,
+           "flag_labels": FLAG_LABELS, "results": RESULT_LABELS, "residues": RESIDUE_LABELS,
+           "actions": ACTION_LABELS}
+_FILTER_KEYS = ("q", "kind", "crop", "status", "on", "cooperative_id", "commune",
+                "expiring_within", "flagged")
+
+
+# --- overview and the chain ---------------------------------------------------------------------
+
+def _render_index(verify: Any = None) -> Any:
+    scope = services.console_scope(current_user)
+    found = flags.compute_flags(scope)
+    seq, head = audit.head_hash()
+    return render_template(
+        "authority/index.html", overview=services.overview(scope),
+        flag_counts=flags.counts_by_kind(found), head_seq=seq, head_hash=head, verify=verify,
+        **_LABELS)
+
+
+@bp.route("/authority")
+@login_required
+def index() -> Any:
+    """The console's overview: zones by status and kind, flags, and the audit chain head."""
+    return _render_index()
+
+
+@bp.route("/authority/verify", methods=["POST"])
+@login_required
+def verify() -> Any:
+    """Walk the audit chain and report OK or the first broken record."""
+    services.console_scope(current_user)
+    return _render_index(verify=audit.verify_chain())
+
+
+# --- the register -------------------------------------------------------------------------------
+
+def _filters() -> services.RegisterFilters:
+    """The register filters of the query string; values that cannot be used are dropped."""
+    raw = {k: request.args.get(k) for k in _FILTER_KEYS if request.args.get(k)}
+    try:
+        return services.check_filters(raw)
+    except ValidationFailed as exc:
+        for key, messages in exc.errors.items():
+            flash(f"{key}: {' '.join(messages)}", "error")
+            raw.pop(key, None)
+        return services.check_filters(raw)
+
+
+@bp.route("/authority/zones")
+@login_required
+def register() -> Any:
+    """Every zone code in scope, with filters, pagination and exports."""
+    scope = services.console_scope(current_user)
+    filters = _filters()
+    today = local_today()
+    page = paginate(services.register_query(scope, filters, today).order_by(Zone.code),
+                    page_arg())
+    flagged = set(flags.flagged_zone_ids(scope, today)) if page.items else set()
+    return render_template(
+        "authority/register.html", page=page, f=filters, args=filters.active(),
+        status_of={z.id: zones.effective_status(z, filters.on or today) for z in page.items},
+        flagged=flagged, cooperatives=services.cooperatives_in_register(scope), **_LABELS)
+
+
+def _export(kind: str) -> Any:
+    scope = services.console_scope(current_user)
+    stmt = services.register_query(scope, _filters())
+    day = local_today().isoformat()
+    if kind == "csv":
+        body: Any = exports.register_csv(stmt, flags.compute_flags(scope,
+                                                                   kinds=flags.ZONE_KINDS))
+        content_type = "text/csv; charset=utf-8"
+    elif kind == "geojson":
+        body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+        content_type = "application/geo+json; charset=utf-8"
+    else:
+        body = exports.register_kml(stmt)
+        content_type = "application/vnd.google-earth.kml+xml"
+    return Response(body, content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"'})
+
+
+@bp.route("/authority/zones.csv")
+@login_required
+def export_csv() -> Any:
+    """The filtered register as CSV."""
+    return _export("csv")
+
+
+@bp.route("/authority/zones.geojson")
+@login_required
+def export_geojson() -> Any:
+    """The filtered register as GeoJSON."""
+    return _export("geojson")
+
+
+@bp.route("/authority/zones.kml")
+@login_required
+def export_kml() -> Any:
+    """The filtered register as KML."""
+    return _export("kml")
+
+
+# --- one zone -----------------------------------------------------------------------------------
+
+def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
+                 inspection_form: Any = None) -> Any:
+    scope = services.scope_for(current_user)
+    today = local_today()
+    decide = [s for s in zones.allowed_transitions(current_user, zone, today)
+              if (zone.status, s) in zones.DECISIONS]
+    decision_form = decision_form or DecisionForm()
+    decision_form.to_status.choices = options([(s.value, ACTION_LABELS[s]) for s in decide])
+    if inspection_form is None:
+        inspection_form = InspectionForm()
+        if request.method == "GET":
+            inspection_form.inspected_on.data = today
+            inspection_form.inspector_name.data = current_user.full_name
+    outline = Markup(geo.svg_outline(  # noqa: S704 - the outline escapes its own text
+        zone.geometry, _("Outline of zone %(code)s", code=zone.code),
+        empty_text=_("No location yet")))
+    d = exports.dossier(scope, zone, today)
+    return render_template(
+        "authority/zone.html", zone=zone, d=d, today=today, outline=outline,
+        last_day=exports.last_day,
+        effective=zones.effective_status(zone, today), decide=decide,
+        decision_form=decision_form, inspection_form=inspection_form,
+        can_inspect=current_user.can_audit(zone.province, zone.district), **_LABELS,
+    ), status
+
+
+@bp.route("/authority/zones/<int:zone_id>")
+@login_required
+def zone(zone_id: int) -> Any:
+    """A zone for auditors: facts, outline, flags, seasons, lots, decisions, inspections."""
+    return _render_zone(services.get_zone(current_user, zone_id))
+
+
+@bp.route("/authority/zones/<int:zone_id>/decision", methods=["POST"])
+@login_required
+def decision(zone_id: int) -> Any:
+    """Record a decision with its reason (auditors of the zone's province)."""
+    target = services.get_zone(current_user, zone_id)
+    form = DecisionForm()
+    form.to_status.choices = options([(s.value, s.value) for s in zones.DECISION_TARGETS])
+    if not form.validate_on_submit():
+        return _render_zone(target, 422, decision_form=form)
+    try:
+        step = services.decide(current_user, target, form.to_status.data, form.reason.data)
+    except (ValidationFailed, Conflict) as exc:
+        form_failed(form, exc)
+        return _render_zone(services.get_zone(current_user, zone_id), exc.status_code,
+                            decision_form=form)
+    flash(_("The code is now %(status)s.", status=STATUS_LABELS[ZoneStatus(step.to_status)]),
+          "success")
+    return redirect(url_for("authority.zone", zone_id=target.id))
+
+
+@bp.route("/authority/zones/<int:zone_id>/inspections", methods=["POST"])
+@login_required
+def inspect(zone_id: int) -> Any:
+    """Record an inspection; a failed one may suspend the code in the same step."""
+    target = services.get_zone(current_user, zone_id)
+    form = InspectionForm()
+    if not form.validate_on_submit():
+        return _render_zone(target, 422, inspection_form=form)
+    values = {k: getattr(form, k).data for k in inspections.INSPECTION_FIELDS}
+    try:
+        inspections.record_inspection(current_user, target, suspend=form.suspend.data,
+                                   suspension_reason=form.suspension_reason.data, **values)
+    except ValidationFailed as exc:
+        form_failed(form, exc)
+        return _render_zone(services.get_zone(current_user, zone_id), 422,
+                            inspection_form=form)
+    flash(_("Inspection recorded."), "success")
+    return redirect(url_for("authority.zone", zone_id=target.id))
+
+
+@bp.route("/authority/zones/<int:zone_id>/dossier.pdf")
+@login_required
+def dossier(zone_id: int) -> Any:
+    """The zone's dossier as a printable PDF."""
+    target = services.get_zone(current_user, zone_id)
+    scope = services.console_scope(current_user)
+    body = exports.dossier_pdf(exports.dossier(scope, target), target.cooperative.name)
+    return Response(body, content_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"'})
+
+
+# --- flags and lots -----------------------------------------------------------------------------
+
+@bp.route("/authority/flags")
+@login_required
+def flag_list() -> Any:
+    """Every flag in scope, each linking to its evidence."""
+    scope = services.console_scope(current_user)
+    kind = request.args.get("kind") or ""
+    kind = kind if kind in flags.FLAG_KINDS else ""
+    found = flags.compute_flags(scope, kinds=[kind] if kind else None)
+    per_page = 50
+    number = min(page_arg(), max(1, -(-len(found) // per_page)))
+    page = Page(found[(number - 1) * per_page:number * per_page], number, per_page, len(found))
+    return render_template("authority/flags.html", page=page, kind=kind, **_LABELS)
+
+
+@bp.route("/authority/lots/<int:lot_id>")
+@login_required
+def lot(lot_id: int) -> Any:
+    """A lot in scope: where it came from, its label runs and flagged labels, its recall."""
+    target = services.get_lot(current_user, lot_id)
+    scope = services.scope_for(current_user)
+    contributions = db.session.execute(
+        sa.select(Contribution, Zone.code, Zone.id).join(Zone, Zone.id == Contribution.zone_id)
+        .where(Contribution.lot_id == target.id).order_by(Contribution.delivered_on)
+    ).all()
+    in_scope = set(db.session.scalars(sa.select(Zone.id).where(
+        scope.zone_clause(), Zone.id.in_([c[2] for c in contributions])))) \
+        if contributions else set()
+    from traceapp.batches import genealogy
+
+    lineage = [(lot_, depth, "in") for lot_, depth in genealogy.ancestors(target)] + \
+        [(lot_, depth, "out") for lot_, depth in genealogy.descendants(target)]
+    visible = set(db.session.scalars(sa.select(Lot.id).where(
+        scope.lot_clause(), Lot.id.in_([x[0].id for x in lineage])))) if lineage else set()
+    flagged = db.session.execute(
+        sa.select(Label.serial, Label.flagged_at, Label.flag_reason)
+        .where(Label.lot_id == target.id, Label.flagged_at.is_not(None))
+        .order_by(Label.flagged_at).limit(200)
+    ).all()
+    holder = db.session.get(Cooperative, target.cooperative_id)
+    return render_template(
+        "authority/lot.html", lot=target, holder=holder, contributions=contributions,
+        zones_in_scope=in_scope, lineage=lineage, visible_lots=visible,
+        runs=services.label_runs_of(scope, target), flagged=flagged,
+        flags=[f for f in flags.compute_flags(scope, kinds=["cloned_labels", "recalled_lot"])
+               if f.lot_id == target.id], **_LABELS)
+
+
+@bp.route("/authority/unknown-scans")
+@login_required
+def unknown_scans() -> Any:
+    """Serials scanned that were never issued (counterfeit suspicion)."""
+    services.console_scope(current_user)
+    return render_template("authority/unknown_scans.html",
+                           page=flags.unknown_scans(page_arg()))
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+def _months() -> int:
+    try:
+        return max(1, min(stats.MAX_MONTHS, int(request.args.get("months", "12"))))
+    except ValueError:
+        return 12
+
+
+@bp.route("/authority/stats")
+@login_required
+def statistics() -> Any:
+    """The region's figures as tables and SVG charts."""
+    scope = services.console_scope(current_user)
+    months = _months()
+    figures = stats.compute(scope, months)
+    labels = [charts.month_label(m.month) for m in figures.months]
+    chart = {
+        "lots": charts.bar_chart(list(zip(labels, [m.lots for m in figures.months],
+                                          strict=True)), _("Lots per month")),
+        "labels": charts.bar_chart(list(zip(labels, [m.labels for m in figures.months],
+                                            strict=True)), _("Labels issued per month")),
+        "scans": charts.bar_chart(list(zip(labels, [m.scans for m in figures.months],
+                                           strict=True)), _("Scans per month")),
+        "hectares": charts.hbar_chart(
+            [(str(STATUS_LABELS[ZoneStatus(s)]), ha) for s, (_n, ha)
+             in figures.zones.by_status.items()], _("Hectares by status"), unit="ha"),
+    }
+    return render_template("authority/stats.html", s=figures, months=months, chart=chart,
+                           kind_enum=ZoneKind, status_enum=ZoneStatus, **_LABELS)
+
+
+@bp.route("/authority/stats.csv")
+@login_required
+def statistics_csv() -> Any:
+    """The same figures as CSV."""
+    scope = services.console_scope(current_user)
+    body = stats.stats_csv(stats.compute(scope, _months()))
+    return Response(body, content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'})
