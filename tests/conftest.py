@@ -43,6 +43,10 @@ class TraceClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        # Tests read English unless they ask for a language: the app's default is Vietnamese.
+        headers = dict(kwargs.pop("headers", None) or {})
+        headers.setdefault("Accept-Language", "en")
+        kwargs["headers"] = headers
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         from flask import has_app_context
