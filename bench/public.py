@@ -48,6 +48,7 @@ SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SAMPLE = 20000
+WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 
 LUA = """
 paths = {}
@@ -126,8 +127,8 @@ def serve(target: str, env: dict[str, str], errors: Path) -> tuple[subprocess.Po
     return proc, port
 
 
-def load(port: int, script: Path) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s",
+def load(port: int, script: Path, seconds: int = SECONDS) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
                           str(script), f"http://127.0.0.1:{port}"], capture_output=True,
                          text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -173,17 +174,20 @@ def main() -> None:
     try:
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}{paths[0]}")  # noqa: S310
         weight = len(page.read())
+        # Warm up first: each worker renders each lot's page once, then serves it from memory.
+        load(port, script, seconds=WARMUP)
         app_result = load(port, script)
     finally:
         stop(proc)
     const, cport = serve("bench.constant_app:app", {}, errors)
     try:
+        load(cport, workdir / "const.lua", seconds=WARMUP)
         const_result = load(cport, workdir / "const.lua")
     finally:
         stop(const)
     print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; gunicorn {WORKERS} sync workers; wrk 2 threads, "
-          f"{CONNECTIONS} connections, {SECONDS} s")
+          f"{CONNECTIONS} connections, {SECONDS} s after a {WARMUP} s warm-up")
     print(f"database: {database.split(':')[0]}; labels: {TOTAL:,}")
     print(f"scan page: {app_result['rps']:,.0f} req/s, p50 {app_result['p50']:.1f} ms, "
           f"p99 {app_result['p99']:.1f} ms, non-2xx {app_result['non2xx']}, "

@@ -129,3 +129,25 @@ def test_demo_loads_twice_without_duplicates_and_the_app_answers(tmp_path):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_cli_expires_zone_codes_past_their_date(app, session, world):
+    import datetime as dt
+
+    from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
+
+    zone = Zone(cooperative_id=world.a.coop.id, code="VN-OLD-0001", kind=ZoneKind.GROWING_AREA,
+                province="Phú Yên", status=ZoneStatus.APPROVED,
+                valid_until=dt.date(2025, 1, 31))
+    current = Zone(cooperative_id=world.a.coop.id, code="VN-NEW-0001",
+                   kind=ZoneKind.GROWING_AREA, province="Phú Yên", status=ZoneStatus.APPROVED,
+                   valid_until=dt.date(2099, 1, 31))
+    session.add_all([zone, current])
+    session.flush()
+    result = app.test_cli_runner().invoke(args=["zones", "expire"])
+    assert result.exit_code == 0, result.output
+    assert "expired VN-OLD-0001" in result.output
+    assert "VN-NEW-0001" not in result.output
+    session.expire_all()
+    assert zone.status == ZoneStatus.EXPIRED
+    assert current.status == ZoneStatus.APPROVED

@@ -178,6 +178,24 @@ def serve(bind: str, workers: int, threads: int) -> None:
     _Server().run()
 
 
+zones = click.Group("zones", help="Zone codes.")
+
+
+@zones.command("expire")
+@with_appcontext
+def zones_expire() -> None:
+    """Record the expiry of every code past its valid-until date (run it daily, e.g. cron)."""
+    from traceapp.auth.models import SYSTEM
+    from traceapp.database import local_today, run_unit_of_work
+    from traceapp.extensions import db
+    from traceapp.zones.services import expire_due_zones
+
+    expired = run_unit_of_work(db.session, lambda: expire_due_zones(SYSTEM, local_today()))
+    for zone in expired:
+        click.echo(f"expired {zone.code} (valid until {zone.valid_until})")
+    click.echo(f"{len(expired)} zone codes expired.")
+
+
 audit = click.Group("audit", help="The tamper-evident audit trail.")
 
 
@@ -197,5 +215,5 @@ def audit_verify() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app (for ``flask --app traceapp``)."""
-    for command in (users, demo, serve, audit):
+    for command in (users, demo, serve, audit, zones):
         app.cli.add_command(command)

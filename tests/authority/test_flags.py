@@ -109,8 +109,19 @@ def test_scans_of_serials_never_issued(world):
     [flag] = _flags(world, "unknown_serials")
     assert flag.details == {"scans": 3, "serials": 1,
                             "last_scanned_at": flag.details["last_scanned_at"]}
-    page = flags.unknown_scans()
+    from traceapp.authority.services import scope_for
+
+    page = flags.unknown_scans(scope_for(world.auditor))
     assert [(r.serial, r.scans) for r in page.items] == [("FAKE0000000001", 3)]
+    # tied to a cooperative of another province: the Phú Yên auditor no longer sees it
+    db.session.add(LabelScan(outcome="unknown", unknown_serial="FAKE0000000002",
+                             cooperative_id=world.b.coop.id, client_hash="abd",
+                             ua_class="mobile", lang="vi"))
+    db.session.flush()
+    mine = flags.unknown_scans(scope_for(world.auditor))
+    assert [r.serial for r in mine.items] == ["FAKE0000000001"]
+    theirs = flags.unknown_scans(scope_for(world.other_auditor))
+    assert {r.serial for r in theirs.items} == {"FAKE0000000001", "FAKE0000000002"}
 
 
 def test_recalled_lots(farm, world):

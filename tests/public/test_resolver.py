@@ -202,3 +202,13 @@ def test_the_resolver_check_digit_agrees_with_biip():
         except BadPath:
             got = None
         assert got == expected, text
+
+
+def test_a_made_up_serial_under_a_real_product_is_tied_to_its_cooperative(client, labelled):
+    client.get(f"/01/{labelled.gtin}/10/{labelled.packed.code}/21/FAKE000000000001")
+    client.get("/l/FAKE000000000002")
+    scans = {s.unknown_serial: s for s in db.session.scalars(sa.select(LabelScan))}
+    tied = scans["FAKE000000000001"]
+    assert tied.cooperative_id == labelled.farm.coop.id
+    assert tied.lot_id == labelled.packed.id
+    assert scans["FAKE000000000002"].cooperative_id is None

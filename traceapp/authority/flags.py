@@ -264,12 +264,24 @@ def _recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
             for lid, code, coop, at in rows]
 
 
-def _unknown_serials() -> list[Flag]:
+def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
+    """Unknown-serial scans an auditor sees: those made under a product of a cooperative of
+    the region, and those that name no product at all (short links: nobody's in particular)."""
+    from traceapp.authority.stats import cooperative_ids
+
+    clause = LabelScan.outcome == "unknown"
+    if scope.mode == "all":
+        return clause
+    return sa.and_(clause, sa.or_(LabelScan.cooperative_id.is_(None),
+                                  LabelScan.cooperative_id.in_(cooperative_ids(scope))))
+
+
+def _unknown_serials(scope: Scope) -> list[Flag]:
     row = db.session.execute(
         sa.select(sa.func.count(LabelScan.id),
                   sa.func.count(sa.distinct(LabelScan.unknown_serial)),
                   sa.func.min(LabelScan.scanned_at), sa.func.max(LabelScan.scanned_at))
-        .where(LabelScan.outcome == "unknown")
+        .where(_unknown_in(scope))
     ).one()
     scans, serials, first, last = row
     if not scans:
@@ -300,7 +312,7 @@ def compute_flags(scope: Scope, *, zone: Zone | None = None, kinds: Any = None,
         "area_mismatch": lambda: _area(scope, zone_ids),
         "certification_expired": lambda: _certifications(scope, zone_ids, today),
         "cloned_labels": lambda: _cloned(scope, lot_zone_ids),
-        "unknown_serials": lambda: [] if zone is not None else _unknown_serials(),
+        "unknown_serials": lambda: [] if zone is not None else _unknown_serials(scope),
         "recalled_lot": lambda: _recalled(scope, lot_zone_ids),
     }
     out: list[Flag] = []
@@ -324,16 +336,20 @@ def counts_by_kind(flags: list[Flag]) -> dict[str, int]:
     return {k: counts[k] for k in FLAG_KINDS if counts.get(k)}
 
 
-def unknown_scans(page: int = 1, per_page: int = 50) -> Any:
-    """Serials scanned that were never issued: how often, first and last seen, newest first."""
+def unknown_scans(scope: Scope, page: int = 1, per_page: int = 50) -> Any:
+    """Serials scanned that were never issued: how often, first and last seen, newest first,
+    and the product they were scanned under when the link named one."""
+    from traceapp.products.models import Product
     from traceapp.web import paginate
 
     stmt = (
         sa.select(LabelScan.unknown_serial.label("serial"),
                   sa.func.count(LabelScan.id).label("scans"),
                   sa.func.min(LabelScan.scanned_at).label("first"),
-                  sa.func.max(LabelScan.scanned_at).label("last"))
-        .where(LabelScan.outcome == "unknown")
+                  sa.func.max(LabelScan.scanned_at).label("last"),
+                  sa.func.max(Product.name).label("product"))
+        .outerjoin(Product, Product.id == LabelScan.product_id)
+        .where(_unknown_in(scope))
         .group_by(LabelScan.unknown_serial)
         .order_by(sa.func.max(LabelScan.scanned_at).desc(), LabelScan.unknown_serial)
     )

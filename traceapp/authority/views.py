@@ -279,9 +279,9 @@ def lot(lot_id: int) -> Any:
 @login_required
 def unknown_scans() -> Any:
     """Serials scanned that were never issued (counterfeit suspicion)."""
-    services.console_scope(current_user)
+    scope = services.console_scope(current_user)
     return render_template("authority/unknown_scans.html",
-                           page=flags.unknown_scans(page_arg()))
+                           page=flags.unknown_scans(scope, page_arg()))
 
 
 # --- statistics ---------------------------------------------------------------------------------

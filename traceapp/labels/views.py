@@ -30,6 +30,7 @@ from traceapp.web import form_failed, nav_item, page_arg, paginate, writes
 
 bp = Blueprint("labels", __name__)
 nav_item("labels.runs", _l("Labels"), lambda user: user.is_cooperative_user or user.is_admin)
+nav_item("labels.scans", _l("Scans"), lambda user: user.is_cooperative_user)
 
 
 @bp.route("/label-runs")
@@ -186,3 +187,38 @@ def qr_png(run_id: int, serial: str) -> Any:
     png = rendering.render_png(url, ec=label_run.ec_level, size_mm=12, dpi=150)
     return Response(png, mimetype="image/png",
                     headers={"Cache-Control": "private, max-age=86400"})
+
+
+@bp.route("/scans")
+@login_required
+def scans() -> Any:
+    """How shoppers scan the cooperative's labels: per day, by language, per product and lot."""
+    from traceapp.charts import bar_chart, hbar_chart
+    from traceapp.i18n import LANGUAGE_NAMES
+    from traceapp.labels.scanstats import compute
+    from traceapp.products.models import Product
+
+    require(current_user.is_cooperative_user, _("Scan statistics belong to a cooperative."))
+    days = request.args.get("days", "30")
+    days_n = int(days) if days in ("7", "30", "90", "365") else 30
+
+    def _id(name: str) -> int | None:
+        value = request.args.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    product_id, lot_id = _id("product_id"), _id("lot_id")
+    if product_id:
+        get_scoped(Product, product_id, current_user)
+    if lot_id:
+        get_scoped(Lot, lot_id, current_user)
+    stats = compute(current_user.cooperative_id, days_n, product_id, lot_id)
+    every = max(1, days_n // 8)
+    day_chart = bar_chart(stats.days, _("Scans per day"), label_every=every)
+    lang_chart = hbar_chart([(LANGUAGE_NAMES.get(k, k), v) for k, v in stats.languages],
+                            _("Scans by language"))
+    products = db.session.execute(
+        scoped(Product, current_user).order_by(Product.name)).scalars().all()
+    return render_template("labels/scans.html", stats=stats, days=days_n,
+                           day_chart=day_chart, lang_chart=lang_chart, products=products,
+                           product_id=product_id, lot_id=lot_id,
+                           lang_names=LANGUAGE_NAMES)

@@ -98,6 +98,10 @@ class ScanLog:
     def _ensure_thread(self, engine: Any, writer: Any, interval: float) -> None:
         # One writer thread per process, started after gunicorn forked the worker.
         if self._pid == os.getpid():
+            if engine is not self._engine:  # another app in this process (tests, scripts)
+                self.flush()
+                with self._lock:
+                    self._engine, self._writer, self._interval = engine, writer, interval
             return
         with self._lock:
             if self._pid == os.getpid():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ from traceapp.products.models import Product
 from traceapp.public.scanlog import scan_log
 from traceapp.units import fmt
 from traceapp.zones.models import Zone
+
+log = logging.getLogger(__name__)
 
 # --- the client, without keeping who they are ------------------------------------------------
 
@@ -67,6 +71,10 @@ _STATS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
     "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
 )
+_CLAIMED_SQL = (
+    "SELECT p.id, p.cooperative_id, lots.id FROM products p LEFT JOIN lots "
+    "ON lots.product_id = p.id AND lots.code = ? WHERE p.gtin = ?"
+)
 _SCAN_COLUMNS = ("scanned_at", "label_id", "lot_id", "product_id", "cooperative_id",
                  "unknown_serial", "outcome", "client_hash", "ua_class", "lang", "flagged")
 _INSERT_SQL = (f"INSERT INTO label_scans ({', '.join(_SCAN_COLUMNS)}) "  # noqa: S608 - constants
@@ -100,18 +108,56 @@ class SerialRow:
     gtin: str | None
 
 
+class _Dedicated(threading.local):
+    """One long-lived driver connection per thread and engine for the scan page, in
+    autocommit mode: no pool check-out, no liveness ping, no BEGIN/ROLLBACK round trips."""
+
+    pid: int | None = None
+    engine_id: int | None = None
+    fairy: Any = None
+
+
+_dedicated = _Dedicated()
+
+
+def _dedicated_connection(engine: Any) -> Any:
+    if (_dedicated.fairy is None or _dedicated.pid != os.getpid()
+            or _dedicated.engine_id != id(engine)):
+        fairy = engine.raw_connection()
+        raw = fairy.driver_connection
+        if engine.dialect.name == "postgresql":
+            raw.autocommit = True  # every statement its own transaction unless BEGIN says so
+        _dedicated.fairy, _dedicated.pid, _dedicated.engine_id = fairy, os.getpid(), id(engine)
+    return _dedicated.fairy.driver_connection
+
+
+def release_connection() -> None:
+    """Close this thread's scan-page connection (before an engine is disposed: tests, tools)."""
+    _drop_dedicated()
+
+
+def _drop_dedicated() -> None:
+    fairy, _dedicated.fairy = _dedicated.fairy, None
+    if fairy is not None:
+        try:
+            fairy.invalidate()
+        except Exception:  # noqa: BLE001 - it is broken already; a new one comes next
+            log.warning("could not invalidate the scan page's connection", exc_info=True)
+
+
 class HotPath:
-    """The scan page's database access: plain driver calls on one pooled connection, with
-    the transaction handled here: the reads run without one, the writes in one short write
-    transaction at the end. The ORM session is not used: on the page shoppers hit, its
-    bookkeeping cost more than the database did.
+    """The scan page's database access: plain driver calls on the thread's dedicated
+    connection, with the transaction handled here: the reads run in autocommit, writes (when
+    not batched) in one short explicit transaction. The ORM session is not used: on the page
+    shoppers hit, its bookkeeping cost more than the database did.
 
     Inside a test's transaction (the session bound to a test connection), the session's own
     connection is borrowed instead, so the test's rollback still undoes everything.
     """
 
     def __init__(self) -> None:
-        self._fairy = None
+        self.own = False
+        self.in_write = False
         # Look at the session factory's settings, not at a session: making one costs time.
         if db.session.session_factory.kw.get("bind") is not None:
             connection = db.session.connection()
@@ -119,58 +165,67 @@ class HotPath:
             self.pg = connection.dialect.name == "postgresql"
         else:
             engine = db.engine
-            self._fairy = engine.raw_connection()
-            self.raw = self._fairy.driver_connection
+            self.raw = _dedicated_connection(engine)
+            self.own = True
             self.pg = engine.dialect.name == "postgresql"
         self.dialect = "postgresql" if self.pg else "sqlite"
 
-    def one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        """One row of a query."""
+    def _cursor_run(self, sql: str, params: tuple[Any, ...], fetch: bool) -> Any:
         cursor = self.raw.cursor()
         try:
             cursor.execute(sql.replace("?", "%s") if self.pg else sql, params)
-            return cursor.fetchone()
+            return cursor.fetchone() if fetch else None
         finally:
             cursor.close()
+
+    def one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """One row of a query."""
+        try:
+            return self._cursor_run(sql, params, True)
+        except Exception:
+            if self.own:
+                _drop_dedicated()  # a dropped connection is replaced on the next request
+            raise
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Run a statement."""
-        cursor = self.raw.cursor()
         try:
-            cursor.execute(sql.replace("?", "%s") if self.pg else sql, params)
-        finally:
-            cursor.close()
+            self._cursor_run(sql, params, False)
+        except Exception:
+            if self.own:
+                _drop_dedicated()
+            raise
 
     @property
     def pooled(self) -> bool:
-        """Whether this is a pooled connection of its own (not a test's borrowed one)."""
-        return self._fairy is not None
+        """Whether this is a connection of its own (not a test's borrowed one)."""
+        return self.own
 
     def begin_write(self) -> None:
         """Start the write transaction (SQLite takes its lock here, for a moment)."""
-        if self._fairy is None:
+        if not self.own:
             return
+        self.execute("BEGIN" if self.pg else "BEGIN IMMEDIATE")
+        self.in_write = True
         if self.pg:
             # A scan log may lose its last rows in a crash; it must never make a shopper wait
             # for the disk. Only this transaction is affected.
             self.execute("SET LOCAL synchronous_commit TO OFF")
-        else:
-            self.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
         """Commit the writes (a test's transaction commits nothing here)."""
-        if self._fairy is None:
-            return
-        if self.pg:
-            self.raw.commit()
-        else:
+        if self.own and self.in_write:
             self.execute("COMMIT")
+            self.in_write = False
 
     def close(self) -> None:
-        """Hand the connection back to the pool (which rolls back anything left open)."""
-        if self._fairy is not None:
-            self._fairy.close()
-            self._fairy = None
+        """Leave the connection clean for the next request (a write left open is undone)."""
+        if self.own and self.in_write:
+            self.in_write = False
+            try:
+                self.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection was dropped and will be replaced
+                log.warning("rollback of an unfinished scan write failed", exc_info=True)
 
 
 def _db_time(value: dt.datetime, dialect: str | None = None) -> Any:
@@ -287,6 +342,12 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
             "unknown_serial": None}
     if row is None:
         scan.update(outcome="unknown", unknown_serial=serial[:20])
+        if expected_gtin:
+            # A made-up serial under a real product: tie the evidence to that product's
+            # cooperative (and lot), so the right auditors see it.
+            known = hot.one(_CLAIMED_SQL, (expected_lot or "", expected_gtin))
+            if known:
+                scan.update(product_id=known[0], cooperative_id=known[1], lot_id=known[2])
         return ScanResult("unknown", row_to_log=scan, hot=hot)
     scan.update(label_id=row.id, lot_id=row.lot_id, product_id=row.product_id,
                 cooperative_id=row.cooperative_id)

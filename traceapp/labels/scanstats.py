@@ -1,0 +1,89 @@
+"""Scan statistics for a cooperative: scans per day, by language, per product and per lot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from traceapp.batches.models import Lot
+from traceapp.database import local_today
+from traceapp.extensions import db
+from traceapp.products.models import Product
+from traceapp.public.models import LabelScan
+
+
+def _local_day(column: Any) -> Any:
+    """The calendar day of a timestamp in the configured zone, as SQL."""
+    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone(zone, column))
+    # SQLite stores naive UTC; the zone's offset today is close enough for a daily chart
+    # (Vietnam has no daylight saving).
+    offset = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(zone))
+    hours = int(offset.utcoffset().total_seconds() // 3600)
+    return sa.func.date(column, f"{hours:+d} hours")
+
+
+@dataclass
+class ScanStats:
+    """The figures of one statistics page."""
+
+    days: list[tuple[str, int]]
+    languages: list[tuple[str, int]]
+    products: list[Any]
+    lots: list[Any]
+    total: int
+    flagged: int
+    unknown: int
+
+
+def compute(cooperative_id: int, days: int = 30, product_id: int | None = None,
+            lot_id: int | None = None) -> ScanStats:
+    """Scans of the cooperative's labels over the last ``days`` days (optionally one product
+    or one lot)."""
+    today = local_today()
+    start_day = today - dt.timedelta(days=days - 1)
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    since = dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    where = [LabelScan.cooperative_id == cooperative_id, LabelScan.scanned_at >= since]
+    if product_id:
+        where.append(LabelScan.product_id == product_id)
+    if lot_id:
+        where.append(LabelScan.lot_id == lot_id)
+    day = _local_day(LabelScan.scanned_at)
+    per_day = {str(d): n for d, n in db.session.execute(
+        sa.select(day, sa.func.count()).where(*where).group_by(day))}
+    series = []
+    for i in range(days):
+        d = start_day + dt.timedelta(days=i)
+        series.append((d.strftime("%d/%m"), per_day.get(d.isoformat(), 0)))
+    languages = [(lang, n) for lang, n in db.session.execute(
+        sa.select(LabelScan.lang, sa.func.count()).where(*where)
+        .group_by(LabelScan.lang).order_by(sa.func.count().desc()))]
+    products = db.session.execute(
+        sa.select(Product.id, Product.name, sa.func.count(LabelScan.id).label("scans"),
+                  sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
+                  sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"))
+        .join(Product, Product.id == LabelScan.product_id).where(*where)
+        .group_by(Product.id, Product.name).order_by(sa.func.count(LabelScan.id).desc())
+    ).all()
+    lots = db.session.execute(
+        sa.select(Lot.id, Lot.code, Product.name.label("product"),
+                  sa.func.count(LabelScan.id).label("scans"),
+                  sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
+                  sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"))
+        .join(Lot, Lot.id == LabelScan.lot_id).join(Product, Product.id == Lot.product_id)
+        .where(*where).group_by(Lot.id, Lot.code, Product.name)
+        .order_by(sa.func.count(LabelScan.id).desc()).limit(50)
+    ).all()
+    total, flagged, unknown = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(LabelScan.flagged),
+                  sa.func.count().filter(LabelScan.outcome == "unknown")).where(*where)
+    ).one()
+    return ScanStats(days=series, languages=languages, products=list(products),
+                     lots=list(lots), total=total, flagged=flagged, unknown=unknown)
