@@ -259,13 +259,6 @@ def install_template_helpers(app: Flask) -> None:
         return [(e, label) for e, label, visible in NAV_ITEMS
                 if e in app.view_functions and visible(current_user)]
 
-    def _cards(counts: dict[str, int]) -> list[tuple[str, Any]]:
-        labels = {
-            "cooperatives": _l("cooperatives"), "members": _l("members"),
-            "women": _l("women members"),
-        }
-        return [(k, labels.get(k, k)) for k in counts]
-
     from traceapp.units import fmt
 
     status_labels = {
@@ -279,7 +272,6 @@ def install_template_helpers(app: Flask) -> None:
         nav_items=_nav,
         languages=lambda: [(c, LANGUAGE_NAMES.get(c, c)) for c in supported()],
         current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-        dashboard_cards=_cards,
     )
     app.jinja_env.filters["reject_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
 

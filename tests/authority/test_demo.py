@@ -13,14 +13,16 @@ from traceapp.batches.models import Lot, LotInput
 from traceapp.demo import authority as step
 from traceapp.demo import load_demo
 from traceapp.extensions import db
-from traceapp.labels.models import RunKind
+from traceapp.labels import scanstats
+from traceapp.labels.models import Label, RunKind
 from traceapp.labels.services import issue_problems
+from traceapp.public.models import LabelScan
 from traceapp.zones.models import Zone, ZoneStatus
 
 
 def _counts() -> list[int]:
     return [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (ZoneInspection, Zone, Lot)]
+            for m in (ZoneInspection, Zone, Lot, LabelScan)]
 
 
 def test_the_demo_gives_the_auditor_something_to_find(tmp_path):
@@ -56,6 +58,14 @@ def test_the_demo_gives_the_auditor_something_to_find(tmp_path):
                 problems = issue_problems(packed, 1, RunKind.SERIALISED)
                 assert step.OVERCLAIMED_ZONE in " ".join(problems["zones"])
                 db.session.rollback()
+                # shoppers scanned the labels; one copied label and one made-up serial stand out
+                [copied] = db.session.scalars(sa.select(Label).where(
+                    Label.flagged_at.is_not(None))).all()
+                assert copied.scan_count > 20 and "clients" in copied.flag_reason
+                assert [f.kind for f in flags.compute_flags(scope, kinds=["unknown_serials"])] \
+                    == ["unknown_serials"]
+                figures = scanstats.compute(copied.cooperative_id, days=30)
+                assert figures.total > copied.scan_count
         finally:
             with app.app_context():
                 db.session.remove()

@@ -108,3 +108,21 @@ def test_the_inspection_form_on_the_zone_page(farm, auditor_client, other_client
     assert bad.status_code == 422
     assert "Describe what was found" in bad.get_data(as_text=True)
     assert other_client.form_post(url, {"inspector_name": "X"}).status_code == 404
+
+
+def test_the_cooperative_reads_the_findings_on_its_zone_page(farm, client, auditor_token,
+                                                            manager_client, auditor_client):
+    response = client.post(
+        f"/api/v1/zones/{farm.field.id}/inspections", headers=bearer(auditor_token),
+        json=_payload(result="conditional", farm_diary_kept=False,
+                      findings="Nhật ký canh tác chưa ghi đủ", follow_up_on="2026-04-02"))
+    assert response.status_code == 201, response.get_json()
+    page = manager_client.get(f"/zones/{farm.field.id}").get_data(as_text=True)
+    assert "Nhật ký canh tác chưa ghi đủ" in page and "Trần Minh Quân" in page
+    assert "Farm diary kept: no" in page
+    assert "Open in the authority console" not in page
+    other = manager_client.get(f"/zones/{farm.field2.id}").get_data(as_text=True)
+    assert "No inspection recorded." in other
+    # the province's auditor is offered the console, where inspections are recorded
+    page = auditor_client.get(f"/zones/{farm.field.id}").get_data(as_text=True)
+    assert f'href="/authority/zones/{farm.field.id}"' in page

@@ -78,3 +78,19 @@ def test_charts_are_accessible_svg_without_script_or_style():
     assert charts.month_label("2026-03") == "3/26"
     empty = str(charts.bar_chart([], "Nothing"))
     assert "<title>Nothing</title>" in empty
+
+
+def test_a_fishing_ground_does_not_drown_the_hectares_of_land(farm, world, auditor_client):
+    farm.ground.declared_area_ha = Decimal("120000")
+    db.session.flush()
+    figures = services.overview(services.scope_for(world.auditor))
+    assert figures.hectares == Decimal("3.50")
+    assert figures.sea_hectares == Decimal("120000.00")
+    assert figures.by_status["approved"] == (5, Decimal("3.50"))
+    assert figures.by_kind["fishing_ground"] == (1, Decimal("120000.00"))
+    db.session.commit()
+    page = auditor_client.get("/authority/stats").get_data(as_text=True)
+    assert "120,000.00 ha of sea" in page
+    console = auditor_client.get("/authority").get_data(as_text=True)
+    assert "3.50 ha of land and farm water" in console
+    assert "further 120,000.00 ha of sea" in console

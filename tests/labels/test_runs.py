@@ -239,3 +239,21 @@ def test_issue_page_shows_why_labels_are_refused(manager_client, farm):
     html = manager_client.get(f"/lots/{lot.id}/labels").get_data(as_text=True)
     assert "Labels cannot be printed for this lot now" in html
     assert "VN-TEST-0001" in html
+
+
+def test_the_lot_page_lists_its_label_runs(farm, manager_client):
+    lot = _packed_lot(farm)
+    actor = farm.world.a.manager
+    run = services.issue_run(actor, lot, count=20)
+    services.void_labels(actor, run, reason="misprint", first=1, last=3)
+    db.session.execute(sa.update(Label).where(Label.run_id == run.id, Label.seq == 10)
+                       .values(scan_count=4))
+    copies = services.issue_run(actor, lot, count=12, kind="lot_copies")
+    db.session.commit()
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    section = page[page.index('<section id="labels">'):page.index('<section id="genealogy">')]
+    rows = re.findall(r"<tr><td><a href=\"/label-runs/(\d+)\">#\d+</a></td>(.*?)</tr>", section)
+    cells = {int(i): re.findall(r'<td class="num">([^<]*)</td>', rest) for i, rest in rows}
+    assert cells[run.id] == ["20", "17", "4"]
+    assert cells[copies.id][1:] == ["—", "0"]
+    assert "12 copies" in section

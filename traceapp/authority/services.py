@@ -239,12 +239,18 @@ def cooperatives_in_register(scope: Scope) -> list[tuple[int, str]]:
 
 @dataclass
 class Overview:
-    """Counts and hectares of the zones in scope, by effective status and by kind."""
+    """Counts and hectares of the zones in scope, by effective status and by kind.
+
+    A fishing ground covers thousands of hectares of sea; added to farm land it would drown
+    every other figure, so ``hectares`` and the by-status hectares count land and farm water
+    only and the sea is reported on its own as ``sea_hectares``.
+    """
 
     by_status: dict[str, tuple[int, decimal.Decimal]] = field(default_factory=dict)
     by_kind: dict[str, tuple[int, decimal.Decimal]] = field(default_factory=dict)
     total: int = 0
     hectares: decimal.Decimal = decimal.Decimal(0)
+    sea_hectares: decimal.Decimal = decimal.Decimal(0)
 
 
 def _hectares(value: Any) -> decimal.Decimal:
@@ -263,12 +269,16 @@ def overview(scope: Scope, today: dt.date | None = None) -> Overview:
     for st, kind, count, hectares in rows:
         ha = _hectares(hectares)
         kind = ZoneKind(kind).value
+        sea = kind == ZoneKind.FISHING_GROUND.value
         n, h = out.by_status.get(st, (0, decimal.Decimal(0)))
-        out.by_status[st] = (n + count, h + ha)
+        out.by_status[st] = (n + count, h if sea else h + ha)
         n, h = out.by_kind.get(kind, (0, decimal.Decimal(0)))
         out.by_kind[kind] = (n + count, h + ha)
         out.total += count
-        out.hectares += ha
+        if sea:
+            out.sea_hectares += ha
+        else:
+            out.hectares += ha
     order = [s.value for s in ZoneStatus]
     out.by_status = dict(sorted(out.by_status.items(), key=lambda kv: order.index(kv[0])))
     return out

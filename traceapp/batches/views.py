@@ -6,7 +6,16 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -127,6 +136,20 @@ def _event_form(lot: Lot, cls: type = EventForm, prefix: str = "e") -> Any:
     return form
 
 
+def _label_runs(lot: Lot) -> list[Any]:
+    """The lot's label runs with live and scanned counts, when the labels package is installed."""
+    if "labels.run" not in current_app.view_functions:
+        return []
+    from traceapp.labels.models import Label, LabelRun
+
+    live = sa.func.sum(sa.case((Label.voided_at.is_(None), 1), else_=0))
+    return list(db.session.execute(
+        sa.select(LabelRun, live, sa.func.sum(Label.scan_count))
+        .join(Label, Label.run_id == LabelRun.id, isouter=True)
+        .where(LabelRun.lot_id == lot.id).group_by(LabelRun.id).order_by(LabelRun.id)
+    ).all())
+
+
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
     trace = genealogy.trace(lot)
     contributions = db.session.execute(
@@ -140,6 +163,7 @@ def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
         sa.select(LotInput).where(LotInput.output_lot_id == lot.id).order_by(LotInput.id)
     ).scalars().all()
     context = {
+        "label_runs": _label_runs(lot),
         "lot": lot, "trace": trace, "contributions": contributions,
         "timeline": timeline_entries(events), "used_in": used_in, "made_from": made_from,
         "balance": services.balance(lot) if not made_from else None,

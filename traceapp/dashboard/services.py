@@ -1,14 +1,69 @@
-"""Figures for the home page, always through the tenant scope."""
+"""Figures for the home page, always through the tenant scope.
+
+Each role sees what it works on: a cooperative its lots, labels, scans and what is about to
+lapse (zone codes, certificates, OCOP stars, grants of the mark); an auditor the codes waiting
+for a decision in the province; the platform administrator the whole platform.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from traceapp.auth.permissions import scoped
+from traceapp.batches.models import Lot, LotStatus
+from traceapp.brands.models import CollectiveMark, GrantStatus, MarkGrant
 from traceapp.cooperatives.models import Cooperative, Gender, Member
+from traceapp.database import local_today, now_utc
 from traceapp.extensions import db
+from traceapp.labels import scanstats
+from traceapp.labels.models import JobStatus, Label, RenderJob
+from traceapp.products import services as products
+from traceapp.products.models import Product
+from traceapp.public.models import LabelScan
+from traceapp.zones import services as zones
+from traceapp.zones.models import Zone, ZoneCertification, ZoneStatus
+
+#: How far ahead the home page warns about codes, certificates and grants running out.
+WARN_DAYS = 60
+#: OCOP stars are re-evaluated through a provincial council: warn earlier.
+OCOP_WARN_DAYS = 120
+SCAN_DAYS = 30
+
+
+@dataclass
+class Card:
+    """One figure, with where to look at it."""
+
+    label: Any
+    value: int
+    url: str | None = None
+    tone: str = ""  # "" or "warn"
+
+
+@dataclass
+class Notice:
+    """Something that needs doing soon."""
+
+    text: str
+    url: str
+    tone: str = "warn"  # "warn" or "danger"
+
+
+@dataclass
+class Home:
+    """What the home page shows for one user."""
+
+    cards: list[Card] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    actions: list[tuple[Any, str]] = field(default_factory=list)
 
 
 def _count(stmt: sa.Select[Any]) -> int:
@@ -18,10 +73,217 @@ def _count(stmt: sa.Select[Any]) -> int:
 
 
 def dashboard_counts(actor: Any) -> dict[str, int]:
-    """Counts of what the actor can see."""
+    """Counts of the cooperatives and active members the actor can see."""
     members = scoped(Member, actor).where(Member.left_on.is_(None))
     return {
         "cooperatives": _count(scoped(Cooperative, actor)),
         "members": _count(members),
         "women": _count(members.where(Member.gender == Gender.FEMALE)),
     }
+
+
+def home_for(actor: Any, today: dt.date | None = None) -> Home:
+    """The home page of this user's role."""
+    day = today or local_today()
+    if actor.is_auditor:
+        return _auditor_home(actor, day)
+    if actor.is_cooperative_user:
+        return _cooperative_home(actor, actor.cooperative_id, day)
+    return _admin_home(actor, day)
+
+
+def _lot_cards(actor: Any, home: Home) -> None:
+    by_status = dict(db.session.execute(
+        sa.select(Lot.status, sa.func.count()).where(Lot.visible_to(actor)).group_by(Lot.status)
+    ).all())
+    home.cards.append(Card(_l("open lots"), by_status.get(LotStatus.OPEN, 0),
+                           url_for("batches.index", status="open")))
+    home.cards.append(Card(_l("closed lots"), by_status.get(LotStatus.CLOSED, 0),
+                           url_for("batches.index", status="closed")))
+    recalled = by_status.get(LotStatus.RECALLED, 0)
+    if recalled:
+        home.cards.append(Card(_l("recalled lots"), recalled,
+                               url_for("batches.index", status="recalled"), "warn"))
+
+
+def _label_cards(actor: Any, home: Home, cooperative_id: int | None) -> None:
+    labels = scoped(Label, actor).where(Label.voided_at.is_(None))
+    home.cards.append(Card(_l("labels in use"), _count(labels), url_for("labels.runs")))
+    _first_day, since = scanstats.window(SCAN_DAYS)
+    scans = sa.select(LabelScan.id).where(LabelScan.scanned_at >= since)
+    if cooperative_id is not None:
+        scans = scans.where(LabelScan.cooperative_id == cooperative_id)
+    scan_url = url_for("labels.scans") if cooperative_id is not None else None
+    home.cards.append(Card(_l("scans in the last 30 days"), _count(scans), scan_url))
+    suspicious = _count(labels.where(Label.flagged_at.is_not(None)))
+    if suspicious:
+        home.cards.append(Card(_l("labels flagged as possibly copied"), suspicious, scan_url,
+                               "warn"))
+
+
+def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
+    status = zones.effective_status_clause(day)
+    horizon = day + dt.timedelta(days=WARN_DAYS)
+    rows = db.session.execute(
+        sa.select(Zone.id, Zone.code, status, Zone.valid_until)
+        .where(Zone.visible_to(actor))
+        .where(sa.or_(
+            status.in_([ZoneStatus.SUSPENDED.value, ZoneStatus.REJECTED.value,
+                        ZoneStatus.EXPIRED.value]),
+            sa.and_(status == ZoneStatus.APPROVED.value, Zone.valid_until.is_not(None),
+                    Zone.valid_until <= horizon)))
+        .order_by(Zone.valid_until, Zone.code)
+        .limit(20)
+    ).all()
+    for zone_id, code, st, until in rows:
+        url = url_for("zones.detail", zone_id=zone_id)
+        if st == ZoneStatus.APPROVED.value:
+            home.notices.append(Notice(
+                _("Zone code %(code)s expires on %(day)s.", code=code, day=format_date(until)),
+                url))
+        elif st == ZoneStatus.EXPIRED.value:
+            home.notices.append(Notice(
+                _("Zone code %(code)s expired on %(day)s; lots can no longer claim it.",
+                  code=code, day=format_date(until)), url, "danger"))
+        elif st == ZoneStatus.SUSPENDED.value:
+            home.notices.append(Notice(
+                _("Zone code %(code)s is suspended by the authority.", code=code), url,
+                "danger"))
+        else:
+            home.notices.append(Notice(
+                _("Zone code %(code)s was rejected; see the reason on the zone.", code=code),
+                url, "danger"))
+    certs = db.session.execute(
+        sa.select(ZoneCertification.zone_id, ZoneCertification.scheme,
+                  ZoneCertification.number, ZoneCertification.expires_on, Zone.code)
+        .join(Zone, Zone.id == ZoneCertification.zone_id)
+        .where(Zone.visible_to(actor))
+        .where(ZoneCertification.expires_on.is_not(None),
+               ZoneCertification.expires_on >= day, ZoneCertification.expires_on <= horizon)
+        .order_by(ZoneCertification.expires_on).limit(20)
+    ).all()
+    for zone_id, scheme, number, until, code in certs:
+        home.notices.append(Notice(
+            _("Certificate %(scheme)s %(number)s of %(code)s expires on %(day)s.",
+              scheme=str(scheme).upper() if str(scheme) in {"vietgap", "globalgap"} else scheme,
+              number=number, code=code, day=format_date(until)),
+            url_for("zones.detail", zone_id=zone_id)))
+
+
+def _brand_notices(actor: Any, home: Home, day: dt.date) -> None:
+    horizon = day + dt.timedelta(days=WARN_DAYS)
+    grants = db.session.execute(
+        sa.select(MarkGrant.id, Member.full_name, CollectiveMark.name, MarkGrant.valid_until)
+        .join(Member, Member.id == MarkGrant.member_id)
+        .join(CollectiveMark, CollectiveMark.id == MarkGrant.mark_id)
+        .where(MarkGrant.visible_to(actor), MarkGrant.status == GrantStatus.ACTIVE)
+        .where(MarkGrant.valid_until.is_not(None), MarkGrant.valid_until >= day,
+               MarkGrant.valid_until <= horizon)
+        .order_by(MarkGrant.valid_until).limit(20)
+    ).all()
+    for grant_id, member, mark, until in grants:
+        home.notices.append(Notice(
+            _("%(member)s may use the mark %(mark)s until %(day)s.", member=member, mark=mark,
+              day=format_date(until)), url_for("brands.grant_detail", grant_id=grant_id)))
+    ocop_horizon = day + dt.timedelta(days=OCOP_WARN_DAYS)
+    for product in db.session.execute(scoped(Product, actor).order_by(Product.code)).scalars():
+        record = products.current_ocop(product, day)
+        if record is not None and record.valid_until <= ocop_horizon:
+            home.notices.append(Notice(
+                _("The %(stars)s-star OCOP certificate of %(product)s expires on %(day)s.",
+                  stars=record.stars, product=product.name, day=format_date(record.valid_until)),
+                url_for("products.detail", product_id=product.id)))
+
+
+def _job_notices(actor: Any, home: Home) -> None:
+    since = now_utc() - dt.timedelta(days=7)
+    failed = db.session.execute(
+        sa.select(RenderJob.id).where(RenderJob.visible_to(actor),
+                                      RenderJob.status == JobStatus.FAILED,
+                                      RenderJob.created_at >= since)
+        .order_by(RenderJob.id.desc()).limit(5)
+    ).scalars().all()
+    for job_id in failed:
+        home.notices.append(Notice(_("A label rendering job failed; open it to retry."),
+                                   url_for("labels.job", job_id=job_id), "danger"))
+
+
+def _cooperative_home(actor: Any, cooperative_id: int, day: dt.date) -> Home:
+    home = Home()
+    counts = dashboard_counts(actor)
+    members_url = url_for("cooperatives.detail", cooperative_id=cooperative_id)
+    home.cards.append(Card(_l("members"), counts["members"], members_url))
+    home.cards.append(Card(_l("women members"), counts["women"], members_url))
+    _lot_cards(actor, home)
+    _label_cards(actor, home, cooperative_id)
+    approved = _count(sa.select(Zone.id).where(
+        Zone.visible_to(actor), zones.effective_status_clause(day) == ZoneStatus.APPROVED.value))
+    home.cards.append(Card(_l("approved zone codes"), approved,
+                           url_for("zones.index", status="approved")))
+    _zone_notices(actor, home, day)
+    _brand_notices(actor, home, day)
+    _job_notices(actor, home)
+    home.actions = [(_l("New lot"), url_for("batches.create")),
+                    (_l("Print labels"), url_for("batches.index", status="closed")),
+                    (_l("Members"), members_url),
+                    (_l("New zone code"), url_for("zones.create"))]
+    return home
+
+
+def _auditor_home(actor: Any, day: dt.date) -> Home:
+    from traceapp.authority import services as authority
+
+    home = Home()
+    scope = authority.scope_for(actor)
+    overview = authority.overview(scope, day)
+    register = url_for("authority.register")
+    waiting = overview.by_status.get(ZoneStatus.SUBMITTED.value, (0, 0))[0]
+    home.cards.append(Card(_l("codes waiting for a decision"), waiting,
+                           url_for("authority.register", status="submitted"),
+                           "warn" if waiting else ""))
+    for status, label in ((ZoneStatus.APPROVED, _l("approved codes")),
+                          (ZoneStatus.SUSPENDED, _l("suspended codes")),
+                          (ZoneStatus.EXPIRED, _l("expired codes"))):
+        home.cards.append(Card(label, overview.by_status.get(status.value, (0, 0))[0],
+                               url_for("authority.register", status=status.value)))
+    horizon = day + dt.timedelta(days=WARN_DAYS)
+    expiring = _count(sa.select(Zone.id).where(
+        scope.zone_clause(), zones.effective_status_clause(day) == ZoneStatus.APPROVED.value,
+        Zone.valid_until.is_not(None), Zone.valid_until <= horizon))
+    home.cards.append(Card(_l("approved codes lapsing within 60 days"), expiring,
+                           url_for("authority.register", expiring_within=WARN_DAYS)))
+    home.cards.append(Card(_l("cooperatives holding codes"),
+                           len(authority.cooperatives_in_register(scope)),
+                           url_for("authority.statistics")))
+    from traceapp.authority import flags
+    from traceapp.authority.forms import FLAG_LABELS
+
+    for kind, n in flags.counts_by_kind(flags.compute_flags(scope, today=day)).items():
+        if n:
+            home.notices.append(Notice(
+                _("%(what)s: %(n)s to review.", what=FLAG_LABELS.get(kind, kind), n=n),
+                url_for("authority.flag_list", kind=kind),
+                "danger" if kind in {"cloned_labels", "unknown_serials", "overclaimed"}
+                else "warn"))
+    home.actions = [(_l("Authority console"), url_for("authority.index")),
+                    (_l("Zone register"), register),
+                    (_l("Flags"), url_for("authority.flag_list")),
+                    (_l("Statistics"), url_for("authority.statistics"))]
+    return home
+
+
+def _admin_home(actor: Any, day: dt.date) -> Home:
+    home = Home()
+    counts = dashboard_counts(actor)
+    home.cards.append(Card(_l("cooperatives"), counts["cooperatives"],
+                           url_for("cooperatives.index")))
+    home.cards.append(Card(_l("members"), counts["members"]))
+    home.cards.append(Card(_l("women members"), counts["women"]))
+    _lot_cards(actor, home)
+    _label_cards(actor, home, None)
+    _zone_notices(actor, home, day)
+    _job_notices(actor, home)
+    home.actions = [(_l("New cooperative"), url_for("cooperatives.create")),
+                    (_l("Users"), url_for("auth.users")),
+                    (_l("Audit trail"), url_for("audit.trail"))]
+    return home

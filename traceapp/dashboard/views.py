@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from traceapp.dashboard.services import dashboard_counts
+from traceapp.dashboard.services import home_for
 from traceapp.extensions import db
 from traceapp.web import nav_item
 
@@ -20,8 +20,8 @@ nav_item("dashboard.index", _l("Start"), lambda user: True)
 @bp.route("/")
 @login_required
 def index() -> Any:
-    """What the signed-in user works on, with counts from their own scope."""
-    return render_template("dashboard/index.html", counts=dashboard_counts(current_user))
+    """What the signed-in user works on: figures from their own scope and what needs doing."""
+    return render_template("dashboard/index.html", home=home_for(current_user))
 
 
 @bp.route("/healthz")

@@ -42,14 +42,19 @@ class ScanStats:
     unknown: int
 
 
+def window(days: int) -> tuple[dt.date, dt.datetime]:
+    """The first local day of the last ``days`` days (today included), and its first moment in
+    UTC: "the last 30 days" means the same on every page."""
+    start_day = local_today() - dt.timedelta(days=days - 1)
+    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    return start_day, dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+
+
 def compute(cooperative_id: int, days: int = 30, product_id: int | None = None,
             lot_id: int | None = None) -> ScanStats:
     """Scans of the cooperative's labels over the last ``days`` days (optionally one product
     or one lot)."""
-    today = local_today()
-    start_day = today - dt.timedelta(days=days - 1)
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    since = dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
+    start_day, since = window(days)
     where = [LabelScan.cooperative_id == cooperative_id, LabelScan.scanned_at >= since]
     if product_id:
         where.append(LabelScan.product_id == product_id)

@@ -6,7 +6,16 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -138,6 +147,21 @@ def create() -> Any:
     return render_template("zones/form.html", form=form, zone=None, locked=False), status
 
 
+def _authority_context(zone: Zone) -> dict[str, Any]:
+    """The console link for the zone's auditors, and the inspections of the zone for the
+    cooperative that holds it, when the authority package is installed."""
+    if "authority.zone" not in current_app.view_functions:
+        return {"inspections": None, "console": None}
+    from traceapp.authority.forms import RESIDUE_LABELS, RESULT_LABELS
+    from traceapp.authority.inspections import inspections_of
+
+    console = None
+    if current_user.can_audit(zone.province, zone.district):
+        console = url_for("authority.zone", zone_id=zone.id)
+    return {"inspections": inspections_of(zone), "console": console,
+            "results": RESULT_LABELS, "residues": RESIDUE_LABELS}
+
+
 def _render_detail(zone: Zone, status: int = 200, transition_form: Any = None,
                    certification_form: Any = None) -> Any:
     today = local_today()
@@ -160,7 +184,7 @@ def _render_detail(zone: Zone, status: int = 200, transition_form: Any = None,
     outline = Markup(geo.svg_outline(zone.geometry, label,  # noqa: S704 - escaped inside
                                      empty_text=_("No location yet")))
     return render_template(
-        "zones/detail.html", zone=zone, today=today,
+        "zones/detail.html", zone=zone, today=today, **_authority_context(zone),
         effective=services.effective_status(zone, today), area=services.area_check(zone),
         tolerance=tunables.get("area_tolerance"), overlaps=overlaps,
         visible_overlaps=visible, transitions=services.zone_transitions(zone),
