@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from traceapp import create_app
 from traceapp.config import normalise_database_url
@@ -132,8 +133,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Any]:
-    """A database session whose work, and every request's commits, vanish after the test."""
-    with app.app_context():
+    """A database session whose work, and every request's commits, vanish after the test.
+
+    Services called straight from a test answer in English (requests made by the test client
+    open their own context and follow their Accept-Language)."""
+    with app.app_context(), force_locale("en"):
         connection = db.engine.connect()
         outer = connection.begin()
         db.session.remove()
