@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from traceapp.authority.models import InspectionResult, ResidueResult
+from traceapp.forms import Form
 from traceapp.web import options
 
 RESIDUE_LABELS = {
@@ -32,7 +32,7 @@ FLAG_LABELS = {
 }
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     """Approve, reject, suspend, reinstate or revoke, with a reason."""
 
     to_status = SelectField(_l("Decision"), validators=[DataRequired()], choices=[])
@@ -40,7 +40,7 @@ class DecisionForm(FlaskForm):
                            validators=[DataRequired(), Length(min=3, max=2000)])
 
 
-class InspectionForm(FlaskForm):
+class InspectionForm(Form):
     """A field inspection and its checklist."""
 
     inspected_on = DateField(_l("Date of the visit"), validators=[DataRequired()])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,13 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.forms import Form
 from traceapp.units import UNIT_NAMES
 from traceapp.web import options
 
 UNIT_CHOICES = options((code, f"{code} · {name}") for code, name in UNIT_NAMES.items())
 
 
-class LotForm(FlaskForm):
+class LotForm(Form):
     """A harvest, catch or production lot."""
 
     product_id = SelectField(_l("Product"), coerce=int, validate_choice=False)
@@ -55,7 +55,7 @@ class LotForm(FlaskForm):
                     "landing_port", "rfmo_area", "gps_available")
 
 
-class LotEditForm(FlaskForm):
+class LotEditForm(Form):
     """Corrections to an open lot."""
 
     production_date = DateField(_l("Harvest / catch / production date"),
@@ -66,7 +66,7 @@ class LotEditForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(Form):
     """A member's delivery into a lot."""
 
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=False)
@@ -77,13 +77,13 @@ class ContributionForm(FlaskForm):
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(Form):
     """A reason for a withdrawal."""
 
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=2000)])
 
 
-class EventForm(FlaskForm):
+class EventForm(Form):
     """An event recorded by hand."""
 
     biz_step = SelectField(_l("What happened"))
@@ -116,7 +116,7 @@ class CorrectionForm(EventForm):
                                                                Length(min=5, max=2000)])
 
 
-class InputRow(FlaskForm):
+class InputRow(Form):
     """One input lot of a transformation."""
 
     class Meta:
@@ -126,7 +126,7 @@ class InputRow(FlaskForm):
     quantity = DecimalField(_l("Quantity used"), places=3, validators=[Optional()])
 
 
-class TransformForm(FlaskForm):
+class TransformForm(Form):
     """Make a lot from other lots."""
 
     kind = SelectField(_l("Kind"), choices=options([
@@ -145,7 +145,7 @@ class TransformForm(FlaskForm):
     location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
 
 
-class RecallForm(FlaskForm):
+class RecallForm(Form):
     """A recall decision."""
 
     reason = TextAreaField(_l("Reason for the recall"),
@@ -156,7 +156,7 @@ class RecallForm(FlaskForm):
                              validators=[DataRequired(), Length(min=2, max=200)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a partner's EPCIS document."""
 
     file = FileField(_l("EPCIS 2.0 JSON-LD document"), validators=[FileRequired()])

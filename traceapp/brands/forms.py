@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from traceapp.brands.models import GrantAction, GrantStatus, MarkStatus
+from traceapp.forms import Form
 from traceapp.web import options
 
 MARK_STATUS_LABELS = {
@@ -35,7 +35,7 @@ GRANT_ACTION_LABELS = {
 }
 
 
-class MarkForm(FlaskForm):
+class MarkForm(Form):
     """A mark's registration details and its rules of use."""
 
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validators=[InputRequired()])
@@ -63,7 +63,7 @@ class MarkForm(FlaskForm):
     rules_adopted_on = DateField(_l("Rules of use adopted on"), validators=[Optional()])
 
 
-class MarkLogoForm(FlaskForm):
+class MarkLogoForm(Form):
     """Upload the mark's logo."""
 
     logo = FileField(_l("Logo (PNG, JPEG or WebP)"), validators=[FileRequired()])
@@ -76,7 +76,7 @@ class _ProductChoices(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class GrantForm(FlaskForm):
+class GrantForm(Form):
     """Grant a member use of the mark."""
 
     member_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired()])
@@ -87,7 +87,7 @@ class GrantForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class GrantEditForm(FlaskForm):
+class GrantEditForm(Form):
     """Change a grant's products, end date or notes."""
 
     product_ids = _ProductChoices(_l("Products"), coerce=int)
@@ -98,7 +98,7 @@ class GrantEditForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class GrantActionForm(FlaskForm):
+class GrantActionForm(Form):
     """Suspend, reinstate or revoke a grant: from which day, and why."""
 
     effective_on = DateField(_l("Takes effect on"), validators=[InputRequired()])

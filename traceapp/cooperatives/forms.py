@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from traceapp.cooperatives.models import Gender, MemberRole
+from traceapp.forms import Form
 from traceapp.web import options
 
 GENDER_LABELS = {
@@ -31,7 +31,7 @@ ROLE_LABELS = {
 }
 
 
-class CooperativeForm(FlaskForm):
+class CooperativeForm(Form):
     """A cooperative's registry details."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -51,13 +51,13 @@ class CooperativeForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
 
 
-class LogoForm(FlaskForm):
+class LogoForm(Form):
     """Upload a logo."""
 
     logo = FileField(_l("Logo (PNG, JPEG or WebP)"), validators=[FileRequired()])
 
 
-class MemberForm(FlaskForm):
+class MemberForm(Form):
     """A member's details."""
 
     member_number = StringField(_l("Member number (leave empty to allocate)"),
@@ -83,13 +83,13 @@ class MemberForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     """Upload a member file for a dry run."""
 
     file = FileField(_l("Member file (.csv or .xlsx)"), validators=[FileRequired()])
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(Form):
     """Go ahead with a checked import."""
 
     import_id = HiddenField(validators=[DataRequired()])

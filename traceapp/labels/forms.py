@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.forms import Form
 from traceapp.labels.rendering import LAYOUTS, MAX_COPIES
 from traceapp.web import options
 
 LAYOUT_CHOICES = options((key, layout.name) for key, layout in LAYOUTS.items())
 
 
-class IssueForm(FlaskForm):
+class IssueForm(Form):
     """Issue a run of labels for a lot."""
 
     count = IntegerField(_l("How many labels"),
@@ -26,7 +26,7 @@ class IssueForm(FlaskForm):
         ("M", _l("M (default)")), ("Q", _l("Q (rough surfaces, small labels)"))]))
 
 
-class PrintForm(FlaskForm):
+class PrintForm(Form):
     """Render a run for printing."""
 
     fmt = SelectField(_l("Format"), choices=options([
@@ -35,7 +35,7 @@ class PrintForm(FlaskForm):
     layout = SelectField(_l("Layout (PDF)"), choices=LAYOUT_CHOICES)
 
 
-class VoidForm(FlaskForm):
+class VoidForm(Form):
     """Void labels with a reason."""
 
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=300)])

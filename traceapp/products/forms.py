@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.forms import Form
 from traceapp.products import services
 from traceapp.products.models import OcopLevel
 from traceapp.web import options
@@ -28,7 +28,7 @@ DECIMAL_INPUT = {"inputmode": "decimal"}
 NAME_LANGUAGES = ("en", "fr", "zh")
 
 
-class ProductForm(FlaskForm):
+class ProductForm(Form):
     """A product's details; choices are filled from the settings and the cooperative's marks."""
 
     code = StringField(_l("Product code"), validators=[DataRequired(), Length(max=40)])
@@ -85,13 +85,13 @@ class ProductForm(FlaskForm):
         self.mark_id.data = str(product.mark_id) if product.mark_id else ""
 
 
-class ImageForm(FlaskForm):
+class ImageForm(Form):
     """Upload a product photo."""
 
     image = FileField(_l("Photo (PNG, JPEG or WebP)"), validators=[FileRequired()])
 
 
-class OcopForm(FlaskForm):
+class OcopForm(Form):
     """An OCOP evaluation and its recognising decision."""
 
     scheme = SelectField(_l("Scoring decision"), validate_choice=False)

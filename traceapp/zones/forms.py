@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -15,6 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.forms import Form
 from traceapp.web import options
 from traceapp.zones.models import CertificationScheme, TargetMarket, ZoneKind, ZoneStatus
 
@@ -60,7 +60,7 @@ ACTION_LABELS = {
 }
 
 
-class ZoneForm(FlaskForm):
+class ZoneForm(Form):
     """A zone code's facts, households and geometry (drafts and rejected codes)."""
 
     code = StringField(_l("Code as issued"), validators=[DataRequired(), Length(max=40)])
@@ -92,7 +92,7 @@ class ZoneForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class LockedZoneForm(FlaskForm):
+class LockedZoneForm(Form):
     """What may still change once a code was submitted: households and notes."""
 
     member_ids = SelectMultipleField(_l("Member households farming it"), coerce=int,
@@ -100,7 +100,7 @@ class LockedZoneForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(Form):
     """A status change, with the reason a decision needs."""
 
     to_status = SelectField(_l("Decision"), choices=options(
@@ -109,7 +109,7 @@ class TransitionForm(FlaskForm):
                            validators=[Optional(), Length(max=2000)])
 
 
-class CertificationForm(FlaskForm):
+class CertificationForm(Form):
     """A certificate held for the zone."""
 
     scheme = SelectField(_l("Scheme"), choices=options([(s.value, label) for s, label in
