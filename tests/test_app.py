@@ -151,3 +151,73 @@ def test_cli_expires_zone_codes_past_their_date(app, session, world):
     session.expire_all()
     assert zone.status == ZoneStatus.EXPIRED
     assert current.status == ZoneStatus.APPROVED
+
+
+# --- error pages and the API's error envelope in the reader's language ------------------------
+
+WERKZEUG_404 = "The requested URL was not found on the server"
+
+
+def test_error_page_explains_a_missing_page_instead_of_werkzeugs_english(client):
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<h1>Not found" in html
+    assert "There is nothing at this address." in html
+    assert WERKZEUG_404 not in html
+
+
+def test_error_page_reads_vietnamese_for_a_vietnamese_reader(client):
+    html = client.get("/no-such-page", headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    assert "Không tìm thấy" in html  # the page title, already in the catalog
+    assert "Quay lại trang chủ" in html
+    assert WERKZEUG_404 not in html
+
+
+def test_api_error_envelope_keeps_its_shape_with_a_translated_message(client, api_token):
+    from tests.conftest import bearer
+
+    missing = client.get("/api/v1/no-such-thing", headers=bearer(api_token))
+    assert missing.status_code == 404
+    assert set(missing.json) == {"code", "status", "message"}
+    assert missing.json["status"] == "Not Found"  # the machine-readable reason phrase
+    assert missing.json["message"].startswith("There is nothing at this address.")
+    wrong_method = client.put("/api/v1/me", headers=bearer(api_token))
+    assert wrong_method.status_code == 405
+    assert wrong_method.json["status"] == "Method Not Allowed"
+    assert wrong_method.json["message"] == "This address does not accept this kind of request."
+    assert "GET" in wrong_method.headers["Allow"]
+
+
+def test_a_refused_form_says_to_reload_not_csrf(client, world):
+    response = client.post("/login", data={"email": world.a.manager.email, "password": "x"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "The form expired or was sent twice; reload the page and try again." in html
+    assert "CSRF" not in html
+
+
+def test_domain_errors_default_to_messages_in_the_current_language(app):
+    from flask_babel import force_locale
+
+    from traceapp.errors import Forbidden, NotFound
+
+    with app.app_context(), force_locale("en"):
+        assert NotFound().message == "Not found."
+        assert Forbidden().message == "You are not allowed to do this."
+        assert NotFound("That lot is gone.").message == "That lot is gone."
+
+
+def test_http_errors_read_as_explanations_and_keep_messages_given_on_purpose(app):
+    from werkzeug.exceptions import InternalServerError, NotFound, TooManyRequests
+
+    from traceapp.errors import http_error_message
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        crash = InternalServerError(original_exception=RuntimeError("secret detail"))
+        assert http_error_message(crash) == "Something went wrong on our side; it has been logged."
+        # Flask-Limiter puts the limit ("10 per 1 minute") in the description.
+        limited = http_error_message(TooManyRequests("10 per 1 minute"))
+        assert limited == "Too many requests in a short time. Wait a moment and try again."
+        assert http_error_message(NotFound("No label with this serial.")) == (
+            "No label with this serial.")

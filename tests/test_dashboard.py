@@ -43,7 +43,7 @@ def test_a_cooperative_sees_its_lots_labels_scans_and_what_lapses(farm, manager_
     assert cards["approved zone codes"] == 4  # field2 is suspended
     assert "Zone code VN-TEST-0001 expires on" in page
     assert "Zone code VN-TEST-0002 is suspended by the authority." in page
-    assert "Certificate VIETGAP VG-77 of 54-TH-0001-001 expires on" in page
+    assert "Certificate VietGAP VG-77 of 54-TH-0001-001 expires on" in page
     assert f'href="/zones/{farm.field.id}"' in page
     assert 'href="/lots/new"' in page
 

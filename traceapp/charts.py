@@ -2,14 +2,20 @@
 
 A chart scales to its container through its viewBox; it carries role="img", an aria-label
 and a <title>, and the page shows the same figures as a table for screen readers and print.
+Numbers follow the reader's locale (grouping, decimal mark, short forms such as "15K").
 """
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import math
 from collections.abc import Sequence
 from decimal import Decimal
 
+from babel import Locale
+from babel.dates import format_skeleton
+from babel.numbers import format_compact_decimal, format_decimal
 from markupsafe import Markup, escape
 
 WIDTH = 320
@@ -31,12 +37,35 @@ def _nice_max(value: float) -> float:
     return float(10 * power)
 
 
+def _locale() -> Locale:
+    """The reader's locale; English outside an application context (e.g. a unit test)."""
+    from flask_babel import get_locale
+
+    return get_locale() or Locale.parse("en")
+
+
 def _number(value: float) -> str:
+    """A short axis or bar value in the reader's locale: 950, 1.5K, 15K (1,5 N in Vietnamese)."""
+    locale = _locale()
     if value >= 10_000:
-        return f"{value / 1000:.0f}k"
+        return format_compact_decimal(value, fraction_digits=0, locale=locale)
     if value >= 1000:
-        return f"{value / 1000:.1f}k".replace(".0k", "k")
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+        return format_compact_decimal(value, fraction_digits=1, locale=locale)
+    return _exact(value)
+
+
+def _exact(value: float) -> str:
+    """A value in full for a bar's tooltip: 14,650 (14.650 in Vietnamese)."""
+    return format_decimal(value, format="#,##0.#", locale=_locale())
+
+
+def percent(value: float | Decimal, digits: int = 0) -> str:
+    """A share (0.5 for half) as a percentage in the reader's locale, with ``digits`` decimals:
+    "50.0%" in English, "50,0 %" in French."""
+    locale = _locale()
+    pattern = copy.copy(locale.percent_formats[None])
+    pattern.frac_prec = (digits, digits)
+    return pattern.apply(Decimal(str(value)), locale)
 
 
 def bar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *,
@@ -73,7 +102,7 @@ def bar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *
         h = plot_h * value / top
         y = _TOP + plot_h - h
         parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_number(value))}</title>'
+                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}</title>'
                      f"</rect>")
         if value and bar_w >= 14:
             parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="8" '
@@ -90,9 +119,16 @@ def bar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *
 
 
 def month_label(key: str) -> str:
-    """A short axis label for a YYYY-MM key: "3/26"."""
+    """A short axis label for a YYYY-MM key: "3/26" (read the same way in every language)."""
     year, month = key.split("-")
     return f"{int(month)}/{year[2:]}"
+
+
+def month_name(key: str) -> str:
+    """A YYYY-MM key as the reader's language writes a month: "Mar 2026", "thg 3 2026",
+    "mars 2026", "2026年3月"."""
+    year, month = key.split("-")
+    return format_skeleton("yMMM", dt.date(int(year), int(month), 1), locale=_locale())
 
 
 def hbar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *,
@@ -119,7 +155,7 @@ def hbar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, 
         parts.append(f'<text x="{label_w - 4}" y="{y + 14}" font-size="10" text-anchor="end" '
                      f'fill="{_TEXT}">{escape(text)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
-                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_number(value))}'
+                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}'
                      f"{escape(suffix)}</title></rect>")
         parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="10" '
                      f'fill="{_TEXT}">{escape(_number(value))}{escape(suffix)}</text>')

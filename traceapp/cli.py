@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from flask_babel import force_locale
 
 from traceapp.errors import DomainError
+
+
+def in_english(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an operator command in English, like the rest of its output (the app's default
+    language applies to the web pages, not to the terminal)."""
+
+    @functools.wraps(command)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        with force_locale("en"):
+            return command(*args, **kwargs)
+
+    return wrapped
 
 
 def _create_app() -> Flask:
@@ -44,6 +59,7 @@ users = click.Group("users", help="Create accounts, disable them and issue API t
 @click.option("--district", help="District of an auditor (optional).")
 @click.option("--password", help="Asked for when not given.")
 @with_appcontext
+@in_english
 def users_create(email: str, full_name: str, role: str, cooperative: str | None,
                  province: str | None, district: str | None, password: str | None) -> None:
     """Create a user account."""
@@ -83,6 +99,7 @@ def users_create(email: str, full_name: str, role: str, cooperative: str | None,
 @click.option("--name", default="command line", help="What the token is for.")
 @click.option("--days", type=int, default=None, help="Expire after this many days.")
 @with_appcontext
+@in_english
 def users_token(email: str, name: str, days: int | None) -> None:
     """Print a new API token for EMAIL (shown once; only its hash is kept)."""
     from traceapp.auth import services
@@ -106,6 +123,7 @@ def users_token(email: str, name: str, days: int | None) -> None:
 @users.command("disable")
 @click.argument("email")
 @with_appcontext
+@in_english
 def users_disable(email: str) -> None:
     """Disable an account; its sessions and tokens stop working at once."""
     from traceapp.auth import services
@@ -123,6 +141,7 @@ def users_disable(email: str) -> None:
 
 @users.command("list")
 @with_appcontext
+@in_english
 def users_list() -> None:
     """List accounts."""
     from traceapp.auth.models import SYSTEM
@@ -183,6 +202,7 @@ zones = click.Group("zones", help="Zone codes.")
 
 @zones.command("expire")
 @with_appcontext
+@in_english
 def zones_expire() -> None:
     """Record the expiry of every code past its valid-until date (run it daily, e.g. cron)."""
     from traceapp.auth.models import SYSTEM
@@ -201,6 +221,7 @@ audit = click.Group("audit", help="The tamper-evident audit trail.")
 
 @audit.command("verify")
 @with_appcontext
+@in_english
 def audit_verify() -> None:
     """Walk the hash chain; name the first broken record."""
     from traceapp.audit.services import verify_chain

@@ -6,7 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError, TooManyRequests
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +20,7 @@ class DomainError(Exception):
     status_code = 400
 
     def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+        message = str(message)  # a lazy string is settled in the language of the moment
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
@@ -38,8 +42,8 @@ class NotFound(DomainError):
 
     status_code = 404
 
-    def __init__(self, message: str = "Not found.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("Not found."))
 
 
 class Forbidden(DomainError):
@@ -47,14 +51,50 @@ class Forbidden(DomainError):
 
     status_code = 403
 
-    def __init__(self, message: str = "You are not allowed to do this.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or _("You are not allowed to do this."))
 
 
 class Conflict(DomainError):
     """The request collides with the current state (a duplicate, a wrong status)."""
 
     status_code = 409
+
+
+#: The heading of an error page, by HTTP status (other codes read "This cannot be done").
+ERROR_TITLES = {
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    413: _l("Too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+    503: _l("Temporarily unavailable"),
+}
+#: What the common HTTP errors mean for the reader, replacing Werkzeug's English descriptions.
+ERROR_EXPLANATIONS = {
+    400: _l("The request could not be understood. Go back, check what you entered and try "
+            "again."),
+    401: _l("You need to sign in first."),
+    403: _l("You are not allowed to see this page or to do this."),
+    404: _l("There is nothing at this address. Check the link, or start again from the start "
+            "page."),
+    405: _l("This address does not accept this kind of request."),
+    409: _l("This clashes with the current state of the data. Reload the page and try again."),
+    413: _l("What you sent is too large. Send a smaller file."),
+    422: _l("What you sent could not be accepted. Correct it and try again."),
+    429: _l("Too many requests in a short time. Wait a moment and try again."),
+    500: _l("Something went wrong on our side; it has been logged."),
+    503: _l("The service is unavailable for a moment. Try again in a few minutes."),
+}
+#: Flask-WTF's reasons are English and technical; the reader is told what to do instead.
+CSRF_MESSAGE = _l("The form expired or was sent twice; reload the page and try again.")
+
+
+def error_title(code: int) -> str:
+    """The translated heading of the error page for an HTTP status."""
+    if code >= 500 and code not in ERROR_TITLES:
+        code = 500
+    return str(ERROR_TITLES.get(code) or _("This cannot be done"))
 
 
 def wants_json() -> bool:
@@ -92,7 +132,29 @@ def handle_domain_error(exc: DomainError) -> Any:
     if wants_json():
         errors = {"json": exc.errors} if exc.errors else None
         return jsonify(envelope(code, _http_status_name(code), exc.message, errors)), code
-    return render_template("error.html", code=code, message=exc.message, errors=exc.errors), code
+    return render_template("error.html", code=code, title=error_title(code), message=exc.message,
+                           errors=exc.errors), code
+
+
+def http_error_message(exc: HTTPException) -> str:
+    """The reader's explanation of an HTTP error.
+
+    A message or description given on purpose (``abort(404, description=...)``) is kept;
+    Werkzeug's stock English descriptions, Flask-Limiter's limit ("10 per 1 minute") and
+    Flask-WTF's CSRF reasons are replaced by a translated explanation.
+    """
+    code = exc.code or 500
+    if code >= 500:
+        return str(ERROR_EXPLANATIONS[500] if code != 503 else ERROR_EXPLANATIONS[503])
+    if isinstance(exc, CSRFError):
+        return str(CSRF_MESSAGE)
+    data = getattr(exc, "data", None) or {}
+    if data.get("message"):
+        return str(data["message"])
+    stock = exc.description is None or exc.description == type(exc).description
+    if (stock or isinstance(exc, TooManyRequests)) and code in ERROR_EXPLANATIONS:
+        return str(ERROR_EXPLANATIONS[code])
+    return str(exc.description or error_title(code))
 
 
 def handle_http_exception(exc: HTTPException) -> Any:
@@ -102,18 +164,19 @@ def handle_http_exception(exc: HTTPException) -> Any:
         log.error("unhandled error on %s %s", request.method, request.path,
                   exc_info=exc.original_exception)
     data = getattr(exc, "data", None) or {}
-    message = data.get("message") or exc.description or exc.name
-    if code >= 500:
-        message = "Something went wrong on our side; it has been logged."
+    message = http_error_message(exc)
     if wants_json():
         errors = data.get("errors") or data.get("messages")
+        # ``status`` stays the English reason phrase: clients match on it.
         response = jsonify(envelope(code, exc.name, message, errors))
         for key, value in (data.get("headers") or {}).items():
             response.headers[key] = value
         if code == 405 and exc.get_response().headers.get("Allow"):
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response, code
-    return render_template("error.html", code=code, message=message, errors={}), code
+    title = _("The form has expired") if isinstance(exc, CSRFError) else error_title(code)
+    return render_template("error.html", code=code, title=title, message=message,
+                           errors={}), code
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from biip import ParseError
 from biip.gtin import Gtin
+from flask_babel import gettext as _
 
 #: The GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
 AI82 = r"!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z"
@@ -27,14 +28,25 @@ def normalise_gtin(value: str) -> str:
     """
     digits = re.sub(r"[\s-]", "", value or "")
     if not digits.isdigit():
-        raise GtinError("A GTIN has digits only.")
+        raise GtinError(_("A GTIN has digits only."))
     if len(digits) not in (8, 12, 13, 14):
-        raise GtinError("A GTIN has 8, 12, 13 or 14 digits.")
+        raise GtinError(_("A GTIN has 8, 12, 13 or 14 digits."))
+    expected = check_digit(digits[:-1])
+    if digits[-1] != expected:
+        # TRANSLATORS: %(gtin)s is the GTIN as typed; %(expected)s and %(got)s are digits.
+        raise GtinError(_("Invalid GTIN check digit for %(gtin)s: Expected %(expected)s, "
+                          "got %(got)s.", gtin=digits, expected=expected, got=digits[-1]))
     try:
         gtin = Gtin.parse(digits)
-    except ParseError as exc:
-        raise GtinError(str(exc).replace("'", "")) from None
+    except ParseError:
+        raise GtinError(_("This is not a valid GTIN.")) from None
     return gtin.as_gtin_14()
+
+
+def check_digit(body: str) -> str:
+    """The GS1 mod-10 check digit of a GTIN without its last digit."""
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str((10 - total % 10) % 10)
 
 
 def gtin_display(gtin14: str) -> str:

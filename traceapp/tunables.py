@@ -1,12 +1,18 @@
 """Domain settings that differ between places or are not settled in law: defaults here,
-overrides in the TOML file named by TRACEAPP_SETTINGS_FILE (see README)."""
+overrides in the TOML file named by TRACEAPP_SETTINGS_FILE (see README).
+
+Words a reader sees (category names, units of trade, code scheme descriptions) are lazy
+translatable strings in the defaults, so each reader gets them in their language; words from
+the settings file are shown as written. Use :func:`plain` before serialising settings.
+"""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 DEFAULTS: dict[str, Any] = {
     # Zone code schemes per kind. The exact national string format of growing-area codes is
@@ -14,26 +20,28 @@ DEFAULTS: dict[str, Any] = {
     "zone_schemes": {
         "growing_area": {
             "pattern": r"^VN-[A-Z0-9]{2,10}-\d{3,6}$",
-            "description": "VN, a dash, 2-10 capital letters or digits for the area, a dash and "
-                           "a 3-6 digit sequence number from the plant-protection list",
+            # TRANSLATORS: how a growing-area code is written; it ends a sentence that
+            # quotes an example. Keep "VN" as it is.
+            "description": _l("VN, a dash, 2-10 capital letters or digits for the area, a dash "
+                              "and a 3-6 digit sequence number from the plant-protection list"),
             "example": "VN-PYDX-0128",
         },
         "packing_house": {
             "pattern": r"^VN-[A-Z0-9]{2,10}-\d{3,6}$",
-            "description": "VN, a dash, 2-10 capital letters or digits, a dash and a 3-6 digit "
-                           "sequence number",
+            "description": _l("VN, a dash, 2-10 capital letters or digits, a dash and a 3-6 "
+                              "digit sequence number"),
             "example": "VN-PYPH-0007",
         },
         "aquaculture_facility": {
             "pattern": r"^[0-9A-Z]{2}-[0-9A-Z]{2}-\d{4}-\d{3}$",
-            "description": "AA-BB-CCCC-DDD: province, species, farm and pond/cage (Decree "
-                           "55/2017 style)",
+            "description": _l("AA-BB-CCCC-DDD: province, species, farm and pond/cage (Decree "
+                              "55/2017 style)"),
             "example": "54-TH-0012-001",
         },
         "fishing_ground": {
             "pattern": r"^[A-Z]{2}-[A-Z0-9]{2,10}-\d{2,6}$",
-            "description": "country, a dash, 2-10 capital letters or digits for the ground, a "
-                           "dash and a 2-6 digit number",
+            "description": _l("country, a dash, 2-10 capital letters or digits for the ground, a "
+                              "dash and a 2-6 digit number"),
             "example": "VN-PYOFF-01",
         },
     },
@@ -43,20 +51,22 @@ DEFAULTS: dict[str, Any] = {
     "area_tolerance": 0.10,
     # Product categories and the zone kinds their lots may come from.
     "categories": {
-        "peanuts": {"label": "Peanuts", "zone_kinds": ["growing_area", "packing_house"],
+        # TRANSLATORS: a product category, as offered when a product is registered.
+        "peanuts": {"label": _l("Peanuts"), "zone_kinds": ["growing_area", "packing_house"],
                     "production": "crop"},
-        "rice": {"label": "Rice", "zone_kinds": ["growing_area", "packing_house"],
+        "rice": {"label": _l("Rice"), "zone_kinds": ["growing_area", "packing_house"],
                  "production": "crop"},
-        "fruit": {"label": "Fruit", "zone_kinds": ["growing_area", "packing_house"],
+        "fruit": {"label": _l("Fruit"), "zone_kinds": ["growing_area", "packing_house"],
                   "production": "crop"},
-        "lobster": {"label": "Lobster (farmed)", "zone_kinds": ["aquaculture_facility"],
+        "lobster": {"label": _l("Lobster (farmed)"), "zone_kinds": ["aquaculture_facility"],
                     "production": "aquaculture"},
-        "shrimp": {"label": "Shrimp (farmed)", "zone_kinds": ["aquaculture_facility"],
+        "shrimp": {"label": _l("Shrimp (farmed)"), "zone_kinds": ["aquaculture_facility"],
                    "production": "aquaculture"},
-        "tuna": {"label": "Tuna", "zone_kinds": ["fishing_ground"], "production": "capture"},
-        "other_crop": {"label": "Other crop", "zone_kinds": ["growing_area", "packing_house"],
-                       "production": "crop"},
-        "other_seafood": {"label": "Other seafood",
+        "tuna": {"label": _l("Tuna"), "zone_kinds": ["fishing_ground"],
+                 "production": "capture"},
+        "other_crop": {"label": _l("Other crop"),
+                       "zone_kinds": ["growing_area", "packing_house"], "production": "crop"},
+        "other_seafood": {"label": _l("Other seafood"),
                           "zone_kinds": ["aquaculture_facility", "fishing_ground"],
                           "production": "capture"},
     },
@@ -88,22 +98,56 @@ DEFAULTS: dict[str, Any] = {
         "max_distinct_clients": 8,
     },
     # What a product is sold in (the label "unit of trade").
-    "units_of_trade": {"bag": "bag", "box": "box", "can": "can", "jar": "jar",
-                       "bottle": "bottle", "tray": "tray", "pack": "pack", "carton": "carton",
-                       "sack": "sack", "piece": "piece", "kg": "kg (sold by weight)"},
-    # Units of measure (UN/ECE Recommendation 20 codes used in EPCIS quantities).
-    "units": {"KGM": "kg", "GRM": "g", "TNE": "t", "H87": "pieces", "LTR": "l"},
+    "units_of_trade": {
+        # TRANSLATORS: a unit of trade: what one item of a product is sold as (a bag of
+        # peanuts), shown in product forms and lists. The words that follow are units too.
+        "bag": _l("bag"),
+        "box": _l("box"),
+        # TRANSLATORS: a unit of trade: a tin can (a can of tuna).
+        "can": _l("can"),
+        "jar": _l("jar"),
+        "bottle": _l("bottle"),
+        "tray": _l("tray"),
+        "pack": _l("pack"),
+        "carton": _l("carton"),
+        "sack": _l("sack"),
+        "piece": _l("piece"),
+        "kg": _l("kg (sold by weight)"),
+    },
+    # Units of measure (UN/ECE Recommendation 20 codes used in EPCIS quantities); the
+    # symbols read the same in every language.
+    "units": {"KGM": "kg", "GRM": "g", "TNE": "t", "H87": _l("pieces"), "LTR": "l"},
 }
 
 
+def _copy(value: Any) -> Any:
+    """A copy of the containers; strings, numbers and lazy strings are shared as they are."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
+
+
 def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
+    out = _copy(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
-            out[key] = value
+            out[key] = _copy(value)
     return out
+
+
+def plain(value: Any) -> Any:
+    """Settings with every lazy string turned into text in the current language (for JSON)."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(item) for item in value]
+    return value
 
 
 def tunables() -> dict[str, Any]:

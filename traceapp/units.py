@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from flask import has_app_context
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 #: unit code -> (family, factor to the family's base unit, short label)
@@ -14,6 +17,12 @@ UNITS: dict[str, tuple[str, Decimal, str]] = {
     "H87": ("count", Decimal("1"), "pcs"),
     "LTR": ("volume", Decimal("1"), "l"),
     "MLT": ("volume", Decimal("0.001"), "ml"),
+}
+#: Short labels a reader sees that are words, not symbols (kg, g, t, l and ml are the same in
+#: every language the app speaks).
+UNIT_WORDS = {
+    # TRANSLATORS: the short label of a count of pieces after a number, as in "24 pcs".
+    "H87": _l("pcs"),
 }
 UNIT_NAMES = {
     "KGM": _l("kilograms (kg)"), "GRM": _l("grams (g)"), "TNE": _l("tonnes (t)"),
@@ -29,7 +38,12 @@ def check_unit(code: str | None) -> str:
     """The unit code, upper-cased, or UnitError."""
     code = (code or "").strip().upper()
     if code not in UNITS:
-        raise UnitError(f"Unknown unit {code or '(none)'}: use one of {', '.join(UNITS)}.")
+        choices = ", ".join(UNITS)
+        if not code:
+            raise UnitError(_("Choose a unit: one of %(units)s.", units=choices))
+        # TRANSLATORS: %(code)s is what was given as a unit; %(units)s lists the unit codes.
+        raise UnitError(_("Unknown unit %(code)s: use one of %(units)s.", code=code,
+                          units=choices))
     return code
 
 
@@ -38,18 +52,22 @@ def to_decimal(value: object) -> Decimal:
     try:
         result = Decimal(str(value).strip().replace(",", "."))
     except (InvalidOperation, ValueError):
-        raise ValueError(f"{value!r} is not a number") from None
-    if not result.is_finite():
-        raise ValueError(f"{value!r} is not a number")
+        result = None
+    if result is None or not result.is_finite():
+        # TRANSLATORS: %(value)s is what was typed where a number was expected.
+        raise ValueError(_("This is not a number: %(value)s.", value=str(value)[:40]))
     return result
 
 
 def convert(quantity: Decimal, unit: str, to_unit: str) -> Decimal:
     """Convert between units of one family (kg and g, l and ml); UnitError across families."""
-    family, factor, _ = UNITS[check_unit(unit)]
-    to_family, to_factor, _ = UNITS[check_unit(to_unit)]
+    unit, to_unit = check_unit(unit), check_unit(to_unit)
+    family, factor = UNITS[unit][:2]
+    to_family, to_factor = UNITS[to_unit][:2]
     if family != to_family:
-        raise UnitError(f"{unit} and {to_unit} cannot be compared ({family} vs {to_family}).")
+        # TRANSLATORS: %(a)s and %(b)s are units (kg, l, pcs): e.g. a mass and a volume.
+        raise UnitError(_("%(a)s and %(b)s cannot be compared: they measure different things.",
+                          a=label(unit), b=label(to_unit)))
     return quantity * factor / to_factor
 
 
@@ -59,13 +77,34 @@ def same_family(a: str, b: str) -> bool:
 
 
 def label(unit: str | None) -> str:
-    """The short label of a unit (kg, g, pcs)."""
+    """The short label of a unit for a reader (kg, g, pcs: translated where it is a word)."""
+    if unit in UNIT_WORDS:
+        return str(UNIT_WORDS[unit])
+    return plain_label(unit)
+
+
+def plain_label(unit: str | None) -> str:
+    """The short label of a unit as machine outputs and records write it (kg, g, pcs)."""
     return UNITS[unit][2] if unit in UNITS else (unit or "")
 
 
+#: Every digit a stored quantity can have (Babel's default pattern would round to 3 places).
+_QUANTITY_PATTERN = "#,##0.##########"
+
+
 def fmt(quantity: Decimal | None, unit: str | None) -> str:
-    """A quantity for display: no trailing zeros, with the unit's short label."""
+    """A quantity for a reader in the current locale (0,5 kg in Vietnamese, 0.5 kg in English)."""
     if quantity is None:
         return ""
-    text = format(quantity.normalize(), "f")
+    if not has_app_context():  # a script without the application: no locale to follow
+        return fmt_plain(quantity, unit)
+    text = format_decimal(Decimal(quantity), _QUANTITY_PATTERN)
     return f"{text} {label(unit)}".strip()
+
+
+def fmt_plain(quantity: Decimal | None, unit: str | None) -> str:
+    """A quantity for records and machine outputs (audit summaries, logs): 0.5 kg, 1500 kg."""
+    if quantity is None:
+        return ""
+    text = format(Decimal(quantity).normalize(), "f")
+    return f"{text} {plain_label(unit)}".strip()

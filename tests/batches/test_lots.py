@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from tests.conftest import bearer
 from tests.farm import HARVEST, harvest_lot
@@ -145,7 +146,10 @@ def test_a_lot_closes_only_when_contributions_add_up(farm):
     with pytest.raises(ValidationFailed) as exc:
         services.close_lot(actor, lot)
     assert "600 kg" in exc.value.errors["quantity"][0]
-    assert "1000 kg" in exc.value.errors["quantity"][0]
+    assert "1,000 kg" in exc.value.errors["quantity"][0]  # English grouping (tests read English)
+    with force_locale("vi"), pytest.raises(ValidationFailed) as exc:
+        services.close_lot(actor, lot)
+    assert "1.000 kg" in exc.value.errors["quantity"][0]  # the reader's locale, not the code's
     # 390 kg more: 990 of 1000 is within the 2 % tolerance
     services.add_contribution(actor, lot, member_id=farm.growers[1].id, zone_id=farm.field.id,
                               quantity="390000", unit="GRM")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 
 import sqlalchemy as sa
+from flask_babel import format_date
 
 from tests.brands.factories import ProductFactory, days_ago
 from traceapp.brands.models import CollectiveMark, GrantEvent, MarkGrant, MarkStatus
@@ -54,7 +55,7 @@ def test_demo_marks_and_grants(session):
     assert may_use_mark(xp["0001"], product, today)
     assert mark_use_problem(xp["0005"], product, today) == (
         f"Võ Văn Hùng holds no grant of 'Đậu phộng Xuân Phước' for this product on "
-        f"{today.isoformat()}.")
+        f"{format_date(today)}.")
     assert may_use_mark(xp["0001"], product, marks["XP"].certificate_date)
 
     cn_granted = {g.member_id for g in ctx["grants"]["CN"]}

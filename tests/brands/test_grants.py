@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import format_date
 
 from tests.brands.factories import MarkFactory, ProductFactory, days_ago, make_grant, marked_setup
 from tests.conftest import bearer
@@ -110,7 +111,7 @@ def test_dates_in_the_wrong_order_are_refused(client, api_token, world, marked):
     })
     assert r.status_code == 422
     assert r.json["errors"]["json"]["valid_until"] == [
-        "The grant cannot end before it starts (2026-03-01)."]
+        "The grant cannot end before it starts (Mar 1, 2026)."]
     assert _grants() == 0
 
 
@@ -121,7 +122,7 @@ def test_a_member_cannot_be_granted_before_joining(world, marked):
     with pytest.raises(ValidationFailed) as exc:
         make_grant(mark, member, products, granted_on=days_ago(11))
     assert exc.value.errors["granted_on"] == [
-        f"{member.full_name} was not a member on {days_ago(11).isoformat()}."]
+        f"{member.full_name} was not a member on {format_date(days_ago(11))}."]
 
 
 def test_overlapping_grants_of_one_mark_are_refused(world, marked):
@@ -257,7 +258,7 @@ def test_effective_dates_keep_the_history_in_order(world, marked):
     with pytest.raises(ValidationFailed) as exc:
         services.reinstate_grant(SYSTEM, grant, reason="Khắc phục", effective_on=days_ago(31))
     assert exc.value.errors["effective_on"] == [
-        f"The effective date must be on or after {days_ago(30).isoformat()}, the date of the "
+        f"The effective date must be on or after {format_date(days_ago(30))}, the date of the "
         "grant's last change."]
     with pytest.raises(ValidationFailed) as exc:
         services.reinstate_grant(SYSTEM, grant, reason="Khắc phục", effective_on=days_ago(-1))
@@ -328,7 +329,7 @@ def test_web_forms_show_field_errors_and_store_nothing(manager_client, world, ma
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "Choose at least one product." in html
-    assert "The grant cannot end before it starts (2026-03-01)." in html
+    assert "The grant cannot end before it starts (Mar 1, 2026)." in html
     assert _grants() == 0
     grant = make_grant(mark, world.a.members[0], products)
     r = manager_client.form_post(f"/grants/{grant.id}/revoke",
@@ -339,6 +340,16 @@ def test_web_forms_show_field_errors_and_store_nothing(manager_client, world, ma
                                  {"effective_on": days_ago(0).isoformat(), "reason": "Xin lại"})
     assert r.status_code == 409
     assert "a revoked grant stays revoked" in r.get_data(as_text=True)
+
+
+def test_the_history_shows_a_changed_end_date_as_dates(manager_client, world, marked):
+    mark, products = marked
+    grant = make_grant(mark, world.a.members[0], products)
+    services.update_grant(SYSTEM, grant, valid_until=days_ago(-30))
+    db.session.commit()
+    page = manager_client.get(f"/grants/{grant.id}").get_data(as_text=True)
+    assert f"Valid until: open-ended → {format_date(days_ago(-30))}" in page
+    assert days_ago(-30).isoformat() not in page
 
 
 def test_grant_edit_form_changes_products(manager_client, world, marked):

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale, format_date
 
 from tests.brands.factories import ProductFactory, days_ago, make_grant, marked_setup
 from tests.conftest import bearer
@@ -54,7 +55,7 @@ def test_a_product_not_named_in_the_grant_is_refused_with_a_reason(setup):
     assert not may_use_mark(member, products[1], day)
     assert mark_use_problem(member, products[1], day) == (
         f"{member.full_name} holds no grant of '{mark.name}' for this product on "
-        f"{day.isoformat()}."
+        f"{format_date(day)}."
     )
 
 
@@ -79,7 +80,7 @@ def test_before_the_grant_starts_and_after_it_ends(world):
     assert may_use_mark(member, products[0], days_ago(100))
     assert may_use_mark(member, products[0], days_ago(20))
     problem = mark_use_problem(member, products[0], days_ago(19))
-    assert problem.endswith(f"ended on {days_ago(20).isoformat()}.")
+    assert problem.endswith(f"ended on {format_date(days_ago(20))}.")
 
 
 def test_suspension_applies_from_its_effective_date_only(setup):
@@ -95,8 +96,8 @@ def test_suspension_applies_from_its_effective_date_only(setup):
     assert not may_use_mark(member, product, suspended_from)
     assert not may_use_mark(member, product, days_ago(151))
     assert mark_use_problem(member, product, days_ago(160)) == (
-        f"On {days_ago(160).isoformat()}, {member.full_name}'s grant of '{mark.name}' was "
-        f"suspended (since {suspended_from.isoformat()})."
+        f"On {format_date(days_ago(160))}, {member.full_name}'s grant of '{mark.name}' was "
+        f"suspended (since {format_date(suspended_from)})."
     )
     assert may_use_mark(member, product, reinstated_from)
     assert may_use_mark(member, product, days_ago(1))
@@ -126,7 +127,7 @@ def test_a_member_who_left_may_no_longer_use_the_mark(setup):
     assert may_use_mark(member, products[0], days_ago(60))
     problem = mark_use_problem(member, products[0], days_ago(59))
     assert problem == (f"{member.full_name} was not a member of the cooperative owning "
-                       f"'{mark.name}' on {days_ago(59).isoformat()}.")
+                       f"'{mark.name}' on {format_date(days_ago(59))}.")
 
 
 def test_the_mark_must_be_registered_certified_and_not_expired(setup):
@@ -150,8 +151,19 @@ def test_a_mark_past_its_validity_counts_as_expired(setup):
     assert mark.effective_status(days_ago(0)) == MarkStatus.EXPIRED  # ...it expired anyway
     assert may_use_mark(member, products[0], days_ago(3))
     assert mark_use_problem(member, products[0], days_ago(2)) == (
-        f"The collective mark '{mark.name}' expired on {days_ago(3).isoformat()}."
+        f"The collective mark '{mark.name}' expired on {format_date(days_ago(3))}."
     )
+
+
+def test_a_vietnamese_reader_gets_the_reason_and_the_date_in_vietnamese(setup):
+    mark, products, member, _grant = setup
+    mark.valid_until = days_ago(3)
+    db.session.flush()
+    with force_locale("vi"):
+        day = format_date(days_ago(3))
+        assert "thg" in day  # Vietnamese month names, not an ISO date
+        assert mark_use_problem(member, products[0], days_ago(2)) == (
+            f"Nhãn hiệu tập thể '{mark.name}' đã hết hạn ngày {day}.")
 
 
 def test_the_check_is_cheap_and_batches_for_many_members(setup, world):

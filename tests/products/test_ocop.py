@@ -73,7 +73,7 @@ def test_levels_follow_the_stars(world, product):
     errors = _refused(world.a.manager, product, total="95", level="province")
     assert errors["level"] == ["5 stars are recognised at ministry level."]
     errors = _refused(world.a.manager, product, total="75", level=OcopLevel.MINISTRY)
-    assert errors["level"] == ["4 stars are recognised at province level."]
+    assert errors["level"] == ["4 stars are recognised at provincial level."]
     errors = _refused(world.a.manager, product, total="40", level="province")
     assert "not recognised" in errors["level"][0]
     errors = _refused(world.a.manager, product, total="40", certificate_number="C-1")

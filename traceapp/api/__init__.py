@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, g, jsonify, request
+from flask_babel import gettext as _
 
 from traceapp.errors import envelope
 from traceapp.extensions import api, limiter
@@ -22,6 +23,7 @@ def api_actor() -> Any:
 
 
 def _unauthorised(message: str) -> Any:
+    # ``status`` stays the English reason phrase; ``message`` is in the caller's language.
     response = jsonify(envelope(401, "Unauthorized", message))
     response.status_code = 401
     response.headers["WWW-Authenticate"] = 'Bearer realm="traceapp"'
@@ -36,12 +38,13 @@ def _authenticate() -> Any:
         return None
     from traceapp.auth.services import user_for_token
 
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    scheme, _sep, raw = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
-        return _unauthorised("Send an API token as 'Authorization: Bearer <token>'.")
+        # TRANSLATORS: "Authorization: Bearer <token>" is the HTTP header to send: keep it as is.
+        return _unauthorised(_("Send an API token as “Authorization: Bearer <token>”."))
     user = user_for_token(raw.strip())
     if user is None:
-        return _unauthorised("The API token is unknown, revoked or expired.")
+        return _unauthorised(_("The API token is unknown, revoked or expired."))
     g.api_user = user
     return None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
@@ -19,7 +20,7 @@ blp = Blueprint("api_audit", __name__, description="The append-only, hash-chaine
 
 def _console_user(actor: Any) -> None:
     require(actor.is_admin or actor.is_auditor,
-            "The chain head and its verification are for auditors and administrators.")
+            _("The chain head and its verification are for auditors and administrators."))
 
 
 @blp.route("/audit")
@@ -33,8 +34,9 @@ class Trail(MethodView):
         """A cooperative's manager reads its records, an auditor those of objects in their
         province, an administrator all; filter by action and object."""
         actor = api_actor()
-        require(actor.is_admin or actor.is_auditor or actor.can_manage_cooperative(
-            actor.cooperative_id), "The audit trail is for managers, auditors and administrators.")
+        require(actor.is_admin or actor.is_auditor
+                or actor.can_manage_cooperative(actor.cooperative_id),
+                _("The audit trail is for managers, auditors and administrators."))
         stmt = services.filter_records(services.visible_records(actor), **args)
         page = paginate(stmt.order_by(AuditRecord.seq.desc()), pagination_parameters.page,
                         pagination_parameters.page_size)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
 from traceapp.database import now_utc
@@ -158,7 +159,11 @@ class VerifyResult:
 
 
 def verify_chain() -> VerifyResult:
-    """Walk every record in order; name the first whose hash or link does not hold."""
+    """Walk every record in order; name the first whose hash or link does not hold.
+
+    ``reason`` is a sentence for people, in the language of the moment (the request's, or
+    the default one on the command line); ``broken_seq`` is what programs should read.
+    """
     prev = GENESIS_HASH
     expected_seq = 1
     rows = db.session.execute(
@@ -169,14 +174,18 @@ def verify_chain() -> VerifyResult:
         for rec in rows:
             if rec.seq != expected_seq:
                 return VerifyResult(False, expected_seq - 1, prev, expected_seq,
-                                    f"record #{expected_seq} is missing")
+                                    # TRANSLATORS: this and the next reasons follow "The
+                                    # chain is broken at record #N:"; %(seq)s is a record
+                                    # number.
+                                    _("record #%(seq)s is missing", seq=expected_seq))
             if rec.prev_hash != prev:
                 return VerifyResult(False, expected_seq - 1, prev, rec.seq,
-                                    f"record #{rec.seq} does not link to record #{rec.seq - 1}")
+                                    _("record #%(seq)s does not link to record #%(previous)s",
+                                      seq=rec.seq, previous=rec.seq - 1))
             if compute_hash(rec) != rec.hash:
                 return VerifyResult(False, expected_seq - 1, prev, rec.seq,
-                                    f"record #{rec.seq} was altered: its content no longer "
-                                    "matches its hash")
+                                    _("record #%(seq)s was altered: its content no longer "
+                                      "matches its hash", seq=rec.seq))
             prev = rec.hash
             expected_seq += 1
     finally:
@@ -185,7 +194,8 @@ def verify_chain() -> VerifyResult:
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.hash != prev):
         return VerifyResult(False, checked, prev, checked + 1,
-                            f"the chain head says #{head.seq} but the records end at #{checked}")
+                            _("the chain head says #%(head)s but the records end at #%(last)s",
+                              head=head.seq, last=checked))
     return VerifyResult(True, checked, prev)
 
 

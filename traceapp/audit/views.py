@@ -10,11 +10,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.audit import services
+from traceapp.audit.labels import action_label, object_type_label, summary_label
 from traceapp.audit.models import AuditRecord
 from traceapp.auth.permissions import require
 from traceapp.web import nav_item, page_arg, paginate
 
 bp = Blueprint("audit", __name__)
+# For every template: ``{{ code|audit_action }}`` describes an action code ("zone.transition"),
+# ``{{ table|audit_object }}`` names an object type, ``{{ summary|audit_summary }}`` translates
+# the fixed summaries (others are shown as recorded).
+bp.add_app_template_filter(action_label, "audit_action")
+bp.add_app_template_filter(object_type_label, "audit_object")
+bp.add_app_template_filter(summary_label, "audit_summary")
 
 
 def may_read_trail(user: Any) -> bool:

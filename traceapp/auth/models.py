@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,14 +27,17 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        """A human name for the role."""
-        return {
-            "admin": "Platform administrator",
-            "manager": "Cooperative manager",
-            "staff": "Cooperative staff",
-            "auditor": "Authority auditor",
-        }[self.value]
+        """A human name for the role, in the reader's language (a lazy string)."""
+        return ROLE_LABELS[self.value]
 
+
+#: The name of each role, keyed by the stored value.
+ROLE_LABELS = {
+    "admin": _l("Platform administrator"),
+    "manager": _l("Cooperative manager"),
+    "staff": _l("Cooperative staff"),
+    "auditor": _l("Authority auditor"),
+}
 
 COOPERATIVE_ROLES = (Role.MANAGER, Role.STAFF)
 
@@ -148,6 +152,8 @@ class SystemActor:
     is_system = True
     is_authenticated = True
     email = "system"
+    #: Stored as written in audit records and "created by" columns: never translated there
+    #: (see :func:`actor_display_name` for the reader's version).
     label = "system (command line)"
 
     def can_manage_cooperative(self, cooperative_id: int | None) -> bool:
@@ -164,6 +170,31 @@ class SystemActor:
 
 
 SYSTEM = SystemActor()
+
+#: Actor names that are stored as fixed English words rather than a person's e-mail, with
+#: their translation for display ("anonymous" is the audit trail's actor for unknown logins;
+#: "system" is an older fallback of some "created by" columns).
+STORED_ACTOR_NAMES = {
+    SystemActor.label: _l("system (command line)"),
+    "system": _l("system (command line)"),
+    "anonymous": _l("anonymous"),
+}
+
+
+def actor_display_name(stored: str | None) -> str:
+    """A stored actor label for display: e-mails as stored, the fixed words translated."""
+    if not stored:
+        return ""
+    name = STORED_ACTOR_NAMES.get(stored)
+    return str(name) if name is not None else stored
+
+
+def role_display_name(stored: str | None) -> str:
+    """A stored role value ("manager") as the reader's name for it; unknown values as stored."""
+    if not stored:
+        return ""
+    name = ROLE_LABELS.get(str(stored))
+    return str(name) if name is not None else str(stored)
 
 #: Anyone who can act: a signed-in user or the command line.
 Actor = User | SystemActor

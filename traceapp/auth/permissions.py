@@ -35,4 +35,4 @@ def get_scoped(model: type[M], ident: Any, actor: Any, *, for_update: bool = Fal
 def require(allowed: bool, message: str | None = None) -> None:
     """Refuse with 403 when the actor may see but not do."""
     if not allowed:
-        raise Forbidden(message or "You are not allowed to do this.")
+        raise Forbidden(message)  # None: the translated "You are not allowed to do this."

@@ -9,6 +9,8 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceapp.audit import services as audit
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "ta_"  # noqa: S105 - a public marker, not a secret
+#: Summaries of failed logins as stored in the audit trail (English, like every stored
+#: record; the trail page translates them when it shows them).
+FAILED_LOGIN_KNOWN = "failed login for an existing account"
+FAILED_LOGIN_UNKNOWN = "failed login, unknown e-mail"
 # A real scrypt hash, so an unknown e-mail costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
@@ -40,11 +46,13 @@ def normalise_email(email: str) -> str:
 def check_password_strength(password: str) -> None:
     """Refuse short or trivially guessable passwords, naming the field."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field(
-            "password", f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise ValidationFailed.field("password", ngettext(
+            "The password must have at least %(count)s character.",
+            "The password must have at least %(count)s characters.",
+            MIN_PASSWORD_LENGTH, count=format_number(MIN_PASSWORD_LENGTH),
+        ))
     if len(set(password)) < 4:
-        raise ValidationFailed.field("password", "The password is too easy to guess.")
+        raise ValidationFailed.field("password", _("The password is too easy to guess."))
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -69,37 +77,39 @@ def create_user(
     try:
         role = Role(role)
     except ValueError:
-        raise ValidationFailed.field("role", f"Unknown role {role!r}.") from None
+        # TRANSLATORS: %(role)s is the role code that was sent, such as "owner".
+        raise ValidationFailed.field("role", _("Unknown role “%(role)s”.", role=role)) from None
     email = normalise_email(email)
     errors: dict[str, list[str]] = {}
     if "@" not in email or len(email) > 254:
-        errors["email"] = ["Enter a valid e-mail address."]
+        errors["email"] = [_("Enter a valid e-mail address.")]
     if not (full_name or "").strip():
-        errors["full_name"] = ["Enter the person's name."]
+        errors["full_name"] = [_("Enter the person's name.")]
     if role in (Role.MANAGER, Role.STAFF):
         if cooperative_id is None:
-            errors["cooperative_id"] = ["A cooperative user needs a cooperative."]
+            errors["cooperative_id"] = [_("A cooperative user needs a cooperative.")]
         elif db.session.get(Cooperative, cooperative_id) is None:
-            errors["cooperative_id"] = ["No such cooperative."]
+            errors["cooperative_id"] = [_("No such cooperative.")]
         province = district = None
     else:
         cooperative_id = None
     if role == Role.AUDITOR and not (province or "").strip():
-        errors["province"] = ["An auditor is bound to a province."]
+        errors["province"] = [_("An auditor is bound to a province.")]
     if role != Role.AUDITOR:
         province = district = None
     if errors:
-        raise ValidationFailed("The account could not be created.", errors)
+        raise ValidationFailed(_("The account could not be created."), errors)
     check_password_strength(password)
     if actor.is_admin:
         pass
     else:
         require(
             role in (Role.MANAGER, Role.STAFF) and actor.can_manage_cooperative(cooperative_id),
-            "Only a platform administrator, or a manager for their own cooperative, may add users.",
+            _("Only a platform administrator, or a manager for their own cooperative, may add "
+              "users."),
         )
     if find_user_by_email(email) is not None:
-        raise ValidationFailed.field("email", "An account with this e-mail already exists.")
+        raise ValidationFailed.field("email", _("An account with this e-mail already exists."))
     user = User(
         email=email,
         full_name=full_name.strip(),
@@ -138,7 +148,7 @@ def record_failed_login(email: str) -> None:
         object_type="users",
         object_id=user.id if user else None,
         cooperative_id=user.cooperative_id if user else None,
-        summary="failed login for an existing account" if user else "failed login, unknown e-mail",
+        summary=FAILED_LOGIN_KNOWN if user else FAILED_LOGIN_UNKNOWN,
     )
 
 
@@ -210,10 +220,10 @@ def set_active(actor: Any, user: User, active: bool) -> User:
     require(
         actor.is_admin
         or (user.cooperative_id is not None and actor.can_manage_cooperative(user.cooperative_id)),
-        "Only an administrator or the cooperative's manager may do this.",
+        _("Only an administrator or the cooperative's manager may do this."),
     )
     if getattr(actor, "id", None) == user.id and not active:
-        raise Conflict("You cannot disable your own account.")
+        raise Conflict(_("You cannot disable your own account."))
     if user.is_active == active:
         return user
     user.is_active = active
@@ -229,9 +239,10 @@ def change_password(actor: Any, user: User, current: str | None, new: str) -> No
     """Change a password; other sessions and tokens of the user end."""
     if getattr(actor, "id", None) == user.id:
         if not check_password_hash(user.password_hash, current or ""):
-            raise ValidationFailed.field("current_password", "The current password is wrong.")
+            raise ValidationFailed.field("current_password",
+                                         _("The current password is wrong."))
     else:
-        require(actor.is_admin, "Only an administrator may set another user's password.")
+        require(actor.is_admin, _("Only an administrator may set another user's password."))
     check_password_strength(new)
     user.password_hash = generate_password_hash(new)
     user.password_changed_at = now_utc()
@@ -245,15 +256,18 @@ def create_token(
     """Create an API token for ``user``; the raw token is returned once and never stored."""
     require(
         getattr(actor, "id", None) == user.id or actor.is_system,
-        "You can only create tokens for yourself.",
+        _("You can only create tokens for yourself."),
     )
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed.field("name", "Give the token a name, such as the script using it.")
+        raise ValidationFailed.field(
+            "name", _("Give the token a name, such as the script using it.")
+        )
     if len(name) > 80:
-        raise ValidationFailed.field("name", "At most 80 characters.")
+        raise ValidationFailed.field("name",
+                                     _("At most %(num)s characters.", num=format_number(80)))
     if not user.is_active:
-        raise Conflict("The account is disabled.")
+        raise Conflict(_("The account is disabled."))
     secret = secrets.token_urlsafe(32)
     raw = f"{TOKEN_PREFIX}{secret}"
     token = ApiToken(

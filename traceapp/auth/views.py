@@ -21,7 +21,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from traceapp.auth import services
 from traceapp.auth.forms import ConfirmForm, LoginForm, PasswordForm, TokenForm, UserForm
-from traceapp.auth.models import ApiToken, Role, User
+from traceapp.auth.models import (
+    ApiToken,
+    Role,
+    User,
+    actor_display_name,
+    role_display_name,
+)
 from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import NotFound, ValidationFailed
@@ -32,6 +38,12 @@ bp = Blueprint("auth", __name__)
 nav_item("auth.users", _l("Users"), lambda user: user.is_admin or user.role == Role.MANAGER)
 
 SESSION_KEY = "sid"
+
+# For every template: ``{{ record.actor_label|actor_name }}`` shows a stored "created by" label
+# ("system (command line)" translated, e-mails as they are); ``{{ stored_role|role_name }}``
+# names a stored role value ("manager") in the reader's language.
+bp.add_app_template_filter(actor_display_name, "actor_name")
+bp.add_app_template_filter(role_display_name, "role_name")
 
 
 @login_manager.user_loader

@@ -13,17 +13,22 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 import sqlalchemy as sa
+from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from traceapp.auth.models import actor_display_name
 from traceapp.authority import inspections, services
 from traceapp.authority.flags import Flag, compute_flags
+from traceapp.authority.forms import FLAG_LABELS, LOT_STATUS_LABELS, RESIDUE_LABELS, RESULT_LABELS
 from traceapp.authority.models import ZoneInspection
 from traceapp.csvsafe import to_csv
 from traceapp.database import local_today
 from traceapp.extensions import db
+from traceapp.units import fmt as fmt_qty
 from traceapp.zones import services as zones
-from traceapp.zones.models import Zone, ZoneTransition
+from traceapp.zones.forms import KIND_LABELS, SCHEME_LABELS, STATUS_LABELS
+from traceapp.zones.models import Zone, ZoneStatus, ZoneTransition
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
@@ -42,7 +47,17 @@ def _zones(stmt: sa.Select[Any]) -> list[Zone]:
 
 
 def _date(value: dt.date | None) -> str:
+    """A date in a data export (CSV, KML): ISO 8601."""
     return value.isoformat() if value else ""
+
+
+def _shown_date(value: dt.date | None) -> str:
+    """A date in the printed dossier: the reader's way of writing it."""
+    return format_date(value) if value else ""
+
+
+def _hectares(value: Any, pattern: str = "#,##0.####") -> str:
+    return _("%(ha)s ha", ha=format_decimal(value, format=pattern))
 
 
 # --- CSV ----------------------------------------------------------------------------------------
@@ -230,13 +245,16 @@ def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
         ]))
         return t
 
+    def status(value: Any) -> str:
+        return str(STATUS_LABELS[ZoneStatus(value)]) if value else "—"
+
     story: list[Any] = [
         p(_("Zone dossier %(code)s", code=zone.code), h1),
-        p(_("Printed on %(date)s. Status: %(status)s.", date=d.today.isoformat(),
-            status=d.status)),
+        p(_("Printed on %(date)s. Status: %(status)s.", date=format_date(d.today),
+            status=status(d.status))),
         Spacer(1, 4),
         table([_("Fact"), _("Value")], [
-            [_("Kind"), zone.kind.value.replace("_", " ")],
+            [_("Kind"), KIND_LABELS[zone.kind]],
             [_("Name"), zone.name or "—"],
             [_("Crop or species"), zone.crop or "—"],
             [_("Holder"), cooperative_name],
@@ -244,55 +262,62 @@ def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
              ", ".join(filter(None, [zone.commune, zone.district, zone.province]))],
             [_("Issuing authority"), zone.issuing_authority or "—"],
             [_("Decision"), " · ".join(filter(None, [zone.decision_number,
-                                                     _date(zone.issued_on)])) or "—"],
-            [_("Valid"), f"{_date(zone.valid_from) or '?'} – {_date(zone.valid_until) or '…'}"],
+                                                     _shown_date(zone.issued_on)])) or "—"],
+            [_("Valid"), f"{_shown_date(zone.valid_from) or '?'} – "
+                         f"{_shown_date(zone.valid_until) or '…'}"],
             [_("Declared area"), "—" if zone.declared_area_ha is None
-             else f"{zone.declared_area_ha} ha"],
+             else _hectares(zone.declared_area_ha)],
             [_("Computed area"), "—" if d.area.computed_ha is None
-             else f"{d.area.computed_ha:.4f} ha"
-             + (" " + _("(differs from the declared area)") if d.area.mismatch else "")],
-            [_("Households"), str(len(zone.members))],
+             else _("%(ha)s ha (differs from the declared area)",
+                    ha=format_decimal(d.area.computed_ha, format="#,##0.0000"))
+             if d.area.mismatch else _hectares(d.area.computed_ha, "#,##0.0000")],
+            [_("Households"), format_number(len(zone.members))],
         ], [45, 125]),
         p(_("Outline"), h2), _outline(zone.geometry),
         p(_("Flags"), h2),
-        table([_("Rule"), _("Finding")], [[f.kind, f.message] for f in d.flags], [40, 130]),
+        table([_("Rule"), _("Finding")], [[FLAG_LABELS[f.kind], f.message] for f in d.flags],
+              [40, 130]),
         p(_("Decisions"), h2),
         table([_("When"), _("Change"), _("By"), _("Reason")],
-              [[t.at.strftime("%Y-%m-%d %H:%M UTC"), f"{t.from_status or '—'} → {t.to_status}",
-                t.actor_label, t.reason or ""] for t in d.transitions], [30, 35, 40, 65]),
+              [[format_datetime(t.at), f"{status(t.from_status)} → {status(t.to_status)}",
+                actor_display_name(t.actor_label), zones.shown_reason(t.reason)]
+               for t in d.transitions],
+              [30, 35, 40, 65]),
         p(_("Inspections"), h2),
         table([_("Date"), _("Inspector"), _("Result"), _("Checklist"), _("Findings")],
-              [[i.inspected_on.isoformat(), i.inspector_name, i.result.value,
+              [[format_date(i.inspected_on), i.inspector_name, RESULT_LABELS[i.result],
                 _checklist(i), (i.findings or "") + (
-                    "\n" + _("Follow-up by %(date)s", date=i.follow_up_on.isoformat())
+                    "\n" + _("Follow-up by %(date)s", date=format_date(i.follow_up_on))
                     if i.follow_up_on else "")] for i in d.inspections],
               [20, 30, 20, 50, 50]),
         p(_("Volumes declared per season against capacity"), h2),
         table([_("Season"), _("Declared (kg)"), _("Capacity (kg)"), _("Share"), _("Lots")],
-              [[f"{s.season_start.isoformat()} – {last_day(s.season_end).isoformat()}",
-                f"{s.declared_kg:,.1f}", f"{s.capacity_kg:,.1f}",
-                f"{round(s.ratio * 100)}%" + (" ⚠" if s.exceeded else ""),
+              [[f"{format_date(s.season_start)} – {format_date(last_day(s.season_end))}",
+                format_decimal(s.declared_kg, format="#,##0.0"),
+                format_decimal(s.capacity_kg, format="#,##0.0"),
+                format_percent(s.ratio) + (" ⚠" if s.exceeded else ""),
                 ", ".join(s.lot_codes)] for s in d.seasons], [40, 28, 28, 18, 56]),
         p(_("Lots that claimed this code"), h2),
         table([_("Lot"), _("Status"), _("Quantity"), _("First delivery"), _("Holder")],
-              [[c.lot_code, c.lot_status, f"{c.quantity:,.3f} {c.unit}",
-                c.first_delivery.isoformat(),
+              [[c.lot_code, LOT_STATUS_LABELS.get(c.lot_status, c.lot_status),
+                fmt_qty(c.quantity, c.unit), format_date(c.first_delivery),
                 _("the holder") if c.cooperative_id == zone.cooperative_id
                 else _("another cooperative")] for c in d.claims], [40, 22, 38, 30, 40]),
         p(_("Certifications"), h2),
         table([_("Scheme"), _("Number"), _("Issued"), _("Expires"), _("Valid today")],
-              [[c.scheme.value, c.number, _date(c.issued_on), _date(c.expires_on),
-                _("yes") if c.is_valid_on(d.today) else _("no")]
+              [[SCHEME_LABELS[c.scheme], c.number, _shown_date(c.issued_on),
+                _shown_date(c.expires_on), _("yes") if c.is_valid_on(d.today) else _("no")]
                for c in zone.certifications], [30, 55, 28, 28, 29]),
         p(_("Overlaps"), h2),
         table([_("Other code"), _("Status"), _("Shared area")],
-              [[o.code, o.status.value, f"{o.overlap_ha} ha"] for o in d.overlaps],
-              [60, 50, 60]),
+              [[o.code, status(o.status), _hectares(o.overlap_ha, "#,##0.0000")]
+               for o in d.overlaps], [60, 50, 60]),
     ]
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
                             topMargin=18 * mm, bottomMargin=18 * mm,
-                            title=f"Dossier {zone.code}", author="traceapp")
+                            title=_("Zone dossier %(code)s", code=zone.code),
+                            author="traceapp")
     doc.build(story)
     return out.getvalue()
 
@@ -310,6 +335,6 @@ def _checklist(i: ZoneInspection) -> str:
         _("boundaries match: %(v)s", v=yes(i.boundaries_match)),
         _("farm diary: %(v)s", v=yes(i.farm_diary_kept)),
         _("permitted inputs only: %(v)s", v=yes(i.permitted_inputs_only)),
-        _("residues: %(v)s", v=i.residue_result.value.replace("_", " ")),
+        _("residues: %(v)s", v=RESIDUE_LABELS[i.residue_result]),
         _("GAP certificate valid: %(v)s", v=yes(i.gap_certificate_valid)),
     ])

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date, format_decimal, format_number, format_percent, ngettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
@@ -25,9 +26,11 @@ from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.labels.models import Label
 from traceapp.public.models import LabelScan
+from traceapp.public.services import describe_flag
 from traceapp.units import UNITS, convert
 from traceapp.zones import services as zones
-from traceapp.zones.models import Zone, ZoneCertification, ZoneOverlap
+from traceapp.zones.forms import SCHEME_LABELS
+from traceapp.zones.models import CertificationScheme, Zone, ZoneCertification, ZoneOverlap
 
 #: Every rule, in the order the list shows them.
 FLAG_KINDS = ("overclaimed", "borrowed_code", "overlap", "area_mismatch",
@@ -107,10 +110,13 @@ def _overclaimed(scope: Scope, zone_ids: Any) -> list[Flag]:
         zone = check.zone
         out.append(Flag(
             "overclaimed",
+            # TRANSLATORS: %(share)s is the declared volume as a percentage of what the area
+            # can yield, already formatted ("163%").
             _("%(code)s: %(declared)s kg declared in the season from %(start)s, but its area "
-              "can yield about %(capacity)s kg (%(pct)s%%).", code=zone.code,
-              declared=f"{check.declared_kg:,.0f}", capacity=f"{check.capacity_kg:,.0f}",
-              start=check.season_start.isoformat(), pct=round(check.ratio * 100)),
+              "can yield about %(capacity)s kg (%(share)s).", code=zone.code,
+              declared=format_decimal(check.declared_kg, format="#,##0"),
+              capacity=format_decimal(check.capacity_kg, format="#,##0"),
+              start=format_date(check.season_start), share=format_percent(check.ratio)),
             zone_id=zone.id, zone_code=zone.code, cooperative_id=zone.cooperative_id,
             since=check.season_start,
             details={"season_start": check.season_start.isoformat(),
@@ -163,7 +169,8 @@ def _overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
         seen.add(pair)
         out.append(Flag("overlap",
                         _("%(code)s and %(other)s share %(ha)s ha of ground.", code=code,
-                          other=other_code, ha=f"{decimal.Decimal(str(ha)):.4f}"),
+                          other=other_code,
+                          ha=format_decimal(decimal.Decimal(str(ha)), format="#,##0.0000")),
                         zone_id=zid, zone_code=code, cooperative_id=coop,
                         since=detected.date() if detected else None,
                         details={"other_zone_code": other_code,
@@ -191,8 +198,9 @@ def _area(scope: Scope, zone_ids: Any) -> list[Flag]:
         dec, comp = decimal.Decimal(str(dec)), decimal.Decimal(str(comp))
         out.append(Flag("area_mismatch",
                         _("%(code)s is declared as %(declared)s ha; its outline measures "
-                          "%(computed)s ha.", code=code, declared=f"{dec:.2f}",
-                          computed=f"{comp:.2f}"),
+                          "%(computed)s ha.", code=code,
+                          declared=format_decimal(dec, format="#,##0.00"),
+                          computed=format_decimal(comp, format="#,##0.00")),
                         zone_id=zid, zone_code=code, cooperative_id=coop,
                         details={"declared_ha": str(dec), "computed_ha": str(comp)}))
     return out
@@ -217,9 +225,12 @@ def _certifications(scope: Scope, zone_ids: Any, today: dt.date) -> list[Flag]:
         .order_by(Zone.code, ZoneCertification.expires_on)
     ).all()
     return [Flag("certification_expired",
+                 # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP,
+                 # GlobalGAP, "Organic" or "Other" (translated on its own).
                  _("%(code)s: certificate %(number)s (%(scheme)s) expired on %(date)s.",
-                   code=code, number=number, scheme=getattr(scheme, "value", scheme),
-                   date=expires.isoformat()),
+                   code=code, number=number,
+                   scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
+                   date=format_date(expires)),
                  zone_id=zid, zone_code=code, cooperative_id=coop, since=expires,
                  details={"scheme": getattr(scheme, "value", scheme), "number": number})
             for zid, code, coop, scheme, number, expires in rows]
@@ -244,8 +255,14 @@ def _cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
         .group_by(Lot.id, Lot.code, Lot.cooperative_id).order_by(Lot.code)
     ).all()
     return [Flag("cloned_labels",
-                 _("Lot %(lot)s: %(n)d labels flagged by the scan checks (%(reason)s).",
-                   lot=code, n=count, reason=reason or "?"),
+                 # TRANSLATORS: %(count)s is the number of labels; %(reason)s is a sentence
+                 # saying why one of them was flagged, e.g. "Scanned by more than 8 different
+                 # clients."
+                 ngettext("Lot %(lot)s: %(count)s label flagged by the scan checks. %(reason)s",
+                          "Lot %(lot)s: %(count)s labels flagged by the scan checks. "
+                          "%(reason)s",
+                          count, lot=code, count=format_number(count),
+                          reason=describe_flag(reason)).strip(),
                  lot_id=lid, lot_code=code, cooperative_id=coop,
                  since=first.date() if first else None,
                  details={"labels": count, "example_reason": reason})
@@ -276,6 +293,19 @@ def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
                                   LabelScan.cooperative_id.in_(cooperative_ids(scope))))
 
 
+def _unknown_message(scans: int, serials: int) -> str:
+    """How many scans of how many never-issued serials, in whole sentences."""
+    if serials == 1:
+        return ngettext("%(count)s scan of a serial that was never issued: the label may be "
+                        "counterfeit.",
+                        "%(count)s scans of a serial that was never issued: the label may be "
+                        "counterfeit.", scans, count=format_number(scans))
+    # Two serials or more, so two scans or more: both numbers are plural in every language
+    # the catalogs hold.
+    return _("%(scans)s scans of %(serials)s serials that were never issued: labels may be "
+             "counterfeit.", scans=format_number(scans), serials=format_number(serials))
+
+
 def _unknown_serials(scope: Scope) -> list[Flag]:
     row = db.session.execute(
         sa.select(sa.func.count(LabelScan.id),
@@ -286,9 +316,7 @@ def _unknown_serials(scope: Scope) -> list[Flag]:
     scans, serials, first, last = row
     if not scans:
         return []
-    return [Flag("unknown_serials",
-                 _("%(n)d scans of %(serials)d serials that were never issued: labels may be "
-                   "counterfeit.", n=scans, serials=serials),
+    return [Flag("unknown_serials", _unknown_message(scans, serials),
                  since=first.date() if first else None,
                  details={"scans": scans, "serials": serials,
                           "last_scanned_at": last.isoformat() if last else None})]

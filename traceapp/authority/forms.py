@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from traceapp.authority.models import InspectionResult, ResidueResult
 from traceapp.forms import Form
+from traceapp.labels.models import RunKind
 from traceapp.web import options
 
 RESIDUE_LABELS = {
@@ -29,6 +30,24 @@ FLAG_LABELS = {
     "cloned_labels": _l("Labels flagged as copied"),
     "unknown_serials": _l("Scans of serials never issued"),
     "recalled_lot": _l("Recalled lot"),
+}
+RUN_KIND_LABELS = {
+    RunKind.SERIALISED: _l("One serialised label per item"),
+    RunKind.LOT_COPIES: _l("Copies of one lot-level label"),
+}
+#: A lot's status inside the dossier's table (the pages use the ``lot_status`` helper).
+LOT_STATUS_LABELS = {"open": _l("open"), "closed": _l("closed"), "recalled": _l("recalled")}
+#: The zone register's filters, named in a message when a value cannot be used.
+FILTER_LABELS = {
+    "q": _l("Search"),
+    "kind": _l("Kind"),
+    "crop": _l("Crop or species"),
+    "status": _l("Status"),
+    "on": _l("Status on"),
+    "cooperative_id": _l("Cooperative"),
+    "commune": _l("Commune"),
+    "expiring_within": _l("Expiring within (days)"),
+    "flagged": _l("Flags"),
 }
 
 

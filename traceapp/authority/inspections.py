@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -15,6 +16,7 @@ from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.zones import services as zones
+from traceapp.zones.forms import STATUS_LABELS
 from traceapp.zones.models import Zone, ZoneStatus
 
 S = ZoneStatus
@@ -71,13 +73,15 @@ def _check_inspection(data: dict[str, Any], today: dt.date) -> tuple[dict[str, A
         if not isinstance(value, bool):
             add(key, _("Answer yes or no."))
         values[key] = bool(value)
-    for key, enum_cls in (("residue_result", ResidueResult), ("result", InspectionResult)):
-        raw = data.get(key)
-        try:
-            values[key] = enum_cls(raw)
-        except ValueError:
-            add(key, _("Choose one of: %(values)s.",
-                       values=", ".join(m.value for m in enum_cls)))
+    try:
+        values["residue_result"] = ResidueResult(data.get("residue_result"))
+    except ValueError:
+        add("residue_result", _("Say whether residues were sampled and, if so, whether they "
+                                "were within or above the limits."))
+    try:
+        values["result"] = InspectionResult(data.get("result"))
+    except ValueError:
+        add("result", _("Choose the result: pass, conditional or fail."))
     findings = (data.get("findings") or "").strip() or None
     if findings and len(findings) > 5000:
         add("findings", _("At most 5000 characters."))
@@ -107,12 +111,15 @@ def record_inspection(actor: Any, zone: Zone, *, suspend: bool = False,
         if values.get("result") != InspectionResult.FAIL:
             errors.setdefault("suspend", []).append(
                 _("Only a failed inspection suspends the code."))
-        elif zones.effective_status(zone, today) != S.APPROVED:
+        elif (status := zones.effective_status(zone, today)) != S.APPROVED:
             errors.setdefault("suspend", []).append(
-                _("The code is %(status)s: only an approved code can be suspended.",
-                  status=zones.effective_status(zone, today).value))
+                # TRANSLATORS: %(status)s is the code's status as labelled on the pages,
+                # e.g. "Suspended" or "Expired".
+                _("Only an approved code can be suspended (this code's status: %(status)s).",
+                  status=STATUS_LABELS[status]))
+        visit = values.get("inspected_on")
         reason = reason or (_("Failed inspection of %(date)s: %(findings)s",
-                              date=values.get("inspected_on"),
+                              date=format_date(visit) if visit else "?",
                               findings=values.get("findings") or "")[:2000])
         if len(reason) > 2000:
             errors.setdefault("suspension_reason", []).append(_("At most 2000 characters."))

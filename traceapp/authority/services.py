@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp.auth.permissions import require
@@ -28,6 +31,7 @@ from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.zones import services as zones
+from traceapp.zones.forms import KIND_LABELS, STATUS_LABELS
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus, ZoneTransition
 
 S = ZoneStatus
@@ -151,6 +155,12 @@ class RegisterFilters:
                 for k, v in self.__dict__.items() if v not in (None, "")}
 
 
+def any_of(labels: Iterable[Any]) -> str:
+    """Translated choices joined the reader's way: "A, B, or C" (A、B或C in Chinese)."""
+    return format_list([str(label) for label in labels], style="or",
+                       locale=get_locale() or "en")
+
+
 def check_filters(data: dict[str, Any]) -> RegisterFilters:
     """Typed register filters; a value that cannot be used is refused, naming its field."""
     errors: dict[str, list[str]] = {}
@@ -160,13 +170,17 @@ def check_filters(data: dict[str, Any]) -> RegisterFilters:
         setattr(out, key, value or None)
     kind = data.get("kind") or None
     if kind is not None and kind not in {k.value for k in ZoneKind}:
+        # TRANSLATORS: %(kinds)s lists the kinds of zone code, already translated and
+        # joined as "A, B, or C".
         errors["kind"] = [_("Choose one of: %(kinds)s.",
-                            kinds=", ".join(k.value for k in ZoneKind))]
+                            kinds=any_of(KIND_LABELS[k] for k in ZoneKind))]
     out.kind = kind
     status = data.get("status") or None
     if status is not None and status not in {s.value for s in ZoneStatus}:
+        # TRANSLATORS: %(statuses)s lists the statuses of a zone code, already translated
+        # and joined as "A, B, or C".
         errors["status"] = [_("Choose one of: %(statuses)s.",
-                              statuses=", ".join(s.value for s in ZoneStatus))]
+                              statuses=any_of(STATUS_LABELS[s] for s in ZoneStatus))]
     out.status = status
     on = data.get("on") or None
     if isinstance(on, str):

@@ -16,9 +16,11 @@ from traceapp import charts
 from traceapp.audit import services as audit
 from traceapp.authority import exports, flags, inspections, services, stats
 from traceapp.authority.forms import (
+    FILTER_LABELS,
     FLAG_LABELS,
     RESIDUE_LABELS,
     RESULT_LABELS,
+    RUN_KIND_LABELS,
     DecisionForm,
     InspectionForm,
 )
@@ -28,6 +30,7 @@ from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.labels.models import Label
+from traceapp.public.services import describe_flag
 from traceapp.web import Page, form_failed, nav_item, options, page_arg, paginate
 from traceapp.zones import geometry as geo
 from traceapp.zones import services as zones
@@ -39,7 +42,7 @@ nav_item("authority.index", _l("Authority"), lambda user: user.is_auditor or use
 
 _LABELS = {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "schemes": SCHEME_LABELS,
            "flag_labels": FLAG_LABELS, "results": RESULT_LABELS, "residues": RESIDUE_LABELS,
-           "actions": ACTION_LABELS}
+           "actions": ACTION_LABELS, "run_kinds": RUN_KIND_LABELS}
 _FILTER_KEYS = ("q", "kind", "crop", "status", "on", "cooperative_id", "commune",
                 "expiring_within", "flagged")
 
@@ -80,7 +83,10 @@ def _filters() -> services.RegisterFilters:
         return services.check_filters(raw)
     except ValidationFailed as exc:
         for key, messages in exc.errors.items():
-            flash(f"{key}: {' '.join(messages)}", "error")
+            # TRANSLATORS: %(filter)s names a filter of the zone register (e.g. "Status");
+            # %(problem)s says what is wrong with its value.
+            flash(_("The filter '%(filter)s' was ignored: %(problem)s",
+                    filter=FILTER_LABELS.get(key, key), problem=" ".join(messages)), "error")
             raw.pop(key, None)
         return services.check_filters(raw)
 
@@ -161,7 +167,7 @@ def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
     d = exports.dossier(scope, zone, today)
     return render_template(
         "authority/zone.html", zone=zone, d=d, today=today, outline=outline,
-        last_day=exports.last_day,
+        last_day=exports.last_day, shown_reason=zones.shown_reason,
         effective=zones.effective_status(zone, today), decide=decide,
         decision_form=decision_form, inspection_form=inspection_form,
         can_inspect=current_user.can_audit(zone.province, zone.district), **_LABELS,
@@ -271,6 +277,7 @@ def lot(lot_id: int) -> Any:
         "authority/lot.html", lot=target, holder=holder, contributions=contributions,
         zones_in_scope=in_scope, lineage=lineage, visible_lots=visible,
         runs=services.label_runs_of(scope, target), flagged=flagged,
+        describe_flag=describe_flag,
         flags=[f for f in flags.compute_flags(scope, kinds=["cloned_labels", "recalled_lot"])
                if f.lot_id == target.id], **_LABELS)
 
@@ -313,7 +320,9 @@ def statistics() -> Any:
              in figures.zones.by_status.items()], _("Hectares by status"), unit="ha"),
     }
     return render_template("authority/stats.html", s=figures, months=months, chart=chart,
-                           kind_enum=ZoneKind, status_enum=ZoneStatus, **_LABELS)
+                           women_share=charts.percent(figures.women_share / 100, 1),
+                           month_name=charts.month_name, kind_enum=ZoneKind,
+                           status_enum=ZoneStatus, **_LABELS)
 
 
 @bp.route("/authority/stats.csv")

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Response, request
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
@@ -78,7 +79,7 @@ class Batches(MethodView):
                 outputs=[data],
             )[0]
         if kind:
-            raise ValidationFailed.field("kind", "A kind is given only with inputs.")
+            raise ValidationFailed.field("kind", _("A kind is given only with inputs."))
         return services.create_lot(api_actor(), **data)
 
 
@@ -201,7 +202,7 @@ class BatchRecall(MethodView):
         if lot.recall_id is None:
             from traceapp.errors import NotFound
 
-            raise NotFound("This lot is not recalled.")
+            raise NotFound(_("This lot is not recalled."))
         return _recall_dict(db.session.get(Recall, lot.recall_id))
 
     @blp.arguments(RecallCreateSchema)
@@ -252,13 +253,13 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
     actor = api_actor()
     coop_id = args.get("cooperative_id") or actor.cooperative_id
     if coop_id is None:
-        raise ValidationFailed.field("cooperative_id", "Name the cooperative.")
+        raise ValidationFailed.field("cooperative_id", _("Name the cooperative."))
     from traceapp.cooperatives.models import Cooperative
 
     coop = get_scoped(Cooperative, coop_id, actor)
     require(actor.can_write_cooperative(coop.id) or actor.is_admin)
     if args.get("start") and args.get("end") and args["end"] <= args["start"]:
-        raise ValidationFailed.field("end", "The end must come after the start.")
+        raise ValidationFailed.field("end", _("The end must come after the start."))
     return _jsonld(epcis.cooperative_document(coop.id, args.get("start"), args.get("end")),
                    f"epcis-{coop.short_code}.jsonld")
 
@@ -274,11 +275,13 @@ def epcis_import(args: dict[str, Any]) -> Any:
     actor = api_actor()
     coop_id = args.get("cooperative_id") or actor.cooperative_id
     if coop_id is None:
-        raise ValidationFailed.field("cooperative_id", "Name the cooperative.")
+        raise ValidationFailed.field("cooperative_id", _("Name the cooperative."))
     try:
         doc = json.loads(request.get_data(as_text=True) or "null")
     except ValueError as exc:
-        raise ValidationFailed.field("document", f"This is not JSON: {exc}") from None
+        # TRANSLATORS: %(error)s is the JSON parser's own (English) account of the problem.
+        raise ValidationFailed.field("document", _("This is not JSON: %(error)s",
+                                                   error=exc)) from None
     result = epcis.import_document(actor, coop_id, doc)
     return {"recorded": result.recorded, "duplicates": result.duplicates,
             "unmatched": result.unmatched}

@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
 
 from traceapp.batches.genealogy import ancestors
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
@@ -302,9 +303,9 @@ def schema_errors(doc: Any, limit: int = 20) -> list[str]:
     """Where the document breaks GS1's schema: one line per error, with its JSON path."""
     path = schema_path()
     if path is None:
-        raise ValidationFailed.field(
-            "document", "GS1's EPCIS JSON schema is not installed on this server: set "
-                        "TRACEAPP_EPCIS_SCHEMA to the path of EPCIS-JSON-Schema.json.")
+        raise ValidationFailed.field("document", _(
+            "GS1's EPCIS JSON schema is not installed on this server: set "
+            "TRACEAPP_EPCIS_SCHEMA to the path of EPCIS-JSON-Schema.json."))
     validator = _validator(str(path))
     errors = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))[:limit]:
@@ -390,15 +391,18 @@ def import_document(actor: Any, cooperative_id: int, doc: Any) -> ImportResult:
     from traceapp.auth.permissions import require
     from traceapp.batches import events as ev
 
-    require(actor.can_write_cooperative(cooperative_id), "You cannot import for this cooperative.")
+    require(actor.can_write_cooperative(cooperative_id),
+            _("You cannot import for this cooperative."))
     if not isinstance(doc, dict):
-        raise ValidationFailed.field("document", "The document must be a JSON object.")
+        raise ValidationFailed.field("document", _("The document must be a JSON object."))
     problems = schema_errors(doc)
     if problems:
-        raise ValidationFailed("The document does not follow the EPCIS 2.0 schema.",
+        # The problems themselves are jsonschema's English, each with its JSON path.
+        raise ValidationFailed(_("The document does not follow the EPCIS 2.0 schema."),
                                {"document": problems})
     if doc.get("type") != "EPCISDocument":
-        raise ValidationFailed.field("document", "Only EPCISDocument can be imported.")
+        # TRANSLATORS: EPCISDocument is the EPCIS type name; keep it as it is.
+        raise ValidationFailed.field("document", _("Only EPCISDocument can be imported."))
     result = ImportResult()
     for i, raw in enumerate(doc["epcisBody"]["eventList"]):
         uid = raw.get("eventID") or f"urn:traceapp:import:{i}:{now_utc().timestamp()}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 import uuid
 from decimal import Decimal
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
@@ -24,7 +26,15 @@ from traceapp.batches.models import (
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
-from traceapp.units import UnitError, check_unit, convert, fmt, same_family, to_decimal
+from traceapp.units import (
+    UnitError,
+    check_unit,
+    convert,
+    fmt,
+    label,
+    same_family,
+    to_decimal,
+)
 
 TZ_RE = re.compile(r"^[+-](0\d|1[0-3]):[0-5]\d$|^[+-]14:00$")
 
@@ -48,6 +58,9 @@ DISPOSITIONS = {
     "non_conformant", "unavailable",
 }
 PARTY_TYPES = {"owning_party", "possessing_party", "location"}
+#: Plain words for the party types (sources and destinations).
+PARTY_LABELS = {"owning_party": _l("buyer / owner"), "possessing_party": _l("carrier / holder"),
+                "location": _l("place")}
 
 #: The steps staff record by hand: EPCIS mapping, what they must give, and plain words.
 STEPS: dict[str, dict[str, Any]] = {
@@ -115,19 +128,20 @@ def clean_parties(items: Any, field: str, errors: dict[str, list[str]],
     out: list[dict[str, str]] = []
     for i, item in enumerate(items or []):
         if not isinstance(item, dict):
-            errors.setdefault(f"{field}.{i}", []).append("Give a type and a name.")
+            errors.setdefault(f"{field}.{i}", []).append(_("Give a type and a name."))
             continue
         kind = (item.get("type") or "owning_party").strip()
         name = (item.get("name") or "").strip()
         ident = (item.get("id") or "").strip()
         if kind not in PARTY_TYPES and not (lenient and _is_uri(kind)):
             errors.setdefault(f"{field}.{i}.type", []).append(
-                "Use owning_party, possessing_party or location.")
+                # TRANSLATORS: owning_party, possessing_party and location are API codes.
+                _("Use owning_party, possessing_party or location."))
         if not name and not ident:
-            errors.setdefault(f"{field}.{i}.name", []).append("Name the party or place.")
+            errors.setdefault(f"{field}.{i}.name", []).append(_("Name the party or place."))
         if ident and not _is_uri(ident):
             errors.setdefault(f"{field}.{i}.id", []).append(
-                "An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...).")
+                _("An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...)."))
         entry = {"type": kind, "name": name[:200]}
         if ident:
             entry["id"] = ident[:300]
@@ -164,43 +178,50 @@ def record_event(
     errors: dict[str, list[str]] = {}
     step = STEPS.get(biz_step)
     if biz_step not in BIZ_STEPS and not (origin == "import" and _is_uri(biz_step)):
-        errors["biz_step"] = [f"Unknown business step {biz_step!r}."]
+        # TRANSLATORS: %(step)s is a CBV business step code as given (e.g. shipping).
+        errors["biz_step"] = [_("Unknown business step '%(step)s'.", step=biz_step)]
     elif check_step and origin == "local" and biz_step not in STEPS and biz_step not in (
             "commissioning", "holding"):
-        errors["biz_step"] = [f"Steps recorded by hand are: {', '.join(sorted(STEPS))}."]
+        # TRANSLATORS: %(steps)s lists business step codes (inspecting, packing, ...).
+        errors["biz_step"] = [_("Steps recorded by hand are: %(steps)s.",
+                                steps=", ".join(sorted(STEPS)))]
     if disposition is None and step:
         disposition = step.get("disposition")
     if disposition is not None and disposition not in DISPOSITIONS and not (
             origin == "import" and _is_uri(disposition)):
-        errors["disposition"] = [f"Unknown disposition {disposition!r}."]
+        # TRANSLATORS: %(disposition)s is a CBV disposition code as given (e.g. in_transit).
+        errors["disposition"] = [_("Unknown disposition '%(disposition)s'.",
+                                   disposition=disposition)]
     if step and step.get("dispositions") and disposition not in step["dispositions"]:
-        errors["disposition"] = [f"For {biz_step}, choose {' or '.join(step['dispositions'])}."]
+        # TRANSLATORS: %(step)s names the step (Inspection); %(choices)s lists result codes.
+        errors["disposition"] = [_("For this step (%(step)s), choose one of: %(choices)s.",
+                                   step=step["label"], choices=", ".join(step["dispositions"]))]
     now = now_utc()
     if event_time is None:
         event_time = now
     elif event_time.tzinfo is None:
-        errors["event_time"] = ["Give the time with its time-zone offset."]
+        errors["event_time"] = [_("Give the time with its time-zone offset.")]
     elif event_time > now + dt.timedelta(minutes=10):
-        errors["event_time"] = ["The event time is in the future."]
+        errors["event_time"] = [_("The event time is in the future.")]
     if tz_offset is None:
         tz_offset = (offset_text(event_time.utcoffset()) if event_time.tzinfo
                      and event_time.utcoffset() and event_time.tzinfo != dt.UTC
                      else local_offset(event_time if event_time.tzinfo else None))
     if not TZ_RE.match(tz_offset or ""):
-        errors["tz_offset"] = ["Write the offset as +07:00."]
+        errors["tz_offset"] = [_("Write the offset as +07:00.")]
     zone = None
     if zone_id:
         zone = db.session.get(Zone, int(zone_id))
         if zone is None:
-            errors["zone_id"] = ["No such zone."]
+            errors["zone_id"] = [_("No such zone.")]
     q = None
     if quantity not in (None, ""):
         try:
             q = to_decimal(quantity)
             if q <= 0:
-                errors["quantity"] = ["Must be more than zero."]
+                errors["quantity"] = [_("Must be more than zero.")]
         except ValueError:
-            errors["quantity"] = ["Enter a number."]
+            errors["quantity"] = [_("Enter a number.")]
         try:
             unit = check_unit(unit or lot.unit)
         except UnitError as exc:
@@ -212,18 +233,21 @@ def record_event(
     for need in (step or {}).get("needs", ()):
         if need == "destinations" and not dst:
             errors.setdefault("destinations", []).append(
-                "Say where it went: the buyer or the place it was shipped to.")
+                _("Say where it went: the buyer or the place it was shipped to."))
         if need == "sources" and not src:
-            errors.setdefault("sources", []).append("Say where it came from.")
+            errors.setdefault("sources", []).append(_("Say where it came from."))
     if lot.status == LotStatus.RECALLED and origin == "local" and biz_step not in RECALLED_STEPS \
             and corrects is None:
-        errors.setdefault("biz_step", []).append(
-            f"Lot {lot.code} is recalled: only {', '.join(sorted(RECALLED_STEPS))} may follow.")
+        # TRANSLATORS: %(steps)s lists business step codes (holding, destroying, ...).
+        errors.setdefault("biz_step", []).append(_(
+            "Lot %(code)s is recalled: only these steps may follow: %(steps)s.",
+            code=lot.code, steps=", ".join(sorted(RECALLED_STEPS))))
     if event_uid and db.session.execute(
             sa.select(TraceEvent.id).where(TraceEvent.event_uid == event_uid)).first():
-        raise Conflict(f"Event {event_uid} is already recorded.")
+        # TRANSLATORS: %(uid)s is an EPCIS event identifier (urn:uuid:...).
+        raise Conflict(_("Event %(uid)s is already recorded.", uid=event_uid))
     if errors:
-        raise ValidationFailed("The event could not be recorded.", errors)
+        raise ValidationFailed(_("The event could not be recorded."), errors)
     event = TraceEvent(
         cooperative_id=lot.cooperative_id, event_uid=event_uid or new_event_uid(), lot_id=lot.id,
         event_type=event_type, action=action, biz_step=biz_step, disposition=disposition,
@@ -281,18 +305,19 @@ def declare_error(
     if not actor.can_write_cooperative(lot.cooperative_id):
         from traceapp.errors import Forbidden
 
-        raise Forbidden("You cannot correct this lot's history.")
+        raise Forbidden(_("You cannot correct this lot's history."))
     if event.error_declaration is not None:
-        raise Conflict("This event was already declared wrong.")
+        raise Conflict(_("This event was already declared wrong."))
     errors: dict[str, list[str]] = {}
     if reason not in ("did_not_occur", "incorrect_data"):
-        errors["reason"] = ["Choose did_not_occur or incorrect_data."]
+        # TRANSLATORS: did_not_occur and incorrect_data are EPCIS codes; keep them as they are.
+        errors["reason"] = [_("Choose did_not_occur or incorrect_data.")]
     if len((explanation or "").strip()) < 5:
-        errors["explanation"] = ["Explain what was wrong."]
+        errors["explanation"] = [_("Explain what was wrong.")]
     if reason == "incorrect_data" and not corrections:
-        errors["corrections"] = ["Record the corrected event (incorrect data needs one)."]
+        errors["corrections"] = [_("Record the corrected event (incorrect data needs one).")]
     if errors:
-        raise ValidationFailed("The correction could not be recorded.", errors)
+        raise ValidationFailed(_("The correction could not be recorded."), errors)
     corrective: list[TraceEvent] = []
     for i, spec in enumerate(corrections or []):
         spec = dict(spec)
@@ -301,11 +326,16 @@ def declare_error(
                                            **{k: v for k, v in spec.items() if v is not None}))
         except ValidationFailed as exc:
             raise ValidationFailed(
-                "The corrected event could not be recorded.",
+                _("The corrected event could not be recorded."),
                 {f"corrections.{i}.{k}": v for k, v in exc.errors.items()},
             ) from None
-        except TypeError as exc:
-            raise ValidationFailed.field(f"corrections.{i}", f"Unknown field: {exc}") from None
+        except TypeError:
+            known = set(inspect.signature(record_event).parameters) - {
+                "actor", "lot", "corrects", "check_step"}
+            # TRANSLATORS: %(fields)s lists the field names the corrected event did not expect.
+            raise ValidationFailed.field(f"corrections.{i}", _(
+                "Unknown field: %(fields)s.",
+                fields=", ".join(sorted(set(spec) - known)) or "?")) from None
     declaration = EventErrorDeclaration(
         event_id=event.id, reason=reason, explanation=explanation.strip(),
         corrective_event_uids=[e.event_uid for e in corrective],
@@ -347,65 +377,74 @@ def transform(
 
     errors: dict[str, list[str]] = {}
     if not inputs:
-        errors["inputs"] = ["Name at least one input lot."]
+        errors["inputs"] = [_("Name at least one input lot.")]
     if not outputs:
-        errors["outputs"] = ["Describe at least one output lot."]
+        errors["outputs"] = [_("Describe at least one output lot.")]
     if kind not in ("commingling", "processing", "grading", "packing"):
-        errors["kind"] = ["Choose commingling, processing, grading or packing."]
+        # TRANSLATORS: commingling, processing, grading and packing are API codes.
+        errors["kind"] = [_("Choose commingling, processing, grading or packing.")]
     taken: list[tuple[Lot, Decimal, str]] = []
     seen: set[int] = set()
     for i, item in enumerate(inputs or []):
         try:
             lot_id = int(item.get("lot_id"))
         except (TypeError, ValueError):
-            errors[f"inputs.{i}.lot_id"] = ["Choose an input lot."]
+            errors[f"inputs.{i}.lot_id"] = [_("Choose an input lot.")]
             continue
         lot = db.session.execute(
             sa.select(Lot).where(Lot.id == lot_id, Lot.visible_to(actor)).with_for_update()
         ).scalar_one_or_none()
         if lot is None:
-            errors[f"inputs.{i}.lot_id"] = ["No such lot."]
+            errors[f"inputs.{i}.lot_id"] = [_("No such lot.")]
             continue
-        require(actor.can_write_cooperative(lot.cooperative_id), "You cannot use this lot.")
+        require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot use this lot."))
         if lot.id in seen:
-            errors[f"inputs.{i}.lot_id"] = [f"Lot {lot.code} is listed twice."]
+            errors[f"inputs.{i}.lot_id"] = [_("Lot %(code)s is listed twice.", code=lot.code)]
             continue
         seen.add(lot.id)
         if lot.status == LotStatus.RECALLED:
-            errors[f"inputs.{i}.lot_id"] = [f"Lot {lot.code} is recalled."]
+            errors[f"inputs.{i}.lot_id"] = [_("Lot %(code)s is recalled.", code=lot.code)]
             continue
         if lot.status != LotStatus.CLOSED:
-            errors[f"inputs.{i}.lot_id"] = [f"Close lot {lot.code} first: its quantity must be "
-                                            "final before it is used."]
+            errors[f"inputs.{i}.lot_id"] = [_(
+                "Close lot %(code)s first: its quantity must be final before it is used.",
+                code=lot.code)]
+            continue
+        try:
+            unit = check_unit(item.get("unit") or lot.unit)
+        except UnitError as exc:
+            errors[f"inputs.{i}.unit"] = [str(exc)]
             continue
         try:
             q = to_decimal(item.get("quantity"))
-            unit = check_unit(item.get("unit") or lot.unit)
-        except (ValueError, UnitError) as exc:
-            errors[f"inputs.{i}.quantity"] = [str(exc)]
+        except ValueError:
+            errors[f"inputs.{i}.quantity"] = [_("Enter a number.")]
             continue
         if q <= 0:
-            errors[f"inputs.{i}.quantity"] = ["Must be more than zero."]
+            errors[f"inputs.{i}.quantity"] = [_("Must be more than zero.")]
             continue
         if not same_family(unit, lot.unit):
-            errors[f"inputs.{i}.unit"] = [f"Lot {lot.code} is counted in {lot.unit}."]
+            errors[f"inputs.{i}.unit"] = [_("Lot %(code)s is counted in %(unit)s.",
+                                            code=lot.code, unit=label(lot.unit))]
             continue
         left = lots.available(lot)
         if convert(q, unit, lot.unit) > left:
-            errors[f"inputs.{i}.quantity"] = [
-                f"Lot {lot.code} has only {fmt(left, lot.unit)} left."]
+            # TRANSLATORS: %(quantity)s is a quantity with its unit (100 kg).
+            errors[f"inputs.{i}.quantity"] = [_("Lot %(code)s has only %(quantity)s left.",
+                                                code=lot.code, quantity=fmt(left, lot.unit))]
             continue
         taken.append((lot, q, unit))
     if errors:
-        raise ValidationFailed("The transformation could not be recorded.", errors)
+        raise ValidationFailed(_("The transformation could not be recorded."), errors)
     coop_ids = {lot.cooperative_id for lot, _, _ in taken}
     made: list[Lot] = []
     for i, spec in enumerate(outputs):
         spec = dict(spec)
         product = get_scoped(Product, spec.get("product_id"), actor)
         if product.cooperative_id not in coop_ids:
-            raise ValidationFailed.field(f"outputs.{i}.product_id",
-                                         "The output product belongs to another cooperative.")
+            raise ValidationFailed.field(
+                f"outputs.{i}.product_id",
+                _("The output product belongs to another cooperative."))
         # Derived seafood lots carry their inputs' origin data (GDST: the catch, the farm).
         kind_of_output = lots.production_type(product)
         if kind_of_output == "aquaculture" and not spec.get("aquaculture_method"):
@@ -420,7 +459,7 @@ def transform(
             lot = lots.create_lot(actor, commission=False, **spec)
         except ValidationFailed as exc:
             raise ValidationFailed(
-                "An output lot could not be created.",
+                _("An output lot could not be created."),
                 {f"outputs.{i}.{k}": v for k, v in exc.errors.items()},
             ) from None
         made.append(lot)

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.batches.events import PARTY_LABELS
 from traceapp.forms import Form
 from traceapp.units import UNIT_NAMES
 from traceapp.web import options
@@ -94,9 +95,7 @@ class EventForm(Form):
     location = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
-    party_type = SelectField(_l("Party type"), choices=options([
-        ("owning_party", _l("buyer / owner")), ("possessing_party", _l("carrier / holder")),
-        ("location", _l("place"))]))
+    party_type = SelectField(_l("Party type"), choices=options(PARTY_LABELS.items()))
     destination = StringField(_l("Shipped to (shipping)"), validators=[Optional(),
                                                                       Length(max=200)])
     source = StringField(_l("Received from (receiving)"), validators=[Optional(),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
@@ -21,18 +22,18 @@ from traceapp.extensions import db
 def recall_lot(actor: Any, lot: Lot, *, reason: str, instructions: str, decided_by: str) -> Recall:
     """Recall a lot: it and every lot made from it turn to disposition ``recalled`` at once."""
     require(actor.can_manage_cooperative(lot.cooperative_id),
-            "Only the cooperative's manager may recall a lot.")
+            _("Only the cooperative's manager may recall a lot."))
     errors: dict[str, list[str]] = {}
     if len((reason or "").strip()) < 5:
-        errors["reason"] = ["Say why the lot is recalled."]
+        errors["reason"] = [_("Say why the lot is recalled.")]
     if len((instructions or "").strip()) < 5:
-        errors["instructions"] = ["Say what a buyer or consumer should do (shown publicly)."]
+        errors["instructions"] = [_("Say what a buyer or consumer should do (shown publicly).")]
     if len((decided_by or "").strip()) < 2:
-        errors["decided_by"] = ["Name who decided the recall."]
+        errors["decided_by"] = [_("Name who decided the recall.")]
     if errors:
-        raise ValidationFailed("The recall could not be recorded.", errors)
+        raise ValidationFailed(_("The recall could not be recorded."), errors)
     if lot.status == LotStatus.RECALLED:
-        raise Conflict(f"Lot {lot.code} is already recalled.")
+        raise Conflict(_("Lot %(code)s is already recalled.", code=lot.code))
     recall = Recall(cooperative_id=lot.cooperative_id, root_lot_id=lot.id, reason=reason.strip(),
                     instructions=instructions.strip(), decided_by=decided_by.strip(),
                     recorded_by_id=getattr(actor, "id", None))

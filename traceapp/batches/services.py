@@ -7,6 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from babel import numbers
+from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from traceapp import tunables
 from traceapp.audit import services as audit
@@ -20,27 +24,89 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.gs1 import is_ai82
 from traceapp.products.models import Product
-from traceapp.units import UnitError, check_unit, convert, fmt, same_family, to_decimal
+from traceapp.units import (
+    UnitError,
+    check_unit,
+    convert,
+    fmt,
+    fmt_plain,
+    same_family,
+    to_decimal,
+)
+from traceapp.units import label as unit_label
 from traceapp.zones.models import Zone, ZoneKind
 
 #: Contributions must add up to the lot quantity within this fraction before closing.
 DEFAULT_BALANCE_TOLERANCE = Decimal("0.02")
 
-#: GDST catch data: field -> (required, label). Trip dates are ISO dates.
-CATCH_FIELDS: dict[str, tuple[bool, str]] = {
-    "catch_area": (True, "FAO major fishing area (e.g. 71)"),
-    "economic_zone": (True, "economic zone (e.g. VNM EEZ, or high seas)"),
-    "gear_type": (True, "fishing gear type (ISSCFG, e.g. LHP hand lines and poles)"),
-    "trip_start": (True, "trip start date"),
-    "trip_end": (True, "trip end date"),
-    "landing_port": (True, "landing port"),
-    "rfmo_area": (False, "RFMO area (e.g. WCPFC)"),
-    "permit_area": (False, "subnational permit area"),
-    "gps_available": (False, "GPS available on board (yes/no)"),
-    "satellite_tracking_authority": (False, "satellite tracking authority"),
-    "vessel_public_registry": (False, "vessel public registry (link)"),
-    "fishery_improvement_project": (False, "fishery improvement project"),
+#: GDST catch data: field -> (required, label as a reader sees it). Trip dates are ISO dates.
+CATCH_FIELDS: dict[str, tuple[bool, Any]] = {
+    "catch_area": (True, _l("FAO major fishing area")),
+    "economic_zone": (True, _l("Economic zone")),
+    "gear_type": (True, _l("Fishing gear type")),
+    "trip_start": (True, _l("Trip start date")),
+    "trip_end": (True, _l("Trip end date")),
+    "landing_port": (True, _l("Landing port")),
+    # TRANSLATORS: RFMO: regional fisheries management organisation (keep the acronym).
+    "rfmo_area": (False, _l("RFMO area")),
+    "permit_area": (False, _l("Subnational permit area")),
+    "gps_available": (False, _l("GPS available on board")),
+    "satellite_tracking_authority": (False, _l("Satellite tracking authority")),
+    "vessel_public_registry": (False, _l("Vessel public registry")),
+    "fishery_improvement_project": (False, _l("Fishery improvement project")),
 }
+#: What to say when a required catch data field is missing.
+CATCH_MISSING = {
+    "catch_area": _l("Enter the FAO major fishing area (e.g. 71)."),
+    "economic_zone": _l("Enter the economic zone (e.g. VNM EEZ, or high seas)."),
+    # TRANSLATORS: ISSCFG is the FAO gear classification; LHP is its code for hand lines.
+    "gear_type": _l("Enter the fishing gear type (ISSCFG, e.g. LHP hand lines and poles)."),
+    "trip_start": _l("Enter the trip start date."),
+    "trip_end": _l("Enter the trip end date."),
+    "landing_port": _l("Enter the landing port."),
+}
+
+
+def _not_open(lot: Lot, action: str) -> str:
+    """Why a closed or recalled lot refuses to take, withdraw or close contributions."""
+    closed = lot.status == LotStatus.CLOSED
+    if action == "contribute":
+        if closed:
+            return _("Lot %(code)s is closed: it takes no more contributions.", code=lot.code)
+        return _("Lot %(code)s is recalled: it takes no more contributions.", code=lot.code)
+    if action == "void":
+        if closed:
+            return _("Lot %(code)s is closed: its contributions are final.", code=lot.code)
+        return _("Lot %(code)s is recalled: its contributions are final.", code=lot.code)
+    if closed:
+        return _("Lot %(code)s is already closed.", code=lot.code)
+    return _("Lot %(code)s is recalled: it cannot be closed.", code=lot.code)
+
+
+def tolerance_text(tolerance: Decimal) -> str:
+    """The closing tolerance as a percentage in the reader's locale (2%, 2,5 %)."""
+    # Babel's own call: Flask-Babel's would round 2.5 % to 3 %.
+    return numbers.format_percent(tolerance, locale=get_locale() or "en",
+                                  decimal_quantization=False)
+
+
+def catch_facts(catch: dict[str, Any] | None) -> list[tuple[Any, str]]:
+    """A lot's catch data for a reader: (label, value) pairs, dates in the reader's locale."""
+    catch = catch or {}
+    out: list[tuple[Any, str]] = []
+    for key, (_required, label) in CATCH_FIELDS.items():
+        value = catch.get(key)
+        if value in (None, ""):
+            continue
+        if key in ("trip_start", "trip_end"):
+            try:
+                value = format_date(dt.date.fromisoformat(str(value)))
+            except ValueError:
+                value = str(value)
+        elif isinstance(value, bool):
+            value = _("yes") if value else _("no")
+        out.append((label, str(value)))
+    return out
 
 
 def production_type(product: Product) -> str:
@@ -81,13 +147,13 @@ def _quantity(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal |
     try:
         q = to_decimal(value)
     except ValueError:
-        errors.setdefault(field, []).append("Enter a number.")
+        errors.setdefault(field, []).append(_("Enter a number."))
         return None
     if q <= 0:
-        errors.setdefault(field, []).append("Must be more than zero.")
+        errors.setdefault(field, []).append(_("Must be more than zero."))
         return None
     if q >= Decimal("1e11"):
-        errors.setdefault(field, []).append("This quantity is too large.")
+        errors.setdefault(field, []).append(_("This quantity is too large."))
         return None
     return q.quantize(Decimal("0.001"))
 
@@ -105,21 +171,23 @@ def clean_catch_data(data: dict[str, Any] | None, errors: dict[str, list[str]]) 
     data = dict(data or {})
     unknown = sorted(set(data) - set(CATCH_FIELDS))
     for key in unknown:
-        errors.setdefault(f"catch_data.{key}", []).append("Unknown catch data field.")
+        errors.setdefault(f"catch_data.{key}", []).append(_("Unknown catch data field."))
     out: dict[str, Any] = {}
-    for key, (required, label) in CATCH_FIELDS.items():
+    for key, (required, _label) in CATCH_FIELDS.items():
         value = data.get(key)
         if isinstance(value, str):
             value = value.strip()
         if value in (None, ""):
             if required:
-                errors.setdefault(f"catch_data.{key}", []).append(f"Enter the {label}.")
+                errors.setdefault(f"catch_data.{key}", []).append(str(CATCH_MISSING[key]))
             continue
         if key in ("trip_start", "trip_end"):
             try:
                 value = dt.date.fromisoformat(str(value)).isoformat()
             except ValueError:
-                errors.setdefault(f"catch_data.{key}", []).append("Write the date as YYYY-MM-DD.")
+                errors.setdefault(f"catch_data.{key}", []).append(
+                    # TRANSLATORS: YYYY-MM-DD is the ISO date form the API takes; keep it.
+                    _("Write the date as YYYY-MM-DD."))
                 continue
         elif key == "gps_available":
             value = value if isinstance(value, bool) else str(value).lower() in (
@@ -128,7 +196,7 @@ def clean_catch_data(data: dict[str, Any] | None, errors: dict[str, list[str]]) 
             value = str(value)[:200]
         out[key] = value
     if out.get("trip_start") and out.get("trip_end") and out["trip_end"] < out["trip_start"]:
-        errors.setdefault("catch_data.trip_end", []).append("The trip ends before it starts.")
+        errors.setdefault("catch_data.trip_end", []).append(_("The trip ends before it starts."))
     return out
 
 
@@ -156,39 +224,41 @@ def create_lot(
     """
     product = get_scoped(Product, product_id, actor)
     require(actor.can_write_cooperative(product.cooperative_id),
-            "You cannot record lots for this cooperative.")
+            _("You cannot record lots for this cooperative."))
     coop = db.session.get(Cooperative, product.cooperative_id)
     errors: dict[str, list[str]] = {}
     q = _quantity(quantity, "quantity", errors)
     u = _unit(unit, "unit", errors)
     if production_date is None:
-        errors.setdefault("production_date", []).append("Enter the harvest or production date.")
+        errors.setdefault("production_date", []).append(
+            _("Enter the harvest or production date."))
     elif production_date > local_today():
-        errors.setdefault("production_date", []).append("The date is in the future.")
+        errors.setdefault("production_date", []).append(_("The date is in the future."))
     if best_before is None and product.shelf_life_days and production_date:
         best_before = production_date + dt.timedelta(days=product.shelf_life_days)
     if best_before and production_date and best_before < production_date:
-        errors.setdefault("best_before", []).append("Best-before is earlier than production.")
+        errors.setdefault("best_before", []).append(_("Best-before is earlier than production."))
     code = (code or "").strip() or None
     if code is not None:
         if not is_ai82(code):
-            errors.setdefault("code", []).append(
-                "A lot code has 1 to 20 characters: letters, digits and - . / _ (GS1 AI 10).")
+            errors.setdefault("code", []).append(_(
+                "A lot code has 1 to 20 characters: letters, digits and - . / _ (GS1 AI 10)."))
         elif _code_taken(product.id, code):
-            errors.setdefault("code", []).append(f"Lot {code} of this product already exists.")
+            errors.setdefault("code", []).append(
+                _("Lot %(code)s of this product already exists.", code=code))
     kind = production_type(product)
     cleaned_catch = None
     if kind == "capture":
         cleaned_catch = clean_catch_data(catch_data, errors)
     elif catch_data:
-        errors.setdefault("catch_data", []).append("Catch data is for fishing lots only.")
+        errors.setdefault("catch_data", []).append(_("Catch data is for fishing lots only."))
     if kind == "aquaculture" and not (aquaculture_method or "").strip():
         errors.setdefault("aquaculture_method", []).append(
-            "Enter the aquaculture method (e.g. sea cages).")
+            _("Enter the aquaculture method (e.g. sea cages)."))
     if not product.is_active:
-        errors.setdefault("product_id", []).append("This product is no longer active.")
+        errors.setdefault("product_id", []).append(_("This product is no longer active."))
     if errors:
-        raise ValidationFailed("The lot could not be created.", errors)
+        raise ValidationFailed(_("The lot could not be created."), errors)
     if code is None:
         code = allocate_lot_code(coop, production_date.year)
         while _code_taken(product.id, code):  # a code typed by hand earlier took this number
@@ -215,21 +285,21 @@ LOT_EDITABLE = ("best_before", "notes", "quantity", "unit", "production_date",
 
 def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
     """Correct an open lot's master data (audited field by field); closed lots are final."""
-    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:
-        raise Conflict("Only an open lot can be edited; record an event to add facts later.")
+        raise Conflict(_("Only an open lot can be edited; record an event to add facts later."))
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in LOT_EDITABLE:
-            errors.setdefault(key, []).append("This field cannot be changed.")
+            errors.setdefault(key, []).append(_("This field cannot be changed."))
         elif key == "quantity":
             values[key] = _quantity(value, key, errors)
         elif key == "unit":
             values[key] = _unit(value, key, errors)
         elif key == "catch_data":
             if production_type(lot.product) != "capture":
-                errors.setdefault(key, []).append("Catch data is for fishing lots only.")
+                errors.setdefault(key, []).append(_("Catch data is for fishing lots only."))
             else:
                 values[key] = clean_catch_data(value, errors)
         elif key in ("notes", "aquaculture_method"):
@@ -238,12 +308,12 @@ def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
             values[key] = value
     production = values.get("production_date", lot.production_date)
     if production and production > local_today():
-        errors.setdefault("production_date", []).append("The date is in the future.")
+        errors.setdefault("production_date", []).append(_("The date is in the future."))
     best_before = values.get("best_before", lot.best_before)
     if best_before and production and best_before < production:
-        errors.setdefault("best_before", []).append("Best-before is earlier than production.")
+        errors.setdefault("best_before", []).append(_("Best-before is earlier than production."))
     if errors:
-        raise ValidationFailed("The lot could not be saved.", errors)
+        raise ValidationFailed(_("The lot could not be saved."), errors)
     before = audit.snapshot(lot)
     for key, value in values.items():
         setattr(lot, key, value)
@@ -261,41 +331,45 @@ def contribution_problems(
 ) -> dict[str, list[str]]:
     """Every rule a contribution breaks, by field (empty when it may be recorded)."""
     from traceapp.brands.services import mark_use_problem
+    from traceapp.zones.forms import KIND_LABELS, STATUS_LABELS
     from traceapp.zones.services import effective_status
 
     errors: dict[str, list[str]] = {}
     product = lot.product
     harvest_day = lot.production_date
     if member is None or member.cooperative_id != lot.cooperative_id:
-        errors["member_id"] = ["This person is not a member of the cooperative."]
+        errors["member_id"] = [_("This person is not a member of the cooperative.")]
     elif delivered_on and not member.is_member_on(delivered_on):
-        errors["member_id"] = [f"{member.full_name} was not a member on {delivered_on}."]
+        errors["member_id"] = [_("%(name)s was not a member on %(date)s.",
+                                 name=member.full_name, date=format_date(delivered_on))]
     if zone is None:
-        errors["zone_id"] = ["Choose the zone code the harvest or catch came from."]
+        errors["zone_id"] = [_("Choose the zone code the harvest or catch came from.")]
     else:
         status = effective_status(zone, harvest_day)
         if status != "approved" or not zone.is_valid_on(harvest_day):
-            errors["zone_id"] = [
-                f"Zone {zone.code} is not approved and valid on the harvest date {harvest_day} "
-                f"(it is {status})."
-            ]
+            # TRANSLATORS: %(status)s is the zone's status (Draft, Submitted, Suspended, ...).
+            errors["zone_id"] = [_(
+                "Zone %(code)s is not approved and valid on the harvest date %(date)s "
+                "(status: %(status)s).", code=zone.code, date=format_date(harvest_day),
+                status=STATUS_LABELS.get(status, status))]
         elif zone.kind.value not in zone_kinds_for(product):
-            errors["zone_id"] = [
-                f"Zone {zone.code} is a {zone.kind.value.replace('_', ' ')}, which does not fit "
-                f"a {product.category} product."
-            ]
+            # TRANSLATORS: %(kind)s is the zone's kind (Growing area, Fishing ground, ...).
+            errors["zone_id"] = [_(
+                "Zone %(code)s (%(kind)s) does not fit a product of this category.",
+                code=zone.code, kind=KIND_LABELS.get(zone.kind, zone.kind.value))]
     if member is not None and "member_id" not in errors:
         if production_type(product) == "capture" and not member.vessel_registration:
-            errors["member_id"] = [
-                f"{member.full_name} has no vessel registration: a catch comes from a vessel."]
+            errors["member_id"] = [_(
+                "%(name)s has no vessel registration: a catch comes from a vessel.",
+                name=member.full_name)]
         if product.mark_id is not None:
             problem = mark_use_problem(member, product, delivered_on or harvest_day)
             if problem:
                 errors["member_id"] = [problem]
     if delivered_on is None:
-        errors["delivered_on"] = ["Enter the delivery date."]
+        errors["delivered_on"] = [_("Enter the delivery date.")]
     elif delivered_on > local_today():
-        errors["delivered_on"] = ["The date is in the future."]
+        errors["delivered_on"] = [_("The date is in the future.")]
     return errors
 
 
@@ -304,23 +378,24 @@ def add_contribution(
     delivered_on: dt.date | None = None, notes: str | None = None,
 ) -> Contribution:
     """Record a member's delivery into an open lot, after every rule has been checked."""
-    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:
-        raise Conflict(f"Lot {lot.code} is {lot.status.value}: contributions are closed.")
+        raise Conflict(_not_open(lot, "contribute"))
     if db.session.execute(sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id)).first():
-        raise Conflict("This lot was made from other lots; its origin is those lots.")
+        raise Conflict(_("This lot was made from other lots; its origin is those lots."))
     errors: dict[str, list[str]] = {}
     q = _quantity(quantity, "quantity", errors)
     u = _unit(unit or lot.unit, "unit", errors)
     if u and not same_family(u, lot.unit):
-        errors.setdefault("unit", []).append(f"The lot is counted in {lot.unit}; use a unit of "
-                                             "the same kind.")
+        errors.setdefault("unit", []).append(_(
+            "The lot is counted in %(unit)s; use a unit of the same kind.",
+            unit=unit_label(lot.unit)))
     member = db.session.get(Member, int(member_id)) if member_id else None
     zone = db.session.get(Zone, int(zone_id)) if zone_id else None
     delivered_on = delivered_on or lot.production_date
     errors.update(contribution_problems(lot, member, zone, delivered_on))
     if errors:
-        raise ValidationFailed("The contribution could not be recorded.", errors)
+        raise ValidationFailed(_("The contribution could not be recorded."), errors)
     contribution = Contribution(
         cooperative_id=lot.cooperative_id, lot_id=lot.id, member_id=member.id, zone_id=zone.id,
         quantity=q, unit=u, delivered_on=delivered_on, notes=(notes or "").strip() or None,
@@ -329,20 +404,21 @@ def add_contribution(
     db.session.add(contribution)
     db.session.flush()
     audit.record(actor, "lot.contribution", contribution, changes=audit.created(contribution),
-                 summary=f"{fmt(q, u)} from {member.full_name} ({zone.code}) into {lot.code}")
+                 summary=f"{fmt_plain(q, u)} from {member.full_name} ({zone.code}) "
+                         f"into {lot.code}")
     return contribution
 
 
 def void_contribution(actor: Any, contribution: Contribution, reason: str) -> Contribution:
     """Withdraw a wrong contribution of an open lot; it stays visible, struck through."""
     lot = contribution.lot
-    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:
-        raise Conflict(f"Lot {lot.code} is {lot.status.value}: its contributions are final.")
+        raise Conflict(_not_open(lot, "void"))
     if contribution.voided_at is not None:
-        raise Conflict("This contribution was already withdrawn.")
+        raise Conflict(_("This contribution was already withdrawn."))
     if len((reason or "").strip()) < 3:
-        raise ValidationFailed.field("reason", "Say why the contribution is withdrawn.")
+        raise ValidationFailed.field("reason", _("Say why the contribution is withdrawn."))
     contribution.voided_at = now_utc()
     contribution.void_reason = reason.strip()
     audit.record(actor, "lot.contribution_void", contribution,
@@ -386,19 +462,18 @@ def is_derived(lot: Lot) -> bool:
 
 def close_lot(actor: Any, lot: Lot) -> Lot:
     """Close a lot: its contributions must add up to its quantity within the stated tolerance."""
-    require(actor.can_write_cooperative(lot.cooperative_id), "You cannot edit this lot.")
+    require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:
-        raise Conflict(f"Lot {lot.code} is already {lot.status.value}.")
+        raise Conflict(_not_open(lot, "close"))
     if not is_derived(lot):
         state = balance(lot)
         if not state["ok"]:
-            pct = (state["tolerance"] * 100).normalize()
-            raise ValidationFailed.field(
-                "quantity",
-                f"The contributions add up to {fmt(state['contributed'], lot.unit)} but the lot "
-                f"holds {fmt(lot.quantity, lot.unit)}; they must agree within {pct}% before the "
-                "lot can be closed.",
-            )
+            raise ValidationFailed.field("quantity", _(
+                "The contributions add up to %(contributed)s but the lot holds %(quantity)s; "
+                "they must agree within %(tolerance)s before the lot can be closed.",
+                contributed=fmt(state["contributed"], lot.unit),
+                quantity=fmt(lot.quantity, lot.unit),
+                tolerance=tolerance_text(state["tolerance"])))
     lot.status = LotStatus.CLOSED
     lot.closed_at = now_utc()
     audit.record(actor, "lot.close", lot,

@@ -42,6 +42,7 @@ from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.products.models import Product
+from traceapp.units import fmt
 from traceapp.web import form_failed, nav_item, options, page_arg, paginate
 from traceapp.zones.models import Zone, ZoneStatus
 
@@ -167,6 +168,8 @@ def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
         "lot": lot, "trace": trace, "contributions": contributions,
         "timeline": timeline_entries(events), "used_in": used_in, "made_from": made_from,
         "balance": services.balance(lot) if not made_from else None,
+        "tolerance": services.tolerance_text(services.balance_tolerance()),
+        "catch_facts": services.catch_facts(lot.catch_data),
         "available": services.available(lot),
         "warnings": yields.lot_warnings(lot),
         "recall": db.session.get(Recall, lot.recall_id) if lot.recall_id else None,
@@ -352,8 +355,8 @@ def transform() -> Any:
         .order_by(Lot.production_date.desc())
     ).scalars().all()
     lot_choices = [(0, "—")] + [
-        (lot.id, f"{lot.code} · {lot.product.name} · "
-                 f"{services.available(lot).normalize()} {lot.unit}") for lot in closed]
+        (lot.id, f"{lot.code} · {lot.product.name} · {fmt(services.available(lot), lot.unit)}")
+        for lot in closed]
     for row in form.inputs:
         row.form.lot_id.choices = options(lot_choices)
     form.product_id.choices = options(_products())
@@ -410,7 +413,8 @@ def recall(lot_id: int) -> Any:
 def recall_report(recall_id: int) -> Any:
     """The recall report on screen."""
     decision = get_scoped(Recall, recall_id, current_user)
-    return render_template("batches/recall_report.html", report=recalls.report(decision))
+    return render_template("batches/recall_report.html", report=recalls.report(decision),
+                           party_labels=ev.PARTY_LABELS)
 
 
 @bp.route("/recalls/<int:recall_id>/report.csv")

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date, pgettext
 from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
@@ -235,7 +236,7 @@ def _check_period(granted_on: Any, valid_until: Any, errors: dict[str, list[str]
         _add(errors, "granted_on", _("Enter the date the grant starts."))
     elif valid_until is not None and valid_until < granted_on:
         _add(errors, "valid_until", _("The grant cannot end before it starts (%(date)s).",
-                                      date=granted_on.isoformat()))
+                                      date=format_date(granted_on)))
 
 
 def _check_notes(notes: Any, errors: dict[str, list[str]]) -> None:
@@ -264,7 +265,7 @@ def create_grant(actor: Any, mark: CollectiveMark, *, member_id: Any, product_id
         assert granted_on is not None
         if not member.is_member_on(granted_on):
             _add(errors, "granted_on", _("%(name)s was not a member on %(date)s.",
-                                         name=member.full_name, date=granted_on.isoformat()))
+                                         name=member.full_name, date=format_date(granted_on)))
         else:
             overlap = _overlapping_grant(mark, member, granted_on, valid_until)
             if overlap is not None:
@@ -312,7 +313,7 @@ def _refuse_if_revoked(grant: MarkGrant) -> None:
         raise Conflict(_(
             "This grant was revoked (from %(date)s); a revoked grant stays revoked. "
             "Grant use anew instead.",
-            date=revoked.effective_on.isoformat() if revoked else "?",
+            date=format_date(revoked.effective_on) if revoked else "?",
         ))
 
 
@@ -352,7 +353,7 @@ def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
             if overlap is not None:
                 _add(errors, "valid_until", _(
                     "The member holds grant no. %(id)s of this mark from %(date)s: the two "
-                    "would overlap.", id=overlap.id, date=overlap.granted_on.isoformat()))
+                    "would overlap.", id=overlap.id, date=format_date(overlap.granted_on)))
     if notes is not _UNSET:
         notes = _blank_to_none(notes)
         _check_notes(notes, errors)
@@ -399,7 +400,7 @@ def _event_date(grant: MarkGrant, effective_on: dt.date | None, errors: dict[str
     if effective_on < latest:
         _add(errors, "effective_on", _(
             "The effective date must be on or after %(date)s, the date of the grant's last "
-            "change.", date=latest.isoformat()))
+            "change.", date=format_date(latest)))
     elif effective_on > max(today, grant.granted_on):
         _add(errors, "effective_on", _("The effective date cannot be in the future."))
     return effective_on
@@ -502,34 +503,46 @@ def grant_display_status(grant: MarkGrant, day: dt.date | None = None) -> str:
 
 # --- may this member use the mark? ------------------------------------------------------------
 
+def _mark_status_word(status: MarkStatus) -> str:
+    """A mark's status as a word that fits inside a sentence ("it is pending")."""
+    return {
+        MarkStatus.PENDING: pgettext("collective mark status", "pending"),
+        MarkStatus.REGISTERED: pgettext("collective mark status", "registered"),
+        MarkStatus.SUSPENDED: pgettext("collective mark status", "suspended"),
+        MarkStatus.EXPIRED: pgettext("collective mark status", "expired"),
+    }[status]
+
+
 def _mark_problem(mark: CollectiveMark, on_date: dt.date) -> str | None:
     status = mark.effective_status(on_date)
     if status == MarkStatus.EXPIRED:
         if mark.valid_until and on_date > mark.valid_until:
             return _("The collective mark '%(mark)s' expired on %(until)s.",
-                     mark=mark.name, until=mark.valid_until.isoformat())
+                     mark=mark.name, until=format_date(mark.valid_until))
         return _("The collective mark '%(mark)s' has expired.", mark=mark.name)
     if status != MarkStatus.REGISTERED:
+        # TRANSLATORS: %(status)s is the mark's status as one word, e.g. "pending" or
+        # "suspended" (translated on its own, with the context "collective mark status").
         return _("The collective mark '%(mark)s' is not registered (it is %(status)s).",
-                 mark=mark.name, status=status.value)
+                 mark=mark.name, status=_mark_status_word(status))
     if mark.certificate_date and on_date < mark.certificate_date:
         return _("The collective mark '%(mark)s' was registered only on %(date)s.",
-                 mark=mark.name, date=mark.certificate_date.isoformat())
+                 mark=mark.name, date=format_date(mark.certificate_date))
     return None
 
 
 def _since(grant: MarkGrant, on_date: dt.date) -> str:
-    """The effective date of the last status change up to a day."""
+    """The effective date of the last suspension or revocation up to a day, for a message."""
     dates = [e.effective_on for e in grant.events
              if e.action in (GrantAction.SUSPENDED, GrantAction.REVOKED)
              and e.effective_on <= on_date]
-    return max(dates).isoformat() if dates else "?"
+    return format_date(max(dates)) if dates else "?"
 
 
 def _member_problem(member: Member, mark: CollectiveMark, product: Product,
                     grants: list[MarkGrant], on_date: dt.date) -> str | None:
     """Why this member may not use the mark on the product that day, given their grants."""
-    day = on_date.isoformat()
+    day = format_date(on_date)
     if member.cooperative_id != mark.cooperative_id or not member.is_member_on(on_date):
         return _("%(name)s was not a member of the cooperative owning '%(mark)s' on %(date)s.",
                  name=member.full_name, mark=mark.name, date=day)
@@ -553,7 +566,7 @@ def _member_problem(member: Member, mark: CollectiveMark, product: Product,
     grant, status = blocking[-1]
     if status is None:
         return _("%(name)s's grant of '%(mark)s' starts only on %(start)s.",
-                 name=member.full_name, mark=mark.name, start=grant.granted_on.isoformat())
+                 name=member.full_name, mark=mark.name, start=format_date(grant.granted_on))
     if status == GrantStatus.SUSPENDED:
         return _("On %(date)s, %(name)s's grant of '%(mark)s' was suspended (since %(since)s).",
                  name=member.full_name, mark=mark.name, date=day,
@@ -564,7 +577,7 @@ def _member_problem(member: Member, mark: CollectiveMark, product: Product,
                  since=_since(grant, on_date))
     assert grant.valid_until is not None
     return _("%(name)s's grant of '%(mark)s' ended on %(until)s.",
-             name=member.full_name, mark=mark.name, until=grant.valid_until.isoformat())
+             name=member.full_name, mark=mark.name, until=format_date(grant.valid_until))
 
 
 def _grants_of(mark_id: int, member_ids: Iterable[int]) -> dict[int, list[MarkGrant]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,11 +49,16 @@ def _may_read() -> None:
     require(current_user.is_admin or current_user.is_cooperative_user)
 
 
+def _iso_date(value: str | None) -> dt.date | None:
+    """A date kept as ISO text in a grant event's details, for the date filters."""
+    return dt.date.fromisoformat(value) if value else None
+
+
 def _labels() -> dict[str, Any]:
     return {"mark_statuses": MARK_STATUS_LABELS, "grant_statuses": GRANT_STATUS_LABELS,
             "actions": GRANT_ACTION_LABELS, "today": local_today(),
             "display_status": services.grant_display_status,
-            "actions_by_status": ACTIONS_BY_STATUS}
+            "actions_by_status": ACTIONS_BY_STATUS, "iso_date": _iso_date}
 
 
 # --- marks ------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields
 
@@ -21,6 +22,7 @@ from traceapp.cooperatives.schemas import (
     MemberSchema,
 )
 from traceapp.errors import ValidationFailed
+from traceapp.media.services import too_large_message
 from traceapp.web import paginate
 
 blp = Blueprint("api_cooperatives", __name__, description="Cooperatives and their members")
@@ -106,9 +108,9 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
     """Check a CSV/XLSX member file (``dry_run=true``, the default) or import it all-or-nothing."""
     actor = api_actor()
     upload = files["file"]
-    content = upload.stream.read(8 * 1024 * 1024 + 1)
-    if len(content) > 8 * 1024 * 1024:
-        raise ValidationFailed.field("file", "The file is larger than 8 MB.")
+    content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
+    if len(content) > services.MAX_IMPORT_BYTES:
+        raise ValidationFailed.field("file", too_large_message(services.MAX_IMPORT_BYTES))
     preview = services.preview_member_import(actor, cooperative_id, upload.filename or "upload.csv",
                                              content)
     result: dict[str, Any] = {
@@ -121,12 +123,8 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
     if args["dry_run"]:
         return result
     if not preview.ok:
-        raise ValidationFailed(
-            "Nothing was imported: the file has problems.",
-            {f"line {r.line}: {p['column']}": [p["message"]] for r in preview.rows
-             for p in r.problems} | ({"file": preview.file_problems} if preview.file_problems
-                                     else {}),
-        )
+        # Keys are field names; each message names its line and column.
+        raise ValidationFailed(_("Nothing was imported: the file has problems."), preview.errors())
     assert preview.import_id is not None
     created = services.commit_member_import(actor, cooperative_id, preview.import_id)
     result["imported"] = len(created)

@@ -5,11 +5,15 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_number
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
@@ -26,6 +30,8 @@ from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import store_image
 
+log = logging.getLogger(__name__)
+
 MEMBER_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,19}$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{6,18}[0-9]$")
 SHORT_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
@@ -40,6 +46,18 @@ MEMBER_FIELDS = (
     "vessel_registration", "vessel_name", "flag_state", "imo_number", "joined_on", "left_on",
     "public_name_consent", "notes",
 )
+#: How a member field is named to the reader (import problems found after the file is gone).
+MEMBER_FIELD_LABELS = {
+    "member_number": _l("Member number"), "full_name": _l("Full name"), "gender": _l("Gender"),
+    "birth_year": _l("Birth year"), "village": _l("Village"), "commune": _l("Commune"),
+    "phone": _l("Phone"), "role": _l("Role"), "vessel_registration": _l("Vessel registration"),
+    "vessel_name": _l("Vessel name"), "flag_state": _l("Flag state"),
+    "imo_number": _l("IMO number"), "joined_on": _l("Joined on"), "left_on": _l("Left on"),
+    "public_name_consent": _l("Name on public pages"), "notes": _l("Notes"),
+}
+#: Largest member file accepted, in bytes.
+MAX_IMPORT_BYTES = 8 * 1024 * 1024
+
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -100,16 +118,16 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
     """Refuse a cooperative's data with every field's problem named."""
     errors: dict[str, list[str]] = {}
     if not values.get("name"):
-        errors["name"] = ["Enter the cooperative's name."]
+        errors["name"] = [_("Enter the cooperative's name.")]
     code = values.get("short_code")
     if not code or not SHORT_CODE_RE.match(code):
         errors["short_code"] = [
-            "2 to 8 capital letters or digits, starting with a letter (used in lot codes)."
+            _("2 to 8 capital letters or digits, starting with a letter (used in lot codes).")
         ]
     if not values.get("province"):
-        errors["province"] = ["Enter the province."]
+        errors["province"] = [_("Enter the province.")]
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
-        errors["phone"] = ["Enter a phone number of digits, spaces and an optional +."]
+        errors["phone"] = [_("Enter a phone number of digits, spaces and an optional +.")]
     for key, column in (("short_code", Cooperative.short_code),
                         ("registration_number", Cooperative.registration_number)):
         if values.get(key) and key not in errors:
@@ -117,14 +135,14 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
                 sa.select(Cooperative.id).where(column == values[key])
             ).first()
             if clash is not None and (existing is None or clash.id != existing.id):
-                errors[key] = ["Another cooperative already uses this."]
+                errors[key] = [_("Another cooperative already uses this.")]
     if errors:
-        raise ValidationFailed("The cooperative could not be saved.", errors)
+        raise ValidationFailed(_("The cooperative could not be saved."), errors)
 
 
 def create_cooperative(actor: Any, **data: Any) -> Cooperative:
     """Register a cooperative (platform administrators only)."""
-    require(actor.is_admin, "Only a platform administrator may register a cooperative.")
+    require(actor.is_admin, _("Only a platform administrator may register a cooperative."))
     values = {k: _blank_to_none(data.get(k)) for k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
@@ -138,7 +156,8 @@ def create_cooperative(actor: Any, **data: Any) -> Cooperative:
 
 def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperative:
     """Change a cooperative's details (its manager or an administrator)."""
-    require(actor.can_manage_cooperative(coop.id), "Only the cooperative's manager may edit it.")
+    require(actor.can_manage_cooperative(coop.id),
+            _("Only the cooperative's manager may edit it."))
     before = audit.snapshot(coop)
     values = {k: _blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
@@ -156,7 +175,8 @@ def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperativ
 
 def set_cooperative_logo(actor: Any, coop: Cooperative, upload: Any) -> Cooperative:
     """Replace the cooperative's logo with a checked, re-encoded image."""
-    require(actor.can_manage_cooperative(coop.id), "Only the cooperative's manager may do this.")
+    require(actor.can_manage_cooperative(coop.id),
+            _("Only the cooperative's manager may do this."))
     stored = store_image(upload, "logo", coop.id)
     before = coop.logo
     coop.logo = stored.key
@@ -185,13 +205,13 @@ def check_member(values: dict[str, Any], cooperative_id: int,
         errors.setdefault(key, []).append(message)
 
     if not values.get("full_name"):
-        add("full_name", "Enter the member's full name.")
+        add("full_name", _("Enter the member's full name."))
     elif len(values["full_name"]) > 120:
-        add("full_name", "At most 120 characters.")
+        add("full_name", _("At most %(num)s characters.", num=format_number(120)))
     number = values.get("member_number")
     if number:
         if not MEMBER_NUMBER_RE.match(number):
-            add("member_number", "1 to 20 letters, digits, dots, dashes or slashes.")
+            add("member_number", _("1 to 20 letters, digits, dots, dashes or slashes."))
         else:
             clash = db.session.execute(
                 sa.select(Member.id).where(
@@ -199,20 +219,24 @@ def check_member(values: dict[str, Any], cooperative_id: int,
                 )
             ).first()
             if clash is not None and (existing is None or clash.id != existing.id):
-                add("member_number", f"Member number {number} is already in use.")
+                add("member_number",
+                    _("Member number %(number)s is already in use.", number=number))
     year = values.get("birth_year")
     this_year = local_today().year
     if year is not None and not (1900 <= year <= this_year):
-        add("birth_year", f"Enter a year between 1900 and {this_year}.")
+        # TRANSLATORS: %(first)s and %(last)s are years (1900 and the current year), written
+        # without any thousands separator.
+        add("birth_year", _("Enter a year between %(first)s and %(last)s.",
+                            first=1900, last=this_year))
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
-        add("phone", "Enter a phone number of digits, spaces and an optional +.")
+        add("phone", _("Enter a phone number of digits, spaces and an optional +."))
     if values.get("flag_state") and not FLAG_RE.match(values["flag_state"]):
-        add("flag_state", "Use the ISO 3166 country code, such as VN or VNM.")
+        add("flag_state", _("Use the ISO 3166 country code, such as VN or VNM."))
     if values.get("imo_number") and not imo_is_valid(values["imo_number"]):
-        add("imo_number", "An IMO number has 7 digits and a valid check digit.")
+        add("imo_number", _("An IMO number has 7 digits and a valid check digit."))
     joined, left = values.get("joined_on"), values.get("left_on")
     if joined and left and left < joined:
-        add("left_on", "The leaving date is before the joining date.")
+        add("left_on", _("The leaving date is before the joining date."))
     return errors
 
 
@@ -240,7 +264,8 @@ def get_cooperative(actor: Any, cooperative_id: int) -> Cooperative:
 def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
     """Register a member; a number is allocated when none is given."""
     coop = get_cooperative(actor, cooperative_id)
-    require(actor.can_write_cooperative(coop.id), "You cannot add members to this cooperative.")
+    require(actor.can_write_cooperative(coop.id),
+            _("You cannot add members to this cooperative."))
     values = _member_values(data)
     values.setdefault("gender", Gender.UNSPECIFIED)
     values.setdefault("role", MemberRole.HOUSEHOLD)
@@ -252,7 +277,7 @@ def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
         values["public_name_consent"] = False
     errors = check_member(values, coop.id)
     if errors:
-        raise ValidationFailed("The member could not be saved.", errors)
+        raise ValidationFailed(_("The member could not be saved."), errors)
     if not values.get("member_number"):
         values["member_number"] = allocate_member_number(coop.id)
     member = Member(cooperative_id=coop.id, **values)
@@ -264,18 +289,18 @@ def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
 
 def update_member(actor: Any, member: Member, **data: Any) -> Member:
     """Change a member's details; the member number stays unique."""
-    require(actor.can_write_cooperative(member.cooperative_id), "You cannot edit this member.")
+    require(actor.can_write_cooperative(member.cooperative_id), _("You cannot edit this member."))
     before = audit.snapshot(member)
     values = _member_values(data)
     if "member_number" in values and not values["member_number"]:
-        raise ValidationFailed.field("member_number", "A member keeps a member number.")
+        raise ValidationFailed.field("member_number", _("A member keeps a member number."))
     for key in ("gender", "role", "public_name_consent"):
         if key in values and values[key] is None:
             values.pop(key)
     merged = {k: getattr(member, k) for k in MEMBER_FIELDS} | values
     errors = check_member(merged, member.cooperative_id, existing=member)
     if errors:
-        raise ValidationFailed("The member could not be saved.", errors)
+        raise ValidationFailed(_("The member could not be saved."), errors)
     for key, value in values.items():
         setattr(member, key, value)
     db.session.flush()
@@ -371,6 +396,25 @@ class ImportPreview:
         """Whether every row can be imported."""
         return self.problem_count == 0 and bool(self.rows)
 
+    def errors(self) -> dict[str, list[str]]:
+        """Every problem by field, each message naming its line and column (for a refusal)."""
+        errors: dict[str, list[str]] = {}
+        for row in self.rows:
+            for p in row.problems:
+                errors.setdefault(p["field"], []).append(
+                    line_problem(row.line, p["column"], p["message"]))
+        if self.file_problems:
+            errors.setdefault("file", []).extend(self.file_problems)
+        return errors
+
+
+def line_problem(line: int, column: str, problem: str) -> str:
+    """One problem of an import file, with its line number and column."""
+    # TRANSLATORS: %(line)s is a line number of the uploaded file, %(column)s a column heading
+    # of that file (or a field name), %(problem)s a sentence saying what is wrong.
+    return _("Line %(line)s, column “%(column)s”: %(problem)s", line=line, column=column,
+             problem=problem)
+
 
 def _read_table(filename: str, content: bytes) -> list[list[str]]:
     name = filename.lower()
@@ -380,7 +424,11 @@ def _read_table(filename: str, content: bytes) -> list[list[str]]:
         try:
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a bad file
-            raise ValidationFailed.field("file", f"The XLSX file cannot be read ({exc}).") from None
+            log.info("unreadable XLSX member file %r: %s", filename, exc)
+            raise ValidationFailed.field("file", _(
+                "The XLSX file cannot be read. Save it again from the spreadsheet program, or "
+                "save it as CSV, and upload it again."
+            )) from None
         sheet = book.worksheets[0]
         rows = []
         for row in sheet.iter_rows(values_only=True):
@@ -402,7 +450,7 @@ def _read_table(filename: str, content: bytes) -> list[list[str]]:
         except csv.Error:
             dialect = csv.excel
         return list(csv.reader(io.StringIO(text), dialect))
-    raise ValidationFailed.field("file", "Upload a .csv or .xlsx file.")
+    raise ValidationFailed.field("file", _("Upload a .csv or .xlsx file."))
 
 
 def _cell_text(value: Any) -> str:
@@ -421,7 +469,8 @@ def _parse_date(text: str) -> dt.date:
             return dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
         except ValueError:
             continue
-    raise ValueError("Write dates as 2024-03-31 or 31/03/2024.")
+    # TRANSLATORS: the two dates show the formats a file may use: keep them as they are.
+    raise ValueError(_("Write dates as 2024-03-31 or 31/03/2024."))
 
 
 def _parse_cell(key: str, text: str) -> Any:
@@ -430,7 +479,8 @@ def _parse_cell(key: str, text: str) -> Any:
         word = text.lower()
         if word in _GENDER_WORDS:
             return _GENDER_WORDS[word]
-        raise ValueError("Write Nam/Nữ (or male/female).")
+        # TRANSLATORS: Nam/Nữ and male/female are the words the file may hold: keep them.
+        raise ValueError(_("Write Nam/Nữ (or male/female)."))
     if key == "role":
         word = text.lower()
         if not word:
@@ -440,19 +490,20 @@ def _parse_cell(key: str, text: str) -> Any:
         try:
             return MemberRole(word.replace(" ", "_"))
         except ValueError:
-            raise ValueError("Unknown role.") from None
+            raise ValueError(_("Unknown role.")) from None
     if key == "public_name_consent":
         word = text.lower()
         if word in _YES:
             return True
         if word in _NO:
             return False
-        raise ValueError("Write yes/no (có/không).")
+        # TRANSLATORS: yes/no and có/không are the words the file may hold: keep them.
+        raise ValueError(_("Write yes/no (có/không)."))
     if not text:
         return None
     if key == "birth_year":
         if not text.isdigit():
-            raise ValueError("Write the year as four digits.")
+            raise ValueError(_("Write the year as four digits."))
         return int(text)
     if key in ("joined_on", "left_on"):
         return _parse_date(text)
@@ -463,13 +514,13 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
                           content: bytes) -> ImportPreview:
     """Check a member file without importing it; keep it for :func:`commit_member_import`."""
     coop = get_cooperative(actor, cooperative_id)
-    require(actor.can_write_cooperative(coop.id), "You cannot import members here.")
+    require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
     table = _read_table(filename, content)
     while table and not any(c.strip() for c in table[-1]):
         table.pop()
     file_problems: list[str] = []
     if not table:
-        raise ValidationFailed.field("file", "The file has no rows.")
+        raise ValidationFailed.field("file", _("The file has no rows."))
     headers = [h.strip() for h in table[0]]
     columns: dict[str, str] = {}
     unknown: list[str] = []
@@ -481,15 +532,22 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
         if key is None:
             unknown.append(heading)
         elif key in columns:
-            file_problems.append(f"Two columns mean {key}: {columns[key]!r} and {heading!r}.")
+            # TRANSLATORS: %(first)s and %(second)s are column headings of the uploaded file,
+            # %(field)s the name of the member field both of them stand for.
+            file_problems.append(_(
+                "The columns “%(first)s” and “%(second)s” are both for “%(field)s”.",
+                first=columns[key], second=heading, field=MEMBER_FIELD_LABELS[key],
+            ))
         else:
             columns[key] = heading
             index[i] = key
     if "full_name" not in columns:
-        file_problems.append("No column for the member's full name (Họ và tên / full_name).")
+        # TRANSLATORS: "Họ và tên" and "full_name" are headings the file may use: keep them.
+        file_problems.append(_("No column for the member's full name (Họ và tên / full_name)."))
     data_rows = table[1:]
     if len(data_rows) > MAX_IMPORT_ROWS:
-        file_problems.append(f"At most {MAX_IMPORT_ROWS} members per file.")
+        file_problems.append(_("At most %(num)s members per file.",
+                                 num=format_number(MAX_IMPORT_ROWS)))
         data_rows = data_rows[:MAX_IMPORT_ROWS]
     rows: list[ImportRow] = []
     seen_numbers: dict[str, int] = {}
@@ -513,13 +571,14 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
             if number in seen_numbers:
                 row.problems.append({
                     "column": columns["member_number"], "field": "member_number",
-                    "message": f"Number {number} is also on line {seen_numbers[number]}.",
+                    "message": _("Number %(number)s is also on line %(line)s.", number=number,
+                                 line=seen_numbers[number]),
                 })
             seen_numbers.setdefault(number, offset)
         row.values = values
         rows.append(row)
     if not rows and not file_problems:
-        file_problems.append("The file has a heading row but no members.")
+        file_problems.append(_("The file has a heading row but no members."))
     preview = ImportPreview(filename=filename, columns=columns, rows=rows,
                             unknown_columns=unknown, file_problems=file_problems)
     if preview.ok:
@@ -538,16 +597,16 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
 def commit_member_import(actor: Any, cooperative_id: int, import_id: int) -> list[Member]:
     """Import every member of a checked file, or none: any problem refuses the whole file."""
     coop = get_cooperative(actor, cooperative_id)
-    require(actor.can_write_cooperative(coop.id), "You cannot import members here.")
+    require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
     pending = db.session.execute(
         sa.select(MemberImport).where(MemberImport.id == import_id,
                                       MemberImport.cooperative_id == coop.id)
         .with_for_update()
     ).scalar_one_or_none()
     if pending is None:
-        raise NotFound("That import is unknown.")
+        raise NotFound(_("That import is unknown."))
     if pending.imported_at is not None:
-        raise ValidationFailed.field("import_id", "This file was already imported.")
+        raise ValidationFailed.field("import_id", _("This file was already imported."))
     rows: list[dict[str, Any]] = []
     problems: dict[str, list[str]] = {}
     for item in pending.rows:
@@ -558,10 +617,14 @@ def commit_member_import(actor: Any, cooperative_id: int, import_id: int) -> lis
         values = _member_values(values)
         # Checked again before anything is written: the register may have changed.
         for key, messages in check_member(values, coop.id).items():
-            problems.setdefault(f"line {item['line']}: {key}", []).extend(messages)
+            problems.setdefault(key, []).extend(
+                line_problem(item["line"], MEMBER_FIELD_LABELS.get(key, key), message)
+                for message in messages
+            )
         rows.append(values)
     if problems:
-        raise ValidationFailed("Nothing was imported: some rows are no longer valid.", problems)
+        raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."),
+                               problems)
     created = [create_member(actor, coop.id, **values) for values in rows]
     pending.imported_at = now_utc()
     pending.imported_count = len(created)

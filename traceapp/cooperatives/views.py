@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,6 +24,7 @@ from traceapp.cooperatives.forms import (
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
+from traceapp.media.services import too_large_message
 from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
@@ -195,9 +197,10 @@ def member_import(cooperative_id: int) -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            content = upload.stream.read(8 * 1024 * 1024 + 1)
-            if len(content) > 8 * 1024 * 1024:
-                raise ValidationFailed.field("file", _("The file is larger than 8 MB."))
+            content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
+            if len(content) > services.MAX_IMPORT_BYTES:
+                raise ValidationFailed.field(
+                    "file", too_large_message(services.MAX_IMPORT_BYTES))
             preview = services.preview_member_import(current_user, coop.id,
                                                      upload.filename or "upload", content)
         except ValidationFailed as exc:
@@ -224,9 +227,12 @@ def member_import_confirm(cooperative_id: int) -> Any:
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        for key, messages in exc.errors.items():
+        # Each message names its line and column already; the keys are field names.
+        for messages in exc.errors.values():
             for message in messages:
-                flash(f"{key}: {message}", "error")
+                if message != exc.message:
+                    flash(message, "error")
         return redirect(url_for("cooperatives.member_import", cooperative_id=coop.id))
-    flash(_("%(n)d members imported.", n=len(created)), "success")
+    flash(ngettext("%(count)s member imported.", "%(count)s members imported.", len(created),
+                   count=format_number(len(created))), "success")
     return redirect(url_for("cooperatives.members", cooperative_id=coop.id))

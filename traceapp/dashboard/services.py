@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -29,7 +29,8 @@ from traceapp.products import services as products
 from traceapp.products.models import Product
 from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
-from traceapp.zones.models import Zone, ZoneCertification, ZoneStatus
+from traceapp.zones.forms import SCHEME_LABELS
+from traceapp.zones.models import CertificationScheme, Zone, ZoneCertification, ZoneStatus
 
 #: How far ahead the home page warns about codes, certificates and grants running out.
 WARN_DAYS = 60
@@ -164,8 +165,10 @@ def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
     ).all()
     for zone_id, scheme, number, until, code in certs:
         home.notices.append(Notice(
+            # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP, GlobalGAP,
+            # "Organic" or "Other" (translated on its own).
             _("Certificate %(scheme)s %(number)s of %(code)s expires on %(day)s.",
-              scheme=str(scheme).upper() if str(scheme) in {"vietgap", "globalgap"} else scheme,
+              scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
               number=number, code=code, day=format_date(until)),
             url_for("zones.detail", zone_id=zone_id)))
 
@@ -261,7 +264,9 @@ def _auditor_home(actor: Any, day: dt.date) -> Home:
     for kind, n in flags.counts_by_kind(flags.compute_flags(scope, today=day)).items():
         if n:
             home.notices.append(Notice(
-                _("%(what)s: %(n)s to review.", what=FLAG_LABELS.get(kind, kind), n=n),
+                # TRANSLATORS: %(what)s names a rule of the authority's flags, e.g. "Recalled
+                # lot"; %(n)s is how many flags of that rule there are.
+                _("%(what)s: %(n)s to review.", what=FLAG_LABELS[kind], n=format_number(n)),
                 url_for("authority.flag_list", kind=kind),
                 "danger" if kind in {"cloned_labels", "unknown_serials", "overclaimed"}
                 else "warn"))

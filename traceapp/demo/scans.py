@@ -19,6 +19,7 @@ from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.labels.models import Label, LabelRun, RunKind
 from traceapp.public.models import LabelScan
+from traceapp.public.services import FLAG_CLIENTS
 
 DAYS = 45
 #: Share of a run's labels that shoppers scanned.
@@ -78,7 +79,7 @@ def _copied(run: LabelRun, labels: list[Label], rng: random.Random, now: dt.date
     db.session.add_all(scans)
     _count(label, scans)
     label.flagged_at = scans[8].scanned_at
-    label.flag_reason = "scanned by more than 8 different clients"
+    label.flag_reason = FLAG_CLIENTS.format(n=8)
 
 
 def _unknown(run: LabelRun, rng: random.Random, now: dt.datetime) -> None:

@@ -11,6 +11,12 @@ from traceapp.labels.rendering import LAYOUTS, MAX_COPIES
 from traceapp.web import options
 
 LAYOUT_CHOICES = options((key, layout.name) for key, layout in LAYOUTS.items())
+#: The printable formats, by code.
+FORMAT_LABELS = {
+    "pdf": _l("PDF for printing"),
+    "zpl": _l("ZPL for Zebra thermal printers"),
+    "png-zip": _l("ZIP of PNG images"),
+}
 
 
 class IssueForm(Form):
@@ -29,9 +35,7 @@ class IssueForm(Form):
 class PrintForm(Form):
     """Render a run for printing."""
 
-    fmt = SelectField(_l("Format"), choices=options([
-        ("pdf", _l("PDF for printing")), ("zpl", _l("ZPL for Zebra thermal printers")),
-        ("png-zip", _l("ZIP of PNG images"))]))
+    fmt = SelectField(_l("Format"), choices=options(FORMAT_LABELS.items()))
     layout = SelectField(_l("Layout (PDF)"), choices=LAYOUT_CHOICES)
 
 

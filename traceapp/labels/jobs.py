@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from typing import IO, Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import ValidationFailed
@@ -49,12 +51,14 @@ def zpl_font() -> str:
 def check_format(fmt: str, layout: str | None) -> str | None:
     """Validate a format and (for PDF) its layout; return the layout to use."""
     if fmt not in FORMATS:
-        raise ValidationFailed.field("format", f"Choose one of: {', '.join(FORMATS)}.")
+        # TRANSLATORS: %(names)s lists the codes accepted (pdf, zpl, png-zip, ...).
+        raise ValidationFailed.field("format", _("Choose one of: %(names)s.",
+                                                 names=", ".join(FORMATS)))
     if fmt == "pdf":
         layout = layout or "a4-3x8"
         if layout not in rendering.LAYOUTS:
-            raise ValidationFailed.field("layout",
-                                         f"Choose one of: {', '.join(rendering.LAYOUTS)}.")
+            raise ValidationFailed.field("layout", _("Choose one of: %(names)s.",
+                                                     names=", ".join(rendering.LAYOUTS)))
         return layout
     return None
 
@@ -108,11 +112,24 @@ def filename(run: LabelRun, fmt: str, layout: str | None) -> str:
 
 # --- background jobs ---------------------------------------------------------------------------
 
-def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None) -> RenderJob:
-    """Queue a rendering job (the caller commits, then calls :func:`launch`)."""
+def requester_locale() -> str | None:
+    """The language of the request asking for a job (None outside a request)."""
+    if not has_request_context():
+        return None
+    locale = get_locale()
+    return str(locale) if locale is not None else None
+
+
+def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None,
+              locale: str | None = None) -> RenderJob:
+    """Queue a rendering job (the caller commits, then calls :func:`launch`).
+
+    The job prints captions in ``locale``, by default the language of the current request.
+    """
     layout = check_format(fmt, layout or run.template)
     job = RenderJob(cooperative_id=run.cooperative_id, run_id=run.id, fmt=fmt, layout=layout,
-                    total=services.live_count(run), requested_by_id=getattr(actor, "id", None))
+                    total=services.live_count(run), requested_by_id=getattr(actor, "id", None),
+                    locale=locale or requester_locale())
     db.session.add(job)
     db.session.flush()
     services.record_print(actor, run, fmt, layout)
@@ -129,48 +146,64 @@ def launch(app: Flask, job_id: int) -> None:
     thread.start()
 
 
+def _job_locale(app: Flask, job: RenderJob) -> str:
+    """The language a job prints in: its requester's, if the app still offers it."""
+    if job.locale and job.locale in app.config["TRACEAPP_LANGUAGES"]:
+        return job.locale
+    return app.config["BABEL_DEFAULT_LOCALE"]
+
+
 def execute(app: Flask, job_id: int) -> None:
-    """Render the job's run into chunks, committing progress as it goes."""
+    """Render the job's run into chunks, committing progress as it goes.
+
+    There is no request here: the captions are printed in the requester's language.
+    """
     with app.app_context(), sqlite_begin_mode("IMMEDIATE"):
         job = db.session.get(RenderJob, job_id)
         if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return
-        job.status = JobStatus.RUNNING
-        job.started_at = job.heartbeat_at = now_utc()
+        with force_locale(_job_locale(app, job)):
+            _execute(job_id, job)
+
+
+def _execute(job_id: int, job: RenderJob) -> None:
+    """The body of :func:`execute`, inside the app context and the job's language."""
+    job.status = JobStatus.RUNNING
+    job.started_at = job.heartbeat_at = now_utc()
+    db.session.commit()
+
+    def progress(n: int) -> None:
+        job.done = n
+        job.heartbeat_at = now_utc()
         db.session.commit()
 
-        def progress(n: int) -> None:
-            job.done = n
-            job.heartbeat_at = now_utc()
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
+    try:
+        count = render_run(job.run, job.fmt, spool, layout=job.layout, progress=progress)
+        spool.seek(0)
+        seq = 0
+        size = 0
+        while chunk := spool.read(CHUNK):
+            db.session.add(RenderChunk(job_id=job.id, seq=seq, data=chunk))
             db.session.commit()
-
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
-        try:
-            count = render_run(job.run, job.fmt, spool, layout=job.layout, progress=progress)
-            spool.seek(0)
-            seq = 0
-            size = 0
-            while chunk := spool.read(CHUNK):
-                db.session.add(RenderChunk(job_id=job.id, seq=seq, data=chunk))
-                db.session.commit()
-                seq += 1
-                size += len(chunk)
-            job.done = count
-            job.size = size
-            job.status = JobStatus.DONE
-            job.finished_at = now_utc()
-            db.session.commit()
-        except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
-            log.exception("render job %s failed", job_id)
-            db.session.rollback()
-            job = db.session.get(RenderJob, job_id)
-            job.status = JobStatus.FAILED
-            job.error = str(exc)[:2000]
-            job.finished_at = now_utc()
-            db.session.commit()
-        finally:
-            spool.close()
-            db.session.remove()
+            seq += 1
+            size += len(chunk)
+        job.done = count
+        job.size = size
+        job.status = JobStatus.DONE
+        job.finished_at = now_utc()
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
+        log.exception("render job %s failed", job_id)
+        db.session.rollback()
+        job = db.session.get(RenderJob, job_id)
+        job.status = JobStatus.FAILED
+        job.error = str(exc)[:2000]
+        job.finished_at = now_utc()
+        db.session.commit()
+    finally:
+        spool.close()
+        db.session.remove()
 
 
 def is_stalled(job: RenderJob) -> bool:

@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
@@ -86,6 +87,16 @@ class JobStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+#: A job's status in words, by the stored value.
+JOB_STATUS_LABELS = {
+    # TRANSLATORS: the status of a label file being prepared in the background.
+    JobStatus.QUEUED: _l("Waiting"),
+    JobStatus.RUNNING: _l("Preparing"),
+    JobStatus.DONE: _l("Ready"),
+    JobStatus.FAILED: _l("Failed"),
+}
+
+
 class RenderJob(IdMixin, TenantMixin, Base):
     """Rendering a large run in the background; its file is kept in chunks in the database,
     so any app server can hand it out."""
@@ -104,6 +115,8 @@ class RenderJob(IdMixin, TenantMixin, Base):
     error: Mapped[str | None] = mapped_column(sa.Text)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
                                                                       ondelete="SET NULL"))
+    #: The requester's language, for the printed captions (None: the default language).
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     started_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]

@@ -8,7 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 from flask import current_app
+from flask_babel import get_locale
 
 from traceapp.batches.models import Lot
 from traceapp.database import local_today
@@ -64,9 +66,11 @@ def compute(cooperative_id: int, days: int = 30, product_id: int | None = None,
     per_day = {str(d): n for d, n in db.session.execute(
         sa.select(day, sa.func.count()).where(*where).group_by(day))}
     series = []
+    locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
     for i in range(days):
         d = start_day + dt.timedelta(days=i)
-        series.append((d.strftime("%d/%m"), per_day.get(d.isoformat(), 0)))
+        # Day and month as the reader writes them (3/11 in Vietnam, 11/3 in China).
+        series.append((format_skeleton("Md", d, locale=locale), per_day.get(d.isoformat(), 0)))
     languages = [(lang, n) for lang, n in db.session.execute(
         sa.select(LabelScan.lang, sa.func.count()).where(*where)
         .group_by(LabelScan.lang).order_by(sa.func.count().desc()))]

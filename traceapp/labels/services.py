@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -73,6 +74,7 @@ def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None 
                    ) -> dict[str, list[str]]:
     """Every reason labels may not be issued for the lot now, by field."""
     from traceapp.brands.services import mark_use_problems
+    from traceapp.zones.models import STATUS_LABELS
     from traceapp.zones.services import effective_status
 
     day = on_date or local_today()
@@ -84,10 +86,15 @@ def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None 
     trace = genealogy.trace(lot)
     for zone in trace.zones():
         status = effective_status(zone, day)
-        if status != "approved" or not zone.is_valid_on(day):
+        if status != "approved":
             errors.setdefault("zones", []).append(_(
+                # TRANSLATORS: %(status)s is the code's status as labelled on the pages.
                 "Zone code %(code)s is %(status)s: labels cannot claim it.", code=zone.code,
-                status=_(str(status))))
+                status=STATUS_LABELS[status]))
+        elif not zone.is_valid_on(day):  # approved, but its validity has not begun
+            errors.setdefault("zones", []).append(_(
+                "Zone code %(code)s is valid only from %(date)s: labels cannot claim it yet.",
+                code=zone.code, date=format_date(zone.valid_from) if zone.valid_from else ""))
     product = lot.product
     if product.mark_id is not None:
         members = trace.households()
@@ -101,9 +108,12 @@ def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None 
     if kind == RunKind.SERIALISED:
         limit = serial_capacity(lot)
         if limit is not None and count > limit:
-            errors.setdefault("count", []).append(_(
-                "The lot has room for %(n)d more labels of %(net)s (mass balance).",
-                n=max(limit, 0), net=fmt(product.net_quantity, product.net_unit)))
+            room = max(limit, 0)
+            errors.setdefault("count", []).append(ngettext(
+                # TRANSLATORS: %(net)s is the net quantity on one label, e.g. "500 g".
+                "The lot has room for %(n)s more label of %(net)s (mass balance).",
+                "The lot has room for %(n)s more labels of %(net)s (mass balance).",
+                room, n=format_number(room), net=fmt(product.net_quantity, product.net_unit)))
     return errors
 
 
@@ -144,7 +154,7 @@ def issue_run(actor: Any, lot: Lot, *, count: int, template: str = "a4-3x8",
     except ValueError:
         errors["kind"] = [_("Choose serialised labels or lot-level copies.")]
     if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COPIES:
-        errors["count"] = [_("Print between 1 and %(n)d labels.", n=MAX_COPIES)]
+        errors["count"] = [_("Print between 1 and %(n)s labels.", n=format_number(MAX_COPIES))]
     if template not in LAYOUTS:
         errors["template"] = [_("Choose one of: %(names)s.", names=", ".join(LAYOUTS))]
     if ec not in EC_LEVELS:
@@ -211,8 +221,8 @@ def void_labels(actor: Any, run: LabelRun, *, reason: str, first: int | None = N
         first = first or 1
         last = last or run.count
         if not (1 <= first <= last <= run.count):
-            errors["range"] = [_("Give positions between 1 and %(n)d, first before last.",
-                                 n=run.count)]
+            errors["range"] = [_("Give positions between 1 and %(n)s, first before last.",
+                                 n=format_number(run.count))]
         stmt = stmt.where(Label.seq.between(first, last))
         what = f"positions {first}-{last}"
     if errors:

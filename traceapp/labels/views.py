@@ -15,6 +15,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -24,8 +25,15 @@ from traceapp.batches.models import Lot
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
 from traceapp.labels import jobs, rendering, services
-from traceapp.labels.forms import IssueForm, PrintForm, VoidForm
-from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
+from traceapp.labels.forms import FORMAT_LABELS, IssueForm, PrintForm, VoidForm
+from traceapp.labels.models import (
+    JOB_STATUS_LABELS,
+    JobStatus,
+    Label,
+    LabelRun,
+    RenderJob,
+    RunKind,
+)
 from traceapp.web import form_failed, nav_item, page_arg, paginate, writes
 
 bp = Blueprint("labels", __name__)
@@ -54,7 +62,8 @@ def issue(lot_id: int) -> Any:
             run = services.issue_run(current_user, lot, count=form.count.data,
                                      template=form.template.data, kind=form.kind.data,
                                      ec=form.ec.data)
-            flash(_("%(n)d labels issued.", n=run.count), "success")
+            flash(ngettext("%(n)s label issued.", "%(n)s labels issued.", run.count,
+                           n=format_number(run.count)), "success")
             return redirect(url_for("labels.run", run_id=run.id))
         except DomainError as exc:
             form_failed(form, exc)
@@ -84,7 +93,9 @@ def run(run_id: int) -> Any:
         .order_by(RenderJob.id.desc()).limit(5)).scalars().all()
     return render_template("labels/run.html", run=label_run, page=page, urls=urls,
                            live=services.live_count(label_run), print_form=PrintForm(),
-                           void_form=VoidForm(), jobs=recent_jobs, facts=facts)
+                           void_form=VoidForm(), jobs=recent_jobs, facts=facts,
+                           job_statuses=JOB_STATUS_LABELS, layouts=rendering.LAYOUTS,
+                           formats=FORMAT_LABELS, sync_limit=jobs.sync_limit())
 
 
 @bp.route("/label-runs/<int:run_id>/print", methods=["POST"])
@@ -125,7 +136,8 @@ def void(run_id: int) -> Any:
         count = services.void_labels(current_user, label_run, reason=form.reason.data,
                                      first=form.first.data, last=form.last.data,
                                      serial=(form.serial.data or "").strip().upper() or None)
-        flash(_("%(n)d labels voided.", n=count), "success")
+        flash(ngettext("%(n)s label voided.", "%(n)s labels voided.", count,
+                       n=format_number(count)), "success")
     except DomainError as exc:
         db.session.rollback()
         for messages in exc.errors.values():

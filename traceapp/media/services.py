@@ -8,6 +8,8 @@ import warnings
 from typing import IO, Any
 
 from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from traceapp.errors import ValidationFailed
@@ -26,14 +28,21 @@ def _refuse(field: str, message: str) -> ValidationFailed:
     return ValidationFailed.field(field, message)
 
 
+def too_large_message(limit: int) -> str:
+    """The refusal of a file above ``limit`` bytes, naming the limit in megabytes."""
+    # TRANSLATORS: %(size)s is a number of megabytes, such as 8.
+    return _("The file is larger than %(size)s MB.",
+             size=format_decimal(round(limit / (1024 * 1024), 1)))
+
+
 def read_upload(stream: IO[bytes], field: str, limit: int | None = None) -> bytes:
     """Read an upload, refusing it past the size limit without reading it all."""
     limit = limit or current_app.config["TRACEAPP_UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise _refuse(field, f"The file is larger than {limit // (1024 * 1024)} MB.")
+        raise _refuse(field, too_large_message(limit))
     if not data:
-        raise _refuse(field, "The file is empty.")
+        raise _refuse(field, _("The file is empty."))
     return data
 
 
@@ -48,17 +57,17 @@ def decode_image(data: bytes, field: str) -> Image.Image:
             fmt = img.format
             img.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse(field, "The image has too many pixels to be processed safely.") from None
+        raise _refuse(field, _("The image has too many pixels to be processed safely.")) from None
     except UnidentifiedImageError:
         raise _refuse(
-            field, "Only PNG, JPEG or WebP images are accepted (SVG, EPS and others are not)."
+            field, _("Only PNG, JPEG or WebP images are accepted (SVG, EPS and others are not).")
         ) from None
     except (OSError, ValueError, SyntaxError):
-        raise _refuse(field, "The image is damaged and cannot be read.") from None
+        raise _refuse(field, _("The image is damaged and cannot be read.")) from None
     finally:
         Image.MAX_IMAGE_PIXELS = old_limit
     if fmt not in ALLOWED_FORMATS:
-        raise _refuse(field, "Only PNG, JPEG or WebP images are accepted.")
+        raise _refuse(field, _("Only PNG, JPEG or WebP images are accepted."))
     return img
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,10 +19,10 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from traceapp.forms import Form
 from traceapp.products import services
-from traceapp.products.models import OcopLevel
+from traceapp.products.models import LEVEL_LABELS
 from traceapp.web import options
 
-LEVEL_LABELS = {OcopLevel.PROVINCE: _l("Province"), OcopLevel.MINISTRY: _l("Ministry")}
+__all__ = ["LEVEL_LABELS", "ImageForm", "OcopForm", "ProductForm"]
 #: Phones show a number pad that still allows a decimal comma or point.
 DECIMAL_INPUT = {"inputmode": "decimal"}
 #: Languages with a name field of their own (Vietnamese is the main name).
@@ -122,7 +123,7 @@ class OcopForm(Form):
                                               LEVEL_LABELS.items()]
         )
         self.supersedes_id.choices = options(
-            [("", _l("(none)"))] + [(str(r.id), f"{r.decided_on.isoformat()} · {r.stars}★ · "
+            [("", _l("(none)"))] + [(str(r.id), f"{format_date(r.decided_on)} · {r.stars}★ · "
                                     f"{r.decision_number or '—'}") for r in records]
         )
 

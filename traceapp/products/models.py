@@ -8,6 +8,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
@@ -77,6 +78,15 @@ class OcopLevel(enum.StrEnum):
 
     PROVINCE = "province"
     MINISTRY = "ministry"
+
+
+#: Who recognised a rating, in words ("Province" alone would read as the address field).
+LEVEL_LABELS = {
+    # TRANSLATORS: an OCOP rating recognised by the provincial People's Committee (3-4 stars).
+    OcopLevel.PROVINCE: _l("Provincial level"),
+    # TRANSLATORS: an OCOP rating recognised by the ministry, i.e. nationally (5 stars).
+    OcopLevel.MINISTRY: _l("Ministry level"),
+}
 
 
 class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -36,12 +37,9 @@ OCOP_FIELDS = (
     "certificate_number", "supersedes_id", "notes",
 )
 
-#: Units of trade offered when the settings file names none ("units_of_trade").
-DEFAULT_UNITS_OF_TRADE: dict[str, str] = {
-    "bag": "bag", "box": "box", "can": "can", "jar": "jar", "bottle": "bottle",
-    "tray": "tray", "pack": "pack", "carton": "carton", "sack": "sack", "piece": "piece",
-    "kg": "kg (sold by weight)",
-}
+#: Units of trade offered when the settings file names none ("units_of_trade"): code ->
+#: label, a lazy string in the reader's language.
+DEFAULT_UNITS_OF_TRADE: dict[str, Any] = tunables.DEFAULTS["units_of_trade"]
 MAX_SHELF_LIFE_DAYS = 3650
 SCORE_PARTS = ("A", "B", "C")
 
@@ -74,8 +72,13 @@ def parse_decimal(value: Any) -> Decimal | None:
 
 
 def format_quantity(number: Decimal | None) -> str:
-    """A quantity without trailing zeros (500, 0.25), never in exponent form."""
+    """A quantity without trailing zeros (500, 0.25), never in exponent form (for input)."""
     return "" if number is None else format(Decimal(number).normalize(), "f")
+
+
+def display_quantity(number: Decimal | None) -> str:
+    """A quantity for reading, in the reader's locale (500, 0,25 in Vietnamese)."""
+    return "" if number is None else format_decimal(Decimal(number), format="#,##0.###")
 
 
 def _decimals(number: Decimal) -> int:
@@ -237,7 +240,7 @@ def check_product(values: dict[str, Any], cooperative_id: int,
     if days is not None and (not isinstance(days, int) or isinstance(days, bool)
                              or not 1 <= days <= MAX_SHELF_LIFE_DAYS):
         _add(errors, "shelf_life_days", _("Enter a number of days from 1 to %(max)s.",
-                                          max=MAX_SHELF_LIFE_DAYS))
+                                          max=format_number(MAX_SHELF_LIFE_DAYS)))
     if errors:
         raise ValidationFailed(_("The product could not be saved."), errors)
     return out
@@ -452,8 +455,11 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
         if score < 0:
             _add(errors, key, _("A score cannot be negative."))
         elif maximum is not None and score > maximum:
+            # TRANSLATORS: %(part)s is A, B or C; %(scheme)s is a decision number such as
+            # 1048/2019.
             _add(errors, key, _("Part %(part)s has at most %(max)s points under decision "
-                                "%(scheme)s.", part=part, max=maximum, scheme=scheme))
+                                "%(scheme)s.", part=part, max=format_decimal(maximum),
+                                scheme=scheme))
         elif _decimals(score) > 2:
             _add(errors, key, _("At most two decimals."))
         else:
@@ -481,7 +487,7 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
     }
     for key, limit in (("decision_number", 60), ("certificate_number", 60)):
         if out[key] and len(out[key]) > limit:
-            _add(errors, key, _("At most %(n)s characters.", n=limit))
+            _add(errors, key, _("At most %(n)d characters.", n=limit))
 
     if len(scores) == len(SCORE_PARTS):
         total = sum(scores.values(), Decimal(0))
@@ -500,8 +506,7 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
             if level is None:
                 level = expected
             elif level != expected:
-                _add(errors, "level", _("%(n)s stars are recognised at %(level)s level.",
-                                        n=stars, level=expected.value))
+                _add(errors, "level", _level_mismatch(stars, expected))
             if not out["decision_number"]:
                 _add(errors, "decision_number",
                      _("Enter the number of the decision that recognises the %(n)s stars.",
@@ -523,6 +528,13 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationFailed(_("The OCOP record could not be saved."), errors)
     out["valid_until"] = ocop_valid_until(decided_on)
     return out
+
+
+def _level_mismatch(stars: int, expected: OcopLevel) -> str:
+    """Which level recognises this many stars, as one whole sentence per level."""
+    if expected == OcopLevel.MINISTRY:
+        return _("%(n)s stars are recognised at ministry level.", n=stars)
+    return _("%(n)s stars are recognised at provincial level.", n=stars)
 
 
 def record_ocop(actor: Any, product: Product, **data: Any) -> OcopRecord:

@@ -45,7 +45,7 @@ def _upload(field: Any) -> FileStorage | None:
 def _helpers() -> dict[str, Any]:
     return {"gtin_display": gtin_display, "categories": services.categories(),
             "units_of_trade": services.units_of_trade(), "net_units": services.net_units(),
-            "levels": LEVEL_LABELS, "badges": STATUS_BADGES, "qty": services.format_quantity}
+            "levels": LEVEL_LABELS, "badges": STATUS_BADGES, "qty": services.display_quantity}
 
 
 @bp.route("/products")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from flask_babel import gettext as _
+
 from traceapp.gs1 import is_ai82
 
 #: Key qualifiers of a GTIN, in the only order GS1 Digital Link allows.
@@ -29,20 +31,23 @@ def parse_digital_link(path: str) -> Resolution:
     """Parse '/01/{gtin}[/22/{cpv}][/10/{lot}][/21/{serial}]' (GTIN-8/12/13/14 accepted)."""
     parts = path.strip("/").split("/")
     if len(parts) < 2 or parts[0] != "01" or len(parts) % 2:
-        raise BadPath("A GS1 Digital Link path is /01/{gtin} followed by key qualifiers.")
+        # TRANSLATORS: {gtin} stands for the product's GTIN, as GS1 writes URI templates.
+        raise BadPath(_("A GS1 Digital Link path is /01/{gtin} followed by key qualifiers."))
     gtin = gtin14(unquote(parts[1]))
     values: dict[str, str] = {}
     last = -1
     for ai, raw in zip(parts[2::2], parts[3::2], strict=True):
         if ai not in QUALIFIER_ORDER:
-            raise BadPath(f"Unknown or misplaced application identifier {ai!r}.")
+            # TRANSLATORS: %(ai)s is a GS1 application identifier as written in the path (22).
+            raise BadPath(_("Unknown or misplaced application identifier '%(ai)s'.", ai=ai))
         position = QUALIFIER_ORDER.index(ai)
         if position <= last:
-            raise BadPath("Key qualifiers must come in the order 22, 10, 21, each once.")
+            raise BadPath(_("Key qualifiers must come in the order 22, 10, 21, each once."))
         last = position
         value = unquote(raw)
         if not is_ai82(value):
-            raise BadPath(f"AI {ai}: 1 to 20 characters of the GS1 character set.")
+            # TRANSLATORS: %(ai)s is a GS1 application identifier: 22, 10 (lot) or 21 (serial).
+            raise BadPath(_("AI %(ai)s: 1 to 20 characters of the GS1 character set.", ai=ai))
         values[ai] = value
     return Resolution(gtin=gtin, cpv=values.get("22"), lot=values.get("10"),
                       serial=values.get("21"))
@@ -52,11 +57,11 @@ def gtin14(text: str) -> str:
     """A GTIN-8/12/13/14 from a path as GTIN-14, or BadPath. A plain mod-10 check here, not
     biip: this runs on every scan, and the path is already split (forms use biip)."""
     if len(text) not in (8, 12, 13, 14) or not text.isdigit():
-        raise BadPath("GTIN: 8, 12, 13 or 14 digits.")
+        raise BadPath(_("GTIN: 8, 12, 13 or 14 digits."))
     digits = text.zfill(14)
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))
     if (10 - total % 10) % 10 != int(digits[13]):
-        raise BadPath("GTIN: wrong check digit.")
+        raise BadPath(_("GTIN: wrong check digit."))
     return digits
 
 

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale, format_number, ngettext
+from flask_babel import gettext as _
 
 from traceapp import tunables
 from traceapp.batches.models import Lot, LotStatus, Recall
@@ -255,6 +258,18 @@ class ScanResult:
         return caution_kind(self.caution)
 
 
+#: The clone-rule texts stored on a label (``labels.flag_reason``). They stay English in the
+#: database: auditors' evidence, matched by :func:`caution_kind`. Readers see
+#: :func:`describe_flag`.
+FLAG_VOIDED = "scan of a voided serial"
+FLAG_RECALLED = "scan of a recalled lot"
+FLAG_EXPIRED = "scan after best-before"
+FLAG_MISMATCH = "serial scanned under another lot or GTIN"
+FLAG_SCANS = "more than {n} scans in 24 hours"
+FLAG_CLIENTS = "scanned by more than {n} different clients"
+_FLAG_SCANS_RE = re.compile(r"^more than (\d+) scans in 24 hours$")
+_FLAG_CLIENTS_RE = re.compile(r"^scanned by more than (\d+) different clients$")
+
 #: Flag texts (as stored on the label for staff and auditors) and what they mean publicly.
 _CAUTION_KINDS = (
     ("scan of a voided", "voided"),
@@ -272,6 +287,34 @@ def caution_kind(reason: str | None) -> str | None:
         return None
     return next((kind for prefix, kind in _CAUTION_KINDS if reason.startswith(prefix)),
                 "copied")
+
+
+def describe_flag(reason: str | None) -> str:
+    """A stored clone-flag text as a sentence in the reader's language, chosen by its kind."""
+    if not reason:
+        return ""
+    if reason == FLAG_VOIDED:
+        return _("A voided serial was scanned.")
+    if reason == FLAG_RECALLED:
+        return _("A label of a recalled lot was scanned.")
+    if reason == FLAG_EXPIRED:
+        return _("The label was scanned after the lot's best-before date.")
+    if reason == FLAG_MISMATCH:
+        return _("The serial was scanned under another lot or GTIN than its own.")
+    match = _FLAG_SCANS_RE.match(reason)
+    if match:
+        n = int(match.group(1))
+        # TRANSLATORS: %(n)s is the limit of the clone rule (20): the label was scanned more.
+        return ngettext("Scanned more than %(n)s time in 24 hours.",
+                        "Scanned more than %(n)s times in 24 hours.", n, n=format_number(n))
+    match = _FLAG_CLIENTS_RE.match(reason)
+    if match:
+        n = int(match.group(1))
+        # TRANSLATORS: a client is a phone or connection that scanned the label (told apart by
+        # a keyed hash of its address); %(n)s is the limit of the clone rule (8).
+        return ngettext("Scanned by more than %(n)s different client.",
+                        "Scanned by more than %(n)s different clients.", n, n=format_number(n))
+    return reason  # a text of no known form (an older rule) is shown as stored
 
 
 def _aware(value: Any) -> dt.datetime | None:
@@ -300,18 +343,18 @@ def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
     rules = tunables.get("clone_rules")
     lot_level = row.kind == RunKind.LOT_COPIES.value
     if row.voided_at is not None:
-        return "scan of a voided serial"
+        return FLAG_VOIDED
     if row.lot_status == LotStatus.RECALLED.value:
-        return "scan of a recalled lot"
+        return FLAG_RECALLED
     best_before = _date(row.best_before)
     if best_before is not None and today > best_before:
-        return "scan after best-before"
+        return FLAG_EXPIRED
     if lot_level:
         return None  # a lot-level label is printed many times: volume says nothing
     if scans_24h + 1 > int(rules["max_scans_24h"]):
-        return f"more than {rules['max_scans_24h']} scans in 24 hours"
+        return FLAG_SCANS.format(n=int(rules["max_scans_24h"]))
     if clients + (1 if new_client else 0) > int(rules["max_distinct_clients"]):
-        return f"scanned by more than {rules['max_distinct_clients']} different clients"
+        return FLAG_CLIENTS.format(n=int(rules["max_distinct_clients"]))
     return None
 
 
@@ -368,7 +411,7 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
         scans_24h = stats[0] + waiting_24h
     reason = clone_reason(row, scans_24h, clients, new_client, local_today())
     if mismatch:
-        reason = "serial scanned under another lot or GTIN"
+        reason = FLAG_MISMATCH
         current_app.logger.warning("suspicious scan: serial %s asked under gtin=%s lot=%s",
                                    serial, expected_gtin, expected_lot)
     outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
@@ -594,6 +637,9 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
     members = trace.households()
     names = sorted(m.full_name for m in members if m.public_name_consent)
     catch = next((x.catch_data for x in origin_lots if x.catch_data), None)
+    if catch:
+        # Trip dates are stored as ISO text; the page shows them in the reader's locale.
+        catch = {**catch, **{k: _date_or_text(catch.get(k)) for k in ("trip_start", "trip_end")}}
     method = next((x.aquaculture_method for x in origin_lots if x.aquaculture_method), None)
     vessels = []
     for c in trace.contributions:
@@ -625,20 +671,32 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         recall = {"reason": r.reason, "instructions": r.instructions,
                   "decided_by": r.decided_by, "decided_at": r.decided_at}
     last_modified = max([lot.updated_at] + [e.recorded_at for e in events])
+    with force_locale(lang):  # quantities in the page's language, whoever builds it
+        quantity = fmt(lot.quantity, lot.unit)
+        net = fmt(product.net_quantity, product.net_unit) if product.net_quantity else None
+        timeline = timeline_entries(events, public=True)
     return LotPage(
         version=version or (), built=time.monotonic(), lot_id=lot.id, lot_code=lot.code,
         lot_status=lot.status.value, production_date=lot.production_date,
-        best_before=lot.best_before, quantity=fmt(lot.quantity, lot.unit),
+        best_before=lot.best_before, quantity=quantity,
         product_id=product.id, product_name=product.name_in(lang), product_image=product.image,
-        net=fmt(product.net_quantity, product.net_unit) if product.net_quantity else None,
+        net=net,
         gtin=product.gtin, mark=mark, ocop=ocop,
         coop={"name": coop.name, "commune": coop.commune, "district": coop.district,
               "province": coop.province, "households": total,
               "women_share": round(100 * women / total) if total else 0, "logo": coop.logo},
         zones=zones, households=len(members), names=names, catch=catch, vessels=vessels,
-        method=method, timeline=timeline_entries(events, public=True), recall=recall,
+        method=method, timeline=timeline, recall=recall,
         last_modified=last_modified,
     )
+
+
+def _date_or_text(value: Any) -> Any:
+    """An ISO date text as a date (for the page's date filter); anything else as it is."""
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
 
 
 def product_by_gtin(gtin14: str) -> Product | None:

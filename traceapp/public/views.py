@@ -154,17 +154,35 @@ _PLACEHOLDERS = {"anchor": "\x00anchor\x00", "count": "\x00count\x00",
                  "first": "\x00first\x00", "issued": "\x00issued\x00"}
 _html_cache: dict[tuple[Any, ...], str] = {}
 _date_texts: dict[tuple[str, Any], str] = {}
+_count_texts: dict[tuple[str, int], str] = {}
 
 
 def _date_text(day: Any, lang: str) -> str:
-    from flask_babel import format_date
-
+    # The page's language, not the context's: the fast path runs outside a request.
     key = (lang, day)
     text = _date_texts.get(key)
     if text is None:
+        from flask_babel import force_locale, format_date
+
         if len(_date_texts) > 20000:
             _date_texts.clear()
-        text = _date_texts[key] = format_date(day, "long")
+        with force_locale(lang):
+            text = _date_texts[key] = format_date(day, "long")
+    return text
+
+
+def _count_text(n: int, lang: str) -> str:
+    # A scan count in the page's language (1.234 in Vietnamese, 1 234 in French), kept like
+    # the dates: formatting it anew on every scan would cost more than the lookup.
+    key = (lang, n)
+    text = _count_texts.get(key)
+    if text is None:
+        from flask_babel import force_locale, format_number
+
+        if len(_count_texts) > 20000:
+            _count_texts.clear()
+        with force_locale(lang):
+            text = _count_texts[key] = format_number(n)
     return text
 
 
@@ -194,7 +212,7 @@ def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None =
         _html_cache[key] = html
     html = html.replace(_PLACEHOLDERS["anchor"], anchor)
     if scan is not None:
-        html = (html.replace(_PLACEHOLDERS["count"], format(scan.scan_count, ","))
+        html = (html.replace(_PLACEHOLDERS["count"], _count_text(scan.scan_count, lang))
                 .replace(_PLACEHOLDERS["first"], _date_text(scan.first_scanned_at.date(), lang))
                 .replace(_PLACEHOLDERS["issued"],
                          _date_text(scan.issued["issued_at"].date(), lang)))
@@ -202,8 +220,16 @@ def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None =
 
 
 def clear_html_cache() -> None:
-    """Forget rendered pages (tests)."""
+    """Forget rendered pages and the texts put into them (tests)."""
     _html_cache.clear()
+    _date_texts.clear()
+    _count_texts.clear()
+
+
+@bp.app_template_filter("describe_flag")
+def describe_flag(reason: str | None) -> str:
+    """``{{ label.flag_reason|describe_flag }}``: a stored clone flag in the reader's words."""
+    return services.describe_flag(reason)
 
 
 _static_pages: dict[tuple[str, str], str] = {}

@@ -16,38 +16,19 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from traceapp.forms import Form
 from traceapp.web import options
-from traceapp.zones.models import CertificationScheme, TargetMarket, ZoneKind, ZoneStatus
+from traceapp.zones.models import (
+    KIND_LABELS,
+    MARKET_LABELS,
+    SCHEME_LABELS,
+    STATUS_LABELS,
+    ZoneStatus,
+)
 
-KIND_LABELS = {
-    ZoneKind.GROWING_AREA: _l("Growing area"),
-    ZoneKind.PACKING_HOUSE: _l("Packing house"),
-    ZoneKind.AQUACULTURE_FACILITY: _l("Aquaculture facility"),
-    ZoneKind.FISHING_GROUND: _l("Fishing ground"),
-}
-STATUS_LABELS = {
-    ZoneStatus.DRAFT: _l("Draft"),
-    ZoneStatus.SUBMITTED: _l("Submitted"),
-    ZoneStatus.APPROVED: _l("Approved"),
-    ZoneStatus.REJECTED: _l("Rejected"),
-    ZoneStatus.SUSPENDED: _l("Suspended"),
-    ZoneStatus.REVOKED: _l("Revoked"),
-    ZoneStatus.EXPIRED: _l("Expired"),
-}
-MARKET_LABELS = {
-    TargetMarket.DOMESTIC: _l("Domestic"),
-    TargetMarket.CHINA_GACC: _l("China (GACC)"),
-    TargetMarket.EU: _l("European Union"),
-    TargetMarket.USA: _l("United States"),
-    TargetMarket.JAPAN: _l("Japan"),
-    TargetMarket.KOREA: _l("Korea"),
-    TargetMarket.OTHER: _l("Other"),
-}
-SCHEME_LABELS = {
-    CertificationScheme.VIETGAP: "VietGAP",
-    CertificationScheme.GLOBALGAP: "GlobalGAP",
-    CertificationScheme.ORGANIC: _l("Organic"),
-    CertificationScheme.OTHER: _l("Other"),
-}
+__all__ = [
+    "ACTION_LABELS", "KIND_LABELS", "MARKET_LABELS", "SCHEME_LABELS", "STATUS_LABELS",
+    "CertificationForm", "LockedZoneForm", "TransitionForm", "ZoneForm",
+]
+
 #: What each transition is called on a button, by target status.
 ACTION_LABELS = {
     ZoneStatus.SUBMITTED: _l("Submit for approval"),
@@ -112,6 +93,8 @@ class TransitionForm(Form):
 class CertificationForm(Form):
     """A certificate held for the zone."""
 
+    # TRANSLATORS: a certification scheme such as VietGAP, GlobalGAP or organic (the OCOP
+    # scores' "Scoring decision" is a different word).
     scheme = SelectField(_l("Scheme"), choices=options([(s.value, label) for s, label in
                                                          SCHEME_LABELS.items()]))
     number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=60)])

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import format_decimal, format_number, ngettext
+from flask_babel import gettext as _
 from pyproj import Geod
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -34,7 +36,76 @@ BBox = tuple[float, float, float, float]
 
 
 class GeometryError(ValueError):
-    """A geometry or file that cannot be accepted; the message is for the person who sent it."""
+    """A geometry or file that cannot be accepted; the message is for the person who sent it.
+
+    Messages are translated when raised (the reader's language in a request). Positions are
+    quoted as GeoJSON writes them, [longitude, latitude] with decimal points, since that is
+    what the sender has to correct; other figures follow the reader's locale.
+    """
+
+
+# --- where a problem lies -----------------------------------------------------------------------
+# Whole phrases, one per case, so each language can order its words; they start a message.
+
+def _the_point() -> str:
+    # TRANSLATORS: where a problem lies; it starts an error message ("The point: ...").
+    return _("The point")
+
+
+def _polygon_place(polygon: int | None) -> str:
+    """A polygon: the only one of a Polygon (``None``) or part ``polygon`` of a MultiPolygon."""
+    if polygon is None:
+        # TRANSLATORS: where a problem lies in an uploaded outline; it starts an error message.
+        return _("Polygon")
+    # TRANSLATORS: where a problem lies: the n-th polygon of a multi-part outline.
+    return _("Polygon %(polygon)d", polygon=polygon)
+
+
+def _ring_place(polygon: int | None, hole: int) -> str:
+    """A ring of a polygon: the outer one (``hole`` 0) or hole ``hole``."""
+    if polygon is None:
+        if hole == 0:
+            # TRANSLATORS: where a problem lies: the outline (outer boundary) of the polygon.
+            return _("Polygon, outer ring")
+        # TRANSLATORS: where a problem lies: the n-th hole (inner boundary) of the polygon.
+        return _("Polygon, hole %(hole)d", hole=hole)
+    if hole == 0:
+        return _("Polygon %(polygon)d, outer ring", polygon=polygon)
+    return _("Polygon %(polygon)d, hole %(hole)d", polygon=polygon, hole=hole)
+
+
+def _position_place(polygon: int | None, hole: int, position: int) -> str:
+    """One position of a ring, counted from 1."""
+    if polygon is None:
+        if hole == 0:
+            # TRANSLATORS: where a problem lies: the n-th position (corner) of the outline.
+            return _("Polygon, outer ring, position %(position)d", position=position)
+        return _("Polygon, hole %(hole)d, position %(position)d", hole=hole, position=position)
+    if hole == 0:
+        return _("Polygon %(polygon)d, outer ring, position %(position)d", polygon=polygon,
+                 position=position)
+    return _("Polygon %(polygon)d, hole %(hole)d, position %(position)d", polygon=polygon,
+             hole=hole, position=position)
+
+
+#: Where a position lies: (polygon or None, ring with 0 for the outer one, position), or None
+#: for the position of a Point.
+Place = tuple[int | None, int, int] | None
+
+
+def _where(place: Place) -> str:
+    """A position's place in words."""
+    return _the_point() if place is None else _position_place(*place)
+
+
+def _degrees(value: float) -> str:
+    """A longitude or latitude in the reader's locale (up to 7 decimals)."""
+    return format_decimal(value, format="0.#######")
+
+
+def _pair(lon: float, lat: float) -> str:
+    """A position as GeoJSON writes it, for the sender to find and correct."""
+    return f"[{lon:g}, {lat:g}]"
 
 
 # --- GeoJSON --------------------------------------------------------------------------------
@@ -45,58 +116,70 @@ def load_json(text: str | bytes) -> Any:
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise GeometryError("The GeoJSON file must be UTF-8 text.") from None
+            raise GeometryError(_("The GeoJSON file must be UTF-8 text.")) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise GeometryError(
-            f"The geometry is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+            # TRANSLATORS: %(detail)s is the JSON parser's own explanation, in English.
+            _("The geometry is not valid JSON (line %(line)d, column %(column)d: %(detail)s).",
+              line=exc.lineno, column=exc.colno, detail=exc.msg)
         ) from None
 
 
 def unwrap(obj: Any) -> dict[str, Any]:
     """The geometry object inside a GeoJSON geometry, Feature or one-feature FeatureCollection."""
     if not isinstance(obj, dict):
-        raise GeometryError("The geometry must be a GeoJSON object such as "
-                            '{"type": "Polygon", "coordinates": [...]}.')
+        raise GeometryError(_('The geometry must be a GeoJSON object such as '
+                              '{"type": "Polygon", "coordinates": [...]}.'))
     kind = obj.get("type")
     if kind == "FeatureCollection":
         features = obj.get("features")
         if not isinstance(features, list) or len(features) != 1:
             count = len(features) if isinstance(features, list) else 0
-            raise GeometryError(f"The FeatureCollection has {count} features; a zone is one "
-                                "feature (use a MultiPolygon for several plots).")
+            # TRANSLATORS: "FeatureCollection", "Feature" and "MultiPolygon" are GeoJSON
+            # terms; %(count)d is never 1 here.
+            raise GeometryError(_("The FeatureCollection has %(count)d features; a zone is one "
+                                  "feature (use a MultiPolygon for several plots).", count=count))
         return unwrap(features[0])
     if kind == "Feature":
         geometry = obj.get("geometry")
         if geometry is None:
-            raise GeometryError("The Feature has no geometry.")
+            raise GeometryError(_("The Feature has no geometry."))
         return unwrap(geometry)
     if kind not in GEOMETRY_TYPES:
-        raise GeometryError(f"A zone is a Point, a Polygon or a MultiPolygon, not {kind!r}.")
+        # TRANSLATORS: Point, Polygon and MultiPolygon are GeoJSON types; %(kind)s is the
+        # type that was sent, quoted.
+        raise GeometryError(_("A zone is a Point, a Polygon or a MultiPolygon, not %(kind)s.",
+                              kind=repr(kind)))
     if "coordinates" not in obj:
-        raise GeometryError(f"The {kind} has no coordinates.")
+        # TRANSLATORS: %(kind)s is a GeoJSON type: Point, Polygon or MultiPolygon.
+        raise GeometryError(_("The %(kind)s has no coordinates.", kind=kind))
     return obj
-
-
-def _bbox_text(bbox: BBox) -> str:
-    return (f"longitude {bbox[0]:g} to {bbox[2]:g}, latitude {bbox[1]:g} to {bbox[3]:g}")
 
 
 def _inside(lon: float, lat: float, bbox: BBox) -> bool:
     return bbox[0] <= lon <= bbox[2] and bbox[1] <= lat <= bbox[3]
 
 
-def _position(value: Any, where: str, bbox: BBox | None) -> tuple[float, float]:
-    """One [longitude, latitude] position, checked and rounded; an altitude is dropped."""
+def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float]:
+    """One [longitude, latitude] position, checked and rounded; an altitude is dropped.
+
+    ``place`` says where it lies; it is put in words only for a message.
+    """
     if not isinstance(value, list | tuple) or len(value) not in (2, 3):
-        raise GeometryError(f"{where}: a position is [longitude, latitude], got {value!r:.60}.")
+        # TRANSLATORS: %(where)s says where (e.g. "Polygon, outer ring, position 3");
+        # %(value)s is what was sent there, as written.
+        raise GeometryError(_("%(where)s: a position is [longitude, latitude], got %(value)s.",
+                              where=_where(place), value=f"{value!r:.60}"))
     numbers = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | float):
-            raise GeometryError(f"{where}: coordinates must be numbers, got {item!r:.30}.")
+            raise GeometryError(_("%(where)s: coordinates must be numbers, got %(value)s.",
+                                  where=_where(place), value=f"{item!r:.30}"))
         if not math.isfinite(item):
-            raise GeometryError(f"{where}: coordinates must be finite numbers, got {item}.")
+            raise GeometryError(_("%(where)s: coordinates must be finite numbers, got "
+                                  "%(value)s.", where=_where(place), value=str(item)))
         numbers.append(float(item))
     lon, lat = numbers[0], numbers[1]
     swapped_fits = -90 <= lon <= 90 and -180 <= lat <= 180
@@ -104,42 +187,58 @@ def _position(value: Any, where: str, bbox: BBox | None) -> tuple[float, float]:
                                  and _inside(lat, lon, bbox)):
         if swapped_fits:
             raise GeometryError(
-                f"{where}: [{lon:g}, {lat:g}] looks like [latitude, longitude]; GeoJSON "
-                f"(RFC 7946) writes [longitude, latitude], i.e. [{lat:g}, {lon:g}]."
+                # TRANSLATORS: %(sent)s and %(meant)s are positions as GeoJSON writes them,
+                # e.g. [109.02, 13.4]: keep the brackets and the words' order in them.
+                _("%(where)s: %(sent)s looks like [latitude, longitude]; GeoJSON (RFC 7946) "
+                  "writes [longitude, latitude], i.e. %(meant)s.", where=_where(place),
+                  sent=_pair(lon, lat), meant=_pair(lat, lon))
             )
-        raise GeometryError(f"{where}: latitude {lat:g} is outside -90 to 90.")
+        raise GeometryError(_("%(where)s: latitude %(lat)s is outside -90 to 90.",
+                              where=_where(place), lat=_degrees(lat)))
     if not -180 <= lon <= 180:
-        raise GeometryError(f"{where}: longitude {lon:g} is outside -180 to 180.")
+        raise GeometryError(_("%(where)s: longitude %(lon)s is outside -180 to 180.",
+                              where=_where(place), lon=_degrees(lon)))
     if bbox and not _inside(lon, lat, bbox):
         raise GeometryError(
-            f"{where}: [{lon:g}, {lat:g}] lies outside Vietnam ({_bbox_text(bbox)})."
+            # TRANSLATORS: %(position)s is the position as GeoJSON writes it; the box is in
+            # degrees of longitude (west to east) and latitude (south to north).
+            _("%(where)s: %(position)s lies outside Vietnam (longitude %(west)s to %(east)s, "
+              "latitude %(south)s to %(north)s).", where=_where(place), position=_pair(lon, lat),
+              west=_degrees(bbox[0]), east=_degrees(bbox[2]), south=_degrees(bbox[1]),
+              north=_degrees(bbox[3]))
         )
     return round(lon, DECIMALS), round(lat, DECIMALS)
 
 
-def _ring(value: Any, where: str, bbox: BBox | None) -> list[tuple[float, float]]:
+def _ring(value: Any, polygon: int | None, hole: int,
+          bbox: BBox | None) -> list[tuple[float, float]]:
+    """Ring ``hole`` (0: the outer one) of polygon ``polygon``, checked."""
     if not isinstance(value, list | tuple):
-        raise GeometryError(f"{where}: a linear ring is a list of positions.")
+        raise GeometryError(_("%(where)s: a linear ring is a list of positions.",
+                              where=_ring_place(polygon, hole)))
     if len(value) < 4:
-        raise GeometryError(
-            f"{where} has {len(value)} positions; a linear ring needs at least 4 (three corners "
-            "and the first one repeated at the end)."
-        )
-    ring = [_position(p, f"{where}, position {i}", bbox) for i, p in enumerate(value, start=1)]
+        raise GeometryError(ngettext(
+            "%(where)s has %(num)d position; a linear ring needs at least 4 (three corners and "
+            "the first one repeated at the end).",
+            "%(where)s has %(num)d positions; a linear ring needs at least 4 (three corners and "
+            "the first one repeated at the end).",
+            len(value), where=_ring_place(polygon, hole)))
+    ring = [_position(p, (polygon, hole, i), bbox) for i, p in enumerate(value, start=1)]
     if ring[0] != ring[-1]:
-        first = f"[{ring[0][0]:g}, {ring[0][1]:g}]"
-        raise GeometryError(f"{where} is not closed: its last position must repeat the first, "
-                            f"{first}.")
+        raise GeometryError(
+            # TRANSLATORS: %(first)s is the ring's first position as GeoJSON writes it.
+            _("%(where)s is not closed: its last position must repeat the first, %(first)s.",
+              where=_ring_place(polygon, hole), first=_pair(*ring[0]))
+        )
     return ring
 
 
-def _polygon(value: Any, where: str, bbox: BBox | None) -> Polygon:
+def _polygon(value: Any, polygon: int | None, bbox: BBox | None) -> Polygon:
+    """Polygon ``polygon`` of a MultiPolygon (``None``: the geometry is one Polygon)."""
     if not isinstance(value, list | tuple) or not value:
-        raise GeometryError(f"{where}: a polygon is a list of linear rings (outline first).")
-    rings = []
-    for i, ring in enumerate(value, start=1):
-        label = f"{where}, outer ring" if i == 1 else f"{where}, hole {i - 1}"
-        rings.append(_ring(ring, label, bbox))
+        raise GeometryError(_("%(where)s: a polygon is a list of linear rings (outline first).",
+                              where=_polygon_place(polygon)))
+    rings = [_ring(ring, polygon, hole, bbox) for hole, ring in enumerate(value)]
     return Polygon(rings[0], rings[1:])
 
 
@@ -178,25 +277,28 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
     box: BBox | None = tuple(bbox) if bbox else None  # type: ignore[assignment]
     depth = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}[kind]
     if _count_positions(coords, depth) > MAX_POSITIONS:
-        raise GeometryError(f"The outline has more than {MAX_POSITIONS} positions; simplify it.")
+        raise GeometryError(_("The outline has more than %(n)s positions; simplify it.",
+                              n=format_number(MAX_POSITIONS)))
     result: BaseGeometry
     if kind == "Point":
-        result = Point(_position(coords, "The point", box))
+        result = Point(_position(coords, None, box))
     elif kind == "Polygon":
-        result = _polygon(coords, "Polygon", box)
+        result = _polygon(coords, None, box)
     else:
         if not isinstance(coords, list | tuple) or not coords:
-            raise GeometryError("A MultiPolygon is a list of polygons.")
-        result = MultiPolygon([_polygon(p, f"Polygon {i}", box)
-                               for i, p in enumerate(coords, start=1)])
+            raise GeometryError(_("A MultiPolygon is a list of polygons."))
+        result = MultiPolygon([_polygon(p, i, box) for i, p in enumerate(coords, start=1)])
     if kind != "Point":
         if not result.is_valid:
             raise GeometryError(
-                f"The outline is not a valid shape: {explain_validity(result)}. Edges must not "
-                "cross, holes must lie inside their outline and plots must not overlap."
+                # TRANSLATORS: %(detail)s is the geometry library's explanation in English,
+                # e.g. "Self-intersection[109.0205 13.4005]".
+                _("The outline is not a valid shape: %(detail)s. Edges must not cross, holes "
+                  "must lie inside their outline and plots must not overlap.",
+                  detail=explain_validity(result))
             )
         if result.area <= 0:
-            raise GeometryError("The outline encloses no area.")
+            raise GeometryError(_("The outline encloses no area."))
         if isinstance(result, Polygon):
             result = orient(result, sign=1.0)
         else:
@@ -219,16 +321,31 @@ def _descendants(element: ET.Element, name: str) -> list[ET.Element]:
     return [e for e in element.iter() if _local(e.tag) == name]
 
 
+def _kml_place(placemark: int, polygon: int | None = None, inner: int | None = None) -> str:
+    """Where in a KML file: a placemark's point, or a boundary of one of its polygons."""
+    if polygon is None:
+        # TRANSLATORS: where a problem lies in a KML file; it starts an error message.
+        return _("Placemark %(placemark)d, point", placemark=placemark)
+    if inner is None:
+        return _("Placemark %(placemark)d, polygon %(polygon)d, outer boundary",
+                 placemark=placemark, polygon=polygon)
+    return _("Placemark %(placemark)d, polygon %(polygon)d, inner boundary %(inner)d",
+             placemark=placemark, polygon=polygon, inner=inner)
+
+
 def _kml_coordinates(element: ET.Element | None, where: str) -> list[list[float]]:
     nodes = _descendants(element, "coordinates") if element is not None else []
     if not nodes or not (nodes[0].text or "").strip():
-        raise GeometryError(f"{where} has no coordinates.")
+        raise GeometryError(_("%(where)s has no coordinates.", where=where))
     positions = []
     for chunk in (nodes[0].text or "").split():
         try:
             positions.append([float(v) for v in chunk.split(",")])
         except ValueError:
-            raise GeometryError(f"{where}: {chunk!r:.40} is not 'longitude,latitude'.") from None
+            # TRANSLATORS: %(chunk)s is the text found in the file; keep 'longitude,latitude'
+            # as KML writes it (a comma, no space).
+            raise GeometryError(_("%(where)s: %(chunk)s is not 'longitude,latitude'.",
+                                  where=where, chunk=f"{chunk!r:.40}")) from None
     return positions
 
 
@@ -240,68 +357,78 @@ def read_kml(content: bytes) -> dict[str, Any]:
     :func:`normalise`.
     """
     if len(content) > MAX_FILE_BYTES:
-        raise GeometryError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise _too_large()
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise GeometryError("The KML file must be UTF-8 text.") from None
+        raise GeometryError(_("The KML file must be UTF-8 text.")) from None
     lowered = text.lower()
     if "<!doctype" in lowered or "<!entity" in lowered:
-        raise GeometryError("KML files with a DOCTYPE or ENTITY declaration are refused; "
-                            "export the file again without one.")
+        raise GeometryError(_("KML files with a DOCTYPE or ENTITY declaration are refused; "
+                              "export the file again without one."))
     try:
         root = ET.fromstring(text)  # noqa: S314 - no DTD can reach the parser (checked above)
     except ET.ParseError as exc:
-        raise GeometryError(f"The KML file is not well-formed XML ({exc}).") from None
+        # TRANSLATORS: %(detail)s is the XML parser's explanation in English.
+        raise GeometryError(_("The KML file is not well-formed XML (%(detail)s).",
+                              detail=str(exc))) from None
     if _local(root.tag) != "kml":
-        raise GeometryError("This is not a KML file (its root element is not <kml>).")
+        raise GeometryError(_("This is not a KML file (its root element is not <kml>)."))
     placemarks = _descendants(root, "Placemark")
     if not placemarks:
-        raise GeometryError("The KML file has no Placemark: draw the zone as a placemark with "
-                            "a point or a polygon.")
+        raise GeometryError(_("The KML file has no Placemark: draw the zone as a placemark "
+                              "with a point or a polygon."))
     polygons: list[list[list[list[float]]]] = []
     points: list[list[float]] = []
     for n, placemark in enumerate(placemarks, start=1):
         found = False
         for polygon in _descendants(placemark, "Polygon"):
-            where = f"Placemark {n}, polygon {len(polygons) + 1}"
+            number = len(polygons) + 1
             outer = next(iter(_children(polygon, "outerBoundaryIs")), None)
-            rings = [_kml_coordinates(outer, f"{where}, outer boundary")]
+            rings = [_kml_coordinates(outer, _kml_place(n, number))]
             for i, inner in enumerate(_children(polygon, "innerBoundaryIs"), start=1):
-                rings.append(_kml_coordinates(inner, f"{where}, inner boundary {i}"))
+                rings.append(_kml_coordinates(inner, _kml_place(n, number, i)))
             polygons.append(rings)
             found = True
         for point in _descendants(placemark, "Point"):
-            coords = _kml_coordinates(point, f"Placemark {n}, point")
+            coords = _kml_coordinates(point, _kml_place(n))
             points.append(coords[0])
             found = True
         if not found:
-            raise GeometryError(f"Placemark {n} has no Point or Polygon (lines are not zones).")
+            # TRANSLATORS: "Point" and "Polygon" are KML elements.
+            raise GeometryError(_("Placemark %(n)d has no Point or Polygon (lines are not "
+                                  "zones).", n=n))
     if polygons and points:
-        raise GeometryError("The KML mixes points and polygons; a zone is either one point or "
-                            "polygon outlines.")
+        raise GeometryError(_("The KML mixes points and polygons; a zone is either one point "
+                              "or polygon outlines."))
     if points:
         if len(points) > 1:
-            raise GeometryError(f"The KML has {len(points)} points; a zone is one point or "
-                                "polygon outlines.")
+            # TRANSLATORS: %(n)d is never 1 here.
+            raise GeometryError(_("The KML has %(n)d points; a zone is one point or polygon "
+                                  "outlines.", n=len(points)))
         return {"type": "Point", "coordinates": points[0]}
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": polygons[0]}
     return {"type": "MultiPolygon", "coordinates": polygons}
 
 
+def _too_large() -> GeometryError:
+    return GeometryError(_("The file is larger than %(n)s MB.",
+                           n=format_number(MAX_FILE_BYTES // (1024 * 1024))))
+
+
 def read_file(filename: str, content: bytes) -> dict[str, Any]:
     """The geometry in an uploaded GeoJSON (.geojson, .json) or KML (.kml) file, unchecked."""
     if len(content) > MAX_FILE_BYTES:
-        raise GeometryError(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise _too_large()
     name = (filename or "").lower()
     if name.endswith(".kml"):
         return read_kml(content)
     if name.endswith((".geojson", ".json")):
         return unwrap(load_json(content))
     if name.endswith(".kmz"):
-        raise GeometryError("KMZ is a zipped KML: unzip it and upload the .kml file inside.")
-    raise GeometryError("Upload a GeoJSON (.geojson, .json) or KML (.kml) file.")
+        raise GeometryError(_("KMZ is a zipped KML: unzip it and upload the .kml file inside."))
+    raise GeometryError(_("Upload a GeoJSON (.geojson, .json) or KML (.kml) file."))
 
 
 # --- measures -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from traceapp.auth.models import enum_column
@@ -51,6 +52,33 @@ class TargetMarket(enum.StrEnum):
     JAPAN = "japan"
     KOREA = "korea"
     OTHER = "other"
+
+
+# What readers see for the stored codes (the forms, pages and messages all use these).
+KIND_LABELS = {
+    ZoneKind.GROWING_AREA: _l("Growing area"),
+    ZoneKind.PACKING_HOUSE: _l("Packing house"),
+    ZoneKind.AQUACULTURE_FACILITY: _l("Aquaculture facility"),
+    ZoneKind.FISHING_GROUND: _l("Fishing ground"),
+}
+STATUS_LABELS = {
+    ZoneStatus.DRAFT: _l("Draft"),
+    ZoneStatus.SUBMITTED: _l("Submitted"),
+    ZoneStatus.APPROVED: _l("Approved"),
+    ZoneStatus.REJECTED: _l("Rejected"),
+    ZoneStatus.SUSPENDED: _l("Suspended"),
+    ZoneStatus.REVOKED: _l("Revoked"),
+    ZoneStatus.EXPIRED: _l("Expired"),
+}
+MARKET_LABELS = {
+    TargetMarket.DOMESTIC: _l("Domestic"),
+    TargetMarket.CHINA_GACC: _l("China (GACC)"),
+    TargetMarket.EU: _l("European Union"),
+    TargetMarket.USA: _l("United States"),
+    TargetMarket.JAPAN: _l("Japan"),
+    TargetMarket.KOREA: _l("Korea"),
+    TargetMarket.OTHER: _l("Other"),
+}
 
 
 zone_members = sa.Table(
@@ -149,6 +177,14 @@ class CertificationScheme(enum.StrEnum):
     GLOBALGAP = "globalgap"
     ORGANIC = "organic"
     OTHER = "other"
+
+
+SCHEME_LABELS = {
+    CertificationScheme.VIETGAP: "VietGAP",
+    CertificationScheme.GLOBALGAP: "GlobalGAP",
+    CertificationScheme.ORGANIC: _l("Organic"),
+    CertificationScheme.OTHER: _l("Other"),
+}
 
 
 class ZoneCertification(IdMixin, TimestampMixin, Base):

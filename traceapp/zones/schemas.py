@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
 from traceapp.api.schemas import BaseSchema
@@ -94,7 +95,7 @@ class ZoneSchema(BaseSchema):
     def _load_member_ids(self, value: Any) -> list[int]:
         if not isinstance(value, list) or not all(
                 isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise ValidationError("A list of member ids (integers).")
+            raise ValidationError(_("Give the members as a list of member ids (whole numbers)."))
         return value
 
     def _status(self, obj: Any) -> str:

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -29,6 +32,8 @@ from traceapp.errors import Conflict, NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.zones import geometry as geo
 from traceapp.zones.models import (
+    KIND_LABELS,
+    STATUS_LABELS,
     CertificationScheme,
     TargetMarket,
     Zone,
@@ -68,10 +73,10 @@ DECISION_TARGETS = frozenset(end for _start, end in DECISIONS)
 COOPERATIVE_STEPS = frozenset({(S.DRAFT, S.SUBMITTED), (S.REJECTED, S.DRAFT)})
 #: Facts an auditor needs before a code can be submitted.
 REQUIRED_FOR_SUBMISSION = {
-    "geometry": "Draw or upload the zone's location before submitting.",
-    "issuing_authority": "Enter the issuing authority before submitting.",
-    "decision_number": "Enter the decision number before submitting.",
-    "issued_on": "Enter the issue date before submitting.",
+    "geometry": _l("Draw or upload the zone's location before submitting."),
+    "issuing_authority": _l("Enter the issuing authority before submitting."),
+    "decision_number": _l("Enter the decision number before submitting."),
+    "issued_on": _l("Enter the issue date before submitting."),
 }
 _MAX_LENGTHS = {
     "code": 40, "name": 200, "crop": 100, "province": 100, "district": 100, "commune": 100,
@@ -123,8 +128,28 @@ def scheme_for(kind: ZoneKind | str) -> dict[str, str]:
 
 
 def kind_label(kind: ZoneKind | str) -> str:
-    """A kind in words, for messages."""
-    return ZoneKind(kind).value.replace("_", " ")
+    """A kind in words, in the reader's language."""
+    return str(KIND_LABELS[ZoneKind(kind)])
+
+
+def _off_scheme(kind: ZoneKind, code: str, scheme: dict[str, Any]) -> str:
+    """Why a code does not fit its kind's scheme: one whole sentence per kind."""
+    # A description from the settings file is shown as written; the defaults are translated.
+    values = {"code": code, "description": str(scheme["description"]),
+              "example": scheme["example"]}
+    if kind == ZoneKind.PACKING_HOUSE:
+        return _("%(code)s does not follow the packing house code scheme: %(description)s "
+                 "(for example %(example)s).", **values)
+    if kind == ZoneKind.AQUACULTURE_FACILITY:
+        return _("%(code)s does not follow the aquaculture facility code scheme: "
+                 "%(description)s (for example %(example)s).", **values)
+    if kind == ZoneKind.FISHING_GROUND:
+        return _("%(code)s does not follow the fishing ground code scheme: %(description)s "
+                 "(for example %(example)s).", **values)
+    # TRANSLATORS: %(code)s is the code as typed; %(description)s explains the scheme (from
+    # the settings) and %(example)s is a code that fits it.
+    return _("%(code)s does not follow the growing area code scheme: %(description)s "
+             "(for example %(example)s).", **values)
 
 
 def bbox_for(kind: ZoneKind | str | None) -> list[float] | None:
@@ -216,17 +241,30 @@ def _coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]
             elif key == "member_ids":
                 value = sorted({int(v) for v in (value or [])})
         except (ValueError, TypeError, decimal.InvalidOperation):
-            errors[key] = [{
-                "kind": "Choose growing area, packing house, aquaculture facility or fishing "
-                        "ground.",
-                "target_market": "Choose one of: " + ", ".join(m.value for m in TargetMarket)
-                                 + ".",
-                "declared_area_ha": "Enter the area in hectares as a number, e.g. 2.5.",
-                "member_ids": "Choose members of the cooperative.",
-            }.get(key, "Enter a date as 2025-03-31.")]
+            errors[key] = [_unreadable(key)]
             continue
         values[key] = value
     return values, errors
+
+
+def _unreadable(key: str) -> str:
+    """What to enter in a field whose value could not be read."""
+    if key == "kind":
+        return _("Choose growing area, packing house, aquaculture facility or fishing ground.")
+    if key == "target_market":
+        # TRANSLATORS: %(names)s lists the codes the API accepts (domestic, china_gacc, ...).
+        return _("Choose one of: %(names)s.", names=", ".join(m.value for m in TargetMarket))
+    if key == "declared_area_ha":
+        return _("Enter the area in hectares as a number, e.g. 2.5.")
+    if key == "member_ids":
+        return _("Choose members of the cooperative.")
+    return _date_format_hint()
+
+
+def _date_format_hint() -> str:
+    # TRANSLATORS: the date format the API and the date fields read (year-month-day): keep
+    # the example date as it is.
+    return _("Enter a date as 2025-03-31.")
 
 
 def _check(values: dict[str, Any], cooperative_id: int, existing: Zone | None,
@@ -239,37 +277,36 @@ def _check(values: dict[str, Any], cooperative_id: int, existing: Zone | None,
     for key, limit in _MAX_LENGTHS.items():
         value = values.get(key)
         if isinstance(value, str) and len(value) > limit:
-            add(key, f"At most {limit} characters.")
+            add(key, _("At most %(n)d characters.", n=limit))
     kind = values.get("kind")
     code = values.get("code")
     if kind is None and "kind" not in errors:
-        add("kind", "Choose the kind of zone.")
+        add("kind", _("Choose the kind of zone."))
     if not code:
-        add("code", "Enter the code as issued.")
+        add("code", _("Enter the code as issued."))
     elif kind is not None and "code" not in errors:
         scheme = scheme_for(kind)
         if not re.fullmatch(scheme["pattern"], code):
-            add("code", f"{code} does not follow the {kind_label(kind)} code scheme: "
-                        f"{scheme['description']} (for example {scheme['example']}).")
+            add("code", _off_scheme(ZoneKind(kind), code, scheme))
         else:
             clash = db.session.execute(sa.select(Zone.id).where(Zone.code == code)).first()
             if clash is not None and (existing is None or clash.id != existing.id):
-                add("code", f"The code {code} is already registered.")
+                add("code", _already_registered(code))
     if not values.get("province"):
-        add("province", "Enter the province named in the decision.")
+        add("province", _("Enter the province named in the decision."))
     today = local_today()
     issued = values.get("issued_on")
     if issued and issued > today:
-        add("issued_on", "The issue date is in the future.")
+        add("issued_on", _("The issue date is in the future."))
     start, end = values.get("valid_from"), values.get("valid_until")
     if start and end and end < start:
-        add("valid_until", "The code cannot expire before its validity starts.")
+        add("valid_until", _("The code cannot expire before its validity starts."))
     area = values.get("declared_area_ha")
     if area is not None and "declared_area_ha" not in errors:
         if area < 0:
-            add("declared_area_ha", "The area cannot be negative.")
+            add("declared_area_ha", _("The area cannot be negative."))
         elif area > _MAX_AREA_HA:
-            add("declared_area_ha", "The area is implausibly large.")
+            add("declared_area_ha", _("The area is implausibly large."))
     derived: dict[str, Any] = {}
     if "geometry" not in errors and "kind" not in errors:
         try:
@@ -280,15 +317,19 @@ def _check(values: dict[str, Any], cooperative_id: int, existing: Zone | None,
             derived["geometry"] = shape
             hectares = geo.area_ha(shape)
             if hectares is not None and hectares > float(_MAX_AREA_HA):
-                add("geometry", "The outline is implausibly large for a zone.")
+                add("geometry", _("The outline is implausibly large for a zone."))
             derived["computed_area_ha"] = _as_decimal_area(hectares)
             box = geo.bounds(shape) if shape else (None, None, None, None)
             derived.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True))
     if "member_ids" in values and "member_ids" not in errors:
         derived["members"] = _members(values["member_ids"], cooperative_id, existing, add)
     if errors:
-        raise ValidationFailed("The zone code could not be saved.", errors)
+        raise ValidationFailed(_("The zone code could not be saved."), errors)
     return derived
+
+
+def _already_registered(code: str) -> str:
+    return _("The code %(code)s is already registered.", code=code)
 
 
 def _members(ids: list[int], cooperative_id: int, existing: Zone | None,
@@ -303,9 +344,10 @@ def _members(ids: list[int], cooperative_id: int, existing: Zone | None,
         member = found.get(ident)
         if member is None:
             # The same words for another cooperative's member and a missing id.
-            add("member_ids", f"No member {ident} in this cooperative.")
+            # TRANSLATORS: %(id)d is the member's number in the database, as sent.
+            add("member_ids", _("No member %(id)d in this cooperative.", id=ident))
         elif ident not in already and not member.is_member_on(today):
-            add("member_ids", f"{member.full_name} is no longer a member.")
+            add("member_ids", _("%(name)s is no longer a member.", name=member.full_name))
     return [found[i] for i in ids if i in found]
 
 
@@ -347,8 +389,7 @@ def _save(zone: Zone, values: dict[str, Any], derived: dict[str, Any], new: bool
     except IntegrityError as exc:
         text = str(exc.orig)
         if "uq_zones_code" in text or "zones.code" in text:
-            raise ValidationFailed.field(
-                "code", f"The code {code} is already registered.") from None
+            raise ValidationFailed.field("code", _already_registered(code)) from None
         raise
 
 
@@ -356,7 +397,7 @@ def create_zone(actor: Any, cooperative_id: int | None, **data: Any) -> Zone:
     """Register a zone code as a draft of the actor's cooperative."""
     require(cooperative_id is not None and actor.can_write_cooperative(cooperative_id)
             and not actor.is_auditor,
-            "Zone codes are registered by the cooperative's managers and staff.")
+            _("Zone codes are registered by the cooperative's managers and staff."))
     assert cooperative_id is not None
     values, errors = _coerce(data)
     values.setdefault("member_ids", [])
@@ -371,17 +412,21 @@ def create_zone(actor: Any, cooperative_id: int | None, **data: Any) -> Zone:
 def update_zone(actor: Any, zone: Zone, **data: Any) -> Zone:
     """Change a zone; once submitted, only households and notes may still change (409)."""
     require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-            "Only the cooperative's managers and staff change its zone codes.")
+            _("Only the cooperative's managers and staff change its zone codes."))
     values, errors = _coerce({k: v for k, v in data.items() if k in ZONE_FIELDS})
     if is_locked(zone):
         locked = sorted(k for k in values if k not in EDITABLE_WHEN_LOCKED
                         and _changes(zone, k, values[k]))
         locked += sorted(k for k in errors if k not in EDITABLE_WHEN_LOCKED and k not in locked)
         if locked:
-            message = (f"The code is {effective_status(zone).value}: its identifying facts "
-                       f"({', '.join(locked)}) can no longer be changed. Households, "
-                       "certifications and notes still can.")
-            raise Conflict(message, {k: ["Locked once the code was submitted."] for k in locked})
+            # TRANSLATORS: %(fields)s lists field names as the API knows them (code, kind,
+            # ...); %(status)s is the code's status as labelled on the pages.
+            message = _("Once a code was submitted its identifying facts (%(fields)s) can no "
+                        "longer be changed; households, certifications and notes still can "
+                        "(this code's status: %(status)s).", fields=", ".join(locked),
+                        status=STATUS_LABELS[effective_status(zone)])
+            field_message = _("Locked once the code was submitted.")
+            raise Conflict(message, {k: [field_message] for k in locked})
         values = {k: v for k, v in values.items() if k in EDITABLE_WHEN_LOCKED}
     before = audit.snapshot(zone)
     members_before = _current(zone, "member_ids")
@@ -413,12 +458,12 @@ def _check_editable(values: dict[str, Any], zone: Zone,
 
     notes = values.get("notes")
     if notes and len(notes) > _MAX_LENGTHS["notes"]:
-        add("notes", f"At most {_MAX_LENGTHS['notes']} characters.")
+        add("notes", _("At most %(n)d characters.", n=_MAX_LENGTHS["notes"]))
     derived: dict[str, Any] = {}
     if "member_ids" in values and "member_ids" not in errors:
         derived["members"] = _members(values["member_ids"], zone.cooperative_id, zone, add)
     if errors:
-        raise ValidationFailed("The zone code could not be saved.", errors)
+        raise ValidationFailed(_("The zone code could not be saved."), errors)
     return derived
 
 
@@ -455,34 +500,34 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
             elif key in ("issued_on", "expires_on"):
                 value = _to_date(value)
         except ValueError:
-            errors[key] = ["Choose VietGAP, GlobalGAP, organic or other." if key == "scheme"
-                           else "Enter a date as 2025-03-31."]
+            errors[key] = [_("Choose VietGAP, GlobalGAP, organic or other.") if key == "scheme"
+                           else _date_format_hint()]
             continue
         values[key] = value
     merged = current | values
     if merged.get("scheme") is None and "scheme" not in errors:
-        errors["scheme"] = ["Choose the certification scheme."]
+        errors["scheme"] = [_("Choose the certification scheme.")]
     if not merged.get("number"):
-        errors["number"] = ["Enter the certificate number."]
+        errors["number"] = [_("Enter the certificate number.")]
     elif len(merged["number"]) > 60:
-        errors["number"] = ["At most 60 characters."]
+        errors["number"] = [_("At most %(n)d characters.", n=60)]
     if merged.get("issuer") and len(merged["issuer"]) > 200:
-        errors["issuer"] = ["At most 200 characters."]
+        errors["issuer"] = [_("At most %(n)d characters.", n=200)]
     issued, expires = merged.get("issued_on"), merged.get("expires_on")
     if issued and issued > local_today():
-        errors["issued_on"] = ["The issue date is in the future."]
+        errors["issued_on"] = [_("The issue date is in the future.")]
     if issued and expires and expires < issued:
-        errors["expires_on"] = ["The certificate cannot expire before it was issued."]
+        errors["expires_on"] = [_("The certificate cannot expire before it was issued.")]
     if errors:
-        raise ValidationFailed("The certification could not be saved.", errors)
+        raise ValidationFailed(_("The certification could not be saved."), errors)
     return values
 
 
 def _require_certification_writer(actor: Any, zone: Zone) -> None:
     require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-            "Only the cooperative's managers and staff record certifications.")
+            _("Only the cooperative's managers and staff record certifications."))
     if zone.status == S.REVOKED:
-        raise Conflict("The code was revoked: its certifications can no longer change.")
+        raise Conflict(_("The code was revoked: its certifications can no longer change."))
 
 
 def add_certification(actor: Any, zone: Zone, **data: Any) -> ZoneCertification:
@@ -544,42 +589,47 @@ def transition(actor: Any, zone: Zone, to_status: ZoneStatus | str, reason: str 
     try:
         target = ZoneStatus(to_status)
     except ValueError:
-        raise ValidationFailed.field(
-            "to_status", "Choose one of: " + ", ".join(s.value for s in ZoneStatus) + "."
-        ) from None
+        names = ", ".join(s.value for s in ZoneStatus)
+        raise ValidationFailed.field("to_status", _("Choose one of: %(names)s.", names=names)
+                                     ) from None
     reason = (reason or "").strip() or None
     current = zone.status
     effective = effective_status(zone, day)
     if target == S.EXPIRED:
         require(actor.is_system or actor.is_admin or actor.can_audit(zone.province,
                                                                       zone.district),
-                "Only the scheduled expiry or an auditor records an expiry.")
+                _("Only the scheduled expiry or an auditor records an expiry."))
         if effective != S.EXPIRED or current == S.EXPIRED:
-            raise Conflict(f"The code {zone.code} is {effective.value}; it expires by itself "
-                           "once its validity has ended.")
-        reason = reason or f"Validity ended on {zone.valid_until.isoformat()}."
+            raise Conflict(_("The code %(code)s has not expired (its status: %(status)s); it "
+                             "expires by itself once its validity has ended.", code=zone.code,
+                             status=STATUS_LABELS[effective]))
+        # Stored as a record (English, ISO date); shown_reason() words it for the reader.
+        reason = reason or f"{_EXPIRY_REASON_PREFIX}{zone.valid_until.isoformat()}."
     else:
         if target in DECISION_TARGETS:
             require(actor.can_audit(zone.province, zone.district),
-                    f"Only an auditor of {zone.province} decides on this code.")
+                    _("Only an auditor of %(province)s decides on this code.",
+                      province=zone.province))
         else:
             require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-                    "Only the cooperative's managers and staff submit its codes.")
+                    _("Only the cooperative's managers and staff submit its codes."))
         if effective == S.EXPIRED and current != S.EXPIRED:
-            raise Conflict(f"The code {zone.code} expired on {zone.valid_until.isoformat()}; "
-                           "it can no longer change status.")
+            raise Conflict(_("The code %(code)s expired on %(date)s; it can no longer change "
+                             "status.", code=zone.code, date=format_date(zone.valid_until)))
         if (current, target) not in DECISIONS | COOPERATIVE_STEPS:
-            raise Conflict(f"A {current.value} code cannot become {target.value}.")
+            # TRANSLATORS: both are status labels as shown on the pages, e.g. "Revoked".
+            raise Conflict(_("A code cannot go from %(current)s to %(target)s.",
+                             current=STATUS_LABELS[current], target=STATUS_LABELS[target]))
         if (current, target) in DECISIONS and (reason is None or len(reason) < 3):
-            raise ValidationFailed.field("reason", "Give the reason for this decision.")
+            raise ValidationFailed.field("reason", _("Give the reason for this decision."))
         if target == S.SUBMITTED:
-            missing = {k: [m] for k, m in REQUIRED_FOR_SUBMISSION.items()
+            missing = {k: [str(m)] for k, m in REQUIRED_FOR_SUBMISSION.items()
                        if getattr(zone, k) in (None, "")}
             if missing:
-                raise ValidationFailed("The code cannot be submitted yet: facts are missing.",
+                raise ValidationFailed(_("The code cannot be submitted yet: facts are missing."),
                                        missing)
     if reason and len(reason) > 2000:
-        raise ValidationFailed.field("reason", "At most 2000 characters.")
+        raise ValidationFailed.field("reason", _("At most %(n)d characters.", n=2000))
     return _record_transition(actor, zone, target, reason)
 
 
@@ -604,7 +654,7 @@ def _record_transition(actor: Any, zone: Zone, target: ZoneStatus,
 
 def expire_due_zones(actor: Any, today: dt.date) -> list[Zone]:
     """Record the expiry of every active code whose validity ended before ``today``."""
-    require(actor.is_system or actor.is_admin, "Only the scheduled job expires codes.")
+    require(actor.is_system or actor.is_admin, _("Only the scheduled job expires codes."))
     due = db.session.execute(
         sa.select(Zone).where(Zone.status.in_([s.value for s in EXPIRING_STATUSES]),
                               Zone.valid_until.is_not(None), Zone.valid_until < today)
@@ -615,6 +665,21 @@ def expire_due_zones(actor: Any, today: dt.date) -> list[Zone]:
     if due:
         log.info("expired %d zone codes", len(due))
     return list(due)
+
+
+_EXPIRY_REASON_PREFIX = "Validity ended on "
+_EXPIRY_REASON = re.compile(r"Validity ended on (\d{4}-\d{2}-\d{2})\.")
+
+
+def shown_reason(reason: str | None) -> str:
+    """A transition's reason for display: people's words as written, the reason the scheduled
+    expiry records ("Validity ended on 2025-06-30.") in the reader's language."""
+    if not reason:
+        return ""
+    match = _EXPIRY_REASON.fullmatch(reason)
+    if match is None:
+        return reason
+    return _("Validity ended on %(date)s.", date=format_date(dt.date.fromisoformat(match[1])))
 
 
 def zone_transitions(zone: Zone) -> list[ZoneTransition]:

@@ -47,8 +47,17 @@ bp = Blueprint("zones", __name__)
 nav_item("zones.index", _l("Zone codes"), lambda user: True)
 
 _FORM_FIELDS = tuple(f for f in services.ZONE_FIELDS if f != "geometry")
+#: The role stored with each status change, in words (the same words as the user roles).
+ACTOR_ROLE_LABELS = {
+    "admin": _l("Platform administrator"),
+    "manager": _l("Cooperative manager"),
+    "staff": _l("Cooperative staff"),
+    "auditor": _l("Authority auditor"),
+    # TRANSLATORS: who recorded a change that nobody made by hand (the nightly expiry).
+    "system": _l("scheduled job"),
+}
 _LABELS = {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "markets": MARKET_LABELS,
-           "schemes": SCHEME_LABELS, "actions": ACTION_LABELS}
+           "schemes": SCHEME_LABELS, "actions": ACTION_LABELS, "roles": ACTOR_ROLE_LABELS}
 
 
 def _filters() -> dict[str, str]:
@@ -190,7 +199,8 @@ def _render_detail(zone: Zone, status: int = 200, transition_form: Any = None,
         visible_overlaps=visible, transitions=services.zone_transitions(zone),
         outline=outline, decide=decide, steps=steps, transition_form=transition_form,
         certification_form=certification_form or CertificationForm(),
-        can_write=can_write, locked=services.is_locked(zone), **_LABELS,
+        can_write=can_write, locked=services.is_locked(zone), shown_reason=services.shown_reason,
+        **_LABELS,
     ), status
 
 

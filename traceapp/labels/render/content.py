@@ -51,9 +51,17 @@ class LabelContent:
             raise ValueError("gtin_display: must be digits or None")
 
 
+#: Where the value goes in a caption line; a pattern must end with it (see field_lines).
+_VALUE = "%(value)s"
+
+
 @dataclass(frozen=True, slots=True)
 class Captions:
-    """The words printed before each value; pass translated ones for the label's language."""
+    """The words printed before each value; pass translated ones for the label's language.
+
+    ``line`` joins a caption and its value ("Lot: X"; French "Lot : X", Chinese "批次：X").
+    The defaults are English, the fallback where a printer cannot show the reader's script.
+    """
 
     lot: str = "Lot"
     serial: str = "Serial"
@@ -61,10 +69,31 @@ class Captions:
     best_before: str = "Best before"
     gtin: str = "GTIN"
     date_format: str = "%d/%m/%Y"
+    line: str = "%(caption)s: %(value)s"
+
+    def join(self, caption: str, value: str) -> str:
+        """One caption line: the caption, the language's separator and the value."""
+        return self.line % {"caption": caption, "value": value}
+
+    def lead(self, caption: str) -> str:
+        """A caption line up to where its value starts (the serial is drawn after it)."""
+        return self.join(caption, "\0").split("\0", 1)[0]
+
+    def texts(self) -> tuple[str, ...]:
+        """Every word the captions may print, to check a font has their letters."""
+        return (self.join(self.lot, ""), self.serial, self.net, self.best_before, self.gtin,
+                self.date_format)
 
 
 def default_captions() -> Captions:
-    """Captions in the current locale (English outside a request), for printing."""
+    """Captions in the current locale, for printing: the request's language, the one set by
+    ``force_locale`` (background jobs use their requester's), else the default language."""
+    # TRANSLATORS: a caption and its value printed on a label, e.g. "Lot: XP-2026-0042".
+    # Use your language's separator (French "Lot : X" with a space, Chinese a full-width
+    # colon "批次：X" without one). %(value)s must stay last: the serial is drawn after it.
+    line = _("%(caption)s: %(value)s")
+    if not _usable_line(line):
+        line = Captions.line  # a translation that misplaces the value would lose the serial
     return Captions(
         lot=_("Lot"),
         serial=_("Serial"),
@@ -73,7 +102,22 @@ def default_captions() -> Captions:
         gtin=_("GTIN"),
         # TRANSLATORS: a strftime pattern for dates printed on labels (day first in Vietnam).
         date_format=_("%d/%m/%Y"),
+        line=line,
     )
+
+
+def _usable_line(line: str) -> bool:
+    """Whether a translated caption pattern formats and ends with the value."""
+    try:
+        line % {"caption": "", "value": ""}  # noqa: B018 - only checks that it formats
+    except (KeyError, ValueError, TypeError):
+        return False
+    return line.endswith(_VALUE) and "%(caption)s" in line
+
+
+def english_captions() -> Captions:
+    """The English captions, for printers whose font lacks the reader's script."""
+    return Captions()
 
 
 def lot_label_copies(content: LabelContent, copies: int) -> Iterator[LabelContent]:
@@ -93,15 +137,19 @@ def printed_stars(stars: int | None) -> int:
 def field_lines(
     content: LabelContent, captions: Captions, star: str = "\u2605"
 ) -> list[tuple[str, str]]:
-    """The labelled lines under the product name, as (kind, text); the serial caption only."""
-    lines = [("lot", f"{captions.lot}: {content.lot_code}")]
+    """The labelled lines under the product name, as (kind, text).
+
+    The serial line holds its caption up to where the serial starts (with any space the
+    language puts before it): the renderers draw the serial after it.
+    """
+    lines = [("lot", captions.join(captions.lot, content.lot_code))]
     if content.serial is not None:
-        lines.append(("serial", f"{captions.serial}: "))
+        lines.append(("serial", captions.lead(captions.serial)))
     if content.net_quantity:
-        lines.append(("net", f"{captions.net}: {content.net_quantity}"))
+        lines.append(("net", captions.join(captions.net, content.net_quantity)))
     if content.best_before is not None:
         when = content.best_before.strftime(captions.date_format)
-        lines.append(("best_before", f"{captions.best_before}: {when}"))
+        lines.append(("best_before", captions.join(captions.best_before, when)))
     if content.mark_name:
         lines.append(("mark", content.mark_name))
     stars = printed_stars(content.ocop_stars)

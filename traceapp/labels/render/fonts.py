@@ -12,6 +12,7 @@ from typing import Protocol
 
 from reportlab.pdfbase.ttfonts import TTFontFile
 
+from . import cjk
 from .content import clean_text
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
@@ -20,11 +21,22 @@ ELLIPSIS = "\u2026"
 
 
 class FontFace:
-    """A TrueType file loaded once per process: metrics for layout and subsetting."""
+    """A TrueType file loaded once per process: metrics for layout and subsetting.
 
-    def __init__(self, path: Path) -> None:
-        """Parse the font file and index its advance widths by character."""
-        self.ttf = TTFontFile(str(path))
+    With ``chinese`` set, characters the face lacks but the Chinese CID font covers are
+    kept (see :mod:`.cjk`): their widths join ``widths`` and they are listed in
+    ``borrowed``, so the PDF writer draws them with that font. Without it they print as '?'.
+    """
+
+    def __init__(self, path: Path, *, chinese: bool = False,
+                 source: FontFace | None = None) -> None:
+        """Parse the font file (or share ``source``'s) and index its widths by character."""
+        if source is not None:
+            self.ttf, self._lock = source.ttf, source._lock
+        else:
+            self.ttf = TTFontFile(str(path))
+            # makeSubset moves the parser's read position, so concurrent documents take turns.
+            self._lock = threading.Lock()
         self.base_name = bytes(self.ttf.name).decode("ascii")
         self.default_width = self.ttf.defaultWidth
         self.widths: dict[str, float] = {
@@ -35,17 +47,30 @@ class FontFace:
         self._charset = frozenset(self.widths)
         self._ascii_complete = all(chr(code) in self.widths for code in range(32, 127))
         self._head_widths: dict[str, float] = {}
-        # makeSubset moves the parser's read position, so concurrent documents take turns.
-        self._lock = threading.Lock()
+        self.chinese = chinese
+        #: Characters drawn with the Chinese font, added as they are met.
+        self.borrowed: set[str] = set()
 
     def printable(self, text: str | None) -> str:
-        """``text`` cleaned up, with characters the font lacks replaced by '?'."""
+        """``text`` cleaned up, with characters no font can draw replaced by '?'."""
         if text and self._ascii_complete and text.isascii() and text.isprintable():
             return text.strip()
         text = clean_text(text)
         if self._charset.issuperset(text):
             return text
-        return "".join(ch if ch in self.widths else "?" for ch in text)
+        return "".join(ch if ch in self.widths or self._borrow(ch) else "?" for ch in text)
+
+    def has_glyphs(self, text: str) -> bool:
+        """Whether the face itself (not a borrowed font) draws every character of ``text``."""
+        return self._charset.issuperset(clean_text(text))
+
+    def _borrow(self, ch: str) -> bool:
+        """Take ``ch`` from the Chinese font when the face may and that font covers it."""
+        if not self.chinese or not cjk.covers(ch):
+            return False
+        self.widths[ch] = cjk.width(ch)
+        self.borrowed.add(ch)
+        return True
 
     def width(self, text: str, size: float) -> float:
         """Advance width of ``text`` (already printable) in points at ``size``."""
@@ -139,8 +164,11 @@ class FontFace:
 
 
 @functools.cache
-def face(bold: bool = False) -> FontFace:
-    """The regular or bold face, loaded on first use."""
+def face(bold: bool = False, chinese: bool = False) -> FontFace:
+    """The regular or bold face, loaded on first use; ``chinese`` borrows Chinese glyphs
+    from the CID font (for PDF, where readers supply that font)."""
+    if chinese:
+        return FontFace(FONT_DIR / FONT_FILES[bold], chinese=True, source=face(bold))
     return FontFace(FONT_DIR / FONT_FILES[bold])
 
 
@@ -179,11 +207,14 @@ class _FirstSubset(dict):
 class DocumentFont:
     """One face as used by one PDF: which characters got which subset and code."""
 
-    def __init__(self, face: FontFace, tag: str, allocate: Callable[[], int]) -> None:
-        """Start with printable ASCII readable as itself in subset 0."""
+    def __init__(self, face: FontFace, tag: str, allocate: Callable[[], int],
+                 chinese: Callable[[], cjk.CidFont] | None = None) -> None:
+        """Start with printable ASCII readable as itself in subset 0; ``chinese`` gives the
+        document's Chinese font, for the characters the face borrows."""
         self.face = face
         self.tag = tag
         self._allocate = allocate
+        self._chinese = chinese
         # subsets[i][code] is the Unicode code point drawn by byte ``code`` of subset i.
         self.subsets: list[list[int]] = [[0] * 32 + list(range(32, 127))]
         self.objects: list[int] = [allocate()]
@@ -235,6 +266,8 @@ class DocumentFont:
         """Content-stream operators selecting this font and showing ``text`` (printable)."""
         if text.isascii():
             data = text.encode("ascii")
+        elif self.face.borrowed and not self.face.borrowed.isdisjoint(text):
+            return self._show_mixed(text, size)
         elif self._overflowed:
             return self._show_split(text, size)
         else:
@@ -244,6 +277,19 @@ class DocumentFont:
                 self._overflowed = True
                 return self._show_split(text, size)
         return b"%s0 %s Tf <%s> Tj" % (self._prefix, self._size(size), data.hex().encode())
+
+    def _show_mixed(self, text: str, size: float) -> bytes:
+        """Text with borrowed characters: runs of this face and of the Chinese font."""
+        if self._chinese is None:
+            raise ValueError("text: borrowed characters need the document's Chinese font")
+        parts = []
+        for borrowed, run in itertools.groupby(text, self.face.borrowed.__contains__):
+            chunk = "".join(run)
+            if borrowed:
+                parts.append(self._chinese().show(chunk, self._size(size)))
+            else:
+                parts.append(self.show(chunk, size))
+        return b" ".join(parts)
 
     def _show_split(self, text: str, size: float) -> bytes:
         """The general case: the text uses more than one subset."""

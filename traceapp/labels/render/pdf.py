@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from .cjk import CidFont
 from .content import Captions, LabelContent, default_captions, field_lines, strip_scheme
 from .fonts import DocumentFont, FontFace, _num, face
 from .layouts import PT_PER_MM, Layout, get_layout
@@ -136,9 +137,11 @@ class _Geometry:
         regular, bold = doc.regular_face, doc.bold_face
         captions = doc.captions
         name = bold.printable(content.product_name)
-        # printable() trims the space after the serial caption; the serial follows it.
+        # printable() trims the space a language puts after the serial caption ("Serial: ",
+        # but Chinese "序列号：" has none); it is kept, and the serial follows it.
         body = [
-            (kind, regular.printable(text) + (" " if kind == "serial" else ""))
+            (kind, regular.printable(text) + (text[len(text.rstrip()):] if kind == "serial"
+                                              else ""))
             for kind, text in field_lines(content, captions)
         ]
         # Giving way in turn: the GTIN (it is also in the Digital Link text under the QR),
@@ -249,9 +252,12 @@ class _SheetDocument:
         self.catalog = self.writer.allocate()
         self.pages = self.writer.allocate()
         self.info = self.writer.allocate()
-        self.regular_face, self.bold_face = face(False), face(True)
-        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate)
-        self.bold = DocumentFont(self.bold_face, "B", self.writer.allocate)
+        # Chinese captions borrow glyphs from a CID font the reader supplies (see cjk.py).
+        self.regular_face, self.bold_face = face(False, chinese=True), face(True, chinese=True)
+        self.chinese: CidFont | None = None
+        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate,
+                                    self.chinese_font)
+        self.bold = DocumentFont(self.bold_face, "B", self.writer.allocate, self.chinese_font)
         self.page_ids = array("I")
         self.media_box = b"[0 0 %s %s]" % (
             _num(round(_pt(layout.page_width), 3)),
@@ -268,6 +274,12 @@ class _SheetDocument:
             origin = b"q 1 0 0 1 %s %s cm\n" % (_num(round(x, 3)), _num(round(y, 3)))
             self.slots.append((origin, x, y, geometries[box]))
         self._qr_headers: dict[tuple[int, int], bytes] = {}
+
+    def chinese_font(self) -> CidFont:
+        """The document's Chinese font, added when a label first needs it."""
+        if self.chinese is None:
+            self.chinese = CidFont(self.writer.allocate)
+        return self.chinese
 
     def qr_header(self, slot: int, modules: int) -> bytes:
         """The transform drawing a ``modules``-wide symbol in module units, top-left origin."""
@@ -314,17 +326,13 @@ class _SheetDocument:
         contents_id = writer.allocate()
         writer.write_stream(contents_id, b"".join(parts), CONTENT_COMPRESSION)
         page_id = writer.allocate()
+        fonts = self.regular.resource_names() + b" " + self.bold.resource_names()
+        if self.chinese is not None:
+            fonts += b" " + self.chinese.resource_names()
         writer.write_object(
             page_id,
-            b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /Font << %s %s >> >> "
-            b"/Contents %d 0 R >>"
-            % (
-                self.pages,
-                self.media_box,
-                self.regular.resource_names(),
-                self.bold.resource_names(),
-                contents_id,
-            ),
+            b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /Font << %s >> >> "
+            b"/Contents %d 0 R >>" % (self.pages, self.media_box, fonts, contents_id),
         )
         self.page_ids.append(page_id)
 
@@ -333,6 +341,8 @@ class _SheetDocument:
         writer = self.writer
         self.regular.write_objects(writer, FONT_COMPRESSION)
         self.bold.write_objects(writer, FONT_COMPRESSION)
+        if self.chinese is not None:
+            self.chinese.write_objects(writer, FONT_COMPRESSION)
         kids = b" ".join(b"%d 0 R" % page for page in self.page_ids)
         writer.write_object(
             self.pages,

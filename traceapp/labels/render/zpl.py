@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import qrcode
 from qrcode import constants, util
 
-from .content import Captions, LabelContent, default_captions, field_lines, strip_scheme
+from .content import (
+    Captions,
+    LabelContent,
+    default_captions,
+    english_captions,
+    field_lines,
+    strip_scheme,
+)
 from .fonts import FontFace, face
 from .qr import QUIET_ZONE, check_ec
 
@@ -125,15 +132,25 @@ def render_zpl(
     ``font`` is a resident font letter (``0`` is the scalable default) or a font file on the
     printer such as ``E:TT0003M_.FNT``, which is needed for every Vietnamese glyph to print on
     many models. ``star`` draws the OCOP stars; ``*`` prints with every font.
+
+    Label printers hold no Chinese font unless one was loaded onto them, so captions in a
+    script the label face lacks (Chinese) are printed in English rather than as '?'.
     """
     level = check_ec(ec)
     frame = _Frame.build(width_mm, height_mm, dpi)
-    captions = captions or default_captions()
     metrics = face(True)  # a bold condensed face, like the printers' font 0
+    captions = printable_captions(captions or default_captions(), metrics)
     for content in contents:
         if not isinstance(content, LabelContent):
             raise TypeError("contents: every item must be a LabelContent")
         yield _label(content, frame, level, captions, font, star, metrics)
+
+
+def printable_captions(captions: Captions, metrics: FontFace) -> Captions:
+    """The captions, or the English ones when the face lacks some of their letters."""
+    if all(metrics.has_glyphs(text) for text in captions.texts()):
+        return captions
+    return english_captions()
 
 
 def _label(
@@ -191,7 +208,10 @@ def _text_column(
     """Product name and field lines to the right of the symbol, above ``bottom``."""
     frame, metrics = zpl.frame, zpl.metrics
     name = metrics.printable(content.product_name)
-    lines = [(kind, metrics.printable(text)) for kind, text in field_lines(content, captions, star)]
+    # printable() trims the space a language puts after the serial caption; it is kept.
+    lines = [(kind, metrics.printable(text) + (text[len(text.rstrip()):] if kind == "serial"
+                                               else ""))
+             for kind, text in field_lines(content, captions, star)]
     serial = metrics.printable(content.serial) if content.serial is not None else ""
     name_step = round(frame.name * LINE_SPACING)
     body_step = round(frame.body * LINE_SPACING)
@@ -211,7 +231,7 @@ def _text_column(
     for kind, text in lines:
         height = frame.body
         if kind == "serial":
-            text = f"{text} {serial}"
+            text = f"{text}{serial}"
             # A serial is never cut short: a smaller font keeps it whole.
             natural = metrics.width(text, height)
             if natural > width:

@@ -1,0 +1,84 @@
+"""What accounts and the API say to people: translatable messages, role names, stored labels."""
+
+from __future__ import annotations
+
+import pytest
+from flask_babel import force_locale
+
+from tests.conftest import PASSWORD, bearer
+from traceapp.auth import services
+from traceapp.auth.models import SYSTEM, Role, actor_display_name, role_display_name
+from traceapp.errors import ValidationFailed
+
+
+def test_role_names_are_translatable_and_keyed_by_the_stored_value(session):
+    from traceapp.auth.models import ROLE_LABELS
+
+    assert set(ROLE_LABELS) == {r.value for r in Role}
+    assert str(Role.MANAGER.label) == "Cooperative manager"
+    assert role_display_name("auditor") == "Authority auditor"
+    assert role_display_name(Role.ADMIN) == "Platform administrator"
+    assert role_display_name("owner") == "owner"  # an unknown stored value shows as it is
+    assert role_display_name(None) == ""
+
+
+def test_the_system_actor_is_stored_in_english_and_shown_in_the_readers_words(session):
+    assert SYSTEM.label == "system (command line)"  # what audit records and columns keep
+    assert actor_display_name(SYSTEM.label) == "system (command line)"
+    assert actor_display_name("anonymous") == "anonymous"
+    assert actor_display_name("manager@example.test") == "manager@example.test"
+    assert actor_display_name(None) == ""
+
+
+def test_account_refusals_name_their_field(session, world):
+    with pytest.raises(ValidationFailed) as short:
+        services.create_user(world.admin, email="new@example.test", full_name="New",
+                             password="short", role="staff", cooperative_id=world.a.coop.id)
+    assert short.value.errors == {
+        "password": ["The password must have at least 10 characters."]}
+    with pytest.raises(ValidationFailed) as role:
+        services.create_user(world.admin, email="new@example.test", full_name="New",
+                             password=PASSWORD, role="owner")
+    assert role.value.errors == {"role": ["Unknown role “owner”."]}
+    with pytest.raises(ValidationFailed) as many:
+        services.create_user(world.admin, email="nobody", full_name=" ", password=PASSWORD,
+                             role="auditor")
+    assert set(many.value.errors) == {"email", "full_name", "province"}
+    assert many.value.message == "The account could not be created."
+
+
+def test_service_messages_follow_the_language_of_the_moment(session, world):
+    """Messages are translated when raised: a French reader would get the French catalog."""
+    with force_locale("fr"), pytest.raises(ValidationFailed) as exc:
+        services.create_token(world.a.manager, world.a.manager, " ")
+    # No catalog holds the new message yet: it falls back to the English source, whole.
+    assert exc.value.errors["name"] == ["Give the token a name, such as the script using it."]
+
+
+def test_the_api_says_how_to_authenticate(client, world):
+    missing = client.get("/api/v1/me")
+    assert missing.status_code == 401
+    assert missing.json["status"] == "Unauthorized"
+    assert missing.json["message"] == "Send an API token as “Authorization: Bearer <token>”."
+    unknown = client.get("/api/v1/me", headers=bearer("ta_not-a-real-token"))
+    assert unknown.json["message"] == "The API token is unknown, revoked or expired."
+
+
+def test_user_list_shows_role_names(admin_client, world):
+    html = admin_client.get("/users").get_data(as_text=True)
+    assert "Cooperative manager" in html and "Authority auditor" in html
+    assert '<option value="staff">Cooperative staff</option>' in html
+
+
+def test_rate_limited_login_page_explains_instead_of_showing_the_limit(client, world):
+    token = client.csrf_token()
+    for i in range(10):
+        client.post("/login", data={"email": f"x{i}@example.test", "password": "wrong-password",
+                                    "csrf_token": token})
+    limited = client.post("/login", data={"email": "y@example.test", "password": "wrong",
+                                          "csrf_token": token})
+    html = limited.get_data(as_text=True)
+    assert limited.status_code == 429
+    assert "Too many attempts" in html
+    assert "Wait a moment and try again." in html
+    assert "per 1 minute" not in html
