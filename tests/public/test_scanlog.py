@@ -80,3 +80,72 @@ def test_scans_reach_the_database(tmp_path, flush_seconds):
             release_connection()
             db.drop_all()
             db.engine.dispose()
+
+
+def test_a_full_batch_is_written_by_the_writer_thread_not_the_request():
+    import threading
+    import time
+
+    from traceapp.public.scanlog import BATCH, ScanLog
+
+    log = ScanLog()
+    written: list[tuple[str, int]] = []
+
+    def writer(engine, rows, labels, flags):
+        written.append((threading.current_thread().name, len(rows)))
+
+    now = dt.datetime.now(dt.UTC)
+    engine = object()
+    for i in range(BATCH):
+        log.add(engine, writer, 60, (i,), i % 7, now, "c", None)
+    assert written == [] or written[0][0] == "scan-log-writer"
+    deadline = time.monotonic() + 5
+    while not written and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert written == [("scan-log-writer", BATCH)]
+
+
+def test_batches_lock_labels_in_id_order():
+    """Two processes' batches sharing labels must take row locks in the same order."""
+    from traceapp.public.services import write_batch
+
+    calls: list[tuple[str, list]] = []
+
+    class Cursor:
+        def execute(self, sql, params=None):
+            pass
+
+        def executemany(self, sql, rows):
+            calls.append((sql, list(rows)))
+
+        def close(self):
+            pass
+
+    class Raw:
+        def cursor(self):
+            return Cursor()
+
+        def commit(self):
+            pass
+
+    class Fairy:
+        driver_connection = Raw()
+
+        def close(self):
+            pass
+
+    class Engine:
+        class dialect:  # noqa: N801 - mimics SQLAlchemy's attribute
+            name = "postgresql"
+
+        def raw_connection(self):
+            return Fairy()
+
+    now = dt.datetime.now(dt.UTC)
+    labels = {ident: [(now, "c")] for ident in (42, 7, 19, 3)}
+    flags = {ident: (now, "more than 20 scans in 24 hours") for ident in (19, 3)}
+    write_batch(Engine(), [("row",)], labels, flags)
+    updates = [rows for sql, rows in calls if sql.startswith("UPDATE labels SET scan_count")]
+    assert [row[-1] for row in updates[0]] == [3, 7, 19, 42]
+    flagged = [rows for sql, rows in calls if "flagged_at" in sql]
+    assert [row[-1] for row in flagged[0]] == [3, 19]

@@ -14,7 +14,6 @@ import datetime as dt
 import logging
 import os
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,8 @@ class ScanLog:
         self._rows: list[tuple[Any, ...]] = []
         self._labels: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
         self._flags: dict[int, tuple[dt.datetime, str]] = {}
-        self._oldest: float | None = None
+        self._wake = threading.Event()
+        self._warned = False
         self._pid: int | None = None
         self._engine: Any = None
         self._interval = 0.5
@@ -59,26 +59,30 @@ class ScanLog:
 
     def add(self, engine: Any, writer: Any, interval: float, row: tuple[Any, ...],
             label_id: int | None, when: dt.datetime, who: str, flag: str | None) -> None:
-        """Queue one scan; write the batch when it is full or old enough."""
+        """Queue one scan; wake the writer when the batch is full. Never writes itself: the
+        shopper's request must not wait for the database."""
         self._ensure_thread(engine, writer, interval)
         with self._lock:
+            if len(self._rows) >= MAX_PENDING:
+                # The database has been unwritable for a while: keep the newest scans.
+                self._rows.pop(0)
+                if not self._warned:
+                    log.warning("scan log full (%d waiting): dropping the oldest", MAX_PENDING)
+                    self._warned = True
             self._rows.append(row)
             if label_id is not None:
                 self._labels[label_id].append((when, who))
                 if flag and label_id not in self._flags:
                     self._flags[label_id] = (when, flag)
-            if self._oldest is None:
-                self._oldest = time.monotonic()
-            due = len(self._rows) >= BATCH or time.monotonic() - self._oldest >= interval
-        if due:
-            self.flush()
+            full = len(self._rows) >= BATCH
+        if full:
+            self._wake.set()
 
     def flush(self) -> int:
         """Write everything pending in one transaction; returns how many scans."""
         with self._lock:
             rows, labels, flags = self._rows, self._labels, self._flags
             self._rows, self._labels, self._flags = [], defaultdict(list), {}
-            self._oldest = None
         if not rows:
             return 0
         try:
@@ -91,8 +95,8 @@ class ScanLog:
                     self._labels[label_id] = items + self._labels[label_id]
                 for label_id, flag in flags.items():
                     self._flags.setdefault(label_id, flag)
-                self._oldest = self._oldest or time.monotonic()
             return 0
+        self._warned = False
         return len(rows)
 
     def _ensure_thread(self, engine: Any, writer: Any, interval: float) -> None:
@@ -115,7 +119,9 @@ class ScanLog:
 
     def _run(self) -> None:
         while True:
-            time.sleep(self._interval)
+            # Every interval, or at once when a batch is full.
+            self._wake.wait(self._interval)
+            self._wake.clear()
             if self._rows:
                 self.flush()
 

@@ -476,13 +476,17 @@ def write_batch(engine: Any, rows: list[tuple[Any, ...]],
             cursor.execute("BEGIN IMMEDIATE")
         cursor.executemany(sql(_INSERT_SQL), rows)
         updates = []
-        for label_id, items in labels.items():
+        # Labels in id order: two processes writing batches that share labels then lock their
+        # rows in the same order and wait briefly, instead of deadlocking (which PostgreSQL
+        # only notices after deadlock_timeout, a second).
+        for label_id, items in sorted(labels.items()):
             times = [t for t, _ in items]
             updates.append((len(items), _db_time(max(times), engine.dialect.name),
                             _db_time(min(times), engine.dialect.name), label_id))
         cursor.executemany(sql(_BATCH_COUNT_SQL), updates)
-        cursor.executemany(sql(_FLAG_SQL), [(_db_time(t, engine.dialect.name), reason[:300],
-                                             label_id) for label_id, (t, reason) in flags.items()])
+        cursor.executemany(sql(_FLAG_SQL), [
+            (_db_time(t, engine.dialect.name), reason[:300], label_id)
+            for label_id, (t, reason) in sorted(flags.items())])
         if pg:
             raw.commit()
         else:
