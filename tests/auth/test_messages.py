@@ -51,7 +51,10 @@ def test_service_messages_follow_the_language_of_the_moment(session, world):
     """Messages are translated when raised: a French reader would get the French catalog."""
     with force_locale("fr"), pytest.raises(ValidationFailed) as exc:
         services.create_token(world.a.manager, world.a.manager, " ")
-    # No catalog holds the new message yet: it falls back to the English source, whole.
+    assert exc.value.errors["name"] == [
+        "Donnez un nom au jeton, par exemple celui du script qui l'utilise."]
+    with force_locale("en"), pytest.raises(ValidationFailed) as exc:
+        services.create_token(world.a.manager, world.a.manager, " ")
     assert exc.value.errors["name"] == ["Give the token a name, such as the script using it."]
 
 

@@ -48,12 +48,15 @@ def test_default_labels_are_translatable_and_a_settings_file_s_stay_as_written(a
                          "units_of_trade": {"bag": "túi"}})
     monkeypatch.delitem(app.extensions, "traceapp_tunables", raising=False)
     try:
-        with app.app_context():
+        with app.app_context(), force_locale("en"):
             assert services.categories()["peanuts"]["label"] == "Đậu phộng"
             assert str(services.categories()["rice"]["label"]) == "Rice"
             assert services.units_of_trade()["bag"] == "túi"
             assert str(services.units_of_trade()["box"]) == "box"
             assert tunables.plain(services.units_of_trade())["box"] == "box"
+        with app.app_context(), force_locale("vi"):
+            assert str(services.categories()["rice"]["label"]) == "Lúa gạo"
+            assert services.units_of_trade()["bag"] == "túi"  # the settings file's own word
     finally:
         app.extensions.pop("traceapp_tunables", None)
 

@@ -143,7 +143,7 @@ def test_batches_lock_labels_in_id_order():
 
     now = dt.datetime.now(dt.UTC)
     labels = {ident: [(now, "c")] for ident in (42, 7, 19, 3)}
-    flags = {ident: (now, "more than 20 scans in 24 hours") for ident in (19, 3)}
+    flags = dict.fromkeys((19, 3), (now, "more than 20 scans in 24 hours"))
     write_batch(Engine(), [("row",)], labels, flags)
     updates = [rows for sql, rows in calls if sql.startswith("UPDATE labels SET scan_count")]
     assert [row[-1] for row in updates[0]] == [3, 7, 19, 42]

@@ -117,10 +117,14 @@ def test_the_zone_page_words_reasons_and_roles(manager_client, world):
 def test_scheme_descriptions_are_translatable_defaults_and_settings_stay_as_written(app):
     description = DEFAULTS["zone_schemes"]["growing_area"]["description"]
     assert not isinstance(description, str)  # lazy: each reader gets their language
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         settings = tunables.tunables()
         text = json.dumps(tunables.plain(settings), ensure_ascii=False)
         assert "plant-protection list" in text and '"Peanuts"' in text
+    with app.app_context(), force_locale("vi"):
+        text = json.dumps(tunables.plain(tunables.tunables()), ensure_ascii=False)
+        assert '"Đậu phộng (lạc)"' in text and "plant-protection list" not in text
+    with app.app_context():
         # merging keeps the lazy strings lazy rather than settling them in one language
         assert settings["categories"]["peanuts"]["label"] is \
             DEFAULTS["categories"]["peanuts"]["label"]
