@@ -11,6 +11,7 @@ import pytest
 from flask_babel import force_locale, format_date
 
 from tests.authority.conftest import labels_for
+from tests.authority.test_inspections import _payload
 from tests.farm import harvest_lot
 from traceapp import charts
 from traceapp.authority import inspections
@@ -21,15 +22,6 @@ from traceapp.zones import services as zones
 from traceapp.zones.models import ZoneStatus
 
 NBSP, NNBSP = "\u00a0", "\u202f"
-
-
-def _inspection(**changes):
-    data = {"inspected_on": "2026-03-02", "inspector_name": "Trần Minh Quân",
-            "boundaries_match": True, "farm_diary_kept": True, "permitted_inputs_only": True,
-            "residue_result": "pass", "gap_certificate_valid": True, "result": "pass",
-            "findings": None, "follow_up_on": None}
-    data.update(changes)
-    return data
 
 
 def test_chart_numbers_and_months_follow_the_locale(app):
@@ -95,7 +87,7 @@ def test_the_lot_page_names_the_kind_of_label_run(farm, auditor_client):
 def test_inspection_choices_and_statuses_are_named_in_words(farm, world):
     with pytest.raises(ValidationFailed) as exc:
         inspections.record_inspection(world.auditor, farm.field,
-                                      **_inspection(result="maybe", residue_result="some"))
+                                      **_payload(result="maybe", residue_result="some"))
     assert exc.value.errors["result"] == ["Choose the result: pass, conditional or fail."]
     assert exc.value.errors["residue_result"] == [
         "Say whether residues were sampled and, if so, whether they were within or above the "
@@ -103,7 +95,7 @@ def test_inspection_choices_and_statuses_are_named_in_words(farm, world):
     zones.transition(world.auditor, farm.field, ZoneStatus.SUSPENDED, "Kiểm tra lại ranh giới")
     with pytest.raises(ValidationFailed) as exc:
         inspections.record_inspection(world.auditor, farm.field, suspend=True,
-                                      **_inspection(result="fail", findings="Sai ranh giới"))
+                                      **_payload(result="fail", findings="Sai ranh giới"))
     assert exc.value.errors["suspend"] == [
         "Only an approved code can be suspended (this code's status: Suspended)."]
 
@@ -111,7 +103,7 @@ def test_inspection_choices_and_statuses_are_named_in_words(farm, world):
 def test_a_suspension_by_inspection_dates_its_reason_the_readers_way(farm, world):
     inspection = inspections.record_inspection(
         world.auditor, farm.field, suspend=True,
-        **_inspection(result="fail", findings="Dư lượng vượt MRL"))
+        **_payload(result="fail", findings="Dư lượng vượt MRL"))
     db.session.flush()
     [step] = [t for t in zones.zone_transitions(farm.field) if t.id == inspection.transition_id]
     assert step.reason == f"Failed inspection of {format_date(inspection.inspected_on)}: " \

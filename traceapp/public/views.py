@@ -7,6 +7,7 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import force_locale, format_date, format_number
 
 from traceapp.batches.models import Lot
 from traceapp.extensions import db, limiter
@@ -197,33 +199,31 @@ _date_texts: dict[tuple[str, Any], str] = {}
 _count_texts: dict[tuple[str, int], str] = {}
 
 
-def _date_text(day: Any, lang: str) -> str:
-    # The page's language, not the context's: the fast path runs outside a request.
-    key = (lang, day)
-    text = _date_texts.get(key)
+def _localized(cache: dict[tuple[str, Any], str], value: Any, lang: str,
+               fmt: Callable[[Any], str]) -> str:
+    """``fmt(value)`` in the page's language, not the context's (the fast path runs outside a
+    request), kept: formatting anew on every scan would cost more than the lookup."""
+    key = (lang, value)
+    text = cache.get(key)
     if text is None:
-        from flask_babel import force_locale, format_date
-
-        if len(_date_texts) > 20000:
-            _date_texts.clear()
+        if len(cache) > 20000:
+            cache.clear()
         with force_locale(lang):
-            text = _date_texts[key] = format_date(day, "long")
+            text = cache[key] = fmt(value)
     return text
+
+
+def _long_date(day: Any) -> str:
+    return format_date(day, "long")
+
+
+def _date_text(day: Any, lang: str) -> str:
+    return _localized(_date_texts, day, lang, _long_date)
 
 
 def _count_text(n: int, lang: str) -> str:
-    # A scan count in the page's language (1.234 in Vietnamese, 1 234 in French), kept like
-    # the dates: formatting it anew on every scan would cost more than the lookup.
-    key = (lang, n)
-    text = _count_texts.get(key)
-    if text is None:
-        from flask_babel import force_locale, format_number
-
-        if len(_count_texts) > 20000:
-            _count_texts.clear()
-        with force_locale(lang):
-            text = _count_texts[key] = format_number(n)
-    return text
+    # A scan count in the page's language (1.234 in Vietnamese, 1 234 in French).
+    return _localized(_count_texts, n, lang, format_number)
 
 
 def _scan_kind(scan: Any) -> str:

@@ -18,6 +18,8 @@ from typing import Protocol
 from reportlab.pdfbase._cidfontdata import CIDFontInfo
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
+from .cmap import to_unicode_cmap
+
 FONT_NAME = "STSong-Light"
 ENCODING = "UniGB-UCS2-H"
 #: Resource name of the font on the pages that use it.
@@ -98,7 +100,7 @@ class CidFont:
             f"/Supplement {system['Supplement']} >> /FontDescriptor {descriptor} 0 R "
             f"/DW {info['DW']} /W {_widths(info['W'])} >>"
         ).encode())
-        writer.write_stream(cmap, _to_unicode(sorted(self.used)), level)
+        writer.write_stream(cmap, to_unicode_cmap(((c, c) for c in sorted(self.used)), 2), level)
         writer.write_object(self.number, (
             f"<< /Type /Font /Subtype /Type0 /BaseFont /{FONT_NAME}-{ENCODING} "
             f"/Encoding /{ENCODING} /DescendantFonts [{cid_font} 0 R] "
@@ -116,24 +118,3 @@ def _widths(entries: list) -> str:
             parts.append(str(entry))
     return "[" + " ".join(parts) + "]"
 
-
-def _to_unicode(codes: list[int]) -> bytes:
-    """A ToUnicode CMap: each two-byte code is its own character (so text can be copied)."""
-    lines = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        "<0000> <FFFF>",
-        "endcodespacerange",
-    ]
-    for start in range(0, len(codes), 100):  # at most 100 entries per block
-        chunk = codes[start : start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        lines.extend(f"<{code:04X}> <{code:04X}>" for code in chunk)
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines).encode("ascii")

@@ -13,6 +13,7 @@ from typing import Protocol
 from reportlab.pdfbase.ttfonts import TTFontFile
 
 from . import cjk
+from .cmap import to_unicode_cmap
 from .content import clean_text
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "data" / "fonts"
@@ -334,7 +335,7 @@ class DocumentFont:
                 ).encode(),
             )
             used = [(code, cp) for code, cp in enumerate(codes) if cp]
-            writer.write_stream(cmap_obj, _to_unicode_cmap(used), level)
+            writer.write_stream(cmap_obj, to_unicode_cmap(used, 1), level)
             widths = " ".join(
                 _fmt(ttf.charWidths.get(cp, self.face.default_width)) if cp else "0"
                 for cp in codes
@@ -347,33 +348,6 @@ class DocumentFont:
                     f"/FontDescriptor {descriptor_obj} 0 R /ToUnicode {cmap_obj} 0 R >>"
                 ).encode(),
             )
-
-
-def _to_unicode_cmap(used: list[tuple[int, int]]) -> bytes:
-    """A ToUnicode CMap so that copied or extracted text is the real Unicode text."""
-    lines = [
-        "/CIDInit /ProcSet findresource begin",
-        "12 dict begin",
-        "begincmap",
-        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def",
-        "/CMapName /Adobe-Identity-UCS def",
-        "/CMapType 2 def",
-        "1 begincodespacerange",
-        "<00> <FF>",
-        "endcodespacerange",
-    ]
-    for start in range(0, len(used), 100):  # at most 100 entries per block
-        chunk = used[start : start + 100]
-        lines.append(f"{len(chunk)} beginbfchar")
-        lines.extend(f"<{code:02X}> <{_utf16_hex(cp)}>" for code, cp in chunk)
-        lines.append("endbfchar")
-    lines += ["endcmap", "CMapName currentdict /CMap defineresource pop", "end", "end"]
-    return "\n".join(lines).encode("ascii")
-
-
-def _utf16_hex(codepoint: int) -> str:
-    """The UTF-16BE hex digits of one code point."""
-    return chr(codepoint).encode("utf-16-be").hex().upper()
 
 
 def _fmt(value: float) -> str:
