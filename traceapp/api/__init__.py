@@ -22,6 +22,18 @@ def api_actor() -> Any:
     return g.api_user
 
 
+def owner_cooperative_id(args: dict[str, Any]) -> int:
+    """The cooperative a request acts for: ``?cooperative_id=`` or the caller's own
+    (administrators and auditors belong to none, so they must name it)."""
+    cooperative_id = args.get("cooperative_id") or api_actor().cooperative_id
+    if cooperative_id is None:
+        from traceapp.errors import ValidationFailed
+
+        raise ValidationFailed.field("cooperative_id",
+                                     _("Name the cooperative: ?cooperative_id=..."))
+    return int(cooperative_id)
+
+
 def _unauthorised(message: str) -> Any:
     # ``status`` stays the English reason phrase; ``message`` is in the caller's language.
     response = jsonify(envelope(401, "Unauthorized", message))

@@ -34,3 +34,9 @@ def strip_strings(data: dict, **_kw: object) -> dict:
             value = value.strip()
         out[key] = value
     return out
+
+
+class OwnerArgsSchema(BaseSchema):
+    """Which cooperative a new record belongs to (administrators must say)."""
+
+    cooperative_id = fields.Int(load_default=None)

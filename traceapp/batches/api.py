@@ -11,7 +11,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, owner_cooperative_id
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches import epcis, genealogy, services
 from traceapp.batches import events as ev
@@ -251,9 +251,7 @@ def batch_epcis(batch_id: int) -> Any:
 def cooperative_epcis(args: dict[str, Any]) -> Any:
     """Every event of the caller's cooperative in a time range, as one EPCIS document."""
     actor = api_actor()
-    coop_id = args.get("cooperative_id") or actor.cooperative_id
-    if coop_id is None:
-        raise ValidationFailed.field("cooperative_id", _("Name the cooperative."))
+    coop_id = owner_cooperative_id(args)
     from traceapp.cooperatives.models import Cooperative
 
     coop = get_scoped(Cooperative, coop_id, actor)
@@ -273,9 +271,7 @@ def epcis_import(args: dict[str, Any]) -> Any:
     """Import a partner's EPCIS 2.0 document: it is checked against GS1's schema (errors give
     the JSON path) and each event is recorded on the lots it names."""
     actor = api_actor()
-    coop_id = args.get("cooperative_id") or actor.cooperative_id
-    if coop_id is None:
-        raise ValidationFailed.field("cooperative_id", _("Name the cooperative."))
+    coop_id = owner_cooperative_id(args)
     try:
         doc = json.loads(request.get_data(as_text=True) or "null")
     except ValueError as exc:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, owner_cooperative_id
+from traceapp.api.schemas import OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.brands import services
 from traceapp.brands.models import CollectiveMark, MarkGrant
@@ -22,11 +22,9 @@ from traceapp.brands.schemas import (
     MarkSchema,
     MarkUseQuerySchema,
     MarkUseSchema,
-    OwnerArgsSchema,
 )
 from traceapp.cooperatives.models import Member
 from traceapp.database import local_today
-from traceapp.errors import ValidationFailed
 from traceapp.products.models import Product
 from traceapp.web import paginate
 
@@ -54,12 +52,7 @@ class Marks(MethodView):
     @blp.response(201, MarkSchema)
     def post(self, owner: dict[str, Any], data: dict[str, Any]) -> Any:
         """Register a mark (managers; administrators name the cooperative)."""
-        actor = api_actor()
-        cooperative_id = owner.get("cooperative_id") or actor.cooperative_id
-        if cooperative_id is None:
-            raise ValidationFailed.field("cooperative_id",
-                                         _("Name the cooperative: ?cooperative_id=..."))
-        return services.create_mark(actor, cooperative_id, **data)
+        return services.create_mark(api_actor(), owner_cooperative_id(owner), **data)
 
 
 @blp.route("/brands/<int:mark_id>")

@@ -56,12 +56,6 @@ class MarkQuerySchema(BaseSchema):
     status = fields.Enum(MarkStatus, by_value=True, load_default=None)
 
 
-class OwnerArgsSchema(BaseSchema):
-    """Which cooperative a new mark belongs to (administrators must say)."""
-
-    cooperative_id = fields.Int(load_default=None)
-
-
 class LogoSchema(BaseSchema):
     """A multipart logo upload."""
 

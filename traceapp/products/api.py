@@ -5,26 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from traceapp.api import api_actor
-from traceapp.api.schemas import BaseSchema
+from traceapp.api import api_actor, owner_cooperative_id
+from traceapp.api.schemas import BaseSchema, OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
-from traceapp.errors import ValidationFailed
 from traceapp.products import services
 from traceapp.products.models import OcopRecord, Product
 from traceapp.products.schemas import OcopRecordSchema, ProductQuerySchema, ProductSchema
 from traceapp.web import paginate
 
 blp = Blueprint("api_products", __name__, description="Products, GTINs and OCOP records")
-
-
-class OwnerArgsSchema(BaseSchema):
-    """Which cooperative a new product belongs to (administrators must say)."""
-
-    cooperative_id = fields.Int(load_default=None)
 
 
 class ImageSchema(BaseSchema):
@@ -54,12 +46,7 @@ class Products(MethodView):
     @blp.response(201, ProductSchema)
     def post(self, owner: dict[str, Any], data: dict[str, Any]) -> Any:
         """Register a product (managers; administrators name the cooperative)."""
-        actor = api_actor()
-        cooperative_id = owner.get("cooperative_id") or actor.cooperative_id
-        if cooperative_id is None:
-            raise ValidationFailed.field("cooperative_id",
-                                         _("Name the cooperative: ?cooperative_id=..."))
-        return services.create_product(actor, cooperative_id, **data)
+        return services.create_product(api_actor(), owner_cooperative_id(owner), **data)
 
 
 @blp.route("/products/<int:product_id>")
