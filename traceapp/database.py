@@ -43,12 +43,32 @@ def local_today() -> dt.date:
     """Today's calendar date where the cooperatives are (the configured time zone)."""
     from zoneinfo import ZoneInfo
 
+    return dt.datetime.now(ZoneInfo(local_zone_name())).date()
+
+
+def local_zone_name() -> str:
+    """The configured time zone where the cooperatives are."""
     from flask import current_app, has_app_context
 
-    zone = "Asia/Ho_Chi_Minh"
     if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
-    return dt.datetime.now(ZoneInfo(zone)).date()
+        return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    return "Asia/Ho_Chi_Minh"
+
+
+def local_time_sql(column: Any, dialect: str) -> Any:
+    """A stored UTC timestamp as the local wall-clock time, in SQL: what day or month it was
+    for the people who scanned or printed (a scan at 6:00 on the 1st in Vietnam is 23:00 on
+    the last day of the month before in UTC)."""
+    zone = local_zone_name()
+    if dialect == "postgresql":
+        return sa.func.timezone(zone, column)
+    # SQLite stores naive UTC text; shift it by the zone's current offset (Vietnam keeps no
+    # daylight saving time, so one offset holds all year).
+    from zoneinfo import ZoneInfo
+
+    offset = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(zone)).utcoffset() or dt.timedelta()
+    minutes = int(offset.total_seconds() // 60)
+    return sa.func.datetime(column, f"{minutes:+d} minutes")
 
 
 class UTCDateTime(sa.types.TypeDecorator):

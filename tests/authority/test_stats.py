@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -94,3 +95,20 @@ def test_a_fishing_ground_does_not_drown_the_hectares_of_land(farm, world, audit
     console = auditor_client.get("/authority").get_data(as_text=True)
     assert "3.50 ha of land and farm water" in console
     assert "further 120,000.00 ha of sea" in console
+
+
+def test_months_are_counted_where_the_cooperatives_are(farm, world):
+    """A scan at 06:00 on 1 March in Vietnam is 23:00 on 28 February in UTC: it is March's."""
+    lot = harvest_lot(farm, "1000")
+    [label] = labels_for(lot, count=1)
+    morning = dt.datetime(2026, 2, 28, 23, 0, tzinfo=dt.UTC)  # 06:00 on 1 March, UTC+7
+    evening = dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)  # 23:00 on 28 February
+    for when in (morning, evening):
+        db.session.add(LabelScan(label_id=label.id, lot_id=lot.id, scanned_at=when,
+                                 cooperative_id=lot.cooperative_id, outcome="ok",
+                                 client_hash="c", ua_class="mobile", lang="vi"))
+    db.session.flush()
+    figures = stats.compute(services.scope_for(world.auditor), months=12,
+                            today=dt.date(2026, 3, 15))
+    by_month = {m.month: m.scans for m in figures.months}
+    assert (by_month["2026-02"], by_month["2026-03"]) == (1, 1)

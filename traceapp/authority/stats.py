@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -13,7 +14,7 @@ from traceapp.authority.services import Overview, Scope, overview
 from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Cooperative, Gender, Member
 from traceapp.csvsafe import to_csv
-from traceapp.database import local_today
+from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.public.models import LabelScan
@@ -78,12 +79,19 @@ def _month_keys(today: dt.date, months: int) -> list[str]:
     return list(reversed(keys))
 
 
-def _by_month(column: Any, value: Any, where: list[Any], start: dt.date) -> dict[str, int]:
-    year, month = sa.extract("year", column), sa.extract("month", column)
+def _by_month(column: Any, value: Any, where: list[Any], start: Any,
+              local: bool = False) -> dict[str, int]:
+    """``value`` per calendar month of ``column`` from ``start``; timestamps (``local``) are
+    counted in the month it was where the cooperatives are, not in UTC."""
+    when = local_time_sql(column, db.engine.dialect.name) if local else column
+    if db.engine.dialect.name == "postgresql":
+        key = sa.func.to_char(when, "YYYY-MM")
+    else:
+        key = sa.func.strftime("%Y-%m", when)
     rows = db.session.execute(
-        sa.select(year, month, value).where(*where, column >= start).group_by(year, month)
+        sa.select(key, value).where(*where, column >= start).group_by(key)
     ).all()
-    return {f"{int(y):04d}-{int(m):02d}": int(n or 0) for y, m, n in rows}
+    return {str(k): int(n or 0) for k, n in rows}
 
 
 def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Stats:
@@ -105,12 +113,12 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
                               .where(LabelScan.lot_id.in_(lot_ids))) or 0
     keys = _month_keys(today, months)
     start = dt.date.fromisoformat(keys[0] + "-01")
-    start_at = dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
+    start_at = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(local_zone_name()))
     per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [scope.lot_clause()], start)
     per_label = _by_month(LabelRun.created_at, sa.func.sum(LabelRun.count),
-                          [LabelRun.lot_id.in_(lot_ids)], start_at)
+                          [LabelRun.lot_id.in_(lot_ids)], start_at, local=True)
     per_scan = _by_month(LabelScan.scanned_at, sa.func.count(LabelScan.id),
-                         [LabelScan.lot_id.in_(lot_ids)], start_at)
+                         [LabelScan.lot_id.in_(lot_ids)], start_at, local=True)
     rows = [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
     return Stats(cooperatives=len(coop_ids), members=members, women=women,
                  zones=overview(scope, today), lots=lots, labels=int(labels), scans=scans,

@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import get_locale
 
 from traceapp.batches.models import Lot
-from traceapp.database import local_today
+from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.products.models import Product
 from traceapp.public.models import LabelScan
@@ -21,14 +21,7 @@ from traceapp.public.models import LabelScan
 
 def _local_day(column: Any) -> Any:
     """The calendar day of a timestamp in the configured zone, as SQL."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.date(sa.func.timezone(zone, column))
-    # SQLite stores naive UTC; the zone's offset today is close enough for a daily chart
-    # (Vietnam has no daylight saving).
-    offset = dt.datetime.now(dt.UTC).astimezone(ZoneInfo(zone))
-    hours = int(offset.utcoffset().total_seconds() // 3600)
-    return sa.func.date(column, f"{hours:+d} hours")
+    return sa.func.date(local_time_sql(column, db.engine.dialect.name))
 
 
 @dataclass
@@ -48,7 +41,7 @@ def window(days: int) -> tuple[dt.date, dt.datetime]:
     """The first local day of the last ``days`` days (today included), and its first moment in
     UTC: "the last 30 days" means the same on every page."""
     start_day = local_today() - dt.timedelta(days=days - 1)
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
+    zone = ZoneInfo(local_zone_name())
     return start_day, dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
 
 
