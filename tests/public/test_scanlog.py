@@ -14,7 +14,7 @@ from traceapp.auth.models import SYSTEM
 from traceapp.extensions import db
 
 
-def _seed(app):
+def _seed(app, count=3):
     from traceapp.batches import services as lots
     from traceapp.cooperatives.models import Cooperative, Member
     from traceapp.labels import services as labels
@@ -39,7 +39,7 @@ def _seed(app):
                               production_date=dt.date.today() - dt.timedelta(days=3),
                               quantity="10", unit="KGM")
         lots.add_contribution(SYSTEM, lot, member_id=member.id, zone_id=zone.id, quantity="10")
-        run = labels.issue_run(SYSTEM, lot, count=3)
+        run = labels.issue_run(SYSTEM, lot, count=count)
         db.session.commit()
         serials = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)
                                      .order_by(Label.seq)).all()
@@ -105,47 +105,71 @@ def test_a_full_batch_is_written_by_the_writer_thread_not_the_request():
     assert written == [("scan-log-writer", BATCH)]
 
 
-def test_batches_lock_labels_in_id_order():
-    """Two processes' batches sharing labels must take row locks in the same order."""
-    from traceapp.public.services import write_batch
+def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
+    """Two app processes write batches touching the same labels in different orders at the
+    same moment: no batch is lost to a deadlock, and every label's count is exact."""
+    import random
+    import threading
 
-    calls: list[tuple[str, list]] = []
+    from traceapp.labels.models import Label
+    from traceapp.public.models import LabelScan
+    from traceapp.public.services import _SCAN_COLUMNS, _db_time, release_connection, write_batch
 
-    class Cursor:
-        def execute(self, sql, params=None):
-            pass
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path)
+        _seed(app, count=12)
+        with app.app_context():
+            rows = db.session.execute(sa.select(Label.id, Label.lot_id, Label.cooperative_id)
+                                      ).all()
+            engine = db.engine
+            db.session.remove()
+        base = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
+        dialect = engine.dialect.name
+        errors: list[BaseException] = []
 
-        def executemany(self, sql, rows):
-            calls.append((sql, list(rows)))
+        def batch(seed: int, n: int) -> None:
+            rng = random.Random(seed)
+            try:
+                for b in range(n):
+                    chosen = rng.choices(rows, k=8)  # a label may come twice in a batch
+                    labels: dict[int, list] = {}
+                    scans = []
+                    for k, (label_id, lot_id, coop_id) in enumerate(chosen):
+                        when = base + dt.timedelta(minutes=seed * 100 + b, seconds=k)
+                        labels.setdefault(label_id, []).append((when, f"c{seed}"))
+                        values = {"scanned_at": _db_time(when, dialect), "label_id": label_id,
+                                  "lot_id": lot_id, "product_id": None,
+                                  "cooperative_id": coop_id, "unknown_serial": None,
+                                  "outcome": "ok", "client_hash": f"c{seed}", "ua_class": "ios",
+                                  "lang": "vi", "flagged": False}
+                        scans.append(tuple(values[c] for c in _SCAN_COLUMNS))
+                    # the dict's order is the order the scans came in, not the ids' order
+                    write_batch(engine, scans, labels, {})
+            except BaseException as exc:  # noqa: BLE001 - the test reports it below
+                errors.append(exc)
 
-        def close(self):
-            pass
-
-    class Raw:
-        def cursor(self):
-            return Cursor()
-
-        def commit(self):
-            pass
-
-    class Fairy:
-        driver_connection = Raw()
-
-        def close(self):
-            pass
-
-    class Engine:
-        class dialect:  # noqa: N801 - mimics SQLAlchemy's attribute
-            name = "postgresql"
-
-        def raw_connection(self):
-            return Fairy()
-
-    now = dt.datetime.now(dt.UTC)
-    labels = {ident: [(now, "c")] for ident in (42, 7, 19, 3)}
-    flags = dict.fromkeys((19, 3), (now, "more than 20 scans in 24 hours"))
-    write_batch(Engine(), [("row",)], labels, flags)
-    updates = [rows for sql, rows in calls if sql.startswith("UPDATE labels SET scan_count")]
-    assert [row[-1] for row in updates[0]] == [3, 7, 19, 42]
-    flagged = [rows for sql, rows in calls if "flagged_at" in sql]
-    assert [row[-1] for row in flagged[0]] == [3, 19]
+        threads = [threading.Thread(target=batch, args=(seed, 15)) for seed in (1, 2, 3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
+        with app.app_context():
+            logged = db.session.query(LabelScan).count()
+            counts = dict(db.session.execute(sa.select(Label.id, Label.scan_count)).all())
+            per_label = dict(db.session.execute(
+                sa.select(LabelScan.label_id, sa.func.count()).group_by(LabelScan.label_id)
+            ).all())
+            first = db.session.execute(
+                sa.select(Label.first_scanned_at, Label.last_scanned_at)
+                .where(Label.scan_count > 0).order_by(Label.first_scanned_at)).first()
+            db.session.remove()
+            release_connection()
+            db.drop_all()
+            db.engine.dispose()
+        assert logged == 3 * 15 * 8
+        assert sum(counts.values()) == logged
+        assert all(counts[label] == n for label, n in per_label.items())
+        earliest = first[0] if first[0].tzinfo else first[0].replace(tzinfo=dt.UTC)
+        assert earliest >= base + dt.timedelta(minutes=100)
+        assert first[1] is not None

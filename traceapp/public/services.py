@@ -118,6 +118,7 @@ class _Dedicated(threading.local):
     pid: int | None = None
     engine_id: int | None = None
     fairy: Any = None
+    cursor: Any = None  # kept open with its connection: making one per query cost time
 
 
 _dedicated = _Dedicated()
@@ -131,6 +132,7 @@ def _dedicated_connection(engine: Any) -> Any:
         if engine.dialect.name == "postgresql":
             raw.autocommit = True  # every statement its own transaction unless BEGIN says so
         _dedicated.fairy, _dedicated.pid, _dedicated.engine_id = fairy, os.getpid(), id(engine)
+        _dedicated.cursor = raw.cursor()
     return _dedicated.fairy.driver_connection
 
 
@@ -141,11 +143,18 @@ def release_connection() -> None:
 
 def _drop_dedicated() -> None:
     fairy, _dedicated.fairy = _dedicated.fairy, None
+    _dedicated.cursor = None
     if fairy is not None:
         try:
             fairy.invalidate()
         except Exception:  # noqa: BLE001 - it is broken already; a new one comes next
             log.warning("could not invalidate the scan page's connection", exc_info=True)
+
+
+@lru_cache(maxsize=64)
+def _pg_sql(sql: str) -> str:
+    """A statement with psycopg's placeholders instead of SQLite's."""
+    return sql.replace("?", "%s")
 
 
 class HotPath:
@@ -174,9 +183,15 @@ class HotPath:
         self.dialect = "postgresql" if self.pg else "sqlite"
 
     def _cursor_run(self, sql: str, params: tuple[Any, ...], fetch: bool) -> Any:
+        if self.pg:
+            sql = _pg_sql(sql)
+        if self.own:
+            cursor = _dedicated.cursor
+            cursor.execute(sql, params)
+            return cursor.fetchone() if fetch else None
         cursor = self.raw.cursor()
         try:
-            cursor.execute(sql.replace("?", "%s") if self.pg else sql, params)
+            cursor.execute(sql, params)
             return cursor.fetchone() if fetch else None
         finally:
             cursor.close()
@@ -466,34 +481,62 @@ def write_batch(engine: Any, rows: list[tuple[Any, ...]],
     try:
         raw = fairy.driver_connection
         cursor = raw.cursor()
-
-        def sql(text: str) -> str:
-            return text.replace("?", "%s") if pg else text
-
         if pg:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        else:
-            cursor.execute("BEGIN IMMEDIATE")
-        cursor.executemany(sql(_INSERT_SQL), rows)
-        updates = []
-        # Labels in id order: two processes writing batches that share labels then lock their
-        # rows in the same order and wait briefly, instead of deadlocking (which PostgreSQL
-        # only notices after deadlock_timeout, a second).
-        for label_id, items in sorted(labels.items()):
-            times = [t for t, _ in items]
-            updates.append((len(items), _db_time(max(times), engine.dialect.name),
-                            _db_time(min(times), engine.dialect.name), label_id))
-        cursor.executemany(sql(_BATCH_COUNT_SQL), updates)
-        cursor.executemany(sql(_FLAG_SQL), [
-            (_db_time(t, engine.dialect.name), reason[:300], label_id)
-            for label_id, (t, reason) in sorted(flags.items())])
-        if pg:
+            _write_batch_pg(cursor, rows, labels, flags)
             raw.commit()
         else:
-            cursor.execute("COMMIT")
+            _write_batch_sqlite(cursor, rows, labels, flags)
         cursor.close()
     finally:
         fairy.close()
+
+
+def _write_batch_sqlite(cursor: Any, rows: list[tuple[Any, ...]],
+                        labels: dict[int, list[tuple[dt.datetime, str]]],
+                        flags: dict[int, tuple[dt.datetime, str]]) -> None:
+    # In-process SQLite: a statement per row costs next to nothing.
+    cursor.execute("BEGIN IMMEDIATE")
+    cursor.executemany(_INSERT_SQL, rows)
+    cursor.executemany(_BATCH_COUNT_SQL, [
+        (len(items), _db_time(max(t for t, _ in items), "sqlite"),
+         _db_time(min(t for t, _ in items), "sqlite"), label_id)
+        for label_id, items in sorted(labels.items())])
+    cursor.executemany(_FLAG_SQL, [(_db_time(t, "sqlite"), reason[:300], label_id)
+                                   for label_id, (t, reason) in sorted(flags.items())])
+    cursor.execute("COMMIT")
+
+
+_COPY_SQL = f"COPY label_scans ({', '.join(_SCAN_COLUMNS)}) FROM STDIN"  # noqa: S608 - constants
+# One UPDATE for the batch, joined to the counts sorted by label id: the nested loop it runs
+# locks the label rows in id order, so two processes whose batches share labels wait for each
+# other briefly instead of deadlocking (which PostgreSQL notices only after deadlock_timeout).
+_PG_COUNT_SQL = (
+    "UPDATE labels AS l SET scan_count = l.scan_count + v.n, "
+    "last_scanned_at = GREATEST(l.last_scanned_at, v.last_at), "
+    "first_scanned_at = LEAST(l.first_scanned_at, v.first_at) "
+    "FROM (SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], "
+    "%s::timestamptz[]) AS u(id, n, first_at, last_at) ORDER BY id) AS v WHERE l.id = v.id"
+)
+
+
+def _write_batch_pg(cursor: Any, rows: list[tuple[Any, ...]],
+                    labels: dict[int, list[tuple[dt.datetime, str]]],
+                    flags: dict[int, tuple[dt.datetime, str]]) -> None:
+    # Set-based: one COPY for the scans and one UPDATE for all the labels' counters. A
+    # statement per row cost the app processes and PostgreSQL more than the page did.
+    cursor.execute("SET LOCAL synchronous_commit TO OFF")  # a log; see HotPath.begin_write
+    with cursor.copy(_COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row(row)
+    if not labels:
+        return
+    ids = sorted(labels)
+    cursor.execute(_PG_COUNT_SQL, (
+        ids, [len(labels[i]) for i in ids], [min(t for t, _ in labels[i]) for i in ids],
+        [max(t for t, _ in labels[i]) for i in ids]))
+    if flags:
+        cursor.executemany(_FLAG_SQL.replace("?", "%s"), [
+            (t, reason[:300], label_id) for label_id, (t, reason) in sorted(flags.items())])
 
 
 def record_scan(serial: str, **kw: Any) -> ScanResult:
