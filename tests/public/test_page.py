@@ -192,3 +192,20 @@ def test_recall_reaches_the_cached_page_at_once(client, labelled):
     recall_lot(labelled.farm.world.a.manager, labelled.packed, reason="Metal piece found",
                instructions="Return it", decided_by="HTX")
     assert "Recalled: do not use this product" in client.get(url).get_data(as_text=True)
+
+
+def test_a_cooperatives_edit_reaches_the_page_once_the_cache_lapses(client, labelled,
+                                                                     monkeypatch):
+    """Edits that do not touch the lot (a product's name) show after PAGE_TTL, on every path:
+    the rendered page must not outlive the page model it was rendered from."""
+    url = labelled.url(labelled.serials[0]) + "?lang=vi"  # the name as the cooperative wrote it
+    product = labelled.farm.peanuts_packed
+    for _ in range(3):  # Flask first, then the fast path's caches
+        assert product.name in client.get(url).get_data(as_text=True)
+    old_name = product.name
+    product.name = "Đậu phộng rang muối Xuân Phước"
+    db.session.flush()
+    monkeypatch.setattr(services, "PAGE_TTL", 0.0)
+    html = client.get(url).get_data(as_text=True)
+    assert "Đậu phộng rang muối Xuân Phước" in html
+    assert old_name not in html

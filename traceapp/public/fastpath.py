@@ -15,16 +15,19 @@ from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from werkzeug.http import dump_cookie, http_date
+from werkzeug.http import dump_cookie, http_date, parse_cookie
 
+from traceapp.extensions import db
 from traceapp.i18n import LANG_COOKIE, choose_language
 from traceapp.public import services
 from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
+from traceapp.public.views import LINKSET_TYPE, PUBLIC_CSP, public_limiter, scan_page
 from traceapp.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
 
 YEAR = 365 * 86400
+_STATUS = {code: f"{code} {HTTPStatus(code).phrase}" for code in (200, 404)}
 
 
 class ScanFastPath:
@@ -67,7 +70,8 @@ class ScanFastPath:
         target = self._target(environ)
         if target is None:
             return None
-        query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+        raw_query = environ.get("QUERY_STRING")
+        query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
         if set(query) - {"lang"} or "linkset" in environ.get("HTTP_ACCEPT", ""):
             return None
         config = self.app.config
@@ -82,8 +86,6 @@ class ScanFastPath:
                                environ.get("HTTP_ACCEPT_LANGUAGE"), langs,
                                config["BABEL_DEFAULT_LOCALE"])
         address = environ.get("REMOTE_ADDR") or ""
-        from traceapp.public.views import public_limiter, scan_page
-
         with self.app.app_context():
             allowed = public_limiter.allow(address)
             # Flask must not count this request again if it ends up answering it.
@@ -102,8 +104,6 @@ class ScanFastPath:
                 scan.hot.close()
                 return None
             services.log_scan(scan)
-            from traceapp.extensions import db
-
             if db.session.registry.has():
                 # A test's borrowed connection: commit its savepoint, as Flask's unit of
                 # work would (in production no session is ever made here).
@@ -112,8 +112,6 @@ class ScanFastPath:
 
     def _response(self, environ: dict[str, Any], answer: Any, set_lang: str | None
                   ) -> tuple[str, list[tuple[str, str]], bytes]:
-        from traceapp.public.views import LINKSET_TYPE, PUBLIC_CSP
-
         body = answer.html.encode()
         secure = environ.get("wsgi.url_scheme") == "https"
         headers = [
@@ -135,13 +133,9 @@ class ScanFastPath:
             headers.append(("Set-Cookie", dump_cookie(LANG_COOKIE, set_lang, max_age=YEAR,
                                                       samesite="Lax", secure=secure,
                                                       httponly=True)))
-        status = f"{answer.status} {HTTPStatus(answer.status).phrase}"
+        status = _STATUS.get(answer.status) or f"{answer.status} {HTTPStatus(answer.status).phrase}"
         return status, headers, body
 
 
 def _cookies(header: str) -> dict[str, str]:
-    if not header:
-        return {}
-    from werkzeug.http import parse_cookie
-
-    return dict(parse_cookie(header))
+    return dict(parse_cookie(header)) if header else {}

@@ -635,20 +635,91 @@ def lot_version(lot_id: int) -> tuple[Any, ...] | None:
 def lot_page(lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *,
              build: bool = True) -> LotPage | None:
     """The page model of a lot in a language, from the cache when still current (with
-    ``build=False``, None when it is not)."""
+    ``build=False``, None when it is not).
+
+    A page whose lot has changed (a recall above all) is rebuilt before it is shown. A page
+    only older than PAGE_TTL (edits that do not touch the lot: a product's name, a member's
+    consent, a certificate's end) is shown once more while a background thread of this
+    process rebuilds it: shoppers of a busy lot must not wait, every minute, for a rebuild.
+    """
     version = version or lot_version(lot_id)
     key = (lot_id, lang)
     cached = _cache.get(key)
-    if cached and cached.version == version and time.monotonic() - cached.built < PAGE_TTL:
-        return cached
+    if cached and cached.version == version:
+        if time.monotonic() - cached.built < PAGE_TTL:
+            return cached
+        if _refresher.possible():
+            _refresher.want(key, version)
+            return cached
     if not build:
         return None
-    page = build_lot_page(db.session.get(Lot, lot_id), lang, version)
+    return _store(key, build_lot_page(db.session.get(Lot, lot_id), lang, version))
+
+
+def _store(key: tuple[int, str], page: LotPage) -> LotPage:
     with _cache_lock:
         if len(_cache) > 5000:
             _cache.clear()
         _cache[key] = page
     return page
+
+
+class _Refresher:
+    """One thread per app process rebuilding lapsed lot pages, newest request last."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wanted: dict[tuple[int, str], tuple[Any, ...]] = {}
+        self._wake = threading.Event()
+        self._pid: int | None = None
+        self._app: Any = None
+
+    def possible(self) -> bool:
+        # Not inside a test's transaction: another thread could not see its rows.
+        return (current_app.config.get("TRACEAPP_PAGE_REFRESH", True)
+                and db.session.session_factory.kw.get("bind") is None)
+
+    def want(self, key: tuple[int, str], version: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._wanted[key] = version
+            self._app = current_app._get_current_object()  # type: ignore[attr-defined]
+            if self._pid != os.getpid():  # first use in this (forked) process
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="lot-page-refresher",
+                                 daemon=True).start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            while True:
+                with self._lock:
+                    if not self._wanted:
+                        break
+                    key, version = self._wanted.popitem()
+                    app = self._app
+                try:
+                    with app.app_context():
+                        try:
+                            self._rebuild(key, version)
+                        finally:
+                            db.session.remove()
+                except Exception:  # noqa: BLE001 - the stale page stays; the next scan retries
+                    log.exception("could not rebuild the page of lot %s (%s)", *key)
+
+    @staticmethod
+    def _rebuild(key: tuple[int, str], version: tuple[Any, ...]) -> None:
+        lot = db.session.get(Lot, key[0])
+        if lot is None or lot_version(key[0]) != version:
+            return  # changed meanwhile: the next scan rebuilds it before showing it
+        page = build_lot_page(lot, key[1], version)
+        cached = _cache.get(key)
+        if cached is not None and cached.version == version:
+            _store(key, page)
+
+
+_refresher = _Refresher()
 
 
 def clear_cache() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -194,7 +195,9 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 #: few things that change per scan: rendering them again for every shopper would be waste.
 _PLACEHOLDERS = {"anchor": "\x00anchor\x00", "count": "\x00count\x00",
                  "first": "\x00first\x00", "issued": "\x00issued\x00"}
-_html_cache: dict[tuple[Any, ...], str] = {}
+#: (lot, language, scan kind) -> (the page model it was rendered from, the page in parts).
+_html_cache: dict[tuple[Any, ...], tuple[services.LotPage, tuple[str, ...]]] = {}
+_SLOT = re.compile("\x00(anchor|count|first|issued)\x00")
 _date_texts: dict[tuple[str, Any], str] = {}
 _count_texts: dict[tuple[str, int], str] = {}
 
@@ -239,9 +242,12 @@ def _scan_kind(scan: Any) -> str:
 def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None = None,
               render: bool = True) -> str | None:
     lang = lang or _lang()
-    key = (page.lot_id, lang, page.version, _scan_kind(scan))
-    html = _html_cache.get(key)
-    if html is None:
+    key = (page.lot_id, lang, _scan_kind(scan))
+    entry = _html_cache.get(key)
+    if entry is not None and entry[0] is page:
+        parts = entry[1]
+    else:
+        # Not rendered yet from this very page model (a lot changed, or its page lapsed).
         if not render:
             return None
         if len(_html_cache) > 20000:
@@ -249,14 +255,17 @@ def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None =
         html = render_template("public/lot.html", css=PUBLIC_CSS, lang=lang, page=page,
                                scan=scan, anchor=_PLACEHOLDERS["anchor"],
                                texts=_PLACEHOLDERS, body=services.lot_body(page))
-        _html_cache[key] = html
-    html = html.replace(_PLACEHOLDERS["anchor"], anchor)
-    if scan is not None:
-        html = (html.replace(_PLACEHOLDERS["count"], _count_text(scan.scan_count, lang))
-                .replace(_PLACEHOLDERS["first"], _date_text(scan.first_scanned_at.date(), lang))
-                .replace(_PLACEHOLDERS["issued"],
-                         _date_text(scan.issued["issued_at"].date(), lang)))
-    return html
+        # Kept split at its slots: text, slot name, text, slot name, ..., text.
+        parts = tuple(_SLOT.split(html))
+        _html_cache[key] = (page, parts)
+    if scan is None:
+        values = {"anchor": anchor}
+    else:
+        values = {"anchor": anchor, "count": _count_text(scan.scan_count, lang),
+                  "first": _date_text(scan.first_scanned_at.date(), lang),
+                  "issued": _date_text(scan.issued["issued_at"].date(), lang)}
+    return "".join([part if i % 2 == 0 else values.get(part, _PLACEHOLDERS[part])
+                    for i, part in enumerate(parts)])
 
 
 def clear_html_cache() -> None:
