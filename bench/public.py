@@ -49,7 +49,7 @@ PER_LOT = 20000
 SECONDS = int(os.environ.get("BENCH_SECONDS", "20"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-SAMPLE = 20000
+SAMPLE = int(os.environ.get("BENCH_SAMPLE", "20000"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 

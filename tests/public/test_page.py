@@ -209,3 +209,21 @@ def test_a_cooperatives_edit_reaches_the_page_once_the_cache_lapses(client, labe
     html = client.get(url).get_data(as_text=True)
     assert "Đậu phộng rang muối Xuân Phước" in html
     assert old_name not in html
+
+
+def test_cached_pages_lapse_at_local_midnight_and_not_all_together(labelled):
+    import dataclasses
+    import time
+
+    page = services.lot_page(labelled.packed.id, "vi")
+    ten_seconds_old = time.monotonic() - 10
+    fresh = dataclasses.replace(page, built=ten_seconds_old, spread=1.0, until_midnight=86400)
+    assert not services._lapsed(fresh)
+    # Built at 23:59:55: a certificate that ended today must not show as valid tomorrow.
+    assert services._lapsed(dataclasses.replace(fresh, until_midnight=5))
+    assert services._lapsed(dataclasses.replace(fresh, built=time.monotonic() - 400))
+    spreads = set()
+    for _ in range(8):
+        services.clear_cache()
+        spreads.add(services.lot_page(labelled.packed.id, "vi").spread)
+    assert len(spreads) > 1 and all(0.8 <= s <= 1.2 for s in spreads)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import logging
 import os
+import random
 import re
 import threading
 import time
@@ -132,8 +133,16 @@ def _dedicated_connection(engine: Any) -> Any:
         if engine.dialect.name == "postgresql":
             raw.autocommit = True  # every statement its own transaction unless BEGIN says so
         _dedicated.fairy, _dedicated.pid, _dedicated.engine_id = fairy, os.getpid(), id(engine)
-        _dedicated.cursor = raw.cursor()
+        _dedicated.cursor = _raw_cursor(raw) if engine.dialect.name == "postgresql" \
+            else raw.cursor()
     return _dedicated.fairy.driver_connection
+
+
+def _raw_cursor(connection: Any) -> Any:
+    # psycopg's RawCursor takes $1-style placeholders as they are: no query rewriting per call.
+    import psycopg
+
+    return psycopg.RawCursor(connection)
 
 
 def release_connection() -> None:
@@ -153,8 +162,11 @@ def _drop_dedicated() -> None:
 
 @lru_cache(maxsize=64)
 def _pg_sql(sql: str) -> str:
-    """A statement with psycopg's placeholders instead of SQLite's."""
-    return sql.replace("?", "%s")
+    """A statement with PostgreSQL's own numbered placeholders instead of SQLite's ``?``
+    (the constants here have no ``?`` anywhere else)."""
+    parts = sql.split("?")
+    return "".join(f"{part}${n}" if n < len(parts) else part
+                   for n, part in enumerate(parts, 1))
 
 
 class HotPath:
@@ -183,18 +195,20 @@ class HotPath:
         self.dialect = "postgresql" if self.pg else "sqlite"
 
     def _cursor_run(self, sql: str, params: tuple[Any, ...], fetch: bool) -> Any:
-        if self.pg:
-            sql = _pg_sql(sql)
         if self.own:
             cursor = _dedicated.cursor
-            cursor.execute(sql, params)
-            return cursor.fetchone() if fetch else None
-        cursor = self.raw.cursor()
+        else:
+            cursor = _raw_cursor(self.raw) if self.pg else self.raw.cursor()
         try:
-            cursor.execute(sql, params)
+            if self.pg:
+                # The lookups are prepared at once: they run on every scan.
+                cursor.execute(_pg_sql(sql), params, prepare=True if fetch else None)
+            else:
+                cursor.execute(sql, params)
             return cursor.fetchone() if fetch else None
         finally:
-            cursor.close()
+            if not self.own:
+                cursor.close()
 
     def one(self, sql: str, params: tuple[Any, ...]) -> Any:
         """One row of a query."""
@@ -606,11 +620,34 @@ class LotPage:
     last_modified: dt.datetime
     issued_by: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: How long this copy may be shown without a rebuild, as a share of PAGE_TTL (drawn at
+    #: random, so that pages built together do not all lapse in the same second).
+    spread: float = 1.0
+    #: Seconds from ``built`` to the next local midnight: a date-bound fact (a certificate's
+    #: end, best-before) must not show the day before's verdict for long.
+    until_midnight: float = 86400.0
 
 
 _cache: dict[tuple[int, str], LotPage] = {}
 _cache_lock = threading.Lock()
-PAGE_TTL = 60.0
+#: How long a lot's page is kept before a rebuild (about; see LotPage.spread). A change to the
+#: lot itself (a recall, an event, its status) shows at once; other edits (a product's name, a
+#: member's consent) within this time. The public lot page says max-age=300 as well.
+PAGE_TTL = 300.0
+
+
+def _seconds_to_midnight() -> float:
+    from zoneinfo import ZoneInfo
+
+    from traceapp.database import local_zone_name
+
+    now = dt.datetime.now(ZoneInfo(local_zone_name()))
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
+    return max(1.0, (midnight - now).total_seconds())
+
+
+def _lapsed(page: LotPage) -> bool:
+    return time.monotonic() - page.built >= min(PAGE_TTL * page.spread, page.until_midnight)
 
 
 def version_of(row: Any) -> tuple[Any, ...]:
@@ -646,7 +683,7 @@ def lot_page(lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *,
     key = (lot_id, lang)
     cached = _cache.get(key)
     if cached and cached.version == version:
-        if time.monotonic() - cached.built < PAGE_TTL:
+        if not _lapsed(cached):
             return cached
         if _refresher.possible():
             _refresher.want(key, version)
@@ -794,7 +831,8 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         net = fmt(product.net_quantity, product.net_unit) if product.net_quantity else None
         timeline = timeline_entries(events, public=True)
     return LotPage(
-        version=version or (), built=time.monotonic(), lot_id=lot.id, lot_code=lot.code,
+        version=version or (), built=time.monotonic(), spread=random.uniform(0.8, 1.2),
+        until_midnight=_seconds_to_midnight(), lot_id=lot.id, lot_code=lot.code,
         lot_status=lot.status.value, production_date=lot.production_date,
         best_before=lot.best_before, quantity=quantity,
         product_id=product.id, product_name=product.name_in(lang), product_image=product.image,
