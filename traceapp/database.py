@@ -41,9 +41,14 @@ def now_utc() -> dt.datetime:
 
 def local_today() -> dt.date:
     """Today's calendar date where the cooperatives are (the configured time zone)."""
+    return dt.datetime.now(_zone(local_zone_name())).date()
+
+
+@functools.lru_cache(maxsize=8)
+def _zone(name: str) -> Any:
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.now(ZoneInfo(local_zone_name())).date()
+    return ZoneInfo(name)
 
 
 def local_zone_name() -> str:

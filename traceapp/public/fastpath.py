@@ -11,6 +11,7 @@ alike.
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -122,7 +123,7 @@ class ScanFastPath:
             ("Vary", "Accept-Language, Cookie"),
         ]
         if answer.last_modified is not None:
-            headers.append(("Last-Modified", http_date(answer.last_modified)))
+            headers.append(("Last-Modified", _http_date(answer.last_modified)))
         if answer.anchor:
             headers.append(("Link", f'<{answer.anchor}?linkType=linkset>; rel="linkset"; '
                                     f'type="{LINKSET_TYPE}"'))
@@ -135,6 +136,12 @@ class ScanFastPath:
                                                       httponly=True)))
         status = _STATUS.get(answer.status) or f"{answer.status} {HTTPStatus(answer.status).phrase}"
         return status, headers, body
+
+
+@lru_cache(maxsize=1024)
+def _http_date(when: Any) -> str:
+    # A lot's page keeps its Last-Modified for many scans: formatted once.
+    return http_date(when)
 
 
 def _cookies(header: str) -> dict[str, str]:

@@ -367,9 +367,9 @@ def lookup_serial(serial: str, hot: HotPath) -> SerialRow | None:
 
 
 def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
-                 today: dt.date) -> str | None:
+                 today: dt.date, rules: dict[str, Any] | None = None) -> str | None:
     """Which clone rule this scan breaks, if any (the rules live in the settings file)."""
-    rules = tunables.get("clone_rules")
+    rules = rules or tunables.get("clone_rules")
     lot_level = row.kind == RunKind.LOT_COPIES.value
     if row.voided_at is not None:
         return FLAG_VOIDED
@@ -438,7 +438,7 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
         new_client = stats[2] == 0 and who not in waiting_clients
         clients = stats[1] + len(waiting_clients - {who})
         scans_24h = stats[0] + waiting_24h
-    reason = clone_reason(row, scans_24h, clients, new_client, local_today())
+    reason = clone_reason(row, scans_24h, clients, new_client, local_today(), rules)
     if mismatch:
         reason = FLAG_MISMATCH
         current_app.logger.warning("suspicious scan: serial %s asked under gtin=%s lot=%s",
