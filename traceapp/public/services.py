@@ -201,8 +201,12 @@ class HotPath:
             cursor = _raw_cursor(self.raw) if self.pg else self.raw.cursor()
         try:
             if self.pg:
-                # The lookups are prepared at once: they run on every scan.
-                cursor.execute(_pg_sql(sql), params, prepare=True if fetch else None)
+                # The lookups are prepared at once (they run on every scan) and read in
+                # binary: no timestamp text to parse.
+                if fetch:
+                    cursor.execute(_pg_sql(sql), params, prepare=True, binary=True)
+                else:
+                    cursor.execute(_pg_sql(sql), params)
             else:
                 cursor.execute(sql, params)
             return cursor.fetchone() if fetch else None
