@@ -39,9 +39,14 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def local_now() -> dt.datetime:
+    """The current time where the cooperatives are (the configured time zone), aware."""
+    return dt.datetime.now(_zone(local_zone_name()))
+
+
 def local_today() -> dt.date:
     """Today's calendar date where the cooperatives are (the configured time zone)."""
-    return dt.datetime.now(_zone(local_zone_name())).date()
+    return local_now().date()
 
 
 @functools.lru_cache(maxsize=8)

@@ -24,7 +24,7 @@ from traceapp import tunables
 from traceapp.batches.models import Lot, LotStatus, Recall
 from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Cooperative, Gender, Member
-from traceapp.database import local_today, now_utc
+from traceapp.database import local_now, local_today, now_utc
 from traceapp.extensions import db
 from traceapp.labels.models import RunKind
 from traceapp.products.models import Product
@@ -169,6 +169,12 @@ def _pg_sql(sql: str) -> str:
                    for n, part in enumerate(parts, 1))
 
 
+def _session_borrowed() -> bool:
+    """Whether sessions are bound to one outside connection (a test's transaction). Read from
+    the session factory's settings: making a session to ask would cost time on every scan."""
+    return db.session.session_factory.kw.get("bind") is not None
+
+
 class HotPath:
     """The scan page's database access: plain driver calls on the thread's dedicated
     connection, with the transaction handled here: the reads run in autocommit, writes (when
@@ -182,8 +188,7 @@ class HotPath:
     def __init__(self) -> None:
         self.own = False
         self.in_write = False
-        # Look at the session factory's settings, not at a session: making one costs time.
-        if db.session.session_factory.kw.get("bind") is not None:
+        if _session_borrowed():
             connection = db.session.connection()
             self.raw = connection.connection.driver_connection
             self.pg = connection.dialect.name == "postgresql"
@@ -641,11 +646,7 @@ PAGE_TTL = 300.0
 
 
 def _seconds_to_midnight() -> float:
-    from zoneinfo import ZoneInfo
-
-    from traceapp.database import local_zone_name
-
-    now = dt.datetime.now(ZoneInfo(local_zone_name()))
+    now = local_now()
     midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), now.tzinfo)
     return max(1.0, (midnight - now).total_seconds())
 
@@ -717,8 +718,7 @@ class _Refresher:
 
     def possible(self) -> bool:
         # Not inside a test's transaction: another thread could not see its rows.
-        return (current_app.config.get("TRACEAPP_PAGE_REFRESH", True)
-                and db.session.session_factory.kw.get("bind") is None)
+        return current_app.config.get("TRACEAPP_PAGE_REFRESH", True) and not _session_borrowed()
 
     def want(self, key: tuple[int, str], version: tuple[Any, ...]) -> None:
         with self._lock:
