@@ -173,3 +173,73 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
         earliest = first[0] if first[0].tzinfo else first[0].replace(tzinfo=dt.UTC)
         assert earliest >= base + dt.timedelta(minutes=100)
         assert first[1] is not None
+
+
+def test_clone_rules_on_the_scan_page_connection(tmp_path):
+    """The volume rules count the label's scans on the page's own connection too (on
+    PostgreSQL in the same round trip as the lookup): the scan past each limit is the one
+    that shows the caution, and the label is flagged."""
+    from traceapp import tunables
+    from traceapp.labels.models import Label
+    from traceapp.public.services import release_connection
+
+    rules = tunables.get("clone_rules")
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0,
+                       TRACEAPP_PUBLIC_RATE_LIMIT="1000 per minute")
+        serials = _seed(app)
+        client = app.test_client()
+        try:
+            many = f"/l/{serials[0]}"
+            for n in range(rules["max_scans_24h"]):
+                html = client.get(many).get_data(as_text=True)
+                assert "Caution" not in html, f"scan {n + 1} was flagged"
+            assert "Caution: this label may have been copied" in client.get(many).get_data(
+                as_text=True)
+            spread = f"/l/{serials[1]}"
+            for i in range(rules["max_distinct_clients"]):
+                html = client.get(spread, environ_base={"REMOTE_ADDR": f"10.2.0.{i}"}
+                                  ).get_data(as_text=True)
+                assert "Caution" not in html, f"client {i + 1} was flagged"
+            html = client.get(spread, environ_base={"REMOTE_ADDR": "10.2.9.9"}
+                              ).get_data(as_text=True)
+            assert "Caution: this label may have been copied" in html
+            with app.app_context():
+                reasons = dict(db.session.execute(
+                    sa.select(Label.serial, Label.flag_reason)
+                    .where(Label.serial.in_(serials[:2]))).all())
+                db.session.remove()
+            assert "scans in 24 hours" in reasons[serials[0]]
+            assert "different clients" in reasons[serials[1]]
+        finally:
+            with app.app_context():
+                release_connection()
+                db.drop_all()
+                db.engine.dispose()
+
+
+def test_a_dropped_connection_is_replaced_and_the_shopper_still_gets_the_page(tmp_path):
+    """The page's own connection dies (a database restart, a proxy timeout): that scan is
+    answered all the same, and the next one runs on a fresh connection."""
+    from traceapp.public import services
+
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0)
+        serials = _seed(app)
+        client = app.test_client()
+        try:
+            for _ in range(2):  # Flask, then the fast path, on the page's own connection
+                assert client.get(f"/l/{serials[0]}").status_code == 200
+            old = services._dedicated.fairy
+            assert old is not None
+            old.driver_connection.close()  # as if the server had hung up
+            page = client.get(f"/l/{serials[0]}")
+            assert page.status_code == 200
+            assert "scanned 3 times" in page.get_data(as_text=True)
+            assert services._dedicated.fairy is not old
+            assert "scanned 4 times" in client.get(f"/l/{serials[0]}").get_data(as_text=True)
+        finally:
+            with app.app_context():
+                services.release_connection()
+                db.drop_all()
+                db.engine.dispose()
