@@ -10,7 +10,7 @@ weight, and the ratio to the same gunicorn answering a constant string.
 The load alternates between the app and the constant-string server, BENCH_ROUNDS times, and
 the median round's ratio is reported with every round's figures.
 Environment: BENCH_LABELS (default 1000000), BENCH_SECONDS (20), BENCH_CONNECTIONS (32),
-BENCH_WORKERS (2), BENCH_ROUNDS (3), BENCH_WARMUP (5).
+BENCH_WORKERS (2), BENCH_ROUNDS (5), BENCH_WARMUP (5).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "20000"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "5"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 LUA = """
 paths = {}
@@ -202,9 +202,10 @@ def main() -> None:
               f"{const_run['rps']:,.0f} req/s, p50 {const_run['p50']:.1f} ms, p99 "
               f"{const_run['p99']:.1f} ms; ratio {100 * scan['rps'] / const_run['rps']:.0f}%")
     ratios = sorted(scan["rps"] / const_run["rps"] for scan, const_run in rounds)
+    pooled = sum(scan["rps"] for scan, _ in rounds) / sum(c["rps"] for _, c in rounds)
     print(f"median ratio: {100 * ratios[len(ratios) // 2]:.0f}% of the ceiling "
-          f"(lowest {100 * ratios[0]:.0f}%, highest {100 * ratios[-1]:.0f}%); worst p99 "
-          f"{max(scan['p99'] for scan, _ in rounds):.1f} ms")
+          f"(lowest {100 * ratios[0]:.0f}%, highest {100 * ratios[-1]:.0f}%; all rounds "
+          f"pooled {100 * pooled:.0f}%); worst p99 {max(scan['p99'] for scan, _ in rounds):.1f} ms")
     problems = [line for line in errors.read_text().splitlines() if "Error" in line]
     if problems:
         print(f"server errors logged: {len(problems)}; first: {problems[0][:200]}")
