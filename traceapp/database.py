@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import flask_sqlalchemy.session
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import JSON, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
@@ -49,6 +50,11 @@ def local_today() -> dt.date:
     return local_now().date()
 
 
+def local_date(when: dt.datetime) -> dt.date:
+    """The calendar date of an aware moment where the cooperatives are."""
+    return when.astimezone(_zone(local_zone_name())).date()
+
+
 @functools.lru_cache(maxsize=8)
 def _zone(name: str) -> Any:
     from zoneinfo import ZoneInfo
@@ -58,8 +64,6 @@ def _zone(name: str) -> Any:
 
 def local_zone_name() -> str:
     """The configured time zone where the cooperatives are."""
-    from flask import current_app, has_app_context
-
     if has_app_context():
         return current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     return "Asia/Ho_Chi_Minh"

@@ -24,7 +24,7 @@ from traceapp import tunables
 from traceapp.batches.models import Lot, LotStatus, Recall
 from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Cooperative, Gender, Member
-from traceapp.database import local_now, local_today, now_utc
+from traceapp.database import local_date, local_now, local_today, now_utc
 from traceapp.extensions import db
 from traceapp.labels.models import RunKind
 from traceapp.products.models import Product
@@ -50,6 +50,13 @@ def _keyed_hash(salt: str | bytes, address: str) -> str:
 
 def ua_class(user_agent: str | None) -> str:
     """A coarse device class: android, ios, desktop, bot or other."""
+    if user_agent and len(user_agent) <= 512:
+        return _ua_class(user_agent)  # the same few phones' strings come again and again
+    return _ua_class.__wrapped__(user_agent)
+
+
+@lru_cache(maxsize=1024)
+def _ua_class(user_agent: str | None) -> str:
     ua = (user_agent or "").lower()
     if any(word in ua for word in ("bot", "crawler", "spider", "curl", "wget", "python")):
         return "bot"
@@ -536,7 +543,7 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
         new_client = stats[2] == 0 and who not in waiting_clients
         clients = stats[1] + len(waiting_clients - {who})
         scans_24h = stats[0] + waiting_24h
-    reason = clone_reason(row, scans_24h, clients, new_client, local_today(), rules)
+    reason = clone_reason(row, scans_24h, clients, new_client, local_date(now), rules)
     if mismatch:
         reason = FLAG_MISMATCH
         current_app.logger.warning("suspicious scan: serial %s asked under gtin=%s lot=%s",
