@@ -626,9 +626,12 @@ def _write_batch_sqlite(cursor: Any, rows: list[tuple[Any, ...]],
 
 
 _COPY_SQL = f"COPY label_scans ({', '.join(_SCAN_COLUMNS)}) FROM STDIN"  # noqa: S608 - constants
-# One UPDATE for the batch, joined to the counts sorted by label id: the nested loop it runs
-# locks the label rows in id order, so two processes whose batches share labels wait for each
-# other briefly instead of deadlocking (which PostgreSQL notices only after deadlock_timeout).
+# The batch's label rows are locked first, in id order (the lock is taken above the sort), so
+# two processes whose batches share labels wait for each other briefly instead of
+# deadlocking. The UPDATE alone did not promise that: its join may walk the labels in their
+# order on disk, which differs from one moment to the next as rows get new versions.
+_PG_LOCK_SQL = "SELECT id FROM labels WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+# Then one UPDATE for the batch, joined to the counts per label.
 _PG_COUNT_SQL = (
     "UPDATE labels AS l SET scan_count = l.scan_count + v.n, "
     "last_scanned_at = GREATEST(l.last_scanned_at, v.last_at), "
@@ -650,6 +653,7 @@ def _write_batch_pg(cursor: Any, rows: list[tuple[Any, ...]],
     if not labels:
         return
     ids = sorted(labels)
+    cursor.execute(_PG_LOCK_SQL, (ids,))
     cursor.execute(_PG_COUNT_SQL, (
         ids, [len(labels[i]) for i in ids], [min(t for t, _ in labels[i]) for i in ids],
         [max(t for t, _ in labels[i]) for i in ids]))
