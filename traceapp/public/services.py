@@ -71,28 +71,31 @@ def _ua_class(user_agent: str | None) -> str:
 
 # --- looking a serial up ---------------------------------------------------------------------
 
-_SERIAL_SQL = (
-    "SELECT l.id, l.lot_id, l.cooperative_id, l.voided_at, l.scan_count, l.first_scanned_at, "
+_SERIAL_COLUMNS = (
+    "l.id, l.lot_id, l.cooperative_id, l.voided_at, l.scan_count, l.first_scanned_at, "
     "l.flagged_at, l.flag_reason, r.kind, r.created_at, r.created_by_label, lots.code, "
-    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin "
-    "FROM labels l JOIN label_runs r ON r.id = l.run_id JOIN lots ON lots.id = l.lot_id "
-    "JOIN products p ON p.id = lots.product_id WHERE l.serial = ?"
+    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin"
 )
+_SERIAL_FROM = (
+    "FROM labels l JOIN label_runs r ON r.id = l.run_id JOIN lots ON lots.id = l.lot_id "
+    "JOIN products p ON p.id = lots.product_id"
+)
+_SERIAL_SQL = f"SELECT {_SERIAL_COLUMNS} {_SERIAL_FROM} WHERE l.serial = ?"  # noqa: S608 - constants
 _STATS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
     "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
 )
 # On PostgreSQL the lookup also counts the label's scans when the volume rules will need them
-# (from ``$3`` scans on: a label scanned that often, as a copied one is), which spares a second
-# round trip to the server. The condition is a one-time filter per label: a label with fewer
-# scans costs nothing more. The counts are those of _STATS_SQL.
-_SERIAL_STATS_SQL_PG = _SERIAL_SQL.replace(
-    ", p.gtin ", ", p.gtin, st.recent, st.clients, st.mine ").replace(
-    " WHERE l.serial = ?",
-    " LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE s.scanned_at >= ?) AS recent, "
+# (from the third parameter's number of scans on: a label scanned that often, as a copied one
+# is), which spares a second round trip to the server. The condition is a one-time filter per
+# label: a label with fewer scans costs nothing more. The counts are those of _STATS_SQL.
+_SERIAL_STATS_SQL_PG = (
+    f"SELECT {_SERIAL_COLUMNS}, st.recent, st.clients, st.mine {_SERIAL_FROM} "  # noqa: S608
+    "LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE s.scanned_at >= ?) AS recent, "
     "COUNT(DISTINCT s.client_hash) AS clients, COUNT(*) FILTER (WHERE s.client_hash = ?) AS mine "
     "FROM label_scans s WHERE s.label_id = l.id AND COALESCE(l.scan_count, 0) >= ?) st ON true "
-    "WHERE l.serial = ?")
+    "WHERE l.serial = ?"
+)
 _CLAIMED_SQL = (
     "SELECT p.id, p.cooperative_id, lots.id FROM products p LEFT JOIN lots "
     "ON lots.product_id = p.id AND lots.code = ? WHERE p.gtin = ?"
@@ -636,8 +639,8 @@ _PG_COUNT_SQL = (
     "UPDATE labels AS l SET scan_count = l.scan_count + v.n, "
     "last_scanned_at = GREATEST(l.last_scanned_at, v.last_at), "
     "first_scanned_at = LEAST(l.first_scanned_at, v.first_at) "
-    "FROM (SELECT * FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], "
-    "%s::timestamptz[]) AS u(id, n, first_at, last_at) ORDER BY id) AS v WHERE l.id = v.id"
+    "FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], %s::timestamptz[]) "
+    "AS v(id, n, first_at, last_at) WHERE l.id = v.id"
 )
 
 
