@@ -23,6 +23,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -126,10 +127,15 @@ def settle(app: object) -> None:
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(f"VACUUM ANALYZE {', '.join(FILLED)}")
                 conn.exec_driver_sql("CHECKPOINT")
-        else:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
+        if engine.dialect.name == "sqlite":
+            # A connection of its own, outside any transaction: a checkpoint cannot truncate
+            # the write-ahead log under an open read.
+            raw = sqlite3.connect(engine.url.database, isolation_level=None)
+            try:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
 
 
 def free_port() -> int:
