@@ -14,7 +14,7 @@ from traceapp.demo import authority as step
 from traceapp.demo import load_demo
 from traceapp.extensions import db
 from traceapp.labels import scanstats
-from traceapp.labels.models import Label, RunKind
+from traceapp.labels.models import Label, LabelRun, RunKind
 from traceapp.labels.services import issue_problems
 from traceapp.public.models import LabelScan
 from traceapp.zones.models import Zone, ZoneStatus
@@ -66,6 +66,12 @@ def test_the_demo_gives_the_auditor_something_to_find(tmp_path):
                     == ["unknown_serials"]
                 figures = scanstats.compute(copied.cooperative_id, days=30)
                 assert figures.total > copied.scan_count
+                # no demo label was scanned before its run was printed (the page says both)
+                early = db.session.scalar(
+                    sa.select(sa.func.count()).select_from(Label)
+                    .join(LabelRun, LabelRun.id == Label.run_id)
+                    .where(Label.first_scanned_at < LabelRun.created_at))
+                assert early == 0
         finally:
             with app.app_context():
                 db.session.remove()

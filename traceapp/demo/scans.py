@@ -51,12 +51,30 @@ def _count(label: Label, scans: list[LabelScan]) -> None:
     label.last_scanned_at = max(times)
 
 
-def _shoppers(run: LabelRun, labels: list[Label], rng: random.Random, now: dt.datetime) -> None:
+def _issued(run: LabelRun, now: dt.datetime) -> dt.datetime:
+    """When the demo run was printed: two days after its lot was made, within the last DAYS
+    days. The demo creates it today; its scans go back weeks, and a page saying "issued
+    today, first scanned a month ago" would contradict itself."""
+    made = dt.datetime.combine(run.lot.production_date + dt.timedelta(days=2), dt.time(1),
+                               dt.UTC)
+    issued = min(max(made, now - dt.timedelta(days=DAYS)), now - dt.timedelta(days=4))
+    if run.created_at is None or _aware(run.created_at) > issued:
+        run.created_at = issued
+    return _aware(run.created_at)
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _shoppers(run: LabelRun, labels: list[Label], rng: random.Random, now: dt.datetime,
+              issued: dt.datetime) -> None:
+    days = max(1.0, (now - issued).total_seconds() / 86400)
     for label in rng.sample(labels, max(1, int(len(labels) * SCANNED_SHARE))):
         if label.seq == COPIED_LABEL_SEQ:
             continue
         client = _client(rng)
-        first = now - dt.timedelta(days=rng.uniform(1, DAYS))
+        first = now - dt.timedelta(days=rng.uniform(min(1.0, days / 2), days))
         scans = [_scan(label, run, first, client, rng)]
         # some shoppers look again at home; a few show it to someone else
         for _ in range(rng.choice([0, 0, 0, 1, 1, 2])):
@@ -104,7 +122,7 @@ def load(ctx: dict[str, Any]) -> None:
         labels = list(db.session.scalars(
             sa.select(Label).where(Label.run_id == run.id, Label.voided_at.is_(None))
             .order_by(Label.seq)))
-        _shoppers(run, labels, rng, now)
+        _shoppers(run, labels, rng, now, _issued(run, now))
         if code == "XP":
             _copied(run, labels, rng, now)
             if run.lot.product.gtin:
