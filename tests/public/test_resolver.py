@@ -212,3 +212,14 @@ def test_a_made_up_serial_under_a_real_product_is_tied_to_its_cooperative(client
     assert tied.cooperative_id == labelled.farm.coop.id
     assert tied.lot_id == labelled.packed.id
     assert scans["FAKE000000000002"].cooperative_id is None
+
+
+@pytest.mark.parametrize("accept", ["*/*", "text/html,application/xhtml+xml,*/*;q=0.8"])
+def test_a_client_that_takes_anything_gets_the_page_on_every_scan(client, labelled, accept):
+    """curl and many scanner apps send */*: the first scan (answered by Flask) and the next
+    (answered by the fast path) are both the HTML page, not the linkset."""
+    for path in (labelled.url(labelled.serials[0]), f"/l/{labelled.serials[1]}"):
+        for _ in range(2):
+            r = client.get(path, headers={"Accept": accept})
+            assert r.status_code == 200, path
+            assert r.mimetype == "text/html", path

@@ -379,8 +379,10 @@ def linkset(anchor: str, page: services.LotPage | None, has_lot: bool) -> dict[s
 def _wants_linkset() -> bool:
     if request.args.get("linkType") == "linkset":
         return True
-    best = request.accept_mimetypes.best_match([LINKSET_TYPE, "text/html"])
-    return best == LINKSET_TYPE and request.accept_mimetypes[LINKSET_TYPE] > 0
+    # HTML wins ties: a client that accepts anything (*/*) gets the page, as the fast path
+    # answers it; the linkset goes to whoever asks for it by name.
+    best = request.accept_mimetypes.best_match(["text/html", LINKSET_TYPE])
+    return best == LINKSET_TYPE
 
 
 def _linkset_response(anchor: str, page: services.LotPage | None, has_lot: bool) -> Response:
