@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from flask_babel import gettext as _
@@ -17,8 +18,7 @@ class BadPath(ValueError):
     """A path that is not a well-formed GS1 Digital Link URI (answered with 400)."""
 
 
-@dataclass(frozen=True)
-class Resolution:
+class Resolution(NamedTuple):
     """What a Digital Link path names."""
 
     gtin: str
@@ -53,9 +53,11 @@ def parse_digital_link(path: str) -> Resolution:
                       serial=values.get("21"))
 
 
+@lru_cache(maxsize=512)
 def gtin14(text: str) -> str:
     """A GTIN-8/12/13/14 from a path as GTIN-14, or BadPath. A plain mod-10 check here, not
-    biip: this runs on every scan, and the path is already split (forms use biip)."""
+    biip: this runs on every scan, and the path is already split (forms use biip). A
+    cooperative has a few GTINs: each is checked once (a refusal is not remembered)."""
     if len(text) not in (8, 12, 13, 14) or not text.isdigit():
         raise BadPath(_("GTIN: 8, 12, 13 or 14 digits."))
     digits = text.zfill(14)

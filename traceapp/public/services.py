@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -85,12 +85,24 @@ _STATS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
     "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
 )
-# On PostgreSQL the lookup also counts the label's scans when the volume rules will need them
-# (from the third parameter's number of scans on: a label scanned that often, as a copied one
-# is), which spares a second round trip to the server. The condition is a one-time filter per
-# label: a label with fewer scans costs nothing more. The counts are those of _STATS_SQL.
+# On PostgreSQL the scan page's lookup is written for one label: its run, and its lot with the
+# product, are each fetched for that label (a LIMIT keeps the planner from hashing the whole
+# small tables of runs and lots on every scan, as it did while they were small).
+_SERIAL_FROM_PG = (
+    "FROM labels l CROSS JOIN LATERAL (SELECT r.kind, r.created_at, r.created_by_label "
+    "FROM label_runs r WHERE r.id = l.run_id LIMIT 1) r CROSS JOIN LATERAL (SELECT lots.code, "
+    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin FROM lots "
+    "JOIN products p ON p.id = lots.product_id WHERE lots.id = l.lot_id LIMIT 1) "
+    "AS lots(code, status, best_before, recall_id, updated_at, product_id, gtin)"
+)
+_SERIAL_COLUMNS_PG = _SERIAL_COLUMNS.replace("p.id, p.gtin", "lots.product_id, lots.gtin")
+# It also counts the label's scans when the volume rules will need them (from the third
+# parameter's number of scans on: a label scanned that often, as a copied one is), which
+# spares a second round trip to the server. The condition is a one-time filter per label: a
+# label with fewer scans costs nothing more. The counts are those of _STATS_SQL.
 _SERIAL_STATS_SQL_PG = (
-    f"SELECT {_SERIAL_COLUMNS}, st.recent, st.clients, st.mine {_SERIAL_FROM} "  # noqa: S608
+    f"SELECT {_SERIAL_COLUMNS_PG}, st.recent, st.clients, st.mine "  # noqa: S608 - constants
+    f"{_SERIAL_FROM_PG} "
     "LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE s.scanned_at >= ?) AS recent, "
     "COUNT(DISTINCT s.client_hash) AS clients, COUNT(*) FILTER (WHERE s.client_hash = ?) AS mine "
     "FROM label_scans s WHERE s.label_id = l.id AND COALESCE(l.scan_count, 0) >= ?) st ON true "
@@ -109,9 +121,9 @@ _COUNT_SQL = ("UPDATE labels SET scan_count = scan_count + 1, last_scanned_at = 
 _FLAG_SQL = "UPDATE labels SET flagged_at = ?, flag_reason = ? WHERE id = ?"
 
 
-@dataclass(frozen=True, slots=True)
-class SerialRow:
-    """A label with its run, lot and product, as the scan page needs it."""
+class SerialRow(NamedTuple):
+    """A label with its run, lot and product, as the scan page needs it (a named tuple: made
+    on every scan, straight from the driver's row)."""
 
     id: int
     lot_id: int
@@ -463,12 +475,12 @@ def lookup_serial(serial: str, hot: HotPath, counting: tuple[dt.datetime, str, i
     """
     if counting is None or not hot.pg:
         row = hot.one(_SERIAL_SQL, (serial,))
-        return (SerialRow(*row) if row else None), None
+        return (SerialRow._make(row) if row else None), None
     since, who, floor = counting
     row = hot.one(_SERIAL_STATS_SQL_PG, (since, who, floor, serial))
     if not row:
         return None, None
-    label = SerialRow(*row[:-3])
+    label = SerialRow._make(row[:-3])
     return label, (tuple(row[-3:]) if (label.scan_count or 0) >= floor else None)
 
 
@@ -759,8 +771,10 @@ def _lapsed(page: LotPage) -> bool:
 
 
 def version_of(row: Any) -> tuple[Any, ...]:
-    """A lot's cache version from a raw row (updated_at, status, recall_id)."""
-    return (str(row.lot_updated_at), str(row.lot_status), row.recall_id)
+    """A lot's cache version from a raw row (updated_at, status, recall_id), compared as the
+    driver gives them: both paths read them from the same engine, so they come alike (aware
+    datetimes on PostgreSQL, text on SQLite)."""
+    return (row.lot_updated_at, row.lot_status, row.recall_id)
 
 
 @dataclass(frozen=True)
