@@ -139,3 +139,33 @@ def test_expired_and_copied_cautions_match(client, labelled, flask_only, no_flas
     expired_b = client.get(labelled.url(b))
     _same(expired_a, expired_b, swap=[(a, b)])
     assert "Past its best-before date" in expired_b.get_data(as_text=True)
+
+
+def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monkeypatch):
+    """The fast path reuses one application context per thread: each answer still gets a
+    fresh ``g``, ends any database session it made, and leaves the caller's context current."""
+    from flask import g
+    from flask.globals import _cv_app
+
+    from traceapp.public import services
+
+    url = labelled.url(labelled.serials[0])
+    sessions = len(db.session.registry.registry)
+    client.get(url)  # Flask renders the first scan's page and the page of later scans
+    client.get(url)
+    no_flask_view()
+    seen = []
+    original = services.resolve_scan
+
+    def spy(*args, **kwargs):
+        seen.append(g.get("marker"))
+        g.marker = len(seen)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "resolve_scan", spy)
+    before = _cv_app.get(None)
+    for _ in range(3):
+        assert client.get(url).status_code == 200
+    assert seen == [None, None, None]
+    assert _cv_app.get(None) is before
+    assert len(db.session.registry.registry) == sessions
