@@ -148,9 +148,9 @@ def settle(app: object) -> None:
 
 
 def server_settings(app: object) -> str:
-    """PostgreSQL's buffer cache: with the default 128 MB, the labels, their serial index and
-    the growing scan log (about 170 MB here) do not fit, and every scan's lookup evicts pages
-    the log writes dirtied, waiting for the write-ahead log to reach the disk first."""
+    """PostgreSQL's buffer cache size. With the default 128 MB the labels with their indexes
+    (about 180 MB here) and the growing scan log do not fit: a lookup that evicts a page the
+    log writes dirtied may first wait for the write-ahead log to reach the disk."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             return ""
