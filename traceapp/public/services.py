@@ -85,24 +85,23 @@ _STATS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
     "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
 )
-# On PostgreSQL the scan page's lookup is written for one label: its run, and its lot with the
-# product, are each fetched for that label (a LIMIT keeps the planner from hashing the whole
-# small tables of runs and lots on every scan, as it did while they were small).
+# On PostgreSQL the scan page's lookup is written for one label: its run, its lot and the
+# lot's product are each fetched for that label (a LIMIT keeps the planner from hashing the
+# whole small tables of runs and lots on every scan, as it did while they were small). The
+# columns are _SERIAL_COLUMNS, under the same names.
 _SERIAL_FROM_PG = (
-    "FROM labels l CROSS JOIN LATERAL (SELECT r.kind, r.created_at, r.created_by_label "
-    "FROM label_runs r WHERE r.id = l.run_id LIMIT 1) r CROSS JOIN LATERAL (SELECT lots.code, "
-    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin FROM lots "
-    "JOIN products p ON p.id = lots.product_id WHERE lots.id = l.lot_id LIMIT 1) "
-    "AS lots(code, status, best_before, recall_id, updated_at, product_id, gtin)"
+    "FROM labels l CROSS JOIN LATERAL (SELECT kind, created_at, created_by_label "
+    "FROM label_runs WHERE id = l.run_id LIMIT 1) r "
+    "CROSS JOIN LATERAL (SELECT code, status, best_before, recall_id, updated_at, product_id "
+    "FROM lots WHERE id = l.lot_id LIMIT 1) lots "
+    "CROSS JOIN LATERAL (SELECT id, gtin FROM products WHERE id = lots.product_id LIMIT 1) p"
 )
-_SERIAL_COLUMNS_PG = _SERIAL_COLUMNS.replace("p.id, p.gtin", "lots.product_id, lots.gtin")
 # It also counts the label's scans when the volume rules will need them (from the third
 # parameter's number of scans on: a label scanned that often, as a copied one is), which
 # spares a second round trip to the server. The condition is a one-time filter per label: a
 # label with fewer scans costs nothing more. The counts are those of _STATS_SQL.
 _SERIAL_STATS_SQL_PG = (
-    f"SELECT {_SERIAL_COLUMNS_PG}, st.recent, st.clients, st.mine "  # noqa: S608 - constants
-    f"{_SERIAL_FROM_PG} "
+    f"SELECT {_SERIAL_COLUMNS}, st.recent, st.clients, st.mine {_SERIAL_FROM_PG} "  # noqa: S608
     "LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE s.scanned_at >= ?) AS recent, "
     "COUNT(DISTINCT s.client_hash) AS clients, COUNT(*) FILTER (WHERE s.client_hash = ?) AS mine "
     "FROM label_scans s WHERE s.label_id = l.id AND COALESCE(l.scan_count, 0) >= ?) st ON true "
