@@ -80,6 +80,7 @@ _SERIAL_FROM = (
     "FROM labels l JOIN label_runs r ON r.id = l.run_id JOIN lots ON lots.id = l.lot_id "
     "JOIN products p ON p.id = lots.product_id"
 )
+# SQLite's lookup (in process: a join costs it nothing worth rewriting).
 _SERIAL_SQL = f"SELECT {_SERIAL_COLUMNS} {_SERIAL_FROM} WHERE l.serial = ?"  # noqa: S608 - constants
 _STATS_SQL = (
     "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
@@ -464,15 +465,15 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def lookup_serial(serial: str, hot: HotPath, counting: tuple[dt.datetime, str, int] | None = None
+def lookup_serial(serial: str, hot: HotPath, counting: tuple[dt.datetime, str, int]
                   ) -> tuple[SerialRow | None, tuple[int, int, int] | None]:
     """The label behind a serial (with its lot and product), or None.
 
-    With ``counting`` (since when, which client, from how many scans on), on PostgreSQL, the
+    ``counting`` is since when, which client, from how many scans on: on PostgreSQL the
     label's scan counts as _STATS_SQL gives them come in the same round trip when the label
     has at least that many scans; otherwise, or on SQLite, the counts are None.
     """
-    if counting is None or not hot.pg:
+    if not hot.pg:
         row = hot.one(_SERIAL_SQL, (serial,))
         return (SerialRow._make(row) if row else None), None
     since, who, floor = counting
