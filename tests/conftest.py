@@ -48,6 +48,9 @@ class TraceClient(FlaskClient):
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("Accept-Language", "en")
         kwargs["headers"] = headers
+        # Read the whole body and close it, as a WSGI server does once the answer is sent
+        # (a streamed file is closed by its iterable's close()).
+        kwargs.setdefault("buffered", True)
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         from flask import has_app_context

@@ -152,7 +152,7 @@ def test_a_job_without_a_language_prints_in_the_default_one(app, farm):
     db.session.expire_all()
     job = db.session.get(RenderJob, job.id)
     assert job.status == JobStatus.DONE
-    zpl = b"".join(jobs.job_chunks(job)).decode()
+    zpl = b"".join(jobs.job_chunks(job.id)).decode()
     assert "^FDLô: " in zpl and "Số sê-ri" in zpl
 
 

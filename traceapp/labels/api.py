@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, stream_with_context
+from flask import Response, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
@@ -14,10 +15,11 @@ from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.batches.models import Lot
 from traceapp.errors import NotFound
 from traceapp.extensions import db
-from traceapp.labels import jobs, rendering, services
-from traceapp.labels.models import Label, LabelRun, RunKind
+from traceapp.labels import downloads, jobs, rendering, services
+from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
 from traceapp.labels.schemas import (
     ImageArgsSchema,
+    JobSchema,
     LabelSchema,
     RenderArgsSchema,
     RunCreateSchema,
@@ -79,19 +81,23 @@ def run_labels(run_id: int, pagination_parameters: Any) -> Any:
              "scan_count": label.scan_count} for label in page.items]
 
 
-def _download(run: LabelRun, fmt: str, layout: str | None) -> Response:
+def _download(run: LabelRun, fmt: str, layout: str | None) -> Any:
+    """The file at once for a run up to the sync limit; a larger run becomes a background job
+    (202, with the job's address to poll and its file's address once done)."""
     layout = jobs.check_format(fmt, layout or run.template)
-    # Recorded in this request's unit of work, committed before the file starts streaming.
-    services.record_print(api_actor(), run, fmt, layout)
-    mimetype, _ext = jobs.FORMATS[fmt]
-    return Response(stream_with_context(jobs.stream_run(run, fmt, layout)), mimetype=mimetype,
-                    headers={"Content-Disposition":
-                             f'attachment; filename="{jobs.filename(run, fmt, layout)}"'})
+    if services.live_count(run) <= jobs.sync_limit():
+        return downloads.run_download(api_actor(), run, fmt, layout)
+    job = jobs.start_job(api_actor(), run, fmt, layout)
+    db.session.commit()
+    jobs.launch(jobs.current_app_object(), job.id)
+    body = JobSchema().dump(job)
+    return body, 202, {"Location": url_for("api_labels.get_job", job_id=job.id)}
 
 
 @blp.route("/label-runs/<int:run_id>.pdf")
 @blp.arguments(RenderArgsSchema, location="query")
 @blp.response(200, content_type="application/pdf")
+@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
 @writes
 def run_pdf(args: dict[str, Any], run_id: int) -> Any:
     """The run as a printable PDF (A4 sheets or roll labels; ?layout=a4-3x8|a4-4x10|roll-50x30)."""
@@ -100,10 +106,37 @@ def run_pdf(args: dict[str, Any], run_id: int) -> Any:
 
 @blp.route("/label-runs/<int:run_id>.zpl")
 @blp.response(200, content_type="text/plain")
+@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
 @writes
 def run_zpl(run_id: int) -> Any:
     """The run as ZPL for Zebra-compatible thermal printers, one label per serial."""
     return _download(_run(run_id), "zpl", None)
+
+
+@blp.route("/label-runs/<int:run_id>.zip")
+@blp.response(200, content_type="application/zip")
+@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
+@writes
+def run_png_zip(run_id: int) -> Any:
+    """The run as a ZIP of one QR code PNG per label, in print order."""
+    return _download(_run(run_id), "png-zip", None)
+
+
+@blp.route("/render-jobs/<int:job_id>")
+@blp.response(200, JobSchema)
+def get_job(job_id: int) -> Any:
+    """A rendering job's progress; ``file`` is the download address once it is done."""
+    return get_scoped(RenderJob, job_id, api_actor())
+
+
+@blp.route("/render-jobs/<int:job_id>/file")
+@blp.response(200, content_type="application/octet-stream")
+def get_job_file(job_id: int) -> Any:
+    """A finished job's file (404 until it is done)."""
+    job = get_scoped(RenderJob, job_id, api_actor())
+    if job.status != JobStatus.DONE:
+        raise NotFound(_("The file is not ready."))
+    return downloads.job_download(job)
 
 
 @blp.route("/label-runs/<int:run_id>/void", methods=["POST"])

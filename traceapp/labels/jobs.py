@@ -16,6 +16,8 @@ from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from traceapp.auth.models import User
+from traceapp.auth.permissions import require
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -90,17 +92,19 @@ def render_run(run: LabelRun, fmt: str, out: IO[bytes], *, layout: str | None = 
     return n
 
 
-def stream_run(run: LabelRun, fmt: str, layout: str | None = None) -> Iterator[bytes]:
-    """Render a small run for a download: into a spooled file (bounded memory), then out in
-    chunks."""
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
+def render_to_spool(run: LabelRun, fmt: str, layout: str | None = None
+                    ) -> tuple[IO[bytes], int]:
+    """Render a whole run into a spooled file (in memory up to 8 MB, then on disk), rewound
+    for reading; returns the file and its size. A failure closes the file and raises."""
+    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - the caller's
     try:
         render_run(run, fmt, spool, layout=layout)
+        size = spool.tell()
         spool.seek(0)
-        while chunk := spool.read(CHUNK):
-            yield chunk
-    finally:
+    except BaseException:
         spool.close()
+        raise
+    return spool, size
 
 
 def filename(run: LabelRun, fmt: str, layout: str | None) -> str:
@@ -125,14 +129,16 @@ def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None,
     """Queue a rendering job (the caller commits, then calls :func:`launch`).
 
     The job prints captions in ``locale``, by default the language of the current request.
+    The print is counted and audited when the job's file is complete, in the requester's
+    name.
     """
+    require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))
     layout = check_format(fmt, layout or run.template)
     job = RenderJob(cooperative_id=run.cooperative_id, run_id=run.id, fmt=fmt, layout=layout,
                     total=services.live_count(run), requested_by_id=getattr(actor, "id", None),
                     locale=locale or requester_locale())
     db.session.add(job)
     db.session.flush()
-    services.record_print(actor, run, fmt, layout)
     return job
 
 
@@ -192,6 +198,9 @@ def _execute(job_id: int, job: RenderJob) -> None:
         job.size = size
         job.status = JobStatus.DONE
         job.finished_at = now_utc()
+        requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+        if requester is not None:
+            services.record_print(requester, job.run, job.fmt, job.layout)
         db.session.commit()
     except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
         log.exception("render job %s failed", job_id)
@@ -213,12 +222,29 @@ def is_stalled(job: RenderJob) -> bool:
     return now_utc() - job.heartbeat_at > STALLED_AFTER
 
 
-def job_chunks(job: RenderJob) -> Iterator[bytes]:
-    """The finished file, chunk by chunk."""
+def job_chunks(job_id: int) -> Iterator[bytes]:
+    """A finished job's file, chunk by chunk, each read in a short transaction of its own.
+
+    It needs no session past this call: a download streams after the request's session is
+    gone. The bind is taken now (the engine; in tests, the test's connection)."""
+    return _chunks(db.session.get_bind(), job_id)
+
+
+def _chunks(bind: Any, job_id: int) -> Iterator[bytes]:
     seq = 0
     while True:
-        data = db.session.scalar(sa.select(RenderChunk.data).where(
-            RenderChunk.job_id == job.id, RenderChunk.seq == seq))
+        stmt = sa.select(RenderChunk.data).where(RenderChunk.job_id == job_id,
+                                                 RenderChunk.seq == seq)
+        try:
+            if isinstance(bind, sa.Connection):
+                data = bind.execute(stmt).scalar()
+            else:
+                with sqlite_begin_mode("DEFERRED"), bind.connect() as conn:
+                    data = conn.execute(stmt).scalar()
+        except Exception:
+            log.exception("render job %s: chunk %s could not be read while streaming",
+                          job_id, seq)
+            raise
         if data is None:
             return
         yield data

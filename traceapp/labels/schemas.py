@@ -81,14 +81,24 @@ class RenderArgsSchema(BaseSchema):
 
 
 class JobSchema(BaseSchema):
-    """A background rendering job."""
+    """A background rendering job: its progress, and its file's address once done."""
 
     id = fields.Int()
     run_id = fields.Int()
-    fmt = fields.Str()
-    layout = fields.Str()
+    format = fields.Str(attribute="fmt")
+    layout = fields.Str(allow_none=True)
     status = fields.Enum(JobStatus, by_value=True)
     done = fields.Int()
     total = fields.Int()
-    size = fields.Int()
-    error = fields.Str()
+    size = fields.Int(allow_none=True)
+    error = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+    file = fields.Method("_file")
+
+    def _file(self, job: object) -> str | None:
+        from flask import url_for
+
+        if getattr(job, "status", None) != JobStatus.DONE:
+            return None
+        return url_for("api_labels.get_job_file", job_id=job.id)

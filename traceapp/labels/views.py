@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import format_number, ngettext
@@ -24,7 +23,7 @@ from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches.models import Lot
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
-from traceapp.labels import jobs, rendering, services
+from traceapp.labels import downloads, jobs, rendering, services
 from traceapp.labels.forms import FORMAT_LABELS, IssueForm, PrintForm, VoidForm
 from traceapp.labels.models import (
     JOB_STATUS_LABELS,
@@ -111,12 +110,7 @@ def print_run(run_id: int) -> Any:
     fmt = form.fmt.data
     layout = jobs.check_format(fmt, form.layout.data)
     if services.live_count(label_run) <= jobs.sync_limit():
-        services.record_print(current_user, label_run, fmt, layout)
-        mimetype, _ext = jobs.FORMATS[fmt]
-        return Response(
-            stream_with_context(jobs.stream_run(label_run, fmt, layout)), mimetype=mimetype,
-            headers={"Content-Disposition":
-                     f'attachment; filename="{jobs.filename(label_run, fmt, layout)}"'})
+        return downloads.run_download(current_user, label_run, fmt, layout)
     job = jobs.start_job(current_user, label_run, fmt, layout)
     db.session.commit()
     jobs.launch(jobs.current_app_object(), job.id)
@@ -165,11 +159,7 @@ def job_download(job_id: int) -> Any:
     render_job = get_scoped(RenderJob, job_id, current_user)
     if render_job.status != JobStatus.DONE:
         raise NotFound(_("The file is not ready."))
-    mimetype, _ext = jobs.FORMATS[render_job.fmt]
-    name = jobs.filename(render_job.run, render_job.fmt, render_job.layout)
-    return Response(stream_with_context(jobs.job_chunks(render_job)), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Content-Length": str(render_job.size or 0)})
+    return downloads.job_download(render_job)
 
 
 @bp.route("/render-jobs/<int:job_id>/restart", methods=["POST"])
