@@ -221,3 +221,35 @@ def test_http_errors_read_as_explanations_and_keep_messages_given_on_purpose(app
         assert limited == "Too many requests in a short time. Wait a moment and try again."
         assert http_error_message(NotFound("No label with this serial.")) == (
             "No label with this serial.")
+
+
+def test_an_unexpected_api_error_answers_with_the_json_envelope(app, client, api_token,
+                                                                monkeypatch, caplog):
+    from traceapp.labels import api as labels_api
+
+    def broken(_run_id):
+        raise RuntimeError("something no one expected")
+
+    monkeypatch.setattr(labels_api, "_run", broken)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    caplog.set_level("ERROR", logger="traceapp")
+    r = client.get("/api/v1/label-runs/1", headers={"Authorization": f"Bearer {api_token}"})
+    assert r.status_code == 500
+    assert r.mimetype == "application/json"
+    assert r.json["code"] == 500 and r.json["status"] == "Internal Server Error"
+    assert "something no one expected" not in r.get_data(as_text=True)
+    assert any("unhandled error" in rec.getMessage() for rec in caplog.records)
+
+
+def test_ids_and_pages_beyond_any_column_are_missing_not_errors(client, api_token,
+                                                                manager_client):
+    headers = {"Authorization": f"Bearer {api_token}"}
+    for url in ("/api/v1/label-runs/99999999999999999999", "/api/v1/label-runs/2147483648",
+                "/api/v1/batches/0", "/api/v1/label-runs/%D9%A3"):
+        r = client.get(url, headers=headers)
+        assert r.status_code == 404, url
+        assert r.json["code"] == 404
+    assert manager_client.get("/label-runs/99999999999999999999").status_code == 404
+    listing = manager_client.get("/label-runs?page=99999999999999999999")
+    assert listing.status_code == 200
+    assert manager_client.get("/label-runs?page=²").status_code == 200

@@ -32,6 +32,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path), overrides))
     configure_logging(app)
     register_extensions(app)
+    register_converters(app)
     register_blueprints(app)
     register_api(app)
     register_errorhandlers(app)
@@ -141,6 +142,13 @@ def _existing(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+def register_converters(app: Flask) -> None:
+    """URL converters: ``<int:id>`` takes ASCII digits up to the largest database id."""
+    from traceapp.core.inputs import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_blueprints(app: Flask) -> None:

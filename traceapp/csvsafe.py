@@ -7,6 +7,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from traceapp.core.inputs import is_digits
+
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
@@ -17,7 +19,7 @@ def cell(value: Any) -> str:
     text = str(value)
     if text.startswith(_TRIGGERS):
         # A leading minus of a plain number is data, not a formula.
-        if text[0] in "+-" and text[1:].replace(".", "", 1).isdigit():
+        if text[0] in "+-" and is_digits(text[1:].replace(".", "", 1)):
             return text
         return "'" + text
     return text

@@ -9,6 +9,8 @@ from biip import ParseError
 from biip.gtin import Gtin
 from flask_babel import gettext as _
 
+from traceapp.core.inputs import is_digits
+
 #: The GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
 AI82 = r"!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z"
 AI82_VALUE_RE = re.compile(rf"^[{AI82}]{{1,20}}$")
@@ -27,7 +29,7 @@ def normalise_gtin(value: str) -> str:
     Raises GtinError naming what is wrong (length, digits, or the expected check digit).
     """
     digits = re.sub(r"[\s-]", "", value or "")
-    if not digits.isdigit():
+    if not is_digits(digits):
         raise GtinError(_("A GTIN has digits only."))
     if len(digits) not in (8, 12, 13, 14):
         raise GtinError(_("A GTIN has 8, 12, 13 or 14 digits."))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 from sqlalchemy.exc import DBAPIError
 
+from traceapp.core.inputs import page_number
 from traceapp.database import _sqlite_begin, is_retryable, retry_delay
 from traceapp.extensions import csrf, db
 from traceapp.i18n import LANG_COOKIE
@@ -198,10 +199,7 @@ def paginate(stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *,
 
 def page_arg() -> int:
     """The ?page= number, 1 when absent or nonsense."""
-    try:
-        return max(1, int(request.args.get("page", "1")))
-    except ValueError:
-        return 1
+    return page_number(request.args.get("page"))
 
 
 def form_failed(form: Any, exc: Any) -> None:

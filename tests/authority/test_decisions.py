@@ -51,6 +51,33 @@ def test_suspending_a_code_stops_labels_and_reinstating_allows_them(farm, audito
                             "VN-TEST-0001: suspended -> approved"]
 
 
+def test_nothing_is_chosen_for_the_auditor_and_a_revocation_needs_confirming(
+        farm, auditor_client):
+    zone_url = f"/authority/zones/{farm.field.id}"
+    page = auditor_client.get(zone_url).get_data(as_text=True)
+    select = page[page.index('name="to_status"'):]
+    select = select[:select.index("</select>")]
+    assert "selected" not in select
+    assert select.index('value=""') < select.index('value="revoked"')
+    assert "a revocation is final" in page
+    # the empty choice is refused, as is a revocation without the box ticked
+    response = auditor_client.form_post(f"{zone_url}/decision",
+                                        {"to_status": "", "reason": "Kiểm tra định kỳ"})
+    assert response.status_code == 422
+    response = auditor_client.form_post(f"{zone_url}/decision", {
+        "to_status": "revoked", "reason": "Sử dụng mã sai mục đích"})
+    assert response.status_code == 422
+    assert "A revocation is final: tick the box to confirm it." in response.get_data(
+        as_text=True)
+    db.session.refresh(farm.field)
+    assert farm.field.status == ZoneStatus.APPROVED
+    response = auditor_client.form_post(f"{zone_url}/decision", {
+        "to_status": "revoked", "reason": "Sử dụng mã sai mục đích", "confirm_revoke": "y"})
+    assert response.status_code == 302
+    db.session.refresh(farm.field)
+    assert farm.field.status == ZoneStatus.REVOKED
+
+
 def test_a_decision_needs_a_reason_and_a_possible_step(farm, auditor_client):
     url = f"/authority/zones/{farm.field.id}/decision"
     response = auditor_client.form_post(url, {"to_status": "suspended", "reason": ""})

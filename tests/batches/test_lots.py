@@ -47,6 +47,30 @@ def test_creating_a_lot_records_its_commissioning_event(farm):
     assert lot.best_before == HARVEST + dt.timedelta(days=180)  # from the product's shelf life
 
 
+def test_a_lot_made_today_saves_in_the_morning(farm, monkeypatch):
+    # The form pre-fills today's date; its harvest event defaults to noon, which is still
+    # ahead at 06:00: the lot must save, with the event at the present moment.
+    from zoneinfo import ZoneInfo
+
+    from traceapp.batches import events
+    from traceapp.database import local_today
+
+    today = local_today()
+    morning = dt.datetime.combine(today, dt.time(6, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    monkeypatch.setattr(events, "now_utc", lambda: morning.astimezone(dt.UTC))
+    lot = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
+                              production_date=today, quantity="40", unit="KGM")
+    event = db.session.execute(
+        sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)).scalar_one()
+    assert event.event_time == morning.astimezone(dt.UTC)
+    earlier = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
+                                  production_date=today - dt.timedelta(days=1),
+                                  quantity="40", unit="KGM")
+    event = db.session.execute(
+        sa.select(TraceEvent).where(TraceEvent.lot_id == earlier.id)).scalar_one()
+    assert event.event_time.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).time() == dt.time(12, 0)
+
+
 @pytest.mark.parametrize(("field", "value", "message"), [
     ("quantity", "-5", "more than zero"),
     ("unit", "BAG", "Unknown unit"),

@@ -54,6 +54,11 @@ def test_bad_gtins_get_a_clear_message_in_the_envelope(client, api_token, other_
         "Invalid GTIN check digit for 8934567890128: Expected 0, got 8."]
     r = _post(client, api_token, BODY | {"gtin": "89345678901x0"})
     assert r.json["errors"]["json"]["gtin"] == ["A GTIN has digits only."]
+    # Digits that are not 0-9 (superscript, Arabic-Indic, full-width) are not GTIN digits.
+    for odd in ("89345678901²0", "٨٩٣٤٥٦٧٨٩٠١٢٠", "８９３４５６７８９０１２０"):
+        r = _post(client, api_token, BODY | {"gtin": odd})
+        assert r.status_code == 422, odd
+        assert r.json["errors"]["json"]["gtin"] == ["A GTIN has digits only."]
     assert _post(client, other_token, BODY).status_code == 201
     r = _post(client, api_token, BODY)
     assert r.status_code == 422

@@ -38,6 +38,10 @@ def test_a_recall_shows_first_and_is_never_cached(client, labelled):
     banner = html.index("Recalled: do not use this product")
     assert banner < html.index("<h1>")
     assert "Return the bag to the shop" in html
+    # Nothing calls a recalled product genuine or safe, on a scanned label or a new one.
+    assert "Genuine label" not in html and "genuine" not in html.lower()
+    assert "genuine" not in client.get(labelled.url(labelled.serials[3])).get_data(
+        as_text=True).lower()
     lot_page = client.get(f"/01/{labelled.gtin}/10/{labelled.packed.code}")
     assert lot_page.headers["Cache-Control"] == "no-store"
     status = client.get(url + "?linkType=gs1:recallStatus").json

@@ -52,6 +52,32 @@ def test_malformed_paths_are_400_and_never_query(client, labelled, monkeypatch):
         assert "Traceback" not in r.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("fast", [True, False])
+def test_gtins_of_other_digits_are_400_on_both_paths(app, client, labelled, fast):
+    serial = labelled.serials[0]
+    app.config["TRACEAPP_SCAN_FAST_PATH"] = fast
+    try:
+        for gtin in ("89345678901²0", "٨٩٣٤٥٦٧٨٩٠١٢٠", "８９３４５６７８９０１２０"):
+            for url in (f"/01/{gtin}", f"/01/{gtin}/10/{labelled.packed.code}/21/{serial}"):
+                r = client.get(url)
+                assert r.status_code == 400, url
+                # (Under the test client the fast path's attempt may fix the page's language.)
+                page = r.get_data(as_text=True)
+                assert "Unreadable code" in page or "Mã không đọc được" in page, url
+    finally:
+        app.config["TRACEAPP_SCAN_FAST_PATH"] = True
+
+
+def test_a_cpv_or_lot_named_21_is_not_a_serial(client, labelled, caplog):
+    # "/21/" in the path is the CPV here, not the serial: the lot page answers, with no
+    # traceback from the fast path.
+    caplog.set_level("ERROR", logger="traceapp")
+    r = client.get(f"/01/{labelled.gtin}/22/21/10/{labelled.packed.code}")
+    assert r.status_code == 200
+    assert "Peanuts 500 g" in r.get_data(as_text=True)
+    assert not [rec for rec in caplog.records if rec.levelname == "ERROR"]
+
+
 def test_unknown_and_voided_serials_get_the_same_404(client, labelled):
     actor = labelled.farm.world.a.manager
     voided = labelled.serials[1]

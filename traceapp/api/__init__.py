@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, g, jsonify, request
 from flask_babel import gettext as _
 
+from traceapp.core.inputs import IdConverter
 from traceapp.errors import envelope
 from traceapp.extensions import api, limiter
 
@@ -74,6 +75,8 @@ def _rate_key() -> str:
 def register_api(app: Flask, packages: Iterable[str]) -> None:
     """Bind flask-smorest and register each package's ``api.blp`` under /api/v1."""
     api.init_app(app)
+    api.register_converter(IdConverter, lambda converter: {
+        "type": "integer", "minimum": converter.min, "maximum": converter.max})
     for name in packages:
         module = importlib.import_module(f"traceapp.{name}.api")
         blueprints = getattr(module, "blueprints", None) or [module.blp]

@@ -148,6 +148,13 @@ def export_kml() -> Any:
 
 # --- one zone -----------------------------------------------------------------------------------
 
+def _decision_choices(targets: Any) -> list[Any]:
+    """The decisions on offer, after an empty first choice: nothing, and above all not the
+    permanent revocation, is chosen for the auditor."""
+    return options([("", _("Choose a decision…"))]
+                   + [(s.value, ACTION_LABELS[ZoneStatus(s)]) for s in targets])
+
+
 def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
                  inspection_form: Any = None) -> Any:
     scope = services.scope_for(current_user)
@@ -155,7 +162,7 @@ def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
     decide = [s for s in zones.allowed_transitions(current_user, zone, today)
               if (zone.status, s) in zones.DECISIONS]
     decision_form = decision_form or DecisionForm()
-    decision_form.to_status.choices = options([(s.value, ACTION_LABELS[s]) for s in decide])
+    decision_form.to_status.choices = _decision_choices(decide)
     if inspection_form is None:
         inspection_form = InspectionForm()
         if request.method == "GET":
@@ -187,7 +194,7 @@ def decision(zone_id: int) -> Any:
     """Record a decision with its reason (auditors of the zone's province)."""
     target = services.get_zone(current_user, zone_id)
     form = DecisionForm()
-    form.to_status.choices = options([(s.value, s.value) for s in zones.DECISION_TARGETS])
+    form.to_status.choices = _decision_choices(zones.DECISION_TARGETS)
     if not form.validate_on_submit():
         return _render_zone(target, 422, decision_form=form)
     try:

@@ -105,9 +105,12 @@ def offset_text(delta: dt.timedelta) -> str:
 
 
 def default_event_time(day: dt.date) -> dt.datetime:
-    """Noon of a calendar day in the configured zone (for events known by their date only)."""
+    """Noon of a calendar day in the configured zone (for events known by their date only);
+    for today before noon, the present moment, so a lot recorded in the morning is never
+    refused as happening in the future."""
     zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
-    return dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+    noon = dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
+    return min(noon, now_utc())
 
 
 def new_event_uid() -> str:

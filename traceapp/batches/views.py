@@ -38,6 +38,7 @@ from traceapp.batches.forms import (
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus, Recall, TraceEvent
 from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Member
+from traceapp.core.inputs import id_or_none
 from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
@@ -363,8 +364,8 @@ def transform() -> Any:
     if request.method == "GET":
         form.production_date.data = local_today()
         form.unit.data = "KGM"
-        if request.args.get("from", "").isdigit():
-            form.inputs[0].form.lot_id.data = int(request.args["from"])
+        if id_or_none(request.args.get("from")) is not None:
+            form.inputs[0].form.lot_id.data = id_or_none(request.args.get("from"))
     if form.validate_on_submit():
         inputs = [{"lot_id": row.form.lot_id.data, "quantity": row.form.quantity.data}
                   for row in form.inputs if row.form.lot_id.data]

@@ -25,6 +25,7 @@ from traceapp.cooperatives.models import (
     MemberImport,
     MemberRole,
 )
+from traceapp.core.inputs import is_digits
 from traceapp.database import local_today, now_utc
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -502,7 +503,7 @@ def _parse_cell(key: str, text: str) -> Any:
     if not text:
         return None
     if key == "birth_year":
-        if not text.isdigit():
+        if not is_digits(text) or len(text) != 4:
             raise ValueError(_("Write the year as four digits."))
         return int(text)
     if key in ("joined_on", "left_on"):

@@ -22,6 +22,7 @@ from traceapp.cooperatives.forms import (
     MemberForm,
 )
 from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import too_large_message
@@ -220,10 +221,11 @@ def member_import_confirm(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_write_cooperative(coop.id))
     form = ImportConfirmForm()
-    if not form.validate_on_submit() or not (form.import_id.data or "").isdigit():
+    import_id = id_or_none(form.import_id.data)
+    if not form.validate_on_submit() or import_id is None:
         abort(400)
     try:
-        created = services.commit_member_import(current_user, coop.id, int(form.import_id.data))
+        created = services.commit_member_import(current_user, coop.id, import_id)
     except ValidationFailed as exc:
         db.session.rollback()
         flash(exc.message, "error")

@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches.models import Lot
+from traceapp.core.inputs import id_or_none
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
 from traceapp.labels import downloads, jobs, rendering, services
@@ -206,7 +207,7 @@ def scans() -> Any:
 
     def _id(name: str) -> int | None:
         value = request.args.get(name, "")
-        return int(value) if value.isdigit() else None
+        return id_or_none(value)
 
     product_id, lot_id = _id("product_id"), _id("lot_id")
     if product_id:

@@ -19,6 +19,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.inputs import id_or_none, is_digits
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -249,7 +250,7 @@ def check_product(values: dict[str, Any], cooperative_id: int,
 def _product_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: _blank_to_none(v) for k, v in data.items() if k in PRODUCT_FIELDS}
     if isinstance(values.get("mark_id"), str):
-        values["mark_id"] = int(values["mark_id"]) if values["mark_id"].isdigit() else -1
+        values["mark_id"] = id_or_none(values["mark_id"]) or -1
     return values
 
 
@@ -342,7 +343,7 @@ def product_search(stmt: sa.Select[Any], q: str | None = None, category: str | N
             conditions += [sa.func.lower(translated).like(like, escape="\\"),
                            translated.like(f"%{typed}%", escape="\\")]
         digits = re.sub(r"[\s-]", "", q)
-        if digits.isdigit():
+        if is_digits(digits):
             conditions.append(Product.gtin.like(f"%{digits}%"))
         stmt = stmt.where(sa.or_(*conditions))
     if category:
@@ -544,7 +545,7 @@ def record_ocop(actor: Any, product: Product, **data: Any) -> OcopRecord:
     values = {k: _blank_to_none(v) for k, v in data.items() if k in OCOP_FIELDS}
     if isinstance(values.get("supersedes_id"), str):
         raw = values["supersedes_id"]
-        values["supersedes_id"] = int(raw) if raw.isdigit() else -1
+        values["supersedes_id"] = id_or_none(raw) or -1
     checked = _check_ocop(product, values)
     # Built through the relationship, so product.ocop_records includes it at once.
     record = OcopRecord(cooperative_id=product.cooperative_id, product=product, **checked)

@@ -68,7 +68,8 @@ class ScanFastPath:
                 res = parse_digital_link(path)
             except BadPath:
                 return None  # Flask answers 400
-            return res.serial, res.gtin, res.lot
+            # "/21/" may be a CPV or a lot ("/22/21/"): only a parsed serial is a label scan.
+            return (res.serial, res.gtin, res.lot) if res.serial else None
         return None
 
     def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:

@@ -8,6 +8,7 @@ from urllib.parse import unquote
 
 from flask_babel import gettext as _
 
+from traceapp.core.inputs import is_digits
 from traceapp.gs1 import is_ai82
 
 #: Key qualifiers of a GTIN, in the only order GS1 Digital Link allows.
@@ -58,7 +59,7 @@ def gtin14(text: str) -> str:
     """A GTIN-8/12/13/14 from a path as GTIN-14, or BadPath. A plain mod-10 check here, not
     biip: this runs on every scan, and the path is already split (forms use biip). A
     cooperative has a few GTINs: each is checked once (a refusal is not remembered)."""
-    if len(text) not in (8, 12, 13, 14) or not text.isdigit():
+    if len(text) not in (8, 12, 13, 14) or not is_digits(text):
         raise BadPath(_("GTIN: 8, 12, 13 or 14 digits."))
     digits = text.zfill(14)
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits[:13]))

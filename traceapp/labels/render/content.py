@@ -10,6 +10,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from traceapp.core.inputs import is_digits
+
 #: The most labels one run (or one "print N copies" request) may hold.
 MAX_COPIES = 100_000
 
@@ -47,7 +49,7 @@ class LabelContent:
             raise ValueError("ocop_stars: must be None or 1 to 5")
         if self.best_before is not None and not isinstance(self.best_before, date):
             raise ValueError("best_before: must be a date or None")
-        if self.gtin_display is not None and not self.gtin_display.isdigit():
+        if self.gtin_display is not None and not is_digits(self.gtin_display):
             raise ValueError("gtin_display: must be digits or None")
 
 

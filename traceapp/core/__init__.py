@@ -1,0 +1,1 @@
+"""The lowest layer: small helpers every domain package may use; it imports no domain code."""
