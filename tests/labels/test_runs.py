@@ -232,6 +232,97 @@ def test_large_runs_render_as_a_job_with_progress(app, farm, manager_client, tmp
         assert len(_decode_pdf(download.data, tmp_path)) == 40
 
 
+def _print_records(run_id):
+    return db.session.scalars(sa.select(AuditRecord.action).where(
+        AuditRecord.action.in_(("labels.print", "labels.reprint")),
+        AuditRecord.object_id == str(run_id))).all()
+
+
+def test_a_print_that_fails_is_not_counted(app, farm, client, api_token, manager_client,
+                                           monkeypatch, caplog):
+    from traceapp.labels import rendering
+
+    lot = _packed_lot(farm)
+    run = services.issue_run(farm.world.a.manager, lot, count=24)
+    db.session.commit()
+
+    def half_a_sheet(_contents, _layout, out, **_kw):
+        out.write(b"%PDF-1.4 half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rendering, "render_pdf", half_a_sheet)
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    caplog.set_level("ERROR", logger="traceapp")
+    r = client.get(f"/api/v1/label-runs/{run.id}.pdf", headers=bearer(api_token))
+    assert r.status_code == 500
+    assert r.json["code"] == 500
+    r = manager_client.form_post(f"/label-runs/{run.id}/print", {"fmt": "pdf",
+                                                                 "layout": "a4-3x8"})
+    assert r.status_code == 500
+    assert b"%PDF" not in r.data
+    db.session.refresh(run)
+    assert run.prints == 0
+    assert _print_records(run.id) == []
+    assert any("disk full" in str(rec.exc_info[1]) for rec in caplog.records if rec.exc_info)
+
+
+def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_client,
+                                                         monkeypatch):
+    from traceapp.labels import jobs
+    from traceapp.labels.models import JobStatus, RenderJob
+
+    lot = _packed_lot(farm)
+    run = services.issue_run(farm.world.a.manager, lot, count=30)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "TRACEAPP_LABELS_SYNC_LIMIT", 10)
+    original = jobs.render_run
+
+    def broken(*_a, **_k):
+        raise OSError("printer spool gone")
+
+    monkeypatch.setattr(jobs, "render_run", broken)
+    r = manager_client.form_post(f"/label-runs/{run.id}/print",
+                                 {"fmt": "zpl", "layout": "a4-3x8"})
+    failed = db.session.get(RenderJob, int(r.headers["Location"].rsplit("/", 1)[1]))
+    assert failed.status == JobStatus.FAILED
+    db.session.refresh(run)
+    assert run.prints == 0 and _print_records(run.id) == []
+    assert manager_client.get(f"/render-jobs/{failed.id}/download").status_code == 404
+
+    monkeypatch.setattr(jobs, "render_run", original)
+    r = manager_client.form_post(f"/label-runs/{run.id}/print",
+                                 {"fmt": "zpl", "layout": "a4-3x8"})
+    job_id = int(r.headers["Location"].rsplit("/", 1)[1])
+    download = manager_client.get(f"/render-jobs/{job_id}/download")
+    assert download.status_code == 200
+    assert download.get_data(as_text=True).count("^XA") == 30
+    assert download.headers["Content-Length"] == str(len(download.data))
+    db.session.refresh(run)
+    assert run.prints == 1 and _print_records(run.id) == ["labels.print"]
+
+
+def test_the_api_renders_a_large_run_as_a_job(app, farm, client, api_token, other_token,
+                                              monkeypatch):
+    lot = _packed_lot(farm)
+    run = services.issue_run(farm.world.a.manager, lot, count=30)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "TRACEAPP_LABELS_SYNC_LIMIT", 10)
+    r = client.get(f"/api/v1/label-runs/{run.id}.zip", headers=bearer(api_token))
+    assert r.status_code == 202
+    job = client.get(r.headers["Location"], headers=bearer(api_token)).json
+    assert job["status"] == "done" and job["done"] == 30 and job["format"] == "png-zip"
+    assert client.get(r.headers["Location"], headers=bearer(other_token)).status_code == 404
+    archive = client.get(job["file"], headers=bearer(api_token))
+    assert archive.status_code == 200 and archive.mimetype == "application/zip"
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    assert len(names) == 30 and all(n.endswith(".png") for n in names)
+    assert client.get(job["file"], headers=bearer(other_token)).status_code == 404
+    assert client.get(f"/api/v1/label-runs/{run.id}", headers=bearer(api_token)
+                      ).json["prints"] == 1
+
+
 def test_issue_page_shows_why_labels_are_refused(manager_client, farm):
     lot = _packed_lot(farm)
     farm.field.status = ZoneStatus.SUSPENDED
