@@ -43,21 +43,49 @@ def seed() -> object:
     coop = Cooperative(name="HTX Benchmark", short_code="BM", province="Phú Yên")
     db.session.add(coop)
     db.session.flush()
-    db.session.add(User(email="bench@example.test", full_name="Bench", password_hash="-",  # noqa: S106
-                        role=Role.MANAGER, cooperative_id=coop.id))
+    db.session.add(
+        User(
+            email="bench@example.test",
+            full_name="Bench",
+            password_hash="-",  # noqa: S106
+            role=Role.MANAGER,
+            cooperative_id=coop.id,
+        )
+    )
     member = Member(cooperative_id=coop.id, member_number="0001", full_name="Hộ Thử")
-    zone = Zone(cooperative_id=coop.id, code="VN-BENCH-0001", kind=ZoneKind.GROWING_AREA,
-                crop="đậu phộng", province="Phú Yên", status=ZoneStatus.APPROVED,
-                declared_area_ha=Decimal("3"))
-    product = Product(cooperative_id=coop.id, code="BM-500", name="Đậu phộng Xuân Phước túi 500 g",
-                      category="peanuts", unit_of_trade="bag", net_quantity=Decimal("0.5"),
-                      net_unit="KGM", gtin="08938512000114", names={}, shelf_life_days=180)
+    zone = Zone(
+        cooperative_id=coop.id,
+        code="VN-BENCH-0001",
+        kind=ZoneKind.GROWING_AREA,
+        crop="đậu phộng",
+        province="Phú Yên",
+        status=ZoneStatus.APPROVED,
+        declared_area_ha=Decimal("3"),
+    )
+    product = Product(
+        cooperative_id=coop.id,
+        code="BM-500",
+        name="Đậu phộng Xuân Phước túi 500 g",
+        category="peanuts",
+        unit_of_trade="bag",
+        net_quantity=Decimal("0.5"),
+        net_unit="KGM",
+        gtin="08938512000114",
+        names={},
+        shelf_life_days=180,
+    )
     db.session.add_all([member, zone, product])
     db.session.flush()
-    lot = lots.create_lot(SYSTEM, product_id=product.id, production_date=dt.date(2026, 11, 1),
-                          quantity=str(COUNT // 2 + 100), unit="KGM")
-    lots.add_contribution(SYSTEM, lot, member_id=member.id, zone_id=zone.id,
-                          quantity=str(COUNT // 2 + 100))
+    lot = lots.create_lot(
+        SYSTEM,
+        product_id=product.id,
+        production_date=dt.date(2026, 11, 1),
+        quantity=str(COUNT // 2 + 100),
+        unit="KGM",
+    )
+    lots.add_contribution(
+        SYSTEM, lot, member_id=member.id, zone_id=zone.id, quantity=str(COUNT // 2 + 100)
+    )
     lots.close_lot(SYSTEM, lot)
     db.session.commit()
     return lot
@@ -68,8 +96,22 @@ def decode_sample(pdf: Path, pages: list[int]) -> tuple[int, list[str]]:
     found: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for page in pages:
-            subprocess.run(["pdftoppm", "-r", "200", "-gray", "-png", "-f", str(page), "-l",
-                            str(page), str(pdf), f"{tmp}/p{page}"], check=True)
+            subprocess.run(
+                [
+                    "pdftoppm",
+                    "-r",
+                    "200",
+                    "-gray",
+                    "-png",
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    str(pdf),
+                    f"{tmp}/p{page}",
+                ],
+                check=True,
+            )
         for image in sorted(Path(tmp).glob("*.png")):
             found += [b.text for b in zxingcpp.read_barcodes(Image.open(image))]
     return len(found), found
@@ -79,9 +121,15 @@ def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else None
     workdir = Path(tempfile.mkdtemp(prefix="bench-labels-"))
     database = url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    app = create_app({"TRACEAPP_ENV": "testing", "DATABASE_URL": database, "SECRET_KEY": "b",
-                      "INSTANCE_PATH": str(workdir),
-                      "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn"})
+    app = create_app(
+        {
+            "TRACEAPP_ENV": "testing",
+            "DATABASE_URL": database,
+            "SECRET_KEY": "b",
+            "INSTANCE_PATH": str(workdir),
+            "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn",
+        }
+    )
     with app.app_context():
         db.drop_all()
         db.create_all()
@@ -108,17 +156,23 @@ def main() -> None:
         encoder = time.perf_counter() - enc_start
         total = done - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"machine: {platform.node()} {platform.processor() or platform.machine()}, "
-              f"{os.cpu_count()} cores, Python {platform.python_version()}")
+        print(
+            f"machine: {platform.node()} {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}"
+        )
         print(f"database: {db.engine.dialect.name}")
         print(f"labels: {written} of {COUNT}, PDF {out.stat().st_size / 1048576:.1f} MiB")
         print(f"issue (serials + database writes): {issued - started:.2f} s")
         print(f"render to PDF: {done - issued:.2f} s")
         print(f"end to end: {total:.2f} s -> {COUNT / total:,.0f} labels/s")
-        print(f"peak memory: process max RSS {rss:.0f} MiB; Python allocations while rendering "
-              f"(traced run) {peak / 1048576:.1f} MiB")
-        print(f"C++ encoder alone on the same URLs: {encoder:.2f} s "
-              f"({COUNT / encoder:,.0f}/s); end to end is {total / encoder:.1f}x that")
+        print(
+            f"peak memory: process max RSS {rss:.0f} MiB; Python allocations while rendering "
+            f"(traced run) {peak / 1048576:.1f} MiB"
+        )
+        print(
+            f"C++ encoder alone on the same URLs: {encoder:.2f} s "
+            f"({COUNT / encoder:,.0f}/s); end to end is {total / encoder:.1f}x that"
+        )
         if shutil.which("pdftoppm"):
             pages = (COUNT + 23) // 24
             n, found = decode_sample(out, [1, pages // 2, pages])

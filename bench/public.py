@@ -78,19 +78,37 @@ def fill(app: object) -> list[str]:
     with app.app_context():
         db.drop_all()
         db.create_all()
-        coop = Cooperative(name="HTX Nông nghiệp Xuân Phước", short_code="XP",
-                           province="Phú Yên", commune="Xuân Phước")
+        coop = Cooperative(
+            name="HTX Nông nghiệp Xuân Phước",
+            short_code="XP",
+            province="Phú Yên",
+            commune="Xuân Phước",
+        )
         db.session.add(coop)
         db.session.flush()
         member = Member(cooperative_id=coop.id, member_number="0001", full_name="Hộ Thử")
-        zone = Zone(cooperative_id=coop.id, code="VN-PYDX-0001", kind=ZoneKind.GROWING_AREA,
-                    crop="đậu phộng", province="Phú Yên", commune="Xuân Phước",
-                    status=ZoneStatus.APPROVED, declared_area_ha=Decimal("3000"))
-        product = Product(cooperative_id=coop.id, code="XP-DP-500",
-                          name="Đậu phộng Xuân Phước túi 500 g", category="peanuts",
-                          unit_of_trade="bag", net_quantity=Decimal("0.5"), net_unit="KGM",
-                          gtin="08938512000114", names={"en": "Xuan Phuoc peanuts"},
-                          shelf_life_days=365)
+        zone = Zone(
+            cooperative_id=coop.id,
+            code="VN-PYDX-0001",
+            kind=ZoneKind.GROWING_AREA,
+            crop="đậu phộng",
+            province="Phú Yên",
+            commune="Xuân Phước",
+            status=ZoneStatus.APPROVED,
+            declared_area_ha=Decimal("3000"),
+        )
+        product = Product(
+            cooperative_id=coop.id,
+            code="XP-DP-500",
+            name="Đậu phộng Xuân Phước túi 500 g",
+            category="peanuts",
+            unit_of_trade="bag",
+            net_quantity=Decimal("0.5"),
+            net_unit="KGM",
+            gtin="08938512000114",
+            names={"en": "Xuan Phuoc peanuts"},
+            shelf_life_days=365,
+        )
         db.session.add_all([member, zone, product])
         db.session.commit()
         sample: list[str] = []
@@ -98,16 +116,24 @@ def fill(app: object) -> list[str]:
         day = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=5)
         while made < TOTAL:
             count = min(PER_LOT, TOTAL - made)
-            lot = lots.create_lot(SYSTEM, product_id=product.id, production_date=day,
-                                  quantity=str(count // 2 + 10), unit="KGM")
-            lots.add_contribution(SYSTEM, lot, member_id=member.id, zone_id=zone.id,
-                                  quantity=str(count // 2 + 10))
+            lot = lots.create_lot(
+                SYSTEM,
+                product_id=product.id,
+                production_date=day,
+                quantity=str(count // 2 + 10),
+                unit="KGM",
+            )
+            lots.add_contribution(
+                SYSTEM, lot, member_id=member.id, zone_id=zone.id, quantity=str(count // 2 + 10)
+            )
             lots.close_lot(SYSTEM, lot)
             run = labels.issue_run(SYSTEM, lot, count=count)
             db.session.commit()
             serials = db.session.scalars(
-                Label.__table__.select().with_only_columns(Label.serial)
-                .where(Label.run_id == run.id)).all()
+                Label.__table__.select()
+                .with_only_columns(Label.serial)
+                .where(Label.run_id == run.id)
+            ).all()
             for serial in random.sample(serials, min(len(serials), SAMPLE * count // TOTAL + 1)):
                 sample.append(f"/01/{product.gtin}/10/{lot.code}/21/{serial}")
             made += count
@@ -122,8 +148,17 @@ def fill(app: object) -> list[str]:
 #: statistics taken of it empty make PostgreSQL plan a full scan of it for the clone rules'
 #: counts, a plan kept until the next ANALYZE (autovacuum does that on a normal server; it is
 #: off on some test machines).
-FILLED = ("labels", "label_runs", "lots", "products", "lot_contributions", "trace_events", "zones",
-          "members", "cooperatives")
+FILLED = (
+    "labels",
+    "label_runs",
+    "lots",
+    "products",
+    "lot_contributions",
+    "trace_events",
+    "zones",
+    "members",
+    "cooperatives",
+)
 
 
 def settle(app: object) -> None:
@@ -168,11 +203,20 @@ def free_port() -> int:
 
 def serve(target: str, env: dict[str, str], errors: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS), "-b",
-           f"127.0.0.1:{port}", "--log-level", "warning", target]
+    cmd = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "-w",
+        str(WORKERS),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        target,
+    ]
     with errors.open("ab") as err:
-        proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT,
-                                stdout=subprocess.DEVNULL, stderr=err)
+        proc = subprocess.Popen(
+            cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err
+        )
     for _ in range(100):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)  # noqa: S310
@@ -183,9 +227,21 @@ def serve(target: str, env: dict[str, str], errors: Path) -> tuple[subprocess.Po
 
 
 def load(port: int, script: Path, seconds: int = SECONDS) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s",
-                          str(script), f"http://127.0.0.1:{port}"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{CONNECTIONS}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
     def ms(label: str) -> float:
@@ -193,8 +249,12 @@ def load(port: int, script: Path, seconds: int = SECONDS) -> dict[str, float]:
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": ms("50"), "p99": ms("99"),
-            "non2xx": int(errors.group(1)) if errors else 0}
+    return {
+        "rps": rps,
+        "p50": ms("50"),
+        "p99": ms("99"),
+        "non2xx": int(errors.group(1)) if errors else 0,
+    }
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -208,14 +268,25 @@ def main() -> None:
     url = sys.argv[1] if len(sys.argv) > 1 else None
     workdir = Path(tempfile.mkdtemp(prefix="bench-public-"))
     database = url or f"sqlite:///{workdir / 'bench.sqlite3'}"
-    env = {"TRACEAPP_ENV": "production", "SECRET_KEY": "bench-secret-key-0123456789",
-           "DATABASE_URL": database, "TRACEAPP_ALLOW_SQLITE": "1",
-           "TRACEAPP_INSTANCE_PATH": str(workdir), "TRACEAPP_LOG_LEVEL": "WARNING",
-           "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn",
-           # The bench is one client hammering the server: the per-client limit would stop it.
-           "TRACEAPP_PUBLIC_RATE_LIMIT": "100000000 per minute"}
-    app = create_app({"TRACEAPP_ENV": "testing", "DATABASE_URL": database, "SECRET_KEY": "b",
-                      "INSTANCE_PATH": str(workdir)})
+    env = {
+        "TRACEAPP_ENV": "production",
+        "SECRET_KEY": "bench-secret-key-0123456789",
+        "DATABASE_URL": database,
+        "TRACEAPP_ALLOW_SQLITE": "1",
+        "TRACEAPP_INSTANCE_PATH": str(workdir),
+        "TRACEAPP_LOG_LEVEL": "WARNING",
+        "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn",
+        # The bench is one client hammering the server: the per-client limit would stop it.
+        "TRACEAPP_PUBLIC_RATE_LIMIT": "100000000 per minute",
+    }
+    app = create_app(
+        {
+            "TRACEAPP_ENV": "testing",
+            "DATABASE_URL": database,
+            "SECRET_KEY": "b",
+            "INSTANCE_PATH": str(workdir),
+        }
+    )
     started = time.perf_counter()
     paths = fill(app)
     print(f"filled {TOTAL:,} labels in {time.perf_counter() - started:.0f} s")
@@ -245,22 +316,30 @@ def main() -> None:
     finally:
         stop(proc)
         stop(const)
-    print(f"machine: {platform.node()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}; gunicorn {WORKERS} sync workers; wrk 2 threads, "
-          f"{CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s on each server after "
-          f"a {WARMUP} s warm-up")
-    print(f"database: {database.split(':')[0]}{server}; labels: {TOTAL:,}; "
-          f"page {weight / 1024:.1f} KiB")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; gunicorn {WORKERS} sync workers; wrk 2 threads, "
+        f"{CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s on each server after "
+        f"a {WARMUP} s warm-up"
+    )
+    print(
+        f"database: {database.split(':')[0]}{server}; labels: {TOTAL:,}; "
+        f"page {weight / 1024:.1f} KiB"
+    )
     for number, (scan, const_run) in enumerate(rounds, 1):
-        print(f"round {number}: scan page {scan['rps']:,.0f} req/s, p50 {scan['p50']:.1f} ms, "
-              f"p99 {scan['p99']:.1f} ms, non-2xx {scan['non2xx']}; constant string "
-              f"{const_run['rps']:,.0f} req/s, p50 {const_run['p50']:.1f} ms, p99 "
-              f"{const_run['p99']:.1f} ms; ratio {100 * scan['rps'] / const_run['rps']:.0f}%")
+        print(
+            f"round {number}: scan page {scan['rps']:,.0f} req/s, p50 {scan['p50']:.1f} ms, "
+            f"p99 {scan['p99']:.1f} ms, non-2xx {scan['non2xx']}; constant string "
+            f"{const_run['rps']:,.0f} req/s, p50 {const_run['p50']:.1f} ms, p99 "
+            f"{const_run['p99']:.1f} ms; ratio {100 * scan['rps'] / const_run['rps']:.0f}%"
+        )
     ratios = sorted(scan["rps"] / const_run["rps"] for scan, const_run in rounds)
     pooled = sum(scan["rps"] for scan, _ in rounds) / sum(c["rps"] for _, c in rounds)
-    print(f"median ratio: {100 * ratios[len(ratios) // 2]:.0f}% of the ceiling "
-          f"(lowest {100 * ratios[0]:.0f}%, highest {100 * ratios[-1]:.0f}%; all rounds "
-          f"pooled {100 * pooled:.0f}%); worst p99 {max(scan['p99'] for scan, _ in rounds):.1f} ms")
+    print(
+        f"median ratio: {100 * ratios[len(ratios) // 2]:.0f}% of the ceiling "
+        f"(lowest {100 * ratios[0]:.0f}%, highest {100 * ratios[-1]:.0f}%; all rounds "
+        f"pooled {100 * pooled:.0f}%); worst p99 {max(scan['p99'] for scan, _ in rounds):.1f} ms"
+    )
     problems = [line for line in errors.read_text().splitlines() if "Error" in line]
     if problems:
         print(f"server errors logged: {len(problems)}; first: {problems[0][:200]}")

@@ -94,8 +94,18 @@ def check_pages(path: Path, serials: list[str], layout_key: str, pages: list[int
         for page in pages:
             prefix = Path(scratch) / f"p{page}"
             subprocess.run(
-                ["pdftoppm", "-r", "300", "-gray", "-f", str(page), "-l", str(page),
-                 str(path), str(prefix)],
+                [
+                    "pdftoppm",
+                    "-r",
+                    "300",
+                    "-gray",
+                    "-f",
+                    str(page),
+                    "-l",
+                    str(page),
+                    str(path),
+                    str(prefix),
+                ],
                 check=True,
             )
             (image_path,) = Path(scratch).glob(f"p{page}-*.pgm")
@@ -122,9 +132,11 @@ def main() -> int:
     args = parser.parse_args()
 
     serials = make_serials(args.labels)
-    print(f"python {platform.python_version()}, {platform.machine()}, zxing-cpp "
-          f"{importlib.metadata.version('zxing-cpp')}; {args.labels} labels, layout "
-          f"{args.layout}, EC {args.ec}, single thread")
+    print(
+        f"python {platform.python_version()}, {platform.machine()}, zxing-cpp "
+        f"{importlib.metadata.version('zxing-cpp')}; {args.labels} labels, layout "
+        f"{args.layout}, EC {args.ec}, single thread"
+    )
     with tempfile.TemporaryFile() as warm_up:  # load fonts and tables outside the timing
         render_pdf(labels(serials[:1]), args.layout, warm_up, ec=args.ec)
 
@@ -150,17 +162,22 @@ def main() -> int:
 
     n = args.labels
     print(f"runs (wall s): {', '.join(f'{w:.2f}' for w, _ in runs)}")
-    print(f"render:        {wall:.2f} s wall, {cpu:.2f} s CPU -> {n / wall:,.0f} labels/s "
-          f"(wall), {n / cpu:,.0f} labels/s (CPU)")
-    print(f"QR encoding:   {matrices:.2f} s ({matrices / n * 1e3:.3f} ms/label, "
-          f"{matrices / wall:.0%} of the render); bare C++ encoder {bare:.2f} s "
-          f"({bare / n * 1e3:.3f} ms/code)")
+    print(
+        f"render:        {wall:.2f} s wall, {cpu:.2f} s CPU -> {n / wall:,.0f} labels/s "
+        f"(wall), {n / cpu:,.0f} labels/s (CPU)"
+    )
+    print(
+        f"QR encoding:   {matrices:.2f} s ({matrices / n * 1e3:.3f} ms/label, "
+        f"{matrices / wall:.0%} of the render); bare C++ encoder {bare:.2f} s "
+        f"({bare / n * 1e3:.3f} ms/code)"
+    )
     print(f"drawing+PDF:   {wall - matrices:.2f} s ({(wall - matrices) / n * 1e3:.3f} ms/label)")
     print(f"ratio:         render / bare encoder = {wall / bare:.2f}x")
-    print(f"memory:        tracemalloc peak {traced_peak / 2**20:.1f} MiB, "
-          f"ru_maxrss {max_rss / 1024:.1f} MiB (whole process, includes the interpreter)")
-    print(f"output:        {size / 2**20:.1f} MiB, {pages} pages, "
-          f"{size / n:,.0f} bytes/label")
+    print(
+        f"memory:        tracemalloc peak {traced_peak / 2**20:.1f} MiB, "
+        f"ru_maxrss {max_rss / 1024:.1f} MiB (whole process, includes the interpreter)"
+    )
+    print(f"output:        {size / 2**20:.1f} MiB, {pages} pages, {size / n:,.0f} bytes/label")
     print(f"decode check:  {verdict}")
     return 0 if verdict.startswith(("ok", "skipped")) else 1
 

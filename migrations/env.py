@@ -36,7 +36,9 @@ def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it."""
     url = str(_engine().url)
     context.configure(
-        url=url, target_metadata=target_metadata, literal_binds=True,
+        url=url,
+        target_metadata=target_metadata,
+        literal_binds=True,
         render_as_batch=url.startswith("sqlite"),
     )
     with context.begin_transaction():

@@ -107,14 +107,16 @@ def scratch_database_url(tmp_path: Any) -> Iterator[str]:
 
 def make_app(database_url: str, instance: Any, **extra: Any) -> Flask:
     """An app for tests on the given database."""
-    app = create_app({
-        "TRACEAPP_ENV": "testing",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-" + secrets.token_hex(8),
-        "INSTANCE_PATH": str(instance),
-        "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn",
-        **extra,
-    })
+    app = create_app(
+        {
+            "TRACEAPP_ENV": "testing",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-" + secrets.token_hex(8),
+            "INSTANCE_PATH": str(instance),
+            "TRACEAPP_PUBLIC_BASE_URL": "https://trace.example.vn",
+            **extra,
+        }
+    )
     app.test_client_class = TraceClient
     return app
 

@@ -87,17 +87,37 @@ class World:
 def make_tenant(label: str, province: str = "Phú Yên") -> Tenant:
     """A cooperative with a manager, a staff member and three members (two women)."""
     coop = CooperativeFactory(name=f"Hợp tác xã {label}", province=province)
-    manager = UserFactory(email=f"manager-{label.lower()}@example.test", role=Role.MANAGER,
-                          cooperative=coop, full_name=f"Manager {label}")
-    staff = UserFactory(email=f"staff-{label.lower()}@example.test", role=Role.STAFF,
-                        cooperative=coop, full_name=f"Staff {label}")
+    manager = UserFactory(
+        email=f"manager-{label.lower()}@example.test",
+        role=Role.MANAGER,
+        cooperative=coop,
+        full_name=f"Manager {label}",
+    )
+    staff = UserFactory(
+        email=f"staff-{label.lower()}@example.test",
+        role=Role.STAFF,
+        cooperative=coop,
+        full_name=f"Staff {label}",
+    )
     members = [
-        MemberFactory(cooperative=coop, member_number="0001", full_name=f"Nguyễn Thị {label}1",
-                      gender=Gender.FEMALE),
-        MemberFactory(cooperative=coop, member_number="0002", full_name=f"Trần Văn {label}2",
-                      gender=Gender.MALE),
-        MemberFactory(cooperative=coop, member_number="0003", full_name=f"Lê Thị {label}3",
-                      gender=Gender.FEMALE),
+        MemberFactory(
+            cooperative=coop,
+            member_number="0001",
+            full_name=f"Nguyễn Thị {label}1",
+            gender=Gender.FEMALE,
+        ),
+        MemberFactory(
+            cooperative=coop,
+            member_number="0002",
+            full_name=f"Trần Văn {label}2",
+            gender=Gender.MALE,
+        ),
+        MemberFactory(
+            cooperative=coop,
+            member_number="0003",
+            full_name=f"Lê Thị {label}3",
+            gender=Gender.FEMALE,
+        ),
     ]
     return Tenant(coop, manager, staff, members)
 
@@ -107,8 +127,10 @@ def make_world() -> World:
     a = make_tenant("Alpha")
     b = make_tenant("Beta", province="Khánh Hòa")
     admin = UserFactory(email="admin@example.test", role=Role.ADMIN, cooperative=None)
-    auditor = UserFactory(email="auditor@example.test", role=Role.AUDITOR, cooperative=None,
-                          province="Phú Yên")
-    other_auditor = UserFactory(email="auditor-kh@example.test", role=Role.AUDITOR,
-                                cooperative=None, province="Khánh Hòa")
+    auditor = UserFactory(
+        email="auditor@example.test", role=Role.AUDITOR, cooperative=None, province="Phú Yên"
+    )
+    other_auditor = UserFactory(
+        email="auditor-kh@example.test", role=Role.AUDITOR, cooperative=None, province="Khánh Hòa"
+    )
     return World(a=a, b=b, admin=admin, auditor=auditor, other_auditor=other_auditor)

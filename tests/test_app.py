@@ -70,14 +70,14 @@ def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(app):
 @pytest.mark.skipif(ON_POSTGRES, reason="SQLite locking")
 def test_sqlite_write_transactions_take_the_lock_at_begin(app, tmp_path):
     """BEGIN IMMEDIATE: a second writer waits at BEGIN instead of failing on lock upgrade."""
-    other = make_app(f"sqlite:///{tmp_path / 'lock.sqlite3'}", tmp_path,
-                     TRACEAPP_SQLITE_BUSY_TIMEOUT_MS=100)
+    other = make_app(
+        f"sqlite:///{tmp_path / 'lock.sqlite3'}", tmp_path, TRACEAPP_SQLITE_BUSY_TIMEOUT_MS=100
+    )
     with other.app_context():
         engine = db.engine
         with engine.connect() as first:
             first.begin()
-            with engine.connect() as second, pytest.raises(sa.exc.OperationalError,
-                                                            match="locked"):
+            with engine.connect() as second, pytest.raises(sa.exc.OperationalError, match="locked"):
                 second.begin()
 
 
@@ -106,13 +106,17 @@ def test_demo_loads_twice_without_duplicates_and_the_app_answers(tmp_path):
         assert first.exit_code == 0, first.output
         assert "manager@xuanphuoc.demo" in first.output
         with app.app_context():
-            counts = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                      for m in (Cooperative, Member, User)]
+            counts = [
+                db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                for m in (Cooperative, Member, User)
+            ]
         second = runner.invoke(args=["demo"])
         assert second.exit_code == 0, second.output
         with app.app_context():
-            again = [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-                     for m in (Cooperative, Member, User)]
+            again = [
+                db.session.scalar(sa.select(sa.func.count()).select_from(m))
+                for m in (Cooperative, Member, User)
+            ]
             women = db.session.scalar(
                 sa.select(sa.func.count()).select_from(Member).where(Member.gender == "female")
             )
@@ -121,8 +125,9 @@ def test_demo_loads_twice_without_duplicates_and_the_app_answers(tmp_path):
         assert 0.3 <= women / counts[1] <= 0.7
         client = app.test_client()
         assert client.get("/healthz").status_code == 200
-        login = client.form_post("/login", {"email": "manager@xuanphuoc.demo",
-                                            "password": "demo-password-2026"})
+        login = client.form_post(
+            "/login", {"email": "manager@xuanphuoc.demo", "password": "demo-password-2026"}
+        )
         assert login.status_code == 302
         page = client.get("/cooperatives", follow_redirects=True).get_data(as_text=True)
         assert "Xuân Phước" in page
@@ -136,12 +141,22 @@ def test_cli_expires_zone_codes_past_their_date(app, session, world):
 
     from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
-    zone = Zone(cooperative_id=world.a.coop.id, code="VN-OLD-0001", kind=ZoneKind.GROWING_AREA,
-                province="Phú Yên", status=ZoneStatus.APPROVED,
-                valid_until=dt.date(2025, 1, 31))
-    current = Zone(cooperative_id=world.a.coop.id, code="VN-NEW-0001",
-                   kind=ZoneKind.GROWING_AREA, province="Phú Yên", status=ZoneStatus.APPROVED,
-                   valid_until=dt.date(2099, 1, 31))
+    zone = Zone(
+        cooperative_id=world.a.coop.id,
+        code="VN-OLD-0001",
+        kind=ZoneKind.GROWING_AREA,
+        province="Phú Yên",
+        status=ZoneStatus.APPROVED,
+        valid_until=dt.date(2025, 1, 31),
+    )
+    current = Zone(
+        cooperative_id=world.a.coop.id,
+        code="VN-NEW-0001",
+        kind=ZoneKind.GROWING_AREA,
+        province="Phú Yên",
+        status=ZoneStatus.APPROVED,
+        valid_until=dt.date(2099, 1, 31),
+    )
     session.add_all([zone, current])
     session.flush()
     result = app.test_cli_runner().invoke(args=["zones", "expire"])
@@ -220,11 +235,13 @@ def test_http_errors_read_as_explanations_and_keep_messages_given_on_purpose(app
         limited = http_error_message(TooManyRequests("10 per 1 minute"))
         assert limited == "Too many requests in a short time. Wait a moment and try again."
         assert http_error_message(NotFound("No label with this serial.")) == (
-            "No label with this serial.")
+            "No label with this serial."
+        )
 
 
-def test_an_unexpected_api_error_answers_with_the_json_envelope(app, client, api_token,
-                                                                monkeypatch, caplog):
+def test_an_unexpected_api_error_answers_with_the_json_envelope(
+    app, client, api_token, monkeypatch, caplog
+):
     from traceapp.labels import api as labels_api
 
     def broken(_run_id):
@@ -241,11 +258,14 @@ def test_an_unexpected_api_error_answers_with_the_json_envelope(app, client, api
     assert any("unhandled error" in rec.getMessage() for rec in caplog.records)
 
 
-def test_ids_and_pages_beyond_any_column_are_missing_not_errors(client, api_token,
-                                                                manager_client):
+def test_ids_and_pages_beyond_any_column_are_missing_not_errors(client, api_token, manager_client):
     headers = {"Authorization": f"Bearer {api_token}"}
-    for url in ("/api/v1/label-runs/99999999999999999999", "/api/v1/label-runs/2147483648",
-                "/api/v1/batches/0", "/api/v1/label-runs/%D9%A3"):
+    for url in (
+        "/api/v1/label-runs/99999999999999999999",
+        "/api/v1/label-runs/2147483648",
+        "/api/v1/batches/0",
+        "/api/v1/label-runs/%D9%A3",
+    ):
         r = client.get(url, headers=headers)
         assert r.status_code == 404, url
         assert r.json["code"] == 404

@@ -25,14 +25,28 @@ def test_a_cooperative_sees_its_lots_labels_scans_and_what_lapses(farm, manager_
     harvest_lot(farm, "200", close=False)
     labels = labels_for(lot, count=5, flagged=1)
     for label in labels[:2]:
-        db.session.add(LabelScan(label_id=label.id, lot_id=lot.id,
-                                 cooperative_id=lot.cooperative_id, outcome="ok",
-                                 client_hash="c", ua_class="mobile", lang="vi"))
+        db.session.add(
+            LabelScan(
+                label_id=label.id,
+                lot_id=lot.id,
+                cooperative_id=lot.cooperative_id,
+                outcome="ok",
+                client_hash="c",
+                ua_class="mobile",
+                lang="vi",
+            )
+        )
     today = local_today()
     farm.field.valid_until = today + dt.timedelta(days=20)
     farm.field2.status = ZoneStatus.SUSPENDED
-    db.session.add(ZoneCertification(zone_id=farm.cages.id, scheme="vietgap", number="VG-77",
-                                     expires_on=today + dt.timedelta(days=30)))
+    db.session.add(
+        ZoneCertification(
+            zone_id=farm.cages.id,
+            scheme="vietgap",
+            number="VG-77",
+            expires_on=today + dt.timedelta(days=30),
+        )
+    )
     db.session.commit()
     page = manager_client.get("/").get_data(as_text=True)
     cards = _cards(page)

@@ -73,8 +73,13 @@ MISSING = _Missing()
 
 def _markers(world: Any) -> list[str]:
     a = world.a
-    return [a.coop.name, a.members[0].full_name, a.members[1].full_name, a.manager.email,
-            a.staff.email]
+    return [
+        a.coop.name,
+        a.members[0].full_name,
+        a.members[1].full_name,
+        a.manager.email,
+        a.staff.email,
+    ]
 
 
 def test_every_route_hides_cooperative_a_from_cooperative_b(app, world, tenant_a_objects):
@@ -94,14 +99,22 @@ def test_every_route_hides_cooperative_a_from_cooperative_b(app, world, tenant_a
         missing_url = _build(rule, MISSING) if rule.arguments else rule.rule
         is_api = rule.rule.startswith("/api/")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+
             def call(target: str, method: str = method, is_api: bool = is_api) -> Any:
                 if is_api:
-                    return api.open(target, method=method, headers=bearer(token),
-                                    json={} if method != "GET" else None)
+                    return api.open(
+                        target,
+                        method=method,
+                        headers=bearer(token),
+                        json={} if method != "GET" else None,
+                    )
                 if method == "GET":
                     return browser.get(target)
-                return browser.form_post(target, {}) if method == "POST" else browser.open(
-                    target, method=method)
+                return (
+                    browser.form_post(target, {})
+                    if method == "POST"
+                    else browser.open(target, method=method)
+                )
 
             response = call(url)
             body = response.get_data(as_text=True)

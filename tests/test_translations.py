@@ -28,8 +28,12 @@ KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 #: What a shopper can see: the public templates and the Python strings they show
 #: (timeline steps and results, language names) and the captions printed on labels.
 PUBLIC_TEMPLATES = sorted((PACKAGE / "templates" / "public").glob("*.html"))
-PUBLIC_PYTHON = [PACKAGE / "batches" / "events.py", PACKAGE / "batches" / "timeline.py",
-                 PACKAGE / "i18n.py", *sorted((PACKAGE / "labels" / "render").glob("*.py"))]
+PUBLIC_PYTHON = [
+    PACKAGE / "batches" / "events.py",
+    PACKAGE / "batches" / "timeline.py",
+    PACKAGE / "i18n.py",
+    *sorted((PACKAGE / "labels" / "render").glob("*.py")),
+]
 #: printf-style placeholders (%(name)s, %d, %%) and strftime fields (%Y, %m).
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]")
 
@@ -73,8 +77,9 @@ def _extract_from_code() -> set[str]:
         path = Path(dirname).resolve()
         return path == PACKAGE or PACKAGE in path.parents
 
-    found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS,
-                             directory_filter=only_the_package)
+    found = extract_from_dir(
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_the_package
+    )
     return {_key(message) for _file, _line, message, _comments, _context in found}
 
 
@@ -85,7 +90,8 @@ def _public_ids() -> set[str]:
     ids = set()
     for path, method, options in sources:
         for _line, message, _comments, _context in extract_from_file(
-                method, str(path), keywords=KEYWORDS, options=options):
+            method, str(path), keywords=KEYWORDS, options=options
+        ):
             ids.add(_key(message))
     return ids
 
@@ -121,8 +127,7 @@ def test_the_compiled_catalog_matches_its_source(lang):
     def messages(catalog: Catalog) -> dict[Any, Any]:
         return {_hashable(m.id): _hashable(m.string) for m in catalog if m.id}
 
-    assert messages(compiled) == messages(expected), (
-        "run pybabel compile -d traceapp/translations")
+    assert messages(compiled) == messages(expected), "run pybabel compile -d traceapp/translations"
     assert compiled.plural_forms == expected.plural_forms
 
 
@@ -139,8 +144,7 @@ def test_the_shoppers_languages_translate_the_public_page(lang):
     # The public page's own words must be among them, or this test would check nothing.
     assert {"Genuine label", "Recalled: do not use this product", "Packed", "Lot"} <= public
     catalog = _po(lang)
-    left = sorted(k for k in public
-                  if catalog.get(k) is None or not _translated(catalog.get(k)))
+    left = sorted(k for k in public if catalog.get(k) is None or not _translated(catalog.get(k)))
     assert left == []
 
 
@@ -169,18 +173,29 @@ def test_the_label_date_format_is_a_date(lang):
 
 
 PUBLIC_WORDS = {
-    "vi": ["Tem chính hãng", "Nguồn gốc sản phẩm", "Sản phẩm đến từ đâu", "Đã đóng gói",
-           "Hạn sử dụng"],
-    "fr": ["Étiquette authentique", "Origine du produit", "où vient ce produit",
-           "Conditionné", "À consommer de préférence avant"],
+    "vi": [
+        "Tem chính hãng",
+        "Nguồn gốc sản phẩm",
+        "Sản phẩm đến từ đâu",
+        "Đã đóng gói",
+        "Hạn sử dụng",
+    ],
+    "fr": [
+        "Étiquette authentique",
+        "Origine du produit",
+        "où vient ce produit",
+        "Conditionné",
+        "À consommer de préférence avant",
+    ],
     "zh": ["标签真实有效", "产品溯源", "产地来源", "已包装", "保质期至"],
 }
 
 
 @pytest.mark.parametrize("lang", ["vi", "fr", "zh"])
 def test_the_public_page_speaks_the_shoppers_language(client, labelled, lang):  # noqa: F811
-    html = client.get(labelled.url(labelled.serials[0]),
-                      headers={"Accept-Language": lang}).get_data(as_text=True)
+    html = client.get(
+        labelled.url(labelled.serials[0]), headers={"Accept-Language": lang}
+    ).get_data(as_text=True)
     assert f'<html lang="{lang}">' in html
     for words in PUBLIC_WORDS[lang]:
         assert words in html
@@ -208,8 +223,10 @@ def test_printed_captions_follow_the_language(app):
 
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         captions = default_captions()
-    assert (captions.serial, captions.best_before) == ("N° de série",
-                                                       "À consommer de préférence avant")
+    assert (captions.serial, captions.best_before) == (
+        "N° de série",
+        "À consommer de préférence avant",
+    )
     with app.test_request_context("/", headers={"Accept-Language": "vi"}):
         captions = default_captions()
     assert (captions.lot, captions.serial) == ("Lô", "Số sê-ri")

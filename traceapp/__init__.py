@@ -19,9 +19,7 @@ log = logging.getLogger(__name__)
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application: ``config`` overrides what the environment says."""
-    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get(
-        "TRACEAPP_INSTANCE_PATH"
-    )
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("TRACEAPP_INSTANCE_PATH")
     app = Flask(
         __name__,
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
@@ -78,7 +76,10 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         configure_engine(db.engine, app.config["TRACEAPP_SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(
-        app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True,
+        app,
+        db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
         compare_type=True,
     )
     login_manager.init_app(app)
@@ -112,6 +113,7 @@ def _spare_public_paths_from_flask_limiter(app: Flask, limiter: Any) -> None:
     funcs = app.before_request_funcs.setdefault(None, [])
     for i, func in enumerate(funcs):
         if getattr(func, "__self__", None) is limiter:
+
             def check(func: Any = func) -> Any:
                 if request.path.startswith(UNLIMITED_PREFIXES):
                     return None

@@ -68,8 +68,12 @@ def percent(value: float | Decimal, digits: int = 0) -> str:
     return pattern.apply(Decimal(str(value)), locale)
 
 
-def bar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *,
-              label_every: int | None = None) -> Markup:
+def bar_chart(
+    points: Sequence[tuple[str, float | int | Decimal]],
+    title: str,
+    *,
+    label_every: int | None = None,
+) -> Markup:
     """A vertical bar chart of (label, value) pairs, e.g. one bar per month or day.
 
     Labels that would collide on a narrow screen are thinned out (every n-th is shown); the
@@ -93,27 +97,39 @@ def bar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *
     # Axis and two gridlines with their values.
     for fraction in (0.0, 0.5, 1.0):
         y = _TOP + plot_h * (1 - fraction)
-        parts.append(f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
-                     f'stroke="{_AXIS}" stroke-width="{1 if fraction == 0 else 0.5}"/>')
-        parts.append(f'<text x="{_LEFT - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" '
-                     f'fill="{_TEXT}">{escape(_number(top * fraction))}</text>')
+        parts.append(
+            f'<line x1="{_LEFT}" y1="{y:.1f}" x2="{WIDTH - _RIGHT}" y2="{y:.1f}" '
+            f'stroke="{_AXIS}" stroke-width="{1 if fraction == 0 else 0.5}"/>'
+        )
+        parts.append(
+            f'<text x="{_LEFT - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end" '
+            f'fill="{_TEXT}">{escape(_number(top * fraction))}</text>'
+        )
     for i, ((label, _value), value) in enumerate(zip(points, values, strict=True)):
         x = _LEFT + i * slot + (slot - bar_w) / 2
         h = plot_h * value / top
         y = _TOP + plot_h - h
-        parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}</title>'
-                     f"</rect>")
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+            f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}</title>'
+            f"</rect>"
+        )
         if value and bar_w >= 14:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="8" '
-                         f'text-anchor="middle" fill="{_TEXT}">{escape(_number(value))}</text>')
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" font-size="8" '
+                f'text-anchor="middle" fill="{_TEXT}">{escape(_number(value))}</text>'
+            )
         if i % every == 0:
-            parts.append(f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - _BOTTOM + 12}" '
-                         f'font-size="9" text-anchor="middle" fill="{_TEXT}">'
-                         f"{escape(label)}</text>")
+            parts.append(
+                f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - _BOTTOM + 12}" '
+                f'font-size="9" text-anchor="middle" fill="{_TEXT}">'
+                f"{escape(label)}</text>"
+            )
     if not points:
-        parts.append(f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" font-size="11" '
-                     f'text-anchor="middle" fill="{_AXIS}">–</text>')
+        parts.append(
+            f'<text x="{WIDTH / 2}" y="{HEIGHT / 2}" font-size="11" '
+            f'text-anchor="middle" fill="{_AXIS}">–</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every piece of text above is escaped
 
@@ -131,8 +147,9 @@ def month_name(key: str) -> str:
     return format_skeleton("yMMM", dt.date(int(year), int(month), 1), locale=_locale())
 
 
-def hbar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, *,
-               unit: str = "") -> Markup:
+def hbar_chart(
+    points: Sequence[tuple[str, float | int | Decimal]], title: str, *, unit: str = ""
+) -> Markup:
     """A horizontal bar chart of (label, value) pairs: long labels stay readable at 320 px."""
     row = 22
     label_w = 104
@@ -152,15 +169,23 @@ def hbar_chart(points: Sequence[tuple[str, float | int | Decimal]], title: str, 
         y = 4 + i * row
         text = label if len(label) <= 18 else label[:17] + "…"
         w = plot_w * value / top
-        parts.append(f'<text x="{label_w - 4}" y="{y + 14}" font-size="10" text-anchor="end" '
-                     f'fill="{_TEXT}">{escape(text)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
-                     f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}'
-                     f"{escape(suffix)}</title></rect>")
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="10" '
-                     f'fill="{_TEXT}">{escape(_number(value))}{escape(suffix)}</text>')
+        parts.append(
+            f'<text x="{label_w - 4}" y="{y + 14}" font-size="10" text-anchor="end" '
+            f'fill="{_TEXT}">{escape(text)}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row - 8}" '
+            f'fill="{_BAR}"><title>{escape(label)}: {escape(_exact(value))}'
+            f"{escape(suffix)}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + 14}" font-size="10" '
+            f'fill="{_TEXT}">{escape(_number(value))}{escape(suffix)}</text>'
+        )
     if not points:
-        parts.append(f'<text x="{WIDTH / 2}" y="{height / 2 + 4}" font-size="11" '
-                     f'text-anchor="middle" fill="{_AXIS}">–</text>')
+        parts.append(
+            f'<text x="{WIDTH / 2}" y="{height / 2 + 4}" font-size="11" '
+            f'text-anchor="middle" fill="{_AXIS}">–</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every piece of text above is escaped

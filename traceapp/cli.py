@@ -60,8 +60,15 @@ users = click.Group("users", help="Create accounts, disable them and issue API t
 @click.option("--password", help="Asked for when not given.")
 @with_appcontext
 @in_english
-def users_create(email: str, full_name: str, role: str, cooperative: str | None,
-                 province: str | None, district: str | None, password: str | None) -> None:
+def users_create(
+    email: str,
+    full_name: str,
+    role: str,
+    cooperative: str | None,
+    province: str | None,
+    district: str | None,
+    password: str | None,
+) -> None:
     """Create a user account."""
     import sqlalchemy as sa
 
@@ -85,10 +92,19 @@ def users_create(email: str, full_name: str, role: str, cooperative: str | None,
             click.echo("Error: the passwords differ.", err=True)
             sys.exit(1)
     try:
-        user = run_unit_of_work(db.session, lambda: services.create_user(
-            SYSTEM, email=email, full_name=full_name, password=password, role=role,
-            cooperative_id=coop_id, province=province, district=district,
-        ))
+        user = run_unit_of_work(
+            db.session,
+            lambda: services.create_user(
+                SYSTEM,
+                email=email,
+                full_name=full_name,
+                password=password,
+                role=role,
+                cooperative_id=coop_id,
+                province=province,
+                district=district,
+            ),
+        )
     except DomainError as exc:
         _fail(exc)
     click.echo(f"Created {user.email} ({user.role.label}).")
@@ -164,8 +180,11 @@ def demo(force: bool) -> None:
     from traceapp.demo import load_demo
 
     if current_app.config["TRACEAPP_ENV"] == "production" and not force:
-        click.echo("Error: the demo creates accounts with known passwords; refusing in "
-                   "production (use --force on a throw-away instance).", err=True)
+        click.echo(
+            "Error: the demo creates accounts with known passwords; refusing in "
+            "production (use --force on a throw-away instance).",
+            err=True,
+        )
         sys.exit(1)
     upgrade()
     logins = load_demo()

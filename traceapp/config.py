@@ -119,9 +119,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
 
     public_base = (_env("TRACEAPP_PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     legacy_hosts = [
-        h.strip().lower()
-        for h in (_env("TRACEAPP_LEGACY_HOSTS", "") or "").split(",")
-        if h.strip()
+        h.strip().lower() for h in (_env("TRACEAPP_LEGACY_HOSTS", "") or "").split(",") if h.strip()
     ]
 
     config: dict[str, Any] = {
@@ -145,8 +143,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
         "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),
         "TRACEAPP_SCAN_SALT": _env("TRACEAPP_SCAN_SALT"),
-        "TRACEAPP_SCAN_FLUSH_SECONDS": float(_env("TRACEAPP_SCAN_FLUSH_SECONDS",
-                                                  "0" if env == TESTING else "0.5")),
+        "TRACEAPP_SCAN_FLUSH_SECONDS": float(
+            _env("TRACEAPP_SCAN_FLUSH_SECONDS", "0" if env == TESTING else "0.5")
+        ),
         "TRACEAPP_SCAN_FAST_PATH": _env_bool("TRACEAPP_SCAN_FAST_PATH", True),
         "TRACEAPP_LABELS_SYNC_LIMIT": _env_int("TRACEAPP_LABELS_SYNC_LIMIT", 5000),
         "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),

@@ -72,12 +72,12 @@ ERROR_TITLES = {
 }
 #: What the common HTTP errors mean for the reader, replacing Werkzeug's English descriptions.
 ERROR_EXPLANATIONS = {
-    400: _l("The request could not be understood. Go back, check what you entered and try "
-            "again."),
+    400: _l("The request could not be understood. Go back, check what you entered and try again."),
     401: _l("You need to sign in first."),
     403: _l("You are not allowed to see this page or to do this."),
-    404: _l("There is nothing at this address. Check the link, or start again from the start "
-            "page."),
+    404: _l(
+        "There is nothing at this address. Check the link, or start again from the start page."
+    ),
     405: _l("This address does not accept this kind of request."),
     409: _l("This clashes with the current state of the data. Reload the page and try again."),
     413: _l("What you sent is too large. Send a smaller file."),
@@ -102,9 +102,10 @@ def wants_json() -> bool:
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes[
-        "text/html"
-    ]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def envelope(
@@ -132,8 +133,9 @@ def handle_domain_error(exc: DomainError) -> Any:
     if wants_json():
         errors = {"json": exc.errors} if exc.errors else None
         return jsonify(envelope(code, _http_status_name(code), exc.message, errors)), code
-    return render_template("error.html", code=code, title=error_title(code), message=exc.message,
-                           errors=exc.errors), code
+    return render_template(
+        "error.html", code=code, title=error_title(code), message=exc.message, errors=exc.errors
+    ), code
 
 
 def http_error_message(exc: HTTPException) -> str:
@@ -161,8 +163,12 @@ def handle_http_exception(exc: HTTPException) -> Any:
     """Render Werkzeug's HTTP errors (404, 405, 413, 429, ...) for the API or a browser."""
     code = exc.code or 500
     if isinstance(exc, InternalServerError) and exc.original_exception is not None:
-        log.error("unhandled error on %s %s", request.method, request.path,
-                  exc_info=exc.original_exception)
+        log.error(
+            "unhandled error on %s %s",
+            request.method,
+            request.path,
+            exc_info=exc.original_exception,
+        )
     data = getattr(exc, "data", None) or {}
     message = http_error_message(exc)
     if wants_json():
@@ -175,8 +181,7 @@ def handle_http_exception(exc: HTTPException) -> Any:
             response.headers["Allow"] = exc.get_response().headers["Allow"]
         return response, code
     title = _("The form has expired") if isinstance(exc, CSRFError) else error_title(code)
-    return render_template("error.html", code=code, title=title, message=message,
-                           errors={}), code
+    return render_template("error.html", code=code, title=title, message=message, errors={}), code
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -52,12 +52,21 @@ def _wtforms_messages() -> None:  # pragma: no cover - never called: pybabel rea
     _("Invalid URL.")
     _("Invalid UUID.")
     _("Field must be equal to %(other_name)s.")
-    ngettext("Field must be at least %(min)d character long.",
-             "Field must be at least %(min)d characters long.", 1)
-    ngettext("Field cannot be longer than %(max)d character.",
-             "Field cannot be longer than %(max)d characters.", 1)
-    ngettext("Field must be exactly %(max)d character long.",
-             "Field must be exactly %(max)d characters long.", 1)
+    ngettext(
+        "Field must be at least %(min)d character long.",
+        "Field must be at least %(min)d characters long.",
+        1,
+    )
+    ngettext(
+        "Field cannot be longer than %(max)d character.",
+        "Field cannot be longer than %(max)d characters.",
+        1,
+    )
+    ngettext(
+        "Field must be exactly %(max)d character long.",
+        "Field must be exactly %(max)d characters long.",
+        1,
+    )
     _("Field must be between %(min)d and %(max)d characters long.")
     _("Number must be at least %(min)s.")
     _("Number must be at most %(max)s.")
@@ -72,8 +81,11 @@ def _wtforms_messages() -> None:  # pragma: no cover - never called: pybabel rea
     _("Invalid Choice: could not coerce.")
     _("Not a valid choice.")
     _("Invalid choice(s): one or more data inputs could not be coerced.")
-    ngettext("'%(value)s' is not a valid choice for this field.",
-             "'%(value)s' are not valid choices for this field.", 1)
+    ngettext(
+        "'%(value)s' is not a valid choice for this field.",
+        "'%(value)s' are not valid choices for this field.",
+        1,
+    )
     _("Not a valid datetime value.")
     _("Not a valid date value.")
     _("Not a valid time value.")

@@ -36,8 +36,14 @@ def normalise_gtin(value: str) -> str:
     expected = check_digit(digits[:-1])
     if digits[-1] != expected:
         # TRANSLATORS: %(gtin)s is the GTIN as typed; %(expected)s and %(got)s are digits.
-        raise GtinError(_("Invalid GTIN check digit for %(gtin)s: Expected %(expected)s, "
-                          "got %(got)s.", gtin=digits, expected=expected, got=digits[-1]))
+        raise GtinError(
+            _(
+                "Invalid GTIN check digit for %(gtin)s: Expected %(expected)s, got %(got)s.",
+                gtin=digits,
+                expected=expected,
+                got=digits[-1],
+            )
+        )
     try:
         gtin = Gtin.parse(digits)
     except ParseError:
@@ -70,7 +76,10 @@ def _segment(value: str) -> str:
 
 
 def digital_link(
-    base_url: str, gtin14: str, lot: str | None = None, serial: str | None = None,
+    base_url: str,
+    gtin14: str,
+    lot: str | None = None,
+    serial: str | None = None,
     expiry: str | None = None,
 ) -> str:
     """A GS1 Digital Link URI: /01/gtin[/10/lot][/21/serial], expiry (YYMMDD) as ?17=."""

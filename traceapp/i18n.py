@@ -26,8 +26,14 @@ def _best_of(accept_language: str, langs: tuple[str, ...]) -> str | None:
     return parse_accept_header(accept_language, LanguageAccept).best_match(langs)
 
 
-def choose_language(asked: str | None, cookie: str | None, accept_language: str | None,
-                    langs: list[str], default: str, user_locale: str | None = None) -> str:
+def choose_language(
+    asked: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    langs: list[str],
+    default: str,
+    user_locale: str | None = None,
+) -> str:
     """The language rule on plain values: ?lang=, the cookie, the user's setting,
     Accept-Language, the default (shared by Flask-Babel's selector and the scan fast path)."""
     for choice in (asked, cookie, user_locale):
@@ -50,8 +56,14 @@ def select_locale() -> str:
     # The public pages never look at a login (and that keeps the shopper's request cheap).
     if not request.path.startswith(("/api/", "/01/", "/l/")):
         user_locale = getattr(current_user, "locale", None) if current_user else None
-    return choose_language(asked, request.cookies.get(LANG_COOKIE),
-                           request.headers.get("Accept-Language"), langs, default, user_locale)
+    return choose_language(
+        asked,
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("Accept-Language"),
+        langs,
+        default,
+        user_locale,
+    )
 
 
 def select_timezone() -> str:

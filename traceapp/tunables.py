@@ -22,26 +22,32 @@ DEFAULTS: dict[str, Any] = {
             "pattern": r"^VN-[A-Z0-9]{2,10}-\d{3,6}$",
             # TRANSLATORS: how a growing-area code is written; it ends a sentence that
             # quotes an example. Keep "VN" as it is.
-            "description": _l("VN, a dash, 2-10 capital letters or digits for the area, a dash "
-                              "and a 3-6 digit sequence number from the plant-protection list"),
+            "description": _l(
+                "VN, a dash, 2-10 capital letters or digits for the area, a dash "
+                "and a 3-6 digit sequence number from the plant-protection list"
+            ),
             "example": "VN-PYDX-0128",
         },
         "packing_house": {
             "pattern": r"^VN-[A-Z0-9]{2,10}-\d{3,6}$",
-            "description": _l("VN, a dash, 2-10 capital letters or digits, a dash and a 3-6 "
-                              "digit sequence number"),
+            "description": _l(
+                "VN, a dash, 2-10 capital letters or digits, a dash and a 3-6 digit sequence number"
+            ),
             "example": "VN-PYPH-0007",
         },
         "aquaculture_facility": {
             "pattern": r"^[0-9A-Z]{2}-[0-9A-Z]{2}-\d{4}-\d{3}$",
-            "description": _l("AA-BB-CCCC-DDD: province, species, farm and pond/cage (Decree "
-                              "55/2017 style)"),
+            "description": _l(
+                "AA-BB-CCCC-DDD: province, species, farm and pond/cage (Decree 55/2017 style)"
+            ),
             "example": "54-TH-0012-001",
         },
         "fishing_ground": {
             "pattern": r"^[A-Z]{2}-[A-Z0-9]{2,10}-\d{2,6}$",
-            "description": _l("country, a dash, 2-10 capital letters or digits for the ground, a "
-                              "dash and a 2-6 digit number"),
+            "description": _l(
+                "country, a dash, 2-10 capital letters or digits for the ground, a "
+                "dash and a 2-6 digit number"
+            ),
             "example": "VN-PYOFF-01",
         },
     },
@@ -52,34 +58,65 @@ DEFAULTS: dict[str, Any] = {
     # Product categories and the zone kinds their lots may come from.
     "categories": {
         # TRANSLATORS: a product category, as offered when a product is registered.
-        "peanuts": {"label": _l("Peanuts"), "zone_kinds": ["growing_area", "packing_house"],
-                    "production": "crop"},
-        "rice": {"label": _l("Rice"), "zone_kinds": ["growing_area", "packing_house"],
-                 "production": "crop"},
-        "fruit": {"label": _l("Fruit"), "zone_kinds": ["growing_area", "packing_house"],
-                  "production": "crop"},
-        "lobster": {"label": _l("Lobster (farmed)"), "zone_kinds": ["aquaculture_facility"],
-                    "production": "aquaculture"},
-        "shrimp": {"label": _l("Shrimp (farmed)"), "zone_kinds": ["aquaculture_facility"],
-                   "production": "aquaculture"},
-        "tuna": {"label": _l("Tuna"), "zone_kinds": ["fishing_ground"],
-                 "production": "capture"},
-        "other_crop": {"label": _l("Other crop"),
-                       "zone_kinds": ["growing_area", "packing_house"], "production": "crop"},
-        "other_seafood": {"label": _l("Other seafood"),
-                          "zone_kinds": ["aquaculture_facility", "fishing_ground"],
-                          "production": "capture"},
+        "peanuts": {
+            "label": _l("Peanuts"),
+            "zone_kinds": ["growing_area", "packing_house"],
+            "production": "crop",
+        },
+        "rice": {
+            "label": _l("Rice"),
+            "zone_kinds": ["growing_area", "packing_house"],
+            "production": "crop",
+        },
+        "fruit": {
+            "label": _l("Fruit"),
+            "zone_kinds": ["growing_area", "packing_house"],
+            "production": "crop",
+        },
+        "lobster": {
+            "label": _l("Lobster (farmed)"),
+            "zone_kinds": ["aquaculture_facility"],
+            "production": "aquaculture",
+        },
+        "shrimp": {
+            "label": _l("Shrimp (farmed)"),
+            "zone_kinds": ["aquaculture_facility"],
+            "production": "aquaculture",
+        },
+        "tuna": {"label": _l("Tuna"), "zone_kinds": ["fishing_ground"], "production": "capture"},
+        "other_crop": {
+            "label": _l("Other crop"),
+            "zone_kinds": ["growing_area", "packing_house"],
+            "production": "crop",
+        },
+        "other_seafood": {
+            "label": _l("Other seafood"),
+            "zone_kinds": ["aquaculture_facility", "fishing_ground"],
+            "production": "capture",
+        },
     },
     # Typical maximum yield per hectare and season, by crop or species (lower-case names and
     # their usual spellings). Figures are deliberately generous planning values, not law:
     # a lot above them is flagged for a look, never refused.
     "yields": {
-        "peanuts": {"names": ["peanut", "peanuts", "đậu phộng", "lạc", "dau phong"],
-                    "max_kg_per_ha": 4500, "season_months": 4},
+        "peanuts": {
+            "names": ["peanut", "peanuts", "đậu phộng", "lạc", "dau phong"],
+            "max_kg_per_ha": 4500,
+            "season_months": 4,
+        },
         "rice": {"names": ["rice", "lúa", "gạo"], "max_kg_per_ha": 9000, "season_months": 4},
-        "lobster": {"names": ["lobster", "tôm hùm", "tôm hùm xanh", "tôm hùm bông",
-                              "panulirus ornatus", "panulirus homarus"],
-                    "max_kg_per_ha": 30000, "season_months": 12},
+        "lobster": {
+            "names": [
+                "lobster",
+                "tôm hùm",
+                "tôm hùm xanh",
+                "tôm hùm bông",
+                "panulirus ornatus",
+                "panulirus homarus",
+            ],
+            "max_kg_per_ha": 30000,
+            "season_months": 12,
+        },
     },
     # OCOP: part weights by decision, and the star cut-offs on the 100-point total
     # (the cut-offs under 148/2023 are not confirmed, hence configurable).

@@ -25,8 +25,12 @@ UNIT_WORDS = {
     "H87": _l("pcs"),
 }
 UNIT_NAMES = {
-    "KGM": _l("kilograms (kg)"), "GRM": _l("grams (g)"), "TNE": _l("tonnes (t)"),
-    "H87": _l("pieces"), "LTR": _l("litres (l)"), "MLT": _l("millilitres (ml)"),
+    "KGM": _l("kilograms (kg)"),
+    "GRM": _l("grams (g)"),
+    "TNE": _l("tonnes (t)"),
+    "H87": _l("pieces"),
+    "LTR": _l("litres (l)"),
+    "MLT": _l("millilitres (ml)"),
 }
 
 
@@ -42,8 +46,7 @@ def check_unit(code: str | None) -> str:
         if not code:
             raise UnitError(_("Choose a unit: one of %(units)s.", units=choices))
         # TRANSLATORS: %(code)s is what was given as a unit; %(units)s lists the unit codes.
-        raise UnitError(_("Unknown unit %(code)s: use one of %(units)s.", code=code,
-                          units=choices))
+        raise UnitError(_("Unknown unit %(code)s: use one of %(units)s.", code=code, units=choices))
     return code
 
 
@@ -66,8 +69,13 @@ def convert(quantity: Decimal, unit: str, to_unit: str) -> Decimal:
     to_family, to_factor = UNITS[to_unit][:2]
     if family != to_family:
         # TRANSLATORS: %(a)s and %(b)s are units (kg, l, pcs): e.g. a mass and a volume.
-        raise UnitError(_("%(a)s and %(b)s cannot be compared: they measure different things.",
-                          a=label(unit), b=label(to_unit)))
+        raise UnitError(
+            _(
+                "%(a)s and %(b)s cannot be compared: they measure different things.",
+                a=label(unit),
+                b=label(to_unit),
+            )
+        )
     return quantity * factor / to_factor
 
 

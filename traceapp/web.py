@@ -83,8 +83,9 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
                 db.session.rollback()
                 if attempt >= attempts or not is_retryable(exc):
                     raise
-                log.warning("request %s %s retried after %s", request.method, request.path,
-                            exc.orig)
+                log.warning(
+                    "request %s %s retried after %s", request.method, request.path, exc.orig
+                )
                 for f in request.files.values():
                     f.stream.seek(0)
                 time.sleep(retry_delay(attempt))
@@ -113,8 +114,14 @@ def _security_headers(response: Any) -> Any:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     lang = g.get("set_lang_cookie")
     if lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax",
-                            secure=request.is_secure, httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
     return response
 
 
@@ -184,8 +191,9 @@ class Page:
         return self.page < self.pages
 
 
-def paginate(stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *,
-             scalars: bool = True) -> Page:
+def paginate(
+    stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *, scalars: bool = True
+) -> Page:
     """Run ``stmt`` for one page and count the whole result."""
     page = max(1, page)
     per_page = max(1, min(per_page, 200))
@@ -254,13 +262,18 @@ def install_template_helpers(app: Flask) -> None:
     from traceapp.i18n import LANGUAGE_NAMES, supported
 
     def _nav() -> list[tuple[str, Any]]:
-        return [(e, label) for e, label, visible in NAV_ITEMS
-                if e in app.view_functions and visible(current_user)]
+        return [
+            (e, label)
+            for e, label, visible in NAV_ITEMS
+            if e in app.view_functions and visible(current_user)
+        ]
 
     from traceapp.units import fmt
 
     status_labels = {
-        "open": _l("open"), "closed": _l("closed"), "recalled": _l("recalled"),
+        "open": _l("open"),
+        "closed": _l("closed"),
+        "recalled": _l("recalled"),
     }
 
     app.jinja_env.globals.update(

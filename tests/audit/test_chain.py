@@ -34,7 +34,7 @@ def test_changes_append_records_that_verify(world, app):
 
     create_member(SYSTEM, world.a.coop.id, full_name="Người Mới")
     actions_after = db.session.scalars(sa.select(AuditRecord.action)).all()
-    assert actions_after[len(actions):] == ["member.create"]
+    assert actions_after[len(actions) :] == ["member.create"]
     assert audit.verify_chain().ok
 
 
@@ -93,9 +93,13 @@ def test_eight_concurrent_writers_keep_one_unbroken_chain(tmp_path):
             try:
                 with app.app_context():
                     for i in range(10):
-                        run_unit_of_work(db.session, lambda i=i: audit.record(
-                            SYSTEM, "test.write", object_type="thing", object_id=f"{n}-{i}"),
-                            attempts=20)
+                        run_unit_of_work(
+                            db.session,
+                            lambda i=i: audit.record(
+                                SYSTEM, "test.write", object_type="thing", object_id=f"{n}-{i}"
+                            ),
+                            attempts=20,
+                        )
                     db.session.remove()
             except BaseException as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)

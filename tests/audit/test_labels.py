@@ -20,8 +20,15 @@ from traceapp.extensions import db
 
 PACKAGE = Path(traceapp.__file__).resolve().parent
 #: Codes built at run time (f"grant.{verb}", a conditional expression) rather than written out.
-BUILT_CODES = {"grant.suspend", "grant.reinstate", "grant.revoke", "user.enable",
-               "user.disable", "labels.print", "labels.reprint"}
+BUILT_CODES = {
+    "grant.suspend",
+    "grant.reinstate",
+    "grant.revoke",
+    "user.enable",
+    "user.disable",
+    "labels.print",
+    "labels.reprint",
+}
 
 
 def _codes_in_the_code_base() -> set[str]:
@@ -43,7 +50,8 @@ def test_unknown_codes_and_free_summaries_show_as_recorded(session):
     assert action_label("something.new") == "something.new"
     assert summary_label(FAILED_LOGIN_UNKNOWN) == "failed sign-in, unknown e-mail address"
     assert summary_label("VN-PY-0001: approved -> suspended") == (
-        "VN-PY-0001: approved -> suspended")
+        "VN-PY-0001: approved -> suspended"
+    )
 
 
 def test_the_trail_page_describes_actions_and_keeps_the_codes(world, manager_client):
@@ -62,8 +70,7 @@ def test_the_trail_page_describes_actions_and_keeps_the_codes(world, manager_cli
 def test_the_trail_page_in_vietnamese(world, manager_client):
     create_member(world.a.manager, world.a.coop.id, full_name="Phạm Thị Mô Tả")
     db.session.flush()
-    html = manager_client.get("/audit", headers={"Accept-Language": "vi"}).get_data(
-        as_text=True)
+    html = manager_client.get("/audit", headers={"Accept-Language": "vi"}).get_data(as_text=True)
     assert "Nhật ký kiểm toán" in html
     assert "Thành viên #" in html  # the object type, from the catalog
     assert "member.create" in html  # the code stays as recorded
@@ -73,26 +80,30 @@ def test_stored_records_keep_their_english_text(session, world):
     create_member(SYSTEM, world.a.coop.id, full_name="Hộ Dòng Lệnh")
     with force_locale("vi"):
         create_member(SYSTEM, world.a.coop.id, full_name="Hộ Dòng Lệnh Hai")
-    labels = set(db.session.scalars(sa.select(AuditRecord.actor_label).where(
-        AuditRecord.action == "member.create", AuditRecord.actor_id.is_(None))))
+    labels = set(
+        db.session.scalars(
+            sa.select(AuditRecord.actor_label).where(
+                AuditRecord.action == "member.create", AuditRecord.actor_id.is_(None)
+            )
+        )
+    )
     assert labels == {"system (command line)"}
 
 
 def test_verification_reasons_are_sentences_in_the_current_language(session, world):
     create_member(world.a.manager, world.a.coop.id, full_name="Phạm Thị Mô Tả")
-    target = db.session.scalars(sa.select(AuditRecord.seq).order_by(
-        AuditRecord.seq.desc())).first()
+    target = db.session.scalars(sa.select(AuditRecord.seq).order_by(AuditRecord.seq.desc())).first()
     if ON_POSTGRES:
         db.session.execute(sa.text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
-    db.session.execute(sa.text(
-        f"UPDATE audit_records SET summary = 'edited' WHERE seq = {target}"))
+    db.session.execute(sa.text(f"UPDATE audit_records SET summary = 'edited' WHERE seq = {target}"))
     if ON_POSTGRES:
         db.session.execute(sa.text("ALTER TABLE audit_records ENABLE TRIGGER USER"))
     db.session.expire_all()
     result = audit.verify_chain()
     assert not result.ok and result.broken_seq == target
-    assert result.reason == (f"record #{target} was altered: its content no longer matches "
-                             "its hash")
+    assert result.reason == (
+        f"record #{target} was altered: its content no longer matches its hash"
+    )
 
 
 def test_object_types_cover_the_tables_an_auditor_reads():

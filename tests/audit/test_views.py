@@ -22,8 +22,13 @@ def _story(farm, world):
     create_member(b.manager, b.coop.id, full_name="Võ Văn Mới B")
     lot = harvest_lot(farm, "500")
     authority.decide(world.auditor, farm.field, "suspended", "Tạm dừng để kiểm tra")
-    kh = zones.create_zone(b.manager, b.coop.id, **zone_payload(
-        code="VN-KHNT-0007", province="Khánh Hòa", district="Ninh Hòa", name="Vùng Ninh Hòa"))
+    kh = zones.create_zone(
+        b.manager,
+        b.coop.id,
+        **zone_payload(
+            code="VN-KHNT-0007", province="Khánh Hòa", district="Ninh Hòa", name="Vùng Ninh Hòa"
+        ),
+    )
     db.session.flush()
     return lot, kh
 
@@ -67,28 +72,32 @@ def test_the_trail_api_is_scoped_and_filtered(farm, world, client, api_token, ot
     lot, _kh = _story(farm, world)
     mine = client.get("/api/v1/audit?object_type=lots", headers=bearer(api_token)).get_json()
     assert {r["object_id"] for r in mine} >= {str(lot.id)}
-    theirs = client.get(f"/api/v1/audit?object_type=lots&object_id={lot.id}",
-                        headers=bearer(other_token)).get_json()
+    theirs = client.get(
+        f"/api/v1/audit?object_type=lots&object_id={lot.id}", headers=bearer(other_token)
+    ).get_json()
     assert theirs == []
     records = client.get("/api/v1/audit?action=member.create", headers=bearer(api_token))
     assert [r["action"] for r in records.get_json()] == ["member.create"]
     assert records.get_json()[0]["hash"] and records.headers["X-Pagination"]
 
 
-def test_the_console_shows_the_head_and_verify_names_a_tampered_record(farm, world,
-                                                                       auditor_client):
+def test_the_console_shows_the_head_and_verify_names_a_tampered_record(farm, world, auditor_client):
     _story(farm, world)
     seq, head = audit.head_hash()
     page = auditor_client.get("/authority").get_data(as_text=True)
     assert head in page and f"<dd>{seq}</dd>" in page
     ok = auditor_client.form_post("/authority/verify").get_data(as_text=True)
     assert f"all {seq} records are intact" in ok
-    target = db.session.scalars(sa.select(AuditRecord.seq).where(
-        AuditRecord.action == "zone.transition").order_by(AuditRecord.seq.desc())).first()
+    target = db.session.scalars(
+        sa.select(AuditRecord.seq)
+        .where(AuditRecord.action == "zone.transition")
+        .order_by(AuditRecord.seq.desc())
+    ).first()
     if ON_POSTGRES:
         db.session.execute(sa.text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
-    db.session.execute(sa.text(
-        f"UPDATE audit_records SET summary = 'nothing happened' WHERE seq = {target}"))
+    db.session.execute(
+        sa.text(f"UPDATE audit_records SET summary = 'nothing happened' WHERE seq = {target}")
+    )
     if ON_POSTGRES:
         db.session.execute(sa.text("ALTER TABLE audit_records ENABLE TRIGGER USER"))
     db.session.expire_all()

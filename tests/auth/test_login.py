@@ -21,8 +21,9 @@ def test_login_lands_on_the_dashboard_with_a_fresh_session(client, world):
 
 
 def test_unknown_email_and_wrong_password_get_the_same_answer(client, world):
-    wrong = client.form_post("/login", {"email": world.a.manager.email,
-                                        "password": "nope-nope-nope"})
+    wrong = client.form_post(
+        "/login", {"email": world.a.manager.email, "password": "nope-nope-nope"}
+    )
     unknown = client.form_post("/login", {"email": "nobody@example.test", "password": PASSWORD})
     assert wrong.status_code == unknown.status_code == 200
     for response in (wrong, unknown):
@@ -56,15 +57,24 @@ def test_disabling_a_user_ends_their_sessions_and_tokens(app, admin_client, worl
     victim = app.test_client()
     login(victim, world.a.manager.email)
     assert victim.get("/account").status_code == 200
-    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {api_token}"}
-                                 ).status_code == 200
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {api_token}"})
+        .status_code
+        == 200
+    )
     response = admin_client.form_post(f"/users/{world.a.manager.id}/active", {"active": "0"})
     assert response.status_code == 302
     assert victim.get("/account").status_code == 302
-    assert app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {api_token}"}
-                                 ).status_code == 401
-    again = app.test_client().form_post("/login", {"email": world.a.manager.email,
-                                                   "password": PASSWORD})
+    assert (
+        app.test_client()
+        .get("/api/v1/me", headers={"Authorization": f"Bearer {api_token}"})
+        .status_code
+        == 401
+    )
+    again = app.test_client().form_post(
+        "/login", {"email": world.a.manager.email, "password": PASSWORD}
+    )
     assert "Invalid e-mail or password." in again.get_data(as_text=True)
 
 
@@ -79,9 +89,11 @@ def test_next_redirects_stay_on_this_site(client, world):
     ]:
         c = client.application.test_client()
         token = c.csrf_token()
-        response = c.post("/login", query_string={"next": target},
-                          data={"email": world.a.manager.email, "password": PASSWORD,
-                                "csrf_token": token})
+        response = c.post(
+            "/login",
+            query_string={"next": target},
+            data={"email": world.a.manager.email, "password": PASSWORD, "csrf_token": token},
+        )
         assert response.status_code == 302
         assert response.headers["Location"] == expected, target
 
@@ -89,8 +101,10 @@ def test_next_redirects_stay_on_this_site(client, world):
 def test_login_attempts_are_rate_limited(client, world):
     token = client.csrf_token()
     codes = [
-        client.post("/login", data={"email": f"x{i}@example.test", "password": "wrong-password",
-                                    "csrf_token": token}).status_code
+        client.post(
+            "/login",
+            data={"email": f"x{i}@example.test", "password": "wrong-password", "csrf_token": token},
+        ).status_code
         for i in range(12)
     ]
     assert codes[:10] == [200] * 10
@@ -100,9 +114,11 @@ def test_login_attempts_are_rate_limited(client, world):
 def test_login_attempts_on_one_account_are_limited_across_addresses(client, world):
     token = client.csrf_token()
     codes = [
-        client.post("/login", data={"email": world.a.staff.email, "password": "wrong-password",
-                                    "csrf_token": token},
-                    environ_base={"REMOTE_ADDR": f"10.0.0.{i}"}).status_code
+        client.post(
+            "/login",
+            data={"email": world.a.staff.email, "password": "wrong-password", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{i}"},
+        ).status_code
         for i in range(12)
     ]
     assert 429 in codes

@@ -32,17 +32,24 @@ def test_the_system_actor_is_stored_in_english_and_shown_in_the_readers_words(se
 
 def test_account_refusals_name_their_field(session, world):
     with pytest.raises(ValidationFailed) as short:
-        services.create_user(world.admin, email="new@example.test", full_name="New",
-                             password="short", role="staff", cooperative_id=world.a.coop.id)
-    assert short.value.errors == {
-        "password": ["The password must have at least 10 characters."]}
+        services.create_user(
+            world.admin,
+            email="new@example.test",
+            full_name="New",
+            password="short",
+            role="staff",
+            cooperative_id=world.a.coop.id,
+        )
+    assert short.value.errors == {"password": ["The password must have at least 10 characters."]}
     with pytest.raises(ValidationFailed) as role:
-        services.create_user(world.admin, email="new@example.test", full_name="New",
-                             password=PASSWORD, role="owner")
+        services.create_user(
+            world.admin, email="new@example.test", full_name="New", password=PASSWORD, role="owner"
+        )
     assert role.value.errors == {"role": ["Unknown role “owner”."]}
     with pytest.raises(ValidationFailed) as many:
-        services.create_user(world.admin, email="nobody", full_name=" ", password=PASSWORD,
-                             role="auditor")
+        services.create_user(
+            world.admin, email="nobody", full_name=" ", password=PASSWORD, role="auditor"
+        )
     assert set(many.value.errors) == {"email", "full_name", "province"}
     assert many.value.message == "The account could not be created."
 
@@ -52,7 +59,8 @@ def test_service_messages_follow_the_language_of_the_moment(session, world):
     with force_locale("fr"), pytest.raises(ValidationFailed) as exc:
         services.create_token(world.a.manager, world.a.manager, " ")
     assert exc.value.errors["name"] == [
-        "Donnez un nom au jeton, par exemple celui du script qui l'utilise."]
+        "Donnez un nom au jeton, par exemple celui du script qui l'utilise."
+    ]
     with force_locale("en"), pytest.raises(ValidationFailed) as exc:
         services.create_token(world.a.manager, world.a.manager, " ")
     assert exc.value.errors["name"] == ["Give the token a name, such as the script using it."]
@@ -76,10 +84,13 @@ def test_user_list_shows_role_names(admin_client, world):
 def test_rate_limited_login_page_explains_instead_of_showing_the_limit(client, world):
     token = client.csrf_token()
     for i in range(10):
-        client.post("/login", data={"email": f"x{i}@example.test", "password": "wrong-password",
-                                    "csrf_token": token})
-    limited = client.post("/login", data={"email": "y@example.test", "password": "wrong",
-                                          "csrf_token": token})
+        client.post(
+            "/login",
+            data={"email": f"x{i}@example.test", "password": "wrong-password", "csrf_token": token},
+        )
+    limited = client.post(
+        "/login", data={"email": "y@example.test", "password": "wrong", "csrf_token": token}
+    )
     html = limited.get_data(as_text=True)
     assert limited.status_code == 429
     assert "Too many attempts" in html

@@ -35,14 +35,17 @@ def test_session_cookie_does_not_authenticate_the_api(manager_client):
 def test_revoked_token_stops_working(client, api_token):
     assert client.get("/api/v1/me", headers=bearer(api_token)).status_code == 200
     tokens = client.get("/api/v1/tokens", headers=bearer(api_token)).json
-    assert client.delete(f"/api/v1/tokens/{tokens[0]['id']}",
-                         headers=bearer(api_token)).status_code == 204
+    assert (
+        client.delete(f"/api/v1/tokens/{tokens[0]['id']}", headers=bearer(api_token)).status_code
+        == 204
+    )
     assert client.get("/api/v1/me", headers=bearer(api_token)).status_code == 401
 
 
 def test_api_creates_token_and_rejects_unknown_fields(client, api_token):
-    created = client.post("/api/v1/tokens", json={"name": "label printer"},
-                          headers=bearer(api_token))
+    created = client.post(
+        "/api/v1/tokens", json={"name": "label printer"}, headers=bearer(api_token)
+    )
     assert created.status_code == 201
     assert created.json["token"].startswith("ta_")
     bad = client.post("/api/v1/tokens", json={"name": "x", "owner": 1}, headers=bearer(api_token))
@@ -58,17 +61,43 @@ def test_cli_prints_a_token_that_works(app, client, world):
 
 
 def test_cli_creates_users(app, client, world):
-    result = app.test_cli_runner().invoke(args=[
-        "users", "create", "--email", "Auditor2@Example.test", "--name", "Ms Auditor",
-        "--role", "auditor", "--province", "Phú Yên", "--password", "long-enough-password",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Auditor2@Example.test",
+            "--name",
+            "Ms Auditor",
+            "--role",
+            "auditor",
+            "--province",
+            "Phú Yên",
+            "--password",
+            "long-enough-password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     c = app.test_client()
-    assert c.form_post("/login", {"email": "auditor2@example.test",
-                                  "password": "long-enough-password"}).status_code == 302
-    bad = app.test_cli_runner().invoke(args=[
-        "users", "create", "--email", "x@example.test", "--name", "X", "--role", "staff",
-        "--password", "long-enough-password",
-    ])
+    assert (
+        c.form_post(
+            "/login", {"email": "auditor2@example.test", "password": "long-enough-password"}
+        ).status_code
+        == 302
+    )
+    bad = app.test_cli_runner().invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "x@example.test",
+            "--name",
+            "X",
+            "--role",
+            "staff",
+            "--password",
+            "long-enough-password",
+        ]
+    )
     assert bad.exit_code == 1
     assert "cooperative" in bad.output

@@ -19,15 +19,25 @@ from traceapp.zones.models import Zone
 
 def build(world: Any) -> dict[str, Callable[[], Any]]:
     """A failed inspection of one of cooperative A's zones."""
-    zone = db.session.scalars(sa.select(Zone).where(Zone.cooperative_id == world.a.coop.id)
-                              .order_by(Zone.id)).first()
+    zone = db.session.scalars(
+        sa.select(Zone).where(Zone.cooperative_id == world.a.coop.id).order_by(Zone.id)
+    ).first()
     if zone is not None:
-        db.session.add(ZoneInspection(
-            zone_id=zone.id, cooperative_id=world.a.coop.id, inspected_on=dt.date(2026, 3, 2),
-            inspector_name="Thanh tra A", boundaries_match=False, farm_diary_kept=False,
-            permitted_inputs_only=True, residue_result=ResidueResult.NOT_SAMPLED,
-            gap_certificate_valid=False, result=InspectionResult.FAIL,
-            findings=f"{world.a.members[0].full_name} không ghi nhật ký",
-            recorded_by_label="auditor"))
+        db.session.add(
+            ZoneInspection(
+                zone_id=zone.id,
+                cooperative_id=world.a.coop.id,
+                inspected_on=dt.date(2026, 3, 2),
+                inspector_name="Thanh tra A",
+                boundaries_match=False,
+                farm_diary_kept=False,
+                permitted_inputs_only=True,
+                residue_result=ResidueResult.NOT_SAMPLED,
+                gap_certificate_valid=False,
+                result=InspectionResult.FAIL,
+                findings=f"{world.a.members[0].full_name} không ghi nhật ký",
+                recorded_by_label="auditor",
+            )
+        )
         db.session.flush()
     return {}

@@ -23,9 +23,13 @@ KML = "{http://www.opengis.net/kml/2.2}"
 @pytest.fixture
 def odd_zone(world):
     """A zone whose text would run as a formula in a spreadsheet, or break naive XML."""
-    return ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED,
-                       name='=HYPERLINK("http://evil.example","bấm")',
-                       crop="+cmd|' /C calc'!A0", commune="Xuân <Phước> & \"Đông\"")
+    return ZoneFactory(
+        cooperative=world.a.coop,
+        status=ZoneStatus.APPROVED,
+        name='=HYPERLINK("http://evil.example","bấm")',
+        crop="+cmd|' /C calc'!A0",
+        commune='Xuân <Phước> & "Đông"',
+    )
 
 
 def test_register_csv_is_safe_against_formula_injection(odd_zone, client, auditor_token):
@@ -65,30 +69,48 @@ def test_register_kml_parses_and_escapes(odd_zone, auditor_client):
 
 
 def test_exports_follow_the_filters(odd_zone, farm, auditor_client):
-    body = auditor_client.get("/authority/zones.geojson?kind=fishing_ground").get_json(
-        force=True)
+    body = auditor_client.get("/authority/zones.geojson?kind=fishing_ground").get_json(force=True)
     assert [f["properties"]["code"] for f in body["features"]] == ["VN-PYOFF-01"]
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
-def test_the_dossier_pdf_holds_decisions_inspections_and_volumes(farm, world, auditor_client,
-                                                                  client, auditor_token):
+def test_the_dossier_pdf_holds_decisions_inspections_and_volumes(
+    farm, world, auditor_client, client, auditor_token
+):
     lot = harvest_lot(farm, "9500")
-    client.post(f"/api/v1/zones/{farm.field.id}/inspections", headers=bearer(auditor_token),
-                json={"inspected_on": "2026-03-02", "inspector_name": "Trần Minh Quân",
-                      "boundaries_match": True, "farm_diary_kept": False,
-                      "permitted_inputs_only": True, "residue_result": "not_sampled",
-                      "gap_certificate_valid": True, "result": "conditional",
-                      "findings": "Nhật ký canh tác chưa đầy đủ"})
+    client.post(
+        f"/api/v1/zones/{farm.field.id}/inspections",
+        headers=bearer(auditor_token),
+        json={
+            "inspected_on": "2026-03-02",
+            "inspector_name": "Trần Minh Quân",
+            "boundaries_match": True,
+            "farm_diary_kept": False,
+            "permitted_inputs_only": True,
+            "residue_result": "not_sampled",
+            "gap_certificate_valid": True,
+            "result": "conditional",
+            "findings": "Nhật ký canh tác chưa đầy đủ",
+        },
+    )
     services.decide(world.auditor, farm.field, "suspended", "Sản lượng khai báo vượt 105%")
     response = auditor_client.get(f"/authority/zones/{farm.field.id}/dossier.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
-                          capture_output=True, check=True).stdout.decode()
-    for expected in ("VN-TEST-0001", "Sản lượng khai báo vượt 105%", "Trần Minh Quân",
-                     "Nhật ký canh tác chưa đầy đủ", lot.code, "9,500.0", "9,000.0",
-                     world.a.coop.name):
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True, check=True
+    ).stdout.decode()
+    for expected in (
+        "VN-TEST-0001",
+        "Sản lượng khai báo vượt 105%",
+        "Trần Minh Quân",
+        "Nhật ký canh tác chưa đầy đủ",
+        lot.code,
+        "9,500.0",
+        "9,000.0",
+        world.a.coop.name,
+    ):
         assert expected in text, expected
-    api = client.get(f"/api/v1/authority/zones/{farm.field.id}/dossier.pdf",
-                     headers=bearer(auditor_token))
+    api = client.get(
+        f"/api/v1/authority/zones/{farm.field.id}/dossier.pdf", headers=bearer(auditor_token)
+    )
     assert api.status_code == 200 and api.headers["Content-Type"] == "application/pdf"

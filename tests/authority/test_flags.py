@@ -62,25 +62,43 @@ def test_a_code_claimed_by_a_cooperative_that_does_not_hold_it(farm, world):
     harvest_lot(farm, "100")
     assert _flags(world, "borrowed_code") == []
     b = world.b
-    product = Product(cooperative_id=b.coop.id, code="B-DP", name="Đậu phộng B",
-                      category="peanuts", unit_of_trade="kg", names={})
+    product = Product(
+        cooperative_id=b.coop.id,
+        code="B-DP",
+        name="Đậu phộng B",
+        category="peanuts",
+        unit_of_trade="kg",
+        names={},
+    )
     db.session.add(product)
     db.session.flush()
-    lot = lots.create_lot(b.manager, product_id=product.id, production_date=dt.date(2026, 3, 9),
-                          quantity="50", unit="KGM")
-    lots.add_contribution(b.manager, lot, member_id=b.members[0].id, zone_id=farm.field.id,
-                          quantity="50")
+    lot = lots.create_lot(
+        b.manager,
+        product_id=product.id,
+        production_date=dt.date(2026, 3, 9),
+        quantity="50",
+        unit="KGM",
+    )
+    lots.add_contribution(
+        b.manager, lot, member_id=b.members[0].id, zone_id=farm.field.id, quantity="50"
+    )
     [flag] = _flags(world, "borrowed_code")
     assert (flag.zone_code, flag.lot_code, flag.cooperative_id) == (
-        "VN-TEST-0001", lot.code, b.coop.id)
+        "VN-TEST-0001",
+        lot.code,
+        b.coop.id,
+    )
     # the borrowing lot is in the Phú Yên auditor's scope through the zone it claimed
     assert services.get_lot(world.auditor, lot.id) == lot
 
 
 def test_overlapping_zones_are_flagged_once_per_pair(world):
-    shape = {"type": "Polygon", "coordinates": [[[109.5, 13.5], [109.502, 13.5],
-                                                 [109.502, 13.502], [109.5, 13.502],
-                                                 [109.5, 13.5]]]}
+    shape = {
+        "type": "Polygon",
+        "coordinates": [
+            [[109.5, 13.5], [109.502, 13.5], [109.502, 13.502], [109.5, 13.502], [109.5, 13.5]]
+        ],
+    }
     first = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED, geometry=shape)
     second = ZoneFactory(cooperative=world.b.coop, status=ZoneStatus.APPROVED, geometry=shape)
     assert _flags(world, "overlap") == []
@@ -104,8 +122,12 @@ def test_declared_and_computed_area_mismatch(world):
 
 
 def test_expired_certifications_until_renewed(farm, world):
-    CertificationFactory(zone=farm.field, number="VietGAP-OLD", expires_on=dt.date(2025, 6, 1),
-                         issued_on=dt.date(2022, 6, 1))
+    CertificationFactory(
+        zone=farm.field,
+        number="VietGAP-OLD",
+        expires_on=dt.date(2025, 6, 1),
+        issued_on=dt.date(2022, 6, 1),
+    )
     [flag] = _flags(world, "certification_expired")
     assert flag.zone_id == farm.field.id and "VietGAP-OLD" in flag.message
     assert flag.message.endswith("(VietGAP) expired on Jun 1, 2025.")
@@ -120,38 +142,68 @@ def test_labels_flagged_as_cloned(farm, world):
     labels_for(lot, count=3, flagged=2)
     [flag] = _flags(world, "cloned_labels")
     assert (flag.lot_id, flag.details["labels"]) == (lot.id, 2)
-    assert flag.message == (f"Lot {lot.code}: 2 labels flagged by the scan checks. "
-                            "Scanned more than 20 times in 24 hours.")
+    assert flag.message == (
+        f"Lot {lot.code}: 2 labels flagged by the scan checks. "
+        "Scanned more than 20 times in 24 hours."
+    )
     assert _flags(world, "cloned_labels", world.other_auditor) == []
 
 
 def test_scans_of_serials_never_issued(world):
     assert _flags(world, "unknown_serials") == []
     for _ in range(3):
-        db.session.add(LabelScan(outcome="unknown", unknown_serial="FAKE0000000001",
-                                 client_hash="abc", ua_class="mobile", lang="vi"))
+        db.session.add(
+            LabelScan(
+                outcome="unknown",
+                unknown_serial="FAKE0000000001",
+                client_hash="abc",
+                ua_class="mobile",
+                lang="vi",
+            )
+        )
     db.session.flush()
     [flag] = _flags(world, "unknown_serials")
-    assert flag.details == {"scans": 3, "serials": 1,
-                            "last_scanned_at": flag.details["last_scanned_at"]}
-    assert flag.message == ("3 scans of a serial that was never issued: the label may be "
-                            "counterfeit.")
-    db.session.add(LabelScan(outcome="unknown", unknown_serial="FAKE0000000003",
-                             client_hash="abe", ua_class="mobile", lang="vi"))
+    assert flag.details == {
+        "scans": 3,
+        "serials": 1,
+        "last_scanned_at": flag.details["last_scanned_at"],
+    }
+    assert flag.message == (
+        "3 scans of a serial that was never issued: the label may be counterfeit."
+    )
+    db.session.add(
+        LabelScan(
+            outcome="unknown",
+            unknown_serial="FAKE0000000003",
+            client_hash="abe",
+            ua_class="mobile",
+            lang="vi",
+        )
+    )
     db.session.flush()
     [flag] = _flags(world, "unknown_serials")
     assert flag.message.startswith("4 scans of 2 serials that were never issued")
-    db.session.delete(db.session.scalars(sa.select(LabelScan).where(
-        LabelScan.unknown_serial == "FAKE0000000003")).one())
+    db.session.delete(
+        db.session.scalars(
+            sa.select(LabelScan).where(LabelScan.unknown_serial == "FAKE0000000003")
+        ).one()
+    )
     db.session.flush()
     from traceapp.authority.services import scope_for
 
     page = flags.unknown_scans(scope_for(world.auditor))
     assert [(r.serial, r.scans) for r in page.items] == [("FAKE0000000001", 3)]
     # tied to a cooperative of another province: the Phú Yên auditor no longer sees it
-    db.session.add(LabelScan(outcome="unknown", unknown_serial="FAKE0000000002",
-                             cooperative_id=world.b.coop.id, client_hash="abd",
-                             ua_class="mobile", lang="vi"))
+    db.session.add(
+        LabelScan(
+            outcome="unknown",
+            unknown_serial="FAKE0000000002",
+            cooperative_id=world.b.coop.id,
+            client_hash="abd",
+            ua_class="mobile",
+            lang="vi",
+        )
+    )
     db.session.flush()
     mine = flags.unknown_scans(scope_for(world.auditor))
     assert [r.serial for r in mine.items] == ["FAKE0000000001"]
@@ -162,8 +214,13 @@ def test_scans_of_serials_never_issued(world):
 def test_recalled_lots(farm, world):
     lot = harvest_lot(farm, "100")
     assert _flags(world, "recalled_lot") == []
-    recall_lot(world.a.manager, lot, reason="Aflatoxin vượt ngưỡng",
-               instructions="Ngừng sử dụng, trả lại nơi mua.", decided_by="Ban quản trị HTX")
+    recall_lot(
+        world.a.manager,
+        lot,
+        reason="Aflatoxin vượt ngưỡng",
+        instructions="Ngừng sử dụng, trả lại nơi mua.",
+        decided_by="Ban quản trị HTX",
+    )
     [flag] = _flags(world, "recalled_lot")
     assert flag.lot_id == lot.id and flag.since is not None
 

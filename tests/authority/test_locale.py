@@ -42,13 +42,13 @@ def test_chart_numbers_and_months_follow_the_locale(app):
         assert charts.month_name("2026-03") == "2026年3月"
 
 
-def test_the_statistics_page_writes_the_share_and_the_months_the_readers_way(farm,
-                                                                             auditor_client):
+def test_the_statistics_page_writes_the_share_and_the_months_the_readers_way(farm, auditor_client):
     harvest_lot(farm, "1000")
 
     def page(lang):
-        return auditor_client.get("/authority/stats?months=60",
-                                  headers={"Accept-Language": lang}).get_data(as_text=True)
+        return auditor_client.get(
+            "/authority/stats?months=60", headers={"Accept-Language": lang}
+        ).get_data(as_text=True)
 
     english = page("en")
     assert "women (50.0%)" in english and "Mar 2026" in english
@@ -57,8 +57,7 @@ def test_the_statistics_page_writes_the_share_and_the_months_the_readers_way(far
     assert "50,0%" in vietnamese and "thg 3 2026" in vietnamese and "50.0%" not in vietnamese
 
 
-def test_the_zone_page_shows_the_share_of_capacity_as_a_localised_percentage(farm,
-                                                                            auditor_client):
+def test_the_zone_page_shows_the_share_of_capacity_as_a_localised_percentage(farm, auditor_client):
     harvest_lot(farm, "9500")
     url = f"/authority/zones/{farm.field.id}"
     assert "106%" in auditor_client.get(url).get_data(as_text=True)
@@ -66,14 +65,16 @@ def test_the_zone_page_shows_the_share_of_capacity_as_a_localised_percentage(far
     assert f"106{NBSP}%" in french and f"9{NNBSP}500 kg" in french
 
 
-def test_a_register_filter_that_cannot_be_used_is_named_with_its_choices_in_words(
-        auditor_client):
+def test_a_register_filter_that_cannot_be_used_is_named_with_its_choices_in_words(auditor_client):
     page = auditor_client.get("/authority/zones?kind=orchard").get_data(as_text=True)
-    assert ("was ignored: Choose one of: Growing area, Packing house, Aquaculture facility, "
-            "or Fishing ground.") in page
+    assert (
+        "was ignored: Choose one of: Growing area, Packing house, Aquaculture facility, "
+        "or Fishing ground."
+    ) in page
     assert "The filter &#39;Kind&#39;" in page and "orchard" not in page.split("</form>")[0]
-    vietnamese = auditor_client.get("/authority/zones?status=lost",
-                                    headers={"Accept-Language": "vi"}).get_data(as_text=True)
+    vietnamese = auditor_client.get(
+        "/authority/zones?status=lost", headers={"Accept-Language": "vi"}
+    ).get_data(as_text=True)
     assert " hoặc " in vietnamese and "draft, submitted" not in vietnamese
 
 
@@ -86,38 +87,52 @@ def test_the_lot_page_names_the_kind_of_label_run(farm, auditor_client):
 
 def test_inspection_choices_and_statuses_are_named_in_words(farm, world):
     with pytest.raises(ValidationFailed) as exc:
-        inspections.record_inspection(world.auditor, farm.field,
-                                      **_payload(result="maybe", residue_result="some"))
+        inspections.record_inspection(
+            world.auditor, farm.field, **_payload(result="maybe", residue_result="some")
+        )
     assert exc.value.errors["result"] == ["Choose the result: pass, conditional or fail."]
     assert exc.value.errors["residue_result"] == [
         "Say whether residues were sampled and, if so, whether they were within or above the "
-        "limits."]
+        "limits."
+    ]
     zones.transition(world.auditor, farm.field, ZoneStatus.SUSPENDED, "Kiểm tra lại ranh giới")
     with pytest.raises(ValidationFailed) as exc:
-        inspections.record_inspection(world.auditor, farm.field, suspend=True,
-                                      **_payload(result="fail", findings="Sai ranh giới"))
+        inspections.record_inspection(
+            world.auditor,
+            farm.field,
+            suspend=True,
+            **_payload(result="fail", findings="Sai ranh giới"),
+        )
     assert exc.value.errors["suspend"] == [
-        "Only an approved code can be suspended (this code's status: Suspended)."]
+        "Only an approved code can be suspended (this code's status: Suspended)."
+    ]
 
 
 def test_a_suspension_by_inspection_dates_its_reason_the_readers_way(farm, world):
     inspection = inspections.record_inspection(
-        world.auditor, farm.field, suspend=True,
-        **_payload(result="fail", findings="Dư lượng vượt MRL"))
+        world.auditor,
+        farm.field,
+        suspend=True,
+        **_payload(result="fail", findings="Dư lượng vượt MRL"),
+    )
     db.session.flush()
     [step] = [t for t in zones.zone_transitions(farm.field) if t.id == inspection.transition_id]
-    assert step.reason == f"Failed inspection of {format_date(inspection.inspected_on)}: " \
-                          "Dư lượng vượt MRL"
+    assert (
+        step.reason == f"Failed inspection of {format_date(inspection.inspected_on)}: "
+        "Dư lượng vượt MRL"
+    )
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
 def test_the_dossier_is_printed_in_the_readers_language(farm, auditor_client):
     harvest_lot(farm, "9500")
-    response = auditor_client.get(f"/authority/zones/{farm.field.id}/dossier.pdf",
-                                  headers={"Accept-Language": "vi"})
+    response = auditor_client.get(
+        f"/authority/zones/{farm.field.id}/dossier.pdf", headers={"Accept-Language": "vi"}
+    )
     assert response.status_code == 200
-    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=response.data,
-                          capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=response.data, capture_output=True, check=True
+    ).stdout.decode()
     with force_locale("vi"):
         printed = format_date(local_today())
     # Sentences the catalogs already hold, with Vietnamese dates, numbers and labels.

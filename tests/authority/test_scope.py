@@ -17,10 +17,19 @@ from traceapp.zones.models import Zone, ZoneStatus
 
 
 def _packed(farm, harvest):
-    [packed] = ev.transform(farm.world.a.manager, kind="packing",
-                            inputs=[{"lot_id": harvest.id, "quantity": "1000"}],
-                            outputs=[{"product_id": farm.peanuts_packed.id, "quantity": "1000",
-                                      "unit": "KGM", "production_date": harvest.production_date}])
+    [packed] = ev.transform(
+        farm.world.a.manager,
+        kind="packing",
+        inputs=[{"lot_id": harvest.id, "quantity": "1000"}],
+        outputs=[
+            {
+                "product_id": farm.peanuts_packed.id,
+                "quantity": "1000",
+                "unit": "KGM",
+                "production_date": harvest.production_date,
+            }
+        ],
+    )
     return packed
 
 
@@ -45,27 +54,39 @@ def test_another_provinces_auditor_sees_nothing_of_it(farm, world, app):
     assert stats.compute(scope).lots == 0
     browser = app.test_client()
     login(browser, other.email)
-    for url in (f"/authority/zones/{farm.field.id}", f"/authority/lots/{harvest.id}",
-                f"/authority/zones/{farm.field.id}/dossier.pdf"):
+    for url in (
+        f"/authority/zones/{farm.field.id}",
+        f"/authority/lots/{harvest.id}",
+        f"/authority/zones/{farm.field.id}/dossier.pdf",
+    ):
         assert browser.get(url).status_code == 404, url
     page = browser.get("/authority/zones").get_data(as_text=True)
     assert "VN-TEST-0001" not in page
     # and cannot decide: the zone does not exist for them
-    response = browser.form_post(f"/authority/zones/{farm.field.id}/decision",
-                                 {"to_status": "suspended", "reason": "Thử quyết định"})
+    response = browser.form_post(
+        f"/authority/zones/{farm.field.id}/decision",
+        {"to_status": "suspended", "reason": "Thử quyết định"},
+    )
     assert response.status_code == 404
     token = create_token(other, other, "t")[1]
     api = app.test_client()
     assert api.get("/api/v1/authority/zones", headers=bearer(token)).get_json() == []
-    assert api.post(f"/api/v1/zones/{farm.field.id}/transitions", headers=bearer(token),
-                    json={"to_status": "suspended", "reason": "x" * 10}).status_code == 404
+    assert (
+        api.post(
+            f"/api/v1/zones/{farm.field.id}/transitions",
+            headers=bearer(token),
+            json={"to_status": "suspended", "reason": "x" * 10},
+        ).status_code
+        == 404
+    )
     db.session.refresh(farm.field)
     assert farm.field.status == ZoneStatus.APPROVED
 
 
 def test_a_district_auditor_sees_only_that_district(farm, world, factories):
-    elsewhere = ZoneFactory(cooperative=world.a.coop, district="Sông Cầu",
-                            status=ZoneStatus.APPROVED)
+    elsewhere = ZoneFactory(
+        cooperative=world.a.coop, district="Sông Cầu", status=ZoneStatus.APPROVED
+    )
     auditor = make_auditor(factories, "auditor-dx@example.test", "Phú Yên", "Đồng Xuân")
     scope = services.scope_for(auditor)
     ids = set(db.session.scalars(scope.zone_ids()))
@@ -84,8 +105,9 @@ def test_cooperative_users_have_no_console(farm, manager_client, api_token):
     assert manager_client.get("/authority/zones").status_code == 403
     # even their own zone is not theirs to open in the console
     assert manager_client.get(f"/authority/zones/{farm.field.id}").status_code == 404
-    assert manager_client.get("/api/v1/authority/zones",
-                              headers=bearer(api_token)).status_code == 403
+    assert (
+        manager_client.get("/api/v1/authority/zones", headers=bearer(api_token)).status_code == 403
+    )
     nav = manager_client.get("/").get_data(as_text=True)
     assert 'href="/authority"' not in nav and 'href="/audit"' in nav
 
@@ -94,8 +116,10 @@ def test_admins_read_the_console_but_do_not_decide(farm, admin_client):
     assert admin_client.get("/authority").status_code == 200
     page = admin_client.get(f"/authority/zones/{farm.field.id}").get_data(as_text=True)
     assert "VN-TEST-0001" in page and "Record the decision" not in page
-    response = admin_client.form_post(f"/authority/zones/{farm.field.id}/decision",
-                                      {"to_status": "suspended", "reason": "Không được"})
+    response = admin_client.form_post(
+        f"/authority/zones/{farm.field.id}/decision",
+        {"to_status": "suspended", "reason": "Không được"},
+    )
     assert response.status_code == 403
 
 
@@ -107,8 +131,11 @@ def test_the_register_filters(farm, world):
 
     def codes(**kw):
         f = services.check_filters(kw)
-        return sorted(db.session.scalars(
-            services.register_query(scope, f, today=today).with_only_columns(Zone.code)))
+        return sorted(
+            db.session.scalars(
+                services.register_query(scope, f, today=today).with_only_columns(Zone.code)
+            )
+        )
 
     assert codes(kind="fishing_ground") == ["VN-PYOFF-01"]
     assert codes(crop="tôm hùm") == ["54-TH-0001-001"]
@@ -121,8 +148,9 @@ def test_the_register_filters(farm, world):
 
 
 def test_bad_register_filters_are_named(auditor_token, client, world):
-    response = client.get("/api/v1/authority/zones?kind=castle&expiring_within=-3",
-                          headers=bearer(auditor_token))
+    response = client.get(
+        "/api/v1/authority/zones?kind=castle&expiring_within=-3", headers=bearer(auditor_token)
+    )
     assert response.status_code == 422
     errors = response.get_json()["errors"]["query"]
     assert {"kind", "expiring_within"} <= set(errors)
@@ -130,9 +158,16 @@ def test_bad_register_filters_are_named(auditor_token, client, world):
 
 def test_the_openapi_document_describes_the_console(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/authority/zones", "/api/v1/authority/flags", "/api/v1/authority/stats",
-                 "/api/v1/authority/zones.csv", "/api/v1/authority/zones.geojson",
-                 "/api/v1/authority/zones.kml", "/api/v1/authority/zones/{zone_id}/dossier.pdf",
-                 "/api/v1/zones/{zone_id}/inspections", "/api/v1/audit"):
+    for path in (
+        "/api/v1/authority/zones",
+        "/api/v1/authority/flags",
+        "/api/v1/authority/stats",
+        "/api/v1/authority/zones.csv",
+        "/api/v1/authority/zones.geojson",
+        "/api/v1/authority/zones.kml",
+        "/api/v1/authority/zones/{zone_id}/dossier.pdf",
+        "/api/v1/zones/{zone_id}/inspections",
+        "/api/v1/audit",
+    ):
         assert path in paths, path
     assert set(paths["/api/v1/zones/{zone_id}/inspections"]) >= {"get", "post"}

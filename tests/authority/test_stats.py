@@ -22,9 +22,17 @@ def test_the_figures_of_the_province(farm, world):
     lot = harvest_lot(farm, "1000")
     labels = labels_for(lot, count=4)
     for label in labels[:3]:
-        db.session.add(LabelScan(label_id=label.id, lot_id=lot.id,
-                                 cooperative_id=lot.cooperative_id, outcome="ok",
-                                 client_hash="c", ua_class="mobile", lang="vi"))
+        db.session.add(
+            LabelScan(
+                label_id=label.id,
+                lot_id=lot.id,
+                cooperative_id=lot.cooperative_id,
+                outcome="ok",
+                client_hash="c",
+                ua_class="mobile",
+                lang="vi",
+            )
+        )
     db.session.flush()
     figures = stats.compute(services.scope_for(world.auditor), months=12)
     # cooperative A (B's is in Khánh Hòa): three members and the farm's fisher; two women
@@ -42,8 +50,7 @@ def test_the_figures_of_the_province(farm, world):
     assert (other.cooperatives, other.members, other.lots, other.scans) == (1, 3, 0, 0)
 
 
-def test_the_page_and_the_csv_show_the_same_figures(farm, auditor_client, client,
-                                                    auditor_token):
+def test_the_page_and_the_csv_show_the_same_figures(farm, auditor_client, client, auditor_token):
     harvest_lot(farm, "1000")
     page = auditor_client.get("/authority/stats").get_data(as_text=True)
     assert page.count('role="img"') >= 3 and "style=" not in page
@@ -73,8 +80,9 @@ def test_charts_are_accessible_svg_without_script_or_style():
     many = str(charts.bar_chart([(f"{m}/26", m) for m in range(1, 25)], "Two years"))
     labels = re.findall(r'font-size="9" text-anchor="middle"[^>]*>([^<]+)<', many)
     assert 0 < len(labels) < 24  # thinned so they do not collide on a phone
-    bars = str(charts.hbar_chart([("Approved", Decimal("3.5")), ("Suspended", 1)], "Hectares",
-                                 unit="ha"))
+    bars = str(
+        charts.hbar_chart([("Approved", Decimal("3.5")), ("Suspended", 1)], "Hectares", unit="ha")
+    )
     assert "3.5 ha" in bars and 'role="img"' in bars
     assert charts.month_label("2026-03") == "3/26"
     empty = str(charts.bar_chart([], "Nothing"))
@@ -104,11 +112,21 @@ def test_months_are_counted_where_the_cooperatives_are(farm, world):
     morning = dt.datetime(2026, 2, 28, 23, 0, tzinfo=dt.UTC)  # 06:00 on 1 March, UTC+7
     evening = dt.datetime(2026, 2, 28, 16, 0, tzinfo=dt.UTC)  # 23:00 on 28 February
     for when in (morning, evening):
-        db.session.add(LabelScan(label_id=label.id, lot_id=lot.id, scanned_at=when,
-                                 cooperative_id=lot.cooperative_id, outcome="ok",
-                                 client_hash="c", ua_class="mobile", lang="vi"))
+        db.session.add(
+            LabelScan(
+                label_id=label.id,
+                lot_id=lot.id,
+                scanned_at=when,
+                cooperative_id=lot.cooperative_id,
+                outcome="ok",
+                client_hash="c",
+                ua_class="mobile",
+                lang="vi",
+            )
+        )
     db.session.flush()
-    figures = stats.compute(services.scope_for(world.auditor), months=12,
-                            today=dt.date(2026, 3, 15))
+    figures = stats.compute(
+        services.scope_for(world.auditor), months=12, today=dt.date(2026, 3, 15)
+    )
     by_month = {m.month: m.scans for m in figures.months}
     assert (by_month["2026-02"], by_month["2026-03"]) == (1, 1)

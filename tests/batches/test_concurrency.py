@@ -20,10 +20,21 @@ def test_sixteen_concurrent_requests_get_distinct_gapless_codes(tmp_path):
             coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
             db.session.add(coop)
             db.session.flush()
-            user = User(email="m@ss.test", full_name="M", password_hash="x", role=Role.MANAGER,
-                        cooperative_id=coop.id)
-            product = Product(cooperative_id=coop.id, code="P", name="Đậu phộng",
-                              category="peanuts", unit_of_trade="kg", names={})
+            user = User(
+                email="m@ss.test",
+                full_name="M",
+                password_hash="x",
+                role=Role.MANAGER,
+                cooperative_id=coop.id,
+            )
+            product = Product(
+                cooperative_id=coop.id,
+                code="P",
+                name="Đậu phộng",
+                category="peanuts",
+                unit_of_trade="kg",
+                names={},
+            )
             db.session.add_all([user, product])
             db.session.flush()
             token = create_token(user, user, "t")[1]
@@ -38,9 +49,16 @@ def test_sixteen_concurrent_requests_get_distinct_gapless_codes(tmp_path):
         def worker() -> None:
             client = app.test_client()
             start.wait()
-            r = client.post("/api/v1/batches", headers={"Authorization": f"Bearer {token}"},
-                            json={"product_id": product_id, "production_date": "2026-03-01",
-                                  "quantity": "10", "unit": "KGM"})
+            r = client.post(
+                "/api/v1/batches",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "product_id": product_id,
+                    "production_date": "2026-03-01",
+                    "quantity": "10",
+                    "unit": "KGM",
+                },
+            )
             with lock:
                 statuses.append(r.status_code)
                 if r.status_code == 201:

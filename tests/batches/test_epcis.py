@@ -17,8 +17,9 @@ from traceapp.batches.models import TraceEvent
 from traceapp.extensions import db
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "epcis"
-pytestmark = pytest.mark.skipif(not SHARED.is_dir(),
-                                reason="../shared/epcis (GS1 schema and examples) is absent")
+pytestmark = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/epcis (GS1 schema and examples) is absent"
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,18 +37,47 @@ def _story(farm):
     """Harvest, pack with a GTIN, ship, a correction: every kind of event."""
     actor = farm.world.a.manager
     harvest = harvest_lot(farm, "400")
-    [packed] = ev.transform(actor, kind="commingling", inputs=[{"lot_id": harvest.id,
-                                                                 "quantity": "400"}],
-                            outputs=[{"product_id": farm.peanuts_packed.id, "quantity": "400",
-                                      "unit": "KGM", "production_date": HARVEST}])
-    ev.record_event(actor, packed, biz_step="inspecting", disposition="conformant",
-                    details={"inspector": "Lab 3"})
-    wrong = ev.record_event(actor, packed, biz_step="shipping",
-                            destinations=[{"type": "owning_party", "name": "Shop A"}])
-    ev.declare_error(actor, wrong, reason="incorrect_data", explanation="it went to shop B",
-                     corrections=[{"biz_step": "shipping", "destinations": [
-                         {"type": "owning_party", "name": "Shop B"},
-                         {"type": "location", "name": "Chợ Tuy Hòa"}]}])
+    [packed] = ev.transform(
+        actor,
+        kind="commingling",
+        inputs=[{"lot_id": harvest.id, "quantity": "400"}],
+        outputs=[
+            {
+                "product_id": farm.peanuts_packed.id,
+                "quantity": "400",
+                "unit": "KGM",
+                "production_date": HARVEST,
+            }
+        ],
+    )
+    ev.record_event(
+        actor,
+        packed,
+        biz_step="inspecting",
+        disposition="conformant",
+        details={"inspector": "Lab 3"},
+    )
+    wrong = ev.record_event(
+        actor,
+        packed,
+        biz_step="shipping",
+        destinations=[{"type": "owning_party", "name": "Shop A"}],
+    )
+    ev.declare_error(
+        actor,
+        wrong,
+        reason="incorrect_data",
+        explanation="it went to shop B",
+        corrections=[
+            {
+                "biz_step": "shipping",
+                "destinations": [
+                    {"type": "owning_party", "name": "Shop B"},
+                    {"type": "location", "name": "Chợ Tuy Hòa"},
+                ],
+            }
+        ],
+    )
     return harvest, packed
 
 
@@ -64,9 +94,11 @@ def test_lot_export_validates_and_carries_its_inputs(farm, validator, client, ap
     assert ("TransformationEvent", "commissioning") in kinds
     transform = next(e for e in events if e["type"] == "TransformationEvent")
     assert transform["inputQuantityList"][0]["epcClass"].startswith(
-        f"urn:gdst:trace.example.vn:product:lot:class:{farm.coop.short_code.lower()}.DP-THO.")
+        f"urn:gdst:trace.example.vn:product:lot:class:{farm.coop.short_code.lower()}.DP-THO."
+    )
     assert transform["outputQuantityList"][0]["epcClass"] == (
-        f"https://id.gs1.org/01/08934567890120/10/{packed.code}")
+        f"https://id.gs1.org/01/08934567890120/10/{packed.code}"
+    )
     declared = [e for e in events if "errorDeclaration" in e]
     assert len(declared) == 1
     corrective = declared[0]["errorDeclaration"]["correctiveEventIDs"]
@@ -76,14 +108,25 @@ def test_lot_export_validates_and_carries_its_inputs(farm, validator, client, ap
 
 def test_fishing_lot_export_has_gdst_catch_data(farm, validator):
     actor = farm.world.a.manager
-    lot = services.create_lot(actor, product_id=farm.tuna.id, production_date=HARVEST,
-                              quantity="800", unit="KGM",
-                              catch_data={"catch_area": "71", "economic_zone": "VNM",
-                                          "gear_type": "LHP", "trip_start": "2026-03-01",
-                                          "trip_end": "2026-03-09", "landing_port": "Phú Lạc",
-                                          "rfmo_area": "WCPFC"})
-    services.add_contribution(actor, lot, member_id=farm.fisher.id, zone_id=farm.ground.id,
-                              quantity="800")
+    lot = services.create_lot(
+        actor,
+        product_id=farm.tuna.id,
+        production_date=HARVEST,
+        quantity="800",
+        unit="KGM",
+        catch_data={
+            "catch_area": "71",
+            "economic_zone": "VNM",
+            "gear_type": "LHP",
+            "trip_start": "2026-03-01",
+            "trip_end": "2026-03-09",
+            "landing_port": "Phú Lạc",
+            "rfmo_area": "WCPFC",
+        },
+    )
+    services.add_contribution(
+        actor, lot, member_id=farm.fisher.id, zone_id=farm.ground.id, quantity="800"
+    )
     doc = epcis.lot_document(lot)
     _assert_valid(validator, doc)
     ilmd = doc["epcisBody"]["eventList"][0]["ilmd"]
@@ -99,20 +142,31 @@ def test_cooperative_export_takes_a_time_range(farm, validator, client, api_toke
     now = dt.datetime.now(dt.UTC)
     everything = client.get("/api/v1/epcis", headers=bearer(api_token)).json
     _assert_valid(validator, everything)
-    recent = client.get("/api/v1/epcis", headers=bearer(api_token), query_string={
-        "start": (now - dt.timedelta(hours=1)).isoformat()}).json
+    recent = client.get(
+        "/api/v1/epcis",
+        headers=bearer(api_token),
+        query_string={"start": (now - dt.timedelta(hours=1)).isoformat()},
+    ).json
     assert 0 < len(recent["epcisBody"]["eventList"]) < len(everything["epcisBody"]["eventList"])
-    bad = client.get("/api/v1/epcis", headers=bearer(api_token), query_string={
-        "start": now.isoformat(), "end": (now - dt.timedelta(days=1)).isoformat()})
+    bad = client.get(
+        "/api/v1/epcis",
+        headers=bearer(api_token),
+        query_string={"start": now.isoformat(), "end": (now - dt.timedelta(days=1)).isoformat()},
+    )
     assert bad.status_code == 422
 
 
-@pytest.mark.parametrize("example", sorted(p.name for p in SHARED.glob("examples/*.jsonld"))
-                         if SHARED.is_dir() else [])
+@pytest.mark.parametrize(
+    "example", sorted(p.name for p in SHARED.glob("examples/*.jsonld")) if SHARED.is_dir() else []
+)
 def test_gs1_examples_are_accepted(farm, client, api_token, example):
     body = (SHARED / "examples" / example).read_bytes()
-    r = client.post("/api/v1/epcis/import", data=body, headers=bearer(api_token),
-                    content_type="application/ld+json")
+    r = client.post(
+        "/api/v1/epcis/import",
+        data=body,
+        headers=bearer(api_token),
+        content_type="application/ld+json",
+    )
     assert r.status_code == 200, r.json
     # GS1's examples name GS1's demo products, none of ours: reported, not recorded
     assert r.json["recorded"] == []
@@ -124,21 +178,35 @@ def test_a_partner_document_is_recorded_on_the_matching_lot(farm, client, api_to
     ours = f"https://id.gs1.org/01/08934567890120/10/{packed.code}"
     doc = {
         "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
-        "type": "EPCISDocument", "schemaVersion": "2.0",
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
         "creationDate": "2026-04-01T08:00:00+07:00",
-        "epcisBody": {"eventList": [{
-            "type": "ObjectEvent", "eventID": "urn:uuid:7d2c1a2e-0000-4000-8000-000000000001",
-            "eventTime": "2026-04-01T07:30:00+07:00", "eventTimeZoneOffset": "+07:00",
-            "action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
-            "quantityList": [{"epcClass": ours, "quantity": 400, "uom": "KGM"}],
-            "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:8930000.00001"}],
-        }]},
+        "epcisBody": {
+            "eventList": [
+                {
+                    "type": "ObjectEvent",
+                    "eventID": "urn:uuid:7d2c1a2e-0000-4000-8000-000000000001",
+                    "eventTime": "2026-04-01T07:30:00+07:00",
+                    "eventTimeZoneOffset": "+07:00",
+                    "action": "OBSERVE",
+                    "bizStep": "receiving",
+                    "disposition": "in_progress",
+                    "quantityList": [{"epcClass": ours, "quantity": 400, "uom": "KGM"}],
+                    "sourceList": [
+                        {"type": "owning_party", "source": "urn:epc:id:pgln:8930000.00001"}
+                    ],
+                }
+            ]
+        },
     }
     r = client.post("/api/v1/epcis/import", json=doc, headers=bearer(api_token))
     assert r.status_code == 200, r.json
     assert r.json["recorded"] == ["urn:uuid:7d2c1a2e-0000-4000-8000-000000000001"]
-    event = db.session.query(TraceEvent).filter_by(
-        event_uid="urn:uuid:7d2c1a2e-0000-4000-8000-000000000001").one()
+    event = (
+        db.session.query(TraceEvent)
+        .filter_by(event_uid="urn:uuid:7d2c1a2e-0000-4000-8000-000000000001")
+        .one()
+    )
     assert event.lot_id == packed.id
     assert event.origin == "import"
     assert event.biz_step == "receiving"
@@ -152,7 +220,10 @@ def test_a_malformed_document_is_refused_with_the_schema_path(farm, client, api_
     r = client.post("/api/v1/epcis/import", json=doc, headers=bearer(api_token))
     assert r.status_code == 422
     problems = r.json["errors"]["json"]["document"]
-    assert any(p.startswith("$.epcisBody.eventList[0]") and "eventTimeZoneOffset" in p
-               for p in problems), problems
-    assert client.post("/api/v1/epcis/import", data="{not json",
-                       headers=bearer(api_token)).status_code == 422
+    assert any(
+        p.startswith("$.epcisBody.eventList[0]") and "eventTimeZoneOffset" in p for p in problems
+    ), problems
+    assert (
+        client.post("/api/v1/epcis/import", data="{not json", headers=bearer(api_token)).status_code
+        == 422
+    )

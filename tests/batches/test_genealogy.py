@@ -19,16 +19,29 @@ from traceapp.extensions import db
 
 def _pack(farm, inputs, quantity="500", **kw):
     return ev.transform(
-        farm.world.a.manager, kind=kw.pop("kind", "commingling"), inputs=inputs,
-        outputs=[{"product_id": kw.pop("product", farm.peanuts_packed).id, "quantity": quantity,
-                  "unit": "KGM", "production_date": HARVEST, **kw}])
+        farm.world.a.manager,
+        kind=kw.pop("kind", "commingling"),
+        inputs=inputs,
+        outputs=[
+            {
+                "product_id": kw.pop("product", farm.peanuts_packed).id,
+                "quantity": quantity,
+                "unit": "KGM",
+                "production_date": HARVEST,
+                **kw,
+            }
+        ],
+    )
 
 
 def test_commingling_links_both_ways_and_cannot_overdraw(farm):
     a = harvest_lot(farm, "400", [(farm.growers[0], farm.field, "400")])
     b = harvest_lot(farm, "300", [(farm.growers[1], farm.field2, "300")])
-    [packed] = _pack(farm, [{"lot_id": a.id, "quantity": "400"},
-                            {"lot_id": b.id, "quantity": "200"}], quantity="590")
+    [packed] = _pack(
+        farm,
+        [{"lot_id": a.id, "quantity": "400"}, {"lot_id": b.id, "quantity": "200"}],
+        quantity="590",
+    )
     trace = genealogy.trace(packed)
     assert {lot.code for lot, _ in trace.ancestors} == {a.code, b.code}
     assert {m.id for m in trace.households()} == {farm.growers[0].id, farm.growers[1].id}
@@ -52,15 +65,32 @@ def test_grading_one_lot_into_size_lots_splits_the_input_exactly(farm):
     actor = farm.world.a.manager
     from traceapp.batches import services
 
-    harvest = services.create_lot(actor, product_id=farm.lobster.id, production_date=HARVEST,
-                                  quantity="100", unit="KGM", aquaculture_method="sea cages")
-    services.add_contribution(actor, harvest, member_id=farm.growers[0].id,
-                              zone_id=farm.cages.id, quantity="100")
+    harvest = services.create_lot(
+        actor,
+        product_id=farm.lobster.id,
+        production_date=HARVEST,
+        quantity="100",
+        unit="KGM",
+        aquaculture_method="sea cages",
+    )
+    services.add_contribution(
+        actor, harvest, member_id=farm.growers[0].id, zone_id=farm.cages.id, quantity="100"
+    )
     services.close_lot(actor, harvest)
-    sizes = ev.transform(actor, kind="grading", inputs=[{"lot_id": harvest.id,
-                                                          "quantity": "100"}],
-                         outputs=[{"product_id": farm.lobster.id, "quantity": q, "unit": "KGM",
-                                   "production_date": HARVEST} for q in ("33", "33", "34")])
+    sizes = ev.transform(
+        actor,
+        kind="grading",
+        inputs=[{"lot_id": harvest.id, "quantity": "100"}],
+        outputs=[
+            {
+                "product_id": farm.lobster.id,
+                "quantity": q,
+                "unit": "KGM",
+                "production_date": HARVEST,
+            }
+            for q in ("33", "33", "34")
+        ],
+    )
     assert len(sizes) == 3
     assert services.available(harvest) == Decimal(0)
     events = db.session.query(TraceEvent).filter_by(event_type="TransformationEvent").all()
@@ -68,40 +98,60 @@ def test_grading_one_lot_into_size_lots_splits_the_input_exactly(farm):
 
 
 def test_recall_propagates_through_three_generations_and_is_reported(farm, client, api_token):
-    harvest = harvest_lot(farm, "400", [(farm.growers[0], farm.field, "250"),
-                                        (farm.growers[1], farm.field2, "150")])
+    harvest = harvest_lot(
+        farm, "400", [(farm.growers[0], farm.field, "250"), (farm.growers[1], farm.field2, "150")]
+    )
     [packed] = _pack(farm, [{"lot_id": harvest.id, "quantity": "400"}], quantity="400")
     from traceapp.batches import services
 
     services.close_lot(farm.world.a.manager, packed)
-    [boxed] = _pack(farm, [{"lot_id": packed.id, "quantity": "100"}], quantity="100",
-                    kind="packing")
-    ev.record_event(farm.world.a.manager, packed, biz_step="shipping", destinations=[
-        {"type": "owning_party", "name": "=HYPERLINK(\"http://evil\")"},
-    ])
-    r = client.post(f"/api/v1/batches/{harvest.id}/recall", headers=bearer(api_token), json={
-        "reason": "Aflatoxin above limit in lab test 17/2026",
-        "instructions": "Do not eat. Return the bag to the shop for a refund.",
-        "decided_by": "Chi cục QLCL Phú Yên"})
+    [boxed] = _pack(
+        farm, [{"lot_id": packed.id, "quantity": "100"}], quantity="100", kind="packing"
+    )
+    ev.record_event(
+        farm.world.a.manager,
+        packed,
+        biz_step="shipping",
+        destinations=[
+            {"type": "owning_party", "name": '=HYPERLINK("http://evil")'},
+        ],
+    )
+    r = client.post(
+        f"/api/v1/batches/{harvest.id}/recall",
+        headers=bearer(api_token),
+        json={
+            "reason": "Aflatoxin above limit in lab test 17/2026",
+            "instructions": "Do not eat. Return the bag to the shop for a refund.",
+            "decided_by": "Chi cục QLCL Phú Yên",
+        },
+    )
     assert r.status_code == 201, r.json
     report = r.json
     assert {x["code"] for x in report["lots"]} == {harvest.code, packed.code, boxed.code}
     for lot in (harvest, packed, boxed):
         db.session.refresh(lot)
         assert lot.status == LotStatus.RECALLED
-        assert db.session.query(TraceEvent).filter_by(lot_id=lot.id,
-                                                      disposition="recalled").count() == 1
+        assert (
+            db.session.query(TraceEvent).filter_by(lot_id=lot.id, disposition="recalled").count()
+            == 1
+        )
     assert {h["member_number"] for h in report["households"]} == {
-        farm.growers[0].member_number, farm.growers[1].member_number}
+        farm.growers[0].member_number,
+        farm.growers[1].member_number,
+    }
     assert {z["code"] for z in report["zones"]} == {"VN-TEST-0001", "VN-TEST-0002"}
     assert report["destinations"][0]["name"].startswith("=HYPERLINK")
-    csv_text = client.get(f"/api/v1/recalls/{report['id']}/report.csv",
-                          headers=bearer(api_token)).get_data(as_text=True)
+    csv_text = client.get(
+        f"/api/v1/recalls/{report['id']}/report.csv", headers=bearer(api_token)
+    ).get_data(as_text=True)
     cells = [c for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))) for c in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
-    again = client.post(f"/api/v1/batches/{boxed.id}/recall", headers=bearer(api_token), json={
-        "reason": "again please", "instructions": "again please", "decided_by": "me"})
+    again = client.post(
+        f"/api/v1/batches/{boxed.id}/recall",
+        headers=bearer(api_token),
+        json={"reason": "again please", "instructions": "again please", "decided_by": "me"},
+    )
     assert again.status_code == 409
 
 

@@ -14,10 +14,15 @@ from traceapp.gs1 import GtinError, normalise_gtin
 from traceapp.units import UnitError, check_unit, convert, fmt, fmt_plain, to_decimal
 
 
-@pytest.mark.parametrize(("lang", "half", "big"), [
-    ("vi", "0,5 kg", "1.234,125 kg"), ("fr", "0,5 kg", "1\u202f234,125 kg"),
-    ("en", "0.5 kg", "1,234.125 kg"), ("zh", "0.5 kg", "1,234.125 kg"),
-])
+@pytest.mark.parametrize(
+    ("lang", "half", "big"),
+    [
+        ("vi", "0,5 kg", "1.234,125 kg"),
+        ("fr", "0,5 kg", "1\u202f234,125 kg"),
+        ("en", "0.5 kg", "1,234.125 kg"),
+        ("zh", "0.5 kg", "1,234.125 kg"),
+    ],
+)
 def test_quantities_follow_the_reader_locale(session, lang, half, big):
     with force_locale(lang):
         assert fmt(Decimal("0.500"), "KGM") == half
@@ -57,8 +62,9 @@ def test_gtin_messages_keep_their_english_and_name_the_check_digit(session):
 
 def test_a_closing_refusal_names_the_tolerance_as_a_percentage(farm):
     actor = farm.world.a.manager
-    lot = services.create_lot(actor, product_id=farm.peanuts.id, production_date=HARVEST,
-                              quantity="1000", unit="KGM")
+    lot = services.create_lot(
+        actor, product_id=farm.peanuts.id, production_date=HARVEST, quantity="1000", unit="KGM"
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.close_lot(actor, lot)
     assert "within 2%" in exc.value.errors["quantity"][0]
@@ -69,21 +75,30 @@ def test_a_closing_refusal_names_the_tolerance_as_a_percentage(farm):
 
 def test_missing_catch_data_is_asked_for_in_whole_sentences(farm):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_lot(farm.world.a.manager, product_id=farm.tuna.id,
-                            production_date=HARVEST, quantity="10", unit="KGM",
-                            catch_data={"catch_area": "71"})
+        services.create_lot(
+            farm.world.a.manager,
+            product_id=farm.tuna.id,
+            production_date=HARVEST,
+            quantity="10",
+            unit="KGM",
+            catch_data={"catch_area": "71"},
+        )
     errors = exc.value.errors
     assert errors["catch_data.landing_port"] == ["Enter the landing port."]
     assert errors["catch_data.gear_type"] == [
-        "Enter the fishing gear type (ISSCFG, e.g. LHP hand lines and poles)."]
+        "Enter the fishing gear type (ISSCFG, e.g. LHP hand lines and poles)."
+    ]
 
 
 def test_catch_facts_are_labelled_and_dated_for_the_reader(session):
-    facts = services.catch_facts({"catch_area": "71", "trip_start": "2026-03-01",
-                                  "gps_available": True})
+    facts = services.catch_facts(
+        {"catch_area": "71", "trip_start": "2026-03-01", "gps_available": True}
+    )
     assert [(str(k), v) for k, v in facts] == [
-        ("FAO major fishing area", "71"), ("Trip start date", "Mar 1, 2026"),
-        ("GPS available on board", "yes")]
+        ("FAO major fishing area", "71"),
+        ("Trip start date", "Mar 1, 2026"),
+        ("GPS available on board", "yes"),
+    ]
     with force_locale("vi"):
         facts = services.catch_facts({"trip_start": "2026-03-01", "gps_available": False})
     assert facts[0][1] == "1 thg 3, 2026"
@@ -95,8 +110,13 @@ def test_a_closed_lot_says_why_it_takes_no_contribution(farm):
 
     lot = harvest_lot(farm)
     with pytest.raises(Conflict, match="is closed: it takes no more contributions"):
-        services.add_contribution(farm.world.a.manager, lot, member_id=farm.growers[0].id,
-                                  zone_id=farm.field.id, quantity="1")
+        services.add_contribution(
+            farm.world.a.manager,
+            lot,
+            member_id=farm.growers[0].id,
+            zone_id=farm.field.id,
+            quantity="1",
+        )
 
 
 def test_the_lot_page_shows_quantities_and_titles_in_the_reader_language(manager_client, farm):
@@ -109,11 +129,21 @@ def test_the_lot_page_shows_quantities_and_titles_in_the_reader_language(manager
 
 
 def test_the_lot_page_labels_the_catch_data(manager_client, farm):
-    lot = services.create_lot(farm.world.a.manager, product_id=farm.tuna.id,
-                              production_date=HARVEST, quantity="10", unit="KGM",
-                              catch_data={"catch_area": "71", "economic_zone": "VNM EEZ",
-                                          "gear_type": "LHP", "trip_start": "2026-03-01",
-                                          "trip_end": "2026-03-08", "landing_port": "Phú Lạc"})
+    lot = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.tuna.id,
+        production_date=HARVEST,
+        quantity="10",
+        unit="KGM",
+        catch_data={
+            "catch_area": "71",
+            "economic_zone": "VNM EEZ",
+            "gear_type": "LHP",
+            "trip_start": "2026-03-01",
+            "trip_end": "2026-03-08",
+            "landing_port": "Phú Lạc",
+        },
+    )
     html = manager_client.get(f"/lots/{lot.id}?lang=en").get_data(as_text=True)
     assert "FAO major fishing area: 71" in html
     assert "Trip start date: Mar 1, 2026" in html

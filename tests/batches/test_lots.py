@@ -19,29 +19,57 @@ from traceapp.zones.models import ZoneStatus
 
 
 def test_lot_codes_are_allocated_per_cooperative_and_year(farm):
-    first = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                                production_date=HARVEST, quantity="10", unit="KGM")
-    second = services.create_lot(farm.world.a.manager, product_id=farm.tuna.id,
-                                 production_date=HARVEST, quantity="10", unit="KGM",
-                                 catch_data={"catch_area": "71", "economic_zone": "VNM",
-                                             "gear_type": "LHP", "trip_start": "2026-03-01",
-                                             "trip_end": "2026-03-08",
-                                             "landing_port": "Phú Lạc"})
+    first = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts.id,
+        production_date=HARVEST,
+        quantity="10",
+        unit="KGM",
+    )
+    second = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.tuna.id,
+        production_date=HARVEST,
+        quantity="10",
+        unit="KGM",
+        catch_data={
+            "catch_area": "71",
+            "economic_zone": "VNM",
+            "gear_type": "LHP",
+            "trip_start": "2026-03-01",
+            "trip_end": "2026-03-08",
+            "landing_port": "Phú Lạc",
+        },
+    )
     code = farm.coop.short_code
     assert first.code == f"{code}-2026-0001"
     assert second.code == f"{code}-2026-0002"
-    older = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                                production_date=dt.date(2025, 11, 2), quantity="5", unit="KGM")
+    older = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts.id,
+        production_date=dt.date(2025, 11, 2),
+        quantity="5",
+        unit="KGM",
+    )
     assert older.code == f"{code}-2025-0001"
 
 
 def test_creating_a_lot_records_its_commissioning_event(farm):
-    lot = services.create_lot(farm.world.a.manager, product_id=farm.peanuts_packed.id,
-                              production_date=HARVEST, quantity="250", unit="KGM")
+    lot = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts_packed.id,
+        production_date=HARVEST,
+        quantity="250",
+        unit="KGM",
+    )
     event = db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)).scalar_one()
-    assert (event.event_type, event.action, event.biz_step) == ("ObjectEvent", "ADD",
-                                                                "commissioning")
+        sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)
+    ).scalar_one()
+    assert (event.event_type, event.action, event.biz_step) == (
+        "ObjectEvent",
+        "ADD",
+        "commissioning",
+    )
     assert event.ilmd["lotNumber"] == lot.code
     assert event.tz_offset == "+07:00"
     assert lot.best_before == HARVEST + dt.timedelta(days=180)  # from the product's shelf life
@@ -58,30 +86,48 @@ def test_a_lot_made_today_saves_in_the_morning(farm, monkeypatch):
     today = local_today()
     morning = dt.datetime.combine(today, dt.time(6, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
     monkeypatch.setattr(events, "now_utc", lambda: morning.astimezone(dt.UTC))
-    lot = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                              production_date=today, quantity="40", unit="KGM")
+    lot = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts.id,
+        production_date=today,
+        quantity="40",
+        unit="KGM",
+    )
     event = db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)).scalar_one()
+        sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)
+    ).scalar_one()
     assert event.event_time == morning.astimezone(dt.UTC)
-    earlier = services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                                  production_date=today - dt.timedelta(days=1),
-                                  quantity="40", unit="KGM")
+    earlier = services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts.id,
+        production_date=today - dt.timedelta(days=1),
+        quantity="40",
+        unit="KGM",
+    )
     event = db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.lot_id == earlier.id)).scalar_one()
+        sa.select(TraceEvent).where(TraceEvent.lot_id == earlier.id)
+    ).scalar_one()
     assert event.event_time.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).time() == dt.time(12, 0)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("quantity", "-5", "more than zero"),
-    ("unit", "BAG", "Unknown unit"),
-    ("code", "LOT#1 é", "GS1 AI 10"),
-    ("production_date", "2099-01-01", "future"),
-    ("best_before", "2026-01-01", "earlier than production"),
-])
-def test_bad_lot_input_is_refused_naming_the_field(client, api_token, farm, field, value,
-                                                   message):
-    body = {"product_id": farm.peanuts.id, "production_date": HARVEST.isoformat(),
-            "quantity": "100", "unit": "KGM", field: value}
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("quantity", "-5", "more than zero"),
+        ("unit", "BAG", "Unknown unit"),
+        ("code", "LOT#1 é", "GS1 AI 10"),
+        ("production_date", "2099-01-01", "future"),
+        ("best_before", "2026-01-01", "earlier than production"),
+    ],
+)
+def test_bad_lot_input_is_refused_naming_the_field(client, api_token, farm, field, value, message):
+    body = {
+        "product_id": farm.peanuts.id,
+        "production_date": HARVEST.isoformat(),
+        "quantity": "100",
+        "unit": "KGM",
+        field: value,
+    }
     before = db.session.scalar(sa.select(sa.func.count()).select_from(Lot))
     r = client.post("/api/v1/batches", json=body, headers=bearer(api_token))
     assert r.status_code == 422, r.json
@@ -90,37 +136,62 @@ def test_bad_lot_input_is_refused_naming_the_field(client, api_token, farm, fiel
 
 
 def test_duplicate_lot_code_of_a_product_is_refused(farm):
-    services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                        production_date=HARVEST, quantity="1", unit="KGM", code="DP-01")
+    services.create_lot(
+        farm.world.a.manager,
+        product_id=farm.peanuts.id,
+        production_date=HARVEST,
+        quantity="1",
+        unit="KGM",
+        code="DP-01",
+    )
     with pytest.raises(ValidationFailed) as exc:
-        services.create_lot(farm.world.a.manager, product_id=farm.peanuts.id,
-                            production_date=HARVEST, quantity="1", unit="KGM", code="DP-01")
+        services.create_lot(
+            farm.world.a.manager,
+            product_id=farm.peanuts.id,
+            production_date=HARVEST,
+            quantity="1",
+            unit="KGM",
+            code="DP-01",
+        )
     assert "already exists" in exc.value.errors["code"][0]
 
 
 def test_fishing_lots_need_gdst_catch_data(farm):
     with pytest.raises(ValidationFailed) as exc:
-        services.create_lot(farm.world.a.manager, product_id=farm.tuna.id,
-                            production_date=HARVEST, quantity="500", unit="KGM",
-                            catch_data={"catch_area": "71"})
+        services.create_lot(
+            farm.world.a.manager,
+            product_id=farm.tuna.id,
+            production_date=HARVEST,
+            quantity="500",
+            unit="KGM",
+            catch_data={"catch_area": "71"},
+        )
     errors = exc.value.errors
     assert {"catch_data.gear_type", "catch_data.trip_start", "catch_data.landing_port"} <= set(
-        errors)
+        errors
+    )
     with pytest.raises(ValidationFailed) as exc:
-        services.create_lot(farm.world.a.manager, product_id=farm.lobster.id,
-                            production_date=HARVEST, quantity="50", unit="KGM")
+        services.create_lot(
+            farm.world.a.manager,
+            product_id=farm.lobster.id,
+            production_date=HARVEST,
+            quantity="50",
+            unit="KGM",
+        )
     assert "aquaculture_method" in exc.value.errors
 
 
 def test_contribution_rules(farm):
     actor = farm.world.a.manager
-    lot = services.create_lot(actor, product_id=farm.peanuts.id, production_date=HARVEST,
-                              quantity="100", unit="KGM")
+    lot = services.create_lot(
+        actor, product_id=farm.peanuts.id, production_date=HARVEST, quantity="100", unit="KGM"
+    )
 
     def problem(member_id, zone_id):
         with pytest.raises(ValidationFailed) as exc:
-            services.add_contribution(actor, lot, member_id=member_id, zone_id=zone_id,
-                                      quantity="10")
+            services.add_contribution(
+                actor, lot, member_id=member_id, zone_id=zone_id, quantity="10"
+            )
         return exc.value.errors
 
     outsider = farm.world.b.members[0]
@@ -139,34 +210,49 @@ def test_contribution_rules(farm):
     farm.field2.valid_until = HARVEST - dt.timedelta(days=1)
     db.session.flush()
     assert "not approved and valid" in problem(farm.growers[0].id, farm.field2.id)["zone_id"][0]
-    ok = services.add_contribution(actor, lot, member_id=farm.growers[0].id,
-                                   zone_id=farm.field.id, quantity="10")
+    ok = services.add_contribution(
+        actor, lot, member_id=farm.growers[0].id, zone_id=farm.field.id, quantity="10"
+    )
     assert ok.id is not None
 
 
 def test_a_catch_comes_from_a_vessel(farm):
     actor = farm.world.a.manager
-    lot = services.create_lot(actor, product_id=farm.tuna.id, production_date=HARVEST,
-                              quantity="500", unit="KGM",
-                              catch_data={"catch_area": "71", "economic_zone": "VNM",
-                                          "gear_type": "LHP", "trip_start": "2026-03-01",
-                                          "trip_end": "2026-03-09", "landing_port": "Phú Lạc"})
+    lot = services.create_lot(
+        actor,
+        product_id=farm.tuna.id,
+        production_date=HARVEST,
+        quantity="500",
+        unit="KGM",
+        catch_data={
+            "catch_area": "71",
+            "economic_zone": "VNM",
+            "gear_type": "LHP",
+            "trip_start": "2026-03-01",
+            "trip_end": "2026-03-09",
+            "landing_port": "Phú Lạc",
+        },
+    )
     with pytest.raises(ValidationFailed) as exc:
-        services.add_contribution(actor, lot, member_id=farm.growers[0].id,
-                                  zone_id=farm.ground.id, quantity="10")
+        services.add_contribution(
+            actor, lot, member_id=farm.growers[0].id, zone_id=farm.ground.id, quantity="10"
+        )
     assert "vessel" in exc.value.errors["member_id"][0]
-    services.add_contribution(actor, lot, member_id=farm.fisher.id, zone_id=farm.ground.id,
-                              quantity="500")
+    services.add_contribution(
+        actor, lot, member_id=farm.fisher.id, zone_id=farm.ground.id, quantity="500"
+    )
     services.close_lot(actor, lot)
     assert lot.status == LotStatus.CLOSED
 
 
 def test_a_lot_closes_only_when_contributions_add_up(farm):
     actor = farm.world.a.manager
-    lot = services.create_lot(actor, product_id=farm.peanuts.id, production_date=HARVEST,
-                              quantity="1000", unit="KGM")
-    services.add_contribution(actor, lot, member_id=farm.growers[0].id, zone_id=farm.field.id,
-                              quantity="600")
+    lot = services.create_lot(
+        actor, product_id=farm.peanuts.id, production_date=HARVEST, quantity="1000", unit="KGM"
+    )
+    services.add_contribution(
+        actor, lot, member_id=farm.growers[0].id, zone_id=farm.field.id, quantity="600"
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.close_lot(actor, lot)
     assert "600 kg" in exc.value.errors["quantity"][0]
@@ -175,19 +261,30 @@ def test_a_lot_closes_only_when_contributions_add_up(farm):
         services.close_lot(actor, lot)
     assert "1.000 kg" in exc.value.errors["quantity"][0]  # the reader's locale, not the code's
     # 390 kg more: 990 of 1000 is within the 2 % tolerance
-    services.add_contribution(actor, lot, member_id=farm.growers[1].id, zone_id=farm.field.id,
-                              quantity="390000", unit="GRM")
+    services.add_contribution(
+        actor,
+        lot,
+        member_id=farm.growers[1].id,
+        zone_id=farm.field.id,
+        quantity="390000",
+        unit="GRM",
+    )
     services.close_lot(actor, lot)
     assert lot.status == LotStatus.CLOSED
     with pytest.raises(Conflict):
-        services.add_contribution(actor, lot, member_id=farm.growers[0].id,
-                                  zone_id=farm.field.id, quantity="1")
+        services.add_contribution(
+            actor, lot, member_id=farm.growers[0].id, zone_id=farm.field.id, quantity="1"
+        )
 
 
 def test_withdrawn_contributions_do_not_count(farm):
     actor = farm.world.a.manager
-    lot = harvest_lot(farm, "100", [(farm.growers[0], farm.field, "100"),
-                                    (farm.growers[1], farm.field, "50")], close=False)
+    lot = harvest_lot(
+        farm,
+        "100",
+        [(farm.growers[0], farm.field, "100"), (farm.growers[1], farm.field, "50")],
+        close=False,
+    )
     with pytest.raises(ValidationFailed):
         services.close_lot(actor, lot)
     wrong = services.active_contributions(lot)[1]
@@ -213,10 +310,20 @@ def test_staff_records_lots_but_cannot_recall(farm, staff_client, client, world)
     from traceapp.auth.services import create_token
 
     token = create_token(world.a.staff, world.a.staff, "t")[1]
-    r = client.post("/api/v1/batches", headers=bearer(token), json={
-        "product_id": farm.peanuts.id, "production_date": HARVEST.isoformat(),
-        "quantity": "10", "unit": "KGM"})
+    r = client.post(
+        "/api/v1/batches",
+        headers=bearer(token),
+        json={
+            "product_id": farm.peanuts.id,
+            "production_date": HARVEST.isoformat(),
+            "quantity": "10",
+            "unit": "KGM",
+        },
+    )
     assert r.status_code == 201
-    r2 = client.post(f"/api/v1/batches/{r.json['id']}/recall", headers=bearer(token), json={
-        "reason": "a test recall", "instructions": "return it", "decided_by": "staff"})
+    r2 = client.post(
+        f"/api/v1/batches/{r.json['id']}/recall",
+        headers=bearer(token),
+        json={"reason": "a test recall", "instructions": "return it", "decided_by": "staff"},
+    )
     assert r2.status_code == 403

@@ -45,12 +45,22 @@ class ProductFactory(_Base):
     mark = None
 
 
-def make_grant(mark: CollectiveMark, member: Any, products: list[Product],
-               granted_on: dt.date | None = None, **kw: Any) -> MarkGrant:
+def make_grant(
+    mark: CollectiveMark,
+    member: Any,
+    products: list[Product],
+    granted_on: dt.date | None = None,
+    **kw: Any,
+) -> MarkGrant:
     """A grant made the way the application makes it, with its first event."""
-    return services.create_grant(SYSTEM, mark, member_id=member.id,
-                                 product_ids=[p.id for p in products],
-                                 granted_on=granted_on or days_ago(400), **kw)
+    return services.create_grant(
+        SYSTEM,
+        mark,
+        member_id=member.id,
+        product_ids=[p.id for p in products],
+        granted_on=granted_on or days_ago(400),
+        **kw,
+    )
 
 
 def marked_setup(tenant: Any, products: int = 2) -> tuple[CollectiveMark, list[Product]]:

@@ -39,7 +39,10 @@ def test_demo_marks_and_grants(session):
     _load(ctx)
     marks = ctx["marks"]
     assert {m.name for m in marks.values()} == {
-        "Đậu phộng Xuân Phước", "Tôm hùm Sông Cầu", "Cá ngừ đại dương Phú Yên"}
+        "Đậu phộng Xuân Phước",
+        "Tôm hùm Sông Cầu",
+        "Cá ngừ đại dương Phú Yên",
+    }
     for mark in marks.values():
         assert mark.status == MarkStatus.REGISTERED
         assert mark.certificate_number and mark.certificate_date
@@ -55,12 +58,12 @@ def test_demo_marks_and_grants(session):
     assert may_use_mark(xp["0001"], product, today)
     assert mark_use_problem(xp["0005"], product, today) == (
         f"Võ Văn Hùng holds no grant of 'Đậu phộng Xuân Phước' for this product on "
-        f"{format_date(today)}.")
+        f"{format_date(today)}."
+    )
     assert may_use_mark(xp["0001"], product, marks["XP"].certificate_date)
 
     cn_granted = {g.member_id for g in ctx["grants"]["CN"]}
-    assert cn_granted == {m.id for m in ctx["members"]["CN"]
-                          if m.role == MemberRole.VESSEL_OWNER}
+    assert cn_granted == {m.id for m in ctx["members"]["CN"] if m.role == MemberRole.VESSEL_OWNER}
     assert len(ctx["grants"]["SC"]) == len(ctx["members"]["SC"])
     sc3 = next(g for g in ctx["grants"]["SC"] if g.member.member_number == "0003")
     assert [e.action.value for e in sc3.events] == ["granted", "suspended", "reinstated"]
@@ -77,7 +80,7 @@ def test_load_demo_twice_keeps_three_marks(session, monkeypatch):
     import traceapp.demo
 
     steps = traceapp.demo.STEPS
-    monkeypatch.setattr(traceapp.demo, "STEPS", steps[:steps.index("grants") + 1])
+    monkeypatch.setattr(traceapp.demo, "STEPS", steps[: steps.index("grants") + 1])
     load_demo()
     marks = _count(CollectiveMark)
     grants = db.session.execute(sa.select(MarkGrant)).scalars().all()
@@ -87,7 +90,6 @@ def test_load_demo_twice_keeps_three_marks(session, monkeypatch):
     if importlib.util.find_spec("traceapp.demo.products") is not None:
         # With the real products step, every grant names products carrying its own mark.
         assert grants
-        assert all(g.products and all(p.mark_id == g.mark_id for p in g.products)
-                   for g in grants)
+        assert all(g.products and all(p.mark_id == g.mark_id for p in g.products) for g in grants)
         # XP: six members but 0005; SC: all five; CN: the three vessel owners.
         assert len(grants) == 5 + 5 + 3

@@ -87,10 +87,10 @@ def test_suspension_applies_from_its_effective_date_only(setup):
     """A grant suspended from day S is still valid the day before S."""
     mark, products, member, grant = setup
     suspended_from, reinstated_from = days_ago(200), days_ago(150)
-    services.suspend_grant(SYSTEM, grant, reason="Bán hàng không đạt chuẩn",
-                           effective_on=suspended_from)
-    services.reinstate_grant(SYSTEM, grant, reason="Đã khắc phục",
-                             effective_on=reinstated_from)
+    services.suspend_grant(
+        SYSTEM, grant, reason="Bán hàng không đạt chuẩn", effective_on=suspended_from
+    )
+    services.reinstate_grant(SYSTEM, grant, reason="Đã khắc phục", effective_on=reinstated_from)
     product = products[0]
     assert may_use_mark(member, product, days_ago(201))
     assert not may_use_mark(member, product, suspended_from)
@@ -126,8 +126,10 @@ def test_a_member_who_left_may_no_longer_use_the_mark(setup):
     db.session.flush()
     assert may_use_mark(member, products[0], days_ago(60))
     problem = mark_use_problem(member, products[0], days_ago(59))
-    assert problem == (f"{member.full_name} was not a member of the cooperative owning "
-                       f"'{mark.name}' on {format_date(days_ago(59))}.")
+    assert problem == (
+        f"{member.full_name} was not a member of the cooperative owning "
+        f"'{mark.name}' on {format_date(days_ago(59))}."
+    )
 
 
 def test_the_mark_must_be_registered_certified_and_not_expired(setup):
@@ -163,7 +165,8 @@ def test_a_vietnamese_reader_gets_the_reason_and_the_date_in_vietnamese(setup):
         day = format_date(days_ago(3))
         assert "thg" in day  # Vietnamese month names, not an ISO date
         assert mark_use_problem(member, products[0], days_ago(2)) == (
-            f"Nhãn hiệu tập thể '{mark.name}' đã hết hạn ngày {day}.")
+            f"Nhãn hiệu tập thể '{mark.name}' đã hết hạn ngày {day}."
+        )
 
 
 def test_the_check_is_cheap_and_batches_for_many_members(setup, world):
@@ -190,19 +193,31 @@ def test_the_check_is_cheap_and_batches_for_many_members(setup, world):
 
 def test_the_api_answers_the_question_with_the_reason(client, api_token, world, setup):
     _mark, products, member, _grant = setup
-    r = client.get(f"/api/v1/mark-use?member_id={member.id}&product_id={products[1].id}"
-                   f"&on={days_ago(3).isoformat()}", headers=bearer(api_token))
+    r = client.get(
+        f"/api/v1/mark-use?member_id={member.id}&product_id={products[1].id}"
+        f"&on={days_ago(3).isoformat()}",
+        headers=bearer(api_token),
+    )
     assert r.status_code == 200
     assert r.json["allowed"] is False
     assert "holds no grant" in r.json["problem"]
-    r = client.get(f"/api/v1/mark-use?member_id={member.id}&product_id={products[0].id}",
-                   headers=bearer(api_token))
-    assert r.json == {"member_id": member.id, "product_id": products[0].id,
-                      "on": days_ago(0).isoformat(), "allowed": True, "problem": None}
+    r = client.get(
+        f"/api/v1/mark-use?member_id={member.id}&product_id={products[0].id}",
+        headers=bearer(api_token),
+    )
+    assert r.json == {
+        "member_id": member.id,
+        "product_id": products[0].id,
+        "on": days_ago(0).isoformat(),
+        "allowed": True,
+        "problem": None,
+    }
 
 
 def test_the_api_check_hides_other_cooperatives(client, other_token, setup):
     _mark, products, member, _grant = setup
-    r = client.get(f"/api/v1/mark-use?member_id={member.id}&product_id={products[0].id}",
-                   headers=bearer(other_token))
+    r = client.get(
+        f"/api/v1/mark-use?member_id={member.id}&product_id={products[0].id}",
+        headers=bearer(other_token),
+    )
     assert r.status_code == 404

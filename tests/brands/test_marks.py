@@ -15,8 +15,11 @@ from traceapp.extensions import db
 
 
 def _marks(coop_id: int) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(CollectiveMark)
-                             .where(CollectiveMark.cooperative_id == coop_id))
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CollectiveMark)
+        .where(CollectiveMark.cooperative_id == coop_id)
+    )
 
 
 def _png() -> bytes:
@@ -26,11 +29,15 @@ def _png() -> bytes:
 
 
 MARK_FORM = {
-    "name": "Đậu phộng Xuân Phước", "status": "registered",
-    "certificate_number": "4-0285634-000", "certificate_date": "2019-08-12",
-    "valid_until": "2027-10-05", "product_scope": "Đậu phộng nhân, đậu phộng rang",
+    "name": "Đậu phộng Xuân Phước",
+    "status": "registered",
+    "certificate_number": "4-0285634-000",
+    "certificate_date": "2019-08-12",
+    "valid_until": "2027-10-05",
+    "product_scope": "Đậu phộng nhân, đậu phộng rang",
     "geographic_scope": "Xã Xuân Phước, huyện Đồng Xuân",
-    "owner_name": "HTX Nông nghiệp Xuân Phước", "owner_address": "Thôn Phú Xuân",
+    "owner_name": "HTX Nông nghiệp Xuân Phước",
+    "owner_address": "Thôn Phú Xuân",
     "founding_basis": "Giấy chứng nhận đăng ký HTX số 4407A0012",
     "membership_criteria": "Hộ trồng đậu phộng tại xã Xuân Phước",
     "conditions_of_use": "Chỉ thành viên được cấp quyền",
@@ -48,13 +55,20 @@ def test_manager_registers_a_mark_with_its_rules_of_use(manager_client, world):
     assert mark.cooperative_id == world.a.coop.id
     assert mark.status == MarkStatus.REGISTERED
     page = manager_client.get(r.headers["Location"]).get_data(as_text=True)
-    for text in ("4-0285634-000", "Hộ trồng đậu phộng tại xã Xuân Phước",
-                 "Chỉ thành viên được cấp quyền", "Đình chỉ, thu hồi quyền sử dụng",
-                 "Giấy chứng nhận đăng ký HTX số 4407A0012", "Registered"):
+    for text in (
+        "4-0285634-000",
+        "Hộ trồng đậu phộng tại xã Xuân Phước",
+        "Chỉ thành viên được cấp quyền",
+        "Đình chỉ, thu hồi quyền sử dụng",
+        "Giấy chứng nhận đăng ký HTX số 4407A0012",
+        "Registered",
+    ):
         assert text in page
-    record = db.session.execute(
-        sa.select(AuditRecord).where(AuditRecord.action == "mark.create")
-    ).scalars().one()
+    record = (
+        db.session.execute(sa.select(AuditRecord).where(AuditRecord.action == "mark.create"))
+        .scalars()
+        .one()
+    )
     assert record.changes["name"]["after"] == "Đậu phộng Xuân Phước"
     assert record.cooperative_id == world.a.coop.id
 
@@ -62,10 +76,16 @@ def test_manager_registers_a_mark_with_its_rules_of_use(manager_client, world):
 def test_bad_mark_input_names_each_field_and_stores_nothing(manager_client, world):
     MarkFactory(cooperative=world.a.coop, name="Tôm hùm Sông Cầu")
     before = _marks(world.a.coop.id)
-    r = manager_client.form_post("/brands/new", {
-        "name": "Tôm hùm Sông Cầu", "status": "registered", "certificate_date": "2020-05-01",
-        "valid_until": "2019-01-01", "rules_adopted_on": days_ago(-3).isoformat(),
-    })
+    r = manager_client.form_post(
+        "/brands/new",
+        {
+            "name": "Tôm hùm Sông Cầu",
+            "status": "registered",
+            "certificate_date": "2020-05-01",
+            "valid_until": "2019-01-01",
+            "rules_adopted_on": days_ago(-3).isoformat(),
+        },
+    )
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "The cooperative already has a mark of this name." in html
@@ -77,20 +97,27 @@ def test_bad_mark_input_names_each_field_and_stores_nothing(manager_client, worl
 
 def test_manager_edits_a_mark_and_the_change_is_audited(manager_client, world):
     mark = MarkFactory(cooperative=world.a.coop)
-    r = manager_client.form_post(f"/brands/{mark.id}/edit", {
-        **dict.fromkeys(MARK_FORM, ""), "name": mark.name, "status": "suspended",
-        "certificate_number": mark.certificate_number,
-        "certificate_date": mark.certificate_date.isoformat(),
-        "conditions_of_use": "Điều kiện mới",
-    })
+    r = manager_client.form_post(
+        f"/brands/{mark.id}/edit",
+        {
+            **dict.fromkeys(MARK_FORM, ""),
+            "name": mark.name,
+            "status": "suspended",
+            "certificate_number": mark.certificate_number,
+            "certificate_date": mark.certificate_date.isoformat(),
+            "conditions_of_use": "Điều kiện mới",
+        },
+    )
     assert r.status_code == 302
     db.session.refresh(mark)
     assert mark.status == MarkStatus.SUSPENDED
     assert mark.conditions_of_use == "Điều kiện mới"
     assert mark.valid_until is None
-    record = db.session.execute(
-        sa.select(AuditRecord).where(AuditRecord.action == "mark.update")
-    ).scalars().one()
+    record = (
+        db.session.execute(sa.select(AuditRecord).where(AuditRecord.action == "mark.update"))
+        .scalars()
+        .one()
+    )
     assert record.changes["status"] == {"before": "registered", "after": "suspended"}
 
 
@@ -149,37 +176,46 @@ def test_a_mark_past_its_validity_shows_as_expired(manager_client, client, api_t
 def test_logo_upload_accepts_images_and_refuses_svg(manager_client, world):
     mark = MarkFactory(cooperative=world.a.coop)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    r = manager_client.form_post(f"/brands/{mark.id}/logo",
-                                 {"logo": (io.BytesIO(svg), "logo.svg")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/brands/{mark.id}/logo",
+        {"logo": (io.BytesIO(svg), "logo.svg")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     assert "SVG" in r.get_data(as_text=True)
     db.session.refresh(mark)
     assert mark.logo is None
-    r = manager_client.form_post(f"/brands/{mark.id}/logo",
-                                 {"logo": (io.BytesIO(_png()), "logo.png")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/brands/{mark.id}/logo",
+        {"logo": (io.BytesIO(_png()), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     db.session.refresh(mark)
     assert mark.logo
     assert manager_client.get(f"/media/{mark.logo}").status_code == 200
-    assert f"/media/{mark.logo}" in manager_client.get(f"/brands/{mark.id}").get_data(
-        as_text=True)
+    assert f"/media/{mark.logo}" in manager_client.get(f"/brands/{mark.id}").get_data(as_text=True)
 
 
 # --- API --------------------------------------------------------------------------------------
 
+
 def test_api_creates_reads_and_patches_a_mark(client, api_token, world):
-    body = {"name": "Cá ngừ đại dương Phú Yên", "status": "registered",
-            "certificate_number": "4-0401127-000", "certificate_date": "2021-09-27",
-            "membership_criteria": "Chủ tàu cá"}
+    body = {
+        "name": "Cá ngừ đại dương Phú Yên",
+        "status": "registered",
+        "certificate_number": "4-0401127-000",
+        "certificate_date": "2021-09-27",
+        "membership_criteria": "Chủ tàu cá",
+    }
     r = client.post("/api/v1/brands", json=body, headers=bearer(api_token))
     assert r.status_code == 201, r.json
     mark_id = r.json["id"]
     assert r.json["cooperative_id"] == world.a.coop.id
     assert r.json["effective_status"] == "registered"
-    r = client.patch(f"/api/v1/brands/{mark_id}", json={"valid_until": "2030-03-02"},
-                     headers=bearer(api_token))
+    r = client.patch(
+        f"/api/v1/brands/{mark_id}", json={"valid_until": "2030-03-02"}, headers=bearer(api_token)
+    )
     assert r.status_code == 200
     assert r.json["valid_until"] == "2030-03-02"
     assert r.json["membership_criteria"] == "Chủ tàu cá"
@@ -190,18 +226,25 @@ def test_api_creates_reads_and_patches_a_mark(client, api_token, world):
 
 def test_api_rejects_unknown_and_server_owned_fields(client, api_token, world):
     before = _marks(world.a.coop.id)
-    r = client.post("/api/v1/brands", json={"name": "X", "colour": "red"},
-                    headers=bearer(api_token))
+    r = client.post(
+        "/api/v1/brands", json={"name": "X", "colour": "red"}, headers=bearer(api_token)
+    )
     assert r.status_code == 422
     assert "colour" in r.json["errors"]["json"]
-    for field, value in (("cooperative_id", world.b.coop.id), ("effective_status", "registered"),
-                         ("logo_url", "/media/x"), ("id", 5)):
-        r = client.post("/api/v1/brands", json={"name": "X", field: value},
-                        headers=bearer(api_token))
+    for field, value in (
+        ("cooperative_id", world.b.coop.id),
+        ("effective_status", "registered"),
+        ("logo_url", "/media/x"),
+        ("id", 5),
+    ):
+        r = client.post(
+            "/api/v1/brands", json={"name": "X", field: value}, headers=bearer(api_token)
+        )
         assert r.status_code == 422, field
         assert field in r.json["errors"]["json"]
-    r = client.post("/api/v1/brands", json={"name": "X", "status": "registered"},
-                    headers=bearer(api_token))
+    r = client.post(
+        "/api/v1/brands", json={"name": "X", "status": "registered"}, headers=bearer(api_token)
+    )
     assert r.status_code == 422
     assert set(r.json["errors"]["json"]) == {"certificate_number", "certificate_date"}
     assert _marks(world.a.coop.id) == before
@@ -223,16 +266,22 @@ def test_admin_names_the_cooperative_of_a_new_mark(client, admin_token, world):
     r = client.post("/api/v1/brands", json={"name": "Z"}, headers=bearer(admin_token))
     assert r.status_code == 422
     assert "cooperative_id" in r.json["errors"]["json"]
-    r = client.post(f"/api/v1/brands?cooperative_id={world.b.coop.id}", json={"name": "Z"},
-                    headers=bearer(admin_token))
+    r = client.post(
+        f"/api/v1/brands?cooperative_id={world.b.coop.id}",
+        json={"name": "Z"},
+        headers=bearer(admin_token),
+    )
     assert r.status_code == 201
     assert r.json["cooperative_id"] == world.b.coop.id
     assert r.json["status"] == "pending"
 
 
 def test_a_manager_cannot_register_a_mark_for_another_cooperative(client, api_token, world):
-    r = client.post(f"/api/v1/brands?cooperative_id={world.b.coop.id}", json={"name": "Z"},
-                    headers=bearer(api_token))
+    r = client.post(
+        f"/api/v1/brands?cooperative_id={world.b.coop.id}",
+        json={"name": "Z"},
+        headers=bearer(api_token),
+    )
     assert r.status_code == 404
     assert _marks(world.b.coop.id) == 0
 
@@ -240,8 +289,10 @@ def test_a_manager_cannot_register_a_mark_for_another_cooperative(client, api_to
 def test_admin_registers_a_mark_for_a_chosen_cooperative_in_the_web_ui(admin_client, world):
     form = admin_client.get("/brands/new").get_data(as_text=True)
     assert world.b.coop.name in form
-    r = admin_client.form_post("/brands/new", {"cooperative_id": world.b.coop.id,
-                                               "name": "Yến sào Khánh Hòa", "status": "pending"})
+    r = admin_client.form_post(
+        "/brands/new",
+        {"cooperative_id": world.b.coop.id, "name": "Yến sào Khánh Hòa", "status": "pending"},
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     mark = db.session.execute(
         sa.select(CollectiveMark).where(CollectiveMark.name == "Yến sào Khánh Hòa")

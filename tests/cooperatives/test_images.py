@@ -32,9 +32,11 @@ def _jpeg_with_exif() -> bytes:
 
 def test_logo_upload_is_reencoded_and_served(manager_client, world):
     coop = world.a.coop
-    r = manager_client.form_post(f"/cooperatives/{coop.id}/logo",
-                                 {"logo": (io.BytesIO(_jpeg_with_exif()), "logo.jpg")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/logo",
+        {"logo": (io.BytesIO(_jpeg_with_exif()), "logo.jpg")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     key = db.session.get(Cooperative, coop.id).logo
     served = manager_client.get(f"/media/{key}")
@@ -49,16 +51,18 @@ def test_logo_upload_is_reencoded_and_served(manager_client, world):
 def test_svg_is_refused_with_a_clear_message(manager_client, world):
     coop = world.a.coop
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    r = manager_client.form_post(f"/cooperatives/{coop.id}/logo",
-                                 {"logo": (io.BytesIO(svg), "logo.png")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/logo",
+        {"logo": (io.BytesIO(svg), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     assert "SVG, EPS and others are not" in r.get_data(as_text=True)
     assert db.session.get(Cooperative, coop.id).logo is None
 
 
 def test_decompression_bomb_is_refused(session):
-    side = int(MAX_PIXELS ** 0.5) + 100
+    side = int(MAX_PIXELS**0.5) + 100
     buf = io.BytesIO()
     Image.new("1", (side, side)).save(buf, format="PNG", optimize=True)
     assert len(buf.getvalue()) < 1_000_000  # small file, huge image
@@ -72,7 +76,9 @@ def test_damaged_and_oversized_files_are_refused(session, app):
         store_image(_png()[:60], "image", None)
     from werkzeug.datastructures import FileStorage
 
-    big = FileStorage(io.BytesIO(b"\x89PNG" + b"0" * (app.config["TRACEAPP_UPLOAD_MAX_BYTES"] + 1)),
-                      filename="big.png")
+    big = FileStorage(
+        io.BytesIO(b"\x89PNG" + b"0" * (app.config["TRACEAPP_UPLOAD_MAX_BYTES"] + 1)),
+        filename="big.png",
+    )
     with pytest.raises(ValidationFailed, match="larger than"):
         store_image(big, "image", None)

@@ -23,8 +23,14 @@ def test_manager_registers_a_member_in_the_web_ui(manager_client, world):
     coop = world.a.coop
     response = manager_client.form_post(
         f"/cooperatives/{coop.id}/members/new",
-        {"full_name": "Võ Thị Sen", "gender": "female", "role": "household",
-         "birth_year": "1979", "village": "Phú Xuân", "phone": "0905 123 456"},
+        {
+            "full_name": "Võ Thị Sen",
+            "gender": "female",
+            "role": "household",
+            "birth_year": "1979",
+            "village": "Phú Xuân",
+            "phone": "0905 123 456",
+        },
     )
     assert response.status_code == 302
     member = db.session.execute(
@@ -34,9 +40,11 @@ def test_manager_registers_a_member_in_the_web_ui(manager_client, world):
     assert member.public_name_consent is False
     page = manager_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Võ Thị Sen" in page
-    audit = db.session.execute(
-        sa.select(AuditRecord).where(AuditRecord.action == "member.create")
-    ).scalars().all()
+    audit = (
+        db.session.execute(sa.select(AuditRecord).where(AuditRecord.action == "member.create"))
+        .scalars()
+        .all()
+    )
     assert any(r.changes["full_name"]["after"] == "Võ Thị Sen" for r in audit)
 
 
@@ -44,8 +52,11 @@ def test_member_numbers_are_allocated_without_clashing(client, api_token, world)
     coop = world.a.coop
     numbers = []
     for name in ("Một", "Hai", "Ba"):
-        r = client.post(f"/api/v1/cooperatives/{coop.id}/members", json={"full_name": name},
-                        headers=bearer(api_token))
+        r = client.post(
+            f"/api/v1/cooperatives/{coop.id}/members",
+            json={"full_name": name},
+            headers=bearer(api_token),
+        )
         assert r.status_code == 201, r.json
         numbers.append(r.json["member_number"])
     existing = {"0001", "0002", "0003"}
@@ -58,9 +69,16 @@ def test_bad_member_input_names_each_field_and_stores_nothing(manager_client, wo
     before = _count(coop.id)
     response = manager_client.form_post(
         f"/cooperatives/{coop.id}/members/new",
-        {"full_name": "Người Thử", "gender": "female", "role": "fisher", "member_number": "0001",
-         "imo_number": "1234568", "flag_state": "V1", "joined_on": "2020-05-01",
-         "left_on": "2019-01-01"},
+        {
+            "full_name": "Người Thử",
+            "gender": "female",
+            "role": "fisher",
+            "member_number": "0001",
+            "imo_number": "1234568",
+            "flag_state": "V1",
+            "joined_on": "2020-05-01",
+            "left_on": "2019-01-01",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -73,24 +91,30 @@ def test_bad_member_input_names_each_field_and_stores_nothing(manager_client, wo
 
 def test_api_rejects_unknown_and_server_owned_fields(client, api_token, world):
     url = f"/api/v1/cooperatives/{world.a.coop.id}/members"
-    r = client.post(url, json={"full_name": "X", "cooperative_id": world.b.coop.id},
-                    headers=bearer(api_token))
+    r = client.post(
+        url, json={"full_name": "X", "cooperative_id": world.b.coop.id}, headers=bearer(api_token)
+    )
     assert r.status_code == 422
     assert "cooperative_id" in r.json["errors"]["json"]
-    r = client.post(url, json={"full_name": "X", "favourite_colour": "blue"},
-                    headers=bearer(api_token))
+    r = client.post(
+        url, json={"full_name": "X", "favourite_colour": "blue"}, headers=bearer(api_token)
+    )
     assert r.status_code == 422
     assert r.json["errors"]["json"]["favourite_colour"]
-    r = client.post(url, json={"full_name": "X", "imo_number": "9074729", "flag_state": "VNM"},
-                    headers=bearer(api_token))
+    r = client.post(
+        url,
+        json={"full_name": "X", "imo_number": "9074729", "flag_state": "VNM"},
+        headers=bearer(api_token),
+    )
     assert r.status_code == 201
     assert r.json["imo_number"] == "9074729"
 
 
 def test_api_patch_keeps_other_fields(client, api_token, world):
     member = world.a.members[0]
-    r = client.patch(f"/api/v1/members/{member.id}", json={"phone": "+84 905 000 111"},
-                     headers=bearer(api_token))
+    r = client.patch(
+        f"/api/v1/members/{member.id}", json={"phone": "+84 905 000 111"}, headers=bearer(api_token)
+    )
     assert r.status_code == 200
     assert r.json["phone"] == "+84 905 000 111"
     assert r.json["full_name"] == member.full_name
@@ -100,8 +124,12 @@ def test_api_patch_keeps_other_fields(client, api_token, world):
 def test_member_search_and_pagination(manager_client, world, factories):
     coop = world.a.coop
     for i in range(30):
-        factories.MemberFactory(cooperative=coop, member_number=f"9{i:03d}",
-                                full_name=f"Hộ Thử {i}", village="Tân Phước")
+        factories.MemberFactory(
+            cooperative=coop,
+            member_number=f"9{i:03d}",
+            full_name=f"Hộ Thử {i}",
+            village="Tân Phước",
+        )
     page1 = manager_client.get(f"/cooperatives/{coop.id}/members").get_data(as_text=True)
     assert "Page 1 of 2" in page1
     found = manager_client.get(f"/cooperatives/{coop.id}/members?q=thử 7").get_data(as_text=True)
@@ -126,9 +154,12 @@ CSV_BAD = (
 def test_import_dry_run_lists_every_problem_and_imports_nothing(client, api_token, world):
     coop = world.a.coop
     before = _count(coop.id)
-    r = client.post(f"/api/v1/cooperatives/{coop.id}/members/import",
-                    data={"file": (io.BytesIO(CSV_BAD.encode()), "members.csv")},
-                    headers=bearer(api_token), content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/cooperatives/{coop.id}/members/import",
+        data={"file": (io.BytesIO(CSV_BAD.encode()), "members.csv")},
+        headers=bearer(api_token),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200
     assert r.json["ok"] is False
     problems = {(row["line"], p["column"]) for row in r.json["rows"] for p in row["problems"]}
@@ -138,9 +169,12 @@ def test_import_dry_run_lists_every_problem_and_imports_nothing(client, api_toke
     assert (4, "Mã hội viên") in problems
     assert (5, "Giới tính") in problems
     assert (5, "Mã hội viên") in problems
-    r = client.post(f"/api/v1/cooperatives/{coop.id}/members/import?dry_run=false",
-                    data={"file": (io.BytesIO(CSV_BAD.encode()), "members.csv")},
-                    headers=bearer(api_token), content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/cooperatives/{coop.id}/members/import?dry_run=false",
+        data={"file": (io.BytesIO(CSV_BAD.encode()), "members.csv")},
+        headers=bearer(api_token),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     assert _count(coop.id) == before
 
@@ -154,9 +188,11 @@ def test_import_in_the_web_ui_previews_then_imports_all(manager_client, world):
         sheet.append(row)
     buf = io.BytesIO()
     book.save(buf)
-    r = manager_client.form_post(f"/cooperatives/{coop.id}/members/import",
-                                 {"file": (io.BytesIO(buf.getvalue()), "hoi-vien.xlsx")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import",
+        {"file": (io.BytesIO(buf.getvalue()), "hoi-vien.xlsx")},
+        content_type="multipart/form-data",
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 200
     assert "2 members found." in html and "No problems." in html
@@ -164,15 +200,19 @@ def test_import_in_the_web_ui_previews_then_imports_all(manager_client, world):
     import re
 
     import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', html).group(1)
-    r = manager_client.form_post(f"/cooperatives/{coop.id}/members/import/confirm",
-                                 {"import_id": import_id})
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import/confirm", {"import_id": import_id}
+    )
     assert r.status_code == 302
     assert _count(coop.id) == before + 2
     one = db.session.execute(sa.select(Member).where(Member.member_number == "A-01")).scalar_one()
     assert one.public_name_consent is True
     assert one.gender.value == "female"
-    again = manager_client.form_post(f"/cooperatives/{coop.id}/members/import/confirm",
-                                     {"import_id": import_id}, follow_redirects=True)
+    again = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import/confirm",
+        {"import_id": import_id},
+        follow_redirects=True,
+    )
     assert "already imported" in again.get_data(as_text=True)
     assert _count(coop.id) == before + 2
 

@@ -12,11 +12,7 @@ from tests.conftest import bearer
 from traceapp.cooperatives import services
 from traceapp.errors import ValidationFailed
 
-CSV_BAD = (
-    "Mã hội viên,Họ và tên,Giới tính,Năm sinh\n"
-    "B-01,Lê Thị Ba,Nữ,1970\n"
-    "B-02,,Nam,19x5\n"
-)
+CSV_BAD = "Mã hội viên,Họ và tên,Giới tính,Năm sinh\nB-01,Lê Thị Ba,Nữ,1970\nB-02,,Nam,19x5\n"
 CSV_OK = "Mã hội viên,Họ và tên\nC-01,Đỗ Thị Một\nC-02,Đỗ Văn Hai\n"
 
 
@@ -24,27 +20,29 @@ def _upload(text: str, name: str = "members.csv") -> dict:
     return {"file": (io.BytesIO(text.encode()), name)}
 
 
-def test_a_refused_import_keys_errors_by_field_and_names_line_and_column(client, api_token,
-                                                                          world):
-    r = client.post(f"/api/v1/cooperatives/{world.a.coop.id}/members/import?dry_run=false",
-                    data=_upload(CSV_BAD), headers=bearer(api_token),
-                    content_type="multipart/form-data")
+def test_a_refused_import_keys_errors_by_field_and_names_line_and_column(client, api_token, world):
+    r = client.post(
+        f"/api/v1/cooperatives/{world.a.coop.id}/members/import?dry_run=false",
+        data=_upload(CSV_BAD),
+        headers=bearer(api_token),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     assert r.json["message"] == "Nothing was imported: the file has problems."
     errors = r.json["errors"]["json"]
     assert set(errors) == {"full_name", "birth_year"}  # field names, never translated
-    assert errors["full_name"] == [
-        "Line 3, column “Họ và tên”: Enter the member's full name."]
-    assert errors["birth_year"] == [
-        "Line 3, column “Năm sinh”: Write the year as four digits."]
+    assert errors["full_name"] == ["Line 3, column “Họ và tên”: Enter the member's full name."]
+    assert errors["birth_year"] == ["Line 3, column “Năm sinh”: Write the year as four digits."]
 
 
 def test_file_problems_name_the_columns_and_the_field(session, world):
     text = "Họ và tên,Họ tên\nA,B\n"
-    preview = services.preview_member_import(world.a.manager, world.a.coop.id, "m.csv",
-                                             text.encode())
+    preview = services.preview_member_import(
+        world.a.manager, world.a.coop.id, "m.csv", text.encode()
+    )
     assert preview.file_problems == [
-        "The columns “Họ và tên” and “Họ tên” are both for “Full name”."]
+        "The columns “Họ và tên” and “Họ tên” are both for “Full name”."
+    ]
     assert preview.errors() == {"file": preview.file_problems}
     with pytest.raises(ValidationFailed) as exc:
         services.preview_member_import(world.a.manager, world.a.coop.id, "m.ods", b"x")
@@ -61,24 +59,35 @@ def test_a_confirmed_import_that_went_stale_names_line_and_field(session, world)
     with pytest.raises(ValidationFailed) as exc:
         services.commit_member_import(world.a.manager, coop.id, preview.import_id)
     assert exc.value.message == "Nothing was imported: some rows are no longer valid."
-    assert exc.value.errors == {"member_number": [
-        "Line 3, column “Member number”: Member number C-02 is already in use."]}
+    assert exc.value.errors == {
+        "member_number": ["Line 3, column “Member number”: Member number C-02 is already in use."]
+    }
 
 
 def test_the_web_confirmation_flashes_whole_messages(manager_client, world):
     coop = world.a.coop
-    html = manager_client.form_post(f"/cooperatives/{coop.id}/members/import",
-                                    _upload(CSV_OK), content_type="multipart/form-data"
-                                    ).get_data(as_text=True)
+    html = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import",
+        _upload(CSV_OK),
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "2 members found." in html and "No problems." in html
     assert "Import 2 members" in html
     import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', html).group(1)
-    manager_client.form_post(f"/cooperatives/{coop.id}/members/new",
-                             {"full_name": "Chen Ngang", "member_number": "C-01",
-                              "gender": "female", "role": "household"})
-    page = manager_client.form_post(f"/cooperatives/{coop.id}/members/import/confirm",
-                                    {"import_id": import_id}, follow_redirects=True
-                                    ).get_data(as_text=True)
+    manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/new",
+        {
+            "full_name": "Chen Ngang",
+            "member_number": "C-01",
+            "gender": "female",
+            "role": "household",
+        },
+    )
+    page = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import/confirm",
+        {"import_id": import_id},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Line 2, column “Member number”: Member number C-01 is already in use." in page
     assert "member_number:" not in page
 

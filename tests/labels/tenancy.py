@@ -15,20 +15,42 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
     # The batches builder ran first (packages are built in dependency order) and made the lot.
     lot = db.session.query(Lot).filter_by(cooperative_id=world.a.coop.id).first()
     values: dict[str, Callable[[], Any]] = {}
-    run = LabelRun(cooperative_id=world.a.coop.id, lot_id=lot.id, kind=RunKind.SERIALISED,
-                   count=2, template="a4-3x8", created_by_label="test",
-                   base_url="https://trace.example.vn")
+    run = LabelRun(
+        cooperative_id=world.a.coop.id,
+        lot_id=lot.id,
+        kind=RunKind.SERIALISED,
+        count=2,
+        template="a4-3x8",
+        created_by_label="test",
+        base_url="https://trace.example.vn",
+    )
     db.session.add(run)
     db.session.flush()
-    labels = [Label(cooperative_id=world.a.coop.id, run_id=run.id, lot_id=lot.id, seq=i + 1,
-                    serial=f"TENANCYA{i:08d}") for i in range(2)]
-    job = RenderJob(cooperative_id=world.a.coop.id, run_id=run.id, fmt="pdf", layout="a4-3x8",
-                    total=2, status=JobStatus.DONE)
+    labels = [
+        Label(
+            cooperative_id=world.a.coop.id,
+            run_id=run.id,
+            lot_id=lot.id,
+            seq=i + 1,
+            serial=f"TENANCYA{i:08d}",
+        )
+        for i in range(2)
+    ]
+    job = RenderJob(
+        cooperative_id=world.a.coop.id,
+        run_id=run.id,
+        fmt="pdf",
+        layout="a4-3x8",
+        total=2,
+        status=JobStatus.DONE,
+    )
     db.session.add_all([*labels, job])
     db.session.flush()
-    values.update({
-        "run_id": lambda: run.id,
-        "serial": lambda: labels[0].serial,
-        "job_id": lambda: job.id,
-    })
+    values.update(
+        {
+            "run_id": lambda: run.id,
+            "serial": lambda: labels[0].serial,
+            "job_id": lambda: job.id,
+        }
+    )
     return values

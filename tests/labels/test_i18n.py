@@ -24,16 +24,33 @@ from traceapp.labels.render.content import (
 from traceapp.labels.render.pdf import render_pdf
 from traceapp.labels.render.zpl import render_zpl
 
-CHINESE = Captions(lot="批次", serial="序列号", net="净含量", best_before="保质期至",
-                   date_format="%Y-%m-%d", line="%(caption)s：%(value)s")
-FRENCH = Captions(lot="Lot", serial="N° de série", net="Poids net",
-                  best_before="À consommer de préférence avant", line="%(caption)s : %(value)s")
+CHINESE = Captions(
+    lot="批次",
+    serial="序列号",
+    net="净含量",
+    best_before="保质期至",
+    date_format="%Y-%m-%d",
+    line="%(caption)s：%(value)s",
+)
+FRENCH = Captions(
+    lot="Lot",
+    serial="N° de série",
+    net="Poids net",
+    best_before="À consommer de préférence avant",
+    line="%(caption)s : %(value)s",
+)
 
 
 def _content(**changes) -> LabelContent:
-    values = {"url": "https://trace.example.vn/l/ABCD1234EFGH5678", "product_name": "Đậu phộng",
-              "lot_code": "XP-2026-0042", "serial": "ABCD1234EFGH5678", "net_quantity": "500 g",
-              "best_before": dt.date(2027, 5, 1), "gtin_display": "8934567890120"}
+    values = {
+        "url": "https://trace.example.vn/l/ABCD1234EFGH5678",
+        "product_name": "Đậu phộng",
+        "lot_code": "XP-2026-0042",
+        "serial": "ABCD1234EFGH5678",
+        "net_quantity": "500 g",
+        "best_before": dt.date(2027, 5, 1),
+        "gtin_display": "8934567890120",
+    }
     values.update(changes)
     return LabelContent(**values)
 
@@ -41,14 +58,16 @@ def _content(**changes) -> LabelContent:
 def _pdf_text(data: bytes, tmp_path) -> str:
     path = tmp_path / "labels.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
-                          capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
 
 
 needs_pdftotext = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler")
 
 
 # --- caption lines ------------------------------------------------------------------------------
+
 
 def test_each_language_joins_caption_and_value_its_own_way():
     lines = dict(field_lines(_content(), FRENCH))
@@ -81,11 +100,11 @@ def test_default_captions_follow_the_language_of_the_moment(app):
 
 # --- Chinese ---------------------------------------------------------------------------------
 
+
 @needs_pdftotext
 def test_chinese_captions_print_on_pdf_with_the_reader_supplied_font(tmp_path):
     out = io.BytesIO()
-    render_pdf([_content(), _content(serial="ZZZZ1234EFGH5678")], "a4-3x8", out,
-               captions=CHINESE)
+    render_pdf([_content(), _content(serial="ZZZZ1234EFGH5678")], "a4-3x8", out, captions=CHINESE)
     data = out.getvalue()
     assert b"/BaseFont /STSong-Light-UniGB-UCS2-H" in data and b"/Encoding /UniGB-UCS2-H" in data
     text = _pdf_text(data, tmp_path)
@@ -116,11 +135,15 @@ def test_zpl_prints_chinese_captions_in_english_rather_than_question_marks():
 
 # --- background jobs ---------------------------------------------------------------------------
 
+
 def _print_as_job(app, client, run, lang):
     app.config["TRACEAPP_LABELS_SYNC_LIMIT"] = 2
     try:
-        r = client.form_post(f"/label-runs/{run.id}/print", {"fmt": "pdf", "layout": "a4-3x8"},
-                             headers={"Accept-Language": lang})
+        r = client.form_post(
+            f"/label-runs/{run.id}/print",
+            {"fmt": "pdf", "layout": "a4-3x8"},
+            headers={"Accept-Language": lang},
+        )
     finally:
         app.config["TRACEAPP_LABELS_SYNC_LIMIT"] = 5000
     assert r.status_code == 302 and "/render-jobs/" in r.headers["Location"]
@@ -129,12 +152,16 @@ def _print_as_job(app, client, run, lang):
 
 
 @needs_pdftotext
-@pytest.mark.parametrize(("lang", "expected", "absent"), [
-    ("en", "Serial: ", "Số sê-ri"),
-    ("vi", "Số sê-ri: ", "Serial"),
-])
-def test_a_background_job_prints_in_its_requester_s_language(app, farm, manager_client,
-                                                             tmp_path, lang, expected, absent):
+@pytest.mark.parametrize(
+    ("lang", "expected", "absent"),
+    [
+        ("en", "Serial: ", "Số sê-ri"),
+        ("vi", "Số sê-ri: ", "Serial"),
+    ],
+)
+def test_a_background_job_prints_in_its_requester_s_language(
+    app, farm, manager_client, tmp_path, lang, expected, absent
+):
     run = services.issue_run(farm.world.a.manager, _packed_lot(farm), count=5)
     db.session.commit()
     job = _print_as_job(app, manager_client, run, lang)
@@ -166,8 +193,7 @@ def test_the_run_page_names_job_statuses_and_formats(app, farm, manager_client):
     assert "5 of 5 labels" in page and "Printed</dt><dd>1 time<" in page
 
 
-def test_the_runs_list_counts_copies_and_the_job_page_sizes_the_file(app, farm,
-                                                                    manager_client):
+def test_the_runs_list_counts_copies_and_the_job_page_sizes_the_file(app, farm, manager_client):
     lot = _packed_lot(farm)
     services.issue_run(farm.world.a.manager, lot, count=1, kind="lot_copies")
     services.issue_run(farm.world.a.manager, lot, count=1200, kind="lot_copies")

@@ -360,8 +360,22 @@ def test_a_symbol_of_over_100_modules_still_decodes(tmp_path):
     # Only the first label, at 1200 dpi: its modules are a quarter of a millimetre.
     prefix = tmp_path / "big"
     subprocess.run(
-        ["pdftoppm", "-r", "1200", "-gray", "-x", "0", "-y", "0", "-W", "3400", "-H", "1800",
-         str(pdf), str(prefix)],
+        [
+            "pdftoppm",
+            "-r",
+            "1200",
+            "-gray",
+            "-x",
+            "0",
+            "-y",
+            "0",
+            "-W",
+            "3400",
+            "-H",
+            "1800",
+            str(pdf),
+            str(prefix),
+        ],
         check=True,
         capture_output=True,
     )
@@ -419,15 +433,24 @@ def test_label_text_is_printed_in_vietnamese_with_embedded_fonts(tmp_path):
 
 @needs_poppler
 def test_captions_can_be_printed_in_the_labels_language(tmp_path):
-    captions = Captions(lot="Lô", serial="Số sê-ri", net="Khối lượng tịnh",
-                        best_before="HSD", date_format="%d.%m.%Y")
+    captions = Captions(
+        lot="Lô",
+        serial="Số sê-ri",
+        net="Khối lượng tịnh",
+        best_before="HSD",
+        date_format="%d.%m.%Y",
+    )
     value = serial()
     pdf = tmp_path / "vi.pdf"
     with pdf.open("wb") as out:
         render_pdf([peanut_label(value, gtin_display=None)], "a4-3x8", out, captions=captions)
     text = pdf_text(pdf)
-    for line in ("Lô: XP-2026-0042", f"Số sê-ri: {value}", "Khối lượng tịnh: 500 g",
-                 "HSD: 31.12.2026"):
+    for line in (
+        "Lô: XP-2026-0042",
+        f"Số sê-ri: {value}",
+        "Khối lượng tịnh: 500 g",
+        "HSD: 31.12.2026",
+    ):
         assert line in text
     assert "Lot:" not in text
 
@@ -528,8 +551,9 @@ def test_pdf_is_written_while_the_labels_are_still_coming():
 
 def test_progress_is_reported_about_every_500_labels():
     seen: list[int] = []
-    render_pdf((peanut_label(serial()) for _ in range(1234)), "a4-4x10", Sink(),
-               progress=seen.append)
+    render_pdf(
+        (peanut_label(serial()) for _ in range(1234)), "a4-4x10", Sink(), progress=seen.append
+    )
     assert seen[-1] == 1234
     assert seen == sorted(seen) and len(seen) == 3
     assert all(abs(a - b) < 540 for a, b in zip(seen, [500, 1000], strict=False))
@@ -582,9 +606,7 @@ def test_memory_stays_flat_for_large_runs():
 
 # --- ZPL ----------------------------------------------------------------------------------
 
-QR_FIELD = re.compile(
-    r"\^FO(\d+),(\d+)\^BQN,2,(\d+)(\^FH)?\^FD([HQML])M,B(\d{4})(.*?)\^FS"
-)
+QR_FIELD = re.compile(r"\^FO(\d+),(\d+)\^BQN,2,(\d+)(\^FH)?\^FD([HQML])M,B(\d{4})(.*?)\^FS")
 TEXT_FIELD = re.compile(r"\^FO(\d+),(\d+)\^A[0-9A-Z@]N,(\d+),(\d+)(?:,[^^]*)?\^FB(\d+),(\d+),")
 
 
@@ -610,8 +632,9 @@ def test_zpl_has_one_format_per_label_with_the_url_in_the_qr(ec):
         assert PEANUTS in zpl  # UTF-8 text, printed through ^CI28
 
 
-@pytest.mark.parametrize(("width_mm", "height_mm", "dpi"), [(50, 30, 203), (50, 30, 300),
-                                                             (100, 50, 203), (40, 25, 203)])
+@pytest.mark.parametrize(
+    ("width_mm", "height_mm", "dpi"), [(50, 30, 203), (50, 30, 300), (100, 50, 203), (40, 25, 203)]
+)
 def test_zpl_fields_stay_inside_the_label_and_clear_of_the_qr(width_mm, height_mm, dpi):
     label = peanut_label(serial(), product_name=PEANUTS * 4)
     zpl = next(render_zpl([label], width_mm=width_mm, height_mm=height_mm, dpi=dpi))

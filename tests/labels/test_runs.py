@@ -31,10 +31,19 @@ SERIAL_RE = re.compile(r"^[0-9ABCDEFGHJKMNPQRSTVWXYZ]{16}$")
 def _packed_lot(farm, quantity="1000"):
     """A closed lot of the 500 g bag (which has a GTIN), made from a harvest."""
     harvest = harvest_lot(farm, quantity)
-    [packed] = ev.transform(farm.world.a.manager, kind="packing",
-                            inputs=[{"lot_id": harvest.id, "quantity": quantity}],
-                            outputs=[{"product_id": farm.peanuts_packed.id, "quantity": quantity,
-                                      "unit": "KGM", "production_date": harvest.production_date}])
+    [packed] = ev.transform(
+        farm.world.a.manager,
+        kind="packing",
+        inputs=[{"lot_id": harvest.id, "quantity": quantity}],
+        outputs=[
+            {
+                "product_id": farm.peanuts_packed.id,
+                "quantity": quantity,
+                "unit": "KGM",
+                "production_date": harvest.production_date,
+            }
+        ],
+    )
     return packed
 
 
@@ -63,15 +72,21 @@ def test_products_without_gtin_get_short_links(farm):
     run = services.issue_run(farm.world.a.manager, lot, count=2)
     serial = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)).first()
     assert services.label_url(lot.product, lot.code, serial) == (
-        f"https://trace.example.vn/l/{serial}")
+        f"https://trace.example.vn/l/{serial}"
+    )
 
 
 def test_refused_for_a_recalled_lot(farm):
     from traceapp.batches.recall import recall_lot
 
     lot = _packed_lot(farm)
-    recall_lot(farm.world.a.manager, lot, reason="salmonella found", instructions="return it",
-               decided_by="Manager")
+    recall_lot(
+        farm.world.a.manager,
+        lot,
+        reason="salmonella found",
+        instructions="return it",
+        decided_by="Manager",
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.issue_run(farm.world.a.manager, lot, count=1)
     assert "recalled" in exc.value.errors["lot"][0]
@@ -82,12 +97,15 @@ def test_refused_when_a_producer_lost_the_right_to_the_mark(farm):
     grant = farm.growers[0]
     from traceapp.brands.models import MarkGrant
 
-    g = db.session.execute(sa.select(MarkGrant).where(MarkGrant.member_id == grant.id)
-                           ).scalar_one()
+    g = db.session.execute(sa.select(MarkGrant).where(MarkGrant.member_id == grant.id)).scalar_one()
     from traceapp.database import local_today
 
-    revoke_grant(farm.world.a.manager, g, reason="sold uncertified peanuts under the mark",
-                 effective_on=local_today())
+    revoke_grant(
+        farm.world.a.manager,
+        g,
+        reason="sold uncertified peanuts under the mark",
+        effective_on=local_today(),
+    )
     with pytest.raises(ValidationFailed) as exc:
         services.issue_run(farm.world.a.manager, lot, count=1)
     assert grant.full_name in " ".join(exc.value.errors["mark"])
@@ -122,8 +140,9 @@ def test_refused_when_a_zone_code_is_suspended_or_expired(farm):
 @pytest.mark.parametrize("count", [0, -3, 100_001])
 def test_count_out_of_range_names_the_field(client, api_token, farm, count):
     lot = _packed_lot(farm)
-    r = client.post(f"/api/v1/batches/{lot.id}/label-runs", json={"count": count},
-                    headers=bearer(api_token))
+    r = client.post(
+        f"/api/v1/batches/{lot.id}/label-runs", json={"count": count}, headers=bearer(api_token)
+    )
     assert r.status_code == 422
     assert "count" in r.json["errors"]["json"]
 
@@ -132,8 +151,9 @@ def test_void_single_range_and_run_and_serials_are_never_reused(farm):
     lot = _packed_lot(farm)
     actor = farm.world.a.manager
     run = services.issue_run(actor, lot, count=20)
-    first = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id,
-                                                             Label.seq == 1)).one()
+    first = db.session.scalars(
+        sa.select(Label.serial).where(Label.run_id == run.id, Label.seq == 1)
+    ).one()
     assert services.void_labels(actor, run, reason="torn", serial=first) == 1
     assert services.void_labels(actor, run, reason="misprint", first=5, last=9) == 5
     with pytest.raises(Conflict):
@@ -151,11 +171,13 @@ def test_void_single_range_and_run_and_serials_are_never_reused(farm):
 
 def test_lot_level_copies_share_one_link_without_a_serial(farm, client, api_token):
     lot = _packed_lot(farm)
-    r = client.post(f"/api/v1/batches/{lot.id}/label-runs", headers=bearer(api_token),
-                    json={"count": 12, "kind": "lot_copies", "template": "a4-4x10"})
+    r = client.post(
+        f"/api/v1/batches/{lot.id}/label-runs",
+        headers=bearer(api_token),
+        json={"count": 12, "kind": "lot_copies", "template": "a4-4x10"},
+    )
     assert r.status_code == 201, r.json
-    labels = client.get(f"/api/v1/label-runs/{r.json['id']}/labels",
-                        headers=bearer(api_token)).json
+    labels = client.get(f"/api/v1/label-runs/{r.json['id']}/labels", headers=bearer(api_token)).json
     assert len(labels) == 1
     assert labels[0]["url"] == f"https://trace.example.vn/01/08934567890120/10/{lot.code}"
 
@@ -178,8 +200,9 @@ def test_png_and_svg_of_a_label_decode(farm, client, api_token):
 def _decode_pdf(data: bytes, tmp_path) -> list[str]:
     pdf = tmp_path / "labels.pdf"
     pdf.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "200", "-gray", "-png", str(pdf), str(tmp_path / "page")],
-                   check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-gray", "-png", str(pdf), str(tmp_path / "page")], check=True
+    )
     found = []
     for page in sorted(tmp_path.glob("page*.png")):
         found += [b.text for b in zxingcpp.read_barcodes(Image.open(page))]
@@ -189,13 +212,20 @@ def _decode_pdf(data: bytes, tmp_path) -> list[str]:
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) missing")
 def test_the_printed_pdf_decodes_label_by_label(farm, client, api_token, tmp_path):
     lot = _packed_lot(farm)
-    r = client.post(f"/api/v1/batches/{lot.id}/label-runs", headers=bearer(api_token),
-                    json={"count": 30, "template": "a4-3x8"})
+    r = client.post(
+        f"/api/v1/batches/{lot.id}/label-runs",
+        headers=bearer(api_token),
+        json={"count": 30, "template": "a4-3x8"},
+    )
     run_id = r.json["id"]
-    client.post(f"/api/v1/label-runs/{run_id}/void", headers=bearer(api_token),
-                json={"reason": "smudged", "first": 2, "last": 3})
-    labels = client.get(f"/api/v1/label-runs/{run_id}/labels?page_size=100",
-                        headers=bearer(api_token)).json
+    client.post(
+        f"/api/v1/label-runs/{run_id}/void",
+        headers=bearer(api_token),
+        json={"reason": "smudged", "first": 2, "last": 3},
+    )
+    labels = client.get(
+        f"/api/v1/label-runs/{run_id}/labels?page_size=100", headers=bearer(api_token)
+    ).json
     live = {x["url"] for x in labels if not x["voided_at"]}
     pdf = client.get(f"/api/v1/label-runs/{run_id}.pdf", headers=bearer(api_token))
     assert pdf.status_code == 200
@@ -216,8 +246,9 @@ def test_large_runs_render_as_a_job_with_progress(app, farm, manager_client, tmp
     run = services.issue_run(farm.world.a.manager, lot, count=40)
     app.config["TRACEAPP_LABELS_SYNC_LIMIT"] = 10
     try:
-        r = manager_client.form_post(f"/label-runs/{run.id}/print",
-                                     {"fmt": "pdf", "layout": "a4-4x10"})
+        r = manager_client.form_post(
+            f"/label-runs/{run.id}/print", {"fmt": "pdf", "layout": "a4-4x10"}
+        )
     finally:
         app.config["TRACEAPP_LABELS_SYNC_LIMIT"] = 5000
     assert r.status_code == 302
@@ -233,13 +264,17 @@ def test_large_runs_render_as_a_job_with_progress(app, farm, manager_client, tmp
 
 
 def _print_records(run_id):
-    return db.session.scalars(sa.select(AuditRecord.action).where(
-        AuditRecord.action.in_(("labels.print", "labels.reprint")),
-        AuditRecord.object_id == str(run_id))).all()
+    return db.session.scalars(
+        sa.select(AuditRecord.action).where(
+            AuditRecord.action.in_(("labels.print", "labels.reprint")),
+            AuditRecord.object_id == str(run_id),
+        )
+    ).all()
 
 
-def test_a_print_that_fails_is_not_counted(app, farm, client, api_token, manager_client,
-                                           monkeypatch, caplog):
+def test_a_print_that_fails_is_not_counted(
+    app, farm, client, api_token, manager_client, monkeypatch, caplog
+):
     from traceapp.labels import rendering
 
     lot = _packed_lot(farm)
@@ -256,8 +291,7 @@ def test_a_print_that_fails_is_not_counted(app, farm, client, api_token, manager
     r = client.get(f"/api/v1/label-runs/{run.id}.pdf", headers=bearer(api_token))
     assert r.status_code == 500
     assert r.json["code"] == 500
-    r = manager_client.form_post(f"/label-runs/{run.id}/print", {"fmt": "pdf",
-                                                                 "layout": "a4-3x8"})
+    r = manager_client.form_post(f"/label-runs/{run.id}/print", {"fmt": "pdf", "layout": "a4-3x8"})
     assert r.status_code == 500
     assert b"%PDF" not in r.data
     db.session.refresh(run)
@@ -266,8 +300,7 @@ def test_a_print_that_fails_is_not_counted(app, farm, client, api_token, manager
     assert any("disk full" in str(rec.exc_info[1]) for rec in caplog.records if rec.exc_info)
 
 
-def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_client,
-                                                         monkeypatch):
+def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_client, monkeypatch):
     from traceapp.labels import jobs
     from traceapp.labels.models import JobStatus, RenderJob
 
@@ -281,8 +314,7 @@ def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_cli
         raise OSError("printer spool gone")
 
     monkeypatch.setattr(jobs, "render_run", broken)
-    r = manager_client.form_post(f"/label-runs/{run.id}/print",
-                                 {"fmt": "zpl", "layout": "a4-3x8"})
+    r = manager_client.form_post(f"/label-runs/{run.id}/print", {"fmt": "zpl", "layout": "a4-3x8"})
     failed = db.session.get(RenderJob, int(r.headers["Location"].rsplit("/", 1)[1]))
     assert failed.status == JobStatus.FAILED
     db.session.refresh(run)
@@ -290,8 +322,7 @@ def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_cli
     assert manager_client.get(f"/render-jobs/{failed.id}/download").status_code == 404
 
     monkeypatch.setattr(jobs, "render_run", original)
-    r = manager_client.form_post(f"/label-runs/{run.id}/print",
-                                 {"fmt": "zpl", "layout": "a4-3x8"})
+    r = manager_client.form_post(f"/label-runs/{run.id}/print", {"fmt": "zpl", "layout": "a4-3x8"})
     job_id = int(r.headers["Location"].rsplit("/", 1)[1])
     download = manager_client.get(f"/render-jobs/{job_id}/download")
     assert download.status_code == 200
@@ -301,8 +332,9 @@ def test_a_job_counts_its_print_when_its_file_is_complete(app, farm, manager_cli
     assert run.prints == 1 and _print_records(run.id) == ["labels.print"]
 
 
-def test_the_api_renders_a_large_run_as_a_job(app, farm, client, api_token, other_token,
-                                              monkeypatch):
+def test_the_api_renders_a_large_run_as_a_job(
+    app, farm, client, api_token, other_token, monkeypatch
+):
     lot = _packed_lot(farm)
     run = services.issue_run(farm.world.a.manager, lot, count=30)
     db.session.commit()
@@ -319,8 +351,7 @@ def test_the_api_renders_a_large_run_as_a_job(app, farm, client, api_token, othe
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
     assert len(names) == 30 and all(n.endswith(".png") for n in names)
     assert client.get(job["file"], headers=bearer(other_token)).status_code == 404
-    assert client.get(f"/api/v1/label-runs/{run.id}", headers=bearer(api_token)
-                      ).json["prints"] == 1
+    assert client.get(f"/api/v1/label-runs/{run.id}", headers=bearer(api_token)).json["prints"] == 1
 
 
 def test_issue_page_shows_why_labels_are_refused(manager_client, farm):
@@ -337,12 +368,13 @@ def test_the_lot_page_lists_its_label_runs(farm, manager_client):
     actor = farm.world.a.manager
     run = services.issue_run(actor, lot, count=20)
     services.void_labels(actor, run, reason="misprint", first=1, last=3)
-    db.session.execute(sa.update(Label).where(Label.run_id == run.id, Label.seq == 10)
-                       .values(scan_count=4))
+    db.session.execute(
+        sa.update(Label).where(Label.run_id == run.id, Label.seq == 10).values(scan_count=4)
+    )
     copies = services.issue_run(actor, lot, count=12, kind="lot_copies")
     db.session.commit()
     page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
-    section = page[page.index('<section id="labels">'):page.index('<section id="genealogy">')]
+    section = page[page.index('<section id="labels">') : page.index('<section id="genealogy">')]
     rows = re.findall(r"<tr><td><a href=\"/label-runs/(\d+)\">#\d+</a></td>(.*?)</tr>", section)
     cells = {int(i): re.findall(r'<td class="num">([^<]*)</td>', rest) for i, rest in rows}
     assert cells[run.id] == ["20", "17", "4"]

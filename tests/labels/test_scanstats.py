@@ -22,7 +22,7 @@ def test_scans_are_counted_per_day_language_product_and_lot(farm, manager_client
     page = manager_client.get("/scans?days=7")
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert '<svg' in html and 'role="img"' in html
+    assert "<svg" in html and 'role="img"' in html
     assert "中文" in html and "Tiếng Việt" in html
     assert lot.code in html
     assert '<span class="num">4</span>' in html

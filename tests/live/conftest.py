@@ -47,18 +47,20 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         url = f"http://127.0.0.1:{port}"
         keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
         env = {k: v for k, v in os.environ.items() if k in keep}
-        env.update({
-            "TRACEAPP_ENV": "production",
-            "SECRET_KEY": secrets.token_hex(32),
-            "DATABASE_URL": database_url,
-            "TRACEAPP_ALLOW_SQLITE": "1",
-            "TRACEAPP_INSTANCE_PATH": str(instance),
-            "TRACEAPP_PUBLIC_BASE_URL": url,
-            # One test machine signs in as every role and opens many pages from one address.
-            "TRACEAPP_LOGIN_RATE_LIMIT": "1000 per minute",
-            "TRACEAPP_PUBLIC_RATE_LIMIT": "5000 per minute",
-            "TRACEAPP_API_RATE_LIMIT": "5000 per minute",
-        })
+        env.update(
+            {
+                "TRACEAPP_ENV": "production",
+                "SECRET_KEY": secrets.token_hex(32),
+                "DATABASE_URL": database_url,
+                "TRACEAPP_ALLOW_SQLITE": "1",
+                "TRACEAPP_INSTANCE_PATH": str(instance),
+                "TRACEAPP_PUBLIC_BASE_URL": url,
+                # One test machine signs in as every role and opens many pages from one address.
+                "TRACEAPP_LOGIN_RATE_LIMIT": "1000 per minute",
+                "TRACEAPP_PUBLIC_RATE_LIMIT": "5000 per minute",
+                "TRACEAPP_API_RATE_LIMIT": "5000 per minute",
+            }
+        )
         log_path = instance / "server.log"
         server = LiveServer(url=url, log_path=log_path, instance=instance, env=env, bin=binary)
         server.command("db", "upgrade")
@@ -66,7 +68,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         log = stack.enter_context(log_path.open("wb"))
         server.process = subprocess.Popen(  # noqa: S603 - our own command
             [str(binary), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-            env=env, stdout=log, stderr=subprocess.STDOUT)
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             wait_until_up(server)
             yield server

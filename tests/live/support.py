@@ -68,7 +68,7 @@ class LiveServer:
     def new_log(self) -> str:
         """What the server logged since the last call."""
         text = self.log_text()
-        fresh, self.log_offset = text[self.log_offset:], len(text)
+        fresh, self.log_offset = text[self.log_offset :], len(text)
         return fresh
 
     def tracebacks(self, text: str | None = None) -> list[str]:
@@ -78,13 +78,19 @@ class LiveServer:
         found = []
         for i, line in enumerate(lines):
             if TRACEBACK_RE.search(line):
-                found.append("\n".join(lines[max(0, i - 2): i + 25]))
+                found.append("\n".join(lines[max(0, i - 2) : i + 25]))
         return found
 
     def command(self, *args: str) -> str:
         """Run a ``traceapp`` command against the server's database; its output."""
-        done = subprocess.run([str(self.bin), *args], env=self.env, capture_output=True,
-                              text=True, timeout=300, check=False)
+        done = subprocess.run(
+            [str(self.bin), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         assert done.returncode == 0, f"traceapp {' '.join(args)} failed:\n{done.stderr[-3000:]}"
         return done.stdout
 
@@ -104,14 +110,20 @@ def wait_until_up(server: LiveServer, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.3)
     raise AssertionError(
-        f"traceapp serve did not answer in {timeout}s:\n{server.log_text()[-4000:]}")
-
+        f"traceapp serve did not answer in {timeout}s:\n{server.log_text()[-4000:]}"
+    )
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDFTOPPM = shutil.which("pdftoppm")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def need(tool: str | None, what: str) -> None:
@@ -123,11 +135,19 @@ def need(tool: str | None, what: str) -> None:
     pytest.skip(f"needs {what} (.ci/run installs it)")
 
 
-def sign_in(browser: Any, server: LiveServer, role: str, *, width: int = 1280,
-            height: int = 900, locale: str = "en-GB") -> Any:
+def sign_in(
+    browser: Any,
+    server: LiveServer,
+    role: str,
+    *,
+    width: int = 1280,
+    height: int = 900,
+    locale: str = "en-GB",
+) -> Any:
     """A new browser context signed in as a demo role through the login form; its page."""
-    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                  accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, locale=locale, accept_downloads=True
+    )
     context.set_default_timeout(30_000)
     page = context.new_page()
     page.goto(server.url + "/login")
@@ -145,8 +165,11 @@ def qr_texts_in_png(path: Path) -> list[str]:
     from PIL import Image
 
     with Image.open(path) as image:
-        return [r.text for r in zxingcpp.read_barcodes(image.convert("L"))
-                if r.format == zxingcpp.BarcodeFormat.QRCode]
+        return [
+            r.text
+            for r in zxingcpp.read_barcodes(image.convert("L"))
+            if r.format == zxingcpp.BarcodeFormat.QRCode
+        ]
 
 
 def qr_texts_in_pdf(pdf: bytes | Path, dpi: int = 200) -> list[str]:
@@ -159,8 +182,18 @@ def qr_texts_in_pdf(pdf: bytes | Path, dpi: int = 200) -> list[str]:
             shutil.copyfile(pdf, source)
         else:
             source.write_bytes(pdf)
-        subprocess.run([str(PDFTOPPM), "-r", str(dpi), "-png", str(source),  # noqa: S603
-                        str(Path(tmp) / "page")], check=True, timeout=300)
+        subprocess.run(
+            [
+                str(PDFTOPPM),
+                "-r",
+                str(dpi),
+                "-png",
+                str(source),  # noqa: S603
+                str(Path(tmp) / "page"),
+            ],
+            check=True,
+            timeout=300,
+        )
         texts: list[str] = []
         for page in sorted(Path(tmp).glob("page*.png")):
             texts.extend(qr_texts_in_png(page))

@@ -212,8 +212,9 @@ class Crawl:
         began = time.monotonic()
         what = f"{self.role}: GET {self.where(url)} (linked from {self.where(referrer)})"
         try:
-            answer = self.session.get(url, allow_redirects=False, stream=True,
-                                      timeout=REQUEST_TIMEOUT)
+            answer = self.session.get(
+                url, allow_redirects=False, stream=True, timeout=REQUEST_TIMEOUT
+            )
         except requests.RequestException as exc:
             self.failures.append(f"{what}: no answer: {exc!r}")
             return None, b""
@@ -226,17 +227,23 @@ class Crawl:
                 chunks.extend(answer.iter_content(64 * 1024))
             except requests.RequestException as exc:
                 # A download that fails mid-body (the app raised while streaming it).
-                self.failures.append(f"{what}: {status}, body cut short after "
-                                     f"{sum(map(len, chunks))} bytes: {exc!r}")
+                self.failures.append(
+                    f"{what}: {status}, body cut short after {sum(map(len, chunks))} bytes: {exc!r}"
+                )
                 return None, b""
         body = b"".join(chunks)
         self.received_bytes += len(body)
         self.timings.append((time.monotonic() - began, f"{self.role}: {self.where(url)}"))
         declared = answer.headers.get("Content-Length", "")
-        if (declared.isdigit() and "Content-Encoding" not in answer.headers
-                and int(declared) != len(body)):
-            self.failures.append(f"{what}: {status}, {len(body)} bytes of the {declared} "
-                                 "its Content-Length announced")
+        if (
+            declared.isdigit()
+            and "Content-Encoding" not in answer.headers
+            and int(declared) != len(body)
+        ):
+            self.failures.append(
+                f"{what}: {status}, {len(body)} bytes of the {declared} "
+                "its Content-Length announced"
+            )
         if status >= 500:
             self.failures.append(f"{what}: {status} {body[:300]!r}")
         elif status == 404 and referrer == SCANNED:
@@ -258,8 +265,9 @@ class Crawl:
         if answer.is_redirect:
             self.enqueue(answer.headers.get("Location", ""), url)
             return
-        if answer.status_code != 200 or not answer.headers.get(
-                "Content-Type", "").startswith("text/html"):
+        if answer.status_code != 200 or not answer.headers.get("Content-Type", "").startswith(
+            "text/html"
+        ):
             return
         self.html_pages += 1
         text = body.decode(answer.encoding or "utf-8", errors="replace")
@@ -273,26 +281,34 @@ class Crawl:
 
     def sign_in(self) -> None:
         """Sign in through the login form as this crawl's demo account."""
-        answer = self.session.get(f"{self.server.url}/login?lang={self.lang}",
-                                  timeout=REQUEST_TIMEOUT)
+        answer = self.session.get(
+            f"{self.server.url}/login?lang={self.lang}", timeout=REQUEST_TIMEOUT
+        )
         assert answer.status_code == 200, f"{self.role}: GET /login answered {answer.status_code}"
         token = parse_page(answer.text).csrf_token
         assert token, f"{self.role}: no csrf_token on the login form"
         answer = self.session.post(
-            f"{self.server.url}/login", timeout=REQUEST_TIMEOUT,
-            data={"email": DEMO_ACCOUNTS[self.role], "password": DEMO_PASSWORD,
-                  "csrf_token": token})
+            f"{self.server.url}/login",
+            timeout=REQUEST_TIMEOUT,
+            data={
+                "email": DEMO_ACCOUNTS[self.role],
+                "password": DEMO_PASSWORD,
+                "csrf_token": token,
+            },
+        )
         assert answer.status_code == 200, f"{self.role}: signing in answered {answer.status_code}"
         assert urlsplit(answer.url).path != "/login", (
-            f"{self.role} could not sign in: {answer.text[:1500]}")
+            f"{self.role} could not sign in: {answer.text[:1500]}"
+        )
 
     def run(self) -> Crawl:
         """Sign in (unless anonymous), then crawl from the home page within the bounds."""
         with self.session:
             if self.role == ANONYMOUS:
                 # Only to take this crawl's language, as the signed-in crawls do.
-                self.session.get(f"{self.server.url}/login?lang={self.lang}",
-                                 timeout=REQUEST_TIMEOUT)
+                self.session.get(
+                    f"{self.server.url}/login?lang={self.lang}", timeout=REQUEST_TIMEOUT
+                )
             else:
                 self.sign_in()
             home = self.server.url + "/"
@@ -313,9 +329,11 @@ class Crawl:
         """What this crawl did, in a few lines."""
         codes = ", ".join(f"{code}×{n}" for code, n in sorted(self.statuses.items()))
         notes = "".join(f"; {note}, {len(self.queue)} left in the queue" for note in self.notes)
-        lines = [f"{self.role} [{self.lang}]: {self.requests_sent} requests, {self.html_pages} "
-                 f"pages, {self.received_bytes // 1024} KiB ({codes}); {self.over_quota} "
-                 f"links over quota{notes}"]
+        lines = [
+            f"{self.role} [{self.lang}]: {self.requests_sent} requests, {self.html_pages} "
+            f"pages, {self.received_bytes // 1024} KiB ({codes}); {self.over_quota} "
+            f"links over quota{notes}"
+        ]
         lines += [f"  404 {dead}" for dead in self.dead_links]
         return "\n".join(lines)
 
@@ -325,27 +343,36 @@ def test_crawl_every_account(live_server: LiveServer):
     live_server.new_log()  # only what the crawls make the server log counts
     started = time.monotonic()
     deadline = started + TIME_BUDGET
-    crawls = [Crawl(role=role, server=live_server, lang=LANGUAGES[i % len(LANGUAGES)],
-                    deadline=deadline) for i, role in enumerate(DEMO_ACCOUNTS)]
+    crawls = [
+        Crawl(role=role, server=live_server, lang=LANGUAGES[i % len(LANGUAGES)], deadline=deadline)
+        for i, role in enumerate(DEMO_ACCOUNTS)
+    ]
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         signed_in = list(pool.map(Crawl.run, crawls))
     scanned = sorted(set().union(*(crawl.printed for crawl in signed_in)))
-    anonymous = Crawl(role=ANONYMOUS, server=live_server, deadline=deadline, scanned=scanned,
-                      lang=LANGUAGES[len(DEMO_ACCOUNTS) % len(LANGUAGES)]).run()
+    anonymous = Crawl(
+        role=ANONYMOUS,
+        server=live_server,
+        deadline=deadline,
+        scanned=scanned,
+        lang=LANGUAGES[len(DEMO_ACCOUNTS) % len(LANGUAGES)],
+    ).run()
     took = time.monotonic() - started
     time.sleep(0.5)  # the workers may still be writing the last requests' log lines
     log = live_server.new_log()
     print(f"\ncrawled for {took:.1f}s")
     for crawl in [*signed_in, anonymous]:
         print(crawl.summary())
-    slowest = sorted((t for crawl in [*signed_in, anonymous] for t in crawl.timings),
-                     reverse=True)[:8]
+    slowest = sorted((t for crawl in [*signed_in, anonymous] for t in crawl.timings), reverse=True)[
+        :8
+    ]
     print("slowest: " + "; ".join(f"{what} {seconds:.1f}s" for seconds, what in slowest))
 
     problems = [failure for crawl in [*signed_in, anonymous] for failure in crawl.failures]
     problems += [f"the server logged:\n{lines}" for lines in live_server.tracebacks(log)]
-    assert not problems, (f"{len(problems)} problems while crawling:\n\n"
-                          + "\n\n".join(problems[:60]))
+    assert not problems, f"{len(problems)} problems while crawling:\n\n" + "\n\n".join(
+        problems[:60]
+    )
 
     for crawl in signed_in:
         shown, sections = EXPECTED[crawl.role]
@@ -360,7 +387,8 @@ def test_crawl_every_account(live_server: LiveServer):
     assert any(urlsplit(url).path == "/login" for url in anonymous.visited)
     assert scanned, "no label address was shown to any account"
     assert any(anonymous.visited.get(url) == 200 for url in scanned), (
-        "no printed label address opened its public page")
+        "no printed label address opened its public page"
+    )
 
 
 #: What the first bytes of each printed file must be.
@@ -388,8 +416,9 @@ def test_every_print_form_downloads_its_file(live_server: LiveServer):
     live_server.new_log()
     base = live_server.url
     with requests.Session() as session:
-        crawl = Crawl(role="manager", server=live_server, lang="en",
-                      deadline=time.monotonic() + 120)
+        crawl = Crawl(
+            role="manager", server=live_server, lang="en", deadline=time.monotonic() + 120
+        )
         crawl.session = session
         crawl.sign_in()
         runs = session.get(f"{base}/label-runs", timeout=REQUEST_TIMEOUT).text
@@ -401,13 +430,18 @@ def test_every_print_form_downloads_its_file(live_server: LiveServer):
         assert set(MAGIC) <= set(formats), formats
         assert len(layouts) >= 3, layouts
         before = _printed_times(page)
-        wanted = [("pdf", layout) for layout in layouts] + [("zpl", layouts[0]),
-                                                            ("png-zip", layouts[0])]
+        wanted = [("pdf", layout) for layout in layouts] + [
+            ("zpl", layouts[0]),
+            ("png-zip", layouts[0]),
+        ]
         for fmt, layout in wanted:
             token = parse_page(page).csrf_token
-            answer = session.post(f"{base}{run_path}/print", stream=True,
-                                  timeout=REQUEST_TIMEOUT,
-                                  data={"csrf_token": token, "fmt": fmt, "layout": layout})
+            answer = session.post(
+                f"{base}{run_path}/print",
+                stream=True,
+                timeout=REQUEST_TIMEOUT,
+                data={"csrf_token": token, "fmt": fmt, "layout": layout},
+            )
             with answer:
                 body = b"".join(answer.iter_content(64 * 1024))
             what = f"{fmt} ({layout})"

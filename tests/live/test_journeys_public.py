@@ -33,6 +33,7 @@ STAMP = time.strftime("%H%M%S")
 
 # --- helpers ------------------------------------------------------------------------------------
 
+
 def staff_page(chromium: Any, server: LiveServer, role: str) -> Any:
     """A signed-in page of a demo role, switched to the English interface (the lang cookie)."""
     page = sign_in(chromium, server, role, locale="en-GB")
@@ -43,8 +44,9 @@ def staff_page(chromium: Any, server: LiveServer, role: str) -> Any:
 
 def shopper(chromium: Any, server: LiveServer, locale: str) -> tuple[Any, list[str]]:
     """A fresh, signed-out phone context (360 x 740) and the list its requests are logged to."""
-    context = chromium.new_context(viewport=PHONE, locale=locale, is_mobile=True,
-                                   has_touch=True, device_scale_factor=2)
+    context = chromium.new_context(
+        viewport=PHONE, locale=locale, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     context.set_default_timeout(20_000)
     requests: list[str] = []
     context.on("request", lambda request: requests.append(request.url))
@@ -105,13 +107,19 @@ def decide(page: Any, server: LiveServer, zone_path: str, to_status: str, reason
 
 # --- 1. the shopper -----------------------------------------------------------------------------
 
+
 def find_demo_label(page: Any, server: LiveServer) -> dict[str, str]:
     """A live, little-scanned label of a lot that is not recalled, from the manager's run pages."""
     page.goto(server.url + "/label-runs")
     rows = page.locator("main table tbody tr").all()
-    runs = [(r.locator("td >> nth=0").locator("a").get_attribute("href"),
-             r.locator("td >> nth=1").locator("a").get_attribute("href")) for r in rows
-            if r.locator("a").count() >= 2]
+    runs = [
+        (
+            r.locator("td >> nth=0").locator("a").get_attribute("href"),
+            r.locator("td >> nth=1").locator("a").get_attribute("href"),
+        )
+        for r in rows
+        if r.locator("a").count() >= 2
+    ]
     assert runs, "the manager sees no label run: " + page.inner_text("main")
     for run_path, lot_path in runs:
         page.goto(server.url + lot_path)
@@ -124,22 +132,33 @@ def find_demo_label(page: Any, server: LiveServer) -> dict[str, str]:
             cells = row.locator("td")
             if cells.count() < 6 or cells.nth(5).locator(".badge.ok").count() == 0:
                 continue
-            live.append((int(cells.nth(4).inner_text().replace(",", "") or 0),
-                         cells.nth(3).inner_text().strip(), cells.nth(2).inner_text().strip(),
-                         cells.nth(1).locator("img").get_attribute("src")))
+            live.append(
+                (
+                    int(cells.nth(4).inner_text().replace(",", "") or 0),
+                    cells.nth(3).inner_text().strip(),
+                    cells.nth(2).inner_text().strip(),
+                    cells.nth(1).locator("img").get_attribute("src"),
+                )
+            )
         if not live:
             continue
         _scans, url, serial, qr_src = min(live)
         heading = page.locator("main h1 small").inner_text()
         lot_code = page.locator("main h1 small a").inner_text().strip()
-        return {"url": url, "serial": serial, "qr_src": qr_src, "lot_code": lot_code,
-                "product_vi": heading.split(" · ", 1)[1].strip(),
-                "product_code": re.search(r"\(([^()]+)\)\s*$", product_line).group(1)}
+        return {
+            "url": url,
+            "serial": serial,
+            "qr_src": qr_src,
+            "lot_code": lot_code,
+            "product_vi": heading.split(" · ", 1)[1].strip(),
+            "product_code": re.search(r"\(([^()]+)\)\s*$", product_line).group(1),
+        }
     pytest.fail("no live label on a lot that is not recalled")
 
 
-def test_shopper_reads_a_label_on_a_phone(live_server: LiveServer, chromium: Any,
-                                          tmp_path: Path) -> None:
+def test_shopper_reads_a_label_on_a_phone(
+    live_server: LiveServer, chromium: Any, tmp_path: Path
+) -> None:
     """A signed-out shopper's phone shows the label's product, lot and cooperative, vi and en."""
     live_server.new_log()
     manager = staff_page(chromium, live_server, "manager")
@@ -162,8 +181,10 @@ def test_shopper_reads_a_label_on_a_phone(live_server: LiveServer, chromium: Any
     product_en = english.inner_text().strip() if english.count() else label["product_vi"]
     manager.context.close()
 
-    texts = {"vi-VN": ("vi", label["product_vi"], "Tem chính hãng", "Lô"),
-             "en-GB": ("en", product_en, "Genuine label", "Lot")}
+    texts = {
+        "vi-VN": ("vi", label["product_vi"], "Tem chính hãng", "Lô"),
+        "en-GB": ("en", product_en, "Genuine label", "Lot"),
+    }
     for locale, (lang, product, genuine, lot_word) in texts.items():
         page, requests = shopper(chromium, live_server, locale)
         text = open_label(page, label["url"])
@@ -183,14 +204,22 @@ def test_shopper_reads_a_label_on_a_phone(live_server: LiveServer, chromium: Any
 
 # --- 2. the auditor suspends a zone -------------------------------------------------------------
 
-def test_auditor_suspends_a_zone_and_labels_are_refused(live_server: LiveServer,
-                                                         chromium: Any) -> None:
+
+def test_auditor_suspends_a_zone_and_labels_are_refused(
+    live_server: LiveServer, chromium: Any
+) -> None:
     """A suspended zone shows as such in the console, and stops the manager issuing labels."""
     live_server.new_log()
     manager = staff_page(chromium, live_server, "manager")
     # A lot the manager can label now, and the zone codes it claims (through its inputs too).
-    lot_path = next((path for _code, path in lot_links(manager, live_server)
-                     if can_issue(manager, live_server, path)), None)
+    lot_path = next(
+        (
+            path
+            for _code, path in lot_links(manager, live_server)
+            if can_issue(manager, live_server, path)
+        ),
+        None,
+    )
     assert lot_path, "the manager has no lot that labels can be issued for"
     manager.goto(live_server.url + lot_path)
     lot_code = re.search(r"Lot (\S+)", manager.locator("main h1").inner_text()).group(1)
@@ -203,10 +232,16 @@ def test_auditor_suspends_a_zone_and_labels_are_refused(live_server: LiveServer,
     for code in codes:
         auditor.goto(f"{live_server.url}/authority/zones?q={code}&status=approved")
         row = auditor.locator("main table tbody tr").filter(
-            has=auditor.get_by_role("link", name=code, exact=True))
+            has=auditor.get_by_role("link", name=code, exact=True)
+        )
         if row.count() == 1:
-            found.append(("Growing area" not in row.inner_text(), code,
-                          row.get_by_role("link", name=code, exact=True).get_attribute("href")))
+            found.append(
+                (
+                    "Growing area" not in row.inner_text(),
+                    code,
+                    row.get_by_role("link", name=code, exact=True).get_attribute("href"),
+                )
+            )
     assert found, f"none of {codes} is approved in the auditor's register"
     _other_kind, zone_code, zone_path = min(found)
 
@@ -215,16 +250,17 @@ def test_auditor_suspends_a_zone_and_labels_are_refused(live_server: LiveServer,
     assert badge.inner_text().strip() == "Approved"
     reason = f"Field check {STAMP}: boundary markers moved, diary missing"
     decide(auditor, live_server, zone_path, "suspended", reason)
-    assert auditor.locator("p.flash.success").inner_text().strip() == \
-        "The code is now Suspended."
+    assert auditor.locator("p.flash.success").inner_text().strip() == "The code is now Suspended."
     assert badge.inner_text().strip() == "Suspended"
-    latest = auditor.locator(
-        "main h2:text-is('Decisions') ~ table >> nth=0").locator("tbody tr").first
+    latest = (
+        auditor.locator("main h2:text-is('Decisions') ~ table >> nth=0").locator("tbody tr").first
+    )
     assert "Approved → Suspended" in latest.inner_text()
     assert reason in latest.inner_text()
     auditor.goto(f"{live_server.url}/authority/zones?q={zone_code}")
     row = auditor.locator("main table tbody tr").filter(
-        has=auditor.get_by_role("link", name=zone_code, exact=True))
+        has=auditor.get_by_role("link", name=zone_code, exact=True)
+    )
     assert row.locator(".badge").last.inner_text().strip() == "Suspended"
 
     # The manager's "Print labels" page now refuses, and says which code and why.
@@ -232,8 +268,9 @@ def test_auditor_suspends_a_zone_and_labels_are_refused(live_server: LiveServer,
     refusal = manager.locator("main [role=alert]")
     refusal.wait_for()
     assert "Labels cannot be printed for this lot now:" in refusal.inner_text()
-    assert f"Zone code {zone_code} is Suspended: labels cannot claim it." in \
-        refusal.inner_text(), refusal.inner_text()
+    assert f"Zone code {zone_code} is Suspended: labels cannot claim it." in refusal.inner_text(), (
+        refusal.inner_text()
+    )
     assert manager.get_by_role("button", name="Issue labels").count() == 0
 
     # Reinstated (the server is shared): the console and the manager's page agree again.
@@ -247,6 +284,7 @@ def test_auditor_suspends_a_zone_and_labels_are_refused(live_server: LiveServer,
 
 # --- 3. a recall reaches the shopper ------------------------------------------------------------
 
+
 def test_recall_shows_on_the_label_page(live_server: LiveServer, chromium: Any) -> None:
     """A manager recalls a lot; a shopper scanning its label sees the recall, not "genuine"."""
     live_server.new_log()
@@ -255,12 +293,15 @@ def test_recall_shows_on_the_label_page(live_server: LiveServer, chromium: Any) 
     candidates = []
     for code, path in lot_links(manager, live_server):
         manager.goto(live_server.url + path)
-        if manager.locator("#genealogy").get_by_text("Nothing made from it yet.").count() \
-                and manager.locator("main a.button.danger", has_text="Recall").count():
+        if (
+            manager.locator("#genealogy").get_by_text("Nothing made from it yet.").count()
+            and manager.locator("main a.button.danger", has_text="Recall").count()
+        ):
             candidates.append((manager.locator("section#labels").count(), code, path))
     candidates.sort()
-    lot_code, lot_path = next(((c, p) for _n, c, p in candidates
-                               if can_issue(manager, live_server, p)), (None, None))
+    lot_code, lot_path = next(
+        ((c, p) for _n, c, p in candidates if can_issue(manager, live_server, p)), (None, None)
+    )
     assert lot_path, f"no lot to recall among {candidates}"
 
     manager.locator("input[name=count]").fill("2")
@@ -293,8 +334,10 @@ def test_recall_shows_on_the_label_page(live_server: LiveServer, chromium: Any) 
     assert manager.locator("main .head h1 .badge").inner_text().strip() == "recalled"
     manager.context.close()
 
-    checks = {"vi-VN": ("Đã thu hồi: không sử dụng sản phẩm này", "chính hãng"),
-              "en-GB": ("Recalled: do not use this product", "genuine")}
+    checks = {
+        "vi-VN": ("Đã thu hồi: không sử dụng sản phẩm này", "chính hãng"),
+        "en-GB": ("Recalled: do not use this product", "genuine"),
+    }
     reassured = []
     for locale, (banner, genuine) in checks.items():
         for target in (urls[1], urls[0]):  # a label never scanned, and one scanned before
@@ -312,5 +355,6 @@ def test_recall_shows_on_the_label_page(live_server: LiveServer, chromium: Any) 
                 reassured.append(f"{locale} {target}: " + " / ".join(shown).replace("\n", " "))
             page.context.close()
     assert_no_tracebacks(live_server)
-    assert not reassured, "the page of a recalled lot still says the label is genuine:\n" + \
-        "\n".join(reassured)
+    assert not reassured, (
+        "the page of a recalled lot still says the label is genuine:\n" + "\n".join(reassured)
+    )

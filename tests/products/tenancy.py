@@ -11,7 +11,12 @@ from tests.products.factories import MarkFactory, OcopRecordFactory, ProductFact
 def build(world: Any) -> dict[str, Callable[[], Any]]:
     """Cooperative A's product (with a mark and a certificate), by URL argument name."""
     mark = MarkFactory(cooperative=world.a.coop, name="Nhãn hiệu của A")
-    product = ProductFactory(cooperative=world.a.coop, code="A-SECRET", name="Sản phẩm của A",
-                             gtin="08934567890120", mark=mark)
+    product = ProductFactory(
+        cooperative=world.a.coop,
+        code="A-SECRET",
+        name="Sản phẩm của A",
+        gtin="08934567890120",
+        mark=mark,
+    )
     OcopRecordFactory(product=product)
     return {"product_id": lambda: product.id}

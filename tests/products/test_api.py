@@ -15,15 +15,23 @@ from traceapp.auth.services import create_token
 from traceapp.extensions import db
 from traceapp.products.models import OcopLevel, Product
 
-BODY = {"code": "XP-500", "name": "Đậu phộng Xuân Phước túi 500 g", "category": "peanuts",
-        "unit_of_trade": "bag", "net_quantity": 500, "net_unit": "GRM",
-        "gtin": "893 4567 89012 0", "names": {"en": "Xuan Phuoc peanuts 500 g bag"}}
+BODY = {
+    "code": "XP-500",
+    "name": "Đậu phộng Xuân Phước túi 500 g",
+    "category": "peanuts",
+    "unit_of_trade": "bag",
+    "net_quantity": 500,
+    "net_unit": "GRM",
+    "gtin": "893 4567 89012 0",
+    "names": {"en": "Xuan Phuoc peanuts 500 g bag"},
+}
 
 
 def _post(client, token, body, **params):
     query = "&".join(f"{k}={v}" for k, v in params.items())
-    return client.post(f"/api/v1/products{'?' + query if query else ''}", json=body,
-                       headers=bearer(token))
+    return client.post(
+        f"/api/v1/products{'?' + query if query else ''}", json=body, headers=bearer(token)
+    )
 
 
 def test_create_returns_gtin_14_short_form_mark_and_no_stars(client, api_token, world):
@@ -51,7 +59,8 @@ def test_bad_gtins_get_a_clear_message_in_the_envelope(client, api_token, other_
     r = _post(client, api_token, BODY | {"gtin": "8934567890128"})
     assert r.status_code == 422
     assert r.json["errors"]["json"]["gtin"] == [
-        "Invalid GTIN check digit for 8934567890128: Expected 0, got 8."]
+        "Invalid GTIN check digit for 8934567890128: Expected 0, got 8."
+    ]
     r = _post(client, api_token, BODY | {"gtin": "89345678901x0"})
     assert r.json["errors"]["json"]["gtin"] == ["A GTIN has digits only."]
     # Digits that are not 0-9 (superscript, Arabic-Indic, full-width) are not GTIN digits.
@@ -66,9 +75,15 @@ def test_bad_gtins_get_a_clear_message_in_the_envelope(client, api_token, other_
 
 
 def test_unknown_and_server_owned_fields_are_refused(client, api_token, world):
-    for field, value in [("colour", "red"), ("id", 5), ("cooperative_id", world.b.coop.id),
-                         ("gtin_display", "123"), ("ocop_stars", 5), ("mark_name", "X"),
-                         ("created_at", "2024-01-01T00:00:00+00:00")]:
+    for field, value in [
+        ("colour", "red"),
+        ("id", 5),
+        ("cooperative_id", world.b.coop.id),
+        ("gtin_display", "123"),
+        ("ocop_stars", 5),
+        ("mark_name", "X"),
+        ("created_at", "2024-01-01T00:00:00+00:00"),
+    ]:
         r = _post(client, api_token, BODY | {field: value})
         assert r.status_code == 422, field
         assert field in r.json["errors"]["json"], field
@@ -79,8 +94,7 @@ def test_mark_of_another_cooperative_is_refused(client, api_token, world):
     foreign = MarkFactory(cooperative=world.b.coop)
     r = _post(client, api_token, BODY | {"mark_id": foreign.id})
     assert r.status_code == 422
-    assert r.json["errors"]["json"]["mark_id"] == [
-        "Choose a collective mark of this cooperative."]
+    assert r.json["errors"]["json"]["mark_id"] == ["Choose a collective mark of this cooperative."]
 
 
 def test_search_by_name_code_gtin_and_filter_by_category(client, api_token, world):
@@ -119,19 +133,35 @@ def test_patch_changes_only_what_is_sent(client, api_token, world):
 def test_ocop_history_and_current_stars(client, api_token, world):
     product = ProductFactory(cooperative=world.a.coop)
     url = f"/api/v1/products/{product.id}/ocop"
-    r = client.post(url, json={"scheme": "148/2023", "score_a": 32, "score_b": "20.5",
-                               "score_c": 25, "decided_on": "2025-06-15",
-                               "decision_number": "1023/QĐ-UBND",
-                               "certificate_number": "PY-OCOP-2025-014"},
-                    headers=bearer(api_token))
+    r = client.post(
+        url,
+        json={
+            "scheme": "148/2023",
+            "score_a": 32,
+            "score_b": "20.5",
+            "score_c": 25,
+            "decided_on": "2025-06-15",
+            "decision_number": "1023/QĐ-UBND",
+            "certificate_number": "PY-OCOP-2025-014",
+        },
+        headers=bearer(api_token),
+    )
     assert r.status_code == 201, r.json
     assert r.json["total"] == "77.5" and r.json["stars"] == 4
     assert r.json["level"] == "province"
     assert r.json["valid_until"] == "2028-06-15"
     assert r.json["status"] == "valid"
-    r = client.post(url, json={"scheme": "148/2023", "score_a": 10, "score_b": 10,
-                               "score_c": 20, "decided_on": "2025-07-01"},
-                    headers=bearer(api_token))
+    r = client.post(
+        url,
+        json={
+            "scheme": "148/2023",
+            "score_a": 10,
+            "score_b": 10,
+            "score_c": 20,
+            "decided_on": "2025-07-01",
+        },
+        headers=bearer(api_token),
+    )
     assert r.status_code == 201 and r.json["status"] == "not_certified" and r.json["level"] is None
     listing = client.get(url, headers=bearer(api_token)).json
     assert [x["stars"] for x in listing] == [2, 4]
@@ -142,12 +172,19 @@ def test_ocop_history_and_current_stars(client, api_token, world):
 def test_ocop_refusals(client, api_token, world):
     product = ProductFactory(cooperative=world.a.coop)
     url = f"/api/v1/products/{product.id}/ocop"
-    base = {"scheme": "1048/2019", "score_a": 30, "score_b": 20, "score_c": 30,
-            "decided_on": "2024-01-10", "decision_number": "55/QĐ-UBND"}
+    base = {
+        "scheme": "1048/2019",
+        "score_a": 30,
+        "score_b": 20,
+        "score_c": 30,
+        "decided_on": "2024-01-10",
+        "decision_number": "55/QĐ-UBND",
+    }
     r = client.post(url, json=base | {"score_a": 35.5}, headers=bearer(api_token))
     assert r.status_code == 422
     assert r.json["errors"]["json"]["score_a"] == [
-        "Part A has at most 35 points under decision 1048/2019."]
+        "Part A has at most 35 points under decision 1048/2019."
+    ]
     for field in ("stars", "total", "valid_until", "status", "product_id"):
         r = client.post(url, json=base | {field: 1}, headers=bearer(api_token))
         assert r.status_code == 422 and field in r.json["errors"]["json"], field
@@ -188,12 +225,18 @@ def test_image_upload_through_the_api(client, api_token, world):
     product = ProductFactory(cooperative=world.a.coop)
     buf = io.BytesIO()
     Image.new("RGB", (32, 32), (200, 150, 60)).save(buf, format="PNG")
-    r = client.post(f"/api/v1/products/{product.id}/image",
-                    data={"image": (io.BytesIO(buf.getvalue()), "bag.png")},
-                    headers=bearer(api_token), content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/products/{product.id}/image",
+        data={"image": (io.BytesIO(buf.getvalue()), "bag.png")},
+        headers=bearer(api_token),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 200, r.json
     assert client.get(r.json["image_url"]).status_code == 200
-    r = client.post(f"/api/v1/products/{product.id}/image",
-                    data={"image": (io.BytesIO(b"%!PS-Adobe-3.0 EPSF"), "bag.eps")},
-                    headers=bearer(api_token), content_type="multipart/form-data")
+    r = client.post(
+        f"/api/v1/products/{product.id}/image",
+        data={"image": (io.BytesIO(b"%!PS-Adobe-3.0 EPSF"), "bag.eps")},
+        headers=bearer(api_token),
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422 and "image" in r.json["errors"]["json"]

@@ -15,8 +15,10 @@ from traceapp.products.models import OcopRecord, Product
 
 
 def _counts() -> tuple[int, int]:
-    return (db.session.scalar(sa.select(sa.func.count()).select_from(Product)),
-            db.session.scalar(sa.select(sa.func.count()).select_from(OcopRecord)))
+    return (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Product)),
+        db.session.scalar(sa.select(sa.func.count()).select_from(OcopRecord)),
+    )
 
 
 def test_demo_products_load_twice_and_show_the_expired_certificate_gone(tmp_path):

@@ -16,14 +16,19 @@ from traceapp.products.models import LEVEL_LABELS, OcopLevel
 
 
 def test_recognition_levels_are_not_the_address_word():
-    assert {str(label) for label in LEVEL_LABELS.values()} == {"Provincial level",
-                                                               "Ministry level"}
+    assert {str(label) for label in LEVEL_LABELS.values()} == {"Provincial level", "Ministry level"}
 
 
 def test_a_wrong_level_is_named_in_a_whole_sentence(world):
     product = ProductFactory(cooperative=world.a.coop)
-    values = {"scheme": "148/2023", "decided_on": dt.date(2024, 3, 1), "score_a": "40",
-              "score_b": "25", "score_c": "30", "decision_number": "1/QĐ-BNN"}
+    values = {
+        "scheme": "148/2023",
+        "decided_on": dt.date(2024, 3, 1),
+        "score_a": "40",
+        "score_b": "25",
+        "score_c": "30",
+        "decision_number": "1/QĐ-BNN",
+    }
     with pytest.raises(ValidationFailed) as exc:
         services.record_ocop(world.a.manager, product, **values, level="province")
     assert exc.value.errors["level"] == ["5 stars are recognised at ministry level."]
@@ -34,18 +39,26 @@ def test_quantities_and_limits_are_shown_in_the_reader_s_figures(app, world):
     with app.app_context(), force_locale("vi"):
         assert services.display_quantity(Decimal("1234.250")) == "1.234,25"
         with pytest.raises(ValidationFailed) as exc:
-            services.check_product({"code": "X-1", "name": "x", "category": "peanuts",
-                                    "unit_of_trade": "bag", "shelf_life_days": 9999},
-                                   world.a.coop.id)
+            services.check_product(
+                {
+                    "code": "X-1",
+                    "name": "x",
+                    "category": "peanuts",
+                    "unit_of_trade": "bag",
+                    "shelf_life_days": 9999,
+                },
+                world.a.coop.id,
+            )
         assert "3.650" in exc.value.errors["shelf_life_days"][0]
 
 
-def test_default_labels_are_translatable_and_a_settings_file_s_stay_as_written(app,
-                                                                                monkeypatch):
+def test_default_labels_are_translatable_and_a_settings_file_s_stay_as_written(app, monkeypatch):
     assert not isinstance(services.DEFAULT_UNITS_OF_TRADE["can"], str)  # lazy
-    monkeypatch.setitem(app.config, "TRACEAPP_DOMAIN",
-                        {"categories": {"peanuts": {"label": "Đậu phộng"}},
-                         "units_of_trade": {"bag": "túi"}})
+    monkeypatch.setitem(
+        app.config,
+        "TRACEAPP_DOMAIN",
+        {"categories": {"peanuts": {"label": "Đậu phộng"}}, "units_of_trade": {"bag": "túi"}},
+    )
     monkeypatch.delitem(app.extensions, "traceapp_tunables", raising=False)
     try:
         with app.app_context(), force_locale("en"):
@@ -62,8 +75,13 @@ def test_default_labels_are_translatable_and_a_settings_file_s_stay_as_written(a
 
 
 def test_the_product_page_shows_labels_levels_and_local_figures(manager_client, world):
-    product = ProductFactory(cooperative=world.a.coop, shelf_life_days=1, unit_of_trade="can",
-                             net_quantity=Decimal("0.250"), net_unit="KGM")
+    product = ProductFactory(
+        cooperative=world.a.coop,
+        shelf_life_days=1,
+        unit_of_trade="can",
+        net_quantity=Decimal("0.250"),
+        net_unit="KGM",
+    )
     OcopRecordFactory(product=product, score_a=Decimal("30.50"), level=OcopLevel.PROVINCE)
     page = manager_client.get(f"/products/{product.id}").get_data(as_text=True)
     assert "<dd>1 day</dd>" in page

@@ -52,10 +52,21 @@ def _refused(actor, product, **data) -> dict[str, list[str]]:
     return caught.value.errors
 
 
-@pytest.mark.parametrize(("total", "stars"), [
-    ("0", 1), ("29.99", 1), ("30", 2), ("49.99", 2), ("50", 3), ("69.99", 3), ("70", 4),
-    ("89.99", 4), ("90", 5), ("100", 5),
-])
+@pytest.mark.parametrize(
+    ("total", "stars"),
+    [
+        ("0", 1),
+        ("29.99", 1),
+        ("30", 2),
+        ("49.99", 2),
+        ("50", 3),
+        ("69.99", 3),
+        ("70", 4),
+        ("89.99", 4),
+        ("90", 5),
+        ("100", 5),
+    ],
+)
 def test_stars_at_each_threshold_edge(world, product, total, stars):
     extra = {}
     if stars < 3:
@@ -86,36 +97,47 @@ def test_levels_follow_the_stars(world, product):
 
 def test_scores_over_each_decisions_maximum_are_refused(world, product):
     # 1048/2019 weighs A/B/C as 35/25/40; 148/2023 as 40/25/35.
-    errors = _refused(world.a.manager, product, scheme="1048/2019", score_a="36",
-                      score_b="10", score_c="10")
+    errors = _refused(
+        world.a.manager, product, scheme="1048/2019", score_a="36", score_b="10", score_c="10"
+    )
     assert errors["score_a"] == ["Part A has at most 35 points under decision 1048/2019."]
-    ok = _record(world.a.manager, product, scheme="148/2023", score_a="36", score_b="10",
-                 score_c="10")
+    ok = _record(
+        world.a.manager, product, scheme="148/2023", score_a="36", score_b="10", score_c="10"
+    )
     assert ok.total == Decimal("56")
-    errors = _refused(world.a.manager, product, scheme="148/2023", score_a="10",
-                      score_b="25.01", score_c="40")
+    errors = _refused(
+        world.a.manager, product, scheme="148/2023", score_a="10", score_b="25.01", score_c="40"
+    )
     assert set(errors) == {"score_b", "score_c"}
-    assert _record(world.a.manager, product, scheme="1048/2019", score_a="10", score_b="10",
-                   score_c="40").stars == 3
+    assert (
+        _record(
+            world.a.manager, product, scheme="1048/2019", score_a="10", score_b="10", score_c="40"
+        ).stars
+        == 3
+    )
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"score_a": "-1"}, "score_a"),
-    ({"score_b": "mười"}, "score_b"),
-    ({"score_c": "NaN"}, "score_c"),
-    ({"score_c": None}, "score_c"),
-    ({"score_a": "10.123"}, "score_a"),
-    ({"scheme": "999/2030"}, "scheme"),
-    ({"decided_on": None}, "decided_on"),
-])
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"score_a": "-1"}, "score_a"),
+        ({"score_b": "mười"}, "score_b"),
+        ({"score_c": "NaN"}, "score_c"),
+        ({"score_c": None}, "score_c"),
+        ({"score_a": "10.123"}, "score_a"),
+        ({"scheme": "999/2030"}, "scheme"),
+        ({"decided_on": None}, "decided_on"),
+    ],
+)
 def test_bad_scores_and_schemes_name_the_field(world, product, data, field):
     errors = _refused(world.a.manager, product, **data)
     assert field in errors, errors
 
 
 def test_decimals_and_a_decimal_comma_are_accepted(world, product):
-    record = _record(world.a.manager, product, score_a="30,5", score_b="20.25",
-                     score_c=Decimal("19.25"))
+    record = _record(
+        world.a.manager, product, score_a="30,5", score_b="20.25", score_c=Decimal("19.25")
+    )
     assert record.total == Decimal("70.00")
     assert record.stars == 4
 
@@ -146,8 +168,9 @@ def test_a_three_star_record_past_36_months_is_no_longer_current(world, product)
 
 
 def test_a_two_star_record_is_kept_but_never_shown_as_certified(world, product):
-    record = _record(world.a.manager, product, total="45", decision_number=None,
-                     decided_on=local_today())
+    record = _record(
+        world.a.manager, product, total="45", decision_number=None, decided_on=local_today()
+    )
     assert record.stars == 2
     assert record in product.ocop_records
     assert services.ocop_status(record) == "not_certified"
@@ -157,13 +180,18 @@ def test_a_two_star_record_is_kept_but_never_shown_as_certified(world, product):
 
 def test_the_current_record_has_most_stars_then_the_latest_decision(world, product):
     today = local_today()
-    five = OcopRecordFactory(product=product, stars=5, level=OcopLevel.MINISTRY,
-                             decided_on=today - dt.timedelta(days=700))
+    five = OcopRecordFactory(
+        product=product,
+        stars=5,
+        level=OcopLevel.MINISTRY,
+        decided_on=today - dt.timedelta(days=700),
+    )
     OcopRecordFactory(product=product, stars=4, decided_on=today - dt.timedelta(days=10))
     db.session.expire(product, ["ocop_records"])
     assert services.current_ocop(product) == five
-    later = OcopRecordFactory(product=product, stars=5, level=OcopLevel.MINISTRY,
-                              decided_on=today - dt.timedelta(days=5))
+    later = OcopRecordFactory(
+        product=product, stars=5, level=OcopLevel.MINISTRY, decided_on=today - dt.timedelta(days=5)
+    )
     db.session.expire(product, ["ocop_records"])
     assert services.current_ocop(product) == later
     assert services.ocop_stars_for_display(product) == 5
@@ -172,11 +200,18 @@ def test_the_current_record_has_most_stars_then_the_latest_decision(world, produ
 def test_a_wrong_record_is_superseded_not_edited(world, product):
     wrong = _record(world.a.manager, product, total="92", decided_on=local_today())
     assert services.ocop_stars_for_display(product) == 5
-    errors = _refused(world.a.manager, product, total="72", decided_on=local_today(),
-                      supersedes_id=wrong.id)
+    errors = _refused(
+        world.a.manager, product, total="72", decided_on=local_today(), supersedes_id=wrong.id
+    )
     assert errors["notes"] == ["Say why the earlier record is corrected."]
-    fixed = _record(world.a.manager, product, total="72", decided_on=local_today(),
-                    supersedes_id=str(wrong.id), notes="Part C was typed as 38 instead of 18.")
+    fixed = _record(
+        world.a.manager,
+        product,
+        total="72",
+        decided_on=local_today(),
+        supersedes_id=str(wrong.id),
+        notes="Part C was typed as 38 instead of 18.",
+    )
     assert fixed.supersedes_id == wrong.id
     assert services.ocop_status(wrong) == "superseded"
     assert services.current_ocop(product) == fixed
@@ -190,8 +225,9 @@ def test_a_wrong_record_is_superseded_not_edited(world, product):
 
 
 def test_thresholds_and_validity_are_settings(world, product, monkeypatch):
-    settings = copy.deepcopy(current_app.extensions.get("traceapp_tunables")
-                             or services.tunables.tunables())
+    settings = copy.deepcopy(
+        current_app.extensions.get("traceapp_tunables") or services.tunables.tunables()
+    )
     settings["ocop"]["stars"] = [[85, 5], [65, 4], [50, 3], [30, 2], [0, 1]]
     settings["ocop"]["valid_months"] = 24
     monkeypatch.setitem(current_app.extensions, "traceapp_tunables", settings)

@@ -18,8 +18,14 @@ GTIN13 = with_check_digit("893456789012")  # 8934567890120
 
 
 def _data(**overrides):
-    data = {"code": "XP-500", "name": "Đậu phộng túi 500 g", "category": "peanuts",
-            "unit_of_trade": "bag", "net_quantity": "500", "net_unit": "GRM"}
+    data = {
+        "code": "XP-500",
+        "name": "Đậu phộng túi 500 g",
+        "category": "peanuts",
+        "unit_of_trade": "bag",
+        "net_quantity": "500",
+        "net_unit": "GRM",
+    }
     return data | overrides
 
 
@@ -36,8 +42,9 @@ def _refused(actor, coop_id, **data) -> dict[str, list[str]]:
 
 
 def test_a_product_without_gtin_is_registered_and_audited(world):
-    product = services.create_product(world.a.manager, world.a.coop.id,
-                                      **_data(names={"en": "Peanuts 500 g", "fr": ""}))
+    product = services.create_product(
+        world.a.manager, world.a.coop.id, **_data(names={"en": "Peanuts 500 g", "fr": ""})
+    )
     assert product.gtin is None
     assert product.net_quantity == Decimal("500")
     assert product.names == {"en": "Peanuts 500 g"}
@@ -51,13 +58,16 @@ def test_a_product_without_gtin_is_registered_and_audited(world):
     assert record.cooperative_id == world.a.coop.id
 
 
-@pytest.mark.parametrize(("given", "stored", "shown"), [
-    (GTIN13, "0" + GTIN13, GTIN13),
-    ("893 4567 89012 0", "08934567890120", "8934567890120"),
-    ("96385074", "00000096385074", "96385074"),
-    ("036000291452", "00036000291452", "036000291452"),
-    ("18934567890127", "18934567890127", "18934567890127"),
-])
+@pytest.mark.parametrize(
+    ("given", "stored", "shown"),
+    [
+        (GTIN13, "0" + GTIN13, GTIN13),
+        ("893 4567 89012 0", "08934567890120", "8934567890120"),
+        ("96385074", "00000096385074", "96385074"),
+        ("036000291452", "00036000291452", "036000291452"),
+        ("18934567890127", "18934567890127", "18934567890127"),
+    ],
+)
 def test_gtin_8_12_13_14_are_stored_as_gtin_14_and_shown_short(world, given, stored, shown):
     product = services.create_product(world.a.manager, world.a.coop.id, **_data(gtin=given))
     assert product.gtin == stored
@@ -65,12 +75,15 @@ def test_gtin_8_12_13_14_are_stored_as_gtin_14_and_shown_short(world, given, sto
     assert services.gtin_display(product.gtin) == shown
 
 
-@pytest.mark.parametrize(("given", "message"), [
-    ("89345678901AB", "digits only"),
-    ("893456789", "8, 12, 13 or 14 digits"),
-    ("893456789012345", "8, 12, 13 or 14 digits"),
-    ("00000000", "zeros only"),
-])
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        ("89345678901AB", "digits only"),
+        ("893456789", "8, 12, 13 or 14 digits"),
+        ("893456789012345", "8, 12, 13 or 14 digits"),
+        ("00000000", "zeros only"),
+    ],
+)
 def test_malformed_gtin_is_refused_naming_the_field(world, given, message):
     errors = _refused(world.a.manager, world.a.coop.id, gtin=given)
     assert message in " ".join(errors["gtin"])
@@ -113,42 +126,53 @@ def test_only_a_mark_of_the_same_cooperative_may_be_carried(world):
     foreign = MarkFactory(cooperative=world.b.coop)
     errors = _refused(world.a.manager, world.a.coop.id, mark_id=foreign.id)
     assert errors["mark_id"] == ["Choose a collective mark of this cooperative."]
-    assert _refused(world.a.manager, world.a.coop.id, mark_id=987654)["mark_id"] == errors[
-        "mark_id"]
+    assert (
+        _refused(world.a.manager, world.a.coop.id, mark_id=987654)["mark_id"] == errors["mark_id"]
+    )
     own = MarkFactory(cooperative=world.a.coop, name="Đậu phộng Xuân Phước")
     product = services.create_product(world.a.manager, world.a.coop.id, **_data(mark_id=own.id))
     assert product.mark.name == "Đậu phộng Xuân Phước"
 
 
-@pytest.mark.parametrize(("field", "data"), [
-    ("category", {"category": "durian"}),
-    ("unit_of_trade", {"unit_of_trade": "barrel"}),
-    ("net_unit", {"net_unit": "LBR"}),
-    ("net_unit", {"net_unit": None}),
-    ("net_quantity", {"net_quantity": None}),
-    ("net_quantity", {"net_quantity": "-5"}),
-    ("net_quantity", {"net_quantity": "0"}),
-    ("net_quantity", {"net_quantity": "0.0001"}),
-    ("net_quantity", {"net_quantity": "năm trăm"}),
-    ("shelf_life_days", {"shelf_life_days": 0}),
-    ("names", {"names": {"de": "Erdnüsse"}}),
-    ("name", {"name": ""}),
-])
+@pytest.mark.parametrize(
+    ("field", "data"),
+    [
+        ("category", {"category": "durian"}),
+        ("unit_of_trade", {"unit_of_trade": "barrel"}),
+        ("net_unit", {"net_unit": "LBR"}),
+        ("net_unit", {"net_unit": None}),
+        ("net_quantity", {"net_quantity": None}),
+        ("net_quantity", {"net_quantity": "-5"}),
+        ("net_quantity", {"net_quantity": "0"}),
+        ("net_quantity", {"net_quantity": "0.0001"}),
+        ("net_quantity", {"net_quantity": "năm trăm"}),
+        ("shelf_life_days", {"shelf_life_days": 0}),
+        ("names", {"names": {"de": "Erdnüsse"}}),
+        ("name", {"name": ""}),
+    ],
+)
 def test_bad_values_name_their_field_and_store_nothing(world, field, data):
     errors = _refused(world.a.manager, world.a.coop.id, **data)
     assert field in errors, errors
 
 
 def test_a_decimal_comma_is_accepted(world):
-    product = services.create_product(world.a.manager, world.a.coop.id,
-                                      **_data(net_quantity="0,25", net_unit="KGM"))
+    product = services.create_product(
+        world.a.manager, world.a.coop.id, **_data(net_quantity="0,25", net_unit="KGM")
+    )
     assert product.net_quantity == Decimal("0.25")
     assert services.format_quantity(product.net_quantity) == "0.25"
 
 
 def test_every_problem_is_reported_at_once(world):
-    errors = _refused(world.a.manager, world.a.coop.id, code="bad code", gtin="123",
-                      category="durian", net_quantity="-1")
+    errors = _refused(
+        world.a.manager,
+        world.a.coop.id,
+        code="bad code",
+        gtin="123",
+        category="durian",
+        net_quantity="-1",
+    )
     assert {"code", "gtin", "category", "net_quantity"} <= set(errors)
 
 
@@ -192,8 +216,13 @@ def test_a_gtin_can_be_removed_and_the_product_keeps_working(world):
 
 def test_search_by_name_code_gtin_translation_and_category(world):
     coop = world.a.coop
-    ProductFactory(cooperative=coop, code="XP-500", name="Đậu phộng túi", gtin="0" + GTIN13,
-                   names={"en": "Peanuts", "fr": "Arachides grillées", "zh": "春福花生"})
+    ProductFactory(
+        cooperative=coop,
+        code="XP-500",
+        name="Đậu phộng túi",
+        gtin="0" + GTIN13,
+        names={"en": "Peanuts", "fr": "Arachides grillées", "zh": "春福花生"},
+    )
     ProductFactory(cooperative=coop, code="XP-100", name="Mẫu 100% thử_nghiệm")
     ProductFactory(cooperative=coop, code="CN-185", name="Cá ngừ hộp", category="tuna")
     base = sa.select(Product).where(Product.cooperative_id == coop.id)
@@ -217,8 +246,9 @@ def test_search_by_name_code_gtin_translation_and_category(world):
 def test_a_duplicate_slipping_past_the_checks_is_still_a_clear_refusal(world, monkeypatch):
     """Two requests saving one GTIN at once both pass the check; the database decides."""
     ProductFactory(cooperative=world.b.coop, gtin="0" + GTIN13)
-    monkeypatch.setattr(services, "_check_gtin",
-                        lambda raw, *_a: services.normalise_gtin(raw) if raw else None)
+    monkeypatch.setattr(
+        services, "_check_gtin", lambda raw, *_a: services.normalise_gtin(raw) if raw else None
+    )
     errors = _refused(world.a.manager, world.a.coop.id, gtin=GTIN13)
     assert "gtin" in errors
     product = services.create_product(world.a.manager, world.a.coop.id, **_data(code="XP-2"))

@@ -13,9 +13,18 @@ from tests.products.factories import MarkFactory, OcopRecordFactory, ProductFact
 from traceapp.extensions import db
 from traceapp.products.models import OcopLevel, OcopRecord, Product
 
-FORM = {"code": "XP-500", "name": "Đậu phộng túi 500 g", "name_en": "Peanuts 500 g bag",
-        "category": "peanuts", "unit_of_trade": "bag", "net_quantity": "500",
-        "net_unit": "GRM", "gtin": "8934567890120", "mark_id": "", "is_active": "y"}
+FORM = {
+    "code": "XP-500",
+    "name": "Đậu phộng túi 500 g",
+    "name_en": "Peanuts 500 g bag",
+    "category": "peanuts",
+    "unit_of_trade": "bag",
+    "net_quantity": "500",
+    "net_unit": "GRM",
+    "gtin": "8934567890120",
+    "mark_id": "",
+    "is_active": "y",
+}
 
 
 def _png() -> bytes:
@@ -34,9 +43,11 @@ def test_manager_registers_a_product_with_photo_and_mark(manager_client, world):
     form = manager_client.get("/products/new").get_data(as_text=True)
     assert "Đậu phộng Xuân Phước" in form
     assert "Nhãn của hợp tác xã khác" not in form
-    r = manager_client.form_post("/products/new", FORM | {
-        "mark_id": str(mark.id), "image": (io.BytesIO(_png()), "bag.png")},
-        content_type="multipart/form-data")
+    r = manager_client.form_post(
+        "/products/new",
+        FORM | {"mark_id": str(mark.id), "image": (io.BytesIO(_png()), "bag.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302, r.get_data(as_text=True)[:2000]
     [product] = _products()
     assert product.gtin == "08934567890120" and product.image
@@ -49,9 +60,11 @@ def test_manager_registers_a_product_with_photo_and_mark(manager_client, world):
 
 
 def test_bad_form_input_shows_field_errors_and_stores_nothing(manager_client, world):
-    r = manager_client.form_post("/products/new", FORM | {
-        "gtin": "8934567890128", "net_quantity": "-3", "category": "durian",
-        "code": "XP 500"})
+    r = manager_client.form_post(
+        "/products/new",
+        FORM
+        | {"gtin": "8934567890128", "net_quantity": "-3", "category": "durian", "code": "XP 500"},
+    )
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "Expected 0, got 8" in html
@@ -64,27 +77,38 @@ def test_bad_form_input_shows_field_errors_and_stores_nothing(manager_client, wo
 def test_an_svg_photo_is_refused(manager_client, world):
     product = ProductFactory(cooperative=world.a.coop)
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    r = manager_client.form_post(f"/products/{product.id}/image",
-                                 {"image": (io.BytesIO(svg), "x.png")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/products/{product.id}/image",
+        {"image": (io.BytesIO(svg), "x.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 422
     assert "SVG, EPS and others are not" in r.get_data(as_text=True)
     assert db.session.get(Product, product.id).image is None
-    r = manager_client.form_post(f"/products/{product.id}/image",
-                                 {"image": (io.BytesIO(_png()), "x.png")},
-                                 content_type="multipart/form-data")
+    r = manager_client.form_post(
+        f"/products/{product.id}/image",
+        {"image": (io.BytesIO(_png()), "x.png")},
+        content_type="multipart/form-data",
+    )
     assert r.status_code == 302
     assert db.session.get(Product, product.id).image
 
 
 def test_edit_form_is_filled_and_saves(manager_client, world):
-    product = ProductFactory(cooperative=world.a.coop, code="XP-250", name="Đậu rang",
-                             names={"fr": "Arachides grillées"}, gtin="08934567890120")
+    product = ProductFactory(
+        cooperative=world.a.coop,
+        code="XP-250",
+        name="Đậu rang",
+        names={"fr": "Arachides grillées"},
+        gtin="08934567890120",
+    )
     page = manager_client.get(f"/products/{product.id}/edit").get_data(as_text=True)
     assert 'value="Arachides grillées"' in page
     assert 'value="500"' in page
-    r = manager_client.form_post(f"/products/{product.id}/edit", FORM | {
-        "code": "XP-250", "name": "Đậu phộng rang muối", "gtin": "", "name_en": ""})
+    r = manager_client.form_post(
+        f"/products/{product.id}/edit",
+        FORM | {"code": "XP-250", "name": "Đậu phộng rang muối", "gtin": "", "name_en": ""},
+    )
     assert r.status_code == 302
     db.session.refresh(product)
     assert product.name == "Đậu phộng rang muối" and product.gtin is None
@@ -108,8 +132,9 @@ def test_detail_badges_valid_expired_and_not_certified(manager_client, world):
     product = ProductFactory(cooperative=world.a.coop)
     OcopRecordFactory(product=product, stars=4, decided_on=dt.date(2025, 6, 15))
     OcopRecordFactory(product=product, stars=3, decided_on=dt.date(2022, 5, 10))
-    OcopRecordFactory(product=product, stars=2, level=None, decision_number=None,
-                      decided_on=dt.date(2021, 1, 4))
+    OcopRecordFactory(
+        product=product, stars=2, level=None, decision_number=None, decided_on=dt.date(2021, 1, 4)
+    )
     page = manager_client.get(f"/products/{product.id}").get_data(as_text=True)
     badges = re.findall(r'<span class="badge (\w*)">(.*?)</span>', page, re.S)
     assert ("ok", "valid until Jun 15, 2028") in badges  # dates in the user's language
@@ -123,9 +148,16 @@ def test_the_ocop_form_records_and_refuses(manager_client, world):
     product = ProductFactory(cooperative=world.a.coop)
     url = f"/products/{product.id}/ocop/new"
     assert "1048/2019" in manager_client.get(url).get_data(as_text=True)
-    data = {"scheme": "1048/2019", "score_a": "36", "score_b": "20", "score_c": "30",
-            "decided_on": "2024-04-02", "decision_number": "88/QĐ-UBND", "level": "",
-            "supersedes_id": ""}
+    data = {
+        "scheme": "1048/2019",
+        "score_a": "36",
+        "score_b": "20",
+        "score_c": "30",
+        "decided_on": "2024-04-02",
+        "decision_number": "88/QĐ-UBND",
+        "level": "",
+        "supersedes_id": "",
+    }
     r = manager_client.form_post(url, data)
     assert r.status_code == 422
     assert "Part A has at most 35 points under decision 1048/2019." in r.get_data(as_text=True)

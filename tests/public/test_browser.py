@@ -34,10 +34,13 @@ def served_demo(tmp_path: Any) -> Any:
         with app.app_context():
             db.create_all()
             load_demo()
-            bag = db.session.execute(sa.text(
-                "SELECT l.serial FROM labels l JOIN lots ON lots.id = l.lot_id "
-                "JOIN products p ON p.id = lots.product_id WHERE p.code = 'XP-DP-500' "
-                "ORDER BY l.id LIMIT 1")).scalar_one()
+            bag = db.session.execute(
+                sa.text(
+                    "SELECT l.serial FROM labels l JOIN lots ON lots.id = l.lot_id "
+                    "JOIN products p ON p.id = lots.product_id WHERE p.code = 'XP-DP-500' "
+                    "ORDER BY l.id LIMIT 1"
+                )
+            ).scalar_one()
             assert db.session.get(Label, 1) is not None
             db.session.remove()
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -55,28 +58,41 @@ def served_demo(tmp_path: Any) -> Any:
                 db.engine.dispose()
 
 
-@pytest.mark.skipif(sync_playwright is None or CHROMIUM is None,
-                    reason="needs Playwright and Debian's chromium (.ci/run installs both)")
+@pytest.mark.skipif(
+    sync_playwright is None or CHROMIUM is None,
+    reason="needs Playwright and Debian's chromium (.ci/run installs both)",
+)
 def test_label_page_on_a_phone_in_vietnamese_and_english(served_demo: Any, tmp_path: Any):
     from traceapp.labels.services import label_url
     from traceapp.products.models import Product
 
     app, port, serial = served_demo
     with app.app_context():
-        product = db.session.execute(sa.select(Product).where(Product.code == "XP-DP-500")
-                                     ).scalar_one()
-        lot_code = db.session.execute(sa.text(
-            "SELECT lots.code FROM labels l JOIN lots ON lots.id = l.lot_id "
-            "WHERE l.serial = :s"), {"s": serial}).scalar_one()
+        product = db.session.execute(
+            sa.select(Product).where(Product.code == "XP-DP-500")
+        ).scalar_one()
+        lot_code = db.session.execute(
+            sa.text(
+                "SELECT lots.code FROM labels l JOIN lots ON lots.id = l.lot_id WHERE l.serial = :s"
+            ),
+            {"s": serial},
+        ).scalar_one()
         url = label_url(product, lot_code, serial)
         db.session.remove()
     requests: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 360, "height": 740},
-                                locale="vi-VN")
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
         page.on("request", lambda request: requests.append(request.url))
         page.goto(url)
         body = page.inner_text("body")

@@ -12,13 +12,22 @@ from traceapp.extensions import db
 from traceapp.labels import services as labels
 from traceapp.public import views
 
-COMPARED = ("Content-Type", "Cache-Control", "Vary", "Content-Security-Policy",
-            "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Set-Cookie")
+COMPARED = (
+    "Content-Type",
+    "Cache-Control",
+    "Vary",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Set-Cookie",
+)
 
 
 @pytest.fixture
 def flask_only(app):
     """Switch the fast path off for a block."""
+
     class Switch:
         def __enter__(self):
             app.config["TRACEAPP_SCAN_FAST_PATH"] = False
@@ -32,11 +41,13 @@ def flask_only(app):
 @pytest.fixture
 def no_flask_view(monkeypatch):
     """Fail if Flask's scan view runs: the fast path must answer."""
+
     def refuse(*_a, **_k):
         raise AssertionError("Flask answered a request the fast path should have")
 
     def switch():
         monkeypatch.setattr(views, "_serial", refuse)
+
     return switch
 
 
@@ -60,9 +71,14 @@ def _header(response, name):
     return value
 
 
-@pytest.mark.parametrize("how", [
-    {}, {"query_string": {"lang": "en"}}, {"headers": {"Accept-Language": "fr"}},
-])
+@pytest.mark.parametrize(
+    "how",
+    [
+        {},
+        {"query_string": {"lang": "en"}},
+        {"headers": {"Accept-Language": "fr"}},
+    ],
+)
 def test_first_and_repeated_scans_match(client, labelled, flask_only, no_flask_view, how):
     a, b = labelled.serials[0], labelled.serials[1]
     with flask_only:
@@ -96,8 +112,13 @@ def test_a_recall_is_shown_at_once_by_both_paths(client, labelled, flask_only):
     url = labelled.url(labelled.serials[0])
     client.get(url)
     client.get(url)  # the fast path has the page now
-    recall_lot(labelled.farm.world.a.manager, labelled.packed, reason="Glass found",
-               instructions="Do not eat", decided_by="HTX")
+    recall_lot(
+        labelled.farm.world.a.manager,
+        labelled.packed,
+        reason="Glass found",
+        instructions="Do not eat",
+        decided_by="HTX",
+    )
     fast = client.get(url)
     assert "Recalled: do not use this product" in fast.get_data(as_text=True)
     assert fast.headers["Cache-Control"] == "no-store"

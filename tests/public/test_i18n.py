@@ -17,26 +17,30 @@ from traceapp.public import services, views
 from traceapp.public.resolver import BadPath, parse_digital_link
 
 
-@pytest.mark.parametrize(("stored", "shown"), [
-    (services.FLAG_VOIDED, "A voided serial was scanned."),
-    (services.FLAG_RECALLED, "A label of a recalled lot was scanned."),
-    (services.FLAG_EXPIRED, "The label was scanned after the lot's best-before date."),
-    (services.FLAG_MISMATCH, "The serial was scanned under another lot or GTIN than its own."),
-    ("more than 20 scans in 24 hours", "Scanned more than 20 times in 24 hours."),
-    ("more than 1 scans in 24 hours", "Scanned more than 1 time in 24 hours."),
-    ("scanned by more than 8 different clients", "Scanned by more than 8 different clients."),
-    ("scanned by more than 1500 different clients",
-     "Scanned by more than 1,500 different clients."),
-    ("a reason of an older rule", "a reason of an older rule"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        (services.FLAG_VOIDED, "A voided serial was scanned."),
+        (services.FLAG_RECALLED, "A label of a recalled lot was scanned."),
+        (services.FLAG_EXPIRED, "The label was scanned after the lot's best-before date."),
+        (services.FLAG_MISMATCH, "The serial was scanned under another lot or GTIN than its own."),
+        ("more than 20 scans in 24 hours", "Scanned more than 20 times in 24 hours."),
+        ("more than 1 scans in 24 hours", "Scanned more than 1 time in 24 hours."),
+        ("scanned by more than 8 different clients", "Scanned by more than 8 different clients."),
+        (
+            "scanned by more than 1500 different clients",
+            "Scanned by more than 1,500 different clients.",
+        ),
+        ("a reason of an older rule", "a reason of an older rule"),
+        (None, ""),
+    ],
+)
 def test_a_stored_flag_is_described_by_its_kind(session, stored, shown):
     assert services.describe_flag(stored) == shown
 
 
 def test_the_stored_flags_stay_english_and_keep_their_kind(session):
-    row = SimpleNamespace(kind="serialised", voided_at=None, lot_status="closed",
-                          best_before=None)
+    row = SimpleNamespace(kind="serialised", voided_at=None, lot_status="closed", best_before=None)
     rules = services.tunables.get("clone_rules")
     many = int(rules["max_scans_24h"])
     with force_locale("vi"):
@@ -56,11 +60,17 @@ def test_the_describe_flag_filter_is_there_for_every_template(app, session):
     assert template.render(reason=services.FLAG_VOIDED) == "A voided serial was scanned."
 
 
-@pytest.mark.parametrize(("lang", "count", "month"), [
-    ("fr", "1\u202f234", "fr"), ("vi", "1.234", "vi"), ("en", "1,234", "en"),
-])
+@pytest.mark.parametrize(
+    ("lang", "count", "month"),
+    [
+        ("fr", "1\u202f234", "fr"),
+        ("vi", "1.234", "vi"),
+        ("en", "1,234", "en"),
+    ],
+)
 def test_the_fast_path_writes_counts_and_dates_in_the_page_language(
-        app, client, labelled, monkeypatch, lang, count, month):
+    app, client, labelled, monkeypatch, lang, count, month
+):
     """Even when the fast path (outside any request) formats them for the first time."""
     first = dt.datetime(2026, 3, 5, 3, 0, tzinfo=dt.UTC)
     a, b = labelled.serials[0], labelled.serials[1]

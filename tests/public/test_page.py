@@ -20,18 +20,22 @@ def test_a_genuine_label_says_so_and_counts_scans(client, labelled):
     assert "first time it has been scanned" in first
     again = client.get(url).get_data(as_text=True)
     assert "scanned 2 times" in again
-    label = db.session.execute(sa.select(Label).where(Label.serial == labelled.serials[0])
-                               ).scalar_one()
+    label = db.session.execute(
+        sa.select(Label).where(Label.serial == labelled.serials[0])
+    ).scalar_one()
     assert label.scan_count == 2 and label.flagged_at is None
 
 
 def test_a_recall_shows_first_and_is_never_cached(client, labelled):
     url = labelled.url(labelled.serials[0])
     assert client.get(url).headers["Cache-Control"] == "private, max-age=60"
-    recall_lot(labelled.farm.world.a.manager, labelled.harvest,
-               reason="Aflatoxin B1 above the limit (test 31/2026)",
-               instructions="Do not eat. Return the bag to the shop for a refund.",
-               decided_by="HTX Xuân Phước")
+    recall_lot(
+        labelled.farm.world.a.manager,
+        labelled.harvest,
+        reason="Aflatoxin B1 above the limit (test 31/2026)",
+        instructions="Do not eat. Return the bag to the shop for a refund.",
+        decided_by="HTX Xuân Phước",
+    )
     r = client.get(url)
     html = r.get_data(as_text=True)
     assert r.headers["Cache-Control"] == "no-store"
@@ -40,8 +44,10 @@ def test_a_recall_shows_first_and_is_never_cached(client, labelled):
     assert "Return the bag to the shop" in html
     # Nothing calls a recalled product genuine or safe, on a scanned label or a new one.
     assert "Genuine label" not in html and "genuine" not in html.lower()
-    assert "genuine" not in client.get(labelled.url(labelled.serials[3])).get_data(
-        as_text=True).lower()
+    assert (
+        "genuine"
+        not in client.get(labelled.url(labelled.serials[3])).get_data(as_text=True).lower()
+    )
     lot_page = client.get(f"/01/{labelled.gtin}/10/{labelled.packed.code}")
     assert lot_page.headers["Cache-Control"] == "no-store"
     status = client.get(url + "?linkType=gs1:recallStatus").json
@@ -56,8 +62,9 @@ def test_too_many_scans_flag_the_label_as_copied(app, client, labelled):
         assert "Caution" not in client.get(url).get_data(as_text=True)
     html = client.get(url).get_data(as_text=True)
     assert "Caution: this label may have been copied" in html
-    label = db.session.execute(sa.select(Label).where(Label.serial == labelled.serials[2])
-                               ).scalar_one()
+    label = db.session.execute(
+        sa.select(Label).where(Label.serial == labelled.serials[2])
+    ).scalar_one()
     assert label.flagged_at is not None
     assert "scans in 24 hours" in label.flag_reason
 
@@ -79,16 +86,20 @@ def test_scans_after_best_before_are_flagged_and_explained(client, labelled):
     db.session.flush()
     html = client.get(labelled.url(labelled.serials[4])).get_data(as_text=True)
     assert "Past its best-before date" in html
-    reason = db.session.scalar(sa.select(Label.flag_reason).where(
-        Label.serial == labelled.serials[4]))
+    reason = db.session.scalar(
+        sa.select(Label.flag_reason).where(Label.serial == labelled.serials[4])
+    )
     assert reason == "scan after best-before"
 
 
 def test_the_scan_log_keeps_no_address(client, labelled):
     from traceapp.public.models import LabelScan
 
-    client.get(labelled.url(labelled.serials[0]), environ_base={"REMOTE_ADDR": "203.0.113.77"},
-               headers={"User-Agent": "Mozilla/5.0 (Linux; Android 12)"})
+    client.get(
+        labelled.url(labelled.serials[0]),
+        environ_base={"REMOTE_ADDR": "203.0.113.77"},
+        headers={"User-Agent": "Mozilla/5.0 (Linux; Android 12)"},
+    )
     scan = db.session.scalars(sa.select(LabelScan)).one()
     stored = " ".join(str(v) for v in (scan.client_hash, scan.ua_class, scan.lang))
     assert "203.0.113.77" not in stored
@@ -100,20 +111,25 @@ def test_rate_limit_per_client_ignores_forged_forwarding_headers(app, client, la
     app.config["TRACEAPP_PUBLIC_RATE_LIMIT"] = "5 per minute"
     try:
         url = labelled.url(labelled.serials[0])
-        codes = [client.get(url, headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
-                 for i in range(7)]
+        codes = [
+            client.get(url, headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+            for i in range(7)
+        ]
     finally:
         app.config["TRACEAPP_PUBLIC_RATE_LIMIT"] = "120 per minute"
     assert codes[:5] == [200] * 5
     assert codes[5] == 429
 
 
-@pytest.mark.parametrize(("how", "expect"), [
-    ({"query_string": {"lang": "en"}}, "en"),
-    ({"headers": {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}}, "fr"),
-    ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}, "zh"),
-    ({"headers": {"Accept-Language": ""}}, "vi"),
-])
+@pytest.mark.parametrize(
+    ("how", "expect"),
+    [
+        ({"query_string": {"lang": "en"}}, "en"),
+        ({"headers": {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}}, "fr"),
+        ({"headers": {"Accept-Language": "zh-CN,zh;q=0.9"}}, "zh"),
+        ({"headers": {"Accept-Language": ""}}, "vi"),
+    ],
+)
 def test_language_choice(client, labelled, how, expect):
     html = client.get(labelled.url(labelled.serials[0]), **how).get_data(as_text=True)
     assert f'<html lang="{expect}">' in html
@@ -127,8 +143,9 @@ def test_language_cookie_remembers_the_choice(client, labelled):
 
 
 def test_product_names_are_shown_in_the_chosen_language(client, labelled):
-    html = client.get(labelled.url(labelled.serials[0]), query_string={"lang": "en"}
-                      ).get_data(as_text=True)
+    html = client.get(labelled.url(labelled.serials[0]), query_string={"lang": "en"}).get_data(
+        as_text=True
+    )
     assert "Peanuts 500 g" in html
 
 
@@ -148,13 +165,17 @@ def test_cooperative_text_is_escaped(client, labelled):
     coop = labelled.farm.coop
     coop.name = '<script>alert("x")</script> HTX'
     labelled.packed.notes = "<img src=x onerror=alert(1)>"
-    ev.record_event(labelled.farm.world.a.manager, labelled.packed, biz_step="storing",
-                    location='<b onmouseover="alert(1)">Kho</b>')
+    ev.record_event(
+        labelled.farm.world.a.manager,
+        labelled.packed,
+        biz_step="storing",
+        location='<b onmouseover="alert(1)">Kho</b>',
+    )
     db.session.flush()
     services.clear_cache()
     html = client.get(labelled.url(labelled.serials[0])).get_data(as_text=True)
     assert "<script>alert" not in html
-    assert '<b onmouseover' not in html
+    assert "<b onmouseover" not in html
     assert "&lt;script&gt;" in html
 
 
@@ -180,10 +201,16 @@ def test_lot_pages_are_cacheable_with_validators(client, labelled):
 
 def test_corrections_show_as_corrections(client, labelled):
     actor = labelled.farm.world.a.manager
-    wrong = ev.record_event(actor, labelled.packed, biz_step="inspecting",
-                            disposition="non_conformant")
-    ev.declare_error(actor, wrong, reason="incorrect_data", explanation="wrong sample",
-                     corrections=[{"biz_step": "inspecting", "disposition": "conformant"}])
+    wrong = ev.record_event(
+        actor, labelled.packed, biz_step="inspecting", disposition="non_conformant"
+    )
+    ev.declare_error(
+        actor,
+        wrong,
+        reason="incorrect_data",
+        explanation="wrong sample",
+        corrections=[{"biz_step": "inspecting", "disposition": "conformant"}],
+    )
     services.clear_cache()
     html = client.get(labelled.url(labelled.serials[0])).get_data(as_text=True)
     assert "<del>Inspection</del>" in html
@@ -193,13 +220,17 @@ def test_corrections_show_as_corrections(client, labelled):
 def test_recall_reaches_the_cached_page_at_once(client, labelled):
     url = labelled.url(labelled.serials[0])
     assert "Recalled" not in client.get(url).get_data(as_text=True)
-    recall_lot(labelled.farm.world.a.manager, labelled.packed, reason="Metal piece found",
-               instructions="Return it", decided_by="HTX")
+    recall_lot(
+        labelled.farm.world.a.manager,
+        labelled.packed,
+        reason="Metal piece found",
+        instructions="Return it",
+        decided_by="HTX",
+    )
     assert "Recalled: do not use this product" in client.get(url).get_data(as_text=True)
 
 
-def test_a_cooperatives_edit_reaches_the_page_once_the_cache_lapses(client, labelled,
-                                                                     monkeypatch):
+def test_a_cooperatives_edit_reaches_the_page_once_the_cache_lapses(client, labelled, monkeypatch):
     """Edits that do not touch the lot (a product's name) show after PAGE_TTL, on every path:
     the rendered page must not outlive the page model it was rendered from."""
     url = labelled.url(labelled.serials[0]) + "?lang=vi"  # the name as the cooperative wrote it

@@ -46,8 +46,9 @@ def test_a_lapsed_page_is_rebuilt_in_the_background(tmp_path, monkeypatch):
             # A recall changes the lot: never shown from the old page, not even once.
             with app.app_context():
                 lot = db.session.scalars(sa.select(Lot)).one()
-                recall_lot(SYSTEM, lot, reason="Nấm mốc", instructions="Trả lại nơi mua",
-                           decided_by="HTX")
+                recall_lot(
+                    SYSTEM, lot, reason="Nấm mốc", instructions="Trả lại nơi mua", decided_by="HTX"
+                )
                 db.session.commit()
                 db.session.remove()
             assert "Nấm mốc" in _page(client, serials[2])

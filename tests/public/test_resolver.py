@@ -19,10 +19,17 @@ def test_the_path_parser_is_strict():
     res = parse_digital_link("/01/8934567890120/10/XP-2026-0001/21/ABC123")
     assert (res.gtin, res.lot, res.serial) == ("08934567890120", "XP-2026-0001", "ABC123")
     assert parse_digital_link("/01/08934567890120").gtin == "08934567890120"
-    for bad in ("/01/8934567890121", "/01/893456789012X", "/01/08934567890120/21/A/10/B",
-                "/01/08934567890120/10/A/10/B", "/01/08934567890120/99/A",
-                "/01/08934567890120/10", "/01/08934567890120/10/" + "A" * 21,
-                "/01/08934567890120/10/lô-1", "/02/08934567890120"):
+    for bad in (
+        "/01/8934567890121",
+        "/01/893456789012X",
+        "/01/08934567890120/21/A/10/B",
+        "/01/08934567890120/10/A/10/B",
+        "/01/08934567890120/99/A",
+        "/01/08934567890120/10",
+        "/01/08934567890120/10/" + "A" * 21,
+        "/01/08934567890120/10/lô-1",
+        "/02/08934567890120",
+    ):
         with pytest.raises(BadPath):
             parse_digital_link(bad)
 
@@ -44,9 +51,13 @@ def test_malformed_paths_are_400_and_never_query(client, labelled, monkeypatch):
 
     monkeypatch.setattr(services, "lookup_serial", boom)
     monkeypatch.setattr(services, "product_by_gtin", boom)
-    for url in (f"/01/{labelled.gtin}/21/{labelled.serials[0]}/10/{labelled.packed.code}",
-                "/01/1234/10/A", "/01/08934567890121", "/l/" + "Z" * 25,
-                f"/01/{labelled.gtin}?linkType=gs1:nonsense"):
+    for url in (
+        f"/01/{labelled.gtin}/21/{labelled.serials[0]}/10/{labelled.packed.code}",
+        "/01/1234/10/A",
+        "/01/08934567890121",
+        "/l/" + "Z" * 25,
+        f"/01/{labelled.gtin}?linkType=gs1:nonsense",
+    ):
         r = client.get(url)
         assert r.status_code == 400, url
         assert "Traceback" not in r.get_data(as_text=True)
@@ -89,16 +100,18 @@ def test_unknown_and_voided_serials_get_the_same_404(client, labelled):
     assert a.get_data(as_text=True) == b.get_data(as_text=True)
     assert a.headers["Cache-Control"] == b.headers["Cache-Control"] == "no-store"
     # both scans are logged: the voided one flags the label, the unknown one is evidence
-    outcomes = dict(db.session.execute(sa.select(LabelScan.outcome, LabelScan.unknown_serial)
-                                       ).all())
+    outcomes = dict(
+        db.session.execute(sa.select(LabelScan.outcome, LabelScan.unknown_serial)).all()
+    )
     assert outcomes["unknown"] == never and "voided" in outcomes
     flagged = db.session.scalar(sa.select(Label.flag_reason).where(Label.serial == voided))
     assert flagged == "scan of a voided serial"
 
 
 def test_404_timing_does_not_tell_voided_from_unknown(client, labelled):
-    labels.void_labels(labelled.farm.world.a.manager, labelled.run, reason="torn",
-                       serial=labelled.serials[1])
+    labels.void_labels(
+        labelled.farm.world.a.manager, labelled.run, reason="torn", serial=labelled.serials[1]
+    )
 
     def median(url):
         times = []
@@ -142,15 +155,32 @@ def test_lot_and_product_pages(client, labelled):
 
 
 LINKSET_SCHEMA = {
-    "type": "object", "required": ["linkset"],
-    "properties": {"linkset": {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["anchor"],
-        "properties": {"anchor": {"type": "string", "format": "uri"}},
-        "additionalProperties": {"type": "array", "items": {
-            "type": "object", "required": ["href"],
-            "properties": {"href": {"type": "string", "format": "uri"},
-                           "type": {"type": "string"}, "title": {"type": "string"},
-                           "hreflang": {"type": "array", "items": {"type": "string"}}}}}}}},
+    "type": "object",
+    "required": ["linkset"],
+    "properties": {
+        "linkset": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["anchor"],
+                "properties": {"anchor": {"type": "string", "format": "uri"}},
+                "additionalProperties": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["href"],
+                        "properties": {
+                            "href": {"type": "string", "format": "uri"},
+                            "type": {"type": "string"},
+                            "title": {"type": "string"},
+                            "hreflang": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+            },
+        }
+    },
 }
 
 

@@ -28,21 +28,38 @@ def _seed(app, count=3):
         db.session.add(coop)
         db.session.flush()
         member = Member(cooperative_id=coop.id, member_number="0001", full_name="Hộ A")
-        zone = Zone(cooperative_id=coop.id, code="VN-GH-0001", kind=ZoneKind.GROWING_AREA,
-                    province="Phú Yên", status=ZoneStatus.APPROVED, crop="đậu phộng",
-                    declared_area_ha=Decimal(5))
-        product = Product(cooperative_id=coop.id, code="GH-1", name="Đậu phộng",
-                          category="peanuts", unit_of_trade="kg", names={})
+        zone = Zone(
+            cooperative_id=coop.id,
+            code="VN-GH-0001",
+            kind=ZoneKind.GROWING_AREA,
+            province="Phú Yên",
+            status=ZoneStatus.APPROVED,
+            crop="đậu phộng",
+            declared_area_ha=Decimal(5),
+        )
+        product = Product(
+            cooperative_id=coop.id,
+            code="GH-1",
+            name="Đậu phộng",
+            category="peanuts",
+            unit_of_trade="kg",
+            names={},
+        )
         db.session.add_all([member, zone, product])
         db.session.flush()
-        lot = lots.create_lot(SYSTEM, product_id=product.id,
-                              production_date=dt.date.today() - dt.timedelta(days=3),
-                              quantity="10", unit="KGM")
+        lot = lots.create_lot(
+            SYSTEM,
+            product_id=product.id,
+            production_date=dt.date.today() - dt.timedelta(days=3),
+            quantity="10",
+            unit="KGM",
+        )
         lots.add_contribution(SYSTEM, lot, member_id=member.id, zone_id=zone.id, quantity="10")
         run = labels.issue_run(SYSTEM, lot, count=count)
         db.session.commit()
-        serials = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)
-                                     .order_by(Label.seq)).all()
+        serials = db.session.scalars(
+            sa.select(Label.serial).where(Label.run_id == run.id).order_by(Label.seq)
+        ).all()
         db.session.remove()
     return serials
 
@@ -68,8 +85,9 @@ def test_scans_reach_the_database(tmp_path, flush_seconds):
             assert "scanned 4 times" in client.get(f"/l/{serials[0]}").get_data(as_text=True)
             assert scan_log.flush() == 5
         with app.app_context():
-            label = db.session.execute(sa.select(Label).where(Label.serial == serials[0])
-                                       ).scalar_one()
+            label = db.session.execute(
+                sa.select(Label).where(Label.serial == serials[0])
+            ).scalar_one()
             expected = 4 if flush_seconds else 3
             assert label.scan_count == expected
             outcomes = sorted(db.session.scalars(sa.select(LabelScan.outcome)))
@@ -119,8 +137,7 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
         app = make_app(url, tmp_path)
         _seed(app, count=12)
         with app.app_context():
-            rows = db.session.execute(sa.select(Label.id, Label.lot_id, Label.cooperative_id)
-                                      ).all()
+            rows = db.session.execute(sa.select(Label.id, Label.lot_id, Label.cooperative_id)).all()
             engine = db.engine
             db.session.remove()
         base = dt.datetime(2026, 11, 20, 8, 0, tzinfo=dt.UTC)
@@ -137,11 +154,19 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
                     for k, (label_id, lot_id, coop_id) in enumerate(chosen):
                         when = base + dt.timedelta(minutes=seed * 100 + b, seconds=k)
                         labels.setdefault(label_id, []).append((when, f"c{seed}"))
-                        values = {"scanned_at": _db_time(when, dialect), "label_id": label_id,
-                                  "lot_id": lot_id, "product_id": None,
-                                  "cooperative_id": coop_id, "unknown_serial": None,
-                                  "outcome": "ok", "client_hash": f"c{seed}", "ua_class": "ios",
-                                  "lang": "vi", "flagged": False}
+                        values = {
+                            "scanned_at": _db_time(when, dialect),
+                            "label_id": label_id,
+                            "lot_id": lot_id,
+                            "product_id": None,
+                            "cooperative_id": coop_id,
+                            "unknown_serial": None,
+                            "outcome": "ok",
+                            "client_hash": f"c{seed}",
+                            "ua_class": "ios",
+                            "lang": "vi",
+                            "flagged": False,
+                        }
                         scans.append(tuple(values[c] for c in _SCAN_COLUMNS))
                     # the dict's order is the order the scans came in, not the ids' order
                     write_batch(engine, scans, labels, {})
@@ -157,12 +182,16 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
         with app.app_context():
             logged = db.session.query(LabelScan).count()
             counts = dict(db.session.execute(sa.select(Label.id, Label.scan_count)).all())
-            per_label = dict(db.session.execute(
-                sa.select(LabelScan.label_id, sa.func.count()).group_by(LabelScan.label_id)
-            ).all())
+            per_label = dict(
+                db.session.execute(
+                    sa.select(LabelScan.label_id, sa.func.count()).group_by(LabelScan.label_id)
+                ).all()
+            )
             first = db.session.execute(
                 sa.select(Label.first_scanned_at, Label.last_scanned_at)
-                .where(Label.scan_count > 0).order_by(Label.first_scanned_at)).first()
+                .where(Label.scan_count > 0)
+                .order_by(Label.first_scanned_at)
+            ).first()
             db.session.remove()
             release_connection()
             db.drop_all()
@@ -185,8 +214,12 @@ def test_clone_rules_on_the_scan_page_connection(tmp_path):
 
     rules = tunables.get("clone_rules")
     with scratch_database_url(tmp_path) as url:
-        app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0,
-                       TRACEAPP_PUBLIC_RATE_LIMIT="1000 per minute")
+        app = make_app(
+            url,
+            tmp_path,
+            TRACEAPP_SCAN_FLUSH_SECONDS=0,
+            TRACEAPP_PUBLIC_RATE_LIMIT="1000 per minute",
+        )
         serials = _seed(app)
         client = app.test_client()
         try:
@@ -195,19 +228,26 @@ def test_clone_rules_on_the_scan_page_connection(tmp_path):
                 html = client.get(many).get_data(as_text=True)
                 assert "Caution" not in html, f"scan {n + 1} was flagged"
             assert "Caution: this label may have been copied" in client.get(many).get_data(
-                as_text=True)
+                as_text=True
+            )
             spread = f"/l/{serials[1]}"
             for i in range(rules["max_distinct_clients"]):
-                html = client.get(spread, environ_base={"REMOTE_ADDR": f"10.2.0.{i}"}
-                                  ).get_data(as_text=True)
+                html = client.get(spread, environ_base={"REMOTE_ADDR": f"10.2.0.{i}"}).get_data(
+                    as_text=True
+                )
                 assert "Caution" not in html, f"client {i + 1} was flagged"
-            html = client.get(spread, environ_base={"REMOTE_ADDR": "10.2.9.9"}
-                              ).get_data(as_text=True)
+            html = client.get(spread, environ_base={"REMOTE_ADDR": "10.2.9.9"}).get_data(
+                as_text=True
+            )
             assert "Caution: this label may have been copied" in html
             with app.app_context():
-                reasons = dict(db.session.execute(
-                    sa.select(Label.serial, Label.flag_reason)
-                    .where(Label.serial.in_(serials[:2]))).all())
+                reasons = dict(
+                    db.session.execute(
+                        sa.select(Label.serial, Label.flag_reason).where(
+                            Label.serial.in_(serials[:2])
+                        )
+                    ).all()
+                )
                 db.session.remove()
             assert "scans in 24 hours" in reasons[serials[0]]
             assert "different clients" in reasons[serials[1]]

@@ -24,9 +24,18 @@ XP_LON, XP_LAT = 109.02, 13.40
 
 def square(lon: float = XP_LON, lat: float = XP_LAT, size: float = 0.001) -> dict[str, Any]:
     """A counter-clockwise square GeoJSON polygon with its south-west corner at lon/lat."""
-    return {"type": "Polygon", "coordinates": [[
-        [lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat],
-    ]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lon, lat],
+                [lon + size, lat],
+                [lon + size, lat + size],
+                [lon, lat + size],
+                [lon, lat],
+            ]
+        ],
+    }
 
 
 def _derived(geometry: dict[str, Any] | None) -> dict[str, Any]:
@@ -36,7 +45,10 @@ def _derived(geometry: dict[str, Any] | None) -> dict[str, Any]:
     west, south, east, north = geo.bounds(geometry)
     return {
         "computed_area_ha": None if hectares is None else decimal.Decimal(f"{hectares:.4f}"),
-        "min_lon": west, "min_lat": south, "max_lon": east, "max_lat": north,
+        "min_lon": west,
+        "min_lat": south,
+        "max_lon": east,
+        "max_lat": north,
     }
 
 
@@ -62,8 +74,9 @@ class ZoneFactory(_Base):
     declared_area_ha = decimal.Decimal("1.2")
     status = ZoneStatus.DRAFT
     # Each zone gets its own plot, 0.01 degree apart, so factories never overlap by accident.
-    geometry = factory.Sequence(lambda n: square(XP_LON + 0.01 * (n % 50),
-                                                 XP_LAT + 0.01 * (n // 50 % 50)))
+    geometry = factory.Sequence(
+        lambda n: square(XP_LON + 0.01 * (n % 50), XP_LAT + 0.01 * (n // 50 % 50))
+    )
 
     @classmethod
     def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> Any:

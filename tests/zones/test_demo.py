@@ -21,8 +21,10 @@ def _load() -> dict[str, Any]:
 
 
 def _counts() -> list[int]:
-    return [db.session.scalar(sa.select(sa.func.count()).select_from(m))
-            for m in (Zone, ZoneCertification, ZoneTransition)]
+    return [
+        db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (Zone, ZoneCertification, ZoneTransition)
+    ]
 
 
 def test_the_demo_zones_are_approved_plausible_and_idempotent(session):
@@ -38,13 +40,20 @@ def test_the_demo_zones_are_approved_plausible_and_idempotent(session):
     assert all(not services.overlaps_of(z) for z in everything)
     growing = [z for z in xp if z.kind == ZoneKind.GROWING_AREA]
     assert len(growing) == 3 and all(2 <= float(z.computed_area_ha) <= 5 for z in growing)
-    assert all(z.min_lon >= 108.99 and z.max_lon <= 109.05 and z.min_lat >= 13.37
-               and z.max_lat <= 13.43 for z in growing)
+    assert all(
+        z.min_lon >= 108.99 and z.max_lon <= 109.05 and z.min_lat >= 13.37 and z.max_lat <= 13.43
+        for z in growing
+    )
     assert any(c.scheme == "vietgap" for z in growing for c in z.certifications)
     assert all(z.members for z in growing)
     assert [z.geometry["type"] for z in xp if z.kind == ZoneKind.PACKING_HOUSE] == ["Point"]
-    assert all(z.kind == ZoneKind.AQUACULTURE_FACILITY and z.crop == "tôm hùm xanh"
-               and z.min_lon >= 109.21 and z.max_lon <= 109.25 for z in sc)
+    assert all(
+        z.kind == ZoneKind.AQUACULTURE_FACILITY
+        and z.crop == "tôm hùm xanh"
+        and z.min_lon >= 109.21
+        and z.max_lon <= 109.25
+        for z in sc
+    )
     assert [z.kind for z in cn] == [ZoneKind.FISHING_GROUND] and cn[0].min_lon >= 109.6
     auditor_steps = db.session.scalars(
         sa.select(ZoneTransition.actor_label).where(ZoneTransition.to_status == "approved")

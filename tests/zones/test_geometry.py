@@ -26,9 +26,15 @@ def _reject(obj, match, bbox=VIETNAM):
 
 # --- accepted shapes ---------------------------------------------------------------------------
 
+
 def test_a_clockwise_polygon_is_rounded_and_turned_counter_clockwise():
-    ring = [[109.020000001, 13.4], [109.02, 13.401], [109.021, 13.401], [109.021, 13.4],
-            [109.020000001, 13.4]]
+    ring = [
+        [109.020000001, 13.4],
+        [109.02, 13.401],
+        [109.021, 13.401],
+        [109.021, 13.4],
+        [109.020000001, 13.4],
+    ]
     assert not shapely.is_ccw(shapely.LinearRing(ring))
     result = geo.normalise({"type": "Polygon", "coordinates": [ring]}, bbox=VIETNAM)
     outer = result["coordinates"][0]
@@ -40,8 +46,13 @@ def test_a_clockwise_polygon_is_rounded_and_turned_counter_clockwise():
 
 def test_holes_come_back_clockwise_and_positions_keep_seven_decimals():
     outer = square(109.02, 13.40, 0.002)["coordinates"][0]
-    hole = [[109.0205, 13.4005], [109.0210, 13.4005], [109.0210, 13.4010], [109.0205, 13.4010],
-            [109.0205, 13.4005]]  # counter-clockwise, which a hole must not be
+    hole = [
+        [109.0205, 13.4005],
+        [109.0210, 13.4005],
+        [109.0210, 13.4010],
+        [109.0205, 13.4010],
+        [109.0205, 13.4005],
+    ]  # counter-clockwise, which a hole must not be
     result = geo.normalise({"type": "Polygon", "coordinates": [outer, hole]}, bbox=VIETNAM)
     assert not shapely.is_ccw(shapely.LinearRing(result["coordinates"][1]))
     precise = geo.normalise({"type": "Point", "coordinates": [109.123456789, 13.987654321]})
@@ -59,21 +70,28 @@ def test_a_feature_or_a_one_feature_collection_gives_its_geometry():
 
 
 def test_a_multipolygon_of_separate_plots_is_accepted():
-    plots = {"type": "MultiPolygon", "coordinates": [
-        square(109.02, 13.40)["coordinates"], square(109.03, 13.40)["coordinates"]]}
+    plots = {
+        "type": "MultiPolygon",
+        "coordinates": [square(109.02, 13.40)["coordinates"], square(109.03, 13.40)["coordinates"]],
+    }
     assert geo.normalise(plots, bbox=VIETNAM)["type"] == "MultiPolygon"
 
 
 def test_an_altitude_is_dropped():
-    assert geo.normalise({"type": "Point", "coordinates": [109.02, 13.4, 25]})["coordinates"] \
-        == [109.02, 13.4]
+    assert geo.normalise({"type": "Point", "coordinates": [109.02, 13.4, 25]})["coordinates"] == [
+        109.02,
+        13.4,
+    ]
 
 
 # --- refused shapes ----------------------------------------------------------------------------
 
+
 def test_swapped_longitude_and_latitude_are_named():
-    _reject({"type": "Point", "coordinates": [13.4, 109.02]},
-            r"looks like \[latitude, longitude\].*\[109\.02, 13\.4\]")
+    _reject(
+        {"type": "Point", "coordinates": [13.4, 109.02]},
+        r"looks like \[latitude, longitude\].*\[109\.02, 13\.4\]",
+    )
     ring = [[13.40, 109.02], [13.40, 109.03], [13.41, 109.03], [13.40, 109.02]]
     _reject({"type": "Polygon", "coordinates": [ring]}, "longitude, latitude")
 
@@ -89,20 +107,29 @@ def test_a_ring_of_three_positions_is_refused():
 
 
 def test_a_self_intersecting_bow_tie_is_refused_with_shapely_s_explanation():
-    bow_tie = [[109.02, 13.40], [109.021, 13.401], [109.021, 13.40], [109.02, 13.401],
-               [109.02, 13.40]]
+    bow_tie = [
+        [109.02, 13.40],
+        [109.021, 13.401],
+        [109.021, 13.40],
+        [109.02, 13.401],
+        [109.02, 13.40],
+    ]
     _reject({"type": "Polygon", "coordinates": [bow_tie]}, r"Self-intersection\[109\.0205 13\.4005")
 
 
 def test_a_hole_outside_its_shell_is_refused():
     hole = square(109.05, 13.45)["coordinates"][0]
-    _reject({"type": "Polygon", "coordinates": [square()["coordinates"][0], hole]},
-            "Hole lies outside shell")
+    _reject(
+        {"type": "Polygon", "coordinates": [square()["coordinates"][0], hole]},
+        "Hole lies outside shell",
+    )
 
 
 def test_overlapping_parts_of_a_multipolygon_are_refused():
-    parts = [square(109.02, 13.40, 0.002)["coordinates"],
-             square(109.021, 13.401, 0.002)["coordinates"]]
+    parts = [
+        square(109.02, 13.40, 0.002)["coordinates"],
+        square(109.021, 13.401, 0.002)["coordinates"],
+    ]
     _reject({"type": "MultiPolygon", "coordinates": parts}, "not a valid shape")
 
 
@@ -126,15 +153,18 @@ def test_coordinates_must_be_numbers(bad):
     _reject({"type": "Point", "coordinates": [bad, 13.4]}, "must be numbers")
 
 
-@pytest.mark.parametrize(("obj", "match"), [
-    ({"type": "LineString", "coordinates": [[109, 13], [109.1, 13.1]]}, "not 'LineString'"),
-    ({"type": "Polygon"}, "no coordinates"),
-    ({"type": "Feature", "geometry": None}, "no geometry"),
-    ([109.02, 13.4], "GeoJSON object"),
-    ("{not json", "not valid JSON"),
-    ({"type": "Point", "coordinates": [109.02]}, r"\[longitude, latitude\]"),
-    ({"type": "Point", "coordinates": [200, 13.4]}, "longitude 200"),
-])
+@pytest.mark.parametrize(
+    ("obj", "match"),
+    [
+        ({"type": "LineString", "coordinates": [[109, 13], [109.1, 13.1]]}, "not 'LineString'"),
+        ({"type": "Polygon"}, "no coordinates"),
+        ({"type": "Feature", "geometry": None}, "no geometry"),
+        ([109.02, 13.4], "GeoJSON object"),
+        ("{not json", "not valid JSON"),
+        ({"type": "Point", "coordinates": [109.02]}, r"\[longitude, latitude\]"),
+        ({"type": "Point", "coordinates": [200, 13.4]}, "longitude 200"),
+    ],
+)
 def test_other_malformed_geojson_is_named(obj, match):
     _reject(obj, match, bbox=None)
 
@@ -145,6 +175,7 @@ def test_an_outline_without_area_is_refused():
 
 
 # --- KML -------------------------------------------------------------------------------------
+
 
 def test_a_kml_polygon_with_a_hole_is_read_and_normalised():
     raw = geo.read_file("plot.kml", (DATA / "xuan_phuoc_plot.kml").read_bytes())
@@ -157,20 +188,29 @@ def test_a_kml_polygon_with_a_hole_is_read_and_normalised():
 
 
 def _kml(body: str) -> bytes:
-    return ('<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
-            f"<Document>{body}</Document></kml>").encode()
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document>{body}</Document></kml>"
+    ).encode()
 
 
 def test_kml_points_and_multigeometry():
-    point = geo.read_kml(_kml("<Placemark><Point><coordinates>109.02,13.40,0</coordinates>"
-                              "</Point></Placemark>"))
+    point = geo.read_kml(
+        _kml("<Placemark><Point><coordinates>109.02,13.40,0</coordinates></Point></Placemark>")
+    )
     assert point == {"type": "Point", "coordinates": [109.02, 13.4, 0.0]}
     ring = "109.02,13.40 109.021,13.40 109.021,13.401 109.02,13.401 109.02,13.40"
     ring2 = "109.03,13.40 109.031,13.40 109.031,13.401 109.03,13.401 109.03,13.40"
-    poly = "<Polygon><outerBoundaryIs><LinearRing><coordinates>{}</coordinates></LinearRing>" \
-           "</outerBoundaryIs></Polygon>"
-    multi = geo.read_kml(_kml(f"<Placemark><MultiGeometry>{poly.format(ring)}"
-                              f"{poly.format(ring2)}</MultiGeometry></Placemark>"))
+    poly = (
+        "<Polygon><outerBoundaryIs><LinearRing><coordinates>{}</coordinates></LinearRing>"
+        "</outerBoundaryIs></Polygon>"
+    )
+    multi = geo.read_kml(
+        _kml(
+            f"<Placemark><MultiGeometry>{poly.format(ring)}"
+            f"{poly.format(ring2)}</MultiGeometry></Placemark>"
+        )
+    )
     assert multi["type"] == "MultiPolygon" and len(multi["coordinates"]) == 2
 
 
@@ -185,18 +225,32 @@ def test_a_kml_entity_bomb_is_refused_before_parsing():
         geo.read_file("bomb.kml", content)
 
 
-@pytest.mark.parametrize(("content", "match"), [
-    (b"<kml><Placemark>", "not well-formed"),
-    (b"<gpx></gpx>", "not a KML file"),
-    ("<kml>\u00e9</kml>".encode("utf-16"), "UTF-8"),
-    (_kml("<Placemark><LineString><coordinates>109,13 109.1,13.1</coordinates></LineString>"
-          "</Placemark>"), "no Point or Polygon"),
-    (_kml("<Placemark><Point><coordinates>109.02;13.40</coordinates></Point></Placemark>"),
-     "longitude,latitude"),
-    (_kml("<Placemark><Point><coordinates>109.02,13.40</coordinates></Point></Placemark>"
-          "<Placemark><Point><coordinates>109.03,13.40</coordinates></Point></Placemark>"),
-     "2 points"),
-])
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        (b"<kml><Placemark>", "not well-formed"),
+        (b"<gpx></gpx>", "not a KML file"),
+        ("<kml>\u00e9</kml>".encode("utf-16"), "UTF-8"),
+        (
+            _kml(
+                "<Placemark><LineString><coordinates>109,13 109.1,13.1</coordinates></LineString>"
+                "</Placemark>"
+            ),
+            "no Point or Polygon",
+        ),
+        (
+            _kml("<Placemark><Point><coordinates>109.02;13.40</coordinates></Point></Placemark>"),
+            "longitude,latitude",
+        ),
+        (
+            _kml(
+                "<Placemark><Point><coordinates>109.02,13.40</coordinates></Point></Placemark>"
+                "<Placemark><Point><coordinates>109.03,13.40</coordinates></Point></Placemark>"
+            ),
+            "2 points",
+        ),
+    ],
+)
 def test_bad_kml_is_named(content, match):
     with pytest.raises(geo.GeometryError, match=match):
         geo.read_kml(content)
@@ -216,13 +270,14 @@ def test_files_are_read_by_extension():
 
 # --- areas and overlaps ------------------------------------------------------------------------
 
+
 def _reference_ha(lat: float, size: float) -> float:
     """Area of a small lat/lon square from the WGS84 radii of curvature (independent check)."""
     a, f = 6378137.0, 1 / 298.257223563
     e2 = f * (2 - f)
     phi = math.radians(lat + size / 2)
     w = 1 - e2 * math.sin(phi) ** 2
-    meridian = a * (1 - e2) / w ** 1.5  # metres per radian of latitude
+    meridian = a * (1 - e2) / w**1.5  # metres per radian of latitude
     normal = a / math.sqrt(w)  # metres per radian of longitude, before cos(latitude)
     d = math.radians(size)
     return meridian * d * normal * math.cos(phi) * d / 10_000
@@ -273,6 +328,7 @@ def test_overlap_needs_shared_area_not_a_shared_edge():
 
 # --- the outline -------------------------------------------------------------------------------
 
+
 def test_the_outline_is_an_accessible_offline_svg():
     outer = square(109.02, 13.40, 0.002)["coordinates"][0]
     hole = square(109.0205, 13.4005, 0.001)["coordinates"][0][::-1]
@@ -286,8 +342,12 @@ def test_the_outline_is_an_accessible_offline_svg():
 
 def test_the_outline_scales_longitude_by_the_cosine_of_latitude():
     # 0.002 degrees of longitude at 60 N are as long as 0.001 degrees of latitude.
-    rect = {"type": "Polygon", "coordinates": [[[10.0, 60.0], [10.002, 60.0], [10.002, 60.001],
-                                                 [10.0, 60.001], [10.0, 60.0]]]}
+    rect = {
+        "type": "Polygon",
+        "coordinates": [
+            [[10.0, 60.0], [10.002, 60.0], [10.002, 60.001], [10.0, 60.001], [10.0, 60.0]]
+        ],
+    }
     svg = geo.svg_outline(rect, "rect")
     path = re.search(r'<path d="M([^"]+) Z"', svg).group(1)
     points = [tuple(map(float, p.split())) for p in path.split(" L")]

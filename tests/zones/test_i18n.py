@@ -31,8 +31,10 @@ def test_geometry_messages_name_the_polygon_ring_and_position():
     plot = square()["coordinates"]
     bad = [[[109.02, 13.4], [109.03, 13.4], [109.03, 13.41], [130.0, 13.41], [109.02, 13.4]]]
     message = _refusal({"type": "MultiPolygon", "coordinates": [plot, bad]})
-    assert message.startswith("Polygon 2, outer ring, position 4: [130, 13.41] lies outside "
-                              "Vietnam (longitude 102.1 to 110, latitude 8.3 to 23.4).")
+    assert message.startswith(
+        "Polygon 2, outer ring, position 4: [130, 13.41] lies outside "
+        "Vietnam (longitude 102.1 to 110, latitude 8.3 to 23.4)."
+    )
     hole = [[109.0202, 13.4002], [109.0204, 13.4002], [109.0202, 13.4002]]
     message = _refusal({"type": "Polygon", "coordinates": [plot[0], hole]})
     assert message.startswith("Polygon, hole 1 has 3 positions;")
@@ -41,11 +43,16 @@ def test_geometry_messages_name_the_polygon_ring_and_position():
 
 
 def test_kml_messages_name_the_placemark_and_boundary():
-    kml = (b'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><Polygon><outerBoundaryIs>'
-           b"<LinearRing><coordinates>109.02,13.4 oops</coordinates></LinearRing>"
-           b"</outerBoundaryIs></Polygon></Placemark></kml>")
-    with pytest.raises(geo.GeometryError, match=r"^Placemark 1, polygon 1, outer boundary: "
-                                                r"'oops' is not 'longitude,latitude'\.$"):
+    kml = (
+        b'<kml xmlns="http://www.opengis.net/kml/2.2"><Placemark><Polygon><outerBoundaryIs>'
+        b"<LinearRing><coordinates>109.02,13.4 oops</coordinates></LinearRing>"
+        b"</outerBoundaryIs></Polygon></Placemark></kml>"
+    )
+    with pytest.raises(
+        geo.GeometryError,
+        match=r"^Placemark 1, polygon 1, outer boundary: "
+        r"'oops' is not 'longitude,latitude'\.$",
+    ):
         geo.read_kml(kml)
 
 
@@ -64,18 +71,28 @@ def test_a_vietnamese_reader_gets_vietnamese_refusals(app, world):
     with force_locale("vi"):
         with pytest.raises(Forbidden) as refused:
             services.create_zone(world.auditor, world.a.coop.id, code="VN-PYDX-0001")
-        assert refused.value.message == ("Mã số vùng do người quản lý và nhân viên của hợp tác "
-                                         "xã đăng ký.")
+        assert refused.value.message == (
+            "Mã số vùng do người quản lý và nhân viên của hợp tác xã đăng ký."
+        )
         with pytest.raises(ValidationFailed) as failed:
-            services.create_zone(world.a.manager, world.a.coop.id, kind="growing_area",
-                                 code="VN-PYDX-0001", province="Phú Yên", name="x" * 201)
+            services.create_zone(
+                world.a.manager,
+                world.a.coop.id,
+                kind="growing_area",
+                code="VN-PYDX-0001",
+                province="Phú Yên",
+                name="x" * 201,
+            )
         assert failed.value.errors["name"] == ["Tối đa 200 ký tự."]
 
 
 def test_missing_facts_come_back_as_plain_json_strings(client, world, api_token):
     zone = ZoneFactory(cooperative=world.a.coop, geometry=None, decision_number=None)
-    r = client.post(f"/api/v1/zones/{zone.id}/transitions", json={"to_status": "submitted"},
-                    headers=bearer(api_token))
+    r = client.post(
+        f"/api/v1/zones/{zone.id}/transitions",
+        json={"to_status": "submitted"},
+        headers=bearer(api_token),
+    )
     assert r.status_code == 422
     errors = r.json["errors"]["json"]
     assert errors["geometry"] == ["Draw or upload the zone's location before submitting."]
@@ -94,8 +111,9 @@ def test_status_words_in_messages_are_the_page_labels(world):
 
 
 def test_the_recorded_expiry_reason_is_worded_for_the_reader(world):
-    zone = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED,
-                       valid_until=dt.date(2025, 6, 30))
+    zone = ZoneFactory(
+        cooperative=world.a.coop, status=ZoneStatus.APPROVED, valid_until=dt.date(2025, 6, 30)
+    )
     services.expire_due_zones(SYSTEM, dt.date(2025, 7, 1))
     stored = services.zone_transitions(zone)[-1].reason
     assert stored == "Validity ended on 2025-06-30."  # the record keeps its ISO date
@@ -105,8 +123,9 @@ def test_the_recorded_expiry_reason_is_worded_for_the_reader(world):
 
 
 def test_the_zone_page_words_reasons_and_roles(manager_client, world):
-    zone = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED,
-                       valid_until=dt.date(2025, 6, 30))
+    zone = ZoneFactory(
+        cooperative=world.a.coop, status=ZoneStatus.APPROVED, valid_until=dt.date(2025, 6, 30)
+    )
     services.expire_due_zones(SYSTEM, dt.date(2025, 7, 1))
     page = manager_client.get(f"/zones/{zone.id}").get_data(as_text=True)
     assert "Reason: Validity ended on Jun 30, 2025." in page
@@ -126,5 +145,6 @@ def test_scheme_descriptions_are_translatable_defaults_and_settings_stay_as_writ
         assert '"Đậu phộng (lạc)"' in text and "plant-protection list" not in text
     with app.app_context():
         # merging keeps the lazy strings lazy rather than settling them in one language
-        assert settings["categories"]["peanuts"]["label"] is \
-            DEFAULTS["categories"]["peanuts"]["label"]
+        assert (
+            settings["categories"]["peanuts"]["label"] is DEFAULTS["categories"]["peanuts"]["label"]
+        )

@@ -30,8 +30,9 @@ def owner_cooperative_id(args: dict[str, Any]) -> int:
     if cooperative_id is None:
         from traceapp.errors import ValidationFailed
 
-        raise ValidationFailed.field("cooperative_id",
-                                     _("Name the cooperative: ?cooperative_id=..."))
+        raise ValidationFailed.field(
+            "cooperative_id", _("Name the cooperative: ?cooperative_id=...")
+        )
     return int(cooperative_id)
 
 
@@ -75,8 +76,10 @@ def _rate_key() -> str:
 def register_api(app: Flask, packages: Iterable[str]) -> None:
     """Bind flask-smorest and register each package's ``api.blp`` under /api/v1."""
     api.init_app(app)
-    api.register_converter(IdConverter, lambda converter: {
-        "type": "integer", "minimum": converter.min, "maximum": converter.max})
+    api.register_converter(
+        IdConverter,
+        lambda converter: {"type": "integer", "minimum": converter.min, "maximum": converter.max},
+    )
     for name in packages:
         module = importlib.import_module(f"traceapp.{name}.api")
         blueprints = getattr(module, "blueprints", None) or [module.blp]

@@ -19,8 +19,10 @@ blp = Blueprint("api_audit", __name__, description="The append-only, hash-chaine
 
 
 def _console_user(actor: Any) -> None:
-    require(actor.is_admin or actor.is_auditor,
-            _("The chain head and its verification are for auditors and administrators."))
+    require(
+        actor.is_admin or actor.is_auditor,
+        _("The chain head and its verification are for auditors and administrators."),
+    )
 
 
 @blp.route("/audit")
@@ -34,12 +36,18 @@ class Trail(MethodView):
         """A cooperative's manager reads its records, an auditor those of objects in their
         province, an administrator all; filter by action and object."""
         actor = api_actor()
-        require(actor.is_admin or actor.is_auditor
-                or actor.can_manage_cooperative(actor.cooperative_id),
-                _("The audit trail is for managers, auditors and administrators."))
+        require(
+            actor.is_admin
+            or actor.is_auditor
+            or actor.can_manage_cooperative(actor.cooperative_id),
+            _("The audit trail is for managers, auditors and administrators."),
+        )
         stmt = services.filter_records(services.visible_records(actor), **args)
-        page = paginate(stmt.order_by(AuditRecord.seq.desc()), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            stmt.order_by(AuditRecord.seq.desc()),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 

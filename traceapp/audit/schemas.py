@@ -10,10 +10,16 @@ from traceapp.api.schemas import BaseSchema
 class AuditQuerySchema(BaseSchema):
     """Filters of the trail."""
 
-    action = fields.Str(load_default=None, validate=validate.Length(max=60), metadata={
-        "description": "An action such as zone.transition, or a prefix ending in a dot"})
-    object_type = fields.Str(load_default=None, validate=validate.Length(max=40),
-                             metadata={"description": "A table name such as zones or lots"})
+    action = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=60),
+        metadata={"description": "An action such as zone.transition, or a prefix ending in a dot"},
+    )
+    object_type = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=40),
+        metadata={"description": "A table name such as zones or lots"},
+    )
     object_id = fields.Str(load_default=None, validate=validate.Length(max=64))
 
 

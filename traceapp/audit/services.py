@@ -167,25 +167,46 @@ def verify_chain() -> VerifyResult:
     prev = GENESIS_HASH
     expected_seq = 1
     rows = db.session.execute(
-        sa.select(*AuditRecord.__table__.c).order_by(AuditRecord.seq)
+        sa.select(*AuditRecord.__table__.c)
+        .order_by(AuditRecord.seq)
         .execution_options(yield_per=2000)
     )
     try:
         for rec in rows:
             if rec.seq != expected_seq:
-                return VerifyResult(False, expected_seq - 1, prev, expected_seq,
-                                    # TRANSLATORS: this and the next reasons follow "The
-                                    # chain is broken at record #N:"; %(seq)s is a record
-                                    # number.
-                                    _("record #%(seq)s is missing", seq=expected_seq))
+                return VerifyResult(
+                    False,
+                    expected_seq - 1,
+                    prev,
+                    expected_seq,
+                    # TRANSLATORS: this and the next reasons follow "The
+                    # chain is broken at record #N:"; %(seq)s is a record
+                    # number.
+                    _("record #%(seq)s is missing", seq=expected_seq),
+                )
             if rec.prev_hash != prev:
-                return VerifyResult(False, expected_seq - 1, prev, rec.seq,
-                                    _("record #%(seq)s does not link to record #%(previous)s",
-                                      seq=rec.seq, previous=rec.seq - 1))
+                return VerifyResult(
+                    False,
+                    expected_seq - 1,
+                    prev,
+                    rec.seq,
+                    _(
+                        "record #%(seq)s does not link to record #%(previous)s",
+                        seq=rec.seq,
+                        previous=rec.seq - 1,
+                    ),
+                )
             if compute_hash(rec) != rec.hash:
-                return VerifyResult(False, expected_seq - 1, prev, rec.seq,
-                                    _("record #%(seq)s was altered: its content no longer "
-                                      "matches its hash", seq=rec.seq))
+                return VerifyResult(
+                    False,
+                    expected_seq - 1,
+                    prev,
+                    rec.seq,
+                    _(
+                        "record #%(seq)s was altered: its content no longer matches its hash",
+                        seq=rec.seq,
+                    ),
+                )
             prev = rec.hash
             expected_seq += 1
     finally:
@@ -193,9 +214,17 @@ def verify_chain() -> VerifyResult:
     checked = expected_seq - 1
     head = db.session.get(AuditHead, 1)
     if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(False, checked, prev, checked + 1,
-                            _("the chain head says #%(head)s but the records end at #%(last)s",
-                              head=head.seq, last=checked))
+        return VerifyResult(
+            False,
+            checked,
+            prev,
+            checked + 1,
+            _(
+                "the chain head says #%(head)s but the records end at #%(last)s",
+                head=head.seq,
+                last=checked,
+            ),
+        )
     return VerifyResult(True, checked, prev)
 
 
@@ -261,15 +290,21 @@ def visible_records(actor: Any) -> sa.Select[tuple[AuditRecord]]:
             column = {"zone": "zone_id", "lot": "lot_id"}[tie]
             column = "root_lot_id" if object_type == "recalls" else column
             keys = sa.select(sa.cast(model.id, sa.String)).where(
-                getattr(model, column).in_(sa.select(ids.c[0])))
-        clauses.append(sa.and_(AuditRecord.object_type == object_type,
-                               AuditRecord.object_id.in_(keys)))
+                getattr(model, column).in_(sa.select(ids.c[0]))
+            )
+        clauses.append(
+            sa.and_(AuditRecord.object_type == object_type, AuditRecord.object_id.in_(keys))
+        )
     return stmt.where(sa.or_(*clauses))
 
 
-def filter_records(stmt: sa.Select[Any], *, action: str | None = None,
-                   object_type: str | None = None, object_id: str | None = None
-                   ) -> sa.Select[Any]:
+def filter_records(
+    stmt: sa.Select[Any],
+    *,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+) -> sa.Select[Any]:
     """Narrow a trail by action ("zone." matches every zone action), object type and id."""
     action = (action or "").strip()
     if action:

@@ -26,8 +26,11 @@ bp.add_app_template_filter(summary_label, "audit_summary")
 
 def may_read_trail(user: Any) -> bool:
     """Managers read their cooperative's trail, auditors their scope's, admins all."""
-    return bool(user.is_admin or user.is_auditor
-                or (user.is_cooperative_user and user.can_manage_cooperative(user.cooperative_id)))
+    return bool(
+        user.is_admin
+        or user.is_auditor
+        or (user.is_cooperative_user and user.can_manage_cooperative(user.cooperative_id))
+    )
 
 
 nav_item("audit.trail", _l("Audit trail"), may_read_trail)
@@ -37,11 +40,18 @@ nav_item("audit.trail", _l("Audit trail"), may_read_trail)
 @login_required
 def trail() -> Any:
     """The records the user may read, newest first, filtered by action and object."""
-    require(may_read_trail(current_user),
-            _("The audit trail is for managers, auditors and administrators."))
-    args = {k: (request.args.get(k) or "").strip()[:64] for k in
-            ("action", "object_type", "object_id")}
+    require(
+        may_read_trail(current_user),
+        _("The audit trail is for managers, auditors and administrators."),
+    )
+    args = {
+        k: (request.args.get(k) or "").strip()[:64] for k in ("action", "object_type", "object_id")
+    }
     visible = services.visible_records(current_user)
     stmt = services.filter_records(visible, **args).order_by(AuditRecord.seq.desc())
-    return render_template("audit/trail.html", page=paginate(stmt, page_arg(), 50), args=args,
-                           actions=services.record_actions(visible))
+    return render_template(
+        "audit/trail.html",
+        page=paginate(stmt, page_arg(), 50),
+        args=args,
+        actions=services.record_actions(visible),
+    )

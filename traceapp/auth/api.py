@@ -37,8 +37,11 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
         """List users: admins all, managers their cooperative's, others themselves."""
-        page = paginate(services.users_visible_to(api_actor()), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            services.users_visible_to(api_actor()),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -81,10 +84,15 @@ class Tokens(MethodView):
     @blp.response(200, TokenSchema(many=True))
     def get(self) -> Any:
         """List my tokens (never their secrets)."""
-        return db.session.execute(
-            sa.select(ApiToken).where(ApiToken.user_id == api_actor().id)
-            .order_by(ApiToken.created_at.desc())
-        ).scalars().all()
+        return (
+            db.session.execute(
+                sa.select(ApiToken)
+                .where(ApiToken.user_id == api_actor().id)
+                .order_by(ApiToken.created_at.desc())
+            )
+            .scalars()
+            .all()
+        )
 
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)

@@ -196,6 +196,7 @@ def role_display_name(stored: str | None) -> str:
     name = ROLE_LABELS.get(str(stored))
     return str(name) if name is not None else str(stored)
 
+
 #: Anyone who can act: a signed-in user or the command line.
 Actor = User | SystemActor
 

@@ -35,8 +35,9 @@ class TokenSchema(BaseSchema):
 
     id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=80))
-    expires_in_days = fields.Int(load_only=True, load_default=None,
-                                 validate=validate.Range(min=1, max=3650))
+    expires_in_days = fields.Int(
+        load_only=True, load_default=None, validate=validate.Range(min=1, max=3650)
+    )
     prefix = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     last_used_at = fields.AwareDateTime(dump_only=True)

@@ -46,11 +46,15 @@ def normalise_email(email: str) -> str:
 def check_password_strength(password: str) -> None:
     """Refuse short or trivially guessable passwords, naming the field."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed.field("password", ngettext(
-            "The password must have at least %(count)s character.",
-            "The password must have at least %(count)s characters.",
-            MIN_PASSWORD_LENGTH, count=format_number(MIN_PASSWORD_LENGTH),
-        ))
+        raise ValidationFailed.field(
+            "password",
+            ngettext(
+                "The password must have at least %(count)s character.",
+                "The password must have at least %(count)s characters.",
+                MIN_PASSWORD_LENGTH,
+                count=format_number(MIN_PASSWORD_LENGTH),
+            ),
+        )
     if len(set(password)) < 4:
         raise ValidationFailed.field("password", _("The password is too easy to guess."))
 
@@ -105,8 +109,10 @@ def create_user(
     else:
         require(
             role in (Role.MANAGER, Role.STAFF) and actor.can_manage_cooperative(cooperative_id),
-            _("Only a platform administrator, or a manager for their own cooperative, may add "
-              "users."),
+            _(
+                "Only a platform administrator, or a manager for their own cooperative, may add "
+                "users."
+            ),
         )
     if find_user_by_email(email) is not None:
         raise ValidationFailed.field("email", _("An account with this e-mail already exists."))
@@ -121,8 +127,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
-    audit.record(actor, "user.create", user, changes=audit.created(user),
-                 province=user.province)
+    audit.record(actor, "user.create", user, changes=audit.created(user), province=user.province)
     return user
 
 
@@ -229,9 +234,13 @@ def set_active(actor: Any, user: User, active: bool) -> User:
     user.is_active = active
     if not active:
         _revoke_all(user)
-    audit.record(actor, "user.enable" if active else "user.disable", user,
-                 changes={"is_active": {"before": not active, "after": active}},
-                 province=user.province)
+    audit.record(
+        actor,
+        "user.enable" if active else "user.disable",
+        user,
+        changes={"is_active": {"before": not active, "after": active}},
+        province=user.province,
+    )
     return user
 
 
@@ -239,8 +248,7 @@ def change_password(actor: Any, user: User, current: str | None, new: str) -> No
     """Change a password; other sessions and tokens of the user end."""
     if getattr(actor, "id", None) == user.id:
         if not check_password_hash(user.password_hash, current or ""):
-            raise ValidationFailed.field("current_password",
-                                         _("The current password is wrong."))
+            raise ValidationFailed.field("current_password", _("The current password is wrong."))
     else:
         require(actor.is_admin, _("Only an administrator may set another user's password."))
     check_password_strength(new)
@@ -264,8 +272,9 @@ def create_token(
             "name", _("Give the token a name, such as the script using it.")
         )
     if len(name) > 80:
-        raise ValidationFailed.field("name",
-                                     _("At most %(num)s characters.", num=format_number(80)))
+        raise ValidationFailed.field(
+            "name", _("At most %(num)s characters.", num=format_number(80))
+        )
     if not user.is_active:
         raise Conflict(_("The account is disabled."))
     secret = secrets.token_urlsafe(32)
@@ -279,9 +288,16 @@ def create_token(
     )
     db.session.add(token)
     db.session.flush()
-    audit.record(actor, "token.create", token, cooperative_id=user.cooperative_id,
-                 changes={"name": {"before": None, "after": name}, "user": {
-                     "before": None, "after": user.email}})
+    audit.record(
+        actor,
+        "token.create",
+        token,
+        cooperative_id=user.cooperative_id,
+        changes={
+            "name": {"before": None, "after": name},
+            "user": {"before": None, "after": user.email},
+        },
+    )
     return token, raw
 
 

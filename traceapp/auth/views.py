@@ -112,19 +112,24 @@ def account() -> Any:
         try:
             if "pw-new_password" in request.form and password_form.validate_on_submit():
                 services.change_password(
-                    current_user, current_user, password_form.current_password.data,
+                    current_user,
+                    current_user,
+                    password_form.current_password.data,
                     password_form.new_password.data,
                 )
                 # Changing the password ended every session; start a new one for this browser.
                 session[SESSION_KEY] = services.start_session(
-                    current_user, request.user_agent.string,
+                    current_user,
+                    request.user_agent.string,
                     current_app.config["PERMANENT_SESSION_LIFETIME"],
                 )
                 flash(_("Password changed. Other sessions and API tokens were ended."), "success")
                 return redirect(url_for("auth.account"))
             if "tok-name" in request.form and token_form.validate_on_submit():
                 _token, new_token = services.create_token(
-                    current_user, current_user, token_form.name.data,
+                    current_user,
+                    current_user,
+                    token_form.name.data,
                     token_form.expires_in_days.data,
                 )
             else:
@@ -133,13 +138,22 @@ def account() -> Any:
             for form in (password_form, token_form):
                 apply_errors(form, exc.errors)
             status = 422
-    tokens = db.session.execute(
-        sa.select(ApiToken).where(ApiToken.user_id == current_user.id)
-        .order_by(ApiToken.created_at.desc())
-    ).scalars().all()
+    tokens = (
+        db.session.execute(
+            sa.select(ApiToken)
+            .where(ApiToken.user_id == current_user.id)
+            .order_by(ApiToken.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
     return render_template(
-        "auth/account.html", password_form=password_form, token_form=token_form,
-        tokens=tokens, new_token=new_token, confirm=ConfirmForm(),
+        "auth/account.html",
+        password_form=password_form,
+        token_form=token_form,
+        tokens=tokens,
+        new_token=new_token,
+        confirm=ConfirmForm(),
     ), status
 
 
@@ -203,6 +217,7 @@ def set_active(user_id: int) -> Any:
         raise NotFound()
     active = request.form.get("active") == "1"
     services.set_active(current_user, user, active)
-    flash(_("Account enabled.") if active else _("Account disabled; its sessions ended."),
-          "success")
+    flash(
+        _("Account enabled.") if active else _("Account disabled; its sessions ended."), "success"
+    )
     return redirect(url_for("auth.users"))

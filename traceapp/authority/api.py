@@ -25,9 +25,12 @@ from traceapp.database import local_today
 from traceapp.web import paginate
 from traceapp.zones.models import Zone
 
-blp = Blueprint("api_authority", __name__,
-                description="The authority console: zone register, inspections, flags, "
-                            "statistics and exports (auditors and administrators)")
+blp = Blueprint(
+    "api_authority",
+    __name__,
+    description="The authority console: zone register, inspections, flags, "
+    "statistics and exports (auditors and administrators)",
+)
 
 
 def _register(args: dict[str, Any]) -> tuple[services.Scope, Any]:
@@ -36,8 +39,11 @@ def _register(args: dict[str, Any]) -> tuple[services.Scope, Any]:
 
 
 def _download(body: str | bytes, content_type: str, name: str) -> Response:
-    return Response(body, content_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @blp.route("/authority/zones")
@@ -51,8 +57,9 @@ class RegisterZones(MethodView):
         """List zone codes in scope, filtered by kind, crop, status, cooperative, commune,
         expiry window and flags."""
         _scope, stmt = _register(args)
-        page = paginate(stmt.order_by(Zone.code), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            stmt.order_by(Zone.code), pagination_parameters.page, pagination_parameters.page_size
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -67,8 +74,7 @@ class RegisterCSV(MethodView):
         """Export the filtered register as CSV (cells safe against formula injection)."""
         scope, stmt = _register(args)
         body = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
-        return _download(body, "text/csv; charset=utf-8",
-                         f"zones-{local_today().isoformat()}.csv")
+        return _download(body, "text/csv; charset=utf-8", f"zones-{local_today().isoformat()}.csv")
 
 
 @blp.route("/authority/zones.geojson")
@@ -76,14 +82,20 @@ class RegisterGeoJSON(MethodView):
     """The register as GeoJSON."""
 
     @blp.arguments(RegisterQuerySchema, location="query")
-    @blp.response(200, content_type="application/geo+json",
-                  description="A GeoJSON FeatureCollection (RFC 7946)")
+    @blp.response(
+        200,
+        content_type="application/geo+json",
+        description="A GeoJSON FeatureCollection (RFC 7946)",
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Export the filtered register as GeoJSON ([longitude, latitude], WGS84)."""
         _scope, stmt = _register(args)
         body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
-        return _download(body, "application/geo+json; charset=utf-8",
-                         f"zones-{local_today().isoformat()}.geojson")
+        return _download(
+            body,
+            "application/geo+json; charset=utf-8",
+            f"zones-{local_today().isoformat()}.geojson",
+        )
 
 
 @blp.route("/authority/zones.kml")
@@ -91,13 +103,17 @@ class RegisterKML(MethodView):
     """The register as KML."""
 
     @blp.arguments(RegisterQuerySchema, location="query")
-    @blp.response(200, content_type="application/vnd.google-earth.kml+xml",
-                  description="A KML 2.2 document")
+    @blp.response(
+        200, content_type="application/vnd.google-earth.kml+xml", description="A KML 2.2 document"
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Export the filtered register as KML."""
         _scope, stmt = _register(args)
-        return _download(exports.register_kml(stmt), "application/vnd.google-earth.kml+xml",
-                         f"zones-{local_today().isoformat()}.kml")
+        return _download(
+            exports.register_kml(stmt),
+            "application/vnd.google-earth.kml+xml",
+            f"zones-{local_today().isoformat()}.kml",
+        )
 
 
 @blp.route("/authority/zones/<int:zone_id>/dossier.pdf")
@@ -133,8 +149,9 @@ class ZoneInspections(MethodView):
         zone = get_scoped(Zone, zone_id, actor)
         suspend = data.pop("suspend", False)
         reason = data.pop("suspension_reason", None)
-        return inspections.record_inspection(actor, zone, suspend=suspend,
-                                          suspension_reason=reason, **data)
+        return inspections.record_inspection(
+            actor, zone, suspend=suspend, suspension_reason=reason, **data
+        )
 
 
 @blp.route("/authority/flags")
@@ -151,7 +168,7 @@ class Flags(MethodView):
         found = flags.compute_flags(scope, kinds=[args["kind"]] if args.get("kind") else None)
         pagination_parameters.item_count = len(found)
         start = (pagination_parameters.page - 1) * pagination_parameters.page_size
-        return found[start:start + pagination_parameters.page_size]
+        return found[start : start + pagination_parameters.page_size]
 
 
 def _stats_body(figures: stats.Stats) -> dict[str, Any]:
@@ -159,11 +176,15 @@ def _stats_body(figures: stats.Stats) -> dict[str, Any]:
         return {k: {"count": n, "hectares": ha} for k, (n, ha) in items.items()}
 
     return {
-        "cooperatives": figures.cooperatives, "members": figures.members,
-        "women": figures.women, "women_share": figures.women_share,
+        "cooperatives": figures.cooperatives,
+        "members": figures.members,
+        "women": figures.women,
+        "women_share": figures.women_share,
         "zones_by_status": count_area(figures.zones.by_status),
         "zones_by_kind": count_area(figures.zones.by_kind),
-        "lots": figures.lots, "labels": figures.labels, "scans": figures.scans,
+        "lots": figures.lots,
+        "labels": figures.labels,
+        "scans": figures.scans,
         "months": figures.months,
     }
 
@@ -190,5 +211,8 @@ class StatsCSV(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The same figures as /authority/stats, one row per figure."""
         scope = services.console_scope(api_actor())
-        return _download(stats.stats_csv(stats.compute(scope, args["months"])),
-                         "text/csv; charset=utf-8", f"stats-{local_today().isoformat()}.csv")
+        return _download(
+            stats.stats_csv(stats.compute(scope, args["months"])),
+            "text/csv; charset=utf-8",
+            f"stats-{local_today().isoformat()}.csv",
+        )

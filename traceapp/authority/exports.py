@@ -35,15 +35,34 @@ FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FONT, FONT_BOLD = "TraceDejaVu", "TraceDejaVu-Bold"
 
 REGISTER_COLUMNS = (
-    "code", "kind", "name", "crop_or_species", "status", "cooperative", "province", "district",
-    "commune", "issuing_authority", "decision_number", "issued_on", "valid_from", "valid_until",
-    "target_market", "declared_area_ha", "computed_area_ha", "households", "flags",
+    "code",
+    "kind",
+    "name",
+    "crop_or_species",
+    "status",
+    "cooperative",
+    "province",
+    "district",
+    "commune",
+    "issuing_authority",
+    "decision_number",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "target_market",
+    "declared_area_ha",
+    "computed_area_ha",
+    "households",
+    "flags",
 )
 
 
 def _zones(stmt: sa.Select[Any]) -> list[Zone]:
-    return list(db.session.execute(
-        stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)).scalars())
+    return list(
+        db.session.execute(
+            stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)
+        ).scalars()
+    )
 
 
 def _date(value: dt.date | None) -> str:
@@ -62,6 +81,7 @@ def _hectares(value: Any, pattern: str = "#,##0.####") -> str:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
+
 def register_csv(stmt: sa.Select[Any], flags: list[Flag], today: dt.date | None = None) -> str:
     """The register as CSV, each cell safe against spreadsheet formula injection."""
     today = today or local_today()
@@ -69,19 +89,35 @@ def register_csv(stmt: sa.Select[Any], flags: list[Flag], today: dt.date | None 
     for f in flags:
         if f.zone_id is not None and f.kind not in by_zone.get(f.zone_id, []):
             by_zone.setdefault(f.zone_id, []).append(f.kind)
-    rows = [[
-        z.code, z.kind.value, z.name, z.crop, zones.effective_status(z, today).value,
-        z.cooperative.name, z.province, z.district, z.commune, z.issuing_authority,
-        z.decision_number, _date(z.issued_on), _date(z.valid_from), _date(z.valid_until),
-        z.target_market.value if z.target_market else "",
-        "" if z.declared_area_ha is None else z.declared_area_ha,
-        "" if z.computed_area_ha is None else z.computed_area_ha,
-        len(z.members), " ".join(by_zone.get(z.id, [])),
-    ] for z in _zones(stmt)]
+    rows = [
+        [
+            z.code,
+            z.kind.value,
+            z.name,
+            z.crop,
+            zones.effective_status(z, today).value,
+            z.cooperative.name,
+            z.province,
+            z.district,
+            z.commune,
+            z.issuing_authority,
+            z.decision_number,
+            _date(z.issued_on),
+            _date(z.valid_from),
+            _date(z.valid_until),
+            z.target_market.value if z.target_market else "",
+            "" if z.declared_area_ha is None else z.declared_area_ha,
+            "" if z.computed_area_ha is None else z.computed_area_ha,
+            len(z.members),
+            " ".join(by_zone.get(z.id, [])),
+        ]
+        for z in _zones(stmt)
+    ]
     return to_csv(REGISTER_COLUMNS, rows)
 
 
 # --- GeoJSON ------------------------------------------------------------------------------------
+
 
 def register_geojson(stmt: sa.Select[Any], today: dt.date | None = None) -> dict[str, Any]:
     """The register as an RFC 7946 FeatureCollection ([longitude, latitude], WGS84)."""
@@ -89,6 +125,7 @@ def register_geojson(stmt: sa.Select[Any], today: dt.date | None = None) -> dict
 
 
 # --- KML ----------------------------------------------------------------------------------------
+
 
 def _coords(ring: list[list[float]]) -> str:
     return " ".join(f"{lon:.7f},{lat:.7f}" for lon, lat, *_rest in ring)
@@ -98,7 +135,8 @@ def _kml_polygon(parent: ET.Element, rings: list[list[list[float]]]) -> None:
     polygon = ET.SubElement(parent, f"{{{KML_NS}}}Polygon")
     for i, ring in enumerate(rings):
         boundary = ET.SubElement(
-            polygon, f"{{{KML_NS}}}{'outerBoundaryIs' if i == 0 else 'innerBoundaryIs'}")
+            polygon, f"{{{KML_NS}}}{'outerBoundaryIs' if i == 0 else 'innerBoundaryIs'}"
+        )
         linear = ET.SubElement(boundary, f"{{{KML_NS}}}LinearRing")
         ET.SubElement(linear, f"{{{KML_NS}}}coordinates").text = _coords(ring)
 
@@ -129,14 +167,21 @@ def register_kml(stmt: sa.Select[Any], today: dt.date | None = None) -> bytes:
         mark = ET.SubElement(document, f"{{{KML_NS}}}Placemark", id=f"zone-{zone.id}")
         ET.SubElement(mark, f"{{{KML_NS}}}name").text = zone.code
         ET.SubElement(mark, f"{{{KML_NS}}}description").text = " · ".join(
-            filter(None, [zone.name, zone.crop, zone.cooperative.name]))
+            filter(None, [zone.name, zone.crop, zone.cooperative.name])
+        )
         data = ET.SubElement(mark, f"{{{KML_NS}}}ExtendedData")
-        for key, value in (("kind", zone.kind.value),
-                           ("status", zones.effective_status(zone, today).value),
-                           ("province", zone.province), ("district", zone.district),
-                           ("commune", zone.commune), ("valid_until", _date(zone.valid_until)),
-                           ("declared_area_ha", "" if zone.declared_area_ha is None
-                            else str(zone.declared_area_ha))):
+        for key, value in (
+            ("kind", zone.kind.value),
+            ("status", zones.effective_status(zone, today).value),
+            ("province", zone.province),
+            ("district", zone.district),
+            ("commune", zone.commune),
+            ("valid_until", _date(zone.valid_until)),
+            (
+                "declared_area_ha",
+                "" if zone.declared_area_ha is None else str(zone.declared_area_ha),
+            ),
+        ):
             item = ET.SubElement(data, f"{{{KML_NS}}}Data", name=key)
             ET.SubElement(item, f"{{{KML_NS}}}value").text = value or ""
         _kml_geometry(mark, zone.geometry)
@@ -144,6 +189,7 @@ def register_kml(stmt: sa.Select[Any], today: dt.date | None = None) -> bytes:
 
 
 # --- the dossier --------------------------------------------------------------------------------
+
 
 @dataclass
 class Dossier:
@@ -165,11 +211,17 @@ def dossier(scope: services.Scope, zone: Zone, today: dt.date | None = None) -> 
     """Gather a zone's dossier (the caller has loaded the zone through the scope)."""
     today = today or local_today()
     return Dossier(
-        zone=zone, today=today, status=zones.effective_status(zone, today).value,
-        transitions=zones.zone_transitions(zone), inspections=inspections.inspections_of(zone),
-        claims=services.claims_of(zone), seasons=services.seasons_of(zone),
-        overlaps=zones.overlaps_of(zone), area=zones.area_check(zone),
-        flags=compute_flags(scope, zone=zone, today=today))
+        zone=zone,
+        today=today,
+        status=zones.effective_status(zone, today).value,
+        transitions=zones.zone_transitions(zone),
+        inspections=inspections.inspections_of(zone),
+        claims=services.claims_of(zone),
+        seasons=services.seasons_of(zone),
+        overlaps=zones.overlaps_of(zone),
+        area=zones.area_check(zone),
+        flags=compute_flags(scope, zone=zone, today=today),
+    )
 
 
 @functools.cache
@@ -195,8 +247,9 @@ def _outline(geometry: dict[str, Any] | None, size: float = 200) -> Any:
         lon, lat = geometry["coordinates"][:2]
         drawing.add(String(10, 10, f"{lat:.6f}, {lon:.6f}", fontName=FONT, fontSize=8))
         return drawing
-    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" \
-        else [geometry["coordinates"]]
+    polygons = (
+        geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    )
     points = [p for polygon in polygons for ring in polygon for p in ring]
     mid_lat = sum(p[1] for p in points) / len(points)
     shrink = math.cos(math.radians(mid_lat))  # metres per degree of longitude shrink
@@ -224,10 +277,12 @@ def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
     _register_fonts()
     body = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=12)
     small = ParagraphStyle("small", parent=body, fontSize=8, leading=10)
-    h1 = ParagraphStyle("h1", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19,
-                        spaceAfter=4)
-    h2 = ParagraphStyle("h2", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14,
-                        spaceBefore=8, spaceAfter=3)
+    h1 = ParagraphStyle(
+        "h1", parent=body, fontName=FONT_BOLD, fontSize=15, leading=19, spaceAfter=4
+    )
+    h2 = ParagraphStyle(
+        "h2", parent=body, fontName=FONT_BOLD, fontSize=11, leading=14, spaceBefore=8, spaceAfter=3
+    )
     zone = d.zone
 
     def p(text: Any, style: ParagraphStyle = body) -> Paragraph:
@@ -238,11 +293,15 @@ def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
             return p(_("None."), small)
         data = [[p(h, small) for h in header]] + [[p(c, small) for c in r] for r in rows]
         t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-        t.setStyle(TableStyle([
-            ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ]))
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
         return t
 
     def status(value: Any) -> str:
@@ -250,74 +309,162 @@ def dossier_pdf(d: Dossier, cooperative_name: str) -> bytes:
 
     story: list[Any] = [
         p(_("Zone dossier %(code)s", code=zone.code), h1),
-        p(_("Printed on %(date)s. Status: %(status)s.", date=format_date(d.today),
-            status=status(d.status))),
+        p(
+            _(
+                "Printed on %(date)s. Status: %(status)s.",
+                date=format_date(d.today),
+                status=status(d.status),
+            )
+        ),
         Spacer(1, 4),
-        table([_("Fact"), _("Value")], [
-            [_("Kind"), KIND_LABELS[zone.kind]],
-            [_("Name"), zone.name or "—"],
-            [_("Crop or species"), zone.crop or "—"],
-            [_("Holder"), cooperative_name],
-            [_("Location (as issued)"),
-             ", ".join(filter(None, [zone.commune, zone.district, zone.province]))],
-            [_("Issuing authority"), zone.issuing_authority or "—"],
-            [_("Decision"), " · ".join(filter(None, [zone.decision_number,
-                                                     _shown_date(zone.issued_on)])) or "—"],
-            [_("Valid"), f"{_shown_date(zone.valid_from) or '?'} – "
-                         f"{_shown_date(zone.valid_until) or '…'}"],
-            [_("Declared area"), "—" if zone.declared_area_ha is None
-             else _hectares(zone.declared_area_ha)],
-            [_("Computed area"), "—" if d.area.computed_ha is None
-             else _("%(ha)s ha (differs from the declared area)",
-                    ha=format_decimal(d.area.computed_ha, format="#,##0.0000"))
-             if d.area.mismatch else _hectares(d.area.computed_ha, "#,##0.0000")],
-            [_("Households"), format_number(len(zone.members))],
-        ], [45, 125]),
-        p(_("Outline"), h2), _outline(zone.geometry),
+        table(
+            [_("Fact"), _("Value")],
+            [
+                [_("Kind"), KIND_LABELS[zone.kind]],
+                [_("Name"), zone.name or "—"],
+                [_("Crop or species"), zone.crop or "—"],
+                [_("Holder"), cooperative_name],
+                [
+                    _("Location (as issued)"),
+                    ", ".join(filter(None, [zone.commune, zone.district, zone.province])),
+                ],
+                [_("Issuing authority"), zone.issuing_authority or "—"],
+                [
+                    _("Decision"),
+                    " · ".join(filter(None, [zone.decision_number, _shown_date(zone.issued_on)]))
+                    or "—",
+                ],
+                [
+                    _("Valid"),
+                    f"{_shown_date(zone.valid_from) or '?'} – "
+                    f"{_shown_date(zone.valid_until) or '…'}",
+                ],
+                [
+                    _("Declared area"),
+                    "—" if zone.declared_area_ha is None else _hectares(zone.declared_area_ha),
+                ],
+                [
+                    _("Computed area"),
+                    "—"
+                    if d.area.computed_ha is None
+                    else _(
+                        "%(ha)s ha (differs from the declared area)",
+                        ha=format_decimal(d.area.computed_ha, format="#,##0.0000"),
+                    )
+                    if d.area.mismatch
+                    else _hectares(d.area.computed_ha, "#,##0.0000"),
+                ],
+                [_("Households"), format_number(len(zone.members))],
+            ],
+            [45, 125],
+        ),
+        p(_("Outline"), h2),
+        _outline(zone.geometry),
         p(_("Flags"), h2),
-        table([_("Rule"), _("Finding")], [[FLAG_LABELS[f.kind], f.message] for f in d.flags],
-              [40, 130]),
+        table(
+            [_("Rule"), _("Finding")],
+            [[FLAG_LABELS[f.kind], f.message] for f in d.flags],
+            [40, 130],
+        ),
         p(_("Decisions"), h2),
-        table([_("When"), _("Change"), _("By"), _("Reason")],
-              [[format_datetime(t.at), f"{status(t.from_status)} → {status(t.to_status)}",
-                actor_display_name(t.actor_label), zones.shown_reason(t.reason)]
-               for t in d.transitions],
-              [30, 35, 40, 65]),
+        table(
+            [_("When"), _("Change"), _("By"), _("Reason")],
+            [
+                [
+                    format_datetime(t.at),
+                    f"{status(t.from_status)} → {status(t.to_status)}",
+                    actor_display_name(t.actor_label),
+                    zones.shown_reason(t.reason),
+                ]
+                for t in d.transitions
+            ],
+            [30, 35, 40, 65],
+        ),
         p(_("Inspections"), h2),
-        table([_("Date"), _("Inspector"), _("Result"), _("Checklist"), _("Findings")],
-              [[format_date(i.inspected_on), i.inspector_name, RESULT_LABELS[i.result],
-                _checklist(i), (i.findings or "") + (
-                    "\n" + _("Follow-up by %(date)s", date=format_date(i.follow_up_on))
-                    if i.follow_up_on else "")] for i in d.inspections],
-              [20, 30, 20, 50, 50]),
+        table(
+            [_("Date"), _("Inspector"), _("Result"), _("Checklist"), _("Findings")],
+            [
+                [
+                    format_date(i.inspected_on),
+                    i.inspector_name,
+                    RESULT_LABELS[i.result],
+                    _checklist(i),
+                    (i.findings or "")
+                    + (
+                        "\n" + _("Follow-up by %(date)s", date=format_date(i.follow_up_on))
+                        if i.follow_up_on
+                        else ""
+                    ),
+                ]
+                for i in d.inspections
+            ],
+            [20, 30, 20, 50, 50],
+        ),
         p(_("Volumes declared per season against capacity"), h2),
-        table([_("Season"), _("Declared (kg)"), _("Capacity (kg)"), _("Share"), _("Lots")],
-              [[f"{format_date(s.season_start)} – {format_date(last_day(s.season_end))}",
-                format_decimal(s.declared_kg, format="#,##0.0"),
-                format_decimal(s.capacity_kg, format="#,##0.0"),
-                format_percent(s.ratio) + (" ⚠" if s.exceeded else ""),
-                ", ".join(s.lot_codes)] for s in d.seasons], [40, 28, 28, 18, 56]),
+        table(
+            [_("Season"), _("Declared (kg)"), _("Capacity (kg)"), _("Share"), _("Lots")],
+            [
+                [
+                    f"{format_date(s.season_start)} – {format_date(last_day(s.season_end))}",
+                    format_decimal(s.declared_kg, format="#,##0.0"),
+                    format_decimal(s.capacity_kg, format="#,##0.0"),
+                    format_percent(s.ratio) + (" ⚠" if s.exceeded else ""),
+                    ", ".join(s.lot_codes),
+                ]
+                for s in d.seasons
+            ],
+            [40, 28, 28, 18, 56],
+        ),
         p(_("Lots that claimed this code"), h2),
-        table([_("Lot"), _("Status"), _("Quantity"), _("First delivery"), _("Holder")],
-              [[c.lot_code, LOT_STATUS_LABELS.get(c.lot_status, c.lot_status),
-                fmt_qty(c.quantity, c.unit), format_date(c.first_delivery),
-                _("the holder") if c.cooperative_id == zone.cooperative_id
-                else _("another cooperative")] for c in d.claims], [40, 22, 38, 30, 40]),
+        table(
+            [_("Lot"), _("Status"), _("Quantity"), _("First delivery"), _("Holder")],
+            [
+                [
+                    c.lot_code,
+                    LOT_STATUS_LABELS.get(c.lot_status, c.lot_status),
+                    fmt_qty(c.quantity, c.unit),
+                    format_date(c.first_delivery),
+                    _("the holder")
+                    if c.cooperative_id == zone.cooperative_id
+                    else _("another cooperative"),
+                ]
+                for c in d.claims
+            ],
+            [40, 22, 38, 30, 40],
+        ),
         p(_("Certifications"), h2),
-        table([_("Scheme"), _("Number"), _("Issued"), _("Expires"), _("Valid today")],
-              [[SCHEME_LABELS[c.scheme], c.number, _shown_date(c.issued_on),
-                _shown_date(c.expires_on), _("yes") if c.is_valid_on(d.today) else _("no")]
-               for c in zone.certifications], [30, 55, 28, 28, 29]),
+        table(
+            [_("Scheme"), _("Number"), _("Issued"), _("Expires"), _("Valid today")],
+            [
+                [
+                    SCHEME_LABELS[c.scheme],
+                    c.number,
+                    _shown_date(c.issued_on),
+                    _shown_date(c.expires_on),
+                    _("yes") if c.is_valid_on(d.today) else _("no"),
+                ]
+                for c in zone.certifications
+            ],
+            [30, 55, 28, 28, 29],
+        ),
         p(_("Overlaps"), h2),
-        table([_("Other code"), _("Status"), _("Shared area")],
-              [[o.code, status(o.status), _hectares(o.overlap_ha, "#,##0.0000")]
-               for o in d.overlaps], [60, 50, 60]),
+        table(
+            [_("Other code"), _("Status"), _("Shared area")],
+            [[o.code, status(o.status), _hectares(o.overlap_ha, "#,##0.0000")] for o in d.overlaps],
+            [60, 50, 60],
+        ),
     ]
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm,
-                            topMargin=18 * mm, bottomMargin=18 * mm,
-                            title=_("Zone dossier %(code)s", code=zone.code),
-                            author="traceapp")
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=_("Zone dossier %(code)s", code=zone.code),
+        author="traceapp",
+    )
     doc.build(story)
     return out.getvalue()
 
@@ -331,10 +478,12 @@ def _checklist(i: ZoneInspection) -> str:
     def yes(value: bool) -> str:
         return _("yes") if value else _("no")
 
-    return "; ".join([
-        _("boundaries match: %(v)s", v=yes(i.boundaries_match)),
-        _("farm diary: %(v)s", v=yes(i.farm_diary_kept)),
-        _("permitted inputs only: %(v)s", v=yes(i.permitted_inputs_only)),
-        _("residues: %(v)s", v=RESIDUE_LABELS[i.residue_result]),
-        _("GAP certificate valid: %(v)s", v=yes(i.gap_certificate_valid)),
-    ])
+    return "; ".join(
+        [
+            _("boundaries match: %(v)s", v=yes(i.boundaries_match)),
+            _("farm diary: %(v)s", v=yes(i.farm_diary_kept)),
+            _("permitted inputs only: %(v)s", v=yes(i.permitted_inputs_only)),
+            _("residues: %(v)s", v=RESIDUE_LABELS[i.residue_result]),
+            _("GAP certificate valid: %(v)s", v=yes(i.gap_certificate_valid)),
+        ]
+    )

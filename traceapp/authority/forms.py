@@ -55,10 +55,13 @@ class DecisionForm(Form):
     """Approve, reject, suspend, reinstate or revoke, with a reason."""
 
     to_status = SelectField(_l("Decision"), validators=[DataRequired()], choices=[])
-    reason = TextAreaField(_l("Reason (the cooperative will see it)"),
-                           validators=[DataRequired(), Length(min=3, max=2000)])
-    confirm_revoke = BooleanField(_l("I understand that a revocation is final: the code can "
-                                     "never be used again."))
+    reason = TextAreaField(
+        _l("Reason (the cooperative will see it)"),
+        validators=[DataRequired(), Length(min=3, max=2000)],
+    )
+    confirm_revoke = BooleanField(
+        _l("I understand that a revocation is final: the code can never be used again.")
+    )
 
     def validate_confirm_revoke(self, field: BooleanField) -> None:
         """A revocation is permanent: it needs the box ticked, never a slip of the list."""
@@ -74,13 +77,19 @@ class InspectionForm(Form):
     boundaries_match = BooleanField(_l("Boundaries match the registered outline"))
     farm_diary_kept = BooleanField(_l("Farm diary kept"))
     permitted_inputs_only = BooleanField(_l("Only permitted inputs used"))
-    residue_result = SelectField(_l("Residue sampling"), choices=options(
-        [(k.value, v) for k, v in RESIDUE_LABELS.items()]), default="not_sampled")
+    residue_result = SelectField(
+        _l("Residue sampling"),
+        choices=options([(k.value, v) for k, v in RESIDUE_LABELS.items()]),
+        default="not_sampled",
+    )
     gap_certificate_valid = BooleanField(_l("GAP certificate valid"))
-    result = SelectField(_l("Result"), choices=options(
-        [(k.value, v) for k, v in RESULT_LABELS.items()]))
+    result = SelectField(
+        _l("Result"), choices=options([(k.value, v) for k, v in RESULT_LABELS.items()])
+    )
     findings = TextAreaField(_l("Findings"), validators=[Optional(), Length(max=5000)])
     follow_up_on = DateField(_l("Follow-up by"), validators=[Optional()])
     suspend = BooleanField(_l("Suspend the code now (failed inspections only)"))
-    suspension_reason = TextAreaField(_l("Reason for the suspension (default: the findings)"),
-                                      validators=[Optional(), Length(max=2000)])
+    suspension_reason = TextAreaField(
+        _l("Reason for the suspension (default: the findings)"),
+        validators=[Optional(), Length(max=2000)],
+    )

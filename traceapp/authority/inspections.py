@@ -22,12 +22,23 @@ from traceapp.zones.models import Zone, ZoneStatus
 S = ZoneStatus
 
 INSPECTION_FIELDS = (
-    "inspected_on", "inspector_name", "boundaries_match", "farm_diary_kept",
-    "permitted_inputs_only", "residue_result", "gap_certificate_valid", "result", "findings",
+    "inspected_on",
+    "inspector_name",
+    "boundaries_match",
+    "farm_diary_kept",
+    "permitted_inputs_only",
+    "residue_result",
+    "gap_certificate_valid",
+    "result",
+    "findings",
     "follow_up_on",
 )
-_CHECKLIST = ("boundaries_match", "farm_diary_kept", "permitted_inputs_only",
-              "gap_certificate_valid")
+_CHECKLIST = (
+    "boundaries_match",
+    "farm_diary_kept",
+    "permitted_inputs_only",
+    "gap_certificate_valid",
+)
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -40,8 +51,9 @@ def _as_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def _check_inspection(data: dict[str, Any], today: dt.date) -> tuple[dict[str, Any],
-                                                                    dict[str, list[str]]]:
+def _check_inspection(
+    data: dict[str, Any], today: dt.date
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Typed inspection values and every problem, by field."""
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
@@ -76,8 +88,13 @@ def _check_inspection(data: dict[str, Any], today: dt.date) -> tuple[dict[str, A
     try:
         values["residue_result"] = ResidueResult(data.get("residue_result"))
     except ValueError:
-        add("residue_result", _("Say whether residues were sampled and, if so, whether they "
-                                "were within or above the limits."))
+        add(
+            "residue_result",
+            _(
+                "Say whether residues were sampled and, if so, whether they "
+                "were within or above the limits."
+            ),
+        )
     try:
         values["result"] = InspectionResult(data.get("result"))
     except ValueError:
@@ -86,21 +103,31 @@ def _check_inspection(data: dict[str, Any], today: dt.date) -> tuple[dict[str, A
     if findings and len(findings) > 5000:
         add("findings", _("At most 5000 characters."))
     values["findings"] = findings
-    if values.get("result") in (InspectionResult.FAIL, InspectionResult.CONDITIONAL) \
-            and not findings:
+    if (
+        values.get("result") in (InspectionResult.FAIL, InspectionResult.CONDITIONAL)
+        and not findings
+    ):
         add("findings", _("Describe what was found: the cooperative must know what to fix."))
     return values, errors
 
 
-def record_inspection(actor: Any, zone: Zone, *, suspend: bool = False,
-                      suspension_reason: str | None = None,
-                      today: dt.date | None = None, **data: Any) -> ZoneInspection:
+def record_inspection(
+    actor: Any,
+    zone: Zone,
+    *,
+    suspend: bool = False,
+    suspension_reason: str | None = None,
+    today: dt.date | None = None,
+    **data: Any,
+) -> ZoneInspection:
     """Record an inspection; a failed one may suspend the code in the same unit of work.
 
     Everything is checked before the first write, so a refusal leaves nothing behind.
     """
-    require(actor.can_audit(zone.province, zone.district),
-            _("Only an auditor of %(province)s inspects this code.", province=zone.province))
+    require(
+        actor.can_audit(zone.province, zone.district),
+        _("Only an auditor of %(province)s inspects this code.", province=zone.province),
+    )
     today = today or local_today()
     unknown = sorted(set(data) - set(INSPECTION_FIELDS))
     values, errors = _check_inspection(data, today)
@@ -110,38 +137,61 @@ def record_inspection(actor: Any, zone: Zone, *, suspend: bool = False,
     if suspend:
         if values.get("result") != InspectionResult.FAIL:
             errors.setdefault("suspend", []).append(
-                _("Only a failed inspection suspends the code."))
+                _("Only a failed inspection suspends the code.")
+            )
         elif (status := zones.effective_status(zone, today)) != S.APPROVED:
             errors.setdefault("suspend", []).append(
                 # TRANSLATORS: %(status)s is the code's status as labelled on the pages,
                 # e.g. "Suspended" or "Expired".
-                _("Only an approved code can be suspended (this code's status: %(status)s).",
-                  status=STATUS_LABELS[status]))
+                _(
+                    "Only an approved code can be suspended (this code's status: %(status)s).",
+                    status=STATUS_LABELS[status],
+                )
+            )
         visit = values.get("inspected_on")
-        reason = reason or (_("Failed inspection of %(date)s: %(findings)s",
-                              date=format_date(visit) if visit else "?",
-                              findings=values.get("findings") or "")[:2000])
+        reason = (
+            reason
+            or (
+                _(
+                    "Failed inspection of %(date)s: %(findings)s",
+                    date=format_date(visit) if visit else "?",
+                    findings=values.get("findings") or "",
+                )[:2000]
+            )
+        )
         if len(reason) > 2000:
             errors.setdefault("suspension_reason", []).append(_("At most 2000 characters."))
     if errors:
         raise ValidationFailed(_("The inspection could not be recorded."), errors)
     step = zones.transition(actor, zone, S.SUSPENDED, reason, today=today) if suspend else None
     inspection = ZoneInspection(
-        zone_id=zone.id, cooperative_id=zone.cooperative_id,
-        recorded_by_id=getattr(actor, "id", None), recorded_by_label=actor.label,
-        transition_id=step.id if step is not None else None, **values)
+        zone_id=zone.id,
+        cooperative_id=zone.cooperative_id,
+        recorded_by_id=getattr(actor, "id", None),
+        recorded_by_label=actor.label,
+        transition_id=step.id if step is not None else None,
+        **values,
+    )
     db.session.add(inspection)
     db.session.flush()
-    audit.record(actor, "zone.inspection", inspection, changes=audit.created(inspection),
-                 province=zone.province,
-                 summary=f"{zone.code}: inspection of {inspection.inspected_on} "
-                         f"{inspection.result.value}" + (" (suspended)" if step else ""))
+    audit.record(
+        actor,
+        "zone.inspection",
+        inspection,
+        changes=audit.created(inspection),
+        province=zone.province,
+        summary=f"{zone.code}: inspection of {inspection.inspected_on} "
+        f"{inspection.result.value}" + (" (suspended)" if step else ""),
+    )
     return inspection
 
 
 def inspections_of(zone: Zone) -> list[ZoneInspection]:
     """A zone's inspections, latest visit first."""
-    return list(db.session.execute(
-        sa.select(ZoneInspection).where(ZoneInspection.zone_id == zone.id)
-        .order_by(ZoneInspection.inspected_on.desc(), ZoneInspection.id.desc())
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(ZoneInspection)
+            .where(ZoneInspection.zone_id == zone.id)
+            .order_by(ZoneInspection.inspected_on.desc(), ZoneInspection.id.desc())
+        ).scalars()
+    )

@@ -43,8 +43,9 @@ class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):
 
     __tablename__ = "zone_inspections"
     __table_args__ = (
-        sa.CheckConstraint("follow_up_on IS NULL OR follow_up_on >= inspected_on",
-                           name="follow_up_after_visit"),
+        sa.CheckConstraint(
+            "follow_up_on IS NULL OR follow_up_on >= inspected_on", name="follow_up_after_visit"
+        ),
         sa.Index("ix_zone_inspections_zone_id_inspected_on", "zone_id", "inspected_on"),
     )
 
@@ -55,18 +56,22 @@ class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):
     farm_diary_kept: Mapped[bool]
     permitted_inputs_only: Mapped[bool]
     residue_result: Mapped[ResidueResult] = mapped_column(
-        enum_column(ResidueResult, "residue_result"))
+        enum_column(ResidueResult, "residue_result")
+    )
     gap_certificate_valid: Mapped[bool]
     result: Mapped[InspectionResult] = mapped_column(
-        enum_column(InspectionResult, "inspection_result"))
+        enum_column(InspectionResult, "inspection_result")
+    )
     findings: Mapped[str | None] = mapped_column(sa.Text)
     follow_up_on: Mapped[dt.date | None]
     recorded_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="SET NULL"))
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     recorded_by_label: Mapped[str] = mapped_column(sa.String(254))
     #: The suspension this inspection led to, when it suspended the code in the same step.
     transition_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("zone_transitions.id", ondelete="SET NULL"))
+        sa.ForeignKey("zone_transitions.id", ondelete="SET NULL")
+    )
 
     zone: Mapped[Zone] = relationship()
 

@@ -18,21 +18,30 @@ from traceapp.zones.schemas import Hectares
 class RegisterQuerySchema(BaseSchema):
     """Filters of the zone register."""
 
-    q = fields.Str(load_default=None, metadata={"description": "Text in code, name, crop, "
-                                                                "commune or district"})
+    q = fields.Str(
+        load_default=None, metadata={"description": "Text in code, name, crop, commune or district"}
+    )
     kind = fields.Str(load_default=None, validate=validate.OneOf([k.value for k in ZoneKind]))
-    crop = fields.Str(load_default=None, validate=validate.Length(max=100),
-                      metadata={"description": "Crop or species (part of the name)"})
-    status = fields.Str(load_default=None,
-                        validate=validate.OneOf([s.value for s in ZoneStatus]),
-                        metadata={"description": "Effective status on the date `on`"})
-    on = fields.Date(load_default=None, metadata={"description": "Judge status on this day "
-                                                                 "(default today)"})
+    crop = fields.Str(
+        load_default=None,
+        validate=validate.Length(max=100),
+        metadata={"description": "Crop or species (part of the name)"},
+    )
+    status = fields.Str(
+        load_default=None,
+        validate=validate.OneOf([s.value for s in ZoneStatus]),
+        metadata={"description": "Effective status on the date `on`"},
+    )
+    on = fields.Date(
+        load_default=None, metadata={"description": "Judge status on this day (default today)"}
+    )
     cooperative_id = fields.Int(load_default=None, validate=validate.Range(min=1))
     commune = fields.Str(load_default=None, validate=validate.Length(max=100))
-    expiring_within = fields.Int(load_default=None,
-                                 validate=validate.Range(min=0, max=MAX_EXPIRING_DAYS),
-                                 metadata={"description": "Valid until within N days"})
+    expiring_within = fields.Int(
+        load_default=None,
+        validate=validate.Range(min=0, max=MAX_EXPIRING_DAYS),
+        metadata={"description": "Valid until within N days"},
+    )
     flagged = fields.Bool(load_default=None)
 
 
@@ -78,10 +87,13 @@ class InspectionSchema(BaseSchema):
     result = fields.Enum(InspectionResult, by_value=True, required=True)
     findings = fields.Str(allow_none=True, validate=validate.Length(max=5000))
     follow_up_on = fields.Date(allow_none=True)
-    suspend = fields.Bool(load_only=True, metadata={
-        "description": "Suspend the code in the same step (result must be fail)"})
-    suspension_reason = fields.Str(load_only=True, allow_none=True,
-                                   validate=validate.Length(max=2000))
+    suspend = fields.Bool(
+        load_only=True,
+        metadata={"description": "Suspend the code in the same step (result must be fail)"},
+    )
+    suspension_reason = fields.Str(
+        load_only=True, allow_none=True, validate=validate.Length(max=2000)
+    )
     recorded_by_label = fields.Str(dump_only=True)
     transition_id = fields.Int(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)

@@ -41,6 +41,7 @@ MAX_EXPIRING_DAYS = 3660
 
 # --- scope --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Scope:
     """What one console user may read, as SQL. Every authority query starts here."""
@@ -135,6 +136,7 @@ def get_lot(actor: Any, lot_id: Any) -> Lot:
 
 # --- the register -------------------------------------------------------------------------------
 
+
 @dataclass
 class RegisterFilters:
     """The zone register's filters; empty values filter nothing."""
@@ -151,14 +153,16 @@ class RegisterFilters:
 
     def active(self) -> dict[str, Any]:
         """The filters that were given, for links and exports."""
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v)
-                for k, v in self.__dict__.items() if v not in (None, "")}
+        return {
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in self.__dict__.items()
+            if v not in (None, "")
+        }
 
 
 def any_of(labels: Iterable[Any]) -> str:
     """Translated choices joined the reader's way: "A, B, or C" (A、B或C in Chinese)."""
-    return format_list([str(label) for label in labels], style="or",
-                       locale=get_locale() or "en")
+    return format_list([str(label) for label in labels], style="or", locale=get_locale() or "en")
 
 
 def check_filters(data: dict[str, Any]) -> RegisterFilters:
@@ -172,15 +176,17 @@ def check_filters(data: dict[str, Any]) -> RegisterFilters:
     if kind is not None and kind not in {k.value for k in ZoneKind}:
         # TRANSLATORS: %(kinds)s lists the kinds of zone code, already translated and
         # joined as "A, B, or C".
-        errors["kind"] = [_("Choose one of: %(kinds)s.",
-                            kinds=any_of(KIND_LABELS[k] for k in ZoneKind))]
+        errors["kind"] = [
+            _("Choose one of: %(kinds)s.", kinds=any_of(KIND_LABELS[k] for k in ZoneKind))
+        ]
     out.kind = kind
     status = data.get("status") or None
     if status is not None and status not in {s.value for s in ZoneStatus}:
         # TRANSLATORS: %(statuses)s lists the statuses of a zone code, already translated
         # and joined as "A, B, or C".
-        errors["status"] = [_("Choose one of: %(statuses)s.",
-                              statuses=any_of(STATUS_LABELS[s] for s in ZoneStatus))]
+        errors["status"] = [
+            _("Choose one of: %(statuses)s.", statuses=any_of(STATUS_LABELS[s] for s in ZoneStatus))
+        ]
     out.status = status
     on = data.get("on") or None
     if isinstance(on, str):
@@ -200,14 +206,24 @@ def check_filters(data: dict[str, Any]) -> RegisterFilters:
             errors[key] = [_("Enter a whole number.")]
             continue
         if number < 0 or (limit is not None and number > limit):
-            errors[key] = [_("Enter a number between 0 and %(n)d.", n=limit or 0)
-                           if limit else _("Enter a positive number.")]
+            errors[key] = [
+                _("Enter a number between 0 and %(n)d.", n=limit or 0)
+                if limit
+                else _("Enter a positive number.")
+            ]
             continue
         setattr(out, key, number)
     flagged = data.get("flagged")
     if isinstance(flagged, str):
-        flagged = {"1": True, "true": True, "yes": True, "0": False, "false": False,
-                   "no": False, "": None}.get(flagged.lower(), "bad")
+        flagged = {
+            "1": True,
+            "true": True,
+            "yes": True,
+            "0": False,
+            "false": False,
+            "no": False,
+            "": None,
+        }.get(flagged.lower(), "bad")
         if flagged == "bad":
             errors["flagged"] = [_("Use true or false.")]
             flagged = None
@@ -217,13 +233,19 @@ def check_filters(data: dict[str, Any]) -> RegisterFilters:
     return out
 
 
-def register_query(scope: Scope, filters: RegisterFilters | None = None,
-                   today: dt.date | None = None) -> sa.Select[Any]:
+def register_query(
+    scope: Scope, filters: RegisterFilters | None = None, today: dt.date | None = None
+) -> sa.Select[Any]:
     """The zones in scope that pass the filters (status is the effective one on ``on``)."""
     f = filters or RegisterFilters()
     today = today or local_today()
-    stmt = zones.filter_zones(sa.select(Zone).where(scope.zone_clause()), kind=f.kind,
-                              status=f.status, q=f.q, today=f.on or today)
+    stmt = zones.filter_zones(
+        sa.select(Zone).where(scope.zone_clause()),
+        kind=f.kind,
+        status=f.status,
+        q=f.q,
+        today=f.on or today,
+    )
     if f.crop:
         stmt = stmt.where(sa.func.lower(Zone.crop).like(f"%{f.crop.lower()}%"))
     if f.commune:
@@ -233,8 +255,10 @@ def register_query(scope: Scope, filters: RegisterFilters | None = None,
     if f.expiring_within is not None:
         stmt = stmt.where(
             Zone.status.in_([s.value for s in zones.EXPIRING_STATUSES]),
-            Zone.valid_until.is_not(None), Zone.valid_until >= today,
-            Zone.valid_until <= today + dt.timedelta(days=f.expiring_within))
+            Zone.valid_until.is_not(None),
+            Zone.valid_until >= today,
+            Zone.valid_until <= today + dt.timedelta(days=f.expiring_within),
+        )
     if f.flagged is not None:
         from traceapp.authority.flags import flagged_zone_ids
 
@@ -245,10 +269,14 @@ def register_query(scope: Scope, filters: RegisterFilters | None = None,
 
 def cooperatives_in_register(scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the cooperatives holding zones in scope, for the register's filter."""
-    return [tuple(r) for r in db.session.execute(
-        sa.select(Cooperative.id, Cooperative.name)
-        .where(Cooperative.id.in_(sa.select(Zone.cooperative_id).where(scope.zone_clause())))
-        .order_by(Cooperative.name))]
+    return [
+        tuple(r)
+        for r in db.session.execute(
+            sa.select(Cooperative.id, Cooperative.name)
+            .where(Cooperative.id.in_(sa.select(Zone.cooperative_id).where(scope.zone_clause())))
+            .order_by(Cooperative.name)
+        )
+    ]
 
 
 @dataclass
@@ -277,7 +305,8 @@ def overview(scope: Scope, today: dt.date | None = None) -> Overview:
     area = sa.func.coalesce(Zone.declared_area_ha, Zone.computed_area_ha, 0)
     rows = db.session.execute(
         sa.select(status, Zone.kind, sa.func.count(Zone.id), sa.func.sum(area))
-        .where(scope.zone_clause()).group_by(status, Zone.kind)
+        .where(scope.zone_clause())
+        .group_by(status, Zone.kind)
     ).all()
     out = Overview()
     for st, kind, count, hectares in rows:
@@ -300,6 +329,7 @@ def overview(scope: Scope, today: dt.date | None = None) -> Overview:
 
 # --- decisions ----------------------------------------------------------------------------------
 
+
 def decide(actor: Any, zone: Zone, to_status: str, reason: str | None) -> ZoneTransition:
     """Approve, reject, suspend, reinstate or revoke a code, with a reason.
 
@@ -307,11 +337,13 @@ def decide(actor: Any, zone: Zone, to_status: str, reason: str | None) -> ZoneTr
     """
     if to_status not in {s.value for s in zones.DECISION_TARGETS}:
         raise ValidationFailed.field(
-            "to_status", _("Choose approve, reject, suspend, reinstate or revoke."))
+            "to_status", _("Choose approve, reject, suspend, reinstate or revoke.")
+        )
     return zones.transition(actor, zone, to_status, reason)
 
 
 # --- what claimed a zone ------------------------------------------------------------------------
+
 
 @dataclass
 class Claim:
@@ -329,15 +361,32 @@ class Claim:
 def claims_of(zone: Zone) -> list[Claim]:
     """The lots that claimed a zone, with their active contributions summed per lot and unit."""
     rows = db.session.execute(
-        sa.select(Lot.id, Lot.code, Lot.status, Lot.cooperative_id, Contribution.unit,
-                  sa.func.sum(Contribution.quantity), sa.func.min(Contribution.delivered_on))
+        sa.select(
+            Lot.id,
+            Lot.code,
+            Lot.status,
+            Lot.cooperative_id,
+            Contribution.unit,
+            sa.func.sum(Contribution.quantity),
+            sa.func.min(Contribution.delivered_on),
+        )
         .join(Lot, Lot.id == Contribution.lot_id)
         .where(Contribution.zone_id == zone.id, Contribution.voided_at.is_(None))
         .group_by(Lot.id, Lot.code, Lot.status, Lot.cooperative_id, Contribution.unit)
         .order_by(sa.func.min(Contribution.delivered_on), Lot.code)
     ).all()
-    return [Claim(r[0], r[1], str(getattr(r[2], "value", r[2])), r[3],
-                  decimal.Decimal(str(r[5])), r[4], r[6]) for r in rows]
+    return [
+        Claim(
+            r[0],
+            r[1],
+            str(getattr(r[2], "value", r[2])),
+            r[3],
+            decimal.Decimal(str(r[5])),
+            r[4],
+            r[6],
+        )
+        for r in rows
+    ]
 
 
 def seasons_of(zone: Zone) -> list[Any]:
@@ -349,7 +398,13 @@ def seasons_of(zone: Zone) -> list[Any]:
 
 def label_runs_of(scope: Scope, lot: Lot) -> list[LabelRun]:
     """The label runs of a lot in scope."""
-    return list(db.session.execute(
-        sa.select(LabelRun).where(LabelRun.lot_id == lot.id, LabelRun.lot_id.in_(
-            sa.select(Lot.id).where(scope.lot_clause()))).order_by(LabelRun.created_at)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(LabelRun)
+            .where(
+                LabelRun.lot_id == lot.id,
+                LabelRun.lot_id.in_(sa.select(Lot.id).where(scope.lot_clause())),
+            )
+            .order_by(LabelRun.created_at)
+        ).scalars()
+    )

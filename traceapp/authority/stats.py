@@ -57,10 +57,12 @@ class Stats:
 
 def cooperative_ids(scope: Scope) -> list[int]:
     """Cooperatives of the region: located in it, or holding a zone code issued in it."""
-    holders = set(db.session.scalars(
-        sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct()))
-    rows = db.session.execute(sa.select(Cooperative.id, Cooperative.province,
-                                        Cooperative.district)).all()
+    holders = set(
+        db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
+    )
+    rows = db.session.execute(
+        sa.select(Cooperative.id, Cooperative.province, Cooperative.district)
+    ).all()
     if scope.mode == "all":
         return sorted(r.id for r in rows)
     if scope.mode == "none":
@@ -79,8 +81,9 @@ def _month_keys(today: dt.date, months: int) -> list[str]:
     return list(reversed(keys))
 
 
-def _by_month(column: Any, value: Any, where: list[Any], start: Any,
-              local: bool = False) -> dict[str, int]:
+def _by_month(
+    column: Any, value: Any, where: list[Any], start: Any, local: bool = False
+) -> dict[str, int]:
     """``value`` per calendar month of ``column`` from ``start``; timestamps (``local``) are
     counted in the month it was where the cooperatives are, not in UTC."""
     when = local_time_sql(column, db.engine.dialect.name) if local else column
@@ -100,29 +103,61 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
     months = max(1, min(MAX_MONTHS, int(months)))
     coop_ids = cooperative_ids(scope)
     current = sa.or_(Member.left_on.is_(None), Member.left_on >= today)
-    members, women = db.session.execute(
-        sa.select(sa.func.count(Member.id),
-                  sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE))
-        .where(Member.cooperative_id.in_(coop_ids), current)
-    ).one() if coop_ids else (0, 0)
+    members, women = (
+        db.session.execute(
+            sa.select(
+                sa.func.count(Member.id),
+                sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE),
+            ).where(Member.cooperative_id.in_(coop_ids), current)
+        ).one()
+        if coop_ids
+        else (0, 0)
+    )
     lot_ids = scope.lot_ids()
     lots = db.session.scalar(sa.select(sa.func.count(Lot.id)).where(scope.lot_clause())) or 0
-    labels = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0))
-                               .where(LabelRun.lot_id.in_(lot_ids))) or 0
-    scans = db.session.scalar(sa.select(sa.func.count(LabelScan.id))
-                              .where(LabelScan.lot_id.in_(lot_ids))) or 0
+    labels = (
+        db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0)).where(
+                LabelRun.lot_id.in_(lot_ids)
+            )
+        )
+        or 0
+    )
+    scans = (
+        db.session.scalar(
+            sa.select(sa.func.count(LabelScan.id)).where(LabelScan.lot_id.in_(lot_ids))
+        )
+        or 0
+    )
     keys = _month_keys(today, months)
     start = dt.date.fromisoformat(keys[0] + "-01")
     start_at = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(local_zone_name()))
     per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [scope.lot_clause()], start)
-    per_label = _by_month(LabelRun.created_at, sa.func.sum(LabelRun.count),
-                          [LabelRun.lot_id.in_(lot_ids)], start_at, local=True)
-    per_scan = _by_month(LabelScan.scanned_at, sa.func.count(LabelScan.id),
-                         [LabelScan.lot_id.in_(lot_ids)], start_at, local=True)
+    per_label = _by_month(
+        LabelRun.created_at,
+        sa.func.sum(LabelRun.count),
+        [LabelRun.lot_id.in_(lot_ids)],
+        start_at,
+        local=True,
+    )
+    per_scan = _by_month(
+        LabelScan.scanned_at,
+        sa.func.count(LabelScan.id),
+        [LabelScan.lot_id.in_(lot_ids)],
+        start_at,
+        local=True,
+    )
     rows = [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
-    return Stats(cooperatives=len(coop_ids), members=members, women=women,
-                 zones=overview(scope, today), lots=lots, labels=int(labels), scans=scans,
-                 months=rows)
+    return Stats(
+        cooperatives=len(coop_ids),
+        members=members,
+        women=women,
+        zones=overview(scope, today),
+        lots=lots,
+        labels=int(labels),
+        scans=scans,
+        months=rows,
+    )
 
 
 def stats_csv(stats: Stats) -> str:
@@ -136,11 +171,14 @@ def stats_csv(stats: Stats) -> str:
         ["region", "labels issued", stats.labels, ""],
         ["region", "scans", stats.scans, ""],
     ]
-    rows += [["zones by status", status, n, ha] for status, (n, ha) in
-             stats.zones.by_status.items()]
+    rows += [
+        ["zones by status", status, n, ha] for status, (n, ha) in stats.zones.by_status.items()
+    ]
     rows += [["zones by kind", kind, n, ha] for kind, (n, ha) in stats.zones.by_kind.items()]
     for m in stats.months:
-        rows += [["lots per month", m.month, m.lots, ""],
-                 ["labels per month", m.month, m.labels, ""],
-                 ["scans per month", m.month, m.scans, ""]]
+        rows += [
+            ["lots per month", m.month, m.lots, ""],
+            ["labels per month", m.month, m.labels, ""],
+            ["scans per month", m.month, m.scans, ""],
+        ]
     return to_csv(["section", "item", "count", "hectares"], rows)

@@ -40,23 +40,45 @@ from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 bp = Blueprint("authority", __name__)
 nav_item("authority.index", _l("Authority"), lambda user: user.is_auditor or user.is_admin)
 
-_LABELS = {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "schemes": SCHEME_LABELS,
-           "flag_labels": FLAG_LABELS, "results": RESULT_LABELS, "residues": RESIDUE_LABELS,
-           "actions": ACTION_LABELS, "run_kinds": RUN_KIND_LABELS}
-_FILTER_KEYS = ("q", "kind", "crop", "status", "on", "cooperative_id", "commune",
-                "expiring_within", "flagged")
+_LABELS = {
+    "kinds": KIND_LABELS,
+    "statuses": STATUS_LABELS,
+    "schemes": SCHEME_LABELS,
+    "flag_labels": FLAG_LABELS,
+    "results": RESULT_LABELS,
+    "residues": RESIDUE_LABELS,
+    "actions": ACTION_LABELS,
+    "run_kinds": RUN_KIND_LABELS,
+}
+_FILTER_KEYS = (
+    "q",
+    "kind",
+    "crop",
+    "status",
+    "on",
+    "cooperative_id",
+    "commune",
+    "expiring_within",
+    "flagged",
+)
 
 
 # --- overview and the chain ---------------------------------------------------------------------
+
 
 def _render_index(verify: Any = None) -> Any:
     scope = services.console_scope(current_user)
     found = flags.compute_flags(scope)
     seq, head = audit.head_hash()
     return render_template(
-        "authority/index.html", overview=services.overview(scope),
-        flag_counts=flags.counts_by_kind(found), head_seq=seq, head_hash=head, verify=verify,
-        **_LABELS)
+        "authority/index.html",
+        overview=services.overview(scope),
+        flag_counts=flags.counts_by_kind(found),
+        head_seq=seq,
+        head_hash=head,
+        verify=verify,
+        **_LABELS,
+    )
 
 
 @bp.route("/authority")
@@ -76,6 +98,7 @@ def verify() -> Any:
 
 # --- the register -------------------------------------------------------------------------------
 
+
 def _filters() -> services.RegisterFilters:
     """The register filters of the query string; values that cannot be used are dropped."""
     raw = {k: request.args.get(k) for k in _FILTER_KEYS if request.args.get(k)}
@@ -85,8 +108,14 @@ def _filters() -> services.RegisterFilters:
         for key, messages in exc.errors.items():
             # TRANSLATORS: %(filter)s names a filter of the zone register (e.g. "Status");
             # %(problem)s says what is wrong with its value.
-            flash(_("The filter '%(filter)s' was ignored: %(problem)s",
-                    filter=FILTER_LABELS.get(key, key), problem=" ".join(messages)), "error")
+            flash(
+                _(
+                    "The filter '%(filter)s' was ignored: %(problem)s",
+                    filter=FILTER_LABELS.get(key, key),
+                    problem=" ".join(messages),
+                ),
+                "error",
+            )
             raw.pop(key, None)
         return services.check_filters(raw)
 
@@ -98,13 +127,18 @@ def register() -> Any:
     scope = services.console_scope(current_user)
     filters = _filters()
     today = local_today()
-    page = paginate(services.register_query(scope, filters, today).order_by(Zone.code),
-                    page_arg())
+    page = paginate(services.register_query(scope, filters, today).order_by(Zone.code), page_arg())
     flagged = set(flags.flagged_zone_ids(scope, today)) if page.items else set()
     return render_template(
-        "authority/register.html", page=page, f=filters, args=filters.active(),
+        "authority/register.html",
+        page=page,
+        f=filters,
+        args=filters.active(),
         status_of={z.id: zones.effective_status(z, filters.on or today) for z in page.items},
-        flagged=flagged, cooperatives=services.cooperatives_in_register(scope), **_LABELS)
+        flagged=flagged,
+        cooperatives=services.cooperatives_in_register(scope),
+        **_LABELS,
+    )
 
 
 def _export(kind: str) -> Any:
@@ -112,8 +146,7 @@ def _export(kind: str) -> Any:
     stmt = services.register_query(scope, _filters())
     day = local_today().isoformat()
     if kind == "csv":
-        body: Any = exports.register_csv(stmt, flags.compute_flags(scope,
-                                                                   kinds=flags.ZONE_KINDS))
+        body: Any = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
         content_type = "text/csv; charset=utf-8"
     elif kind == "geojson":
         body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
@@ -121,8 +154,11 @@ def _export(kind: str) -> Any:
     else:
         body = exports.register_kml(stmt)
         content_type = "application/vnd.google-earth.kml+xml"
-    return Response(body, content_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"'})
+    return Response(
+        body,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="zones-{day}.{kind}"'},
+    )
 
 
 @bp.route("/authority/zones.csv")
@@ -148,19 +184,25 @@ def export_kml() -> Any:
 
 # --- one zone -----------------------------------------------------------------------------------
 
+
 def _decision_choices(targets: Any) -> list[Any]:
     """The decisions on offer, after an empty first choice: nothing, and above all not the
     permanent revocation, is chosen for the auditor."""
-    return options([("", _("Choose a decision…"))]
-                   + [(s.value, ACTION_LABELS[ZoneStatus(s)]) for s in targets])
+    return options(
+        [("", _("Choose a decision…"))] + [(s.value, ACTION_LABELS[ZoneStatus(s)]) for s in targets]
+    )
 
 
-def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
-                 inspection_form: Any = None) -> Any:
+def _render_zone(
+    zone: Zone, status: int = 200, decision_form: Any = None, inspection_form: Any = None
+) -> Any:
     scope = services.scope_for(current_user)
     today = local_today()
-    decide = [s for s in zones.allowed_transitions(current_user, zone, today)
-              if (zone.status, s) in zones.DECISIONS]
+    decide = [
+        s
+        for s in zones.allowed_transitions(current_user, zone, today)
+        if (zone.status, s) in zones.DECISIONS
+    ]
     decision_form = decision_form or DecisionForm()
     decision_form.to_status.choices = _decision_choices(decide)
     if inspection_form is None:
@@ -168,16 +210,28 @@ def _render_zone(zone: Zone, status: int = 200, decision_form: Any = None,
         if request.method == "GET":
             inspection_form.inspected_on.data = today
             inspection_form.inspector_name.data = current_user.full_name
-    outline = Markup(geo.svg_outline(  # noqa: S704 - the outline escapes its own text
-        zone.geometry, _("Outline of zone %(code)s", code=zone.code),
-        empty_text=_("No location yet")))
+    outline = Markup(  # noqa: S704 - the outline escapes its own text
+        geo.svg_outline(
+            zone.geometry,
+            _("Outline of zone %(code)s", code=zone.code),
+            empty_text=_("No location yet"),
+        )
+    )
     d = exports.dossier(scope, zone, today)
     return render_template(
-        "authority/zone.html", zone=zone, d=d, today=today, outline=outline,
-        last_day=exports.last_day, shown_reason=zones.shown_reason,
-        effective=zones.effective_status(zone, today), decide=decide,
-        decision_form=decision_form, inspection_form=inspection_form,
-        can_inspect=current_user.can_audit(zone.province, zone.district), **_LABELS,
+        "authority/zone.html",
+        zone=zone,
+        d=d,
+        today=today,
+        outline=outline,
+        last_day=exports.last_day,
+        shown_reason=zones.shown_reason,
+        effective=zones.effective_status(zone, today),
+        decide=decide,
+        decision_form=decision_form,
+        inspection_form=inspection_form,
+        can_inspect=current_user.can_audit(zone.province, zone.district),
+        **_LABELS,
     ), status
 
 
@@ -201,10 +255,13 @@ def decision(zone_id: int) -> Any:
         step = services.decide(current_user, target, form.to_status.data, form.reason.data)
     except (ValidationFailed, Conflict) as exc:
         form_failed(form, exc)
-        return _render_zone(services.get_zone(current_user, zone_id), exc.status_code,
-                            decision_form=form)
-    flash(_("The code is now %(status)s.", status=STATUS_LABELS[ZoneStatus(step.to_status)]),
-          "success")
+        return _render_zone(
+            services.get_zone(current_user, zone_id), exc.status_code, decision_form=form
+        )
+    flash(
+        _("The code is now %(status)s.", status=STATUS_LABELS[ZoneStatus(step.to_status)]),
+        "success",
+    )
     return redirect(url_for("authority.zone", zone_id=target.id))
 
 
@@ -218,12 +275,16 @@ def inspect(zone_id: int) -> Any:
         return _render_zone(target, 422, inspection_form=form)
     values = {k: getattr(form, k).data for k in inspections.INSPECTION_FIELDS}
     try:
-        inspections.record_inspection(current_user, target, suspend=form.suspend.data,
-                                   suspension_reason=form.suspension_reason.data, **values)
+        inspections.record_inspection(
+            current_user,
+            target,
+            suspend=form.suspend.data,
+            suspension_reason=form.suspension_reason.data,
+            **values,
+        )
     except ValidationFailed as exc:
         form_failed(form, exc)
-        return _render_zone(services.get_zone(current_user, zone_id), 422,
-                            inspection_form=form)
+        return _render_zone(services.get_zone(current_user, zone_id), 422, inspection_form=form)
     flash(_("Inspection recorded."), "success")
     return redirect(url_for("authority.zone", zone_id=target.id))
 
@@ -235,11 +296,15 @@ def dossier(zone_id: int) -> Any:
     target = services.get_zone(current_user, zone_id)
     scope = services.console_scope(current_user)
     body = exports.dossier_pdf(exports.dossier(scope, target), target.cooperative.name)
-    return Response(body, content_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"'})
+    return Response(
+        body,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"'},
+    )
 
 
 # --- flags and lots -----------------------------------------------------------------------------
+
 
 @bp.route("/authority/flags")
 @login_required
@@ -251,7 +316,7 @@ def flag_list() -> Any:
     found = flags.compute_flags(scope, kinds=[kind] if kind else None)
     per_page = 50
     number = min(page_arg(), max(1, -(-len(found) // per_page)))
-    page = Page(found[(number - 1) * per_page:number * per_page], number, per_page, len(found))
+    page = Page(found[(number - 1) * per_page : number * per_page], number, per_page, len(found))
     return render_template("authority/flags.html", page=page, kind=kind, **_LABELS)
 
 
@@ -262,31 +327,61 @@ def lot(lot_id: int) -> Any:
     target = services.get_lot(current_user, lot_id)
     scope = services.scope_for(current_user)
     contributions = db.session.execute(
-        sa.select(Contribution, Zone.code, Zone.id).join(Zone, Zone.id == Contribution.zone_id)
-        .where(Contribution.lot_id == target.id).order_by(Contribution.delivered_on)
+        sa.select(Contribution, Zone.code, Zone.id)
+        .join(Zone, Zone.id == Contribution.zone_id)
+        .where(Contribution.lot_id == target.id)
+        .order_by(Contribution.delivered_on)
     ).all()
-    in_scope = set(db.session.scalars(sa.select(Zone.id).where(
-        scope.zone_clause(), Zone.id.in_([c[2] for c in contributions])))) \
-        if contributions else set()
+    in_scope = (
+        set(
+            db.session.scalars(
+                sa.select(Zone.id).where(
+                    scope.zone_clause(), Zone.id.in_([c[2] for c in contributions])
+                )
+            )
+        )
+        if contributions
+        else set()
+    )
     from traceapp.batches import genealogy
 
-    lineage = [(lot_, depth, "in") for lot_, depth in genealogy.ancestors(target)] + \
-        [(lot_, depth, "out") for lot_, depth in genealogy.descendants(target)]
-    visible = set(db.session.scalars(sa.select(Lot.id).where(
-        scope.lot_clause(), Lot.id.in_([x[0].id for x in lineage])))) if lineage else set()
+    lineage = [(lot_, depth, "in") for lot_, depth in genealogy.ancestors(target)] + [
+        (lot_, depth, "out") for lot_, depth in genealogy.descendants(target)
+    ]
+    visible = (
+        set(
+            db.session.scalars(
+                sa.select(Lot.id).where(scope.lot_clause(), Lot.id.in_([x[0].id for x in lineage]))
+            )
+        )
+        if lineage
+        else set()
+    )
     flagged = db.session.execute(
         sa.select(Label.serial, Label.flagged_at, Label.flag_reason)
         .where(Label.lot_id == target.id, Label.flagged_at.is_not(None))
-        .order_by(Label.flagged_at).limit(200)
+        .order_by(Label.flagged_at)
+        .limit(200)
     ).all()
     holder = db.session.get(Cooperative, target.cooperative_id)
     return render_template(
-        "authority/lot.html", lot=target, holder=holder, contributions=contributions,
-        zones_in_scope=in_scope, lineage=lineage, visible_lots=visible,
-        runs=services.label_runs_of(scope, target), flagged=flagged,
+        "authority/lot.html",
+        lot=target,
+        holder=holder,
+        contributions=contributions,
+        zones_in_scope=in_scope,
+        lineage=lineage,
+        visible_lots=visible,
+        runs=services.label_runs_of(scope, target),
+        flagged=flagged,
         describe_flag=describe_flag,
-        flags=[f for f in flags.compute_flags(scope, kinds=["cloned_labels", "recalled_lot"])
-               if f.lot_id == target.id], **_LABELS)
+        flags=[
+            f
+            for f in flags.compute_flags(scope, kinds=["cloned_labels", "recalled_lot"])
+            if f.lot_id == target.id
+        ],
+        **_LABELS,
+    )
 
 
 @bp.route("/authority/unknown-scans")
@@ -294,11 +389,13 @@ def lot(lot_id: int) -> Any:
 def unknown_scans() -> Any:
     """Serials scanned that were never issued (counterfeit suspicion)."""
     scope = services.console_scope(current_user)
-    return render_template("authority/unknown_scans.html",
-                           page=flags.unknown_scans(scope, page_arg()))
+    return render_template(
+        "authority/unknown_scans.html", page=flags.unknown_scans(scope, page_arg())
+    )
 
 
 # --- statistics ---------------------------------------------------------------------------------
+
 
 def _months() -> int:
     try:
@@ -316,20 +413,36 @@ def statistics() -> Any:
     figures = stats.compute(scope, months)
     labels = [charts.month_label(m.month) for m in figures.months]
     chart = {
-        "lots": charts.bar_chart(list(zip(labels, [m.lots for m in figures.months],
-                                          strict=True)), _("Lots per month")),
-        "labels": charts.bar_chart(list(zip(labels, [m.labels for m in figures.months],
-                                            strict=True)), _("Labels issued per month")),
-        "scans": charts.bar_chart(list(zip(labels, [m.scans for m in figures.months],
-                                           strict=True)), _("Scans per month")),
+        "lots": charts.bar_chart(
+            list(zip(labels, [m.lots for m in figures.months], strict=True)), _("Lots per month")
+        ),
+        "labels": charts.bar_chart(
+            list(zip(labels, [m.labels for m in figures.months], strict=True)),
+            _("Labels issued per month"),
+        ),
+        "scans": charts.bar_chart(
+            list(zip(labels, [m.scans for m in figures.months], strict=True)), _("Scans per month")
+        ),
         "hectares": charts.hbar_chart(
-            [(str(STATUS_LABELS[ZoneStatus(s)]), ha) for s, (_n, ha)
-             in figures.zones.by_status.items()], _("Hectares by status"), unit="ha"),
+            [
+                (str(STATUS_LABELS[ZoneStatus(s)]), ha)
+                for s, (_n, ha) in figures.zones.by_status.items()
+            ],
+            _("Hectares by status"),
+            unit="ha",
+        ),
     }
-    return render_template("authority/stats.html", s=figures, months=months, chart=chart,
-                           women_share=charts.percent(figures.women_share / 100, 1),
-                           month_name=charts.month_name, kind_enum=ZoneKind,
-                           status_enum=ZoneStatus, **_LABELS)
+    return render_template(
+        "authority/stats.html",
+        s=figures,
+        months=months,
+        chart=chart,
+        women_share=charts.percent(figures.women_share / 100, 1),
+        month_name=charts.month_name,
+        kind_enum=ZoneKind,
+        status_enum=ZoneStatus,
+        **_LABELS,
+    )
 
 
 @bp.route("/authority/stats.csv")
@@ -338,5 +451,10 @@ def statistics_csv() -> Any:
     """The same figures as CSV."""
     scope = services.console_scope(current_user)
     body = stats.stats_csv(stats.compute(scope, _months()))
-    return Response(body, content_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'})
+    return Response(
+        body,
+        content_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'
+        },
+    )

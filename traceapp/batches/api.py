@@ -60,8 +60,11 @@ class Batches(MethodView):
             stmt = stmt.where(Lot.product_id == args["product_id"])
         if args.get("status"):
             stmt = stmt.where(Lot.status == args["status"])
-        page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()),
-                        pagination_parameters.page, pagination_parameters.page_size)
+        page = paginate(
+            stmt.order_by(Lot.production_date.desc(), Lot.id.desc()),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -74,8 +77,11 @@ class Batches(MethodView):
         kind = data.pop("kind", None)
         if inputs:
             return ev.transform(
-                api_actor(), inputs=inputs, kind=kind or "processing",
-                event_time=data.pop("event_time", None), location=data.pop("location", None),
+                api_actor(),
+                inputs=inputs,
+                kind=kind or "processing",
+                event_time=data.pop("event_time", None),
+                location=data.pop("location", None),
                 outputs=[data],
             )[0]
         if kind:
@@ -114,10 +120,15 @@ class BatchContributions(MethodView):
     def get(self, batch_id: int) -> Any:
         """All contributions, withdrawn ones included (marked)."""
         lot = _lot(batch_id)
-        return db.session.execute(
-            sa.select(Contribution).where(Contribution.lot_id == lot.id)
-            .order_by(Contribution.id)
-        ).scalars().all()
+        return (
+            db.session.execute(
+                sa.select(Contribution)
+                .where(Contribution.lot_id == lot.id)
+                .order_by(Contribution.id)
+            )
+            .scalars()
+            .all()
+        )
 
     @blp.arguments(ContributionSchema)
     @blp.response(201, ContributionSchema)
@@ -162,8 +173,9 @@ def declare_error(data: dict[str, Any], event_id: int) -> Any:
     event = get_scoped(TraceEvent, event_id, api_actor())
     declaration = ev.declare_error(api_actor(), event, **data)
     uids = declaration.corrective_event_uids or []
-    return [event] + list(db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.event_uid.in_(uids))).scalars())
+    return [event] + list(
+        db.session.execute(sa.select(TraceEvent).where(TraceEvent.event_uid.in_(uids))).scalars()
+    )
 
 
 @blp.route("/batches/<int:batch_id>/trace")
@@ -177,17 +189,39 @@ def trace(batch_id: int) -> Any:
 def _recall_dict(recall: Recall) -> dict[str, Any]:
     rep = recalls.report(recall)
     return {
-        "id": recall.id, "root_lot_id": recall.root_lot_id, "reason": recall.reason,
-        "instructions": recall.instructions, "decided_by": recall.decided_by,
+        "id": recall.id,
+        "root_lot_id": recall.root_lot_id,
+        "reason": recall.reason,
+        "instructions": recall.instructions,
+        "decided_by": recall.decided_by,
         "decided_at": recall.decided_at,
-        "lots": [{"id": lot.id, "code": lot.code, "product": lot.product.name,
-                  "labels": rep.labels.get(lot.id, {"issued": 0, "live": 0})}
-                 for lot in rep.lots],
-        "households": [{"id": m.id, "member_number": m.member_number, "name": m.full_name,
-                        "village": m.village, "phone": m.phone} for m in rep.households],
+        "lots": [
+            {
+                "id": lot.id,
+                "code": lot.code,
+                "product": lot.product.name,
+                "labels": rep.labels.get(lot.id, {"issued": 0, "live": 0}),
+            }
+            for lot in rep.lots
+        ],
+        "households": [
+            {
+                "id": m.id,
+                "member_number": m.member_number,
+                "name": m.full_name,
+                "village": m.village,
+                "phone": m.phone,
+            }
+            for m in rep.households
+        ],
         "zones": [{"id": z.id, "code": z.code, "kind": z.kind.value} for z in rep.zones],
-        "destinations": [{**{k: v for k, v in d.items() if k != "event_time"},
-                          "event_time": d["event_time"].isoformat()} for d in rep.destinations],
+        "destinations": [
+            {
+                **{k: v for k, v in d.items() if k != "event_time"},
+                "event_time": d["event_time"].isoformat(),
+            }
+            for d in rep.destinations
+        ],
     }
 
 
@@ -217,9 +251,11 @@ class BatchRecall(MethodView):
 def recall_csv(recall_id: int) -> Any:
     """The recall report as CSV (safe to open in a spreadsheet)."""
     recall = get_scoped(Recall, recall_id, api_actor())
-    return Response(recalls.report_csv(recalls.report(recall)), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="recall-{recall.id}.csv"'})
+    return Response(
+        recalls.report_csv(recalls.report(recall)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}.csv"'},
+    )
 
 
 @blp.route("/transformations", methods=["POST"])
@@ -232,9 +268,11 @@ def transformation(data: dict[str, Any]) -> Any:
 
 
 def _jsonld(doc: dict[str, Any], filename: str) -> Response:
-    return Response(json.dumps(doc, ensure_ascii=False, default=str),
-                    mimetype=EPCIS_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})
+    return Response(
+        json.dumps(doc, ensure_ascii=False, default=str),
+        mimetype=EPCIS_MEDIA_TYPE,
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @blp.route("/batches/<int:batch_id>/epcis")
@@ -258,15 +296,24 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
     require(actor.can_write_cooperative(coop.id) or actor.is_admin)
     if args.get("start") and args.get("end") and args["end"] <= args["start"]:
         raise ValidationFailed.field("end", _("The end must come after the start."))
-    return _jsonld(epcis.cooperative_document(coop.id, args.get("start"), args.get("end")),
-                   f"epcis-{coop.short_code}.jsonld")
+    return _jsonld(
+        epcis.cooperative_document(coop.id, args.get("start"), args.get("end")),
+        f"epcis-{coop.short_code}.jsonld",
+    )
 
 
 @blp.route("/epcis/import", methods=["POST"])
 @blp.arguments(EpcisQuerySchema, location="query")
 @blp.response(200, ImportResultSchema)
-@blp.doc(requestBody={"required": True, "content": {EPCIS_MEDIA_TYPE: {"schema": {
-    "type": "object"}}, "application/json": {"schema": {"type": "object"}}}})
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            EPCIS_MEDIA_TYPE: {"schema": {"type": "object"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+)
 def epcis_import(args: dict[str, Any]) -> Any:
     """Import a partner's EPCIS 2.0 document: it is checked against GS1's schema (errors give
     the JSON path) and each event is recorded on the lots it names."""
@@ -276,8 +323,12 @@ def epcis_import(args: dict[str, Any]) -> Any:
         doc = json.loads(request.get_data(as_text=True) or "null")
     except ValueError as exc:
         # TRANSLATORS: %(error)s is the JSON parser's own (English) account of the problem.
-        raise ValidationFailed.field("document", _("This is not JSON: %(error)s",
-                                                   error=exc)) from None
+        raise ValidationFailed.field(
+            "document", _("This is not JSON: %(error)s", error=exc)
+        ) from None
     result = epcis.import_document(actor, coop_id, doc)
-    return {"recorded": result.recorded, "duplicates": result.duplicates,
-            "unmatched": result.unmatched}
+    return {
+        "recorded": result.recorded,
+        "duplicates": result.duplicates,
+        "unmatched": result.unmatched,
+    }

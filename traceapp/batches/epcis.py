@@ -38,6 +38,7 @@ CANONICAL_DL = "https://id.gs1.org"
 
 # --- identifiers -------------------------------------------------------------------------------
 
+
 def domain() -> str:
     """The host name that scopes GDST URNs: the public base URL's host."""
     return urlsplit(current_app.config["TRACEAPP_PUBLIC_BASE_URL"]).hostname or "localhost"
@@ -52,8 +53,10 @@ def lot_class_id(product: Product, lot_code: str) -> str:
     if product.gtin:
         return f"{CANONICAL_DL}/01/{product.gtin}/10/{quote(lot_code, safe='')}"
     coop = db.session.get(Cooperative, product.cooperative_id)
-    return (f"urn:gdst:{domain()}:product:lot:class:{_urn_part(coop.short_code.lower())}."
-            f"{_urn_part(product.code)}.{_urn_part(lot_code)}")
+    return (
+        f"urn:gdst:{domain()}:product:lot:class:{_urn_part(coop.short_code.lower())}."
+        f"{_urn_part(product.code)}.{_urn_part(lot_code)}"
+    )
 
 
 def party_id(coop: Cooperative, suffix: str | None = None) -> str:
@@ -73,6 +76,7 @@ def _slug(text: str) -> str:
 
 
 # --- export ------------------------------------------------------------------------------------
+
 
 def _local_time(at: dt.datetime, offset: str) -> str:
     sign = 1 if offset[0] == "+" else -1
@@ -120,8 +124,9 @@ def _vessels(lot: Lot, public: bool) -> list[dict[str, Any]]:
     catch = lot.catch_data or {}
     members = {}
     for c in db.session.execute(
-        sa.select(Contribution).where(Contribution.lot_id == lot.id,
-                                      Contribution.voided_at.is_(None))
+        sa.select(Contribution).where(
+            Contribution.lot_id == lot.id, Contribution.voided_at.is_(None)
+        )
     ).scalars():
         members.setdefault(c.member_id, c.member)
     vessels = []
@@ -165,18 +170,29 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     if event.event_type == "TransformationEvent":
         inputs = details.get("inputs", [])
         outputs = details.get("outputs", [])
-        in_lots = {x.id: x for x in db.session.execute(
-            sa.select(Lot).where(Lot.id.in_([i["lot_id"] for i in inputs + outputs]))
-        ).scalars()}
+        in_lots = {
+            x.id: x
+            for x in db.session.execute(
+                sa.select(Lot).where(Lot.id.in_([i["lot_id"] for i in inputs + outputs]))
+            ).scalars()
+        }
         out["inputQuantityList"] = [
-            {"epcClass": lot_class_id(in_lots[i["lot_id"]].product, i["code"]),
-             "quantity": _number(Decimal(i["quantity"])), "uom": i["unit"]}
-            for i in inputs if i["lot_id"] in in_lots
+            {
+                "epcClass": lot_class_id(in_lots[i["lot_id"]].product, i["code"]),
+                "quantity": _number(Decimal(i["quantity"])),
+                "uom": i["unit"],
+            }
+            for i in inputs
+            if i["lot_id"] in in_lots
         ]
         out["outputQuantityList"] = [
-            {"epcClass": lot_class_id(in_lots[o["lot_id"]].product, o["code"]),
-             "quantity": _number(Decimal(o["quantity"])), "uom": o["unit"]}
-            for o in outputs if o["lot_id"] in in_lots
+            {
+                "epcClass": lot_class_id(in_lots[o["lot_id"]].product, o["code"]),
+                "quantity": _number(Decimal(o["quantity"])),
+                "uom": o["unit"],
+            }
+            for o in outputs
+            if o["lot_id"] in in_lots
         ]
     else:
         out["action"] = event.action or "OBSERVE"
@@ -197,8 +213,9 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
         out["sourceList"] = _parties(coop, event.sources, "source")
     if event.destinations and not public:
         out["destinationList"] = _parties(coop, event.destinations, "destination")
-    if event.biz_step == "commissioning" and (event.ilmd or event.event_type ==
-                                              "TransformationEvent"):
+    if event.biz_step == "commissioning" and (
+        event.ilmd or event.event_type == "TransformationEvent"
+    ):
         out["ilmd"] = _ilmd(lot, product, public)
     out["gdst:productOwner"] = party_id(coop)
     out["cbvmda:informationProvider"] = party_id(coop)
@@ -208,7 +225,8 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
         decl = event.error_declaration
         out["errorDeclaration"] = {
             "declarationTime": decl.declared_at.astimezone(dt.UTC).isoformat(
-                timespec="milliseconds"),
+                timespec="milliseconds"
+            ),
             "reason": decl.reason,
             "correctiveEventIDs": list(decl.corrective_event_uids or []),
         }
@@ -232,15 +250,22 @@ def lot_events(lot: Lot, *, include_inputs: bool = True) -> list[TraceEvent]:
     ids = [lot.id]
     if include_inputs:
         ids += [x.id for x, _ in ancestors(lot)]
-    inputs_events = db.session.execute(
-        sa.select(LotInput.event_id).where(LotInput.output_lot_id.in_(ids),
-                                           LotInput.event_id.is_not(None))
-    ).scalars().all()
-    return list(db.session.execute(
-        sa.select(TraceEvent).where(sa.or_(TraceEvent.lot_id.in_(ids),
-                                           TraceEvent.id.in_(inputs_events)))
-        .order_by(TraceEvent.event_time, TraceEvent.id)
-    ).scalars())
+    inputs_events = (
+        db.session.execute(
+            sa.select(LotInput.event_id).where(
+                LotInput.output_lot_id.in_(ids), LotInput.event_id.is_not(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return list(
+        db.session.execute(
+            sa.select(TraceEvent)
+            .where(sa.or_(TraceEvent.lot_id.in_(ids), TraceEvent.id.in_(inputs_events)))
+            .order_by(TraceEvent.event_time, TraceEvent.id)
+        ).scalars()
+    )
 
 
 def lot_document(lot: Lot, *, public: bool = False) -> dict[str, Any]:
@@ -248,25 +273,30 @@ def lot_document(lot: Lot, *, public: bool = False) -> dict[str, Any]:
     return document(lot_events(lot), public=public)
 
 
-def cooperative_document(cooperative_id: int, start: dt.datetime | None,
-                         end: dt.datetime | None) -> dict[str, Any]:
+def cooperative_document(
+    cooperative_id: int, start: dt.datetime | None, end: dt.datetime | None
+) -> dict[str, Any]:
     """Every event of a cooperative whose event time lies in [start, end)."""
     stmt = sa.select(TraceEvent).where(TraceEvent.cooperative_id == cooperative_id)
     if start:
         stmt = stmt.where(TraceEvent.event_time >= start)
     if end:
         stmt = stmt.where(TraceEvent.event_time < end)
-    return document(list(db.session.execute(
-        stmt.order_by(TraceEvent.event_time, TraceEvent.id)).scalars()))
+    return document(
+        list(db.session.execute(stmt.order_by(TraceEvent.event_time, TraceEvent.id)).scalars())
+    )
 
 
 # --- schema ------------------------------------------------------------------------------------
 
+
 def schema_path() -> Path | None:
     """Where GS1's EPCIS JSON schema is: TRACEAPP_EPCIS_SCHEMA, else ../shared/epcis/."""
-    candidates = [os.environ.get("TRACEAPP_EPCIS_SCHEMA"),
-                  current_app.config.get("TRACEAPP_EPCIS_SCHEMA"),
-                  str(PROJECT_ROOT.parent / "shared" / "epcis" / "EPCIS-JSON-Schema.json")]
+    candidates = [
+        os.environ.get("TRACEAPP_EPCIS_SCHEMA"),
+        current_app.config.get("TRACEAPP_EPCIS_SCHEMA"),
+        str(PROJECT_ROOT.parent / "shared" / "epcis" / "EPCIS-JSON-Schema.json"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file():
             return Path(candidate)
@@ -303,14 +333,19 @@ def schema_errors(doc: Any, limit: int = 20) -> list[str]:
     """Where the document breaks GS1's schema: one line per error, with its JSON path."""
     path = schema_path()
     if path is None:
-        raise ValidationFailed.field("document", _(
-            "GS1's EPCIS JSON schema is not installed on this server: set "
-            "TRACEAPP_EPCIS_SCHEMA to the path of EPCIS-JSON-Schema.json."))
+        raise ValidationFailed.field(
+            "document",
+            _(
+                "GS1's EPCIS JSON schema is not installed on this server: set "
+                "TRACEAPP_EPCIS_SCHEMA to the path of EPCIS-JSON-Schema.json."
+            ),
+        )
     validator = _validator(str(path))
     errors = []
     for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))[:limit]:
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}"
-                              for p in error.absolute_path)
+        where = "$" + "".join(
+            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
+        )
         errors.append(f"{where}: {error.message[:300]}")
     return errors
 
@@ -336,7 +371,8 @@ def _lot_for_identifier(ident: str, cooperative_id: int) -> Lot | None:
     if match:
         gtin, code = match.group(1), unquote(match.group(2))
         return db.session.execute(
-            sa.select(Lot).join(Product, Product.id == Lot.product_id)
+            sa.select(Lot)
+            .join(Product, Product.id == Lot.product_id)
             .where(Product.gtin == gtin, Lot.code == code, Lot.cooperative_id == cooperative_id)
         ).scalar_one_or_none()
     match = _DL_SERIAL_RE.match(ident)
@@ -347,18 +383,23 @@ def _lot_for_identifier(ident: str, cooperative_id: int) -> Lot | None:
 
         serial = unquote(match.group(3))
         return db.session.execute(
-            sa.select(Lot).join(Label, Label.lot_id == Lot.id)
+            sa.select(Lot)
+            .join(Label, Label.lot_id == Lot.id)
             .where(Label.serial == serial, Lot.cooperative_id == cooperative_id)
         ).scalar_one_or_none()
     match = _URN_RE.match(ident)
     if match:
         coop_code, product_code, code = (unquote(g) for g in match.groups())
         return db.session.execute(
-            sa.select(Lot).join(Product, Product.id == Lot.product_id)
+            sa.select(Lot)
+            .join(Product, Product.id == Lot.product_id)
             .join(Cooperative, Cooperative.id == Lot.cooperative_id)
-            .where(sa.func.lower(Cooperative.short_code) == coop_code.lower(),
-                   Product.code == product_code, Lot.code == code,
-                   Lot.cooperative_id == cooperative_id)
+            .where(
+                sa.func.lower(Cooperative.short_code) == coop_code.lower(),
+                Product.code == product_code,
+                Lot.code == code,
+                Lot.cooperative_id == cooperative_id,
+            )
         ).scalar_one_or_none()
     return None
 
@@ -367,8 +408,7 @@ def _identifiers(event: dict[str, Any]) -> list[str]:
     ids: list[str] = []
     for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
         ids += [x for x in event.get(key) or [] if isinstance(x, str)]
-    for key in ("quantityList", "inputQuantityList", "outputQuantityList",
-                "childQuantityList"):
+    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
         ids += [q.get("epcClass") for q in event.get(key) or [] if isinstance(q, dict)]
     if isinstance(event.get("parentID"), str):
         ids.append(event["parentID"])
@@ -391,15 +431,17 @@ def import_document(actor: Any, cooperative_id: int, doc: Any) -> ImportResult:
     from traceapp.auth.permissions import require
     from traceapp.batches import events as ev
 
-    require(actor.can_write_cooperative(cooperative_id),
-            _("You cannot import for this cooperative."))
+    require(
+        actor.can_write_cooperative(cooperative_id), _("You cannot import for this cooperative.")
+    )
     if not isinstance(doc, dict):
         raise ValidationFailed.field("document", _("The document must be a JSON object."))
     problems = schema_errors(doc)
     if problems:
         # The problems themselves are jsonschema's English, each with its JSON path.
-        raise ValidationFailed(_("The document does not follow the EPCIS 2.0 schema."),
-                               {"document": problems})
+        raise ValidationFailed(
+            _("The document does not follow the EPCIS 2.0 schema."), {"document": problems}
+        )
     if doc.get("type") != "EPCISDocument":
         # TRANSLATORS: EPCISDocument is the EPCIS type name; keep it as it is.
         raise ValidationFailed.field("document", _("Only EPCISDocument can be imported."))
@@ -419,23 +461,41 @@ def import_document(actor: Any, cooperative_id: int, doc: Any) -> ImportResult:
             continue
         from traceapp.units import UNITS
 
-        first_q = next((q for key in ("quantityList", "inputQuantityList", "outputQuantityList")
-                        for q in raw.get(key) or [] if isinstance(q, dict)), {})
+        first_q = next(
+            (
+                q
+                for key in ("quantityList", "inputQuantityList", "outputQuantityList")
+                for q in raw.get(key) or []
+                if isinstance(q, dict)
+            ),
+            {},
+        )
         if first_q.get("uom") not in UNITS or first_q.get("quantity") is None:
             first_q = {}  # a partner's unit we cannot convert: the raw event keeps it
         for n, lot in enumerate(lots):
             ev.record_event(
-                actor, lot, origin="import", check_step=False,
+                actor,
+                lot,
+                origin="import",
+                check_step=False,
                 event_uid=uid if n == 0 else f"{uid}#lot-{lot.id}",
-                event_type=raw.get("type", "ObjectEvent"), action=raw.get("action"),
-                biz_step=raw.get("bizStep") or "other", disposition=raw.get("disposition"),
-                event_time=_parse_time(raw["eventTime"]), tz_offset=raw["eventTimeZoneOffset"],
+                event_type=raw.get("type", "ObjectEvent"),
+                action=raw.get("action"),
+                biz_step=raw.get("bizStep") or "other",
+                disposition=raw.get("disposition"),
+                event_time=_parse_time(raw["eventTime"]),
+                tz_offset=raw["eventTimeZoneOffset"],
                 location=(raw.get("readPoint") or {}).get("id"),
-                quantity=first_q.get("quantity"), unit=first_q.get("uom"),
-                sources=[{"type": s.get("type"), "id": s.get("source"), "name": ""}
-                         for s in raw.get("sourceList") or []],
-                destinations=[{"type": d.get("type"), "id": d.get("destination"), "name": ""}
-                              for d in raw.get("destinationList") or []],
+                quantity=first_q.get("quantity"),
+                unit=first_q.get("uom"),
+                sources=[
+                    {"type": s.get("type"), "id": s.get("source"), "name": ""}
+                    for s in raw.get("sourceList") or []
+                ],
+                destinations=[
+                    {"type": d.get("type"), "id": d.get("destination"), "name": ""}
+                    for d in raw.get("destinationList") or []
+                ],
                 details={"raw": raw},
             )
         result.recorded.append(uid)

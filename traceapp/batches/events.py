@@ -40,36 +40,102 @@ TZ_RE = re.compile(r"^[+-](0\d|1[0-3]):[0-5]\d$|^[+-]14:00$")
 
 #: CBV 2.0 business steps and dispositions accepted in events (a URI is accepted too).
 BIZ_STEPS = {
-    "accepting", "arriving", "assembling", "collecting", "commissioning", "consigning",
-    "creating_class_instance", "cycle_counting", "decommissioning", "departing", "destroying",
-    "disassembling", "dispensing", "encoding", "entering_exiting", "holding", "inspecting",
-    "installing", "killing", "loading", "other", "packing", "picking", "receiving", "removing",
-    "repackaging", "repairing", "replacing", "reserving", "retail_selling", "shipping",
-    "staging_outbound", "stock_taking", "stocking", "storing", "transporting", "unloading",
-    "unpacking", "void_shipping", "sensor_reporting", "sampling",
+    "accepting",
+    "arriving",
+    "assembling",
+    "collecting",
+    "commissioning",
+    "consigning",
+    "creating_class_instance",
+    "cycle_counting",
+    "decommissioning",
+    "departing",
+    "destroying",
+    "disassembling",
+    "dispensing",
+    "encoding",
+    "entering_exiting",
+    "holding",
+    "inspecting",
+    "installing",
+    "killing",
+    "loading",
+    "other",
+    "packing",
+    "picking",
+    "receiving",
+    "removing",
+    "repackaging",
+    "repairing",
+    "replacing",
+    "reserving",
+    "retail_selling",
+    "shipping",
+    "staging_outbound",
+    "stock_taking",
+    "stocking",
+    "storing",
+    "transporting",
+    "unloading",
+    "unpacking",
+    "void_shipping",
+    "sensor_reporting",
+    "sampling",
 }
 DISPOSITIONS = {
-    "active", "container_closed", "damaged", "destroyed", "dispensed", "disposed", "encoded",
-    "expired", "in_progress", "in_transit", "inactive", "no_pedigree_match", "non_sellable_other",
-    "partially_dispensed", "recalled", "reserved", "retail_sold", "returned",
-    "sellable_accessible", "sellable_not_accessible", "stolen", "unknown", "available",
-    "completeness_verified", "completeness_inferred", "conformant", "container_open",
-    "mismatch_instance", "mismatch_class", "mismatch_quantity", "needs_replacement",
-    "non_conformant", "unavailable",
+    "active",
+    "container_closed",
+    "damaged",
+    "destroyed",
+    "dispensed",
+    "disposed",
+    "encoded",
+    "expired",
+    "in_progress",
+    "in_transit",
+    "inactive",
+    "no_pedigree_match",
+    "non_sellable_other",
+    "partially_dispensed",
+    "recalled",
+    "reserved",
+    "retail_sold",
+    "returned",
+    "sellable_accessible",
+    "sellable_not_accessible",
+    "stolen",
+    "unknown",
+    "available",
+    "completeness_verified",
+    "completeness_inferred",
+    "conformant",
+    "container_open",
+    "mismatch_instance",
+    "mismatch_class",
+    "mismatch_quantity",
+    "needs_replacement",
+    "non_conformant",
+    "unavailable",
 }
 PARTY_TYPES = {"owning_party", "possessing_party", "location"}
 #: Plain words for the party types (sources and destinations).
-PARTY_LABELS = {"owning_party": _l("buyer / owner"), "possessing_party": _l("carrier / holder"),
-                "location": _l("place")}
+PARTY_LABELS = {
+    "owning_party": _l("buyer / owner"),
+    "possessing_party": _l("carrier / holder"),
+    "location": _l("place"),
+}
 
 #: The steps staff record by hand: EPCIS mapping, what they must give, and plain words.
 STEPS: dict[str, dict[str, Any]] = {
-    "inspecting": {"disposition": None, "dispositions": ("conformant", "non_conformant"),
-                   "label": _l("Inspection"), "needs": ("disposition",)},
+    "inspecting": {
+        "disposition": None,
+        "dispositions": ("conformant", "non_conformant"),
+        "label": _l("Inspection"),
+        "needs": ("disposition",),
+    },
     "packing": {"disposition": "in_progress", "label": _l("Packing")},
     "storing": {"disposition": "sellable_not_accessible", "label": _l("Storage")},
-    "shipping": {"disposition": "in_transit", "label": _l("Shipping"),
-                 "needs": ("destinations",)},
+    "shipping": {"disposition": "in_transit", "label": _l("Shipping"), "needs": ("destinations",)},
     "receiving": {"disposition": "in_progress", "label": _l("Receiving"), "needs": ("sources",)},
     "transporting": {"disposition": "in_transit", "label": _l("Transport")},
     "holding": {"disposition": "sellable_not_accessible", "label": _l("Held")},
@@ -122,8 +188,9 @@ def _is_uri(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value or ""))
 
 
-def clean_parties(items: Any, field: str, errors: dict[str, list[str]],
-                  lenient: bool = False) -> list[dict[str, str]]:
+def clean_parties(
+    items: Any, field: str, errors: dict[str, list[str]], lenient: bool = False
+) -> list[dict[str, str]]:
     """Sources/destinations: [{"type": owning_party|possessing_party|location, "name", "id"?}].
 
     ``lenient`` (imports) also accepts a partner's own type URIs.
@@ -139,12 +206,14 @@ def clean_parties(items: Any, field: str, errors: dict[str, list[str]],
         if kind not in PARTY_TYPES and not (lenient and _is_uri(kind)):
             errors.setdefault(f"{field}.{i}.type", []).append(
                 # TRANSLATORS: owning_party, possessing_party and location are API codes.
-                _("Use owning_party, possessing_party or location."))
+                _("Use owning_party, possessing_party or location.")
+            )
         if not name and not ident:
             errors.setdefault(f"{field}.{i}.name", []).append(_("Name the party or place."))
         if ident and not _is_uri(ident):
             errors.setdefault(f"{field}.{i}.id", []).append(
-                _("An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...)."))
+                _("An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...).")
+            )
         entry = {"type": kind, "name": name[:200]}
         if ident:
             entry["id"] = ident[:300]
@@ -183,22 +252,36 @@ def record_event(
     if biz_step not in BIZ_STEPS and not (origin == "import" and _is_uri(biz_step)):
         # TRANSLATORS: %(step)s is a CBV business step code as given (e.g. shipping).
         errors["biz_step"] = [_("Unknown business step '%(step)s'.", step=biz_step)]
-    elif check_step and origin == "local" and biz_step not in STEPS and biz_step not in (
-            "commissioning", "holding"):
+    elif (
+        check_step
+        and origin == "local"
+        and biz_step not in STEPS
+        and biz_step not in ("commissioning", "holding")
+    ):
         # TRANSLATORS: %(steps)s lists business step codes (inspecting, packing, ...).
-        errors["biz_step"] = [_("Steps recorded by hand are: %(steps)s.",
-                                steps=", ".join(sorted(STEPS)))]
+        errors["biz_step"] = [
+            _("Steps recorded by hand are: %(steps)s.", steps=", ".join(sorted(STEPS)))
+        ]
     if disposition is None and step:
         disposition = step.get("disposition")
-    if disposition is not None and disposition not in DISPOSITIONS and not (
-            origin == "import" and _is_uri(disposition)):
+    if (
+        disposition is not None
+        and disposition not in DISPOSITIONS
+        and not (origin == "import" and _is_uri(disposition))
+    ):
         # TRANSLATORS: %(disposition)s is a CBV disposition code as given (e.g. in_transit).
-        errors["disposition"] = [_("Unknown disposition '%(disposition)s'.",
-                                   disposition=disposition)]
+        errors["disposition"] = [
+            _("Unknown disposition '%(disposition)s'.", disposition=disposition)
+        ]
     if step and step.get("dispositions") and disposition not in step["dispositions"]:
         # TRANSLATORS: %(step)s names the step (Inspection); %(choices)s lists result codes.
-        errors["disposition"] = [_("For this step (%(step)s), choose one of: %(choices)s.",
-                                   step=step["label"], choices=", ".join(step["dispositions"]))]
+        errors["disposition"] = [
+            _(
+                "For this step (%(step)s), choose one of: %(choices)s.",
+                step=step["label"],
+                choices=", ".join(step["dispositions"]),
+            )
+        ]
     now = now_utc()
     if event_time is None:
         event_time = now
@@ -207,9 +290,11 @@ def record_event(
     elif event_time > now + dt.timedelta(minutes=10):
         errors["event_time"] = [_("The event time is in the future.")]
     if tz_offset is None:
-        tz_offset = (offset_text(event_time.utcoffset()) if event_time.tzinfo
-                     and event_time.utcoffset() and event_time.tzinfo != dt.UTC
-                     else local_offset(event_time if event_time.tzinfo else None))
+        tz_offset = (
+            offset_text(event_time.utcoffset())
+            if event_time.tzinfo and event_time.utcoffset() and event_time.tzinfo != dt.UTC
+            else local_offset(event_time if event_time.tzinfo else None)
+        )
     if not TZ_RE.match(tz_offset or ""):
         errors["tz_offset"] = [_("Write the offset as +07:00.")]
     zone = None
@@ -236,46 +321,81 @@ def record_event(
     for need in (step or {}).get("needs", ()):
         if need == "destinations" and not dst:
             errors.setdefault("destinations", []).append(
-                _("Say where it went: the buyer or the place it was shipped to."))
+                _("Say where it went: the buyer or the place it was shipped to.")
+            )
         if need == "sources" and not src:
             errors.setdefault("sources", []).append(_("Say where it came from."))
-    if lot.status == LotStatus.RECALLED and origin == "local" and biz_step not in RECALLED_STEPS \
-            and corrects is None:
+    if (
+        lot.status == LotStatus.RECALLED
+        and origin == "local"
+        and biz_step not in RECALLED_STEPS
+        and corrects is None
+    ):
         # TRANSLATORS: %(steps)s lists business step codes (holding, destroying, ...).
-        errors.setdefault("biz_step", []).append(_(
-            "Lot %(code)s is recalled: only these steps may follow: %(steps)s.",
-            code=lot.code, steps=", ".join(sorted(RECALLED_STEPS))))
-    if event_uid and db.session.execute(
-            sa.select(TraceEvent.id).where(TraceEvent.event_uid == event_uid)).first():
+        errors.setdefault("biz_step", []).append(
+            _(
+                "Lot %(code)s is recalled: only these steps may follow: %(steps)s.",
+                code=lot.code,
+                steps=", ".join(sorted(RECALLED_STEPS)),
+            )
+        )
+    if (
+        event_uid
+        and db.session.execute(
+            sa.select(TraceEvent.id).where(TraceEvent.event_uid == event_uid)
+        ).first()
+    ):
         # TRANSLATORS: %(uid)s is an EPCIS event identifier (urn:uuid:...).
         raise Conflict(_("Event %(uid)s is already recorded.", uid=event_uid))
     if errors:
         raise ValidationFailed(_("The event could not be recorded."), errors)
     event = TraceEvent(
-        cooperative_id=lot.cooperative_id, event_uid=event_uid or new_event_uid(), lot_id=lot.id,
-        event_type=event_type, action=action, biz_step=biz_step, disposition=disposition,
-        event_time=event_time, tz_offset=tz_offset, zone_id=zone.id if zone else None,
-        location=(location or "").strip()[:300] or None, quantity=q, unit=unit,
-        sources=src or None, destinations=dst or None, ilmd=ilmd or None,
-        details=details or None, recorded_by_id=getattr(actor, "id", None),
-        recorded_by_label=getattr(actor, "label", "system"), origin=origin,
+        cooperative_id=lot.cooperative_id,
+        event_uid=event_uid or new_event_uid(),
+        lot_id=lot.id,
+        event_type=event_type,
+        action=action,
+        biz_step=biz_step,
+        disposition=disposition,
+        event_time=event_time,
+        tz_offset=tz_offset,
+        zone_id=zone.id if zone else None,
+        location=(location or "").strip()[:300] or None,
+        quantity=q,
+        unit=unit,
+        sources=src or None,
+        destinations=dst or None,
+        ilmd=ilmd or None,
+        details=details or None,
+        recorded_by_id=getattr(actor, "id", None),
+        recorded_by_label=getattr(actor, "label", "system"),
+        origin=origin,
         corrects_id=corrects.id if corrects else None,
     )
     db.session.add(event)
     # The lot's public page is cached by the lot's version: a new event makes it stale.
     lot.updated_at = now
     db.session.flush()
-    audit.record(actor, "event.record", event, summary=f"{biz_step} on lot {lot.code}",
-                 changes={"biz_step": {"before": None, "after": biz_step},
-                          "lot": {"before": None, "after": lot.code}})
+    audit.record(
+        actor,
+        "event.record",
+        event,
+        summary=f"{biz_step} on lot {lot.code}",
+        changes={
+            "biz_step": {"before": None, "after": biz_step},
+            "lot": {"before": None, "after": lot.code},
+        },
+    )
     return event
 
 
 def lot_ilmd(lot: Lot) -> dict[str, Any]:
     """The lot's instance/lot master data, as stored on its commissioning event."""
-    data: dict[str, Any] = {"lotNumber": lot.code,
-                            "productionDate": lot.production_date.isoformat(),
-                            "countryOfOrigin": "VN"}
+    data: dict[str, Any] = {
+        "lotNumber": lot.code,
+        "productionDate": lot.production_date.isoformat(),
+        "countryOfOrigin": "VN",
+    }
     if lot.best_before:
         data["bestBeforeDate"] = lot.best_before.isoformat()
     if lot.catch_data:
@@ -285,19 +405,37 @@ def lot_ilmd(lot: Lot) -> dict[str, Any]:
     return data
 
 
-def record_commissioning(actor: Any, lot: Lot, *, event_time: dt.datetime | None = None,
-                         tz_offset: str | None = None, location: str | None = None) -> TraceEvent:
+def record_commissioning(
+    actor: Any,
+    lot: Lot,
+    *,
+    event_time: dt.datetime | None = None,
+    tz_offset: str | None = None,
+    location: str | None = None,
+) -> TraceEvent:
     """The harvest or catch: an ObjectEvent ADD, bizStep commissioning, with the lot's ILMD."""
     return record_event(
-        actor, lot, biz_step="commissioning", action="ADD", disposition="active",
-        event_time=event_time or default_event_time(lot.production_date), tz_offset=tz_offset,
-        location=location, quantity=lot.quantity, unit=lot.unit, ilmd=lot_ilmd(lot),
+        actor,
+        lot,
+        biz_step="commissioning",
+        action="ADD",
+        disposition="active",
+        event_time=event_time or default_event_time(lot.production_date),
+        tz_offset=tz_offset,
+        location=location,
+        quantity=lot.quantity,
+        unit=lot.unit,
+        ilmd=lot_ilmd(lot),
         check_step=False,
     )
 
 
 def declare_error(
-    actor: Any, event: TraceEvent, *, reason: str, explanation: str,
+    actor: Any,
+    event: TraceEvent,
+    *,
+    reason: str,
+    explanation: str,
     corrections: list[dict[str, Any]] | None = None,
 ) -> EventErrorDeclaration:
     """Declare an event wrong (did_not_occur / incorrect_data) and record corrective events.
@@ -325,8 +463,15 @@ def declare_error(
     for i, spec in enumerate(corrections or []):
         spec = dict(spec)
         try:
-            corrective.append(record_event(actor, lot, corrects=event, check_step=False,
-                                           **{k: v for k, v in spec.items() if v is not None}))
+            corrective.append(
+                record_event(
+                    actor,
+                    lot,
+                    corrects=event,
+                    check_step=False,
+                    **{k: v for k, v in spec.items() if v is not None},
+                )
+            )
         except ValidationFailed as exc:
             raise ValidationFailed(
                 _("The corrected event could not be recorded."),
@@ -334,28 +479,42 @@ def declare_error(
             ) from None
         except TypeError:
             known = set(inspect.signature(record_event).parameters) - {
-                "actor", "lot", "corrects", "check_step"}
+                "actor",
+                "lot",
+                "corrects",
+                "check_step",
+            }
             # TRANSLATORS: %(fields)s lists the field names the corrected event did not expect.
-            raise ValidationFailed.field(f"corrections.{i}", _(
-                "Unknown field: %(fields)s.",
-                fields=", ".join(sorted(set(spec) - known)) or "?")) from None
+            raise ValidationFailed.field(
+                f"corrections.{i}",
+                _("Unknown field: %(fields)s.", fields=", ".join(sorted(set(spec) - known)) or "?"),
+            ) from None
     declaration = EventErrorDeclaration(
-        event_id=event.id, reason=reason, explanation=explanation.strip(),
+        event_id=event.id,
+        reason=reason,
+        explanation=explanation.strip(),
         corrective_event_uids=[e.event_uid for e in corrective],
         declared_by_id=getattr(actor, "id", None),
         declared_by_label=getattr(actor, "label", "system"),
     )
     db.session.add(declaration)
     db.session.flush()
-    audit.record(actor, "event.error_declaration", declaration,
-                 cooperative_id=lot.cooperative_id,
-                 summary=f"{event.biz_step} on lot {lot.code} declared {reason}",
-                 changes={"reason": {"before": None, "after": reason},
-                          "explanation": {"before": None, "after": explanation.strip()}})
+    audit.record(
+        actor,
+        "event.error_declaration",
+        declaration,
+        cooperative_id=lot.cooperative_id,
+        summary=f"{event.biz_step} on lot {lot.code} declared {reason}",
+        changes={
+            "reason": {"before": None, "after": reason},
+            "explanation": {"before": None, "after": explanation.strip()},
+        },
+    )
     return declaration
 
 
 # --- transformations ---------------------------------------------------------------------------
+
 
 def transform(
     actor: Any,
@@ -409,9 +568,12 @@ def transform(
             errors[f"inputs.{i}.lot_id"] = [_("Lot %(code)s is recalled.", code=lot.code)]
             continue
         if lot.status != LotStatus.CLOSED:
-            errors[f"inputs.{i}.lot_id"] = [_(
-                "Close lot %(code)s first: its quantity must be final before it is used.",
-                code=lot.code)]
+            errors[f"inputs.{i}.lot_id"] = [
+                _(
+                    "Close lot %(code)s first: its quantity must be final before it is used.",
+                    code=lot.code,
+                )
+            ]
             continue
         try:
             unit = check_unit(item.get("unit") or lot.unit)
@@ -427,14 +589,20 @@ def transform(
             errors[f"inputs.{i}.quantity"] = [_("Must be more than zero.")]
             continue
         if not same_family(unit, lot.unit):
-            errors[f"inputs.{i}.unit"] = [_("Lot %(code)s is counted in %(unit)s.",
-                                            code=lot.code, unit=label(lot.unit))]
+            errors[f"inputs.{i}.unit"] = [
+                _("Lot %(code)s is counted in %(unit)s.", code=lot.code, unit=label(lot.unit))
+            ]
             continue
         left = lots.available(lot)
         if convert(q, unit, lot.unit) > left:
             # TRANSLATORS: %(quantity)s is a quantity with its unit (100 kg).
-            errors[f"inputs.{i}.quantity"] = [_("Lot %(code)s has only %(quantity)s left.",
-                                                code=lot.code, quantity=fmt(left, lot.unit))]
+            errors[f"inputs.{i}.quantity"] = [
+                _(
+                    "Lot %(code)s has only %(quantity)s left.",
+                    code=lot.code,
+                    quantity=fmt(left, lot.unit),
+                )
+            ]
             continue
         taken.append((lot, q, unit))
     if errors:
@@ -446,8 +614,8 @@ def transform(
         product = get_scoped(Product, spec.get("product_id"), actor)
         if product.cooperative_id not in coop_ids:
             raise ValidationFailed.field(
-                f"outputs.{i}.product_id",
-                _("The output product belongs to another cooperative."))
+                f"outputs.{i}.product_id", _("The output product belongs to another cooperative.")
+            )
         # Derived seafood lots carry their inputs' origin data (GDST: the catch, the farm).
         kind_of_output = lots.production_type(product)
         if kind_of_output == "aquaculture" and not spec.get("aquaculture_method"):
@@ -468,28 +636,55 @@ def transform(
         made.append(lot)
     first = made[0]
     event = record_event(
-        actor, first, biz_step="commissioning" if kind != "packing" else "packing",
-        event_type="TransformationEvent", action=None, disposition="active",
-        event_time=event_time or now_utc(), tz_offset=tz_offset, zone_id=zone_id,
-        location=location, check_step=False,
+        actor,
+        first,
+        biz_step="commissioning" if kind != "packing" else "packing",
+        event_type="TransformationEvent",
+        action=None,
+        disposition="active",
+        event_time=event_time or now_utc(),
+        tz_offset=tz_offset,
+        zone_id=zone_id,
+        location=location,
+        check_step=False,
         details={
             "kind": kind,
-            "inputs": [{"lot_id": lot.id, "code": lot.code, "quantity": str(q), "unit": u}
-                       for lot, q, u in taken],
-            "outputs": [{"lot_id": lot.id, "code": lot.code, "quantity": str(lot.quantity),
-                         "unit": lot.unit} for lot in made],
+            "inputs": [
+                {"lot_id": lot.id, "code": lot.code, "quantity": str(q), "unit": u}
+                for lot, q, u in taken
+            ],
+            "outputs": [
+                {
+                    "lot_id": lot.id,
+                    "code": lot.code,
+                    "quantity": str(lot.quantity),
+                    "unit": lot.unit,
+                }
+                for lot in made
+            ],
         },
         ilmd=lot_ilmd(first) if len(made) == 1 else None,
     )
     for source, q, u in taken:
         for lot, share in zip(made, split(q, [o.quantity for o in made]), strict=True):
-            db.session.add(LotInput(cooperative_id=lot.cooperative_id, output_lot_id=lot.id,
-                                    input_lot_id=source.id, quantity=share, unit=u,
-                                    event_id=event.id))
+            db.session.add(
+                LotInput(
+                    cooperative_id=lot.cooperative_id,
+                    output_lot_id=lot.id,
+                    input_lot_id=source.id,
+                    quantity=share,
+                    unit=u,
+                    event_id=event.id,
+                )
+            )
     db.session.flush()
-    audit.record(actor, "lot.transform", first,
-                 summary=f"{kind}: {', '.join(src.code for src, _, _ in taken)} -> "
-                         f"{', '.join(lot.code for lot in made)}")
+    audit.record(
+        actor,
+        "lot.transform",
+        first,
+        summary=f"{kind}: {', '.join(src.code for src, _, _ in taken)} -> "
+        f"{', '.join(lot.code for lot in made)}",
+    )
     return made
 
 

@@ -29,38 +29,56 @@ class LotForm(Form):
     """A harvest, catch or production lot."""
 
     product_id = SelectField(_l("Product"), coerce=int, validate_choice=False)
-    production_date = DateField(_l("Harvest / catch / production date"),
-                                validators=[DataRequired()])
-    quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired(),
-                                                                   NumberRange(min=0)])
+    production_date = DateField(
+        _l("Harvest / catch / production date"), validators=[DataRequired()]
+    )
+    quantity = DecimalField(
+        _l("Quantity"), places=3, validators=[DataRequired(), NumberRange(min=0)]
+    )
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
-    code = StringField(_l("Lot code (leave empty to allocate, e.g. XP-2026-0042)"),
-                       validators=[Optional(), Length(max=20)])
+    code = StringField(
+        _l("Lot code (leave empty to allocate, e.g. XP-2026-0042)"),
+        validators=[Optional(), Length(max=20)],
+    )
     best_before = DateField(_l("Best before"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
-    aquaculture_method = StringField(_l("Aquaculture method (farmed seafood, e.g. sea cages)"),
-                                     validators=[Optional(), Length(max=100)])
-    catch_area = StringField(_l("FAO catch area (fishing lots, e.g. 71)"),
-                             validators=[Optional(), Length(max=60)])
-    economic_zone = StringField(_l("Economic zone (e.g. VNM EEZ)"),
-                                validators=[Optional(), Length(max=60)])
-    gear_type = StringField(_l("Fishing gear (e.g. LHP hand lines)"),
-                            validators=[Optional(), Length(max=60)])
+    aquaculture_method = StringField(
+        _l("Aquaculture method (farmed seafood, e.g. sea cages)"),
+        validators=[Optional(), Length(max=100)],
+    )
+    catch_area = StringField(
+        _l("FAO catch area (fishing lots, e.g. 71)"), validators=[Optional(), Length(max=60)]
+    )
+    economic_zone = StringField(
+        _l("Economic zone (e.g. VNM EEZ)"), validators=[Optional(), Length(max=60)]
+    )
+    gear_type = StringField(
+        _l("Fishing gear (e.g. LHP hand lines)"), validators=[Optional(), Length(max=60)]
+    )
     trip_start = DateField(_l("Trip start"), validators=[Optional()])
     trip_end = DateField(_l("Trip end"), validators=[Optional()])
     landing_port = StringField(_l("Landing port"), validators=[Optional(), Length(max=100)])
     rfmo_area = StringField(_l("RFMO area (e.g. WCPFC)"), validators=[Optional(), Length(max=60)])
     gps_available = BooleanField(_l("GPS on board"))
 
-    CATCH_FIELDS = ("catch_area", "economic_zone", "gear_type", "trip_start", "trip_end",
-                    "landing_port", "rfmo_area", "gps_available")
+    CATCH_FIELDS = (
+        "catch_area",
+        "economic_zone",
+        "gear_type",
+        "trip_start",
+        "trip_end",
+        "landing_port",
+        "rfmo_area",
+        "gps_available",
+    )
 
 
 class LotEditForm(Form):
     """Corrections to an open lot."""
 
-    production_date = DateField(_l("Harvest / catch / production date"),
-                                validators=[DataRequired()])
+    production_date = DateField(
+        _l("Harvest / catch / production date"), validators=[DataRequired()]
+    )
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     best_before = DateField(_l("Best before"), validators=[Optional()])
@@ -88,31 +106,36 @@ class EventForm(Form):
     """An event recorded by hand."""
 
     biz_step = SelectField(_l("What happened"))
-    event_time = DateTimeLocalField(_l("When (local time)"), format="%Y-%m-%dT%H:%M",
-                                    validators=[Optional()])
+    event_time = DateTimeLocalField(
+        _l("When (local time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
+    )
     disposition = SelectField(_l("Result (inspections)"), validate_choice=False)
     zone_id = SelectField(_l("At zone or facility"), coerce=int, validate_choice=False)
     location = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
     quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     party_type = SelectField(_l("Party type"), choices=options(PARTY_LABELS.items()))
-    destination = StringField(_l("Shipped to (shipping)"), validators=[Optional(),
-                                                                      Length(max=200)])
-    source = StringField(_l("Received from (receiving)"), validators=[Optional(),
-                                                                     Length(max=200)])
-    inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(),
-                                                                      Length(max=200)])
+    destination = StringField(_l("Shipped to (shipping)"), validators=[Optional(), Length(max=200)])
+    source = StringField(_l("Received from (receiving)"), validators=[Optional(), Length(max=200)])
+    inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
 class CorrectionForm(EventForm):
     """Declare an event wrong; for incorrect data, describe the corrected event."""
 
-    reason = SelectField(_l("What was wrong"), choices=options([
-        ("incorrect_data", _l("Some data was wrong (record the corrected event)")),
-        ("did_not_occur", _l("It did not happen"))]))
-    explanation = TextAreaField(_l("Explanation"), validators=[DataRequired(),
-                                                               Length(min=5, max=2000)])
+    reason = SelectField(
+        _l("What was wrong"),
+        choices=options(
+            [
+                ("incorrect_data", _l("Some data was wrong (record the corrected event)")),
+                ("did_not_occur", _l("It did not happen")),
+            ]
+        ),
+    )
+    explanation = TextAreaField(
+        _l("Explanation"), validators=[DataRequired(), Length(min=5, max=2000)]
+    )
 
 
 class InputRow(Form):
@@ -128,18 +151,25 @@ class InputRow(Form):
 class TransformForm(Form):
     """Make a lot from other lots."""
 
-    kind = SelectField(_l("Kind"), choices=options([
-        ("commingling", _l("Commingling (several harvest lots into one)")),
-        ("processing", _l("Processing (e.g. tuna into loins, roasting)")),
-        ("grading", _l("Grading (sorting into size lots)")),
-        ("packing", _l("Packing"))]))
+    kind = SelectField(
+        _l("Kind"),
+        choices=options(
+            [
+                ("commingling", _l("Commingling (several harvest lots into one)")),
+                ("processing", _l("Processing (e.g. tuna into loins, roasting)")),
+                ("grading", _l("Grading (sorting into size lots)")),
+                ("packing", _l("Packing")),
+            ]
+        ),
+    )
     inputs = FieldList(FormField(InputRow), min_entries=5, max_entries=20)
     product_id = SelectField(_l("Output product"), coerce=int, validate_choice=False)
     quantity = DecimalField(_l("Output quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     production_date = DateField(_l("Production date"), validators=[DataRequired()])
-    code = StringField(_l("Lot code (leave empty to allocate)"),
-                       validators=[Optional(), Length(max=20)])
+    code = StringField(
+        _l("Lot code (leave empty to allocate)"), validators=[Optional(), Length(max=20)]
+    )
     best_before = DateField(_l("Best before"), validators=[Optional()])
     location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
 
@@ -147,12 +177,17 @@ class TransformForm(Form):
 class RecallForm(Form):
     """A recall decision."""
 
-    reason = TextAreaField(_l("Reason for the recall"),
-                           validators=[DataRequired(), Length(min=5, max=2000)])
-    instructions = TextAreaField(_l("What buyers and consumers should do (shown publicly)"),
-                                 validators=[DataRequired(), Length(min=5, max=2000)])
-    decided_by = StringField(_l("Decided by (person or authority, decision number)"),
-                             validators=[DataRequired(), Length(min=2, max=200)])
+    reason = TextAreaField(
+        _l("Reason for the recall"), validators=[DataRequired(), Length(min=5, max=2000)]
+    )
+    instructions = TextAreaField(
+        _l("What buyers and consumers should do (shown publicly)"),
+        validators=[DataRequired(), Length(min=5, max=2000)],
+    )
+    decided_by = StringField(
+        _l("Decided by (person or authority, decision number)"),
+        validators=[DataRequired(), Length(min=2, max=200)],
+    )
 
 
 class ImportForm(Form):

@@ -16,7 +16,8 @@ from traceapp.zones.models import Zone
 def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
     """(lot id, depth) of every lot reachable through lot_inputs, nearest first."""
     near, far = (
-        (LotInput.input_lot_id, LotInput.output_lot_id) if forward
+        (LotInput.input_lot_id, LotInput.output_lot_id)
+        if forward
         else (LotInput.output_lot_id, LotInput.input_lot_id)
     )
     tree = (
@@ -31,7 +32,8 @@ def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
     )
     rows = db.session.execute(
         sa.select(tree.c.lot_id, sa.func.min(tree.c.depth).label("depth"))
-        .group_by(tree.c.lot_id).order_by(sa.func.min(tree.c.depth), tree.c.lot_id)
+        .group_by(tree.c.lot_id)
+        .order_by(sa.func.min(tree.c.depth), tree.c.lot_id)
     ).all()
     return [(r.lot_id, r.depth) for r in rows]
 
@@ -50,7 +52,8 @@ def _load(pairs: list[tuple[int, int]]) -> list[tuple[Lot, int]]:
     if not pairs:
         return []
     lots = {
-        lot.id: lot for lot in db.session.execute(
+        lot.id: lot
+        for lot in db.session.execute(
             sa.select(Lot).where(Lot.id.in_([p[0] for p in pairs]))
         ).scalars()
     }
@@ -61,11 +64,13 @@ def edges(lot_ids: list[int]) -> list[LotInput]:
     """The genealogy edges touching these lots."""
     if not lot_ids:
         return []
-    return list(db.session.execute(
-        sa.select(LotInput).where(sa.or_(LotInput.output_lot_id.in_(lot_ids),
-                                         LotInput.input_lot_id.in_(lot_ids)))
-        .order_by(LotInput.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(LotInput)
+            .where(sa.or_(LotInput.output_lot_id.in_(lot_ids), LotInput.input_lot_id.in_(lot_ids)))
+            .order_by(LotInput.id)
+        ).scalars()
+    )
 
 
 @dataclass
@@ -104,44 +109,83 @@ def trace(lot: Lot) -> Trace:
     back = ancestors(lot)
     forward = descendants(lot)
     origin_ids = [lot.id] + [x.id for x, _ in back]
-    contributions = list(db.session.execute(
-        sa.select(Contribution).where(Contribution.lot_id.in_(origin_ids),
-                                      Contribution.voided_at.is_(None))
-        .order_by(Contribution.delivered_on, Contribution.id)
-    ).scalars())
+    contributions = list(
+        db.session.execute(
+            sa.select(Contribution)
+            .where(Contribution.lot_id.in_(origin_ids), Contribution.voided_at.is_(None))
+            .order_by(Contribution.delivered_on, Contribution.id)
+        ).scalars()
+    )
     all_ids = origin_ids + [x.id for x, _ in forward]
-    shipments = list(db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.lot_id.in_([lot.id] + [x.id for x, _ in forward]),
-                                    TraceEvent.biz_step == "shipping")
-        .order_by(TraceEvent.event_time)
-    ).scalars())
-    return Trace(lot=lot, ancestors=back, descendants=forward, edges=edges(all_ids),
-                 contributions=contributions, shipments=shipments)
+    shipments = list(
+        db.session.execute(
+            sa.select(TraceEvent)
+            .where(
+                TraceEvent.lot_id.in_([lot.id] + [x.id for x, _ in forward]),
+                TraceEvent.biz_step == "shipping",
+            )
+            .order_by(TraceEvent.event_time)
+        ).scalars()
+    )
+    return Trace(
+        lot=lot,
+        ancestors=back,
+        descendants=forward,
+        edges=edges(all_ids),
+        contributions=contributions,
+        shipments=shipments,
+    )
 
 
 def as_dict(t: Trace) -> dict[str, Any]:
     """The trace as plain data for the API."""
+
     def lot_dict(lot: Lot, depth: int = 0) -> dict[str, Any]:
-        return {"id": lot.id, "code": lot.code, "product_id": lot.product_id,
-                "product": lot.product.name, "status": lot.status.value, "depth": depth,
-                "quantity": str(lot.quantity), "unit": lot.unit,
-                "production_date": lot.production_date.isoformat()}
+        return {
+            "id": lot.id,
+            "code": lot.code,
+            "product_id": lot.product_id,
+            "product": lot.product.name,
+            "status": lot.status.value,
+            "depth": depth,
+            "quantity": str(lot.quantity),
+            "unit": lot.unit,
+            "production_date": lot.production_date.isoformat(),
+        }
 
     return {
         "lot": lot_dict(t.lot),
         "backward": [lot_dict(lot, d) for lot, d in t.ancestors],
         "forward": [lot_dict(lot, d) for lot, d in t.descendants],
-        "edges": [{"input": e.input_lot_id, "output": e.output_lot_id,
-                   "quantity": str(e.quantity), "unit": e.unit} for e in t.edges],
+        "edges": [
+            {
+                "input": e.input_lot_id,
+                "output": e.output_lot_id,
+                "quantity": str(e.quantity),
+                "unit": e.unit,
+            }
+            for e in t.edges
+        ],
         "contributions": [
-            {"lot_id": c.lot_id, "member_id": c.member_id, "member_number": c.member.member_number,
-             "zone_id": c.zone_id, "zone_code": c.zone.code, "quantity": str(c.quantity),
-             "unit": c.unit, "delivered_on": c.delivered_on.isoformat()}
+            {
+                "lot_id": c.lot_id,
+                "member_id": c.member_id,
+                "member_number": c.member.member_number,
+                "zone_id": c.zone_id,
+                "zone_code": c.zone.code,
+                "quantity": str(c.quantity),
+                "unit": c.unit,
+                "delivered_on": c.delivered_on.isoformat(),
+            }
             for c in t.contributions
         ],
         "shipments": [
-            {"event_id": e.event_uid, "lot_id": e.lot_id, "event_time": e.event_time.isoformat(),
-             "destinations": e.destinations or []}
+            {
+                "event_id": e.event_uid,
+                "lot_id": e.lot_id,
+                "event_time": e.event_time.isoformat(),
+                "destinations": e.destinations or [],
+            }
             for e in t.shipments
         ],
     }

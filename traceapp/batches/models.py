@@ -36,8 +36,10 @@ class Lot(IdMixin, TimestampMixin, TenantMixin, Base):
     __table_args__ = (
         sa.UniqueConstraint("product_id", "code"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
-        sa.CheckConstraint("best_before IS NULL OR best_before >= production_date",
-                           name="best_before_after_production"),
+        sa.CheckConstraint(
+            "best_before IS NULL OR best_before >= production_date",
+            name="best_before_after_production",
+        ),
         sa.Index("ix_lots_cooperative_id_code", "cooperative_id", "code"),
     )
 
@@ -58,8 +60,9 @@ class Lot(IdMixin, TimestampMixin, TenantMixin, Base):
     catch_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: Farmed seafood: the aquaculture method (GDST), e.g. "sea cages".
     aquaculture_method: Mapped[str | None] = mapped_column(sa.String(100))
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                    ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     closed_at: Mapped[dt.datetime | None]
     recall_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("recalls.id", ondelete="RESTRICT", use_alter=True), index=True
@@ -84,18 +87,18 @@ class Contribution(IdMixin, TenantMixin, Base):
     __tablename__ = "lot_contributions"
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
 
-    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
-                                        index=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="RESTRICT"),
-                                           index=True)
-    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="RESTRICT"),
-                                         index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="RESTRICT"), index=True
+    )
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="RESTRICT"), index=True)
     quantity: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(14, 3))
     unit: Mapped[str] = mapped_column(sa.String(3))
     delivered_on: Mapped[dt.date]
     notes: Mapped[str | None] = mapped_column(sa.Text)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                     ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     voided_at: Mapped[dt.datetime | None]
     void_reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -131,8 +134,9 @@ class TraceEvent(IdMixin, TenantMixin, Base):
     ilmd: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: Everything else: inspection results, notes, the partner's raw event on import.
     details: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                     ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     recorded_by_label: Mapped[str] = mapped_column(sa.String(254))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     #: "local" for events recorded here, "import" for a partner's EPCIS document.
@@ -162,8 +166,9 @@ class EventErrorDeclaration(IdMixin, Base):
     reason: Mapped[str] = mapped_column(sa.String(40))
     explanation: Mapped[str] = mapped_column(sa.Text)
     corrective_event_uids: Mapped[list[Any]] = mapped_column(JSONType, default=list)
-    declared_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                     ondelete="SET NULL"))
+    declared_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     declared_by_label: Mapped[str] = mapped_column(sa.String(254))
 
     event: Mapped[TraceEvent] = relationship(back_populates="error_declaration")
@@ -179,10 +184,12 @@ class LotInput(IdMixin, TenantMixin, Base):
         sa.CheckConstraint("output_lot_id <> input_lot_id", name="not_itself"),
     )
 
-    output_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
-                                               index=True)
-    input_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
-                                              index=True)
+    output_lot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True
+    )
+    input_lot_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True
+    )
     quantity: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(14, 3))
     unit: Mapped[str] = mapped_column(sa.String(3))
     event_id: Mapped[int | None] = mapped_column(
@@ -203,8 +210,9 @@ class Recall(IdMixin, TenantMixin, Base):
     #: What a consumer holding the product should do (shown on the public page).
     instructions: Mapped[str] = mapped_column(sa.Text)
     decided_by: Mapped[str] = mapped_column(sa.String(200))
-    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                     ondelete="SET NULL"))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     decided_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
 
     root_lot: Mapped[Lot] = relationship(foreign_keys=[root_lot_id])
@@ -243,9 +251,18 @@ PG_DECLARATIONS_IMMUTABLE_TRIGGER = DDL(
     "CREATE TRIGGER event_error_declarations_no_change BEFORE UPDATE OR DELETE ON "
     "event_error_declarations FOR EACH ROW EXECUTE FUNCTION trace_events_immutable()"
 )
-event.listen(TraceEvent.__table__, "after_create",
-             PG_EVENTS_IMMUTABLE_FUNCTION.execute_if(dialect="postgresql"))
-event.listen(TraceEvent.__table__, "after_create",
-             PG_EVENTS_IMMUTABLE_TRIGGER.execute_if(dialect="postgresql"))
-event.listen(EventErrorDeclaration.__table__, "after_create",
-             PG_DECLARATIONS_IMMUTABLE_TRIGGER.execute_if(dialect="postgresql"))
+event.listen(
+    TraceEvent.__table__,
+    "after_create",
+    PG_EVENTS_IMMUTABLE_FUNCTION.execute_if(dialect="postgresql"),
+)
+event.listen(
+    TraceEvent.__table__,
+    "after_create",
+    PG_EVENTS_IMMUTABLE_TRIGGER.execute_if(dialect="postgresql"),
+)
+event.listen(
+    EventErrorDeclaration.__table__,
+    "after_create",
+    PG_DECLARATIONS_IMMUTABLE_TRIGGER.execute_if(dialect="postgresql"),
+)

@@ -21,8 +21,10 @@ from traceapp.extensions import db
 
 def recall_lot(actor: Any, lot: Lot, *, reason: str, instructions: str, decided_by: str) -> Recall:
     """Recall a lot: it and every lot made from it turn to disposition ``recalled`` at once."""
-    require(actor.can_manage_cooperative(lot.cooperative_id),
-            _("Only the cooperative's manager may recall a lot."))
+    require(
+        actor.can_manage_cooperative(lot.cooperative_id),
+        _("Only the cooperative's manager may recall a lot."),
+    )
     errors: dict[str, list[str]] = {}
     if len((reason or "").strip()) < 5:
         errors["reason"] = [_("Say why the lot is recalled.")]
@@ -34,9 +36,14 @@ def recall_lot(actor: Any, lot: Lot, *, reason: str, instructions: str, decided_
         raise ValidationFailed(_("The recall could not be recorded."), errors)
     if lot.status == LotStatus.RECALLED:
         raise Conflict(_("Lot %(code)s is already recalled.", code=lot.code))
-    recall = Recall(cooperative_id=lot.cooperative_id, root_lot_id=lot.id, reason=reason.strip(),
-                    instructions=instructions.strip(), decided_by=decided_by.strip(),
-                    recorded_by_id=getattr(actor, "id", None))
+    recall = Recall(
+        cooperative_id=lot.cooperative_id,
+        root_lot_id=lot.id,
+        reason=reason.strip(),
+        instructions=instructions.strip(),
+        decided_by=decided_by.strip(),
+        recorded_by_id=getattr(actor, "id", None),
+    )
     db.session.add(recall)
     db.session.flush()
     affected = [lot] + [x for x, _ in descendants(lot)]
@@ -46,13 +53,21 @@ def recall_lot(actor: Any, lot: Lot, *, reason: str, instructions: str, decided_
         before = item.status.value
         item.status = LotStatus.RECALLED
         item.recall_id = recall.id
-        ev.record_event(actor, item, biz_step="holding", disposition="recalled",
-                        check_step=False,
-                        details={"recall_id": recall.id, "reason": recall.reason,
-                                 "root_lot": lot.code})
-        audit.record(actor, "lot.recall", item,
-                     changes={"status": {"before": before, "after": "recalled"}},
-                     summary=f"recall #{recall.id}: {recall.reason}"[:300])
+        ev.record_event(
+            actor,
+            item,
+            biz_step="holding",
+            disposition="recalled",
+            check_step=False,
+            details={"recall_id": recall.id, "reason": recall.reason, "root_lot": lot.code},
+        )
+        audit.record(
+            actor,
+            "lot.recall",
+            item,
+            changes={"status": {"before": before, "after": "recalled"}},
+            summary=f"recall #{recall.id}: {recall.reason}"[:300],
+        )
     return recall
 
 
@@ -75,18 +90,24 @@ def _label_counts(lot_ids: list[int]) -> dict[int, dict[str, Any]]:
     from traceapp.labels.models import Label
 
     rows = db.session.execute(
-        sa.select(Label.lot_id, sa.func.count(Label.id),
-                  sa.func.count(Label.id).filter(Label.voided_at.is_(None)))
-        .where(Label.lot_id.in_(lot_ids)).group_by(Label.lot_id)
+        sa.select(
+            Label.lot_id,
+            sa.func.count(Label.id),
+            sa.func.count(Label.id).filter(Label.voided_at.is_(None)),
+        )
+        .where(Label.lot_id.in_(lot_ids))
+        .group_by(Label.lot_id)
     ).all()
     return {r[0]: {"issued": r[1], "live": r[2]} for r in rows}
 
 
 def report(recall: Recall) -> RecallReport:
     """Build the recall report from the current database."""
-    lots = list(db.session.execute(
-        sa.select(Lot).where(Lot.recall_id == recall.id).order_by(Lot.id)
-    ).scalars())
+    lots = list(
+        db.session.execute(
+            sa.select(Lot).where(Lot.recall_id == recall.id).order_by(Lot.id)
+        ).scalars()
+    )
     lot_ids = [lot.id for lot in lots]
     households: dict[int, Any] = {}
     zones: dict[int, Any] = {}
@@ -98,18 +119,22 @@ def report(recall: Recall) -> RecallReport:
             zones.setdefault(zone.id, zone)
     destinations = []
     for event in db.session.execute(
-        sa.select(TraceEvent).where(TraceEvent.lot_id.in_(lot_ids),
-                                    TraceEvent.biz_step == "shipping")
+        sa.select(TraceEvent)
+        .where(TraceEvent.lot_id.in_(lot_ids), TraceEvent.biz_step == "shipping")
         .order_by(TraceEvent.event_time)
     ).scalars():
         if event.error_declaration is not None:
             continue
         for d in event.destinations or []:
             destinations.append({"lot_id": event.lot_id, "event_time": event.event_time, **d})
-    return RecallReport(recall=recall, lots=lots, labels=_label_counts(lot_ids),
-                        households=sorted(households.values(), key=lambda m: m.member_number),
-                        zones=sorted(zones.values(), key=lambda z: z.code),
-                        destinations=destinations)
+    return RecallReport(
+        recall=recall,
+        lots=lots,
+        labels=_label_counts(lot_ids),
+        households=sorted(households.values(), key=lambda m: m.member_number),
+        zones=sorted(zones.values(), key=lambda z: z.code),
+        destinations=destinations,
+    )
 
 
 def report_csv(rep: RecallReport) -> str:
@@ -118,17 +143,45 @@ def report_csv(rep: RecallReport) -> str:
     codes = {lot.id: lot.code for lot in rep.lots}
     for lot in rep.lots:
         counts = rep.labels.get(lot.id, {})
-        rows.append(["lot", lot.code, lot.product.name, f"{lot.quantity.normalize()} {lot.unit}",
-                     f"labels issued {counts.get('issued', 0)}, live {counts.get('live', 0)}"])
+        rows.append(
+            [
+                "lot",
+                lot.code,
+                lot.product.name,
+                f"{lot.quantity.normalize()} {lot.unit}",
+                f"labels issued {counts.get('issued', 0)}, live {counts.get('live', 0)}",
+            ]
+        )
     for member in rep.households:
-        rows.append(["household", member.member_number, member.full_name, member.village or "",
-                     member.phone or ""])
+        rows.append(
+            [
+                "household",
+                member.member_number,
+                member.full_name,
+                member.village or "",
+                member.phone or "",
+            ]
+        )
     for zone in rep.zones:
         rows.append(["zone", zone.code, zone.kind.value, zone.commune or "", zone.province])
     for d in rep.destinations:
-        rows.append(["destination", codes.get(d["lot_id"], ""), d.get("name", ""),
-                     d.get("type", ""), d["event_time"].isoformat()])
+        rows.append(
+            [
+                "destination",
+                codes.get(d["lot_id"], ""),
+                d.get("name", ""),
+                d.get("type", ""),
+                d["event_time"].isoformat(),
+            ]
+        )
     header = ["what", "code", "name", "detail", "more"]
-    title = [["recall", str(rep.recall.id), rep.recall.reason, rep.recall.decided_by,
-              rep.recall.decided_at.isoformat()]]
+    title = [
+        [
+            "recall",
+            str(rep.recall.id),
+            rep.recall.reason,
+            rep.recall.decided_by,
+            rep.recall.decided_at.isoformat(),
+        ]
+    ]
     return to_csv(header, title + rows)

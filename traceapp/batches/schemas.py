@@ -69,8 +69,7 @@ class LotCreateSchema(BaseSchema):
     event_time = fields.AwareDateTime()
     location = fields.Str(validate=validate.Length(max=300))
     inputs = fields.List(fields.Nested(InputSchema))
-    kind = fields.Str(validate=validate.OneOf(["commingling", "processing", "grading",
-                                               "packing"]))
+    kind = fields.Str(validate=validate.OneOf(["commingling", "processing", "grading", "packing"]))
 
 
 class LotUpdateSchema(BaseSchema):
@@ -120,8 +119,10 @@ class ReasonSchema(BaseSchema):
 class PartySchema(BaseSchema):
     """A source or destination: who or where."""
 
-    type = fields.Str(load_default="owning_party",
-                      validate=validate.OneOf(["owning_party", "possessing_party", "location"]))
+    type = fields.Str(
+        load_default="owning_party",
+        validate=validate.OneOf(["owning_party", "possessing_party", "location"]),
+    )
     name = fields.Str(validate=validate.Length(max=200))
     id = fields.Str(validate=validate.Length(max=300))
 
@@ -182,8 +183,7 @@ class EventSchema(BaseSchema):
 class CorrectionSchema(BaseSchema):
     """Declare an event wrong, with the corrected events."""
 
-    reason = fields.Str(required=True, validate=validate.OneOf(["did_not_occur",
-                                                                "incorrect_data"]))
+    reason = fields.Str(required=True, validate=validate.OneOf(["did_not_occur", "incorrect_data"]))
     explanation = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
     corrections = fields.List(fields.Nested(EventCreateSchema), load_default=list)
 
@@ -226,12 +226,13 @@ class OutputSchema(BaseSchema):
 class TransformationSchema(BaseSchema):
     """Lots made from other lots in one event."""
 
-    kind = fields.Str(required=True, validate=validate.OneOf(
-        ["commingling", "processing", "grading", "packing"]))
-    inputs = fields.List(fields.Nested(InputSchema), required=True,
-                         validate=validate.Length(min=1))
-    outputs = fields.List(fields.Nested(OutputSchema), required=True,
-                          validate=validate.Length(min=1))
+    kind = fields.Str(
+        required=True, validate=validate.OneOf(["commingling", "processing", "grading", "packing"])
+    )
+    inputs = fields.List(fields.Nested(InputSchema), required=True, validate=validate.Length(min=1))
+    outputs = fields.List(
+        fields.Nested(OutputSchema), required=True, validate=validate.Length(min=1)
+    )
     event_time = fields.AwareDateTime()
     location = fields.Str(validate=validate.Length(max=300))
 

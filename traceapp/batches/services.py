@@ -86,8 +86,9 @@ def _not_open(lot: Lot, action: str) -> str:
 def tolerance_text(tolerance: Decimal) -> str:
     """The closing tolerance as a percentage in the reader's locale (2%, 2,5 %)."""
     # Babel's own call: Flask-Babel's would round 2.5 % to 3 %.
-    return numbers.format_percent(tolerance, locale=get_locale() or "en",
-                                  decimal_quantization=False)
+    return numbers.format_percent(
+        tolerance, locale=get_locale() or "en", decimal_quantization=False
+    )
 
 
 def catch_facts(catch: dict[str, Any] | None) -> list[tuple[Any, str]]:
@@ -129,6 +130,7 @@ def balance_tolerance() -> Decimal:
 
 # --- codes -------------------------------------------------------------------------------------
 
+
 def allocate_lot_code(cooperative: Cooperative, year: int) -> str:
     """The next code of the cooperative's gapless yearly sequence, e.g. XP-2026-0042."""
     number = next_counter_value(cooperative.id, f"lot-{year}")
@@ -136,12 +138,16 @@ def allocate_lot_code(cooperative: Cooperative, year: int) -> str:
 
 
 def _code_taken(product_id: int, code: str) -> bool:
-    return db.session.execute(
-        sa.select(Lot.id).where(Lot.product_id == product_id, Lot.code == code)
-    ).first() is not None
+    return (
+        db.session.execute(
+            sa.select(Lot.id).where(Lot.product_id == product_id, Lot.code == code)
+        ).first()
+        is not None
+    )
 
 
 # --- lots ------------------------------------------------------------------------------------
+
 
 def _quantity(value: Any, field: str, errors: dict[str, list[str]]) -> Decimal | None:
     try:
@@ -187,11 +193,15 @@ def clean_catch_data(data: dict[str, Any] | None, errors: dict[str, list[str]]) 
             except ValueError:
                 errors.setdefault(f"catch_data.{key}", []).append(
                     # TRANSLATORS: YYYY-MM-DD is the ISO date form the API takes; keep it.
-                    _("Write the date as YYYY-MM-DD."))
+                    _("Write the date as YYYY-MM-DD.")
+                )
                 continue
         elif key == "gps_available":
-            value = value if isinstance(value, bool) else str(value).lower() in (
-                "1", "yes", "true", "có", "co")
+            value = (
+                value
+                if isinstance(value, bool)
+                else str(value).lower() in ("1", "yes", "true", "có", "co")
+            )
         else:
             value = str(value)[:200]
         out[key] = value
@@ -223,15 +233,16 @@ def create_lot(
     beginning.
     """
     product = get_scoped(Product, product_id, actor)
-    require(actor.can_write_cooperative(product.cooperative_id),
-            _("You cannot record lots for this cooperative."))
+    require(
+        actor.can_write_cooperative(product.cooperative_id),
+        _("You cannot record lots for this cooperative."),
+    )
     coop = db.session.get(Cooperative, product.cooperative_id)
     errors: dict[str, list[str]] = {}
     q = _quantity(quantity, "quantity", errors)
     u = _unit(unit, "unit", errors)
     if production_date is None:
-        errors.setdefault("production_date", []).append(
-            _("Enter the harvest or production date."))
+        errors.setdefault("production_date", []).append(_("Enter the harvest or production date."))
     elif production_date > local_today():
         errors.setdefault("production_date", []).append(_("The date is in the future."))
     if best_before is None and product.shelf_life_days and production_date:
@@ -241,11 +252,13 @@ def create_lot(
     code = (code or "").strip() or None
     if code is not None:
         if not is_ai82(code):
-            errors.setdefault("code", []).append(_(
-                "A lot code has 1 to 20 characters: letters, digits and - . / _ (GS1 AI 10)."))
+            errors.setdefault("code", []).append(
+                _("A lot code has 1 to 20 characters: letters, digits and - . / _ (GS1 AI 10).")
+            )
         elif _code_taken(product.id, code):
             errors.setdefault("code", []).append(
-                _("Lot %(code)s of this product already exists.", code=code))
+                _("Lot %(code)s of this product already exists.", code=code)
+            )
     kind = production_type(product)
     cleaned_catch = None
     if kind == "capture":
@@ -254,7 +267,8 @@ def create_lot(
         errors.setdefault("catch_data", []).append(_("Catch data is for fishing lots only."))
     if kind == "aquaculture" and not (aquaculture_method or "").strip():
         errors.setdefault("aquaculture_method", []).append(
-            _("Enter the aquaculture method (e.g. sea cages)."))
+            _("Enter the aquaculture method (e.g. sea cages).")
+        )
     if not product.is_active:
         errors.setdefault("product_id", []).append(_("This product is no longer active."))
     if errors:
@@ -264,9 +278,15 @@ def create_lot(
         while _code_taken(product.id, code):  # a code typed by hand earlier took this number
             code = allocate_lot_code(coop, production_date.year)
     lot = Lot(
-        cooperative_id=coop.id, product_id=product.id, code=code,
-        production_date=production_date, best_before=best_before, quantity=q, unit=u,
-        notes=(notes or "").strip() or None, catch_data=cleaned_catch,
+        cooperative_id=coop.id,
+        product_id=product.id,
+        code=code,
+        production_date=production_date,
+        best_before=best_before,
+        quantity=q,
+        unit=u,
+        notes=(notes or "").strip() or None,
+        catch_data=cleaned_catch,
         aquaculture_method=(aquaculture_method or "").strip() or None,
         created_by_id=getattr(actor, "id", None),
     )
@@ -274,13 +294,21 @@ def create_lot(
     db.session.flush()
     audit.record(actor, "lot.create", lot, changes=audit.created(lot))
     if commission:
-        ev.record_commissioning(actor, lot, event_time=event_time, tz_offset=tz_offset,
-                                location=location)
+        ev.record_commissioning(
+            actor, lot, event_time=event_time, tz_offset=tz_offset, location=location
+        )
     return lot
 
 
-LOT_EDITABLE = ("best_before", "notes", "quantity", "unit", "production_date",
-                "aquaculture_method", "catch_data")
+LOT_EDITABLE = (
+    "best_before",
+    "notes",
+    "quantity",
+    "unit",
+    "production_date",
+    "aquaculture_method",
+    "catch_data",
+)
 
 
 def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
@@ -326,6 +354,7 @@ def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
 
 # --- contributions -----------------------------------------------------------------------------
 
+
 def contribution_problems(
     lot: Lot, member: Member | None, zone: Zone | None, delivered_on: dt.date | None
 ) -> dict[str, list[str]]:
@@ -340,28 +369,45 @@ def contribution_problems(
     if member is None or member.cooperative_id != lot.cooperative_id:
         errors["member_id"] = [_("This person is not a member of the cooperative.")]
     elif delivered_on and not member.is_member_on(delivered_on):
-        errors["member_id"] = [_("%(name)s was not a member on %(date)s.",
-                                 name=member.full_name, date=format_date(delivered_on))]
+        errors["member_id"] = [
+            _(
+                "%(name)s was not a member on %(date)s.",
+                name=member.full_name,
+                date=format_date(delivered_on),
+            )
+        ]
     if zone is None:
         errors["zone_id"] = [_("Choose the zone code the harvest or catch came from.")]
     else:
         status = effective_status(zone, harvest_day)
         if status != "approved" or not zone.is_valid_on(harvest_day):
             # TRANSLATORS: %(status)s is the zone's status (Draft, Submitted, Suspended, ...).
-            errors["zone_id"] = [_(
-                "Zone %(code)s is not approved and valid on the harvest date %(date)s "
-                "(status: %(status)s).", code=zone.code, date=format_date(harvest_day),
-                status=STATUS_LABELS.get(status, status))]
+            errors["zone_id"] = [
+                _(
+                    "Zone %(code)s is not approved and valid on the harvest date %(date)s "
+                    "(status: %(status)s).",
+                    code=zone.code,
+                    date=format_date(harvest_day),
+                    status=STATUS_LABELS.get(status, status),
+                )
+            ]
         elif zone.kind.value not in zone_kinds_for(product):
             # TRANSLATORS: %(kind)s is the zone's kind (Growing area, Fishing ground, ...).
-            errors["zone_id"] = [_(
-                "Zone %(code)s (%(kind)s) does not fit a product of this category.",
-                code=zone.code, kind=KIND_LABELS.get(zone.kind, zone.kind.value))]
+            errors["zone_id"] = [
+                _(
+                    "Zone %(code)s (%(kind)s) does not fit a product of this category.",
+                    code=zone.code,
+                    kind=KIND_LABELS.get(zone.kind, zone.kind.value),
+                )
+            ]
     if member is not None and "member_id" not in errors:
         if production_type(product) == "capture" and not member.vessel_registration:
-            errors["member_id"] = [_(
-                "%(name)s has no vessel registration: a catch comes from a vessel.",
-                name=member.full_name)]
+            errors["member_id"] = [
+                _(
+                    "%(name)s has no vessel registration: a catch comes from a vessel.",
+                    name=member.full_name,
+                )
+            ]
         if product.mark_id is not None:
             problem = mark_use_problem(member, product, delivered_on or harvest_day)
             if problem:
@@ -374,8 +420,15 @@ def contribution_problems(
 
 
 def add_contribution(
-    actor: Any, lot: Lot, *, member_id: int, zone_id: int, quantity: Any, unit: str | None = None,
-    delivered_on: dt.date | None = None, notes: str | None = None,
+    actor: Any,
+    lot: Lot,
+    *,
+    member_id: int,
+    zone_id: int,
+    quantity: Any,
+    unit: str | None = None,
+    delivered_on: dt.date | None = None,
+    notes: str | None = None,
 ) -> Contribution:
     """Record a member's delivery into an open lot, after every rule has been checked."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
@@ -387,9 +440,12 @@ def add_contribution(
     q = _quantity(quantity, "quantity", errors)
     u = _unit(unit or lot.unit, "unit", errors)
     if u and not same_family(u, lot.unit):
-        errors.setdefault("unit", []).append(_(
-            "The lot is counted in %(unit)s; use a unit of the same kind.",
-            unit=unit_label(lot.unit)))
+        errors.setdefault("unit", []).append(
+            _(
+                "The lot is counted in %(unit)s; use a unit of the same kind.",
+                unit=unit_label(lot.unit),
+            )
+        )
     member = db.session.get(Member, int(member_id)) if member_id else None
     zone = db.session.get(Zone, int(zone_id)) if zone_id else None
     delivered_on = delivered_on or lot.production_date
@@ -397,15 +453,25 @@ def add_contribution(
     if errors:
         raise ValidationFailed(_("The contribution could not be recorded."), errors)
     contribution = Contribution(
-        cooperative_id=lot.cooperative_id, lot_id=lot.id, member_id=member.id, zone_id=zone.id,
-        quantity=q, unit=u, delivered_on=delivered_on, notes=(notes or "").strip() or None,
+        cooperative_id=lot.cooperative_id,
+        lot_id=lot.id,
+        member_id=member.id,
+        zone_id=zone.id,
+        quantity=q,
+        unit=u,
+        delivered_on=delivered_on,
+        notes=(notes or "").strip() or None,
         recorded_by_id=getattr(actor, "id", None),
     )
     db.session.add(contribution)
     db.session.flush()
-    audit.record(actor, "lot.contribution", contribution, changes=audit.created(contribution),
-                 summary=f"{fmt_plain(q, u)} from {member.full_name} ({zone.code}) "
-                         f"into {lot.code}")
+    audit.record(
+        actor,
+        "lot.contribution",
+        contribution,
+        changes=audit.created(contribution),
+        summary=f"{fmt_plain(q, u)} from {member.full_name} ({zone.code}) into {lot.code}",
+    )
     return contribution
 
 
@@ -421,18 +487,24 @@ def void_contribution(actor: Any, contribution: Contribution, reason: str) -> Co
         raise ValidationFailed.field("reason", _("Say why the contribution is withdrawn."))
     contribution.voided_at = now_utc()
     contribution.void_reason = reason.strip()
-    audit.record(actor, "lot.contribution_void", contribution,
-                 changes={"voided": {"before": None, "after": reason.strip()}})
+    audit.record(
+        actor,
+        "lot.contribution_void",
+        contribution,
+        changes={"voided": {"before": None, "after": reason.strip()}},
+    )
     return contribution
 
 
 def active_contributions(lot: Lot) -> list[Contribution]:
     """The lot's contributions that were not withdrawn."""
-    return list(db.session.execute(
-        sa.select(Contribution).where(Contribution.lot_id == lot.id,
-                                      Contribution.voided_at.is_(None))
-        .order_by(Contribution.delivered_on, Contribution.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(Contribution)
+            .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
+            .order_by(Contribution.delivered_on, Contribution.id)
+        ).scalars()
+    )
 
 
 def contributed_total(lot: Lot) -> Decimal:
@@ -449,15 +521,23 @@ def balance(lot: Lot) -> dict[str, Any]:
     tolerance = balance_tolerance()
     difference = total - lot.quantity
     ok = abs(difference) <= lot.quantity * tolerance
-    return {"contributed": total, "quantity": lot.quantity, "difference": difference,
-            "tolerance": tolerance, "ok": ok}
+    return {
+        "contributed": total,
+        "quantity": lot.quantity,
+        "difference": difference,
+        "tolerance": tolerance,
+        "ok": ok,
+    }
 
 
 def is_derived(lot: Lot) -> bool:
     """Whether the lot was made from other lots (its origin is its inputs)."""
-    return db.session.execute(
-        sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id).limit(1)
-    ).first() is not None
+    return (
+        db.session.execute(
+            sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id).limit(1)
+        ).first()
+        is not None
+    )
 
 
 def close_lot(actor: Any, lot: Lot) -> Lot:
@@ -468,16 +548,19 @@ def close_lot(actor: Any, lot: Lot) -> Lot:
     if not is_derived(lot):
         state = balance(lot)
         if not state["ok"]:
-            raise ValidationFailed.field("quantity", _(
-                "The contributions add up to %(contributed)s but the lot holds %(quantity)s; "
-                "they must agree within %(tolerance)s before the lot can be closed.",
-                contributed=fmt(state["contributed"], lot.unit),
-                quantity=fmt(lot.quantity, lot.unit),
-                tolerance=tolerance_text(state["tolerance"])))
+            raise ValidationFailed.field(
+                "quantity",
+                _(
+                    "The contributions add up to %(contributed)s but the lot holds %(quantity)s; "
+                    "they must agree within %(tolerance)s before the lot can be closed.",
+                    contributed=fmt(state["contributed"], lot.unit),
+                    quantity=fmt(lot.quantity, lot.unit),
+                    tolerance=tolerance_text(state["tolerance"]),
+                ),
+            )
     lot.status = LotStatus.CLOSED
     lot.closed_at = now_utc()
-    audit.record(actor, "lot.close", lot,
-                 changes={"status": {"before": "open", "after": "closed"}})
+    audit.record(actor, "lot.close", lot, changes={"status": {"before": "open", "after": "closed"}})
     return lot
 
 
@@ -503,7 +586,9 @@ def lot_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:
         return stmt
     like = f"%{q.lower()}%"
     return stmt.join(Product, Product.id == Lot.product_id).where(
-        sa.or_(sa.func.lower(Lot.code).like(like), sa.func.lower(Product.name).like(like),
-               sa.func.lower(Product.code).like(like))
+        sa.or_(
+            sa.func.lower(Lot.code).like(like),
+            sa.func.lower(Product.name).like(like),
+            sa.func.lower(Product.code).like(like),
+        )
     )
-

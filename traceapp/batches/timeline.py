@@ -67,16 +67,26 @@ def timeline_entries(events: list[TraceEvent], *, public: bool = False) -> list[
     out = []
     for event in events:
         decl = event.error_declaration
-        parties = [p.get("name") or p.get("id") or "" for p in
-                   (event.sources or []) + ([] if public else (event.destinations or []))]
+        parties = [
+            p.get("name") or p.get("id") or ""
+            for p in (event.sources or []) + ([] if public else (event.destinations or []))
+        ]
         place = event.zone.code if event.zone is not None else event.location
-        out.append(Entry(
-            event=event, label=label_for(event), when=event.event_time, offset=event.tz_offset,
-            place=place, quantity=fmt(event.quantity, event.unit) if event.quantity else None,
-            parties=[p for p in parties if p],
-            result=DISPOSITION_LABELS.get(event.disposition or ""),
-            wrong=decl is not None, wrong_reason=decl.reason if decl else None,
-            wrong_explanation=decl.explanation if decl else None,
-            correction=event.corrects_id is not None, imported=event.origin == "import",
-        ))
+        out.append(
+            Entry(
+                event=event,
+                label=label_for(event),
+                when=event.event_time,
+                offset=event.tz_offset,
+                place=place,
+                quantity=fmt(event.quantity, event.unit) if event.quantity else None,
+                parties=[p for p in parties if p],
+                result=DISPOSITION_LABELS.get(event.disposition or ""),
+                wrong=decl is not None,
+                wrong_reason=decl.reason if decl else None,
+                wrong_explanation=decl.explanation if decl else None,
+                correction=event.corrects_id is not None,
+                imported=event.origin == "import",
+            )
+        )
     return out

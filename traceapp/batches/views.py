@@ -55,8 +55,10 @@ def _products(lot_coop: int | None = None) -> list[tuple[int, str]]:
     stmt = scoped(Product, current_user).where(Product.is_active.is_(True))
     if lot_coop:
         stmt = stmt.where(Product.cooperative_id == lot_coop)
-    return [(p.id, f"{p.name} ({p.code})")
-            for p in db.session.execute(stmt.order_by(Product.name)).scalars()]
+    return [
+        (p.id, f"{p.name} ({p.code})")
+        for p in db.session.execute(stmt.order_by(Product.name)).scalars()
+    ]
 
 
 @bp.route("/lots")
@@ -69,8 +71,9 @@ def index() -> Any:
     if status in {s.value for s in LotStatus}:
         stmt = stmt.where(Lot.status == status)
     page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
-    return render_template("batches/index.html", page=page, q=q, status=status,
-                           statuses=[s.value for s in LotStatus])
+    return render_template(
+        "batches/index.html", page=page, q=q, status=status, statuses=[s.value for s in LotStatus]
+    )
 
 
 @bp.route("/lots/new", methods=["GET", "POST"])
@@ -85,14 +88,22 @@ def create() -> Any:
         form.unit.data = "KGM"
     if form.validate_on_submit():
         catch = {k: getattr(form, k).data for k in LotForm.CATCH_FIELDS}
-        catch = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in catch.items()
-                 if v not in (None, "", False)}
+        catch = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in catch.items()
+            if v not in (None, "", False)
+        }
         try:
             lot = services.create_lot(
-                current_user, product_id=form.product_id.data,
-                production_date=form.production_date.data, quantity=form.quantity.data,
-                unit=form.unit.data, code=form.code.data, best_before=form.best_before.data,
-                notes=form.notes.data, aquaculture_method=form.aquaculture_method.data,
+                current_user,
+                product_id=form.product_id.data,
+                production_date=form.production_date.data,
+                quantity=form.quantity.data,
+                unit=form.unit.data,
+                code=form.code.data,
+                best_before=form.best_before.data,
+                notes=form.notes.data,
+                aquaculture_method=form.aquaculture_method.data,
                 catch_data=catch or None,
             )
             flash(_("Lot %(code)s created.", code=lot.code), "success")
@@ -107,17 +118,26 @@ def create() -> Any:
 def _contribution_form(lot: Lot) -> ContributionForm:
     form = ContributionForm(prefix="c")
     form.member_id.choices = options(
-        (m.id, f"{m.member_number} · {m.full_name}") for m in db.session.execute(
-            sa.select(Member).where(Member.cooperative_id == lot.cooperative_id,
-                                    Member.left_on.is_(None)).order_by(Member.member_number)
-        ).scalars())
+        (m.id, f"{m.member_number} · {m.full_name}")
+        for m in db.session.execute(
+            sa.select(Member)
+            .where(Member.cooperative_id == lot.cooperative_id, Member.left_on.is_(None))
+            .order_by(Member.member_number)
+        ).scalars()
+    )
     kinds = services.zone_kinds_for(lot.product)
     form.zone_id.choices = options(
-        (z.id, f"{z.code} · {z.name or z.crop or ''}") for z in db.session.execute(
-            sa.select(Zone).where(Zone.status == ZoneStatus.APPROVED, Zone.kind.in_(kinds),
-                                  Zone.cooperative_id == lot.cooperative_id)
+        (z.id, f"{z.code} · {z.name or z.crop or ''}")
+        for z in db.session.execute(
+            sa.select(Zone)
+            .where(
+                Zone.status == ZoneStatus.APPROVED,
+                Zone.kind.in_(kinds),
+                Zone.cooperative_id == lot.cooperative_id,
+            )
             .order_by(Zone.code)
-        ).scalars())
+        ).scalars()
+    )
     if request.method == "GET":
         form.unit.data = lot.unit
         form.delivered_on.data = lot.production_date
@@ -127,12 +147,18 @@ def _contribution_form(lot: Lot) -> ContributionForm:
 def _event_form(lot: Lot, cls: type = EventForm, prefix: str = "e") -> Any:
     form = cls(prefix=prefix)
     form.biz_step.choices = options((k, v["label"]) for k, v in ev.STEPS.items())
-    form.disposition.choices = options([("", "—"), ("conformant", _("conformant")),
-                                        ("non_conformant", _("not conformant"))])
-    form.zone_id.choices = options([(0, "—")] + [
-        (z.id, z.code) for z in db.session.execute(
-            sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id)
-            .order_by(Zone.code)).scalars()])
+    form.disposition.choices = options(
+        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
+    )
+    form.zone_id.choices = options(
+        [(0, "—")]
+        + [
+            (z.id, z.code)
+            for z in db.session.execute(
+                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
+            ).scalars()
+        ]
+    )
     if request.method == "GET":
         form.unit.data = lot.unit
     return form
@@ -145,29 +171,49 @@ def _label_runs(lot: Lot) -> list[Any]:
     from traceapp.labels.models import Label, LabelRun
 
     live = sa.func.sum(sa.case((Label.voided_at.is_(None), 1), else_=0))
-    return list(db.session.execute(
-        sa.select(LabelRun, live, sa.func.sum(Label.scan_count))
-        .join(Label, Label.run_id == LabelRun.id, isouter=True)
-        .where(LabelRun.lot_id == lot.id).group_by(LabelRun.id).order_by(LabelRun.id)
-    ).all())
+    return list(
+        db.session.execute(
+            sa.select(LabelRun, live, sa.func.sum(Label.scan_count))
+            .join(Label, Label.run_id == LabelRun.id, isouter=True)
+            .where(LabelRun.lot_id == lot.id)
+            .group_by(LabelRun.id)
+            .order_by(LabelRun.id)
+        ).all()
+    )
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
     trace = genealogy.trace(lot)
-    contributions = db.session.execute(
-        sa.select(Contribution).where(Contribution.lot_id == lot.id).order_by(Contribution.id)
-    ).scalars().all()
+    contributions = (
+        db.session.execute(
+            sa.select(Contribution).where(Contribution.lot_id == lot.id).order_by(Contribution.id)
+        )
+        .scalars()
+        .all()
+    )
     events = epcis.lot_events(lot, include_inputs=False)
-    used_in = db.session.execute(
-        sa.select(LotInput).where(LotInput.input_lot_id == lot.id).order_by(LotInput.id)
-    ).scalars().all()
-    made_from = db.session.execute(
-        sa.select(LotInput).where(LotInput.output_lot_id == lot.id).order_by(LotInput.id)
-    ).scalars().all()
+    used_in = (
+        db.session.execute(
+            sa.select(LotInput).where(LotInput.input_lot_id == lot.id).order_by(LotInput.id)
+        )
+        .scalars()
+        .all()
+    )
+    made_from = (
+        db.session.execute(
+            sa.select(LotInput).where(LotInput.output_lot_id == lot.id).order_by(LotInput.id)
+        )
+        .scalars()
+        .all()
+    )
     context = {
         "label_runs": _label_runs(lot),
-        "lot": lot, "trace": trace, "contributions": contributions,
-        "timeline": timeline_entries(events), "used_in": used_in, "made_from": made_from,
+        "lot": lot,
+        "trace": trace,
+        "contributions": contributions,
+        "timeline": timeline_entries(events),
+        "used_in": used_in,
+        "made_from": made_from,
         "balance": services.balance(lot) if not made_from else None,
         "tolerance": services.tolerance_text(services.balance_tolerance()),
         "catch_facts": services.catch_facts(lot.catch_data),
@@ -199,9 +245,15 @@ def edit(lot_id: int) -> Any:
     form = LotEditForm(obj=lot)
     if form.validate_on_submit():
         try:
-            services.update_lot(current_user, lot, production_date=form.production_date.data,
-                                quantity=form.quantity.data, unit=form.unit.data,
-                                best_before=form.best_before.data, notes=form.notes.data)
+            services.update_lot(
+                current_user,
+                lot,
+                production_date=form.production_date.data,
+                quantity=form.quantity.data,
+                unit=form.unit.data,
+                best_before=form.best_before.data,
+                notes=form.notes.data,
+            )
             flash(_("Saved."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id))
         except DomainError as exc:
@@ -220,9 +272,15 @@ def add_contribution(lot_id: int) -> Any:
     if form.validate_on_submit():
         try:
             services.add_contribution(
-                current_user, lot, member_id=form.member_id.data, zone_id=form.zone_id.data,
-                quantity=form.quantity.data, unit=form.unit.data,
-                delivered_on=form.delivered_on.data, notes=form.notes.data)
+                current_user,
+                lot,
+                member_id=form.member_id.data,
+                zone_id=form.zone_id.data,
+                quantity=form.quantity.data,
+                unit=form.unit.data,
+                delivered_on=form.delivered_on.data,
+                notes=form.notes.data,
+            )
             flash(_("Contribution recorded."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id) + "#contributions")
         except DomainError as exc:
@@ -333,16 +391,22 @@ def correct_event(lot_id: int, event_id: int) -> Any:
         if form.reason.data == "incorrect_data":
             corrections.append(_event_kwargs(form))
         try:
-            ev.declare_error(current_user, event, reason=form.reason.data,
-                             explanation=form.explanation.data, corrections=corrections)
+            ev.declare_error(
+                current_user,
+                event,
+                reason=form.reason.data,
+                explanation=form.explanation.data,
+                corrections=corrections,
+            )
             flash(_("The event was declared wrong and its correction recorded."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id) + "#timeline")
         except DomainError as exc:
             errors = {k.split(".")[-1]: v for k, v in exc.errors.items()}
             form_failed(form, ValidationFailed(exc.message, errors))
     status = 422 if request.method == "POST" else 200
-    return render_template("batches/correct.html", form=form, lot=lot, event=event,
-                           entry=timeline_entries([event])[0]), status
+    return render_template(
+        "batches/correct.html", form=form, lot=lot, event=event, entry=timeline_entries([event])[0]
+    ), status
 
 
 @bp.route("/lots/transform", methods=["GET", "POST"])
@@ -351,13 +415,19 @@ def transform() -> Any:
     """Make a lot from other lots (commingling, processing, grading, packing)."""
     require(current_user.is_cooperative_user or current_user.is_admin)
     form = TransformForm()
-    closed = db.session.execute(
-        scoped(Lot, current_user).where(Lot.status == LotStatus.CLOSED)
-        .order_by(Lot.production_date.desc())
-    ).scalars().all()
+    closed = (
+        db.session.execute(
+            scoped(Lot, current_user)
+            .where(Lot.status == LotStatus.CLOSED)
+            .order_by(Lot.production_date.desc())
+        )
+        .scalars()
+        .all()
+    )
     lot_choices = [(0, "—")] + [
         (lot.id, f"{lot.code} · {lot.product.name} · {fmt(services.available(lot), lot.unit)}")
-        for lot in closed]
+        for lot in closed
+    ]
     for row in form.inputs:
         row.form.lot_id.choices = options(lot_choices)
     form.product_id.choices = options(_products())
@@ -367,14 +437,28 @@ def transform() -> Any:
         if id_or_none(request.args.get("from")) is not None:
             form.inputs[0].form.lot_id.data = id_or_none(request.args.get("from"))
     if form.validate_on_submit():
-        inputs = [{"lot_id": row.form.lot_id.data, "quantity": row.form.quantity.data}
-                  for row in form.inputs if row.form.lot_id.data]
+        inputs = [
+            {"lot_id": row.form.lot_id.data, "quantity": row.form.quantity.data}
+            for row in form.inputs
+            if row.form.lot_id.data
+        ]
         try:
             made = ev.transform(
-                current_user, kind=form.kind.data, inputs=inputs, location=form.location.data,
-                outputs=[{"product_id": form.product_id.data, "quantity": form.quantity.data,
-                          "unit": form.unit.data, "production_date": form.production_date.data,
-                          "code": form.code.data, "best_before": form.best_before.data}])
+                current_user,
+                kind=form.kind.data,
+                inputs=inputs,
+                location=form.location.data,
+                outputs=[
+                    {
+                        "product_id": form.product_id.data,
+                        "quantity": form.quantity.data,
+                        "unit": form.unit.data,
+                        "production_date": form.production_date.data,
+                        "code": form.code.data,
+                        "best_before": form.best_before.data,
+                    }
+                ],
+            )
             flash(_("Lot %(code)s made.", code=made[0].code), "success")
             return redirect(url_for("batches.detail", lot_id=made[0].id))
         except DomainError as exc:
@@ -398,9 +482,13 @@ def recall(lot_id: int) -> Any:
     affected = [lot] + [x for x, _ in genealogy.descendants(lot)]
     if form.validate_on_submit():
         try:
-            decision = recalls.recall_lot(current_user, lot, reason=form.reason.data,
-                                          instructions=form.instructions.data,
-                                          decided_by=form.decided_by.data)
+            decision = recalls.recall_lot(
+                current_user,
+                lot,
+                reason=form.reason.data,
+                instructions=form.instructions.data,
+                decided_by=form.decided_by.data,
+            )
             flash(_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)), "success")
             return redirect(url_for("batches.recall_report", recall_id=decision.id))
         except DomainError as exc:
@@ -414,8 +502,9 @@ def recall(lot_id: int) -> Any:
 def recall_report(recall_id: int) -> Any:
     """The recall report on screen."""
     decision = get_scoped(Recall, recall_id, current_user)
-    return render_template("batches/recall_report.html", report=recalls.report(decision),
-                           party_labels=ev.PARTY_LABELS)
+    return render_template(
+        "batches/recall_report.html", report=recalls.report(decision), party_labels=ev.PARTY_LABELS
+    )
 
 
 @bp.route("/recalls/<int:recall_id>/report.csv")
@@ -423,9 +512,11 @@ def recall_report(recall_id: int) -> Any:
 def recall_report_csv(recall_id: int) -> Any:
     """The recall report as CSV."""
     decision = get_scoped(Recall, recall_id, current_user)
-    return Response(recalls.report_csv(recalls.report(decision)), mimetype="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="recall-{decision.id}.csv"'})
+    return Response(
+        recalls.report_csv(recalls.report(decision)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="recall-{decision.id}.csv"'},
+    )
 
 
 @bp.route("/lots/<int:lot_id>/epcis.jsonld")
@@ -433,10 +524,11 @@ def recall_report_csv(recall_id: int) -> Any:
 def epcis_export(lot_id: int) -> Any:
     """Download the lot's EPCIS 2.0 document."""
     lot = get_scoped(Lot, lot_id, current_user)
-    return Response(json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
-                    mimetype="application/ld+json",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="epcis-{lot.code}.jsonld"'})
+    return Response(
+        json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
+        mimetype="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
+    )
 
 
 @bp.route("/lots/epcis-import", methods=["GET", "POST"])
@@ -455,8 +547,9 @@ def epcis_import() -> Any:
             try:
                 doc = json.loads(raw.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
-                raise ValidationFailed.field("file", _("This is not a JSON file (%(e)s).",
-                                                       e=exc)) from None
+                raise ValidationFailed.field(
+                    "file", _("This is not a JSON file (%(e)s).", e=exc)
+                ) from None
             result = epcis.import_document(current_user, current_user.cooperative_id, doc)
         except DomainError as exc:
             db.session.rollback()

@@ -81,8 +81,12 @@ def check_zone(zone: Zone, day: dt.date) -> YieldCheck | None:
     rows = db.session.execute(
         sa.select(Contribution.quantity, Contribution.unit, Lot.code)
         .join(Lot, Lot.id == Contribution.lot_id)
-        .where(Contribution.zone_id == zone.id, Contribution.voided_at.is_(None),
-               Contribution.delivered_on >= start, Contribution.delivered_on < end)
+        .where(
+            Contribution.zone_id == zone.id,
+            Contribution.voided_at.is_(None),
+            Contribution.delivered_on >= start,
+            Contribution.delivered_on < end,
+        )
     ).all()
     total = Decimal(0)
     codes: list[str] = []
@@ -93,9 +97,15 @@ def check_zone(zone: Zone, day: dt.date) -> YieldCheck | None:
         if code not in codes:
             codes.append(code)
     max_per_ha = Decimal(str(rule["max_kg_per_ha"]))
-    return YieldCheck(zone=zone, season_start=start, season_end=end, declared_kg=total,
-                      capacity_kg=(area * max_per_ha).quantize(Decimal("0.1")),
-                      max_kg_per_ha=max_per_ha, lot_codes=codes)
+    return YieldCheck(
+        zone=zone,
+        season_start=start,
+        season_end=end,
+        declared_kg=total,
+        capacity_kg=(area * max_per_ha).quantize(Decimal("0.1")),
+        max_kg_per_ha=max_per_ha,
+        lot_codes=codes,
+    )
 
 
 def lot_warnings(lot: Lot) -> list[YieldCheck]:
@@ -103,8 +113,9 @@ def lot_warnings(lot: Lot) -> list[YieldCheck]:
     checks = []
     seen: set[tuple[int, dt.date]] = set()
     for c in db.session.execute(
-        sa.select(Contribution).where(Contribution.lot_id == lot.id,
-                                      Contribution.voided_at.is_(None))
+        sa.select(Contribution).where(
+            Contribution.lot_id == lot.id, Contribution.voided_at.is_(None)
+        )
     ).scalars():
         result = check_zone(c.zone, c.delivered_on)
         if result is None or (c.zone_id, result.season_start) in seen:
@@ -118,8 +129,11 @@ def lot_warnings(lot: Lot) -> list[YieldCheck]:
 def overclaimed(zone_ids: list[int] | None = None) -> list[YieldCheck]:
     """Every (zone, season) whose declared volume exceeds its capacity, optionally for some
     zones only (the authority's scope)."""
-    stmt = sa.select(Contribution.zone_id, Contribution.delivered_on).where(
-        Contribution.voided_at.is_(None)).distinct()
+    stmt = (
+        sa.select(Contribution.zone_id, Contribution.delivered_on)
+        .where(Contribution.voided_at.is_(None))
+        .distinct()
+    )
     if zone_ids is not None:
         if not zone_ids:
             return []

@@ -40,10 +40,14 @@ class Marks(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List marks; search by name, certificate number or scope, filter by status."""
-        stmt = services.mark_search(scoped(CollectiveMark, api_actor()), args.get("q"),
-                                    args.get("status"))
-        page = paginate(stmt.order_by(CollectiveMark.name, CollectiveMark.id),
-                        pagination_parameters.page, pagination_parameters.page_size)
+        stmt = services.mark_search(
+            scoped(CollectiveMark, api_actor()), args.get("q"), args.get("status")
+        )
+        page = paginate(
+            stmt.order_by(CollectiveMark.name, CollectiveMark.id),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -99,8 +103,11 @@ class MarkGrants(MethodView):
             stmt = stmt.where(MarkGrant.status == args["status"])
         if args.get("member_id"):
             stmt = stmt.where(MarkGrant.member_id == args["member_id"])
-        page = paginate(services.grant_listing(stmt, args.get("q")), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            services.grant_listing(stmt, args.get("q")),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -173,5 +180,10 @@ def mark_use(args: dict[str, Any]) -> Any:
     product = get_scoped(Product, args["product_id"], actor)
     on = args.get("on") or local_today()
     problem = services.mark_use_problem(member, product, on)
-    return {"member_id": member.id, "product_id": product.id, "on": on,
-            "allowed": problem is None, "problem": problem}
+    return {
+        "member_id": member.id,
+        "product_id": product.id,
+        "on": on,
+        "allowed": problem is None,
+        "problem": problem,
+    }

@@ -40,26 +40,33 @@ class MarkForm(Form):
 
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validators=[InputRequired()])
     name = StringField(_l("Name of the mark"), validators=[DataRequired(), Length(max=200)])
-    status = SelectField(_l("Status"), choices=options(
-        [(s.value, label) for s, label in MARK_STATUS_LABELS.items()]))
-    certificate_number = StringField(_l("Certificate number (e.g. 4-0285634-000)"),
-                                     validators=[Optional(), Length(max=40)])
+    status = SelectField(
+        _l("Status"), choices=options([(s.value, label) for s, label in MARK_STATUS_LABELS.items()])
+    )
+    certificate_number = StringField(
+        _l("Certificate number (e.g. 4-0285634-000)"), validators=[Optional(), Length(max=40)]
+    )
     certificate_date = DateField(_l("Certificate date"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
-    product_scope = TextAreaField(_l("Products covered"),
-                                  validators=[Optional(), Length(max=5000)])
-    geographic_scope = TextAreaField(_l("Geographic area"),
-                                     validators=[Optional(), Length(max=5000)])
+    product_scope = TextAreaField(_l("Products covered"), validators=[Optional(), Length(max=5000)])
+    geographic_scope = TextAreaField(
+        _l("Geographic area"), validators=[Optional(), Length(max=5000)]
+    )
     owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
     owner_address = StringField(_l("Owner's address"), validators=[Optional(), Length(max=300)])
-    founding_basis = TextAreaField(_l("Owner's founding basis (decision, registration)"),
-                                   validators=[Optional(), Length(max=5000)])
-    membership_criteria = TextAreaField(_l("Criteria for membership"),
-                                        validators=[Optional(), Length(max=10000)])
-    conditions_of_use = TextAreaField(_l("Conditions of use of the mark"),
-                                      validators=[Optional(), Length(max=10000)])
-    violation_measures = TextAreaField(_l("Measures against violations of the rules"),
-                                       validators=[Optional(), Length(max=10000)])
+    founding_basis = TextAreaField(
+        _l("Owner's founding basis (decision, registration)"),
+        validators=[Optional(), Length(max=5000)],
+    )
+    membership_criteria = TextAreaField(
+        _l("Criteria for membership"), validators=[Optional(), Length(max=10000)]
+    )
+    conditions_of_use = TextAreaField(
+        _l("Conditions of use of the mark"), validators=[Optional(), Length(max=10000)]
+    )
+    violation_measures = TextAreaField(
+        _l("Measures against violations of the rules"), validators=[Optional(), Length(max=10000)]
+    )
     rules_adopted_on = DateField(_l("Rules of use adopted on"), validators=[Optional()])
 
 
@@ -82,8 +89,7 @@ class GrantForm(Form):
     member_id = SelectField(_l("Member"), coerce=int, validators=[InputRequired()])
     product_ids = _ProductChoices(_l("Products"), coerce=int)
     granted_on = DateField(_l("Granted from"), validators=[InputRequired()])
-    valid_until = DateField(_l("Valid until (leave empty if open-ended)"),
-                            validators=[Optional()])
+    valid_until = DateField(_l("Valid until (leave empty if open-ended)"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
@@ -91,10 +97,8 @@ class GrantEditForm(Form):
     """Change a grant's products, end date or notes."""
 
     product_ids = _ProductChoices(_l("Products"), coerce=int)
-    effective_on = DateField(_l("A change of products takes effect on"),
-                             validators=[Optional()])
-    valid_until = DateField(_l("Valid until (leave empty if open-ended)"),
-                            validators=[Optional()])
+    effective_on = DateField(_l("A change of products takes effect on"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until (leave empty if open-ended)"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 

@@ -102,8 +102,9 @@ class MarkGrant(IdMixin, TimestampMixin, TenantMixin, Base):
 
     __tablename__ = "mark_grants"
     __table_args__ = (
-        sa.CheckConstraint("valid_until IS NULL OR valid_until >= granted_on",
-                           name="validity_order"),
+        sa.CheckConstraint(
+            "valid_until IS NULL OR valid_until >= granted_on", name="validity_order"
+        ),
     )
 
     mark_id: Mapped[int] = mapped_column(
@@ -164,8 +165,9 @@ class MarkGrant(IdMixin, TimestampMixin, TenantMixin, Base):
         return self._last_effective_on(_PRODUCT_EVENTS)
 
     def _last_effective_on(self, actions: frozenset[GrantAction]) -> dt.date:
-        return max((e.effective_on for e in self.events if e.action in actions),
-                   default=self.granted_on)
+        return max(
+            (e.effective_on for e in self.events if e.action in actions), default=self.granted_on
+        )
 
 
 class GrantAction(enum.StrEnum):

@@ -21,14 +21,23 @@ class MarkSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     cooperative_id = fields.Int(dump_only=True)
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    certificate_number = fields.Str(allow_none=True, validate=validate.Length(max=40),
-                                    metadata={"example": "4-0285634-000"})
+    certificate_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=40), metadata={"example": "4-0285634-000"}
+    )
     certificate_date = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
-    status = fields.Enum(MarkStatus, by_value=True, metadata={
-        "description": "As recorded; a registered mark needs its certificate number and date"})
-    effective_status = fields.Method("_effective_status", dump_only=True, metadata={
-        "description": "The status today: expired once valid_until has passed"})
+    status = fields.Enum(
+        MarkStatus,
+        by_value=True,
+        metadata={
+            "description": "As recorded; a registered mark needs its certificate number and date"
+        },
+    )
+    effective_status = fields.Method(
+        "_effective_status",
+        dump_only=True,
+        metadata={"description": "The status today: expired once valid_until has passed"},
+    )
     product_scope = _text(5000)
     geographic_scope = _text(5000)
     logo_url = fields.Method("_logo_url", dump_only=True)
@@ -98,16 +107,24 @@ class GrantSchema(BaseSchema):
     mark_id = fields.Int(dump_only=True)
     member_id = fields.Int(required=True)
     member = fields.Nested(MemberRefSchema, dump_only=True)
-    product_ids = fields.List(fields.Int(), required=True, load_only=True,
-                              validate=validate.Length(min=1, max=500))
+    product_ids = fields.List(
+        fields.Int(), required=True, load_only=True, validate=validate.Length(min=1, max=500)
+    )
     products = fields.Nested(ProductRefSchema, many=True, dump_only=True)
     granted_on = fields.Date(required=True)
     valid_until = fields.Date(allow_none=True)
     notes = _text(5000)
-    status = fields.Enum(GrantStatus, by_value=True, dump_only=True, metadata={
-        "description": "After the latest recorded change"})
-    status_today = fields.Method("_status_today", dump_only=True, metadata={
-        "description": "active, suspended, revoked, not_started or ended, as of today"})
+    status = fields.Enum(
+        GrantStatus,
+        by_value=True,
+        dump_only=True,
+        metadata={"description": "After the latest recorded change"},
+    )
+    status_today = fields.Method(
+        "_status_today",
+        dump_only=True,
+        metadata={"description": "active, suspended, revoked, not_started or ended, as of today"},
+    )
     events = fields.Nested(GrantEventSchema, many=True, dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -124,8 +141,9 @@ class GrantUpdateSchema(BaseSchema):
     product_ids = fields.List(fields.Int(), validate=validate.Length(min=1, max=500))
     valid_until = fields.Date(allow_none=True)
     notes = _text(5000)
-    effective_on = fields.Date(metadata={
-        "description": "When a change of products takes effect (default: today)"})
+    effective_on = fields.Date(
+        metadata={"description": "When a change of products takes effect (default: today)"}
+    )
 
 
 class GrantQuerySchema(BaseSchema):

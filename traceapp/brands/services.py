@@ -30,15 +30,33 @@ from traceapp.media.services import store_image
 from traceapp.products.models import Product
 
 MARK_FIELDS = (
-    "name", "certificate_number", "certificate_date", "valid_until", "status", "product_scope",
-    "geographic_scope", "owner_name", "owner_address", "founding_basis", "membership_criteria",
-    "conditions_of_use", "violation_measures", "rules_adopted_on",
+    "name",
+    "certificate_number",
+    "certificate_date",
+    "valid_until",
+    "status",
+    "product_scope",
+    "geographic_scope",
+    "owner_name",
+    "owner_address",
+    "founding_basis",
+    "membership_criteria",
+    "conditions_of_use",
+    "violation_measures",
+    "rules_adopted_on",
 )
 #: Longest text accepted per field (the columns' sizes, or a sane bound for TEXT).
 _MAX_LENGTH = {
-    "name": 200, "certificate_number": 40, "owner_name": 200, "owner_address": 300,
-    "product_scope": 5000, "geographic_scope": 5000, "founding_basis": 5000,
-    "membership_criteria": 10000, "conditions_of_use": 10000, "violation_measures": 10000,
+    "name": 200,
+    "certificate_number": 40,
+    "owner_name": 200,
+    "owner_address": 300,
+    "product_scope": 5000,
+    "geographic_scope": 5000,
+    "founding_basis": 5000,
+    "membership_criteria": 10000,
+    "conditions_of_use": 10000,
+    "violation_measures": 10000,
 }
 REASON_MIN, REASON_MAX = 3, 500
 NOTES_MAX = 5000
@@ -57,6 +75,7 @@ def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
 
 # --- marks ------------------------------------------------------------------------------------
 
+
 def _mark_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: _blank_to_none(data[k]) for k in MARK_FIELDS if k in data}
     if isinstance(values.get("status"), str):
@@ -67,8 +86,9 @@ def _mark_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def check_mark(values: dict[str, Any], cooperative_id: int,
-               existing: CollectiveMark | None = None) -> dict[str, list[str]]:
+def check_mark(
+    values: dict[str, Any], cooperative_id: int, existing: CollectiveMark | None = None
+) -> dict[str, list[str]]:
     """Every problem of a mark's data, by field (empty when it may be saved)."""
     errors: dict[str, list[str]] = {}
     today = local_today()
@@ -79,8 +99,10 @@ def check_mark(values: dict[str, Any], cooperative_id: int,
             _add(errors, key, _("At most %(n)d characters.", n=limit))
     if values.get("name") and "name" not in errors:
         clash = db.session.execute(
-            sa.select(CollectiveMark.id).where(CollectiveMark.cooperative_id == cooperative_id,
-                                               CollectiveMark.name == values["name"])
+            sa.select(CollectiveMark.id).where(
+                CollectiveMark.cooperative_id == cooperative_id,
+                CollectiveMark.name == values["name"],
+            )
         ).first()
         if clash is not None and (existing is None or clash.id != existing.id):
             _add(errors, "name", _("The cooperative already has a mark of this name."))
@@ -95,8 +117,7 @@ def check_mark(values: dict[str, Any], cooperative_id: int,
     if values.get("status") == MarkStatus.REGISTERED:
         # A registered mark is one the IP office has certified: say which certificate.
         if not values.get("certificate_number"):
-            _add(errors, "certificate_number",
-                 _("A registered mark needs the certificate number."))
+            _add(errors, "certificate_number", _("A registered mark needs the certificate number."))
         if not issued:
             _add(errors, "certificate_date", _("A registered mark needs the certificate date."))
     return errors
@@ -105,8 +126,10 @@ def check_mark(values: dict[str, Any], cooperative_id: int,
 def create_mark(actor: Any, cooperative_id: int, **data: Any) -> CollectiveMark:
     """Register a cooperative's collective mark (its manager or an administrator)."""
     coop = get_scoped(Cooperative, cooperative_id, actor)
-    require(actor.can_manage_cooperative(coop.id),
-            _("Only the cooperative's manager may register its marks."))
+    require(
+        actor.can_manage_cooperative(coop.id),
+        _("Only the cooperative's manager may register its marks."),
+    )
     values = _mark_values(data)
     if values.get("status") is None:
         values["status"] = MarkStatus.PENDING
@@ -122,8 +145,10 @@ def create_mark(actor: Any, cooperative_id: int, **data: Any) -> CollectiveMark:
 
 def update_mark(actor: Any, mark: CollectiveMark, **data: Any) -> CollectiveMark:
     """Change a mark's registration details or rules of use (its cooperative's manager)."""
-    require(actor.can_manage_cooperative(mark.cooperative_id),
-            _("Only the cooperative's manager may edit its marks."))
+    require(
+        actor.can_manage_cooperative(mark.cooperative_id),
+        _("Only the cooperative's manager may edit its marks."),
+    )
     values = _mark_values(data)
     if "name" in values and not values["name"]:
         raise ValidationFailed.field("name", _("Enter the mark's name."))
@@ -145,31 +170,45 @@ def update_mark(actor: Any, mark: CollectiveMark, **data: Any) -> CollectiveMark
 
 def set_mark_logo(actor: Any, mark: CollectiveMark, upload: Any) -> CollectiveMark:
     """Replace the mark's logo with a checked, re-encoded image."""
-    require(actor.can_manage_cooperative(mark.cooperative_id),
-            _("Only the cooperative's manager may change the logo."))
+    require(
+        actor.can_manage_cooperative(mark.cooperative_id),
+        _("Only the cooperative's manager may change the logo."),
+    )
     stored = store_image(upload, "logo", mark.cooperative_id)
     before = mark.logo
     mark.logo = stored.key
     db.session.flush()
-    audit.record(actor, "mark.logo", mark,
-                 changes={"logo": {"before": before, "after": stored.key}})
+    audit.record(
+        actor, "mark.logo", mark, changes={"logo": {"before": before, "after": stored.key}}
+    )
     return mark
 
 
-def mark_search(stmt: sa.Select[Any], q: str | None = None,
-                status: MarkStatus | str | None = None) -> sa.Select[Any]:
+def mark_search(
+    stmt: sa.Select[Any], q: str | None = None, status: MarkStatus | str | None = None
+) -> sa.Select[Any]:
     """Filter marks by name, certificate number or scope, and by recorded status."""
     q = (q or "").strip()
     if q:
-        columns = (CollectiveMark.name, CollectiveMark.certificate_number,
-                   CollectiveMark.product_scope, CollectiveMark.geographic_scope)
+        columns = (
+            CollectiveMark.name,
+            CollectiveMark.certificate_number,
+            CollectiveMark.product_scope,
+            CollectiveMark.geographic_scope,
+        )
         # SQLite's lower() folds ASCII only, so match the text as typed or lower-cased.
-        stmt = stmt.where(sa.or_(*(
-            clause for column in columns for clause in (
-                column.contains(q, autoescape=True),
-                sa.func.lower(column).contains(q.lower(), autoescape=True),
+        stmt = stmt.where(
+            sa.or_(
+                *(
+                    clause
+                    for column in columns
+                    for clause in (
+                        column.contains(q, autoescape=True),
+                        sa.func.lower(column).contains(q.lower(), autoescape=True),
+                    )
+                )
             )
-        )))
+        )
     if status:
         stmt = stmt.where(CollectiveMark.status == MarkStatus(status))
     return stmt
@@ -177,9 +216,12 @@ def mark_search(stmt: sa.Select[Any], q: str | None = None,
 
 # --- grants -----------------------------------------------------------------------------------
 
+
 def _actor_fields(actor: Any) -> dict[str, Any]:
-    return {"actor_id": getattr(actor, "id", None),
-            "actor_label": (getattr(actor, "label", None) or "anonymous")[:254]}
+    return {
+        "actor_id": getattr(actor, "id", None),
+        "actor_label": (getattr(actor, "label", None) or "anonymous")[:254],
+    }
 
 
 def _product_label(product: Product) -> str:
@@ -190,8 +232,9 @@ def _labels(products: Iterable[Product]) -> dict[str, str]:
     return {str(p.id): _product_label(p) for p in products}
 
 
-def _load_products(mark: CollectiveMark, product_ids: Any,
-                   errors: dict[str, list[str]]) -> list[Product]:
+def _load_products(
+    mark: CollectiveMark, product_ids: Any, errors: dict[str, list[str]]
+) -> list[Product]:
     """The named products, each of the mark's cooperative and carrying this mark."""
     if not product_ids:
         _add(errors, "product_ids", _("Choose at least one product."))
@@ -201,10 +244,14 @@ def _load_products(mark: CollectiveMark, product_ids: Any,
     except (TypeError, ValueError):
         _add(errors, "product_ids", _("Product ids are numbers."))
         return []
-    found = {p.id: p for p in db.session.execute(
-        sa.select(Product).where(Product.id.in_(wanted),
-                                 Product.cooperative_id == mark.cooperative_id)
-    ).scalars()}
+    found = {
+        p.id: p
+        for p in db.session.execute(
+            sa.select(Product).where(
+                Product.id.in_(wanted), Product.cooperative_id == mark.cooperative_id
+            )
+        ).scalars()
+    }
     products = []
     for ident in wanted:
         product = found.get(ident)
@@ -212,9 +259,15 @@ def _load_products(mark: CollectiveMark, product_ids: Any,
             # A product of another cooperative reads exactly like one that does not exist.
             _add(errors, "product_ids", _("Unknown product (id %(id)s).", id=ident))
         elif product.mark_id != mark.id:
-            _add(errors, "product_ids",
-                 _("Product %(code)s does not carry the mark '%(mark)s'.",
-                   code=product.code, mark=mark.name))
+            _add(
+                errors,
+                "product_ids",
+                _(
+                    "Product %(code)s does not carry the mark '%(mark)s'.",
+                    code=product.code,
+                    mark=mark.name,
+                ),
+            )
         else:
             products.append(product)
     return products
@@ -235,8 +288,11 @@ def _check_period(granted_on: Any, valid_until: Any, errors: dict[str, list[str]
     if not isinstance(granted_on, dt.date):
         _add(errors, "granted_on", _("Enter the date the grant starts."))
     elif valid_until is not None and valid_until < granted_on:
-        _add(errors, "valid_until", _("The grant cannot end before it starts (%(date)s).",
-                                      date=format_date(granted_on)))
+        _add(
+            errors,
+            "valid_until",
+            _("The grant cannot end before it starts (%(date)s).", date=format_date(granted_on)),
+        )
 
 
 def _check_notes(notes: Any, errors: dict[str, list[str]]) -> None:
@@ -244,12 +300,21 @@ def _check_notes(notes: Any, errors: dict[str, list[str]]) -> None:
         _add(errors, "notes", _("At most %(n)d characters.", n=NOTES_MAX))
 
 
-def create_grant(actor: Any, mark: CollectiveMark, *, member_id: Any, product_ids: Any,
-                 granted_on: dt.date | None = None, valid_until: dt.date | None = None,
-                 notes: str | None = None) -> MarkGrant:
+def create_grant(
+    actor: Any,
+    mark: CollectiveMark,
+    *,
+    member_id: Any,
+    product_ids: Any,
+    granted_on: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    notes: str | None = None,
+) -> MarkGrant:
     """Grant a member of the mark's cooperative use of the mark for named products."""
-    require(actor.can_manage_cooperative(mark.cooperative_id),
-            _("Only the cooperative's manager may grant use of its marks."))
+    require(
+        actor.can_manage_cooperative(mark.cooperative_id),
+        _("Only the cooperative's manager may grant use of its marks."),
+    )
     notes = _blank_to_none(notes)
     errors: dict[str, list[str]] = {}
     member = _member_of(mark, member_id)
@@ -259,31 +324,58 @@ def create_grant(actor: Any, mark: CollectiveMark, *, member_id: Any, product_id
     _check_period(granted_on, valid_until, errors)
     _check_notes(notes, errors)
     if mark.effective_status(local_today()) == MarkStatus.EXPIRED:
-        _add(errors, "mark", _("The mark '%(mark)s' has expired: renew it before granting use.",
-                               mark=mark.name))
+        _add(
+            errors,
+            "mark",
+            _("The mark '%(mark)s' has expired: renew it before granting use.", mark=mark.name),
+        )
     if member is not None and "granted_on" not in errors:
         assert granted_on is not None
         if not member.is_member_on(granted_on):
-            _add(errors, "granted_on", _("%(name)s was not a member on %(date)s.",
-                                         name=member.full_name, date=format_date(granted_on)))
+            _add(
+                errors,
+                "granted_on",
+                _(
+                    "%(name)s was not a member on %(date)s.",
+                    name=member.full_name,
+                    date=format_date(granted_on),
+                ),
+            )
         else:
             overlap = _overlapping_grant(mark, member, granted_on, valid_until)
             if overlap is not None:
-                _add(errors, "member_id", _(
-                    "%(name)s already holds grant no. %(id)s of this mark for that period: "
-                    "change its products instead.", name=member.full_name, id=overlap.id))
+                _add(
+                    errors,
+                    "member_id",
+                    _(
+                        "%(name)s already holds grant no. %(id)s of this mark for that period: "
+                        "change its products instead.",
+                        name=member.full_name,
+                        id=overlap.id,
+                    ),
+                )
     if errors:
         raise ValidationFailed(_("The grant could not be saved."), errors)
     assert member is not None and granted_on is not None
-    grant = MarkGrant(cooperative_id=mark.cooperative_id, mark_id=mark.id, member_id=member.id,
-                      status=GrantStatus.ACTIVE, granted_on=granted_on, valid_until=valid_until,
-                      notes=notes, products=products)
+    grant = MarkGrant(
+        cooperative_id=mark.cooperative_id,
+        mark_id=mark.id,
+        member_id=member.id,
+        status=GrantStatus.ACTIVE,
+        granted_on=granted_on,
+        valid_until=valid_until,
+        notes=notes,
+        products=products,
+    )
     db.session.add(grant)
-    grant.events.append(GrantEvent(
-        action=GrantAction.GRANTED, effective_on=granted_on,
-        details={"product_ids": [p.id for p in products], "labels": _labels(products)},
-        **_actor_fields(actor),
-    ))
+    grant.events.append(
+        GrantEvent(
+            action=GrantAction.GRANTED,
+            effective_on=granted_on,
+            details={"product_ids": [p.id for p in products], "labels": _labels(products)},
+            **_actor_fields(actor),
+        )
+    )
     db.session.flush()
     changes = audit.created(grant)
     changes["products"] = {"before": None, "after": [_product_label(p) for p in products]}
@@ -291,11 +383,17 @@ def create_grant(actor: Any, mark: CollectiveMark, *, member_id: Any, product_id
     return grant
 
 
-def _overlapping_grant(mark: CollectiveMark, member: Member, start: dt.date,
-                       end: dt.date | None, exclude: int | None = None) -> MarkGrant | None:
+def _overlapping_grant(
+    mark: CollectiveMark,
+    member: Member,
+    start: dt.date,
+    end: dt.date | None,
+    exclude: int | None = None,
+) -> MarkGrant | None:
     """A grant of the same mark to the same member, not revoked, whose period meets this one."""
     stmt = sa.select(MarkGrant).where(
-        MarkGrant.mark_id == mark.id, MarkGrant.member_id == member.id,
+        MarkGrant.mark_id == mark.id,
+        MarkGrant.member_id == member.id,
         MarkGrant.status != GrantStatus.REVOKED,
         sa.or_(MarkGrant.valid_until.is_(None), MarkGrant.valid_until >= start),
     )
@@ -308,25 +406,34 @@ def _overlapping_grant(mark: CollectiveMark, member: Member, start: dt.date,
 
 def _refuse_if_revoked(grant: MarkGrant) -> None:
     if grant.status == GrantStatus.REVOKED:
-        revoked = next((e for e in reversed(grant.events) if e.action == GrantAction.REVOKED),
-                       None)
-        raise Conflict(_(
-            "This grant was revoked (from %(date)s); a revoked grant stays revoked. "
-            "Grant use anew instead.",
-            date=format_date(revoked.effective_on) if revoked else "?",
-        ))
+        revoked = next((e for e in reversed(grant.events) if e.action == GrantAction.REVOKED), None)
+        raise Conflict(
+            _(
+                "This grant was revoked (from %(date)s); a revoked grant stays revoked. "
+                "Grant use anew instead.",
+                date=format_date(revoked.effective_on) if revoked else "?",
+            )
+        )
 
 
 _UNSET: Any = object()
 
 
-def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
-                 valid_until: Any = _UNSET, notes: Any = _UNSET,
-                 effective_on: dt.date | None = None) -> MarkGrant:
+def update_grant(
+    actor: Any,
+    grant: MarkGrant,
+    *,
+    product_ids: Any = _UNSET,
+    valid_until: Any = _UNSET,
+    notes: Any = _UNSET,
+    effective_on: dt.date | None = None,
+) -> MarkGrant:
     """Change a grant's products (an event, effective from ``effective_on``, default today),
     its end date (an event) or its notes. Only the arguments given are changed."""
-    require(actor.can_manage_cooperative(grant.cooperative_id),
-            _("Only the cooperative's manager may change grants of use."))
+    require(
+        actor.can_manage_cooperative(grant.cooperative_id),
+        _("Only the cooperative's manager may change grants of use."),
+    )
     errors: dict[str, list[str]] = {}
     mark = grant.mark
     products_change = None
@@ -337,10 +444,13 @@ def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
         old = {p.id: p for p in grant.products}
         new = {p.id: p for p in products}
         if products and set(old) != set(new):
-            when = _event_date(grant, effective_on, errors,
-                               grant.last_products_change_on())
-            products_change = (products, [new[i] for i in new if i not in old],
-                               [old[i] for i in old if i not in new], when)
+            when = _event_date(grant, effective_on, errors, grant.last_products_change_on())
+            products_change = (
+                products,
+                [new[i] for i in new if i not in old],
+                [old[i] for i in old if i not in new],
+                when,
+            )
     elif effective_on is not None:
         _add(errors, "effective_on", _("An effective date applies to a change of products."))
     new_until = grant.valid_until
@@ -348,12 +458,20 @@ def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
         new_until = valid_until
         _check_period(grant.granted_on, new_until, errors)
         if "valid_until" not in errors and new_until != grant.valid_until:
-            overlap = _overlapping_grant(mark, grant.member, grant.granted_on, new_until,
-                                         exclude=grant.id)
+            overlap = _overlapping_grant(
+                mark, grant.member, grant.granted_on, new_until, exclude=grant.id
+            )
             if overlap is not None:
-                _add(errors, "valid_until", _(
-                    "The member holds grant no. %(id)s of this mark from %(date)s: the two "
-                    "would overlap.", id=overlap.id, date=format_date(overlap.granted_on)))
+                _add(
+                    errors,
+                    "valid_until",
+                    _(
+                        "The member holds grant no. %(id)s of this mark from %(date)s: the two "
+                        "would overlap.",
+                        id=overlap.id,
+                        date=format_date(overlap.granted_on),
+                    ),
+                )
     if notes is not _UNSET:
         notes = _blank_to_none(notes)
         _check_notes(notes, errors)
@@ -363,23 +481,35 @@ def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
     changes: dict[str, Any] = {}
     if products_change is not None:
         products, added, removed, when = products_change
-        changes["products"] = {"before": [_product_label(p) for p in grant.products],
-                               "after": [_product_label(p) for p in products]}
+        changes["products"] = {
+            "before": [_product_label(p) for p in grant.products],
+            "after": [_product_label(p) for p in products],
+        }
         grant.products = products
-        grant.events.append(GrantEvent(
-            action=GrantAction.PRODUCTS_CHANGED, effective_on=when,
-            details={"added": [p.id for p in added], "removed": [p.id for p in removed],
-                     "labels": _labels(added + removed)},
-            **_actor_fields(actor),
-        ))
+        grant.events.append(
+            GrantEvent(
+                action=GrantAction.PRODUCTS_CHANGED,
+                effective_on=when,
+                details={
+                    "added": [p.id for p in added],
+                    "removed": [p.id for p in removed],
+                    "labels": _labels(added + removed),
+                },
+                **_actor_fields(actor),
+            )
+        )
     if new_until != grant.valid_until:
-        grant.events.append(GrantEvent(
-            action=GrantAction.VALIDITY_CHANGED,
-            effective_on=max(local_today(), grant.granted_on),
-            details={"before": audit.to_jsonable(grant.valid_until),
-                     "after": audit.to_jsonable(new_until)},
-            **_actor_fields(actor),
-        ))
+        grant.events.append(
+            GrantEvent(
+                action=GrantAction.VALIDITY_CHANGED,
+                effective_on=max(local_today(), grant.granted_on),
+                details={
+                    "before": audit.to_jsonable(grant.valid_until),
+                    "after": audit.to_jsonable(new_until),
+                },
+                **_actor_fields(actor),
+            )
+        )
         grant.valid_until = new_until
     if notes is not _UNSET:
         grant.notes = notes
@@ -390,17 +520,24 @@ def update_grant(actor: Any, grant: MarkGrant, *, product_ids: Any = _UNSET,
     return grant
 
 
-def _event_date(grant: MarkGrant, effective_on: dt.date | None, errors: dict[str, list[str]],
-                latest: dt.date) -> dt.date:
+def _event_date(
+    grant: MarkGrant, effective_on: dt.date | None, errors: dict[str, list[str]], latest: dt.date
+) -> dt.date:
     """Check (or default) an event's effective date: not before ``latest`` (the last event of
     its kind), and not in the future unless the grant itself starts later."""
     today = local_today()
     if effective_on is None:
         return max(today, latest)
     if effective_on < latest:
-        _add(errors, "effective_on", _(
-            "The effective date must be on or after %(date)s, the date of the grant's last "
-            "change.", date=format_date(latest)))
+        _add(
+            errors,
+            "effective_on",
+            _(
+                "The effective date must be on or after %(date)s, the date of the grant's last "
+                "change.",
+                date=format_date(latest),
+            ),
+        )
     elif effective_on > max(today, grant.granted_on):
         _add(errors, "effective_on", _("The effective date cannot be in the future."))
     return effective_on
@@ -422,10 +559,13 @@ _TRANSITIONS = {
 }
 
 
-def _transition(actor: Any, grant: MarkGrant, action: GrantAction, reason: Any,
-                effective_on: Any) -> MarkGrant:
-    require(actor.can_manage_cooperative(grant.cooperative_id),
-            _("Only the cooperative's manager may change grants of use."))
+def _transition(
+    actor: Any, grant: MarkGrant, action: GrantAction, reason: Any, effective_on: Any
+) -> MarkGrant:
+    require(
+        actor.can_manage_cooperative(grant.cooperative_id),
+        _("Only the cooperative's manager may change grants of use."),
+    )
     _refuse_if_revoked(grant)
     allowed_from, after = _TRANSITIONS[action]
     if grant.status not in allowed_from:
@@ -444,33 +584,42 @@ def _transition(actor: Any, grant: MarkGrant, action: GrantAction, reason: Any,
         raise ValidationFailed(_("The change could not be recorded."), errors)
     before = grant.status
     grant.status = after
-    grant.events.append(GrantEvent(action=action, effective_on=effective_on, reason=reason,
-                                   **_actor_fields(actor)))
+    grant.events.append(
+        GrantEvent(action=action, effective_on=effective_on, reason=reason, **_actor_fields(actor))
+    )
     db.session.flush()
-    verb = {GrantAction.SUSPENDED: "suspend", GrantAction.REINSTATED: "reinstate",
-            GrantAction.REVOKED: "revoke"}[action]
-    audit.record(actor, f"grant.{verb}", grant, summary=reason, changes={
-        "status": {"before": before.value, "after": after.value},
-        "effective_on": {"before": None, "after": effective_on.isoformat()},
-        "reason": {"before": None, "after": reason},
-    })
+    verb = {
+        GrantAction.SUSPENDED: "suspend",
+        GrantAction.REINSTATED: "reinstate",
+        GrantAction.REVOKED: "revoke",
+    }[action]
+    audit.record(
+        actor,
+        f"grant.{verb}",
+        grant,
+        summary=reason,
+        changes={
+            "status": {"before": before.value, "after": after.value},
+            "effective_on": {"before": None, "after": effective_on.isoformat()},
+            "reason": {"before": None, "after": reason},
+        },
+    )
     return grant
 
 
-def suspend_grant(actor: Any, grant: MarkGrant, *, reason: str,
-                  effective_on: dt.date) -> MarkGrant:
+def suspend_grant(actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date) -> MarkGrant:
     """Suspend an active grant from a date, saying why."""
     return _transition(actor, grant, GrantAction.SUSPENDED, reason, effective_on)
 
 
-def reinstate_grant(actor: Any, grant: MarkGrant, *, reason: str,
-                    effective_on: dt.date) -> MarkGrant:
+def reinstate_grant(
+    actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date
+) -> MarkGrant:
     """Lift a suspension from a date, saying why. A revoked grant cannot be reinstated."""
     return _transition(actor, grant, GrantAction.REINSTATED, reason, effective_on)
 
 
-def revoke_grant(actor: Any, grant: MarkGrant, *, reason: str,
-                 effective_on: dt.date) -> MarkGrant:
+def revoke_grant(actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date) -> MarkGrant:
     """Revoke a grant from a date, saying why. This is final."""
     return _transition(actor, grant, GrantAction.REVOKED, reason, effective_on)
 
@@ -482,11 +631,13 @@ def grant_listing(stmt: sa.Select[Any], q: str | None = None) -> sa.Select[Any]:
     )
     q = (q or "").strip()
     if q:
-        stmt = stmt.where(sa.or_(
-            Member.full_name.contains(q, autoescape=True),
-            sa.func.lower(Member.full_name).contains(q.lower(), autoescape=True),
-            Member.member_number.contains(q, autoescape=True),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                Member.full_name.contains(q, autoescape=True),
+                sa.func.lower(Member.full_name).contains(q.lower(), autoescape=True),
+                Member.member_number.contains(q, autoescape=True),
+            )
+        )
     return stmt.order_by(Member.member_number, MarkGrant.granted_on, MarkGrant.id)
 
 
@@ -503,6 +654,7 @@ def grant_display_status(grant: MarkGrant, day: dt.date | None = None) -> str:
 
 # --- may this member use the mark? ------------------------------------------------------------
 
+
 def _mark_status_word(status: MarkStatus) -> str:
     """A mark's status as a word that fits inside a sentence ("it is pending")."""
     return {
@@ -517,35 +669,55 @@ def _mark_problem(mark: CollectiveMark, on_date: dt.date) -> str | None:
     status = mark.effective_status(on_date)
     if status == MarkStatus.EXPIRED:
         if mark.valid_until and on_date > mark.valid_until:
-            return _("The collective mark '%(mark)s' expired on %(until)s.",
-                     mark=mark.name, until=format_date(mark.valid_until))
+            return _(
+                "The collective mark '%(mark)s' expired on %(until)s.",
+                mark=mark.name,
+                until=format_date(mark.valid_until),
+            )
         return _("The collective mark '%(mark)s' has expired.", mark=mark.name)
     if status != MarkStatus.REGISTERED:
         # TRANSLATORS: %(status)s is the mark's status as one word, e.g. "pending" or
         # "suspended" (translated on its own, with the context "collective mark status").
-        return _("The collective mark '%(mark)s' is not registered (it is %(status)s).",
-                 mark=mark.name, status=_mark_status_word(status))
+        return _(
+            "The collective mark '%(mark)s' is not registered (it is %(status)s).",
+            mark=mark.name,
+            status=_mark_status_word(status),
+        )
     if mark.certificate_date and on_date < mark.certificate_date:
-        return _("The collective mark '%(mark)s' was registered only on %(date)s.",
-                 mark=mark.name, date=format_date(mark.certificate_date))
+        return _(
+            "The collective mark '%(mark)s' was registered only on %(date)s.",
+            mark=mark.name,
+            date=format_date(mark.certificate_date),
+        )
     return None
 
 
 def _since(grant: MarkGrant, on_date: dt.date) -> str:
     """The effective date of the last suspension or revocation up to a day, for a message."""
-    dates = [e.effective_on for e in grant.events
-             if e.action in (GrantAction.SUSPENDED, GrantAction.REVOKED)
-             and e.effective_on <= on_date]
+    dates = [
+        e.effective_on
+        for e in grant.events
+        if e.action in (GrantAction.SUSPENDED, GrantAction.REVOKED) and e.effective_on <= on_date
+    ]
     return format_date(max(dates)) if dates else "?"
 
 
-def _member_problem(member: Member, mark: CollectiveMark, product: Product,
-                    grants: list[MarkGrant], on_date: dt.date) -> str | None:
+def _member_problem(
+    member: Member,
+    mark: CollectiveMark,
+    product: Product,
+    grants: list[MarkGrant],
+    on_date: dt.date,
+) -> str | None:
     """Why this member may not use the mark on the product that day, given their grants."""
     day = format_date(on_date)
     if member.cooperative_id != mark.cooperative_id or not member.is_member_on(on_date):
-        return _("%(name)s was not a member of the cooperative owning '%(mark)s' on %(date)s.",
-                 name=member.full_name, mark=mark.name, date=day)
+        return _(
+            "%(name)s was not a member of the cooperative owning '%(mark)s' on %(date)s.",
+            name=member.full_name,
+            mark=mark.name,
+            date=day,
+        )
     # Grants that name the product but do not allow it that day; the latest one explains why.
     blocking: list[tuple[MarkGrant, GrantStatus | None]] = []
     for grant in grants:
@@ -556,28 +728,49 @@ def _member_problem(member: Member, mark: CollectiveMark, product: Product,
         status, products = grant.state_on(on_date)
         if product.id not in products:
             continue
-        if status == GrantStatus.ACTIVE and (grant.valid_until is None
-                                             or on_date <= grant.valid_until):
+        if status == GrantStatus.ACTIVE and (
+            grant.valid_until is None or on_date <= grant.valid_until
+        ):
             return None
         blocking.append((grant, status))
     if not blocking:
-        return _("%(name)s holds no grant of '%(mark)s' for this product on %(date)s.",
-                 name=member.full_name, mark=mark.name, date=day)
+        return _(
+            "%(name)s holds no grant of '%(mark)s' for this product on %(date)s.",
+            name=member.full_name,
+            mark=mark.name,
+            date=day,
+        )
     grant, status = blocking[-1]
     if status is None:
-        return _("%(name)s's grant of '%(mark)s' starts only on %(start)s.",
-                 name=member.full_name, mark=mark.name, start=format_date(grant.granted_on))
+        return _(
+            "%(name)s's grant of '%(mark)s' starts only on %(start)s.",
+            name=member.full_name,
+            mark=mark.name,
+            start=format_date(grant.granted_on),
+        )
     if status == GrantStatus.SUSPENDED:
-        return _("On %(date)s, %(name)s's grant of '%(mark)s' was suspended (since %(since)s).",
-                 name=member.full_name, mark=mark.name, date=day,
-                 since=_since(grant, on_date))
+        return _(
+            "On %(date)s, %(name)s's grant of '%(mark)s' was suspended (since %(since)s).",
+            name=member.full_name,
+            mark=mark.name,
+            date=day,
+            since=_since(grant, on_date),
+        )
     if status == GrantStatus.REVOKED:
-        return _("On %(date)s, %(name)s's grant of '%(mark)s' was revoked (since %(since)s).",
-                 name=member.full_name, mark=mark.name, date=day,
-                 since=_since(grant, on_date))
+        return _(
+            "On %(date)s, %(name)s's grant of '%(mark)s' was revoked (since %(since)s).",
+            name=member.full_name,
+            mark=mark.name,
+            date=day,
+            since=_since(grant, on_date),
+        )
     assert grant.valid_until is not None
-    return _("%(name)s's grant of '%(mark)s' ended on %(until)s.",
-             name=member.full_name, mark=mark.name, until=format_date(grant.valid_until))
+    return _(
+        "%(name)s's grant of '%(mark)s' ended on %(until)s.",
+        name=member.full_name,
+        mark=mark.name,
+        until=format_date(grant.valid_until),
+    )
 
 
 def _grants_of(mark_id: int, member_ids: Iterable[int]) -> dict[int, list[MarkGrant]]:
@@ -586,12 +779,16 @@ def _grants_of(mark_id: int, member_ids: Iterable[int]) -> dict[int, list[MarkGr
     ids = sorted(set(member_ids))
     if not ids:
         return by_member
-    rows = db.session.execute(
-        sa.select(MarkGrant)
-        .where(MarkGrant.mark_id == mark_id, MarkGrant.member_id.in_(ids))
-        .options(joinedload(MarkGrant.events))
-        .order_by(MarkGrant.granted_on, MarkGrant.id)
-    ).unique().scalars()
+    rows = (
+        db.session.execute(
+            sa.select(MarkGrant)
+            .where(MarkGrant.mark_id == mark_id, MarkGrant.member_id.in_(ids))
+            .options(joinedload(MarkGrant.events))
+            .order_by(MarkGrant.granted_on, MarkGrant.id)
+        )
+        .unique()
+        .scalars()
+    )
     for grant in rows:
         by_member.setdefault(grant.member_id, []).append(grant)
     return by_member
@@ -633,8 +830,9 @@ def may_use_mark(member: Member, product: Product, on_date: dt.date) -> bool:
     return mark_use_problem(member, product, on_date) is None
 
 
-def mark_use_problems(members: Iterable[Member], product: Product,
-                      on_date: dt.date) -> dict[int, str | None]:
+def mark_use_problems(
+    members: Iterable[Member], product: Product, on_date: dt.date
+) -> dict[int, str | None]:
     """:func:`mark_use_problem` for many members at once (a lot's contributors), by member id,
     in at most two queries."""
     members = list(members)
@@ -645,5 +843,4 @@ def mark_use_problems(members: Iterable[Member], product: Product,
     if problem:
         return {m.id: problem for m in members}
     grants = _grants_of(mark.id, [m.id for m in members])
-    return {m.id: _member_problem(m, mark, product, grants.get(m.id, []), on_date)
-            for m in members}
+    return {m.id: _member_problem(m, mark, product, grants.get(m.id, []), on_date) for m in members}

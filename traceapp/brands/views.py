@@ -33,8 +33,9 @@ from traceapp.products.models import Product
 from traceapp.web import apply_errors, form_failed, nav_item, options, page_arg, paginate
 
 bp = Blueprint("brands", __name__)
-nav_item("brands.index", _l("Collective marks"),
-         lambda user: user.is_admin or user.is_cooperative_user)
+nav_item(
+    "brands.index", _l("Collective marks"), lambda user: user.is_admin or user.is_cooperative_user
+)
 
 #: Which changes the grant page offers in each status.
 ACTIONS_BY_STATUS = {
@@ -55,13 +56,19 @@ def _iso_date(value: str | None) -> dt.date | None:
 
 
 def _labels() -> dict[str, Any]:
-    return {"mark_statuses": MARK_STATUS_LABELS, "grant_statuses": GRANT_STATUS_LABELS,
-            "actions": GRANT_ACTION_LABELS, "today": local_today(),
-            "display_status": services.grant_display_status,
-            "actions_by_status": ACTIONS_BY_STATUS, "iso_date": _iso_date}
+    return {
+        "mark_statuses": MARK_STATUS_LABELS,
+        "grant_statuses": GRANT_STATUS_LABELS,
+        "actions": GRANT_ACTION_LABELS,
+        "today": local_today(),
+        "display_status": services.grant_display_status,
+        "actions_by_status": ACTIONS_BY_STATUS,
+        "iso_date": _iso_date,
+    }
 
 
 # --- marks ------------------------------------------------------------------------------------
+
 
 @bp.route("/brands")
 @login_required
@@ -73,12 +80,20 @@ def index() -> Any:
     if status not in {s.value for s in MarkStatus}:
         status = None
     stmt = services.mark_search(scoped(CollectiveMark, current_user), q, status)
-    stmt = stmt.options(joinedload(CollectiveMark.cooperative)).order_by(CollectiveMark.name,
-                                                                         CollectiveMark.id)
-    status_choices = [("", _("any status"))] + [(s.value, label) for s, label in
-                                                 MARK_STATUS_LABELS.items()]
-    return render_template("brands/index.html", page=paginate(stmt, page_arg()), q=q,
-                           status=status or "", status_choices=status_choices, **_labels())
+    stmt = stmt.options(joinedload(CollectiveMark.cooperative)).order_by(
+        CollectiveMark.name, CollectiveMark.id
+    )
+    status_choices = [("", _("any status"))] + [
+        (s.value, label) for s, label in MARK_STATUS_LABELS.items()
+    ]
+    return render_template(
+        "brands/index.html",
+        page=paginate(stmt, page_arg()),
+        q=q,
+        status=status or "",
+        status_choices=status_choices,
+        **_labels(),
+    )
 
 
 def _mark_form(mark: CollectiveMark | None) -> MarkForm:
@@ -88,7 +103,8 @@ def _mark_form(mark: CollectiveMark | None) -> MarkForm:
     if mark is None and current_user.is_admin:
         coops = scoped(Cooperative, current_user).order_by(Cooperative.name)
         form.cooperative_id.choices = options(
-            [(c.id, c.name) for c in db.session.execute(coops).scalars()])
+            [(c.id, c.name) for c in db.session.execute(coops).scalars()]
+        )
     else:
         del form.cooperative_id
     return form
@@ -102,12 +118,15 @@ def _mark_values(form: MarkForm) -> dict[str, Any]:
 @login_required
 def create() -> Any:
     """Register a collective mark (the cooperative's manager, or an administrator)."""
-    require(current_user.is_admin or current_user.can_manage_cooperative(
-        current_user.cooperative_id), _("Only a cooperative's manager may register a mark."))
+    require(
+        current_user.is_admin or current_user.can_manage_cooperative(current_user.cooperative_id),
+        _("Only a cooperative's manager may register a mark."),
+    )
     form = _mark_form(None)
     if form.validate_on_submit():
-        cooperative_id = (form.cooperative_id.data if current_user.is_admin
-                          else current_user.cooperative_id)
+        cooperative_id = (
+            form.cooperative_id.data if current_user.is_admin else current_user.cooperative_id
+        )
         try:
             mark = services.create_mark(current_user, cooperative_id, **_mark_values(form))
             flash(_("Mark registered."), "success")
@@ -122,9 +141,14 @@ def _detail(mark: CollectiveMark, logo_form: MarkLogoForm | None = None) -> str:
     grants = scoped(MarkGrant, current_user).where(MarkGrant.mark_id == mark.id)
     stmt = services.grant_listing(grants, request.args.get("q"))
     return render_template(
-        "brands/detail.html", mark=mark, coop=mark.cooperative,
-        grants=paginate(stmt, page_arg(), per_page=50), q=request.args.get("q") or "",
-        logo_form=logo_form or MarkLogoForm(), **_labels())
+        "brands/detail.html",
+        mark=mark,
+        coop=mark.cooperative,
+        grants=paginate(stmt, page_arg(), per_page=50),
+        q=request.args.get("q") or "",
+        logo_form=logo_form or MarkLogoForm(),
+        **_labels(),
+    )
 
 
 @bp.route("/brands/<int:mark_id>")
@@ -174,14 +198,20 @@ def logo(mark_id: int) -> Any:
 
 # --- grants -----------------------------------------------------------------------------------
 
-def _product_choices(mark: CollectiveMark, form: Any,
-                     extra: tuple[Product, ...] = ()) -> list[Product]:
+
+def _product_choices(
+    mark: CollectiveMark, form: Any, extra: tuple[Product, ...] = ()
+) -> list[Product]:
     """Offer the cooperative's products that carry the mark (and those already granted)."""
-    products = db.session.execute(
-        scoped(Product, current_user).where(Product.mark_id == mark.id,
-                                            Product.cooperative_id == mark.cooperative_id)
-        .order_by(Product.code)
-    ).scalars().all()
+    products = (
+        db.session.execute(
+            scoped(Product, current_user)
+            .where(Product.mark_id == mark.id, Product.cooperative_id == mark.cooperative_id)
+            .order_by(Product.code)
+        )
+        .scalars()
+        .all()
+    )
     shown = sorted({p.id: p for p in [*products, *extra]}.values(), key=lambda p: p.code)
     form.product_ids.choices = options([(p.id, f"{p.code} · {p.name}") for p in shown])
     return shown
@@ -195,14 +225,21 @@ def grant_create(mark_id: int) -> Any:
     require(current_user.can_manage_cooperative(mark.cooperative_id))
     form = GrantForm()
     today = local_today()
-    members = db.session.execute(
-        scoped(Member, current_user).where(
-            Member.cooperative_id == mark.cooperative_id,
-            sa.or_(Member.left_on.is_(None), Member.left_on >= today),
-        ).order_by(Member.member_number)
-    ).scalars().all()
+    members = (
+        db.session.execute(
+            scoped(Member, current_user)
+            .where(
+                Member.cooperative_id == mark.cooperative_id,
+                sa.or_(Member.left_on.is_(None), Member.left_on >= today),
+            )
+            .order_by(Member.member_number)
+        )
+        .scalars()
+        .all()
+    )
     form.member_id.choices = options(
-        [(m.id, f"{m.member_number} · {m.full_name}") for m in members])
+        [(m.id, f"{m.member_number} · {m.full_name}") for m in members]
+    )
     products = _product_choices(mark, form)
     if request.method == "GET":
         form.granted_on.data = today
@@ -210,11 +247,15 @@ def grant_create(mark_id: int) -> Any:
     if form.validate_on_submit():
         try:
             grant = services.create_grant(
-                current_user, mark, member_id=form.member_id.data,
-                product_ids=form.product_ids.data, granted_on=form.granted_on.data,
-                valid_until=form.valid_until.data, notes=form.notes.data)
-            flash(_("Use of the mark granted to %(name)s.", name=grant.member.full_name),
-                  "success")
+                current_user,
+                mark,
+                member_id=form.member_id.data,
+                product_ids=form.product_ids.data,
+                granted_on=form.granted_on.data,
+                valid_until=form.valid_until.data,
+                notes=form.notes.data,
+            )
+            flash(_("Use of the mark granted to %(name)s.", name=grant.member.full_name), "success")
             return redirect(url_for("brands.grant_detail", grant_id=grant.id))
         except ValidationFailed as exc:
             form_failed(form, exc)
@@ -227,8 +268,7 @@ def grant_create(mark_id: int) -> Any:
 def grant_detail(grant_id: int) -> Any:
     """A grant of use and its history."""
     grant = get_scoped(MarkGrant, grant_id, current_user)
-    return render_template("brands/grant_detail.html", grant=grant, mark=grant.mark,
-                           **_labels())
+    return render_template("brands/grant_detail.html", grant=grant, mark=grant.mark, **_labels())
 
 
 @bp.route("/grants/<int:grant_id>/edit", methods=["GET", "POST"])
@@ -245,9 +285,13 @@ def grant_edit(grant_id: int) -> Any:
     if form.validate_on_submit():
         try:
             services.update_grant(
-                current_user, grant, product_ids=form.product_ids.data,
-                valid_until=form.valid_until.data, notes=form.notes.data,
-                effective_on=form.effective_on.data)
+                current_user,
+                grant,
+                product_ids=form.product_ids.data,
+                valid_until=form.valid_until.data,
+                notes=form.notes.data,
+                effective_on=form.effective_on.data,
+            )
             flash(_("Saved."), "success")
             return redirect(url_for("brands.grant_detail", grant_id=grant.id))
         except (ValidationFailed, Conflict) as exc:
@@ -255,8 +299,9 @@ def grant_edit(grant_id: int) -> Any:
             status = exc.status_code
     elif request.method == "POST":
         status = 422
-    return render_template("brands/grant_form.html", form=form, mark=grant.mark,
-                           grant=grant), status
+    return render_template(
+        "brands/grant_form.html", form=form, mark=grant.mark, grant=grant
+    ), status
 
 
 _ACTIONS = {
@@ -276,8 +321,9 @@ def _grant_action(grant_id: int, action: str) -> Any:
     status = 200
     if form.validate_on_submit():
         try:
-            change(current_user, grant, reason=form.reason.data,
-                   effective_on=form.effective_on.data)
+            change(
+                current_user, grant, reason=form.reason.data, effective_on=form.effective_on.data
+            )
             flash(str(done), "success")
             return redirect(url_for("brands.grant_detail", grant_id=grant.id))
         except (ValidationFailed, Conflict) as exc:
@@ -285,8 +331,15 @@ def _grant_action(grant_id: int, action: str) -> Any:
             status = exc.status_code
     elif request.method == "POST":
         status = 422
-    return render_template("brands/grant_action.html", form=form, grant=grant, mark=grant.mark,
-                           action=action, title=title, **_labels()), status
+    return render_template(
+        "brands/grant_action.html",
+        form=form,
+        grant=grant,
+        mark=grant.mark,
+        action=action,
+        title=title,
+        **_labels(),
+    ), status
 
 
 @bp.route("/grants/<int:grant_id>/suspend", methods=["GET", "POST"])
@@ -308,4 +361,3 @@ def grant_reinstate(grant_id: int) -> Any:
 def grant_revoke(grant_id: int) -> Any:
     """Revoke a grant from a date, with a reason (final)."""
     return _grant_action(grant_id, "revoke")
-

@@ -42,8 +42,11 @@ class Cooperatives(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
         """List cooperatives (a cooperative user sees only their own)."""
-        page = paginate(scoped(Cooperative, api_actor()).order_by(Cooperative.name),
-                        pagination_parameters.page, pagination_parameters.page_size)
+        page = paginate(
+            scoped(Cooperative, api_actor()).order_by(Cooperative.name),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -88,8 +91,11 @@ class CooperativeMembers(MethodView):
             stmt = stmt.where(Member.left_on.is_(None))
         elif args.get("active") is False:
             stmt = stmt.where(Member.left_on.is_not(None))
-        page = paginate(stmt.order_by(Member.member_number), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            stmt.order_by(Member.member_number),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -111,11 +117,15 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
     content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
     if len(content) > services.MAX_IMPORT_BYTES:
         raise ValidationFailed.field("file", too_large_message(services.MAX_IMPORT_BYTES))
-    preview = services.preview_member_import(actor, cooperative_id, upload.filename or "upload.csv",
-                                             content)
+    preview = services.preview_member_import(
+        actor, cooperative_id, upload.filename or "upload.csv", content
+    )
     result: dict[str, Any] = {
-        "filename": preview.filename, "ok": preview.ok, "problem_count": preview.problem_count,
-        "file_problems": preview.file_problems, "unknown_columns": preview.unknown_columns,
+        "filename": preview.filename,
+        "ok": preview.ok,
+        "problem_count": preview.problem_count,
+        "file_problems": preview.file_problems,
+        "unknown_columns": preview.unknown_columns,
         "columns": preview.columns,
         "rows": [{"line": r.line, "problems": r.problems} for r in preview.rows if r.problems],
         "imported": None,

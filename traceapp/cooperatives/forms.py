@@ -21,13 +21,18 @@ from traceapp.forms import Form
 from traceapp.web import options
 
 GENDER_LABELS = {
-    Gender.FEMALE: _l("Female"), Gender.MALE: _l("Male"), Gender.OTHER: _l("Other"),
+    Gender.FEMALE: _l("Female"),
+    Gender.MALE: _l("Male"),
+    Gender.OTHER: _l("Other"),
     Gender.UNSPECIFIED: _l("Not stated"),
 }
 ROLE_LABELS = {
-    MemberRole.HOUSEHOLD: _l("Household"), MemberRole.VESSEL_OWNER: _l("Vessel owner"),
-    MemberRole.FISHER: _l("Fisher"), MemberRole.FARMER: _l("Farmer"),
-    MemberRole.PROCESSOR: _l("Processor"), MemberRole.OTHER: _l("Other"),
+    MemberRole.HOUSEHOLD: _l("Household"),
+    MemberRole.VESSEL_OWNER: _l("Vessel owner"),
+    MemberRole.FISHER: _l("Fisher"),
+    MemberRole.FARMER: _l("Farmer"),
+    MemberRole.PROCESSOR: _l("Processor"),
+    MemberRole.OTHER: _l("Other"),
 }
 
 
@@ -38,8 +43,9 @@ class CooperativeForm(Form):
     short_code = StringField(
         _l("Short code (used in lot codes, e.g. XP)"), validators=[DataRequired(), Length(2, 8)]
     )
-    registration_number = StringField(_l("Registration number"),
-                                      validators=[Optional(), Length(max=40)])
+    registration_number = StringField(
+        _l("Registration number"), validators=[Optional(), Length(max=40)]
+    )
     province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
@@ -60,23 +66,28 @@ class LogoForm(Form):
 class MemberForm(Form):
     """A member's details."""
 
-    member_number = StringField(_l("Member number (leave empty to allocate)"),
-                                validators=[Optional(), Length(max=20)])
+    member_number = StringField(
+        _l("Member number (leave empty to allocate)"), validators=[Optional(), Length(max=20)]
+    )
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    gender = SelectField(_l("Gender"), choices=options([(g.value, label) for g, label in
-                                                GENDER_LABELS.items()]))
+    gender = SelectField(
+        _l("Gender"), choices=options([(g.value, label) for g, label in GENDER_LABELS.items()])
+    )
     birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2100)])
     village = StringField(_l("Village"), validators=[Optional(), Length(max=100)])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    role = SelectField(_l("Role"),
-                       choices=options([(r.value, label) for r, label in ROLE_LABELS.items()]))
-    vessel_registration = StringField(_l("Vessel registration (fishers)"),
-                                      validators=[Optional(), Length(max=30)])
+    role = SelectField(
+        _l("Role"), choices=options([(r.value, label) for r, label in ROLE_LABELS.items()])
+    )
+    vessel_registration = StringField(
+        _l("Vessel registration (fishers)"), validators=[Optional(), Length(max=30)]
+    )
     vessel_name = StringField(_l("Vessel name"), validators=[Optional(), Length(max=100)])
     flag_state = StringField(_l("Flag state"), validators=[Optional(), Length(max=3)])
-    imo_number = StringField(_l("IMO number (large vessels)"),
-                             validators=[Optional(), Length(max=10)])
+    imo_number = StringField(
+        _l("IMO number (large vessels)"), validators=[Optional(), Length(max=10)]
+    )
     joined_on = DateField(_l("Joined on"), validators=[Optional()])
     left_on = DateField(_l("Left on"), validators=[Optional()])
     public_name_consent = BooleanField(_l("Agrees to have their name shown on public pages"))

@@ -140,7 +140,6 @@ class Member(IdMixin, TimestampMixin, TenantMixin, Base):
         return self.full_name if self.public_name_consent else None
 
 
-
 class Counter(Base):
     """A per-cooperative sequence (member numbers, lot codes per year), locked when drawn.
 

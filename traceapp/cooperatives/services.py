@@ -39,26 +39,58 @@ SHORT_CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 FLAG_RE = re.compile(r"^[A-Z]{2,3}$")
 
 COOPERATIVE_FIELDS = (
-    "name", "short_code", "registration_number", "province", "district", "commune", "address",
-    "phone", "email", "website", "description", "founded_on",
+    "name",
+    "short_code",
+    "registration_number",
+    "province",
+    "district",
+    "commune",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "description",
+    "founded_on",
 )
 MEMBER_FIELDS = (
-    "member_number", "full_name", "gender", "birth_year", "village", "commune", "phone", "role",
-    "vessel_registration", "vessel_name", "flag_state", "imo_number", "joined_on", "left_on",
-    "public_name_consent", "notes",
+    "member_number",
+    "full_name",
+    "gender",
+    "birth_year",
+    "village",
+    "commune",
+    "phone",
+    "role",
+    "vessel_registration",
+    "vessel_name",
+    "flag_state",
+    "imo_number",
+    "joined_on",
+    "left_on",
+    "public_name_consent",
+    "notes",
 )
 #: How a member field is named to the reader (import problems found after the file is gone).
 MEMBER_FIELD_LABELS = {
-    "member_number": _l("Member number"), "full_name": _l("Full name"), "gender": _l("Gender"),
-    "birth_year": _l("Birth year"), "village": _l("Village"), "commune": _l("Commune"),
-    "phone": _l("Phone"), "role": _l("Role"), "vessel_registration": _l("Vessel registration"),
-    "vessel_name": _l("Vessel name"), "flag_state": _l("Flag state"),
-    "imo_number": _l("IMO number"), "joined_on": _l("Joined on"), "left_on": _l("Left on"),
-    "public_name_consent": _l("Name on public pages"), "notes": _l("Notes"),
+    "member_number": _l("Member number"),
+    "full_name": _l("Full name"),
+    "gender": _l("Gender"),
+    "birth_year": _l("Birth year"),
+    "village": _l("Village"),
+    "commune": _l("Commune"),
+    "phone": _l("Phone"),
+    "role": _l("Role"),
+    "vessel_registration": _l("Vessel registration"),
+    "vessel_name": _l("Vessel name"),
+    "flag_state": _l("Flag state"),
+    "imo_number": _l("IMO number"),
+    "joined_on": _l("Joined on"),
+    "left_on": _l("Left on"),
+    "public_name_consent": _l("Name on public pages"),
+    "notes": _l("Notes"),
 }
 #: Largest member file accepted, in bytes.
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
-
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -70,15 +102,18 @@ def _blank_to_none(value: Any) -> Any:
 
 # --- numbering ------------------------------------------------------------------------------
 
+
 def next_counter_value(cooperative_id: int, name: str) -> int:
     """Draw the next value of a cooperative's named sequence, holding its row lock.
 
     Safe under concurrent requests: PostgreSQL locks the row (FOR UPDATE) and SQLite's write
     transaction is exclusive. A rollback returns the number, so sequences stay gapless.
     """
-    stmt = sa.select(Counter).where(
-        Counter.cooperative_id == cooperative_id, Counter.name == name
-    ).with_for_update()
+    stmt = (
+        sa.select(Counter)
+        .where(Counter.cooperative_id == cooperative_id, Counter.name == name)
+        .with_for_update()
+    )
     counter = db.session.execute(stmt).scalar_one_or_none()
     if counter is None:
         insert = _insert_ignore(Counter.__table__).values(
@@ -115,6 +150,7 @@ def allocate_member_number(cooperative_id: int) -> str:
 
 # --- cooperatives -----------------------------------------------------------------------------
 
+
 def check_cooperative(values: dict[str, Any], existing: Cooperative | None = None) -> None:
     """Refuse a cooperative's data with every field's problem named."""
     errors: dict[str, list[str]] = {}
@@ -129,8 +165,10 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
         errors["province"] = [_("Enter the province.")]
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
         errors["phone"] = [_("Enter a phone number of digits, spaces and an optional +.")]
-    for key, column in (("short_code", Cooperative.short_code),
-                        ("registration_number", Cooperative.registration_number)):
+    for key, column in (
+        ("short_code", Cooperative.short_code),
+        ("registration_number", Cooperative.registration_number),
+    ):
         if values.get(key) and key not in errors:
             clash = db.session.execute(
                 sa.select(Cooperative.id).where(column == values[key])
@@ -157,8 +195,7 @@ def create_cooperative(actor: Any, **data: Any) -> Cooperative:
 
 def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperative:
     """Change a cooperative's details (its manager or an administrator)."""
-    require(actor.can_manage_cooperative(coop.id),
-            _("Only the cooperative's manager may edit it."))
+    require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may edit it."))
     before = audit.snapshot(coop)
     values = {k: _blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
@@ -176,17 +213,18 @@ def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperativ
 
 def set_cooperative_logo(actor: Any, coop: Cooperative, upload: Any) -> Cooperative:
     """Replace the cooperative's logo with a checked, re-encoded image."""
-    require(actor.can_manage_cooperative(coop.id),
-            _("Only the cooperative's manager may do this."))
+    require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may do this."))
     stored = store_image(upload, "logo", coop.id)
     before = coop.logo
     coop.logo = stored.key
-    audit.record(actor, "cooperative.logo", coop,
-                 changes={"logo": {"before": before, "after": stored.key}})
+    audit.record(
+        actor, "cooperative.logo", coop, changes={"logo": {"before": before, "after": stored.key}}
+    )
     return coop
 
 
 # --- members --------------------------------------------------------------------------------
+
 
 def imo_is_valid(imo: str) -> bool:
     """IMO ship numbers: seven digits, the last a check digit over weights 7..2."""
@@ -197,8 +235,9 @@ def imo_is_valid(imo: str) -> bool:
     return total % 10 == int(digits[6])
 
 
-def check_member(values: dict[str, Any], cooperative_id: int,
-                 existing: Member | None = None) -> dict[str, list[str]]:
+def check_member(
+    values: dict[str, Any], cooperative_id: int, existing: Member | None = None
+) -> dict[str, list[str]]:
     """Every problem of a member's data, by field (empty when it may be saved)."""
     errors: dict[str, list[str]] = {}
 
@@ -220,15 +259,18 @@ def check_member(values: dict[str, Any], cooperative_id: int,
                 )
             ).first()
             if clash is not None and (existing is None or clash.id != existing.id):
-                add("member_number",
-                    _("Member number %(number)s is already in use.", number=number))
+                add(
+                    "member_number", _("Member number %(number)s is already in use.", number=number)
+                )
     year = values.get("birth_year")
     this_year = local_today().year
     if year is not None and not (1900 <= year <= this_year):
         # TRANSLATORS: %(first)s and %(last)s are years (1900 and the current year), written
         # without any thousands separator.
-        add("birth_year", _("Enter a year between %(first)s and %(last)s.",
-                            first=1900, last=this_year))
+        add(
+            "birth_year",
+            _("Enter a year between %(first)s and %(last)s.", first=1900, last=this_year),
+        )
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
         add("phone", _("Enter a phone number of digits, spaces and an optional +."))
     if values.get("flag_state") and not FLAG_RE.match(values["flag_state"]):
@@ -265,8 +307,7 @@ def get_cooperative(actor: Any, cooperative_id: int) -> Cooperative:
 def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
     """Register a member; a number is allocated when none is given."""
     coop = get_cooperative(actor, cooperative_id)
-    require(actor.can_write_cooperative(coop.id),
-            _("You cannot add members to this cooperative."))
+    require(actor.can_write_cooperative(coop.id), _("You cannot add members to this cooperative."))
     values = _member_values(data)
     values.setdefault("gender", Gender.UNSPECIFIED)
     values.setdefault("role", MemberRole.HOUSEHOLD)
@@ -332,8 +373,15 @@ def member_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:
 
 #: Accepted column headings (lower-cased, accents kept) for each member field.
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "member_number": ("member_number", "member number", "mã hội viên", "mã thành viên", "số thẻ",
-                      "ma hoi vien", "stt"),
+    "member_number": (
+        "member_number",
+        "member number",
+        "mã hội viên",
+        "mã thành viên",
+        "số thẻ",
+        "ma hoi vien",
+        "stt",
+    ),
     "full_name": ("full_name", "full name", "name", "họ và tên", "họ tên", "ho va ten", "ho ten"),
     "gender": ("gender", "sex", "giới tính", "gioi tinh"),
     "birth_year": ("birth_year", "birth year", "năm sinh", "nam sinh"),
@@ -341,26 +389,49 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "commune": ("commune", "xã", "xa", "xã/phường"),
     "phone": ("phone", "điện thoại", "số điện thoại", "sđt", "dien thoai", "so dien thoai"),
     "role": ("role", "vai trò", "vai tro"),
-    "vessel_registration": ("vessel_registration", "vessel registration", "số đăng ký tàu",
-                            "số hiệu tàu", "so dang ky tau"),
+    "vessel_registration": (
+        "vessel_registration",
+        "vessel registration",
+        "số đăng ký tàu",
+        "số hiệu tàu",
+        "so dang ky tau",
+    ),
     "vessel_name": ("vessel_name", "vessel name", "tên tàu", "ten tau"),
     "flag_state": ("flag_state", "flag state", "quốc tịch tàu"),
     "imo_number": ("imo_number", "imo", "imo number", "số imo"),
     "joined_on": ("joined_on", "joined", "ngày vào", "ngày gia nhập", "ngay gia nhap"),
     "left_on": ("left_on", "left", "ngày ra", "ngày rời", "ngay roi"),
-    "public_name_consent": ("public_name_consent", "consent", "đồng ý công khai tên",
-                            "công khai tên", "dong y cong khai"),
+    "public_name_consent": (
+        "public_name_consent",
+        "consent",
+        "đồng ý công khai tên",
+        "công khai tên",
+        "dong y cong khai",
+    ),
     "notes": ("notes", "ghi chú", "ghi chu"),
 }
 _GENDER_WORDS = {
-    "female": Gender.FEMALE, "f": Gender.FEMALE, "nữ": Gender.FEMALE, "nu": Gender.FEMALE,
-    "woman": Gender.FEMALE, "male": Gender.MALE, "m": Gender.MALE, "nam": Gender.MALE,
-    "man": Gender.MALE, "other": Gender.OTHER, "khác": Gender.OTHER, "": Gender.UNSPECIFIED,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "nữ": Gender.FEMALE,
+    "nu": Gender.FEMALE,
+    "woman": Gender.FEMALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "nam": Gender.MALE,
+    "man": Gender.MALE,
+    "other": Gender.OTHER,
+    "khác": Gender.OTHER,
+    "": Gender.UNSPECIFIED,
 }
 _ROLE_WORDS = {
-    "hộ gia đình": MemberRole.HOUSEHOLD, "hộ": MemberRole.HOUSEHOLD,
-    "chủ tàu": MemberRole.VESSEL_OWNER, "ngư dân": MemberRole.FISHER,
-    "nông dân": MemberRole.FARMER, "chế biến": MemberRole.PROCESSOR, "khác": MemberRole.OTHER,
+    "hộ gia đình": MemberRole.HOUSEHOLD,
+    "hộ": MemberRole.HOUSEHOLD,
+    "chủ tàu": MemberRole.VESSEL_OWNER,
+    "ngư dân": MemberRole.FISHER,
+    "nông dân": MemberRole.FARMER,
+    "chế biến": MemberRole.PROCESSOR,
+    "khác": MemberRole.OTHER,
 }
 _YES = {"1", "yes", "y", "true", "có", "co", "x", "đồng ý", "dong y"}
 _NO = {"0", "no", "n", "false", "không", "khong", ""}
@@ -403,7 +474,8 @@ class ImportPreview:
         for row in self.rows:
             for p in row.problems:
                 errors.setdefault(p["field"], []).append(
-                    line_problem(row.line, p["column"], p["message"]))
+                    line_problem(row.line, p["column"], p["message"])
+                )
         if self.file_problems:
             errors.setdefault("file", []).extend(self.file_problems)
         return errors
@@ -413,8 +485,9 @@ def line_problem(line: int, column: str, problem: str) -> str:
     """One problem of an import file, with its line number and column."""
     # TRANSLATORS: %(line)s is a line number of the uploaded file, %(column)s a column heading
     # of that file (or a field name), %(problem)s a sentence saying what is wrong.
-    return _("Line %(line)s, column “%(column)s”: %(problem)s", line=line, column=column,
-             problem=problem)
+    return _(
+        "Line %(line)s, column “%(column)s”: %(problem)s", line=line, column=column, problem=problem
+    )
 
 
 def _read_table(filename: str, content: bytes) -> list[list[str]]:
@@ -426,10 +499,13 @@ def _read_table(filename: str, content: bytes) -> list[list[str]]:
             book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types for a bad file
             log.info("unreadable XLSX member file %r: %s", filename, exc)
-            raise ValidationFailed.field("file", _(
-                "The XLSX file cannot be read. Save it again from the spreadsheet program, or "
-                "save it as CSV, and upload it again."
-            )) from None
+            raise ValidationFailed.field(
+                "file",
+                _(
+                    "The XLSX file cannot be read. Save it again from the spreadsheet program, or "
+                    "save it as CSV, and upload it again."
+                ),
+            ) from None
         sheet = book.worksheets[0]
         rows = []
         for row in sheet.iter_rows(values_only=True):
@@ -511,8 +587,9 @@ def _parse_cell(key: str, text: str) -> Any:
     return text
 
 
-def preview_member_import(actor: Any, cooperative_id: int, filename: str,
-                          content: bytes) -> ImportPreview:
+def preview_member_import(
+    actor: Any, cooperative_id: int, filename: str, content: bytes
+) -> ImportPreview:
     """Check a member file without importing it; keep it for :func:`commit_member_import`."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
@@ -535,10 +612,14 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
         elif key in columns:
             # TRANSLATORS: %(first)s and %(second)s are column headings of the uploaded file,
             # %(field)s the name of the member field both of them stand for.
-            file_problems.append(_(
-                "The columns “%(first)s” and “%(second)s” are both for “%(field)s”.",
-                first=columns[key], second=heading, field=MEMBER_FIELD_LABELS[key],
-            ))
+            file_problems.append(
+                _(
+                    "The columns “%(first)s” and “%(second)s” are both for “%(field)s”.",
+                    first=columns[key],
+                    second=heading,
+                    field=MEMBER_FIELD_LABELS[key],
+                )
+            )
         else:
             columns[key] = heading
             index[i] = key
@@ -547,8 +628,9 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
         file_problems.append(_("No column for the member's full name (Họ và tên / full_name)."))
     data_rows = table[1:]
     if len(data_rows) > MAX_IMPORT_ROWS:
-        file_problems.append(_("At most %(num)s members per file.",
-                                 num=format_number(MAX_IMPORT_ROWS)))
+        file_problems.append(
+            _("At most %(num)s members per file.", num=format_number(MAX_IMPORT_ROWS))
+        )
         data_rows = data_rows[:MAX_IMPORT_ROWS]
     rows: list[ImportRow] = []
     seen_numbers: dict[str, int] = {}
@@ -565,23 +647,35 @@ def preview_member_import(actor: Any, cooperative_id: int, filename: str,
         values = _member_values(row.values)
         for key, messages in check_member(values, coop.id).items():
             for message in messages:
-                row.problems.append({"column": columns.get(key, key), "field": key,
-                                     "message": message})
+                row.problems.append(
+                    {"column": columns.get(key, key), "field": key, "message": message}
+                )
         number = values.get("member_number")
         if number:
             if number in seen_numbers:
-                row.problems.append({
-                    "column": columns["member_number"], "field": "member_number",
-                    "message": _("Number %(number)s is also on line %(line)s.", number=number,
-                                 line=seen_numbers[number]),
-                })
+                row.problems.append(
+                    {
+                        "column": columns["member_number"],
+                        "field": "member_number",
+                        "message": _(
+                            "Number %(number)s is also on line %(line)s.",
+                            number=number,
+                            line=seen_numbers[number],
+                        ),
+                    }
+                )
             seen_numbers.setdefault(number, offset)
         row.values = values
         rows.append(row)
     if not rows and not file_problems:
         file_problems.append(_("The file has a heading row but no members."))
-    preview = ImportPreview(filename=filename, columns=columns, rows=rows,
-                            unknown_columns=unknown, file_problems=file_problems)
+    preview = ImportPreview(
+        filename=filename,
+        columns=columns,
+        rows=rows,
+        unknown_columns=unknown,
+        file_problems=file_problems,
+    )
     if preview.ok:
         pending = MemberImport(
             cooperative_id=coop.id,
@@ -600,8 +694,8 @@ def commit_member_import(actor: Any, cooperative_id: int, import_id: int) -> lis
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
     pending = db.session.execute(
-        sa.select(MemberImport).where(MemberImport.id == import_id,
-                                      MemberImport.cooperative_id == coop.id)
+        sa.select(MemberImport)
+        .where(MemberImport.id == import_id, MemberImport.cooperative_id == coop.id)
         .with_for_update()
     ).scalar_one_or_none()
     if pending is None:
@@ -624,13 +718,16 @@ def commit_member_import(actor: Any, cooperative_id: int, import_id: int) -> lis
             )
         rows.append(values)
     if problems:
-        raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."),
-                               problems)
+        raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."), problems)
     created = [create_member(actor, coop.id, **values) for values in rows]
     pending.imported_at = now_utc()
     pending.imported_count = len(created)
-    audit.record(actor, "member.import", pending,
-                 summary=f"{len(created)} members imported from {pending.filename}")
+    audit.record(
+        actor,
+        "member.import",
+        pending,
+        summary=f"{len(created)} members imported from {pending.filename}",
+    )
     return created
 
 

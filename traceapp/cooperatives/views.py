@@ -74,8 +74,7 @@ def detail(cooperative_id: int) -> Any:
     """A cooperative's page: details, logo and member figures."""
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     stats = services.member_stats(coop.id)
-    return render_template("cooperatives/detail.html", coop=coop, stats=stats,
-                           logo_form=LogoForm())
+    return render_template("cooperatives/detail.html", coop=coop, stats=stats, logo_form=LogoForm())
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/edit", methods=["GET", "POST"])
@@ -87,8 +86,9 @@ def edit(cooperative_id: int) -> Any:
     form = CooperativeForm(obj=coop)
     if form.validate_on_submit():
         try:
-            services.update_cooperative(current_user, coop,
-                                        **_form_values(form, services.COOPERATIVE_FIELDS))
+            services.update_cooperative(
+                current_user, coop, **_form_values(form, services.COOPERATIVE_FIELDS)
+            )
             flash(_("Saved."), "success")
             return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
         except ValidationFailed as exc:
@@ -113,8 +113,9 @@ def logo(cooperative_id: int) -> Any:
         db.session.rollback()
         stats = services.member_stats(coop.id)
         apply_errors(form, exc.errors)
-        return render_template("cooperatives/detail.html", coop=coop, stats=stats,
-                               logo_form=form), 422
+        return render_template(
+            "cooperatives/detail.html", coop=coop, stats=stats, logo_form=form
+        ), 422
     flash(_("Logo updated."), "success")
     return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
 
@@ -127,9 +128,14 @@ def members(cooperative_id: int) -> Any:
     q = request.args.get("q")
     stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
     stmt = services.member_search(stmt, q).order_by(Member.member_number)
-    return render_template("cooperatives/members.html", coop=coop, q=q or "",
-                           page=paginate(stmt, page_arg()), genders=GENDER_LABELS,
-                           roles=ROLE_LABELS)
+    return render_template(
+        "cooperatives/members.html",
+        coop=coop,
+        q=q or "",
+        page=paginate(stmt, page_arg()),
+        genders=GENDER_LABELS,
+        roles=ROLE_LABELS,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/new", methods=["GET", "POST"])
@@ -141,15 +147,17 @@ def member_create(cooperative_id: int) -> Any:
     form = MemberForm()
     if form.validate_on_submit():
         try:
-            member = services.create_member(current_user, coop.id,
-                                            **_form_values(form, services.MEMBER_FIELDS))
+            member = services.create_member(
+                current_user, coop.id, **_form_values(form, services.MEMBER_FIELDS)
+            )
             flash(_("Member %(number)s registered.", number=member.member_number), "success")
             return redirect(url_for("cooperatives.member_detail", member_id=member.id))
         except ValidationFailed as exc:
             form_failed(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/member_form.html", form=form, coop=coop,
-                           member=None), status
+    return render_template(
+        "cooperatives/member_form.html", form=form, coop=coop, member=None
+    ), status
 
 
 @bp.route("/members/<int:member_id>")
@@ -158,8 +166,13 @@ def member_detail(member_id: int) -> Any:
     """A member's page."""
     member = get_scoped(Member, member_id, current_user)
     coop = get_scoped(Cooperative, member.cooperative_id, current_user)
-    return render_template("cooperatives/member_detail.html", member=member, coop=coop,
-                           genders=GENDER_LABELS, roles=ROLE_LABELS)
+    return render_template(
+        "cooperatives/member_detail.html",
+        member=member,
+        coop=coop,
+        genders=GENDER_LABELS,
+        roles=ROLE_LABELS,
+    )
 
 
 @bp.route("/members/<int:member_id>/edit", methods=["GET", "POST"])
@@ -175,15 +188,17 @@ def member_edit(member_id: int) -> Any:
         form.role.data = member.role.value
     if form.validate_on_submit():
         try:
-            services.update_member(current_user, member,
-                                   **_form_values(form, services.MEMBER_FIELDS))
+            services.update_member(
+                current_user, member, **_form_values(form, services.MEMBER_FIELDS)
+            )
             flash(_("Saved."), "success")
             return redirect(url_for("cooperatives.member_detail", member_id=member.id))
         except ValidationFailed as exc:
             form_failed(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/member_form.html", form=form, coop=coop,
-                           member=member), status
+    return render_template(
+        "cooperatives/member_form.html", form=form, coop=coop, member=member
+    ), status
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["GET", "POST"])
@@ -200,18 +215,19 @@ def member_import(cooperative_id: int) -> Any:
         try:
             content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
             if len(content) > services.MAX_IMPORT_BYTES:
-                raise ValidationFailed.field(
-                    "file", too_large_message(services.MAX_IMPORT_BYTES))
-            preview = services.preview_member_import(current_user, coop.id,
-                                                     upload.filename or "upload", content)
+                raise ValidationFailed.field("file", too_large_message(services.MAX_IMPORT_BYTES))
+            preview = services.preview_member_import(
+                current_user, coop.id, upload.filename or "upload", content
+            )
         except ValidationFailed as exc:
             form_failed(form, exc)
             status = 422
     elif request.method == "POST":
         status = 422
     confirm = ImportConfirmForm(import_id=preview.import_id if preview else None)
-    return render_template("cooperatives/member_import.html", coop=coop, form=form,
-                           preview=preview, confirm=confirm), status
+    return render_template(
+        "cooperatives/member_import.html", coop=coop, form=form, preview=preview, confirm=confirm
+    ), status
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/import/confirm", methods=["POST"])
@@ -235,6 +251,13 @@ def member_import_confirm(cooperative_id: int) -> Any:
                 if message != exc.message:
                     flash(message, "error")
         return redirect(url_for("cooperatives.member_import", cooperative_id=coop.id))
-    flash(ngettext("%(count)s member imported.", "%(count)s members imported.", len(created),
-                   count=format_number(len(created))), "success")
+    flash(
+        ngettext(
+            "%(count)s member imported.",
+            "%(count)s members imported.",
+            len(created),
+            count=format_number(len(created)),
+        ),
+        "success",
+    )
     return redirect(url_for("cooperatives.members", cooperative_id=coop.id))

@@ -94,17 +94,30 @@ def home_for(actor: Any, today: dt.date | None = None) -> Home:
 
 
 def _lot_cards(actor: Any, home: Home) -> None:
-    by_status = dict(db.session.execute(
-        sa.select(Lot.status, sa.func.count()).where(Lot.visible_to(actor)).group_by(Lot.status)
-    ).all())
-    home.cards.append(Card(_l("open lots"), by_status.get(LotStatus.OPEN, 0),
-                           url_for("batches.index", status="open")))
-    home.cards.append(Card(_l("closed lots"), by_status.get(LotStatus.CLOSED, 0),
-                           url_for("batches.index", status="closed")))
+    by_status = dict(
+        db.session.execute(
+            sa.select(Lot.status, sa.func.count()).where(Lot.visible_to(actor)).group_by(Lot.status)
+        ).all()
+    )
+    home.cards.append(
+        Card(
+            _l("open lots"),
+            by_status.get(LotStatus.OPEN, 0),
+            url_for("batches.index", status="open"),
+        )
+    )
+    home.cards.append(
+        Card(
+            _l("closed lots"),
+            by_status.get(LotStatus.CLOSED, 0),
+            url_for("batches.index", status="closed"),
+        )
+    )
     recalled = by_status.get(LotStatus.RECALLED, 0)
     if recalled:
-        home.cards.append(Card(_l("recalled lots"), recalled,
-                               url_for("batches.index", status="recalled"), "warn"))
+        home.cards.append(
+            Card(_l("recalled lots"), recalled, url_for("batches.index", status="recalled"), "warn")
+        )
 
 
 def _label_cards(actor: Any, home: Home, cooperative_id: int | None) -> None:
@@ -118,8 +131,9 @@ def _label_cards(actor: Any, home: Home, cooperative_id: int | None) -> None:
     home.cards.append(Card(_l("scans in the last 30 days"), _count(scans), scan_url))
     suspicious = _count(labels.where(Label.flagged_at.is_not(None)))
     if suspicious:
-        home.cards.append(Card(_l("labels flagged as possibly copied"), suspicious, scan_url,
-                               "warn"))
+        home.cards.append(
+            Card(_l("labels flagged as possibly copied"), suspicious, scan_url, "warn")
+        )
 
 
 def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
@@ -128,49 +142,93 @@ def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
     rows = db.session.execute(
         sa.select(Zone.id, Zone.code, status, Zone.valid_until)
         .where(Zone.visible_to(actor))
-        .where(sa.or_(
-            status.in_([ZoneStatus.SUSPENDED.value, ZoneStatus.REJECTED.value,
-                        ZoneStatus.EXPIRED.value]),
-            sa.and_(status == ZoneStatus.APPROVED.value, Zone.valid_until.is_not(None),
-                    Zone.valid_until <= horizon)))
+        .where(
+            sa.or_(
+                status.in_(
+                    [
+                        ZoneStatus.SUSPENDED.value,
+                        ZoneStatus.REJECTED.value,
+                        ZoneStatus.EXPIRED.value,
+                    ]
+                ),
+                sa.and_(
+                    status == ZoneStatus.APPROVED.value,
+                    Zone.valid_until.is_not(None),
+                    Zone.valid_until <= horizon,
+                ),
+            )
+        )
         .order_by(Zone.valid_until, Zone.code)
         .limit(20)
     ).all()
     for zone_id, code, st, until in rows:
         url = url_for("zones.detail", zone_id=zone_id)
         if st == ZoneStatus.APPROVED.value:
-            home.notices.append(Notice(
-                _("Zone code %(code)s expires on %(day)s.", code=code, day=format_date(until)),
-                url))
+            home.notices.append(
+                Notice(
+                    _("Zone code %(code)s expires on %(day)s.", code=code, day=format_date(until)),
+                    url,
+                )
+            )
         elif st == ZoneStatus.EXPIRED.value:
-            home.notices.append(Notice(
-                _("Zone code %(code)s expired on %(day)s; lots can no longer claim it.",
-                  code=code, day=format_date(until)), url, "danger"))
+            home.notices.append(
+                Notice(
+                    _(
+                        "Zone code %(code)s expired on %(day)s; lots can no longer claim it.",
+                        code=code,
+                        day=format_date(until),
+                    ),
+                    url,
+                    "danger",
+                )
+            )
         elif st == ZoneStatus.SUSPENDED.value:
-            home.notices.append(Notice(
-                _("Zone code %(code)s is suspended by the authority.", code=code), url,
-                "danger"))
+            home.notices.append(
+                Notice(
+                    _("Zone code %(code)s is suspended by the authority.", code=code), url, "danger"
+                )
+            )
         else:
-            home.notices.append(Notice(
-                _("Zone code %(code)s was rejected; see the reason on the zone.", code=code),
-                url, "danger"))
+            home.notices.append(
+                Notice(
+                    _("Zone code %(code)s was rejected; see the reason on the zone.", code=code),
+                    url,
+                    "danger",
+                )
+            )
     certs = db.session.execute(
-        sa.select(ZoneCertification.zone_id, ZoneCertification.scheme,
-                  ZoneCertification.number, ZoneCertification.expires_on, Zone.code)
+        sa.select(
+            ZoneCertification.zone_id,
+            ZoneCertification.scheme,
+            ZoneCertification.number,
+            ZoneCertification.expires_on,
+            Zone.code,
+        )
         .join(Zone, Zone.id == ZoneCertification.zone_id)
         .where(Zone.visible_to(actor))
-        .where(ZoneCertification.expires_on.is_not(None),
-               ZoneCertification.expires_on >= day, ZoneCertification.expires_on <= horizon)
-        .order_by(ZoneCertification.expires_on).limit(20)
+        .where(
+            ZoneCertification.expires_on.is_not(None),
+            ZoneCertification.expires_on >= day,
+            ZoneCertification.expires_on <= horizon,
+        )
+        .order_by(ZoneCertification.expires_on)
+        .limit(20)
     ).all()
     for zone_id, scheme, number, until, code in certs:
-        home.notices.append(Notice(
-            # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP, GlobalGAP,
-            # "Organic" or "Other" (translated on its own).
-            _("Certificate %(scheme)s %(number)s of %(code)s expires on %(day)s.",
-              scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
-              number=number, code=code, day=format_date(until)),
-            url_for("zones.detail", zone_id=zone_id)))
+        home.notices.append(
+            Notice(
+                # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP, GlobalGAP,
+                # "Organic" or "Other" (translated on its own).
+                _(
+                    "Certificate %(scheme)s %(number)s of %(code)s expires on %(day)s.",
+                    scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
+                    number=number,
+                    code=code,
+                    day=format_date(until),
+                ),
+                url_for("zones.detail", zone_id=zone_id),
+            )
+        )
 
 
 def _brand_notices(actor: Any, home: Home, day: dt.date) -> None:
@@ -180,35 +238,67 @@ def _brand_notices(actor: Any, home: Home, day: dt.date) -> None:
         .join(Member, Member.id == MarkGrant.member_id)
         .join(CollectiveMark, CollectiveMark.id == MarkGrant.mark_id)
         .where(MarkGrant.visible_to(actor), MarkGrant.status == GrantStatus.ACTIVE)
-        .where(MarkGrant.valid_until.is_not(None), MarkGrant.valid_until >= day,
-               MarkGrant.valid_until <= horizon)
-        .order_by(MarkGrant.valid_until).limit(20)
+        .where(
+            MarkGrant.valid_until.is_not(None),
+            MarkGrant.valid_until >= day,
+            MarkGrant.valid_until <= horizon,
+        )
+        .order_by(MarkGrant.valid_until)
+        .limit(20)
     ).all()
     for grant_id, member, mark, until in grants:
-        home.notices.append(Notice(
-            _("%(member)s may use the mark %(mark)s until %(day)s.", member=member, mark=mark,
-              day=format_date(until)), url_for("brands.grant_detail", grant_id=grant_id)))
+        home.notices.append(
+            Notice(
+                _(
+                    "%(member)s may use the mark %(mark)s until %(day)s.",
+                    member=member,
+                    mark=mark,
+                    day=format_date(until),
+                ),
+                url_for("brands.grant_detail", grant_id=grant_id),
+            )
+        )
     ocop_horizon = day + dt.timedelta(days=OCOP_WARN_DAYS)
     for product in db.session.execute(scoped(Product, actor).order_by(Product.code)).scalars():
         record = products.current_ocop(product, day)
         if record is not None and record.valid_until <= ocop_horizon:
-            home.notices.append(Notice(
-                _("The %(stars)s-star OCOP certificate of %(product)s expires on %(day)s.",
-                  stars=record.stars, product=product.name, day=format_date(record.valid_until)),
-                url_for("products.detail", product_id=product.id)))
+            home.notices.append(
+                Notice(
+                    _(
+                        "The %(stars)s-star OCOP certificate of %(product)s expires on %(day)s.",
+                        stars=record.stars,
+                        product=product.name,
+                        day=format_date(record.valid_until),
+                    ),
+                    url_for("products.detail", product_id=product.id),
+                )
+            )
 
 
 def _job_notices(actor: Any, home: Home) -> None:
     since = now_utc() - dt.timedelta(days=7)
-    failed = db.session.execute(
-        sa.select(RenderJob.id).where(RenderJob.visible_to(actor),
-                                      RenderJob.status == JobStatus.FAILED,
-                                      RenderJob.created_at >= since)
-        .order_by(RenderJob.id.desc()).limit(5)
-    ).scalars().all()
+    failed = (
+        db.session.execute(
+            sa.select(RenderJob.id)
+            .where(
+                RenderJob.visible_to(actor),
+                RenderJob.status == JobStatus.FAILED,
+                RenderJob.created_at >= since,
+            )
+            .order_by(RenderJob.id.desc())
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
     for job_id in failed:
-        home.notices.append(Notice(_("A label rendering job failed; open it to retry."),
-                                   url_for("labels.job", job_id=job_id), "danger"))
+        home.notices.append(
+            Notice(
+                _("A label rendering job failed; open it to retry."),
+                url_for("labels.job", job_id=job_id),
+                "danger",
+            )
+        )
 
 
 def _cooperative_home(actor: Any, cooperative_id: int, day: dt.date) -> Home:
@@ -219,17 +309,23 @@ def _cooperative_home(actor: Any, cooperative_id: int, day: dt.date) -> Home:
     home.cards.append(Card(_l("women members"), counts["women"], members_url))
     _lot_cards(actor, home)
     _label_cards(actor, home, cooperative_id)
-    approved = _count(sa.select(Zone.id).where(
-        Zone.visible_to(actor), zones.effective_status_clause(day) == ZoneStatus.APPROVED.value))
-    home.cards.append(Card(_l("approved zone codes"), approved,
-                           url_for("zones.index", status="approved")))
+    approved = _count(
+        sa.select(Zone.id).where(
+            Zone.visible_to(actor), zones.effective_status_clause(day) == ZoneStatus.APPROVED.value
+        )
+    )
+    home.cards.append(
+        Card(_l("approved zone codes"), approved, url_for("zones.index", status="approved"))
+    )
     _zone_notices(actor, home, day)
     _brand_notices(actor, home, day)
     _job_notices(actor, home)
-    home.actions = [(_l("New lot"), url_for("batches.create")),
-                    (_l("Print labels"), url_for("batches.index", status="closed")),
-                    (_l("Members"), members_url),
-                    (_l("New zone code"), url_for("zones.create"))]
+    home.actions = [
+        (_l("New lot"), url_for("batches.create")),
+        (_l("Print labels"), url_for("batches.index", status="closed")),
+        (_l("Members"), members_url),
+        (_l("New zone code"), url_for("zones.create")),
+    ]
     return home
 
 
@@ -241,54 +337,89 @@ def _auditor_home(actor: Any, day: dt.date) -> Home:
     overview = authority.overview(scope, day)
     register = url_for("authority.register")
     waiting = overview.by_status.get(ZoneStatus.SUBMITTED.value, (0, 0))[0]
-    home.cards.append(Card(_l("codes waiting for a decision"), waiting,
-                           url_for("authority.register", status="submitted"),
-                           "warn" if waiting else ""))
-    for status, label in ((ZoneStatus.APPROVED, _l("approved codes")),
-                          (ZoneStatus.SUSPENDED, _l("suspended codes")),
-                          (ZoneStatus.EXPIRED, _l("expired codes"))):
-        home.cards.append(Card(label, overview.by_status.get(status.value, (0, 0))[0],
-                               url_for("authority.register", status=status.value)))
+    home.cards.append(
+        Card(
+            _l("codes waiting for a decision"),
+            waiting,
+            url_for("authority.register", status="submitted"),
+            "warn" if waiting else "",
+        )
+    )
+    for status, label in (
+        (ZoneStatus.APPROVED, _l("approved codes")),
+        (ZoneStatus.SUSPENDED, _l("suspended codes")),
+        (ZoneStatus.EXPIRED, _l("expired codes")),
+    ):
+        home.cards.append(
+            Card(
+                label,
+                overview.by_status.get(status.value, (0, 0))[0],
+                url_for("authority.register", status=status.value),
+            )
+        )
     horizon = day + dt.timedelta(days=WARN_DAYS)
-    expiring = _count(sa.select(Zone.id).where(
-        scope.zone_clause(), zones.effective_status_clause(day) == ZoneStatus.APPROVED.value,
-        Zone.valid_until.is_not(None), Zone.valid_until <= horizon))
-    home.cards.append(Card(_l("approved codes lapsing within 60 days"), expiring,
-                           url_for("authority.register", expiring_within=WARN_DAYS)))
-    home.cards.append(Card(_l("cooperatives holding codes"),
-                           len(authority.cooperatives_in_register(scope)),
-                           url_for("authority.statistics")))
+    expiring = _count(
+        sa.select(Zone.id).where(
+            scope.zone_clause(),
+            zones.effective_status_clause(day) == ZoneStatus.APPROVED.value,
+            Zone.valid_until.is_not(None),
+            Zone.valid_until <= horizon,
+        )
+    )
+    home.cards.append(
+        Card(
+            _l("approved codes lapsing within 60 days"),
+            expiring,
+            url_for("authority.register", expiring_within=WARN_DAYS),
+        )
+    )
+    home.cards.append(
+        Card(
+            _l("cooperatives holding codes"),
+            len(authority.cooperatives_in_register(scope)),
+            url_for("authority.statistics"),
+        )
+    )
     from traceapp.authority import flags
     from traceapp.authority.forms import FLAG_LABELS
 
     for kind, n in flags.counts_by_kind(flags.compute_flags(scope, today=day)).items():
         if n:
-            home.notices.append(Notice(
-                # TRANSLATORS: %(what)s names a rule of the authority's flags, e.g. "Recalled
-                # lot"; %(n)s is how many flags of that rule there are.
-                _("%(what)s: %(n)s to review.", what=FLAG_LABELS[kind], n=format_number(n)),
-                url_for("authority.flag_list", kind=kind),
-                "danger" if kind in {"cloned_labels", "unknown_serials", "overclaimed"}
-                else "warn"))
-    home.actions = [(_l("Authority console"), url_for("authority.index")),
-                    (_l("Zone register"), register),
-                    (_l("Flags"), url_for("authority.flag_list")),
-                    (_l("Statistics"), url_for("authority.statistics"))]
+            home.notices.append(
+                Notice(
+                    # TRANSLATORS: %(what)s names a rule of the authority's flags, e.g. "Recalled
+                    # lot"; %(n)s is how many flags of that rule there are.
+                    _("%(what)s: %(n)s to review.", what=FLAG_LABELS[kind], n=format_number(n)),
+                    url_for("authority.flag_list", kind=kind),
+                    "danger"
+                    if kind in {"cloned_labels", "unknown_serials", "overclaimed"}
+                    else "warn",
+                )
+            )
+    home.actions = [
+        (_l("Authority console"), url_for("authority.index")),
+        (_l("Zone register"), register),
+        (_l("Flags"), url_for("authority.flag_list")),
+        (_l("Statistics"), url_for("authority.statistics")),
+    ]
     return home
 
 
 def _admin_home(actor: Any, day: dt.date) -> Home:
     home = Home()
     counts = dashboard_counts(actor)
-    home.cards.append(Card(_l("cooperatives"), counts["cooperatives"],
-                           url_for("cooperatives.index")))
+    home.cards.append(
+        Card(_l("cooperatives"), counts["cooperatives"], url_for("cooperatives.index"))
+    )
     home.cards.append(Card(_l("members"), counts["members"]))
     home.cards.append(Card(_l("women members"), counts["women"]))
     _lot_cards(actor, home)
     _label_cards(actor, home, None)
     _zone_notices(actor, home, day)
     _job_notices(actor, home)
-    home.actions = [(_l("New cooperative"), url_for("cooperatives.create")),
-                    (_l("Users"), url_for("auth.users")),
-                    (_l("Audit trail"), url_for("audit.trail"))]
+    home.actions = [
+        (_l("New cooperative"), url_for("cooperatives.create")),
+        (_l("Users"), url_for("auth.users")),
+        (_l("Audit trail"), url_for("audit.trail")),
+    ]
     return home

@@ -13,8 +13,17 @@ from typing import Any
 from traceapp.database import run_unit_of_work
 from traceapp.extensions import db
 
-STEPS = ("people", "brands", "products", "grants", "zones", "batches", "labels", "scans",
-         "authority")
+STEPS = (
+    "people",
+    "brands",
+    "products",
+    "grants",
+    "zones",
+    "batches",
+    "labels",
+    "scans",
+    "authority",
+)
 
 
 def load_demo() -> list[tuple[str, str, str]]:

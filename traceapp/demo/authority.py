@@ -37,15 +37,29 @@ OVERCLAIM_PARTS = (("0006", "7800"), ("0003", "6400"))
 SUSPENDED_ZONE = "VN-PYDX-0104"
 
 INSPECTIONS = (
-    {"zone": "VN-PYDX-0101", "inspected_on": dt.date(2026, 2, 24), "boundaries_match": True,
-     "farm_diary_kept": True, "permitted_inputs_only": True, "residue_result": "pass",
-     "gap_certificate_valid": True, "result": "pass",
-     "findings": "Ranh giới khớp bản đồ; nhật ký canh tác ghi đầy đủ; mẫu dư lượng đạt."},
-    {"zone": "54-TH-0012-001", "inspected_on": dt.date(2026, 8, 12), "boundaries_match": True,
-     "farm_diary_kept": False, "permitted_inputs_only": True, "residue_result": "not_sampled",
-     "gap_certificate_valid": False, "result": "conditional",
-     "findings": "Nhật ký cho ăn chưa ghi từ tháng 6; bổ sung nhật ký và chứng nhận VietGAP.",
-     "follow_up_on": dt.date(2026, 10, 15)},
+    {
+        "zone": "VN-PYDX-0101",
+        "inspected_on": dt.date(2026, 2, 24),
+        "boundaries_match": True,
+        "farm_diary_kept": True,
+        "permitted_inputs_only": True,
+        "residue_result": "pass",
+        "gap_certificate_valid": True,
+        "result": "pass",
+        "findings": "Ranh giới khớp bản đồ; nhật ký canh tác ghi đầy đủ; mẫu dư lượng đạt.",
+    },
+    {
+        "zone": "54-TH-0012-001",
+        "inspected_on": dt.date(2026, 8, 12),
+        "boundaries_match": True,
+        "farm_diary_kept": False,
+        "permitted_inputs_only": True,
+        "residue_result": "not_sampled",
+        "gap_certificate_valid": False,
+        "result": "conditional",
+        "findings": "Nhật ký cho ăn chưa ghi từ tháng 6; bổ sung nhật ký và chứng nhận VietGAP.",
+        "follow_up_on": dt.date(2026, 10, 15),
+    },
 )
 
 
@@ -59,9 +73,12 @@ def _inspections(auditor: Any) -> None:
         zone = _zone(data.pop("zone"))
         if zone is None:
             continue
-        done = db.session.execute(sa.select(ZoneInspection.id).where(
-            ZoneInspection.zone_id == zone.id,
-            ZoneInspection.inspected_on == data["inspected_on"])).first()
+        done = db.session.execute(
+            sa.select(ZoneInspection.id).where(
+                ZoneInspection.zone_id == zone.id,
+                ZoneInspection.inspected_on == data["inspected_on"],
+            )
+        ).first()
         if done is None:
             inspections.record_inspection(auditor, zone, inspector_name=INSPECTOR, **data)
 
@@ -71,28 +88,52 @@ def _suspended_zone(ctx: dict[str, Any], auditor: Any) -> Zone:
     zone = _zone(SUSPENDED_ZONE)
     if zone is None:
         members = {m.member_number: m for m in ctx["members"]["XP"]}
-        corners = [(109.0301, 13.4102), (109.0318, 13.4101), (109.0319, 13.4115),
-                   (109.0302, 13.4116)]
+        corners = [
+            (109.0301, 13.4102),
+            (109.0318, 13.4101),
+            (109.0319, 13.4115),
+            (109.0302, 13.4116),
+        ]
         zone = zones.create_zone(
-            SYSTEM, coop.id, code=SUSPENDED_ZONE, kind="growing_area",
-            name="Cánh đồng Long Hòa", crop="đậu phộng", province="Phú Yên",
-            district="Đồng Xuân", commune="Xuân Phước",
+            SYSTEM,
+            coop.id,
+            code=SUSPENDED_ZONE,
+            kind="growing_area",
+            name="Cánh đồng Long Hòa",
+            crop="đậu phộng",
+            province="Phú Yên",
+            district="Đồng Xuân",
+            commune="Xuân Phước",
             issuing_authority="Chi cục Trồng trọt và Bảo vệ thực vật tỉnh Phú Yên",
-            decision_number="61/QĐ-TTBVTV", issued_on=dt.date(2024, 5, 14),
-            valid_from=dt.date(2024, 5, 14), valid_until=dt.date(2029, 5, 13),
-            target_market="domestic", declared_area_ha=decimal.Decimal("2.8"),
-            geometry={"type": "Polygon",
-                      "coordinates": [[list(c) for c in corners] + [list(corners[0])]]},
-            member_ids=[members["0007"].id] if "0007" in members else [])
+            decision_number="61/QĐ-TTBVTV",
+            issued_on=dt.date(2024, 5, 14),
+            valid_from=dt.date(2024, 5, 14),
+            valid_until=dt.date(2029, 5, 13),
+            target_market="domestic",
+            declared_area_ha=decimal.Decimal("2.8"),
+            geometry={
+                "type": "Polygon",
+                "coordinates": [[list(c) for c in corners] + [list(corners[0])]],
+            },
+            member_ids=[members["0007"].id] if "0007" in members else [],
+        )
     if zone.status == ZoneStatus.DRAFT:
         zones.transition(SYSTEM, zone, ZoneStatus.SUBMITTED, "Hồ sơ đăng ký mã số gửi Chi cục.")
     if zone.status == ZoneStatus.SUBMITTED:
-        zones.transition(auditor, zone, ZoneStatus.APPROVED,
-                         "Đã kiểm tra hồ sơ và thực địa; ranh giới khớp bản đồ.")
+        zones.transition(
+            auditor,
+            zone,
+            ZoneStatus.APPROVED,
+            "Đã kiểm tra hồ sơ và thực địa; ranh giới khớp bản đồ.",
+        )
     if zone.status == ZoneStatus.APPROVED:
-        zones.transition(auditor, zone, ZoneStatus.SUSPENDED,
-                         "Phát hiện sử dụng thuốc bảo vệ thực vật ngoài danh mục; tạm dừng "
-                         "mã số đến khi khắc phục.")
+        zones.transition(
+            auditor,
+            zone,
+            ZoneStatus.SUSPENDED,
+            "Phát hiện sử dụng thuốc bảo vệ thực vật ngoài danh mục; tạm dừng "
+            "mã số đến khi khắc phục.",
+        )
     return zone
 
 
@@ -101,18 +142,32 @@ def _overclaim(ctx: dict[str, Any]) -> Lot | None:
     zone = _zone(OVERCLAIMED_ZONE)
     if product is None or zone is None:
         return None
-    lot = db.session.execute(sa.select(Lot).where(
-        Lot.product_id == product.id, Lot.code == OVERCLAIM_LOT)).scalar_one_or_none()
+    lot = db.session.execute(
+        sa.select(Lot).where(Lot.product_id == product.id, Lot.code == OVERCLAIM_LOT)
+    ).scalar_one_or_none()
     if lot is not None:
         return lot
     members = {m.member_number: m for m in ctx["members"]["XP"]}
     total = sum(decimal.Decimal(q) for _n, q in OVERCLAIM_PARTS)
-    lot = lots.create_lot(SYSTEM, product_id=product.id, code=OVERCLAIM_LOT,
-                          production_date=OVERCLAIM_DAY, quantity=str(total), unit="KGM",
-                          notes="Khai báo thu hoạch bổ sung vụ Đông Xuân")
+    lot = lots.create_lot(
+        SYSTEM,
+        product_id=product.id,
+        code=OVERCLAIM_LOT,
+        production_date=OVERCLAIM_DAY,
+        quantity=str(total),
+        unit="KGM",
+        notes="Khai báo thu hoạch bổ sung vụ Đông Xuân",
+    )
     for number, quantity in OVERCLAIM_PARTS:
-        lots.add_contribution(SYSTEM, lot, member_id=members[number].id, zone_id=zone.id,
-                              quantity=quantity, unit="KGM", delivered_on=OVERCLAIM_DAY)
+        lots.add_contribution(
+            SYSTEM,
+            lot,
+            member_id=members[number].id,
+            zone_id=zone.id,
+            quantity=quantity,
+            unit="KGM",
+            delivered_on=OVERCLAIM_DAY,
+        )
     lots.close_lot(SYSTEM, lot)
     return lot
 

@@ -46,14 +46,21 @@ def load(ctx: dict[str, Any]) -> None:
         if not products:
             log.warning("demo: no products carry the mark %s, so no grants", mark.name)
             continue
-        held = {g.member_id: g for g in db.session.execute(
-            sa.select(MarkGrant).where(MarkGrant.mark_id == mark.id)).scalars()}
+        held = {
+            g.member_id: g
+            for g in db.session.execute(
+                sa.select(MarkGrant).where(MarkGrant.mark_id == mark.id)
+            ).scalars()
+        }
         for member in ctx["members"][code]:
             if member.id in held or not _eligible(code, member, today):
                 continue
             start = max(filter(None, (mark.certificate_date, member.joined_on)))
             grant = services.create_grant(
-                SYSTEM, mark, member_id=member.id, product_ids=[p.id for p in products],
+                SYSTEM,
+                mark,
+                member_id=member.id,
+                product_ids=[p.id for p in products],
                 granted_on=start,
                 notes="Quyết định cấp quyền sử dụng nhãn hiệu tập thể của Ban quản trị.",
             )
@@ -61,9 +68,15 @@ def load(ctx: dict[str, Any]) -> None:
             if (code, member.member_number) == SUSPENDED_ONCE[:2]:
                 suspended, reinstated = SUSPENDED_ONCE[2:]
                 services.suspend_grant(
-                    SYSTEM, grant, effective_on=max(suspended, start),
-                    reason="Giao tôm hùm chưa đạt kích cỡ thương phẩm dưới nhãn hiệu tập thể.")
+                    SYSTEM,
+                    grant,
+                    effective_on=max(suspended, start),
+                    reason="Giao tôm hùm chưa đạt kích cỡ thương phẩm dưới nhãn hiệu tập thể.",
+                )
                 services.reinstate_grant(
-                    SYSTEM, grant, effective_on=max(reinstated, start),
-                    reason="Đã khắc phục và cam kết tuân thủ quy chế sử dụng nhãn hiệu.")
+                    SYSTEM,
+                    grant,
+                    effective_on=max(reinstated, start),
+                    reason="Đã khắc phục và cam kết tuân thủ quy chế sử dụng nhãn hiệu.",
+                )
         ctx["grants"][code] = list(held.values())

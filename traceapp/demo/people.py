@@ -26,7 +26,7 @@ COOPERATIVES: list[dict[str, Any]] = [
         "address": "Thôn Phú Xuân, xã Xuân Phước, huyện Đồng Xuân, tỉnh Phú Yên",
         "phone": "0257 3870 123",
         "description": "Đậu phộng (lạc) trồng trên đất cát pha ven sông Kỳ Lộ; "
-                       "peanuts grown on the sandy loam along the Kỳ Lộ river.",
+        "peanuts grown on the sandy loam along the Kỳ Lộ river.",
         "founded_on": dt.date(2004, 3, 15),
     },
     {
@@ -39,7 +39,7 @@ COOPERATIVES: list[dict[str, Any]] = [
         "address": "Thôn Phú Dương, phường Xuân Phương, thị xã Sông Cầu, tỉnh Phú Yên",
         "phone": "0257 3875 456",
         "description": "Tôm hùm xanh và tôm hùm bông nuôi lồng trong vịnh Xuân Đài; "
-                       "cage-farmed spiny lobster in Xuân Đài bay.",
+        "cage-farmed spiny lobster in Xuân Đài bay.",
         "founded_on": dt.date(2012, 7, 2),
     },
     {
@@ -52,7 +52,7 @@ COOPERATIVES: list[dict[str, Any]] = [
         "address": "Cảng cá Phú Lạc, phường Phú Đông, thành phố Tuy Hòa, tỉnh Phú Yên",
         "phone": "0257 3823 789",
         "description": "Cá ngừ vây vàng câu tay kết hợp ánh sáng, bảo quản hầm đông; "
-                       "hand-line yellowfin tuna, frozen on board.",
+        "hand-line yellowfin tuna, frozen on board.",
         "founded_on": dt.date(2017, 11, 20),
     },
 ]
@@ -75,12 +75,36 @@ MEMBERS: dict[str, list[tuple[Any, ...]]] = {
         ("0005", "Phan Văn Sơn", M, 1962, "Vịnh Hòa", MemberRole.HOUSEHOLD, False, None),
     ],
     "CN": [
-        ("0001", "Nguyễn Văn Dũng", M, 1969, "Phú Lạc", MemberRole.VESSEL_OWNER, True,
-         ("PY-90689-TS", "Thành Công 01")),
-        ("0002", "Trần Văn Thắng", M, 1974, "Phú Lạc", MemberRole.VESSEL_OWNER, True,
-         ("PY-90945-TS", "Phước Lộc 09")),
-        ("0003", "Lê Thị Nga", F, 1976, "Phú Lạc", MemberRole.VESSEL_OWNER, False,
-         ("PY-92011-TS", "Hải Nga")),
+        (
+            "0001",
+            "Nguyễn Văn Dũng",
+            M,
+            1969,
+            "Phú Lạc",
+            MemberRole.VESSEL_OWNER,
+            True,
+            ("PY-90689-TS", "Thành Công 01"),
+        ),
+        (
+            "0002",
+            "Trần Văn Thắng",
+            M,
+            1974,
+            "Phú Lạc",
+            MemberRole.VESSEL_OWNER,
+            True,
+            ("PY-90945-TS", "Phước Lộc 09"),
+        ),
+        (
+            "0003",
+            "Lê Thị Nga",
+            F,
+            1976,
+            "Phú Lạc",
+            MemberRole.VESSEL_OWNER,
+            False,
+            ("PY-92011-TS", "Hải Nga"),
+        ),
         ("0004", "Phạm Văn Tài", M, 1990, "Long Thủy", MemberRole.FISHER, False, None),
         ("0005", "Đỗ Thị Kim", F, 1982, "Long Thủy", MemberRole.PROCESSOR, True, None),
     ],
@@ -96,7 +120,9 @@ def load(ctx: dict[str, Any]) -> None:
     ctx["members"] = {
         code: db.session.execute(
             sa.select(Member).where(Member.cooperative_id == coop.id).order_by(Member.member_number)
-        ).scalars().all()
+        )
+        .scalars()
+        .all()
         for code, coop in ctx["coops"].items()
     }
 
@@ -113,15 +139,24 @@ def load_cooperatives() -> dict[str, Cooperative]:
         result[coop.short_code] = coop
         for number, name, gender, year, village, role, consent, vessel in MEMBERS[coop.short_code]:
             exists = db.session.execute(
-                sa.select(Member.id).where(Member.cooperative_id == coop.id,
-                                           Member.member_number == number)
+                sa.select(Member.id).where(
+                    Member.cooperative_id == coop.id, Member.member_number == number
+                )
             ).first()
             if exists:
                 continue
             coops.create_member(
-                SYSTEM, coop.id, member_number=number, full_name=name, gender=gender,
-                birth_year=year, village=village, commune=coop.commune, role=role,
-                public_name_consent=consent, joined_on=coop.founded_on,
+                SYSTEM,
+                coop.id,
+                member_number=number,
+                full_name=name,
+                gender=gender,
+                birth_year=year,
+                village=village,
+                commune=coop.commune,
+                role=role,
+                public_name_consent=consent,
+                joined_on=coop.founded_on,
                 vessel_registration=vessel[0] if vessel else None,
                 vessel_name=vessel[1] if vessel else None,
                 flag_state="VN" if vessel else None,
@@ -133,25 +168,52 @@ def load_users(coops_by_code: dict[str, Cooperative]) -> list[tuple[str, str, st
     """One login per role; returns (email, password, description) to print."""
     accounts = [
         ("admin@traceapp.demo", "Quản trị hệ thống", "admin", None, None, "platform admin"),
-        ("manager@xuanphuoc.demo", "Nguyễn Thị Hoa", "manager", "XP", None,
-         "manager, Xuân Phước peanuts"),
-        ("staff@xuanphuoc.demo", "Đặng Thị Thu", "staff", "XP", None,
-         "staff, Xuân Phước peanuts"),
-        ("manager@songcau.demo", "Huỳnh Văn Tâm", "manager", "SC", None,
-         "manager, Sông Cầu lobster"),
-        ("manager@cangu.demo", "Nguyễn Văn Dũng", "manager", "CN", None,
-         "manager, Phú Yên tuna"),
-        ("auditor@phuyen.demo", "Trần Minh Quân", "auditor", None, "Phú Yên",
-         "auditor, Phú Yên province"),
-        ("auditor@khanhhoa.demo", "Lê Thị Yến", "auditor", None, "Khánh Hòa",
-         "auditor, Khánh Hòa province"),
+        (
+            "manager@xuanphuoc.demo",
+            "Nguyễn Thị Hoa",
+            "manager",
+            "XP",
+            None,
+            "manager, Xuân Phước peanuts",
+        ),
+        ("staff@xuanphuoc.demo", "Đặng Thị Thu", "staff", "XP", None, "staff, Xuân Phước peanuts"),
+        (
+            "manager@songcau.demo",
+            "Huỳnh Văn Tâm",
+            "manager",
+            "SC",
+            None,
+            "manager, Sông Cầu lobster",
+        ),
+        ("manager@cangu.demo", "Nguyễn Văn Dũng", "manager", "CN", None, "manager, Phú Yên tuna"),
+        (
+            "auditor@phuyen.demo",
+            "Trần Minh Quân",
+            "auditor",
+            None,
+            "Phú Yên",
+            "auditor, Phú Yên province",
+        ),
+        (
+            "auditor@khanhhoa.demo",
+            "Lê Thị Yến",
+            "auditor",
+            None,
+            "Khánh Hòa",
+            "auditor, Khánh Hòa province",
+        ),
     ]
     logins = []
     for email, name, role, code, province, what in accounts:
         if auth.find_user_by_email(email) is None:
             auth.create_user(
-                SYSTEM, email=email, full_name=name, password=PASSWORD, role=role,
-                cooperative_id=coops_by_code[code].id if code else None, province=province,
+                SYSTEM,
+                email=email,
+                full_name=name,
+                password=PASSWORD,
+                role=role,
+                cooperative_id=coops_by_code[code].id if code else None,
+                province=province,
             )
         logins.append((email, PASSWORD, what))
     return logins

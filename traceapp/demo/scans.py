@@ -35,12 +35,21 @@ def _client(rng: random.Random) -> str:
     return f"{rng.getrandbits(64):016x}"
 
 
-def _scan(label: Label, run: LabelRun, when: dt.datetime, client: str, rng: random.Random,
-          **kw: Any) -> LabelScan:
-    return LabelScan(scanned_at=when, label_id=label.id, lot_id=label.lot_id,
-                     product_id=run.lot.product_id, cooperative_id=label.cooperative_id,
-                     outcome=kw.pop("outcome", "ok"), client_hash=client,
-                     ua_class=rng.choice(UA), lang=rng.choice(LANGS), **kw)
+def _scan(
+    label: Label, run: LabelRun, when: dt.datetime, client: str, rng: random.Random, **kw: Any
+) -> LabelScan:
+    return LabelScan(
+        scanned_at=when,
+        label_id=label.id,
+        lot_id=label.lot_id,
+        product_id=run.lot.product_id,
+        cooperative_id=label.cooperative_id,
+        outcome=kw.pop("outcome", "ok"),
+        client_hash=client,
+        ua_class=rng.choice(UA),
+        lang=rng.choice(LANGS),
+        **kw,
+    )
 
 
 def _count(label: Label, scans: list[LabelScan]) -> None:
@@ -55,8 +64,7 @@ def _issued(run: LabelRun, now: dt.datetime) -> dt.datetime:
     """When the demo run was printed: two days after its lot was made, within the last DAYS
     days. The demo creates it today; its scans go back weeks, and a page saying "issued
     today, first scanned a month ago" would contradict itself."""
-    made = dt.datetime.combine(run.lot.production_date + dt.timedelta(days=2), dt.time(1),
-                               dt.UTC)
+    made = dt.datetime.combine(run.lot.production_date + dt.timedelta(days=2), dt.time(1), dt.UTC)
     issued = min(max(made, now - dt.timedelta(days=DAYS)), now - dt.timedelta(days=4))
     if run.created_at is None or _aware(run.created_at) > issued:
         run.created_at = issued
@@ -67,8 +75,9 @@ def _aware(when: dt.datetime) -> dt.datetime:
     return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
-def _shoppers(run: LabelRun, labels: list[Label], rng: random.Random, now: dt.datetime,
-              issued: dt.datetime) -> None:
+def _shoppers(
+    run: LabelRun, labels: list[Label], rng: random.Random, now: dt.datetime, issued: dt.datetime
+) -> None:
     days = max(1.0, (now - issued).total_seconds() / 86400)
     for label in rng.sample(labels, max(1, int(len(labels) * SCANNED_SHARE))):
         if label.seq == COPIED_LABEL_SEQ:
@@ -102,11 +111,19 @@ def _copied(run: LabelRun, labels: list[Label], rng: random.Random, now: dt.date
 
 def _unknown(run: LabelRun, rng: random.Random, now: dt.datetime) -> None:
     for hours in (50, 49, 26):
-        db.session.add(LabelScan(
-            scanned_at=now - dt.timedelta(hours=hours), lot_id=run.lot_id,
-            product_id=run.lot.product_id, cooperative_id=run.cooperative_id,
-            unknown_serial=UNKNOWN_SERIAL, outcome="unknown", client_hash=_client(rng),
-            ua_class="mobile", lang="vi"))
+        db.session.add(
+            LabelScan(
+                scanned_at=now - dt.timedelta(hours=hours),
+                lot_id=run.lot_id,
+                product_id=run.lot.product_id,
+                cooperative_id=run.cooperative_id,
+                unknown_serial=UNKNOWN_SERIAL,
+                outcome="unknown",
+                client_hash=_client(rng),
+                ua_class="mobile",
+                lang="vi",
+            )
+        )
 
 
 def load(ctx: dict[str, Any]) -> None:
@@ -119,9 +136,13 @@ def load(ctx: dict[str, Any]) -> None:
         if run.kind != RunKind.SERIALISED:
             continue
         rng = random.Random(f"traceapp-demo-scans-{code}")
-        labels = list(db.session.scalars(
-            sa.select(Label).where(Label.run_id == run.id, Label.voided_at.is_(None))
-            .order_by(Label.seq)))
+        labels = list(
+            db.session.scalars(
+                sa.select(Label)
+                .where(Label.run_id == run.id, Label.voided_at.is_(None))
+                .order_by(Label.seq)
+            )
+        )
         _shoppers(run, labels, rng, now, _issued(run, now))
         if code == "XP":
             _copied(run, labels, rng, now)

@@ -43,9 +43,13 @@ class BatchRuns(MethodView):
     def get(self, batch_id: int) -> Any:
         """Runs issued for the lot, newest first."""
         lot = get_scoped(Lot, batch_id, api_actor())
-        return db.session.execute(
-            sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
-        ).scalars().all()
+        return (
+            db.session.execute(
+                sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
+            )
+            .scalars()
+            .all()
+        )
 
     @blp.arguments(RunCreateSchema)
     @blp.response(201, RunSchema)
@@ -69,16 +73,27 @@ def get_run(run_id: int) -> Any:
 def run_labels(run_id: int, pagination_parameters: Any) -> Any:
     """Each label's serial and URL, in print order."""
     run = _run(run_id)
-    page = paginate(sa.select(Label).where(Label.run_id == run.id).order_by(Label.seq),
-                    pagination_parameters.page, pagination_parameters.page_size)
+    page = paginate(
+        sa.select(Label).where(Label.run_id == run.id).order_by(Label.seq),
+        pagination_parameters.page,
+        pagination_parameters.page_size,
+    )
     pagination_parameters.item_count = page.total
     facts = services.lot_facts(run.lot)
     lot_level = run.kind == RunKind.LOT_COPIES
-    return [{"seq": label.seq, "serial": label.serial,
-             "url": services.label_url(facts.product, facts.lot_code, label.serial,
-                                       lot_level=lot_level),
-             "voided_at": label.voided_at, "void_reason": label.void_reason,
-             "scan_count": label.scan_count} for label in page.items]
+    return [
+        {
+            "seq": label.seq,
+            "serial": label.serial,
+            "url": services.label_url(
+                facts.product, facts.lot_code, label.serial, lot_level=lot_level
+            ),
+            "voided_at": label.voided_at,
+            "void_reason": label.void_reason,
+            "scan_count": label.scan_count,
+        }
+        for label in page.items
+    ]
 
 
 def _download(run: LabelRun, fmt: str, layout: str | None) -> Any:
@@ -162,8 +177,9 @@ def _label(serial: str) -> Label:
 
 def _label_url(label: Label) -> str:
     facts = services.lot_facts(label.run.lot)
-    return services.label_url(facts.product, facts.lot_code, label.serial,
-                              lot_level=label.run.kind == RunKind.LOT_COPIES)
+    return services.label_url(
+        facts.product, facts.lot_code, label.serial, lot_level=label.run.kind == RunKind.LOT_COPIES
+    )
 
 
 @blp.route("/labels/<serial>.png")
@@ -193,6 +209,11 @@ def void_label(data: dict[str, Any], serial: str) -> Any:
     label = _label(serial)
     services.void_labels(api_actor(), label.run, reason=data["reason"], serial=label.serial)
     db.session.refresh(label)
-    return {"seq": label.seq, "serial": label.serial, "url": _label_url(label),
-            "voided_at": label.voided_at, "void_reason": label.void_reason,
-            "scan_count": label.scan_count}
+    return {
+        "seq": label.seq,
+        "serial": label.serial,
+        "url": _label_url(label),
+        "voided_at": label.voided_at,
+        "void_reason": label.void_reason,
+        "scan_count": label.scan_count,
+    }

@@ -22,8 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def _attachment(name: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store"}
+    return {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store",
+    }
 
 
 def run_download(actor: Any, run: LabelRun, fmt: str, layout: str | None) -> Response:
@@ -35,8 +37,12 @@ def run_download(actor: Any, run: LabelRun, fmt: str, layout: str | None) -> Res
     mimetype, _ext = jobs.FORMATS[fmt]
     headers = _attachment(jobs.filename(run, fmt, layout))
     headers["Content-Length"] = str(size)
-    return Response(wrap_file(request.environ, spool, jobs.CHUNK), content_type=mimetype,
-                    headers=headers, direct_passthrough=True)
+    return Response(
+        wrap_file(request.environ, spool, jobs.CHUNK),
+        content_type=mimetype,
+        headers=headers,
+        direct_passthrough=True,
+    )
 
 
 def job_download(job: RenderJob) -> Response:
@@ -44,5 +50,6 @@ def job_download(job: RenderJob) -> Response:
     mimetype, _ext = jobs.FORMATS[job.fmt]
     headers = _attachment(jobs.filename(job.run, job.fmt, job.layout))
     headers["Content-Length"] = str(job.size or 0)
-    return Response(jobs.job_chunks(job.id), content_type=mimetype,
-                    headers=headers, direct_passthrough=True)
+    return Response(
+        jobs.job_chunks(job.id), content_type=mimetype, headers=headers, direct_passthrough=True
+    )

@@ -22,14 +22,23 @@ FORMAT_LABELS = {
 class IssueForm(Form):
     """Issue a run of labels for a lot."""
 
-    count = IntegerField(_l("How many labels"),
-                         validators=[DataRequired(), NumberRange(1, MAX_COPIES)])
-    kind = SelectField(_l("Kind"), choices=options([
-        ("serialised", _l("One serialised label per item (recommended)")),
-        ("lot_copies", _l("Copies of one lot-level label (products sold loose)"))]))
+    count = IntegerField(
+        _l("How many labels"), validators=[DataRequired(), NumberRange(1, MAX_COPIES)]
+    )
+    kind = SelectField(
+        _l("Kind"),
+        choices=options(
+            [
+                ("serialised", _l("One serialised label per item (recommended)")),
+                ("lot_copies", _l("Copies of one lot-level label (products sold loose)")),
+            ]
+        ),
+    )
     template = SelectField(_l("Sheet or roll"), choices=LAYOUT_CHOICES)
-    ec = SelectField(_l("QR error correction"), choices=options([
-        ("M", _l("M (default)")), ("Q", _l("Q (rough surfaces, small labels)"))]))
+    ec = SelectField(
+        _l("QR error correction"),
+        choices=options([("M", _l("M (default)")), ("Q", _l("Q (rough surfaces, small labels)"))]),
+    )
 
 
 class PrintForm(Form):

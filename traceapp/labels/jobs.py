@@ -54,19 +54,27 @@ def check_format(fmt: str, layout: str | None) -> str | None:
     """Validate a format and (for PDF) its layout; return the layout to use."""
     if fmt not in FORMATS:
         # TRANSLATORS: %(names)s lists the codes accepted (pdf, zpl, png-zip, ...).
-        raise ValidationFailed.field("format", _("Choose one of: %(names)s.",
-                                                 names=", ".join(FORMATS)))
+        raise ValidationFailed.field(
+            "format", _("Choose one of: %(names)s.", names=", ".join(FORMATS))
+        )
     if fmt == "pdf":
         layout = layout or "a4-3x8"
         if layout not in rendering.LAYOUTS:
-            raise ValidationFailed.field("layout", _("Choose one of: %(names)s.",
-                                                     names=", ".join(rendering.LAYOUTS)))
+            raise ValidationFailed.field(
+                "layout", _("Choose one of: %(names)s.", names=", ".join(rendering.LAYOUTS))
+            )
         return layout
     return None
 
 
-def render_run(run: LabelRun, fmt: str, out: IO[bytes], *, layout: str | None = None,
-               progress: Callable[[int], None] | None = None) -> int:
+def render_run(
+    run: LabelRun,
+    fmt: str,
+    out: IO[bytes],
+    *,
+    layout: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Write a run in a format to a binary stream; returns how many labels were written."""
     layout = check_format(fmt, layout or run.template)
     contents = services.run_contents(run)
@@ -92,8 +100,7 @@ def render_run(run: LabelRun, fmt: str, out: IO[bytes], *, layout: str | None = 
     return n
 
 
-def render_to_spool(run: LabelRun, fmt: str, layout: str | None = None
-                    ) -> tuple[IO[bytes], int]:
+def render_to_spool(run: LabelRun, fmt: str, layout: str | None = None) -> tuple[IO[bytes], int]:
     """Render a whole run into a spooled file (in memory up to 8 MB, then on disk), rewound
     for reading; returns the file and its size. A failure closes the file and raises."""
     spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - the caller's
@@ -116,6 +123,7 @@ def filename(run: LabelRun, fmt: str, layout: str | None) -> str:
 
 # --- background jobs ---------------------------------------------------------------------------
 
+
 def requester_locale() -> str | None:
     """The language of the request asking for a job (None outside a request)."""
     if not has_request_context():
@@ -124,8 +132,9 @@ def requester_locale() -> str | None:
     return str(locale) if locale is not None else None
 
 
-def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None,
-              locale: str | None = None) -> RenderJob:
+def start_job(
+    actor: Any, run: LabelRun, fmt: str, layout: str | None = None, locale: str | None = None
+) -> RenderJob:
     """Queue a rendering job (the caller commits, then calls :func:`launch`).
 
     The job prints captions in ``locale``, by default the language of the current request.
@@ -134,9 +143,15 @@ def start_job(actor: Any, run: LabelRun, fmt: str, layout: str | None = None,
     """
     require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))
     layout = check_format(fmt, layout or run.template)
-    job = RenderJob(cooperative_id=run.cooperative_id, run_id=run.id, fmt=fmt, layout=layout,
-                    total=services.live_count(run), requested_by_id=getattr(actor, "id", None),
-                    locale=locale or requester_locale())
+    job = RenderJob(
+        cooperative_id=run.cooperative_id,
+        run_id=run.id,
+        fmt=fmt,
+        layout=layout,
+        total=services.live_count(run),
+        requested_by_id=getattr(actor, "id", None),
+        locale=locale or requester_locale(),
+    )
     db.session.add(job)
     db.session.flush()
     return job
@@ -147,8 +162,9 @@ def launch(app: Flask, job_id: int) -> None:
     if app.config.get("TRACEAPP_JOBS_INLINE"):
         execute(app, job_id)
         return
-    thread = threading.Thread(target=execute, args=(app, job_id), daemon=True,
-                              name=f"render-job-{job_id}")
+    thread = threading.Thread(
+        target=execute, args=(app, job_id), daemon=True, name=f"render-job-{job_id}"
+    )
     thread.start()
 
 
@@ -233,8 +249,9 @@ def job_chunks(job_id: int) -> Iterator[bytes]:
 def _chunks(bind: Any, job_id: int) -> Iterator[bytes]:
     seq = 0
     while True:
-        stmt = sa.select(RenderChunk.data).where(RenderChunk.job_id == job_id,
-                                                 RenderChunk.seq == seq)
+        stmt = sa.select(RenderChunk.data).where(
+            RenderChunk.job_id == job_id, RenderChunk.seq == seq
+        )
         try:
             if isinstance(bind, sa.Connection):
                 data = bind.execute(stmt).scalar()
@@ -242,8 +259,7 @@ def _chunks(bind: Any, job_id: int) -> Iterator[bytes]:
                 with sqlite_begin_mode("DEFERRED"), bind.connect() as conn:
                     data = conn.execute(stmt).scalar()
         except Exception:
-            log.exception("render job %s: chunk %s could not be read while streaming",
-                          job_id, seq)
+            log.exception("render job %s: chunk %s could not be read while streaming", job_id, seq)
             raise
         if data is None:
             return

@@ -34,14 +34,14 @@ class LabelRun(IdMixin, TenantMixin, Base):
     __tablename__ = "label_runs"
     __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
 
-    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
-                                        index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     kind: Mapped[RunKind] = mapped_column(enum_column(RunKind, "run_kind"))
     count: Mapped[int]
     template: Mapped[str] = mapped_column(sa.String(30))
     ec_level: Mapped[str] = mapped_column(sa.String(1), default="M")
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                    ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_by_label: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     #: The public address printed into the codes when the run was issued.
@@ -62,8 +62,7 @@ class Label(TenantMixin, Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(20), unique=True)
     run_id: Mapped[int] = mapped_column(sa.ForeignKey("label_runs.id", ondelete="RESTRICT"))
-    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"),
-                                        index=True)
+    lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     #: Position in its run, 1..count: ranges are voided by position.
     seq: Mapped[int]
     voided_at: Mapped[dt.datetime | None]
@@ -103,18 +102,21 @@ class RenderJob(IdMixin, TenantMixin, Base):
 
     __tablename__ = "render_jobs"
 
-    run_id: Mapped[int] = mapped_column(sa.ForeignKey("label_runs.id", ondelete="RESTRICT"),
-                                        index=True)
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("label_runs.id", ondelete="RESTRICT"), index=True
+    )
     fmt: Mapped[str] = mapped_column(sa.String(10))  # pdf, zpl, png-zip
     layout: Mapped[str | None] = mapped_column(sa.String(30))
-    status: Mapped[JobStatus] = mapped_column(enum_column(JobStatus, "job_status"),
-                                              default=JobStatus.QUEUED)
+    status: Mapped[JobStatus] = mapped_column(
+        enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED
+    )
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int]
     size: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",
-                                                                      ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     #: The requester's language, for the printed captions (None: the default language).
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
@@ -130,7 +132,8 @@ class RenderChunk(Base):
 
     __tablename__ = "render_chunks"
 
-    job_id: Mapped[int] = mapped_column(sa.ForeignKey("render_jobs.id", ondelete="CASCADE"),
-                                        primary_key=True)
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("render_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -45,8 +45,9 @@ def window(days: int) -> tuple[dt.date, dt.datetime]:
     return start_day, dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
 
 
-def compute(cooperative_id: int, days: int = 30, product_id: int | None = None,
-            lot_id: int | None = None) -> ScanStats:
+def compute(
+    cooperative_id: int, days: int = 30, product_id: int | None = None, lot_id: int | None = None
+) -> ScanStats:
     """Scans of the cooperative's labels over the last ``days`` days (optionally one product
     or one lot)."""
     start_day, since = window(days)
@@ -56,36 +57,67 @@ def compute(cooperative_id: int, days: int = 30, product_id: int | None = None,
     if lot_id:
         where.append(LabelScan.lot_id == lot_id)
     day = _local_day(LabelScan.scanned_at)
-    per_day = {str(d): n for d, n in db.session.execute(
-        sa.select(day, sa.func.count()).where(*where).group_by(day))}
+    per_day = {
+        str(d): n
+        for d, n in db.session.execute(sa.select(day, sa.func.count()).where(*where).group_by(day))
+    }
     series = []
     locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
     for i in range(days):
         d = start_day + dt.timedelta(days=i)
         # Day and month as the reader writes them (3/11 in Vietnam, 11/3 in China).
         series.append((format_skeleton("Md", d, locale=locale), per_day.get(d.isoformat(), 0)))
-    languages = [(lang, n) for lang, n in db.session.execute(
-        sa.select(LabelScan.lang, sa.func.count()).where(*where)
-        .group_by(LabelScan.lang).order_by(sa.func.count().desc()))]
+    languages = [
+        (lang, n)
+        for lang, n in db.session.execute(
+            sa.select(LabelScan.lang, sa.func.count())
+            .where(*where)
+            .group_by(LabelScan.lang)
+            .order_by(sa.func.count().desc())
+        )
+    ]
     products = db.session.execute(
-        sa.select(Product.id, Product.name, sa.func.count(LabelScan.id).label("scans"),
-                  sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
-                  sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"))
-        .join(Product, Product.id == LabelScan.product_id).where(*where)
-        .group_by(Product.id, Product.name).order_by(sa.func.count(LabelScan.id).desc())
+        sa.select(
+            Product.id,
+            Product.name,
+            sa.func.count(LabelScan.id).label("scans"),
+            sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
+            sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"),
+        )
+        .join(Product, Product.id == LabelScan.product_id)
+        .where(*where)
+        .group_by(Product.id, Product.name)
+        .order_by(sa.func.count(LabelScan.id).desc())
     ).all()
     lots = db.session.execute(
-        sa.select(Lot.id, Lot.code, Product.name.label("product"),
-                  sa.func.count(LabelScan.id).label("scans"),
-                  sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
-                  sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"))
-        .join(Lot, Lot.id == LabelScan.lot_id).join(Product, Product.id == Lot.product_id)
-        .where(*where).group_by(Lot.id, Lot.code, Product.name)
-        .order_by(sa.func.count(LabelScan.id).desc()).limit(50)
+        sa.select(
+            Lot.id,
+            Lot.code,
+            Product.name.label("product"),
+            sa.func.count(LabelScan.id).label("scans"),
+            sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
+            sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"),
+        )
+        .join(Lot, Lot.id == LabelScan.lot_id)
+        .join(Product, Product.id == Lot.product_id)
+        .where(*where)
+        .group_by(Lot.id, Lot.code, Product.name)
+        .order_by(sa.func.count(LabelScan.id).desc())
+        .limit(50)
     ).all()
     total, flagged, unknown = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(LabelScan.flagged),
-                  sa.func.count().filter(LabelScan.outcome == "unknown")).where(*where)
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(LabelScan.flagged),
+            sa.func.count().filter(LabelScan.outcome == "unknown"),
+        ).where(*where)
     ).one()
-    return ScanStats(days=series, languages=languages, products=list(products),
-                     lots=list(lots), total=total, flagged=flagged, unknown=unknown)
+    return ScanStats(
+        days=series,
+        languages=languages,
+        products=list(products),
+        lots=list(lots),
+        total=total,
+        flagged=flagged,
+        unknown=unknown,
+    )

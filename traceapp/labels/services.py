@@ -51,14 +51,19 @@ def new_serial() -> str:
     return base64.b32encode(secrets.token_bytes(SERIAL_BYTES)).translate(_TO_CROCKFORD).decode()
 
 
-def label_url(product: Any, lot_code: str, serial: str | None, base_url: str | None = None,
-              *, lot_level: bool = False) -> str:
+def label_url(
+    product: Any,
+    lot_code: str,
+    serial: str | None,
+    base_url: str | None = None,
+    *,
+    lot_level: bool = False,
+) -> str:
     """The URL a label encodes: a GS1 Digital Link with a GTIN (without /21/ on a lot-level
     label), a short /l/ link without a GTIN."""
     base = (base_url or current_app.config["TRACEAPP_PUBLIC_BASE_URL"]).rstrip("/")
     if product.gtin:
-        return digital_link(base, product.gtin, lot=lot_code,
-                            serial=None if lot_level else serial)
+        return digital_link(base, product.gtin, lot=lot_code, serial=None if lot_level else serial)
     if serial is None:
         raise ValueError("a product without a GTIN needs a serial for its short link")
     return f"{base}/l/{serial}"
@@ -70,8 +75,10 @@ def _short_text(url: str) -> str:
 
 # --- the refusal rules ------------------------------------------------------------------------
 
-def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None = None
-                   ) -> dict[str, list[str]]:
+
+def issue_problems(
+    lot: Lot, count: int, kind: RunKind, on_date: dt.date | None = None
+) -> dict[str, list[str]]:
     """Every reason labels may not be issued for the lot now, by field."""
     from traceapp.brands.services import mark_use_problems
     from traceapp.zones.models import STATUS_LABELS
@@ -80,21 +87,30 @@ def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None 
     day = on_date or local_today()
     errors: dict[str, list[str]] = {}
     if lot.status == LotStatus.RECALLED:
-        errors["lot"] = [_("Lot %(code)s is recalled: no labels may be printed for it.",
-                           code=lot.code)]
+        errors["lot"] = [
+            _("Lot %(code)s is recalled: no labels may be printed for it.", code=lot.code)
+        ]
         return errors
     trace = genealogy.trace(lot)
     for zone in trace.zones():
         status = effective_status(zone, day)
         if status != "approved":
-            errors.setdefault("zones", []).append(_(
-                # TRANSLATORS: %(status)s is the code's status as labelled on the pages.
-                "Zone code %(code)s is %(status)s: labels cannot claim it.", code=zone.code,
-                status=STATUS_LABELS[status]))
+            errors.setdefault("zones", []).append(
+                _(
+                    # TRANSLATORS: %(status)s is the code's status as labelled on the pages.
+                    "Zone code %(code)s is %(status)s: labels cannot claim it.",
+                    code=zone.code,
+                    status=STATUS_LABELS[status],
+                )
+            )
         elif not zone.is_valid_on(day):  # approved, but its validity has not begun
-            errors.setdefault("zones", []).append(_(
-                "Zone code %(code)s is valid only from %(date)s: labels cannot claim it yet.",
-                code=zone.code, date=format_date(zone.valid_from) if zone.valid_from else ""))
+            errors.setdefault("zones", []).append(
+                _(
+                    "Zone code %(code)s is valid only from %(date)s: labels cannot claim it yet.",
+                    code=zone.code,
+                    date=format_date(zone.valid_from) if zone.valid_from else "",
+                )
+            )
     product = lot.product
     if product.mark_id is not None:
         members = trace.households()
@@ -103,26 +119,36 @@ def issue_problems(lot: Lot, count: int, kind: RunKind, on_date: dt.date | None 
             if problem:
                 errors.setdefault("mark", []).append(problem)
         if not members:
-            errors.setdefault("mark", []).append(_(
-                "No member contributed to this lot, so nobody is permitted to use the mark."))
+            errors.setdefault("mark", []).append(
+                _("No member contributed to this lot, so nobody is permitted to use the mark.")
+            )
     if kind == RunKind.SERIALISED:
         limit = serial_capacity(lot)
         if limit is not None and count > limit:
             room = max(limit, 0)
-            errors.setdefault("count", []).append(ngettext(
-                # TRANSLATORS: %(net)s is the net quantity on one label, e.g. "500 g".
-                "The lot has room for %(n)s more label of %(net)s (mass balance).",
-                "The lot has room for %(n)s more labels of %(net)s (mass balance).",
-                room, n=format_number(room), net=fmt(product.net_quantity, product.net_unit)))
+            errors.setdefault("count", []).append(
+                ngettext(
+                    # TRANSLATORS: %(net)s is the net quantity on one label, e.g. "500 g".
+                    "The lot has room for %(n)s more label of %(net)s (mass balance).",
+                    "The lot has room for %(n)s more labels of %(net)s (mass balance).",
+                    room,
+                    n=format_number(room),
+                    net=fmt(product.net_quantity, product.net_unit),
+                )
+            )
     return errors
 
 
 def live_label_count(lot: Lot) -> int:
     """Serialised labels of the lot that were not voided."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Label.id)).where(Label.lot_id == lot.id,
-                                                 Label.voided_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Label.id)).where(
+                Label.lot_id == lot.id, Label.voided_at.is_(None)
+            )
+        )
+        or 0
+    )
 
 
 def serial_capacity(lot: Lot) -> int | None:
@@ -140,9 +166,17 @@ def serial_capacity(lot: Lot) -> int | None:
 
 # --- issuing -----------------------------------------------------------------------------------
 
-def issue_run(actor: Any, lot: Lot, *, count: int, template: str = "a4-3x8",
-              kind: RunKind | str = RunKind.SERIALISED, ec: str = "M",
-              notes: str | None = None) -> LabelRun:
+
+def issue_run(
+    actor: Any,
+    lot: Lot,
+    *,
+    count: int,
+    template: str = "a4-3x8",
+    kind: RunKind | str = RunKind.SERIALISED,
+    ec: str = "M",
+    notes: str | None = None,
+) -> LabelRun:
     """Issue ``count`` labels for a lot as one run, after every refusal rule has been checked.
 
     Serialised runs insert one row per label with a fresh random serial, in chunks.
@@ -164,20 +198,33 @@ def issue_run(actor: Any, lot: Lot, *, count: int, template: str = "a4-3x8",
     errors = issue_problems(lot, count, kind)
     if errors:
         raise ValidationFailed(_("The labels could not be issued."), errors)
-    run = LabelRun(cooperative_id=lot.cooperative_id, lot_id=lot.id, kind=kind, count=count,
-                   template=template, ec_level=ec, created_by_id=getattr(actor, "id", None),
-                   created_by_label=getattr(actor, "label", "system"),
-                   base_url=current_app.config["TRACEAPP_PUBLIC_BASE_URL"],
-                   notes=(notes or "").strip() or None)
+    run = LabelRun(
+        cooperative_id=lot.cooperative_id,
+        lot_id=lot.id,
+        kind=kind,
+        count=count,
+        template=template,
+        ec_level=ec,
+        created_by_id=getattr(actor, "id", None),
+        created_by_label=getattr(actor, "label", "system"),
+        base_url=current_app.config["TRACEAPP_PUBLIC_BASE_URL"],
+        notes=(notes or "").strip() or None,
+    )
     db.session.add(run)
     db.session.flush()
     # A lot-level run gets one serial too: the short link of products without a GTIN, and the
     # record its scans are counted on.
     _insert_labels(run, count if kind == RunKind.SERIALISED else 1)
-    audit.record(actor, "labels.issue", run,
-                 summary=f"{count} {kind.value} labels for lot {lot.code} on {template}",
-                 changes={"count": {"before": None, "after": count},
-                          "lot": {"before": None, "after": lot.code}})
+    audit.record(
+        actor,
+        "labels.issue",
+        run,
+        summary=f"{count} {kind.value} labels for lot {lot.code} on {template}",
+        changes={
+            "count": {"before": None, "after": count},
+            "lot": {"before": None, "after": lot.code},
+        },
+    )
     return run
 
 
@@ -186,9 +233,17 @@ def _insert_labels(run: LabelRun, count: int) -> None:
     seq = 0
     while seq < count:
         size = min(INSERT_CHUNK, count - seq)
-        rows = [{"serial": new_serial(), "run_id": run.id, "lot_id": run.lot_id,
-                 "cooperative_id": run.cooperative_id, "seq": seq + i + 1,
-                 "scan_count": 0} for i in range(size)]
+        rows = [
+            {
+                "serial": new_serial(),
+                "run_id": run.id,
+                "lot_id": run.lot_id,
+                "cooperative_id": run.cooperative_id,
+                "seq": seq + i + 1,
+                "scan_count": 0,
+            }
+            for i in range(size)
+        ]
         try:
             with db.session.begin_nested():
                 db.session.execute(table.insert(), rows)
@@ -202,8 +257,16 @@ def _insert_labels(run: LabelRun, count: int) -> None:
 
 # --- voiding and reprints ----------------------------------------------------------------------
 
-def void_labels(actor: Any, run: LabelRun, *, reason: str, first: int | None = None,
-                last: int | None = None, serial: str | None = None) -> int:
+
+def void_labels(
+    actor: Any,
+    run: LabelRun,
+    *,
+    reason: str,
+    first: int | None = None,
+    last: int | None = None,
+    serial: str | None = None,
+) -> int:
     """Void one label (by serial), a range of positions, or the whole run; returns how many.
 
     Voided serials stay in the database and are never issued again.
@@ -221,8 +284,12 @@ def void_labels(actor: Any, run: LabelRun, *, reason: str, first: int | None = N
         first = first or 1
         last = last or run.count
         if not (1 <= first <= last <= run.count):
-            errors["range"] = [_("Give positions between 1 and %(n)s, first before last.",
-                                 n=format_number(run.count))]
+            errors["range"] = [
+                _(
+                    "Give positions between 1 and %(n)s, first before last.",
+                    n=format_number(run.count),
+                )
+            ]
         stmt = stmt.where(Label.seq.between(first, last))
         what = f"positions {first}-{last}"
     if errors:
@@ -231,9 +298,16 @@ def void_labels(actor: Any, run: LabelRun, *, reason: str, first: int | None = N
     count = result.rowcount or 0
     if count == 0:
         raise Conflict(_("No live label matched: they were voided already or do not exist."))
-    audit.record(actor, "labels.void", run, summary=f"{count} labels voided ({what}): {reason}",
-                 changes={"voided": {"before": None, "after": count}, "which": {
-                     "before": None, "after": what}})
+    audit.record(
+        actor,
+        "labels.void",
+        run,
+        summary=f"{count} labels voided ({what}): {reason}",
+        changes={
+            "voided": {"before": None, "after": count},
+            "which": {"before": None, "after": what},
+        },
+    )
     return count
 
 
@@ -242,13 +316,17 @@ def record_print(actor: Any, run: LabelRun, fmt_name: str, layout: str | None) -
     require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))
     run.prints += 1
     action = "labels.print" if run.prints == 1 else "labels.reprint"
-    audit.record(actor, action, run,
-                 summary=f"run #{run.id} printed as {fmt_name} ({layout or '-'}), "
-                         f"time {run.prints}",
-                 changes={"prints": {"before": run.prints - 1, "after": run.prints}})
+    audit.record(
+        actor,
+        action,
+        run,
+        summary=f"run #{run.id} printed as {fmt_name} ({layout or '-'}), time {run.prints}",
+        changes={"prints": {"before": run.prints - 1, "after": run.prints}},
+    )
 
 
 # --- what a label says ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LotFacts:
@@ -276,23 +354,32 @@ def lot_facts(lot: Lot, on_date: dt.date | None = None) -> LotFacts:
         if str(state) == "registered":
             mark_name = product.mark.name
     return LotFacts(
-        product=product, lot_code=lot.code,
+        product=product,
+        lot_code=lot.code,
         net=fmt(product.net_quantity, product.net_unit) if product.net_quantity else None,
-        best_before=lot.best_before, mark_name=mark_name,
+        best_before=lot.best_before,
+        mark_name=mark_name,
         stars=ocop_stars_for_display(product, on_date),
         gtin=gtin_display(product.gtin) if product.gtin else None,
     )
 
 
-def content_for(facts: LotFacts, serial: str | None, base_url: str | None = None,
-                *, lot_level: bool = False) -> LabelContent:
+def content_for(
+    facts: LotFacts, serial: str | None, base_url: str | None = None, *, lot_level: bool = False
+) -> LabelContent:
     """One label's content (a lot-level label prints no serial)."""
     url = label_url(facts.product, facts.lot_code, serial, base_url, lot_level=lot_level)
     return LabelContent(
-        url=url, product_name=facts.product.name, lot_code=facts.lot_code,
+        url=url,
+        product_name=facts.product.name,
+        lot_code=facts.lot_code,
         serial=None if lot_level else serial,
-        net_quantity=facts.net, best_before=facts.best_before, mark_name=facts.mark_name,
-        ocop_stars=facts.stars, short_text=_short_text(url), gtin_display=facts.gtin,
+        net_quantity=facts.net,
+        best_before=facts.best_before,
+        mark_name=facts.mark_name,
+        ocop_stars=facts.stars,
+        short_text=_short_text(url),
+        gtin_display=facts.gtin,
     )
 
 
@@ -308,9 +395,12 @@ def run_contents(run: LabelRun, *, include_voided: bool = False) -> Iterator[Lab
     while True:
         # Keyset pages in short queries, not one long cursor: a background job may commit
         # its progress between pages.
-        stmt = (sa.select(Label.seq, Label.serial)
-                .where(Label.run_id == run.id, Label.seq > last)
-                .order_by(Label.seq).limit(PAGE))
+        stmt = (
+            sa.select(Label.seq, Label.serial)
+            .where(Label.run_id == run.id, Label.seq > last)
+            .order_by(Label.seq)
+            .limit(PAGE)
+        )
         if not include_voided:
             stmt = stmt.where(Label.voided_at.is_(None))
         rows = db.session.execute(stmt).all()
@@ -325,6 +415,11 @@ def live_count(run: LabelRun) -> int:
     """How many labels of the run will print (voided ones are left out)."""
     if run.kind == RunKind.LOT_COPIES:
         return run.count
-    return db.session.scalar(
-        sa.select(sa.func.count(Label.id)).where(Label.run_id == run.id,
-                                                 Label.voided_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Label.id)).where(
+                Label.run_id == run.id, Label.voided_at.is_(None)
+            )
+        )
+        or 0
+    )

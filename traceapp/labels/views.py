@@ -59,22 +59,44 @@ def issue(lot_id: int) -> Any:
     problems = services.issue_problems(lot, 1, RunKind.SERIALISED)
     if form.validate_on_submit():
         try:
-            run = services.issue_run(current_user, lot, count=form.count.data,
-                                     template=form.template.data, kind=form.kind.data,
-                                     ec=form.ec.data)
-            flash(ngettext("%(n)s label issued.", "%(n)s labels issued.", run.count,
-                           n=format_number(run.count)), "success")
+            run = services.issue_run(
+                current_user,
+                lot,
+                count=form.count.data,
+                template=form.template.data,
+                kind=form.kind.data,
+                ec=form.ec.data,
+            )
+            flash(
+                ngettext(
+                    "%(n)s label issued.",
+                    "%(n)s labels issued.",
+                    run.count,
+                    n=format_number(run.count),
+                ),
+                "success",
+            )
             return redirect(url_for("labels.run", run_id=run.id))
         except DomainError as exc:
             form_failed(form, exc)
-    existing = db.session.execute(
-        sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
-    ).scalars().all()
+    existing = (
+        db.session.execute(
+            sa.select(LabelRun).where(LabelRun.lot_id == lot.id).order_by(LabelRun.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     capacity = services.serial_capacity(lot)
     status = 422 if request.method == "POST" else 200
-    return render_template("labels/issue.html", lot=lot, form=form, runs=existing,
-                           problems=problems, capacity=capacity,
-                           live=services.live_count), status
+    return render_template(
+        "labels/issue.html",
+        lot=lot,
+        form=form,
+        runs=existing,
+        problems=problems,
+        capacity=capacity,
+        live=services.live_count,
+    ), status
 
 
 @bp.route("/label-runs/<int:run_id>")
@@ -82,20 +104,44 @@ def issue(lot_id: int) -> Any:
 def run(run_id: int) -> Any:
     """A run: counts, downloads, voids, and its serials."""
     label_run = get_scoped(LabelRun, run_id, current_user)
-    page = paginate(sa.select(Label).where(Label.run_id == label_run.id).order_by(Label.seq),
-                    page_arg(), per_page=50)
+    page = paginate(
+        sa.select(Label).where(Label.run_id == label_run.id).order_by(Label.seq),
+        page_arg(),
+        per_page=50,
+    )
     facts = services.lot_facts(label_run.lot)
     lot_level = label_run.kind == RunKind.LOT_COPIES
-    urls = {label.id: services.label_url(facts.product, facts.lot_code, label.serial,
-                                         lot_level=lot_level) for label in page.items}
-    recent_jobs = db.session.execute(
-        sa.select(RenderJob).where(RenderJob.run_id == label_run.id)
-        .order_by(RenderJob.id.desc()).limit(5)).scalars().all()
-    return render_template("labels/run.html", run=label_run, page=page, urls=urls,
-                           live=services.live_count(label_run), print_form=PrintForm(),
-                           void_form=VoidForm(), jobs=recent_jobs, facts=facts,
-                           job_statuses=JOB_STATUS_LABELS, layouts=rendering.LAYOUTS,
-                           formats=FORMAT_LABELS, sync_limit=jobs.sync_limit())
+    urls = {
+        label.id: services.label_url(
+            facts.product, facts.lot_code, label.serial, lot_level=lot_level
+        )
+        for label in page.items
+    }
+    recent_jobs = (
+        db.session.execute(
+            sa.select(RenderJob)
+            .where(RenderJob.run_id == label_run.id)
+            .order_by(RenderJob.id.desc())
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "labels/run.html",
+        run=label_run,
+        page=page,
+        urls=urls,
+        live=services.live_count(label_run),
+        print_form=PrintForm(),
+        void_form=VoidForm(),
+        jobs=recent_jobs,
+        facts=facts,
+        job_statuses=JOB_STATUS_LABELS,
+        layouts=rendering.LAYOUTS,
+        formats=FORMAT_LABELS,
+        sync_limit=jobs.sync_limit(),
+    )
 
 
 @bp.route("/label-runs/<int:run_id>/print", methods=["POST"])
@@ -128,11 +174,18 @@ def void(run_id: int) -> Any:
         flash(_("Say why the labels are voided."), "error")
         return redirect(url_for("labels.run", run_id=label_run.id))
     try:
-        count = services.void_labels(current_user, label_run, reason=form.reason.data,
-                                     first=form.first.data, last=form.last.data,
-                                     serial=(form.serial.data or "").strip().upper() or None)
-        flash(ngettext("%(n)s label voided.", "%(n)s labels voided.", count,
-                       n=format_number(count)), "success")
+        count = services.void_labels(
+            current_user,
+            label_run,
+            reason=form.reason.data,
+            first=form.first.data,
+            last=form.last.data,
+            serial=(form.serial.data or "").strip().upper() or None,
+        )
+        flash(
+            ngettext("%(n)s label voided.", "%(n)s labels voided.", count, n=format_number(count)),
+            "success",
+        )
     except DomainError as exc:
         db.session.rollback()
         for messages in exc.errors.values():
@@ -148,9 +201,12 @@ def void(run_id: int) -> Any:
 def job(job_id: int) -> Any:
     """A rendering job's progress; the page refreshes itself until the file is ready."""
     render_job = get_scoped(RenderJob, job_id, current_user)
-    return render_template("labels/job.html", job=render_job,
-                           stalled=jobs.is_stalled(render_job),
-                           finished=render_job.status in (JobStatus.DONE, JobStatus.FAILED))
+    return render_template(
+        "labels/job.html",
+        job=render_job,
+        stalled=jobs.is_stalled(render_job),
+        finished=render_job.status in (JobStatus.DONE, JobStatus.FAILED),
+    )
 
 
 @bp.route("/render-jobs/<int:job_id>/download")
@@ -180,16 +236,17 @@ def job_restart(job_id: int) -> Any:
 def qr_png(run_id: int, serial: str) -> Any:
     """A label's QR code for the staff pages."""
     label_run = get_scoped(LabelRun, run_id, current_user)
-    label = db.session.execute(sa.select(Label).where(
-        Label.run_id == label_run.id, Label.serial == serial)).scalar_one_or_none()
+    label = db.session.execute(
+        sa.select(Label).where(Label.run_id == label_run.id, Label.serial == serial)
+    ).scalar_one_or_none()
     if label is None:
         raise NotFound()
     facts = services.lot_facts(label_run.lot)
-    url = services.label_url(facts.product, facts.lot_code, label.serial,
-                             lot_level=label_run.kind == RunKind.LOT_COPIES)
+    url = services.label_url(
+        facts.product, facts.lot_code, label.serial, lot_level=label_run.kind == RunKind.LOT_COPIES
+    )
     png = rendering.render_png(url, ec=label_run.ec_level, size_mm=12, dpi=150)
-    return Response(png, mimetype="image/png",
-                    headers={"Cache-Control": "private, max-age=86400"})
+    return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @bp.route("/scans")
@@ -217,11 +274,20 @@ def scans() -> Any:
     stats = compute(current_user.cooperative_id, days_n, product_id, lot_id)
     every = max(1, days_n // 8)
     day_chart = bar_chart(stats.days, _("Scans per day"), label_every=every)
-    lang_chart = hbar_chart([(LANGUAGE_NAMES.get(k, k), v) for k, v in stats.languages],
-                            _("Scans by language"))
-    products = db.session.execute(
-        scoped(Product, current_user).order_by(Product.name)).scalars().all()
-    return render_template("labels/scans.html", stats=stats, days=days_n,
-                           day_chart=day_chart, lang_chart=lang_chart, products=products,
-                           product_id=product_id, lot_id=lot_id,
-                           lang_names=LANGUAGE_NAMES)
+    lang_chart = hbar_chart(
+        [(LANGUAGE_NAMES.get(k, k), v) for k, v in stats.languages], _("Scans by language")
+    )
+    products = (
+        db.session.execute(scoped(Product, current_user).order_by(Product.name)).scalars().all()
+    )
+    return render_template(
+        "labels/scans.html",
+        stats=stats,
+        days=days_n,
+        day_chart=day_chart,
+        lang_chart=lang_chart,
+        products=products,
+        product_id=product_id,
+        lot_id=lot_id,
+        lang_names=LANGUAGE_NAMES,
+    )

@@ -31,8 +31,9 @@ def _refuse(field: str, message: str) -> ValidationFailed:
 def too_large_message(limit: int) -> str:
     """The refusal of a file above ``limit`` bytes, naming the limit in megabytes."""
     # TRANSLATORS: %(size)s is a number of megabytes, such as 8.
-    return _("The file is larger than %(size)s MB.",
-             size=format_decimal(round(limit / (1024 * 1024), 1)))
+    return _(
+        "The file is larger than %(size)s MB.", size=format_decimal(round(limit / (1024 * 1024), 1))
+    )
 
 
 def read_upload(stream: IO[bytes], field: str, limit: int | None = None) -> bytes:
@@ -75,9 +76,7 @@ def reencode(img: Image.Image) -> tuple[bytes, str, int, int]:
     """Apply the EXIF orientation, shrink to MAX_SIDE, and save without any metadata."""
     img = ImageOps.exif_transpose(img)
     img.thumbnail((MAX_SIDE, MAX_SIDE))
-    has_alpha = img.mode in ("RGBA", "LA", "PA") or (
-        img.mode == "P" and "transparency" in img.info
-    )
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
     out = io.BytesIO()
     if has_alpha:
         img = img.convert("RGBA")

@@ -34,10 +34,14 @@ class Products(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List products; search by name, code or GTIN, filter by category."""
-        stmt = services.product_search(scoped(Product, api_actor()), args.get("q"),
-                                       args.get("category"), args.get("active"))
-        page = paginate(stmt.order_by(Product.code, Product.id), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        stmt = services.product_search(
+            scoped(Product, api_actor()), args.get("q"), args.get("category"), args.get("active")
+        )
+        page = paginate(
+            stmt.order_by(Product.code, Product.id),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -88,8 +92,11 @@ class ProductOcop(MethodView):
         actor = api_actor()
         product = get_scoped(Product, product_id, actor)
         stmt = scoped(OcopRecord, actor).where(OcopRecord.product_id == product.id)
-        page = paginate(stmt.order_by(OcopRecord.decided_on.desc(), OcopRecord.id.desc()),
-                        pagination_parameters.page, pagination_parameters.page_size)
+        page = paginate(
+            stmt.order_by(OcopRecord.decided_on.desc(), OcopRecord.id.desc()),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 

@@ -39,15 +39,19 @@ class ProductForm(Form):
     name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=200)])
     category = SelectField(_l("Category"), validate_choice=False)
     unit_of_trade = SelectField(_l("Unit of trade"), validate_choice=False)
-    net_quantity = StringField(_l("Net quantity"), validators=[Optional(), Length(max=20)],
-                               render_kw=DECIMAL_INPUT)
+    net_quantity = StringField(
+        _l("Net quantity"), validators=[Optional(), Length(max=20)], render_kw=DECIMAL_INPUT
+    )
     net_unit = SelectField(_l("Unit of the net quantity"), validate_choice=False)
-    gtin = StringField(_l("GTIN (8, 12, 13 or 14 digits; optional)"),
-                       validators=[Optional(), Length(max=30)],
-                       render_kw={"inputmode": "numeric"})
+    gtin = StringField(
+        _l("GTIN (8, 12, 13 or 14 digits; optional)"),
+        validators=[Optional(), Length(max=30)],
+        render_kw={"inputmode": "numeric"},
+    )
     mark_id = SelectField(_l("Collective mark"), validate_choice=False)
-    shelf_life_days = IntegerField(_l("Shelf life (days)"),
-                                   validators=[Optional(), NumberRange(1, 3650)])
+    shelf_life_days = IntegerField(
+        _l("Shelf life (days)"), validators=[Optional(), NumberRange(1, 3650)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     is_active = BooleanField(_l("Active (offered for new lots and labels)"), default=True)
     image = FileField(_l("Photo (PNG, JPEG or WebP)"))
@@ -59,8 +63,8 @@ class ProductForm(Form):
         )
         self.unit_of_trade.choices = options(services.units_of_trade().items())
         self.net_unit.choices = options(
-            [("", _l("(none)"))] + [(code, f"{label} ({code})")
-                                    for code, label in services.net_units().items()]
+            [("", _l("(none)"))]
+            + [(code, f"{label} ({code})") for code, label in services.net_units().items()]
         )
         self.mark_id.choices = options(
             [("", _l("(no mark)"))] + [(str(m.id), m.name) for m in marks]
@@ -68,10 +72,14 @@ class ProductForm(Form):
 
     def values(self) -> dict[str, Any]:
         """The form's data as the service expects it."""
-        names = {lang: getattr(self, f"name_{lang}").data for lang in NAME_LANGUAGES
-                 if getattr(self, f"name_{lang}").data}
-        values = {name: getattr(self, name).data for name in services.PRODUCT_FIELDS
-                  if name != "names"}
+        names = {
+            lang: getattr(self, f"name_{lang}").data
+            for lang in NAME_LANGUAGES
+            if getattr(self, f"name_{lang}").data
+        }
+        values = {
+            name: getattr(self, name).data for name in services.PRODUCT_FIELDS if name != "names"
+        }
         values["names"] = names
         return values
 
@@ -96,18 +104,29 @@ class OcopForm(Form):
     """An OCOP evaluation and its recognising decision."""
 
     scheme = SelectField(_l("Scoring decision"), validate_choice=False)
-    score_a = StringField(_l("Part A score (product and community strength)"),
-                          validators=[DataRequired(), Length(max=10)], render_kw=DECIMAL_INPUT)
-    score_b = StringField(_l("Part B score (marketing)"),
-                          validators=[DataRequired(), Length(max=10)], render_kw=DECIMAL_INPUT)
-    score_c = StringField(_l("Part C score (quality)"),
-                          validators=[DataRequired(), Length(max=10)], render_kw=DECIMAL_INPUT)
+    score_a = StringField(
+        _l("Part A score (product and community strength)"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw=DECIMAL_INPUT,
+    )
+    score_b = StringField(
+        _l("Part B score (marketing)"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw=DECIMAL_INPUT,
+    )
+    score_c = StringField(
+        _l("Part C score (quality)"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw=DECIMAL_INPUT,
+    )
     decided_on = DateField(_l("Decision date"), validators=[DataRequired()])
-    decision_number = StringField(_l("Recognising decision number"),
-                                  validators=[Optional(), Length(max=60)])
+    decision_number = StringField(
+        _l("Recognising decision number"), validators=[Optional(), Length(max=60)]
+    )
     level = SelectField(_l("Recognition level"), validate_choice=False)
-    certificate_number = StringField(_l("Certificate number"),
-                                     validators=[Optional(), Length(max=60)])
+    certificate_number = StringField(
+        _l("Certificate number"), validators=[Optional(), Length(max=60)]
+    )
     supersedes_id = SelectField(_l("Corrects an earlier record"), validate_choice=False)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
@@ -115,16 +134,21 @@ class OcopForm(Form):
         """Offer the configured schemes and the product's earlier records."""
         decisions = services.ocop_settings()["decisions"]
         self.scheme.choices = options(
-            [(key, f"{key} (A {w['A']} / B {w['B']} / C {w['C']})")
-             for key, w in decisions.items()]
+            [(key, f"{key} (A {w['A']} / B {w['B']} / C {w['C']})") for key, w in decisions.items()]
         )
         self.level.choices = options(
-            [("", _l("(from the stars)"))] + [(lv.value, label) for lv, label in
-                                              LEVEL_LABELS.items()]
+            [("", _l("(from the stars)"))]
+            + [(lv.value, label) for lv, label in LEVEL_LABELS.items()]
         )
         self.supersedes_id.choices = options(
-            [("", _l("(none)"))] + [(str(r.id), f"{format_date(r.decided_on)} · {r.stars}★ · "
-                                    f"{r.decision_number or '—'}") for r in records]
+            [("", _l("(none)"))]
+            + [
+                (
+                    str(r.id),
+                    f"{format_date(r.decided_on)} · {r.stars}★ · {r.decision_number or '—'}",
+                )
+                for r in records
+            ]
         )
 
     def values(self) -> dict[str, Any]:

@@ -26,12 +26,15 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     __tablename__ = "products"
     __table_args__ = (
         sa.UniqueConstraint("cooperative_id", "code"),
-        sa.CheckConstraint("net_quantity IS NULL OR net_quantity > 0",
-                           name="net_quantity_positive"),
-        sa.CheckConstraint("(net_quantity IS NULL) = (net_unit IS NULL)",
-                           name="net_quantity_has_unit"),
-        sa.CheckConstraint("shelf_life_days IS NULL OR shelf_life_days > 0",
-                           name="shelf_life_positive"),
+        sa.CheckConstraint(
+            "net_quantity IS NULL OR net_quantity > 0", name="net_quantity_positive"
+        ),
+        sa.CheckConstraint(
+            "(net_quantity IS NULL) = (net_unit IS NULL)", name="net_quantity_has_unit"
+        ),
+        sa.CheckConstraint(
+            "shelf_life_days IS NULL OR shelf_life_days > 0", name="shelf_life_positive"
+        ),
     )
 
     code: Mapped[str] = mapped_column(sa.String(40))
@@ -99,8 +102,9 @@ class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):
 
     __tablename__ = "ocop_records"
     __table_args__ = (
-        sa.CheckConstraint("score_a >= 0 AND score_b >= 0 AND score_c >= 0",
-                           name="scores_not_negative"),
+        sa.CheckConstraint(
+            "score_a >= 0 AND score_b >= 0 AND score_c >= 0", name="scores_not_negative"
+        ),
         sa.CheckConstraint("stars BETWEEN 1 AND 5", name="stars_range"),
         sa.CheckConstraint("valid_until > decided_on", name="valid_after_decision"),
         sa.CheckConstraint("stars <> 5 OR level = 'ministry'", name="five_stars_by_ministry"),

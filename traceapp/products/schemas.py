@@ -17,8 +17,11 @@ class Quantity(fields.Decimal):
     """A decimal read from a number or a string, written as a string without trailing zeros."""
 
     def __init__(self, **kwargs: Any) -> None:
-        metadata = {"type": "string", "format": "decimal",
-                    "description": "a decimal; a JSON number or a string on input"}
+        metadata = {
+            "type": "string",
+            "format": "decimal",
+            "description": "a decimal; a JSON number or a string on input",
+        }
         kwargs["metadata"] = metadata | kwargs.get("metadata", {})
         super().__init__(**kwargs)
 
@@ -35,23 +38,34 @@ class ProductSchema(BaseSchema):
     cooperative_id = fields.Int(dump_only=True)
     code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    names = fields.Dict(keys=fields.Str(), values=fields.Str(allow_none=True),
-                        metadata={"description": "Names in other languages, e.g. {\"en\": ...}"})
+    names = fields.Dict(
+        keys=fields.Str(),
+        values=fields.Str(allow_none=True),
+        metadata={"description": 'Names in other languages, e.g. {"en": ...}'},
+    )
     description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
     category = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     unit_of_trade = fields.Str(validate=validate.Length(min=1, max=20))
     net_quantity = Quantity(allow_none=True)
     net_unit = fields.Str(allow_none=True, validate=validate.Length(max=3))
-    gtin = fields.Str(allow_none=True, validate=validate.Length(max=20), metadata={
-        "description": "GTIN-8/12/13/14 on input (spaces allowed); always 14 digits on output"})
+    gtin = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=20),
+        metadata={
+            "description": "GTIN-8/12/13/14 on input (spaces allowed); always 14 digits on output"
+        },
+    )
     gtin_display = fields.Method("_gtin_display", dump_only=True)
     mark_id = fields.Int(allow_none=True)
     mark_name = fields.Method("_mark_name", dump_only=True)
     image_url = fields.Method("_image_url", dump_only=True)
     shelf_life_days = fields.Int(allow_none=True)
     is_active = fields.Bool()
-    ocop_stars = fields.Method("_ocop_stars", dump_only=True, metadata={
-        "description": "Stars of the OCOP certificate valid today, or null"})
+    ocop_stars = fields.Method(
+        "_ocop_stars",
+        dump_only=True,
+        metadata={"description": "Stars of the OCOP certificate valid today, or null"},
+    )
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
@@ -94,8 +108,13 @@ class OcopRecordSchema(BaseSchema):
     certificate_number = fields.Str(allow_none=True, validate=validate.Length(max=60))
     supersedes_id = fields.Int(allow_none=True)
     notes = fields.Str(allow_none=True, validate=validate.Length(max=2000))
-    status = fields.Method("_status", dump_only=True, metadata={
-        "description": "valid, expired, not_certified, not_yet_valid or superseded (today)"})
+    status = fields.Method(
+        "_status",
+        dump_only=True,
+        metadata={
+            "description": "valid, expired, not_certified, not_yet_valid or superseded (today)"
+        },
+    )
     created_at = fields.AwareDateTime(dump_only=True)
 
     def _status(self, obj: Any) -> str:

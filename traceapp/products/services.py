@@ -30,12 +30,30 @@ from traceapp.products.models import OcopLevel, OcopRecord, Product
 CODE_RE = re.compile(r"^[A-Za-z0-9.-]{1,40}$")
 
 PRODUCT_FIELDS = (
-    "code", "name", "names", "description", "category", "unit_of_trade", "net_quantity",
-    "net_unit", "gtin", "mark_id", "shelf_life_days", "is_active",
+    "code",
+    "name",
+    "names",
+    "description",
+    "category",
+    "unit_of_trade",
+    "net_quantity",
+    "net_unit",
+    "gtin",
+    "mark_id",
+    "shelf_life_days",
+    "is_active",
 )
 OCOP_FIELDS = (
-    "scheme", "score_a", "score_b", "score_c", "decision_number", "level", "decided_on",
-    "certificate_number", "supersedes_id", "notes",
+    "scheme",
+    "score_a",
+    "score_b",
+    "score_c",
+    "decision_number",
+    "level",
+    "decided_on",
+    "certificate_number",
+    "supersedes_id",
+    "notes",
 )
 
 #: Units of trade offered when the settings file names none ("units_of_trade"): code ->
@@ -89,6 +107,7 @@ def _decimals(number: Decimal) -> int:
 
 # --- settings --------------------------------------------------------------------------------
 
+
 def categories() -> dict[str, dict[str, Any]]:
     """Product categories from the domain settings."""
     return tunables.get("categories")
@@ -116,6 +135,7 @@ def ocop_settings() -> dict[str, Any]:
 
 # --- products ---------------------------------------------------------------------------------
 
+
 def _normalise_names(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     if raw is None:
         return {}
@@ -126,8 +146,15 @@ def _normalise_names(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     names: dict[str, str] = {}
     for lang, text in raw.items():
         if lang not in allowed:
-            _add(errors, "names", _("Unknown language %(lang)s: use one of %(langs)s.",
-                                    lang=lang, langs=", ".join(allowed)))
+            _add(
+                errors,
+                "names",
+                _(
+                    "Unknown language %(lang)s: use one of %(langs)s.",
+                    lang=lang,
+                    langs=", ".join(allowed),
+                ),
+            )
             continue
         if text is not None and not isinstance(text, str):
             _add(errors, "names", _("The %(lang)s name must be text.", lang=lang))
@@ -140,8 +167,9 @@ def _normalise_names(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
     return names
 
 
-def _check_gtin(raw: Any, errors: dict[str, list[str]], cooperative_id: int,
-                existing: Product | None) -> str | None:
+def _check_gtin(
+    raw: Any, errors: dict[str, list[str]], cooperative_id: int, existing: Product | None
+) -> str | None:
     if raw is None:
         return None
     try:
@@ -158,18 +186,32 @@ def _check_gtin(raw: Any, errors: dict[str, list[str]], cooperative_id: int,
     ).first()
     if clash is not None and (existing is None or clash.id != existing.id):
         if clash.cooperative_id == cooperative_id:
-            _add(errors, "gtin", _("GTIN %(gtin)s is already used by your product %(code)s.",
-                                   gtin=gtin_display(gtin), code=clash.code))
+            _add(
+                errors,
+                "gtin",
+                _(
+                    "GTIN %(gtin)s is already used by your product %(code)s.",
+                    gtin=gtin_display(gtin),
+                    code=clash.code,
+                ),
+            )
         else:
             # Another cooperative's product is not named: tenants never learn of each other.
-            _add(errors, "gtin", _("GTIN %(gtin)s is already registered to another product; "
-                                   "a GTIN identifies one product nationally.",
-                                   gtin=gtin_display(gtin)))
+            _add(
+                errors,
+                "gtin",
+                _(
+                    "GTIN %(gtin)s is already registered to another product; "
+                    "a GTIN identifies one product nationally.",
+                    gtin=gtin_display(gtin),
+                ),
+            )
     return gtin
 
 
-def check_product(values: dict[str, Any], cooperative_id: int,
-                  existing: Product | None = None) -> dict[str, Any]:
+def check_product(
+    values: dict[str, Any], cooperative_id: int, existing: Product | None = None
+) -> dict[str, Any]:
     """Validate and normalise a product's values; raise ValidationFailed naming every field."""
     errors: dict[str, list[str]] = {}
     out = dict(values)
@@ -181,8 +223,10 @@ def check_product(values: dict[str, Any], cooperative_id: int,
         _add(errors, "code", _("1 to 40 letters, digits, dots or dashes."))
     else:
         clash = db.session.execute(
-            sa.select(Product.id).where(Product.cooperative_id == cooperative_id,
-                                        sa.func.lower(Product.code) == code.lower())
+            sa.select(Product.id).where(
+                Product.cooperative_id == cooperative_id,
+                sa.func.lower(Product.code) == code.lower(),
+            )
         ).first()
         if clash is not None and (existing is None or clash.id != existing.id):
             _add(errors, "code", _("Product code %(code)s is already in use.", code=code))
@@ -201,8 +245,11 @@ def check_product(values: dict[str, Any], cooperative_id: int,
         _add(errors, "category", _("Choose a category: %(list)s.", list=", ".join(cats)))
     trade_units = units_of_trade()
     if values.get("unit_of_trade") not in trade_units:
-        _add(errors, "unit_of_trade", _("Choose a unit of trade: %(list)s.",
-                                        list=", ".join(trade_units)))
+        _add(
+            errors,
+            "unit_of_trade",
+            _("Choose a unit of trade: %(list)s.", list=", ".join(trade_units)),
+        )
 
     try:
         quantity = parse_decimal(values.get("net_quantity"))
@@ -214,8 +261,11 @@ def check_product(values: dict[str, Any], cooperative_id: int,
             if quantity <= 0:
                 _add(errors, "net_quantity", _("The net quantity must be more than zero."))
             elif _decimals(quantity) > 3 or quantity >= Decimal("1000000000"):
-                _add(errors, "net_quantity",
-                     _("At most 9 digits before the decimal point and 3 after it."))
+                _add(
+                    errors,
+                    "net_quantity",
+                    _("At most 9 digits before the decimal point and 3 after it."),
+                )
     out["net_quantity"] = quantity
     unit = values.get("net_unit")
     if unit is not None:
@@ -238,10 +288,14 @@ def check_product(values: dict[str, Any], cooperative_id: int,
             _add(errors, "mark_id", _("Choose a collective mark of this cooperative."))
 
     days = values.get("shelf_life_days")
-    if days is not None and (not isinstance(days, int) or isinstance(days, bool)
-                             or not 1 <= days <= MAX_SHELF_LIFE_DAYS):
-        _add(errors, "shelf_life_days", _("Enter a number of days from 1 to %(max)s.",
-                                          max=format_number(MAX_SHELF_LIFE_DAYS)))
+    if days is not None and (
+        not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_SHELF_LIFE_DAYS
+    ):
+        _add(
+            errors,
+            "shelf_life_days",
+            _("Enter a number of days from 1 to %(max)s.", max=format_number(MAX_SHELF_LIFE_DAYS)),
+        )
     if errors:
         raise ValidationFailed(_("The product could not be saved."), errors)
     return out
@@ -262,18 +316,24 @@ def _flush_guarded(obj: Any) -> None:
             db.session.flush()
     except IntegrityError:
         raise ValidationFailed(
-            _("Another product was saved with the same code or GTIN at the same moment; "
-              "check and try again."),
-            {"code": [_("Check that the code is unique.")],
-             "gtin": [_("Check that the GTIN is unique.")]},
+            _(
+                "Another product was saved with the same code or GTIN at the same moment; "
+                "check and try again."
+            ),
+            {
+                "code": [_("Check that the code is unique.")],
+                "gtin": [_("Check that the GTIN is unique.")],
+            },
         ) from None
 
 
 def create_product(actor: Any, cooperative_id: int, image: Any = None, **data: Any) -> Product:
     """Register a product of a cooperative (its manager or an administrator)."""
     coop = get_scoped(Cooperative, cooperative_id, actor)
-    require(actor.can_manage_cooperative(coop.id),
-            _("Only the cooperative's manager may register products."))
+    require(
+        actor.can_manage_cooperative(coop.id),
+        _("Only the cooperative's manager may register products."),
+    )
     values = _product_values(data)
     values.setdefault("unit_of_trade", "piece")
     if values.get("is_active") is None:
@@ -290,8 +350,10 @@ def create_product(actor: Any, cooperative_id: int, image: Any = None, **data: A
 
 def update_product(actor: Any, product: Product, image: Any = None, **data: Any) -> Product:
     """Change a product; only the fields given change, and the whole result is re-checked."""
-    require(actor.can_manage_cooperative(product.cooperative_id),
-            _("Only the cooperative's manager may edit products."))
+    require(
+        actor.can_manage_cooperative(product.cooperative_id),
+        _("Only the cooperative's manager may edit products."),
+    )
     before = audit.snapshot(product)
     values = _product_values(data)
     if "is_active" in values and values["is_active"] is None:
@@ -312,19 +374,26 @@ def update_product(actor: Any, product: Product, image: Any = None, **data: Any)
 
 def set_product_image(actor: Any, product: Product, upload: Any) -> Product:
     """Replace the product's photo with a checked, re-encoded image."""
-    require(actor.can_manage_cooperative(product.cooperative_id),
-            _("Only the cooperative's manager may change the photo."))
+    require(
+        actor.can_manage_cooperative(product.cooperative_id),
+        _("Only the cooperative's manager may change the photo."),
+    )
     stored = store_image(upload, "image", product.cooperative_id)
     before = product.image
     product.image = stored.key
     db.session.flush()
-    audit.record(actor, "product.image", product,
-                 changes={"image": {"before": before, "after": stored.key}})
+    audit.record(
+        actor, "product.image", product, changes={"image": {"before": before, "after": stored.key}}
+    )
     return product
 
 
-def product_search(stmt: sa.Select[Any], q: str | None = None, category: str | None = None,
-                   active: bool | None = None) -> sa.Select[Any]:
+def product_search(
+    stmt: sa.Select[Any],
+    q: str | None = None,
+    category: str | None = None,
+    active: bool | None = None,
+) -> sa.Select[Any]:
     """Filter products by name (any language), code or GTIN, category and active flag."""
     q = (q or "").strip()
     if q:
@@ -340,8 +409,10 @@ def product_search(stmt: sa.Select[Any], q: str | None = None, category: str | N
         for lang in other_languages():
             # Each translated name as its text (JSON text may hold \\u escapes on SQLite).
             translated = Product.names[lang].as_string()
-            conditions += [sa.func.lower(translated).like(like, escape="\\"),
-                           translated.like(f"%{typed}%", escape="\\")]
+            conditions += [
+                sa.func.lower(translated).like(like, escape="\\"),
+                translated.like(f"%{typed}%", escape="\\"),
+            ]
         digits = re.sub(r"[\s-]", "", q)
         if is_digits(digits):
             conditions.append(Product.gtin.like(f"%{digits}%"))
@@ -355,13 +426,17 @@ def product_search(stmt: sa.Select[Any], q: str | None = None, category: str | N
 
 def marks_for(cooperative_id: int) -> list[CollectiveMark]:
     """The collective marks a product of this cooperative may carry."""
-    return list(db.session.execute(
-        sa.select(CollectiveMark).where(CollectiveMark.cooperative_id == cooperative_id)
-        .order_by(CollectiveMark.name)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(CollectiveMark)
+            .where(CollectiveMark.cooperative_id == cooperative_id)
+            .order_by(CollectiveMark.name)
+        ).scalars()
+    )
 
 
 # --- OCOP -------------------------------------------------------------------------------------
+
 
 def add_months(day: dt.date, months: int) -> dt.date:
     """The same day of the month ``months`` later, clamped to the month's last day."""
@@ -400,8 +475,9 @@ def superseded_ids(product: Product) -> set[int]:
     return {r.supersedes_id for r in product.ocop_records if r.supersedes_id is not None}
 
 
-def ocop_status(record: OcopRecord, on_date: dt.date | None = None,
-                superseded: set[int] | None = None) -> str:
+def ocop_status(
+    record: OcopRecord, on_date: dt.date | None = None, superseded: set[int] | None = None
+) -> str:
     """One of "superseded", "not_certified", "not_yet_valid", "expired" or "valid"."""
     day = on_date or local_today()
     if superseded is None:
@@ -439,8 +515,11 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
     scheme = values.get("scheme")
     weights = decisions.get(scheme) if isinstance(scheme, str) else None
     if weights is None:
-        _add(errors, "scheme", _("Choose the decision the scores follow: %(list)s.",
-                                 list=", ".join(decisions)))
+        _add(
+            errors,
+            "scheme",
+            _("Choose the decision the scores follow: %(list)s.", list=", ".join(decisions)),
+        )
     scores: dict[str, Decimal] = {}
     for part in SCORE_PARTS:
         key = f"score_{part.lower()}"
@@ -458,9 +537,16 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
         elif maximum is not None and score > maximum:
             # TRANSLATORS: %(part)s is A, B or C; %(scheme)s is a decision number such as
             # 1048/2019.
-            _add(errors, key, _("Part %(part)s has at most %(max)s points under decision "
-                                "%(scheme)s.", part=part, max=format_decimal(maximum),
-                                scheme=scheme))
+            _add(
+                errors,
+                key,
+                _(
+                    "Part %(part)s has at most %(max)s points under decision %(scheme)s.",
+                    part=part,
+                    max=format_decimal(maximum),
+                    scheme=scheme,
+                ),
+            )
         elif _decimals(score) > 2:
             _add(errors, key, _("At most two decimals."))
         else:
@@ -498,20 +584,28 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
             # 1-2 stars: recorded as evaluated, but nobody recognises them and no certificate
             # exists, so there is no level and no certificate number to store.
             if level is not None:
-                _add(errors, "level", _("A %(n)s-star result is not recognised: leave the "
-                                        "level empty.", n=stars))
+                _add(
+                    errors,
+                    "level",
+                    _("A %(n)s-star result is not recognised: leave the level empty.", n=stars),
+                )
             if out["certificate_number"]:
-                _add(errors, "certificate_number",
-                     _("A %(n)s-star result gets no certificate.", n=stars))
+                _add(
+                    errors,
+                    "certificate_number",
+                    _("A %(n)s-star result gets no certificate.", n=stars),
+                )
         else:
             if level is None:
                 level = expected
             elif level != expected:
                 _add(errors, "level", _level_mismatch(stars, expected))
             if not out["decision_number"]:
-                _add(errors, "decision_number",
-                     _("Enter the number of the decision that recognises the %(n)s stars.",
-                       n=stars))
+                _add(
+                    errors,
+                    "decision_number",
+                    _("Enter the number of the decision that recognises the %(n)s stars.", n=stars),
+                )
         out |= scores | {"total": total, "stars": stars, "level": level}
 
     supersedes = values.get("supersedes_id")
@@ -540,8 +634,10 @@ def _level_mismatch(stars: int, expected: OcopLevel) -> str:
 
 def record_ocop(actor: Any, product: Product, **data: Any) -> OcopRecord:
     """Record an OCOP evaluation; stars, level and validity are derived, never typed in."""
-    require(actor.can_manage_cooperative(product.cooperative_id),
-            _("Only the cooperative's manager may record OCOP results."))
+    require(
+        actor.can_manage_cooperative(product.cooperative_id),
+        _("Only the cooperative's manager may record OCOP results."),
+    )
     values = {k: _blank_to_none(v) for k, v in data.items() if k in OCOP_FIELDS}
     if isinstance(values.get("supersedes_id"), str):
         raw = values["supersedes_id"]

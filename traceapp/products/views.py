@@ -22,12 +22,14 @@ from traceapp.products.models import Product
 from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("products", __name__)
-nav_item("products.index", _l("Products"),
-         lambda user: user.is_admin or user.is_cooperative_user)
+nav_item("products.index", _l("Products"), lambda user: user.is_admin or user.is_cooperative_user)
 
 #: Badge text and style of each OCOP status (see services.ocop_status).
 STATUS_BADGES = {
-    "valid": "ok", "expired": "bad", "not_certified": "warn", "not_yet_valid": "warn",
+    "valid": "ok",
+    "expired": "bad",
+    "not_certified": "warn",
+    "not_yet_valid": "warn",
     "superseded": "",
 }
 
@@ -43,9 +45,15 @@ def _upload(field: Any) -> FileStorage | None:
 
 
 def _helpers() -> dict[str, Any]:
-    return {"gtin_display": gtin_display, "categories": services.categories(),
-            "units_of_trade": services.units_of_trade(), "net_units": services.net_units(),
-            "levels": LEVEL_LABELS, "badges": STATUS_BADGES, "qty": services.display_quantity}
+    return {
+        "gtin_display": gtin_display,
+        "categories": services.categories(),
+        "units_of_trade": services.units_of_trade(),
+        "net_units": services.net_units(),
+        "levels": LEVEL_LABELS,
+        "badges": STATUS_BADGES,
+        "qty": services.display_quantity,
+    }
 
 
 @bp.route("/products")
@@ -59,9 +67,14 @@ def index() -> Any:
         category = None
     stmt = services.product_search(scoped(Product, current_user), q, category)
     stmt = stmt.order_by(Product.code, Product.id)
-    return render_template("products/index.html", page=paginate(stmt, page_arg()), q=q,
-                           category=category or "", stars=services.ocop_stars_for_display,
-                           **_helpers())
+    return render_template(
+        "products/index.html",
+        page=paginate(stmt, page_arg()),
+        q=q,
+        category=category or "",
+        stars=services.ocop_stars_for_display,
+        **_helpers(),
+    )
 
 
 def _owner_for_new() -> Cooperative | None:
@@ -79,18 +92,23 @@ def create() -> Any:
     _may_read()
     coop = _owner_for_new()
     if coop is None:
-        coops = db.session.execute(
-            scoped(Cooperative, current_user).order_by(Cooperative.name)
-        ).scalars().all()
+        coops = (
+            db.session.execute(scoped(Cooperative, current_user).order_by(Cooperative.name))
+            .scalars()
+            .all()
+        )
         return render_template("products/choose.html", coops=coops)
-    require(current_user.can_manage_cooperative(coop.id),
-            _("Only the cooperative's manager may register products."))
+    require(
+        current_user.can_manage_cooperative(coop.id),
+        _("Only the cooperative's manager may register products."),
+    )
     form = ProductForm()
     form.fill_choices(services.marks_for(coop.id))
     if form.validate_on_submit():
         try:
-            product = services.create_product(current_user, coop.id, image=_upload(form.image),
-                                              **form.values())
+            product = services.create_product(
+                current_user, coop.id, image=_upload(form.image), **form.values()
+            )
             flash(_("Product %(code)s registered.", code=product.code), "success")
             return redirect(url_for("products.detail", product_id=product.id))
         except ValidationFailed as exc:
@@ -109,12 +127,17 @@ def detail(product_id: int) -> Any:
 
 def _render_detail(product: Product, image_form: ImageForm) -> str:
     superseded = services.superseded_ids(product)
-    history = [(r, services.ocop_status(r, superseded=superseded))
-               for r in product.ocop_records]
-    return render_template("products/detail.html", product=product, history=history,
-                           current=services.current_ocop(product), image_form=image_form,
-                           langs=services.other_languages(), language_names=LANGUAGE_NAMES,
-                           **_helpers())
+    history = [(r, services.ocop_status(r, superseded=superseded)) for r in product.ocop_records]
+    return render_template(
+        "products/detail.html",
+        product=product,
+        history=history,
+        current=services.current_ocop(product),
+        image_form=image_form,
+        langs=services.other_languages(),
+        language_names=LANGUAGE_NAMES,
+        **_helpers(),
+    )
 
 
 @bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
@@ -122,23 +145,27 @@ def _render_detail(product: Product, image_form: ImageForm) -> str:
 def edit(product_id: int) -> Any:
     """Edit a product (its cooperative's manager)."""
     product = get_scoped(Product, product_id, current_user)
-    require(current_user.can_manage_cooperative(product.cooperative_id),
-            _("Only the cooperative's manager may edit products."))
+    require(
+        current_user.can_manage_cooperative(product.cooperative_id),
+        _("Only the cooperative's manager may edit products."),
+    )
     form = ProductForm(obj=product)
     form.fill_choices(services.marks_for(product.cooperative_id))
     if request.method == "GET":
         form.load(product)
     if form.validate_on_submit():
         try:
-            services.update_product(current_user, product, image=_upload(form.image),
-                                    **form.values())
+            services.update_product(
+                current_user, product, image=_upload(form.image), **form.values()
+            )
             flash(_("Saved."), "success")
             return redirect(url_for("products.detail", product_id=product.id))
         except ValidationFailed as exc:
             form_failed(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("products/form.html", form=form, coop=product.cooperative,
-                           product=product), status
+    return render_template(
+        "products/form.html", form=form, coop=product.cooperative, product=product
+    ), status
 
 
 @bp.route("/products/<int:product_id>/image", methods=["POST"])
@@ -167,8 +194,10 @@ def image(product_id: int) -> Any:
 def ocop_create(product_id: int) -> Any:
     """Record an OCOP evaluation for a product."""
     product = get_scoped(Product, product_id, current_user)
-    require(current_user.can_manage_cooperative(product.cooperative_id),
-            _("Only the cooperative's manager may record OCOP results."))
+    require(
+        current_user.can_manage_cooperative(product.cooperative_id),
+        _("Only the cooperative's manager may record OCOP results."),
+    )
     form = OcopForm()
     form.fill_choices(product.ocop_records)
     if form.validate_on_submit():
@@ -179,5 +208,6 @@ def ocop_create(product_id: int) -> Any:
         except ValidationFailed as exc:
             form_failed(form, exc)
     status = 422 if request.method == "POST" else 200
-    return render_template("products/ocop_form.html", form=form, product=product,
-                           settings=services.ocop_settings()), status
+    return render_template(
+        "products/ocop_form.html", form=form, product=product, settings=services.ocop_settings()
+    ), status

@@ -45,7 +45,8 @@ class ScanFastPath:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         answer = None
         if environ.get("REQUEST_METHOD") == "GET" and self.app.config.get(
-                "TRACEAPP_SCAN_FAST_PATH", True):
+            "TRACEAPP_SCAN_FAST_PATH", True
+        ):
             try:
                 answer = self._answer(environ)
             except Exception:  # noqa: BLE001 - Flask answers it, and logs what it finds
@@ -88,9 +89,13 @@ class ScanFastPath:
         langs = list(config["TRACEAPP_LANGUAGES"])
         asked = (query.get("lang") or [""])[0].strip().lower()
         cookies = _cookies(environ.get("HTTP_COOKIE", ""))
-        lang = choose_language(asked, cookies.get(LANG_COOKIE),
-                               environ.get("HTTP_ACCEPT_LANGUAGE"), langs,
-                               config["BABEL_DEFAULT_LOCALE"])
+        lang = choose_language(
+            asked,
+            cookies.get(LANG_COOKIE),
+            environ.get("HTTP_ACCEPT_LANGUAGE"),
+            langs,
+            config["BABEL_DEFAULT_LOCALE"],
+        )
         address = environ.get("REMOTE_ADDR") or ""
         with _app_context(self.app):
             allowed = public_limiter.allow(address)
@@ -99,8 +104,13 @@ class ScanFastPath:
             if not allowed:
                 return None  # Flask renders the 429 page
             scan = services.resolve_scan(
-                serial, address=address, user_agent=environ.get("HTTP_USER_AGENT"),
-                lang=lang, expected_gtin=gtin, expected_lot=lot)
+                serial,
+                address=address,
+                user_agent=environ.get("HTTP_USER_AGENT"),
+                lang=lang,
+                expected_gtin=gtin,
+                expected_lot=lot,
+            )
             try:
                 answer = scan_page(scan, serial, gtin, lot, lang, render=False)
             except BaseException:
@@ -116,8 +126,9 @@ class ScanFastPath:
                 db.session.commit()
         return self._response(environ, answer, lang if asked in langs else None)
 
-    def _response(self, environ: dict[str, Any], answer: Any, set_lang: str | None
-                  ) -> tuple[str, list[tuple[str, str]], bytes]:
+    def _response(
+        self, environ: dict[str, Any], answer: Any, set_lang: str | None
+    ) -> tuple[str, list[tuple[str, str]], bytes]:
         body = answer.html.encode()
         secure = environ.get("wsgi.url_scheme") == "https"
         headers = [
@@ -130,15 +141,29 @@ class ScanFastPath:
         if answer.last_modified is not None:
             headers.append(("Last-Modified", _http_date(answer.last_modified)))
         if answer.anchor:
-            headers.append(("Link", f'<{answer.anchor}?linkType=linkset>; rel="linkset"; '
-                                    f'type="{LINKSET_TYPE}"'))
+            headers.append(
+                (
+                    "Link",
+                    f'<{answer.anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"',
+                )
+            )
         headers.extend(SECURITY_HEADERS)
         if secure:
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if set_lang:
-            headers.append(("Set-Cookie", dump_cookie(LANG_COOKIE, set_lang, max_age=YEAR,
-                                                      samesite="Lax", secure=secure,
-                                                      httponly=True)))
+            headers.append(
+                (
+                    "Set-Cookie",
+                    dump_cookie(
+                        LANG_COOKIE,
+                        set_lang,
+                        max_age=YEAR,
+                        samesite="Lax",
+                        secure=secure,
+                        httponly=True,
+                    ),
+                )
+            )
         status = _STATUS.get(answer.status) or f"{answer.status} {HTTPStatus(answer.status).phrase}"
         return status, headers, body
 

@@ -25,8 +25,9 @@ class LabelScan(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     scanned_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     # Plain integers: the log must never block or cascade on the objects it mentions.
-    label_id: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(),
-                                                                              "sqlite"))
+    label_id: Mapped[int | None] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+    )
     lot_id: Mapped[int | None]
     product_id: Mapped[int | None]
     cooperative_id: Mapped[int | None]

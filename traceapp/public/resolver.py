@@ -50,8 +50,9 @@ def parse_digital_link(path: str) -> Resolution:
             # TRANSLATORS: %(ai)s is a GS1 application identifier: 22, 10 (lot) or 21 (serial).
             raise BadPath(_("AI %(ai)s: 1 to 20 characters of the GS1 character set.", ai=ai))
         values[ai] = value
-    return Resolution(gtin=gtin, cpv=values.get("22"), lot=values.get("10"),
-                      serial=values.get("21"))
+    return Resolution(
+        gtin=gtin, cpv=values.get("22"), lot=values.get("10"), serial=values.get("21")
+    )
 
 
 @lru_cache(maxsize=512)

@@ -57,8 +57,17 @@ class ScanLog:
 
     # --- adding and writing ------------------------------------------------------------------
 
-    def add(self, engine: Any, writer: Any, interval: float, row: tuple[Any, ...],
-            label_id: int | None, when: dt.datetime, who: str, flag: str | None) -> None:
+    def add(
+        self,
+        engine: Any,
+        writer: Any,
+        interval: float,
+        row: tuple[Any, ...],
+        label_id: int | None,
+        when: dt.datetime,
+        who: str,
+        flag: str | None,
+    ) -> None:
         """Queue one scan; wake the writer when the batch is full. Never writes itself: the
         shopper's request must not wait for the database."""
         self._ensure_thread(engine, writer, interval)

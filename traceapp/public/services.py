@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 # --- the client, without keeping who they are ------------------------------------------------
 
+
 def client_hash(address: str | None) -> str:
     """A keyed hash of the client address (16 hex digits); the address itself is never stored."""
     salt = current_app.config.get("TRACEAPP_SCAN_SALT") or current_app.config["SECRET_KEY"]
@@ -112,12 +113,27 @@ _CLAIMED_SQL = (
     "SELECT p.id, p.cooperative_id, lots.id FROM products p LEFT JOIN lots "
     "ON lots.product_id = p.id AND lots.code = ? WHERE p.gtin = ?"
 )
-_SCAN_COLUMNS = ("scanned_at", "label_id", "lot_id", "product_id", "cooperative_id",
-                 "unknown_serial", "outcome", "client_hash", "ua_class", "lang", "flagged")
-_INSERT_SQL = (f"INSERT INTO label_scans ({', '.join(_SCAN_COLUMNS)}) "  # noqa: S608 - constants
-               f"VALUES ({', '.join('?' for _ in _SCAN_COLUMNS)})")
-_COUNT_SQL = ("UPDATE labels SET scan_count = scan_count + 1, last_scanned_at = ?, "
-              "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?")
+_SCAN_COLUMNS = (
+    "scanned_at",
+    "label_id",
+    "lot_id",
+    "product_id",
+    "cooperative_id",
+    "unknown_serial",
+    "outcome",
+    "client_hash",
+    "ua_class",
+    "lang",
+    "flagged",
+)
+_INSERT_SQL = (
+    f"INSERT INTO label_scans ({', '.join(_SCAN_COLUMNS)}) "  # noqa: S608 - constants
+    f"VALUES ({', '.join('?' for _ in _SCAN_COLUMNS)})"
+)
+_COUNT_SQL = (
+    "UPDATE labels SET scan_count = scan_count + 1, last_scanned_at = ?, "
+    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?"
+)
 _FLAG_SQL = "UPDATE labels SET flagged_at = ?, flag_reason = ? WHERE id = ?"
 
 
@@ -160,8 +176,11 @@ _dedicated = _Dedicated()
 
 
 def _dedicated_connection(engine: Any) -> Any:
-    if (_dedicated.fairy is None or _dedicated.pid != os.getpid()
-            or _dedicated.engine_id != id(engine)):
+    if (
+        _dedicated.fairy is None
+        or _dedicated.pid != os.getpid()
+        or _dedicated.engine_id != id(engine)
+    ):
         fairy = engine.raw_connection()
         raw = fairy.driver_connection
         if engine.dialect.name == "postgresql":
@@ -198,11 +217,13 @@ class _PgLookups:
         name = self.names.get(sql)
         if name is None:
             name = f"traceapp_scan_{len(self.names)}".encode()
-            self._check(self.pgconn.prepare(name, _pg_sql(sql).encode(), None),
-                        pq.ExecStatus.COMMAND_OK)
+            self._check(
+                self.pgconn.prepare(name, _pg_sql(sql).encode(), None), pq.ExecStatus.COMMAND_OK
+            )
             self.names[sql] = name
-        result = self.pgconn.exec_prepared(name, [_pg_text(value) for value in params],
-                                           None, pq.Format.BINARY)
+        result = self.pgconn.exec_prepared(
+            name, [_pg_text(value) for value in params], None, pq.Format.BINARY
+        )
         self._check(result, pq.ExecStatus.TUPLES_OK)
         if not result.ntuples:
             return None
@@ -259,8 +280,7 @@ def _pg_sql(sql: str) -> str:
     """A statement with PostgreSQL's own numbered placeholders instead of SQLite's ``?``
     (the constants here have no ``?`` anywhere else)."""
     parts = sql.split("?")
-    return "".join(f"{part}${n}" if n < len(parts) else part
-                   for n, part in enumerate(parts, 1))
+    return "".join(f"{part}${n}" if n < len(parts) else part for n, part in enumerate(parts, 1))
 
 
 def _session_borrowed() -> bool:
@@ -419,8 +439,7 @@ def caution_kind(reason: str | None) -> str | None:
     """The public meaning of a flag text."""
     if not reason:
         return None
-    return next((kind for prefix, kind in _CAUTION_KINDS if reason.startswith(prefix)),
-                "copied")
+    return next((kind for prefix, kind in _CAUTION_KINDS if reason.startswith(prefix)), "copied")
 
 
 def describe_flag(reason: str | None) -> str:
@@ -439,15 +458,23 @@ def describe_flag(reason: str | None) -> str:
     if match:
         n = int(match.group(1))
         # TRANSLATORS: %(n)s is the limit of the clone rule (20): the label was scanned more.
-        return ngettext("Scanned more than %(n)s time in 24 hours.",
-                        "Scanned more than %(n)s times in 24 hours.", n, n=format_number(n))
+        return ngettext(
+            "Scanned more than %(n)s time in 24 hours.",
+            "Scanned more than %(n)s times in 24 hours.",
+            n,
+            n=format_number(n),
+        )
     match = _FLAG_CLIENTS_RE.match(reason)
     if match:
         n = int(match.group(1))
         # TRANSLATORS: a client is a phone or connection that scanned the label (told apart by
         # a keyed hash of its address); %(n)s is the limit of the clone rule (8).
-        return ngettext("Scanned by more than %(n)s different client.",
-                        "Scanned by more than %(n)s different clients.", n, n=format_number(n))
+        return ngettext(
+            "Scanned by more than %(n)s different client.",
+            "Scanned by more than %(n)s different clients.",
+            n,
+            n=format_number(n),
+        )
     return reason  # a text of no known form (an older rule) is shown as stored
 
 
@@ -465,8 +492,9 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def lookup_serial(serial: str, hot: HotPath, counting: tuple[dt.datetime, str, int]
-                  ) -> tuple[SerialRow | None, tuple[int, int, int] | None]:
+def lookup_serial(
+    serial: str, hot: HotPath, counting: tuple[dt.datetime, str, int]
+) -> tuple[SerialRow | None, tuple[int, int, int] | None]:
     """The label behind a serial (with its lot and product), or None.
 
     ``counting`` is since when, which client, from how many scans on: on PostgreSQL the
@@ -484,8 +512,14 @@ def lookup_serial(serial: str, hot: HotPath, counting: tuple[dt.datetime, str, i
     return label, (tuple(row[-3:]) if (label.scan_count or 0) >= floor else None)
 
 
-def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
-                 today: dt.date, rules: dict[str, Any] | None = None) -> str | None:
+def clone_reason(
+    row: Any,
+    scans_24h: int,
+    clients: int,
+    new_client: bool,
+    today: dt.date,
+    rules: dict[str, Any] | None = None,
+) -> str | None:
     """Which clone rule this scan breaks, if any (the rules live in the settings file)."""
     rules = rules or tunables.get("clone_rules")
     lot_level = row.kind == RunKind.LOT_COPIES.value
@@ -505,9 +539,15 @@ def clone_reason(row: Any, scans_24h: int, clients: int, new_client: bool,
     return None
 
 
-def resolve_scan(serial: str, *, address: str | None, user_agent: str | None, lang: str,
-                 expected_gtin: str | None = None, expected_lot: str | None = None
-                 ) -> ScanResult:
+def resolve_scan(
+    serial: str,
+    *,
+    address: str | None,
+    user_agent: str | None,
+    lang: str,
+    expected_gtin: str | None = None,
+    expected_lot: str | None = None,
+) -> ScanResult:
     """Resolve a serial and apply the clone rules, reading only; :func:`log_scan` writes it.
 
     Keeping the writes for the very end holds SQLite's write lock for a moment only.
@@ -515,26 +555,40 @@ def resolve_scan(serial: str, *, address: str | None, user_agent: str | None, la
     now = now_utc()
     hot = HotPath()
     try:
-        return _resolve(hot, now, serial, address, user_agent, lang, expected_gtin,
-                        expected_lot)
+        return _resolve(hot, now, serial, address, user_agent, lang, expected_gtin, expected_lot)
     except BaseException:
         hot.close()
         raise
 
 
-def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
-             user_agent: str | None, lang: str, expected_gtin: str | None,
-             expected_lot: str | None) -> ScanResult:
+def _resolve(
+    hot: HotPath,
+    now: dt.datetime,
+    serial: str,
+    address: str | None,
+    user_agent: str | None,
+    lang: str,
+    expected_gtin: str | None,
+    expected_lot: str | None,
+) -> ScanResult:
     since = now - dt.timedelta(hours=24)
     who = client_hash(address)
     rules = tunables.get("clone_rules")
     # Below this many scans, neither volume rule can fire: no need to count them.
     floor = min(int(rules["max_scans_24h"]), int(rules["max_distinct_clients"]))
     row, stats = lookup_serial(serial, hot, (since, who, floor))
-    scan = {"scanned_at": now, "client_hash": who,
-            "ua_class": ua_class(user_agent), "lang": lang[:5], "flagged": False,
-            "label_id": None, "lot_id": None, "product_id": None, "cooperative_id": None,
-            "unknown_serial": None}
+    scan = {
+        "scanned_at": now,
+        "client_hash": who,
+        "ua_class": ua_class(user_agent),
+        "lang": lang[:5],
+        "flagged": False,
+        "label_id": None,
+        "lot_id": None,
+        "product_id": None,
+        "cooperative_id": None,
+        "unknown_serial": None,
+    }
     if row is None:
         scan.update(outcome="unknown", unknown_serial=serial[:20])
         if expected_gtin:
@@ -544,10 +598,15 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
             if known:
                 scan.update(product_id=known[0], cooperative_id=known[1], lot_id=known[2])
         return ScanResult("unknown", row_to_log=scan, hot=hot)
-    scan.update(label_id=row.id, lot_id=row.lot_id, product_id=row.product_id,
-                cooperative_id=row.cooperative_id)
+    scan.update(
+        label_id=row.id,
+        lot_id=row.lot_id,
+        product_id=row.product_id,
+        cooperative_id=row.cooperative_id,
+    )
     mismatch = (expected_gtin is not None and expected_gtin != row.gtin) or (
-        expected_lot is not None and expected_lot != row.lot_code)
+        expected_lot is not None and expected_lot != row.lot_code
+    )
     waiting, waiting_24h, waiting_clients = scan_log.pending_for(row.id, since, who)
     seen = (row.scan_count or 0) + waiting
     if seen + 1 <= floor:
@@ -561,16 +620,27 @@ def _resolve(hot: HotPath, now: dt.datetime, serial: str, address: str | None,
     reason = clone_reason(row, scans_24h, clients, new_client, local_date(now), rules)
     if mismatch:
         reason = FLAG_MISMATCH
-        current_app.logger.warning("suspicious scan: serial %s asked under gtin=%s lot=%s",
-                                   serial, expected_gtin, expected_lot)
+        current_app.logger.warning(
+            "suspicious scan: serial %s asked under gtin=%s lot=%s",
+            serial,
+            expected_gtin,
+            expected_lot,
+        )
     outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
     scan.update(outcome=outcome, flagged=reason is not None)
     # A label once flagged as copied stays suspicious; other cautions follow the current scan.
     earlier = row.flag_reason if caution_kind(row.flag_reason) == "copied" else None
-    return ScanResult(outcome, label=row, scan_count=(row.scan_count or 0) + waiting + 1,
-                      first_scanned_at=_aware(row.first_scanned_at) or now,
-                      caution=reason or earlier, issued=issued_note(row), row_to_log=scan,
-                      new_flag=reason if reason and row.flagged_at is None else None, hot=hot)
+    return ScanResult(
+        outcome,
+        label=row,
+        scan_count=(row.scan_count or 0) + waiting + 1,
+        first_scanned_at=_aware(row.first_scanned_at) or now,
+        caution=reason or earlier,
+        issued=issued_note(row),
+        row_to_log=scan,
+        new_flag=reason if reason and row.flagged_at is None else None,
+        hot=hot,
+    )
 
 
 def log_scan(result: ScanResult) -> None:
@@ -583,15 +653,22 @@ def log_scan(result: ScanResult) -> None:
         if interval > 0 and hot.pooled:
             hot.close()
             when = _db_time(scan["scanned_at"], hot.dialect)
-            scan_log.add(db.engine, write_batch, interval,
-                         tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS),
-                         scan["label_id"], scan["scanned_at"], scan["client_hash"],
-                         result.new_flag)
+            scan_log.add(
+                db.engine,
+                write_batch,
+                interval,
+                tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS),
+                scan["label_id"],
+                scan["scanned_at"],
+                scan["client_hash"],
+                result.new_flag,
+            )
             return
         hot.begin_write()
         when = _db_time(scan["scanned_at"], hot.dialect)
-        hot.execute(_INSERT_SQL,
-                    tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS))
+        hot.execute(
+            _INSERT_SQL, tuple(when if c == "scanned_at" else scan[c] for c in _SCAN_COLUMNS)
+        )
         if scan["label_id"] is not None:
             hot.execute(_COUNT_SQL, (when, when, scan["label_id"]))
             if result.new_flag:
@@ -601,13 +678,18 @@ def log_scan(result: ScanResult) -> None:
         hot.close()
 
 
-_BATCH_COUNT_SQL = ("UPDATE labels SET scan_count = scan_count + ?, last_scanned_at = ?, "
-                    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?")
+_BATCH_COUNT_SQL = (
+    "UPDATE labels SET scan_count = scan_count + ?, last_scanned_at = ?, "
+    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?"
+)
 
 
-def write_batch(engine: Any, rows: list[tuple[Any, ...]],
-                labels: dict[int, list[tuple[dt.datetime, str]]],
-                flags: dict[int, tuple[dt.datetime, str]]) -> None:
+def write_batch(
+    engine: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
     """Write a batch of scans and the labels' counters in one transaction (the writer thread
     of :mod:`traceapp.public.scanlog` calls it)."""
     fairy = engine.raw_connection()
@@ -625,18 +707,34 @@ def write_batch(engine: Any, rows: list[tuple[Any, ...]],
         fairy.close()
 
 
-def _write_batch_sqlite(cursor: Any, rows: list[tuple[Any, ...]],
-                        labels: dict[int, list[tuple[dt.datetime, str]]],
-                        flags: dict[int, tuple[dt.datetime, str]]) -> None:
+def _write_batch_sqlite(
+    cursor: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
     # In-process SQLite: a statement per row costs next to nothing.
     cursor.execute("BEGIN IMMEDIATE")
     cursor.executemany(_INSERT_SQL, rows)
-    cursor.executemany(_BATCH_COUNT_SQL, [
-        (len(items), _db_time(max(t for t, _ in items), "sqlite"),
-         _db_time(min(t for t, _ in items), "sqlite"), label_id)
-        for label_id, items in sorted(labels.items())])
-    cursor.executemany(_FLAG_SQL, [(_db_time(t, "sqlite"), reason[:300], label_id)
-                                   for label_id, (t, reason) in sorted(flags.items())])
+    cursor.executemany(
+        _BATCH_COUNT_SQL,
+        [
+            (
+                len(items),
+                _db_time(max(t for t, _ in items), "sqlite"),
+                _db_time(min(t for t, _ in items), "sqlite"),
+                label_id,
+            )
+            for label_id, items in sorted(labels.items())
+        ],
+    )
+    cursor.executemany(
+        _FLAG_SQL,
+        [
+            (_db_time(t, "sqlite"), reason[:300], label_id)
+            for label_id, (t, reason) in sorted(flags.items())
+        ],
+    )
     cursor.execute("COMMIT")
 
 
@@ -656,9 +754,12 @@ _PG_COUNT_SQL = (
 )
 
 
-def _write_batch_pg(cursor: Any, rows: list[tuple[Any, ...]],
-                    labels: dict[int, list[tuple[dt.datetime, str]]],
-                    flags: dict[int, tuple[dt.datetime, str]]) -> None:
+def _write_batch_pg(
+    cursor: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
     # Set-based: one COPY for the scans and one UPDATE for all the labels' counters. A
     # statement per row cost the app processes and PostgreSQL more than the page did.
     cursor.execute("SET LOCAL synchronous_commit TO OFF")  # a log; see HotPath.begin_write
@@ -669,12 +770,20 @@ def _write_batch_pg(cursor: Any, rows: list[tuple[Any, ...]],
         return
     ids = sorted(labels)
     cursor.execute(_PG_LOCK_SQL, (ids,))
-    cursor.execute(_PG_COUNT_SQL, (
-        ids, [len(labels[i]) for i in ids], [min(t for t, _ in labels[i]) for i in ids],
-        [max(t for t, _ in labels[i]) for i in ids]))
+    cursor.execute(
+        _PG_COUNT_SQL,
+        (
+            ids,
+            [len(labels[i]) for i in ids],
+            [min(t for t, _ in labels[i]) for i in ids],
+            [max(t for t, _ in labels[i]) for i in ids],
+        ),
+    )
     if flags:
-        cursor.executemany(_FLAG_SQL.replace("?", "%s"), [
-            (t, reason[:300], label_id) for label_id, (t, reason) in sorted(flags.items())])
+        cursor.executemany(
+            _FLAG_SQL.replace("?", "%s"),
+            [(t, reason[:300], label_id) for label_id, (t, reason) in sorted(flags.items())],
+        )
 
 
 def record_scan(serial: str, **kw: Any) -> ScanResult:
@@ -686,6 +795,7 @@ def record_scan(serial: str, **kw: Any) -> ScanResult:
 
 # --- the page ------------------------------------------------------------------------------
 
+
 def lot_body(page: LotPage) -> str:
     """The lot's part of the page as HTML, rendered once per cached page and language."""
     from flask import render_template
@@ -695,7 +805,6 @@ def lot_body(page: LotPage) -> str:
         html = render_template("public/_lot_body.html", page=page)
         page.extra["body"] = html
     return html
-
 
 
 @dataclass
@@ -786,13 +895,15 @@ class _Version:
 
 def lot_version(lot_id: int) -> tuple[Any, ...] | None:
     """What the cached page depends on that can change at any moment (recall above all)."""
-    row = db.session.execute(sa.text("SELECT updated_at, status, recall_id FROM lots "
-                                     "WHERE id = :id"), {"id": lot_id}).first()
+    row = db.session.execute(
+        sa.text("SELECT updated_at, status, recall_id FROM lots WHERE id = :id"), {"id": lot_id}
+    ).first()
     return version_of(_Version(*row)) if row else None
 
 
-def lot_page(lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *,
-             build: bool = True) -> LotPage | None:
+def lot_page(
+    lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *, build: bool = True
+) -> LotPage | None:
     """The page model of a lot in a language, from the cache when still current (with
     ``build=False``, None when it is not).
 
@@ -843,8 +954,7 @@ class _Refresher:
             self._app = current_app._get_current_object()  # type: ignore[attr-defined]
             if self._pid != os.getpid():  # first use in this (forked) process
                 self._pid = os.getpid()
-                threading.Thread(target=self._run, name="lot-page-refresher",
-                                 daemon=True).start()
+                threading.Thread(target=self._run, name="lot-page-refresher", daemon=True).start()
         self._wake.set()
 
     def _run(self) -> None:
@@ -889,13 +999,23 @@ def clear_cache() -> None:
 def _zone_view(zone: Zone, today: dt.date) -> ZoneView:
     from traceapp.zones.geometry import svg_outline
 
-    certs = [{"scheme": c.scheme.value, "number": c.number,
-              "expires_on": c.expires_on} for c in zone.certifications if c.is_valid_on(today)]
+    certs = [
+        {"scheme": c.scheme.value, "number": c.number, "expires_on": c.expires_on}
+        for c in zone.certifications
+        if c.is_valid_on(today)
+    ]
     area = zone.declared_area_ha if zone.declared_area_ha is not None else zone.computed_area_ha
-    return ZoneView(code=zone.code, kind=zone.kind.value, crop=zone.crop, commune=zone.commune,
-                    district=zone.district, province=zone.province, area_ha=area,
-                    certifications=certs,
-                    svg=svg_outline(zone.geometry, zone.code, width=280, height=180))
+    return ZoneView(
+        code=zone.code,
+        kind=zone.kind.value,
+        crop=zone.crop,
+        commune=zone.commune,
+        district=zone.district,
+        province=zone.province,
+        area_ha=area,
+        certifications=certs,
+        svg=svg_outline(zone.geometry, zone.code, width=280, height=180),
+    )
 
 
 def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotPage:
@@ -920,50 +1040,85 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
     vessels = []
     for c in trace.contributions:
         m = c.member
-        if m.vessel_registration and m.vessel_registration not in {v["registration"]
-                                                                     for v in vessels}:
-            vessels.append({"registration": m.vessel_registration, "name": m.vessel_name,
-                            "flag": m.flag_state})
+        if m.vessel_registration and m.vessel_registration not in {
+            v["registration"] for v in vessels
+        }:
+            vessels.append(
+                {"registration": m.vessel_registration, "name": m.vessel_name, "flag": m.flag_state}
+            )
     mark = None
     if product.mark is not None and product.mark.is_usable_on(today):
-        mark = {"name": product.mark.name,
-                "certificate_number": product.mark.certificate_number,
-                "certificate_date": product.mark.certificate_date}
+        mark = {
+            "name": product.mark.name,
+            "certificate_number": product.mark.certificate_number,
+            "certificate_date": product.mark.certificate_date,
+        }
     record = current_ocop(product, today)
     ocop = None
     if record is not None:
-        ocop = {"stars": record.stars, "decision_number": record.decision_number,
-                "valid_until": record.valid_until,
-                "level": record.level.value if record.level else None}
+        ocop = {
+            "stars": record.stars,
+            "decision_number": record.decision_number,
+            "valid_until": record.valid_until,
+            "level": record.level.value if record.level else None,
+        }
     active = sa.and_(Member.cooperative_id == coop.id, Member.left_on.is_(None))
     total, women = db.session.execute(
-        sa.select(sa.func.count(Member.id),
-                  sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE)).where(active)
+        sa.select(
+            sa.func.count(Member.id),
+            sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE),
+        ).where(active)
     ).one()
     events = lot_events(lot)
     recall = None
     if lot.recall_id:
         r = db.session.get(Recall, lot.recall_id)
-        recall = {"reason": r.reason, "instructions": r.instructions,
-                  "decided_by": r.decided_by, "decided_at": r.decided_at}
+        recall = {
+            "reason": r.reason,
+            "instructions": r.instructions,
+            "decided_by": r.decided_by,
+            "decided_at": r.decided_at,
+        }
     last_modified = max([lot.updated_at] + [e.recorded_at for e in events])
     with force_locale(lang):  # quantities in the page's language, whoever builds it
         quantity = fmt(lot.quantity, lot.unit)
         net = fmt(product.net_quantity, product.net_unit) if product.net_quantity else None
         timeline = timeline_entries(events, public=True)
     return LotPage(
-        version=version or (), built=time.monotonic(), spread=random.uniform(0.8, 1.2),
-        until_midnight=_seconds_to_midnight(), lot_id=lot.id, lot_code=lot.code,
-        lot_status=lot.status.value, production_date=lot.production_date,
-        best_before=lot.best_before, quantity=quantity,
-        product_id=product.id, product_name=product.name_in(lang), product_image=product.image,
+        version=version or (),
+        built=time.monotonic(),
+        spread=random.uniform(0.8, 1.2),
+        until_midnight=_seconds_to_midnight(),
+        lot_id=lot.id,
+        lot_code=lot.code,
+        lot_status=lot.status.value,
+        production_date=lot.production_date,
+        best_before=lot.best_before,
+        quantity=quantity,
+        product_id=product.id,
+        product_name=product.name_in(lang),
+        product_image=product.image,
         net=net,
-        gtin=product.gtin, mark=mark, ocop=ocop,
-        coop={"name": coop.name, "commune": coop.commune, "district": coop.district,
-              "province": coop.province, "households": total,
-              "women_share": round(100 * women / total) if total else 0, "logo": coop.logo},
-        zones=zones, households=len(members), names=names, catch=catch, vessels=vessels,
-        method=method, timeline=timeline, recall=recall,
+        gtin=product.gtin,
+        mark=mark,
+        ocop=ocop,
+        coop={
+            "name": coop.name,
+            "commune": coop.commune,
+            "district": coop.district,
+            "province": coop.province,
+            "households": total,
+            "women_share": round(100 * women / total) if total else 0,
+            "logo": coop.logo,
+        },
+        zones=zones,
+        households=len(members),
+        names=names,
+        catch=catch,
+        vessels=vessels,
+        method=method,
+        timeline=timeline,
+        recall=recall,
         last_modified=last_modified,
     )
 
@@ -984,15 +1139,19 @@ def product_by_gtin(gtin14: str) -> Product | None:
 def lot_by_gtin(gtin14: str, lot_code: str) -> Lot | None:
     """The lot of a product, by GTIN and lot code."""
     return db.session.execute(
-        sa.select(Lot).join(Product, Product.id == Lot.product_id)
-        .where(Product.gtin == gtin14, Lot.code == lot_code)).scalar_one_or_none()
+        sa.select(Lot)
+        .join(Product, Product.id == Lot.product_id)
+        .where(Product.gtin == gtin14, Lot.code == lot_code)
+    ).scalar_one_or_none()
 
 
 def latest_lot(product: Product) -> Lot | None:
     """The product's most recent lot (for a product page)."""
     return db.session.execute(
-        sa.select(Lot).where(Lot.product_id == product.id).order_by(Lot.production_date.desc(),
-                                                                    Lot.id.desc()).limit(1)
+        sa.select(Lot)
+        .where(Lot.product_id == product.id)
+        .order_by(Lot.production_date.desc(), Lot.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 

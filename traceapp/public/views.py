@@ -38,14 +38,21 @@ bp = Blueprint("public", __name__)
 
 LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
-LINK_TYPES = ("gs1:pip", "gs1:traceability", "gs1:recallStatus", "gs1:certificationInfo",
-              "gs1:epcis", "linkset")
+LINK_TYPES = (
+    "gs1:pip",
+    "gs1:traceability",
+    "gs1:recallStatus",
+    "gs1:certificationInfo",
+    "gs1:epcis",
+    "linkset",
+)
 
 #: The public page's stylesheet, inlined (one round trip less on 3G) and allowed by its hash.
 PUBLIC_CSS = (Path(__file__).parent.parent / "templates" / "public" / "page.css").read_text()
 _CSS_HASH = base64.b64encode(hashlib.sha256(PUBLIC_CSS.encode()).digest()).decode()
 PUBLIC_CSP = CONTENT_SECURITY_POLICY.replace(
-    "style-src 'self'", f"style-src 'self' 'sha256-{_CSS_HASH}'")
+    "style-src 'self'", f"style-src 'self' 'sha256-{_CSS_HASH}'"
+)
 
 
 class _LocalWindow:
@@ -138,8 +145,9 @@ def _over_limit() -> bool:
 
 def too_many() -> Response:
     """429 with a short page in the shopper's language."""
-    response = make_response(render_template("public/slow_down.html", css=PUBLIC_CSS,
-                                             lang=_lang()), 429)
+    response = make_response(
+        render_template("public/slow_down.html", css=PUBLIC_CSS, lang=_lang()), 429
+    )
     response.headers["Retry-After"] = "60"
     return _finish(response, cache="no-store")
 
@@ -170,8 +178,9 @@ def _legacy_host_redirect() -> Any:
     return None
 
 
-def _finish(response: Response, *, cache: str, vary_lang: bool = True,
-            last_modified: Any = None) -> Response:
+def _finish(
+    response: Response, *, cache: str, vary_lang: bool = True, last_modified: Any = None
+) -> Response:
     response.headers["Content-Security-Policy"] = PUBLIC_CSP
     response.headers["Cache-Control"] = cache
     if vary_lang:
@@ -193,8 +202,12 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
 
 #: Rendered pages kept per (lot, language, lot version, scan kind) with placeholders for the
 #: few things that change per scan: rendering them again for every shopper would be waste.
-_PLACEHOLDERS = {"anchor": "\x00anchor\x00", "count": "\x00count\x00",
-                 "first": "\x00first\x00", "issued": "\x00issued\x00"}
+_PLACEHOLDERS = {
+    "anchor": "\x00anchor\x00",
+    "count": "\x00count\x00",
+    "first": "\x00first\x00",
+    "issued": "\x00issued\x00",
+}
 #: (lot, language, scan kind) -> (the page model it was rendered from, the page in parts).
 _html_cache: dict[tuple[Any, ...], tuple[services.LotPage, tuple[str, ...]]] = {}
 _SLOT = re.compile("\x00(anchor|count|first|issued)\x00")
@@ -202,8 +215,9 @@ _date_texts: dict[tuple[str, Any], str] = {}
 _count_texts: dict[tuple[str, int], str] = {}
 
 
-def _localized(cache: dict[tuple[str, Any], str], value: Any, lang: str,
-               fmt: Callable[[Any], str]) -> str:
+def _localized(
+    cache: dict[tuple[str, Any], str], value: Any, lang: str, fmt: Callable[[Any], str]
+) -> str:
     """``fmt(value)`` in the page's language, not the context's (the fast path runs outside a
     request), kept: formatting anew on every scan would cost more than the lookup."""
     key = (lang, value)
@@ -239,8 +253,9 @@ def _scan_kind(scan: Any) -> str:
     return "first" if scan.scan_count <= 1 else "again"
 
 
-def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None = None,
-              render: bool = True) -> str | None:
+def _lot_html(
+    page: services.LotPage, scan: Any, anchor: str, lang: str | None = None, render: bool = True
+) -> str | None:
     lang = lang or _lang()
     key = (page.lot_id, lang, _scan_kind(scan))
     entry = _html_cache.get(key)
@@ -252,20 +267,34 @@ def _lot_html(page: services.LotPage, scan: Any, anchor: str, lang: str | None =
             return None
         if len(_html_cache) > 20000:
             _html_cache.clear()
-        html = render_template("public/lot.html", css=PUBLIC_CSS, lang=lang, page=page,
-                               scan=scan, anchor=_PLACEHOLDERS["anchor"],
-                               texts=_PLACEHOLDERS, body=services.lot_body(page))
+        html = render_template(
+            "public/lot.html",
+            css=PUBLIC_CSS,
+            lang=lang,
+            page=page,
+            scan=scan,
+            anchor=_PLACEHOLDERS["anchor"],
+            texts=_PLACEHOLDERS,
+            body=services.lot_body(page),
+        )
         # Kept split at its slots: text, slot name, text, slot name, ..., text.
         parts = tuple(_SLOT.split(html))
         _html_cache[key] = (page, parts)
     if scan is None:
         values = {"anchor": anchor}
     else:
-        values = {"anchor": anchor, "count": _count_text(scan.scan_count, lang),
-                  "first": _date_text(scan.first_scanned_at.date(), lang),
-                  "issued": _date_text(scan.issued["issued_at"].date(), lang)}
-    return "".join([part if i % 2 == 0 else values.get(part, _PLACEHOLDERS[part])
-                    for i, part in enumerate(parts)])
+        values = {
+            "anchor": anchor,
+            "count": _count_text(scan.scan_count, lang),
+            "first": _date_text(scan.first_scanned_at.date(), lang),
+            "issued": _date_text(scan.issued["issued_at"].date(), lang),
+        }
+    return "".join(
+        [
+            part if i % 2 == 0 else values.get(part, _PLACEHOLDERS[part])
+            for i, part in enumerate(parts)
+        ]
+    )
 
 
 def clear_html_cache() -> None:
@@ -289,8 +318,9 @@ def not_found_html(lang: str, render: bool = True) -> str | None:
     key = ("notfound", lang)
     html = _static_pages.get(key)
     if html is None and render:
-        html = _static_pages[key] = render_template("public/notfound.html", css=PUBLIC_CSS,
-                                                    lang=lang)
+        html = _static_pages[key] = render_template(
+            "public/notfound.html", css=PUBLIC_CSS, lang=lang
+        )
     return html
 
 
@@ -310,8 +340,9 @@ class ScanPage:
     last_modified: Any = None
 
 
-def scan_page(scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *,
-              render: bool = True) -> ScanPage | None:
+def scan_page(
+    scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *, render: bool = True
+) -> ScanPage | None:
     """What a scan shows; with ``render=False`` only from the caches (None if not there)."""
     if scan.outcome in ("unknown", "voided"):
         html = not_found_html(lang, render)
@@ -359,20 +390,29 @@ def linkset(anchor: str, page: services.LotPage | None, has_lot: bool) -> dict[s
     context: dict[str, Any] = {
         "anchor": anchor,
         GS1_VOC + "pip": [link("gs1:pip", "text/html", "Product information")],
-        GS1_VOC + "defaultLink": [{"href": anchor, "type": "text/html",
-                                   "title": "Provenance page", "hreflang": list(langs)}],
+        GS1_VOC + "defaultLink": [
+            {
+                "href": anchor,
+                "type": "text/html",
+                "title": "Provenance page",
+                "hreflang": list(langs),
+            }
+        ],
     }
     if has_lot:
-        context[GS1_VOC + "traceability"] = [link("gs1:traceability", "text/html",
-                                                  "Lot traceability")]
-        context[GS1_VOC + "recallStatus"] = [link("gs1:recallStatus", "application/json",
-                                                  "Recall status")]
-        context[GS1_VOC + "epcis"] = [link("gs1:epcis", "application/ld+json",
-                                           "EPCIS 2.0 events of the lot")]
-    if page is not None and (page.mark or page.ocop or any(z.certifications
-                                                           for z in page.zones)):
-        context[GS1_VOC + "certificationInfo"] = [link("gs1:certificationInfo",
-                                                       "application/json", "Certifications")]
+        context[GS1_VOC + "traceability"] = [
+            link("gs1:traceability", "text/html", "Lot traceability")
+        ]
+        context[GS1_VOC + "recallStatus"] = [
+            link("gs1:recallStatus", "application/json", "Recall status")
+        ]
+        context[GS1_VOC + "epcis"] = [
+            link("gs1:epcis", "application/ld+json", "EPCIS 2.0 events of the lot")
+        ]
+    if page is not None and (page.mark or page.ocop or any(z.certifications for z in page.zones)):
+        context[GS1_VOC + "certificationInfo"] = [
+            link("gs1:certificationInfo", "application/json", "Certifications")
+        ]
     return {"linkset": [context]}
 
 
@@ -391,28 +431,37 @@ def _linkset_response(anchor: str, page: services.LotPage | None, has_lot: bool)
 
 
 def _link_header(response: Response, anchor: str) -> Response:
-    response.headers["Link"] = (f'<{anchor}?linkType=linkset>; rel="linkset"; '
-                                f'type="{LINKSET_TYPE}"')
+    response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     return response
 
 
 def _recall_status(page: services.LotPage) -> Response:
     body = {"lot": page.lot_code, "recalled": page.recall is not None}
     if page.recall:
-        body.update(reason=page.recall["reason"], instructions=page.recall["instructions"],
-                    decided_by=page.recall["decided_by"],
-                    decided_at=page.recall["decided_at"].isoformat())
+        body.update(
+            reason=page.recall["reason"],
+            instructions=page.recall["instructions"],
+            decided_by=page.recall["decided_by"],
+            decided_at=page.recall["decided_at"].isoformat(),
+        )
     return _finish(jsonify(body), cache="no-store", vary_lang=False)
 
 
 def _certifications(page: services.LotPage) -> Response:
     body = {
-        "collective_mark": page.mark and {**page.mark, "certificate_date": str(
-            page.mark["certificate_date"] or "")},
+        "collective_mark": page.mark
+        and {**page.mark, "certificate_date": str(page.mark["certificate_date"] or "")},
         "ocop": page.ocop and {**page.ocop, "valid_until": page.ocop["valid_until"].isoformat()},
-        "zones": [{"code": z.code, "certifications": [
-            {**c, "expires_on": c["expires_on"].isoformat() if c["expires_on"] else None}
-            for c in z.certifications]} for z in page.zones],
+        "zones": [
+            {
+                "code": z.code,
+                "certifications": [
+                    {**c, "expires_on": c["expires_on"].isoformat() if c["expires_on"] else None}
+                    for c in z.certifications
+                ],
+            }
+            for z in page.zones
+        ],
     }
     return _finish(jsonify(body), cache="public, max-age=300", vary_lang=False)
 
@@ -426,8 +475,9 @@ def _epcis(lot_id: int) -> Response:
     return _finish(response, cache="public, max-age=300", vary_lang=False)
 
 
-def _lot_response(page: services.LotPage, anchor: str, *, scan: Any = None,
-                  link_type: str | None = None) -> Response:
+def _lot_response(
+    page: services.LotPage, anchor: str, *, scan: Any = None, link_type: str | None = None
+) -> Response:
     if link_type == "gs1:recallStatus":
         return _recall_status(page)
     if link_type == "gs1:certificationInfo":
@@ -444,8 +494,10 @@ def _lot_response(page: services.LotPage, anchor: str, *, scan: Any = None,
         cache = "private, max-age=60"  # a re-load within a minute is not a new scan
     else:
         cache = "public, max-age=300"
-    return _link_header(_finish(response, cache=cache, last_modified=None if recalled
-                                else page.last_modified), anchor)
+    return _link_header(
+        _finish(response, cache=cache, last_modified=None if recalled else page.last_modified),
+        anchor,
+    )
 
 
 def _product_response(product_id: int, anchor: str) -> Response:
@@ -454,8 +506,13 @@ def _product_response(product_id: int, anchor: str) -> Response:
     product = db.session.get(Product, product_id)
     lot = services.latest_lot(product)
     page = services.lot_page(lot.id, _lang()) if lot else None
-    response = _page("public/product.html", product=product, page=page, anchor=anchor,
-                     name=product.name_in(_lang()))
+    response = _page(
+        "public/product.html",
+        product=product,
+        page=page,
+        anchor=anchor,
+        name=product.name_in(_lang()),
+    )
     return _link_header(_finish(response, cache="public, max-age=300"), anchor)
 
 
@@ -466,20 +523,30 @@ def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> 
     if link_type and link_type not in LINK_TYPES:
         return bad_request("linkType")
     scan = services.resolve_scan(
-        serial, address=request.remote_addr, user_agent=request.user_agent.string,
-        lang=_lang(), expected_gtin=gtin, expected_lot=lot)
+        serial,
+        address=request.remote_addr,
+        user_agent=request.user_agent.string,
+        lang=_lang(),
+        expected_gtin=gtin,
+        expected_lot=lot,
+    )
     try:
         if scan.outcome not in ("unknown", "voided") and (link_type or _wants_linkset()):
             row = scan.label
-            anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None),
-                             serial)
+            anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
             page = services.lot_page(row.lot_id, _lang(), services.version_of(row))
-            response = (_linkset_response(anchor, page, True) if _wants_linkset()
-                        else _lot_response(page, anchor, scan=scan, link_type=link_type))
+            response = (
+                _linkset_response(anchor, page, True)
+                if _wants_linkset()
+                else _lot_response(page, anchor, scan=scan, link_type=link_type)
+            )
         else:
             answer = scan_page(scan, serial, gtin, lot, _lang())
-            response = _finish(make_response(answer.html, answer.status), cache=answer.cache,
-                               last_modified=answer.last_modified)
+            response = _finish(
+                make_response(answer.html, answer.status),
+                cache=answer.cache,
+                last_modified=answer.last_modified,
+            )
             if answer.anchor:
                 _link_header(response, answer.anchor)
     except BaseException:
@@ -539,8 +606,7 @@ def digital_link(rest: str) -> Any:
         return not_found()
     if _wants_linkset():
         lot = services.latest_lot(product)
-        return _linkset_response(anchor, services.lot_page(lot.id, _lang()) if lot else None,
-                                 False)
+        return _linkset_response(anchor, services.lot_page(lot.id, _lang()) if lot else None, False)
     return _product_response(product.id, anchor)
 
 
@@ -552,8 +618,9 @@ def resolver_description() -> Any:
         "resolverRoot": _base(),
         "supportedPrimaryKeys": ["01"],
         "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
-        "supportedLinkTypes": [GS1_VOC + t.split(":")[1] for t in LINK_TYPES
-                               if t.startswith("gs1:")],
+        "supportedLinkTypes": [
+            GS1_VOC + t.split(":")[1] for t in LINK_TYPES if t.startswith("gs1:")
+        ],
         "linkTypeDefaultCanBeLinkset": True,
         "linksetMediaType": LINKSET_TYPE,
         "supportedLanguages": current_app.config["TRACEAPP_LANGUAGES"],

@@ -21,15 +21,21 @@ from traceapp.zones.schemas import (
     ZoneSchema,
 )
 
-blp = Blueprint("api_zones", __name__,
-                description="Growing-area, packing-house, aquaculture and fishing-ground codes")
+blp = Blueprint(
+    "api_zones",
+    __name__,
+    description="Growing-area, packing-house, aquaculture and fishing-ground codes",
+)
 
 
 def _listing(args: dict[str, Any]) -> Any:
     stmt = scoped(Zone, api_actor())
     return services.filter_zones(
-        stmt, kind=args.get("kind"), status=args.get("status"),
-        province=args.get("province"), q=args.get("q"),
+        stmt,
+        kind=args.get("kind"),
+        status=args.get("status"),
+        province=args.get("province"),
+        q=args.get("q"),
     )
 
 
@@ -42,8 +48,11 @@ class Zones(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List zone codes, filtered by kind, effective status, province and text."""
-        page = paginate(_listing(args).order_by(Zone.code), pagination_parameters.page,
-                        pagination_parameters.page_size)
+        page = paginate(
+            _listing(args).order_by(Zone.code),
+            pagination_parameters.page,
+            pagination_parameters.page_size,
+        )
         pagination_parameters.item_count = page.total
         return page.items
 
@@ -60,13 +69,17 @@ class ZonesGeoJSON(MethodView):
     """The caller's visible zones as one GeoJSON FeatureCollection."""
 
     @blp.arguments(ZoneQuerySchema, location="query")
-    @blp.response(200, content_type="application/geo+json",
-                  description="A GeoJSON FeatureCollection (RFC 7946)")
+    @blp.response(
+        200,
+        content_type="application/geo+json",
+        description="A GeoJSON FeatureCollection (RFC 7946)",
+    )
     def get(self, args: dict[str, Any]) -> Any:
         """Export zones as GeoJSON ([longitude, latitude], WGS84)."""
         body = services.feature_collection(_listing(args))
-        return Response(json.dumps(body, ensure_ascii=False),
-                        content_type="application/geo+json; charset=utf-8")
+        return Response(
+            json.dumps(body, ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
+        )
 
 
 @blp.route("/zones/<int:zone_id>")

@@ -25,8 +25,15 @@ from traceapp.zones.models import (
 )
 
 __all__ = [
-    "ACTION_LABELS", "KIND_LABELS", "MARKET_LABELS", "SCHEME_LABELS", "STATUS_LABELS",
-    "CertificationForm", "LockedZoneForm", "TransitionForm", "ZoneForm",
+    "ACTION_LABELS",
+    "KIND_LABELS",
+    "MARKET_LABELS",
+    "SCHEME_LABELS",
+    "STATUS_LABELS",
+    "CertificationForm",
+    "LockedZoneForm",
+    "TransitionForm",
+    "ZoneForm",
 ]
 
 #: What each transition is called on a button, by target status.
@@ -45,26 +52,33 @@ class ZoneForm(Form):
     """A zone code's facts, households and geometry (drafts and rejected codes)."""
 
     code = StringField(_l("Code as issued"), validators=[DataRequired(), Length(max=40)])
-    kind = SelectField(_l("Kind"), choices=options([(k.value, label) for k, label in
-                                                     KIND_LABELS.items()]))
+    kind = SelectField(
+        _l("Kind"), choices=options([(k.value, label) for k, label in KIND_LABELS.items()])
+    )
     name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     crop = StringField(_l("Crop or species"), validators=[Optional(), Length(max=100)])
-    province = StringField(_l("Province (as in the decision)"),
-                           validators=[DataRequired(), Length(max=100)])
+    province = StringField(
+        _l("Province (as in the decision)"), validators=[DataRequired(), Length(max=100)]
+    )
     district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
-    issuing_authority = StringField(_l("Issuing authority"),
-                                    validators=[Optional(), Length(max=200)])
+    issuing_authority = StringField(
+        _l("Issuing authority"), validators=[Optional(), Length(max=200)]
+    )
     decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
-    target_market = SelectField(_l("Target market"), choices=options(
-        [("", "—")] + [(m.value, label) for m, label in MARKET_LABELS.items()]))
-    declared_area_ha = DecimalField(_l("Declared area (ha)"), places=None,
-                                    validators=[Optional(), NumberRange(min=0)])
-    member_ids = SelectMultipleField(_l("Member households farming it"), coerce=int,
-                                     validators=[Optional()])
+    target_market = SelectField(
+        _l("Target market"),
+        choices=options([("", "—")] + [(m.value, label) for m, label in MARKET_LABELS.items()]),
+    )
+    declared_area_ha = DecimalField(
+        _l("Declared area (ha)"), places=None, validators=[Optional(), NumberRange(min=0)]
+    )
+    member_ids = SelectMultipleField(
+        _l("Member households farming it"), coerce=int, validators=[Optional()]
+    )
     geometry = TextAreaField(
         _l("Location as GeoJSON ([longitude, latitude]): Point, Polygon or MultiPolygon"),
         validators=[Optional(), Length(max=2_000_000)],
@@ -76,18 +90,22 @@ class ZoneForm(Form):
 class LockedZoneForm(Form):
     """What may still change once a code was submitted: households and notes."""
 
-    member_ids = SelectMultipleField(_l("Member households farming it"), coerce=int,
-                                     validators=[Optional()])
+    member_ids = SelectMultipleField(
+        _l("Member households farming it"), coerce=int, validators=[Optional()]
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
 class TransitionForm(Form):
     """A status change, with the reason a decision needs."""
 
-    to_status = SelectField(_l("Decision"), choices=options(
-        [(s.value, ACTION_LABELS[s]) for s in ZoneStatus if s in ACTION_LABELS]))
-    reason = TextAreaField(_l("Reason (shown to the cooperative)"),
-                           validators=[Optional(), Length(max=2000)])
+    to_status = SelectField(
+        _l("Decision"),
+        choices=options([(s.value, ACTION_LABELS[s]) for s in ZoneStatus if s in ACTION_LABELS]),
+    )
+    reason = TextAreaField(
+        _l("Reason (shown to the cooperative)"), validators=[Optional(), Length(max=2000)]
+    )
 
 
 class CertificationForm(Form):
@@ -95,8 +113,9 @@ class CertificationForm(Form):
 
     # TRANSLATORS: a certification scheme such as VietGAP, GlobalGAP or organic (the OCOP
     # scores' "Scoring decision" is a different word).
-    scheme = SelectField(_l("Scheme"), choices=options([(s.value, label) for s, label in
-                                                         SCHEME_LABELS.items()]))
+    scheme = SelectField(
+        _l("Scheme"), choices=options([(s.value, label) for s, label in SCHEME_LABELS.items()])
+    )
     number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=60)])
     issuer = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
     issued_on = DateField(_l("Issued on"), validators=[Optional()])

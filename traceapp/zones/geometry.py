@@ -47,6 +47,7 @@ class GeometryError(ValueError):
 # --- where a problem lies -----------------------------------------------------------------------
 # Whole phrases, one per case, so each language can order its words; they start a message.
 
+
 def _the_point() -> str:
     # TRANSLATORS: where a problem lies; it starts an error message ("The point: ...").
     return _("The point")
@@ -82,10 +83,17 @@ def _position_place(polygon: int | None, hole: int, position: int) -> str:
             return _("Polygon, outer ring, position %(position)d", position=position)
         return _("Polygon, hole %(hole)d, position %(position)d", hole=hole, position=position)
     if hole == 0:
-        return _("Polygon %(polygon)d, outer ring, position %(position)d", polygon=polygon,
-                 position=position)
-    return _("Polygon %(polygon)d, hole %(hole)d, position %(position)d", polygon=polygon,
-             hole=hole, position=position)
+        return _(
+            "Polygon %(polygon)d, outer ring, position %(position)d",
+            polygon=polygon,
+            position=position,
+        )
+    return _(
+        "Polygon %(polygon)d, hole %(hole)d, position %(position)d",
+        polygon=polygon,
+        hole=hole,
+        position=position,
+    )
 
 
 #: Where a position lies: (polygon or None, ring with 0 for the outer one, position), or None
@@ -110,6 +118,7 @@ def _pair(lon: float, lat: float) -> str:
 
 # --- GeoJSON --------------------------------------------------------------------------------
 
+
 def load_json(text: str | bytes) -> Any:
     """Decode GeoJSON text, refusing anything that is not JSON."""
     if isinstance(text, bytes):
@@ -122,16 +131,24 @@ def load_json(text: str | bytes) -> Any:
     except json.JSONDecodeError as exc:
         raise GeometryError(
             # TRANSLATORS: %(detail)s is the JSON parser's own explanation, in English.
-            _("The geometry is not valid JSON (line %(line)d, column %(column)d: %(detail)s).",
-              line=exc.lineno, column=exc.colno, detail=exc.msg)
+            _(
+                "The geometry is not valid JSON (line %(line)d, column %(column)d: %(detail)s).",
+                line=exc.lineno,
+                column=exc.colno,
+                detail=exc.msg,
+            )
         ) from None
 
 
 def unwrap(obj: Any) -> dict[str, Any]:
     """The geometry object inside a GeoJSON geometry, Feature or one-feature FeatureCollection."""
     if not isinstance(obj, dict):
-        raise GeometryError(_('The geometry must be a GeoJSON object such as '
-                              '{"type": "Polygon", "coordinates": [...]}.'))
+        raise GeometryError(
+            _(
+                "The geometry must be a GeoJSON object such as "
+                '{"type": "Polygon", "coordinates": [...]}.'
+            )
+        )
     kind = obj.get("type")
     if kind == "FeatureCollection":
         features = obj.get("features")
@@ -139,8 +156,13 @@ def unwrap(obj: Any) -> dict[str, Any]:
             count = len(features) if isinstance(features, list) else 0
             # TRANSLATORS: "FeatureCollection", "Feature" and "MultiPolygon" are GeoJSON
             # terms; %(count)d is never 1 here.
-            raise GeometryError(_("The FeatureCollection has %(count)d features; a zone is one "
-                                  "feature (use a MultiPolygon for several plots).", count=count))
+            raise GeometryError(
+                _(
+                    "The FeatureCollection has %(count)d features; a zone is one "
+                    "feature (use a MultiPolygon for several plots).",
+                    count=count,
+                )
+            )
         return unwrap(features[0])
     if kind == "Feature":
         geometry = obj.get("geometry")
@@ -150,8 +172,9 @@ def unwrap(obj: Any) -> dict[str, Any]:
     if kind not in GEOMETRY_TYPES:
         # TRANSLATORS: Point, Polygon and MultiPolygon are GeoJSON types; %(kind)s is the
         # type that was sent, quoted.
-        raise GeometryError(_("A zone is a Point, a Polygon or a MultiPolygon, not %(kind)s.",
-                              kind=repr(kind)))
+        raise GeometryError(
+            _("A zone is a Point, a Polygon or a MultiPolygon, not %(kind)s.", kind=repr(kind))
+        )
     if "coordinates" not in obj:
         # TRANSLATORS: %(kind)s is a GeoJSON type: Point, Polygon or MultiPolygon.
         raise GeometryError(_("The %(kind)s has no coordinates.", kind=kind))
@@ -170,65 +193,108 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
     if not isinstance(value, list | tuple) or len(value) not in (2, 3):
         # TRANSLATORS: %(where)s says where (e.g. "Polygon, outer ring, position 3");
         # %(value)s is what was sent there, as written.
-        raise GeometryError(_("%(where)s: a position is [longitude, latitude], got %(value)s.",
-                              where=_where(place), value=f"{value!r:.60}"))
+        raise GeometryError(
+            _(
+                "%(where)s: a position is [longitude, latitude], got %(value)s.",
+                where=_where(place),
+                value=f"{value!r:.60}",
+            )
+        )
     numbers = []
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int | float):
-            raise GeometryError(_("%(where)s: coordinates must be numbers, got %(value)s.",
-                                  where=_where(place), value=f"{item!r:.30}"))
+            raise GeometryError(
+                _(
+                    "%(where)s: coordinates must be numbers, got %(value)s.",
+                    where=_where(place),
+                    value=f"{item!r:.30}",
+                )
+            )
         if not math.isfinite(item):
-            raise GeometryError(_("%(where)s: coordinates must be finite numbers, got "
-                                  "%(value)s.", where=_where(place), value=str(item)))
+            raise GeometryError(
+                _(
+                    "%(where)s: coordinates must be finite numbers, got %(value)s.",
+                    where=_where(place),
+                    value=str(item),
+                )
+            )
         numbers.append(float(item))
     lon, lat = numbers[0], numbers[1]
     swapped_fits = -90 <= lon <= 90 and -180 <= lat <= 180
-    if not (-90 <= lat <= 90) or (bbox and not _inside(lon, lat, bbox)
-                                 and _inside(lat, lon, bbox)):
+    if not (-90 <= lat <= 90) or (bbox and not _inside(lon, lat, bbox) and _inside(lat, lon, bbox)):
         if swapped_fits:
             raise GeometryError(
                 # TRANSLATORS: %(sent)s and %(meant)s are positions as GeoJSON writes them,
                 # e.g. [109.02, 13.4]: keep the brackets and the words' order in them.
-                _("%(where)s: %(sent)s looks like [latitude, longitude]; GeoJSON (RFC 7946) "
-                  "writes [longitude, latitude], i.e. %(meant)s.", where=_where(place),
-                  sent=_pair(lon, lat), meant=_pair(lat, lon))
+                _(
+                    "%(where)s: %(sent)s looks like [latitude, longitude]; GeoJSON (RFC 7946) "
+                    "writes [longitude, latitude], i.e. %(meant)s.",
+                    where=_where(place),
+                    sent=_pair(lon, lat),
+                    meant=_pair(lat, lon),
+                )
             )
-        raise GeometryError(_("%(where)s: latitude %(lat)s is outside -90 to 90.",
-                              where=_where(place), lat=_degrees(lat)))
+        raise GeometryError(
+            _(
+                "%(where)s: latitude %(lat)s is outside -90 to 90.",
+                where=_where(place),
+                lat=_degrees(lat),
+            )
+        )
     if not -180 <= lon <= 180:
-        raise GeometryError(_("%(where)s: longitude %(lon)s is outside -180 to 180.",
-                              where=_where(place), lon=_degrees(lon)))
+        raise GeometryError(
+            _(
+                "%(where)s: longitude %(lon)s is outside -180 to 180.",
+                where=_where(place),
+                lon=_degrees(lon),
+            )
+        )
     if bbox and not _inside(lon, lat, bbox):
         raise GeometryError(
             # TRANSLATORS: %(position)s is the position as GeoJSON writes it; the box is in
             # degrees of longitude (west to east) and latitude (south to north).
-            _("%(where)s: %(position)s lies outside Vietnam (longitude %(west)s to %(east)s, "
-              "latitude %(south)s to %(north)s).", where=_where(place), position=_pair(lon, lat),
-              west=_degrees(bbox[0]), east=_degrees(bbox[2]), south=_degrees(bbox[1]),
-              north=_degrees(bbox[3]))
+            _(
+                "%(where)s: %(position)s lies outside Vietnam (longitude %(west)s to %(east)s, "
+                "latitude %(south)s to %(north)s).",
+                where=_where(place),
+                position=_pair(lon, lat),
+                west=_degrees(bbox[0]),
+                east=_degrees(bbox[2]),
+                south=_degrees(bbox[1]),
+                north=_degrees(bbox[3]),
+            )
         )
     return round(lon, DECIMALS), round(lat, DECIMALS)
 
 
-def _ring(value: Any, polygon: int | None, hole: int,
-          bbox: BBox | None) -> list[tuple[float, float]]:
+def _ring(
+    value: Any, polygon: int | None, hole: int, bbox: BBox | None
+) -> list[tuple[float, float]]:
     """Ring ``hole`` (0: the outer one) of polygon ``polygon``, checked."""
     if not isinstance(value, list | tuple):
-        raise GeometryError(_("%(where)s: a linear ring is a list of positions.",
-                              where=_ring_place(polygon, hole)))
+        raise GeometryError(
+            _("%(where)s: a linear ring is a list of positions.", where=_ring_place(polygon, hole))
+        )
     if len(value) < 4:
-        raise GeometryError(ngettext(
-            "%(where)s has %(num)d position; a linear ring needs at least 4 (three corners and "
-            "the first one repeated at the end).",
-            "%(where)s has %(num)d positions; a linear ring needs at least 4 (three corners and "
-            "the first one repeated at the end).",
-            len(value), where=_ring_place(polygon, hole)))
+        raise GeometryError(
+            ngettext(
+                "%(where)s has %(num)d position; a linear ring needs at least 4 (three corners and "
+                "the first one repeated at the end).",
+                "%(where)s has %(num)d positions; a linear ring needs at least 4 (three corners "
+                "and the first one repeated at the end).",
+                len(value),
+                where=_ring_place(polygon, hole),
+            )
+        )
     ring = [_position(p, (polygon, hole, i), bbox) for i, p in enumerate(value, start=1)]
     if ring[0] != ring[-1]:
         raise GeometryError(
             # TRANSLATORS: %(first)s is the ring's first position as GeoJSON writes it.
-            _("%(where)s is not closed: its last position must repeat the first, %(first)s.",
-              where=_ring_place(polygon, hole), first=_pair(*ring[0]))
+            _(
+                "%(where)s is not closed: its last position must repeat the first, %(first)s.",
+                where=_ring_place(polygon, hole),
+                first=_pair(*ring[0]),
+            )
         )
     return ring
 
@@ -236,8 +302,12 @@ def _ring(value: Any, polygon: int | None, hole: int,
 def _polygon(value: Any, polygon: int | None, bbox: BBox | None) -> Polygon:
     """Polygon ``polygon`` of a MultiPolygon (``None``: the geometry is one Polygon)."""
     if not isinstance(value, list | tuple) or not value:
-        raise GeometryError(_("%(where)s: a polygon is a list of linear rings (outline first).",
-                              where=_polygon_place(polygon)))
+        raise GeometryError(
+            _(
+                "%(where)s: a polygon is a list of linear rings (outline first).",
+                where=_polygon_place(polygon),
+            )
+        )
     rings = [_ring(ring, polygon, hole, bbox) for hole, ring in enumerate(value)]
     return Polygon(rings[0], rings[1:])
 
@@ -277,8 +347,12 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
     box: BBox | None = tuple(bbox) if bbox else None  # type: ignore[assignment]
     depth = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}[kind]
     if _count_positions(coords, depth) > MAX_POSITIONS:
-        raise GeometryError(_("The outline has more than %(n)s positions; simplify it.",
-                              n=format_number(MAX_POSITIONS)))
+        raise GeometryError(
+            _(
+                "The outline has more than %(n)s positions; simplify it.",
+                n=format_number(MAX_POSITIONS),
+            )
+        )
     result: BaseGeometry
     if kind == "Point":
         result = Point(_position(coords, None, box))
@@ -293,9 +367,11 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
             raise GeometryError(
                 # TRANSLATORS: %(detail)s is the geometry library's explanation in English,
                 # e.g. "Self-intersection[109.0205 13.4005]".
-                _("The outline is not a valid shape: %(detail)s. Edges must not cross, holes "
-                  "must lie inside their outline and plots must not overlap.",
-                  detail=explain_validity(result))
+                _(
+                    "The outline is not a valid shape: %(detail)s. Edges must not cross, holes "
+                    "must lie inside their outline and plots must not overlap.",
+                    detail=explain_validity(result),
+                )
             )
         if result.area <= 0:
             raise GeometryError(_("The outline encloses no area."))
@@ -308,6 +384,7 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
 
 
 # --- KML ------------------------------------------------------------------------------------
+
 
 def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
@@ -327,10 +404,17 @@ def _kml_place(placemark: int, polygon: int | None = None, inner: int | None = N
         # TRANSLATORS: where a problem lies in a KML file; it starts an error message.
         return _("Placemark %(placemark)d, point", placemark=placemark)
     if inner is None:
-        return _("Placemark %(placemark)d, polygon %(polygon)d, outer boundary",
-                 placemark=placemark, polygon=polygon)
-    return _("Placemark %(placemark)d, polygon %(polygon)d, inner boundary %(inner)d",
-             placemark=placemark, polygon=polygon, inner=inner)
+        return _(
+            "Placemark %(placemark)d, polygon %(polygon)d, outer boundary",
+            placemark=placemark,
+            polygon=polygon,
+        )
+    return _(
+        "Placemark %(placemark)d, polygon %(polygon)d, inner boundary %(inner)d",
+        placemark=placemark,
+        polygon=polygon,
+        inner=inner,
+    )
 
 
 def _kml_coordinates(element: ET.Element | None, where: str) -> list[list[float]]:
@@ -344,8 +428,13 @@ def _kml_coordinates(element: ET.Element | None, where: str) -> list[list[float]
         except ValueError:
             # TRANSLATORS: %(chunk)s is the text found in the file; keep 'longitude,latitude'
             # as KML writes it (a comma, no space).
-            raise GeometryError(_("%(where)s: %(chunk)s is not 'longitude,latitude'.",
-                                  where=where, chunk=f"{chunk!r:.40}")) from None
+            raise GeometryError(
+                _(
+                    "%(where)s: %(chunk)s is not 'longitude,latitude'.",
+                    where=where,
+                    chunk=f"{chunk!r:.40}",
+                )
+            ) from None
     return positions
 
 
@@ -364,20 +453,29 @@ def read_kml(content: bytes) -> dict[str, Any]:
         raise GeometryError(_("The KML file must be UTF-8 text.")) from None
     lowered = text.lower()
     if "<!doctype" in lowered or "<!entity" in lowered:
-        raise GeometryError(_("KML files with a DOCTYPE or ENTITY declaration are refused; "
-                              "export the file again without one."))
+        raise GeometryError(
+            _(
+                "KML files with a DOCTYPE or ENTITY declaration are refused; "
+                "export the file again without one."
+            )
+        )
     try:
         root = ET.fromstring(text)  # noqa: S314 - no DTD can reach the parser (checked above)
     except ET.ParseError as exc:
         # TRANSLATORS: %(detail)s is the XML parser's explanation in English.
-        raise GeometryError(_("The KML file is not well-formed XML (%(detail)s).",
-                              detail=str(exc))) from None
+        raise GeometryError(
+            _("The KML file is not well-formed XML (%(detail)s).", detail=str(exc))
+        ) from None
     if _local(root.tag) != "kml":
         raise GeometryError(_("This is not a KML file (its root element is not <kml>)."))
     placemarks = _descendants(root, "Placemark")
     if not placemarks:
-        raise GeometryError(_("The KML file has no Placemark: draw the zone as a placemark "
-                              "with a point or a polygon."))
+        raise GeometryError(
+            _(
+                "The KML file has no Placemark: draw the zone as a placemark "
+                "with a point or a polygon."
+            )
+        )
     polygons: list[list[list[list[float]]]] = []
     points: list[list[float]] = []
     for n, placemark in enumerate(placemarks, start=1):
@@ -396,16 +494,22 @@ def read_kml(content: bytes) -> dict[str, Any]:
             found = True
         if not found:
             # TRANSLATORS: "Point" and "Polygon" are KML elements.
-            raise GeometryError(_("Placemark %(n)d has no Point or Polygon (lines are not "
-                                  "zones).", n=n))
+            raise GeometryError(
+                _("Placemark %(n)d has no Point or Polygon (lines are not zones).", n=n)
+            )
     if polygons and points:
-        raise GeometryError(_("The KML mixes points and polygons; a zone is either one point "
-                              "or polygon outlines."))
+        raise GeometryError(
+            _("The KML mixes points and polygons; a zone is either one point or polygon outlines.")
+        )
     if points:
         if len(points) > 1:
             # TRANSLATORS: %(n)d is never 1 here.
-            raise GeometryError(_("The KML has %(n)d points; a zone is one point or polygon "
-                                  "outlines.", n=len(points)))
+            raise GeometryError(
+                _(
+                    "The KML has %(n)d points; a zone is one point or polygon outlines.",
+                    n=len(points),
+                )
+            )
         return {"type": "Point", "coordinates": points[0]}
     if len(polygons) == 1:
         return {"type": "Polygon", "coordinates": polygons[0]}
@@ -413,8 +517,9 @@ def read_kml(content: bytes) -> dict[str, Any]:
 
 
 def _too_large() -> GeometryError:
-    return GeometryError(_("The file is larger than %(n)s MB.",
-                           n=format_number(MAX_FILE_BYTES // (1024 * 1024))))
+    return GeometryError(
+        _("The file is larger than %(n)s MB.", n=format_number(MAX_FILE_BYTES // (1024 * 1024)))
+    )
 
 
 def read_file(filename: str, content: bytes) -> dict[str, Any]:
@@ -432,6 +537,7 @@ def read_file(filename: str, content: bytes) -> dict[str, Any]:
 
 
 # --- measures -------------------------------------------------------------------------------
+
 
 def _polygonal_area_m2(geom: BaseGeometry) -> float:
     if isinstance(geom, Polygon | MultiPolygon):
@@ -485,8 +591,9 @@ class AreaCheck:
         return None if self.difference is None else round(self.difference * 100)
 
 
-def check_area(geometry: dict[str, Any] | None, declared_ha: Any,
-               tolerance: float, computed_ha: Any = None) -> AreaCheck:
+def check_area(
+    geometry: dict[str, Any] | None, declared_ha: Any, tolerance: float, computed_ha: Any = None
+) -> AreaCheck:
     """Flag a declared area that differs from the computed one by more than ``tolerance``.
 
     A zone over 4 ha drawn only as a point is flagged too (EU deforestation default); both
@@ -503,12 +610,17 @@ def check_area(geometry: dict[str, Any] | None, declared_ha: Any,
             mismatch = abs(difference) > tolerance
         else:
             mismatch = computed > 0
-    needs_polygon = bool(geometry and geometry.get("type") == "Point"
-                         and declared is not None and declared > POLYGON_REQUIRED_ABOVE_HA)
+    needs_polygon = bool(
+        geometry
+        and geometry.get("type") == "Point"
+        and declared is not None
+        and declared > POLYGON_REQUIRED_ABOVE_HA
+    )
     return AreaCheck(computed, declared, difference, mismatch, needs_polygon)
 
 
 # --- drawing --------------------------------------------------------------------------------
+
 
 def _nice_length(metres: float) -> float:
     """The largest 1, 2 or 5 x 10^n not above ``metres``."""
@@ -525,8 +637,13 @@ def _length_label(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
-def svg_outline(geometry: dict[str, Any] | None, label: str, width: int = 320,
-                height: int = 240, empty_text: str = "") -> str:
+def svg_outline(
+    geometry: dict[str, Any] | None,
+    label: str,
+    width: int = 320,
+    height: int = 240,
+    empty_text: str = "",
+) -> str:
     """An inline SVG drawing of the geometry: no tiles, no network, no style attributes.
 
     Longitudes are scaled by cos(latitude) around the centre (a local equirectangular
@@ -534,20 +651,26 @@ def svg_outline(geometry: dict[str, Any] | None, label: str, width: int = 320,
     """
     pad = 16.0
     name = html.escape(label, quote=True)
-    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="zone-outline" role="img" '
-            f'aria-label="{name}" viewBox="0 0 {width} {height}" width="{width}" '
-            f'height="{height}"><title>{name}</title>'
-            f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f4f7f5" '
-            f'stroke="#d5ddd8"/>')
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="zone-outline" role="img" '
+        f'aria-label="{name}" viewBox="0 0 {width} {height}" width="{width}" '
+        f'height="{height}"><title>{name}</title>'
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#f4f7f5" '
+        f'stroke="#d5ddd8"/>'
+    )
     if not geometry:
-        return (head + f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" '
-                'font-size="13" fill="#5b6b61">'
-                f'{html.escape(empty_text)}</text></svg>')
+        return (
+            head + f'<text x="{width / 2:g}" y="{height / 2:g}" text-anchor="middle" '
+            'font-size="13" fill="#5b6b61">'
+            f"{html.escape(empty_text)}</text></svg>"
+        )
     if geometry["type"] == "Point":
         cx, cy = width / 2, height / 2
-        return (head + f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="#a4262c" stroke="#fff" '
-                f'stroke-width="2"/><circle cx="{cx:g}" cy="{cy:g}" r="16" fill="none" '
-                'stroke="#a4262c" stroke-width="1.5"/></svg>')
+        return (
+            head + f'<circle cx="{cx:g}" cy="{cy:g}" r="7" fill="#a4262c" stroke="#fff" '
+            f'stroke-width="2"/><circle cx="{cx:g}" cy="{cy:g}" r="16" fill="none" '
+            'stroke="#a4262c" stroke-width="1.5"/></svg>'
+        )
     west, south, east, north = bounds(geometry)
     k = math.cos(math.radians((south + north) / 2))
     span_x = max((east - west) * k, 1e-12)
@@ -561,15 +684,18 @@ def svg_outline(geometry: dict[str, Any] | None, label: str, width: int = 320,
     def xy(lon: float, lat: float) -> str:
         return f"{off_x + (lon - west) * k * scale:.2f} {off_y + (north - lat) * scale:.2f}"
 
-    polygons = ([geometry["coordinates"]] if geometry["type"] == "Polygon"
-                else geometry["coordinates"])
+    polygons = (
+        [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+    )
     parts = []
     for polygon in polygons:
         for ring in polygon:
             parts.append("M" + " L".join(xy(lon, lat) for lon, lat, *_ in ring[:-1]) + " Z")
-    path = (f'<path d="{" ".join(parts)}" fill="#1f6f43" fill-opacity="0.25" '
-            'fill-rule="evenodd" stroke="#1f6f43" stroke-width="2" '
-            'stroke-linejoin="round"/>')
+    path = (
+        f'<path d="{" ".join(parts)}" fill="#1f6f43" fill-opacity="0.25" '
+        'fill-rule="evenodd" stroke="#1f6f43" stroke-width="2" '
+        'stroke-linejoin="round"/>'
+    )
     # A scale bar: one degree of latitude is about 111.32 km.
     metres_per_px = 111_320 / scale
     bar_m = _nice_length(metres_per_px * width / 4)
@@ -577,7 +703,9 @@ def svg_outline(geometry: dict[str, Any] | None, label: str, width: int = 320,
     bar = ""
     if bar_px >= 1:
         y = height - 8
-        bar = (f'<path d="M8 {y - 4} L8 {y} L{8 + bar_px:.1f} {y} L{8 + bar_px:.1f} {y - 4}" '
-               f'fill="none" stroke="#1d2a22" stroke-width="1.5"/><text x="{12 + bar_px:.1f}" '
-               f'y="{y}" font-size="11" fill="#1d2a22">{_length_label(bar_m)}</text>')
+        bar = (
+            f'<path d="M8 {y - 4} L8 {y} L{8 + bar_px:.1f} {y} L{8 + bar_px:.1f} {y - 4}" '
+            f'fill="none" stroke="#1d2a22" stroke-width="1.5"/><text x="{12 + bar_px:.1f}" '
+            f'y="{y}" font-size="11" fill="#1d2a22">{_length_label(bar_m)}</text>'
+        )
     return head + path + bar + "</svg>"

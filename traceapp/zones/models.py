@@ -94,10 +94,13 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
 
     __tablename__ = "zones"
     __table_args__ = (
-        sa.CheckConstraint("declared_area_ha IS NULL OR declared_area_ha >= 0",
-                           name="declared_area_not_negative"),
-        sa.CheckConstraint("valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
-                           name="validity_order"),
+        sa.CheckConstraint(
+            "declared_area_ha IS NULL OR declared_area_ha >= 0", name="declared_area_not_negative"
+        ),
+        sa.CheckConstraint(
+            "valid_until IS NULL OR valid_from IS NULL OR valid_until >= valid_from",
+            name="validity_order",
+        ),
         sa.Index("ix_zones_province_key_status", "province_key", "status"),
     )
 
@@ -192,8 +195,7 @@ class ZoneCertification(IdMixin, TimestampMixin, Base):
 
     __tablename__ = "zone_certifications"
 
-    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"),
-                                         index=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), index=True)
     scheme: Mapped[CertificationScheme] = mapped_column(
         enum_column(CertificationScheme, "certification_scheme")
     )
@@ -214,8 +216,7 @@ class ZoneTransition(IdMixin, Base):
 
     __tablename__ = "zone_transitions"
 
-    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"),
-                                         index=True)
+    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
     reason: Mapped[str | None] = mapped_column(sa.Text)
@@ -232,9 +233,11 @@ class ZoneOverlap(Base):
 
     __tablename__ = "zone_overlaps"
 
-    zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    other_zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"),
-                                               primary_key=True)
+    zone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True
+    )
+    other_zone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True
+    )
     overlap_ha: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 4))
     detected_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

@@ -32,8 +32,7 @@ class CertificationSchema(BaseSchema):
     issuer = fields.Str(allow_none=True, validate=validate.Length(max=200))
     issued_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
-    valid = fields.Method("_valid", dump_only=True,
-                          metadata={"description": "Not expired today"})
+    valid = fields.Method("_valid", dump_only=True, metadata={"description": "Not expired today"})
 
     def _valid(self, obj: Any) -> bool:
         return obj.is_valid_on(local_today())
@@ -56,11 +55,16 @@ class ZoneSchema(BaseSchema):
     code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     kind = fields.Enum(ZoneKind, by_value=True, required=True)
     name = fields.Str(allow_none=True, validate=validate.Length(max=200))
-    crop = fields.Str(allow_none=True, validate=validate.Length(max=100),
-                      metadata={"description": "Crop or species"})
-    province = fields.Str(required=True, validate=validate.Length(min=1, max=100),
-                          metadata={"description": "As named in the decision (pre-2025 names "
-                                                   "are kept)"})
+    crop = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=100),
+        metadata={"description": "Crop or species"},
+    )
+    province = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "As named in the decision (pre-2025 names are kept)"},
+    )
     district = fields.Str(allow_none=True, validate=validate.Length(max=100))
     commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
     issuing_authority = fields.Str(allow_none=True, validate=validate.Length(max=200))
@@ -70,20 +74,40 @@ class ZoneSchema(BaseSchema):
     valid_until = fields.Date(allow_none=True)
     target_market = fields.Enum(TargetMarket, by_value=True, allow_none=True)
     declared_area_ha = Hectares(allow_none=True)
-    member_ids = fields.Method("_member_ids", deserialize="_load_member_ids", metadata={
-        "type": "array", "items": {"type": "integer"},
-        "description": "Member households of the cooperative that farm the zone"})
-    geometry = fields.Dict(allow_none=True, metadata={
-        "description": "GeoJSON Point, Polygon or MultiPolygon ([longitude, latitude]); a "
-                       "Feature or a one-feature FeatureCollection is accepted too"})
+    member_ids = fields.Method(
+        "_member_ids",
+        deserialize="_load_member_ids",
+        metadata={
+            "type": "array",
+            "items": {"type": "integer"},
+            "description": "Member households of the cooperative that farm the zone",
+        },
+    )
+    geometry = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "GeoJSON Point, Polygon or MultiPolygon ([longitude, latitude]); a "
+            "Feature or a one-feature FeatureCollection is accepted too"
+        },
+    )
     notes = fields.Str(allow_none=True, validate=validate.Length(max=5000))
-    status = fields.Method("_status", dump_only=True, metadata={
-        "description": "Effective status today (an approved code past valid_until is expired)"})
+    status = fields.Method(
+        "_status",
+        dump_only=True,
+        metadata={
+            "description": "Effective status today (an approved code past valid_until is expired)"
+        },
+    )
     recorded_status = fields.Str(attribute="status.value", dump_only=True)
     computed_area_ha = Hectares(dump_only=True)
     area_mismatch = fields.Method("_mismatch", dump_only=True)
-    polygon_required = fields.Method("_polygon_required", dump_only=True, metadata={
-        "description": "Over 4 ha but located by a point only (EU deforestation default)"})
+    polygon_required = fields.Method(
+        "_polygon_required",
+        dump_only=True,
+        metadata={
+            "description": "Over 4 ha but located by a point only (EU deforestation default)"
+        },
+    )
     overlaps = fields.Method("_overlaps", dump_only=True)
     certifications = fields.List(fields.Nested(CertificationSchema), dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -94,7 +118,8 @@ class ZoneSchema(BaseSchema):
 
     def _load_member_ids(self, value: Any) -> list[int]:
         if not isinstance(value, list) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value):
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
             raise ValidationError(_("Give the members as a list of member ids (whole numbers)."))
         return value
 
@@ -134,8 +159,13 @@ class TransitionSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     from_status = fields.Str(dump_only=True)
     to_status = fields.Str(required=True, validate=validate.OneOf([s.value for s in ZoneStatus]))
-    reason = fields.Str(allow_none=True, validate=validate.Length(max=2000), metadata={
-        "description": "Required for decisions (approve, reject, suspend, reinstate, revoke)"})
+    reason = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "Required for decisions (approve, reject, suspend, reinstate, revoke)"
+        },
+    )
     actor_label = fields.Str(dump_only=True)
     actor_role = fields.Str(dump_only=True)
     at = fields.AwareDateTime(dump_only=True)

@@ -49,9 +49,23 @@ log = logging.getLogger(__name__)
 S = ZoneStatus
 
 ZONE_FIELDS = (
-    "code", "kind", "name", "crop", "province", "district", "commune", "issuing_authority",
-    "decision_number", "issued_on", "valid_from", "valid_until", "target_market",
-    "declared_area_ha", "geometry", "member_ids", "notes",
+    "code",
+    "kind",
+    "name",
+    "crop",
+    "province",
+    "district",
+    "commune",
+    "issuing_authority",
+    "decision_number",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "target_market",
+    "declared_area_ha",
+    "geometry",
+    "member_ids",
+    "notes",
 )
 #: What a cooperative may still change once a code is submitted (certifications have their
 #: own service and may change too).
@@ -63,10 +77,16 @@ ACTIVE_STATUSES = frozenset({S.SUBMITTED, S.APPROVED, S.SUSPENDED})
 #: Statuses that turn into "expired" when valid_until has passed.
 EXPIRING_STATUSES = ACTIVE_STATUSES
 #: Decisions, which only an auditor of the zone's province may take.
-DECISIONS = frozenset({
-    (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED), (S.APPROVED, S.SUSPENDED),
-    (S.SUSPENDED, S.APPROVED), (S.APPROVED, S.REVOKED), (S.SUSPENDED, S.REVOKED),
-})
+DECISIONS = frozenset(
+    {
+        (S.SUBMITTED, S.APPROVED),
+        (S.SUBMITTED, S.REJECTED),
+        (S.APPROVED, S.SUSPENDED),
+        (S.SUSPENDED, S.APPROVED),
+        (S.APPROVED, S.REVOKED),
+        (S.SUSPENDED, S.REVOKED),
+    }
+)
 #: The statuses only a decision leads to.
 DECISION_TARGETS = frozenset(end for _start, end in DECISIONS)
 #: Steps the cooperative takes itself.
@@ -79,8 +99,15 @@ REQUIRED_FOR_SUBMISSION = {
     "issued_on": _l("Enter the issue date before submitting."),
 }
 _MAX_LENGTHS = {
-    "code": 40, "name": 200, "crop": 100, "province": 100, "district": 100, "commune": 100,
-    "issuing_authority": 200, "decision_number": 60, "notes": 5000,
+    "code": 40,
+    "name": 200,
+    "crop": 100,
+    "province": 100,
+    "district": 100,
+    "commune": 100,
+    "issuing_authority": 200,
+    "decision_number": 60,
+    "notes": 5000,
 }
 _MAX_AREA_HA = decimal.Decimal("99999999")
 _AREA_PLACES = decimal.Decimal("0.0001")
@@ -89,6 +116,7 @@ _OVERLAP_LOCK_KEY = 730_100_3
 
 
 # --- small helpers --------------------------------------------------------------------------
+
 
 def _blank_to_none(value: Any) -> Any:
     if isinstance(value, str):
@@ -135,21 +163,32 @@ def kind_label(kind: ZoneKind | str) -> str:
 def _off_scheme(kind: ZoneKind, code: str, scheme: dict[str, Any]) -> str:
     """Why a code does not fit its kind's scheme: one whole sentence per kind."""
     # A description from the settings file is shown as written; the defaults are translated.
-    values = {"code": code, "description": str(scheme["description"]),
-              "example": scheme["example"]}
+    values = {"code": code, "description": str(scheme["description"]), "example": scheme["example"]}
     if kind == ZoneKind.PACKING_HOUSE:
-        return _("%(code)s does not follow the packing house code scheme: %(description)s "
-                 "(for example %(example)s).", **values)
+        return _(
+            "%(code)s does not follow the packing house code scheme: %(description)s "
+            "(for example %(example)s).",
+            **values,
+        )
     if kind == ZoneKind.AQUACULTURE_FACILITY:
-        return _("%(code)s does not follow the aquaculture facility code scheme: "
-                 "%(description)s (for example %(example)s).", **values)
+        return _(
+            "%(code)s does not follow the aquaculture facility code scheme: "
+            "%(description)s (for example %(example)s).",
+            **values,
+        )
     if kind == ZoneKind.FISHING_GROUND:
-        return _("%(code)s does not follow the fishing ground code scheme: %(description)s "
-                 "(for example %(example)s).", **values)
+        return _(
+            "%(code)s does not follow the fishing ground code scheme: %(description)s "
+            "(for example %(example)s).",
+            **values,
+        )
     # TRANSLATORS: %(code)s is the code as typed; %(description)s explains the scheme (from
     # the settings) and %(example)s is a code that fits it.
-    return _("%(code)s does not follow the growing area code scheme: %(description)s "
-             "(for example %(example)s).", **values)
+    return _(
+        "%(code)s does not follow the growing area code scheme: %(description)s "
+        "(for example %(example)s).",
+        **values,
+    )
 
 
 def bbox_for(kind: ZoneKind | str | None) -> list[float] | None:
@@ -169,8 +208,9 @@ def normalise_geometry(value: Any, kind: ZoneKind | str | None) -> dict[str, Any
         raise ValidationFailed.field("geometry", str(exc)) from None
 
 
-def read_geometry_upload(filename: str, content: bytes,
-                         field: str = "geometry_file") -> dict[str, Any]:
+def read_geometry_upload(
+    filename: str, content: bytes, field: str = "geometry_file"
+) -> dict[str, Any]:
     """The geometry in an uploaded GeoJSON or KML file (checked later with the zone's kind)."""
     try:
         return geo.read_file(filename, content)
@@ -180,11 +220,11 @@ def read_geometry_upload(filename: str, content: bytes,
 
 # --- status ---------------------------------------------------------------------------------
 
+
 def effective_status(zone: Zone, on_date: dt.date | None = None) -> ZoneStatus:
     """The status on a day: an active code whose validity has ended counts as expired."""
     day = on_date or local_today()
-    if zone.status in EXPIRING_STATUSES and zone.valid_until is not None \
-            and day > zone.valid_until:
+    if zone.status in EXPIRING_STATUSES and zone.valid_until is not None and day > zone.valid_until:
         return S.EXPIRED
     return zone.status
 
@@ -193,8 +233,14 @@ def effective_status_clause(on_date: dt.date | None = None) -> sa.ColumnElement[
     """:func:`effective_status` as a SQL expression, for filters and counts."""
     day = on_date or local_today()
     return sa.case(
-        (sa.and_(Zone.status.in_([s.value for s in EXPIRING_STATUSES]),
-                 Zone.valid_until.is_not(None), Zone.valid_until < day), S.EXPIRED.value),
+        (
+            sa.and_(
+                Zone.status.in_([s.value for s in EXPIRING_STATUSES]),
+                Zone.valid_until.is_not(None),
+                Zone.valid_until < day,
+            ),
+            S.EXPIRED.value,
+        ),
         else_=sa.cast(Zone.status, sa.String),
     )
 
@@ -204,20 +250,23 @@ def is_locked(zone: Zone) -> bool:
     return zone.status not in EDITABLE_STATUSES
 
 
-def allowed_transitions(actor: Any, zone: Zone, on_date: dt.date | None = None
-                        ) -> list[ZoneStatus]:
+def allowed_transitions(actor: Any, zone: Zone, on_date: dt.date | None = None) -> list[ZoneStatus]:
     """The statuses this actor may move the zone to now (for buttons and forms)."""
     current = effective_status(zone, on_date)
     if current == S.EXPIRED:
         return []
     decides = actor.can_audit(zone.province, zone.district)
     steps = actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor
-    return [end for start, end in sorted(DECISIONS | COOPERATIVE_STEPS) if start == zone.status
-            and ((start, end) in DECISIONS and decides
-                 or (start, end) in COOPERATIVE_STEPS and steps)]
+    return [
+        end
+        for start, end in sorted(DECISIONS | COOPERATIVE_STEPS)
+        if start == zone.status
+        and ((start, end) in DECISIONS and decides or (start, end) in COOPERATIVE_STEPS and steps)
+    ]
 
 
 # --- checks ---------------------------------------------------------------------------------
+
 
 def _coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Typed values from API/form input, and the problems of those that cannot be read."""
@@ -267,8 +316,9 @@ def _date_format_hint() -> str:
     return _("Enter a date as 2025-03-31.")
 
 
-def _check(values: dict[str, Any], cooperative_id: int, existing: Zone | None,
-           errors: dict[str, list[str]]) -> dict[str, Any]:
+def _check(
+    values: dict[str, Any], cooperative_id: int, existing: Zone | None, errors: dict[str, list[str]]
+) -> dict[str, Any]:
     """Every problem of the merged zone data, raised together; returns derived columns."""
 
     def add(key: str, message: str) -> None:
@@ -332,12 +382,18 @@ def _already_registered(code: str) -> str:
     return _("The code %(code)s is already registered.", code=code)
 
 
-def _members(ids: list[int], cooperative_id: int, existing: Zone | None,
-             add: Any) -> list[Member]:
+def _members(ids: list[int], cooperative_id: int, existing: Zone | None, add: Any) -> list[Member]:
     """The cooperative's members with these ids; unknown ids and leavers are named."""
-    found = {m.id: m for m in db.session.execute(
-        sa.select(Member).where(Member.id.in_(ids), Member.cooperative_id == cooperative_id)
-    ).scalars()} if ids else {}
+    found = (
+        {
+            m.id: m
+            for m in db.session.execute(
+                sa.select(Member).where(Member.id.in_(ids), Member.cooperative_id == cooperative_id)
+            ).scalars()
+        }
+        if ids
+        else {}
+    )
     already = {m.id for m in existing.members} if existing is not None else set()
     today = local_today()
     for ident in ids:
@@ -376,6 +432,7 @@ def _apply(zone: Zone, values: dict[str, Any], derived: dict[str, Any]) -> None:
 
 # --- registration ---------------------------------------------------------------------------
 
+
 def _save(zone: Zone, values: dict[str, Any], derived: dict[str, Any], new: bool) -> None:
     """Apply and flush in a savepoint, so a code that a concurrent request registered after
     our check becomes a field error, and the session is left as it was."""
@@ -395,36 +452,44 @@ def _save(zone: Zone, values: dict[str, Any], derived: dict[str, Any], new: bool
 
 def create_zone(actor: Any, cooperative_id: int | None, **data: Any) -> Zone:
     """Register a zone code as a draft of the actor's cooperative."""
-    require(cooperative_id is not None and actor.can_write_cooperative(cooperative_id)
-            and not actor.is_auditor,
-            _("Zone codes are registered by the cooperative's managers and staff."))
+    require(
+        cooperative_id is not None
+        and actor.can_write_cooperative(cooperative_id)
+        and not actor.is_auditor,
+        _("Zone codes are registered by the cooperative's managers and staff."),
+    )
     assert cooperative_id is not None
     values, errors = _coerce(data)
     values.setdefault("member_ids", [])
     derived = _check(values, cooperative_id, None, errors)
     zone = Zone(cooperative_id=cooperative_id, status=S.DRAFT)
     _save(zone, values, derived, new=True)
-    audit.record(actor, "zone.create", zone,
-                 changes=audit.created(zone) | _member_change([], zone))
+    audit.record(actor, "zone.create", zone, changes=audit.created(zone) | _member_change([], zone))
     return zone
 
 
 def update_zone(actor: Any, zone: Zone, **data: Any) -> Zone:
     """Change a zone; once submitted, only households and notes may still change (409)."""
-    require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-            _("Only the cooperative's managers and staff change its zone codes."))
+    require(
+        actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
+        _("Only the cooperative's managers and staff change its zone codes."),
+    )
     values, errors = _coerce({k: v for k, v in data.items() if k in ZONE_FIELDS})
     if is_locked(zone):
-        locked = sorted(k for k in values if k not in EDITABLE_WHEN_LOCKED
-                        and _changes(zone, k, values[k]))
+        locked = sorted(
+            k for k in values if k not in EDITABLE_WHEN_LOCKED and _changes(zone, k, values[k])
+        )
         locked += sorted(k for k in errors if k not in EDITABLE_WHEN_LOCKED and k not in locked)
         if locked:
             # TRANSLATORS: %(fields)s lists field names as the API knows them (code, kind,
             # ...); %(status)s is the code's status as labelled on the pages.
-            message = _("Once a code was submitted its identifying facts (%(fields)s) can no "
-                        "longer be changed; households, certifications and notes still can "
-                        "(this code's status: %(status)s).", fields=", ".join(locked),
-                        status=STATUS_LABELS[effective_status(zone)])
+            message = _(
+                "Once a code was submitted its identifying facts (%(fields)s) can no "
+                "longer be changed; households, certifications and notes still can "
+                "(this code's status: %(status)s).",
+                fields=", ".join(locked),
+                status=STATUS_LABELS[effective_status(zone)],
+            )
             field_message = _("Locked once the code was submitted.")
             raise Conflict(message, {k: [field_message] for k in locked})
         values = {k: v for k, v in values.items() if k in EDITABLE_WHEN_LOCKED}
@@ -449,8 +514,9 @@ def update_zone(actor: Any, zone: Zone, **data: Any) -> Zone:
     return zone
 
 
-def _check_editable(values: dict[str, Any], zone: Zone,
-                    errors: dict[str, list[str]]) -> dict[str, Any]:
+def _check_editable(
+    values: dict[str, Any], zone: Zone, errors: dict[str, list[str]]
+) -> dict[str, Any]:
     """Check the households and notes of a locked zone."""
 
     def add(key: str, message: str) -> None:
@@ -500,8 +566,11 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
             elif key in ("issued_on", "expires_on"):
                 value = _to_date(value)
         except ValueError:
-            errors[key] = [_("Choose VietGAP, GlobalGAP, organic or other.") if key == "scheme"
-                           else _date_format_hint()]
+            errors[key] = [
+                _("Choose VietGAP, GlobalGAP, organic or other.")
+                if key == "scheme"
+                else _date_format_hint()
+            ]
             continue
         values[key] = value
     merged = current | values
@@ -524,8 +593,10 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
 
 
 def _require_certification_writer(actor: Any, zone: Zone) -> None:
-    require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-            _("Only the cooperative's managers and staff record certifications."))
+    require(
+        actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
+        _("Only the cooperative's managers and staff record certifications."),
+    )
     if zone.status == S.REVOKED:
         raise Conflict(_("The code was revoked: its certifications can no longer change."))
 
@@ -537,9 +608,15 @@ def add_certification(actor: Any, zone: Zone, **data: Any) -> ZoneCertification:
     cert = ZoneCertification(**values)
     zone.certifications.append(cert)
     db.session.flush()
-    audit.record(actor, "zone.certification.add", cert, changes=audit.created(cert),
-                 cooperative_id=zone.cooperative_id, province=zone.province,
-                 summary=f"{zone.code}: {cert.scheme.value} {cert.number}")
+    audit.record(
+        actor,
+        "zone.certification.add",
+        cert,
+        changes=audit.created(cert),
+        cooperative_id=zone.cooperative_id,
+        province=zone.province,
+        summary=f"{zone.code}: {cert.scheme.value} {cert.number}",
+    )
     return cert
 
 
@@ -554,9 +631,15 @@ def update_certification(actor: Any, cert: ZoneCertification, **data: Any) -> Zo
     db.session.flush()
     changes = audit.diff(before, audit.snapshot(cert))
     if changes:
-        audit.record(actor, "zone.certification.update", cert, changes=changes,
-                     cooperative_id=zone.cooperative_id, province=zone.province,
-                     summary=f"{zone.code}: {cert.scheme.value} {cert.number}")
+        audit.record(
+            actor,
+            "zone.certification.update",
+            cert,
+            changes=changes,
+            cooperative_id=zone.cooperative_id,
+            province=zone.province,
+            summary=f"{zone.code}: {cert.scheme.value} {cert.number}",
+        )
     return cert
 
 
@@ -567,8 +650,9 @@ def get_certification(zone: Zone, certification_id: Any) -> ZoneCertification:
     except (TypeError, ValueError):
         raise NotFound() from None
     cert = db.session.execute(
-        sa.select(ZoneCertification).where(ZoneCertification.id == ident,
-                                           ZoneCertification.zone_id == zone.id)
+        sa.select(ZoneCertification).where(
+            ZoneCertification.id == ident, ZoneCertification.zone_id == zone.id
+        )
     ).scalar_one_or_none()
     if cert is None:
         raise NotFound()
@@ -577,8 +661,15 @@ def get_certification(zone: Zone, certification_id: Any) -> ZoneCertification:
 
 # --- lifecycle ------------------------------------------------------------------------------
 
-def transition(actor: Any, zone: Zone, to_status: ZoneStatus | str, reason: str | None = None,
-               *, today: dt.date | None = None) -> ZoneTransition:
+
+def transition(
+    actor: Any,
+    zone: Zone,
+    to_status: ZoneStatus | str,
+    reason: str | None = None,
+    *,
+    today: dt.date | None = None,
+) -> ZoneTransition:
     """Move a zone through its lifecycle; the one service for every status change.
 
     The cooperative submits drafts and takes rejected codes back to draft; only an auditor
@@ -590,64 +681,99 @@ def transition(actor: Any, zone: Zone, to_status: ZoneStatus | str, reason: str 
         target = ZoneStatus(to_status)
     except ValueError:
         names = ", ".join(s.value for s in ZoneStatus)
-        raise ValidationFailed.field("to_status", _("Choose one of: %(names)s.", names=names)
-                                     ) from None
+        raise ValidationFailed.field(
+            "to_status", _("Choose one of: %(names)s.", names=names)
+        ) from None
     reason = (reason or "").strip() or None
     current = zone.status
     effective = effective_status(zone, day)
     if target == S.EXPIRED:
-        require(actor.is_system or actor.is_admin or actor.can_audit(zone.province,
-                                                                      zone.district),
-                _("Only the scheduled expiry or an auditor records an expiry."))
+        require(
+            actor.is_system or actor.is_admin or actor.can_audit(zone.province, zone.district),
+            _("Only the scheduled expiry or an auditor records an expiry."),
+        )
         if effective != S.EXPIRED or current == S.EXPIRED:
-            raise Conflict(_("The code %(code)s has not expired (its status: %(status)s); it "
-                             "expires by itself once its validity has ended.", code=zone.code,
-                             status=STATUS_LABELS[effective]))
+            raise Conflict(
+                _(
+                    "The code %(code)s has not expired (its status: %(status)s); it "
+                    "expires by itself once its validity has ended.",
+                    code=zone.code,
+                    status=STATUS_LABELS[effective],
+                )
+            )
         # Stored as a record (English, ISO date); shown_reason() words it for the reader.
         reason = reason or f"{_EXPIRY_REASON_PREFIX}{zone.valid_until.isoformat()}."
     else:
         if target in DECISION_TARGETS:
-            require(actor.can_audit(zone.province, zone.district),
-                    _("Only an auditor of %(province)s decides on this code.",
-                      province=zone.province))
+            require(
+                actor.can_audit(zone.province, zone.district),
+                _("Only an auditor of %(province)s decides on this code.", province=zone.province),
+            )
         else:
-            require(actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
-                    _("Only the cooperative's managers and staff submit its codes."))
+            require(
+                actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
+                _("Only the cooperative's managers and staff submit its codes."),
+            )
         if effective == S.EXPIRED and current != S.EXPIRED:
-            raise Conflict(_("The code %(code)s expired on %(date)s; it can no longer change "
-                             "status.", code=zone.code, date=format_date(zone.valid_until)))
+            raise Conflict(
+                _(
+                    "The code %(code)s expired on %(date)s; it can no longer change status.",
+                    code=zone.code,
+                    date=format_date(zone.valid_until),
+                )
+            )
         if (current, target) not in DECISIONS | COOPERATIVE_STEPS:
             # TRANSLATORS: both are status labels as shown on the pages, e.g. "Revoked".
-            raise Conflict(_("A code cannot go from %(current)s to %(target)s.",
-                             current=STATUS_LABELS[current], target=STATUS_LABELS[target]))
+            raise Conflict(
+                _(
+                    "A code cannot go from %(current)s to %(target)s.",
+                    current=STATUS_LABELS[current],
+                    target=STATUS_LABELS[target],
+                )
+            )
         if (current, target) in DECISIONS and (reason is None or len(reason) < 3):
             raise ValidationFailed.field("reason", _("Give the reason for this decision."))
         if target == S.SUBMITTED:
-            missing = {k: [str(m)] for k, m in REQUIRED_FOR_SUBMISSION.items()
-                       if getattr(zone, k) in (None, "")}
+            missing = {
+                k: [str(m)]
+                for k, m in REQUIRED_FOR_SUBMISSION.items()
+                if getattr(zone, k) in (None, "")
+            }
             if missing:
-                raise ValidationFailed(_("The code cannot be submitted yet: facts are missing."),
-                                       missing)
+                raise ValidationFailed(
+                    _("The code cannot be submitted yet: facts are missing."), missing
+                )
     if reason and len(reason) > 2000:
         raise ValidationFailed.field("reason", _("At most %(n)d characters.", n=2000))
     return _record_transition(actor, zone, target, reason)
 
 
-def _record_transition(actor: Any, zone: Zone, target: ZoneStatus,
-                       reason: str | None) -> ZoneTransition:
+def _record_transition(
+    actor: Any, zone: Zone, target: ZoneStatus, reason: str | None
+) -> ZoneTransition:
     previous = zone.status
     zone.status = target
     step = ZoneTransition(
-        zone_id=zone.id, from_status=previous.value, to_status=target.value, reason=reason,
-        actor_id=getattr(actor, "id", None), actor_label=actor.label,
+        zone_id=zone.id,
+        from_status=previous.value,
+        to_status=target.value,
+        reason=reason,
+        actor_id=getattr(actor, "id", None),
+        actor_label=actor.label,
         actor_role="system" if actor.is_system else str(actor.role),
     )
     db.session.add(step)
     db.session.flush()
-    audit.record(actor, "zone.transition", zone,
-                 changes={"status": {"before": previous.value, "after": target.value},
-                          "reason": {"before": None, "after": reason}},
-                 summary=f"{zone.code}: {previous.value} -> {target.value}")
+    audit.record(
+        actor,
+        "zone.transition",
+        zone,
+        changes={
+            "status": {"before": previous.value, "after": target.value},
+            "reason": {"before": None, "after": reason},
+        },
+        summary=f"{zone.code}: {previous.value} -> {target.value}",
+    )
     refresh_overlaps(actor, zone)
     return step
 
@@ -655,11 +781,20 @@ def _record_transition(actor: Any, zone: Zone, target: ZoneStatus,
 def expire_due_zones(actor: Any, today: dt.date) -> list[Zone]:
     """Record the expiry of every active code whose validity ended before ``today``."""
     require(actor.is_system or actor.is_admin, _("Only the scheduled job expires codes."))
-    due = db.session.execute(
-        sa.select(Zone).where(Zone.status.in_([s.value for s in EXPIRING_STATUSES]),
-                              Zone.valid_until.is_not(None), Zone.valid_until < today)
-        .order_by(Zone.id).with_for_update()
-    ).scalars().all()
+    due = (
+        db.session.execute(
+            sa.select(Zone)
+            .where(
+                Zone.status.in_([s.value for s in EXPIRING_STATUSES]),
+                Zone.valid_until.is_not(None),
+                Zone.valid_until < today,
+            )
+            .order_by(Zone.id)
+            .with_for_update()
+        )
+        .scalars()
+        .all()
+    )
     for zone in due:
         transition(actor, zone, S.EXPIRED, today=today)
     if due:
@@ -684,13 +819,17 @@ def shown_reason(reason: str | None) -> str:
 
 def zone_transitions(zone: Zone) -> list[ZoneTransition]:
     """The zone's status history, oldest first."""
-    return list(db.session.execute(
-        sa.select(ZoneTransition).where(ZoneTransition.zone_id == zone.id)
-        .order_by(ZoneTransition.at, ZoneTransition.id)
-    ).scalars())
+    return list(
+        db.session.execute(
+            sa.select(ZoneTransition)
+            .where(ZoneTransition.zone_id == zone.id)
+            .order_by(ZoneTransition.at, ZoneTransition.id)
+        ).scalars()
+    )
 
 
 # --- overlaps -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Overlap:
@@ -707,15 +846,19 @@ def _lock_overlaps() -> None:
     # Two requests saving overlapping zones at once must not both miss each other; SQLite's
     # single writer already serialises them.
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": _OVERLAP_LOCK_KEY})
+        db.session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _OVERLAP_LOCK_KEY}
+        )
 
 
 def _overlap_codes(zone_id: int) -> list[str]:
-    return sorted(db.session.execute(
-        sa.select(Zone.code).join(ZoneOverlap, ZoneOverlap.other_zone_id == Zone.id)
-        .where(ZoneOverlap.zone_id == zone_id)
-    ).scalars())
+    return sorted(
+        db.session.execute(
+            sa.select(Zone.code)
+            .join(ZoneOverlap, ZoneOverlap.other_zone_id == Zone.id)
+            .where(ZoneOverlap.zone_id == zone_id)
+        ).scalars()
+    )
 
 
 def refresh_overlaps(actor: Any, zone: Zone) -> list[Overlap]:
@@ -723,16 +866,20 @@ def refresh_overlaps(actor: Any, zone: Zone) -> list[Overlap]:
     _lock_overlaps()
     table = ZoneOverlap.__table__
     before = _overlap_codes(zone.id)
-    db.session.execute(sa.delete(table).where(
-        sa.or_(table.c.zone_id == zone.id, table.c.other_zone_id == zone.id)))
+    db.session.execute(
+        sa.delete(table).where(sa.or_(table.c.zone_id == zone.id, table.c.other_zone_id == zone.id))
+    )
     rows = []
     if zone.status in ACTIVE_STATUSES and zone.geometry and zone.geometry["type"] != "Point":
         candidates = db.session.execute(
             sa.select(Zone).where(
-                Zone.id != zone.id, Zone.kind == zone.kind,
+                Zone.id != zone.id,
+                Zone.kind == zone.kind,
                 Zone.status.in_([s.value for s in ACTIVE_STATUSES]),
-                Zone.min_lon <= zone.max_lon, Zone.max_lon >= zone.min_lon,
-                Zone.min_lat <= zone.max_lat, Zone.max_lat >= zone.min_lat,
+                Zone.min_lon <= zone.max_lon,
+                Zone.max_lon >= zone.min_lon,
+                Zone.min_lat <= zone.max_lat,
+                Zone.max_lat >= zone.min_lat,
             )
         ).scalars()
         for other in candidates:
@@ -741,17 +888,19 @@ def refresh_overlaps(actor: Any, zone: Zone) -> list[Overlap]:
             shared = geo.overlap_ha(zone.geometry, other.geometry)
             if shared > 0:
                 amount = max(_as_decimal_area(shared) or _AREA_PLACES, _AREA_PLACES)
-                rows.append({"zone_id": zone.id, "other_zone_id": other.id,
-                             "overlap_ha": amount})
-                rows.append({"zone_id": other.id, "other_zone_id": zone.id,
-                             "overlap_ha": amount})
+                rows.append({"zone_id": zone.id, "other_zone_id": other.id, "overlap_ha": amount})
+                rows.append({"zone_id": other.id, "other_zone_id": zone.id, "overlap_ha": amount})
     if rows:
         db.session.execute(sa.insert(table), rows)
     after = _overlap_codes(zone.id)
     if before != after:
-        audit.record(actor, "zone.overlaps", zone,
-                     changes={"overlaps": {"before": before, "after": after}},
-                     summary=f"{zone.code} overlaps {', '.join(after) or 'no other zone'}")
+        audit.record(
+            actor,
+            "zone.overlaps",
+            zone,
+            changes={"overlaps": {"before": before, "after": after}},
+            summary=f"{zone.code} overlaps {', '.join(after) or 'no other zone'}",
+        )
     return overlaps_of(zone)
 
 
@@ -763,21 +912,34 @@ def overlaps_of(zone: Zone) -> list[Overlap]:
         .where(ZoneOverlap.zone_id == zone.id)
         .order_by(ZoneOverlap.overlap_ha.desc(), Zone.code)
     ).all()
-    return [Overlap(r.id, r.code, ZoneStatus(r.status), r.cooperative_id,
-                    decimal.Decimal(r.overlap_ha)) for r in rows]
+    return [
+        Overlap(r.id, r.code, ZoneStatus(r.status), r.cooperative_id, decimal.Decimal(r.overlap_ha))
+        for r in rows
+    ]
 
 
 # --- reading --------------------------------------------------------------------------------
 
+
 def area_check(zone: Zone) -> geo.AreaCheck:
     """Computed vs declared area, and the EU point-or-polygon warning, for display."""
-    return geo.check_area(zone.geometry, zone.declared_area_ha,
-                          float(tunables.get("area_tolerance")), zone.computed_area_ha)
+    return geo.check_area(
+        zone.geometry,
+        zone.declared_area_ha,
+        float(tunables.get("area_tolerance")),
+        zone.computed_area_ha,
+    )
 
 
-def filter_zones(stmt: sa.Select[Any], *, kind: str | None = None, status: str | None = None,
-                 province: str | None = None, q: str | None = None,
-                 today: dt.date | None = None) -> sa.Select[Any]:
+def filter_zones(
+    stmt: sa.Select[Any],
+    *,
+    kind: str | None = None,
+    status: str | None = None,
+    province: str | None = None,
+    q: str | None = None,
+    today: dt.date | None = None,
+) -> sa.Select[Any]:
     """Narrow a zone listing by kind, effective status, province (as issued or merged) and text."""
     if kind:
         stmt = stmt.where(Zone.kind == ZoneKind(kind))
@@ -788,11 +950,15 @@ def filter_zones(stmt: sa.Select[Any], *, kind: str | None = None, status: str |
     q = (q or "").strip()
     if q:
         like = f"%{q.lower()}%"
-        stmt = stmt.where(sa.or_(
-            sa.func.lower(Zone.code).like(like), sa.func.lower(Zone.name).like(like),
-            sa.func.lower(Zone.crop).like(like), sa.func.lower(Zone.commune).like(like),
-            sa.func.lower(Zone.district).like(like),
-        ))
+        stmt = stmt.where(
+            sa.or_(
+                sa.func.lower(Zone.code).like(like),
+                sa.func.lower(Zone.name).like(like),
+                sa.func.lower(Zone.crop).like(like),
+                sa.func.lower(Zone.commune).like(like),
+                sa.func.lower(Zone.district).like(like),
+            )
+        )
     return stmt
 
 
@@ -825,7 +991,9 @@ def feature(zone: Zone, today: dt.date | None = None) -> dict[str, Any]:
 
 def feature_collection(stmt: sa.Select[Any], today: dt.date | None = None) -> dict[str, Any]:
     """The zones a (scoped) statement selects, as a GeoJSON FeatureCollection."""
-    zones = db.session.execute(
-        stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)
-    ).scalars().all()
+    zones = (
+        db.session.execute(stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code))
+        .scalars()
+        .all()
+    )
     return {"type": "FeatureCollection", "features": [feature(z, today) for z in zones]}

@@ -56,8 +56,14 @@ ACTOR_ROLE_LABELS = {
     # TRANSLATORS: who recorded a change that nobody made by hand (the nightly expiry).
     "system": _l("scheduled job"),
 }
-_LABELS = {"kinds": KIND_LABELS, "statuses": STATUS_LABELS, "markets": MARKET_LABELS,
-           "schemes": SCHEME_LABELS, "actions": ACTION_LABELS, "roles": ACTOR_ROLE_LABELS}
+_LABELS = {
+    "kinds": KIND_LABELS,
+    "statuses": STATUS_LABELS,
+    "markets": MARKET_LABELS,
+    "schemes": SCHEME_LABELS,
+    "actions": ACTION_LABELS,
+    "roles": ACTOR_ROLE_LABELS,
+}
 
 
 def _filters() -> dict[str, str]:
@@ -73,8 +79,12 @@ def _filters() -> dict[str, str]:
 
 def _filtered() -> tuple[sa.Select[Any], dict[str, str]]:
     args = _filters()
-    stmt = services.filter_zones(scoped(Zone, current_user), kind=args["kind"] or None,
-                                 status=args["status"] or None, q=args["q"])
+    stmt = services.filter_zones(
+        scoped(Zone, current_user),
+        kind=args["kind"] or None,
+        status=args["status"] or None,
+        q=args["q"],
+    )
     return stmt, args
 
 
@@ -86,10 +96,14 @@ def index() -> Any:
     page = paginate(stmt.order_by(Zone.code), page_arg())
     today = local_today()
     return render_template(
-        "zones/index.html", page=page, args=args, today=today,
+        "zones/index.html",
+        page=page,
+        args=args,
+        today=today,
         export_args={k: v for k, v in args.items() if v},
         status_of={z.id: services.effective_status(z, today) for z in page.items},
-        can_create=current_user.is_cooperative_user, **_LABELS,
+        can_create=current_user.is_cooperative_user,
+        **_LABELS,
     )
 
 
@@ -99,20 +113,29 @@ def export() -> Any:
     """The listed zones (same filters) as a GeoJSON file."""
     stmt, _args = _filtered()
     body = json.dumps(services.feature_collection(stmt), ensure_ascii=False)
-    return Response(body, content_type="application/geo+json; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="zones-{local_today().isoformat()}'
-                               '.geojson"'})
+    return Response(
+        body,
+        content_type="application/geo+json; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="zones-{local_today().isoformat()}'
+            '.geojson"'
+        },
+    )
 
 
 def _member_choices(form: Any, cooperative_id: int, zone: Zone | None) -> None:
     linked = {m.id for m in zone.members} if zone is not None else set()
     members = db.session.execute(
-        sa.select(Member).where(Member.cooperative_id == cooperative_id,
-                                sa.or_(Member.left_on.is_(None), Member.id.in_(linked)))
+        sa.select(Member)
+        .where(
+            Member.cooperative_id == cooperative_id,
+            sa.or_(Member.left_on.is_(None), Member.id.in_(linked)),
+        )
         .order_by(Member.member_number)
     ).scalars()
     form.member_ids.choices = options(
-        [(str(m.id), f"{m.member_number} · {m.full_name}") for m in members])
+        [(str(m.id), f"{m.member_number} · {m.full_name}") for m in members]
+    )
 
 
 def _geometry_input(form: ZoneForm) -> tuple[Any, bool]:
@@ -134,8 +157,10 @@ def _save_failed(form: Any, exc: ValidationFailed, from_file: bool) -> None:
 @login_required
 def create() -> Any:
     """Register a zone code (cooperative managers and staff)."""
-    require(current_user.is_cooperative_user,
-            _("Zone codes are registered by the cooperative's managers and staff."))
+    require(
+        current_user.is_cooperative_user,
+        _("Zone codes are registered by the cooperative's managers and staff."),
+    )
     form = ZoneForm()
     _member_choices(form, current_user.cooperative_id, None)
     if request.method == "GET":
@@ -146,8 +171,9 @@ def create() -> Any:
         try:
             geometry, from_file = _geometry_input(form)
             values = {k: getattr(form, k).data for k in _FORM_FIELDS}
-            zone = services.create_zone(current_user, current_user.cooperative_id,
-                                        geometry=geometry, **values)
+            zone = services.create_zone(
+                current_user, current_user.cooperative_id, geometry=geometry, **values
+            )
             flash(_("Zone code %(code)s saved as a draft.", code=zone.code), "success")
             return redirect(url_for("zones.detail", zone_id=zone.id))
         except ValidationFailed as exc:
@@ -167,39 +193,67 @@ def _authority_context(zone: Zone) -> dict[str, Any]:
     console = None
     if current_user.can_audit(zone.province, zone.district):
         console = url_for("authority.zone", zone_id=zone.id)
-    return {"inspections": inspections_of(zone), "console": console,
-            "results": RESULT_LABELS, "residues": RESIDUE_LABELS}
+    return {
+        "inspections": inspections_of(zone),
+        "console": console,
+        "results": RESULT_LABELS,
+        "residues": RESIDUE_LABELS,
+    }
 
 
-def _render_detail(zone: Zone, status: int = 200, transition_form: Any = None,
-                   certification_form: Any = None) -> Any:
+def _render_detail(
+    zone: Zone, status: int = 200, transition_form: Any = None, certification_form: Any = None
+) -> Any:
     today = local_today()
     overlaps = services.overlaps_of(zone)
-    visible = set(db.session.execute(
-        sa.select(Zone.id).where(Zone.visible_to(current_user),
-                                 Zone.id.in_([o.zone_id for o in overlaps]))
-    ).scalars()) if overlaps else set()
+    visible = (
+        set(
+            db.session.execute(
+                sa.select(Zone.id).where(
+                    Zone.visible_to(current_user), Zone.id.in_([o.zone_id for o in overlaps])
+                )
+            ).scalars()
+        )
+        if overlaps
+        else set()
+    )
     allowed = services.allowed_transitions(current_user, zone, today)
     decide = [s for s in allowed if (zone.status, s) in services.DECISIONS]
     steps = [s for s in allowed if (zone.status, s) in services.COOPERATIVE_STEPS]
     if transition_form is None:
         transition_form = TransitionForm()
     if decide:
-        transition_form.to_status.choices = options(
-            [(s.value, ACTION_LABELS[s]) for s in decide])
-    can_write = current_user.can_write_cooperative(zone.cooperative_id) \
-        and not current_user.is_auditor
+        transition_form.to_status.choices = options([(s.value, ACTION_LABELS[s]) for s in decide])
+    can_write = (
+        current_user.can_write_cooperative(zone.cooperative_id) and not current_user.is_auditor
+    )
     label = _("Outline of zone %(code)s", code=zone.code)
-    outline = Markup(geo.svg_outline(zone.geometry, label,  # noqa: S704 - escaped inside
-                                     empty_text=_("No location yet")))
+    outline = Markup(  # noqa: S704 - escaped inside
+        geo.svg_outline(
+            zone.geometry,
+            label,
+            empty_text=_("No location yet"),
+        )
+    )
     return render_template(
-        "zones/detail.html", zone=zone, today=today, **_authority_context(zone),
-        effective=services.effective_status(zone, today), area=services.area_check(zone),
-        tolerance=tunables.get("area_tolerance"), overlaps=overlaps,
-        visible_overlaps=visible, transitions=services.zone_transitions(zone),
-        outline=outline, decide=decide, steps=steps, transition_form=transition_form,
+        "zones/detail.html",
+        zone=zone,
+        today=today,
+        **_authority_context(zone),
+        effective=services.effective_status(zone, today),
+        area=services.area_check(zone),
+        tolerance=tunables.get("area_tolerance"),
+        overlaps=overlaps,
+        visible_overlaps=visible,
+        transitions=services.zone_transitions(zone),
+        outline=outline,
+        decide=decide,
+        steps=steps,
+        transition_form=transition_form,
         certification_form=certification_form or CertificationForm(),
-        can_write=can_write, locked=services.is_locked(zone), shown_reason=services.shown_reason,
+        can_write=can_write,
+        locked=services.is_locked(zone),
+        shown_reason=services.shown_reason,
         **_LABELS,
     ), status
 
@@ -217,9 +271,10 @@ def detail(zone_id: int) -> Any:
 def edit(zone_id: int) -> Any:
     """Edit a draft or rejected code; after submission, households and notes only."""
     zone = get_scoped(Zone, zone_id, current_user)
-    require(current_user.can_write_cooperative(zone.cooperative_id)
-            and not current_user.is_auditor,
-            _("Only the cooperative's managers and staff change its zone codes."))
+    require(
+        current_user.can_write_cooperative(zone.cooperative_id) and not current_user.is_auditor,
+        _("Only the cooperative's managers and staff change its zone codes."),
+    )
     locked = services.is_locked(zone)
     form: Any = LockedZoneForm(obj=zone) if locked else ZoneForm(obj=zone)
     _member_choices(form, zone.cooperative_id, zone)
@@ -231,8 +286,9 @@ def edit(zone_id: int) -> Any:
         from_file = False
         try:
             if locked:
-                services.update_zone(current_user, zone, member_ids=form.member_ids.data or [],
-                                     notes=form.notes.data)
+                services.update_zone(
+                    current_user, zone, member_ids=form.member_ids.data or [], notes=form.notes.data
+                )
             else:
                 geometry, from_file = _geometry_input(form)
                 values = {k: getattr(form, k).data for k in _FORM_FIELDS}
@@ -262,8 +318,10 @@ def transition(zone_id: int) -> Any:
         for message in loose:
             flash(message, "error")
         return _render_detail(zone, 422, transition_form=form)
-    flash(_("The code is now %(status)s.", status=STATUS_LABELS[ZoneStatus(step.to_status)]),
-          "success")
+    flash(
+        _("The code is now %(status)s.", status=STATUS_LABELS[ZoneStatus(step.to_status)]),
+        "success",
+    )
     return redirect(url_for("zones.detail", zone_id=zone.id))
 
 
@@ -272,14 +330,18 @@ def transition(zone_id: int) -> Any:
 def add_certification(zone_id: int) -> Any:
     """Record a certificate for the zone."""
     zone = get_scoped(Zone, zone_id, current_user)
-    require(current_user.can_write_cooperative(zone.cooperative_id)
-            and not current_user.is_auditor,
-            _("Only the cooperative's managers and staff record certifications."))
+    require(
+        current_user.can_write_cooperative(zone.cooperative_id) and not current_user.is_auditor,
+        _("Only the cooperative's managers and staff record certifications."),
+    )
     form = CertificationForm()
     if form.validate_on_submit():
         try:
-            services.add_certification(current_user, zone, **{
-                k: getattr(form, k).data for k in services.CERTIFICATION_FIELDS})
+            services.add_certification(
+                current_user,
+                zone,
+                **{k: getattr(form, k).data for k in services.CERTIFICATION_FIELDS},
+            )
             flash(_("Certificate recorded."), "success")
             return redirect(url_for("zones.detail", zone_id=zone.id))
         except ValidationFailed as exc:

@@ -29,8 +29,14 @@ TAG = b"/C0"
 #: the unified ideographs, compatibility ideographs, vertical forms, CJK compatibility forms,
 #: and half-width and full-width forms (the full-width colon of Chinese captions).
 _BLOCKS = (
-    (0x2E80, 0x2FDF), (0x3000, 0x303F), (0x3100, 0x312F), (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0xFE10, 0xFE1F), (0xFE30, 0xFE4F),
+    (0x2E80, 0x2FDF),
+    (0x3000, 0x303F),
+    (0x3100, 0x312F),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0xFE10, 0xFE1F),
+    (0xFE30, 0xFE4F),
     (0xFF00, 0xFFEF),
 )
 
@@ -87,25 +93,34 @@ class CidFont:
         desc = info["FontDescriptor"]
         cid_font, descriptor, cmap = (writer.allocate() for _ in range(3))
         bbox = " ".join(str(v) for v in desc["FontBBox"])
-        writer.write_object(descriptor, (
-            f"<< /Type /FontDescriptor /FontName {desc['FontName']} /Flags {desc['Flags']} "
-            f"/FontBBox [{bbox}] /ItalicAngle {desc['ItalicAngle']} /Ascent {desc['Ascent']} "
-            f"/Descent {desc['Descent']} /CapHeight {desc['CapHeight']} "
-            f"/StemV {desc['StemV']} /MissingWidth {desc['MissingWidth']} >>"
-        ).encode())
+        writer.write_object(
+            descriptor,
+            (
+                f"<< /Type /FontDescriptor /FontName {desc['FontName']} /Flags {desc['Flags']} "
+                f"/FontBBox [{bbox}] /ItalicAngle {desc['ItalicAngle']} /Ascent {desc['Ascent']} "
+                f"/Descent {desc['Descent']} /CapHeight {desc['CapHeight']} "
+                f"/StemV {desc['StemV']} /MissingWidth {desc['MissingWidth']} >>"
+            ).encode(),
+        )
         system = info["CIDSystemInfo"]
-        writer.write_object(cid_font, (
-            f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{FONT_NAME} "
-            f"/CIDSystemInfo << /Registry {system['Registry']} /Ordering {system['Ordering']} "
-            f"/Supplement {system['Supplement']} >> /FontDescriptor {descriptor} 0 R "
-            f"/DW {info['DW']} /W {_widths(info['W'])} >>"
-        ).encode())
+        writer.write_object(
+            cid_font,
+            (
+                f"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /{FONT_NAME} "
+                f"/CIDSystemInfo << /Registry {system['Registry']} /Ordering {system['Ordering']} "
+                f"/Supplement {system['Supplement']} >> /FontDescriptor {descriptor} 0 R "
+                f"/DW {info['DW']} /W {_widths(info['W'])} >>"
+            ).encode(),
+        )
         writer.write_stream(cmap, to_unicode_cmap(((c, c) for c in sorted(self.used)), 2), level)
-        writer.write_object(self.number, (
-            f"<< /Type /Font /Subtype /Type0 /BaseFont /{FONT_NAME}-{ENCODING} "
-            f"/Encoding /{ENCODING} /DescendantFonts [{cid_font} 0 R] "
-            f"/ToUnicode {cmap} 0 R >>"
-        ).encode())
+        writer.write_object(
+            self.number,
+            (
+                f"<< /Type /Font /Subtype /Type0 /BaseFont /{FONT_NAME}-{ENCODING} "
+                f"/Encoding /{ENCODING} /DescendantFonts [{cid_font} 0 R] "
+                f"/ToUnicode {cmap} 0 R >>"
+            ).encode(),
+        )
 
 
 def _widths(entries: list) -> str:
@@ -117,4 +132,3 @@ def _widths(entries: list) -> str:
         else:
             parts.append(str(entry))
     return "[" + " ".join(parts) + "]"
-

@@ -25,7 +25,7 @@ def to_unicode_cmap(pairs: Iterable[tuple[int, int]], code_bytes: int) -> bytes:
         "endcodespacerange",
     ]
     for start in range(0, len(pairs), _BLOCK):
-        chunk = pairs[start:start + _BLOCK]
+        chunk = pairs[start : start + _BLOCK]
         lines.append(f"{len(chunk)} beginbfchar")
         lines.extend(f"<{code:0{digits}X}> <{_utf16_hex(cp)}>" for code, cp in chunk)
         lines.append("endbfchar")

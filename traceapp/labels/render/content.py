@@ -83,8 +83,14 @@ class Captions:
 
     def texts(self) -> tuple[str, ...]:
         """Every word the captions may print, to check a font has their letters."""
-        return (self.join(self.lot, ""), self.serial, self.net, self.best_before, self.gtin,
-                self.date_format)
+        return (
+            self.join(self.lot, ""),
+            self.serial,
+            self.net,
+            self.best_before,
+            self.gtin,
+            self.date_format,
+        )
 
 
 def default_captions() -> Captions:

@@ -29,8 +29,9 @@ class FontFace:
     ``borrowed``, so the PDF writer draws them with that font. Without it they print as '?'.
     """
 
-    def __init__(self, path: Path, *, chinese: bool = False,
-                 source: FontFace | None = None) -> None:
+    def __init__(
+        self, path: Path, *, chinese: bool = False, source: FontFace | None = None
+    ) -> None:
         """Parse the font file (or share ``source``'s) and index its widths by character."""
         if source is not None:
             self.ttf, self._lock = source.ttf, source._lock
@@ -208,8 +209,13 @@ class _FirstSubset(dict):
 class DocumentFont:
     """One face as used by one PDF: which characters got which subset and code."""
 
-    def __init__(self, face: FontFace, tag: str, allocate: Callable[[], int],
-                 chinese: Callable[[], cjk.CidFont] | None = None) -> None:
+    def __init__(
+        self,
+        face: FontFace,
+        tag: str,
+        allocate: Callable[[], int],
+        chinese: Callable[[], cjk.CidFont] | None = None,
+    ) -> None:
         """Start with printable ASCII readable as itself in subset 0; ``chinese`` gives the
         document's Chinese font, for the characters the face borrows."""
         self.face = face
@@ -337,8 +343,7 @@ class DocumentFont:
             used = [(code, cp) for code, cp in enumerate(codes) if cp]
             writer.write_stream(cmap_obj, to_unicode_cmap(used, 1), level)
             widths = " ".join(
-                _fmt(ttf.charWidths.get(cp, self.face.default_width)) if cp else "0"
-                for cp in codes
+                _fmt(ttf.charWidths.get(cp, self.face.default_width)) if cp else "0" for cp in codes
             )
             writer.write_object(
                 number,

@@ -140,8 +140,10 @@ class _Geometry:
         # printable() trims the space a language puts after the serial caption ("Serial: ",
         # but Chinese "序列号：" has none); it is kept, and the serial follows it.
         body = [
-            (kind, regular.printable(text) + (text[len(text.rstrip()):] if kind == "serial"
-                                              else ""))
+            (
+                kind,
+                regular.printable(text) + (text[len(text.rstrip()) :] if kind == "serial" else ""),
+            )
             for kind, text in field_lines(content, captions)
         ]
         # Giving way in turn: the GTIN (it is also in the Digital Link text under the QR),
@@ -158,8 +160,9 @@ class _Geometry:
             if height <= self.text_height:
                 break
         else:  # the smallest attempt still overflows: keep the lines that fit, in order
-            room = int((self.text_height - len(wrapped) * name_size * LEADING)
-                       // (body_size * LEADING))
+            room = int(
+                (self.text_height - len(wrapped) * name_size * LEADING) // (body_size * LEADING)
+            )
             lines = lines[: max(room, 0)]
         ops = [b"BT\n"]
         y = self.text_top - ASCENT * (name_size if wrapped else body_size)
@@ -255,8 +258,7 @@ class _SheetDocument:
         # Chinese captions borrow glyphs from a CID font the reader supplies (see cjk.py).
         self.regular_face, self.bold_face = face(False, chinese=True), face(True, chinese=True)
         self.chinese: CidFont | None = None
-        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate,
-                                    self.chinese_font)
+        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate, self.chinese_font)
         self.bold = DocumentFont(self.bold_face, "B", self.writer.allocate, self.chinese_font)
         self.page_ids = array("I")
         self.media_box = b"[0 0 %s %s]" % (
@@ -350,9 +352,7 @@ class _SheetDocument:
         )
         writer.write_object(self.catalog, b"<< /Type /Catalog /Pages %d 0 R >>" % self.pages)
         stamp = datetime.now(UTC).strftime("D:%Y%m%d%H%M%SZ").encode()
-        writer.write_object(
-            self.info, b"<< /Producer (traceapp) /CreationDate (%s) >>" % stamp
-        )
+        writer.write_object(self.info, b"<< /Producer (traceapp) /CreationDate (%s) >>" % stamp)
         writer.finish(self.catalog, self.info)
 
 

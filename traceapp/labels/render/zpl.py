@@ -188,8 +188,13 @@ def _label(
     bottom = frame.height - frame.margin
     if second:
         zpl.text(frame.margin, bottom - band, frame.url, inner_width, first)
-        zpl.text(frame.margin, bottom - url_line, frame.url, inner_width,
-                 zpl.fit(second, frame.url, inner_width))
+        zpl.text(
+            frame.margin,
+            bottom - url_line,
+            frame.url,
+            inner_width,
+            zpl.fit(second, frame.url, inner_width),
+        )
     else:
         zpl.text(frame.margin, bottom - url_line, frame.url, inner_width, first)
     body = "\n".join(zpl.fields)
@@ -209,9 +214,10 @@ def _text_column(
     frame, metrics = zpl.frame, zpl.metrics
     name = metrics.printable(content.product_name)
     # printable() trims the space a language puts after the serial caption; it is kept.
-    lines = [(kind, metrics.printable(text) + (text[len(text.rstrip()):] if kind == "serial"
-                                               else ""))
-             for kind, text in field_lines(content, captions, star)]
+    lines = [
+        (kind, metrics.printable(text) + (text[len(text.rstrip()) :] if kind == "serial" else ""))
+        for kind, text in field_lines(content, captions, star)
+    ]
     serial = metrics.printable(content.serial) if content.serial is not None else ""
     name_step = round(frame.name * LINE_SPACING)
     body_step = round(frame.body * LINE_SPACING)
