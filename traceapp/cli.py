@@ -201,7 +201,7 @@ def serve(bind: str, workers: int, threads: int) -> None:
     """Run the production server (gunicorn) in front of the app."""
     from gunicorn.app.base import BaseApplication
 
-    class _Server(BaseApplication):  # type: ignore[misc]
+    class _Server(BaseApplication):
         def load_config(self) -> None:
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers)

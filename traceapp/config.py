@@ -8,7 +8,7 @@ import secrets
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,10 @@ class ConfigError(RuntimeError):
     """Start-up stops with this message when the configuration is unsafe or inconsistent."""
 
 
+@overload
+def _env(name: str, default: str) -> str: ...
+@overload
+def _env(name: str, default: str | None = None) -> str | None: ...
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default

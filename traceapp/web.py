@@ -192,7 +192,7 @@ class Page:
 
 
 def paginate(
-    stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *, scalars: bool = True
+    stmt: sa.Select[*tuple[Any, ...]], page: int = 1, per_page: int = 25, *, scalars: bool = True
 ) -> Page:
     """Run ``stmt`` for one page and count the whole result."""
     page = max(1, page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g, jsonify, request
 from flask_babel import gettext as _
@@ -13,12 +13,15 @@ from traceapp.core.inputs import IdConverter
 from traceapp.errors import envelope
 from traceapp.extensions import api, limiter
 
+if TYPE_CHECKING:
+    from traceapp.auth.models import User
+
 API_PREFIX = "/api/v1"
 #: Endpoints anyone may read: the OpenAPI document describes the API, it holds no data.
 PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
 
 
-def api_actor() -> Any:
+def api_actor() -> User:
     """The user behind the request's bearer token (set by the authentication hook)."""
     return g.api_user
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
@@ -15,10 +15,13 @@ from traceapp.audit.schemas import AuditQuerySchema, AuditRecordSchema, HeadSche
 from traceapp.auth.permissions import require
 from traceapp.web import paginate
 
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+
 blp = Blueprint("api_audit", __name__, description="The append-only, hash-chained audit trail")
 
 
-def _console_user(actor: Any) -> None:
+def _console_user(actor: Actor) -> None:
     require(
         actor.is_admin or actor.is_auditor,
         _("The chain head and its verification are for auditors and administrators."),

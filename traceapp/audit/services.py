@@ -9,7 +9,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,6 +17,9 @@ from flask_babel import gettext as _
 from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
 from traceapp.database import now_utc
 from traceapp.extensions import db
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,7 @@ def compute_hash(rec: Any) -> str:
 
 
 def record(
-    actor: Any,
+    actor: Actor | None,
     action: str,
     obj: Any = None,
     *,
@@ -106,6 +109,8 @@ def record(
     object_id: Any = None,
 ) -> AuditRecord:
     """Append one record to the chain in the caller's transaction.
+
+    With no actor (a failed login by an unknown name), the record names "anonymous".
 
     The head row is locked first, so concurrent writers line up; on SQLite the write
     transaction (BEGIN IMMEDIATE) already serialises them.
@@ -124,12 +129,13 @@ def record(
     head = session.execute(
         sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
+    actor_role = getattr(actor, "role", None)
     rec = AuditRecord(
         seq=head.seq + 1,
         occurred_at=now_utc(),
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "label", None) or "anonymous",
-        actor_role=str(actor.role) if getattr(actor, "role", None) else None,
+        actor_role=str(actor_role) if actor_role else None,
         cooperative_id=cooperative_id,
         province=province,
         action=action,
@@ -259,7 +265,7 @@ def _model(path: str) -> Any:
     return getattr(importlib.import_module(module), name)
 
 
-def visible_records(actor: Any) -> sa.Select[tuple[AuditRecord]]:
+def visible_records(actor: Actor) -> sa.Select[AuditRecord]:
     """``SELECT AuditRecord`` restricted to what the actor may read; every trail starts here.
 
     Administrators read everything; a cooperative manager reads the records of their
@@ -312,8 +318,9 @@ def filter_records(
             stmt = stmt.where(AuditRecord.action.startswith(action, autoescape=True))
         else:
             stmt = stmt.where(AuditRecord.action == action)
-    if (object_type or "").strip():
-        stmt = stmt.where(AuditRecord.object_type == object_type.strip())
+    object_type = (object_type or "").strip()
+    if object_type:
+        stmt = stmt.where(AuditRecord.object_type == object_type)
     if object_id not in (None, ""):
         stmt = stmt.where(AuditRecord.object_id == str(object_id).strip())
     return stmt

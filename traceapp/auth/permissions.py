@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 
 from traceapp.errors import Forbidden, NotFound
 from traceapp.extensions import db
 
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+
 M = TypeVar("M")
 
 
-def scoped(model: type[M], actor: Any) -> sa.Select[tuple[M]]:
+def scoped(model: type[M], actor: Actor) -> sa.Select[M]:
     """``SELECT model`` restricted to what the actor may read. Every list starts here."""
     return sa.select(model).where(model.visible_to(actor))  # type: ignore[attr-defined]
 
 
-def get_scoped(model: type[M], ident: Any, actor: Any, *, for_update: bool = False) -> M:
+def get_scoped(model: type[M], ident: Any, actor: Actor, *, for_update: bool = False) -> M:
     """Load one object the actor may read, or NotFound: a foreign id looks like a missing one."""
     try:
         ident = int(ident)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -18,6 +18,9 @@ from traceapp.extensions import db
 from traceapp.zones import services as zones
 from traceapp.zones.forms import STATUS_LABELS
 from traceapp.zones.models import Zone, ZoneStatus
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 S = ZoneStatus
 
@@ -86,7 +89,7 @@ def _check_inspection(
             add(key, _("Answer yes or no."))
         values[key] = bool(value)
     try:
-        values["residue_result"] = ResidueResult(data.get("residue_result"))
+        values["residue_result"] = ResidueResult(data.get("residue_result") or "")
     except ValueError:
         add(
             "residue_result",
@@ -96,7 +99,7 @@ def _check_inspection(
             ),
         )
     try:
-        values["result"] = InspectionResult(data.get("result"))
+        values["result"] = InspectionResult(data.get("result") or "")
     except ValueError:
         add("result", _("Choose the result: pass, conditional or fail."))
     findings = (data.get("findings") or "").strip() or None
@@ -112,7 +115,7 @@ def _check_inspection(
 
 
 def record_inspection(
-    actor: Any,
+    actor: Actor,
     zone: Zone,
     *,
     suspend: bool = False,

@@ -16,7 +16,7 @@ import datetime as dt
 import decimal
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from babel.lists import format_list
@@ -34,6 +34,9 @@ from traceapp.zones import services as zones
 from traceapp.zones.forms import KIND_LABELS, STATUS_LABELS
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus, ZoneTransition
 
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+
 S = ZoneStatus
 #: The longest "expiring within" window a register filter accepts.
 MAX_EXPIRING_DAYS = 3660
@@ -46,7 +49,7 @@ MAX_EXPIRING_DAYS = 3660
 class Scope:
     """What one console user may read, as SQL. Every authority query starts here."""
 
-    actor: Any
+    actor: Actor
     #: "all" for administrators, "region" for auditors, "none" for everyone else.
     mode: str
 
@@ -91,7 +94,7 @@ class Scope:
         return Lot.id.in_(self.lot_ids())
 
 
-def scope_for(actor: Any) -> Scope:
+def scope_for(actor: Actor) -> Scope:
     """The console scope of an actor (empty for cooperative users)."""
     if actor.is_admin:
         return Scope(actor, "all")
@@ -100,7 +103,7 @@ def scope_for(actor: Any) -> Scope:
     return Scope(actor, "none")
 
 
-def console_scope(actor: Any) -> Scope:
+def console_scope(actor: Actor) -> Scope:
     """The scope of a console user; 403 for anyone else."""
     scope = scope_for(actor)
     require(scope.is_console_user, _("The authority console is for auditors and administrators."))
@@ -114,7 +117,7 @@ def _ident(value: Any) -> int:
         raise NotFound() from None
 
 
-def get_zone(actor: Any, zone_id: Any) -> Zone:
+def get_zone(actor: Actor, zone_id: Any) -> Zone:
     """A zone in the actor's console scope, or NotFound (foreign and missing look alike)."""
     zone = db.session.execute(
         sa.select(Zone).where(Zone.id == _ident(zone_id), scope_for(actor).zone_clause())
@@ -124,7 +127,7 @@ def get_zone(actor: Any, zone_id: Any) -> Zone:
     return zone
 
 
-def get_lot(actor: Any, lot_id: Any) -> Lot:
+def get_lot(actor: Actor, lot_id: Any) -> Lot:
     """A lot in the actor's console scope, or NotFound."""
     lot = db.session.execute(
         sa.select(Lot).where(Lot.id == _ident(lot_id), scope_for(actor).lot_clause())
@@ -270,8 +273,8 @@ def register_query(
 def cooperatives_in_register(scope: Scope) -> list[tuple[int, str]]:
     """(id, name) of the cooperatives holding zones in scope, for the register's filter."""
     return [
-        tuple(r)
-        for r in db.session.execute(
+        (cooperative_id, name)
+        for cooperative_id, name in db.session.execute(
             sa.select(Cooperative.id, Cooperative.name)
             .where(Cooperative.id.in_(sa.select(Zone.cooperative_id).where(scope.zone_clause())))
             .order_by(Cooperative.name)
@@ -330,7 +333,7 @@ def overview(scope: Scope, today: dt.date | None = None) -> Overview:
 # --- decisions ----------------------------------------------------------------------------------
 
 
-def decide(actor: Any, zone: Zone, to_status: str, reason: str | None) -> ZoneTransition:
+def decide(actor: Actor, zone: Zone, to_status: str, reason: str | None) -> ZoneTransition:
     """Approve, reject, suspend, reinstate or revoke a code, with a reason.
 
     The zones lifecycle service enforces that only an auditor of the zone's province decides.

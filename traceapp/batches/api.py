@@ -237,7 +237,7 @@ class BatchRecall(MethodView):
             from traceapp.errors import NotFound
 
             raise NotFound(_("This lot is not recalled."))
-        return _recall_dict(db.session.get(Recall, lot.recall_id))
+        return _recall_dict(db.session.get_one(Recall, lot.recall_id))
 
     @blp.arguments(RecallCreateSchema)
     @blp.response(201, RecallSchema)

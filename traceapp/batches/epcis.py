@@ -20,10 +20,11 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
+from traceapp.auth.models import Actor
 from traceapp.batches.genealogy import ancestors
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
 from traceapp.config import PROJECT_ROOT
-from traceapp.cooperatives.models import Cooperative
+from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -52,7 +53,7 @@ def lot_class_id(product: Product, lot_code: str) -> str:
     """The lot's class-level identifier: a GS1 Digital Link with a GTIN, a GDST URN without."""
     if product.gtin:
         return f"{CANONICAL_DL}/01/{product.gtin}/10/{quote(lot_code, safe='')}"
-    coop = db.session.get(Cooperative, product.cooperative_id)
+    coop = db.session.get_one(Cooperative, product.cooperative_id)
     return (
         f"urn:gdst:{domain()}:product:lot:class:{_urn_part(coop.short_code.lower())}."
         f"{_urn_part(product.code)}.{_urn_part(lot_code)}"
@@ -122,7 +123,7 @@ def _ilmd(lot: Lot, product: Product, public: bool) -> dict[str, Any]:
 
 def _vessels(lot: Lot, public: bool) -> list[dict[str, Any]]:
     catch = lot.catch_data or {}
-    members = {}
+    members: dict[int, Member] = {}
     for c in db.session.execute(
         sa.select(Contribution).where(
             Contribution.lot_id == lot.id, Contribution.voided_at.is_(None)
@@ -158,7 +159,7 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     """One stored event as EPCIS 2.0 JSON-LD (without @context: the document carries it)."""
     lot = event.lot
     product = lot.product
-    coop = db.session.get(Cooperative, lot.cooperative_id)
+    coop = db.session.get_one(Cooperative, lot.cooperative_id)
     out: dict[str, Any] = {
         "type": event.event_type,
         "eventID": event.event_uid,
@@ -405,7 +406,7 @@ def _lot_for_identifier(ident: str, cooperative_id: int) -> Lot | None:
 
 
 def _identifiers(event: dict[str, Any]) -> list[str]:
-    ids: list[str] = []
+    ids: list[str | None] = []
     for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
         ids += [x for x in event.get(key) or [] if isinstance(x, str)]
     for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
@@ -422,7 +423,7 @@ def _parse_time(text: str) -> dt.datetime:
     return value
 
 
-def import_document(actor: Any, cooperative_id: int, doc: Any) -> ImportResult:
+def import_document(actor: Actor, cooperative_id: int, doc: Any) -> ImportResult:
     """Validate a partner's EPCIS document and record each event on the lots it names.
 
     Events naming none of the cooperative's lots are reported, not recorded; an event already

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
+from traceapp.auth.models import Actor
 from traceapp.batches.models import (
     EventErrorDeclaration,
     Lot,
@@ -222,7 +223,7 @@ def clean_parties(
 
 
 def record_event(
-    actor: Any,
+    actor: Actor,
     lot: Lot,
     *,
     biz_step: str,
@@ -290,9 +291,10 @@ def record_event(
     elif event_time > now + dt.timedelta(minutes=10):
         errors["event_time"] = [_("The event time is in the future.")]
     if tz_offset is None:
+        offset = event_time.utcoffset()
         tz_offset = (
-            offset_text(event_time.utcoffset())
-            if event_time.tzinfo and event_time.utcoffset() and event_time.tzinfo != dt.UTC
+            offset_text(offset)
+            if event_time.tzinfo and offset and event_time.tzinfo != dt.UTC
             else local_offset(event_time if event_time.tzinfo else None)
         )
     if not TZ_RE.match(tz_offset or ""):
@@ -406,7 +408,7 @@ def lot_ilmd(lot: Lot) -> dict[str, Any]:
 
 
 def record_commissioning(
-    actor: Any,
+    actor: Actor,
     lot: Lot,
     *,
     event_time: dt.datetime | None = None,
@@ -431,7 +433,7 @@ def record_commissioning(
 
 
 def declare_error(
-    actor: Any,
+    actor: Actor,
     event: TraceEvent,
     *,
     reason: str,
@@ -517,7 +519,7 @@ def declare_error(
 
 
 def transform(
-    actor: Any,
+    actor: Actor,
     *,
     inputs: list[dict[str, Any]],
     outputs: list[dict[str, Any]],
@@ -549,7 +551,7 @@ def transform(
     seen: set[int] = set()
     for i, item in enumerate(inputs or []):
         try:
-            lot_id = int(item.get("lot_id"))
+            lot_id = int(item.get("lot_id", ""))
         except (TypeError, ValueError):
             errors[f"inputs.{i}.lot_id"] = [_("Choose an input lot.")]
             continue

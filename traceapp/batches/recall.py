@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
+from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import events as ev
 from traceapp.batches.genealogy import descendants, trace
@@ -19,7 +20,9 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 
 
-def recall_lot(actor: Any, lot: Lot, *, reason: str, instructions: str, decided_by: str) -> Recall:
+def recall_lot(
+    actor: Actor, lot: Lot, *, reason: str, instructions: str, decided_by: str
+) -> Recall:
     """Recall a lot: it and every lot made from it turn to disposition ``recalled`` at once."""
     require(
         actor.can_manage_cooperative(lot.cooperative_id),

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from traceapp import tunables
 from traceapp.audit import services as audit
+from traceapp.auth.models import Actor
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.batches import events as ev
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
@@ -211,7 +212,7 @@ def clean_catch_data(data: dict[str, Any] | None, errors: dict[str, list[str]]) 
 
 
 def create_lot(
-    actor: Any,
+    actor: Actor,
     *,
     product_id: int,
     production_date: dt.date,
@@ -237,7 +238,7 @@ def create_lot(
         actor.can_write_cooperative(product.cooperative_id),
         _("You cannot record lots for this cooperative."),
     )
-    coop = db.session.get(Cooperative, product.cooperative_id)
+    coop = db.session.get_one(Cooperative, product.cooperative_id)  # the product's owner
     errors: dict[str, list[str]] = {}
     q = _quantity(quantity, "quantity", errors)
     u = _unit(unit, "unit", errors)
@@ -311,7 +312,7 @@ LOT_EDITABLE = (
 )
 
 
-def update_lot(actor: Any, lot: Lot, **data: Any) -> Lot:
+def update_lot(actor: Actor, lot: Lot, **data: Any) -> Lot:
     """Correct an open lot's master data (audited field by field); closed lots are final."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:
@@ -420,7 +421,7 @@ def contribution_problems(
 
 
 def add_contribution(
-    actor: Any,
+    actor: Actor,
     lot: Lot,
     *,
     member_id: int,
@@ -452,6 +453,8 @@ def add_contribution(
     errors.update(contribution_problems(lot, member, zone, delivered_on))
     if errors:
         raise ValidationFailed(_("The contribution could not be recorded."), errors)
+    # contribution_problems refuses a missing member or zone.
+    assert member is not None and zone is not None
     contribution = Contribution(
         cooperative_id=lot.cooperative_id,
         lot_id=lot.id,
@@ -475,7 +478,7 @@ def add_contribution(
     return contribution
 
 
-def void_contribution(actor: Any, contribution: Contribution, reason: str) -> Contribution:
+def void_contribution(actor: Actor, contribution: Contribution, reason: str) -> Contribution:
     """Withdraw a wrong contribution of an open lot; it stays visible, struck through."""
     lot = contribution.lot
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
@@ -540,7 +543,7 @@ def is_derived(lot: Lot) -> bool:
     )
 
 
-def close_lot(actor: Any, lot: Lot) -> Lot:
+def close_lot(actor: Actor, lot: Lot) -> Lot:
     """Close a lot: its contributions must add up to its quantity within the stated tolerance."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     if lot.status != LotStatus.OPEN:

@@ -141,7 +141,7 @@ def overclaimed(zone_ids: list[int] | None = None) -> list[YieldCheck]:
     found: dict[tuple[int, dt.date], YieldCheck] = {}
     zones: dict[int, Zone] = {}
     for zone_id, day in db.session.execute(stmt).all():
-        zone = zones.get(zone_id) or db.session.get(Zone, zone_id)
+        zone = zones.get(zone_id) or db.session.get_one(Zone, zone_id)
         zones[zone_id] = zone
         rule = yield_rule(zone.crop)
         if rule is None:

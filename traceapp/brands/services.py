@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import format_date, pgettext
@@ -28,6 +28,9 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import store_image
 from traceapp.products.models import Product
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 MARK_FIELDS = (
     "name",
@@ -123,7 +126,7 @@ def check_mark(
     return errors
 
 
-def create_mark(actor: Any, cooperative_id: int, **data: Any) -> CollectiveMark:
+def create_mark(actor: Actor, cooperative_id: int, **data: Any) -> CollectiveMark:
     """Register a cooperative's collective mark (its manager or an administrator)."""
     coop = get_scoped(Cooperative, cooperative_id, actor)
     require(
@@ -143,7 +146,7 @@ def create_mark(actor: Any, cooperative_id: int, **data: Any) -> CollectiveMark:
     return mark
 
 
-def update_mark(actor: Any, mark: CollectiveMark, **data: Any) -> CollectiveMark:
+def update_mark(actor: Actor, mark: CollectiveMark, **data: Any) -> CollectiveMark:
     """Change a mark's registration details or rules of use (its cooperative's manager)."""
     require(
         actor.can_manage_cooperative(mark.cooperative_id),
@@ -168,7 +171,7 @@ def update_mark(actor: Any, mark: CollectiveMark, **data: Any) -> CollectiveMark
     return mark
 
 
-def set_mark_logo(actor: Any, mark: CollectiveMark, upload: Any) -> CollectiveMark:
+def set_mark_logo(actor: Actor, mark: CollectiveMark, upload: Any) -> CollectiveMark:
     """Replace the mark's logo with a checked, re-encoded image."""
     require(
         actor.can_manage_cooperative(mark.cooperative_id),
@@ -217,7 +220,7 @@ def mark_search(
 # --- grants -----------------------------------------------------------------------------------
 
 
-def _actor_fields(actor: Any) -> dict[str, Any]:
+def _actor_fields(actor: Actor) -> dict[str, Any]:
     return {
         "actor_id": getattr(actor, "id", None),
         "actor_label": (getattr(actor, "label", None) or "anonymous")[:254],
@@ -301,7 +304,7 @@ def _check_notes(notes: Any, errors: dict[str, list[str]]) -> None:
 
 
 def create_grant(
-    actor: Any,
+    actor: Actor,
     mark: CollectiveMark,
     *,
     member_id: Any,
@@ -420,7 +423,7 @@ _UNSET: Any = object()
 
 
 def update_grant(
-    actor: Any,
+    actor: Actor,
     grant: MarkGrant,
     *,
     product_ids: Any = _UNSET,
@@ -560,7 +563,7 @@ _TRANSITIONS = {
 
 
 def _transition(
-    actor: Any, grant: MarkGrant, action: GrantAction, reason: Any, effective_on: Any
+    actor: Actor, grant: MarkGrant, action: GrantAction, reason: Any, effective_on: Any
 ) -> MarkGrant:
     require(
         actor.can_manage_cooperative(grant.cooperative_id),
@@ -607,19 +610,23 @@ def _transition(
     return grant
 
 
-def suspend_grant(actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date) -> MarkGrant:
+def suspend_grant(
+    actor: Actor, grant: MarkGrant, *, reason: str, effective_on: dt.date
+) -> MarkGrant:
     """Suspend an active grant from a date, saying why."""
     return _transition(actor, grant, GrantAction.SUSPENDED, reason, effective_on)
 
 
 def reinstate_grant(
-    actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date
+    actor: Actor, grant: MarkGrant, *, reason: str, effective_on: dt.date
 ) -> MarkGrant:
     """Lift a suspension from a date, saying why. A revoked grant cannot be reinstated."""
     return _transition(actor, grant, GrantAction.REINSTATED, reason, effective_on)
 
 
-def revoke_grant(actor: Any, grant: MarkGrant, *, reason: str, effective_on: dt.date) -> MarkGrant:
+def revoke_grant(
+    actor: Actor, grant: MarkGrant, *, reason: str, effective_on: dt.date
+) -> MarkGrant:
     """Revoke a grant from a date, saying why. This is final."""
     return _transition(actor, grant, GrantAction.REVOKED, reason, effective_on)
 

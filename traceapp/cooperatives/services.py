@@ -8,7 +8,7 @@ import io
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_babel import format_number
@@ -30,6 +30,9 @@ from traceapp.database import local_today, now_utc
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import store_image
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +119,8 @@ def next_counter_value(cooperative_id: int, name: str) -> int:
     )
     counter = db.session.execute(stmt).scalar_one_or_none()
     if counter is None:
-        insert = _insert_ignore(Counter.__table__).values(
+        # A declarative class's __table__ is typed as any FromClause; this one is a Table.
+        insert = _insert_ignore(cast(sa.Table, Counter.__table__)).values(
             cooperative_id=cooperative_id, name=name, value=0
         )
         db.session.execute(insert)
@@ -126,13 +130,15 @@ def next_counter_value(cooperative_id: int, name: str) -> int:
     return counter.value
 
 
-def _insert_ignore(table: sa.Table) -> Any:
+def _insert_ignore(table: sa.Table) -> sa.Insert:
     dialect = db.engine.dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def allocate_member_number(cooperative_id: int) -> str:
@@ -179,7 +185,7 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
         raise ValidationFailed(_("The cooperative could not be saved."), errors)
 
 
-def create_cooperative(actor: Any, **data: Any) -> Cooperative:
+def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
     """Register a cooperative (platform administrators only)."""
     require(actor.is_admin, _("Only a platform administrator may register a cooperative."))
     values = {k: _blank_to_none(data.get(k)) for k in COOPERATIVE_FIELDS}
@@ -193,7 +199,7 @@ def create_cooperative(actor: Any, **data: Any) -> Cooperative:
     return coop
 
 
-def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperative:
+def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperative:
     """Change a cooperative's details (its manager or an administrator)."""
     require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may edit it."))
     before = audit.snapshot(coop)
@@ -211,7 +217,7 @@ def update_cooperative(actor: Any, coop: Cooperative, **data: Any) -> Cooperativ
     return coop
 
 
-def set_cooperative_logo(actor: Any, coop: Cooperative, upload: Any) -> Cooperative:
+def set_cooperative_logo(actor: Actor, coop: Cooperative, upload: Any) -> Cooperative:
     """Replace the cooperative's logo with a checked, re-encoded image."""
     require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may do this."))
     stored = store_image(upload, "logo", coop.id)
@@ -297,14 +303,14 @@ def _member_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def get_cooperative(actor: Any, cooperative_id: int) -> Cooperative:
+def get_cooperative(actor: Actor, cooperative_id: int) -> Cooperative:
     """A cooperative the actor may see, or NotFound."""
     from traceapp.auth.permissions import get_scoped
 
     return get_scoped(Cooperative, cooperative_id, actor)
 
 
-def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
+def create_member(actor: Actor, cooperative_id: int, **data: Any) -> Member:
     """Register a member; a number is allocated when none is given."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot add members to this cooperative."))
@@ -329,7 +335,7 @@ def create_member(actor: Any, cooperative_id: int, **data: Any) -> Member:
     return member
 
 
-def update_member(actor: Any, member: Member, **data: Any) -> Member:
+def update_member(actor: Actor, member: Member, **data: Any) -> Member:
     """Change a member's details; the member number stays unique."""
     require(actor.can_write_cooperative(member.cooperative_id), _("You cannot edit this member."))
     before = audit.snapshot(member)
@@ -588,7 +594,7 @@ def _parse_cell(key: str, text: str) -> Any:
 
 
 def preview_member_import(
-    actor: Any, cooperative_id: int, filename: str, content: bytes
+    actor: Actor, cooperative_id: int, filename: str, content: bytes
 ) -> ImportPreview:
     """Check a member file without importing it; keep it for :func:`commit_member_import`."""
     coop = get_cooperative(actor, cooperative_id)
@@ -689,7 +695,7 @@ def preview_member_import(
     return preview
 
 
-def commit_member_import(actor: Any, cooperative_id: int, import_id: int) -> list[Member]:
+def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> list[Member]:
     """Import every member of a checked file, or none: any problem refuses the whole file."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import url_for
@@ -31,6 +31,9 @@ from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
 from traceapp.zones.forms import SCHEME_LABELS
 from traceapp.zones.models import CertificationScheme, Zone, ZoneCertification, ZoneStatus
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 #: How far ahead the home page warns about codes, certificates and grants running out.
 WARN_DAYS = 60
@@ -73,7 +76,7 @@ def _count(stmt: sa.Select[Any]) -> int:
     ).scalar_one()
 
 
-def dashboard_counts(actor: Any) -> dict[str, int]:
+def dashboard_counts(actor: Actor) -> dict[str, int]:
     """Counts of the cooperatives and active members the actor can see."""
     members = scoped(Member, actor).where(Member.left_on.is_(None))
     return {
@@ -83,17 +86,19 @@ def dashboard_counts(actor: Any) -> dict[str, int]:
     }
 
 
-def home_for(actor: Any, today: dt.date | None = None) -> Home:
+def home_for(actor: Actor, today: dt.date | None = None) -> Home:
     """The home page of this user's role."""
     day = today or local_today()
     if actor.is_auditor:
         return _auditor_home(actor, day)
     if actor.is_cooperative_user:
+        # A manager or staff member always has one (the users table checks it).
+        assert actor.cooperative_id is not None
         return _cooperative_home(actor, actor.cooperative_id, day)
     return _admin_home(actor, day)
 
 
-def _lot_cards(actor: Any, home: Home) -> None:
+def _lot_cards(actor: Actor, home: Home) -> None:
     by_status = dict(
         db.session.execute(
             sa.select(Lot.status, sa.func.count()).where(Lot.visible_to(actor)).group_by(Lot.status)
@@ -120,7 +125,7 @@ def _lot_cards(actor: Any, home: Home) -> None:
         )
 
 
-def _label_cards(actor: Any, home: Home, cooperative_id: int | None) -> None:
+def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
     labels = scoped(Label, actor).where(Label.voided_at.is_(None))
     home.cards.append(Card(_l("labels in use"), _count(labels), url_for("labels.runs")))
     _first_day, since = scanstats.window(SCAN_DAYS)
@@ -136,7 +141,7 @@ def _label_cards(actor: Any, home: Home, cooperative_id: int | None) -> None:
         )
 
 
-def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
+def _zone_notices(actor: Actor, home: Home, day: dt.date) -> None:
     status = zones.effective_status_clause(day)
     horizon = day + dt.timedelta(days=WARN_DAYS)
     rows = db.session.execute(
@@ -231,7 +236,7 @@ def _zone_notices(actor: Any, home: Home, day: dt.date) -> None:
         )
 
 
-def _brand_notices(actor: Any, home: Home, day: dt.date) -> None:
+def _brand_notices(actor: Actor, home: Home, day: dt.date) -> None:
     horizon = day + dt.timedelta(days=WARN_DAYS)
     grants = db.session.execute(
         sa.select(MarkGrant.id, Member.full_name, CollectiveMark.name, MarkGrant.valid_until)
@@ -275,7 +280,7 @@ def _brand_notices(actor: Any, home: Home, day: dt.date) -> None:
             )
 
 
-def _job_notices(actor: Any, home: Home) -> None:
+def _job_notices(actor: Actor, home: Home) -> None:
     since = now_utc() - dt.timedelta(days=7)
     failed = (
         db.session.execute(
@@ -301,7 +306,7 @@ def _job_notices(actor: Any, home: Home) -> None:
         )
 
 
-def _cooperative_home(actor: Any, cooperative_id: int, day: dt.date) -> Home:
+def _cooperative_home(actor: Actor, cooperative_id: int, day: dt.date) -> Home:
     home = Home()
     counts = dashboard_counts(actor)
     members_url = url_for("cooperatives.detail", cooperative_id=cooperative_id)
@@ -329,7 +334,7 @@ def _cooperative_home(actor: Any, cooperative_id: int, day: dt.date) -> Home:
     return home
 
 
-def _auditor_home(actor: Any, day: dt.date) -> Home:
+def _auditor_home(actor: Actor, day: dt.date) -> Home:
     from traceapp.authority import services as authority
 
     home = Home()
@@ -405,7 +410,7 @@ def _auditor_home(actor: Any, day: dt.date) -> Home:
     return home
 
 
-def _admin_home(actor: Any, day: dt.date) -> Home:
+def _admin_home(actor: Actor, day: dt.date) -> Home:
     home = Home()
     counts = dashboard_counts(actor)
     home.cards.append(

@@ -36,7 +36,7 @@ OVERCLAIM_PARTS = (("0006", "7800"), ("0003", "6400"))
 #: The extra growing area that is suspended.
 SUSPENDED_ZONE = "VN-PYDX-0104"
 
-INSPECTIONS = (
+INSPECTIONS: tuple[dict[str, Any], ...] = (
     {
         "zone": "VN-PYDX-0101",
         "inspected_on": dt.date(2026, 2, 24),

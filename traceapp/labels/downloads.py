@@ -10,11 +10,11 @@ finished job's chunks come through a connection of their own, one short read per
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from flask import Response, request
 from werkzeug.wsgi import wrap_file
 
+from traceapp.auth.models import Actor
 from traceapp.labels import jobs, services
 from traceapp.labels.models import LabelRun, RenderJob
 
@@ -28,7 +28,7 @@ def _attachment(name: str) -> dict[str, str]:
     }
 
 
-def run_download(actor: Any, run: LabelRun, fmt: str, layout: str | None) -> Response:
+def run_download(actor: Actor, run: LabelRun, fmt: str, layout: str | None) -> Response:
     """Render a run now and answer with the file; the print is recorded only once the file
     exists (a rendering failure raises, and the request's unit of work rolls back)."""
     layout = jobs.check_format(fmt, layout or run.template)

@@ -16,7 +16,7 @@ from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
-from traceapp.auth.models import User
+from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import ValidationFailed
@@ -80,6 +80,7 @@ def render_run(
     contents = services.run_contents(run)
     ec = run.ec_level
     if fmt == "pdf":
+        assert layout is not None  # check_format gives PDF a layout
         return rendering.render_pdf(contents, layout, out, ec=ec, progress=progress)
     if fmt == "zpl":
         n = 0
@@ -133,7 +134,7 @@ def requester_locale() -> str | None:
 
 
 def start_job(
-    actor: Any, run: LabelRun, fmt: str, layout: str | None = None, locale: str | None = None
+    actor: Actor, run: LabelRun, fmt: str, layout: str | None = None, locale: str | None = None
 ) -> RenderJob:
     """Queue a rendering job (the caller commits, then calls :func:`launch`).
 
@@ -221,7 +222,7 @@ def _execute(job_id: int, job: RenderJob) -> None:
     except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
         log.exception("render job %s failed", job_id)
         db.session.rollback()
-        job = db.session.get(RenderJob, job_id)
+        job = db.session.get_one(RenderJob, job_id)  # committed above; jobs are kept
         job.status = JobStatus.FAILED
         job.error = str(exc)[:2000]
         job.finished_at = now_utc()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema
-from traceapp.labels.models import JobStatus, RunKind
+from traceapp.labels.models import JobStatus, LabelRun, RenderJob, RunKind
 from traceapp.labels.rendering import EC_LEVELS, LAYOUTS, MAX_COPIES
 
 
@@ -36,12 +36,12 @@ class RunSchema(BaseSchema):
     base_url = fields.Str()
     prints = fields.Int()
 
-    def _live(self, run: object) -> int:
+    def _live(self, run: LabelRun) -> int:
         from traceapp.labels.services import live_count
 
         return live_count(run)
 
-    def _voided(self, run: object) -> int:
+    def _voided(self, run: LabelRun) -> int:
         from traceapp.labels.services import live_count
 
         return 0 if run.kind == RunKind.LOT_COPIES else run.count - live_count(run)
@@ -96,7 +96,7 @@ class JobSchema(BaseSchema):
     finished_at = fields.AwareDateTime(allow_none=True)
     file = fields.Method("_file")
 
-    def _file(self, job: object) -> str | None:
+    def _file(self, job: RenderJob) -> str | None:
         from flask import url_for
 
         if getattr(job, "status", None) != JobStatus.DONE:

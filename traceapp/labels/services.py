@@ -9,7 +9,7 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -17,6 +17,7 @@ from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
+from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import genealogy
 from traceapp.batches.models import Lot, LotStatus
@@ -168,7 +169,7 @@ def serial_capacity(lot: Lot) -> int | None:
 
 
 def issue_run(
-    actor: Any,
+    actor: Actor,
     lot: Lot,
     *,
     count: int,
@@ -195,6 +196,7 @@ def issue_run(
         errors["ec"] = [_("Error correction is one of %(levels)s.", levels=", ".join(EC_LEVELS))]
     if errors:
         raise ValidationFailed(_("The labels could not be issued."), errors)
+    assert isinstance(kind, RunKind)  # an unknown kind was refused above
     errors = issue_problems(lot, count, kind)
     if errors:
         raise ValidationFailed(_("The labels could not be issued."), errors)
@@ -229,7 +231,7 @@ def issue_run(
 
 
 def _insert_labels(run: LabelRun, count: int) -> None:
-    table = Label.__table__
+    table = cast("sa.Table", Label.__table__)  # a mapped class's table (typed as a FromClause)
     seq = 0
     while seq < count:
         size = min(INSERT_CHUNK, count - seq)
@@ -259,7 +261,7 @@ def _insert_labels(run: LabelRun, count: int) -> None:
 
 
 def void_labels(
-    actor: Any,
+    actor: Actor,
     run: LabelRun,
     *,
     reason: str,
@@ -294,7 +296,12 @@ def void_labels(
         what = f"positions {first}-{last}"
     if errors:
         raise ValidationFailed(_("Nothing was voided."), errors)
-    result = db.session.execute(stmt.values(voided_at=now_utc(), void_reason=reason.strip()[:300]))
+    # An UPDATE gives a CursorResult (it has the row count); Session.execute is typed as
+    # returning a plain Result.
+    result = cast(
+        "sa.CursorResult[Any]",
+        db.session.execute(stmt.values(voided_at=now_utc(), void_reason=reason.strip()[:300])),
+    )
     count = result.rowcount or 0
     if count == 0:
         raise Conflict(_("No live label matched: they were voided already or do not exist."))
@@ -311,7 +318,7 @@ def void_labels(
     return count
 
 
-def record_print(actor: Any, run: LabelRun, fmt_name: str, layout: str | None) -> None:
+def record_print(actor: Actor, run: LabelRun, fmt_name: str, layout: str | None) -> None:
     """Log that a run was rendered for printing; from the second time on it is a reprint."""
     require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))
     run.prints += 1

@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,6 +26,9 @@ from traceapp.extensions import db
 from traceapp.gs1 import GtinError, gtin_display, normalise_gtin
 from traceapp.media.services import store_image
 from traceapp.products.models import OcopLevel, OcopRecord, Product
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 CODE_RE = re.compile(r"^[A-Za-z0-9.-]{1,40}$")
 
@@ -327,7 +330,7 @@ def _flush_guarded(obj: Any) -> None:
         ) from None
 
 
-def create_product(actor: Any, cooperative_id: int, image: Any = None, **data: Any) -> Product:
+def create_product(actor: Actor, cooperative_id: int, image: Any = None, **data: Any) -> Product:
     """Register a product of a cooperative (its manager or an administrator)."""
     coop = get_scoped(Cooperative, cooperative_id, actor)
     require(
@@ -348,7 +351,7 @@ def create_product(actor: Any, cooperative_id: int, image: Any = None, **data: A
     return product
 
 
-def update_product(actor: Any, product: Product, image: Any = None, **data: Any) -> Product:
+def update_product(actor: Actor, product: Product, image: Any = None, **data: Any) -> Product:
     """Change a product; only the fields given change, and the whole result is re-checked."""
     require(
         actor.can_manage_cooperative(product.cooperative_id),
@@ -372,7 +375,7 @@ def update_product(actor: Any, product: Product, image: Any = None, **data: Any)
     return product
 
 
-def set_product_image(actor: Any, product: Product, upload: Any) -> Product:
+def set_product_image(actor: Actor, product: Product, upload: Any) -> Product:
     """Replace the product's photo with a checked, re-encoded image."""
     require(
         actor.can_manage_cooperative(product.cooperative_id),
@@ -621,6 +624,7 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
 
     if errors:
         raise ValidationFailed(_("The OCOP record could not be saved."), errors)
+    assert isinstance(decided_on, dt.date)  # otherwise errors named decided_on
     out["valid_until"] = ocop_valid_until(decided_on)
     return out
 
@@ -632,7 +636,7 @@ def _level_mismatch(stars: int, expected: OcopLevel) -> str:
     return _("%(n)s stars are recognised at provincial level.", n=stars)
 
 
-def record_ocop(actor: Any, product: Product, **data: Any) -> OcopRecord:
+def record_ocop(actor: Actor, product: Product, **data: Any) -> OcopRecord:
     """Record an OCOP evaluation; stars, level and validity are derived, never typed in."""
     require(
         actor.can_manage_cooperative(product.cooperative_id),

@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import sqlalchemy as sa
 from flask import current_app
@@ -302,6 +302,7 @@ class HotPath:
     def __init__(self) -> None:
         self.own = False
         self.in_write = False
+        self.raw: Any  # the driver's own connection (sqlite3 or psycopg)
         if _session_borrowed():
             connection = db.session.connection()
             self.raw = connection.connection.driver_connection
@@ -901,6 +902,18 @@ def lot_version(lot_id: int) -> tuple[Any, ...] | None:
     return version_of(_Version(*row)) if row else None
 
 
+@overload
+def lot_page(
+    lot_id: int,
+    lang: str,
+    version: tuple[Any, ...] | None = None,
+    *,
+    build: Literal[True] = True,
+) -> LotPage: ...
+@overload
+def lot_page(
+    lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *, build: bool
+) -> LotPage | None: ...
 def lot_page(
     lot_id: int, lang: str, version: tuple[Any, ...] | None = None, *, build: bool = True
 ) -> LotPage | None:
@@ -923,7 +936,7 @@ def lot_page(
             return cached
     if not build:
         return None
-    return _store(key, build_lot_page(db.session.get(Lot, lot_id), lang, version))
+    return _store(key, build_lot_page(db.session.get_one(Lot, lot_id), lang, version))
 
 
 def _store(key: tuple[int, str], page: LotPage) -> LotPage:
@@ -1026,7 +1039,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
 
     today = local_today()
     product: Product = lot.product
-    coop = db.session.get(Cooperative, lot.cooperative_id)
+    coop = db.session.get_one(Cooperative, lot.cooperative_id)
     trace = genealogy.trace(lot)
     origin_lots = trace.origin_lots
     zones = [_zone_view(z, today) for z in trace.zones()]
@@ -1037,7 +1050,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         # Trip dates are stored as ISO text; the page shows them in the reader's locale.
         catch = {**catch, **{k: _date_or_text(catch.get(k)) for k in ("trip_start", "trip_end")}}
     method = next((x.aquaculture_method for x in origin_lots if x.aquaculture_method), None)
-    vessels = []
+    vessels: list[dict[str, Any]] = []
     for c in trace.contributions:
         m = c.member
         if m.vessel_registration and m.vessel_registration not in {
@@ -1072,7 +1085,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
     events = lot_events(lot)
     recall = None
     if lot.recall_id:
-        r = db.session.get(Recall, lot.recall_id)
+        r = db.session.get_one(Recall, lot.recall_id)
         recall = {
             "reason": r.reason,
             "instructions": r.instructions,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import quote
 
 from flask import (
@@ -340,6 +340,20 @@ class ScanPage:
     last_modified: Any = None
 
 
+@overload
+def scan_page(
+    scan: Any,
+    serial: str,
+    gtin: str | None,
+    lot: str | None,
+    lang: str,
+    *,
+    render: Literal[True] = True,
+) -> ScanPage: ...
+@overload
+def scan_page(
+    scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *, render: bool
+) -> ScanPage | None: ...
 def scan_page(
     scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *, render: bool = True
 ) -> ScanPage | None:
@@ -382,7 +396,11 @@ def linkset(anchor: str, page: services.LotPage | None, has_lot: bool) -> dict[s
     langs = current_app.config["TRACEAPP_LANGUAGES"]
 
     def link(link_type: str, media: str, title: str) -> dict[str, Any]:
-        entry = {"href": f"{anchor}?linkType={link_type}", "type": media, "title": title}
+        entry: dict[str, Any] = {
+            "href": f"{anchor}?linkType={link_type}",
+            "type": media,
+            "title": title,
+        }
         if media == "text/html":
             entry["hreflang"] = list(langs)
         return entry
@@ -469,7 +487,7 @@ def _certifications(page: services.LotPage) -> Response:
 def _epcis(lot_id: int) -> Response:
     from traceapp.batches.epcis import lot_document
 
-    lot = db.session.get(Lot, lot_id)
+    lot = db.session.get_one(Lot, lot_id)
     doc = lot_document(lot, public=True)
     response = Response(json.dumps(doc, ensure_ascii=False), mimetype="application/ld+json")
     return _finish(response, cache="public, max-age=300", vary_lang=False)
@@ -503,7 +521,7 @@ def _lot_response(
 def _product_response(product_id: int, anchor: str) -> Response:
     from traceapp.products.models import Product
 
-    product = db.session.get(Product, product_id)
+    product = db.session.get_one(Product, product_id)
     lot = services.latest_lot(product)
     page = services.lot_page(lot.id, _lang()) if lot else None
     response = _page(

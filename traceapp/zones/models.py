@@ -153,7 +153,9 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
     def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
         """Cooperative users see their own zones; auditors those issued in their province."""
         if actor.is_auditor:
-            clause = cls.province_key.in_(names_covered(actor.province or ""))
+            clause: sa.ColumnElement[bool] = cls.province_key.in_(
+                names_covered(actor.province or "")
+            )
             if actor.district:
                 clause = sa.and_(clause, cls.district_key == normalise(actor.district))
             return clause

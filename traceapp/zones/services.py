@@ -13,7 +13,7 @@ import decimal
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_babel import format_date
@@ -43,6 +43,9 @@ from traceapp.zones.models import (
     ZoneStatus,
     ZoneTransition,
 )
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +253,9 @@ def is_locked(zone: Zone) -> bool:
     return zone.status not in EDITABLE_STATUSES
 
 
-def allowed_transitions(actor: Any, zone: Zone, on_date: dt.date | None = None) -> list[ZoneStatus]:
+def allowed_transitions(
+    actor: Actor, zone: Zone, on_date: dt.date | None = None
+) -> list[ZoneStatus]:
     """The statuses this actor may move the zone to now (for buttons and forms)."""
     current = effective_status(zone, on_date)
     if current == S.EXPIRED:
@@ -450,7 +455,7 @@ def _save(zone: Zone, values: dict[str, Any], derived: dict[str, Any], new: bool
         raise
 
 
-def create_zone(actor: Any, cooperative_id: int | None, **data: Any) -> Zone:
+def create_zone(actor: Actor, cooperative_id: int | None, **data: Any) -> Zone:
     """Register a zone code as a draft of the actor's cooperative."""
     require(
         cooperative_id is not None
@@ -468,7 +473,7 @@ def create_zone(actor: Any, cooperative_id: int | None, **data: Any) -> Zone:
     return zone
 
 
-def update_zone(actor: Any, zone: Zone, **data: Any) -> Zone:
+def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
     """Change a zone; once submitted, only households and notes may still change (409)."""
     require(
         actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
@@ -592,7 +597,7 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
     return values
 
 
-def _require_certification_writer(actor: Any, zone: Zone) -> None:
+def _require_certification_writer(actor: Actor, zone: Zone) -> None:
     require(
         actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
         _("Only the cooperative's managers and staff record certifications."),
@@ -601,7 +606,7 @@ def _require_certification_writer(actor: Any, zone: Zone) -> None:
         raise Conflict(_("The code was revoked: its certifications can no longer change."))
 
 
-def add_certification(actor: Any, zone: Zone, **data: Any) -> ZoneCertification:
+def add_certification(actor: Actor, zone: Zone, **data: Any) -> ZoneCertification:
     """Record a certificate (VietGAP, GlobalGAP, organic, other) held for a zone."""
     _require_certification_writer(actor, zone)
     values = _certification_values(data, {})
@@ -620,7 +625,7 @@ def add_certification(actor: Any, zone: Zone, **data: Any) -> ZoneCertification:
     return cert
 
 
-def update_certification(actor: Any, cert: ZoneCertification, **data: Any) -> ZoneCertification:
+def update_certification(actor: Actor, cert: ZoneCertification, **data: Any) -> ZoneCertification:
     """Correct a certificate's details or record its renewed expiry."""
     zone = cert.zone
     _require_certification_writer(actor, zone)
@@ -663,7 +668,7 @@ def get_certification(zone: Zone, certification_id: Any) -> ZoneCertification:
 
 
 def transition(
-    actor: Any,
+    actor: Actor,
     zone: Zone,
     to_status: ZoneStatus | str,
     reason: str | None = None,
@@ -701,6 +706,8 @@ def transition(
                     status=STATUS_LABELS[effective],
                 )
             )
+        # Only a validity that has ended makes a stored status count as expired.
+        assert zone.valid_until is not None
         # Stored as a record (English, ISO date); shown_reason() words it for the reader.
         reason = reason or f"{_EXPIRY_REASON_PREFIX}{zone.valid_until.isoformat()}."
     else:
@@ -749,7 +756,7 @@ def transition(
 
 
 def _record_transition(
-    actor: Any, zone: Zone, target: ZoneStatus, reason: str | None
+    actor: Actor, zone: Zone, target: ZoneStatus, reason: str | None
 ) -> ZoneTransition:
     previous = zone.status
     zone.status = target
@@ -778,7 +785,7 @@ def _record_transition(
     return step
 
 
-def expire_due_zones(actor: Any, today: dt.date) -> list[Zone]:
+def expire_due_zones(actor: Actor, today: dt.date) -> list[Zone]:
     """Record the expiry of every active code whose validity ended before ``today``."""
     require(actor.is_system or actor.is_admin, _("Only the scheduled job expires codes."))
     due = (
@@ -861,10 +868,11 @@ def _overlap_codes(zone_id: int) -> list[str]:
     )
 
 
-def refresh_overlaps(actor: Any, zone: Zone) -> list[Overlap]:
+def refresh_overlaps(actor: Actor, zone: Zone) -> list[Overlap]:
     """Recompute the zone's overlap flags (both directions) from its geometry and status."""
     _lock_overlaps()
-    table = ZoneOverlap.__table__
+    # A declarative class's __table__ is typed as any FromClause; this one is a Table.
+    table = cast(sa.Table, ZoneOverlap.__table__)
     before = _overlap_codes(zone.id)
     db.session.execute(
         sa.delete(table).where(sa.or_(table.c.zone_id == zone.id, table.c.other_zone_id == zone.id))

@@ -101,7 +101,7 @@ def default_captions() -> Captions:
     # colon "批次：X" without one). %(value)s must stay last: the serial is drawn after it.
     line = _("%(caption)s: %(value)s")
     if not _usable_line(line):
-        line = Captions.line  # a translation that misplaces the value would lose the serial
+        line = Captions().line  # a translation that misplaces the value would lose the serial
     return Captions(
         lot=_("Lot"),
         serial=_("Serial"),

@@ -33,6 +33,8 @@ class FontFace:
         self, path: Path, *, chinese: bool = False, source: FontFace | None = None
     ) -> None:
         """Parse the font file (or share ``source``'s) and index its widths by character."""
+        self.ttf: TTFontFile
+        self._lock: threading.Lock
         if source is not None:
             self.ttf, self._lock = source.ttf, source._lock
         else:

@@ -10,7 +10,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
 
@@ -39,7 +39,7 @@ STATIC_CACHE_SIZE = 256
 class PdfWriter:
     """Writes numbered objects straight to ``out`` and remembers only their offsets."""
 
-    def __init__(self, out: BinaryIO) -> None:
+    def __init__(self, out: IO[bytes]) -> None:
         """Start the file; object numbers are handed out by ``allocate``."""
         self.out = out
         self.position = 0
@@ -247,7 +247,7 @@ def _line(
 class _SheetDocument:
     """One PDF being written: layout, fonts, page list, and per-slot placement."""
 
-    def __init__(self, layout: Layout, out: BinaryIO, ec: str, captions: Captions) -> None:
+    def __init__(self, layout: Layout, out: IO[bytes], ec: str, captions: Captions) -> None:
         self.layout = layout
         self.ec = ec
         self.captions = captions
@@ -269,7 +269,8 @@ class _SheetDocument:
         geometries: dict[tuple, _Geometry] = {}
         self.slots: list[tuple[bytes, float, float, _Geometry]] = []
         for slot in range(layout.per_page):
-            box = tuple(round(v, 4) for v in layout.content_box(slot))
+            x0, y0, x1, y1 = layout.content_box(slot)
+            box = (round(x0, 4), round(y0, 4), round(x1, 4), round(y1, 4))
             if box not in geometries:
                 geometries[box] = _Geometry(self, box)
             x, y = (_pt(v) for v in layout.label_box(slot))
@@ -407,7 +408,7 @@ def _symbol_rectangles(symbols: list[np.ndarray]) -> list[tuple[int, bytes]]:
 def render_pdf(
     contents: Iterable[LabelContent],
     layout: str,
-    out: BinaryIO,
+    out: IO[bytes],
     *,
     ec: str = "M",
     progress: Callable[[int], None] | None = None,

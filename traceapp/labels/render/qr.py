@@ -5,10 +5,12 @@ from __future__ import annotations
 import io
 import logging
 import math
+from types import ModuleType
 
 import numpy as np
 from PIL import Image
 
+zxingcpp: ModuleType | None  # None where the wheel is unavailable
 try:  # zxing-cpp is a C++ encoder, ~20x faster than the pure-Python qrcode library
     import zxingcpp
 except ImportError:  # pragma: no cover - exercised only where the wheel is unavailable
