@@ -81,6 +81,36 @@ def test_user_list_shows_role_names(admin_client, world):
     assert '<option value="staff">Cooperative staff</option>' in html
 
 
+def test_adding_a_user_chooses_no_role_and_never_drops_a_cooperative(admin_client, world):
+    import sqlalchemy as sa
+
+    from traceapp.auth.models import User
+    from traceapp.extensions import db
+
+    html = admin_client.get("/users").get_data(as_text=True)
+    select = html[html.index('name="role"') :]
+    select = select[: select.index("</select>")]
+    assert "selected" not in select and select.index('value=""') < select.index('value="admin"')
+    body = {
+        "email": "new.manager@htx-xuanphuoc.vn",
+        "full_name": "Phan Thị Lan",
+        "cooperative_id": str(world.a.coop.id),
+        "password": "a-long-enough-password",
+    }
+    # the role left unchosen: refused, nothing created
+    assert admin_client.form_post("/users", body).status_code == 422
+    # a cooperative chosen with the administrator role: refused, never a silent administrator
+    response = admin_client.form_post("/users", body | {"role": "admin"})
+    assert response.status_code == 422
+    assert "Only cooperative managers and staff belong to a cooperative" in (
+        response.get_data(as_text=True)
+    )
+    assert db.session.scalar(sa.select(User).where(User.email == body["email"])) is None
+    assert admin_client.form_post("/users", body | {"role": "manager"}).status_code == 302
+    created = db.session.scalar(sa.select(User).where(User.email == body["email"]))
+    assert created.cooperative_id == world.a.coop.id and created.role == "manager"
+
+
 def test_rate_limited_login_page_explains_instead_of_showing_the_limit(client, world):
     token = client.csrf_token()
     for i in range(10):

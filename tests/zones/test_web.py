@@ -153,6 +153,25 @@ def test_a_manager_submits_and_the_province_auditor_decides_in_the_ui(
     assert response.status_code == 403
 
 
+def test_the_zone_page_chooses_no_decision_and_a_revocation_needs_confirming(auditor_client, world):
+    zone = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.APPROVED)
+    db.session.commit()
+    url = f"/zones/{zone.id}"
+    page = auditor_client.get(url).get_data(as_text=True)
+    select = page[page.index('name="to_status"') :]
+    select = select[: select.index("</select>")]
+    assert "selected" not in select
+    assert select.index('value=""') < select.index('value="revoked"')
+    body = {"to_status": "revoked", "reason": "Mã bị dùng cho hàng của cơ sở khác"}
+    response = auditor_client.form_post(f"{url}/transition", body)
+    assert response.status_code == 422
+    assert "A revocation is final: tick the box to confirm it." in response.get_data(as_text=True)
+    assert db.session.get(Zone, zone.id).status == ZoneStatus.APPROVED
+    response = auditor_client.form_post(f"{url}/transition", body | {"confirm_revoke": "y"})
+    assert response.status_code == 302
+    assert db.session.get(Zone, zone.id).status == ZoneStatus.REVOKED
+
+
 def test_a_submitted_zone_offers_only_households_and_notes(manager_client, world):
     zone = ZoneFactory(cooperative=world.a.coop, status=ZoneStatus.SUBMITTED)
     db.session.commit()

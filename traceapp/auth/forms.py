@@ -39,7 +39,12 @@ class UserForm(Form):
 
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
-    role = SelectField(_l("Role"), choices=options([(r.value, r.label) for r in Role]))
+    # Nothing is chosen for the admin: a forgotten role must not make a platform administrator.
+    role = SelectField(
+        _l("Role"),
+        validators=[DataRequired()],
+        choices=options([("", _l("Choose a role…"))] + [(r.value, r.label) for r in Role]),
+    )
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validate_choice=False)
     province = StringField(_l("Province (auditors)"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District (optional)"), validators=[Optional(), Length(max=100)])

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceapp.audit import services as audit
-from traceapp.auth.models import ApiToken, Role, User, UserSession
+from traceapp.auth.models import Actor, ApiToken, Role, User, UserSession
 from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Cooperative
 from traceapp.database import now_utc
@@ -67,7 +67,7 @@ def find_user_by_email(email: str) -> User | None:
 
 
 def create_user(
-    actor: Any,
+    actor: Actor,
     *,
     email: str,
     full_name: str,
@@ -95,8 +95,14 @@ def create_user(
         elif db.session.get(Cooperative, cooperative_id) is None:
             errors["cooperative_id"] = [_("No such cooperative.")]
         province = district = None
-    else:
-        cooperative_id = None
+    elif cooperative_id is not None:
+        # Never dropped silently: the person who chose a cooperative meant a cooperative role.
+        errors["cooperative_id"] = [
+            _(
+                "Only cooperative managers and staff belong to a cooperative: choose one of "
+                "those roles, or no cooperative."
+            )
+        ]
     if role == Role.AUDITOR and not (province or "").strip():
         errors["province"] = [_("An auditor is bound to a province.")]
     if role != Role.AUDITOR:
@@ -220,7 +226,7 @@ def _revoke_all(user: User) -> None:
     )
 
 
-def set_active(actor: Any, user: User, active: bool) -> User:
+def set_active(actor: Actor, user: User, active: bool) -> User:
     """Disable (ending every session and token) or re-enable an account."""
     require(
         actor.is_admin
@@ -244,7 +250,7 @@ def set_active(actor: Any, user: User, active: bool) -> User:
     return user
 
 
-def change_password(actor: Any, user: User, current: str | None, new: str) -> None:
+def change_password(actor: Actor, user: User, current: str | None, new: str) -> None:
     """Change a password; other sessions and tokens of the user end."""
     if getattr(actor, "id", None) == user.id:
         if not check_password_hash(user.password_hash, current or ""):
@@ -259,7 +265,7 @@ def change_password(actor: Any, user: User, current: str | None, new: str) -> No
 
 
 def create_token(
-    actor: Any, user: User, name: str, days: int | None = None
+    actor: Actor, user: User, name: str, days: int | None = None
 ) -> tuple[ApiToken, str]:
     """Create an API token for ``user``; the raw token is returned once and never stored."""
     require(
@@ -301,7 +307,7 @@ def create_token(
     return token, raw
 
 
-def revoke_token(actor: Any, token_id: int) -> ApiToken:
+def revoke_token(actor: Actor, token_id: int) -> ApiToken:
     """Revoke one of the actor's own tokens (admins may revoke any)."""
     token = db.session.get(ApiToken, token_id)
     if token is None or not (actor.is_admin or token.user_id == getattr(actor, "id", None)):
@@ -331,7 +337,7 @@ def user_for_token(raw: str | None) -> User | None:
     return user
 
 
-def users_visible_to(actor: Any) -> sa.Select[tuple[User]]:
+def users_visible_to(actor: Actor) -> sa.Select[User]:
     """Admins list everyone; managers list their cooperative's users; others only themselves."""
     stmt = sa.select(User).order_by(User.email)
     if actor.is_admin:

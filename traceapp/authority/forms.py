@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from traceapp.authority.models import InspectionResult, ResidueResult
 from traceapp.forms import Form
 from traceapp.labels.models import RunKind
 from traceapp.web import options
+from traceapp.zones.forms import TransitionForm
 
 RESIDUE_LABELS = {
     ResidueResult.PASS: _l("Sampled: within limits"),
@@ -51,22 +52,13 @@ FILTER_LABELS = {
 }
 
 
-class DecisionForm(Form):
-    """Approve, reject, suspend, reinstate or revoke, with a reason."""
+class DecisionForm(TransitionForm):
+    """Approve, reject, suspend, reinstate or revoke, with a reason (always required here)."""
 
-    to_status = SelectField(_l("Decision"), validators=[DataRequired()], choices=[])
     reason = TextAreaField(
         _l("Reason (the cooperative will see it)"),
         validators=[DataRequired(), Length(min=3, max=2000)],
     )
-    confirm_revoke = BooleanField(
-        _l("I understand that a revocation is final: the code can never be used again.")
-    )
-
-    def validate_confirm_revoke(self, field: BooleanField) -> None:
-        """A revocation is permanent: it needs the box ticked, never a slip of the list."""
-        if self.to_status.data == "revoked" and not field.data:
-            raise ValidationError(_l("A revocation is final: tick the box to confirm it."))
 
 
 class InspectionForm(Form):

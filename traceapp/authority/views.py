@@ -31,10 +31,16 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.labels.models import Label
 from traceapp.public.services import describe_flag
-from traceapp.web import Page, form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import Page, form_failed, nav_item, page_arg, paginate
 from traceapp.zones import geometry as geo
 from traceapp.zones import services as zones
-from traceapp.zones.forms import ACTION_LABELS, KIND_LABELS, SCHEME_LABELS, STATUS_LABELS
+from traceapp.zones.forms import (
+    ACTION_LABELS,
+    KIND_LABELS,
+    SCHEME_LABELS,
+    STATUS_LABELS,
+    decision_choices,
+)
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 bp = Blueprint("authority", __name__)
@@ -185,14 +191,6 @@ def export_kml() -> Any:
 # --- one zone -----------------------------------------------------------------------------------
 
 
-def _decision_choices(targets: Any) -> list[Any]:
-    """The decisions on offer, after an empty first choice: nothing, and above all not the
-    permanent revocation, is chosen for the auditor."""
-    return options(
-        [("", _("Choose a decision…"))] + [(s.value, ACTION_LABELS[ZoneStatus(s)]) for s in targets]
-    )
-
-
 def _render_zone(
     zone: Zone, status: int = 200, decision_form: Any = None, inspection_form: Any = None
 ) -> Any:
@@ -204,7 +202,7 @@ def _render_zone(
         if (zone.status, s) in zones.DECISIONS
     ]
     decision_form = decision_form or DecisionForm()
-    decision_form.to_status.choices = _decision_choices(decide)
+    decision_form.to_status.choices = decision_choices(decide)
     if inspection_form is None:
         inspection_form = InspectionForm()
         if request.method == "GET":
@@ -248,7 +246,7 @@ def decision(zone_id: int) -> Any:
     """Record a decision with its reason (auditors of the zone's province)."""
     target = services.get_zone(current_user, zone_id)
     form = DecisionForm()
-    form.to_status.choices = _decision_choices(zones.DECISION_TARGETS)
+    form.to_status.choices = decision_choices(zones.DECISION_TARGETS)
     if not form.validate_on_submit():
         return _render_zone(target, 422, decision_form=form)
     try:

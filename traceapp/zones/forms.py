@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DecimalField,
     SelectField,
@@ -12,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from traceapp.forms import Form
 from traceapp.web import options
@@ -96,16 +99,34 @@ class LockedZoneForm(Form):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
+def decision_choices(targets: Any) -> list[Any]:
+    """Status changes to choose from, after an empty first choice: nothing, and above all not
+    the permanent revocation, is chosen for the person deciding."""
+    return options(
+        [("", _l("Choose a decision…"))]
+        + [(ZoneStatus(s).value, ACTION_LABELS[ZoneStatus(s)]) for s in targets]
+    )
+
+
 class TransitionForm(Form):
-    """A status change, with the reason a decision needs."""
+    """A status change, with the reason a decision needs; a revocation must be confirmed."""
 
     to_status = SelectField(
         _l("Decision"),
-        choices=options([(s.value, ACTION_LABELS[s]) for s in ZoneStatus if s in ACTION_LABELS]),
+        validators=[DataRequired()],
+        choices=decision_choices(s for s in ZoneStatus if s in ACTION_LABELS),
     )
     reason = TextAreaField(
         _l("Reason (shown to the cooperative)"), validators=[Optional(), Length(max=2000)]
     )
+    confirm_revoke = BooleanField(
+        _l("I understand that a revocation is final: the code can never be used again.")
+    )
+
+    def validate_confirm_revoke(self, field: BooleanField) -> None:
+        """A revocation is permanent: it needs the box ticked, never a slip of the list."""
+        if self.to_status.data == ZoneStatus.REVOKED.value and not field.data:
+            raise ValidationError(_l("A revocation is final: tick the box to confirm it."))
 
 
 class CertificationForm(Form):

@@ -40,6 +40,7 @@ from traceapp.zones.forms import (
     LockedZoneForm,
     TransitionForm,
     ZoneForm,
+    decision_choices,
 )
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
@@ -141,7 +142,7 @@ def _member_choices(form: Any, cooperative_id: int, zone: Zone | None) -> None:
 def _geometry_input(form: ZoneForm) -> tuple[Any, bool]:
     """The geometry sent: a parsed upload if there is one, else the pasted text."""
     upload = form.geometry_file.data
-    if upload is not None and getattr(upload, "filename", ""):
+    if upload is not None and getattr(upload, "filename", None):
         content = upload.stream.read(geo.MAX_FILE_BYTES + 1)
         return services.read_geometry_upload(upload.filename, content), True
     return form.geometry.data or None, False
@@ -223,7 +224,7 @@ def _render_detail(
     if transition_form is None:
         transition_form = TransitionForm()
     if decide:
-        transition_form.to_status.choices = options([(s.value, ACTION_LABELS[s]) for s in decide])
+        transition_form.to_status.choices = decision_choices(decide)
     can_write = (
         current_user.can_write_cooperative(zone.cooperative_id) and not current_user.is_auditor
     )
