@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from traceapp.config import PROJECT_ROOT, load_config
+from traceapp.models import DOMAIN_PACKAGES
 
 __version__ = "0.1.0"
 
@@ -122,24 +123,6 @@ def _spare_public_paths_from_flask_limiter(app: Flask, limiter: Any) -> None:
             funcs[i] = check
 
 
-#: Domain packages in dependency order. Each may have ``views.py`` (exposing ``bp``) and
-#: ``api.py`` (exposing ``blp`` or ``blueprints``); the ones it has are registered.
-DOMAIN_PACKAGES = (
-    "dashboard",
-    "auth",
-    "media",
-    "cooperatives",
-    "brands",
-    "products",
-    "zones",
-    "batches",
-    "labels",
-    "public",
-    "authority",
-    "audit",
-)
-
-
 def _existing(module: str) -> bool:
     import importlib.util
 
@@ -200,6 +183,6 @@ def register_middleware(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     """The ``traceapp`` / ``flask`` commands."""
-    from traceapp.cli import register
+    from traceapp.commands import register
 
     register(app)

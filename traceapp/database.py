@@ -249,14 +249,3 @@ def run_unit_of_work(
             session.rollback()
             raise
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def with_retries(fn: Callable[..., T]) -> Callable[..., T]:
-    """Decorate a CLI or job function so it runs as one retried unit of work."""
-    from traceapp.extensions import db
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        return run_unit_of_work(db.session, lambda: fn(*args, **kwargs))
-
-    return wrapper

@@ -5,11 +5,26 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
+#: Domain packages in dependency order. Each may have ``views.py`` (exposing ``bp``) and
+#: ``api.py`` (exposing ``blp`` or ``blueprints``); the ones it has are registered.
+DOMAIN_PACKAGES = (
+    "dashboard",
+    "auth",
+    "media",
+    "cooperatives",
+    "brands",
+    "products",
+    "zones",
+    "batches",
+    "labels",
+    "public",
+    "authority",
+    "audit",
+)
+
 
 def import_all_models() -> None:
     """Load each domain's models module (those that exist), in dependency order."""
-    from traceapp import DOMAIN_PACKAGES
-
     for name in DOMAIN_PACKAGES:
         module = f"traceapp.{name}.models"
         if importlib.util.find_spec(module) is not None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests.conftest import bearer
 from tests.farm import harvest_lot
 from traceapp.audit.models import AuditRecord
-from traceapp.batches import events as ev
+from traceapp.batches import transformations
 from traceapp.extensions import db
 from traceapp.labels.models import RunKind
 from traceapp.labels.services import issue_problems
@@ -16,7 +16,7 @@ from traceapp.zones.models import ZoneStatus
 
 def _packed(farm):
     harvest = harvest_lot(farm, "1000")
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         farm.world.a.manager,
         kind="packing",
         inputs=[{"lot_id": harvest.id, "quantity": "1000"}],

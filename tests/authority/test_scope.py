@@ -11,13 +11,13 @@ from tests.farm import harvest_lot
 from tests.zones.factories import ZoneFactory
 from traceapp.auth.services import create_token
 from traceapp.authority import flags, services, stats
-from traceapp.batches import events as ev
+from traceapp.batches import transformations
 from traceapp.extensions import db
 from traceapp.zones.models import Zone, ZoneStatus
 
 
 def _packed(farm, harvest):
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         farm.world.a.manager,
         kind="packing",
         inputs=[{"lot_id": harvest.id, "quantity": "1000"}],

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import bearer
 from tests.farm import HARVEST, harvest_lot
-from traceapp.batches import epcis, services
+from traceapp.batches import epcis, services, transformations
 from traceapp.batches import events as ev
 from traceapp.batches.models import TraceEvent
 from traceapp.extensions import db
@@ -37,7 +37,7 @@ def _story(farm):
     """Harvest, pack with a GTIN, ship, a correction: every kind of event."""
     actor = farm.world.a.manager
     harvest = harvest_lot(farm, "400")
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         actor,
         kind="commingling",
         inputs=[{"lot_id": harvest.id, "quantity": "400"}],

@@ -11,14 +11,14 @@ import pytest
 from tests.conftest import bearer
 from tests.farm import HARVEST, harvest_lot
 from traceapp.batches import events as ev
-from traceapp.batches import genealogy
+from traceapp.batches import genealogy, transformations
 from traceapp.batches.models import LotStatus, TraceEvent
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 
 
 def _pack(farm, inputs, quantity="500", **kw):
-    return ev.transform(
+    return transformations.transform(
         farm.world.a.manager,
         kind=kw.pop("kind", "commingling"),
         inputs=inputs,
@@ -77,7 +77,7 @@ def test_grading_one_lot_into_size_lots_splits_the_input_exactly(farm):
         actor, harvest, member_id=farm.growers[0].id, zone_id=farm.cages.id, quantity="100"
     )
     services.close_lot(actor, harvest)
-    sizes = ev.transform(
+    sizes = transformations.transform(
         actor,
         kind="grading",
         inputs=[{"lot_id": harvest.id, "quantity": "100"}],

@@ -16,7 +16,7 @@ from PIL import Image
 from tests.conftest import bearer
 from tests.farm import harvest_lot
 from traceapp.audit.models import AuditRecord
-from traceapp.batches import events as ev
+from traceapp.batches import transformations
 from traceapp.brands.services import revoke_grant
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
@@ -31,7 +31,7 @@ SERIAL_RE = re.compile(r"^[0-9ABCDEFGHJKMNPQRSTVWXYZ]{16}$")
 def _packed_lot(farm, quantity="1000"):
     """A closed lot of the 500 g bag (which has a GTIN), made from a harvest."""
     harvest = harvest_lot(farm, quantity)
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         farm.world.a.manager,
         kind="packing",
         inputs=[{"lot_id": harvest.id, "quantity": quantity}],

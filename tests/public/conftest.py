@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.farm import harvest_lot
-from traceapp.batches import events as ev
+from traceapp.batches import transformations
 from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.labels import services as labels
@@ -36,7 +36,7 @@ def labelled(farm: Any) -> Any:
         [(farm.growers[0], farm.field, "250"), (farm.growers[1], farm.field2, "150")],
         production_date=day,
     )
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         actor,
         kind="packing",
         inputs=[{"lot_id": harvest.id, "quantity": "400"}],

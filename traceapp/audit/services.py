@@ -281,7 +281,7 @@ def visible_records(actor: Actor) -> sa.Select[AuditRecord]:
         return stmt.where(AuditRecord.cooperative_id == actor.cooperative_id)
     if not actor.is_auditor:
         return stmt.where(sa.false())
-    from traceapp.authority.services import scope_for
+    from traceapp.authority.scope import scope_for
 
     scope = scope_for(actor)
     zone_ids = scope.zone_ids().subquery("scope_zone_ids")

@@ -127,7 +127,7 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
 
     def can_audit(self, province: str | None, district: str | None = None) -> bool:
         """Decide on zone codes issued in this province (and district, if scoped to one)."""
-        from traceapp.authority.regions import same_region
+        from traceapp.core.regions import same_region
 
         if not self.is_auditor or not province:
             return False

@@ -20,15 +20,21 @@ from sqlalchemy.orm import selectinload
 from traceapp.auth.models import actor_display_name
 from traceapp.authority import inspections, services
 from traceapp.authority.flags import Flag, compute_flags
-from traceapp.authority.forms import FLAG_LABELS, LOT_STATUS_LABELS, RESIDUE_LABELS, RESULT_LABELS
-from traceapp.authority.models import ZoneInspection
+from traceapp.authority.models import FLAG_LABELS, RESIDUE_LABELS, RESULT_LABELS, ZoneInspection
+from traceapp.batches.models import LOT_STATUS_LABELS
 from traceapp.csvsafe import to_csv
 from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.units import fmt as fmt_qty
 from traceapp.zones import services as zones
-from traceapp.zones.forms import KIND_LABELS, SCHEME_LABELS, STATUS_LABELS
-from traceapp.zones.models import Zone, ZoneStatus, ZoneTransition
+from traceapp.zones.models import (
+    KIND_LABELS,
+    SCHEME_LABELS,
+    STATUS_LABELS,
+    Zone,
+    ZoneStatus,
+    ZoneTransition,
+)
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 FONT_DIR = Path(__file__).resolve().parent.parent / "data" / "fonts"

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from traceapp import tunables
-from traceapp.authority.services import Scope
+from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.batches import yields
 from traceapp.batches.models import Contribution, Lot, LotStatus, Recall
 from traceapp.database import local_today
@@ -29,8 +29,13 @@ from traceapp.public.models import LabelScan
 from traceapp.public.services import describe_flag
 from traceapp.units import UNITS, convert
 from traceapp.zones import services as zones
-from traceapp.zones.forms import SCHEME_LABELS
-from traceapp.zones.models import CertificationScheme, Zone, ZoneCertification, ZoneOverlap
+from traceapp.zones.models import (
+    SCHEME_LABELS,
+    CertificationScheme,
+    Zone,
+    ZoneCertification,
+    ZoneOverlap,
+)
 
 #: Every rule, in the order the list shows them.
 FLAG_KINDS = (
@@ -425,8 +430,6 @@ def _recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
 def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
     """Unknown-serial scans an auditor sees: those made under a product of a cooperative of
     the region, and those that name no product at all (short links: nobody's in particular)."""
-    from traceapp.authority.stats import cooperative_ids
-
     clause = LabelScan.outcome == "unknown"
     if scope.mode == "all":
         return clause

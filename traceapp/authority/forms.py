@@ -6,38 +6,21 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from traceapp.authority.models import InspectionResult, ResidueResult
+from traceapp.authority.models import (
+    FLAG_LABELS as FLAG_LABELS,
+)
+from traceapp.authority.models import (
+    RESIDUE_LABELS as RESIDUE_LABELS,
+)
+from traceapp.authority.models import (
+    RESULT_LABELS as RESULT_LABELS,
+)
+from traceapp.batches.models import LOT_STATUS_LABELS as LOT_STATUS_LABELS
 from traceapp.forms import Form
-from traceapp.labels.models import RunKind
+from traceapp.labels.models import RUN_KIND_LABELS as RUN_KIND_LABELS
 from traceapp.web import options
 from traceapp.zones.forms import TransitionForm
 
-RESIDUE_LABELS = {
-    ResidueResult.PASS: _l("Sampled: within limits"),
-    ResidueResult.FAIL: _l("Sampled: above limits"),
-    ResidueResult.NOT_SAMPLED: _l("Not sampled"),
-}
-RESULT_LABELS = {
-    InspectionResult.PASS: _l("Pass"),
-    InspectionResult.CONDITIONAL: _l("Conditional (fix by the follow-up date)"),
-    InspectionResult.FAIL: _l("Fail"),
-}
-FLAG_LABELS = {
-    "overclaimed": _l("Volume beyond what the area can yield"),
-    "borrowed_code": _l("Code claimed by another cooperative"),
-    "overlap": _l("Overlapping zones"),
-    "area_mismatch": _l("Declared and measured area differ"),
-    "certification_expired": _l("Expired certification"),
-    "cloned_labels": _l("Labels flagged as copied"),
-    "unknown_serials": _l("Scans of serials never issued"),
-    "recalled_lot": _l("Recalled lot"),
-}
-RUN_KIND_LABELS = {
-    RunKind.SERIALISED: _l("One serialised label per item"),
-    RunKind.LOT_COPIES: _l("Copies of one lot-level label"),
-}
-#: A lot's status inside the dossier's table (the pages use the ``lot_status`` helper).
-LOT_STATUS_LABELS = {"open": _l("open"), "closed": _l("closed"), "recalled": _l("recalled")}
 #: The zone register's filters, named in a message when a value cannot be used.
 FILTER_LABELS = {
     "q": _l("Search"),

@@ -16,8 +16,7 @@ from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.zones import services as zones
-from traceapp.zones.forms import STATUS_LABELS
-from traceapp.zones.models import Zone, ZoneStatus
+from traceapp.zones.models import STATUS_LABELS, Zone, ZoneStatus
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor

@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
@@ -32,6 +33,29 @@ class InspectionResult(enum.StrEnum):
     PASS = "pass"  # noqa: S105 - a verdict, not a password
     CONDITIONAL = "conditional"
     FAIL = "fail"
+
+
+RESIDUE_LABELS = {
+    ResidueResult.PASS: _l("Sampled: within limits"),
+    ResidueResult.FAIL: _l("Sampled: above limits"),
+    ResidueResult.NOT_SAMPLED: _l("Not sampled"),
+}
+RESULT_LABELS = {
+    InspectionResult.PASS: _l("Pass"),
+    InspectionResult.CONDITIONAL: _l("Conditional (fix by the follow-up date)"),
+    InspectionResult.FAIL: _l("Fail"),
+}
+#: The kinds of flag the console raises, as auditors read them.
+FLAG_LABELS = {
+    "overclaimed": _l("Volume beyond what the area can yield"),
+    "borrowed_code": _l("Code claimed by another cooperative"),
+    "overlap": _l("Overlapping zones"),
+    "area_mismatch": _l("Declared and measured area differ"),
+    "certification_expired": _l("Expired certification"),
+    "cloned_labels": _l("Labels flagged as copied"),
+    "unknown_serials": _l("Scans of serials never issued"),
+    "recalled_lot": _l("Recalled lot"),
+}
 
 
 class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):

@@ -23,16 +23,25 @@ from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from traceapp.auth.permissions import require
-from traceapp.batches.models import Contribution, Lot, LotInput
+# The scope lives below the services (the audit trail reads it too); re-exported here.
+from traceapp.authority.scope import Scope as Scope
+from traceapp.authority.scope import console_scope as console_scope
+from traceapp.authority.scope import scope_for as scope_for
+from traceapp.batches.models import Contribution, Lot
 from traceapp.cooperatives.models import Cooperative
 from traceapp.database import local_today
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.zones import services as zones
-from traceapp.zones.forms import KIND_LABELS, STATUS_LABELS
-from traceapp.zones.models import Zone, ZoneKind, ZoneStatus, ZoneTransition
+from traceapp.zones.models import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    Zone,
+    ZoneKind,
+    ZoneStatus,
+    ZoneTransition,
+)
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -40,74 +49,6 @@ if TYPE_CHECKING:
 S = ZoneStatus
 #: The longest "expiring within" window a register filter accepts.
 MAX_EXPIRING_DAYS = 3660
-
-
-# --- scope --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What one console user may read, as SQL. Every authority query starts here."""
-
-    actor: Actor
-    #: "all" for administrators, "region" for auditors, "none" for everyone else.
-    mode: str
-
-    @property
-    def is_console_user(self) -> bool:
-        """Whether the actor may use the console at all."""
-        return self.mode != "none"
-
-    def zone_clause(self) -> sa.ColumnElement[bool]:
-        """Zones in scope (a WHERE clause on Zone)."""
-        if self.mode == "all":
-            return sa.true()
-        if self.mode == "region":
-            return Zone.visible_to(self.actor)
-        return sa.false()
-
-    def zone_ids(self) -> sa.Select[Any]:
-        """SELECT the ids of zones in scope."""
-        return sa.select(Zone.id).where(self.zone_clause())
-
-    def lot_ids(self) -> sa.Select[Any]:
-        """SELECT the ids of lots in scope: claimants of scoped zones and all made from them."""
-        if self.mode == "all":
-            return sa.select(Lot.id)
-        if self.mode == "none":
-            return sa.select(Lot.id).where(sa.false())
-        tree = (
-            sa.select(Contribution.lot_id.label("lot_id"))
-            .where(Contribution.zone_id.in_(self.zone_ids()), Contribution.voided_at.is_(None))
-            .cte("scope_lots", recursive=True)
-        )
-        # UNION (not UNION ALL) drops repeats, so the walk ends even on odd genealogies.
-        tree = tree.union(
-            sa.select(LotInput.output_lot_id).join(tree, LotInput.input_lot_id == tree.c.lot_id)
-        )
-        return sa.select(tree.c.lot_id)
-
-    def lot_clause(self) -> sa.ColumnElement[bool]:
-        """Lots in scope (a WHERE clause on Lot)."""
-        if self.mode == "all":
-            return sa.true()
-        return Lot.id.in_(self.lot_ids())
-
-
-def scope_for(actor: Actor) -> Scope:
-    """The console scope of an actor (empty for cooperative users)."""
-    if actor.is_admin:
-        return Scope(actor, "all")
-    if actor.is_auditor:
-        return Scope(actor, "region")
-    return Scope(actor, "none")
-
-
-def console_scope(actor: Actor) -> Scope:
-    """The scope of a console user; 403 for anyone else."""
-    scope = scope_for(actor)
-    require(scope.is_console_user, _("The authority console is for auditors and administrators."))
-    return scope
 
 
 def _ident(value: Any) -> int:

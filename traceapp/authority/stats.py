@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from traceapp.authority.services import Overview, Scope, overview
+from traceapp.authority.scope import Scope, cooperative_ids
+from traceapp.authority.services import Overview, overview
 from traceapp.batches.models import Lot
-from traceapp.cooperatives.models import Cooperative, Gender, Member
+from traceapp.cooperatives.models import Gender, Member
 from traceapp.csvsafe import to_csv
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.public.models import LabelScan
-from traceapp.zones.models import Zone
 
 #: How many months the monthly table covers at most.
 MAX_MONTHS = 60
@@ -53,23 +53,6 @@ class Stats:
         if not self.members:
             return decimal.Decimal(0)
         return (decimal.Decimal(self.women * 100) / self.members).quantize(decimal.Decimal("0.1"))
-
-
-def cooperative_ids(scope: Scope) -> list[int]:
-    """Cooperatives of the region: located in it, or holding a zone code issued in it."""
-    holders = set(
-        db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
-    )
-    rows = db.session.execute(
-        sa.select(Cooperative.id, Cooperative.province, Cooperative.district)
-    ).all()
-    if scope.mode == "all":
-        return sorted(r.id for r in rows)
-    if scope.mode == "none":
-        return []
-    # A few hundred rows at most; the province-merge rules live in Python (regions.py).
-    located = {r.id for r in rows if scope.actor.can_audit(r.province, r.district)}
-    return sorted(located | holders)
 
 
 def _month_keys(today: dt.date, months: int) -> list[str]:

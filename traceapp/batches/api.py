@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, owner_cooperative_id
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, genealogy, services
+from traceapp.batches import epcis, genealogy, services, transformations
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
 from traceapp.batches.models import Contribution, Lot, Recall, TraceEvent
@@ -76,7 +76,7 @@ class Batches(MethodView):
         inputs = data.pop("inputs", None)
         kind = data.pop("kind", None)
         if inputs:
-            return ev.transform(
+            return transformations.transform(
                 api_actor(),
                 inputs=inputs,
                 kind=kind or "processing",
@@ -264,7 +264,7 @@ def recall_csv(recall_id: int) -> Any:
 def transformation(data: dict[str, Any]) -> Any:
     """Make one or more lots from existing lots in one TransformationEvent (commingling,
     processing, grading, packing); inputs cannot give more than they have left."""
-    return ev.transform(api_actor(), **data)
+    return transformations.transform(api_actor(), **data)
 
 
 def _jsonld(doc: dict[str, Any], filename: str) -> Response:

@@ -8,6 +8,7 @@ import enum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import DDL, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +28,10 @@ class LotStatus(enum.StrEnum):
     OPEN = "open"
     CLOSED = "closed"
     RECALLED = "recalled"
+
+
+#: A lot's status inside the dossier's table (the pages use the ``lot_status`` helper).
+LOT_STATUS_LABELS = {"open": _l("open"), "closed": _l("closed"), "recalled": _l("recalled")}
 
 
 class Lot(IdMixin, TimestampMixin, TenantMixin, Base):

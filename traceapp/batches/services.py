@@ -361,7 +361,7 @@ def contribution_problems(
 ) -> dict[str, list[str]]:
     """Every rule a contribution breaks, by field (empty when it may be recorded)."""
     from traceapp.brands.services import mark_use_problem
-    from traceapp.zones.forms import KIND_LABELS, STATUS_LABELS
+    from traceapp.zones.models import KIND_LABELS, STATUS_LABELS
     from traceapp.zones.services import effective_status
 
     errors: dict[str, list[str]] = {}

@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, genealogy, services, yields
+from traceapp.batches import epcis, genealogy, services, transformations, yields
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
 from traceapp.batches.forms import (
@@ -443,7 +443,7 @@ def transform() -> Any:
             if row.form.lot_id.data
         ]
         try:
-            made = ev.transform(
+            made = transformations.transform(
                 current_user,
                 kind=form.kind.data,
                 inputs=inputs,

@@ -29,8 +29,13 @@ from traceapp.products import services as products
 from traceapp.products.models import Product
 from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
-from traceapp.zones.forms import SCHEME_LABELS
-from traceapp.zones.models import CertificationScheme, Zone, ZoneCertification, ZoneStatus
+from traceapp.zones.models import (
+    SCHEME_LABELS,
+    CertificationScheme,
+    Zone,
+    ZoneCertification,
+    ZoneStatus,
+)
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -386,7 +391,7 @@ def _auditor_home(actor: Actor, day: dt.date) -> Home:
         )
     )
     from traceapp.authority import flags
-    from traceapp.authority.forms import FLAG_LABELS
+    from traceapp.authority.models import FLAG_LABELS
 
     for kind, n in flags.counts_by_kind(flags.compute_flags(scope, today=day)).items():
         if n:

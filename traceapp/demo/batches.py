@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from traceapp.auth.models import SYSTEM
 from traceapp.batches import events as ev
-from traceapp.batches import services
+from traceapp.batches import services, transformations
 from traceapp.batches.models import Lot
 from traceapp.extensions import db
 from traceapp.zones.models import ZoneKind
@@ -90,7 +90,7 @@ def peanuts(ctx: dict[str, Any]) -> list[Lot]:
     )
     h3 = _harvest(raw, day3, [(m["0006"], fields[-1], "450")])
     packing_house = next(iter(_zones(ctx, "XP", ZoneKind.PACKING_HOUSE)), None)
-    [packed] = ev.transform(
+    [packed] = transformations.transform(
         SYSTEM,
         kind="commingling",
         inputs=[
@@ -157,7 +157,7 @@ def lobsters(ctx: dict[str, Any]) -> list[Lot]:
         aquaculture_method="Nuôi lồng bè trên biển (sea cages)",
         notes="Tôm hùm xanh 14 tháng tuổi",
     )
-    graded = ev.transform(
+    graded = transformations.transform(
         SYSTEM,
         kind="grading",
         inputs=[{"lot_id": harvest.id, "quantity": "180"}],
@@ -214,7 +214,7 @@ def tuna(ctx: dict[str, Any]) -> list[Lot]:
         },
         notes="Cá ngừ vây vàng câu tay kết hợp ánh sáng, bảo quản hầm đông",
     )
-    [loins] = ev.transform(
+    [loins] = transformations.transform(
         SYSTEM,
         kind="processing",
         inputs=[{"lot_id": catch.id, "quantity": "2230"}],
@@ -231,7 +231,7 @@ def tuna(ctx: dict[str, Any]) -> list[Lot]:
         location="Xưởng sơ chế Phú Đông, Tuy Hòa",
     )
     services.close_lot(SYSTEM, loins)
-    [canned] = ev.transform(
+    [canned] = transformations.transform(
         SYSTEM,
         kind="processing",
         inputs=[{"lot_id": loins.id, "quantity": "400"}],

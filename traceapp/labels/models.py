@@ -28,6 +28,12 @@ class RunKind(enum.StrEnum):
     LOT_COPIES = "lot_copies"
 
 
+RUN_KIND_LABELS = {
+    RunKind.SERIALISED: _l("One serialised label per item"),
+    RunKind.LOT_COPIES: _l("Copies of one lot-level label"),
+}
+
+
 class LabelRun(IdMixin, TenantMixin, Base):
     """One issue of labels for a lot: who, when, how many, on which template."""
 

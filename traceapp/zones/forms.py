@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from traceapp.forms import Form
 from traceapp.web import options
 from traceapp.zones.models import (
+    ACTION_LABELS,
     KIND_LABELS,
     MARKET_LABELS,
     SCHEME_LABELS,
@@ -38,17 +39,6 @@ __all__ = [
     "TransitionForm",
     "ZoneForm",
 ]
-
-#: What each transition is called on a button, by target status.
-ACTION_LABELS = {
-    ZoneStatus.SUBMITTED: _l("Submit for approval"),
-    ZoneStatus.DRAFT: _l("Return to draft to correct it"),
-    ZoneStatus.APPROVED: _l("Approve (or reinstate)"),
-    ZoneStatus.REJECTED: _l("Reject"),
-    ZoneStatus.SUSPENDED: _l("Suspend"),
-    ZoneStatus.REVOKED: _l("Revoke (final)"),
-    ZoneStatus.EXPIRED: _l("Record expiry"),
-}
 
 
 class ZoneForm(Form):

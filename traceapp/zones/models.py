@@ -12,8 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from traceapp.auth.models import enum_column
-from traceapp.authority.regions import names_covered, normalise
 from traceapp.cooperatives.models import TenantMixin
+from traceapp.core.regions import names_covered, normalise
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
@@ -80,6 +80,17 @@ MARKET_LABELS = {
     TargetMarket.OTHER: _l("Other"),
 }
 
+#: What each transition is called on a button, by target status.
+ACTION_LABELS = {
+    ZoneStatus.SUBMITTED: _l("Submit for approval"),
+    ZoneStatus.DRAFT: _l("Return to draft to correct it"),
+    ZoneStatus.APPROVED: _l("Approve (or reinstate)"),
+    ZoneStatus.REJECTED: _l("Reject"),
+    ZoneStatus.SUSPENDED: _l("Suspend"),
+    ZoneStatus.REVOKED: _l("Revoke (final)"),
+    ZoneStatus.EXPIRED: _l("Record expiry"),
+}
+
 
 zone_members = sa.Table(
     "zone_members",
@@ -111,7 +122,7 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
     province: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str | None] = mapped_column(sa.String(100))
     commune: Mapped[str | None] = mapped_column(sa.String(100))
-    #: Normalised province and district names (see authority.regions.normalise), kept in step
+    #: Normalised province and district names (see core.regions.normalise), kept in step
     #: by a validator, so auditor scoping compares exactly on both databases.
     province_key: Mapped[str] = mapped_column(sa.String(100))
     district_key: Mapped[str | None] = mapped_column(sa.String(100))

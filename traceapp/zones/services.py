@@ -25,8 +25,8 @@ from sqlalchemy.orm import selectinload
 from traceapp import tunables
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
-from traceapp.authority.regions import names_covered
 from traceapp.cooperatives.models import Member
+from traceapp.core.regions import names_covered
 from traceapp.database import local_today
 from traceapp.errors import Conflict, NotFound, ValidationFailed
 from traceapp.extensions import db

@@ -1,0 +1,107 @@
+"""The auditors' console scope, in one place: what a console user may read, as SQL.
+
+An auditor reads the zones issued in their province (and the provinces merged into it; only
+their district if they have one), the lots that claimed those zones through member
+contributions together with every lot made from those lots, and what hangs on them.
+Platform administrators read everything; cooperative users have no console. This module
+reads models only, so the audit trail, the flags and the console can all start here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from traceapp.auth.permissions import require
+from traceapp.batches.models import Contribution, Lot, LotInput
+from traceapp.cooperatives.models import Cooperative
+from traceapp.extensions import db
+from traceapp.zones.models import Zone
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one console user may read, as SQL. Every authority query starts here."""
+
+    actor: Actor
+    #: "all" for administrators, "region" for auditors, "none" for everyone else.
+    mode: str
+
+    @property
+    def is_console_user(self) -> bool:
+        """Whether the actor may use the console at all."""
+        return self.mode != "none"
+
+    def zone_clause(self) -> sa.ColumnElement[bool]:
+        """Zones in scope (a WHERE clause on Zone)."""
+        if self.mode == "all":
+            return sa.true()
+        if self.mode == "region":
+            return Zone.visible_to(self.actor)
+        return sa.false()
+
+    def zone_ids(self) -> sa.Select[Any]:
+        """SELECT the ids of zones in scope."""
+        return sa.select(Zone.id).where(self.zone_clause())
+
+    def lot_ids(self) -> sa.Select[Any]:
+        """SELECT the ids of lots in scope: claimants of scoped zones and all made from them."""
+        if self.mode == "all":
+            return sa.select(Lot.id)
+        if self.mode == "none":
+            return sa.select(Lot.id).where(sa.false())
+        tree = (
+            sa.select(Contribution.lot_id.label("lot_id"))
+            .where(Contribution.zone_id.in_(self.zone_ids()), Contribution.voided_at.is_(None))
+            .cte("scope_lots", recursive=True)
+        )
+        # UNION (not UNION ALL) drops repeats, so the walk ends even on odd genealogies.
+        tree = tree.union(
+            sa.select(LotInput.output_lot_id).join(tree, LotInput.input_lot_id == tree.c.lot_id)
+        )
+        return sa.select(tree.c.lot_id)
+
+    def lot_clause(self) -> sa.ColumnElement[bool]:
+        """Lots in scope (a WHERE clause on Lot)."""
+        if self.mode == "all":
+            return sa.true()
+        return Lot.id.in_(self.lot_ids())
+
+
+def scope_for(actor: Actor) -> Scope:
+    """The console scope of an actor (empty for cooperative users)."""
+    if actor.is_admin:
+        return Scope(actor, "all")
+    if actor.is_auditor:
+        return Scope(actor, "region")
+    return Scope(actor, "none")
+
+
+def console_scope(actor: Actor) -> Scope:
+    """The scope of a console user; 403 for anyone else."""
+    scope = scope_for(actor)
+    require(scope.is_console_user, _("The authority console is for auditors and administrators."))
+    return scope
+
+
+def cooperative_ids(scope: Scope) -> list[int]:
+    """Cooperatives of the region: located in it, or holding a zone code issued in it."""
+    holders = set(
+        db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
+    )
+    rows = db.session.execute(
+        sa.select(Cooperative.id, Cooperative.province, Cooperative.district)
+    ).all()
+    if scope.mode == "all":
+        return sorted(r.id for r in rows)
+    if scope.mode == "none":
+        return []
+    # A few hundred rows at most; the province-merge rules live in Python (regions.py).
+    located = {r.id for r in rows if scope.actor.can_audit(r.province, r.district)}
+    return sorted(located | holders)
