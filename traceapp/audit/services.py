@@ -8,6 +8,7 @@ import enum
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -64,6 +65,38 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
         for k in sorted(keys)
         if before.get(k) != after.get(k)
     }
+
+
+def apply_changes(
+    actor: Actor | None,
+    obj: Any,
+    values: dict[str, Any],
+    action: str,
+    *,
+    flush: Callable[[], None] | None = None,
+    **record_args: Any,
+) -> dict[str, Any]:
+    """Set ``values`` on ``obj``, flush, and record what really changed under ``action``
+    (nothing is recorded when nothing changed); returns the changes.
+
+    ``flush`` replaces the plain flush where a service turns database errors into messages;
+    ``record_args`` go to :func:`record` (summary, province ...)."""
+    before = snapshot(obj)
+    for key, value in values.items():
+        setattr(obj, key, value)
+    (flush or db.session.flush)()
+    changes = diff(before, snapshot(obj))
+    if changes:
+        record(actor, action, obj, changes=changes, **record_args)
+    return changes
+
+
+def replace_image(actor: Actor | None, obj: Any, attr: str, key: str, action: str) -> None:
+    """Point ``obj.<attr>`` at a newly stored image and record the change."""
+    before = getattr(obj, attr)
+    setattr(obj, attr, key)
+    db.session.flush()
+    record(actor, action, obj, changes={attr: {"before": before, "after": key}})
 
 
 def created(obj: Any) -> dict[str, Any]:

@@ -343,13 +343,7 @@ def update_lot(actor: Actor, lot: Lot, **data: Any) -> Lot:
         errors.setdefault("best_before", []).append(_("Best-before is earlier than production."))
     if errors:
         raise ValidationFailed(_("The lot could not be saved."), errors)
-    before = audit.snapshot(lot)
-    for key, value in values.items():
-        setattr(lot, key, value)
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(lot))
-    if changes:
-        audit.record(actor, "lot.update", lot, changes=changes)
+    audit.apply_changes(actor, lot, values, "lot.update")
     return lot
 
 

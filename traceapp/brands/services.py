@@ -23,6 +23,7 @@ from traceapp.brands.models import (
     MarkStatus,
 )
 from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.core.inputs import blank_to_none
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
@@ -65,13 +66,6 @@ REASON_MIN, REASON_MAX = 3, 500
 NOTES_MAX = 5000
 
 
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
 def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
     errors.setdefault(key, []).append(message)
 
@@ -80,7 +74,7 @@ def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
 
 
 def _mark_values(data: dict[str, Any]) -> dict[str, Any]:
-    values = {k: _blank_to_none(data[k]) for k in MARK_FIELDS if k in data}
+    values = {k: blank_to_none(data[k]) for k in MARK_FIELDS if k in data}
     if isinstance(values.get("status"), str):
         try:
             values["status"] = MarkStatus(values["status"])
@@ -161,13 +155,7 @@ def update_mark(actor: Actor, mark: CollectiveMark, **data: Any) -> CollectiveMa
     errors = check_mark(merged, mark.cooperative_id, existing=mark)
     if errors:
         raise ValidationFailed(_("The mark could not be saved."), errors)
-    before = audit.snapshot(mark)
-    for key, value in values.items():
-        setattr(mark, key, value)
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(mark))
-    if changes:
-        audit.record(actor, "mark.update", mark, changes=changes)
+    audit.apply_changes(actor, mark, values, "mark.update")
     return mark
 
 
@@ -178,12 +166,7 @@ def set_mark_logo(actor: Actor, mark: CollectiveMark, upload: Any) -> Collective
         _("Only the cooperative's manager may change the logo."),
     )
     stored = store_image(upload, "logo", mark.cooperative_id)
-    before = mark.logo
-    mark.logo = stored.key
-    db.session.flush()
-    audit.record(
-        actor, "mark.logo", mark, changes={"logo": {"before": before, "after": stored.key}}
-    )
+    audit.replace_image(actor, mark, "logo", stored.key, "mark.logo")
     return mark
 
 
@@ -318,7 +301,7 @@ def create_grant(
         actor.can_manage_cooperative(mark.cooperative_id),
         _("Only the cooperative's manager may grant use of its marks."),
     )
-    notes = _blank_to_none(notes)
+    notes = blank_to_none(notes)
     errors: dict[str, list[str]] = {}
     member = _member_of(mark, member_id)
     if member is None:
@@ -476,7 +459,7 @@ def update_grant(
                     ),
                 )
     if notes is not _UNSET:
-        notes = _blank_to_none(notes)
+        notes = blank_to_none(notes)
         _check_notes(notes, errors)
     if errors:
         raise ValidationFailed(_("The grant could not be saved."), errors)
@@ -547,7 +530,7 @@ def _event_date(
 
 
 def _check_reason(reason: Any, errors: dict[str, list[str]]) -> str | None:
-    reason = _blank_to_none(reason)
+    reason = blank_to_none(reason)
     if reason is None or len(reason) < REASON_MIN:
         _add(errors, "reason", _("Say why, in at least %(n)d characters.", n=REASON_MIN))
     elif len(reason) > REASON_MAX:

@@ -25,7 +25,7 @@ from traceapp.cooperatives.models import (
     MemberImport,
     MemberRole,
 )
-from traceapp.core.inputs import is_digits
+from traceapp.core.inputs import blank_to_none, is_digits
 from traceapp.database import local_today, now_utc
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -94,13 +94,6 @@ MEMBER_FIELD_LABELS = {
 }
 #: Largest member file accepted, in bytes.
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
 
 
 # --- numbering ------------------------------------------------------------------------------
@@ -188,7 +181,7 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
 def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
     """Register a cooperative (platform administrators only)."""
     require(actor.is_admin, _("Only a platform administrator may register a cooperative."))
-    values = {k: _blank_to_none(data.get(k)) for k in COOPERATIVE_FIELDS}
+    values = {k: blank_to_none(data.get(k)) for k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
     check_cooperative(values)
@@ -202,18 +195,12 @@ def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
 def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperative:
     """Change a cooperative's details (its manager or an administrator)."""
     require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may edit it."))
-    before = audit.snapshot(coop)
-    values = {k: _blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
+    values = {k: blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
     merged = {k: getattr(coop, k) for k in COOPERATIVE_FIELDS} | values
     check_cooperative(merged, existing=coop)
-    for key, value in values.items():
-        setattr(coop, key, value)
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(coop))
-    if changes:
-        audit.record(actor, "cooperative.update", coop, changes=changes)
+    audit.apply_changes(actor, coop, values, "cooperative.update")
     return coop
 
 
@@ -221,11 +208,7 @@ def set_cooperative_logo(actor: Actor, coop: Cooperative, upload: Any) -> Cooper
     """Replace the cooperative's logo with a checked, re-encoded image."""
     require(actor.can_manage_cooperative(coop.id), _("Only the cooperative's manager may do this."))
     stored = store_image(upload, "logo", coop.id)
-    before = coop.logo
-    coop.logo = stored.key
-    audit.record(
-        actor, "cooperative.logo", coop, changes={"logo": {"before": before, "after": stored.key}}
-    )
+    audit.replace_image(actor, coop, "logo", stored.key, "cooperative.logo")
     return coop
 
 
@@ -290,7 +273,7 @@ def check_member(
 
 
 def _member_values(data: dict[str, Any]) -> dict[str, Any]:
-    values = {k: _blank_to_none(data[k]) for k in MEMBER_FIELDS if k in data}
+    values = {k: blank_to_none(data[k]) for k in MEMBER_FIELDS if k in data}
     for key in ("flag_state", "vessel_registration"):
         if values.get(key):
             values[key] = values[key].upper()
@@ -338,7 +321,6 @@ def create_member(actor: Actor, cooperative_id: int, **data: Any) -> Member:
 def update_member(actor: Actor, member: Member, **data: Any) -> Member:
     """Change a member's details; the member number stays unique."""
     require(actor.can_write_cooperative(member.cooperative_id), _("You cannot edit this member."))
-    before = audit.snapshot(member)
     values = _member_values(data)
     if "member_number" in values and not values["member_number"]:
         raise ValidationFailed.field("member_number", _("A member keeps a member number."))
@@ -349,12 +331,7 @@ def update_member(actor: Actor, member: Member, **data: Any) -> Member:
     errors = check_member(merged, member.cooperative_id, existing=member)
     if errors:
         raise ValidationFailed(_("The member could not be saved."), errors)
-    for key, value in values.items():
-        setattr(member, key, value)
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(member))
-    if changes:
-        audit.record(actor, "member.update", member, changes=changes)
+    audit.apply_changes(actor, member, values, "member.update")
     return member
 
 

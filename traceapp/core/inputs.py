@@ -7,6 +7,8 @@ the ASCII digits 0-9. Ids fit a 32-bit integer column on every database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from werkzeug.routing import IntegerConverter, Map
 
 #: The largest id an integer primary key can hold on PostgreSQL (and so on every engine).
@@ -50,3 +52,11 @@ class IdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def blank_to_none(value: Any) -> Any:
+    """Trim a typed text; an empty one means "no value" (other values pass unchanged)."""
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value

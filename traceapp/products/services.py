@@ -19,7 +19,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
-from traceapp.core.inputs import id_or_none, is_digits
+from traceapp.core.inputs import blank_to_none, id_or_none, is_digits
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -64,13 +64,6 @@ OCOP_FIELDS = (
 DEFAULT_UNITS_OF_TRADE: dict[str, Any] = tunables.DEFAULTS["units_of_trade"]
 MAX_SHELF_LIFE_DAYS = 3650
 SCORE_PARTS = ("A", "B", "C")
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
 
 
 def _add(errors: dict[str, list[str]], key: str, message: str) -> None:
@@ -305,7 +298,7 @@ def check_product(
 
 
 def _product_values(data: dict[str, Any]) -> dict[str, Any]:
-    values = {k: _blank_to_none(v) for k, v in data.items() if k in PRODUCT_FIELDS}
+    values = {k: blank_to_none(v) for k, v in data.items() if k in PRODUCT_FIELDS}
     if isinstance(values.get("mark_id"), str):
         values["mark_id"] = id_or_none(values["mark_id"]) or -1
     return values
@@ -357,21 +350,17 @@ def update_product(actor: Actor, product: Product, image: Any = None, **data: An
         actor.can_manage_cooperative(product.cooperative_id),
         _("Only the cooperative's manager may edit products."),
     )
-    before = audit.snapshot(product)
     values = _product_values(data)
     if "is_active" in values and values["is_active"] is None:
         values.pop("is_active")  # a flag is never cleared, only set true or false
     merged = {k: getattr(product, k) for k in PRODUCT_FIELDS} | values
     checked = check_product(merged, product.cooperative_id, existing=product)
-    stored = store_image(image, "image", product.cooperative_id) if image is not None else None
-    for key in values:
-        setattr(product, key, checked[key])
-    if stored is not None:
-        product.image = stored.key
-    _flush_guarded(product)
-    changes = audit.diff(before, audit.snapshot(product))
-    if changes:
-        audit.record(actor, "product.update", product, changes=changes)
+    changed = {key: checked[key] for key in values}
+    if image is not None:
+        changed["image"] = store_image(image, "image", product.cooperative_id).key
+    audit.apply_changes(
+        actor, product, changed, "product.update", flush=lambda: _flush_guarded(product)
+    )
     return product
 
 
@@ -382,12 +371,7 @@ def set_product_image(actor: Actor, product: Product, upload: Any) -> Product:
         _("Only the cooperative's manager may change the photo."),
     )
     stored = store_image(upload, "image", product.cooperative_id)
-    before = product.image
-    product.image = stored.key
-    db.session.flush()
-    audit.record(
-        actor, "product.image", product, changes={"image": {"before": before, "after": stored.key}}
-    )
+    audit.replace_image(actor, product, "image", stored.key, "product.image")
     return product
 
 
@@ -642,7 +626,7 @@ def record_ocop(actor: Actor, product: Product, **data: Any) -> OcopRecord:
         actor.can_manage_cooperative(product.cooperative_id),
         _("Only the cooperative's manager may record OCOP results."),
     )
-    values = {k: _blank_to_none(v) for k, v in data.items() if k in OCOP_FIELDS}
+    values = {k: blank_to_none(v) for k, v in data.items() if k in OCOP_FIELDS}
     if isinstance(values.get("supersedes_id"), str):
         raw = values["supersedes_id"]
         values["supersedes_id"] = id_or_none(raw) or -1

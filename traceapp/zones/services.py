@@ -26,6 +26,7 @@ from traceapp import tunables
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Member
+from traceapp.core.inputs import blank_to_none
 from traceapp.core.regions import names_covered
 from traceapp.database import local_today
 from traceapp.errors import Conflict, NotFound, ValidationFailed
@@ -119,13 +120,6 @@ _OVERLAP_LOCK_KEY = 730_100_3
 
 
 # --- small helpers --------------------------------------------------------------------------
-
-
-def _blank_to_none(value: Any) -> Any:
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
 
 
 def _to_date(value: Any) -> dt.date | None:
@@ -280,7 +274,7 @@ def _coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]
     for key, raw in data.items():
         if key not in ZONE_FIELDS:
             continue
-        value = raw if key in ("geometry", "member_ids") else _blank_to_none(raw)
+        value = raw if key in ("geometry", "member_ids") else blank_to_none(raw)
         try:
             if key == "code" and value is not None:
                 value = str(value).upper()
@@ -564,7 +558,7 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
     for key in CERTIFICATION_FIELDS:
         if key not in data:
             continue
-        value = _blank_to_none(data[key])
+        value = blank_to_none(data[key])
         try:
             if key == "scheme" and value is not None:
                 value = CertificationScheme(value)
@@ -629,22 +623,16 @@ def update_certification(actor: Actor, cert: ZoneCertification, **data: Any) -> 
     """Correct a certificate's details or record its renewed expiry."""
     zone = cert.zone
     _require_certification_writer(actor, zone)
-    before = audit.snapshot(cert)
     values = _certification_values(data, {k: getattr(cert, k) for k in CERTIFICATION_FIELDS})
-    for key, value in values.items():
-        setattr(cert, key, value)
-    db.session.flush()
-    changes = audit.diff(before, audit.snapshot(cert))
-    if changes:
-        audit.record(
-            actor,
-            "zone.certification.update",
-            cert,
-            changes=changes,
-            cooperative_id=zone.cooperative_id,
-            province=zone.province,
-            summary=f"{zone.code}: {cert.scheme.value} {cert.number}",
-        )
+    audit.apply_changes(
+        actor,
+        cert,
+        values,
+        "zone.certification.update",
+        cooperative_id=zone.cooperative_id,
+        province=zone.province,
+        summary=f"{zone.code}: {cert.scheme.value} {cert.number}",
+    )
     return cert
 
 
