@@ -65,7 +65,7 @@ def users_create(
     from traceapp.auth import services
     from traceapp.auth.models import SYSTEM
     from traceapp.cooperatives.models import Cooperative
-    from traceapp.database import run_unit_of_work
+    from traceapp.core.unit_of_work import run_unit_of_work
     from traceapp.extensions import db
 
     coop_id = None
@@ -110,7 +110,7 @@ def users_token(email: str, name: str, days: int | None) -> None:
     """Print a new API token for EMAIL (shown once; only its hash is kept)."""
     from traceapp.auth import services
     from traceapp.auth.models import SYSTEM
-    from traceapp.database import run_unit_of_work
+    from traceapp.core.unit_of_work import run_unit_of_work
     from traceapp.extensions import db
 
     user = services.find_user_by_email(email)
@@ -134,7 +134,7 @@ def users_disable(email: str) -> None:
     """Disable an account; its sessions and tokens stop working at once."""
     from traceapp.auth import services
     from traceapp.auth.models import SYSTEM
-    from traceapp.database import run_unit_of_work
+    from traceapp.core.unit_of_work import run_unit_of_work
     from traceapp.extensions import db
 
     user = services.find_user_by_email(email)
@@ -217,7 +217,8 @@ zones = click.Group("zones", help="Zone codes.")
 def zones_expire() -> None:
     """Record the expiry of every code past its valid-until date (run it daily, e.g. cron)."""
     from traceapp.auth.models import SYSTEM
-    from traceapp.database import local_today, run_unit_of_work
+    from traceapp.core.unit_of_work import run_unit_of_work
+    from traceapp.database import local_today
     from traceapp.extensions import db
     from traceapp.zones.services import expire_due_zones
 

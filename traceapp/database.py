@@ -7,9 +7,7 @@ import datetime as dt
 import decimal
 import functools
 import logging
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -19,7 +17,6 @@ from flask import current_app, has_app_context
 from sqlalchemy import JSON, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 log = logging.getLogger(__name__)
@@ -201,51 +198,3 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {}
     return {"pool_pre_ping": True, "pool_recycle": 1800}
-
-
-# --- units of work -------------------------------------------------------------------------
-
-_RETRYABLE_PG = {"40001", "40P01"}  # serialization_failure, deadlock_detected
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """True for failures that a fresh attempt of the same unit of work may not meet again."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    orig = exc.orig
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if code in _RETRYABLE_PG:
-        return True
-    message = str(orig).lower()
-    return "database is locked" in message or "database table is locked" in message
-
-
-def retry_delay(attempt: int) -> float:
-    """Back off a little more on each attempt, with jitter so writers do not collide again."""
-    return min(0.5, 0.02 * (2**attempt)) * (0.5 + random.random())
-
-
-def run_unit_of_work(
-    session: Any, fn: Callable[[], T], attempts: int = 4, on_retry: Callable[[], None] | None = None
-) -> T:
-    """Call ``fn`` and commit; on a serialization failure, deadlock or lock, roll back and retry.
-
-    ``fn`` must only change the database, so that running it again is safe.
-    """
-    for attempt in range(1, attempts + 1):
-        try:
-            result = fn()
-            session.commit()
-            return result
-        except DBAPIError as exc:
-            session.rollback()
-            if attempt >= attempts or not is_retryable(exc):
-                raise
-            log.warning("unit of work retried after %s (attempt %d)", exc.orig, attempt)
-            if on_retry:
-                on_retry()
-            time.sleep(retry_delay(attempt))
-        except BaseException:
-            session.rollback()
-            raise
-    raise AssertionError("unreachable")  # pragma: no cover

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,10 +12,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
-from sqlalchemy.exc import DBAPIError
 
 from traceapp.core.inputs import page_number
-from traceapp.database import _sqlite_begin, is_retryable, retry_delay
+from traceapp.core.unit_of_work import run_unit_of_work
+from traceapp.database import _sqlite_begin
 from traceapp.extensions import csrf, db
 from traceapp.i18n import LANG_COOKIE
 
@@ -54,6 +53,19 @@ def keeps_writes(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+class _SessionIfUsed:
+    """The request's session, committed or rolled back only if the view used it (a view that
+    never touched the database opens no session for nothing)."""
+
+    def commit(self) -> None:
+        if db.session.registry.has():
+            db.session.commit()
+
+    def rollback(self) -> None:
+        if db.session.registry.has():
+            db.session.rollback()
+
+
 def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run a view as one unit of work: commit on success, roll back on error, retry on conflict.
 
@@ -65,34 +77,28 @@ def unit_of_work(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        attempts = current_app.config["TRACEAPP_DB_RETRIES"]
-        for attempt in range(1, attempts + 1):
-            if attempt > 1 or marked_writer:
-                # A read-mostly request that had to write takes the write lock from the start.
-                _sqlite_begin.set("IMMEDIATE")
-            try:
-                response = current_app.make_response(view(*args, **kwargs))
-                if not db.session.registry.has():
-                    return response  # the view never touched the session
-                if response.status_code < 400 or keep:
-                    db.session.commit()
-                else:
-                    db.session.rollback()
-                return response
-            except DBAPIError as exc:
-                db.session.rollback()
-                if attempt >= attempts or not is_retryable(exc):
-                    raise
-                log.warning(
-                    "request %s %s retried after %s", request.method, request.path, exc.orig
-                )
-                for f in request.files.values():
-                    f.stream.seek(0)
-                time.sleep(retry_delay(attempt))
-            except BaseException:
-                db.session.rollback()
-                raise
-        raise AssertionError("unreachable")  # pragma: no cover
+        if marked_writer:
+            # A read-mostly request that writes takes the write lock from the start.
+            _sqlite_begin.set("IMMEDIATE")
+
+        def again() -> None:
+            # A retried request writes: it takes the write lock from the start, and reads
+            # its uploads from their beginning.
+            log.warning("request %s %s retried", request.method, request.path)
+            _sqlite_begin.set("IMMEDIATE")
+            for f in request.files.values():
+                f.stream.seek(0)
+
+        def keep_writes(response: Any) -> bool:
+            return response.status_code < 400 or keep
+
+        return run_unit_of_work(
+            _SessionIfUsed(),
+            lambda: current_app.make_response(view(*args, **kwargs)),
+            attempts=current_app.config["TRACEAPP_DB_RETRIES"],
+            on_retry=again,
+            keep=keep_writes,
+        )
 
     return wrapper
 

@@ -11,7 +11,7 @@ from tests.conftest import ON_POSTGRES, make_app, requires_postgres, scratch_dat
 from traceapp.audit import services as audit
 from traceapp.audit.models import AuditRecord
 from traceapp.auth.models import SYSTEM
-from traceapp.database import run_unit_of_work
+from traceapp.core.unit_of_work import run_unit_of_work
 from traceapp.extensions import db
 
 

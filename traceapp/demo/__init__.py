@@ -10,7 +10,7 @@ import importlib
 import importlib.util
 from typing import Any
 
-from traceapp.database import run_unit_of_work
+from traceapp.core.unit_of_work import run_unit_of_work
 from traceapp.extensions import db
 
 STEPS = (
