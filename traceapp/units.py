@@ -100,19 +100,33 @@ def plain_label(unit: str | None) -> str:
 _QUANTITY_PATTERN = "#,##0.##########"
 
 
+def number_text(quantity: Decimal | None) -> str:
+    """A number for a reader in the current locale (1.234,25 in Vietnamese, 1,234.25 in
+    English), with every digit it has; plain outside the application."""
+    if quantity is None:
+        return ""
+    if not has_app_context():  # a script without the application: no locale to follow
+        return number_plain(quantity)
+    return format_decimal(Decimal(quantity), _QUANTITY_PATTERN)
+
+
+def number_plain(quantity: Decimal | None) -> str:
+    """A number for records, inputs and machine outputs: no trailing zeros (500, 0.25), never
+    in exponent form."""
+    return "" if quantity is None else format(Decimal(quantity).normalize(), "f")
+
+
 def fmt(quantity: Decimal | None, unit: str | None) -> str:
     """A quantity for a reader in the current locale (0,5 kg in Vietnamese, 0.5 kg in English)."""
     if quantity is None:
         return ""
-    if not has_app_context():  # a script without the application: no locale to follow
+    if not has_app_context():
         return fmt_plain(quantity, unit)
-    text = format_decimal(Decimal(quantity), _QUANTITY_PATTERN)
-    return f"{text} {label(unit)}".strip()
+    return f"{number_text(quantity)} {label(unit)}".strip()
 
 
 def fmt_plain(quantity: Decimal | None, unit: str | None) -> str:
     """A quantity for records and machine outputs (audit summaries, logs): 0.5 kg, 1500 kg."""
     if quantity is None:
         return ""
-    text = format(Decimal(quantity).normalize(), "f")
-    return f"{text} {plain_label(unit)}".strip()
+    return f"{number_plain(quantity)} {plain_label(unit)}".strip()

@@ -13,6 +13,7 @@ from traceapp import tunables
 from traceapp.errors import ValidationFailed
 from traceapp.products import services
 from traceapp.products.models import LEVEL_LABELS, OcopLevel
+from traceapp.units import number_text
 
 
 def test_recognition_levels_are_not_the_address_word():
@@ -35,9 +36,9 @@ def test_a_wrong_level_is_named_in_a_whole_sentence(world):
 
 
 def test_quantities_and_limits_are_shown_in_the_reader_s_figures(app, world):
-    assert services.display_quantity(Decimal("1234.250")) == "1,234.25"
+    assert number_text(Decimal("1234.250")) == "1,234.25"
     with app.app_context(), force_locale("vi"):
-        assert services.display_quantity(Decimal("1234.250")) == "1.234,25"
+        assert number_text(Decimal("1234.250")) == "1.234,25"
         with pytest.raises(ValidationFailed) as exc:
             services.check_product(
                 {

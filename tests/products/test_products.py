@@ -13,6 +13,7 @@ from traceapp.errors import Forbidden, NotFound, ValidationFailed
 from traceapp.extensions import db
 from traceapp.products import services
 from traceapp.products.models import Product
+from traceapp.units import number_plain
 
 GTIN13 = with_check_digit("893456789012")  # 8934567890120
 
@@ -161,7 +162,7 @@ def test_a_decimal_comma_is_accepted(world):
         world.a.manager, world.a.coop.id, **_data(net_quantity="0,25", net_unit="KGM")
     )
     assert product.net_quantity == Decimal("0.25")
-    assert services.format_quantity(product.net_quantity) == "0.25"
+    assert number_plain(product.net_quantity) == "0.25"
 
 
 def test_every_problem_is_reported_at_once(world):

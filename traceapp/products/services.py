@@ -86,16 +86,6 @@ def parse_decimal(value: Any) -> Decimal | None:
     return number
 
 
-def format_quantity(number: Decimal | None) -> str:
-    """A quantity without trailing zeros (500, 0.25), never in exponent form (for input)."""
-    return "" if number is None else format(Decimal(number).normalize(), "f")
-
-
-def display_quantity(number: Decimal | None) -> str:
-    """A quantity for reading, in the reader's locale (500, 0,25 in Vietnamese)."""
-    return "" if number is None else format_decimal(Decimal(number), format="#,##0.###")
-
-
 def _decimals(number: Decimal) -> int:
     exponent = number.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0

@@ -19,6 +19,7 @@ from traceapp.i18n import LANGUAGE_NAMES
 from traceapp.products import services
 from traceapp.products.forms import LEVEL_LABELS, ImageForm, OcopForm, ProductForm
 from traceapp.products.models import Product
+from traceapp.units import number_text
 from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("products", __name__)
@@ -52,7 +53,7 @@ def _helpers() -> dict[str, Any]:
         "net_units": services.net_units(),
         "levels": LEVEL_LABELS,
         "badges": STATUS_BADGES,
-        "qty": services.display_quantity,
+        "qty": number_text,
     }
 
 
