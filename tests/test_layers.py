@@ -200,3 +200,19 @@ def test_the_check_sees_a_cycle_and_an_upward_import():
     }
     assert cycles(graph) == [["traceapp.a.services", "traceapp.b.services"]]
     assert _room("traceapp.a.forms") in FORBIDDEN["services"]
+
+
+def test_field_limits_come_from_the_columns():
+    # A zone code's limit is written once, on the column: the form, the schema and the
+    # service read it from there.
+    from traceapp.core.columns import max_length
+    from traceapp.zones import services
+    from traceapp.zones.forms import ZoneForm
+    from traceapp.zones.models import Zone
+    from traceapp.zones.schemas import ZoneSchema
+
+    limit = max_length(Zone.code)
+    assert limit == Zone.__table__.c.code.type.length
+    assert services._MAX_LENGTHS["code"] == limit
+    assert [v.max for v in ZoneForm.code.kwargs["validators"] if hasattr(v, "max")] == [limit]
+    assert [v.max for v in ZoneSchema().fields["code"].validators] == [limit]

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.web import options
 from traceapp.zones.models import (
@@ -25,6 +26,7 @@ from traceapp.zones.models import (
     MARKET_LABELS,
     SCHEME_LABELS,
     STATUS_LABELS,
+    Zone,
     ZoneStatus,
 )
 
@@ -44,21 +46,33 @@ __all__ = [
 class ZoneForm(Form):
     """A zone code's facts, households and geometry (drafts and rejected codes)."""
 
-    code = StringField(_l("Code as issued"), validators=[DataRequired(), Length(max=40)])
+    code = StringField(
+        _l("Code as issued"), validators=[DataRequired(), Length(max=max_length(Zone.code))]
+    )
     kind = SelectField(
         _l("Kind"), choices=options([(k.value, label) for k, label in KIND_LABELS.items()])
     )
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    crop = StringField(_l("Crop or species"), validators=[Optional(), Length(max=100)])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=max_length(Zone.name))])
+    crop = StringField(
+        _l("Crop or species"), validators=[Optional(), Length(max=max_length(Zone.crop))]
+    )
     province = StringField(
-        _l("Province (as in the decision)"), validators=[DataRequired(), Length(max=100)]
+        _l("Province (as in the decision)"),
+        validators=[DataRequired(), Length(max=max_length(Zone.crop))],
     )
-    district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
+    district = StringField(
+        _l("District"), validators=[Optional(), Length(max=max_length(Zone.district))]
+    )
+    commune = StringField(
+        _l("Commune"), validators=[Optional(), Length(max=max_length(Zone.commune))]
+    )
     issuing_authority = StringField(
-        _l("Issuing authority"), validators=[Optional(), Length(max=200)]
+        _l("Issuing authority"),
+        validators=[Optional(), Length(max=max_length(Zone.issuing_authority))],
     )
-    decision_number = StringField(_l("Decision number"), validators=[Optional(), Length(max=60)])
+    decision_number = StringField(
+        _l("Decision number"), validators=[Optional(), Length(max=max_length(Zone.decision_number))]
+    )
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     valid_from = DateField(_l("Valid from"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])

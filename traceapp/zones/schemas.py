@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError, fields, validate
 
 from traceapp.api.schemas import BaseSchema
+from traceapp.core.columns import max_length
 from traceapp.database import local_today
-from traceapp.zones.models import CertificationScheme, TargetMarket, ZoneKind, ZoneStatus
+from traceapp.zones.models import CertificationScheme, TargetMarket, Zone, ZoneKind, ZoneStatus
 
 
 class Hectares(fields.Decimal):
@@ -52,12 +53,12 @@ class ZoneSchema(BaseSchema):
 
     id = fields.Int(dump_only=True)
     cooperative_id = fields.Int(dump_only=True)
-    code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=max_length(Zone.code)))
     kind = fields.Enum(ZoneKind, by_value=True, required=True)
-    name = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    name = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Zone.name)))
     crop = fields.Str(
         allow_none=True,
-        validate=validate.Length(max=100),
+        validate=validate.Length(max=max_length(Zone.crop)),
         metadata={"description": "Crop or species"},
     )
     province = fields.Str(
@@ -65,10 +66,14 @@ class ZoneSchema(BaseSchema):
         validate=validate.Length(min=1, max=100),
         metadata={"description": "As named in the decision (pre-2025 names are kept)"},
     )
-    district = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    issuing_authority = fields.Str(allow_none=True, validate=validate.Length(max=200))
-    decision_number = fields.Str(allow_none=True, validate=validate.Length(max=60))
+    district = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Zone.district)))
+    commune = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Zone.commune)))
+    issuing_authority = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Zone.issuing_authority))
+    )
+    decision_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Zone.decision_number))
+    )
     issued_on = fields.Date(allow_none=True)
     valid_from = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
@@ -149,8 +154,10 @@ class ZoneQuerySchema(BaseSchema):
 
     kind = fields.Enum(ZoneKind, by_value=True, load_default=None)
     status = fields.Enum(ZoneStatus, by_value=True, load_default=None)
-    province = fields.Str(load_default=None, validate=validate.Length(max=100))
-    q = fields.Str(load_default=None, validate=validate.Length(max=100))
+    province = fields.Str(
+        load_default=None, validate=validate.Length(max=max_length(Zone.province))
+    )
+    q = fields.Str(load_default=None, validate=validate.Length(max=max_length(Zone.province)))
 
 
 class TransitionSchema(BaseSchema):

@@ -26,6 +26,7 @@ from traceapp import tunables
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Member
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.core.regions import names_covered
 from traceapp.database import local_today
@@ -102,17 +103,21 @@ REQUIRED_FOR_SUBMISSION = {
     "decision_number": _l("Enter the decision number before submitting."),
     "issued_on": _l("Enter the issue date before submitting."),
 }
+#: What each text field may hold: the column's own length, and for the notes (a TEXT
+#: column) a reasonable bound.
 _MAX_LENGTHS = {
-    "code": 40,
-    "name": 200,
-    "crop": 100,
-    "province": 100,
-    "district": 100,
-    "commune": 100,
-    "issuing_authority": 200,
-    "decision_number": 60,
-    "notes": 5000,
-}
+    key: max_length(getattr(Zone, key))
+    for key in (
+        "code",
+        "name",
+        "crop",
+        "province",
+        "district",
+        "commune",
+        "issuing_authority",
+        "decision_number",
+    )
+} | {"notes": 5000}
 _MAX_AREA_HA = decimal.Decimal("99999999")
 _AREA_PLACES = decimal.Decimal("0.0001")
 # An arbitrary constant naming the PostgreSQL advisory lock that serialises overlap checks.
