@@ -316,6 +316,9 @@ LOT_EDITABLE = (
 def update_lot(actor: Actor, lot: Lot, **data: Any) -> Lot:
     """Correct an open lot's master data (audited field by field); closed lots are final."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
+    # The quantity is what labels and closing are counted against: change it only under the
+    # lot's lock, from the lot as it is now.
+    lock_lots([lot.id])
     if lot.status != LotStatus.OPEN:
         raise Conflict(_("Only an open lot can be edited; record an event to add facts later."))
     errors: dict[str, list[str]] = {}
