@@ -11,7 +11,7 @@ from tests.conftest import make_app, scratch_database_url
 from traceapp.auth.models import Role, User
 from traceapp.auth.services import create_token
 from traceapp.batches.models import Contribution, Lot, LotStatus
-from traceapp.batches.services import balance
+from traceapp.batches.services import balance, consumed
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.extensions import db, limiter
 from traceapp.products.models import Product
@@ -187,3 +187,82 @@ def test_a_lot_closes_only_in_balance_while_contributions_come_and_go(tmp_path):
                 assert state["ok"], f"lot {lot_id} closed with {state['contributed']} kg of 100"
                 # whatever came after the close was refused as too late
                 assert set(answers[1:]) <= {200, 201, 409}, answers
+
+
+def test_transformations_taking_the_same_lots_in_either_order_wait_and_never_overdraw(
+    tmp_path, caplog
+):
+    # Eight transformations at once, each taking 20 kg of lot A and 20 kg of lot B, half of
+    # them naming B first: they lock both lots in one order, so they wait for each other
+    # (no deadlock to retry), and five fit in the 100 kg of each.
+    with scratch_app(tmp_path) as app:
+        with app.app_context():
+            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
+            db.session.add(coop)
+            db.session.flush()
+            user = User(
+                email="m@ss.test",
+                full_name="M",
+                password_hash="x",
+                role=Role.MANAGER,
+                cooperative_id=coop.id,
+            )
+            peanuts = Product(
+                cooperative_id=coop.id,
+                code="P",
+                name="Đậu phộng",
+                category="peanuts",
+                unit_of_trade="kg",
+                names={},
+            )
+            db.session.add_all([user, peanuts])
+            db.session.flush()
+            sources = [
+                Lot(
+                    cooperative_id=coop.id,
+                    product_id=peanuts.id,
+                    code=code,
+                    production_date=dt.date(2026, 3, 1),
+                    quantity=Decimal(100),
+                    unit="KGM",
+                    status=LotStatus.CLOSED,
+                )
+                for code in ("SS-A", "SS-B")
+            ]
+            db.session.add_all(sources)
+            db.session.flush()
+            tokens = [create_token(user, user, f"client {i}")[1] for i in range(8)]
+            a, b = (lot.id for lot in sources)
+            product_id = peanuts.id
+            db.session.commit()
+            db.session.remove()
+            limiter.reset()
+
+        def transform(i: int) -> tuple[int, dict]:
+            order = [a, b] if i % 2 else [b, a]
+            r = app.test_client().post(
+                "/api/v1/batches",
+                headers={"Authorization": f"Bearer {tokens[i]}"},
+                json={
+                    "product_id": product_id,
+                    "production_date": "2026-03-02",
+                    "quantity": "40",
+                    "unit": "KGM",
+                    "kind": "commingling",
+                    "inputs": [{"lot_id": n, "quantity": "20"} for n in order],
+                },
+            )
+            return r.status_code, r.json
+
+        with caplog.at_level("WARNING", logger="traceapp"):
+            answers = at_once(8, transform)
+        assert all(isinstance(a, tuple) for a in answers), answers
+        assert sorted(status for status, _ in answers) == [201] * 5 + [422] * 3, answers
+        for status, body in answers:
+            if status == 422:
+                messages = [m for ms in body["errors"]["json"].values() for m in ms]
+                assert any("has only 0 kg left" in m for m in messages), body
+        assert not [r for r in caplog.records if "retried" in r.getMessage()], caplog.text
+        with app.app_context():
+            assert [consumed(db.session.get_one(Lot, n)) for n in (a, b)] == [100, 100]
+            db.session.remove()
