@@ -266,3 +266,112 @@ def test_transformations_taking_the_same_lots_in_either_order_wait_and_never_ove
         with app.app_context():
             assert [consumed(db.session.get_one(Lot, n)) for n in (a, b)] == [100, 100]
             db.session.remove()
+
+
+def test_a_recall_and_label_runs_on_what_was_made_from_the_lot_wait_for_each_other(
+    tmp_path, caplog
+):
+    # A recall changes the status of its lot and of every lot made from it, which label runs
+    # check under the lot's lock: it takes those locks first, in the one order, so the runs
+    # on a lot made from the recalled one wait or are refused, and never deadlock with it.
+    repetitions = 5
+    with scratch_app(tmp_path) as app:
+        with app.app_context():
+            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
+            db.session.add(coop)
+            db.session.flush()
+            user = User(
+                email="m@ss.test",
+                full_name="M",
+                password_hash="x",
+                role=Role.MANAGER,
+                cooperative_id=coop.id,
+            )
+            peanuts = Product(
+                cooperative_id=coop.id,
+                code="P",
+                name="Đậu phộng",
+                category="peanuts",
+                unit_of_trade="kg",
+                names={},
+            )
+            bag = Product(
+                cooperative_id=coop.id,
+                code="P-1KG",
+                name="Đậu phộng túi 1 kg",
+                category="peanuts",
+                unit_of_trade="bag",
+                net_quantity=Decimal(1),
+                net_unit="KGM",
+                names={},
+            )
+            db.session.add_all([user, peanuts, bag])
+            db.session.flush()
+            harvests = [
+                Lot(
+                    cooperative_id=coop.id,
+                    product_id=peanuts.id,
+                    code=f"SS-H{n}",
+                    production_date=dt.date(2026, 3, 1),
+                    quantity=Decimal(100),
+                    unit="KGM",
+                    status=LotStatus.CLOSED,
+                )
+                for n in range(repetitions)
+            ]
+            db.session.add_all(harvests)
+            db.session.flush()
+            tokens = [create_token(user, user, f"client {i}")[1] for i in range(8)]
+            harvest_ids = [lot.id for lot in harvests]
+            bag_id = bag.id
+            db.session.commit()
+            db.session.remove()
+
+        for harvest_id in harvest_ids:
+            with app.app_context():
+                limiter.reset()  # each app made in this process counts every API request
+            r = app.test_client().post(
+                "/api/v1/batches",
+                headers={"Authorization": f"Bearer {tokens[0]}"},
+                json={
+                    "product_id": bag_id,
+                    "production_date": "2026-03-02",
+                    "quantity": "100",
+                    "unit": "KGM",
+                    "kind": "packing",
+                    "inputs": [{"lot_id": harvest_id, "quantity": "100"}],
+                },
+            )
+            assert r.status_code == 201, r.json
+            packed_id = r.json["id"]
+
+            def act(i: int, harvest_id: int = harvest_id, packed_id: int = packed_id) -> tuple:
+                client = app.test_client()
+                headers = {"Authorization": f"Bearer {tokens[i]}"}
+                if i == 0:
+                    r = client.post(
+                        f"/api/v1/batches/{harvest_id}/recall",
+                        headers=headers,
+                        json={
+                            "reason": "aflatoxin over the limit",
+                            "instructions": "Return the bags to the shop.",
+                            "decided_by": "The manager",
+                        },
+                    )
+                else:
+                    r = client.post(
+                        f"/api/v1/batches/{packed_id}/label-runs",
+                        headers=headers,
+                        json={"count": 10},
+                    )
+                return r.status_code, r.json
+
+            with caplog.at_level("WARNING", logger="traceapp"):
+                answers = at_once(8, act)
+            assert all(isinstance(a, tuple) for a in answers), answers
+            assert answers[0][0] == 201, answers[0]
+            for status, body in answers[1:]:
+                assert status in (201, 422), body
+                if status == 422:
+                    assert "is recalled" in body["errors"]["json"]["lot"][0], body
+            assert not [r for r in caplog.records if "retried" in r.getMessage()], caplog.text
