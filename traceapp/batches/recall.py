@@ -14,6 +14,7 @@ from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import events as ev
 from traceapp.batches.genealogy import descendants, trace
+from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Lot, LotStatus, Recall, TraceEvent
 from traceapp.csvsafe import to_csv
 from traceapp.errors import Conflict, ValidationFailed
@@ -37,6 +38,7 @@ def recall_lot(
         errors["decided_by"] = [_("Name who decided the recall.")]
     if errors:
         raise ValidationFailed(_("The recall could not be recorded."), errors)
+    affected = _lock_with_descendants(lot)
     if lot.status == LotStatus.RECALLED:
         raise Conflict(_("Lot %(code)s is already recalled.", code=lot.code))
     recall = Recall(
@@ -49,7 +51,6 @@ def recall_lot(
     )
     db.session.add(recall)
     db.session.flush()
-    affected = [lot] + [x for x, _ in descendants(lot)]
     for item in affected:
         if item.status == LotStatus.RECALLED:
             continue
@@ -72,6 +73,20 @@ def recall_lot(
             summary=f"recall #{recall.id}: {recall.reason}"[:300],
         )
     return recall
+
+
+def _lock_with_descendants(lot: Lot) -> list[Lot]:
+    """The lot and every lot made from it, all locked before the recall writes anything."""
+    # Issuing labels and transformations check the status a recall changes, under the lots'
+    # locks. The lot first, then what was made from it (made later, so higher ids: the lock
+    # order holds); until the genealogy stops growing, since a transformation that held a
+    # descendant's lock may have just made another lot from it.
+    locked = lock_lots([lot.id])
+    while True:
+        affected = [lot] + [x for x, _ in descendants(lot)]
+        if all(x.id in locked for x in affected):
+            return affected
+        locked |= lock_lots(x.id for x in affected)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.batches import events as ev
+from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.cooperatives.services import next_counter_value
@@ -315,6 +316,9 @@ LOT_EDITABLE = (
 def update_lot(actor: Actor, lot: Lot, **data: Any) -> Lot:
     """Correct an open lot's master data (audited field by field); closed lots are final."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
+    # The quantity is what labels and closing are counted against: change it only under the
+    # lot's lock, from the lot as it is now.
+    lock_lots([lot.id])
     if lot.status != LotStatus.OPEN:
         raise Conflict(_("Only an open lot can be edited; record an event to add facts later."))
     errors: dict[str, list[str]] = {}
@@ -427,6 +431,9 @@ def add_contribution(
 ) -> Contribution:
     """Record a member's delivery into an open lot, after every rule has been checked."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
+    # Under the lot's lock, so that a delivery cannot slip into a lot that another request is
+    # closing: closing checks the contributions' total against the quantity.
+    lock_lots([lot.id])
     if lot.status != LotStatus.OPEN:
         raise Conflict(_not_open(lot, "contribute"))
     if db.session.execute(sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id)).first():
@@ -476,6 +483,11 @@ def void_contribution(actor: Actor, contribution: Contribution, reason: str) -> 
     """Withdraw a wrong contribution of an open lot; it stays visible, struck through."""
     lot = contribution.lot
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
+    # Under the lot's lock, like closing: a contribution withdrawn while the lot closes would
+    # leave a closed lot out of balance. Read the contribution again once the lock is held,
+    # since a concurrent request may have withdrawn it.
+    lock_lots([lot.id])
+    db.session.refresh(contribution)
     if lot.status != LotStatus.OPEN:
         raise Conflict(_not_open(lot, "void"))
     if contribution.voided_at is not None:
@@ -540,6 +552,8 @@ def is_derived(lot: Lot) -> bool:
 def close_lot(actor: Actor, lot: Lot) -> Lot:
     """Close a lot: its contributions must add up to its quantity within the stated tolerance."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
+    # The contributions are added up under the lot's lock (adding and withdrawing take it too).
+    lock_lots([lot.id])
     if lot.status != LotStatus.OPEN:
         raise Conflict(_not_open(lot, "close"))
     if not is_derived(lot):

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -16,6 +15,7 @@ from traceapp.auth.models import Actor
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.batches import services as lots
 from traceapp.batches.events import lot_ilmd, record_event
+from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Lot, LotInput, LotStatus
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
@@ -52,15 +52,15 @@ def transform(
         errors["kind"] = [_("Choose commingling, processing, grading or packing.")]
     taken: list[tuple[Lot, Decimal, str]] = []
     seen: set[int] = set()
+    lot_ids = [_input_lot_id(item) for item in inputs or []]
+    # All the inputs at once, in the one lock order, before what they have left is counted.
+    locked = lock_lots((n for n in lot_ids if n is not None), actor)
     for i, item in enumerate(inputs or []):
-        try:
-            lot_id = int(item.get("lot_id", ""))
-        except (TypeError, ValueError):
+        lot_id = lot_ids[i]
+        if lot_id is None:
             errors[f"inputs.{i}.lot_id"] = [_("Choose an input lot.")]
             continue
-        lot = db.session.execute(
-            sa.select(Lot).where(Lot.id == lot_id, Lot.visible_to(actor)).with_for_update()
-        ).scalar_one_or_none()
+        lot = locked.get(lot_id)
         if lot is None:
             errors[f"inputs.{i}.lot_id"] = [_("No such lot.")]
             continue
@@ -191,6 +191,13 @@ def transform(
         f"{', '.join(lot.code for lot in made)}",
     )
     return made
+
+
+def _input_lot_id(item: dict[str, Any]) -> int | None:
+    try:
+        return int(item.get("lot_id", ""))
+    except (TypeError, ValueError):
+        return None
 
 
 def split(quantity: Decimal, weights: list[Decimal]) -> list[Decimal]:

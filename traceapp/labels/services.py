@@ -20,6 +20,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import genealogy
+from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Lot, LotStatus
 from traceapp.batches.services import available
 from traceapp.database import local_today, now_utc
@@ -154,7 +155,11 @@ def live_label_count(lot: Lot) -> int:
 
 def serial_capacity(lot: Lot) -> int | None:
     """How many more serialised labels the lot's remaining quantity allows, or None when the
-    product's net quantity cannot be compared with the lot's unit (then no limit applies)."""
+    product's net quantity cannot be compared with the lot's unit (then no limit applies).
+
+    Only a caller holding the lot's lock (``lock_lots``) may act on the answer, as
+    ``issue_run`` does; without it the answer is a moment's view, good for a page.
+    """
     product = lot.product
     net, unit = product.net_quantity, product.net_unit
     if not net or unit not in UNITS or UNITS[unit][0] != UNITS.get(lot.unit, ("?",))[0]:
@@ -197,6 +202,9 @@ def issue_run(
     if errors:
         raise ValidationFailed(_("The labels could not be issued."), errors)
     assert isinstance(kind, RunKind)  # an unknown kind was refused above
+    # The room left is counted under the lot's lock: runs issued at the same moment would
+    # each see the room the others are about to take.
+    lock_lots([lot.id])
     errors = issue_problems(lot, count, kind)
     if errors:
         raise ValidationFailed(_("The labels could not be issued."), errors)

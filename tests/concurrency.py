@@ -1,0 +1,55 @@
+"""Helpers of the concurrency tests: an app on its own scratch database, requests sent at once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+
+from tests.conftest import make_app, scratch_database_url
+from traceapp.extensions import db
+
+
+@contextmanager
+def scratch_app(tmp_path: Any) -> Iterator[Flask]:
+    """An app on an empty database of the engine under test, with the schema; dropped after.
+
+    Concurrent requests need their own connections and real commits, which the savepoint of
+    the ``session`` fixture cannot give.
+    """
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path)
+        with app.app_context():
+            db.create_all()
+        try:
+            yield app
+        finally:
+            # The database goes as a whole (a file in tmp_path, or a dropped PostgreSQL
+            # database); dropping its tables one by one trips over lots <-> recalls on SQLite.
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run ``call(i)`` in ``count`` threads released together; results (or the exception a
+    thread raised) in thread order."""
+    results: list[Any] = [None] * count
+    start = threading.Barrier(count)
+
+    def worker(i: int) -> None:
+        start.wait()
+        try:
+            results[i] = call(i)
+        except Exception as exc:  # the test reports it with the others
+            results[i] = exc
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

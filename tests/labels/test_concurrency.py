@@ -1,0 +1,102 @@
+"""The mass balance holds when label runs for one lot are issued at the same moment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from tests.concurrency import at_once, scratch_app
+from traceapp.auth.models import Role, User
+from traceapp.auth.services import create_token
+from traceapp.batches.models import Lot
+from traceapp.cooperatives.models import Cooperative
+from traceapp.extensions import db, limiter
+from traceapp.labels.models import Label
+from traceapp.products.models import Product
+
+RUNS = 16
+PER_RUN = 50
+LOT_KG = 300  # room for 6 runs of 50 one-kilogram labels
+REPETITIONS = 20
+
+
+@pytest.mark.slow
+def test_sixteen_concurrent_label_runs_never_exceed_the_lot(tmp_path):
+    with scratch_app(tmp_path) as app:
+        with app.app_context():
+            coop = Cooperative(name="HTX Cân Bằng", short_code="CB", province="Phú Yên")
+            db.session.add(coop)
+            db.session.flush()
+            user = User(
+                email="m@cb.test",
+                full_name="M",
+                password_hash="x",
+                role=Role.MANAGER,
+                cooperative_id=coop.id,
+            )
+            bag = Product(
+                cooperative_id=coop.id,
+                code="DP-1KG",
+                name="Đậu phộng túi 1 kg",
+                category="peanuts",
+                unit_of_trade="bag",
+                net_quantity=Decimal(1),
+                net_unit="KGM",
+                names={},
+            )
+            db.session.add_all([user, bag])
+            db.session.flush()
+            lots = [
+                Lot(
+                    cooperative_id=coop.id,
+                    product_id=bag.id,
+                    code=f"CB-2026-{n:04d}",
+                    production_date=dt.date(2026, 3, 1),
+                    quantity=Decimal(LOT_KG),
+                    unit="KGM",
+                )
+                for n in range(1, REPETITIONS + 1)
+            ]
+            db.session.add_all(lots)
+            db.session.flush()
+            # One token per client, as separate API clients would have.
+            tokens = [create_token(user, user, f"client {i}")[1] for i in range(RUNS)]
+            lot_ids = [lot.id for lot in lots]
+            db.session.commit()
+            db.session.remove()
+
+        for lot_id in lot_ids:
+            with app.app_context():
+                # Every app a test process creates adds its limit to the API blueprints, so
+                # each request counts once per app: start each round from zero.
+                limiter.reset()
+
+            def issue(i: int, lot_id: int = lot_id) -> tuple[int, dict]:
+                r = app.test_client().post(
+                    f"/api/v1/batches/{lot_id}/label-runs",
+                    headers={"Authorization": f"Bearer {tokens[i]}"},
+                    json={"count": PER_RUN},
+                )
+                return r.status_code, r.json
+
+            answers = at_once(RUNS, issue)
+            # A failure (a 500, a deadlock given up on) is an exception or a 5xx, never a count.
+            assert all(isinstance(a, tuple) for a in answers), answers
+            statuses = sorted(status for status, _ in answers)
+            with app.app_context():
+                issued = db.session.scalar(
+                    sa.select(sa.func.count(Label.id)).where(Label.lot_id == lot_id)
+                )
+                db.session.remove()
+            assert issued <= LOT_KG, f"lot {lot_id}: {issued} labels for {LOT_KG} kg"
+            # Runs go one after the other: exactly six fit, the ten others are refused.
+            assert statuses == [201] * 6 + [422] * 10, statuses
+            assert issued == LOT_KG
+            for status, body in answers:
+                if status == 422:
+                    assert body["errors"]["json"]["count"] == [
+                        "The lot has room for 0 more labels of 1 kg (mass balance)."
+                    ], body
