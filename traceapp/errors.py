@@ -19,11 +19,15 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, *, location: str = "json"
+    ) -> None:
         message = str(message)  # a lazy string is settled in the language of the moment
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        #: Where the API's envelope files the errors: json (the body), query, form, files, path.
+        self.location = location
 
 
 class ValidationFailed(DomainError):
@@ -131,7 +135,7 @@ def handle_domain_error(exc: DomainError) -> Any:
     """Render a domain error for the API or a browser."""
     code = exc.status_code
     if wants_json():
-        errors = {"json": exc.errors} if exc.errors else None
+        errors = {exc.location: exc.errors} if exc.errors else None
         return jsonify(envelope(code, _http_status_name(code), exc.message, errors)), code
     return render_template(
         "error.html", code=code, title=error_title(code), message=exc.message, errors=exc.errors
