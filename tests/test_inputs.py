@@ -1,4 +1,4 @@
-"""No 5xx for any input: text that is not text, JSON nested too deep."""
+"""No 5xx for any input: text that is not text, JSON nested too deep, times off the calendar."""
 
 from __future__ import annotations
 
@@ -193,3 +193,94 @@ def test_an_epcis_file_nested_too_deep_is_refused(manager_client, world):
     )
     assert r.status_code == 422
     assert "nested more than 64 levels" in r.get_data(as_text=True)
+
+
+# --- event times off the calendar --------------------------------------------------------------
+
+FAR = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1899-12-31T23:00:00+07:00"]
+
+
+@pytest.mark.parametrize("when", FAR)
+def test_api_event_times_outside_1900_to_2200_are_refused_naming_event_time(
+    client, api_token, farm, when
+):
+    lot = harvest_lot(farm)
+    before = _count(TraceEvent)
+    r = client.post(
+        f"/api/v1/batches/{lot.id}/events",
+        json={"biz_step": "inspecting", "event_time": when},
+        headers=bearer(api_token),
+    )
+    assert r.status_code == 422
+    assert r.json["errors"]["json"]["event_time"] == [
+        "Give a time between the years 1900 and 2200."
+    ]
+    body = {
+        "product_id": farm.peanuts.id,
+        "production_date": "2026-03-10",
+        "quantity": "10",
+        "unit": "KGM",
+        "event_time": when,
+    }
+    r = client.post("/api/v1/batches", json=body, headers=bearer(api_token))
+    assert r.status_code == 422 and "event_time" in r.json["errors"]["json"]
+    # A lot dated so is refused by its date, which would date its commissioning event.
+    body |= {"production_date": when[:10]}
+    del body["event_time"]
+    r = client.post("/api/v1/batches", json=body, headers=bearer(api_token))
+    assert r.status_code == 422 and list(r.json["errors"]["json"]) == ["production_date"]
+    r = client.get("/api/v1/epcis", query_string={"start": when}, headers=bearer(api_token))
+    assert r.status_code == 422 and "start" in r.json["errors"]["query"]
+    assert _count(TraceEvent) == before
+
+
+def test_the_event_form_refuses_a_time_off_the_calendar(manager_client, farm):
+    lot = harvest_lot(farm)
+    before = _count(TraceEvent)
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/events",
+        {
+            "e-biz_step": "inspecting",
+            "e-disposition": "conformant",
+            "e-event_time": "0001-01-01T00:00",
+            "e-unit": "KGM",
+            "e-zone_id": "0",
+            "e-party_type": "owning_party",
+        },
+    )
+    assert r.status_code == 422
+    assert 'id="e-event_time-err">Give a time between the years 1900 and 2200.' in r.get_data(
+        as_text=True
+    )
+    assert _count(TraceEvent) == before
+
+
+def test_an_imported_event_off_the_calendar_is_refused_naming_event_time(client, api_token, farm):
+    lot = harvest_lot(farm, product=farm.peanuts_packed)
+    ours = f"https://id.gs1.org/01/08934567890120/10/{lot.code}"
+    before = _count(TraceEvent)
+    doc = {
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-04-01T08:00:00+07:00",
+        "epcisBody": {
+            "eventList": [
+                {
+                    "type": "ObjectEvent",
+                    "eventID": "urn:uuid:7d2c1a2e-0000-4000-8000-00000000000f",
+                    "eventTime": "0001-01-01T00:00:00+14:00",
+                    "eventTimeZoneOffset": "+14:00",
+                    "action": "OBSERVE",
+                    "bizStep": "receiving",
+                    "quantityList": [{"epcClass": ours, "quantity": 4, "uom": "KGM"}],
+                }
+            ]
+        },
+    }
+    r = client.post("/api/v1/epcis/import", json=doc, headers=bearer(api_token))
+    assert r.status_code == 422, r.json
+    assert r.json["errors"]["json"]["event_time"] == [
+        "Give a time between the years 1900 and 2200."
+    ]
+    assert _count(TraceEvent) == before

@@ -1,4 +1,4 @@
-"""Reading what people and clients send, safely: numbers, text and JSON.
+"""Reading what people and clients send, safely: numbers, times, text and JSON.
 
 ``str.isdigit()`` is true for superscripts and for Arabic-Indic or full-width digits, which
 ``int()`` then refuses or reads as another number: every check of "digits only" here means
@@ -7,6 +7,7 @@ the ASCII digits 0-9. Ids fit a 32-bit integer column on every database.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections import deque
@@ -57,6 +58,26 @@ class IdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+# --- times ------------------------------------------------------------------------------------
+
+#: Times outside these years are refused: nothing traceapp records happened before the first
+#: or after the last, and near Python's own limits (years 1 and 9999) a time with an offset
+#: cannot even be converted to UTC.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def year_in_range(moment: dt.date) -> bool:
+    """Whether a date or time falls in the years a record may be about."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def year_range_message() -> str:
+    """Why a time outside :data:`FIRST_YEAR`..:data:`LAST_YEAR` is refused, translated."""
+    return _(
+        "Give a time between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+    )
 
 
 # --- text and JSON that no column stores and no parser survives ------------------------------
