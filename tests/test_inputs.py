@@ -1,4 +1,4 @@
-"""No 5xx for any input: text that is not text, JSON nested too deep, times off the calendar."""
+"""No 5xx for any input: text that is not text, deep JSON, far times, an unreachable database."""
 
 from __future__ import annotations
 
@@ -284,3 +284,56 @@ def test_an_imported_event_off_the_calendar_is_refused_naming_event_time(client,
         "Give a time between the years 1900 and 2200."
     ]
     assert _count(TraceEvent) == before
+
+
+# --- the database cannot be reached ------------------------------------------------------------
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def cut_off(request, tmp_path):
+    """An app whose database cannot be reached: a PostgreSQL port nobody listens on, or a
+    SQLite "file" that is a directory."""
+    import socket
+
+    from tests.conftest import make_app
+
+    if request.param == "postgresql":
+        with socket.socket() as s:  # a port that was free a moment ago: nothing listens
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        url = f"postgresql://traceapp@127.0.0.1:{port}/traceapp"
+    else:
+        url = f"sqlite:///{tmp_path}"
+    return make_app(url, tmp_path / "instance", TRACEAPP_PUBLIC_BASE_URL="https://t.example.vn")
+
+
+def test_a_database_outage_answers_503_with_retry_after(cut_off, caplog):
+    caplog.set_level("ERROR", logger="traceapp")
+    client = cut_off.test_client()
+    answers = {
+        "health check": client.get("/healthz", headers={"Accept": "text/html"}),
+        "login": client.form_post("/login", {"email": "a@example.test", "password": "x" * 12}),
+        "scan": client.get("/l/ABCDEFGHJKMNPQRS"),
+        "lot page": client.get("/01/08934567890120/10/XP-2026-0001"),
+    }
+    for what, r in answers.items():
+        assert r.status_code == 503, what
+        # (On a rate-limited route such as the login, Flask-Limiter may ask for longer.)
+        assert int(r.headers["Retry-After"]) >= 30, what
+        assert r.mimetype == "text/html", what
+        html = r.get_data(as_text=True)
+        assert "Temporarily unavailable" in html, what
+        assert "Try again in a few minutes." in html, what
+        assert "Traceback" not in html and "psycopg" not in html, what
+    vi = client.get("/healthz", headers={"Accept": "text/html", "Accept-Language": "vi"})
+    assert vi.status_code == 503 and "Tạm thời gián đoạn" in vi.get_data(as_text=True)
+    api = client.get("/api/v1/me", headers=bearer("ta_" + "x" * 40))
+    assert api.status_code == 503 and int(api.headers["Retry-After"]) >= 30
+    assert api.json == {
+        "code": 503,
+        "status": "Service Unavailable",
+        "message": "The service is unavailable for a moment. Try again in a few minutes.",
+    }
+    # One line per request, without a traceback, the scan fast path's attempt included.
+    assert any("database unavailable" in rec.getMessage() for rec in caplog.records)
+    assert not [rec for rec in caplog.records if rec.exc_info]
