@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -19,11 +19,15 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, message: str, errors: dict[str, list[str]] | None = None, *, location: str = "json"
+    ) -> None:
         message = str(message)  # a lazy string is settled in the language of the moment
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
+        #: Where the API's envelope files the errors: json (the body), query, form, files, path.
+        self.location = location
 
 
 class ValidationFailed(DomainError):
@@ -131,7 +135,7 @@ def handle_domain_error(exc: DomainError) -> Any:
     """Render a domain error for the API or a browser."""
     code = exc.status_code
     if wants_json():
-        errors = {"json": exc.errors} if exc.errors else None
+        errors = {exc.location: exc.errors} if exc.errors else None
         return jsonify(envelope(code, _http_status_name(code), exc.message, errors)), code
     return render_template(
         "error.html", code=code, title=error_title(code), message=exc.message, errors=exc.errors
@@ -184,7 +188,60 @@ def handle_http_exception(exc: HTTPException) -> Any:
     return render_template("error.html", code=code, title=title, message=message, errors={}), code
 
 
+#: Seconds a client is asked to wait when the database is unavailable.
+RETRY_AFTER_SECONDS = 30
+
+
+def handle_database_unavailable(exc: Exception) -> Any:
+    """503 with Retry-After while the database cannot be reached; any other database error
+    goes on to the 500 handler as before."""
+    from traceapp.core.unit_of_work import database_unavailable
+    from traceapp.extensions import login_manager
+
+    if not database_unavailable(exc):
+        raise exc
+    log.error(
+        "database unavailable on %s %s: %s",
+        request.method,
+        request.path,
+        getattr(exc, "orig", None) or exc,
+    )
+    code = 503
+    message = str(ERROR_EXPLANATIONS[code])
+    if wants_json():
+        response = jsonify(envelope(code, _http_status_name(code), message))
+    else:
+        # The page must not ask the database who is signed in (the header and the language
+        # choice would): it is rendered for an anonymous reader.
+        login_manager._update_request_context_with_user()
+        response = make_response(
+            render_template(
+                "error.html", code=code, title=error_title(code), message=message, errors={}
+            )
+        )
+    response.status_code = code
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register_errorhandlers(app: Flask) -> None:
     """Install the handlers; flask-smorest's own HTTP handler is replaced by ours."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy import exc as sa_exc
+
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
+    # SQLAlchemy's wrappers, and the drivers' own errors the scan page's plain connection
+    # raises; handle_database_unavailable passes on those that are not an outage.
+    for outage in (
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+        sa_exc.TimeoutError,
+        sqlite3.OperationalError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+    ):
+        app.register_error_handler(outage, handle_database_unavailable)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +15,19 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
-from traceapp.core.inputs import page_number
+from traceapp.core.inputs import (
+    NOT_TEXT_MESSAGE,
+    NOT_TEXT_SUMMARY,
+    first_not_text,
+    is_text,
+    json_too_deep,
+    page_number,
+    printable_name,
+    too_deep_message,
+)
 from traceapp.core.unit_of_work import run_unit_of_work
 from traceapp.database import _sqlite_begin
+from traceapp.errors import DomainError, ValidationFailed, wants_json
 from traceapp.extensions import csrf, db
 from traceapp.i18n import LANG_COOKIE
 
@@ -151,11 +163,73 @@ def _reset_begin_mode(_exc: BaseException | None) -> None:
         _sqlite_begin.reset(token)
 
 
+_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+#: A JSON escape of NUL or of a surrogate (U+D800 to U+DFFF).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _first_not_text(where: str, pairs: Any) -> tuple[str, str, str] | None:
+    for name, value in pairs:
+        if not is_text(name) or (isinstance(value, str) and not is_text(value)):
+            return where, printable_name(name), str(NOT_TEXT_MESSAGE)
+    return None
+
+
+def unreadable_input() -> tuple[str, str, str] | None:
+    """(where, field, why) of the first input of the request that no column stores or no
+    parser survives: a NUL or an unpaired surrogate in a path part, a query argument, a form
+    field, a file name or a JSON string; an API body nested too deep."""
+    problem = _first_not_text("path", (request.view_args or {}).items()) or _first_not_text(
+        "query", request.args.items(multi=True)
+    )
+    if problem or request.method in SAFE_METHODS:
+        return problem
+    if request.mimetype in _FORM_TYPES:
+        files = ((name, f.filename or "") for name, f in request.files.items(multi=True))
+        return _first_not_text("form", request.form.items(multi=True)) or _first_not_text(
+            "files", files
+        )
+    if not request.path.startswith("/api/"):
+        return None  # no browser page reads a body other than a form
+    body = request.get_data(cache=True)
+    if json_too_deep(body):
+        return "json", "_schema", too_deep_message()
+    # Decoded JSON holds a NUL or a surrogate only through an escape (\u0000, \ud800), a
+    # raw NUL or 0xED byte (a surrogate in UTF-8), or as UTF-16/32, whose bytes hold NULs:
+    # any other body is spared a second parse.
+    if b"\x00" not in body and b"\xed" not in body and not _SUSPECT_ESCAPE.search(body):
+        return None
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None  # not JSON: the view refuses it with the parser's own message
+    path = first_not_text(doc)
+    if path is None:
+        return None
+    return "json", path or "_schema", str(NOT_TEXT_MESSAGE)
+
+
+def _refuse_unreadable_input() -> None:
+    # Once for every view, before any of them reads its input: PostgreSQL refuses NUL in
+    # text (a 500 at the first query), and Python's JSON parser dies of recursion on deep
+    # nesting. A browser gets a 400 page naming the field, an API client the 422 envelope.
+    problem = unreadable_input()
+    if problem is None:
+        return
+    where, field, why = problem
+    summary = why if field == "_schema" else str(NOT_TEXT_SUMMARY)
+    if wants_json():
+        raise ValidationFailed(summary, {field: [why]}, location=where)
+    raise DomainError(summary, {field: [why]}, location=where)
+
+
 def install_request_hooks(app: Flask) -> None:
-    """Security headers on every response, CSRF on browser forms, a unit of work per view."""
+    """Security headers on every response, CSRF on browser forms, input that is text only, a
+    unit of work per view."""
     app.before_request_funcs.setdefault(None, []).insert(0, _choose_begin_mode)
     app.teardown_request(_reset_begin_mode)
     app.before_request(_csrf_for_browsers)
+    app.before_request(_refuse_unreadable_input)
     app.after_request(_security_headers)
     for endpoint, view in list(app.view_functions.items()):
         if endpoint != "static":

@@ -154,6 +154,80 @@ def test_lot_and_product_pages(client, labelled):
     assert client.get("/01/08934567890137").status_code == 404
 
 
+#: Every way of asking for a lot without a serial: the page, the linkset both ways, and each
+#: link type that says something about the lot.
+LOT_ASKS = (
+    ("", {}),
+    ("?linkType=linkset", {}),
+    ("", {"Accept": "application/linkset+json"}),
+    ("?linkType=gs1:epcis", {}),
+    ("?linkType=gs1:recallStatus", {}),
+    ("?linkType=gs1:traceability", {}),
+    ("?linkType=gs1:certificationInfo", {}),
+)
+
+
+def _asks(client, url):
+    return [client.get(url + query, headers=headers) for query, headers in LOT_ASKS]
+
+
+def _packed_lot(labelled, code, *, close):
+    from tests.farm import harvest_lot
+
+    farm = labelled.farm
+    return harvest_lot(
+        farm,
+        "10",
+        [(farm.growers[0], farm.field, "10")],
+        close=close,
+        product=farm.peanuts_packed,
+        code=code,
+    )
+
+
+@pytest.mark.parametrize("close", [False, True], ids=["open", "closed"])
+def test_a_lot_never_labelled_is_as_unknown_as_a_lot_that_does_not_exist(client, labelled, close):
+    # Lot codes run in sequence: answering for unlabelled lots let anyone walk them.
+    lot = _packed_lot(labelled, "XP-2026-0777", close=close)
+    url = f"/01/{labelled.gtin}/10/{lot.code}"
+    unknown = _asks(client, f"/01/{labelled.gtin}/10/XP-2026-0778")
+    for asked, answer, stranger in zip(LOT_ASKS, _asks(client, url), unknown, strict=True):
+        assert answer.status_code == stranger.status_code == 404, asked
+        assert answer.get_data() == stranger.get_data(), asked
+        assert answer.headers["Cache-Control"] == "no-store", asked
+        assert lot.code not in answer.get_data(as_text=True), asked
+    # A label issued for it opens its page.
+    labels.issue_run(labelled.farm.world.a.manager, lot, count=2)
+    assert client.get(url).status_code == 200
+    assert lot.code in client.get(url).get_data(as_text=True)
+
+
+def test_a_lot_whose_labels_are_all_voided_is_no_longer_public(client, labelled):
+    url = f"/01/{labelled.gtin}/10/{labelled.packed.code}"
+    actor = labelled.farm.world.a.manager
+    labels.void_labels(actor, labelled.run, reason="torn", first=1, last=4)
+    assert client.get(url).status_code == 200  # one label is still live
+    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[4])
+    for asked, answer in zip(LOT_ASKS, _asks(client, url), strict=True):
+        assert answer.status_code == 404, asked
+        assert labelled.packed.code not in answer.get_data(as_text=True), asked
+
+
+def test_a_lot_level_label_opens_its_lot(client, labelled):
+    # Copies of one lot-level label print the lot's URL without a serial: it must answer.
+    lot = _packed_lot(labelled, "XP-2026-0779", close=True)
+    labels.issue_run(labelled.farm.world.a.manager, lot, count=12, kind="lot_copies")
+    url = f"/01/{labelled.gtin}/10/{lot.code}"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert lot.code in page.get_data(as_text=True)
+    linkset = client.get(url, headers={"Accept": "application/linkset+json"})
+    assert linkset.status_code == 200
+    assert "https://gs1.org/voc/epcis" in linkset.json["linkset"][0]
+    epcis = client.get(url + "?linkType=gs1:epcis")
+    assert epcis.status_code == 200 and epcis.json["type"] == "EPCISDocument"
+
+
 LINKSET_SCHEMA = {
     "type": "object",
     "required": ["linkset"],

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import fields
+
+from traceapp.core.inputs import year_in_range, year_range_message
 
 
 class BaseSchema(ma.Schema):
@@ -12,6 +17,16 @@ class BaseSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class Moment(fields.AwareDateTime):
+    """A time with its offset, within the years a record may be about (see core.inputs)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if not year_in_range(moment):
+            raise ma.ValidationError(year_range_message())
+        return moment
 
 
 class IdSchema(BaseSchema):

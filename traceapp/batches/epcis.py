@@ -25,6 +25,7 @@ from traceapp.batches.genealogy import ancestors
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
 from traceapp.config import PROJECT_ROOT
 from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.core.inputs import NOT_TEXT_MESSAGE, NOT_TEXT_SUMMARY, first_not_text
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -437,6 +438,12 @@ def import_document(actor: Actor, cooperative_id: int, doc: Any) -> ImportResult
     )
     if not isinstance(doc, dict):
         raise ValidationFailed.field("document", _("The document must be a JSON object."))
+    # A file upload comes here unchecked (the request's own inputs were checked at the edge).
+    where = first_not_text(doc)
+    if where is not None:
+        raise ValidationFailed(
+            str(NOT_TEXT_SUMMARY), {"document": [f"{where}: {NOT_TEXT_MESSAGE}"]}
+        )
     problems = schema_errors(doc)
     if problems:
         # The problems themselves are jsonschema's English, each with its JSON path.

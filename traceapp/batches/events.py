@@ -22,6 +22,7 @@ from traceapp.batches.models import (
     LotStatus,
     TraceEvent,
 )
+from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
@@ -282,6 +283,11 @@ def record_event(
         event_time = now
     elif event_time.tzinfo is None:
         errors["event_time"] = [_("Give the time with its time-zone offset.")]
+    elif not year_in_range(event_time):
+        # Refused at once: at the ends of the calendar the time cannot even be put in UTC,
+        # which the checks below and the database column would do.
+        errors["event_time"] = [year_range_message()]
+        raise ValidationFailed(_("The event could not be recorded."), errors)
     elif event_time > now + dt.timedelta(minutes=10):
         errors["event_time"] = [_("The event time is in the future.")]
     if tz_offset is None:

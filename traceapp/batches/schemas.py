@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from traceapp.api.schemas import BaseSchema
+from traceapp.api.schemas import BaseSchema, Moment
 from traceapp.batches.models import LotStatus
 
 
@@ -66,7 +66,7 @@ class LotCreateSchema(BaseSchema):
     notes = fields.Str(validate=validate.Length(max=5000))
     catch_data = fields.Nested(CatchDataSchema)
     aquaculture_method = fields.Str(validate=validate.Length(max=100))
-    event_time = fields.AwareDateTime()
+    event_time = Moment()
     location = fields.Str(validate=validate.Length(max=300))
     inputs = fields.List(fields.Nested(InputSchema))
     kind = fields.Str(validate=validate.OneOf(["commingling", "processing", "grading", "packing"]))
@@ -132,7 +132,7 @@ class EventCreateSchema(BaseSchema):
 
     biz_step = fields.Str(required=True)
     disposition = fields.Str()
-    event_time = fields.AwareDateTime()
+    event_time = Moment()
     tz_offset = fields.Str(validate=validate.Length(equal=6))
     zone_id = fields.Int()
     location = fields.Str(validate=validate.Length(max=300))
@@ -233,15 +233,15 @@ class TransformationSchema(BaseSchema):
     outputs = fields.List(
         fields.Nested(OutputSchema), required=True, validate=validate.Length(min=1)
     )
-    event_time = fields.AwareDateTime()
+    event_time = Moment()
     location = fields.Str(validate=validate.Length(max=300))
 
 
 class EpcisQuerySchema(BaseSchema):
     """A time range for the cooperative-wide export."""
 
-    start = fields.AwareDateTime()
-    end = fields.AwareDateTime()
+    start = Moment()
+    end = Moment()
     cooperative_id = fields.Int()
 
 

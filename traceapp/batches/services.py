@@ -21,6 +21,7 @@ from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.cooperatives.services import next_counter_value
+from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import local_today, now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
@@ -247,6 +248,8 @@ def create_lot(
         errors.setdefault("production_date", []).append(_("Enter the harvest or production date."))
     elif production_date > local_today():
         errors.setdefault("production_date", []).append(_("The date is in the future."))
+    elif not year_in_range(production_date):  # it dates the lot's commissioning event
+        errors.setdefault("production_date", []).append(year_range_message())
     if best_before is None and product.shelf_life_days and production_date:
         best_before = production_date + dt.timedelta(days=product.shelf_life_days)
     if best_before and production_date and best_before < production_date:

@@ -38,7 +38,7 @@ from traceapp.batches.forms import (
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus, Recall, TraceEvent
 from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Member
-from traceapp.core.inputs import id_or_none
+from traceapp.core.inputs import id_or_none, json_too_deep, too_deep_message
 from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
@@ -544,6 +544,8 @@ def epcis_import() -> Any:
         try:
             if len(raw) > 10 * 1024 * 1024:
                 raise ValidationFailed.field("file", _("The file is larger than 10 MB."))
+            if json_too_deep(raw):
+                raise ValidationFailed.field("file", too_deep_message())
             try:
                 doc = json.loads(raw.decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:

@@ -25,7 +25,7 @@ from traceapp.cooperatives.models import (
     MemberImport,
     MemberRole,
 )
-from traceapp.core.inputs import blank_to_none, is_digits
+from traceapp.core.inputs import NOT_TEXT_MESSAGE, blank_to_none, is_digits, is_text
 from traceapp.database import local_today, now_utc
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -535,6 +535,8 @@ def _parse_date(text: str) -> dt.date:
 
 def _parse_cell(key: str, text: str) -> Any:
     text = text.strip()
+    if not is_text(text):  # a CSV may hold NUL bytes, which no text column takes
+        raise ValueError(str(NOT_TEXT_MESSAGE))
     if key == "gender":
         word = text.lower()
         if word in _GENDER_WORDS:

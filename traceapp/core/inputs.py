@@ -1,4 +1,4 @@
-"""Reading numbers typed or sent by people and clients, safely.
+"""Reading what people and clients send, safely: numbers, times, text and JSON.
 
 ``str.isdigit()`` is true for superscripts and for Arabic-Indic or full-width digits, which
 ``int()`` then refuses or reads as another number: every check of "digits only" here means
@@ -7,8 +7,14 @@ the ASCII digits 0-9. Ids fit a 32-bit integer column on every database.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
+from collections import deque
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import IntegerConverter, Map
 
 #: The largest id an integer primary key can hold on PostgreSQL (and so on every engine).
@@ -60,3 +66,103 @@ def blank_to_none(value: Any) -> Any:
         value = value.strip()
         return value or None
     return value
+
+
+# --- times ------------------------------------------------------------------------------------
+
+#: Times outside these years are refused: nothing traceapp records happened before the first
+#: or after the last, and near Python's own limits (years 1 and 9999) a time with an offset
+#: cannot even be converted to UTC.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
+def year_in_range(moment: dt.date) -> bool:
+    """Whether a date or time falls in the years a record may be about."""
+    return FIRST_YEAR <= moment.year <= LAST_YEAR
+
+
+def year_range_message() -> str:
+    """Why a time outside :data:`FIRST_YEAR`..:data:`LAST_YEAR` is refused, translated."""
+    return _(
+        "Give a time between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+    )
+
+
+# --- text and JSON that no column stores and no parser survives ------------------------------
+
+#: JSON nested deeper than this is refused before it is parsed. Python's parser recurses once
+#: per level and fails near 1,000 with a RecursionError; no document traceapp reads comes near
+#: the limit (a GeoJSON MultiPolygon inside a FeatureCollection is 8 levels deep).
+MAX_JSON_DEPTH = 64
+
+#: A NUL (PostgreSQL refuses it in text) or a surrogate code point: decoded JSON holds one
+#: only when it was sent unpaired (``"\ud800"``), and it cannot be encoded to UTF-8.
+_NOT_TEXT = re.compile("[\x00\ud800-\udfff]")
+#: A JSON string (skipped: brackets inside it do not nest), or a run of brackets.
+_JSON_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]+|[\]}]+', re.DOTALL)
+
+NOT_TEXT_MESSAGE = _l(
+    "This holds a character that is not text (a NUL byte or an unpaired surrogate): remove it."
+)
+NOT_TEXT_SUMMARY = _l("Part of what you sent is not text; nothing was saved.")
+
+
+def is_text(value: str) -> bool:
+    """False for a string holding a NUL byte or an unpaired surrogate."""
+    return _NOT_TEXT.search(value) is None
+
+
+def printable_name(name: str) -> str:
+    """A field name fit to be shown back: characters that are not text become U+FFFD."""
+    return _NOT_TEXT.sub("\ufffd", name)
+
+
+def first_not_text(value: Any) -> str | None:
+    """The dotted path (``events.0.name``) of the first key or string in decoded JSON that is
+    not text, ``""`` for the document itself, or None when every string is text."""
+    queue: deque[tuple[str, Any]] = deque([("", value)])
+    while queue:
+        path, item = queue.popleft()
+        if isinstance(item, str):
+            if not is_text(item):
+                return path
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                inner = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str) and not is_text(key):
+                    return printable_name(inner)
+                queue.append((inner, child))
+        elif isinstance(item, list):
+            queue.extend((f"{path}.{i}" if path else str(i), child) for i, child in enumerate(item))
+    return None
+
+
+def too_deep_message(limit: int = MAX_JSON_DEPTH) -> str:
+    """Why JSON nested past the limit is refused, in the reader's language."""
+    return _("The JSON is nested more than %(n)d levels deep.", n=limit)
+
+
+def json_too_deep(text: str | bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when JSON text opens more than ``limit`` arrays or objects inside one another.
+
+    Read without parsing (no recursion); brackets inside strings do not count. Text that is
+    not JSON at all answers False: the parser refuses it with its own message.
+    """
+    if isinstance(text, bytes):
+        try:
+            # Decoded as json.loads decodes bytes (UTF-8, -16 or -32).
+            text = text.decode(json.detect_encoding(text), "surrogatepass")
+        except (UnicodeDecodeError, LookupError):
+            return False
+    if text.count("[") + text.count("{") <= limit:
+        return False  # the common case, without a scan
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token[0] in "[{":
+            depth += len(token)
+            if depth > limit:
+                return True
+        elif token[0] in "]}":
+            depth -= len(token)
+    return False

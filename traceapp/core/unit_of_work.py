@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,36 @@ def is_retryable(exc: BaseException) -> bool:
         return True
     message = str(orig).lower()
     return "database is locked" in message or "database table is locked" in message
+
+
+#: PostgreSQL's classes of errors that say the server cannot serve now, not that the request
+#: is wrong: 08 connection exception, 53 insufficient resources (too many connections, a full
+#: disk), 57P operator intervention (shutting down, starting up).
+_UNAVAILABLE_PG = ("08", "53", "57P")
+#: SQLite's words for a file it cannot open or a lock held past the busy timeout.
+_UNAVAILABLE_SQLITE = ("unable to open database file", "database is locked", "disk i/o error")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when the database cannot be reached or cannot serve for now (an outage, a restart,
+    too many clients, a lock held past every retry): worth trying again later, not a bug."""
+    import sqlite3
+
+    import psycopg
+
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or is_retryable(exc)):
+        return True
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError):
+        code = orig.sqlstate
+        # No SQLSTATE: the client's own failure (refused, lost, closed), not the server's.
+        return code is None or code.startswith(_UNAVAILABLE_PG) or code in _RETRYABLE_PG
+    if isinstance(orig, sqlite3.OperationalError):
+        message = str(orig).lower()
+        return any(words in message for words in _UNAVAILABLE_SQLITE)
+    return False
 
 
 def retry_delay(attempt: int) -> float:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, unquote
 from flask.globals import _cv_app
 from werkzeug.http import dump_cookie, http_date, parse_cookie
 
+from traceapp.core.unit_of_work import database_unavailable
 from traceapp.extensions import db
 from traceapp.i18n import LANG_COOKIE, choose_language
 from traceapp.public import services
@@ -49,8 +50,9 @@ class ScanFastPath:
         ):
             try:
                 answer = self._answer(environ)
-            except Exception:  # noqa: BLE001 - Flask answers it, and logs what it finds
-                log.exception("scan fast path failed; handing the request to Flask")
+            except Exception as exc:  # noqa: BLE001 - Flask answers it, and logs what it finds
+                if not database_unavailable(exc):  # an outage: Flask's 503 says it in one line
+                    log.exception("scan fast path failed; handing the request to Flask")
                 answer = None
         if answer is None:
             return self.wsgi_app(environ, start_response)

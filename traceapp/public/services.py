@@ -26,7 +26,7 @@ from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Cooperative, Gender, Member
 from traceapp.database import local_date, local_now, local_today, now_utc
 from traceapp.extensions import db
-from traceapp.labels.models import RunKind
+from traceapp.labels.models import Label, RunKind
 from traceapp.products.models import Product
 from traceapp.public.scanlog import scan_log
 from traceapp.units import fmt
@@ -1150,11 +1150,16 @@ def product_by_gtin(gtin14: str) -> Product | None:
 
 
 def lot_by_gtin(gtin14: str, lot_code: str) -> Lot | None:
-    """The lot of a product, by GTIN and lot code."""
+    """The lot of a product, by GTIN and lot code, if a live label points at it."""
+    # Lot codes follow a pattern (XP-2026-0001, ...): answering for every lot would let anyone
+    # walk a cooperative's production, open lots included. A lot becomes public when labels
+    # are issued for it (a lot-level run prints this very URL) and stops being public once
+    # they are all voided; until then it is as unknown as a lot that does not exist.
+    live_label = sa.exists().where(Label.lot_id == Lot.id, Label.voided_at.is_(None))
     return db.session.execute(
         sa.select(Lot)
         .join(Product, Product.id == Lot.product_id)
-        .where(Product.gtin == gtin14, Lot.code == lot_code)
+        .where(Product.gtin == gtin14, Lot.code == lot_code, live_label)
     ).scalar_one_or_none()
 
 

@@ -18,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 from shapely.validation import explain_validity
 
+from traceapp.core.inputs import json_too_deep, too_deep_message
+
 #: RFC 7946 asks for enough precision; 7 decimals is about 1 cm, more is noise.
 DECIMALS = 7
 #: Geometry types a zone may have.
@@ -120,12 +122,14 @@ def _pair(lon: float, lat: float) -> str:
 
 
 def load_json(text: str | bytes) -> Any:
-    """Decode GeoJSON text, refusing anything that is not JSON."""
+    """Decode GeoJSON text, refusing anything that is not JSON (or is nested too deep to parse)."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise GeometryError(_("The GeoJSON file must be UTF-8 text.")) from None
+    if json_too_deep(text):
+        raise GeometryError(too_deep_message())
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
