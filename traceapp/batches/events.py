@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
+from traceapp.auth.permissions import require, scoped_ref
 from traceapp.batches.models import (
     EventErrorDeclaration,
     Lot,
@@ -299,11 +300,21 @@ def record_event(
         )
     if not TZ_RE.match(tz_offset or ""):
         errors["tz_offset"] = [_("Write the offset as +07:00.")]
-    zone = None
-    if zone_id:
-        zone = db.session.get(Zone, int(zone_id))
-        if zone is None:
-            errors["zone_id"] = [_("No such zone.")]
+    # A zone named here appears as the readPoint of the lot's EPCIS export and public page:
+    # only the lot's own cooperative's codes, and a foreign one reads like a missing one.
+    zone = (
+        scoped_ref(
+            Zone,
+            zone_id,
+            actor,
+            "zone_id",
+            cooperative_id=lot.cooperative_id,
+            message=_("No such zone code in the lot's cooperative."),
+            errors=errors,
+        )
+        if zone_id
+        else None
+    )
     q = None
     if quantity not in (None, ""):
         try:
@@ -535,7 +546,6 @@ def transform(
     (product_id, quantity, unit, production_date, code?, best_before?, notes?). Input lots are
     locked, must be closed and not recalled, and cannot give more than they still have.
     """
-    from traceapp.auth.permissions import get_scoped, require
     from traceapp.batches import services as lots
     from traceapp.products.models import Product
 
@@ -550,16 +560,22 @@ def transform(
     taken: list[tuple[Lot, Decimal, str]] = []
     seen: set[int] = set()
     for i, item in enumerate(inputs or []):
-        try:
-            lot_id = int(item.get("lot_id", ""))
-        except (TypeError, ValueError):
+        if item.get("lot_id") in (None, ""):
             errors[f"inputs.{i}.lot_id"] = [_("Choose an input lot.")]
             continue
-        lot = db.session.execute(
-            sa.select(Lot).where(Lot.id == lot_id, Lot.visible_to(actor)).with_for_update()
-        ).scalar_one_or_none()
+        # Scoped by the actor, not by one cooperative: an administrator may record a
+        # processor's commingling of several cooperatives' lots (its supplier's lot among
+        # them); the outputs must then belong to one of those cooperatives (below).
+        lot = scoped_ref(
+            Lot,
+            item["lot_id"],
+            actor,
+            f"inputs.{i}.lot_id",
+            message=_("No such lot."),
+            for_update=True,
+            errors=errors,
+        )
         if lot is None:
-            errors[f"inputs.{i}.lot_id"] = [_("No such lot.")]
             continue
         require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot use this lot."))
         if lot.id in seen:
@@ -613,7 +629,13 @@ def transform(
     made: list[Lot] = []
     for i, spec in enumerate(outputs):
         spec = dict(spec)
-        product = get_scoped(Product, spec.get("product_id"), actor)
+        product = scoped_ref(
+            Product,
+            spec.get("product_id"),
+            actor,
+            f"outputs.{i}.product_id",
+            message=_("No such product."),
+        )
         if product.cooperative_id not in coop_ids:
             raise ValidationFailed.field(
                 f"outputs.{i}.product_id", _("The output product belongs to another cooperative.")
