@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale, format_date
 
@@ -16,8 +17,9 @@ from traceapp.auth.models import SYSTEM
 from traceapp.authority import flags, services
 from traceapp.batches import services as lots
 from traceapp.batches import yields
-from traceapp.batches.models import Contribution
+from traceapp.batches.models import Contribution, EventErrorDeclaration, TraceEvent
 from traceapp.batches.recall import recall_lot
+from traceapp.errors import NotFound
 from traceapp.extensions import db
 from traceapp.products.models import Product
 from traceapp.public.models import LabelScan
@@ -106,6 +108,85 @@ def test_a_code_claimed_by_a_cooperative_that_does_not_hold_it(farm, world):
     )
     # the borrowing lot is in the Phú Yên auditor's scope through the zone it claimed
     assert services.get_lot(world.auditor, lot.id) == lot
+
+
+def test_a_code_named_by_another_cooperatives_event_is_flagged(farm, world):
+    harvest_lot(farm, "100")
+    lot = _b_lot(world)
+    assert _flags(world, "borrowed_code") == []
+    # B's lot was packed "at" A's packing house: the code is the readPoint of B's EPCIS history
+    # and public page. Written directly, as an imported or older record would be.
+    event = TraceEvent(
+        cooperative_id=world.b.coop.id,
+        event_uid="urn:uuid:borrowed-packing-house",
+        lot_id=lot.id,
+        event_type="ObjectEvent",
+        action="OBSERVE",
+        biz_step="packing",
+        event_time=dt.datetime(2026, 3, 11, 18, 30, tzinfo=dt.UTC),  # the 12th in Vietnam
+        tz_offset="+07:00",
+        zone_id=farm.packing.id,
+        recorded_by_label="import",
+    )
+    db.session.add(event)
+    db.session.flush()
+    [flag] = _flags(world, "borrowed_code")
+    assert (flag.zone_code, flag.lot_code, flag.cooperative_id) == (
+        farm.packing.code,
+        lot.code,
+        world.b.coop.id,
+    )
+    assert flag.since == dt.date(2026, 3, 12) and flag.details["through"] == ["events"]
+    # the borrowing lot is in the auditor's scope through the code its event named
+    assert services.get_lot(world.auditor, lot.id) == lot
+    assert _flags(world, "borrowed_code", world.other_auditor) == []
+    # the same lot also claiming the code through a contribution: one flag, both ways
+    db.session.add(
+        Contribution(
+            cooperative_id=world.b.coop.id,
+            lot_id=lot.id,
+            member_id=world.b.members[0].id,
+            zone_id=farm.packing.id,
+            quantity=Decimal(50),
+            unit="KGM",
+            delivered_on=dt.date(2026, 3, 9),
+        )
+    )
+    db.session.flush()
+    [flag] = _flags(world, "borrowed_code")
+    assert flag.since == dt.date(2026, 3, 9)
+    assert flag.details["through"] == ["contributions", "events"]
+
+
+def test_an_event_declared_wrong_claims_no_code(farm, world):
+    lot = _b_lot(world)
+    event = TraceEvent(
+        cooperative_id=world.b.coop.id,
+        event_uid="urn:uuid:borrowed-then-declared-wrong",
+        lot_id=lot.id,
+        event_type="ObjectEvent",
+        action="OBSERVE",
+        biz_step="inspecting",
+        event_time=dt.datetime(2026, 3, 11, tzinfo=dt.UTC),
+        tz_offset="+07:00",
+        zone_id=farm.field.id,
+        recorded_by_label="import",
+    )
+    db.session.add(event)
+    db.session.flush()
+    assert len(_flags(world, "borrowed_code")) == 1
+    db.session.add(
+        EventErrorDeclaration(
+            event_id=event.id,
+            reason="did_not_occur",
+            explanation="Never inspected there",
+            declared_by_label="manager B",
+        )
+    )
+    db.session.flush()
+    assert _flags(world, "borrowed_code") == []
+    with pytest.raises(NotFound):
+        services.get_lot(world.auditor, lot.id)
 
 
 def test_overlapping_zones_are_flagged_once_per_pair(world):
