@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tests.tenancy_objects import Reference
 from traceapp.authority.models import InspectionResult, ResidueResult, ZoneInspection
 from traceapp.extensions import db
 from traceapp.zones.models import Zone
@@ -41,3 +42,18 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
         )
         db.session.flush()
     return {}
+
+
+def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
+    """The register's filter by cooperative, sent by cooperative B's province's auditor."""
+    return [
+        Reference(
+            f"GET /api/v1/authority/zones{suffix} cooperative_id",
+            lambda i, suffix=suffix: (f"/api/v1/authority/zones{suffix}?cooperative_id={i}", None),
+            world.a.coop.id,
+            None,
+            method="GET",
+            auditor=True,
+        )
+        for suffix in ("", ".csv", ".geojson", ".kml")
+    ]

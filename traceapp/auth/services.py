@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor, ApiToken, Role, User, UserSession
-from traceapp.auth.permissions import require
+from traceapp.auth.permissions import require, scoped_ref
 from traceapp.cooperatives.models import Cooperative
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, NotFound, ValidationFailed
@@ -92,8 +92,16 @@ def create_user(
     if role in (Role.MANAGER, Role.STAFF):
         if cooperative_id is None:
             errors["cooperative_id"] = [_("A cooperative user needs a cooperative.")]
-        elif db.session.get(Cooperative, cooperative_id) is None:
-            errors["cooperative_id"] = [_("No such cooperative.")]
+        else:
+            # Through the actor's scope: to a manager another cooperative reads like none.
+            scoped_ref(
+                Cooperative,
+                cooperative_id,
+                actor,
+                "cooperative_id",
+                message=_("No such cooperative."),
+                errors=errors,
+            )
         province = district = None
     elif cooperative_id is not None:
         # Never dropped silently: the person who chose a cooperative meant a cooperative role.

@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from traceapp import tunables
-from traceapp.authority.scope import Scope, cooperative_ids
+from traceapp.authority.scope import Scope, cooperative_ids, event_declared_wrong
 from traceapp.batches import yields
-from traceapp.batches.models import Contribution, Lot, LotStatus, Recall
-from traceapp.database import local_today
+from traceapp.batches.models import Contribution, Lot, LotStatus, Recall, TraceEvent
+from traceapp.database import local_date, local_today
 from traceapp.extensions import db
 from traceapp.labels.models import Label
 from traceapp.public.models import LabelScan
@@ -171,26 +171,34 @@ def _overclaimed(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def _borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
-    rows = db.session.execute(
-        sa.select(
-            Zone.id,
-            Zone.code,
-            Zone.cooperative_id,
-            Lot.id,
-            Lot.code,
-            Lot.cooperative_id,
-            sa.func.min(Contribution.delivered_on),
-        )
+    # A lot claims a code through a member's contribution from the zone, or through an event
+    # that names it as where the event took place (the readPoint of the lot's EPCIS history and
+    # public page). The services refuse another cooperative's code in both; data imported or
+    # recorded before that still can hold one. Voided contributions and events declared wrong
+    # claim nothing.
+    columns = (Zone.id, Zone.code, Zone.cooperative_id, Lot.id, Lot.code, Lot.cooperative_id)
+    borrowed = Lot.cooperative_id != Zone.cooperative_id
+    by_contribution = db.session.execute(
+        sa.select(*columns, sa.func.min(Contribution.delivered_on))
         .join(Contribution, Contribution.zone_id == Zone.id)
         .join(Lot, Lot.id == Contribution.lot_id)
-        .where(
-            Zone.id.in_(zone_ids),
-            Contribution.voided_at.is_(None),
-            Lot.cooperative_id != Zone.cooperative_id,
-        )
-        .group_by(Zone.id, Zone.code, Zone.cooperative_id, Lot.id, Lot.code, Lot.cooperative_id)
-        .order_by(Zone.code, Lot.code)
+        .where(Zone.id.in_(zone_ids), Contribution.voided_at.is_(None), borrowed)
+        .group_by(*columns)
     ).all()
+    by_event = db.session.execute(
+        sa.select(*columns, sa.func.min(TraceEvent.event_time))
+        .join(TraceEvent, TraceEvent.zone_id == Zone.id)
+        .join(Lot, Lot.id == TraceEvent.lot_id)
+        .where(Zone.id.in_(zone_ids), ~event_declared_wrong(), borrowed)
+        .group_by(*columns)
+    ).all()
+    claims: dict[tuple[Any, ...], tuple[dt.date, list[str]]] = {}
+    for *key, first in by_contribution:
+        claims[tuple(key)] = (first, ["contributions"])
+    for *key, first_time in by_event:
+        first = local_date(first_time)
+        earlier, through = claims.get(tuple(key), (first, []))
+        claims[tuple(key)] = (min(first, earlier), [*through, "events"])
     return [
         Flag(
             "borrowed_code",
@@ -205,9 +213,15 @@ def _borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
             lot_code=lcode,
             cooperative_id=lcoop,
             since=first,
-            details={"holder_cooperative_id": zcoop, "claimant_cooperative_id": lcoop},
+            details={
+                "holder_cooperative_id": zcoop,
+                "claimant_cooperative_id": lcoop,
+                "through": through,
+            },
         )
-        for zid, zcode, zcoop, lid, lcode, lcoop, first in rows
+        for (zid, zcode, zcoop, lid, lcode, lcoop), (first, through) in sorted(
+            claims.items(), key=lambda item: (item[0][1], item[0][4])
+        )
     ]
 
 

@@ -16,7 +16,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from traceapp.auth.permissions import require
-from traceapp.batches.models import Contribution, Lot, LotInput
+from traceapp.batches.models import (
+    Contribution,
+    EventErrorDeclaration,
+    Lot,
+    LotInput,
+    TraceEvent,
+)
 from traceapp.cooperatives.models import Cooperative
 from traceapp.extensions import db
 from traceapp.zones.models import Zone
@@ -56,11 +62,17 @@ class Scope:
             return sa.select(Lot.id)
         if self.mode == "none":
             return sa.select(Lot.id).where(sa.false())
-        tree = (
-            sa.select(Contribution.lot_id.label("lot_id"))
-            .where(Contribution.zone_id.in_(self.zone_ids()), Contribution.voided_at.is_(None))
-            .cte("scope_lots", recursive=True)
-        )
+        # A lot claims a code through a member's contribution from the zone, or through an
+        # event that took place there (its readPoint); both bring it under the code's auditor.
+        claimants = sa.union(
+            sa.select(Contribution.lot_id.label("lot_id")).where(
+                Contribution.zone_id.in_(self.zone_ids()), Contribution.voided_at.is_(None)
+            ),
+            sa.select(TraceEvent.lot_id).where(
+                TraceEvent.zone_id.in_(self.zone_ids()), ~event_declared_wrong()
+            ),
+        ).subquery("claimants")
+        tree = sa.select(claimants.c.lot_id).cte("scope_lots", recursive=True)
         # UNION (not UNION ALL) drops repeats, so the walk ends even on odd genealogies.
         tree = tree.union(
             sa.select(LotInput.output_lot_id).join(tree, LotInput.input_lot_id == tree.c.lot_id)
@@ -72,6 +84,11 @@ class Scope:
         if self.mode == "all":
             return sa.true()
         return Lot.id.in_(self.lot_ids())
+
+
+def event_declared_wrong() -> sa.Exists:
+    """Whether the TraceEvent of the row was declared wrong: it no longer claims its zone."""
+    return sa.exists().where(EventErrorDeclaration.event_id == TraceEvent.id)
 
 
 def scope_for(actor: Actor) -> Scope:

@@ -27,7 +27,10 @@ from flask_babel import gettext as _
 from traceapp.authority.scope import Scope as Scope
 from traceapp.authority.scope import console_scope as console_scope
 from traceapp.authority.scope import scope_for as scope_for
-from traceapp.batches.models import Contribution, Lot
+from traceapp.batches.models import (
+    Contribution,
+    Lot,
+)
 from traceapp.cooperatives.models import Cooperative
 from traceapp.database import local_today
 from traceapp.errors import NotFound, ValidationFailed

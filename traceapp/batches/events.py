@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
+from traceapp.auth.permissions import scoped_ref
 from traceapp.batches.models import (
     EventErrorDeclaration,
     Lot,
@@ -299,11 +300,21 @@ def record_event(
         )
     if not TZ_RE.match(tz_offset or ""):
         errors["tz_offset"] = [_("Write the offset as +07:00.")]
-    zone = None
-    if zone_id:
-        zone = db.session.get(Zone, int(zone_id))
-        if zone is None:
-            errors["zone_id"] = [_("No such zone.")]
+    # A zone named here appears as the readPoint of the lot's EPCIS export and public page:
+    # only the lot's own cooperative's codes, and a foreign one reads like a missing one.
+    zone = (
+        scoped_ref(
+            Zone,
+            zone_id,
+            actor,
+            "zone_id",
+            cooperative_id=lot.cooperative_id,
+            message=_("No such zone code in the lot's cooperative."),
+            errors=errors,
+        )
+        if zone_id
+        else None
+    )
     q = None
     if quantity not in (None, ""):
         try:

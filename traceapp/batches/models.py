@@ -129,7 +129,10 @@ class TraceEvent(IdMixin, TenantMixin, Base):
     event_time: Mapped[dt.datetime]
     #: The offset of the place where it happened, as EPCIS writes it ("+07:00").
     tz_offset: Mapped[str] = mapped_column(sa.String(6))
-    zone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("zones.id", ondelete="RESTRICT"))
+    #: Indexed: the authority finds the lots whose events name a code (scope, flags).
+    zone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("zones.id", ondelete="RESTRICT"), index=True
+    )
     location: Mapped[str | None] = mapped_column(sa.String(300))
     quantity: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(14, 3))
     unit: Mapped[str | None] = mapped_column(sa.String(3))

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from traceapp import tunables
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
-from traceapp.auth.permissions import get_scoped, require
+from traceapp.auth.permissions import require, scoped_ref
 from traceapp.batches import events as ev
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
@@ -235,7 +235,7 @@ def create_lot(
     Lots made by a transformation pass ``commission=False``: the TransformationEvent is their
     beginning.
     """
-    product = get_scoped(Product, product_id, actor)
+    product = scoped_ref(Product, product_id, actor, "product_id", message=_("No such product."))
     require(
         actor.can_write_cooperative(product.cooperative_id),
         _("You cannot record lots for this cooperative."),
@@ -451,10 +451,38 @@ def add_contribution(
                 unit=unit_label(lot.unit),
             )
         )
-    member = db.session.get(Member, int(member_id)) if member_id else None
-    zone = db.session.get(Zone, int(zone_id)) if zone_id else None
+    # Loaded like the lot in the URL, and from the lot's cooperative only: a foreign member or
+    # zone reads exactly like a missing one (the rules below would describe it).
+    refs: dict[str, list[str]] = {}
+    member = (
+        scoped_ref(
+            Member,
+            member_id,
+            actor,
+            "member_id",
+            cooperative_id=lot.cooperative_id,
+            message=_("This person is not a member of the cooperative."),
+            errors=refs,
+        )
+        if member_id
+        else None
+    )
+    zone = (
+        scoped_ref(
+            Zone,
+            zone_id,
+            actor,
+            "zone_id",
+            cooperative_id=lot.cooperative_id,
+            message=_("No such zone code in the lot's cooperative."),
+            errors=refs,
+        )
+        if zone_id
+        else None
+    )
     delivered_on = delivered_on or lot.production_date
     errors.update(contribution_problems(lot, member, zone, delivered_on))
+    errors.update(refs)
     if errors:
         raise ValidationFailed(_("The contribution could not be recorded."), errors)
     # contribution_problems refuses a missing member or zone.

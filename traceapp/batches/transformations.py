@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
-from traceapp.auth.permissions import get_scoped, require
+from traceapp.auth.permissions import require, scoped_ref
 from traceapp.batches import services as lots
 from traceapp.batches.events import lot_ilmd, record_event
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Lot, LotInput, LotStatus
+from traceapp.core.inputs import MAX_ID, id_or_none
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -56,11 +57,15 @@ def transform(
     # All the inputs at once, in the one lock order, before what they have left is counted.
     locked = lock_lots((n for n in lot_ids if n is not None), actor)
     for i, item in enumerate(inputs or []):
-        lot_id = lot_ids[i]
-        if lot_id is None:
+        if item.get("lot_id") in (None, ""):
             errors[f"inputs.{i}.lot_id"] = [_("Choose an input lot.")]
             continue
-        lot = locked.get(lot_id)
+        # Scoped by the actor, not by one cooperative: an administrator may record a
+        # processor's commingling of several cooperatives' lots (its supplier's lot among
+        # them); the outputs must then belong to one of those cooperatives (below). A foreign,
+        # missing or malformed id reads alike.
+        lot_id = lot_ids[i]
+        lot = locked.get(lot_id) if lot_id is not None else None
         if lot is None:
             errors[f"inputs.{i}.lot_id"] = [_("No such lot.")]
             continue
@@ -116,7 +121,13 @@ def transform(
     made: list[Lot] = []
     for i, spec in enumerate(outputs):
         spec = dict(spec)
-        product = get_scoped(Product, spec.get("product_id"), actor)
+        product = scoped_ref(
+            Product,
+            spec.get("product_id"),
+            actor,
+            f"outputs.{i}.product_id",
+            message=_("No such product."),
+        )
         if product.cooperative_id not in coop_ids:
             raise ValidationFailed.field(
                 f"outputs.{i}.product_id", _("The output product belongs to another cooperative.")
@@ -194,10 +205,10 @@ def transform(
 
 
 def _input_lot_id(item: dict[str, Any]) -> int | None:
-    try:
-        return int(item.get("lot_id", ""))
-    except (TypeError, ValueError):
-        return None
+    value = item.get("lot_id")
+    if type(value) is int:  # JSON numbers (a bool is no id)
+        return value if 0 < value <= MAX_ID else None
+    return id_or_none(value.strip() if isinstance(value, str) else None)
 
 
 def split(quantity: Decimal, weights: list[Decimal]) -> list[Decimal]:

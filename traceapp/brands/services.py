@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import get_scoped, require
+from traceapp.auth.permissions import get_scoped, require, scoped_ref, scoped_refs
 from traceapp.brands.models import (
     CollectiveMark,
     GrantAction,
@@ -219,7 +219,7 @@ def _labels(products: Iterable[Product]) -> dict[str, str]:
 
 
 def _load_products(
-    mark: CollectiveMark, product_ids: Any, errors: dict[str, list[str]]
+    actor: Actor, mark: CollectiveMark, product_ids: Any, errors: dict[str, list[str]]
 ) -> list[Product]:
     """The named products, each of the mark's cooperative and carrying this mark."""
     if not product_ids:
@@ -230,21 +230,22 @@ def _load_products(
     except (TypeError, ValueError):
         _add(errors, "product_ids", _("Product ids are numbers."))
         return []
-    found = {
-        p.id: p
-        for p in db.session.execute(
-            sa.select(Product).where(
-                Product.id.in_(wanted), Product.cooperative_id == mark.cooperative_id
-            )
-        ).scalars()
-    }
+    # A product of another cooperative reads exactly like one that does not exist.
+    found = scoped_refs(
+        Product,
+        wanted,
+        actor,
+        "product_ids",
+        errors,
+        cooperative_id=mark.cooperative_id,
+        message=lambda ident: _("Unknown product (id %(id)s).", id=ident),
+    )
     products = []
     for ident in wanted:
         product = found.get(ident)
         if product is None:
-            # A product of another cooperative reads exactly like one that does not exist.
-            _add(errors, "product_ids", _("Unknown product (id %(id)s).", id=ident))
-        elif product.mark_id != mark.id:
+            continue
+        if product.mark_id != mark.id:
             _add(
                 errors,
                 "product_ids",
@@ -257,17 +258,6 @@ def _load_products(
         else:
             products.append(product)
     return products
-
-
-def _member_of(mark: CollectiveMark, member_id: Any) -> Member | None:
-    """The member of the mark's cooperative with this id; another cooperative's reads as none."""
-    try:
-        ident = int(member_id)
-    except (TypeError, ValueError):
-        return None
-    return db.session.execute(
-        sa.select(Member).where(Member.id == ident, Member.cooperative_id == mark.cooperative_id)
-    ).scalar_one_or_none()
 
 
 def _check_period(granted_on: Any, valid_until: Any, errors: dict[str, list[str]]) -> None:
@@ -303,10 +293,16 @@ def create_grant(
     )
     notes = blank_to_none(notes)
     errors: dict[str, list[str]] = {}
-    member = _member_of(mark, member_id)
-    if member is None:
-        _add(errors, "member_id", _("Choose a member of the cooperative that owns the mark."))
-    products = _load_products(mark, product_ids, errors)
+    member = scoped_ref(
+        Member,
+        member_id,
+        actor,
+        "member_id",
+        cooperative_id=mark.cooperative_id,
+        message=_("Choose a member of the cooperative that owns the mark."),
+        errors=errors,
+    )
+    products = _load_products(actor, mark, product_ids, errors)
     _check_period(granted_on, valid_until, errors)
     _check_notes(notes, errors)
     if mark.effective_status(local_today()) == MarkStatus.EXPIRED:
@@ -426,7 +422,7 @@ def update_grant(
     if product_ids is not _UNSET or valid_until is not _UNSET:
         _refuse_if_revoked(grant)
     if product_ids is not _UNSET:
-        products = _load_products(mark, product_ids, errors)
+        products = _load_products(actor, mark, product_ids, errors)
         old = {p.id: p for p in grant.products}
         new = {p.id: p for p in products}
         if products and set(old) != set(new):

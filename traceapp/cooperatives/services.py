@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import require
+from traceapp.auth.permissions import require, scoped_ref
 from traceapp.cooperatives.models import (
     Cooperative,
     Counter,
@@ -27,7 +27,7 @@ from traceapp.cooperatives.models import (
 )
 from traceapp.core.inputs import NOT_TEXT_MESSAGE, blank_to_none, is_digits, is_text
 from traceapp.database import local_today, now_utc
-from traceapp.errors import NotFound, ValidationFailed
+from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import store_image
 
@@ -678,13 +678,15 @@ def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> l
     """Import every member of a checked file, or none: any problem refuses the whole file."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
-    pending = db.session.execute(
-        sa.select(MemberImport)
-        .where(MemberImport.id == import_id, MemberImport.cooperative_id == coop.id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if pending is None:
-        raise NotFound(_("That import is unknown."))
+    pending = scoped_ref(
+        MemberImport,
+        import_id,
+        actor,
+        "import_id",
+        cooperative_id=coop.id,
+        message=_("That import is unknown."),
+        for_update=True,
+    )
     if pending.imported_at is not None:
         raise ValidationFailed.field("import_id", _("This file was already imported."))
     rows: list[dict[str, Any]] = []

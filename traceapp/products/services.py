@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from traceapp import tunables
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import get_scoped, require
+from traceapp.auth.models import SYSTEM
+from traceapp.auth.permissions import get_scoped, require, scoped_ref
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
 from traceapp.core.inputs import blank_to_none, id_or_none, is_digits
@@ -196,7 +197,11 @@ def _check_gtin(
 
 
 def check_product(
-    values: dict[str, Any], cooperative_id: int, existing: Product | None = None
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Product | None = None,
+    *,
+    actor: Actor = SYSTEM,
 ) -> dict[str, Any]:
     """Validate and normalise a product's values; raise ValidationFailed naming every field."""
     errors: dict[str, list[str]] = {}
@@ -266,12 +271,18 @@ def check_product(
 
     out["gtin"] = _check_gtin(values.get("gtin"), errors, cooperative_id, existing)
 
-    mark_id = values.get("mark_id")
-    if mark_id is not None:
-        mark = db.session.get(CollectiveMark, mark_id) if isinstance(mark_id, int) else None
-        # A foreign mark gets the same answer as an unknown one.
-        if mark is None or mark.cooperative_id != cooperative_id:
-            _add(errors, "mark_id", _("Choose a collective mark of this cooperative."))
+    if values.get("mark_id") is not None:
+        # Loaded through the actor's scope, from this cooperative's marks only: a foreign mark
+        # gets the same answer as an unknown one.
+        scoped_ref(
+            CollectiveMark,
+            values["mark_id"],
+            actor,
+            "mark_id",
+            cooperative_id=cooperative_id,
+            message=_("Choose a collective mark of this cooperative."),
+            errors=errors,
+        )
 
     days = values.get("shelf_life_days")
     if days is not None and (
@@ -324,7 +335,7 @@ def create_product(actor: Actor, cooperative_id: int, image: Any = None, **data:
     values.setdefault("unit_of_trade", "piece")
     if values.get("is_active") is None:
         values["is_active"] = True
-    values = check_product(values, coop.id)
+    values = check_product(values, coop.id, actor=actor)
     stored = store_image(image, "image", coop.id) if image is not None else None
     product = Product(cooperative_id=coop.id, **values)
     if stored is not None:
@@ -344,7 +355,7 @@ def update_product(actor: Actor, product: Product, image: Any = None, **data: An
     if "is_active" in values and values["is_active"] is None:
         values.pop("is_active")  # a flag is never cleared, only set true or false
     merged = {k: getattr(product, k) for k in PRODUCT_FIELDS} | values
-    checked = check_product(merged, product.cooperative_id, existing=product)
+    checked = check_product(merged, product.cooperative_id, existing=product, actor=actor)
     changed = {key: checked[key] for key in values}
     if image is not None:
         changed["image"] = store_image(image, "image", product.cooperative_id).key
@@ -486,7 +497,7 @@ def ocop_stars_for_display(product: Product, on_date: dt.date | None = None) -> 
     return record.stars if record else None
 
 
-def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
+def _check_ocop(actor: Actor, product: Product, values: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     decisions = ocop_settings()["decisions"]
     scheme = values.get("scheme")
@@ -587,12 +598,21 @@ def _check_ocop(product: Product, values: dict[str, Any]) -> dict[str, Any]:
 
     supersedes = values.get("supersedes_id")
     if supersedes is not None:
-        target = next((r for r in product.ocop_records if r.id == supersedes), None)
-        if target is None:
-            _add(errors, "supersedes_id", _("Choose an earlier record of this product."))
-        elif target.id in superseded_ids(product):
+        earlier = _("Choose an earlier record of this product.")
+        target = scoped_ref(
+            OcopRecord,
+            supersedes,
+            actor,
+            "supersedes_id",
+            cooperative_id=product.cooperative_id,
+            message=earlier,
+            errors=errors,
+        )
+        if target is not None and target.product_id != product.id:
+            _add(errors, "supersedes_id", earlier)  # the cooperative's, but another product's
+        elif target is not None and target.id in superseded_ids(product):
             _add(errors, "supersedes_id", _("That record has already been corrected."))
-        elif not out["notes"]:
+        elif target is not None and not out["notes"]:
             _add(errors, "notes", _("Say why the earlier record is corrected."))
     out["supersedes_id"] = supersedes
 
@@ -620,7 +640,7 @@ def record_ocop(actor: Actor, product: Product, **data: Any) -> OcopRecord:
     if isinstance(values.get("supersedes_id"), str):
         raw = values["supersedes_id"]
         values["supersedes_id"] = id_or_none(raw) or -1
-    checked = _check_ocop(product, values)
+    checked = _check_ocop(actor, product, values)
     # Built through the relationship, so product.ocop_records includes it at once.
     record = OcopRecord(cooperative_id=product.cooperative_id, product=product, **checked)
     db.session.add(record)

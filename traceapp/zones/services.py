@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 
 from traceapp import tunables
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import require
+from traceapp.auth.permissions import require, scoped_refs
 from traceapp.cooperatives.models import Member
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
@@ -321,7 +321,11 @@ def _date_format_hint() -> str:
 
 
 def _check(
-    values: dict[str, Any], cooperative_id: int, existing: Zone | None, errors: dict[str, list[str]]
+    actor: Actor,
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Zone | None,
+    errors: dict[str, list[str]],
 ) -> dict[str, Any]:
     """Every problem of the merged zone data, raised together; returns derived columns."""
 
@@ -376,7 +380,7 @@ def _check(
             box = geo.bounds(shape) if shape else (None, None, None, None)
             derived.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True))
     if "member_ids" in values and "member_ids" not in errors:
-        derived["members"] = _members(values["member_ids"], cooperative_id, existing, add)
+        derived["members"] = _members(actor, values["member_ids"], cooperative_id, existing, errors)
     if errors:
         raise ValidationFailed(_("The zone code could not be saved."), errors)
     return derived
@@ -386,28 +390,33 @@ def _already_registered(code: str) -> str:
     return _("The code %(code)s is already registered.", code=code)
 
 
-def _members(ids: list[int], cooperative_id: int, existing: Zone | None, add: Any) -> list[Member]:
+def _members(
+    actor: Actor,
+    ids: list[int],
+    cooperative_id: int,
+    existing: Zone | None,
+    errors: dict[str, list[str]],
+) -> list[Member]:
     """The cooperative's members with these ids; unknown ids and leavers are named."""
-    found = (
-        {
-            m.id: m
-            for m in db.session.execute(
-                sa.select(Member).where(Member.id.in_(ids), Member.cooperative_id == cooperative_id)
-            ).scalars()
-        }
-        if ids
-        else {}
+    found = scoped_refs(
+        Member,
+        ids,
+        actor,
+        "member_ids",
+        errors,
+        cooperative_id=cooperative_id,
+        # The same words for another cooperative's member and a missing id.
+        # TRANSLATORS: %(id)d is the member's number in the database, as sent.
+        message=lambda ident: _("No member %(id)d in this cooperative.", id=ident),
     )
     already = {m.id for m in existing.members} if existing is not None else set()
     today = local_today()
     for ident in ids:
         member = found.get(ident)
-        if member is None:
-            # The same words for another cooperative's member and a missing id.
-            # TRANSLATORS: %(id)d is the member's number in the database, as sent.
-            add("member_ids", _("No member %(id)d in this cooperative.", id=ident))
-        elif ident not in already and not member.is_member_on(today):
-            add("member_ids", _("%(name)s is no longer a member.", name=member.full_name))
+        if member is not None and ident not in already and not member.is_member_on(today):
+            errors.setdefault("member_ids", []).append(
+                _("%(name)s is no longer a member.", name=member.full_name)
+            )
     return [found[i] for i in ids if i in found]
 
 
@@ -465,7 +474,7 @@ def create_zone(actor: Actor, cooperative_id: int | None, **data: Any) -> Zone:
     assert cooperative_id is not None
     values, errors = _coerce(data)
     values.setdefault("member_ids", [])
-    derived = _check(values, cooperative_id, None, errors)
+    derived = _check(actor, values, cooperative_id, None, errors)
     zone = Zone(cooperative_id=cooperative_id, status=S.DRAFT)
     _save(zone, values, derived, new=True)
     audit.record(actor, "zone.create", zone, changes=audit.created(zone) | _member_change([], zone))
@@ -502,10 +511,10 @@ def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
     if is_locked(zone):
         # Only households and notes are left to check; the frozen facts were checked when
         # they were entered and must not be judged again by later settings.
-        derived = _check_editable(values, zone, errors)
+        derived = _check_editable(actor, values, zone, errors)
     else:
         merged = {k: _current(zone, k) for k in ZONE_FIELDS if k != "member_ids"} | values
-        derived = _check(merged, zone.cooperative_id, zone, errors)
+        derived = _check(actor, merged, zone.cooperative_id, zone, errors)
         if "geometry" not in values and "kind" not in values:
             # Unchanged outline: keep the stored derived columns as they are.
             derived = {k: v for k, v in derived.items() if k == "members"}
@@ -519,7 +528,7 @@ def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
 
 
 def _check_editable(
-    values: dict[str, Any], zone: Zone, errors: dict[str, list[str]]
+    actor: Actor, values: dict[str, Any], zone: Zone, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
     """Check the households and notes of a locked zone."""
 
@@ -531,7 +540,9 @@ def _check_editable(
         add("notes", _("At most %(n)d characters.", n=_MAX_LENGTHS["notes"]))
     derived: dict[str, Any] = {}
     if "member_ids" in values and "member_ids" not in errors:
-        derived["members"] = _members(values["member_ids"], zone.cooperative_id, zone, add)
+        derived["members"] = _members(
+            actor, values["member_ids"], zone.cooperative_id, zone, errors
+        )
     if errors:
         raise ValidationFailed(_("The zone code could not be saved."), errors)
     return derived
