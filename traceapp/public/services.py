@@ -1122,6 +1122,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
             "province": coop.province,
             "households": total,
             "women_share": round(100 * women / total) if total else 0,
+            "show_women_share": coop.show_women_share and total > 0,
             "logo": coop.logo,
         },
         zones=zones,
