@@ -296,3 +296,21 @@ def test_one_client_cannot_read_the_register_without_limit(app, client, register
     # The pages share one allowance per client, and another client has its own.
     assert codes == [200, 200, 200, 429, 429, 429]
     assert other.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/registry/zones/" + "X" * 500,
+        "/registry/zones/%25_%5C",
+        "/registry/zones?q=%25_%5C&province=" + "P" * 300 + "&page=99999999999",
+        "/registry/zones.json?per_page=0&page=abc&q=" + "đ" * 300,
+        "/registry/zones.csv?per_page=999999",
+        "/registry/?q=%25&page=-1",
+    ],
+)
+def test_odd_input_is_answered_not_crashed(client, register, path):
+    r = client.get(path)
+    assert r.status_code in (200, 404)
+    if "zones?" in path or "zones." in path:
+        assert "VN-PYDX-0505" not in r.get_data(as_text=True)
