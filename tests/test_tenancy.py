@@ -25,6 +25,15 @@ PUBLIC_RULES = {
     "/l/<serial>": "the consumer's page: public by design (tests/public checks what it shows)",
     "/01/<path:rest>": "the GS1 Digital Link resolver: public by design",
     "/.well-known/gs1resolver": "the resolver's description, no data",
+    # The public register names cooperatives and their public facts, never members
+    # (tests/registry checks what it shows).
+    "/registry/": "the public register: cooperatives by name",
+    "/registry/zones": "the public register: issued zone codes",
+    "/registry/zones/<path:code>": "the public register: one issued zone code",
+    "/registry/zones.json": "the public register: issued zone codes for programs",
+    "/registry/zones.csv": "the public register: issued zone codes for programs",
+    "/registry/cooperatives/<int:cooperative_id>": "the public register: a cooperative's page",
+    "/registry/marks/<int:mark_id>": "the public register: a collective mark's page",
 }
 
 

@@ -25,14 +25,22 @@ TRANSLATIONS = PACKAGE / "translations"
 LANGUAGES = ("vi", "en", "fr", "zh")
 #: The keywords of the extraction command in traceapp/translations/README.md.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-#: What a shopper can see: the public templates and the Python strings they show
-#: (timeline steps and results, language names) and the captions printed on labels.
-PUBLIC_TEMPLATES = sorted((PACKAGE / "templates" / "public").glob("*.html"))
+#: What a shopper can see: the public templates (the label page and the public register) and
+#: the Python strings they show (timeline steps and results, language names, a zone code's
+#: kind, status and market) and the captions printed on labels.
+PUBLIC_TEMPLATES = sorted(
+    [
+        *(PACKAGE / "templates" / "public").glob("*.html"),
+        *(PACKAGE / "templates" / "registry").glob("*.html"),
+    ]
+)
 PUBLIC_PYTHON = [
     PACKAGE / "batches" / "events.py",
     PACKAGE / "batches" / "timeline.py",
     PACKAGE / "i18n.py",
     *sorted((PACKAGE / "labels" / "render").glob("*.py")),
+    *sorted((PACKAGE / "registry").glob("*.py")),
+    PACKAGE / "zones" / "models.py",
 ]
 #: printf-style placeholders (%(name)s, %d, %%) and strftime fields (%Y, %m).
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[a-zA-Z%]")
@@ -143,6 +151,7 @@ def test_the_shoppers_languages_translate_the_public_page(lang):
     public = _public_ids()
     # The public page's own words must be among them, or this test would check nothing.
     assert {"Genuine label", "Recalled: do not use this product", "Packed", "Lot"} <= public
+    assert {"Zone code register", "Suspended: not valid today", "Suspended"} <= public
     catalog = _po(lang)
     left = sorted(k for k in public if catalog.get(k) is None or not _translated(catalog.get(k)))
     assert left == []

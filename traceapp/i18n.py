@@ -54,7 +54,7 @@ def select_locale() -> str:
         g.set_lang_cookie = asked
     user_locale = None
     # The public pages never look at a login (and that keeps the shopper's request cheap).
-    if not request.path.startswith(("/api/", "/01/", "/l/")):
+    if not request.path.startswith(("/api/", "/01/", "/l/", "/registry/")):
         user_locale = getattr(current_user, "locale", None) if current_user else None
     return choose_language(
         asked,

@@ -262,3 +262,35 @@ def test_cached_pages_lapse_at_local_midnight_and_not_all_together(labelled):
         services.clear_cache()
         spreads.add(services.lot_page(labelled.packed.id, "vi").spread)
     assert len(spreads) > 1 and all(0.8 <= s <= 1.2 for s in spreads)
+
+
+def test_the_share_of_women_shows_only_when_the_cooperative_chooses(
+    client, manager_client, labelled
+):
+    from traceapp.public import views
+
+    url = labelled.url(labelled.serials[2])
+    html = client.get(url).get_data(as_text=True)
+    assert "member households." in html and "of members are women" not in html
+    coop = labelled.farm.coop
+    edit = f"/cooperatives/{coop.id}/edit"
+    assert "Show the share of women among the members on public pages" in (
+        manager_client.get(edit).get_data(as_text=True)
+    )
+    r = manager_client.form_post(
+        edit,
+        {
+            "name": coop.name,
+            "short_code": coop.short_code,
+            "province": coop.province,
+            "show_women_share": "y",
+        },
+    )
+    assert r.status_code == 302
+    db.session.refresh(coop)
+    assert coop.show_women_share is True
+    # The page model lives a few minutes; a new one shows the share.
+    services.clear_cache()
+    views.clear_html_cache()
+    html = client.get(url).get_data(as_text=True)
+    assert "% of members are women." in html

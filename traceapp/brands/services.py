@@ -830,3 +830,41 @@ def mark_use_problems(
         return {m.id: problem for m in members}
     grants = _grants_of(mark.id, [m.id for m in members])
     return {m.id: _member_problem(m, mark, product, grants.get(m.id, []), on_date) for m in members}
+
+
+def products_marked_on(mark: CollectiveMark, on_date: dt.date) -> list[tuple[Product, int]]:
+    """The mark's products members may put it on that day, with how many members may."""
+    # The rule of mark_use_problem, for every member holding a grant of the mark, in three
+    # queries whatever their number. A mark that is not usable that day covers nothing.
+    if _mark_problem(mark, on_date) is not None:
+        return []
+    products = list(
+        db.session.execute(
+            sa.select(Product).where(Product.mark_id == mark.id).order_by(Product.code)
+        ).scalars()
+    )
+    grants = (
+        db.session.execute(
+            sa.select(MarkGrant)
+            .where(MarkGrant.mark_id == mark.id)
+            .options(joinedload(MarkGrant.events), selectinload(MarkGrant.member))
+            .order_by(MarkGrant.granted_on, MarkGrant.id)
+        )
+        .unique()
+        .scalars()
+    )
+    by_member: dict[int, list[MarkGrant]] = {}
+    members: dict[int, Member] = {}
+    for grant in grants:
+        by_member.setdefault(grant.member_id, []).append(grant)
+        members[grant.member_id] = grant.member
+    marked = []
+    for product in products:
+        users = sum(
+            1
+            for member_id, held in by_member.items()
+            if _member_problem(members[member_id], mark, product, held, on_date) is None
+        )
+        if users:
+            marked.append((product, users))
+    return marked

@@ -55,6 +55,7 @@ class CooperativeForm(Form):
     website = StringField(_l("Website"), validators=[Optional(), Length(max=200)])
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
 
 
 class LogoForm(Form):

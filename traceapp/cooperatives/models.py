@@ -54,6 +54,9 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(sa.Text)
     founded_on: Mapped[dt.date | None]
     logo: Mapped[str | None] = mapped_column(sa.String(80))
+    #: Whether the public pages may show the share of women among the members: the
+    #: cooperative chooses (off until it does).
+    show_women_share: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     members: Mapped[list[Member]] = relationship(back_populates="cooperative", lazy="raise")
 

@@ -24,6 +24,9 @@ class CooperativeSchema(BaseSchema):
     website = fields.Str(allow_none=True, validate=validate.Length(max=200))
     description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
     founded_on = fields.Date(allow_none=True)
+    show_women_share = fields.Bool(
+        metadata={"description": "Whether public pages show the share of women members"}
+    )
     logo_url = fields.Method("_logo_url", dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

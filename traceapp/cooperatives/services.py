@@ -54,6 +54,7 @@ COOPERATIVE_FIELDS = (
     "website",
     "description",
     "founded_on",
+    "show_women_share",
 )
 MEMBER_FIELDS = (
     "member_number",
@@ -184,6 +185,7 @@ def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
     values = {k: blank_to_none(data.get(k)) for k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
+    values["show_women_share"] = bool(values["show_women_share"])
     check_cooperative(values)
     coop = Cooperative(**values)
     db.session.add(coop)
@@ -198,6 +200,8 @@ def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperat
     values = {k: blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
+    if "show_women_share" in values:
+        values["show_women_share"] = bool(values["show_women_share"])
     merged = {k: getattr(coop, k) for k in COOPERATIVE_FIELDS} | values
     check_cooperative(merged, existing=coop)
     audit.apply_changes(actor, coop, values, "cooperative.update")

@@ -28,6 +28,8 @@ COOPERATIVES: list[dict[str, Any]] = [
         "description": "Đậu phộng (lạc) trồng trên đất cát pha ven sông Kỳ Lộ; "
         "peanuts grown on the sandy loam along the Kỳ Lộ river.",
         "founded_on": dt.date(2004, 3, 15),
+        # Most members are women, and the cooperative shows it; the other two do not.
+        "show_women_share": True,
     },
     {
         "short_code": "SC",

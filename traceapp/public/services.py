@@ -30,6 +30,7 @@ from traceapp.labels.models import Label, RunKind
 from traceapp.products.models import Product
 from traceapp.public.scanlog import scan_log
 from traceapp.units import fmt
+from traceapp.zones import services as zone_services
 from traceapp.zones.models import Zone
 
 log = logging.getLogger(__name__)
@@ -821,6 +822,8 @@ class ZoneView:
     area_ha: Any
     certifications: list[dict[str, Any]]
     svg: str
+    #: Whether the public register holds the code (its page can be linked).
+    public: bool = False
 
 
 @dataclass
@@ -1009,7 +1012,7 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _zone_view(zone: Zone, today: dt.date) -> ZoneView:
+def _zone_view(zone: Zone, today: dt.date, public: bool) -> ZoneView:
     from traceapp.zones.geometry import svg_outline
 
     certs = [
@@ -1028,6 +1031,7 @@ def _zone_view(zone: Zone, today: dt.date) -> ZoneView:
         area_ha=area,
         certifications=certs,
         svg=svg_outline(zone.geometry, zone.code, width=280, height=180),
+        public=public,
     )
 
 
@@ -1042,7 +1046,18 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
     coop = db.session.get_one(Cooperative, lot.cooperative_id)
     trace = genealogy.trace(lot)
     origin_lots = trace.origin_lots
-    zones = [_zone_view(z, today) for z in trace.zones()]
+    claimed = trace.zones()
+    # The codes the public register holds are linked to their page there.
+    issued = set(
+        db.session.execute(
+            sa.select(Zone.id).where(
+                Zone.id.in_([z.id for z in claimed]), zone_services.issued_clause()
+            )
+        ).scalars()
+        if claimed
+        else ()
+    )
+    zones = [_zone_view(z, today, z.id in issued) for z in claimed]
     members = trace.households()
     names = sorted(m.full_name for m in members if m.public_name_consent)
     catch = next((x.catch_data for x in origin_lots if x.catch_data), None)
@@ -1116,12 +1131,14 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         mark=mark,
         ocop=ocop,
         coop={
+            "id": coop.id,
             "name": coop.name,
             "commune": coop.commune,
             "district": coop.district,
             "province": coop.province,
             "households": total,
             "women_share": round(100 * women / total) if total else 0,
+            "show_women_share": coop.show_women_share and total > 0,
             "logo": coop.logo,
         },
         zones=zones,

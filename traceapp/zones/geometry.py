@@ -641,6 +641,20 @@ def _length_label(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
+def drawable(geometry: dict[str, Any] | None, max_vertices: int = 400) -> dict[str, Any] | None:
+    """The geometry to draw: simplified to about a pixel when it has many positions."""
+    # A surveyed boundary of thousands of points would weigh more than the page it is on.
+    if not geometry or geometry["type"] == "Point":
+        return geometry
+    depth = 2 if geometry["type"] == "Polygon" else 3
+    if _count_positions(geometry["coordinates"], depth) <= max_vertices:
+        return geometry
+    outline = to_shape(geometry)
+    west, south, east, north = outline.bounds
+    tolerance = max(east - west, north - south) / 300
+    return dict(mapping(outline.simplify(tolerance, preserve_topology=True)))
+
+
 def svg_outline(
     geometry: dict[str, Any] | None,
     label: str,

@@ -247,6 +247,27 @@ def effective_status_clause(on_date: dt.date | None = None) -> sa.ColumnElement[
     )
 
 
+#: Statuses only an authority's approval leads to (suspended and revoked come after one).
+ISSUED_STATUSES = frozenset({S.APPROVED, S.SUSPENDED, S.REVOKED})
+
+
+def issued_clause() -> sa.ColumnElement[bool]:
+    """Codes an authority approved, whatever became of them since: the public register's."""
+    # A draft or a submitted code is the cooperative's application, and a rejected one a
+    # refused application that may come back corrected: none was ever a code, so none is
+    # public. An expired code counts only if it was approved before it lapsed, since a
+    # submitted code also expires when its dates pass.
+    approved_once = (
+        sa.select(ZoneTransition.id)
+        .where(ZoneTransition.zone_id == Zone.id, ZoneTransition.to_status == S.APPROVED.value)
+        .exists()
+    )
+    return sa.or_(
+        Zone.status.in_([s.value for s in ISSUED_STATUSES]),
+        sa.and_(Zone.status == S.EXPIRED, approved_once),
+    )
+
+
 def is_locked(zone: Zone) -> bool:
     """Whether the code's identifying facts are frozen (it was submitted at some point)."""
     return zone.status not in EDITABLE_STATUSES

@@ -1,0 +1,1 @@
+"""The public register: cooperatives, their collective marks and products, and zone codes."""
