@@ -16,6 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from tests.live.support import CHROMIUM, CHROMIUM_ARGS, need
 from traceapp import create_app
 from traceapp.config import normalise_database_url
 from traceapp.extensions import db, limiter
@@ -262,3 +263,41 @@ requires_postgres = pytest.mark.skipif(
     not ON_POSTGRES,
     reason="needs PostgreSQL: set TRACEAPP_TEST_DATABASE_URL=postgresql://... (CI does)",
 )
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Debian Chromium for the whole run: Playwright's sync API runs one per
+    thread, so every browser test (the live layer's journeys included) shares it."""
+    need(CHROMIUM, "Debian's chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the test extra installs it
+        need(None, "Playwright (the test extra)")
+        raise
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class BrowserPages:
+    """Pages opened on the shared browser, each in a context of its own, closed together."""
+
+    def __init__(self, browser: Any) -> None:
+        self.browser = browser
+        self.pages: list[Any] = []
+
+    def new_page(self, **options: Any) -> Any:
+        """A page in a new context (viewport, locale ... as ``Browser.new_page`` takes them)."""
+        page = self.browser.new_page(**options)
+        self.pages.append(page)
+        return page
+
+    def close(self) -> None:
+        """Close every page's context."""
+        for page in self.pages:
+            page.context.close()
+        self.pages.clear()

@@ -13,18 +13,14 @@ import secrets
 import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
-from typing import Any
 
 import pytest
 
 from tests.conftest import ON_POSTGRES, TEST_DATABASE_URL, postgres_scratch_database
 from tests.live.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     free_port,
     live_bin,
-    need,
     wait_until_up,
 )
 
@@ -82,20 +78,3 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             except subprocess.TimeoutExpired:
                 server.process.kill()
                 server.process.wait()
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Iterator[Any]:
-    """One headless Debian Chromium for the whole live layer."""
-    need(CHROMIUM, "Debian's chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the test extra installs it
-        need(None, "Playwright (the test extra)")
-        raise
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()

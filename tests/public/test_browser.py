@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_app, scratch_database_url
+from tests.conftest import BrowserPages, make_app, scratch_database_url
 from traceapp.extensions import db
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -62,7 +62,9 @@ def served_demo(tmp_path: Any) -> Any:
     sync_playwright is None or CHROMIUM is None,
     reason="needs Playwright and Debian's chromium (.ci/run installs both)",
 )
-def test_label_page_on_a_phone_in_vietnamese_and_english(served_demo: Any, tmp_path: Any):
+def test_label_page_on_a_phone_in_vietnamese_and_english(
+    served_demo: Any, tmp_path: Any, chromium: Any
+):
     from traceapp.labels.services import label_url
     from traceapp.products.models import Product
 
@@ -80,18 +82,8 @@ def test_label_page_on_a_phone_in_vietnamese_and_english(served_demo: Any, tmp_p
         url = label_url(product, lot_code, serial)
         db.session.remove()
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+    browser = BrowserPages(chromium)
+    try:
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
         page.on("request", lambda request: requests.append(request.url))
         page.goto(url)
@@ -106,6 +98,7 @@ def test_label_page_on_a_phone_in_vietnamese_and_english(served_demo: Any, tmp_p
         assert "Xuan Phuoc peanuts, 500 g bag" in body_en
         assert "Where it comes from" in body_en
         page.screenshot(path=str(tmp_path / "label-en.png"), full_page=True)
+    finally:
         browser.close()
     assert (tmp_path / "label-vi.png").stat().st_size > 10_000
     foreign = [u for u in requests if not u.startswith(f"http://127.0.0.1:{port}/")]

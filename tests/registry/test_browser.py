@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import BrowserPages
 from tests.public.test_browser import CHROMIUM, served_demo, sync_playwright  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -15,15 +16,12 @@ pytestmark = pytest.mark.browser
     sync_playwright is None or CHROMIUM is None,
     reason="needs Playwright and Debian's chromium (.ci/run installs both)",
 )
-def test_the_register_on_a_phone_in_vietnamese_and_english(served_demo: Any):  # noqa: F811
+def test_the_register_on_a_phone_in_vietnamese_and_english(served_demo: Any, chromium: Any):  # noqa: F811
     _app, port, _serial = served_demo
     base = f"http://127.0.0.1:{port}"
     requests: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
+    browser = BrowserPages(chromium)
+    try:
         page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
         page.on("request", lambda request: requests.append(request.url))
         # A buyer types the code from an export document into the search box (no script).
@@ -51,6 +49,7 @@ def test_the_register_on_a_phone_in_vietnamese_and_english(served_demo: Any):  #
         page.goto(f"{base}/registry/cooperatives/1?lang=en")
         body = page.inner_text("main")
         assert "Hợp tác xã Nông nghiệp Xuân Phước" in body and "4-star OCOP product" in body
+    finally:
         browser.close()
     foreign = [u for u in requests if not u.startswith(f"{base}/")]
     assert foreign == []
