@@ -100,3 +100,78 @@ def test_sixteen_concurrent_label_runs_never_exceed_the_lot(tmp_path):
                     assert body["errors"]["json"]["count"] == [
                         "The lot has room for 0 more labels of 1 kg (mass balance)."
                     ], body
+
+
+def test_a_rendering_job_lets_other_writers_through(tmp_path, monkeypatch):
+    # On SQLite a job that rendered inside a write transaction kept every other writer
+    # waiting until the busy timeout: while a job renders, another request must still write.
+    import threading
+
+    from traceapp.labels import jobs, services
+    from traceapp.labels.models import JobStatus, RenderJob
+
+    with scratch_app(tmp_path) as app:
+        app.config["TRACEAPP_SQLITE_BUSY_TIMEOUT_MS"] = 15000
+        with app.app_context():
+            coop = Cooperative(name="HTX In Tem", short_code="IT", province="Phú Yên")
+            db.session.add(coop)
+            db.session.flush()
+            user = User(
+                email="m@it.test",
+                full_name="M",
+                password_hash="x",
+                role=Role.MANAGER,
+                cooperative_id=coop.id,
+            )
+            bag = Product(
+                cooperative_id=coop.id,
+                code="DP-1KG",
+                name="Đậu phộng túi 1 kg",
+                category="peanuts",
+                unit_of_trade="bag",
+                net_quantity=Decimal(1),
+                net_unit="KGM",
+                names={},
+            )
+            db.session.add_all([user, bag])
+            db.session.flush()
+            lot = Lot(
+                cooperative_id=coop.id,
+                product_id=bag.id,
+                code="IT-2026-0001",
+                production_date=dt.date(2026, 3, 1),
+                quantity=Decimal(100),
+                unit="KGM",
+            )
+            db.session.add(lot)
+            db.session.flush()
+            run = services.issue_run(user, lot, count=20)
+            job = jobs.start_job(user, run, "zpl")
+            job_id, lot_id, user_id = job.id, lot.id, user.id
+            db.session.commit()
+            db.session.remove()
+
+        rendering, written = threading.Event(), threading.Event()
+        real = jobs.render_run
+
+        def slow_render(*args, **kwargs):
+            # The job has read its run and is rendering: another writer comes now.
+            rendering.set()
+            assert written.wait(20), "the other writer could not write while the job rendered"
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(jobs, "render_run", slow_render)
+        worker = threading.Thread(target=jobs.execute, args=(app, job_id))
+        worker.start()
+        assert rendering.wait(20)
+        with app.app_context():
+            other = db.session.get_one(Lot, lot_id)
+            services.issue_run(db.session.get_one(User, user_id), other, count=1)
+            db.session.commit()
+            db.session.remove()
+        written.set()
+        worker.join(60)
+        with app.app_context():
+            assert db.session.get_one(RenderJob, job_id).status == JobStatus.DONE
+            assert db.session.scalar(sa.select(sa.func.count(Label.id))) == 21
+            db.session.remove()

@@ -4,6 +4,7 @@ large ones. A job's file is kept in the database in chunks, so any app server ca
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import tempfile
 import threading
@@ -179,9 +180,12 @@ def _job_locale(app: Flask, job: RenderJob) -> str:
 def execute(app: Flask, job_id: int) -> None:
     """Render the job's run into chunks, committing progress as it goes.
 
-    There is no request here: the captions are printed in the requester's language.
+    There is no request here: the captions are printed in the requester's language. The job
+    reads in DEFERRED transactions and writes in short IMMEDIATE ones (:func:`_write`): on
+    SQLite a job that held the write lock while rendering kept every other writer waiting
+    until its busy timeout ran out.
     """
-    with app.app_context(), sqlite_begin_mode("IMMEDIATE"):
+    with app.app_context(), sqlite_begin_mode("DEFERRED"):
         job = db.session.get(RenderJob, job_id)
         if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return
@@ -189,16 +193,34 @@ def execute(app: Flask, job_id: int) -> None:
             _execute(job_id, job)
 
 
+def _write(change: Callable[[], None]) -> None:
+    """End the job's read transaction, then make ``change`` in a short write transaction of
+    its own (IMMEDIATE on SQLite, so it waits its turn instead of failing to upgrade)."""
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        change()
+        db.session.commit()
+
+
+def _store_chunk(job_id: int, seq: int, data: bytes) -> None:
+    db.session.add(RenderChunk(job_id=job_id, seq=seq, data=data))
+
+
 def _execute(job_id: int, job: RenderJob) -> None:
     """The body of :func:`execute`, inside the app context and the job's language."""
-    job.status = JobStatus.RUNNING
-    job.started_at = job.heartbeat_at = now_utc()
-    db.session.commit()
+
+    def start() -> None:
+        job.status = JobStatus.RUNNING
+        job.started_at = job.heartbeat_at = now_utc()
+
+    _write(start)
 
     def progress(n: int) -> None:
-        job.done = n
-        job.heartbeat_at = now_utc()
-        db.session.commit()
+        def heartbeat() -> None:
+            job.done = n
+            job.heartbeat_at = now_utc()
+
+        _write(heartbeat)
 
     spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
     try:
@@ -207,26 +229,32 @@ def _execute(job_id: int, job: RenderJob) -> None:
         seq = 0
         size = 0
         while chunk := spool.read(CHUNK):
-            db.session.add(RenderChunk(job_id=job.id, seq=seq, data=chunk))
-            db.session.commit()
+            _write(functools.partial(_store_chunk, job_id, seq, chunk))
             seq += 1
             size += len(chunk)
-        job.done = count
-        job.size = size
-        job.status = JobStatus.DONE
-        job.finished_at = now_utc()
-        requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
-        if requester is not None:
-            services.record_print(requester, job.run, job.fmt, job.layout)
-        db.session.commit()
+
+        def finish() -> None:
+            job.done = count
+            job.size = size
+            job.status = JobStatus.DONE
+            job.finished_at = now_utc()
+            requester = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+            if requester is not None:
+                services.record_print(requester, job.run, job.fmt, job.layout)
+
+        _write(finish)
     except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
         log.exception("render job %s failed", job_id)
         db.session.rollback()
-        job = db.session.get_one(RenderJob, job_id)  # committed above; jobs are kept
-        job.status = JobStatus.FAILED
-        job.error = str(exc)[:2000]
-        job.finished_at = now_utc()
-        db.session.commit()
+        message = str(exc)[:2000]
+
+        def fail() -> None:
+            failed = db.session.get_one(RenderJob, job_id)  # committed above; jobs are kept
+            failed.status = JobStatus.FAILED
+            failed.error = message
+            failed.finished_at = now_utc()
+
+        _write(fail)
     finally:
         spool.close()
         db.session.remove()
