@@ -138,11 +138,14 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def session(app: Flask) -> Iterator[Any]:
+def session(app: Flask, tmp_path: Any) -> Iterator[Any]:
     """A database session whose work, and every request's commits, vanish after the test.
 
     Services called straight from a test answer in English (requests made by the test client
-    open their own context and follow their Accept-Language)."""
+    open their own context and follow their Accept-Language). Each test has its own audit
+    anchor file, as the chain it anchors vanishes with the test."""
+    anchor = app.config["TRACEAPP_AUDIT_ANCHOR_FILE"]
+    app.config["TRACEAPP_AUDIT_ANCHOR_FILE"] = str(tmp_path / "audit-anchor.log")
     with app.app_context(), force_locale("en"):
         connection = db.engine.connect()
         outer = connection.begin()
@@ -155,6 +158,7 @@ def session(app: Flask) -> Iterator[Any]:
             db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
             outer.rollback()
             connection.close()
+            app.config["TRACEAPP_AUDIT_ANCHOR_FILE"] = anchor
 
 
 @pytest.fixture(autouse=True)

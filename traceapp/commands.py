@@ -235,14 +235,30 @@ audit = click.Group("audit", help="The tamper-evident audit trail.")
 @with_appcontext
 @in_english
 def audit_verify() -> None:
-    """Walk the hash chain; name the first broken record."""
+    """Walk the keyed hash chain, the anchor file and the trace events; name the first
+    broken record or event."""
+    from traceapp.audit.chain import anchor_path
     from traceapp.audit.services import verify_chain
 
     result = verify_chain()
+    path = anchor_path()
+    anchored = (
+        f"anchor file {path} agrees at #{result.anchored_seq}"
+        if result.anchored_seq is not None
+        else f"no anchor file at {path}: truncation cannot be seen"
+    )
     if result.ok:
-        click.echo(f"OK: {result.checked} records, head hash {result.head_hash}")
+        click.echo(
+            f"OK: {result.checked} records, {result.events} events, "
+            f"head hash {result.head_hash}; {anchored}"
+        )
         return
-    click.echo(f"BROKEN at record #{result.broken_seq}: {result.reason}", err=True)
+    where = (
+        f"record #{result.broken_seq}"
+        if result.broken_seq is not None
+        else f"event #{result.broken_event}"
+    )
+    click.echo(f"BROKEN at {where} ({result.kind}): {result.reason}", err=True)
     sys.exit(2)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
 import tomllib
@@ -74,6 +75,25 @@ def _development_secret(instance_path: Path) -> str:
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
     log.info("generated a development secret key in %s", path)
     return key
+
+
+def _audit_keys() -> list[tuple[str, str]]:
+    """TRACEAPP_AUDIT_KEYS: ``id:secret`` pairs separated by commas, oldest first."""
+    value = _env("TRACEAPP_AUDIT_KEYS")
+    if not value:
+        return []
+    keys = []
+    for item in value.split(","):
+        key_id, _sep, secret = item.strip().partition(":")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]{1,40}", key_id) or len(secret) < 16:
+            raise ConfigError(
+                "TRACEAPP_AUDIT_KEYS must list id:secret pairs separated by commas (ids of "
+                "letters, digits, '.', '_' or '-', up to 40; secrets of 16 characters or more)"
+            )
+        keys.append((key_id, secret))
+    if len({key_id for key_id, _secret in keys}) != len(keys):
+        raise ConfigError("TRACEAPP_AUDIT_KEYS names a key id twice")
+    return keys
 
 
 def _settings_file() -> dict[str, Any]:
@@ -147,6 +167,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
         "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),
         "TRACEAPP_SCAN_SALT": _env("TRACEAPP_SCAN_SALT"),
+        # Empty: one key derived from SECRET_KEY (traceapp.audit.chain.derived_key).
+        "TRACEAPP_AUDIT_KEYS": _audit_keys(),
+        "TRACEAPP_AUDIT_ANCHOR_FILE": _env(
+            "TRACEAPP_AUDIT_ANCHOR_FILE", str(instance_path / "audit-anchor.log")
+        ),
         "TRACEAPP_SCAN_FLUSH_SECONDS": float(
             _env("TRACEAPP_SCAN_FLUSH_SECONDS", "0" if env == TESTING else "0.5")
         ),

@@ -15,13 +15,13 @@ from traceapp.core.unit_of_work import run_unit_of_work
 from traceapp.extensions import db
 
 
-def _tamper(sql: str) -> None:
+def _tamper(sql: str, table: str = "audit_records") -> None:
     """Change the table behind the application's back, as a rogue DBA could."""
     if ON_POSTGRES:
-        db.session.execute(sa.text("ALTER TABLE audit_records DISABLE TRIGGER USER"))
+        db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
     db.session.execute(sa.text(sql))
     if ON_POSTGRES:
-        db.session.execute(sa.text("ALTER TABLE audit_records ENABLE TRIGGER USER"))
+        db.session.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
 
 
 def test_changes_append_records_that_verify(world, app):
@@ -34,7 +34,8 @@ def test_changes_append_records_that_verify(world, app):
 
     create_member(SYSTEM, world.a.coop.id, full_name="Người Mới")
     actions_after = db.session.scalars(sa.select(AuditRecord.action)).all()
-    assert actions_after[len(actions) :] == ["member.create"]
+    # the chain's first record names the key that signs it
+    assert actions_after[len(actions) :] == ["audit.key_rotated", "member.create"]
     assert audit.verify_chain().ok
 
 
@@ -113,7 +114,8 @@ def test_eight_concurrent_writers_keep_one_unbroken_chain(tmp_path):
         with app.app_context():
             result = audit.verify_chain()
             assert result.ok, result.reason
-            assert result.checked == 80
+            assert result.checked == 81  # and the record of the signing key
+            assert result.anchored_seq == 81
             db.session.remove()
             db.drop_all()
             db.engine.dispose()

@@ -35,6 +35,10 @@ class AuditRecord(Base):
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: The key that signed the hash (an HMAC); empty on records made before keys.
+    key_id: Mapped[str | None] = mapped_column(sa.String(40))
+    #: The content hash of the trace event this record created.
+    event_hash: Mapped[str | None] = mapped_column(sa.String(64))
 
     __table_args__ = (sa.Index("ix_audit_records_object", "object_type", "object_id"),)
 
@@ -50,6 +54,8 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(sa.String(64))
+    #: The key of the last record; a new signing key first appends a rotation record.
+    key_id: Mapped[str | None] = mapped_column(sa.String(40))
 
     __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 

@@ -56,3 +56,9 @@ class VerifySchema(BaseSchema):
     head_hash = fields.Str()
     broken_seq = fields.Int(allow_none=True)
     reason = fields.Str(allow_none=True)
+    #: missing, unlinked, altered, unknown_key, unsigned, unrotated, head, truncated,
+    #: rewritten, event_altered, event_missing or event_inserted
+    kind = fields.Str(allow_none=True)
+    broken_event = fields.Int(allow_none=True)
+    anchored_seq = fields.Int(allow_none=True)
+    events = fields.Int()

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import decimal
-import enum
-import hashlib
-import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
+from traceapp.audit import chain
+from traceapp.audit.chain import VerifyResult, stored_event_hash, to_jsonable, verify_chain
 from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
 from traceapp.database import now_utc
 from traceapp.extensions import db
@@ -24,27 +19,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+__all__ = ["VerifyResult", "record", "stored_event_hash", "to_jsonable", "verify_chain"]
+
 _SKIPPED_FIELDS = {"created_at", "updated_at", "password_hash", "token_hash"}
-
-
-def to_jsonable(value: Any) -> Any:
-    """Turn a column value into plain JSON that reads back identically on both databases."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | float):
-        # Strings keep the exact figure: JSON numbers may come back re-spelled.
-        return str(value)
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [to_jsonable(v) for v in value]
-    return str(value)
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
@@ -104,31 +81,6 @@ def created(obj: Any) -> dict[str, Any]:
     return {k: {"before": None, "after": v} for k, v in snapshot(obj).items() if v is not None}
 
 
-def canonical_content(rec: Any) -> bytes:
-    """The bytes a record's hash covers: every field but the hash itself, canonically ordered."""
-    content = {
-        "seq": rec.seq,
-        "occurred_at": to_jsonable(rec.occurred_at),
-        "actor_id": rec.actor_id,
-        "actor_label": rec.actor_label,
-        "actor_role": rec.actor_role,
-        "cooperative_id": rec.cooperative_id,
-        "province": rec.province,
-        "action": rec.action,
-        "object_type": rec.object_type,
-        "object_id": rec.object_id,
-        "summary": rec.summary,
-        "changes": rec.changes,
-        "prev_hash": rec.prev_hash,
-    }
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def compute_hash(rec: Any) -> str:
-    """SHA-256 over the canonical content, which includes the previous record's hash."""
-    return hashlib.sha256(canonical_content(rec)).hexdigest()
-
-
 def record(
     actor: Actor | None,
     action: str,
@@ -140,10 +92,13 @@ def record(
     province: str | None = None,
     object_type: str | None = None,
     object_id: Any = None,
+    event_hash: str | None = None,
 ) -> AuditRecord:
-    """Append one record to the chain in the caller's transaction.
+    """Append one record to the chain in the caller's transaction, signed with the newest
+    audit key (a new key is first announced by an ``audit.key_rotated`` record).
 
     With no actor (a failed login by an unknown name), the record names "anonymous".
+    ``event_hash`` is the content hash of the trace event the record created.
 
     The head row is locked first, so concurrent writers line up; on SQLite the write
     transaction (BEGIN IMMEDIATE) already serialises them.
@@ -162,10 +117,23 @@ def record(
     head = session.execute(
         sa.select(AuditHead).where(AuditHead.id == 1).with_for_update()
     ).scalar_one()
+    key_id, secret = chain.signing_key()
+    if head.key_id != key_id:
+        # A new key starts with a record of its own, signed by it, naming the one it follows.
+        _append(
+            head,
+            key_id,
+            secret,
+            actor_label="system",
+            action=chain.KEY_ROTATED,
+            summary=f"audit records are signed with key {key_id}",
+            changes={"key_id": {"before": head.key_id, "after": key_id}},
+        )
     actor_role = getattr(actor, "role", None)
-    rec = AuditRecord(
-        seq=head.seq + 1,
-        occurred_at=now_utc(),
+    return _append(
+        head,
+        key_id,
+        secret,
         actor_id=getattr(actor, "id", None),
         actor_label=getattr(actor, "label", None) or "anonymous",
         actor_role=str(actor_role) if actor_role else None,
@@ -176,95 +144,23 @@ def record(
         object_id=None if object_id is None else str(object_id),
         summary=(summary or "")[:300] or None,
         changes=to_jsonable(changes) if changes else None,
-        prev_hash=head.hash,
+        event_hash=event_hash,
     )
-    rec.hash = compute_hash(rec)
+
+
+def _append(head: AuditHead, key_id: str, secret: str, **fields: Any) -> AuditRecord:
+    """Sign one record after the head, move the head onto it, and flush."""
+    rec = AuditRecord(
+        seq=head.seq + 1, occurred_at=now_utc(), prev_hash=head.hash, key_id=key_id, **fields
+    )
+    rec.hash = chain.compute_hash(rec, secret)
     head.seq = rec.seq
     head.hash = rec.hash
-    session.add(rec)
-    session.flush()
+    head.key_id = key_id
+    db.session.add(rec)
+    db.session.flush()
+    chain.mark_appended(db.session)
     return rec
-
-
-@dataclass
-class VerifyResult:
-    """The outcome of walking the chain."""
-
-    ok: bool
-    checked: int
-    head_hash: str
-    broken_seq: int | None = None
-    reason: str | None = None
-
-
-def verify_chain() -> VerifyResult:
-    """Walk every record in order; name the first whose hash or link does not hold.
-
-    ``reason`` is a sentence for people, in the language of the moment (the request's, or
-    the default one on the command line); ``broken_seq`` is what programs should read.
-    """
-    prev = GENESIS_HASH
-    expected_seq = 1
-    rows = db.session.execute(
-        sa.select(*AuditRecord.__table__.c)
-        .order_by(AuditRecord.seq)
-        .execution_options(yield_per=2000)
-    )
-    try:
-        for rec in rows:
-            if rec.seq != expected_seq:
-                return VerifyResult(
-                    False,
-                    expected_seq - 1,
-                    prev,
-                    expected_seq,
-                    # TRANSLATORS: this and the next reasons follow "The
-                    # chain is broken at record #N:"; %(seq)s is a record
-                    # number.
-                    _("record #%(seq)s is missing", seq=expected_seq),
-                )
-            if rec.prev_hash != prev:
-                return VerifyResult(
-                    False,
-                    expected_seq - 1,
-                    prev,
-                    rec.seq,
-                    _(
-                        "record #%(seq)s does not link to record #%(previous)s",
-                        seq=rec.seq,
-                        previous=rec.seq - 1,
-                    ),
-                )
-            if compute_hash(rec) != rec.hash:
-                return VerifyResult(
-                    False,
-                    expected_seq - 1,
-                    prev,
-                    rec.seq,
-                    _(
-                        "record #%(seq)s was altered: its content no longer matches its hash",
-                        seq=rec.seq,
-                    ),
-                )
-            prev = rec.hash
-            expected_seq += 1
-    finally:
-        rows.close()
-    checked = expected_seq - 1
-    head = db.session.get(AuditHead, 1)
-    if head is not None and (head.seq != checked or head.hash != prev):
-        return VerifyResult(
-            False,
-            checked,
-            prev,
-            checked + 1,
-            _(
-                "the chain head says #%(head)s but the records end at #%(last)s",
-                head=head.seq,
-                last=checked,
-            ),
-        )
-    return VerifyResult(True, checked, prev)
 
 
 def head_hash() -> tuple[int, str]:

@@ -398,6 +398,9 @@ def record_event(
             "biz_step": {"before": None, "after": biz_step},
             "lot": {"before": None, "after": lot.code},
         },
+        # The event's content is chained through its record: an edit, a deletion or an
+        # event with no record shows in `traceapp audit verify`.
+        event_hash=audit.stored_event_hash(event.id),
     )
     return event
 
