@@ -18,7 +18,7 @@ from limits.storage import Storage
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
-from traceapp.database import Base
+from traceapp.database import Base, sqlite_begin_mode
 from traceapp.extensions import db
 
 #: Expired counters are deleted at most this often by each process.
@@ -104,7 +104,8 @@ class DatabaseStorage(Storage):
         if bind is not None:
             with bind.begin_nested():
                 return work(bind)
-        with db.engine.begin() as conn:
+        # Every hit writes: on SQLite take the write lock at BEGIN, even in a read request.
+        with sqlite_begin_mode("IMMEDIATE"), db.engine.begin() as conn:
             return work(conn)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
