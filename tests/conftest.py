@@ -151,9 +151,12 @@ def session(app: Flask, tmp_path: Any) -> Iterator[Any]:
         outer = connection.begin()
         db.session.remove()
         db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+        # Rate-limit counters too: on SQLite a second connection would wait for this one's lock.
+        app.extensions["traceapp_ratelimit_bind"] = connection
         try:
             yield db.session
         finally:
+            app.extensions.pop("traceapp_ratelimit_bind", None)
             db.session.remove()
             db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
             outer.rollback()

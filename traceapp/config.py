@@ -160,7 +160,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_LOGIN_RATE_LIMIT": _env("TRACEAPP_LOGIN_RATE_LIMIT", "10 per minute"),
         "TRACEAPP_PUBLIC_RATE_LIMIT": _env("TRACEAPP_PUBLIC_RATE_LIMIT", "120 per minute"),
         "TRACEAPP_API_RATE_LIMIT": _env("TRACEAPP_API_RATE_LIMIT", "600 per minute"),
-        "RATELIMIT_STORAGE_URI": _env("TRACEAPP_RATELIMIT_STORAGE_URI", "memory://"),
+        # database:// keeps the login and API counters in the app's database, shared by every
+        # worker and server (traceapp.core.ratelimit); memory:// counts in each process.
+        "RATELIMIT_STORAGE_URI": _env("TRACEAPP_RATELIMIT_STORAGE_URI", "database://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRACEAPP_UPLOAD_MAX_BYTES": _env_int("TRACEAPP_UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
         "TRACEAPP_UPLOAD_DIR": _env("TRACEAPP_UPLOAD_DIR", str(instance_path / "uploads")),

@@ -157,6 +157,9 @@ def http_error_message(exc: HTTPException) -> str:
     data = getattr(exc, "data", None) or {}
     if data.get("message"):
         return str(data["message"])
+    limit = getattr(exc, "limit", None)  # Flask-Limiter's, with its own message or none
+    if limit is not None and limit.error_message:
+        return str(exc.description)
     stock = exc.description is None or exc.description == type(exc).description
     if (stock or isinstance(exc, TooManyRequests)) and code in ERROR_EXPLANATIONS:
         return str(ERROR_EXPLANATIONS[code])

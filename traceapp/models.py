@@ -26,6 +26,7 @@ DOMAIN_PACKAGES = (
 
 def import_all_models() -> None:
     """Load each domain's models module (those that exist), in dependency order."""
+    importlib.import_module("traceapp.core.ratelimit")  # its counters, and database://
     for name in DOMAIN_PACKAGES:
         module = f"traceapp.{name}.models"
         if importlib.util.find_spec(module) is not None:

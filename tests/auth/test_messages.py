@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask_babel import force_locale
 
@@ -124,5 +126,6 @@ def test_rate_limited_login_page_explains_instead_of_showing_the_limit(client, w
     html = limited.get_data(as_text=True)
     assert limited.status_code == 429
     assert "Too many attempts" in html
-    assert "Wait a moment and try again." in html
+    assert "There were too many sign-in attempts from your network address." in html
+    assert re.search(r"Try again in \d+ seconds?\.", html)
     assert "per 1 minute" not in html

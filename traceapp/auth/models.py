@@ -239,3 +239,16 @@ class ApiToken(IdMixin, Base):
         if self.revoked_at is not None:
             return False
         return self.expires_at is None or self.expires_at > now_utc()
+
+
+class LoginAddress(Base):
+    """An address (its keyed hash) a user signed in from: failed logins from it never count
+    towards the account's limit, so strangers' failures cannot lock the owner out."""
+
+    __tablename__ = "login_addresses"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    address_hash: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    last_login_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import secrets
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,9 +16,10 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceapp.audit import services as audit
-from traceapp.auth.models import Actor, ApiToken, Role, User, UserSession
+from traceapp.auth.models import Actor, ApiToken, LoginAddress, Role, User, UserSession
 from traceapp.auth.permissions import require, scoped_ref
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import ratelimit
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -29,6 +32,9 @@ TOKEN_PREFIX = "ta_"  # noqa: S105 - a public marker, not a secret
 #: record; the trail page translates them when it shows them).
 FAILED_LOGIN_KNOWN = "failed login for an existing account"
 FAILED_LOGIN_UNKNOWN = "failed login, unknown e-mail"
+#: An address a user signed in from within this many days is theirs: failures from it never
+#: count towards the account's limit.
+KNOWN_ADDRESS_DAYS = 90
 # A real scrypt hash, so an unknown e-mail costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
@@ -158,9 +164,50 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
-def record_failed_login(email: str) -> None:
-    """Audit a failed login; the typed address is kept only if it names a real account."""
+def _account_key(email: str) -> str:
+    # Unknown e-mails are counted like real ones, so the limit tells nothing about accounts.
+    return "login-account:" + ratelimit.address_hash(normalise_email(email))
+
+
+def _known_address(user: User | None, address: str) -> bool:
+    if user is None:
+        return False
+    since = now_utc() - dt.timedelta(days=KNOWN_ADDRESS_DAYS)
+    return (
+        db.session.execute(
+            sa.select(LoginAddress.user_id).where(
+                LoginAddress.user_id == user.id,
+                LoginAddress.address_hash == ratelimit.address_hash(address),
+                LoginAddress.last_login_at >= since,
+            )
+        ).first()
+        is not None
+    )
+
+
+def login_wait(email: str, address: str, limit: int) -> int:
+    """Seconds to wait before this address may try this account again; 0 when it may now.
+
+    Only failures from addresses that have not signed in to the account lately count, and
+    their window ends by itself: the owner's own address is never held back by them.
+    """
+    if _known_address(find_user_by_email(email), address):
+        return 0
+    count, ends = ratelimit.peek(db.session.connection(), _account_key(email))
+    if count < limit:
+        return 0
+    return max(1, math.ceil(ends - time.time()))
+
+
+def record_failed_login(email: str, address: str, window_s: float) -> None:
+    """Audit a failed login; the typed address is kept only if it names a real account.
+
+    A failure from an address that has not signed in to the account lately counts towards
+    the account's limit for ``window_s`` seconds.
+    """
     user = find_user_by_email(email)
+    if not _known_address(user, address):
+        ratelimit.hit(db.session.connection(), _account_key(email), window_s)
     audit.record(
         user if user is not None else None,
         "auth.login_failed",
@@ -168,6 +215,24 @@ def record_failed_login(email: str) -> None:
         object_id=user.id if user else None,
         cooperative_id=user.cooperative_id if user else None,
         summary=FAILED_LOGIN_KNOWN if user else FAILED_LOGIN_UNKNOWN,
+    )
+
+
+def remember_login_address(user: User, address: str) -> None:
+    """Note that the user signed in from this address (its keyed hash), and forget their
+    addresses not used for KNOWN_ADDRESS_DAYS."""
+    now = now_utc()
+    digest = ratelimit.address_hash(address)
+    row = db.session.get(LoginAddress, (user.id, digest))
+    if row is None:
+        db.session.add(LoginAddress(user_id=user.id, address_hash=digest, last_login_at=now))
+    else:
+        row.last_login_at = now
+    db.session.execute(
+        sa.delete(LoginAddress).where(
+            LoginAddress.user_id == user.id,
+            LoginAddress.last_login_at < now - dt.timedelta(days=KNOWN_ADDRESS_DAYS),
+        )
     )
 
 

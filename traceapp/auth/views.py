@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,6 +11,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,7 +20,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 
 from traceapp.auth import services
 from traceapp.auth.forms import ConfirmForm, LoginForm, PasswordForm, TokenForm, UserForm
@@ -31,7 +36,7 @@ from traceapp.auth.models import (
 from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import NotFound, ValidationFailed
-from traceapp.extensions import db, limiter, login_manager
+from traceapp.extensions import client_address, db, limiter, login_manager
 from traceapp.web import apply_errors, nav_item, options, page_arg, paginate, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -58,26 +63,57 @@ def _login_limit() -> str:
     return current_app.config["TRACEAPP_LOGIN_RATE_LIMIT"]
 
 
-def _login_account_key() -> str:
-    return "login-account:" + services.normalise_email(request.form.get("email", ""))
+def _address_limited_message() -> str:
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit else 60
+    return _wait_message(_("There were too many sign-in attempts from your network address."), wait)
+
+
+def _wait_message(what: str, seconds: int) -> str:
+    return (
+        what
+        + " "
+        + ngettext("Try again in %(num)s second.", "Try again in %(num)s seconds.", seconds)
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account_key)
+@limiter.limit(_login_limit, methods=["POST"], error_message=_address_limited_message)
 def login() -> Any:
-    """Sign in; the same answer for an unknown e-mail and a wrong password."""
+    """Sign in; the same answer for an unknown e-mail and a wrong password.
+
+    Each address is limited (Flask-Limiter, shared by the workers); each account is limited
+    too, but only for failures from addresses that have not signed in to it lately, so no
+    one else can lock the owner out (OWASP ASVS 5.0, section 6).
+    """
     form = LoginForm()
     target = safe_next(request.args.get("next"), url_for("dashboard.index"))
     if current_user.is_authenticated:
         return redirect(target)
     error = None
     if form.validate_on_submit():
+        limit = parse(_login_limit())
+        address = client_address()
+        wait = services.login_wait(form.email.data, address, limit.amount)
+        if wait:
+            error = _wait_message(
+                _(
+                    "There were too many failed sign-ins to this account from addresses it "
+                    "has not signed in from before."
+                ),
+                wait,
+            )
+            response = make_response(
+                render_template("auth/login.html", form=form, error=error), 429
+            )
+            response.headers["Retry-After"] = str(wait)
+            return response
         user = services.authenticate(form.email.data, form.password.data)
         if user is None:
-            services.record_failed_login(form.email.data)
+            services.record_failed_login(form.email.data, address, limit.get_expiry())
             error = _("Invalid e-mail or password.")
         else:
+            services.remember_login_address(user, address)
             # A fresh session on every login: nothing from before survives (no fixation).
             session.clear()
             session.permanent = True

@@ -82,8 +82,9 @@ class _LocalWindow:
 
 class PublicLimiter:
     """A per-client fixed window on the scan pages: counted in the process for the memory://
-    storage, else with the limits library (which Flask-Limiter is built on) on the configured
-    storage; the limit is parsed once.
+    and database:// storages (a database write on every scan would cost more than the page),
+    else with the limits library (which Flask-Limiter is built on) on the configured shared
+    storage (redis://, memcached://); the limit is parsed once.
 
     Flask-Limiter's own request machinery cost more than the rest of the page did.
     """
@@ -101,7 +102,7 @@ class PublicLimiter:
 
         self._item = parse(key[0])
         self._local = None
-        if key[1].startswith("memory://"):
+        if key[1].startswith(("memory://", "database://")):
             self._local = _LocalWindow(self._item.amount, self._item.get_expiry())
         else:
             storage = current_app.extensions.get("traceapp_public_limit_storage")
