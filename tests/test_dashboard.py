@@ -53,7 +53,7 @@ def test_a_cooperative_sees_its_lots_labels_scans_and_what_lapses(farm, manager_
     assert cards["open lots"] == 1 and cards["closed lots"] == 1
     assert cards["labels in use"] == 5
     assert cards["scans in the last 30 days"] == 2
-    assert cards["labels flagged as possibly copied"] == 1
+    assert cards["labels flagged by the scan checks"] == 1
     assert cards["approved zone codes"] == 4  # field2 is suspended
     assert "Zone code VN-TEST-0001 expires on" in page
     assert "Zone code VN-TEST-0002 is suspended by the authority." in page

@@ -129,10 +129,17 @@ DEFAULTS: dict[str, Any] = {
         "valid_months": 36,
         "certified_min_stars": 3,
     },
-    # Label clone rules, evaluated on each scan.
+    # Label clone rules, evaluated on each scan. A shopper is warned that a label may have
+    # been copied only while more than max_distinct_clients different clients (keyed hashes
+    # of their addresses; an IPv6 client by its /64 network) scanned it within the last
+    # window_hours: reloads from one client never warn, and the warning lapses when the scans
+    # stop. More than max_scans_24h scans in 24 hours is recorded on the label for the
+    # cooperative and the auditors only. Scans before the cooperative cleared a flag count
+    # for neither rule.
     "clone_rules": {
         "max_scans_24h": 20,
         "max_distinct_clients": 8,
+        "window_hours": 168,
     },
     # What a product is sold in (the label "unit of trade").
     "units_of_trade": {

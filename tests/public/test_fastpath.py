@@ -190,3 +190,28 @@ def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monk
     assert seen == [None, None, None]
     assert _cv_app.get(None) is before
     assert len(db.session.registry.registry) == sessions
+
+
+def test_copied_cautions_match(client, labelled, flask_only, no_flask_view):
+    from traceapp import tunables
+
+    limit = tunables.get("clone_rules")["max_distinct_clients"]
+    a = labelled.serials[0]
+    url = labelled.url(a)
+    for i in range(limit):
+        client.get(url, environ_base={"REMOTE_ADDR": f"10.5.0.{i}"})
+    b = labelled.serials[1]
+    for _ in range(25):  # one client reloading: the volume rule's signal
+        client.get(labelled.url(b))
+    with flask_only:
+        by_flask = client.get(url, environ_base={"REMOTE_ADDR": "10.5.1.1"})
+        flask_reload = client.get(labelled.url(b))
+    no_flask_view()
+    by_fast_path = client.get(url, environ_base={"REMOTE_ADDR": "10.5.1.2"})
+    text = by_fast_path.get_data(as_text=True)
+    assert f"but {limit + 2} different phones have scanned it since" in text
+    _same(by_flask, by_fast_path, swap=[(f"{limit + 1} different", f"{limit + 2} different")])
+    # One client reloading is answered alike, without the caution, on both paths.
+    fast_reload = client.get(labelled.url(b))
+    assert "Caution" not in fast_reload.get_data(as_text=True)
+    _same(flask_reload, fast_reload, swap=[("26 times", "27 times")])

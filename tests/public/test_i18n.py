@@ -46,7 +46,8 @@ def test_the_stored_flags_stay_english_and_keep_their_kind(session):
     with force_locale("vi"):
         reason = services.clone_reason(row, many, 0, False, dt.date(2026, 1, 1))
     assert reason == f"more than {many} scans in 24 hours"
-    assert services.caution_kind(reason) == "copied"
+    # Volume is a signal for staff and auditors: one client can make it alone.
+    assert services.caution_kind(reason) == "volume"
     clients = int(rules["max_distinct_clients"])
     reason = services.clone_reason(row, 0, clients, True, dt.date(2026, 1, 1))
     assert reason == f"scanned by more than {clients} different clients"

@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "labels.void": _l("Labels voided"),
     "labels.print": _l("Label run printed"),
     "labels.reprint": _l("Label run printed again"),
+    "labels.clear_flag": _l("Label's scan flag cleared"),
 }
 
 #: What kind of object a record is about, keyed by the stored table name.
@@ -80,6 +81,7 @@ OBJECT_TYPE_LABELS = {
     "trace_events": _l("Lot history step"),
     "event_error_declarations": _l("Error declaration"),
     "label_runs": _l("Label run"),
+    "labels": _l("Label"),
     "recalls": _l("Recall"),
 }
 

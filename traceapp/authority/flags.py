@@ -393,7 +393,7 @@ def _cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
             sa.func.min(Label.flag_reason),
         )
         .join(Label, Label.lot_id == Lot.id)
-        .where(Label.flagged_at.is_not(None), _lot_filter(scope, zone_ids, Lot.id))
+        .where(Label.flag_open_clause(), _lot_filter(scope, zone_ids, Lot.id))
         .group_by(Lot.id, Lot.code, Lot.cooperative_id)
         .order_by(Lot.code)
     ).all()

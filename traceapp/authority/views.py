@@ -356,7 +356,13 @@ def lot(lot_id: int) -> Any:
         else set()
     )
     flagged = db.session.execute(
-        sa.select(Label.serial, Label.flagged_at, Label.flag_reason)
+        sa.select(
+            Label.serial,
+            Label.flagged_at,
+            Label.flag_reason,
+            Label.flag_cleared_at,
+            Label.flag_clear_reason,
+        )
         .where(Label.lot_id == target.id, Label.flagged_at.is_not(None))
         .order_by(Label.flagged_at)
         .limit(200)

@@ -139,10 +139,10 @@ def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
         scans = scans.where(LabelScan.cooperative_id == cooperative_id)
     scan_url = url_for("labels.scans") if cooperative_id is not None else None
     home.cards.append(Card(_l("scans in the last 30 days"), _count(scans), scan_url))
-    suspicious = _count(labels.where(Label.flagged_at.is_not(None)))
+    suspicious = _count(labels.where(Label.flag_open_clause()))
     if suspicious:
         home.cards.append(
-            Card(_l("labels flagged as possibly copied"), suspicious, scan_url, "warn")
+            Card(_l("labels flagged by the scan checks"), suspicious, scan_url, "warn")
         )
 
 

@@ -18,6 +18,7 @@ from traceapp.extensions import db
 from traceapp.labels import downloads, jobs, rendering, services
 from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
 from traceapp.labels.schemas import (
+    ClearFlagSchema,
     ImageArgsSchema,
     JobSchema,
     LabelSchema,
@@ -91,6 +92,10 @@ def run_labels(run_id: int, pagination_parameters: Any) -> Any:
             "voided_at": label.voided_at,
             "void_reason": label.void_reason,
             "scan_count": label.scan_count,
+            "flagged_at": label.flagged_at,
+            "flag_reason": label.flag_reason,
+            "flag_cleared_at": label.flag_cleared_at,
+            "flag_clear_reason": label.flag_clear_reason,
         }
         for label in page.items
     ]
@@ -209,6 +214,10 @@ def void_label(data: dict[str, Any], serial: str) -> Any:
     label = _label(serial)
     services.void_labels(api_actor(), label.run, reason=data["reason"], serial=label.serial)
     db.session.refresh(label)
+    return _label_out(label)
+
+
+def _label_out(label: Label) -> dict[str, Any]:
     return {
         "seq": label.seq,
         "serial": label.serial,
@@ -216,4 +225,19 @@ def void_label(data: dict[str, Any], serial: str) -> Any:
         "voided_at": label.voided_at,
         "void_reason": label.void_reason,
         "scan_count": label.scan_count,
+        "flagged_at": label.flagged_at,
+        "flag_reason": label.flag_reason,
+        "flag_cleared_at": label.flag_cleared_at,
+        "flag_clear_reason": label.flag_clear_reason,
     }
+
+
+@blp.route("/labels/<serial>/clear-flag", methods=["POST"])
+@blp.arguments(ClearFlagSchema)
+@blp.response(200, LabelSchema)
+def clear_label_flag(data: dict[str, Any], serial: str) -> Any:
+    """Clear one label's flag with a reason (the cooperative's managers; audited). Scans
+    before the clearing no longer count in the clone rules; the flag's text stays."""
+    label = _label(serial)
+    services.clear_flag(api_actor(), label, data["reason"])
+    return _label_out(label)

@@ -48,6 +48,13 @@ class PrintForm(Form):
     layout = SelectField(_l("Layout (PDF)"), choices=LAYOUT_CHOICES)
 
 
+class ClearFlagForm(Form):
+    """Clear one label's flag with a reason."""
+
+    serial = StringField(_l("Serial"), validators=[DataRequired(), Length(max=20)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=300)])
+
+
 class VoidForm(Form):
     """Void labels with a reason."""
 

@@ -79,8 +79,27 @@ class Label(TenantMixin, Base):
     last_scanned_at: Mapped[dt.datetime | None]
     flagged_at: Mapped[dt.datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    #: When and why the cooperative cleared the flag (audited). A flag is open while it was
+    #: raised after the last clearing; scans before the clearing never count again.
+    flag_cleared_at: Mapped[dt.datetime | None]
+    flag_clear_reason: Mapped[str | None] = mapped_column(sa.String(300))
 
     run: Mapped[LabelRun] = relationship()
+
+    @property
+    def flag_open(self) -> bool:
+        """Whether the label carries a flag the cooperative has not cleared."""
+        return self.flagged_at is not None and (
+            self.flag_cleared_at is None or self.flagged_at > self.flag_cleared_at
+        )
+
+    @classmethod
+    def flag_open_clause(cls) -> sa.ColumnElement[bool]:
+        """:attr:`flag_open` as a query condition."""
+        return sa.and_(
+            cls.flagged_at.is_not(None),
+            sa.or_(cls.flag_cleared_at.is_(None), cls.flagged_at > cls.flag_cleared_at),
+        )
 
 
 class JobStatus(enum.StrEnum):

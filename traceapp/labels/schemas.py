@@ -56,6 +56,16 @@ class LabelSchema(BaseSchema):
     voided_at = fields.AwareDateTime()
     void_reason = fields.Str()
     scan_count = fields.Int()
+    flagged_at = fields.AwareDateTime()
+    flag_reason = fields.Str()
+    flag_cleared_at = fields.AwareDateTime()
+    flag_clear_reason = fields.Str()
+
+
+class ClearFlagSchema(BaseSchema):
+    """Clear a label's flag: why (kept in the audit trail)."""
+
+    reason = fields.Str(required=True, validate=validate.Length(min=3, max=300))
 
 
 class VoidSchema(BaseSchema):

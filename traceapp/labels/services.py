@@ -326,6 +326,47 @@ def void_labels(
     return count
 
 
+def clear_flag(actor: Actor, label: Label, reason: str) -> Label:
+    """Clear a label's flag with a reason (the cooperative's managers; audited).
+
+    The flag's time and text stay as evidence. Scans before the clearing no longer count in
+    the clone rules, so only new evidence flags the label again.
+    """
+    require(
+        actor.can_manage_cooperative(label.cooperative_id),
+        _("Only the cooperative's managers can clear a flag."),
+    )
+    reason = (reason or "").strip()
+    if len(reason) < 3:
+        raise ValidationFailed(
+            _("The flag was not cleared."), {"reason": [_("Say why the flag is cleared.")]}
+        )
+    if not label.flag_open:
+        raise Conflict(_("This label is not flagged."))
+    before = label.flag_reason
+    label.flag_cleared_at = now_utc()
+    label.flag_clear_reason = reason[:300]
+    audit.record(
+        actor,
+        "labels.clear_flag",
+        label,
+        summary=f"flag of serial {label.serial} cleared ({before}): {reason}",
+        changes={
+            "flag_cleared_at": {"before": None, "after": label.flag_cleared_at.isoformat()},
+            "flag_clear_reason": {"before": None, "after": label.flag_clear_reason},
+            "flag_reason": {"before": before, "after": before},
+        },
+    )
+    return label
+
+
+def flagged_label(run: LabelRun, serial: str) -> Label | None:
+    """A label of this run by its serial (the run was loaded through the tenant scope)."""
+    return db.session.execute(
+        sa.select(Label).where(Label.run_id == run.id, Label.serial == serial)
+    ).scalar_one_or_none()
+
+
 def record_print(actor: Actor, run: LabelRun, fmt_name: str, layout: str | None) -> None:
     """Log that a run was rendered for printing; from the second time on it is a reprint."""
     require(actor.can_write_cooperative(run.cooperative_id), _("You cannot print these labels."))

@@ -25,7 +25,7 @@ from traceapp.core.inputs import id_or_none
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
 from traceapp.labels import downloads, jobs, rendering, services
-from traceapp.labels.forms import FORMAT_LABELS, IssueForm, PrintForm, VoidForm
+from traceapp.labels.forms import FORMAT_LABELS, ClearFlagForm, IssueForm, PrintForm, VoidForm
 from traceapp.labels.models import (
     JOB_STATUS_LABELS,
     JobStatus,
@@ -135,6 +135,13 @@ def run(run_id: int) -> Any:
         live=services.live_count(label_run),
         print_form=PrintForm(),
         void_form=VoidForm(),
+        clear_form=ClearFlagForm(),
+        can_clear=current_user.can_manage_cooperative(label_run.cooperative_id),
+        flagged=db.session.scalar(
+            sa.select(sa.func.count(Label.id)).where(
+                Label.run_id == label_run.id, Label.flag_open_clause()
+            )
+        ),
         jobs=recent_jobs,
         facts=facts,
         job_statuses=JOB_STATUS_LABELS,
@@ -186,6 +193,32 @@ def void(run_id: int) -> Any:
             ngettext("%(n)s label voided.", "%(n)s labels voided.", count, n=format_number(count)),
             "success",
         )
+    except DomainError as exc:
+        db.session.rollback()
+        for messages in exc.errors.values():
+            for message in messages:
+                flash(message, "error")
+        if not exc.errors:
+            flash(exc.message, "error")
+    return redirect(url_for("labels.run", run_id=label_run.id))
+
+
+@bp.route("/label-runs/<int:run_id>/clear-flag", methods=["POST"])
+@login_required
+def clear_flag(run_id: int) -> Any:
+    """Clear one label's flag with a reason (managers; audited)."""
+    label_run = get_scoped(LabelRun, run_id, current_user)
+    form = ClearFlagForm()
+    if not form.validate_on_submit():
+        flash(_("Give the serial and say why the flag is cleared."), "error")
+        return redirect(url_for("labels.run", run_id=label_run.id))
+    label = services.flagged_label(label_run, (form.serial.data or "").strip().upper())
+    if label is None:
+        flash(_("No label of this run has that serial."), "error")
+        return redirect(url_for("labels.run", run_id=label_run.id))
+    try:
+        services.clear_flag(current_user, label, form.reason.data)
+        flash(_("The flag of %(serial)s was cleared.", serial=label.serial), "success")
     except DomainError as exc:
         db.session.rollback()
         for messages in exc.errors.values():

@@ -49,11 +49,10 @@ class ScanLog:
 
     # --- reading what is pending -------------------------------------------------------------
 
-    def pending_for(self, label_id: int, since: dt.datetime, who: str) -> tuple[int, int, set[str]]:
-        """(scans, scans since ``since``, clients) of a label still waiting in this process."""
+    def pending_for(self, label_id: int) -> list[tuple[dt.datetime, str]]:
+        """(time, client) of each scan of a label still waiting in this process."""
         with self._lock:
-            items = list(self._labels.get(label_id, ()))
-        return (len(items), sum(1 for t, _ in items if t >= since), {c for _, c in items})
+            return list(self._labels.get(label_id, ()))
 
     # --- adding and writing ------------------------------------------------------------------
 

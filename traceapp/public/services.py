@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import random
@@ -39,7 +40,11 @@ log = logging.getLogger(__name__)
 
 
 def client_hash(address: str | None) -> str:
-    """A keyed hash of the client address (16 hex digits); the address itself is never stored."""
+    """A keyed hash of the client address (16 hex digits); the address itself is never stored.
+
+    An IPv6 client is told apart by its /64 network: one phone may use any address of it, so
+    its addresses must not count as many clients in the clone rules.
+    """
     salt = current_app.config.get("TRACEAPP_SCAN_SALT") or current_app.config["SECRET_KEY"]
     return _keyed_hash(salt, address or "")
 
@@ -47,7 +52,21 @@ def client_hash(address: str | None) -> str:
 @lru_cache(maxsize=4096)
 def _keyed_hash(salt: str | bytes, address: str) -> str:
     key = salt.encode() if isinstance(salt, str) else salt
-    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(key, client_key(address).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def client_key(address: str) -> str:
+    """What identifies a client: an IPv4 address, an IPv6 address's /64 network, or the text
+    as it came (not an address: tests, odd proxies)."""
+    if ":" not in address:
+        return address
+    try:
+        ip = ipaddress.IPv6Address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((int(ip) >> 64 << 64, 64)))
 
 
 def ua_class(user_agent: str | None) -> str:
@@ -75,8 +94,8 @@ def _ua_class(user_agent: str | None) -> str:
 
 _SERIAL_COLUMNS = (
     "l.id, l.lot_id, l.cooperative_id, l.voided_at, l.scan_count, l.first_scanned_at, "
-    "l.flagged_at, l.flag_reason, r.kind, r.created_at, r.created_by_label, lots.code, "
-    "lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin"
+    "l.flagged_at, l.flag_reason, l.flag_cleared_at, r.kind, r.created_at, r.created_by_label, "
+    "lots.code, lots.status, lots.best_before, lots.recall_id, lots.updated_at, p.id, p.gtin"
 )
 _SERIAL_FROM = (
     "FROM labels l JOIN label_runs r ON r.id = l.run_id JOIN lots ON lots.id = l.lot_id "
@@ -84,9 +103,16 @@ _SERIAL_FROM = (
 )
 # SQLite's lookup (in process: a join costs it nothing worth rewriting).
 _SERIAL_SQL = f"SELECT {_SERIAL_COLUMNS} {_SERIAL_FROM} WHERE l.serial = ?"  # noqa: S608 - constants
+# The clone rules' counts of a label's scans (SQLite: a second query, in process): scans since
+# the volume rule's start, distinct clients, this client's scans and the earliest scan since
+# the clients rule's start, read from the scans since the earlier of the two. The starts are
+# the rules' windows, or the clearing of the label's flag when that came later.
 _STATS_SQL = (
-    "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), COUNT(DISTINCT client_hash), "
-    "COUNT(*) FILTER (WHERE client_hash = ?) FROM label_scans WHERE label_id = ?"
+    "SELECT COUNT(*) FILTER (WHERE scanned_at >= ?), "
+    "COUNT(DISTINCT client_hash) FILTER (WHERE scanned_at >= ?), "
+    "COUNT(*) FILTER (WHERE client_hash = ? AND scanned_at >= ?), "
+    "MIN(scanned_at) FILTER (WHERE scanned_at >= ?) "
+    "FROM label_scans WHERE label_id = ? AND scanned_at >= ?"
 )
 # On PostgreSQL the scan page's lookup is written for one label: its run, its lot and the
 # lot's product are each fetched for that label (a LIMIT keeps the planner from hashing the
@@ -99,15 +125,23 @@ _SERIAL_FROM_PG = (
     "FROM lots WHERE id = l.lot_id LIMIT 1) lots "
     "CROSS JOIN LATERAL (SELECT id, gtin FROM products WHERE id = lots.product_id LIMIT 1) p"
 )
-# It also counts the label's scans when the volume rules will need them (from the third
-# parameter's number of scans on: a label scanned that often, as a copied one is), which
+# It also counts the label's scans when the clone rules will need them (from the last but
+# one parameter's number of scans on: a label scanned that often, as a copied one is), which
 # spares a second round trip to the server. The condition is a one-time filter per label: a
-# label with fewer scans costs nothing more. The counts are those of _STATS_SQL.
+# label with fewer scans costs nothing more. The counts are those of _STATS_SQL, with the
+# rules' starts moved to the clearing of the label's flag here (GREATEST skips a NULL).
 _SERIAL_STATS_SQL_PG = (
-    f"SELECT {_SERIAL_COLUMNS}, st.recent, st.clients, st.mine {_SERIAL_FROM_PG} "  # noqa: S608
-    "LEFT JOIN LATERAL (SELECT COUNT(*) FILTER (WHERE s.scanned_at >= ?) AS recent, "
-    "COUNT(DISTINCT s.client_hash) AS clients, COUNT(*) FILTER (WHERE s.client_hash = ?) AS mine "
-    "FROM label_scans s WHERE s.label_id = l.id AND COALESCE(l.scan_count, 0) >= ?) st ON true "
+    f"SELECT {_SERIAL_COLUMNS}, st.recent, st.clients, st.mine, st.since "  # noqa: S608
+    f"{_SERIAL_FROM_PG} "
+    "LEFT JOIN LATERAL (SELECT "
+    "COUNT(*) FILTER (WHERE s.scanned_at >= GREATEST(?, l.flag_cleared_at)) AS recent, "
+    "COUNT(DISTINCT s.client_hash) FILTER (WHERE s.scanned_at >= GREATEST(?, l.flag_cleared_at)) "
+    "AS clients, COUNT(*) FILTER (WHERE s.client_hash = ? "
+    "AND s.scanned_at >= GREATEST(?, l.flag_cleared_at)) AS mine, "
+    "MIN(s.scanned_at) FILTER (WHERE s.scanned_at >= GREATEST(?, l.flag_cleared_at)) AS since "
+    "FROM label_scans s WHERE s.label_id = l.id "
+    "AND s.scanned_at >= GREATEST(?, l.flag_cleared_at) "
+    "AND COALESCE(l.scan_count, 0) >= ?) st ON true "
     "WHERE l.serial = ?"
 )
 _CLAIMED_SQL = (
@@ -150,6 +184,7 @@ class SerialRow(NamedTuple):
     first_scanned_at: Any
     flagged_at: Any
     flag_reason: str | None
+    flag_cleared_at: Any
     kind: str
     issued_at: Any
     created_by_label: str
@@ -407,6 +442,10 @@ class ScanResult:
     row_to_log: dict[str, Any] = field(default_factory=dict)
     new_flag: str | None = None
     hot: Any = None
+    #: What a "copied" caution saw: how many different clients scanned the label (this one
+    #: included) since when, within the clone rules' window.
+    clients: int = 0
+    evidence_since: dt.datetime | None = None
 
     @property
     def caution_kind(self) -> str | None:
@@ -416,7 +455,8 @@ class ScanResult:
 
 #: The clone-rule texts stored on a label (``labels.flag_reason``). They stay English in the
 #: database: auditors' evidence, matched by :func:`caution_kind`. Readers see
-#: :func:`describe_flag`.
+#: :func:`describe_flag`. FLAG_SCANS (volume, which one client can make alone) is a signal for
+#: the cooperative and the auditors; shoppers never see it.
 FLAG_VOIDED = "scan of a voided serial"
 FLAG_RECALLED = "scan of a recalled lot"
 FLAG_EXPIRED = "scan after best-before"
@@ -432,13 +472,13 @@ _CAUTION_KINDS = (
     ("scan of a recalled", "recalled"),
     ("scan after best-before", "expired"),
     ("serial scanned under", "mismatch"),
-    ("more than", "copied"),
+    ("more than", "volume"),
     ("scanned by more than", "copied"),
 )
 
 
 def caution_kind(reason: str | None) -> str | None:
-    """The public meaning of a flag text."""
+    """The public meaning of a flag text (``volume``: none; shoppers are not told)."""
     if not reason:
         return None
     return next((kind for prefix, kind in _CAUTION_KINDS if reason.startswith(prefix)), "copied")
@@ -494,24 +534,53 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
+class Counting(NamedTuple):
+    """What the clone rules count: scans since ``volume_since``, clients since
+    ``clients_since``, whether ``who`` is one of them; only from ``floor`` scans on."""
+
+    volume_since: dt.datetime
+    clients_since: dt.datetime
+    who: str
+    floor: int
+
+    def after(self, cleared: dt.datetime | None) -> Counting:
+        """The same counts, none of them before the clearing of the label's flag."""
+        if cleared is None:
+            return self
+        return self._replace(
+            volume_since=max(self.volume_since, cleared),
+            clients_since=max(self.clients_since, cleared),
+        )
+
+
 def lookup_serial(
-    serial: str, hot: HotPath, counting: tuple[dt.datetime, str, int]
-) -> tuple[SerialRow | None, tuple[int, int, int] | None]:
+    serial: str, hot: HotPath, counting: Counting
+) -> tuple[SerialRow | None, tuple[Any, ...] | None]:
     """The label behind a serial (with its lot and product), or None.
 
-    ``counting`` is since when, which client, from how many scans on: on PostgreSQL the
-    label's scan counts as _STATS_SQL gives them come in the same round trip when the label
-    has at least that many scans; otherwise, or on SQLite, the counts are None.
+    On PostgreSQL the label's scan counts as _STATS_SQL gives them (scans, clients, this
+    client's scans, the earliest scan counted) come in the same round trip when the label has
+    at least ``counting.floor`` scans; otherwise, or on SQLite, the counts are None.
     """
     if not hot.pg:
         row = hot.one(_SERIAL_SQL, (serial,))
         return (SerialRow._make(row) if row else None), None
-    since, who, floor = counting
-    row = hot.one(_SERIAL_STATS_SQL_PG, (since, who, floor, serial))
+    vs, cs, who, floor = counting
+    params = (vs, cs, who, cs, cs, min(vs, cs), floor, serial)
+    row = hot.one(_SERIAL_STATS_SQL_PG, params)
     if not row:
         return None, None
-    label = SerialRow._make(row[:-3])
-    return label, (tuple(row[-3:]) if (label.scan_count or 0) >= floor else None)
+    label = SerialRow._make(row[:-4])
+    return label, (tuple(row[-4:]) if (label.scan_count or 0) >= floor else None)
+
+
+def scan_stats(hot: HotPath, label_id: int, counting: Counting) -> tuple[Any, ...]:
+    """_STATS_SQL's counts of one label (``counting`` already moved past a clearing)."""
+    vs, cs, low = (
+        _db_time(t, hot.dialect)
+        for t in (counting.volume_since, counting.clients_since, min(counting[:2]))
+    )
+    return hot.one(_STATS_SQL, (vs, cs, counting.who, cs, cs, label_id, low))
 
 
 def clone_reason(
@@ -522,7 +591,12 @@ def clone_reason(
     today: dt.date,
     rules: dict[str, Any] | None = None,
 ) -> str | None:
-    """Which clone rule this scan breaks, if any (the rules live in the settings file)."""
+    """Which clone rule this scan breaks, if any (the rules live in the settings file).
+
+    ``clients`` are the different clients that scanned the label within the rules' window
+    (``new_client``: this one is not among them); only they make a label look copied to
+    shoppers. ``scans_24h`` gives the volume signal, which only staff and auditors see.
+    """
     rules = rules or tunables.get("clone_rules")
     lot_level = row.kind == RunKind.LOT_COPIES.value
     if row.voided_at is not None:
@@ -534,11 +608,23 @@ def clone_reason(
         return FLAG_EXPIRED
     if lot_level:
         return None  # a lot-level label is printed many times: volume says nothing
-    if scans_24h + 1 > int(rules["max_scans_24h"]):
-        return FLAG_SCANS.format(n=int(rules["max_scans_24h"]))
     if clients + (1 if new_client else 0) > int(rules["max_distinct_clients"]):
         return FLAG_CLIENTS.format(n=int(rules["max_distinct_clients"]))
+    if scans_24h + 1 > int(rules["max_scans_24h"]):
+        return FLAG_SCANS.format(n=int(rules["max_scans_24h"]))
     return None
+
+
+def raises_flag(row: Any, reason: str) -> bool:
+    """Whether a scan breaking a rule flags the label anew: it has no open flag, or only the
+    volume signal and now a stronger one."""
+    flagged = _aware(row.flagged_at)
+    if flagged is None:
+        return True
+    cleared = _aware(row.flag_cleared_at)
+    if cleared is not None and flagged <= cleared:
+        return True
+    return caution_kind(row.flag_reason) == "volume" and caution_kind(reason) != "volume"
 
 
 def resolve_scan(
@@ -573,12 +659,17 @@ def _resolve(
     expected_gtin: str | None,
     expected_lot: str | None,
 ) -> ScanResult:
-    since = now - dt.timedelta(hours=24)
     who = client_hash(address)
     rules = tunables.get("clone_rules")
-    # Below this many scans, neither volume rule can fire: no need to count them.
+    # Below this many scans, neither rule can fire: no need to count them.
     floor = min(int(rules["max_scans_24h"]), int(rules["max_distinct_clients"]))
-    row, stats = lookup_serial(serial, hot, (since, who, floor))
+    counting = Counting(
+        now - dt.timedelta(hours=24),
+        now - dt.timedelta(hours=float(rules["window_hours"])),
+        who,
+        floor,
+    )
+    row, stats = lookup_serial(serial, hot, counting)
     scan = {
         "scanned_at": now,
         "client_hash": who,
@@ -609,19 +700,27 @@ def _resolve(
     mismatch = (expected_gtin is not None and expected_gtin != row.gtin) or (
         expected_lot is not None and expected_lot != row.lot_code
     )
-    waiting, waiting_24h, waiting_clients = scan_log.pending_for(row.id, since, who)
-    seen = (row.scan_count or 0) + waiting
+    waiting = scan_log.pending_for(row.id)
+    seen = (row.scan_count or 0) + len(waiting)
+    evidence_since = now
     if seen + 1 <= floor:
         scans_24h, clients, new_client = seen, seen, True
     else:
+        counting = counting.after(_aware(row.flag_cleared_at))
         if stats is None:  # SQLite, or scans still waiting in this process made the difference
-            stats = hot.one(_STATS_SQL, (_db_time(since, hot.dialect), who, row.id))
+            stats = scan_stats(hot, row.id, counting)
+        waiting_clients = {c for t, c in waiting if t >= counting.clients_since}
         new_client = stats[2] == 0 and who not in waiting_clients
         clients = stats[1] + len(waiting_clients - {who})
-        scans_24h = stats[0] + waiting_24h
+        scans_24h = stats[0] + sum(1 for t, _ in waiting if t >= counting.volume_since)
+        evidence_since = min(
+            [_aware(stats[3]) or now, *(t for t, _ in waiting if t >= counting.clients_since)]
+        )
     reason = clone_reason(row, scans_24h, clients, new_client, local_date(now), rules)
+    # Volume alone is recorded for staff and auditors; the shopper is not told.
+    caution = None if caution_kind(reason) == "volume" else reason
     if mismatch:
-        reason = FLAG_MISMATCH
+        reason = caution = FLAG_MISMATCH
         current_app.logger.warning(
             "suspicious scan: serial %s asked under gtin=%s lot=%s",
             serial,
@@ -630,18 +729,20 @@ def _resolve(
         )
     outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
     scan.update(outcome=outcome, flagged=reason is not None)
-    # A label once flagged as copied stays suspicious; other cautions follow the current scan.
-    earlier = row.flag_reason if caution_kind(row.flag_reason) == "copied" else None
+    # Every caution follows the current evidence: a copied label's warning lapses once fewer
+    # clients scanned it within the window (the label's flag stays, for staff and auditors).
     return ScanResult(
         outcome,
         label=row,
-        scan_count=(row.scan_count or 0) + waiting + 1,
+        scan_count=seen + 1,
         first_scanned_at=_aware(row.first_scanned_at) or now,
-        caution=reason or earlier,
+        caution=caution,
         issued=issued_note(row),
         row_to_log=scan,
-        new_flag=reason if reason and row.flagged_at is None else None,
+        new_flag=reason if reason and raises_flag(row, reason) else None,
         hot=hot,
+        clients=clients + (1 if new_client else 0),
+        evidence_since=evidence_since,
     )
 
 

@@ -28,6 +28,7 @@ from flask import (
 from flask_babel import force_locale, format_date, format_number
 
 from traceapp.batches.models import Lot
+from traceapp.database import local_date
 from traceapp.extensions import db, limiter
 from traceapp.i18n import select_locale
 from traceapp.public import services
@@ -208,10 +209,12 @@ _PLACEHOLDERS = {
     "count": "\x00count\x00",
     "first": "\x00first\x00",
     "issued": "\x00issued\x00",
+    "clients": "\x00clients\x00",
+    "since": "\x00since\x00",
 }
 #: (lot, language, scan kind) -> (the page model it was rendered from, the page in parts).
 _html_cache: dict[tuple[Any, ...], tuple[services.LotPage, tuple[str, ...]]] = {}
-_SLOT = re.compile("\x00(anchor|count|first|issued)\x00")
+_SLOT = re.compile("\x00(anchor|count|first|issued|clients|since)\x00")
 _date_texts: dict[tuple[str, Any], str] = {}
 _count_texts: dict[tuple[str, int], str] = {}
 
@@ -290,6 +293,9 @@ def _lot_html(
             "first": _date_text(scan.first_scanned_at.date(), lang),
             "issued": _date_text(scan.issued["issued_at"].date(), lang),
         }
+        if scan.caution_kind == "copied" and scan.evidence_since is not None:
+            values["clients"] = _count_text(scan.clients, lang)
+            values["since"] = _date_text(local_date(scan.evidence_since), lang)
     return "".join(
         [
             part if i % 2 == 0 else values.get(part, _PLACEHOLDERS[part])
