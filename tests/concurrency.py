@@ -53,3 +53,37 @@ def at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
     for t in threads:
         t.join()
     return results
+
+
+def cooperative_with_bag(name: str, short_code: str) -> tuple[Any, Any, Any]:
+    """A cooperative, its manager and a 1 kg bag of peanuts, flushed in the current app
+    context (the starting point of the label concurrency tests)."""
+    from decimal import Decimal
+
+    from traceapp.auth.models import Role, User
+    from traceapp.cooperatives.models import Cooperative
+    from traceapp.products.models import Product
+
+    coop = Cooperative(name=name, short_code=short_code, province="Phú Yên")
+    db.session.add(coop)
+    db.session.flush()
+    user = User(
+        email=f"m@{short_code.lower()}.test",
+        full_name="M",
+        password_hash="x",
+        role=Role.MANAGER,
+        cooperative_id=coop.id,
+    )
+    bag = Product(
+        cooperative_id=coop.id,
+        code="DP-1KG",
+        name="Đậu phộng túi 1 kg",
+        category="peanuts",
+        unit_of_trade="bag",
+        net_quantity=Decimal(1),
+        net_unit="KGM",
+        names={},
+    )
+    db.session.add_all([user, bag])
+    db.session.flush()
+    return coop, user, bag

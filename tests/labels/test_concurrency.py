@@ -8,14 +8,12 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.concurrency import at_once, scratch_app
-from traceapp.auth.models import Role, User
+from tests.concurrency import at_once, cooperative_with_bag, scratch_app
+from traceapp.auth.models import User
 from traceapp.auth.services import create_token
 from traceapp.batches.models import Lot
-from traceapp.cooperatives.models import Cooperative
 from traceapp.extensions import db, limiter
 from traceapp.labels.models import Label
-from traceapp.products.models import Product
 
 RUNS = 16
 PER_RUN = 50
@@ -27,28 +25,7 @@ REPETITIONS = 20
 def test_sixteen_concurrent_label_runs_never_exceed_the_lot(tmp_path):
     with scratch_app(tmp_path) as app:
         with app.app_context():
-            coop = Cooperative(name="HTX Cân Bằng", short_code="CB", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@cb.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            bag = Product(
-                cooperative_id=coop.id,
-                code="DP-1KG",
-                name="Đậu phộng túi 1 kg",
-                category="peanuts",
-                unit_of_trade="bag",
-                net_quantity=Decimal(1),
-                net_unit="KGM",
-                names={},
-            )
-            db.session.add_all([user, bag])
-            db.session.flush()
+            coop, user, bag = cooperative_with_bag("HTX Cân Bằng", "CB")
             lots = [
                 Lot(
                     cooperative_id=coop.id,
@@ -113,28 +90,7 @@ def test_a_rendering_job_lets_other_writers_through(tmp_path, monkeypatch):
     with scratch_app(tmp_path) as app:
         app.config["TRACEAPP_SQLITE_BUSY_TIMEOUT_MS"] = 15000
         with app.app_context():
-            coop = Cooperative(name="HTX In Tem", short_code="IT", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@it.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            bag = Product(
-                cooperative_id=coop.id,
-                code="DP-1KG",
-                name="Đậu phộng túi 1 kg",
-                category="peanuts",
-                unit_of_trade="bag",
-                net_quantity=Decimal(1),
-                net_unit="KGM",
-                names={},
-            )
-            db.session.add_all([user, bag])
-            db.session.flush()
+            coop, user, bag = cooperative_with_bag("HTX In Tem", "IT")
             lot = Lot(
                 cooperative_id=coop.id,
                 product_id=bag.id,
