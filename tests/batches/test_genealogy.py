@@ -147,6 +147,9 @@ def test_recall_propagates_through_three_generations_and_is_reported(farm, clien
     cells = [c for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))) for c in row]
     assert '\'=HYPERLINK("http://evil")' in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)
+    # Quantities as people write them (100 kg, never 1E+2 KGM).
+    assert {"400 kg", "100 kg"} <= set(cells)
+    assert not any("E+" in c for c in cells)
     again = client.post(
         f"/api/v1/batches/{boxed.id}/recall",
         headers=bearer(api_token),

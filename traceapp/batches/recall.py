@@ -19,6 +19,7 @@ from traceapp.batches.models import Lot, LotStatus, Recall, TraceEvent
 from traceapp.csvsafe import to_csv
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
+from traceapp.units import fmt_plain
 
 
 def recall_lot(
@@ -166,7 +167,7 @@ def report_csv(rep: RecallReport) -> str:
                 "lot",
                 lot.code,
                 lot.product.name,
-                f"{lot.quantity.normalize()} {lot.unit}",
+                fmt_plain(lot.quantity, lot.unit),
                 f"labels issued {counts.get('issued', 0)}, live {counts.get('live', 0)}",
             ]
         )

@@ -24,6 +24,7 @@ from sqlalchemy.orm import raiseload, selectinload
 from traceapp.csvsafe import to_csv
 from traceapp.database import local_date
 from traceapp.extensions import db
+from traceapp.units import number_plain
 from traceapp.zones import services as zones
 from traceapp.zones.geometry import drawable, svg_outline
 from traceapp.zones.models import TargetMarket, Zone, ZoneKind, ZoneStatus, ZoneTransition
@@ -252,7 +253,7 @@ def zone_record(zone: PublicZone) -> dict[str, Any]:
         "valid_until": day(zone.valid_until),
         "target_market": zone.target_market.value if zone.target_market else None,
         "declared_area_ha": (
-            None if zone.declared_area_ha is None else str(zone.declared_area_ha.normalize())
+            None if zone.declared_area_ha is None else number_plain(zone.declared_area_ha)
         ),
         "cooperative": {"id": zone.cooperative_id, "name": zone.cooperative_name},
         "certifications": [
