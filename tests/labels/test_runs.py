@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -380,3 +381,20 @@ def test_the_lot_page_lists_its_label_runs(farm, manager_client):
     assert cells[run.id] == ["20", "17", "4"]
     assert cells[copies.id][1:] == ["—", "0"]
     assert "12 copies" in section
+
+
+def test_big_files_spool_in_the_job_folder(app, tmp_path, monkeypatch):
+    # A file past the in-memory part goes to TRACEAPP_JOB_DIR, not the system's temp folder.
+    from traceapp.labels import jobs
+
+    folder = tmp_path / "job-spool"
+    monkeypatch.setitem(app.config, "TRACEAPP_JOB_DIR", str(folder))
+    with app.app_context():
+        spool = jobs.new_spool()
+        try:
+            spool.write(b"x" * (9 * jobs.CHUNK))
+            # An unnamed file on Linux: where it lives shows through its descriptor.
+            assert os.readlink(f"/proc/self/fd/{spool.fileno()}").startswith(str(folder))
+        finally:
+            spool.close()
+    assert list(folder.iterdir()) == []

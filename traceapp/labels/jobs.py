@@ -10,6 +10,7 @@ import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -102,10 +103,17 @@ def render_run(
     return n
 
 
+def new_spool() -> IO[bytes]:
+    """A file to render into: in memory up to 8 MB, then on disk in TRACEAPP_JOB_DIR."""
+    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.SpooledTemporaryFile(max_size=8 * CHUNK, dir=str(folder))  # noqa: SIM115
+
+
 def render_to_spool(run: LabelRun, fmt: str, layout: str | None = None) -> tuple[IO[bytes], int]:
     """Render a whole run into a spooled file (in memory up to 8 MB, then on disk), rewound
     for reading; returns the file and its size. A failure closes the file and raises."""
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - the caller's
+    spool = new_spool()  # the caller's
     try:
         render_run(run, fmt, spool, layout=layout)
         size = spool.tell()
@@ -222,7 +230,7 @@ def _execute(job_id: int, job: RenderJob) -> None:
 
         _write(heartbeat)
 
-    spool = tempfile.SpooledTemporaryFile(max_size=8 * CHUNK)  # noqa: SIM115 - closed below
+    spool = new_spool()  # closed below
     try:
         count = render_run(job.run, job.fmt, spool, layout=job.layout, progress=progress)
         spool.seek(0)
