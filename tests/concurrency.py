@@ -55,14 +55,10 @@ def at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
     return results
 
 
-def cooperative_with_bag(name: str, short_code: str) -> tuple[Any, Any, Any]:
-    """A cooperative, its manager and a 1 kg bag of peanuts, flushed in the current app
-    context (the starting point of the label concurrency tests)."""
-    from decimal import Decimal
-
+def cooperative_with_manager(name: str = "HTX Song Song", short_code: str = "SS") -> Any:
+    """A cooperative and its manager, flushed in the current app context."""
     from traceapp.auth.models import Role, User
     from traceapp.cooperatives.models import Cooperative
-    from traceapp.products.models import Product
 
     coop = Cooperative(name=name, short_code=short_code, province="Phú Yên")
     db.session.add(coop)
@@ -74,9 +70,35 @@ def cooperative_with_bag(name: str, short_code: str) -> tuple[Any, Any, Any]:
         role=Role.MANAGER,
         cooperative_id=coop.id,
     )
+    db.session.add(user)
+    return coop, user
+
+
+def loose_peanuts(coop: Any) -> Any:
+    """Peanuts sold loose by the kilogram (product code P)."""
+    from traceapp.products.models import Product
+
+    product = Product(
+        cooperative_id=coop.id,
+        code="P",
+        name="Đậu phộng",
+        category="peanuts",
+        unit_of_trade="kg",
+        names={},
+    )
+    db.session.add(product)
+    return product
+
+
+def peanut_bag(coop: Any, code: str = "DP-1KG") -> Any:
+    """A 1 kg bag of peanuts: one label per kilogram of a lot."""
+    from decimal import Decimal
+
+    from traceapp.products.models import Product
+
     bag = Product(
         cooperative_id=coop.id,
-        code="DP-1KG",
+        code=code,
         name="Đậu phộng túi 1 kg",
         category="peanuts",
         unit_of_trade="bag",
@@ -84,6 +106,14 @@ def cooperative_with_bag(name: str, short_code: str) -> tuple[Any, Any, Any]:
         net_unit="KGM",
         names={},
     )
-    db.session.add_all([user, bag])
+    db.session.add(bag)
+    return bag
+
+
+def cooperative_with_bag(name: str, short_code: str) -> tuple[Any, Any, Any]:
+    """A cooperative, its manager and a 1 kg bag of peanuts, flushed in the current app
+    context (the starting point of the label concurrency tests)."""
+    coop, user = cooperative_with_manager(name, short_code)
+    bag = peanut_bag(coop)
     db.session.flush()
     return coop, user, bag

@@ -6,15 +6,19 @@ import datetime as dt
 import threading
 from decimal import Decimal
 
-from tests.concurrency import at_once, scratch_app
+from tests.concurrency import (
+    at_once,
+    cooperative_with_manager,
+    loose_peanuts,
+    peanut_bag,
+    scratch_app,
+)
 from tests.conftest import make_app, scratch_database_url
-from traceapp.auth.models import Role, User
 from traceapp.auth.services import create_token
 from traceapp.batches.models import Contribution, Lot, LotStatus
 from traceapp.batches.services import balance, consumed
-from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.cooperatives.models import Member
 from traceapp.extensions import db, limiter
-from traceapp.products.models import Product
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 
@@ -23,24 +27,8 @@ def test_sixteen_concurrent_requests_get_distinct_gapless_codes(tmp_path):
         app = make_app(url, tmp_path)
         with app.app_context():
             db.create_all()
-            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@ss.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            product = Product(
-                cooperative_id=coop.id,
-                code="P",
-                name="Đậu phộng",
-                category="peanuts",
-                unit_of_trade="kg",
-                names={},
-            )
+            coop, user = cooperative_with_manager()
+            product = loose_peanuts(coop)
             db.session.add_all([user, product])
             db.session.flush()
             token = create_token(user, user, "t")[1]
@@ -90,24 +78,8 @@ def test_a_lot_closes_only_in_balance_while_contributions_come_and_go(tmp_path):
     repetitions = 10
     with scratch_app(tmp_path) as app:
         with app.app_context():
-            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@ss.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            peanuts = Product(
-                cooperative_id=coop.id,
-                code="P",
-                name="Đậu phộng",
-                category="peanuts",
-                unit_of_trade="kg",
-                names={},
-            )
+            coop, user = cooperative_with_manager()
+            peanuts = loose_peanuts(coop)
             field = Zone(
                 cooperative_id=coop.id,
                 code="VN-SS-0001",
@@ -197,24 +169,8 @@ def test_transformations_taking_the_same_lots_in_either_order_wait_and_never_ove
     # (no deadlock to retry), and five fit in the 100 kg of each.
     with scratch_app(tmp_path) as app:
         with app.app_context():
-            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@ss.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            peanuts = Product(
-                cooperative_id=coop.id,
-                code="P",
-                name="Đậu phộng",
-                category="peanuts",
-                unit_of_trade="kg",
-                names={},
-            )
+            coop, user = cooperative_with_manager()
+            peanuts = loose_peanuts(coop)
             db.session.add_all([user, peanuts])
             db.session.flush()
             sources = [
@@ -277,34 +233,9 @@ def test_a_recall_and_label_runs_on_what_was_made_from_the_lot_wait_for_each_oth
     repetitions = 5
     with scratch_app(tmp_path) as app:
         with app.app_context():
-            coop = Cooperative(name="HTX Song Song", short_code="SS", province="Phú Yên")
-            db.session.add(coop)
-            db.session.flush()
-            user = User(
-                email="m@ss.test",
-                full_name="M",
-                password_hash="x",
-                role=Role.MANAGER,
-                cooperative_id=coop.id,
-            )
-            peanuts = Product(
-                cooperative_id=coop.id,
-                code="P",
-                name="Đậu phộng",
-                category="peanuts",
-                unit_of_trade="kg",
-                names={},
-            )
-            bag = Product(
-                cooperative_id=coop.id,
-                code="P-1KG",
-                name="Đậu phộng túi 1 kg",
-                category="peanuts",
-                unit_of_trade="bag",
-                net_quantity=Decimal(1),
-                net_unit="KGM",
-                names={},
-            )
+            coop, user = cooperative_with_manager()
+            peanuts = loose_peanuts(coop)
+            bag = peanut_bag(coop, "P-1KG")
             db.session.add_all([user, peanuts, bag])
             db.session.flush()
             harvests = [
