@@ -7,7 +7,7 @@ beside the repository; the same validator runs on GS1's examples and on our link
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "gs1-resolver"
 SCHEMAS = {"gs1": "gs1-linkset-schema.json", "rfc9264": "linkset-schema.json"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(schema: str) -> Any:
     path = SHARED / SCHEMAS[schema]
     assert path.is_file(), f"GS1's linkset schema is missing: {path}"

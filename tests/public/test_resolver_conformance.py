@@ -180,7 +180,7 @@ def beyond_the_suite(client: Any, dl: str) -> dict[str, bool]:
         for r in (
             page,
             client.get(path, headers=CURL),
-            client.get(path, headers=dict(Accept="application/linkset+json")),
+            client.get(path, headers={"Accept": "application/linkset+json"}),
         )
     )
     results["browserGetsPage"] = page.status_code == 200 and page.mimetype == "text/html"
