@@ -651,7 +651,9 @@ def _resolve(res: Resolution) -> Response:
         elif wants_linkset:
             response = _linkset_response(found, negotiated=raw_type is None)
         else:
-            link = found.find(rel or "defaultLink")
+            link = found.find(rel) if rel else None
+            if raw_type is None:
+                link = found.find("defaultLink")
             if raw_type is None and not found.registered:
                 # Below the known level: the page that says so, not the level above's.
                 href: str | None = gs1.page_href(_base(), path)
