@@ -643,7 +643,8 @@ def _resolve(res: Resolution) -> Response:
     path = gs1.dl_path(res.gtin, res.lot, res.serial)
     if raw_type is None and not wants_linkset and gs1.asks_for_html(accept):
         response = _page_for(res)
-        response.headers["Content-Location"] = gs1.page_href(_base(), path)
+        if response.status_code == 200:
+            response.headers["Content-Location"] = gs1.page_href(_base(), path)
     else:
         found = _identify(res)
         if found is None:
