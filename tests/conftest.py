@@ -35,6 +35,10 @@ def pytest_report_header(config: Any) -> str:
     return f"traceapp test database: {'PostgreSQL' if ON_POSTGRES else 'SQLite (file)'}"
 
 
+#: What a browser sends when it opens a page.
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
 class TraceClient(FlaskClient):
     """A test client that behaves like separate browser requests.
 
@@ -48,6 +52,10 @@ class TraceClient(FlaskClient):
         # Tests read English unless they ask for a language: the app's default is Vietnamese.
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("Accept-Language", "en")
+        # A browser names HTML: the GS1 resolver answers it with the page, anything else
+        # with a redirect to it (tests/public/test_resolver_conformance.py).
+        if not any(name.lower() == "accept" for name in headers):
+            headers["Accept"] = BROWSER_ACCEPT
         kwargs["headers"] = headers
         # Read the whole body and close it, as a WSGI server does once the answer is sent
         # (a streamed file is closed by its iterable's close()).

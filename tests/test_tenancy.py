@@ -25,6 +25,10 @@ PUBLIC_RULES = {
     "/l/<serial>": "the consumer's page: public by design (tests/public checks what it shows)",
     "/01/<path:rest>": "the GS1 Digital Link resolver: public by design",
     "/.well-known/gs1resolver": "the resolver's description, no data",
+    "/.well-known/gs1resolver/": "the resolver's description, no data",
+    "/<segment>": "the GS1 resolver's compressed Digital Link URIs: public by design",
+    "/p/01/<path:rest>": "the GS1 resolver's default link, the consumer's page: public",
+    "/gs1/<kind>/01/<path:rest>": "a public lot's GS1 link targets (recall status, EPCIS)",
     # The public register names cooperatives and their public facts, never members
     # (tests/registry checks what it shows).
     "/registry/": "the public register: cooperatives by name",

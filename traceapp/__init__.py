@@ -103,7 +103,7 @@ def register_extensions(app: Flask) -> None:
 
 #: Paths that Flask-Limiter's per-request check leaves alone: the scan pages count their own
 #: requests (traceapp.public.views.PublicLimiter), and static files need no limit.
-UNLIMITED_PREFIXES = ("/01/", "/l/", "/static/", "/media/", "/.well-known/", "/healthz")
+UNLIMITED_PREFIXES = ("/01/", "/p/01/", "/l/", "/static/", "/media/", "/.well-known/", "/healthz")
 
 
 def _spare_public_paths_from_flask_limiter(app: Flask, limiter: Any) -> None:

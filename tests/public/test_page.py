@@ -50,7 +50,11 @@ def test_a_recall_shows_first_and_is_never_cached(client, labelled):
     )
     lot_page = client.get(f"/01/{labelled.gtin}/10/{labelled.packed.code}")
     assert lot_page.headers["Cache-Control"] == "no-store"
-    status = client.get(url + "?linkType=gs1:recallStatus").json
+    status = client.get(
+        url + "?linkType=gs1:recallStatus",
+        follow_redirects=True,
+        base_url="https://trace.example.vn",
+    ).json
     assert status["recalled"] is True
     assert "Aflatoxin" in status["reason"]
 

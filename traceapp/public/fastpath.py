@@ -20,14 +20,28 @@ from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from flask.globals import _cv_app
-from werkzeug.http import dump_cookie, http_date, parse_cookie
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import dump_cookie, http_date, parse_accept_header, parse_cookie
 
 from traceapp.core.unit_of_work import database_unavailable
 from traceapp.extensions import db
 from traceapp.i18n import LANG_COOKIE, choose_language
 from traceapp.public import services
+from traceapp.public.linkset import (
+    PAGE_PREFIX,
+    asks_for_html,
+    cors_headers,
+    dl_path,
+    wants_linkset,
+)
 from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
-from traceapp.public.views import LINKSET_TYPE, PUBLIC_CSP, public_limiter, scan_page
+from traceapp.public.views import (
+    LINKSET_TYPE,
+    PUBLIC_CSP,
+    RESOLVER_VARY,
+    public_limiter,
+    scan_page,
+)
 from traceapp.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -66,13 +80,20 @@ class ScanFastPath:
         if path.startswith("/l/"):
             serial = unquote(path[3:])
             return (serial, None, None) if "/" not in serial and valid_serial(serial) else None
+        if path.startswith("/p/01/"):
+            path = path[2:]  # the resolver's default link: the page itself
+        elif path.startswith("/01/") and not _asks_for_html(environ):
+            return None  # the GS1 resolver's redirect or linkset: Flask answers it
         if path.startswith("/01/") and "/21/" in path:
             try:
                 res = parse_digital_link(path)
             except BadPath:
                 return None  # Flask answers 400
             # "/21/" may be a CPV or a lot ("/22/21/"): only a parsed serial is a label scan.
-            return (res.serial, res.gtin, res.lot) if res.serial else None
+            if not res.serial:
+                return None
+            environ["traceapp.page_path"] = dl_path(res.gtin, res.lot, res.serial)
+            return res.serial, res.gtin, res.lot
         return None
 
     def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
@@ -81,7 +102,7 @@ class ScanFastPath:
             return None
         raw_query = environ.get("QUERY_STRING")
         query = parse_qs(raw_query, keep_blank_values=True) if raw_query else {}
-        if set(query) - {"lang"} or "linkset" in environ.get("HTTP_ACCEPT", ""):
+        if set(query) - {"lang"}:
             return None
         config = self.app.config
         host = (environ.get("HTTP_HOST") or "").split(":")[0].lower()
@@ -140,6 +161,14 @@ class ScanFastPath:
             ("Cache-Control", answer.cache),
             ("Vary", "Accept-Language, Cookie"),
         ]
+        path = environ.get("PATH_INFO", "")
+        if path.startswith("/01/"):
+            # As views._resolve answers a browser: the default link's page, in place.
+            headers[-1] = ("Vary", RESOLVER_VARY)
+            page = self.app.config["TRACEAPP_PUBLIC_BASE_URL"] + PAGE_PREFIX
+            headers.append(("Content-Location", page + environ["traceapp.page_path"]))
+        if path.startswith(("/01/", "/p/01/")):
+            headers.extend(cors_headers().items())
         if answer.last_modified is not None:
             headers.append(("Last-Modified", _http_date(answer.last_modified)))
         if answer.anchor:
@@ -206,3 +235,9 @@ def _http_date(when: Any) -> str:
 
 def _cookies(header: str) -> dict[str, str]:
     return dict(parse_cookie(header)) if header else {}
+
+
+def _asks_for_html(environ: dict[str, Any]) -> bool:
+    # The same test as views._resolve: a browser names HTML and asks for no JSON.
+    accept = parse_accept_header(environ.get("HTTP_ACCEPT"), MIMEAccept)
+    return asks_for_html(accept) and not wants_linkset(accept)

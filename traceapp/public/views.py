@@ -17,6 +17,7 @@ from urllib.parse import quote
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     g,
     jsonify,
@@ -26,27 +27,24 @@ from flask import (
     request,
 )
 from flask_babel import force_locale, format_date, format_number
+from flask_babel import gettext as _
 
 from traceapp.batches.models import Lot
 from traceapp.database import local_date
 from traceapp.extensions import db, limiter
 from traceapp.i18n import select_locale
+from traceapp.public import linkset as gs1
 from traceapp.public import services
-from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
+from traceapp.public.digital_link_compression import decompress
+from traceapp.public.resolver import BadPath, Resolution, parse_digital_link, valid_serial
 from traceapp.web import CONTENT_SECURITY_POLICY, keeps_writes
 
 bp = Blueprint("public", __name__)
 
-LINKSET_TYPE = "application/linkset+json"
-GS1_VOC = "https://gs1.org/voc/"
-LINK_TYPES = (
-    "gs1:pip",
-    "gs1:traceability",
-    "gs1:recallStatus",
-    "gs1:certificationInfo",
-    "gs1:epcis",
-    "linkset",
-)
+LINKSET_TYPE = gs1.LINKSET_TYPE
+#: What the resolver's answers vary on: one URL answers HTML, a redirect or the JSON linkset
+#: by the Accept header, in the reader's language.
+RESOLVER_VARY = "Accept, Accept-Language, Cookie"
 
 #: The public page's stylesheet, inlined (one round trip less on 3G) and allowed by its hash.
 PUBLIC_CSS = (Path(__file__).parent.parent / "templates" / "public" / "page.css").read_text()
@@ -366,6 +364,14 @@ def scan_page(
 ) -> ScanPage | None:
     """What a scan shows; with ``render=False`` only from the caches (None if not there)."""
     if scan.outcome in ("unknown", "voided"):
+        if gtin is not None:
+            # A serial below a known GTIN: the page says plainly that it is not registered
+            # (answered by Flask: it looks the product up).
+            if not render:
+                return None
+            html = _unregistered_html(gtin)
+            if html is not None:
+                return ScanPage(200, html, "no-store")
         html = not_found_html(lang, render)
         return ScanPage(404, html, "no-store") if html is not None else None
     row = scan.label
@@ -398,63 +404,6 @@ def _anchor(gtin: str | None, lot: str | None, serial: str | None) -> str:
     return f"{_base()}/l/{quote(serial or '', safe='')}"
 
 
-def linkset(anchor: str, page: services.LotPage | None, has_lot: bool) -> dict[str, Any]:
-    """An RFC 9264 linkset of what the resolver offers for this identifier."""
-    langs = current_app.config["TRACEAPP_LANGUAGES"]
-
-    def link(link_type: str, media: str, title: str) -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "href": f"{anchor}?linkType={link_type}",
-            "type": media,
-            "title": title,
-        }
-        if media == "text/html":
-            entry["hreflang"] = list(langs)
-        return entry
-
-    context: dict[str, Any] = {
-        "anchor": anchor,
-        GS1_VOC + "pip": [link("gs1:pip", "text/html", "Product information")],
-        GS1_VOC + "defaultLink": [
-            {
-                "href": anchor,
-                "type": "text/html",
-                "title": "Provenance page",
-                "hreflang": list(langs),
-            }
-        ],
-    }
-    if has_lot:
-        context[GS1_VOC + "traceability"] = [
-            link("gs1:traceability", "text/html", "Lot traceability")
-        ]
-        context[GS1_VOC + "recallStatus"] = [
-            link("gs1:recallStatus", "application/json", "Recall status")
-        ]
-        context[GS1_VOC + "epcis"] = [
-            link("gs1:epcis", "application/ld+json", "EPCIS 2.0 events of the lot")
-        ]
-    if page is not None and (page.mark or page.ocop or any(z.certifications for z in page.zones)):
-        context[GS1_VOC + "certificationInfo"] = [
-            link("gs1:certificationInfo", "application/json", "Certifications")
-        ]
-    return {"linkset": [context]}
-
-
-def _wants_linkset() -> bool:
-    if request.args.get("linkType") == "linkset":
-        return True
-    # HTML wins ties: a client that accepts anything (*/*) gets the page, as the fast path
-    # answers it; the linkset goes to whoever asks for it by name.
-    best = request.accept_mimetypes.best_match(["text/html", LINKSET_TYPE])
-    return best == LINKSET_TYPE
-
-
-def _linkset_response(anchor: str, page: services.LotPage | None, has_lot: bool) -> Response:
-    response = Response(json.dumps(linkset(anchor, page, has_lot)), mimetype=LINKSET_TYPE)
-    return _finish(response, cache="public, max-age=300", vary_lang=False)
-
-
 def _link_header(response: Response, anchor: str) -> Response:
     response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
     return response
@@ -470,6 +419,12 @@ def _recall_status(page: services.LotPage) -> Response:
             decided_at=page.recall["decided_at"].isoformat(),
         )
     return _finish(jsonify(body), cache="no-store", vary_lang=False)
+
+
+def _certified(page: services.LotPage | None) -> bool:
+    return page is not None and bool(
+        page.mark or page.ocop or any(z.certifications for z in page.zones)
+    )
 
 
 def _certifications(page: services.LotPage) -> Response:
@@ -500,25 +455,11 @@ def _epcis(lot_id: int) -> Response:
     return _finish(response, cache="public, max-age=300", vary_lang=False)
 
 
-def _lot_response(
-    page: services.LotPage, anchor: str, *, scan: Any = None, link_type: str | None = None
-) -> Response:
-    if link_type == "gs1:recallStatus":
-        return _recall_status(page)
-    if link_type == "gs1:certificationInfo":
-        return _certifications(page)
-    if link_type == "gs1:epcis":
-        return _epcis(page.lot_id)
-    if link_type == "gs1:pip":
-        return _product_response(page.product_id, anchor)
-    response = make_response(_lot_html(page, scan, anchor))
+def _lot_response(page: services.LotPage, anchor: str) -> Response:
+    """The page of a lot asked for without a serial (no scan is counted)."""
+    response = make_response(_lot_html(page, None, anchor))
     recalled = page.recall is not None
-    if recalled or (scan is not None and scan.caution):
-        cache = "no-store"
-    elif scan is not None:
-        cache = "private, max-age=60"  # a re-load within a minute is not a new scan
-    else:
-        cache = "public, max-age=300"
+    cache = "no-store" if recalled else "public, max-age=300"
     return _link_header(
         _finish(response, cache=cache, last_modified=None if recalled else page.last_modified),
         anchor,
@@ -541,12 +482,32 @@ def _product_response(product_id: int, anchor: str) -> Response:
     return _link_header(_finish(response, cache="public, max-age=300"), anchor)
 
 
+def _unregistered_html(gtin: str) -> str | None:
+    """The page for a lot or serial below a known GTIN that is not registered (unknown,
+    never labelled, voided or under another lot: all alike), or None for an unknown GTIN."""
+    product = services.product_by_gtin(gtin)
+    if product is None:
+        return None
+    return render_template(
+        "public/unregistered.html",
+        css=PUBLIC_CSS,
+        lang=_lang(),
+        name=product.name_in(_lang()),
+        product_href=gs1.page_href(_base(), gs1.dl_path(gtin)),
+    )
+
+
+def _unregistered(gtin: str) -> Response:
+    html = _unregistered_html(gtin)
+    if html is None:
+        return not_found()
+    return _finish(make_response(html, 200), cache="no-store")
+
+
 def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> Response:
+    """The provenance page of a label: the one answer that counts as a shopper's scan."""
     if not valid_serial(serial):
         return bad_request("serial")
-    link_type = request.args.get("linkType")
-    if link_type and link_type not in LINK_TYPES:
-        return bad_request("linkType")
     scan = services.resolve_scan(
         serial,
         address=request.remote_addr,
@@ -556,24 +517,14 @@ def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> 
         expected_lot=lot,
     )
     try:
-        if scan.outcome not in ("unknown", "voided") and (link_type or _wants_linkset()):
-            row = scan.label
-            anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
-            page = services.lot_page(row.lot_id, _lang(), services.version_of(row))
-            response = (
-                _linkset_response(anchor, page, True)
-                if _wants_linkset()
-                else _lot_response(page, anchor, scan=scan, link_type=link_type)
-            )
-        else:
-            answer = scan_page(scan, serial, gtin, lot, _lang())
-            response = _finish(
-                make_response(answer.html, answer.status),
-                cache=answer.cache,
-                last_modified=answer.last_modified,
-            )
-            if answer.anchor:
-                _link_header(response, answer.anchor)
+        answer = scan_page(scan, serial, gtin, lot, _lang())
+        response = _finish(
+            make_response(answer.html, answer.status),
+            cache=answer.cache,
+            last_modified=answer.last_modified,
+        )
+        if answer.anchor:
+            _link_header(response, answer.anchor)
     except BaseException:
         scan.hot.close()
         raise
@@ -601,6 +552,119 @@ def _raw_path() -> str:
     return request.path
 
 
+def _page_for(res: Resolution) -> Response:
+    """The provenance page of a Digital Link URI in the reader's language: a label's (a
+    scan), a lot's, a product's, or the plain warning that a lot or serial is not registered."""
+    if res.serial:
+        return _serial(res.serial, gtin=res.gtin, lot=res.lot)
+    anchor = _anchor(res.gtin, res.lot, None)
+    if res.lot:
+        lot = services.lot_by_gtin(res.gtin, res.lot)
+        if lot is None:
+            return _unregistered(res.gtin)
+        return _lot_response(services.lot_page(lot.id, _lang()), anchor)
+    product = services.product_by_gtin(res.gtin)
+    if product is None:
+        return not_found()
+    return _product_response(product.id, anchor)
+
+
+def _link_titles() -> dict[str, str]:
+    return {
+        "label": _("Provenance of this label"),
+        "lot": _("Provenance of this lot"),
+        "trace": _("What happened to this lot"),
+        "recall": _("Recall status of this lot"),
+        "epcis": _("Traceability events of this lot (EPCIS 2.0)"),
+        "certs": _("Certifications of this lot"),
+        "product": _("About this product"),
+        "pip": _("Product information"),
+    }
+
+
+def _identify(res: Resolution) -> gs1.Identified | None:
+    """What the resolver knows of a URI, walking up from an unregistered lot or serial."""
+    product = services.product_by_gtin(res.gtin)
+    if product is None:
+        return None
+    label = gs1.public_serial(res.gtin, res.lot, res.serial) if res.serial else None
+    if label is not None:
+        lot = db.session.get(Lot, label.lot_id)
+    else:
+        lot = services.lot_by_gtin(res.gtin, res.lot) if res.lot else None
+    page = services.lot_page(lot.id, _lang()) if lot is not None else None
+    return gs1.identify(
+        _base(),
+        current_app.config["TRACEAPP_LANGUAGES"],
+        product=product,
+        lot=lot,
+        asked_lot=res.lot,
+        serial=label,
+        asked_serial=res.serial,
+        titles=_link_titles(),
+        certified=_certified(page),
+    )
+
+
+def _linkset_response(found: gs1.Identified, *, negotiated: bool) -> Response:
+    accept = request.accept_mimetypes
+    plain = negotiated and accept.best_match([LINKSET_TYPE, "application/json"]) == (
+        "application/json"
+    )
+    response = Response(
+        json.dumps(found.document(), ensure_ascii=False),
+        mimetype="application/json" if plain else LINKSET_TYPE,
+    )
+    # Asked for by the Accept header alone, the linkset is kept by the client only: a cache
+    # in between must never hand it to a browser asking the same URL for the page.
+    cache = "private, max-age=300" if negotiated else "public, max-age=300"
+    response = _finish(response, cache=cache, vary_lang=False)
+    response.headers["Link"] = (
+        f'<{gs1.LINKSET_CONTEXT}>; rel="{gs1.JSONLD_CONTEXT_REL}"; type="application/ld+json"'
+    )
+    return response
+
+
+def _redirect(href: str, anchor: str) -> Response:
+    """307 to a link's target, the query string passed on (GS1's default)."""
+    target = gs1.with_query(href, request.query_string.decode("latin-1"))
+    response = _finish(make_response(redirect(target, code=307)), cache="no-store", vary_lang=False)
+    return _link_header(response, anchor)
+
+
+def _resolve(res: Resolution) -> Response:
+    """GS1 resolution of a Digital Link URI: the linkset, a 307 to the link type asked for
+    (404 when not offered) or to the default link, or, for a browser, the default link's
+    page at once. Only the page of a label counts as a scan."""
+    raw_type = request.args.get("linkType") or None
+    rel = gs1.link_type_name(raw_type) if raw_type else None
+    accept = request.accept_mimetypes
+    wants_linkset = rel == "linkset" or (raw_type is None and gs1.wants_linkset(accept))
+    path = gs1.dl_path(res.gtin, res.lot, res.serial)
+    if raw_type is None and not wants_linkset and gs1.asks_for_html(accept):
+        response = _page_for(res)
+        if response.status_code == 200:
+            response.headers["Content-Location"] = gs1.page_href(_base(), path)
+    else:
+        found = _identify(res)
+        if found is None:
+            response = not_found()
+        elif wants_linkset:
+            response = _linkset_response(found, negotiated=raw_type is None)
+        else:
+            link = found.find(rel) if rel else None
+            if raw_type is None:
+                link = found.find("defaultLink")
+            if raw_type is None and not found.registered:
+                # Below the known level: the page that says so, not the level above's.
+                href: str | None = gs1.page_href(_base(), path)
+            else:
+                href = link.href if link is not None else None
+            response = _redirect(href, _base() + path) if href else not_found()
+    response.headers["Vary"] = RESOLVER_VARY
+    return response
+
+
 @bp.route("/01/<path:rest>")
 @limiter.exempt
 @keeps_writes
@@ -612,43 +676,83 @@ def digital_link(rest: str) -> Any:
         res = parse_digital_link(_raw_path())
     except BadPath as exc:
         return bad_request(str(exc))
-    link_type = request.args.get("linkType")
-    if link_type and link_type not in LINK_TYPES:
-        return bad_request("linkType")
-    if res.serial:
-        return _serial(res.serial, gtin=res.gtin, lot=res.lot)
-    anchor = _anchor(res.gtin, res.lot, None)
-    if res.lot:
-        lot = services.lot_by_gtin(res.gtin, res.lot)
-        if lot is None:
-            return not_found()
-        page = services.lot_page(lot.id, _lang())
-        if _wants_linkset():
-            return _linkset_response(anchor, page, True)
-        return _lot_response(page, anchor, link_type=link_type)
-    product = services.product_by_gtin(res.gtin)
-    if product is None:
+    return _resolve(res)
+
+
+@bp.route("/<segment>")
+@limiter.exempt
+@keeps_writes
+def compressed_link(segment: str) -> Any:
+    """A compressed GS1 Digital Link URI, resolved as its uncompressed form (not redirected
+    to it, as the Resolver standard asks), which the Link header names as owl:sameAs."""
+    found = decompress(segment)
+    if found is None:
+        abort(404)
+    if _over_limit():
+        return too_many()
+    path, _attributes = found
+    try:
+        res = parse_digital_link(path)
+    except BadPath as exc:
+        return bad_request(str(exc))
+    response = _resolve(res)
+    response.headers.add("Link", f'<{_base()}{path}>; rel="owl:sameAs"')
+    return response
+
+
+@bp.route("/p/01/<path:rest>")
+@limiter.exempt
+@keeps_writes
+def provenance_page(rest: str) -> Any:
+    """The provenance page of a Digital Link URI: the resolver's default link."""
+    if _over_limit():
+        return too_many()
+    try:
+        res = parse_digital_link(_raw_path()[len(gs1.PAGE_PREFIX) :])
+    except BadPath as exc:
+        return bad_request(str(exc))
+    return _page_for(res)
+
+
+@bp.route("/gs1/<kind>/01/<path:rest>")
+def lot_data(kind: str, rest: str) -> Any:
+    """The JSON targets of a lot's link types: recall status, EPCIS events, certifications."""
+    rels = {target: rel for rel, target in gs1.DATA_TARGETS.items()}
+    if kind not in rels:
+        abort(404)
+    try:
+        res = parse_digital_link(_raw_path()[len(f"{gs1.DATA_PREFIX}/{kind}") :])
+    except BadPath as exc:
+        return bad_request(str(exc))
+    lot = services.lot_by_gtin(res.gtin, res.lot) if res.lot and not res.serial else None
+    if lot is None:
         return not_found()
-    if _wants_linkset():
-        lot = services.latest_lot(product)
-        return _linkset_response(anchor, services.lot_page(lot.id, _lang()) if lot else None, False)
-    return _product_response(product.id, anchor)
+    page = services.lot_page(lot.id, _lang())
+    if rels[kind] == "recallStatus":
+        return _recall_status(page)
+    if rels[kind] == "epcis":
+        return _epcis(page.lot_id)
+    if not _certified(page):
+        return not_found()
+    return _certifications(page)
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """CORS on the resolver's answers, as the Resolver standard asks: anyone may read them."""
+    if request.path.startswith(("/01/", "/p/01/", "/gs1/", "/.well-known/gs1resolver")) or (
+        request.endpoint == "public.compressed_link"
+    ):
+        response.headers.update(gs1.cors_headers())
+        if request.method == "OPTIONS" and request.path.startswith("/01/"):
+            # A preflight learns where the linkset is, as a redirect would tell it.
+            _link_header(response, _base() + request.path.rstrip("/"))
+    return response
 
 
 @bp.route("/.well-known/gs1resolver")
+@bp.route("/.well-known/gs1resolver/")
 def resolver_description() -> Any:
-    """How this resolver works, for GS1 tools."""
-    body = {
-        "name": "traceapp GS1 Digital Link resolver",
-        "resolverRoot": _base(),
-        "supportedPrimaryKeys": ["01"],
-        "supportedKeyQualifiers": {"01": ["22", "10", "21"]},
-        "supportedLinkTypes": [
-            GS1_VOC + t.split(":")[1] for t in LINK_TYPES if t.startswith("gs1:")
-        ],
-        "linkTypeDefaultCanBeLinkset": True,
-        "linksetMediaType": LINKSET_TYPE,
-        "supportedLanguages": current_app.config["TRACEAPP_LANGUAGES"],
-        "shortLinks": _base() + "/l/{serial}",
-    }
+    """How this resolver works, for GS1 tools (the standard's resolver description file)."""
+    body = gs1.description_file(_base(), current_app.config["TRACEAPP_LANGUAGES"])
     return _finish(jsonify(body), cache="public, max-age=3600", vary_lang=False)
