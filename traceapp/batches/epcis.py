@@ -162,7 +162,8 @@ def received_json(received: ReceivedEvent, *, public: bool = False) -> dict[str,
         context += own if isinstance(own, list) else [own]
     if public:
         for key in PUBLIC_OMIT:
-            body.pop(key, None)
+            if key != "bizTransactionList" or body.get("type") != "TransactionEvent":
+                body.pop(key, None)  # a TransactionEvent must name its transactions
     return {"@context": context, **body} if context else body
 
 

@@ -139,12 +139,13 @@ def execute(app: Flask, job_id: int) -> None:
         if job is None or job.status not in ("queued", "running"):
             return
         locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+        upload = job.path
         with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
             try:
                 _execute(job)
             finally:
-                if job.path:
-                    Path(job.path).unlink(missing_ok=True)
+                if upload:
+                    Path(upload).unlink(missing_ok=True)
                 db.session.remove()
 
 
