@@ -108,13 +108,15 @@ def test_each_gs1_example_is_accepted_and_exported_as_the_same_graph(
     try:
         expected = _graph(doc["@context"], events)
     except JsonLdError as exc:
-        # GS1's transformation example redefines its own protected "cbvmda" prefix: no JSON-LD
-        # processor expands it, ours included. It must come back as the same JSON instead.
-        assert "protected term" in "".join(traceback.format_exception(exc))
-        assert [{k: v for k, v in e.items() if k != "@context"} for e in exported] == events
-        assert all(e["@context"] == doc["@context"][1:] for e in exported)
+        why = "".join(traceback.format_exception(exc))
+    else:
+        assert _graph(out["@context"], exported) == expected
         return
-    assert _graph(out["@context"], exported) == expected
+    # GS1's transformation example redefines its own protected "cbvmda" prefix: no JSON-LD
+    # processor expands it, ours included. It must come back as the same JSON instead.
+    assert "protected term" in why
+    assert [{k: v for k, v in e.items() if k != "@context"} for e in exported] == events
+    assert all(e["@context"] == doc["@context"][1:] for e in exported)
 
 
 def _story(farm):

@@ -169,8 +169,9 @@ def received_json(received: ReceivedEvent, *, public: bool = False) -> dict[str,
 
 def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     """One stored event as EPCIS 2.0 JSON-LD (without @context: the document carries it)."""
-    if event.origin == "import" and "raw" in (event.details or {}):
-        return dict(event.details["raw"])  # imported before events were kept as received
+    old = (event.details or {}).get("raw") if event.origin == "import" else None
+    if isinstance(old, dict):
+        return dict(old)  # imported before events were kept as received
     lot = event.lot
     product = lot.product
     coop = db.session.get_one(Cooperative, lot.cooperative_id)

@@ -16,7 +16,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
@@ -163,7 +163,7 @@ def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
     _write(fail)
 
 
-def _load(path: str) -> object:
+def _load(path: str) -> Any:
     """The document, parsed once (the raw bytes are let go before the events are kept)."""
     raw = Path(path).read_bytes()
     if json_too_deep(raw):
@@ -191,7 +191,7 @@ def _execute(job: ImportJob) -> None:
             raise ValidationFailed.field("document", _("You cannot import for this cooperative."))
         doc = _load(job.path or "")
         events = epcis_import.check_document(doc)
-        context = epcis_import.extra_context(doc.get("@context"))  # type: ignore[union-attr]
+        context = epcis_import.extra_context(doc.get("@context"))
         del doc
     except DomainError as exc:
         problems = [str(p) for v in getattr(exc, "errors", {}).values() for p in v]
