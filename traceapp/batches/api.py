@@ -334,7 +334,11 @@ def epcis_import(args: dict[str, Any]) -> Any:
         db.session.commit()
         epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
         body = ImportJobSchema().dump(job)
-        return body, 202, {"Location": url_for("api_batches.epcis_import_job", job_id=job.id)}
+        return (
+            body,
+            202,
+            {"Location": url_for("api_batches.epcis_import_job", import_job_id=job.id)},
+        )
     if raw and json_too_deep(raw):
         raise ValidationFailed.field("document", too_deep_message())
     try:
@@ -347,9 +351,9 @@ def epcis_import(args: dict[str, Any]) -> Any:
     return importer.import_document(actor, coop_id, doc).as_dict()
 
 
-@blp.route("/epcis/import-jobs/<int:job_id>")
+@blp.route("/epcis/import-jobs/<int:import_job_id>")
 @blp.response(200, ImportJobSchema)
-def epcis_import_job(job_id: int) -> Any:
+def epcis_import_job(import_job_id: int) -> Any:
     """A background EPCIS import: its progress, then what it did (or why it failed, with the
     schema problems; a failed document stores nothing)."""
-    return get_scoped(ImportJob, job_id, api_actor())
+    return get_scoped(ImportJob, import_job_id, api_actor())

@@ -557,7 +557,7 @@ def epcis_import() -> Any:
                 )
                 db.session.commit()
                 epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
-                return redirect(url_for("batches.epcis_import_job", job_id=job.id))
+                return redirect(url_for("batches.epcis_import_job", import_job_id=job.id))
             if json_too_deep(raw or b""):
                 raise ValidationFailed.field("file", too_deep_message())
             try:
@@ -577,9 +577,9 @@ def epcis_import() -> Any:
     return render_template("batches/import.html", form=form, result=result), status
 
 
-@bp.route("/lots/epcis-import/jobs/<int:job_id>")
+@bp.route("/lots/epcis-import/jobs/<int:import_job_id>")
 @login_required
-def epcis_import_job(job_id: int) -> Any:
+def epcis_import_job(import_job_id: int) -> Any:
     """A background EPCIS import's progress, then its outcome."""
-    job = get_scoped(ImportJob, job_id, current_user)
+    job = get_scoped(ImportJob, import_job_id, current_user)
     return render_template("batches/import_job.html", job=job, stalled=epcis_jobs.is_stalled(job))
