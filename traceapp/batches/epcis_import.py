@@ -120,7 +120,7 @@ def import_events(
             actor,
             "epcis.import",
             cooperative_id=cooperative_id,
-            object_type="epcis_import",
+            object_type="epcis_import_jobs" if job_id else None,
             object_id=job_id,
             summary=(
                 f"EPCIS import: {result.stored} kept, {len(result.recorded)} on lots, "
