@@ -307,3 +307,15 @@ def test_the_import_page_follows_a_large_import(app, farm, manager_client, monke
     assert "partner.jsonld" in text
     assert "300" in text
     assert db.session.query(ReceivedEvent).count() == 300
+
+
+def test_an_event_time_beyond_the_calendar_is_refused_and_nothing_kept(farm, client, api_token):
+    doc = _partner_event("urn:epc:class:lgtin:4012345.012345.998877")
+    doc["epcisBody"]["eventList"].insert(
+        0, {**doc["epcisBody"]["eventList"][0], "eventID": "urn:uuid:first-of-two"}
+    )
+    doc["epcisBody"]["eventList"][1]["eventTime"] = "0001-01-01T00:00:00+14:00"
+    r = _import(client, api_token, doc)
+    assert r.status_code == 422, r.json
+    assert "event time" in json.dumps(r.json)
+    assert db.session.query(ReceivedEvent).count() == 0

@@ -174,11 +174,18 @@ def _import_one(
             result.duplicates.append(uid)
         return
     warnings: list[str] = []
+    try:
+        event_time = parse_time(raw["eventTime"]).astimezone(dt.UTC)
+    except (ValueError, OverflowError):
+        # TRANSLATORS: %(uid)s is an EPCIS event identifier.
+        raise ValidationFailed.field(
+            "document", _("Event %(uid)s: the event time cannot be read.", uid=uid)
+        ) from None
     received = ReceivedEvent(
         cooperative_id=cooperative_id,
         event_key=key,
         event_type=str(raw.get("type"))[:300],
-        event_time=parse_time(raw["eventTime"]),
+        event_time=event_time,
         body=raw,
         context=context,
         job_id=job_id,
