@@ -23,7 +23,13 @@ from traceapp.batches import events as ev
 from traceapp.batches.epcis_schema import schema_errors
 from traceapp.batches.models import EventErrorDeclaration, Lot, ReceivedEvent, TraceEvent
 from traceapp.cooperatives.models import Cooperative
-from traceapp.core.inputs import NOT_TEXT_MESSAGE, NOT_TEXT_SUMMARY, first_not_text
+from traceapp.core.inputs import (
+    NOT_TEXT_MESSAGE,
+    NOT_TEXT_SUMMARY,
+    first_not_text,
+    year_in_range,
+    year_range_message,
+)
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.products.models import Product
@@ -175,12 +181,14 @@ def _import_one(
         return
     warnings: list[str] = []
     try:
-        event_time = parse_time(raw["eventTime"]).astimezone(dt.UTC)
+        event_time = parse_time(raw["eventTime"])
+        if not year_in_range(event_time):
+            raise ValueError("out of range")
+        event_time = event_time.astimezone(dt.UTC)
     except (ValueError, OverflowError):
-        # TRANSLATORS: %(uid)s is an EPCIS event identifier.
-        raise ValidationFailed.field(
-            "document", _("Event %(uid)s: the event time cannot be read.", uid=uid)
-        ) from None
+        # Times the database cannot hold (the schema admits the year 1): the whole document
+        # is refused, naming the limit, and nothing of it is kept.
+        raise ValidationFailed.field("event_time", year_range_message()) from None
     received = ReceivedEvent(
         cooperative_id=cooperative_id,
         event_key=key,
