@@ -36,6 +36,7 @@ PUBLIC_TEMPLATES = sorted(
 )
 PUBLIC_PYTHON = [
     PACKAGE / "batches" / "events.py",
+    PACKAGE / "batches" / "event_vocab.py",
     PACKAGE / "batches" / "timeline.py",
     PACKAGE / "i18n.py",
     *sorted((PACKAGE / "labels" / "render").glob("*.py")),

@@ -179,6 +179,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         ),
         "TRACEAPP_SCAN_FAST_PATH": _env_bool("TRACEAPP_SCAN_FAST_PATH", True),
         "TRACEAPP_LABELS_SYNC_LIMIT": _env_int("TRACEAPP_LABELS_SYNC_LIMIT", 5000),
+        "TRACEAPP_EPCIS_SYNC_BYTES": _env_int("TRACEAPP_EPCIS_SYNC_BYTES", 1024 * 1024),
         "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),
         "TRACEAPP_DOMAIN": _settings_file(),
         # Uploads and imports are read into memory; refuse anything larger at the edge.

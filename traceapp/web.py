@@ -175,6 +175,11 @@ def _first_not_text(where: str, pairs: Any) -> tuple[str, str, str] | None:
     return None
 
 
+#: API views that read their (possibly large) body as a stream and check it themselves
+#: (nesting and text), so the edge does not hold it in memory first.
+STREAMED_BODIES = {"api_batches.epcis_import"}
+
+
 def unreadable_input() -> tuple[str, str, str] | None:
     """(where, field, why) of the first input of the request that no column stores or no
     parser survives: a NUL or an unpaired surrogate in a path part, a query argument, a form
@@ -191,6 +196,8 @@ def unreadable_input() -> tuple[str, str, str] | None:
         )
     if not request.path.startswith("/api/"):
         return None  # no browser page reads a body other than a form
+    if request.endpoint in STREAMED_BODIES:
+        return None  # read as a stream by the view, which makes the same checks
     body = request.get_data(cache=True)
     if json_too_deep(body):
         return "json", "_schema", too_deep_message()

@@ -13,7 +13,7 @@ from traceapp.auth.models import SYSTEM
 from traceapp.batches import events as ev
 from traceapp.batches import services
 from traceapp.batches.epcis import lot_document
-from traceapp.batches.models import Contribution, Lot, Recall, TraceEvent
+from traceapp.batches.models import Contribution, ImportJob, Lot, Recall, TraceEvent
 from traceapp.extensions import db
 from traceapp.products.models import Product
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
@@ -79,9 +79,11 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
         instructions="return it",
         decided_by="manager A",
     )
-    db.session.add_all([contribution, event, recall])
+    import_job = ImportJob(cooperative_id=coop.id, filename="a.jsonld", size=10, status="done")
+    db.session.add_all([contribution, event, recall, import_job])
     db.session.flush()
     return {
+        "import_job_id": lambda: import_job.id,
         "lot_id": lambda: lot.id,
         "batch_id": lambda: lot.id,
         "contribution_id": lambda: contribution.id,

@@ -6,23 +6,25 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, owner_cooperative_id
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, genealogy, services, transformations
+from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations
+from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
-from traceapp.batches.models import Contribution, Lot, Recall, TraceEvent
+from traceapp.batches.models import Contribution, ImportJob, Lot, Recall, TraceEvent
 from traceapp.batches.schemas import (
     ContributionSchema,
     CorrectionSchema,
     EpcisQuerySchema,
     EventCreateSchema,
     EventSchema,
+    ImportJobSchema,
     ImportResultSchema,
     LotCreateSchema,
     LotQuerySchema,
@@ -33,6 +35,7 @@ from traceapp.batches.schemas import (
     RecallSchema,
     TransformationSchema,
 )
+from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.web import paginate
@@ -305,6 +308,9 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
 @blp.route("/epcis/import", methods=["POST"])
 @blp.arguments(EpcisQuerySchema, location="query")
 @blp.response(200, ImportResultSchema)
+@blp.alt_response(
+    202, schema=ImportJobSchema, description="A large document: imported as a background job"
+)
 @blp.doc(
     requestBody={
         "required": True,
@@ -316,19 +322,38 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
 )
 def epcis_import(args: dict[str, Any]) -> Any:
     """Import a partner's EPCIS 2.0 document: it is checked against GS1's schema (errors give
-    the JSON path) and each event is recorded on the lots it names."""
+    the JSON path); every event is kept as received and recorded on the lots it names. Our
+    own rules only warn. A document above the synchronous size limit is imported by a
+    background job: 202 with the job's address (``Location``) to follow its progress."""
     actor = api_actor()
     coop_id = owner_cooperative_id(args)
+    require(actor.can_write_cooperative(coop_id), _("You cannot import for this cooperative."))
+    raw, path, size = epcis_jobs.read_or_spool(request.stream, "document")
+    if path is not None:
+        job = epcis_jobs.start_job(actor, coop_id, path, size, "document.jsonld")
+        db.session.commit()
+        epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
+        body = ImportJobSchema().dump(job)
+        return (
+            body,
+            202,
+            {"Location": url_for("api_batches.epcis_import_job", import_job_id=job.id)},
+        )
+    if raw and json_too_deep(raw):
+        raise ValidationFailed.field("document", too_deep_message())
     try:
-        doc = json.loads(request.get_data(as_text=True) or "null")
+        doc = json.loads(raw or b"null")
     except ValueError as exc:
         # TRANSLATORS: %(error)s is the JSON parser's own (English) account of the problem.
         raise ValidationFailed.field(
             "document", _("This is not JSON: %(error)s", error=exc)
         ) from None
-    result = epcis.import_document(actor, coop_id, doc)
-    return {
-        "recorded": result.recorded,
-        "duplicates": result.duplicates,
-        "unmatched": result.unmatched,
-    }
+    return importer.import_document(actor, coop_id, doc).as_dict()
+
+
+@blp.route("/epcis/import-jobs/<int:import_job_id>")
+@blp.response(200, ImportJobSchema)
+def epcis_import_job(import_job_id: int) -> Any:
+    """A background EPCIS import: its progress, then what it did (or why it failed, with the
+    schema problems; a failed document stores nothing)."""
+    return get_scoped(ImportJob, import_job_id, api_actor())

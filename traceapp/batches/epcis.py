@@ -1,37 +1,26 @@
-"""EPCIS 2.0 JSON-LD: export a lot's history (or a cooperative's, for a period); import a
-partner's document onto the matching lots. Both are checked against GS1's JSON schema."""
+"""EPCIS 2.0 JSON-LD export of a lot's history (or a cooperative's, for a period).
+
+Our own events are written from their columns; a partner's events are given back as they
+were received (see :mod:`traceapp.batches.epcis_import`), with any error declaration
+received for them since. The import and the schema check live beside this module."""
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import json
-import logging
-import os
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 
-from traceapp.auth.models import Actor
 from traceapp.batches.genealogy import ancestors
-from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
-from traceapp.config import PROJECT_ROOT
+from traceapp.batches.models import Contribution, Lot, LotInput, ReceivedEvent, TraceEvent
 from traceapp.cooperatives.models import Cooperative, Member
-from traceapp.core.inputs import NOT_TEXT_MESSAGE, NOT_TEXT_SUMMARY, first_not_text
 from traceapp.database import now_utc
-from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.products.models import Product
-
-log = logging.getLogger(__name__)
 
 GS1_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 GDST_NS = "https://traceability-dialogue.org/vocab/"
@@ -156,8 +145,33 @@ def _vessels(lot: Lot, public: bool) -> list[dict[str, Any]]:
     return vessels
 
 
+#: What the public link leaves out of a partner's event (as it does for our own events).
+PUBLIC_OMIT = ("destinationList", "bizTransactionList")
+
+
+def received_json(received: ReceivedEvent, *, public: bool = False) -> dict[str, Any]:
+    """A partner's event as it was received, with a declaration received for it since; its
+    own namespaces (the partner document's @context) travel with it as an event @context."""
+    body = dict(received.body)
+    context = list(received.context or [])
+    if received.declaration and "errorDeclaration" not in body:
+        body["errorDeclaration"] = received.declaration["errorDeclaration"]
+        context += [c for c in received.declaration.get("context") or [] if c not in context]
+    if "@context" in body:
+        own = body.pop("@context")
+        context += own if isinstance(own, list) else [own]
+    if public:
+        for key in PUBLIC_OMIT:
+            if key != "bizTransactionList" or body.get("type") != "TransactionEvent":
+                body.pop(key, None)  # a TransactionEvent must name its transactions
+    return {"@context": context, **body} if context else body
+
+
 def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     """One stored event as EPCIS 2.0 JSON-LD (without @context: the document carries it)."""
+    old = (event.details or {}).get("raw") if event.origin == "import" else None
+    if isinstance(old, dict):
+        return dict(old)  # imported before events were kept as received
     lot = event.lot
     product = lot.product
     coop = db.session.get_one(Cooperative, lot.cooperative_id)
@@ -235,15 +249,49 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     return out
 
 
-def document(events: list[TraceEvent], *, public: bool = False) -> dict[str, Any]:
-    """An EPCISDocument holding these events in time order."""
+def _event_list(events: list[TraceEvent | ReceivedEvent], public: bool) -> list[dict[str, Any]]:
+    """The events as EPCIS JSON: a partner's event once, however many of our lots it names."""
+    wanted = {
+        (e.details or {}).get("received_id")
+        for e in events
+        if isinstance(e, TraceEvent) and e.origin == "import"
+    } - {None}
+    received = {
+        r.id: r
+        for r in db.session.execute(
+            sa.select(ReceivedEvent).where(ReceivedEvent.id.in_(wanted))
+        ).scalars()
+    }
+    out: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    for item in events:
+        if isinstance(item, TraceEvent) and item.origin == "import":
+            details = item.details or {}
+            if "#lot-" in item.event_uid and "raw" in details:
+                continue  # an old import's copy for a further lot
+            if "received_id" in details:
+                item = received.get(details["received_id"])  # type: ignore[assignment]
+                if item is None:
+                    continue
+        if isinstance(item, ReceivedEvent):
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            out.append(received_json(item, public=public))
+        else:
+            out.append(event_json(item, public=public))
+    return out
+
+
+def document(events: list[Any], *, public: bool = False) -> dict[str, Any]:
+    """An EPCISDocument holding these events (ours and partners') in time order."""
     base = current_app.config["TRACEAPP_PUBLIC_BASE_URL"]
     return {
         "@context": [GS1_CONTEXT, {"gdst": GDST_NS, "traceapp": f"{base}/ns/epcis#"}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": now_utc().isoformat(timespec="milliseconds"),
-        "epcisBody": {"eventList": [event_json(e, public=public) for e in events]},
+        "epcisBody": {"eventList": _event_list(events, public)},
     }
 
 
@@ -278,233 +326,20 @@ def lot_document(lot: Lot, *, public: bool = False) -> dict[str, Any]:
 def cooperative_document(
     cooperative_id: int, start: dt.datetime | None, end: dt.datetime | None
 ) -> dict[str, Any]:
-    """Every event of a cooperative whose event time lies in [start, end)."""
-    stmt = sa.select(TraceEvent).where(TraceEvent.cooperative_id == cooperative_id)
+    """Every event of a cooperative whose event time lies in [start, end): our own, and
+    every partner event received (whether or not it names one of our lots)."""
+    # A partner's event comes once, from what was received (see _event_list).
+    ours = sa.select(TraceEvent).where(TraceEvent.cooperative_id == cooperative_id)
+    theirs = sa.select(ReceivedEvent).where(ReceivedEvent.cooperative_id == cooperative_id)
     if start:
-        stmt = stmt.where(TraceEvent.event_time >= start)
+        ours = ours.where(TraceEvent.event_time >= start)
+        theirs = theirs.where(ReceivedEvent.event_time >= start)
     if end:
-        stmt = stmt.where(TraceEvent.event_time < end)
-    return document(
-        list(db.session.execute(stmt.order_by(TraceEvent.event_time, TraceEvent.id)).scalars())
-    )
-
-
-# --- schema ------------------------------------------------------------------------------------
-
-
-def schema_path() -> Path | None:
-    """Where GS1's EPCIS JSON schema is: TRACEAPP_EPCIS_SCHEMA, else ../shared/epcis/."""
-    candidates = [
-        os.environ.get("TRACEAPP_EPCIS_SCHEMA"),
-        current_app.config.get("TRACEAPP_EPCIS_SCHEMA"),
-        str(PROJECT_ROOT.parent / "shared" / "epcis" / "EPCIS-JSON-Schema.json"),
+        ours = ours.where(TraceEvent.event_time < end)
+        theirs = theirs.where(ReceivedEvent.event_time < end)
+    events: list[Any] = [
+        *db.session.execute(ours.order_by(TraceEvent.event_time, TraceEvent.id)).scalars(),
+        *db.session.execute(theirs.order_by(ReceivedEvent.event_time, ReceivedEvent.id)).scalars(),
     ]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
-
-
-def format_checker() -> Any:
-    """jsonschema's format checker, except that a JSON-LD blank node ("_:document1", as in
-    GS1's own examples) counts as a URI."""
-    import jsonschema
-
-    checker = jsonschema.FormatChecker()
-    strict_uri = checker.checkers["uri"][0] if "uri" in checker.checkers else None
-
-    @checker.checks("uri", raises=ValueError)
-    def _uri(value: object) -> bool:
-        if isinstance(value, str) and re.fullmatch(r"_:[A-Za-z0-9_.-]+", value):
-            return True
-        return strict_uri(value) if strict_uri else True
-
-    return checker
-
-
-@lru_cache(maxsize=2)
-def _validator(path: str) -> Any:
-    import jsonschema
-
-    with open(path, encoding="utf-8") as fh:
-        schema = json.load(fh)
-    return jsonschema.Draft7Validator(schema, format_checker=format_checker())
-
-
-def schema_errors(doc: Any, limit: int = 20) -> list[str]:
-    """Where the document breaks GS1's schema: one line per error, with its JSON path."""
-    path = schema_path()
-    if path is None:
-        raise ValidationFailed.field(
-            "document",
-            _(
-                "GS1's EPCIS JSON schema is not installed on this server: set "
-                "TRACEAPP_EPCIS_SCHEMA to the path of EPCIS-JSON-Schema.json."
-            ),
-        )
-    validator = _validator(str(path))
-    errors = []
-    for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path))[:limit]:
-        where = "$" + "".join(
-            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
-        )
-        errors.append(f"{where}: {error.message[:300]}")
-    return errors
-
-
-# --- import ------------------------------------------------------------------------------------
-
-_DL_RE = re.compile(r"^https?://[^/]+/01/(\d{14})/10/([^/?#]+)")
-_DL_SERIAL_RE = re.compile(r"^https?://[^/]+/01/(\d{14})(?:/10/([^/?#]+))?/21/([^/?#]+)")
-_URN_RE = re.compile(r"^urn:gdst:[^:]+:product:lot:class:([^.]+)\.(.+)\.([^.]+)$")
-
-
-@dataclass
-class ImportResult:
-    """What an import did."""
-
-    recorded: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
-    unmatched: list[str] = field(default_factory=list)
-
-
-def _lot_for_identifier(ident: str, cooperative_id: int) -> Lot | None:
-    match = _DL_RE.match(ident)
-    if match:
-        gtin, code = match.group(1), unquote(match.group(2))
-        return db.session.execute(
-            sa.select(Lot)
-            .join(Product, Product.id == Lot.product_id)
-            .where(Product.gtin == gtin, Lot.code == code, Lot.cooperative_id == cooperative_id)
-        ).scalar_one_or_none()
-    match = _DL_SERIAL_RE.match(ident)
-    if match:
-        if importlib.util.find_spec("traceapp.labels.models") is None:
-            return None
-        from traceapp.labels.models import Label
-
-        serial = unquote(match.group(3))
-        return db.session.execute(
-            sa.select(Lot)
-            .join(Label, Label.lot_id == Lot.id)
-            .where(Label.serial == serial, Lot.cooperative_id == cooperative_id)
-        ).scalar_one_or_none()
-    match = _URN_RE.match(ident)
-    if match:
-        coop_code, product_code, code = (unquote(g) for g in match.groups())
-        return db.session.execute(
-            sa.select(Lot)
-            .join(Product, Product.id == Lot.product_id)
-            .join(Cooperative, Cooperative.id == Lot.cooperative_id)
-            .where(
-                sa.func.lower(Cooperative.short_code) == coop_code.lower(),
-                Product.code == product_code,
-                Lot.code == code,
-                Lot.cooperative_id == cooperative_id,
-            )
-        ).scalar_one_or_none()
-    return None
-
-
-def _identifiers(event: dict[str, Any]) -> list[str]:
-    ids: list[str | None] = []
-    for key in ("epcList", "inputEPCList", "outputEPCList", "childEPCs"):
-        ids += [x for x in event.get(key) or [] if isinstance(x, str)]
-    for key in ("quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"):
-        ids += [q.get("epcClass") for q in event.get(key) or [] if isinstance(q, dict)]
-    if isinstance(event.get("parentID"), str):
-        ids.append(event["parentID"])
-    return [i for i in ids if i]
-
-
-def _parse_time(text: str) -> dt.datetime:
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def import_document(actor: Actor, cooperative_id: int, doc: Any) -> ImportResult:
-    """Validate a partner's EPCIS document and record each event on the lots it names.
-
-    Events naming none of the cooperative's lots are reported, not recorded; an event already
-    recorded (same eventID) is skipped, so importing twice is harmless.
-    """
-    from traceapp.auth.permissions import require
-    from traceapp.batches import events as ev
-
-    require(
-        actor.can_write_cooperative(cooperative_id), _("You cannot import for this cooperative.")
-    )
-    if not isinstance(doc, dict):
-        raise ValidationFailed.field("document", _("The document must be a JSON object."))
-    # A file upload comes here unchecked (the request's own inputs were checked at the edge).
-    where = first_not_text(doc)
-    if where is not None:
-        raise ValidationFailed(
-            str(NOT_TEXT_SUMMARY), {"document": [f"{where}: {NOT_TEXT_MESSAGE}"]}
-        )
-    problems = schema_errors(doc)
-    if problems:
-        # The problems themselves are jsonschema's English, each with its JSON path.
-        raise ValidationFailed(
-            _("The document does not follow the EPCIS 2.0 schema."), {"document": problems}
-        )
-    if doc.get("type") != "EPCISDocument":
-        # TRANSLATORS: EPCISDocument is the EPCIS type name; keep it as it is.
-        raise ValidationFailed.field("document", _("Only EPCISDocument can be imported."))
-    result = ImportResult()
-    for i, raw in enumerate(doc["epcisBody"]["eventList"]):
-        uid = raw.get("eventID") or f"urn:traceapp:import:{i}:{now_utc().timestamp()}"
-        if db.session.execute(sa.select(TraceEvent.id).where(TraceEvent.event_uid == uid)).first():
-            result.duplicates.append(uid)
-            continue
-        lots: list[Lot] = []
-        for ident in _identifiers(raw):
-            lot = _lot_for_identifier(ident, cooperative_id)
-            if lot is not None and lot not in lots:
-                lots.append(lot)
-        if not lots:
-            result.unmatched.append(uid)
-            continue
-        from traceapp.units import UNITS
-
-        first_q = next(
-            (
-                q
-                for key in ("quantityList", "inputQuantityList", "outputQuantityList")
-                for q in raw.get(key) or []
-                if isinstance(q, dict)
-            ),
-            {},
-        )
-        if first_q.get("uom") not in UNITS or first_q.get("quantity") is None:
-            first_q = {}  # a partner's unit we cannot convert: the raw event keeps it
-        for n, lot in enumerate(lots):
-            ev.record_event(
-                actor,
-                lot,
-                origin="import",
-                check_step=False,
-                event_uid=uid if n == 0 else f"{uid}#lot-{lot.id}",
-                event_type=raw.get("type", "ObjectEvent"),
-                action=raw.get("action"),
-                biz_step=raw.get("bizStep") or "other",
-                disposition=raw.get("disposition"),
-                event_time=_parse_time(raw["eventTime"]),
-                tz_offset=raw["eventTimeZoneOffset"],
-                location=(raw.get("readPoint") or {}).get("id"),
-                quantity=first_q.get("quantity"),
-                unit=first_q.get("uom"),
-                sources=[
-                    {"type": s.get("type"), "id": s.get("source"), "name": ""}
-                    for s in raw.get("sourceList") or []
-                ],
-                destinations=[
-                    {"type": d.get("type"), "id": d.get("destination"), "name": ""}
-                    for d in raw.get("destinationList") or []
-                ],
-                details={"raw": raw},
-            )
-        result.recorded.append(uid)
-    return result
+    events.sort(key=lambda e: (e.event_time, isinstance(e, ReceivedEvent), e.id))
+    return document(events)

@@ -12,11 +12,19 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import scoped_ref
+from traceapp.batches.event_vocab import (  # noqa: F401 - re-exported
+    BIZ_STEPS,
+    DISPOSITIONS,
+    PARTY_LABELS,
+    PARTY_TYPES,
+    RECALLED_STEPS,
+    STEP_LABELS,
+    STEPS,
+)
 from traceapp.batches.models import (
     EventErrorDeclaration,
     Lot,
@@ -34,120 +42,6 @@ from traceapp.units import (
 )
 
 TZ_RE = re.compile(r"^[+-](0\d|1[0-3]):[0-5]\d$|^[+-]14:00$")
-
-#: CBV 2.0 business steps and dispositions accepted in events (a URI is accepted too).
-BIZ_STEPS = {
-    "accepting",
-    "arriving",
-    "assembling",
-    "collecting",
-    "commissioning",
-    "consigning",
-    "creating_class_instance",
-    "cycle_counting",
-    "decommissioning",
-    "departing",
-    "destroying",
-    "disassembling",
-    "dispensing",
-    "encoding",
-    "entering_exiting",
-    "holding",
-    "inspecting",
-    "installing",
-    "killing",
-    "loading",
-    "other",
-    "packing",
-    "picking",
-    "receiving",
-    "removing",
-    "repackaging",
-    "repairing",
-    "replacing",
-    "reserving",
-    "retail_selling",
-    "shipping",
-    "staging_outbound",
-    "stock_taking",
-    "stocking",
-    "storing",
-    "transporting",
-    "unloading",
-    "unpacking",
-    "void_shipping",
-    "sensor_reporting",
-    "sampling",
-}
-DISPOSITIONS = {
-    "active",
-    "container_closed",
-    "damaged",
-    "destroyed",
-    "dispensed",
-    "disposed",
-    "encoded",
-    "expired",
-    "in_progress",
-    "in_transit",
-    "inactive",
-    "no_pedigree_match",
-    "non_sellable_other",
-    "partially_dispensed",
-    "recalled",
-    "reserved",
-    "retail_sold",
-    "returned",
-    "sellable_accessible",
-    "sellable_not_accessible",
-    "stolen",
-    "unknown",
-    "available",
-    "completeness_verified",
-    "completeness_inferred",
-    "conformant",
-    "container_open",
-    "mismatch_instance",
-    "mismatch_class",
-    "mismatch_quantity",
-    "needs_replacement",
-    "non_conformant",
-    "unavailable",
-}
-PARTY_TYPES = {"owning_party", "possessing_party", "location"}
-#: Plain words for the party types (sources and destinations).
-PARTY_LABELS = {
-    "owning_party": _l("buyer / owner"),
-    "possessing_party": _l("carrier / holder"),
-    "location": _l("place"),
-}
-
-#: The steps staff record by hand: EPCIS mapping, what they must give, and plain words.
-STEPS: dict[str, dict[str, Any]] = {
-    "inspecting": {
-        "disposition": None,
-        "dispositions": ("conformant", "non_conformant"),
-        "label": _l("Inspection"),
-        "needs": ("disposition",),
-    },
-    "packing": {"disposition": "in_progress", "label": _l("Packing")},
-    "storing": {"disposition": "sellable_not_accessible", "label": _l("Storage")},
-    "shipping": {"disposition": "in_transit", "label": _l("Shipping"), "needs": ("destinations",)},
-    "receiving": {"disposition": "in_progress", "label": _l("Receiving"), "needs": ("sources",)},
-    "transporting": {"disposition": "in_transit", "label": _l("Transport")},
-    "holding": {"disposition": "sellable_not_accessible", "label": _l("Held")},
-    "sampling": {"disposition": None, "label": _l("Sampling")},
-    "destroying": {"disposition": "destroyed", "label": _l("Destroyed")},
-    "retail_selling": {"disposition": "retail_sold", "label": _l("Sold at retail")},
-}
-#: Plain words for steps that are recorded automatically.
-STEP_LABELS = {
-    "commissioning": _l("Harvest / catch recorded"),
-    "transformation": _l("Made into other lots"),
-    **{k: v["label"] for k, v in STEPS.items()},
-}
-#: Steps still allowed on a recalled lot.
-RECALLED_STEPS = {"holding", "destroying", "inspecting", "receiving", "storing", "transporting"}
 
 
 def local_offset(at: dt.datetime | None = None) -> str:
@@ -181,7 +75,7 @@ def new_event_uid() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
-def _is_uri(value: str) -> bool:
+def is_uri(value: str) -> bool:
     return bool(re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$", value or ""))
 
 
@@ -200,14 +94,14 @@ def clean_parties(
         kind = (item.get("type") or "owning_party").strip()
         name = (item.get("name") or "").strip()
         ident = (item.get("id") or "").strip()
-        if kind not in PARTY_TYPES and not (lenient and _is_uri(kind)):
+        if kind not in PARTY_TYPES and not (lenient and is_uri(kind)):
             errors.setdefault(f"{field}.{i}.type", []).append(
                 # TRANSLATORS: owning_party, possessing_party and location are API codes.
                 _("Use owning_party, possessing_party or location.")
             )
         if not name and not ident:
             errors.setdefault(f"{field}.{i}.name", []).append(_("Name the party or place."))
-        if ident and not _is_uri(ident):
+        if ident and not is_uri(ident):
             errors.setdefault(f"{field}.{i}.id", []).append(
                 _("An identifier must be a URI (e.g. urn:epc:id:sgln:... or https://...).")
             )
@@ -240,13 +134,21 @@ def record_event(
     event_uid: str | None = None,
     corrects: TraceEvent | None = None,
     check_step: bool = True,
+    warnings: list[str] | None = None,
 ) -> TraceEvent:
-    """Append one event to a lot's history after checking it; events are never changed later."""
+    """Append one event to a lot's history after checking it; events are never changed later.
+
+    A partner's imported event (``origin="import"``) is not refused on our own business
+    rules (what a step needs, inspection results, times ahead of our clock, recalls): each
+    rule it breaks is added to ``warnings`` instead.
+    """
     from traceapp.zones.models import Zone
 
     errors: dict[str, list[str]] = {}
+    # Our own business rules: errors for events recorded here, warnings for imported ones.
+    rules: dict[str, list[str]] = errors if origin != "import" else {}
     step = STEPS.get(biz_step)
-    if biz_step not in BIZ_STEPS and not (origin == "import" and _is_uri(biz_step)):
+    if biz_step not in BIZ_STEPS and not (origin == "import" and is_uri(biz_step)):
         # TRANSLATORS: %(step)s is a CBV business step code as given (e.g. shipping).
         errors["biz_step"] = [_("Unknown business step '%(step)s'.", step=biz_step)]
     elif (
@@ -259,12 +161,12 @@ def record_event(
         errors["biz_step"] = [
             _("Steps recorded by hand are: %(steps)s.", steps=", ".join(sorted(STEPS)))
         ]
-    if disposition is None and step:
+    if disposition is None and step and origin != "import":
         disposition = step.get("disposition")
     if (
         disposition is not None
         and disposition not in DISPOSITIONS
-        and not (origin == "import" and _is_uri(disposition))
+        and not (origin == "import" and is_uri(disposition))
     ):
         # TRANSLATORS: %(disposition)s is a CBV disposition code as given (e.g. in_transit).
         errors["disposition"] = [
@@ -272,7 +174,7 @@ def record_event(
         ]
     if step and step.get("dispositions") and disposition not in step["dispositions"]:
         # TRANSLATORS: %(step)s names the step (Inspection); %(choices)s lists result codes.
-        errors["disposition"] = [
+        rules["disposition"] = [
             _(
                 "For this step (%(step)s), choose one of: %(choices)s.",
                 step=step["label"],
@@ -290,7 +192,7 @@ def record_event(
         errors["event_time"] = [year_range_message()]
         raise ValidationFailed(_("The event could not be recorded."), errors)
     elif event_time > now + dt.timedelta(minutes=10):
-        errors["event_time"] = [_("The event time is in the future.")]
+        rules["event_time"] = [_("The event time is in the future.")]
     if tz_offset is None:
         offset = event_time.utcoffset()
         tz_offset = (
@@ -333,19 +235,14 @@ def record_event(
     dst = clean_parties(destinations, "destinations", errors, lenient=origin == "import")
     for need in (step or {}).get("needs", ()):
         if need == "destinations" and not dst:
-            errors.setdefault("destinations", []).append(
+            rules.setdefault("destinations", []).append(
                 _("Say where it went: the buyer or the place it was shipped to.")
             )
         if need == "sources" and not src:
-            errors.setdefault("sources", []).append(_("Say where it came from."))
-    if (
-        lot.status == LotStatus.RECALLED
-        and origin == "local"
-        and biz_step not in RECALLED_STEPS
-        and corrects is None
-    ):
+            rules.setdefault("sources", []).append(_("Say where it came from."))
+    if lot.status == LotStatus.RECALLED and biz_step not in RECALLED_STEPS and corrects is None:
         # TRANSLATORS: %(steps)s lists business step codes (holding, destroying, ...).
-        errors.setdefault("biz_step", []).append(
+        rules.setdefault("biz_step", []).append(
             _(
                 "Lot %(code)s is recalled: only these steps may follow: %(steps)s.",
                 code=lot.code,
@@ -362,6 +259,10 @@ def record_event(
         raise Conflict(_("Event %(uid)s is already recorded.", uid=event_uid))
     if errors:
         raise ValidationFailed(_("The event could not be recorded."), errors)
+    if rules and warnings is not None:
+        warnings.extend(str(message) for messages in rules.values() for message in messages)
+    if rules and origin == "import":
+        details = {**(details or {}), "warnings": [str(m) for v in rules.values() for m in v]}
     event = TraceEvent(
         cooperative_id=lot.cooperative_id,
         event_uid=event_uid or new_event_uid(),

@@ -182,6 +182,63 @@ class EventErrorDeclaration(IdMixin, Base):
     event: Mapped[TraceEvent] = relationship(back_populates="error_declaration")
 
 
+class ImportJob(IdMixin, TenantMixin, Base):
+    """Importing a large EPCIS document in the background, with its progress and outcome."""
+
+    __tablename__ = "epcis_import_jobs"
+
+    #: queued, running, done, failed (the words of the label rendering jobs)
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    #: The uploaded document while the job waits or runs (removed when it ends).
+    path: Mapped[str | None] = mapped_column(sa.String(500))
+    size: Mapped[int]
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    #: What the import did: recorded, duplicates, unmatched, declared, warnings.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: Why it failed: the schema problems, each with its JSON path.
+    problems: Mapped[list[Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    started_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+
+class ReceivedEvent(IdMixin, TenantMixin, Base):
+    """A partner's EPCIS event kept as it was received, so that exports give it back field
+    for field. Its projections onto the cooperative's lots are TraceEvents (origin "import")."""
+
+    __tablename__ = "epcis_received_events"
+    __table_args__ = (
+        sa.UniqueConstraint("cooperative_id", "event_key"),
+        sa.Index("ix_epcis_received_events_cooperative_id_time", "cooperative_id", "event_time"),
+    )
+
+    #: The eventID, or a digest of the event when it has none (or a very long one).
+    event_key: Mapped[str] = mapped_column(sa.String(300))
+    event_type: Mapped[str] = mapped_column(sa.String(300))
+    event_time: Mapped[dt.datetime]
+    #: The event as received (without the document's @context).
+    body: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    #: The document's own @context entries beyond GS1's (custom namespaces), if any.
+    context: Mapped[list[Any] | None] = mapped_column(JSONType)
+    #: An error declaration received later for this event: {"errorDeclaration", "context"}.
+    declaration: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: Our own business rules the event did not follow (shown, never a reason to refuse).
+    warnings: Mapped[list[Any] | None] = mapped_column(JSONType)
+    job_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("epcis_import_jobs.id", ondelete="SET NULL")
+    )
+    received_by_label: Mapped[str] = mapped_column(sa.String(254))
+    received_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
 class LotInput(IdMixin, TenantMixin, Base):
     """An edge of the genealogy: how much of an input lot went into an output lot."""
 

@@ -248,6 +248,32 @@ class EpcisQuerySchema(BaseSchema):
 class ImportResultSchema(BaseSchema):
     """What an EPCIS import recorded."""
 
-    recorded = fields.List(fields.Str())
+    recorded = fields.List(fields.Str(), metadata={"description": "Placed on your lots."})
     duplicates = fields.List(fields.Str())
-    unmatched = fields.List(fields.Str())
+    unmatched = fields.List(
+        fields.Str(), metadata={"description": "Kept, but naming none of your lots."}
+    )
+    declared = fields.List(
+        fields.Str(), metadata={"description": "Error declarations applied to kept events."}
+    )
+    stored = fields.Int(metadata={"description": "Events kept as received."})
+    warnings = fields.List(
+        fields.Dict(keys=fields.Str(), values=fields.Str()),
+        metadata={"description": "Our rules an event did not follow (never a refusal)."},
+    )
+
+
+class ImportJobSchema(BaseSchema):
+    """A large EPCIS import running in the background."""
+
+    id = fields.Int()
+    status = fields.Str(metadata={"description": "queued, running, done or failed"})
+    filename = fields.Str()
+    size = fields.Int()
+    done = fields.Int()
+    total = fields.Int(allow_none=True)
+    result = fields.Nested(ImportResultSchema, allow_none=True)
+    problems = fields.List(fields.Str(), allow_none=True)
+    error = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)

@@ -21,7 +21,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, genealogy, services, transformations, yields
+from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations, yields
+from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
 from traceapp.batches.forms import (
@@ -35,7 +36,15 @@ from traceapp.batches.forms import (
     RecallForm,
     TransformForm,
 )
-from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus, Recall, TraceEvent
+from traceapp.batches.models import (
+    Contribution,
+    ImportJob,
+    Lot,
+    LotInput,
+    LotStatus,
+    Recall,
+    TraceEvent,
+)
 from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Member
 from traceapp.core.inputs import id_or_none, json_too_deep, too_deep_message
@@ -534,25 +543,30 @@ def epcis_export(lot_id: int) -> Any:
 @bp.route("/lots/epcis-import", methods=["GET", "POST"])
 @login_required
 def epcis_import() -> Any:
-    """Import a partner's EPCIS document onto the matching lots."""
+    """Import a partner's EPCIS document (a large one as a background job, with progress)."""
     require(current_user.is_cooperative_user)
     form = ImportForm()
     result = None
     status = 200
     if form.validate_on_submit():
-        raw = form.file.data.stream.read(10 * 1024 * 1024 + 1)
         try:
-            if len(raw) > 10 * 1024 * 1024:
-                raise ValidationFailed.field("file", _("The file is larger than 10 MB."))
-            if json_too_deep(raw):
+            raw, path, size = epcis_jobs.read_or_spool(form.file.data.stream, "file")
+            if path is not None:
+                job = epcis_jobs.start_job(
+                    current_user, current_user.cooperative_id, path, size, form.file.data.filename
+                )
+                db.session.commit()
+                epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
+                return redirect(url_for("batches.epcis_import_job", import_job_id=job.id))
+            if json_too_deep(raw or b""):
                 raise ValidationFailed.field("file", too_deep_message())
             try:
-                doc = json.loads(raw.decode("utf-8-sig"))
+                doc = json.loads((raw or b"").decode("utf-8-sig"))
             except (UnicodeDecodeError, ValueError) as exc:
                 raise ValidationFailed.field(
                     "file", _("This is not a JSON file (%(e)s).", e=exc)
                 ) from None
-            result = epcis.import_document(current_user, current_user.cooperative_id, doc)
+            result = importer.import_document(current_user, current_user.cooperative_id, doc)
         except DomainError as exc:
             db.session.rollback()
             errors = exc.errors.get("document") or exc.errors.get("file") or []
@@ -561,3 +575,11 @@ def epcis_import() -> Any:
     elif request.method == "POST":
         status = 422
     return render_template("batches/import.html", form=form, result=result), status
+
+
+@bp.route("/lots/epcis-import/jobs/<int:import_job_id>")
+@login_required
+def epcis_import_job(import_job_id: int) -> Any:
+    """A background EPCIS import's progress, then its outcome."""
+    job = get_scoped(ImportJob, import_job_id, current_user)
+    return render_template("batches/import_job.html", job=job, stalled=epcis_jobs.is_stalled(job))

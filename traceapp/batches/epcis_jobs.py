@@ -1,0 +1,246 @@
+"""Large EPCIS imports in the background, with progress (as label rendering jobs run).
+
+The upload is written to a file in TRACEAPP_JOB_DIR as it arrives (never held whole in the
+request); the job reads it once, checks it against GS1's schema before storing anything, then
+keeps the events in slices, each slice in a short write transaction that also reports the
+progress. A schema-invalid document ends the job as failed, with the problems, and nothing
+stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from traceapp.auth.models import Actor, User
+from traceapp.auth.permissions import require
+from traceapp.batches import epcis_import
+from traceapp.batches.models import ImportJob
+from traceapp.core.inputs import json_too_deep, too_deep_message
+from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.errors import DomainError, ValidationFailed
+from traceapp.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: Documents up to this many bytes are imported inside the request; larger ones in a job.
+SYNC_BYTES = 1024 * 1024  # TRACEAPP_EPCIS_SYNC_BYTES overrides it
+#: Events kept per write transaction (and per progress report).
+SLICE = 200
+STALLED_AFTER = dt.timedelta(minutes=2)
+_READ = 64 * 1024
+
+
+def sync_limit() -> int:
+    """Documents up to this size are imported inside the request."""
+    return int(current_app.config.get("TRACEAPP_EPCIS_SYNC_BYTES", SYNC_BYTES))
+
+
+def size_limit() -> int:
+    """The largest document accepted at all (the request size limit)."""
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024)
+
+
+def read_or_spool(stream: IO[bytes], field: str) -> tuple[bytes | None, Path | None, int]:
+    """Read an upload up to the synchronous limit; past it, write the whole of it to a file.
+
+    Returns (the bytes, None, size) for a small document, (None, the file, size) for a large
+    one. Larger than the request size limit: 413-style refusal, nothing kept.
+    """
+    head = stream.read(sync_limit() + 1)
+    if len(head) <= sync_limit():
+        return head, None, len(head)
+    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"epcis-import-{uuid.uuid4().hex}.json"
+    size = len(head)
+    try:
+        with path.open("wb") as out:
+            out.write(head)
+            del head
+            while chunk := stream.read(_READ):
+                size += len(chunk)
+                if size > size_limit():
+                    raise ValidationFailed.field(
+                        field,
+                        # TRANSLATORS: %(n)s is a size in megabytes.
+                        _("The file is larger than %(n)s MB.", n=size_limit() // (1024 * 1024)),
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return None, path, size
+
+
+def start_job(actor: Actor, cooperative_id: int, path: Path, size: int, filename: str) -> ImportJob:
+    """Queue an import job for an uploaded file (the caller commits, then calls launch)."""
+    require(
+        actor.can_write_cooperative(cooperative_id), _("You cannot import for this cooperative.")
+    )
+    locale = get_locale() if has_request_context() else None
+    job = ImportJob(
+        cooperative_id=cooperative_id,
+        filename=(filename or "document.jsonld")[:200],
+        path=str(path),
+        size=size,
+        requested_by_id=getattr(actor, "id", None),
+        locale=str(locale) if locale is not None else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def launch(app: Flask, job_id: int) -> None:
+    """Run a job: in this thread when TRACEAPP_JOBS_INLINE is set (tests), else in a new one."""
+    if app.config.get("TRACEAPP_JOBS_INLINE"):
+        execute(app, job_id)
+        return
+    threading.Thread(
+        target=execute, args=(app, job_id), daemon=True, name=f"epcis-import-{job_id}"
+    ).start()
+
+
+def current_app_object() -> Flask:
+    """The real app object behind the proxy (threads need it)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def is_stalled(job: ImportJob) -> bool:
+    """A running job that stopped reporting (its server restarted)."""
+    if job.status != "running" or job.heartbeat_at is None:
+        return False
+    return now_utc() - job.heartbeat_at > STALLED_AFTER
+
+
+def _write(change: Callable[[], None]) -> None:
+    """End the read transaction, then make ``change`` in a short write transaction."""
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        change()
+        db.session.commit()
+
+
+def execute(app: Flask, job_id: int) -> None:
+    """Check and import the job's document (see the module), in the requester's language."""
+    with app.app_context(), sqlite_begin_mode("DEFERRED"):
+        job = db.session.get(ImportJob, job_id)
+        if job is None or job.status not in ("queued", "running"):
+            return
+        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+        upload = job.path
+        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
+            try:
+                _execute(job)
+            finally:
+                if upload:
+                    Path(upload).unlink(missing_ok=True)
+                db.session.remove()
+
+
+def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
+    db.session.rollback()
+
+    def fail() -> None:
+        failed = db.session.get_one(ImportJob, job_id)
+        failed.status = "failed"
+        failed.error = message[:2000]
+        failed.problems = problems
+        failed.path = None
+        failed.finished_at = now_utc()
+
+    _write(fail)
+
+
+def _load(path: str) -> Any:
+    """The document, parsed once (the raw bytes are let go before the events are kept)."""
+    raw = Path(path).read_bytes()
+    if json_too_deep(raw):
+        raise ValidationFailed.field("document", too_deep_message())
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        # TRANSLATORS: %(error)s is the JSON parser's own (English) account of the problem.
+        raise ValidationFailed.field(
+            "document", _("This is not JSON: %(error)s", error=exc)
+        ) from None
+
+
+def _execute(job: ImportJob) -> None:
+    job_id = job.id
+
+    def start() -> None:
+        job.status = "running"
+        job.started_at = job.heartbeat_at = now_utc()
+
+    _write(start)
+    actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+    try:
+        if actor is None or not actor.can_write_cooperative(job.cooperative_id):
+            raise ValidationFailed.field("document", _("You cannot import for this cooperative."))
+        doc = _load(job.path or "")
+        events = epcis_import.check_document(doc)
+        context = epcis_import.extra_context(doc.get("@context"))
+        del doc
+    except DomainError as exc:
+        problems = [str(p) for v in getattr(exc, "errors", {}).values() for p in v]
+        _fail(job_id, exc.message, problems)
+        return
+    except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
+        log.exception("EPCIS import job %s failed", job_id)
+        _fail(job_id, str(exc))
+        return
+    total = len(events)
+    result = epcis_import.ImportResult()
+
+    def counted() -> None:
+        job.total = total
+
+    _write(counted)
+    try:
+        for first in range(0, total, SLICE):
+            piece = events[first : first + SLICE]
+
+            def keep(piece: list[dict[str, object]] = piece, first: int = first) -> None:
+                assert actor is not None
+                result.merge(
+                    epcis_import.import_events(
+                        actor, job.cooperative_id, piece, context, job_id=job_id
+                    )
+                )
+                job.done = first + len(piece)
+                job.heartbeat_at = now_utc()
+
+            _write(keep)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("EPCIS import job %s failed", job_id)
+        # The slices before this one are kept; importing the document again skips them.
+        _fail(
+            job_id,
+            _(
+                "The import stopped after %(n)s events (those are kept; importing the "
+                "document again skips them): %(error)s",
+                n=job.done,
+                error=exc,
+            ),
+        )
+        return
+
+    def finish() -> None:
+        job.status = "done"
+        job.result = result.as_dict()
+        job.path = None
+        job.finished_at = now_utc()
+
+    _write(finish)
