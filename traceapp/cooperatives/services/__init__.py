@@ -12,7 +12,14 @@ from traceapp.cooperatives.services.cooperative import (
     update_cooperative,
 )
 from traceapp.cooperatives.services.member_cells import HEADER_ALIASES
-from traceapp.cooperatives.services.member_files import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from traceapp.cooperatives.services.member_files import (
+    MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
+    ImportLimits,
+    import_limits,
+    read_member_upload,
+    read_table,
+)
 from traceapp.cooperatives.services.member_import import (
     ImportPreview,
     ImportRow,
@@ -39,6 +46,7 @@ __all__ = [
     "MAX_IMPORT_ROWS",
     "MEMBER_FIELDS",
     "MEMBER_FIELD_LABELS",
+    "ImportLimits",
     "ImportPreview",
     "ImportRow",
     "allocate_member_number",
@@ -49,11 +57,14 @@ __all__ = [
     "create_member",
     "get_cooperative",
     "imo_is_valid",
+    "import_limits",
     "line_problem",
     "member_search",
     "member_stats",
     "next_counter_value",
     "preview_member_import",
+    "read_member_upload",
+    "read_table",
     "set_cooperative_logo",
     "update_cooperative",
     "update_member",

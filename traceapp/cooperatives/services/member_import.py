@@ -18,7 +18,7 @@ from traceapp.cooperatives.models import (
 )
 from traceapp.cooperatives.services.cooperative import get_cooperative
 from traceapp.cooperatives.services.member_cells import HEADER_ALIASES, _parse_cell
-from traceapp.cooperatives.services.member_files import MAX_IMPORT_ROWS, _read_table
+from traceapp.cooperatives.services.member_files import import_limits, read_table
 from traceapp.cooperatives.services.members import (
     MEMBER_FIELD_LABELS,
     _member_values,
@@ -91,7 +91,7 @@ def preview_member_import(
     """Check a member file without importing it; keep it for :func:`commit_member_import`."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
-    table = _read_table(filename, content)
+    table = read_table(filename, content)
     while table and not any(c.strip() for c in table[-1]):
         table.pop()
     file_problems: list[str] = []
@@ -125,11 +125,10 @@ def preview_member_import(
         # TRANSLATORS: "Họ và tên" and "full_name" are headings the file may use: keep them.
         file_problems.append(_("No column for the member's full name (Họ và tên / full_name)."))
     data_rows = table[1:]
-    if len(data_rows) > MAX_IMPORT_ROWS:
-        file_problems.append(
-            _("At most %(num)s members per file.", num=format_number(MAX_IMPORT_ROWS))
-        )
-        data_rows = data_rows[:MAX_IMPORT_ROWS]
+    most = import_limits().rows
+    if len(data_rows) > most:
+        file_problems.append(_("At most %(num)s members per file.", num=format_number(most)))
+        data_rows = data_rows[:most]
     rows: list[ImportRow] = []
     seen_numbers: dict[str, int] = {}
     for offset, cells in enumerate(data_rows, start=2):

@@ -7,8 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -18,7 +18,6 @@ from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.zones.geometry.messages import (
     DECIMALS,
     GEOMETRY_TYPES,
-    MAX_POSITIONS,
     BBox,
     GeometryError,
     Place,
@@ -26,12 +25,20 @@ from traceapp.zones.geometry.messages import (
     _pair,
     _polygon_place,
     _ring_place,
+    _too_large,
     _where,
+    max_file_bytes,
+    max_positions,
+    too_many_positions,
+    too_many_positions_error,
 )
 
 
 def load_json(text: str | bytes) -> Any:
-    """Decode GeoJSON text, refusing anything that is not JSON (or is nested too deep to parse)."""
+    """Decode GeoJSON text, refusing anything that is not JSON, or is too large, nested too
+    deep or holds too many positions: all three are judged on the text, before parsing."""
+    if len(text) > max_file_bytes():
+        raise _too_large()
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -39,6 +46,9 @@ def load_json(text: str | bytes) -> Any:
             raise GeometryError(_("The GeoJSON file must be UTF-8 text.")) from None
     if json_too_deep(text):
         raise GeometryError(too_deep_message())
+    if too_many_positions(text):
+        # Parsed, each position costs a list and two floats (about 200 bytes).
+        raise too_many_positions_error()
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -259,13 +269,8 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
     coords = geometry["coordinates"]
     box: BBox | None = tuple(bbox) if bbox else None  # type: ignore[assignment]
     depth = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}[kind]
-    if _count_positions(coords, depth) > MAX_POSITIONS:
-        raise GeometryError(
-            _(
-                "The outline has more than %(n)s positions; simplify it.",
-                n=format_number(MAX_POSITIONS),
-            )
-        )
+    if _count_positions(coords, depth) > max_positions():
+        raise too_many_positions_error()
     result: BaseGeometry
     if kind == "Point":
         result = Point(_position(coords, None, box))

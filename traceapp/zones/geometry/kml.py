@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET  # noqa: S405 - DOCTYPE/ENTITY are refused before parsing
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 
 from traceapp.zones.geometry.geojson import load_json, unwrap
-from traceapp.zones.geometry.messages import MAX_FILE_BYTES, GeometryError, _too_large
+from traceapp.zones.geometry.messages import (
+    MAX_XML_DEPTH,
+    GeometryError,
+    _too_large,
+    max_elements,
+    max_file_bytes,
+    max_positions,
+    too_many_positions_error,
+)
+
+#: How much text the parser is fed at a time: the element and depth counts are checked
+#: between feeds, so a flood of empty elements is stopped after one chunk.
+_FEED_CHARS = 64 * 1024
+_RUN = re.compile(r"\S+")
 
 
 def _local(tag: Any) -> str:
@@ -64,6 +80,53 @@ def _kml_coordinates(element: ET.Element | None, where: str) -> list[list[float]
     return positions
 
 
+def _events(parser: ET.XMLPullParser[ET.Element], text: str) -> Iterator[Any]:
+    for start in range(0, len(text), _FEED_CHARS):
+        parser.feed(text[start : start + _FEED_CHARS])
+        yield from parser.read_events()
+    parser.close()
+    yield from parser.read_events()
+
+
+def _parse(text: str) -> ET.Element:
+    """The XML tree of a KML file, read in chunks and refused as soon as it holds more
+    elements, or nests them deeper, than a zone's outline ever needs."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))  # noqa: S314
+    root: ET.Element | None = None
+    count = depth = 0
+    limit = max_elements()
+    try:
+        for event, element in _events(parser, text):
+            if event == "end":
+                depth -= 1
+                continue
+            root = element if root is None else root
+            count += 1
+            depth += 1
+            if count > limit:
+                raise GeometryError(
+                    _(
+                        "The KML file has more than %(n)s elements; simplify the drawing.",
+                        n=format_number(limit),
+                    )
+                )
+            if depth > MAX_XML_DEPTH:
+                raise GeometryError(
+                    _(
+                        "The KML file nests elements more than %(n)d levels deep.",
+                        n=MAX_XML_DEPTH,
+                    )
+                )
+    except ET.ParseError as exc:
+        # TRANSLATORS: %(detail)s is the XML parser's explanation in English.
+        raise GeometryError(
+            _("The KML file is not well-formed XML (%(detail)s).", detail=str(exc))
+        ) from None
+    if root is None:
+        raise GeometryError(_("This is not a KML file (its root element is not <kml>)."))
+    return root
+
+
 def read_kml(content: bytes) -> dict[str, Any]:
     """The geometry drawn in a KML file (Placemarks with Point, Polygon or MultiGeometry).
 
@@ -71,7 +134,7 @@ def read_kml(content: bytes) -> dict[str, Any]:
     ("billion laughs") and external entities cannot happen. The result still has to pass
     :func:`normalise`.
     """
-    if len(content) > MAX_FILE_BYTES:
+    if len(content) > max_file_bytes():
         raise _too_large()
     try:
         text = content.decode("utf-8-sig")
@@ -85,13 +148,7 @@ def read_kml(content: bytes) -> dict[str, Any]:
                 "export the file again without one."
             )
         )
-    try:
-        root = ET.fromstring(text)  # noqa: S314 - no DTD can reach the parser (checked above)
-    except ET.ParseError as exc:
-        # TRANSLATORS: %(detail)s is the XML parser's explanation in English.
-        raise GeometryError(
-            _("The KML file is not well-formed XML (%(detail)s).", detail=str(exc))
-        ) from None
+    root = _parse(text)
     if _local(root.tag) != "kml":
         raise GeometryError(_("This is not a KML file (its root element is not <kml>)."))
     placemarks = _descendants(root, "Placemark")
@@ -102,6 +159,13 @@ def read_kml(content: bytes) -> dict[str, Any]:
                 "with a point or a polygon."
             )
         )
+    # Each position read costs a list and floats: count them in the text first.
+    limit = max_positions()
+    runs = (
+        run for node in _descendants(root, "coordinates") for run in _RUN.finditer(node.text or "")
+    )
+    if next(islice(runs, limit, None), None) is not None:
+        raise too_many_positions_error()
     polygons: list[list[list[list[float]]]] = []
     points: list[list[float]] = []
     for n, placemark in enumerate(placemarks, start=1):
@@ -144,7 +208,7 @@ def read_kml(content: bytes) -> dict[str, Any]:
 
 def read_file(filename: str, content: bytes) -> dict[str, Any]:
     """The geometry in an uploaded GeoJSON (.geojson, .json) or KML (.kml) file, unchecked."""
-    if len(content) > MAX_FILE_BYTES:
+    if len(content) > max_file_bytes():
         raise _too_large()
     name = (filename or "").lower()
     if name.endswith(".kml"):

@@ -3,6 +3,10 @@ the words for where in an outline a problem lies."""
 
 from __future__ import annotations
 
+import re
+from itertools import islice
+
+from flask import current_app, has_app_context
 from flask_babel import format_decimal, format_number
 from flask_babel import gettext as _
 
@@ -14,12 +18,68 @@ DECIMALS = 7
 GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
 
 
-#: Upload size limit for a GeoJSON or KML file.
+#: Upload size limit for a GeoJSON or KML file (default of TRACEAPP_GEOMETRY_MAX_BYTES).
 MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
-#: A zone outline with more positions than this is refused (it would slow every overlap check).
+#: A zone outline with more positions than this is refused (it would slow every overlap check;
+#: default of TRACEAPP_GEOMETRY_MAX_POSITIONS).
 MAX_POSITIONS = 50_000
+
+
+#: A KML file with more elements than this is refused while it is read (default of
+#: TRACEAPP_GEOMETRY_MAX_ELEMENTS); a zone's placemarks need a few dozen.
+MAX_ELEMENTS = 20_000
+
+
+#: KML nested deeper than this is refused while it is read (a placemark's coordinates lie
+#: about eight levels down).
+MAX_XML_DEPTH = 64
+
+
+def _setting(name: str, default: int) -> int:
+    if has_app_context():
+        return int(current_app.config.get(name, default))
+    return default
+
+
+def max_file_bytes() -> int:
+    """The largest GeoJSON or KML file (or zone body) accepted, in bytes."""
+    return _setting("TRACEAPP_GEOMETRY_MAX_BYTES", MAX_FILE_BYTES)
+
+
+def max_positions() -> int:
+    """The most positions a zone outline may have."""
+    return _setting("TRACEAPP_GEOMETRY_MAX_POSITIONS", MAX_POSITIONS)
+
+
+def max_elements() -> int:
+    """The most XML elements a KML file may have."""
+    return _setting("TRACEAPP_GEOMETRY_MAX_ELEMENTS", MAX_ELEMENTS)
+
+
+#: The start of a position in JSON text: an opening bracket before a number. Every position
+#: has one; other arrays of numbers (a bbox) only add to the count, which is a ceiling.
+_POSITION_START = re.compile(r"\[\s*[-+.0-9]")
+_POSITION_START_BYTES = re.compile(rb"\[\s*[-+.0-9]")
+
+
+def too_many_positions(text: str | bytes, limit: int | None = None) -> bool:
+    """Whether JSON text holds more positions than the limit, counted without parsing it."""
+    limit = max_positions() if limit is None else limit
+    pattern = _POSITION_START_BYTES if isinstance(text, bytes) else _POSITION_START
+    beyond = islice(pattern.finditer(text), limit, None)  # type: ignore[arg-type]
+    return next(beyond, None) is not None
+
+
+def too_many_positions_error() -> GeometryError:
+    """The refusal of an outline with too many positions, naming the limit."""
+    return GeometryError(
+        _(
+            "The outline has more than %(n)s positions; simplify it.",
+            n=format_number(max_positions()),
+        )
+    )
 
 
 BBox = tuple[float, float, float, float]
@@ -107,5 +167,5 @@ def _pair(lon: float, lat: float) -> str:
 
 def _too_large() -> GeometryError:
     return GeometryError(
-        _("The file is larger than %(n)s MB.", n=format_number(MAX_FILE_BYTES // (1024 * 1024)))
+        _("The file is larger than %(n)s MB.", n=format_number(max_file_bytes() // (1024 * 1024)))
     )
