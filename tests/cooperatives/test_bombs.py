@@ -163,6 +163,27 @@ def test_an_xlsx_declaring_a_sheet_16384_columns_wide_is_refused(client, api_tok
     _refused(client, api_token, world, bomb, "members.xlsx", "16,384 columns", "at most 100")
 
 
+def test_an_xlsx_row_of_a_million_cells_under_a_small_dimension_is_refused(
+    client, api_token, world
+):
+    # The dimension says A1:A2; the second row holds a million cells (15 MB unpacked, 30 KB
+    # packed). openpyxl builds a row whole before handing it over: over 400 MB.
+    plain = _shared_strings_book(_shared_strings())
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(plain)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                wide = b'<row r="2">' + b"<c><v>1</v></c>" * 1_000_000 + b"</row>"
+                data = data.replace(b'<row r="2"><c r="A2" t="s"><v>1</v></c></row>', wide)
+                assert len(data) > 15_000_000
+            target.writestr(info.filename, data)
+    _refused(client, api_token, world, out.getvalue(), "m.xlsx", "more than 100 cells")
+
+
 def test_an_xlsx_cell_past_the_cell_limit_is_refused(client, api_token, world):
     content = _workbook(("full_name", "notes"), ("Lan", "x" * 100_000))
     _refused(client, api_token, world, content, "members.xlsx", "Line 2, column 2", "5,000")

@@ -39,6 +39,9 @@ MAX_XLSX_PARTS = 1000
 #: Markup that declares entities, which no spreadsheet needs and an entity bomb does.
 _DECLARATIONS = (b"<!doctype", b"<!entity")
 _READ_CHUNK = 1024 * 1024
+#: A row or cell start tag, with or without a namespace prefix (<row r="2">, <x:c>).
+_ROW_OR_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c)[\s/>]")
+_TAIL_BYTES = 64
 
 
 @dataclass(frozen=True)
@@ -153,22 +156,49 @@ def _check_package(filename: str, content: bytes, limits: ImportLimits) -> None:
                     )
                 )
             for part in parts:
-                if part.filename.endswith((".xml", ".rels")) and _declares_entities(package, part):
-                    raise _unreadable_xlsx()
+                if part.filename.endswith((".xml", ".rels")):
+                    _scan_part(package, part, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
         log.info("unreadable XLSX member file %r: %s", filename, exc)
         raise _unreadable_xlsx() from None
 
 
-def _declares_entities(package: zipfile.ZipFile, part: zipfile.ZipInfo) -> bool:
+def _scan_part(package: zipfile.ZipFile, part: zipfile.ZipInfo, limits: ImportLimits) -> None:
+    """Read one XML part as it unpacks: refuse entity declarations, and a sheet row of more
+    cells than the column limit (openpyxl builds a whole row before it hands it over, and
+    the sheet's declared dimension need not tell the truth)."""
+    sheet = part.filename.startswith("xl/worksheets/")
+    widest = cells = 0
     tail = b""
     with package.open(part) as stream:
-        while chunk := stream.read(_READ_CHUNK):
-            window = (tail + chunk).lower()
-            if any(marker in window for marker in _DECLARATIONS):
-                return True
-            tail = window[-16:]
-    return False
+        while True:
+            chunk = stream.read(_READ_CHUNK)
+            window = tail + chunk
+            if any(marker in window.lower() for marker in _DECLARATIONS):
+                raise _unreadable_xlsx()
+            # A tag that starts in the last bytes may be cut: it is read with the next chunk.
+            keep = _TAIL_BYTES if chunk else 0
+            end = len(window) - keep
+            if sheet:
+                for match in _ROW_OR_CELL.finditer(window, 0, len(window)):
+                    if match.start() >= end:
+                        break
+                    if match.group(1) == b"row":
+                        cells = 0
+                    else:
+                        cells += 1
+                        widest = max(widest, cells)
+                if widest > limits.columns:
+                    raise _refuse(
+                        _(
+                            "A row of the file has more than %(num)s cells; a member file "
+                            "has at most %(num)s columns.",
+                            num=format_number(limits.columns),
+                        )
+                    )
+            if not chunk:
+                return
+            tail = window[end:]
 
 
 def _read_xlsx(filename: str, content: bytes, limits: ImportLimits) -> list[list[str]]:
