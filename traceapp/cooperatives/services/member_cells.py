@@ -102,7 +102,8 @@ def _parse_date(text: str) -> dt.date:
     raise ValueError(_("Write dates as 2024-03-31 or 31/03/2024."))
 
 
-def _parse_cell(key: str, text: str) -> Any:
+def parse_cell(key: str, text: str) -> Any:
+    """A member field's value from a cell's text; ValueError says what is wrong with it."""
     text = text.strip()
     if not is_text(text):  # a CSV may hold NUL bytes, which no text column takes
         raise ValueError(str(NOT_TEXT_MESSAGE))

@@ -17,13 +17,13 @@ from traceapp.cooperatives.models import (
     MemberImport,
 )
 from traceapp.cooperatives.services.cooperative import get_cooperative
-from traceapp.cooperatives.services.member_cells import HEADER_ALIASES, _parse_cell
+from traceapp.cooperatives.services.member_cells import HEADER_ALIASES, parse_cell
 from traceapp.cooperatives.services.member_files import import_limits, read_table
 from traceapp.cooperatives.services.members import (
     MEMBER_FIELD_LABELS,
-    _member_values,
     check_member,
     create_member,
+    member_values,
 )
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
@@ -138,10 +138,10 @@ def preview_member_import(
         for i, key in index.items():
             text = cells[i] if i < len(cells) else ""
             try:
-                row.values[key] = _parse_cell(key, text)
+                row.values[key] = parse_cell(key, text)
             except ValueError as exc:
                 row.problems.append({"column": columns[key], "field": key, "message": str(exc)})
-        values = _member_values(row.values)
+        values = member_values(row.values)
         for key, messages in check_member(values, coop.id).items():
             for message in messages:
                 row.problems.append(
@@ -208,7 +208,7 @@ def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> l
         for key in ("joined_on", "left_on"):
             if values.get(key):
                 values[key] = dt.date.fromisoformat(values[key])
-        values = _member_values(values)
+        values = member_values(values)
         # Checked again before anything is written: the register may have changed.
         for key, messages in check_member(values, coop.id).items():
             problems.setdefault(key, []).extend(

@@ -143,7 +143,8 @@ def check_member(
     return errors
 
 
-def _member_values(data: dict[str, Any]) -> dict[str, Any]:
+def member_values(data: dict[str, Any]) -> dict[str, Any]:
+    """A member's typed values from API, form or import input (blank text becomes None)."""
     values = {k: blank_to_none(data[k]) for k in MEMBER_FIELDS if k in data}
     for key in ("flag_state", "vessel_registration"):
         if values.get(key):
@@ -161,7 +162,7 @@ def create_member(actor: Actor, cooperative_id: int, **data: Any) -> Member:
     """Register a member; a number is allocated when none is given."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot add members to this cooperative."))
-    values = _member_values(data)
+    values = member_values(data)
     values.setdefault("gender", Gender.UNSPECIFIED)
     values.setdefault("role", MemberRole.HOUSEHOLD)
     if values.get("gender") is None:
@@ -185,7 +186,7 @@ def create_member(actor: Actor, cooperative_id: int, **data: Any) -> Member:
 def update_member(actor: Actor, member: Member, **data: Any) -> Member:
     """Change a member's details; the member number stays unique."""
     require(actor.can_write_cooperative(member.cooperative_id), _("You cannot edit this member."))
-    values = _member_values(data)
+    values = member_values(data)
     if "member_number" in values and not values["member_number"]:
         raise ValidationFailed.field("member_number", _("A member keeps a member number."))
     for key in ("gender", "role", "public_name_consent"):

@@ -8,7 +8,7 @@ from typing import Any
 
 from shapely.geometry import mapping
 
-from traceapp.zones.geometry.geojson import _count_positions, to_shape
+from traceapp.zones.geometry.geojson import count_positions, to_shape
 from traceapp.zones.geometry.measures import bounds
 
 
@@ -33,7 +33,7 @@ def drawable(geometry: dict[str, Any] | None, max_vertices: int = 400) -> dict[s
     if not geometry or geometry["type"] == "Point":
         return geometry
     depth = 2 if geometry["type"] == "Polygon" else 3
-    if _count_positions(geometry["coordinates"], depth) <= max_vertices:
+    if count_positions(geometry["coordinates"], depth) <= max_vertices:
         return geometry
     outline = to_shape(geometry)
     west, south, east, north = outline.bounds

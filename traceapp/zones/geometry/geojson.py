@@ -21,14 +21,14 @@ from traceapp.zones.geometry.messages import (
     BBox,
     GeometryError,
     Place,
-    _degrees,
-    _pair,
-    _polygon_place,
-    _ring_place,
-    _too_large,
-    _where,
+    degrees_text,
     max_file_bytes,
     max_positions,
+    pair_text,
+    place_words,
+    polygon_place,
+    ring_place,
+    too_large,
     too_many_positions,
     too_many_positions_error,
 )
@@ -38,7 +38,7 @@ def load_json(text: str | bytes) -> Any:
     """Decode GeoJSON text, refusing anything that is not JSON, or is too large, nested too
     deep or holds too many positions: all three are judged on the text, before parsing."""
     if len(text) > max_file_bytes():
-        raise _too_large()
+        raise too_large()
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")
@@ -119,7 +119,7 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
         raise GeometryError(
             _(
                 "%(where)s: a position is [longitude, latitude], got %(value)s.",
-                where=_where(place),
+                where=place_words(place),
                 value=f"{value!r:.60}",
             )
         )
@@ -129,7 +129,7 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
             raise GeometryError(
                 _(
                     "%(where)s: coordinates must be numbers, got %(value)s.",
-                    where=_where(place),
+                    where=place_words(place),
                     value=f"{item!r:.30}",
                 )
             )
@@ -137,7 +137,7 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
             raise GeometryError(
                 _(
                     "%(where)s: coordinates must be finite numbers, got %(value)s.",
-                    where=_where(place),
+                    where=place_words(place),
                     value=str(item),
                 )
             )
@@ -152,24 +152,24 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
                 _(
                     "%(where)s: %(sent)s looks like [latitude, longitude]; GeoJSON (RFC 7946) "
                     "writes [longitude, latitude], i.e. %(meant)s.",
-                    where=_where(place),
-                    sent=_pair(lon, lat),
-                    meant=_pair(lat, lon),
+                    where=place_words(place),
+                    sent=pair_text(lon, lat),
+                    meant=pair_text(lat, lon),
                 )
             )
         raise GeometryError(
             _(
                 "%(where)s: latitude %(lat)s is outside -90 to 90.",
-                where=_where(place),
-                lat=_degrees(lat),
+                where=place_words(place),
+                lat=degrees_text(lat),
             )
         )
     if not -180 <= lon <= 180:
         raise GeometryError(
             _(
                 "%(where)s: longitude %(lon)s is outside -180 to 180.",
-                where=_where(place),
-                lon=_degrees(lon),
+                where=place_words(place),
+                lon=degrees_text(lon),
             )
         )
     if bbox and not _inside(lon, lat, bbox):
@@ -179,12 +179,12 @@ def _position(value: Any, place: Place, bbox: BBox | None) -> tuple[float, float
             _(
                 "%(where)s: %(position)s lies outside Vietnam (longitude %(west)s to %(east)s, "
                 "latitude %(south)s to %(north)s).",
-                where=_where(place),
-                position=_pair(lon, lat),
-                west=_degrees(bbox[0]),
-                east=_degrees(bbox[2]),
-                south=_degrees(bbox[1]),
-                north=_degrees(bbox[3]),
+                where=place_words(place),
+                position=pair_text(lon, lat),
+                west=degrees_text(bbox[0]),
+                east=degrees_text(bbox[2]),
+                south=degrees_text(bbox[1]),
+                north=degrees_text(bbox[3]),
             )
         )
     return round(lon, DECIMALS), round(lat, DECIMALS)
@@ -196,7 +196,7 @@ def _ring(
     """Ring ``hole`` (0: the outer one) of polygon ``polygon``, checked."""
     if not isinstance(value, list | tuple):
         raise GeometryError(
-            _("%(where)s: a linear ring is a list of positions.", where=_ring_place(polygon, hole))
+            _("%(where)s: a linear ring is a list of positions.", where=ring_place(polygon, hole))
         )
     if len(value) < 4:
         raise GeometryError(
@@ -206,7 +206,7 @@ def _ring(
                 "%(where)s has %(num)d positions; a linear ring needs at least 4 (three corners "
                 "and the first one repeated at the end).",
                 len(value),
-                where=_ring_place(polygon, hole),
+                where=ring_place(polygon, hole),
             )
         )
     ring = [_position(p, (polygon, hole, i), bbox) for i, p in enumerate(value, start=1)]
@@ -215,8 +215,8 @@ def _ring(
             # TRANSLATORS: %(first)s is the ring's first position as GeoJSON writes it.
             _(
                 "%(where)s is not closed: its last position must repeat the first, %(first)s.",
-                where=_ring_place(polygon, hole),
-                first=_pair(*ring[0]),
+                where=ring_place(polygon, hole),
+                first=pair_text(*ring[0]),
             )
         )
     return ring
@@ -228,19 +228,20 @@ def _polygon(value: Any, polygon: int | None, bbox: BBox | None) -> Polygon:
         raise GeometryError(
             _(
                 "%(where)s: a polygon is a list of linear rings (outline first).",
-                where=_polygon_place(polygon),
+                where=polygon_place(polygon),
             )
         )
     rings = [_ring(ring, polygon, hole, bbox) for hole, ring in enumerate(value)]
     return Polygon(rings[0], rings[1:])
 
 
-def _count_positions(value: Any, depth: int) -> int:
+def count_positions(value: Any, depth: int) -> int:
+    """How many positions nested lists hold, ``depth`` levels down (1 for a position)."""
     if depth == 0:
         return 1
     if not isinstance(value, list | tuple):
         return 0
-    return sum(_count_positions(v, depth - 1) for v in value)
+    return sum(count_positions(v, depth - 1) for v in value)
 
 
 def to_shape(geometry: dict[str, Any]) -> BaseGeometry:
@@ -269,7 +270,7 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
     coords = geometry["coordinates"]
     box: BBox | None = tuple(bbox) if bbox else None  # type: ignore[assignment]
     depth = {"Point": 0, "Polygon": 2, "MultiPolygon": 3}[kind]
-    if _count_positions(coords, depth) > max_positions():
+    if count_positions(coords, depth) > max_positions():
         raise too_many_positions_error()
     result: BaseGeometry
     if kind == "Point":

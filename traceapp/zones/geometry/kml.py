@@ -15,10 +15,10 @@ from traceapp.zones.geometry.geojson import load_json, unwrap
 from traceapp.zones.geometry.messages import (
     MAX_XML_DEPTH,
     GeometryError,
-    _too_large,
     max_elements,
     max_file_bytes,
     max_positions,
+    too_large,
     too_many_positions_error,
 )
 
@@ -135,7 +135,7 @@ def read_kml(content: bytes) -> dict[str, Any]:
     :func:`normalise`.
     """
     if len(content) > max_file_bytes():
-        raise _too_large()
+        raise too_large()
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -209,7 +209,7 @@ def read_kml(content: bytes) -> dict[str, Any]:
 def read_file(filename: str, content: bytes) -> dict[str, Any]:
     """The geometry in an uploaded GeoJSON (.geojson, .json) or KML (.kml) file, unchecked."""
     if len(content) > max_file_bytes():
-        raise _too_large()
+        raise too_large()
     name = (filename or "").lower()
     if name.endswith(".kml"):
         return read_kml(content)

@@ -37,6 +37,18 @@ MAX_ELEMENTS = 20_000
 MAX_XML_DEPTH = 64
 
 
+BBox = tuple[float, float, float, float]
+
+
+class GeometryError(ValueError):
+    """A geometry or file that cannot be accepted; the message is for the person who sent it.
+
+    Messages are translated when raised (the reader's language in a request). Positions are
+    quoted as GeoJSON writes them, [longitude, latitude] with decimal points, since that is
+    what the sender has to correct; other figures follow the reader's locale.
+    """
+
+
 def _setting(name: str, default: int) -> int:
     if has_app_context():
         return int(current_app.config.get(name, default))
@@ -82,18 +94,6 @@ def too_many_positions_error() -> GeometryError:
     )
 
 
-BBox = tuple[float, float, float, float]
-
-
-class GeometryError(ValueError):
-    """A geometry or file that cannot be accepted; the message is for the person who sent it.
-
-    Messages are translated when raised (the reader's language in a request). Positions are
-    quoted as GeoJSON writes them, [longitude, latitude] with decimal points, since that is
-    what the sender has to correct; other figures follow the reader's locale.
-    """
-
-
 # Whole phrases, one per case, so each language can order its words; they start a message.
 
 
@@ -102,7 +102,7 @@ def _the_point() -> str:
     return _("The point")
 
 
-def _polygon_place(polygon: int | None) -> str:
+def polygon_place(polygon: int | None) -> str:
     """A polygon: the only one of a Polygon (``None``) or part ``polygon`` of a MultiPolygon."""
     if polygon is None:
         # TRANSLATORS: where a problem lies in an uploaded outline; it starts an error message.
@@ -111,7 +111,7 @@ def _polygon_place(polygon: int | None) -> str:
     return _("Polygon %(polygon)d", polygon=polygon)
 
 
-def _ring_place(polygon: int | None, hole: int) -> str:
+def ring_place(polygon: int | None, hole: int) -> str:
     """A ring of a polygon: the outer one (``hole`` 0) or hole ``hole``."""
     if polygon is None:
         if hole == 0:
@@ -150,22 +150,23 @@ def _position_place(polygon: int | None, hole: int, position: int) -> str:
 Place = tuple[int | None, int, int] | None
 
 
-def _where(place: Place) -> str:
+def place_words(place: Place) -> str:
     """A position's place in words."""
     return _the_point() if place is None else _position_place(*place)
 
 
-def _degrees(value: float) -> str:
+def degrees_text(value: float) -> str:
     """A longitude or latitude in the reader's locale (up to 7 decimals)."""
     return format_decimal(value, format="0.#######")
 
 
-def _pair(lon: float, lat: float) -> str:
+def pair_text(lon: float, lat: float) -> str:
     """A position as GeoJSON writes it, for the sender to find and correct."""
     return f"[{lon:g}, {lat:g}]"
 
 
-def _too_large() -> GeometryError:
+def too_large() -> GeometryError:
+    """The refusal of a file past the size limit, naming the limit in MB."""
     return GeometryError(
         _("The file is larger than %(n)s MB.", n=format_number(max_file_bytes() // (1024 * 1024)))
     )

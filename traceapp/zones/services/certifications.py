@@ -20,7 +20,7 @@ from traceapp.zones.models import (
     ZoneCertification,
 )
 from traceapp.zones.services.status import S
-from traceapp.zones.services.values import _date_format_hint, _to_date
+from traceapp.zones.services.values import date_format_hint, to_date
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -40,12 +40,12 @@ def _certification_values(data: dict[str, Any], current: dict[str, Any]) -> dict
             if key == "scheme" and value is not None:
                 value = CertificationScheme(value)
             elif key in ("issued_on", "expires_on"):
-                value = _to_date(value)
+                value = to_date(value)
         except ValueError:
             errors[key] = [
                 _("Choose VietGAP, GlobalGAP, organic or other.")
                 if key == "scheme"
-                else _date_format_hint()
+                else date_format_hint()
             ]
             continue
         values[key] = value

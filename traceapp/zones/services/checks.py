@@ -23,14 +23,14 @@ from traceapp.zones.models import (
     ZoneKind,
 )
 from traceapp.zones.services.values import (
-    _MAX_AREA_HA,
-    _as_decimal_area,
-    _date_format_hint,
-    _off_scheme,
-    _to_area,
-    _to_date,
+    MAX_AREA_HA,
+    as_decimal_area,
+    date_format_hint,
     normalise_geometry,
+    off_scheme,
     scheme_for,
+    to_area,
+    to_date,
 )
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ _MAX_LENGTHS = {
 }
 
 
-def _coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Typed values from API/form input, and the problems of those that cannot be read."""
     values: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
@@ -97,9 +97,9 @@ def _coerce(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[str]]]
             elif key == "target_market" and value is not None:
                 value = TargetMarket(value)
             elif key in ("issued_on", "valid_from", "valid_until"):
-                value = _to_date(value)
+                value = to_date(value)
             elif key == "declared_area_ha":
-                value = _to_area(value)
+                value = to_area(value)
             elif key == "member_ids":
                 value = sorted({int(v) for v in (value or [])})
         except (ValueError, TypeError, decimal.InvalidOperation):
@@ -120,10 +120,10 @@ def _unreadable(key: str) -> str:
         return _("Enter the area in hectares as a number, e.g. 2.5.")
     if key == "member_ids":
         return _("Choose members of the cooperative.")
-    return _date_format_hint()
+    return date_format_hint()
 
 
-def _check(
+def check_zone(
     actor: Actor,
     values: dict[str, Any],
     cooperative_id: int,
@@ -148,11 +148,11 @@ def _check(
     elif kind is not None and "code" not in errors:
         scheme = scheme_for(kind)
         if not re.fullmatch(scheme["pattern"], code):
-            add("code", _off_scheme(ZoneKind(kind), code, scheme))
+            add("code", off_scheme(ZoneKind(kind), code, scheme))
         else:
             clash = db.session.execute(sa.select(Zone.id).where(Zone.code == code)).first()
             if clash is not None and (existing is None or clash.id != existing.id):
-                add("code", _already_registered(code))
+                add("code", already_registered(code))
     if not values.get("province"):
         add("province", _("Enter the province named in the decision."))
     today = local_today()
@@ -166,7 +166,7 @@ def _check(
     if area is not None and "declared_area_ha" not in errors:
         if area < 0:
             add("declared_area_ha", _("The area cannot be negative."))
-        elif area > _MAX_AREA_HA:
+        elif area > MAX_AREA_HA:
             add("declared_area_ha", _("The area is implausibly large."))
     derived: dict[str, Any] = {}
     if "geometry" not in errors and "kind" not in errors:
@@ -177,9 +177,9 @@ def _check(
         else:
             derived["geometry"] = shape
             hectares = geo.area_ha(shape)
-            if hectares is not None and hectares > float(_MAX_AREA_HA):
+            if hectares is not None and hectares > float(MAX_AREA_HA):
                 add("geometry", _("The outline is implausibly large for a zone."))
-            derived["computed_area_ha"] = _as_decimal_area(hectares)
+            derived["computed_area_ha"] = as_decimal_area(hectares)
             box = geo.bounds(shape) if shape else (None, None, None, None)
             derived.update(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True))
     if "member_ids" in values and "member_ids" not in errors:
@@ -189,7 +189,8 @@ def _check(
     return derived
 
 
-def _already_registered(code: str) -> str:
+def already_registered(code: str) -> str:
+    """The refusal of a code another zone holds."""
     return _("The code %(code)s is already registered.", code=code)
 
 
@@ -223,7 +224,7 @@ def _members(
     return [found[i] for i in ids if i in found]
 
 
-def _check_editable(
+def check_locked_zone(
     actor: Actor, values: dict[str, Any], zone: Zone, errors: dict[str, list[str]]
 ) -> dict[str, Any]:
     """Check the households and notes of a locked zone."""

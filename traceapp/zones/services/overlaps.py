@@ -24,7 +24,7 @@ from traceapp.zones.models import (
     ZoneStatus,
 )
 from traceapp.zones.services.status import ACTIVE_STATUSES
-from traceapp.zones.services.values import _AREA_PLACES, _as_decimal_area
+from traceapp.zones.services.values import AREA_PLACES, as_decimal_area
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -91,7 +91,7 @@ def refresh_overlaps(actor: Actor, zone: Zone) -> list[Overlap]:
                 continue
             shared = geo.overlap_ha(zone.geometry, other.geometry)
             if shared > 0:
-                amount = max(_as_decimal_area(shared) or _AREA_PLACES, _AREA_PLACES)
+                amount = max(as_decimal_area(shared) or AREA_PLACES, AREA_PLACES)
                 rows.append({"zone_id": zone.id, "other_zone_id": other.id, "overlap_ha": amount})
                 rows.append({"zone_id": other.id, "other_zone_id": zone.id, "overlap_ha": amount})
     if rows:

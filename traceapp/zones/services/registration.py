@@ -21,10 +21,10 @@ from traceapp.zones.models import (
 from traceapp.zones.services.checks import (
     EDITABLE_WHEN_LOCKED,
     ZONE_FIELDS,
-    _already_registered,
-    _check,
-    _check_editable,
-    _coerce,
+    already_registered,
+    check_locked_zone,
+    check_zone,
+    coerce,
 )
 from traceapp.zones.services.overlaps import refresh_overlaps
 from traceapp.zones.services.status import S, effective_status, is_locked
@@ -69,7 +69,7 @@ def _save(zone: Zone, values: dict[str, Any], derived: dict[str, Any], new: bool
     except IntegrityError as exc:
         text = str(exc.orig)
         if "uq_zones_code" in text or "zones.code" in text:
-            raise ValidationFailed.field("code", _already_registered(code)) from None
+            raise ValidationFailed.field("code", already_registered(code)) from None
         raise
 
 
@@ -82,9 +82,9 @@ def create_zone(actor: Actor, cooperative_id: int | None, **data: Any) -> Zone:
         _("Zone codes are registered by the cooperative's managers and staff."),
     )
     assert cooperative_id is not None
-    values, errors = _coerce(data)
+    values, errors = coerce(data)
     values.setdefault("member_ids", [])
-    derived = _check(actor, values, cooperative_id, None, errors)
+    derived = check_zone(actor, values, cooperative_id, None, errors)
     zone = Zone(cooperative_id=cooperative_id, status=S.DRAFT)
     _save(zone, values, derived, new=True)
     audit.record(actor, "zone.create", zone, changes=audit.created(zone) | _member_change([], zone))
@@ -97,7 +97,7 @@ def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
         actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor,
         _("Only the cooperative's managers and staff change its zone codes."),
     )
-    values, errors = _coerce({k: v for k, v in data.items() if k in ZONE_FIELDS})
+    values, errors = coerce({k: v for k, v in data.items() if k in ZONE_FIELDS})
     if is_locked(zone):
         locked = sorted(
             k for k in values if k not in EDITABLE_WHEN_LOCKED and _changes(zone, k, values[k])
@@ -121,10 +121,10 @@ def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
     if is_locked(zone):
         # Only households and notes are left to check; the frozen facts were checked when
         # they were entered and must not be judged again by later settings.
-        derived = _check_editable(actor, values, zone, errors)
+        derived = check_locked_zone(actor, values, zone, errors)
     else:
         merged = {k: _current(zone, k) for k in ZONE_FIELDS if k != "member_ids"} | values
-        derived = _check(actor, merged, zone.cooperative_id, zone, errors)
+        derived = check_zone(actor, merged, zone.cooperative_id, zone, errors)
         if "geometry" not in values and "kind" not in values:
             # Unchanged outline: keep the stored derived columns as they are.
             derived = {k: v for k, v in derived.items() if k == "members"}

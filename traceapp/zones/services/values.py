@@ -20,13 +20,14 @@ if TYPE_CHECKING:
     pass
 
 
-_MAX_AREA_HA = decimal.Decimal("99999999")
+MAX_AREA_HA = decimal.Decimal("99999999")
 
 
-_AREA_PLACES = decimal.Decimal("0.0001")
+AREA_PLACES = decimal.Decimal("0.0001")
 
 
-def _to_date(value: Any) -> dt.date | None:
+def to_date(value: Any) -> dt.date | None:
+    """A date from a date, a datetime or ISO text (ValueError otherwise)."""
     if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.datetime):
@@ -34,7 +35,8 @@ def _to_date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value))
 
 
-def _to_area(value: Any) -> decimal.Decimal | None:
+def to_area(value: Any) -> decimal.Decimal | None:
+    """An area in hectares as a Decimal of four places (ValueError for a bool or non-finite)."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -42,13 +44,14 @@ def _to_area(value: Any) -> decimal.Decimal | None:
     number = decimal.Decimal(str(value))
     if not number.is_finite():
         raise ValueError
-    return number.quantize(_AREA_PLACES, rounding=decimal.ROUND_HALF_UP)
+    return number.quantize(AREA_PLACES, rounding=decimal.ROUND_HALF_UP)
 
 
-def _as_decimal_area(hectares: float | None) -> decimal.Decimal | None:
+def as_decimal_area(hectares: float | None) -> decimal.Decimal | None:
+    """A computed area (float hectares) as stored: a Decimal of four places."""
     if hectares is None:
         return None
-    return decimal.Decimal(str(round(hectares, 4))).quantize(_AREA_PLACES)
+    return decimal.Decimal(str(round(hectares, 4))).quantize(AREA_PLACES)
 
 
 def scheme_for(kind: ZoneKind | str) -> dict[str, str]:
@@ -61,7 +64,7 @@ def kind_label(kind: ZoneKind | str) -> str:
     return str(KIND_LABELS[ZoneKind(kind)])
 
 
-def _off_scheme(kind: ZoneKind, code: str, scheme: dict[str, Any]) -> str:
+def off_scheme(kind: ZoneKind, code: str, scheme: dict[str, Any]) -> str:
     """Why a code does not fit its kind's scheme: one whole sentence per kind."""
     # A description from the settings file is shown as written; the defaults are translated.
     values = {"code": code, "description": str(scheme["description"]), "example": scheme["example"]}
@@ -119,7 +122,8 @@ def read_geometry_upload(
         raise ValidationFailed.field(field, str(exc)) from None
 
 
-def _date_format_hint() -> str:
+def date_format_hint() -> str:
     # TRANSLATORS: the date format the API and the date fields read (year-month-day): keep
     # the example date as it is.
+    """What to type in a date field, in the reader's language."""
     return _("Enter a date as 2025-03-31.")
