@@ -165,6 +165,18 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "RATELIMIT_STORAGE_URI": _env("TRACEAPP_RATELIMIT_STORAGE_URI", "database://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "TRACEAPP_UPLOAD_MAX_BYTES": _env_int("TRACEAPP_UPLOAD_MAX_BYTES", 5 * 1024 * 1024),
+        # Zone outlines (GeoJSON, KML) and member files (CSV, XLSX) are checked against these
+        # before they are parsed, so one request cannot take a worker's memory or time.
+        "TRACEAPP_GEOMETRY_MAX_BYTES": _env_int("TRACEAPP_GEOMETRY_MAX_BYTES", 5 * 1024 * 1024),
+        "TRACEAPP_GEOMETRY_MAX_POSITIONS": _env_int("TRACEAPP_GEOMETRY_MAX_POSITIONS", 50_000),
+        "TRACEAPP_GEOMETRY_MAX_ELEMENTS": _env_int("TRACEAPP_GEOMETRY_MAX_ELEMENTS", 20_000),
+        "TRACEAPP_IMPORT_MAX_BYTES": _env_int("TRACEAPP_IMPORT_MAX_BYTES", 8 * 1024 * 1024),
+        "TRACEAPP_IMPORT_MAX_EXPANDED_BYTES": _env_int(
+            "TRACEAPP_IMPORT_MAX_EXPANDED_BYTES", 16 * 1024 * 1024
+        ),
+        "TRACEAPP_IMPORT_MAX_ROWS": _env_int("TRACEAPP_IMPORT_MAX_ROWS", 5000),
+        "TRACEAPP_IMPORT_MAX_COLUMNS": _env_int("TRACEAPP_IMPORT_MAX_COLUMNS", 100),
+        "TRACEAPP_IMPORT_MAX_CELL_CHARS": _env_int("TRACEAPP_IMPORT_MAX_CELL_CHARS", 5000),
         "TRACEAPP_UPLOAD_DIR": _env("TRACEAPP_UPLOAD_DIR", str(instance_path / "uploads")),
         "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
         "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),

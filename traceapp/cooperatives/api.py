@@ -22,7 +22,6 @@ from traceapp.cooperatives.schemas import (
     MemberSchema,
 )
 from traceapp.errors import ValidationFailed
-from traceapp.media.services import too_large_message
 from traceapp.web import paginate
 
 blp = Blueprint("api_cooperatives", __name__, description="Cooperatives and their members")
@@ -114,9 +113,7 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
     """Check a CSV/XLSX member file (``dry_run=true``, the default) or import it all-or-nothing."""
     actor = api_actor()
     upload = files["file"]
-    content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
-    if len(content) > services.MAX_IMPORT_BYTES:
-        raise ValidationFailed.field("file", too_large_message(services.MAX_IMPORT_BYTES))
+    content = services.read_member_upload(upload.stream)
     preview = services.preview_member_import(
         actor, cooperative_id, upload.filename or "upload.csv", content
     )

@@ -16,7 +16,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from traceapp.cooperatives.models import Gender, MemberRole
+from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
+from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.web import options
 
@@ -39,22 +40,42 @@ ROLE_LABELS = {
 class CooperativeForm(Form):
     """A cooperative's registry details."""
 
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=max_length(Cooperative.name))]
+    )
     short_code = StringField(
-        _l("Short code (used in lot codes, e.g. XP)"), validators=[DataRequired(), Length(2, 8)]
+        _l("Short code (used in lot codes, e.g. XP)"),
+        validators=[DataRequired(), Length(2, max_length(Cooperative.short_code))],
     )
     registration_number = StringField(
-        _l("Registration number"), validators=[Optional(), Length(max=40)]
+        _l("Registration number"),
+        validators=[Optional(), Length(max=max_length(Cooperative.registration_number))],
     )
-    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=100)])
-    district = StringField(_l("District"), validators=[Optional(), Length(max=100)])
-    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
-    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
-    website = StringField(_l("Website"), validators=[Optional(), Length(max=200)])
+    province = StringField(
+        _l("Province"), validators=[DataRequired(), Length(max=max_length(Cooperative.province))]
+    )
+    district = StringField(
+        _l("District"), validators=[Optional(), Length(max=max_length(Cooperative.district))]
+    )
+    commune = StringField(
+        _l("Commune"), validators=[Optional(), Length(max=max_length(Cooperative.commune))]
+    )
+    address = StringField(
+        _l("Address"), validators=[Optional(), Length(max=max_length(Cooperative.address))]
+    )
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=max_length(Cooperative.phone))]
+    )
+    email = EmailField(
+        _l("E-mail"), validators=[Optional(), Email(), Length(max=max_length(Cooperative.email))]
+    )
+    website = StringField(
+        _l("Website"), validators=[Optional(), Length(max=max_length(Cooperative.website))]
+    )
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=max_length(Cooperative.description))]
+    )
     show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
 
 
@@ -68,31 +89,46 @@ class MemberForm(Form):
     """A member's details."""
 
     member_number = StringField(
-        _l("Member number (leave empty to allocate)"), validators=[Optional(), Length(max=20)]
+        _l("Member number (leave empty to allocate)"),
+        validators=[Optional(), Length(max=max_length(Member.member_number))],
     )
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
+    full_name = StringField(
+        _l("Full name"), validators=[DataRequired(), Length(max=max_length(Member.full_name))]
+    )
     gender = SelectField(
         _l("Gender"), choices=options([(g.value, label) for g, label in GENDER_LABELS.items()])
     )
     birth_year = IntegerField(_l("Birth year"), validators=[Optional(), NumberRange(1900, 2100)])
-    village = StringField(_l("Village"), validators=[Optional(), Length(max=100)])
-    commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    village = StringField(
+        _l("Village"), validators=[Optional(), Length(max=max_length(Member.village))]
+    )
+    commune = StringField(
+        _l("Commune"), validators=[Optional(), Length(max=max_length(Member.commune))]
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=max_length(Member.phone))])
     role = SelectField(
         _l("Role"), choices=options([(r.value, label) for r, label in ROLE_LABELS.items()])
     )
     vessel_registration = StringField(
-        _l("Vessel registration (fishers)"), validators=[Optional(), Length(max=30)]
+        _l("Vessel registration (fishers)"),
+        validators=[Optional(), Length(max=max_length(Member.vessel_registration))],
     )
-    vessel_name = StringField(_l("Vessel name"), validators=[Optional(), Length(max=100)])
-    flag_state = StringField(_l("Flag state"), validators=[Optional(), Length(max=3)])
+    vessel_name = StringField(
+        _l("Vessel name"), validators=[Optional(), Length(max=max_length(Member.vessel_name))]
+    )
+    flag_state = StringField(
+        _l("Flag state"), validators=[Optional(), Length(max=max_length(Member.flag_state))]
+    )
     imo_number = StringField(
-        _l("IMO number (large vessels)"), validators=[Optional(), Length(max=10)]
+        _l("IMO number (large vessels)"),
+        validators=[Optional(), Length(max=max_length(Member.imo_number))],
     )
     joined_on = DateField(_l("Joined on"), validators=[Optional()])
     left_on = DateField(_l("Left on"), validators=[Optional()])
     public_name_consent = BooleanField(_l("Agrees to have their name shown on public pages"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(Member.notes))]
+    )
 
 
 class ImportForm(Form):

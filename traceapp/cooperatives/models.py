@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
+from traceapp.core.columns import text_limit
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     phone: Mapped[str | None] = mapped_column(sa.String(30))
     email: Mapped[str | None] = mapped_column(sa.String(254))
     website: Mapped[str | None] = mapped_column(sa.String(200))
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
     founded_on: Mapped[dt.date | None]
     logo: Mapped[str | None] = mapped_column(sa.String(80))
     #: Whether the public pages may show the share of women among the members: the
@@ -125,7 +126,7 @@ class Member(IdMixin, TimestampMixin, TenantMixin, Base):
     joined_on: Mapped[dt.date | None]
     left_on: Mapped[dt.date | None]
     public_name_consent: Mapped[bool] = mapped_column(default=False)
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
 
     cooperative: Mapped[Cooperative] = relationship(back_populates="members")
 

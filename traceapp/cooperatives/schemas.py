@@ -5,24 +5,45 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema
-from traceapp.cooperatives.models import Gender, MemberRole
+from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
+from traceapp.core.columns import max_length
 
 
 class CooperativeSchema(BaseSchema):
     """A cooperative's registry entry."""
 
     id = fields.Int(dump_only=True)
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
-    short_code = fields.Str(required=True, validate=validate.Length(min=2, max=8))
-    registration_number = fields.Str(allow_none=True, validate=validate.Length(max=40))
-    province = fields.Str(required=True, validate=validate.Length(min=1, max=100))
-    district = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    address = fields.Str(allow_none=True, validate=validate.Length(max=300))
-    phone = fields.Str(allow_none=True, validate=validate.Length(max=30))
-    email = fields.Email(allow_none=True)
-    website = fields.Str(allow_none=True, validate=validate.Length(max=200))
-    description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    name = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(Cooperative.name))
+    )
+    short_code = fields.Str(
+        required=True, validate=validate.Length(min=2, max=max_length(Cooperative.short_code))
+    )
+    registration_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.registration_number))
+    )
+    province = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(Cooperative.province))
+    )
+    district = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.district))
+    )
+    commune = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.commune))
+    )
+    address = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.address))
+    )
+    phone = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Cooperative.phone)))
+    email = fields.Email(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.email))
+    )
+    website = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.website))
+    )
+    description = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Cooperative.description))
+    )
     founded_on = fields.Date(allow_none=True)
     show_women_share = fields.Bool(
         metadata={"description": "Whether public pages show the share of women members"}
@@ -41,22 +62,34 @@ class MemberSchema(BaseSchema):
 
     id = fields.Int(dump_only=True)
     cooperative_id = fields.Int(dump_only=True)
-    member_number = fields.Str(allow_none=True, validate=validate.Length(min=1, max=20))
-    full_name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    member_number = fields.Str(
+        allow_none=True, validate=validate.Length(min=1, max=max_length(Member.member_number))
+    )
+    full_name = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(Member.full_name))
+    )
     gender = fields.Enum(Gender, by_value=True)
     birth_year = fields.Int(allow_none=True, validate=validate.Range(min=1900, max=2100))
-    village = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    commune = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    phone = fields.Str(allow_none=True, validate=validate.Length(max=30))
+    village = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Member.village)))
+    commune = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Member.commune)))
+    phone = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Member.phone)))
     role = fields.Enum(MemberRole, by_value=True)
-    vessel_registration = fields.Str(allow_none=True, validate=validate.Length(max=30))
-    vessel_name = fields.Str(allow_none=True, validate=validate.Length(max=100))
-    flag_state = fields.Str(allow_none=True, validate=validate.Length(max=3))
-    imo_number = fields.Str(allow_none=True, validate=validate.Length(max=10))
+    vessel_registration = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Member.vessel_registration))
+    )
+    vessel_name = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Member.vessel_name))
+    )
+    flag_state = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Member.flag_state))
+    )
+    imo_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Member.imo_number))
+    )
     joined_on = fields.Date(allow_none=True)
     left_on = fields.Date(allow_none=True)
     public_name_consent = fields.Bool()
-    notes = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Member.notes)))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 

@@ -25,7 +25,6 @@ from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.media.services import too_large_message
 from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
@@ -213,9 +212,7 @@ def member_import(cooperative_id: int) -> Any:
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            content = upload.stream.read(services.MAX_IMPORT_BYTES + 1)
-            if len(content) > services.MAX_IMPORT_BYTES:
-                raise ValidationFailed.field("file", too_large_message(services.MAX_IMPORT_BYTES))
+            content = services.read_member_upload(upload.stream)
             preview = services.preview_member_import(
                 current_user, coop.id, upload.filename or "upload", content
             )

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 from flask.views import MethodView
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
 from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.errors import ValidationFailed
 from traceapp.web import paginate
+from traceapp.zones import geometry as geo
 from traceapp.zones import services
 from traceapp.zones.models import Zone
 from traceapp.zones.schemas import (
@@ -26,6 +30,27 @@ blp = Blueprint(
     __name__,
     description="Growing-area, packing-house, aquaculture and fishing-ground codes",
 )
+
+#: Room in a zone's body for the fields beside its outline.
+_BODY_MARGIN = 64 * 1024
+
+
+@blp.before_request
+def _refuse_outsized_outlines() -> None:
+    """Judge a zone's body by its size and its positions before it is parsed: decoded, each
+    position costs a list and two floats, so 600,000 of them take over 100 MB."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    limit = geo.max_file_bytes() + _BODY_MARGIN
+    if (request.content_length or 0) > limit or len(request.get_data(cache=True)) > limit:
+        # TRANSLATORS: %(size)s is a number of megabytes, such as 5.
+        message = _(
+            "The zone is larger than %(size)s MB; simplify its outline.",
+            size=format_decimal(round(limit / (1024 * 1024), 1)),
+        )
+        raise ValidationFailed.field("geometry", message)
+    if geo.too_many_positions(request.get_data(cache=True)):
+        raise ValidationFailed.field("geometry", str(geo.too_many_positions_error()))
 
 
 def _listing(args: dict[str, Any]) -> Any:

@@ -27,7 +27,9 @@ from traceapp.zones.models import (
     SCHEME_LABELS,
     STATUS_LABELS,
     Zone,
+    ZoneCertification,
     ZoneStatus,
+    ZoneTransition,
 )
 
 __all__ = [
@@ -58,7 +60,7 @@ class ZoneForm(Form):
     )
     province = StringField(
         _l("Province (as in the decision)"),
-        validators=[DataRequired(), Length(max=max_length(Zone.crop))],
+        validators=[DataRequired(), Length(max=max_length(Zone.province))],
     )
     district = StringField(
         _l("District"), validators=[Optional(), Length(max=max_length(Zone.district))]
@@ -91,7 +93,7 @@ class ZoneForm(Form):
         validators=[Optional(), Length(max=2_000_000)],
     )
     geometry_file = FileField(_l("…or upload a GeoJSON or KML file"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Zone.notes))])
 
 
 class LockedZoneForm(Form):
@@ -100,7 +102,7 @@ class LockedZoneForm(Form):
     member_ids = SelectMultipleField(
         _l("Member households farming it"), coerce=int, validators=[Optional()]
     )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Zone.notes))])
 
 
 def decision_choices(targets: Any) -> list[Any]:
@@ -121,7 +123,8 @@ class TransitionForm(Form):
         choices=decision_choices(s for s in ZoneStatus if s in ACTION_LABELS),
     )
     reason = TextAreaField(
-        _l("Reason (shown to the cooperative)"), validators=[Optional(), Length(max=2000)]
+        _l("Reason (shown to the cooperative)"),
+        validators=[Optional(), Length(max=max_length(ZoneTransition.reason))],
     )
     confirm_revoke = BooleanField(
         _l("I understand that a revocation is final: the code can never be used again.")
@@ -141,7 +144,12 @@ class CertificationForm(Form):
     scheme = SelectField(
         _l("Scheme"), choices=options([(s.value, label) for s, label in SCHEME_LABELS.items()])
     )
-    number = StringField(_l("Certificate number"), validators=[DataRequired(), Length(max=60)])
-    issuer = StringField(_l("Issued by"), validators=[Optional(), Length(max=200)])
+    number = StringField(
+        _l("Certificate number"),
+        validators=[DataRequired(), Length(max=max_length(ZoneCertification.number))],
+    )
+    issuer = StringField(
+        _l("Issued by"), validators=[Optional(), Length(max=max_length(ZoneCertification.issuer))]
+    )
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     expires_on = DateField(_l("Expires on"), validators=[Optional()])

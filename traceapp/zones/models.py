@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
+from traceapp.core.columns import text_limit
 from traceapp.core.regions import names_covered, normalise
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
@@ -146,7 +147,7 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
     min_lat: Mapped[float | None]
     max_lon: Mapped[float | None]
     max_lat: Mapped[float | None]
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
 
     cooperative: Mapped[Cooperative] = relationship()
     members: Mapped[list[Member]] = relationship(secondary=zone_members, lazy="selectin")
@@ -232,7 +233,7 @@ class ZoneTransition(IdMixin, Base):
     zone_id: Mapped[int] = mapped_column(sa.ForeignKey("zones.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(sa.String(20))
     to_status: Mapped[str] = mapped_column(sa.String(20))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(sa.String(254))
     actor_role: Mapped[str | None] = mapped_column(sa.String(20))

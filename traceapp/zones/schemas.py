@@ -11,7 +11,15 @@ from marshmallow import ValidationError, fields, validate
 from traceapp.api.schemas import BaseSchema
 from traceapp.core.columns import max_length
 from traceapp.database import local_today
-from traceapp.zones.models import CertificationScheme, TargetMarket, Zone, ZoneKind, ZoneStatus
+from traceapp.zones.models import (
+    CertificationScheme,
+    TargetMarket,
+    Zone,
+    ZoneCertification,
+    ZoneKind,
+    ZoneStatus,
+    ZoneTransition,
+)
 
 
 class Hectares(fields.Decimal):
@@ -29,8 +37,12 @@ class CertificationSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     zone_id = fields.Int(dump_only=True)
     scheme = fields.Enum(CertificationScheme, by_value=True, required=True)
-    number = fields.Str(required=True, validate=validate.Length(min=1, max=60))
-    issuer = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    number = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(ZoneCertification.number))
+    )
+    issuer = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(ZoneCertification.issuer))
+    )
     issued_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     valid = fields.Method("_valid", dump_only=True, metadata={"description": "Not expired today"})
@@ -63,7 +75,7 @@ class ZoneSchema(BaseSchema):
     )
     province = fields.Str(
         required=True,
-        validate=validate.Length(min=1, max=100),
+        validate=validate.Length(min=1, max=max_length(Zone.province)),
         metadata={"description": "As named in the decision (pre-2025 names are kept)"},
     )
     district = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Zone.district)))
@@ -95,7 +107,7 @@ class ZoneSchema(BaseSchema):
             "Feature or a one-feature FeatureCollection is accepted too"
         },
     )
-    notes = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Zone.notes)))
     status = fields.Method(
         "_status",
         dump_only=True,
@@ -168,7 +180,7 @@ class TransitionSchema(BaseSchema):
     to_status = fields.Str(required=True, validate=validate.OneOf([s.value for s in ZoneStatus]))
     reason = fields.Str(
         allow_none=True,
-        validate=validate.Length(max=2000),
+        validate=validate.Length(max=max_length(ZoneTransition.reason)),
         metadata={
             "description": "Required for decisions (approve, reject, suspend, reinstate, revoke)"
         },

@@ -143,7 +143,7 @@ def _geometry_input(form: ZoneForm) -> tuple[Any, bool]:
     """The geometry sent: a parsed upload if there is one, else the pasted text."""
     upload = form.geometry_file.data
     if upload is not None and getattr(upload, "filename", None):
-        content = upload.stream.read(geo.MAX_FILE_BYTES + 1)
+        content = upload.stream.read(geo.max_file_bytes() + 1)
         return services.read_geometry_upload(upload.filename, content), True
     return form.geometry.data or None, False
 

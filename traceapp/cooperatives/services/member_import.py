@@ -1,0 +1,230 @@
+"""The all-or-nothing member import: a dry run that names every problem by line and
+column, kept for a second request that imports every row or none."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import format_number
+from flask_babel import gettext as _
+
+from traceapp.audit import services as audit
+from traceapp.auth.permissions import require, scoped_ref
+from traceapp.cooperatives.models import (
+    Member,
+    MemberImport,
+)
+from traceapp.cooperatives.services.cooperative import get_cooperative
+from traceapp.cooperatives.services.member_cells import HEADER_ALIASES, parse_cell
+from traceapp.cooperatives.services.member_files import import_limits, read_table
+from traceapp.cooperatives.services.members import (
+    MEMBER_FIELD_LABELS,
+    check_member,
+    create_member,
+    member_values,
+)
+from traceapp.database import now_utc
+from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
+
+if TYPE_CHECKING:
+    from traceapp.auth.models import Actor
+
+
+@dataclass
+class ImportRow:
+    """One data line of an import file, with its problems."""
+
+    line: int
+    values: dict[str, Any]
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ImportPreview:
+    """What an import would do: every row and every problem, by line and column."""
+
+    filename: str
+    columns: dict[str, str]
+    rows: list[ImportRow]
+    unknown_columns: list[str]
+    file_problems: list[str]
+    import_id: int | None = None
+
+    @property
+    def problem_count(self) -> int:
+        """Problems in rows plus problems with the file as a whole."""
+        return sum(len(r.problems) for r in self.rows) + len(self.file_problems)
+
+    @property
+    def ok(self) -> bool:
+        """Whether every row can be imported."""
+        return self.problem_count == 0 and bool(self.rows)
+
+    def errors(self) -> dict[str, list[str]]:
+        """Every problem by field, each message naming its line and column (for a refusal)."""
+        errors: dict[str, list[str]] = {}
+        for row in self.rows:
+            for p in row.problems:
+                errors.setdefault(p["field"], []).append(
+                    line_problem(row.line, p["column"], p["message"])
+                )
+        if self.file_problems:
+            errors.setdefault("file", []).extend(self.file_problems)
+        return errors
+
+
+def line_problem(line: int, column: str, problem: str) -> str:
+    """One problem of an import file, with its line number and column."""
+    # TRANSLATORS: %(line)s is a line number of the uploaded file, %(column)s a column heading
+    # of that file (or a field name), %(problem)s a sentence saying what is wrong.
+    return _(
+        "Line %(line)s, column “%(column)s”: %(problem)s", line=line, column=column, problem=problem
+    )
+
+
+def preview_member_import(
+    actor: Actor, cooperative_id: int, filename: str, content: bytes
+) -> ImportPreview:
+    """Check a member file without importing it; keep it for :func:`commit_member_import`."""
+    coop = get_cooperative(actor, cooperative_id)
+    require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
+    table = read_table(filename, content)
+    while table and not any(c.strip() for c in table[-1]):
+        table.pop()
+    file_problems: list[str] = []
+    if not table:
+        raise ValidationFailed.field("file", _("The file has no rows."))
+    headers = [h.strip() for h in table[0]]
+    columns: dict[str, str] = {}
+    unknown: list[str] = []
+    index: dict[int, str] = {}
+    for i, heading in enumerate(headers):
+        if not heading:
+            continue
+        key = next((k for k, names in HEADER_ALIASES.items() if heading.lower() in names), None)
+        if key is None:
+            unknown.append(heading)
+        elif key in columns:
+            # TRANSLATORS: %(first)s and %(second)s are column headings of the uploaded file,
+            # %(field)s the name of the member field both of them stand for.
+            file_problems.append(
+                _(
+                    "The columns “%(first)s” and “%(second)s” are both for “%(field)s”.",
+                    first=columns[key],
+                    second=heading,
+                    field=MEMBER_FIELD_LABELS[key],
+                )
+            )
+        else:
+            columns[key] = heading
+            index[i] = key
+    if "full_name" not in columns:
+        # TRANSLATORS: "Họ và tên" and "full_name" are headings the file may use: keep them.
+        file_problems.append(_("No column for the member's full name (Họ và tên / full_name)."))
+    data_rows = table[1:]
+    most = import_limits().rows
+    if len(data_rows) > most:
+        file_problems.append(_("At most %(num)s members per file.", num=format_number(most)))
+        data_rows = data_rows[:most]
+    rows: list[ImportRow] = []
+    seen_numbers: dict[str, int] = {}
+    for offset, cells in enumerate(data_rows, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = ImportRow(line=offset, values={})
+        for i, key in index.items():
+            text = cells[i] if i < len(cells) else ""
+            try:
+                row.values[key] = parse_cell(key, text)
+            except ValueError as exc:
+                row.problems.append({"column": columns[key], "field": key, "message": str(exc)})
+        values = member_values(row.values)
+        for key, messages in check_member(values, coop.id).items():
+            for message in messages:
+                row.problems.append(
+                    {"column": columns.get(key, key), "field": key, "message": message}
+                )
+        number = values.get("member_number")
+        if number:
+            if number in seen_numbers:
+                row.problems.append(
+                    {
+                        "column": columns["member_number"],
+                        "field": "member_number",
+                        "message": _(
+                            "Number %(number)s is also on line %(line)s.",
+                            number=number,
+                            line=seen_numbers[number],
+                        ),
+                    }
+                )
+            seen_numbers.setdefault(number, offset)
+        row.values = values
+        rows.append(row)
+    if not rows and not file_problems:
+        file_problems.append(_("The file has a heading row but no members."))
+    preview = ImportPreview(
+        filename=filename,
+        columns=columns,
+        rows=rows,
+        unknown_columns=unknown,
+        file_problems=file_problems,
+    )
+    if preview.ok:
+        pending = MemberImport(
+            cooperative_id=coop.id,
+            created_by_id=getattr(actor, "id", None),
+            filename=filename[:200],
+            rows=[{"line": r.line, "values": audit.to_jsonable(r.values)} for r in rows],
+        )
+        db.session.add(pending)
+        db.session.flush()
+        preview.import_id = pending.id
+    return preview
+
+
+def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> list[Member]:
+    """Import every member of a checked file, or none: any problem refuses the whole file."""
+    coop = get_cooperative(actor, cooperative_id)
+    require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
+    pending = scoped_ref(
+        MemberImport,
+        import_id,
+        actor,
+        "import_id",
+        cooperative_id=coop.id,
+        message=_("That import is unknown."),
+        for_update=True,
+    )
+    if pending.imported_at is not None:
+        raise ValidationFailed.field("import_id", _("This file was already imported."))
+    rows: list[dict[str, Any]] = []
+    problems: dict[str, list[str]] = {}
+    for item in pending.rows:
+        values = dict(item["values"])
+        for key in ("joined_on", "left_on"):
+            if values.get(key):
+                values[key] = dt.date.fromisoformat(values[key])
+        values = member_values(values)
+        # Checked again before anything is written: the register may have changed.
+        for key, messages in check_member(values, coop.id).items():
+            problems.setdefault(key, []).extend(
+                line_problem(item["line"], MEMBER_FIELD_LABELS.get(key, key), message)
+                for message in messages
+            )
+        rows.append(values)
+    if problems:
+        raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."), problems)
+    created = [create_member(actor, coop.id, **values) for values in rows]
+    pending.imported_at = now_utc()
+    pending.imported_count = len(created)
+    audit.record(
+        actor,
+        "member.import",
+        pending,
+        summary=f"{len(created)} members imported from {pending.filename}",
+    )
+    return created
