@@ -56,6 +56,7 @@ class CooperativeForm(Form):
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
+    womens_cooperative = BooleanField(_l("This is a women's cooperative"))
 
 
 class LogoForm(Form):

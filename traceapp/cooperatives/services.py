@@ -55,6 +55,7 @@ COOPERATIVE_FIELDS = (
     "description",
     "founded_on",
     "show_women_share",
+    "womens_cooperative",
 )
 MEMBER_FIELDS = (
     "member_number",
@@ -186,6 +187,7 @@ def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
     values["show_women_share"] = bool(values["show_women_share"])
+    values["womens_cooperative"] = bool(values["womens_cooperative"])
     check_cooperative(values)
     coop = Cooperative(**values)
     db.session.add(coop)
@@ -200,8 +202,9 @@ def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperat
     values = {k: blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
-    if "show_women_share" in values:
-        values["show_women_share"] = bool(values["show_women_share"])
+    for flag in ("show_women_share", "womens_cooperative"):
+        if flag in values:
+            values[flag] = bool(values[flag])
     merged = {k: getattr(coop, k) for k in COOPERATIVE_FIELDS} | values
     check_cooperative(merged, existing=coop)
     audit.apply_changes(actor, coop, values, "cooperative.update")
