@@ -170,11 +170,10 @@ class SupportOrganisation(IdMixin, TimestampMixin, Base):
 
     @classmethod
     def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
-        """Administrators and auditors see every organisation; an officer their own."""
-        if actor.is_admin or actor.is_auditor:
+        """Administrators, auditors and programme officers see every organisation (officers
+        name others as partners); cooperative users none."""
+        if actor.is_admin or actor.is_auditor or is_officer(actor):
             return sa.true()
-        if is_officer(actor):
-            return cls.id == getattr(actor, "organisation_id", None)
         return sa.false()
 
 
@@ -543,11 +542,17 @@ class Participant(IdMixin, TimestampMixin, Base):
 
     @classmethod
     def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
-        """Administrators all; an officer the people their organisation recorded."""
+        """Administrators all; an officer the people their organisation recorded and those
+        who attended the activities they see."""
         if actor.is_admin:
             return sa.true()
         if is_officer(actor):
-            return cls.organisation_id == getattr(actor, "organisation_id", None)
+            seen = sa.select(Attendance.participant_id).where(
+                Attendance.activity_id.in_(sa.select(Activity.id).where(Activity.visible_to(actor)))
+            )
+            return sa.or_(
+                cls.organisation_id == getattr(actor, "organisation_id", None), cls.id.in_(seen)
+            )
         return sa.false()
 
     @property
