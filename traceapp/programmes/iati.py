@@ -53,7 +53,7 @@ def _narrative(parent: ET.Element, tag: str, text: str) -> ET.Element:
 
 def _org(parent: ET.Element, tag: str, org: SupportOrganisation, **attrs: str) -> None:
     element = ET.SubElement(
-        parent, tag, ref=org_ref(org), type=IATI_ORGANISATION_TYPES[org.kind], **attrs
+        parent, tag, {"ref": org_ref(org), "type": IATI_ORGANISATION_TYPES[org.kind], **attrs}
     )
     ET.SubElement(element, "narrative").text = org.name
 
@@ -66,7 +66,7 @@ def export(actor: Actor, programme: Programme) -> bytes:
     """The IATI XML document of one programme, as the actor may see its figures."""
     today = local_today()
     root = ET.Element(
-        "iati-activities", version="2.03", **{"generated-datetime": now_utc().isoformat()}
+        "iati-activities", {"version": "2.03", "generated-datetime": now_utc().isoformat()}
     )
     act = ET.SubElement(
         root,
@@ -96,11 +96,13 @@ def export(actor: Actor, programme: Programme) -> bytes:
     assert programme.starts_on is not None and programme.ends_on is not None
     started = programme.starts_on <= today
     ET.SubElement(
-        act, "activity-date", type="2" if started else "1", **{"iso-date": str(programme.starts_on)}
+        act,
+        "activity-date",
+        {"type": "2" if started else "1", "iso-date": str(programme.starts_on)},
     )
     ended = programme.ends_on < today
     ET.SubElement(
-        act, "activity-date", type="4" if ended else "3", **{"iso-date": str(programme.ends_on)}
+        act, "activity-date", {"type": "4" if ended else "3", "iso-date": str(programme.ends_on)}
     )
     # National (2) or sub-national (4): the provinces are given as locations.
     ET.SubElement(act, "activity-scope", code="2" if programme.whole_country else "4")
@@ -139,7 +141,7 @@ def _results(act: ET.Element, actor: Actor, programme: Programme) -> None:
         return years[year]
 
     for indicator, targets in by_indicator.items():
-        result = ET.SubElement(act, "result", type="1", **{"aggregation-status": "1"})
+        result = ET.SubElement(act, "result", {"type": "1", "aggregation-status": "1"})
         label = str(INDICATOR_LABELS[indicator])
         _narrative(result, "title", label)
         element = ET.SubElement(result, "indicator", measure="1", ascending="1")
@@ -151,8 +153,8 @@ def _results(act: ET.Element, actor: Actor, programme: Programme) -> None:
             start = max(dt.date(target.year, 1, 1), programme.starts_on or dt.date.min)
             end = min(dt.date(target.year, 12, 31), programme.ends_on or dt.date.max)
             period = ET.SubElement(element, "period")
-            ET.SubElement(period, "period-start", **{"iso-date": str(start)})
-            ET.SubElement(period, "period-end", **{"iso-date": str(end)})
+            ET.SubElement(period, "period-start", {"iso-date": str(start)})
+            ET.SubElement(period, "period-end", {"iso-date": str(end)})
             ET.SubElement(period, "target", value=_value(target.target))
             ET.SubElement(period, "actual", value=_value(figures.indicator(indicator)))
             if indicator == Indicator.PEOPLE_REACHED:
