@@ -138,12 +138,17 @@ class SheetRowForm(SubForm):
     """One person written on the sign-in sheet."""
 
     full_name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
-    gender = SelectField(_l("Gender"), choices=options(GENDER_CHOICES), default="female")
+    # Choices are checked by the service, for the rows that carry a name only.
+    gender = SelectField(
+        _l("Gender"), choices=options(GENDER_CHOICES), default="female", validate_choice=False
+    )
     birth_year = StringField(_l("Birth year"), validators=[Optional(), Length(max=4)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
     commune = StringField(_l("Commune"), validators=[Optional(), Length(max=100)])
     role = SelectField(
-        _l("Role"), choices=options([(k.value, v) for k, v in PARTICIPANT_ROLE_LABELS.items()])
+        _l("Role"),
+        choices=options([(k.value, v) for k, v in PARTICIPANT_ROLE_LABELS.items()]),
+        validate_choice=False,
     )
 
 

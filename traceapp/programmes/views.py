@@ -40,6 +40,7 @@ from traceapp.programmes.models import (
     PARTICIPANT_ROLE_LABELS,
     PARTNER_ROLE_LABELS,
     Activity,
+    CooperativeFounding,
     Participant,
     Programme,
     SupportOrganisation,
@@ -61,6 +62,14 @@ nav_item("programmes.index", _l("Programmes"), _sees_programmes)
 def programme_support(cooperative_id: int) -> list[dict[str, Any]]:
     """The support a cooperative received, for its page (cooperatives/detail.html)."""
     return stats.support_received(cooperative_id)
+
+
+@bp.app_template_global()
+def programme_founding(cooperative_id: int) -> CooperativeFounding | None:
+    """The programme a cooperative was founded with, for its page."""
+    return db.session.scalar(
+        sa.select(CooperativeFounding).where(CooperativeFounding.cooperative_id == cooperative_id)
+    )
 
 
 @bp.app_template_global()
