@@ -11,9 +11,14 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
+
+from tests.brands.factories import MarkFactory
 from tests.programmes.factories import make_support
 from tests.tenancy_objects import Reference
-from traceapp.programmes import activities
+from traceapp.extensions import db
+from traceapp.programmes import activities, services
+from traceapp.programmes.models import TrainingModule
 
 
 def build(world: Any) -> dict[str, Callable[[], Any]]:
@@ -31,7 +36,11 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
     (attendance,) = activities.record_attendance(
         support.officer, activity, [{"member_id": world.a.members[0].id}]
     )
+    module = services.create_module(
+        support.officer, support.programme, code="quality-a", name="Quality A", hours=4
+    )
     return {
+        "_programmes_module": lambda: module.id,
         "programme_id": lambda: support.programme.id,
         "organisation_id": lambda: support.org.id,
         "activity_id": lambda: activity.id,
@@ -54,6 +63,11 @@ def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
     def form(covers: str, url: str, body: Callable[[Any], dict[str, Any]], ident: int) -> Reference:
         return Reference(covers, lambda i: (url, body(i)), ident, None, form=True)
 
+    own_mark = MarkFactory(cooperative=world.b.coop, name="Nhãn hiệu đào tạo B")
+    standard = db.session.scalar(
+        sa.select(TrainingModule.id).where(TrainingModule.programme_id.is_(None))
+    )
+    a_module = a["_programmes_module"]()
     workshop = {"kind": "workshop", "title": "T", "starts_on": "2025-04-01", "province": "Phú Yên"}
     return [
         api(
@@ -129,6 +143,42 @@ def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
             f"/activities/{activity}/sheet",
             lambda i: {"member_ids": [i]},
             member,
+        ),
+        api(
+            "POST /api/v1/programmes/{programme_id}/foundings cooperative_id",
+            f"/api/v1/programmes/{pid}/foundings",
+            lambda i: {"cooperative_id": i, "founded_on": "2025-05-01"},
+            coop,
+        ),
+        api(
+            "POST /api/v1/programmes/{programme_id}/foundings activity_id",
+            f"/api/v1/programmes/{pid}/foundings",
+            lambda i: {
+                "cooperative_id": world.b.coop.id,
+                "founded_on": "2025-05-01",
+                "activity_id": i,
+            },
+            activity,
+        ),
+        Reference(
+            "PUT /api/v1/brands/{mark_id}/required-training module_ids",
+            lambda i: (f"/api/v1/brands/{own_mark.id}/required-training", {"module_ids": [i]}),
+            a_module,
+            standard,
+            method="PUT",
+        ),
+        form(
+            "FoundingForm.cooperative_id",
+            f"/programmes/{pid}/foundings",
+            lambda i: {"cooperative_id": i, "founded_on": "2025-05-01"},
+            coop,
+        ),
+        Reference(
+            "MarkTrainingForm.module_ids",
+            lambda i: (f"/brands/{own_mark.id}/training", {"module_ids": [i]}),
+            a_module,
+            standard,
+            form=True,
         ),
         form(
             "MergeForm.other_id",

@@ -10,13 +10,15 @@ from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
 from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.brands.models import CollectiveMark
 from traceapp.extensions import db
-from traceapp.programmes import activities, iati, services, stats
+from traceapp.programmes import activities, iati, outcomes, services, stats
 from traceapp.programmes.models import Activity, Programme, SupportOrganisation, is_officer
 from traceapp.programmes.schemas import (
     ActivitySchema,
     AttendanceSchema,
     ExtensionSchema,
+    FoundingSchema,
     MemberChoiceSchema,
     OrganisationSchema,
     PartnerSchema,
@@ -24,6 +26,7 @@ from traceapp.programmes.schemas import (
     ProgrammeUpdateSchema,
     ReachQuerySchema,
     ReachSchema,
+    RequiredTrainingSchema,
     SheetSchema,
     TargetSchema,
 )
@@ -231,3 +234,37 @@ class ActivityAttendance(MethodView):
         actor = api_actor()
         activity = get_scoped(Activity, activity_id, actor)
         return activities.record_attendance(actor, activity, data["rows"])
+
+
+@blp.route("/programmes/<int:programme_id>/foundings", methods=["POST"])
+@blp.doc(operationId="recordFounding")
+@blp.arguments(FoundingSchema)
+@blp.response(201, FoundingSchema)
+def record_founding(data: dict[str, Any], programme_id: int) -> Any:
+    """Record a cooperative founded with the programme's support."""
+    actor = api_actor()
+    programme = get_scoped(Programme, programme_id, actor)
+    return outcomes.record_founding(actor, programme, **data)
+
+
+@blp.route("/brands/<int:mark_id>/required-training")
+class MarkTraining(MethodView):
+    """The training a collective mark's rules of use require."""
+
+    @blp.doc(operationId="getMarkRequiredTraining")
+    @blp.response(200, RequiredTrainingSchema)
+    def get(self, mark_id: int) -> Any:
+        """The modules a member must complete before using the mark."""
+        mark = get_scoped(CollectiveMark, mark_id, api_actor())
+        modules = outcomes.required_modules(mark.id)
+        return {"module_ids": [m.id for m in modules], "modules": modules}
+
+    @blp.doc(operationId="setMarkRequiredTraining")
+    @blp.arguments(RequiredTrainingSchema)
+    @blp.response(200, RequiredTrainingSchema)
+    def put(self, data: dict[str, Any], mark_id: int) -> Any:
+        """Require these modules (the mark's cooperative's manager)."""
+        actor = api_actor()
+        mark = get_scoped(CollectiveMark, mark_id, actor)
+        modules = outcomes.set_required_modules(actor, mark, data["module_ids"])
+        return {"module_ids": [m.id for m in modules], "modules": modules}

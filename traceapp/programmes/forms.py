@@ -171,6 +171,22 @@ class ImportConfirmForm(Form):
     rows = HiddenField()
 
 
+class FoundingForm(Form):
+    """A cooperative founded with the programme's support."""
+
+    cooperative_id = SelectField(_l("Cooperative"), coerce=int, validate_choice=False)
+    founded_on = DateField(_l("Founded on"), validators=[DataRequired()])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
+
+
+class MarkTrainingForm(Form):
+    """The training modules a mark's rules of use require."""
+
+    module_ids = SelectMultipleField(
+        _l("Training required before using the mark"), coerce=int, validate_choice=False
+    )
+
+
 class MergeForm(Form):
     """Merge a duplicate record into the one kept."""
 

@@ -204,3 +204,23 @@ class ReachSchema(BaseSchema):
     new_womens_cooperatives = fields.Int()
     training_hours = fields.Decimal(as_string=True)
     person_hours = fields.Decimal(as_string=True)
+
+
+class FoundingSchema(BaseSchema):
+    """A cooperative founded with the programme's support."""
+
+    id = fields.Int(dump_only=True)
+    cooperative_id = fields.Int(required=True)
+    programme_id = fields.Int(dump_only=True)
+    founded_on = fields.Date(required=True)
+    activity_id = fields.Int(allow_none=True, load_default=None)
+    note = fields.Str(allow_none=True, validate=validate.Length(max=300))
+
+
+class RequiredTrainingSchema(BaseSchema):
+    """The training modules a mark's rules of use require."""
+
+    module_ids = fields.List(fields.Int(), required=True, validate=validate.Length(max=50))
+    modules = fields.Function(
+        lambda obj: [{"id": m.id, "name": m.name} for m in obj["modules"]], dump_only=True
+    )

@@ -14,17 +14,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.brands.models import CollectiveMark
 from traceapp.charts import bar_chart, hbar_chart
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.programmes import activities, iati, imports, services, stats
+from traceapp.programmes import activities, iati, imports, outcomes, services, stats
 from traceapp.programmes.forms import (
     GENDER_CHOICES,
     ActivityForm,
     ExtensionForm,
+    FoundingForm,
     ImportConfirmForm,
     ImportForm,
+    MarkTrainingForm,
     MergeForm,
     OfficerForm,
     OrganisationForm,
@@ -44,6 +47,7 @@ from traceapp.programmes.models import (
     Participant,
     Programme,
     SupportOrganisation,
+    TrainingModule,
     is_officer,
 )
 from traceapp.web import apply_errors, form_failed, nav_item, options
@@ -70,6 +74,24 @@ def programme_founding(cooperative_id: int) -> CooperativeFounding | None:
     return db.session.scalar(
         sa.select(CooperativeFounding).where(CooperativeFounding.cooperative_id == cooperative_id)
     )
+
+
+@bp.app_template_global()
+def mark_training(mark_id: int) -> dict[str, Any]:
+    """The training a mark requires and the form to change it, for the mark's page."""
+    required = outcomes.required_modules(mark_id)
+    form = MarkTrainingForm(formdata=None)
+    form.module_ids.choices = options(
+        [(m.id, m.name) for m in db.session.scalars(scoped(TrainingModule, current_user))]
+    )
+    form.module_ids.data = [m.id for m in required]
+    return {"required": required, "form": form}
+
+
+@bp.app_template_global()
+def missing_training(member_id: int, mark_id: int) -> list[TrainingModule]:
+    """The required modules a member has not completed, for a grant's page."""
+    return outcomes.missing_training(member_id, mark_id)
 
 
 @bp.app_template_global()
@@ -239,6 +261,7 @@ def _detail(programme: Programme, **forms: Any) -> Any:
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
         target_form=forms.get("target_form") or TargetForm(formdata=None),
         partner_form=partner,
+        founding_form=_founding_form(forms.get("founding_form")),
         **_labels(),
     ), status
 
@@ -290,6 +313,52 @@ def partner(programme_id: int) -> Any:
         except ValidationFailed as exc:
             form_failed(form, exc)
     return _detail(programme, partner_form=form)
+
+
+def _founding_form(form: FoundingForm | None) -> FoundingForm:
+    form = form or FoundingForm(formdata=None)
+    coops = db.session.execute(
+        sa.select(Cooperative.id, Cooperative.name).order_by(Cooperative.name)
+    )
+    form.cooperative_id.choices = options([(c.id, c.name) for c in coops])
+    return form
+
+
+@bp.route("/programmes/<int:programme_id>/foundings", methods=["POST"])
+@login_required
+def founding(programme_id: int) -> Any:
+    """Record a cooperative founded with the programme's support."""
+    programme = get_scoped(Programme, programme_id, current_user)
+    form = FoundingForm()
+    form.cooperative_id.choices = []
+    if form.validate_on_submit():
+        try:
+            outcomes.record_founding(current_user, programme, **_data(form))
+            flash(_("Founding recorded."), "success")
+            return redirect(url_for("programmes.detail", programme_id=programme.id))
+        except ValidationFailed as exc:
+            form_failed(form, exc)
+    return _detail(programme, founding_form=form)
+
+
+@bp.route("/brands/<int:mark_id>/training", methods=["POST"])
+@login_required
+def mark_training_set(mark_id: int) -> Any:
+    """Change the training a mark's rules of use require (the cooperative's manager)."""
+    mark = get_scoped(CollectiveMark, mark_id, current_user)
+    form = MarkTrainingForm()
+    form.module_ids.choices = []
+    if form.validate_on_submit():
+        try:
+            outcomes.set_required_modules(current_user, mark, form.module_ids.data or [])
+            flash(_("Rules of use saved."), "success")
+        except ValidationFailed as exc:
+            db.session.rollback()
+            for messages in exc.errors.values():
+                for message in messages:
+                    flash(message, "error")
+            return redirect(url_for("brands.detail", mark_id=mark.id)), 302
+    return redirect(url_for("brands.detail", mark_id=mark.id))
 
 
 @bp.route("/programmes/<int:programme_id>/iati.xml")
