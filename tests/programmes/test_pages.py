@@ -201,3 +201,23 @@ def test_cooperatives_and_other_officers_see_no_programme_pages(app, world, supp
     login(c, world.auditor.email)
     assert support.programme.code in c.get("/programmes").get_data(as_text=True)
     assert c.get("/programmes/reach").status_code == 200
+
+
+def test_an_organisations_reach_counts_only_its_programmes(app, world, support, other_support):
+    from tests.conftest import login
+
+    day = dt.date(2025, 2, 1)
+    for s, province in ((support, "Phú Yên"), (other_support, "Khánh Hòa")):
+        a = activities.create_activity(
+            s.officer, s.programme, kind="seminar", title="S", starts_on=day, province=province
+        )
+        activities.record_attendance(s.officer, a, [person(f"Người {province}")])
+    admin = app.test_client()
+    login(admin, world.admin.email)
+    everyone = _figures(admin, "/programmes/reach")
+    assert everyone["People reached (each person once)"] == "2"
+    one = _figures(admin, f"/programmes/reach?organisation={support.org.id}")
+    assert one["People reached (each person once)"] == "1"
+    csv = admin.get(f"/programmes/reach?organisation={support.org.id}&format=csv")
+    assert "People reached (each person once),1" in csv.get_data(as_text=True)
+    assert admin.get("/programmes/reach?organisation=987654321").status_code == 404

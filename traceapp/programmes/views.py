@@ -390,13 +390,19 @@ def reach() -> Any:
     """Reach of every programme the user sees: the platform (administrators), an auditor's
     province, an officer's organisation."""
     require(_sees_programmes(current_user))
-    if current_user.is_auditor:
+    org = None
+    wanted = request.args.get("organisation") or ""
+    if wanted.isdigit() and not is_officer(current_user):
+        org = get_scoped(SupportOrganisation, wanted, current_user)
+    if org is not None:
+        title = org.name
+    elif current_user.is_auditor:
         title = _("Programmes in %(province)s", province=current_user.province)
     elif is_officer(current_user):
         title = _("Programmes of my organisation")
     else:
         title = _("All programmes")
-    return _reach(title, programme=None)
+    return _reach(title, programme=None, organisation=org)
 
 
 def _year() -> int | None:
@@ -404,12 +410,18 @@ def _year() -> int | None:
     return int(raw) if raw.isdigit() and 1990 <= int(raw) <= 2100 else None
 
 
-def _reach(title: str, programme: Programme | None) -> Any:
+def _reach(
+    title: str, programme: Programme | None, organisation: SupportOrganisation | None = None
+) -> Any:
     year = _year()
+    if is_officer(current_user):
+        org_id = current_user.organisation_id
+    else:
+        org_id = organisation.id if organisation else None
     scope = stats.Scope.for_year(
         year,
         programme_id=programme.id if programme else None,
-        organisation_id=current_user.organisation_id if is_officer(current_user) else None,
+        organisation_id=org_id,
         province=request.args.get("province") or None,
     )
     figures = stats.reach(current_user, scope)
