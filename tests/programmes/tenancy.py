@@ -57,8 +57,14 @@ def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
     coop, member = world.a.coop.id, world.a.members[0].id
     participant, org = a["participant_id"](), a["organisation_id"]()
 
-    def api(covers: str, url: str, body: Callable[[Any], dict[str, Any]], ident: int) -> Reference:
-        return Reference(covers, lambda i: (url, body(i)), ident, None)
+    def api(
+        covers: str,
+        url: str,
+        body: Callable[[Any], dict[str, Any]],
+        ident: int,
+        method: str = "POST",
+    ) -> Reference:
+        return Reference(covers, lambda i: (url, body(i)), ident, None, method=method)
 
     def form(covers: str, url: str, body: Callable[[Any], dict[str, Any]], ident: int) -> Reference:
         return Reference(covers, lambda i: (url, body(i)), ident, None, form=True)
@@ -100,6 +106,20 @@ def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
             f"/api/v1/programmes/{pid}/activities",
             lambda i: {**workshop, "cooperative_ids": [i]},
             coop,
+        ),
+        api(
+            "PATCH /api/v1/activities/{activity_id} module_id",
+            f"/api/v1/activities/{activity}",
+            lambda i: {"module_id": i},
+            1,
+            "PATCH",
+        ),
+        api(
+            "PATCH /api/v1/activities/{activity_id} cooperative_ids",
+            f"/api/v1/activities/{activity}",
+            lambda i: {"cooperative_ids": [i]},
+            coop,
+            "PATCH",
         ),
         *(
             api(

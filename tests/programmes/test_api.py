@@ -154,3 +154,34 @@ def test_every_programme_operation_has_an_operation_id(client):
     ]
     assert len(ops) >= 12
     assert all(op.get("operationId") for op in ops)
+
+
+def test_a_programme_defines_a_module_and_an_activity_is_corrected(client, support, officer_token):
+    pid = support.programme.id
+    r = client.post(
+        f"/api/v1/programmes/{pid}/modules",
+        json={"code": "qc", "name": "Quality and certification", "hours": "8"},
+        headers=bearer(officer_token),
+    )
+    assert r.status_code == 201, r.json
+    module_id = r.json["id"]
+    names = [
+        m["name"]
+        for m in client.get(f"/api/v1/programmes/{pid}/modules", headers=bearer(officer_token)).json
+    ]
+    assert "Think.Coop" in names and "Quality and certification" in names
+    activity = _workshop(client, officer_token, pid).json
+    r = client.patch(
+        f"/api/v1/activities/{activity['id']}",
+        json={"kind": "training", "module_id": module_id},
+        headers=bearer(officer_token),
+    )
+    assert r.status_code == 200 and r.json["kind"] == "training"
+    r = client.patch(
+        f"/api/v1/activities/{activity['id']}",
+        json={"starts_on": "2020-01-01"},
+        headers=bearer(officer_token),
+    )
+    assert r.status_code == 422 and "starts_on" in r.json["errors"]["json"]
+    reach = client.get(f"/api/v1/programmes/{pid}/reach", headers=bearer(officer_token)).json
+    assert reach["training_hours"] == "8.0"

@@ -20,6 +20,7 @@ from traceapp.programmes.schemas import (
     ExtensionSchema,
     FoundingSchema,
     MemberChoiceSchema,
+    ModuleSchema,
     OrganisationSchema,
     PartnerSchema,
     ProgrammeSchema,
@@ -205,6 +206,15 @@ class ActivityById(MethodView):
         """Read an activity."""
         return get_scoped(Activity, activity_id, api_actor())
 
+    @blp.doc(operationId="updateActivity")
+    @blp.arguments(ActivitySchema(partial=True))
+    @blp.response(200, ActivitySchema)
+    def patch(self, data: dict[str, Any], activity_id: int) -> Any:
+        """Correct an activity's details (the same checks as when it was recorded)."""
+        actor = api_actor()
+        activity = get_scoped(Activity, activity_id, actor)
+        return activities.update_activity(actor, activity, **data)
+
 
 @blp.route("/activities/<int:activity_id>/members", methods=["GET"])
 @blp.doc(operationId="listActivityMembers")
@@ -268,3 +278,23 @@ class MarkTraining(MethodView):
         mark = get_scoped(CollectiveMark, mark_id, actor)
         modules = outcomes.set_required_modules(actor, mark, data["module_ids"])
         return {"module_ids": [m.id for m in modules], "modules": modules}
+
+
+@blp.route("/programmes/<int:programme_id>/modules")
+class ProgrammeModules(MethodView):
+    """Training modules: the standard ones and the programme's own."""
+
+    @blp.doc(operationId="listTrainingModules")
+    @blp.response(200, ModuleSchema(many=True))
+    def get(self, programme_id: int) -> Any:
+        """The modules an activity of the programme may use."""
+        return services.modules_for(get_scoped(Programme, programme_id, api_actor()))
+
+    @blp.doc(operationId="createTrainingModule")
+    @blp.arguments(ModuleSchema)
+    @blp.response(201, ModuleSchema)
+    def post(self, data: dict[str, Any], programme_id: int) -> Any:
+        """Define a module of the programme's own, with its hours."""
+        actor = api_actor()
+        programme = get_scoped(Programme, programme_id, actor)
+        return services.create_module(actor, programme, **data)

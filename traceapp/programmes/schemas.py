@@ -224,3 +224,12 @@ class RequiredTrainingSchema(BaseSchema):
     modules = fields.Function(
         lambda obj: [{"id": m.id, "name": m.name} for m in obj["modules"]], dump_only=True
     )
+
+
+class ModuleSchema(BaseSchema):
+    """A training module the programme defines, with its hours."""
+
+    id = fields.Int(dump_only=True)
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
+    hours = fields.Decimal(as_string=True, allow_none=True, load_default=None)
