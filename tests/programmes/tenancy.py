@@ -17,7 +17,7 @@ from tests.brands.factories import MarkFactory
 from tests.programmes.factories import make_support
 from tests.tenancy_objects import Reference
 from traceapp.extensions import db
-from traceapp.programmes import activities, services
+from traceapp.programmes import activities, attendance, plans
 from traceapp.programmes.models import TrainingModule
 
 
@@ -33,10 +33,10 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
         province="Phú Yên",
         cooperative_ids=[world.a.coop.id],
     )
-    (attendance,) = activities.record_attendance(
+    (signed,) = attendance.record_attendance(
         support.officer, activity, [{"member_id": world.a.members[0].id}]
     )
-    module = services.create_module(
+    module = plans.create_module(
         support.officer, support.programme, code="quality-a", name="Quality A", hours=4
     )
     return {
@@ -44,7 +44,7 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
         "programme_id": lambda: support.programme.id,
         "organisation_id": lambda: support.org.id,
         "activity_id": lambda: activity.id,
-        "participant_id": lambda: attendance.participant_id,
+        "participant_id": lambda: signed.participant_id,
         "_programmes_support": lambda: support,
     }
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import bearer
 from traceapp.auth.services import create_token
-from traceapp.programmes import activities
+from traceapp.programmes import activities, attendance
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def test_other_organisations_and_cooperatives_see_nothing_of_a_programme(
         )
         assert r.status_code == 404
     # Organisation B's officer names A's participant: refused like a missing one.
-    (att,) = activities.record_attendance(support.officer, workshop, [{"full_name": "Hà"}])
+    (att,) = attendance.record_attendance(support.officer, workshop, [{"full_name": "Hà"}])
     b_activity = activities.create_activity(
         other_support.officer,
         other_support.programme,

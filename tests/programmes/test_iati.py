@@ -10,7 +10,7 @@ import pytest
 
 from tests.programmes.factories import person
 from traceapp.auth.models import SYSTEM
-from traceapp.programmes import activities, iati, services
+from traceapp.programmes import activities, attendance, iati, plans, services
 from traceapp.programmes.models import OrganisationKind
 
 SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "iati" / "iati-activities-schema.xsd"
@@ -32,8 +32,8 @@ def test_a_programme_exports_as_a_valid_iati_activity(world, support, schema):
         SYSTEM, name="ILO", kind=OrganisationKind.INTERNATIONAL, iati_identifier="XM-DAC-41302"
     )
     services.add_partner(officer, programme, ilo.id, "funding")
-    services.set_target(officer, programme, indicator="people_reached", year=2025, target=50)
-    services.set_target(officer, programme, indicator="activities", year=2025, target=4)
+    plans.set_target(officer, programme, indicator="people_reached", year=2025, target=50)
+    plans.set_target(officer, programme, indicator="activities", year=2025, target=4)
     workshop = activities.create_activity(
         officer,
         programme,
@@ -42,7 +42,7 @@ def test_a_programme_exports_as_a_valid_iati_activity(world, support, schema):
         starts_on=dt.date(2025, 4, 2),
         province="Phú Yên",
     )
-    activities.record_attendance(
+    attendance.record_attendance(
         officer, workshop, [person("Lê Thị Hoa"), person("Phạm Văn Tú", gender="male")]
     )
     document = etree.fromstring(iati.export(officer, programme))

@@ -12,7 +12,7 @@ from tests.conftest import bearer, login
 from tests.factories import CooperativeFactory
 from traceapp.auth.services import create_token
 from traceapp.extensions import db
-from traceapp.programmes import activities, stats
+from traceapp.programmes import activities, attendance, stats
 from traceapp.programmes.models import TrainingModule
 
 
@@ -59,7 +59,7 @@ def test_a_grant_shows_when_the_required_training_is_missing(app, world, support
         module_id=think.id, starts_on=dt.date(2025, 6, 1), province="Phú Yên",
         cooperative_ids=[world.a.coop.id],
     )  # fmt: skip
-    activities.record_attendance(support.officer, training, [{"member_id": member.id}])
+    attendance.record_attendance(support.officer, training, [{"member_id": member.id}])
     page = manager.get(f"/grants/{grant.id}").get_data(as_text=True)
     assert "Training required by the rules of use is missing" not in page
     assert training.training_hours == 6  # the module's hours

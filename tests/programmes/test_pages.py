@@ -9,7 +9,7 @@ import io
 import openpyxl
 
 from tests.programmes.factories import person
-from traceapp.programmes import activities
+from traceapp.programmes import activities, attendance
 
 
 def _workshop(officer_client, support, world, **extra):
@@ -118,7 +118,7 @@ def test_an_import_shows_likely_duplicates_before_counting(officer_client, suppo
         support.officer, support.programme, kind="workshop", title="One",
         starts_on=dt.date(2025, 2, 1), province="Phú Yên",
     )  # fmt: skip
-    activities.record_attendance(
+    attendance.record_attendance(
         support.officer, first, [person("Trần Thị Mai", birth_year=1979, commune="An Dân")]
     )
     second = activities.create_activity(
@@ -174,8 +174,8 @@ def test_duplicates_are_merged_from_their_page(officer_client, support):
         support.officer, support.programme, kind="seminar", title="B", starts_on=day,
         province="Phú Yên",
     )  # fmt: skip
-    (x,) = activities.record_attendance(support.officer, a, [person("Mai", phone="0905 1")])
-    (y,) = activities.record_attendance(support.officer, b, [person("Mai", phone="09051")])
+    (x,) = attendance.record_attendance(support.officer, a, [person("Mai", phone="0905 1")])
+    (y,) = attendance.record_attendance(support.officer, b, [person("Mai", phone="09051")])
     page = officer_client.get(f"/programmes/{support.programme.id}").get_data(as_text=True)
     assert "likely the same person" in page
     r = officer_client.form_post(
@@ -211,7 +211,7 @@ def test_an_organisations_reach_counts_only_its_programmes(app, world, support, 
         a = activities.create_activity(
             s.officer, s.programme, kind="seminar", title="S", starts_on=day, province=province
         )
-        activities.record_attendance(s.officer, a, [person(f"Người {province}")])
+        attendance.record_attendance(s.officer, a, [person(f"Người {province}")])
     admin = app.test_client()
     login(admin, world.admin.email)
     everyone = _figures(admin, "/programmes/reach")

@@ -12,7 +12,7 @@ from tests.programmes.factories import person
 from traceapp.auth.models import SYSTEM
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.programmes import activities, services, stats
+from traceapp.programmes import activities, attendance, plans, services, stats
 from traceapp.programmes.models import ActivityKind, CooperativeFounding, Indicator
 
 
@@ -36,15 +36,15 @@ def test_the_protocol_pattern_counts_each_figure(world, support):
         for m in (3, 4, 5)
     ]
     for w in workshops:
-        activities.record_attendance(officer, w, [{"member_id": woman.id}])
+        attendance.record_attendance(officer, w, [{"member_id": woman.id}])
     # A man who is no member attends the first workshop too.
-    activities.record_attendance(
+    attendance.record_attendance(
         officer, workshops[0], [person("Phan Văn Nam", gender="male", birth_year=1970)]
     )
     for m in (6, 9):
         _activity(support, "cooperative_visit", dt.date(2025, m, 1), cooperative_ids=[coop.id])
     meetings = [_activity(support, "regional_meeting", dt.date(2025, 10, d)) for d in range(1, 11)]
-    activities.record_attendance(
+    attendance.record_attendance(
         officer, meetings[0], [person("Đỗ Thị Lan", birth_year=1990, commune="An Dân")]
     )
     new = CooperativeFactory(name="HTX Phụ nữ Đồng Xuân", womens_cooperative=True)
@@ -78,9 +78,9 @@ def test_a_returning_participant_adds_an_attendance_not_a_person(world, support)
     officer = support.officer
     first = _activity(support, "training", dt.date(2025, 2, 1), module_id=None)
     second = _activity(support, "training", dt.date(2025, 3, 1))
-    (att,) = activities.record_attendance(officer, first, [person("Võ Thị Hạnh")])
+    (att,) = attendance.record_attendance(officer, first, [person("Võ Thị Hạnh")])
     before = stats.reach(officer, stats.Scope(programme_id=support.programme.id))
-    activities.record_attendance(officer, second, [{"participant_id": att.participant_id}])
+    attendance.record_attendance(officer, second, [{"participant_id": att.participant_id}])
     after = stats.reach(officer, stats.Scope(programme_id=support.programme.id))
     assert (after.people, after.attendances) == (before.people, before.attendances + 1)
 
@@ -88,9 +88,9 @@ def test_a_returning_participant_adds_an_attendance_not_a_person(world, support)
 def test_a_person_counted_twice_in_one_activity_is_refused_and_nothing_stored(world, support):
     officer, member = support.officer, world.a.members[0]
     a = _activity(support, "workshop", dt.date(2025, 2, 1), cooperative_ids=[world.a.coop.id])
-    activities.record_attendance(officer, a, [{"member_id": member.id}])
+    attendance.record_attendance(officer, a, [{"member_id": member.id}])
     with pytest.raises(ValidationFailed) as exc:
-        activities.record_attendance(officer, a, [person("Người mới"), {"member_id": member.id}])
+        attendance.record_attendance(officer, a, [person("Người mới"), {"member_id": member.id}])
     assert "rows.1.full_name" in exc.value.errors
     assert "already counted" in exc.value.errors["rows.1.full_name"][0]
     db.session.rollback()
@@ -102,23 +102,23 @@ def test_bad_input_names_the_field(world, support):
         _activity(support, "workshop", dt.date(2023, 12, 31))
     assert "before its programme starts" in exc.value.errors["starts_on"][0]
     with pytest.raises(ValidationFailed) as exc:
-        services.set_target(
+        plans.set_target(
             officer, support.programme, indicator=Indicator.PEOPLE_REACHED, year=None, target=100
         )
     assert "period" in exc.value.errors["year"][0]
     a = _activity(support, "workshop", dt.date(2025, 2, 1))
     with pytest.raises(ValidationFailed) as exc:
-        activities.record_attendance(officer, a, [{"full_name": "  ", "gender": "female"}])
+        attendance.record_attendance(officer, a, [{"full_name": "  ", "gender": "female"}])
     assert "rows.0.full_name" in exc.value.errors
 
 
 def test_targets_against_actuals_per_year(world, support):
     officer = support.officer
-    services.set_target(
+    plans.set_target(
         officer, support.programme, indicator="people_reached", year=2025, target=10, baseline=0
     )
     a = _activity(support, "training", dt.date(2025, 2, 1))
-    activities.record_attendance(officer, a, [person("A"), person("B")])
+    attendance.record_attendance(officer, a, [person("A"), person("B")])
     (row,) = stats.targets_vs_actuals(officer, support.programme)
     assert (row["year"], row["target"], row["actual"]) == (2025, Decimal(10), Decimal(2))
 
@@ -141,18 +141,18 @@ def test_likely_duplicates_are_found_and_merged(world, support):
     officer = support.officer
     a = _activity(support, "workshop", dt.date(2025, 2, 1))
     b = _activity(support, "workshop", dt.date(2025, 3, 1))
-    (x,) = activities.record_attendance(
+    (x,) = attendance.record_attendance(
         officer, a, [person("Trần Thị Mai", phone="0905 111 222", commune="Xuân Phước")]
     )
-    (y,) = activities.record_attendance(
+    (y,) = attendance.record_attendance(
         officer, b, [person("tran thi mai", phone="0905111222", commune="Xuân Phước")]
     )
-    activities.record_attendance(
+    attendance.record_attendance(
         officer, b, [person("Trần Thị Mai", phone="0911 000 000", commune="An Dân")]
     )
-    groups = activities.likely_duplicates(support.org.id)
+    groups = attendance.likely_duplicates(support.org.id)
     assert [[p.id for p in g] for g in groups] == [[x.participant_id, y.participant_id]]
     assert stats.reach(officer, stats.Scope()).people == 3
-    activities.merge_participants(officer, x.participant, y.participant)
+    attendance.merge_participants(officer, x.participant, y.participant)
     assert stats.reach(officer, stats.Scope()).people == 2
-    assert activities.likely_duplicates(support.org.id) == []
+    assert attendance.likely_duplicates(support.org.id) == []

@@ -14,7 +14,7 @@ from traceapp.cooperatives import services as coops
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
 from traceapp.demo.people import PASSWORD
 from traceapp.extensions import db
-from traceapp.programmes import activities, outcomes, services
+from traceapp.programmes import activities, attendance, outcomes, plans, services
 from traceapp.programmes.models import (
     OrganisationKind,
     Programme,
@@ -110,7 +110,7 @@ def _womens_programme(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation])
         ("cooperatives_visited", 3),
         ("new_womens_cooperatives", 1),
     ):
-        services.set_target(SYSTEM, programme, indicator=indicator, year=2025, target=target)
+        plans.set_target(SYSTEM, programme, indicator=indicator, year=2025, target=target)
     topics = ("sales_marketing", "branding", "accounting")
     workshops = []
     for n, (coop, topic) in enumerate(zip((xp, sc, cn), topics, strict=True)):
@@ -137,8 +137,8 @@ def _womens_programme(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation])
         if coop is not xp:
             workshop.cooperatives = [*workshop.cooperatives, xp]
             rows.append({"member_id": regular.id})
-        activities.record_attendance(SYSTEM, workshop, rows)
-    activities.record_attendance(SYSTEM, workshops[0], [_other(o) for o in OTHERS])
+        attendance.record_attendance(SYSTEM, workshop, rows)
+    attendance.record_attendance(SYSTEM, workshops[0], [_other(o) for o in OTHERS])
     visits = ((xp, dt.date(2025, 4, 3)), (sc, dt.date(2025, 6, 5)), (cn, dt.date(2025, 8, 7)))
     for coop, day in (*visits, (xp, dt.date(2025, 10, 9))):
         activities.create_activity(
@@ -162,7 +162,7 @@ def _womens_programme(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation])
         district="Tuy Hòa",
         cooperative_ids=[xp.id, sc.id, cn.id],
     )
-    activities.record_attendance(
+    attendance.record_attendance(
         SYSTEM, meeting, [{"member_id": m.id} for m in _members(xp)[:2] + _members(sc)[:1]]
     )
     _founded(programme, workshops[0])
@@ -236,7 +236,7 @@ def _think_coop(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation]) -> No
         ends_on=dt.date(2026, 12, 31),
     )
     services.add_partner(SYSTEM, programme, orgs["ILO"].id, "funding")
-    services.set_target(SYSTEM, programme, indicator="people_reached", year=2025, target=300)
+    plans.set_target(SYSTEM, programme, indicator="people_reached", year=2025, target=300)
     think = db.session.scalar(
         sa.select(TrainingModule).where(
             TrainingModule.programme_id.is_(None), TrainingModule.code == "think_coop"
@@ -256,6 +256,6 @@ def _think_coop(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation]) -> No
         facilitators="ILO-trained facilitators of the province",
         cooperative_ids=[xp.id, sc.id],
     )
-    activities.record_attendance(
+    attendance.record_attendance(
         SYSTEM, training, [{"member_id": m.id} for m in _members(xp) + _members(sc)[:2]]
     )

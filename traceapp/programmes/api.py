@@ -12,7 +12,7 @@ from traceapp.api import api_actor
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.brands.models import CollectiveMark
 from traceapp.extensions import db
-from traceapp.programmes import activities, iati, outcomes, services, stats
+from traceapp.programmes import activities, attendance, iati, outcomes, plans, services, stats
 from traceapp.programmes.models import Activity, Programme, SupportOrganisation, is_officer
 from traceapp.programmes.schemas import (
     ActivitySchema,
@@ -126,7 +126,7 @@ def set_target(data: dict[str, Any], programme_id: int) -> Any:
     """Set an indicator's baseline and target for one year."""
     actor = api_actor()
     programme = get_scoped(Programme, programme_id, actor)
-    services.set_target(actor, programme, **data)
+    plans.set_target(actor, programme, **data)
     return programme
 
 
@@ -234,7 +234,7 @@ class ActivityAttendance(MethodView):
     def get(self, activity_id: int) -> Any:
         """Who attended, by name."""
         activity = get_scoped(Activity, activity_id, api_actor())
-        return activities.attendances_of(activity)
+        return attendance.attendances_of(activity)
 
     @blp.doc(operationId="recordAttendance")
     @blp.arguments(SheetSchema)
@@ -243,7 +243,7 @@ class ActivityAttendance(MethodView):
         """Add a sign-in sheet: each person once per activity, or nothing is stored."""
         actor = api_actor()
         activity = get_scoped(Activity, activity_id, actor)
-        return activities.record_attendance(actor, activity, data["rows"])
+        return attendance.record_attendance(actor, activity, data["rows"])
 
 
 @blp.route("/programmes/<int:programme_id>/foundings", methods=["POST"])
@@ -288,7 +288,7 @@ class ProgrammeModules(MethodView):
     @blp.response(200, ModuleSchema(many=True))
     def get(self, programme_id: int) -> Any:
         """The modules an activity of the programme may use."""
-        return services.modules_for(get_scoped(Programme, programme_id, api_actor()))
+        return plans.modules_for(get_scoped(Programme, programme_id, api_actor()))
 
     @blp.doc(operationId="createTrainingModule")
     @blp.arguments(ModuleSchema)
@@ -297,4 +297,4 @@ class ProgrammeModules(MethodView):
         """Define a module of the programme's own, with its hours."""
         actor = api_actor()
         programme = get_scoped(Programme, programme_id, actor)
-        return services.create_module(actor, programme, **data)
+        return plans.create_module(actor, programme, **data)

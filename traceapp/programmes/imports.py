@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from traceapp.errors import ValidationFailed
-from traceapp.programmes.activities import MAX_ROWS, clean_person, fold, matches_for
+from traceapp.programmes.activities import MAX_ROWS, fold
+from traceapp.programmes.attendance import clean_person, matches_for
 
 if TYPE_CHECKING:
     from traceapp.programmes.models import Activity

@@ -130,7 +130,7 @@ class ActivitySchema(BaseSchema):
     attendances = fields.Method("_attendances", dump_only=True)
 
     def _attendances(self, obj: Any) -> int:
-        from traceapp.programmes.activities import attendances_of
+        from traceapp.programmes.attendance import attendances_of
 
         return len(attendances_of(obj))
 

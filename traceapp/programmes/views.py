@@ -19,7 +19,16 @@ from traceapp.charts import bar_chart, hbar_chart
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.programmes import activities, iati, imports, outcomes, services, stats
+from traceapp.programmes import (
+    activities,
+    attendance,
+    iati,
+    imports,
+    outcomes,
+    plans,
+    services,
+    stats,
+)
 from traceapp.programmes.forms import (
     GENDER_CHOICES,
     ActivityForm,
@@ -255,7 +264,7 @@ def _detail(programme: Programme, **forms: Any) -> Any:
         programme=programme,
         activities=list(db.session.scalars(stmt)),
         targets=stats.targets_vs_actuals(current_user, programme),
-        duplicates=len(activities.likely_duplicates(programme.organisation_id))
+        duplicates=len(attendance.likely_duplicates(programme.organisation_id))
         if programme.can_record(current_user)
         else 0,
         extension_form=forms.get("extension_form") or ExtensionForm(formdata=None),
@@ -290,7 +299,7 @@ def target(programme_id: int) -> Any:
     form = TargetForm()
     if form.validate_on_submit():
         try:
-            services.set_target(current_user, programme, **_data(form))
+            plans.set_target(current_user, programme, **_data(form))
             flash(_("Target saved."), "success")
             return redirect(url_for("programmes.detail", programme_id=programme.id))
         except ValidationFailed as exc:
@@ -476,7 +485,7 @@ def _activity_form(programme: Programme, activity: Activity | None = None) -> Ac
         [(0, "—")]
         + [
             (m.id, f"{m.name} ({m.hours} h)" if m.hours else m.name)
-            for m in services.modules_for(programme)
+            for m in plans.modules_for(programme)
         ]
     )
     coops = db.session.execute(
@@ -517,13 +526,13 @@ def activity(activity_id: int) -> Any:
 
 
 def _activity_page(item: Activity, sheet: SheetForm, status: int = 200) -> Any:
-    present = {a.participant.member_id for a in activities.attendances_of(item)}
+    present = {a.participant.member_id for a in attendance.attendances_of(item)}
     members = [m for m in activities.member_choices(item) if m["id"] not in present]
     sheet.member_ids.choices = options([(m["id"], m["full_name"]) for m in members])
     return render_template(
         "programmes/activity.html",
         activity=item,
-        attendances=activities.attendances_of(item),
+        attendances=attendance.attendances_of(item),
         members=members,
         sheet=sheet,
         import_form=ImportForm(formdata=None),
@@ -543,7 +552,7 @@ def sheet(activity_id: int) -> Any:
         rows: list[dict[str, Any]] = [{"member_id": i} for i in form.member_ids.data]
         rows += [r for r in form.rows.data if (r.get("full_name") or "").strip()]
         try:
-            added = activities.record_attendance(current_user, item, rows)
+            added = attendance.record_attendance(current_user, item, rows)
             flash(_("%(n)d people added to the sheet.", n=len(added)), "success")
             return redirect(url_for("programmes.activity", activity_id=item.id))
         except ValidationFailed as exc:
@@ -626,7 +635,7 @@ def sheet_import_confirm(activity_id: int) -> Any:
         }
         try:
             rows = imports.check(rows)
-            added = activities.record_attendance(
+            added = attendance.record_attendance(
                 current_user, item, imports.sheet_rows(rows, choices)
             )
             flash(_("%(n)d people added to the sheet.", n=len(added)), "success")
@@ -653,7 +662,7 @@ def duplicates(programme_id: int) -> Any:
     return render_template(
         "programmes/duplicates.html",
         programme=programme,
-        groups=activities.likely_duplicates(programme.organisation_id),
+        groups=attendance.likely_duplicates(programme.organisation_id),
         form=MergeForm(formdata=None),
     )
 
@@ -675,7 +684,7 @@ def merge(participant_id: int) -> Any:
     if other is None:
         flash(_("Choose another record of the same person."), "error")
         return redirect(url_for("programmes.index"))
-    activities.merge_participants(current_user, keep, other)
+    attendance.merge_participants(current_user, keep, other)
     flash(_("Records merged: the person is counted once."), "success")
     programme = db.session.scalar(
         scoped(Programme, current_user).where(Programme.organisation_id == keep.organisation_id)
