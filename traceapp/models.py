@@ -20,6 +20,7 @@ DOMAIN_PACKAGES = (
     "public",
     "registry",
     "authority",
+    "programmes",
     "audit",
 )
 

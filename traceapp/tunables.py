@@ -161,6 +161,32 @@ DEFAULTS: dict[str, Any] = {
     # Units of measure (UN/ECE Recommendation 20 codes used in EPCIS quantities); the
     # symbols read the same in every language.
     "units": {"KGM": "kg", "GRM": "g", "TNE": "t", "H87": _l("pieces"), "LTR": "l"},
+    # Support programmes (traceapp.programmes): the topics an activity may cover, the standard
+    # training modules (hours where published: Think.Coop is a 6-hour orientation; the others
+    # vary by delivery, so their hours are left to the settings), and the share of women
+    # members above which a cooperative counts as a women's cooperative.
+    "programmes": {
+        "topics": {
+            "cooperative_basics": _l("Cooperative basics"),
+            "launching": _l("Launching a cooperative"),
+            "management": _l("Management"),
+            "project_development": _l("Project development"),
+            "product_development": _l("Product development"),
+            "sales_marketing": _l("Sales and marketing"),
+            "technology": _l("Technology use"),
+            "branding": _l("Branding"),
+            "accounting": _l("Accounting"),
+            "quality": _l("Quality and certification"),
+            "traceability": _l("Traceability"),
+        },
+        "modules": {
+            "think_coop": {"name": "Think.Coop", "hours": 6},
+            "start_coop": {"name": "Start.Coop", "hours": None},
+            "manage_coop": {"name": "Manage.Coop", "hours": None},
+            "my_coop": {"name": "My.Coop", "hours": None},
+        },
+        "womens_share": 0.5,
+    },
 }
 
 

@@ -28,6 +28,7 @@ DEMO_ACCOUNTS = {
     "tuna_manager": "manager@cangu.demo",
     "auditor": "auditor@phuyen.demo",
     "auditor_khanhhoa": "auditor@khanhhoa.demo",
+    "programme_officer": "officer@phunu.demo",
 }
 
 #: Lines of the server's log that mean something broke inside it.

@@ -80,6 +80,7 @@ EXPECTED = {
     "tuna_manager": (("Nguyễn Văn Dũng", "cá ngừ"), ("/lots", "/label-runs", "/users")),
     "auditor": (("Trần Minh Quân", "Phú Yên"), ("/authority", "/zones")),
     "auditor_khanhhoa": (("Lê Thị Yến", "Khánh Hòa"), ("/authority", "/zones")),
+    "programme_officer": (("Võ Thị Minh Tâm",), ("/programmes", "/programmes/reach")),
 }
 
 ANONYMOUS = "anonymous"

@@ -61,6 +61,23 @@ ACTION_LABELS = {
     "labels.print": _l("Label run printed"),
     "labels.reprint": _l("Label run printed again"),
     "labels.clear_flag": _l("Label's scan flag cleared"),
+    "organisation.create": _l("Support organisation registered"),
+    "programme.create": _l("Programme started"),
+    "programme.update": _l("Programme changed"),
+    "programme.provinces": _l("Programme provinces changed"),
+    "programme.extend": _l("Programme extended"),
+    "programme.partner": _l("Programme partner added"),
+    "programme.target": _l("Programme target set"),
+    "programme.module": _l("Training module defined"),
+    "activity.create": _l("Activity recorded"),
+    "activity.update": _l("Activity changed"),
+    "activity.cooperatives": _l("Activity cooperatives changed"),
+    "activity.attendance": _l("Sign-in sheet recorded"),
+    "activity.attendance_removed": _l("Person struck off a sign-in sheet"),
+    "participant.merge": _l("Duplicate participant records merged"),
+    "participant.update": _l("Participant details changed"),
+    "cooperative.founding": _l("Founding support recorded"),
+    "mark.required_training": _l("Training required by a mark changed"),
 }
 
 #: What kind of object a record is about, keyed by the stored table name.
@@ -85,6 +102,14 @@ OBJECT_TYPE_LABELS = {
     "label_runs": _l("Label run"),
     "labels": _l("Label"),
     "recalls": _l("Recall"),
+    "support_organisations": _l("Support organisation"),
+    "programmes": _l("Programme"),
+    "programme_partners": _l("Programme partner"),
+    "programme_targets": _l("Programme target"),
+    "training_modules": _l("Training module"),
+    "activities": _l("Activity"),
+    "participants": _l("Participant"),
+    "cooperative_foundings": _l("Founding support"),
 }
 
 #: Summaries that are fixed English sentences when stored, with their translation.

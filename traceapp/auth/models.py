@@ -24,6 +24,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"
     STAFF = "staff"
     AUDITOR = "auditor"
+    PROGRAMME_OFFICER = "programme_officer"
 
     @property
     def label(self) -> str:
@@ -37,6 +38,7 @@ ROLE_LABELS = {
     "manager": _l("Cooperative manager"),
     "staff": _l("Cooperative staff"),
     "auditor": _l("Authority auditor"),
+    "programme_officer": _l("Programme officer"),
 }
 
 COOPERATIVE_ROLES = (Role.MANAGER, Role.STAFF)
@@ -67,6 +69,10 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
         sa.CheckConstraint(
             "role <> 'auditor' OR province IS NOT NULL", name="auditor_has_province"
         ),
+        sa.CheckConstraint(
+            "(role = 'programme_officer') = (organisation_id IS NOT NULL)",
+            name="organisation_matches_role",
+        ),
     )
 
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
@@ -78,6 +84,10 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
     )
     province: Mapped[str | None] = mapped_column(sa.String(100))
     district: Mapped[str | None] = mapped_column(sa.String(100))
+    #: The support organisation a programme officer works for (traceapp.programmes).
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("support_organisations.id", ondelete="RESTRICT"), index=True
+    )
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     last_login_at: Mapped[dt.datetime | None]
@@ -144,6 +154,7 @@ class SystemActor:
     id = None
     role = Role.ADMIN
     cooperative_id = None
+    organisation_id = None
     province = None
     district = None
     is_admin = True

@@ -82,8 +82,12 @@ def create_user(
     cooperative_id: int | None = None,
     province: str | None = None,
     district: str | None = None,
+    organisation_id: int | None = None,
 ) -> User:
-    """Create an account. Admins create any; a manager creates staff or managers of their own."""
+    """Create an account. Admins create any; a manager creates staff or managers of their own.
+
+    A programme officer is created from their organisation's page (traceapp.programmes), which
+    loads the organisation and passes its id."""
     try:
         role = Role(role)
     except ValueError:
@@ -117,6 +121,10 @@ def create_user(
                 "those roles, or no cooperative."
             )
         ]
+    if role == Role.PROGRAMME_OFFICER and organisation_id is None:
+        errors["role"] = [_("A programme officer is added from their support organisation's page.")]
+    if role != Role.PROGRAMME_OFFICER:
+        organisation_id = None
     if role == Role.AUDITOR and not (province or "").strip():
         errors["province"] = [_("An auditor is bound to a province.")]
     if role != Role.AUDITOR:
@@ -144,6 +152,7 @@ def create_user(
         cooperative_id=cooperative_id,
         province=(province or "").strip() or None,
         district=(district or "").strip() or None,
+        organisation_id=organisation_id,
     )
     db.session.add(user)
     db.session.flush()

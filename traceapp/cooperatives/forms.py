@@ -77,6 +77,7 @@ class CooperativeForm(Form):
         _l("Description"), validators=[Optional(), Length(max=max_length(Cooperative.description))]
     )
     show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
+    womens_cooperative = BooleanField(_l("This is a women's cooperative"))
 
 
 class LogoForm(Form):

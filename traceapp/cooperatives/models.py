@@ -58,6 +58,8 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     #: Whether the public pages may show the share of women among the members: the
     #: cooperative chooses (off until it does).
     show_women_share: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The cooperative declares itself a women's cooperative (programmes count them).
+    womens_cooperative: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     members: Mapped[list[Member]] = relationship(back_populates="cooperative", lazy="raise")
 

@@ -48,6 +48,9 @@ class CooperativeSchema(BaseSchema):
     show_women_share = fields.Bool(
         metadata={"description": "Whether public pages show the share of women members"}
     )
+    womens_cooperative = fields.Bool(
+        metadata={"description": "The cooperative declares itself a women's cooperative"}
+    )
     logo_url = fields.Method("_logo_url", dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -28,7 +28,9 @@ from traceapp.extensions import db
 from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
-nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)
+nav_item(
+    "cooperatives.index", _l("Cooperative"), lambda user: user.is_admin or user.is_cooperative_user
+)
 
 
 def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from traceapp.labels import scanstats
 from traceapp.labels.models import JobStatus, Label, RenderJob
 from traceapp.products import services as products
 from traceapp.products.models import Product
+from traceapp.programmes import stats as programme_stats
+from traceapp.programmes.models import Programme, is_officer
 from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
@@ -96,6 +98,8 @@ def home_for(actor: Actor, today: dt.date | None = None) -> Home:
     day = today or local_today()
     if actor.is_auditor:
         return _auditor_home(actor, day)
+    if is_officer(actor):
+        return _officer_home(actor)
     if actor.is_cooperative_user:
         # A manager or staff member always has one (the users table checks it).
         assert actor.cooperative_id is not None
@@ -411,6 +415,26 @@ def _auditor_home(actor: Actor, day: dt.date) -> Home:
         (_l("Zone register"), register),
         (_l("Flags"), url_for("authority.flag_list")),
         (_l("Statistics"), url_for("authority.statistics")),
+    ]
+    return home
+
+
+def _officer_home(actor: Actor) -> Home:
+    """A programme officer: their organisation's programmes and reach, never lots or labels."""
+    home = Home()
+    home.cards.append(
+        Card(_l("programmes"), _count(scoped(Programme, actor)), url_for("programmes.index"))
+    )
+    figures = programme_stats.reach(
+        actor, programme_stats.Scope(organisation_id=getattr(actor, "organisation_id", None))
+    )
+    reach_url = url_for("programmes.reach")
+    home.cards.append(Card(_l("activities"), figures.activities, reach_url))
+    home.cards.append(Card(_l("people reached"), figures.people, reach_url))
+    home.cards.append(Card(_l("women reached"), figures.women, reach_url))
+    home.actions = [
+        (_l("Programmes"), url_for("programmes.index")),
+        (_l("Reach figures"), reach_url),
     ]
     return home
 

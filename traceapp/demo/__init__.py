@@ -23,6 +23,7 @@ STEPS = (
     "labels",
     "scans",
     "authority",
+    "programmes",
 )
 
 

@@ -45,7 +45,8 @@ from traceapp.zones.forms import (
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 bp = Blueprint("zones", __name__)
-nav_item("zones.index", _l("Zone codes"), lambda user: True)
+# Programme officers work on training, not on zones (traceapp.programmes).
+nav_item("zones.index", _l("Zone codes"), lambda user: user.role != "programme_officer")
 
 _FORM_FIELDS = tuple(f for f in services.ZONE_FIELDS if f != "geometry")
 #: The role stored with each status change, in words (the same words as the user roles).

@@ -44,6 +44,7 @@ COOPERATIVE_FIELDS = (
     "description",
     "founded_on",
     "show_women_share",
+    "womens_cooperative",
 )
 
 #: Free-text fields and what each may hold, read from its column (the description, a TEXT
@@ -103,6 +104,7 @@ def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
     values["show_women_share"] = bool(values["show_women_share"])
+    values["womens_cooperative"] = bool(values["womens_cooperative"])
     check_cooperative(values)
     coop = Cooperative(**values)
     db.session.add(coop)
@@ -117,8 +119,9 @@ def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperat
     values = {k: blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
-    if "show_women_share" in values:
-        values["show_women_share"] = bool(values["show_women_share"])
+    for flag in ("show_women_share", "womens_cooperative"):
+        if flag in values:
+            values[flag] = bool(values[flag])
     merged = {k: getattr(coop, k) for k in COOPERATIVE_FIELDS} | values
     check_cooperative(merged, existing=coop)
     audit.apply_changes(actor, coop, values, "cooperative.update")

@@ -1,0 +1,1 @@
+"""Support programmes: organisations, activities, participants and reach statistics."""
