@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -298,9 +298,26 @@ def _check_record(
             )
 
 
-def _walk_records(anchor: tuple[int, str] | None, progress: list[Any]) -> tuple[int, str]:
+def _check_published(rec: Any, published: dict[int, str]) -> None:
+    if rec.seq in published and rec.hash != published[rec.seq]:
+        raise _Broken(
+            "rewritten",
+            rec.seq,
+            _(
+                "record #%(seq)s differs from the hash an export printed for it",
+                seq=rec.seq,
+            ),
+        )
+
+
+def _walk_records(
+    anchor: tuple[int, str] | None,
+    progress: list[Any],
+    published: dict[int, str] | None = None,
+) -> tuple[int, str]:
     """Check every record in order; returns the number checked and the last hash, which
-    ``progress`` also holds while the walk goes on (for the report of a broken chain)."""
+    ``progress`` also holds while the walk goes on (for the report of a broken chain).
+    ``published`` maps heads printed in exports (seq: hash), checked like the anchor's."""
     prev = GENESIS_HASH
     expected_seq = 1
     current_key: str | None = None
@@ -322,6 +339,7 @@ def _walk_records(anchor: tuple[int, str] | None, progress: list[Any]) -> tuple[
                         seq=rec.seq,
                     ),
                 )
+            _check_published(rec, published or {})
             current_key = rec.key_id
             prev = rec.hash
             progress[:] = [expected_seq, prev]
@@ -404,19 +422,36 @@ def _walk_events() -> int:
     return checked
 
 
-def verify_chain() -> VerifyResult:
+def parse_head(text: str) -> tuple[int, str] | None:
+    """A head as exports print it (``#12 3f9a...``, ``12 3f9a...`` or ``12:3f9a...``), or
+    None when the text is not one."""
+    parts = text.strip().lstrip("#").replace(":", " ").split()
+    if len(parts) != 2 or not parts[0].isascii() or not parts[0].isdigit():
+        return None
+    digest = parts[1].lower()
+    if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        return None
+    return int(parts[0]), digest
+
+
+def verify_chain(published: Iterable[tuple[int, str]] = ()) -> VerifyResult:
     """Walk every record in order, then the anchor file and the trace events; name the
     first record (or event) that does not hold.
+
+    ``published`` are heads (seq, hash) printed in earlier exports: the chain must still
+    hold each record with that hash, so a truncation or a rewrite since the export shows
+    even where the anchor file was lost or rewound with the database.
 
     ``reason`` is a sentence for people, in the language of the moment (the request's, or
     the default one on the command line); ``kind``, ``broken_seq`` and ``broken_event`` are
     what programs should read.
     """
     anchor = read_anchor(anchor_path())
+    heads = dict(published)
     progress: list[Any] = [0, GENESIS_HASH]
     checked, prev = 0, GENESIS_HASH
     try:
-        checked, prev = _walk_records(anchor, progress)
+        checked, prev = _walk_records(anchor, progress, heads)
         head = db.session.get(AuditHead, 1)
         if head is not None and (head.seq != checked or head.hash != prev):
             raise _Broken(
@@ -436,6 +471,17 @@ def verify_chain() -> VerifyResult:
                     "the anchor file records #%(anchor)s but the chain ends at #%(last)s: "
                     "records were removed",
                     anchor=anchor[0],
+                    last=checked,
+                ),
+            )
+        if heads and max(heads) > checked:
+            raise _Broken(
+                "truncated",
+                checked + 1,
+                _(
+                    "an export printed the head #%(head)s but the chain ends at #%(last)s: "
+                    "records were removed",
+                    head=max(heads),
                     last=checked,
                 ),
             )

@@ -171,6 +171,13 @@ def head_hash() -> tuple[int, str]:
     return head.seq, head.hash
 
 
+def printed_head() -> str:
+    """The head as exports print it (``#12 3f9a...``); ``traceapp audit verify --head``
+    takes it back, so a later verify shows records removed or rewritten since the export."""
+    seq, digest = head_hash()
+    return f"#{seq} {digest}"
+
+
 # --- reading the trail (read-only query helpers) ---------------------------------------------
 
 #: The tables whose records an auditor sees for objects in their scope, and how each row

@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from traceapp import charts
 from traceapp.audit import services as audit
-from traceapp.authority import exports, flags, inspections, services, stats
+from traceapp.authority import dossiers, exports, flags, inspections, services, stats
 from traceapp.authority.forms import (
     FILTER_LABELS,
     FLAG_LABELS,
@@ -163,7 +163,10 @@ def _export(kind: str) -> Any:
     return Response(
         body,
         content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="zones-{day}.{kind}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"',
+            **exports.head_headers(),
+        },
     )
 
 
@@ -215,14 +218,14 @@ def _render_zone(
             empty_text=_("No location yet"),
         )
     )
-    d = exports.dossier(scope, zone, today)
+    d = dossiers.dossier(scope, zone, today)
     return render_template(
         "authority/zone.html",
         zone=zone,
         d=d,
         today=today,
         outline=outline,
-        last_day=exports.last_day,
+        last_day=dossiers.last_day,
         shown_reason=zones.shown_reason,
         effective=zones.effective_status(zone, today),
         decide=decide,
@@ -293,11 +296,14 @@ def dossier(zone_id: int) -> Any:
     """The zone's dossier as a printable PDF."""
     target = services.get_zone(current_user, zone_id)
     scope = services.console_scope(current_user)
-    body = exports.dossier_pdf(exports.dossier(scope, target), target.cooperative.name)
+    body = dossiers.dossier_pdf(dossiers.dossier(scope, target), target.cooperative.name)
     return Response(
         body,
         content_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"',
+            **exports.head_headers(),
+        },
     )
 
 
