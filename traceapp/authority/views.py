@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from traceapp import charts
 from traceapp.audit import services as audit
-from traceapp.authority import dossiers, exports, flags, inspections, services, stats
+from traceapp.authority import dossiers, exports, flags, inspections, label_flags, services, stats
 from traceapp.authority.forms import (
     FILTER_LABELS,
     FLAG_LABELS,
@@ -400,7 +400,7 @@ def unknown_scans() -> Any:
     """Serials scanned that were never issued (counterfeit suspicion)."""
     scope = services.console_scope(current_user)
     return render_template(
-        "authority/unknown_scans.html", page=flags.unknown_scans(scope, page_arg())
+        "authority/unknown_scans.html", page=label_flags.unknown_scans(scope, page_arg())
     )
 
 
