@@ -245,8 +245,9 @@ audit = click.Group("audit", help="The tamper-evident audit trail.")
 def audit_verify(heads: tuple[str, ...]) -> None:
     """Walk the keyed hash chain, the anchor file and the trace events; name the first
     broken record or event."""
-    from traceapp.audit.chain import anchor_path, parse_head
+    from traceapp.audit.chain import anchor_path
     from traceapp.audit.services import verify_chain
+    from traceapp.audit.verify import parse_head
 
     published = [parse_head(text) for text in heads]
     if None in published:

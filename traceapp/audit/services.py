@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from traceapp.audit import chain
-from traceapp.audit.chain import VerifyResult, stored_event_hash, to_jsonable, verify_chain
+from traceapp.audit.chain import stored_event_hash, to_jsonable
 from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
+from traceapp.audit.verify import VerifyResult, verify_chain
 from traceapp.database import now_utc
 from traceapp.extensions import db
 
