@@ -31,6 +31,7 @@ def _lot_filter(scope: Scope, zone_ids: Any, column: Any) -> sa.ColumnElement[bo
 
 
 def cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Lots with labels flagged as copied (and not cleared)."""
     rows = db.session.execute(
         sa.select(
             Lot.id,
@@ -70,6 +71,7 @@ def cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Lots that were recalled."""
     rows = db.session.execute(
         sa.select(Lot.id, Lot.code, Lot.cooperative_id, Recall.decided_at)
         .outerjoin(Recall, Recall.id == Lot.recall_id)
@@ -122,6 +124,7 @@ def _unknown_message(scans: int, serials: int) -> str:
 
 
 def unknown_serials(scope: Scope) -> list[Flag]:
+    """One flag summing up scans of serials that were never issued."""
     row = db.session.execute(
         sa.select(
             sa.func.count(LabelScan.id),

@@ -92,6 +92,7 @@ def yield_checks(zone_ids: list[int] | sa.Select[Any] | None) -> list[yields.Yie
 
 
 def overclaimed(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Zones whose lots claim more in a season than the zone can yield."""
     out = []
     for check in yield_checks(zone_ids):
         if not check.exceeded:
@@ -131,6 +132,7 @@ def overclaimed(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Zone codes in scope that lots of another cooperative claim."""
     # A lot claims a code through a member's contribution from the zone, or through an event
     # that names it as where the event took place (the readPoint of the lot's EPCIS history and
     # public page). The services refuse another cooperative's code in both; data imported or
@@ -189,6 +191,7 @@ def borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Zones whose outline overlaps another zone's."""
     other = aliased(Zone)
     rows = db.session.execute(
         sa.select(
@@ -238,6 +241,7 @@ def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def area_mismatches(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Zones whose declared area differs from their outline's beyond the tolerance."""
     tolerance = decimal.Decimal(str(tunables.get("area_tolerance")))
     declared, computed = Zone.declared_area_ha, Zone.computed_area_ha
     # The same rule as zones.geometry.check_area, in SQL: beyond the tolerance of a positive
@@ -281,6 +285,7 @@ def area_mismatches(scope: Scope, zone_ids: Any) -> list[Flag]:
 
 
 def certifications_expired(scope: Scope, zone_ids: Any, today: dt.date) -> list[Flag]:
+    """Zones whose certificate expired without a renewal of the same scheme."""
     renewed = aliased(ZoneCertification)
     rows = db.session.execute(
         sa.select(

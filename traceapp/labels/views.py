@@ -194,12 +194,7 @@ def void(run_id: int) -> Any:
             "success",
         )
     except DomainError as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        if not exc.errors:
-            flash(exc.message, "error")
+        form_failed(None, exc)  # the page is redirected to: every message is flashed
     return redirect(url_for("labels.run", run_id=label_run.id))
 
 
@@ -220,12 +215,7 @@ def clear_flag(run_id: int) -> Any:
         services.clear_flag(current_user, label, form.reason.data)
         flash(_("The flag of %(serial)s was cleared.", serial=label.serial), "success")
     except DomainError as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        if not exc.errors:
-            flash(exc.message, "error")
+        form_failed(None, exc)  # the page is redirected to: every message is flashed
     return redirect(url_for("labels.run", run_id=label_run.id))
 
 
