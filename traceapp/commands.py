@@ -232,15 +232,29 @@ audit = click.Group("audit", help="The tamper-evident audit trail.")
 
 
 @audit.command("verify")
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar='"#SEQ HASH"',
+    help="A head printed in an earlier export (its last CSV line, its audit_chain_head or "
+    "X-Audit-Chain-Head): the chain must still hold that record with that hash. Repeatable.",
+)
 @with_appcontext
 @in_english
-def audit_verify() -> None:
+def audit_verify(heads: tuple[str, ...]) -> None:
     """Walk the keyed hash chain, the anchor file and the trace events; name the first
     broken record or event."""
     from traceapp.audit.chain import anchor_path
     from traceapp.audit.services import verify_chain
+    from traceapp.audit.verify import parse_head
 
-    result = verify_chain()
+    published = [parse_head(text) for text in heads]
+    if None in published:
+        raise click.BadParameter(
+            "write it as printed: #SEQ and the 64-digit hash", param_hint="--head"
+        )
+    result = verify_chain(head for head in published if head is not None)
     path = anchor_path()
     anchored = (
         f"anchor file {path} agrees at #{result.anchored_seq}"

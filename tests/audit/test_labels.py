@@ -13,8 +13,8 @@ from tests.conftest import ON_POSTGRES
 from traceapp.audit import services as audit
 from traceapp.audit.labels import ACTION_LABELS, OBJECT_TYPE_LABELS, action_label, summary_label
 from traceapp.audit.models import AuditRecord
+from traceapp.auth.logins import FAILED_LOGIN_UNKNOWN
 from traceapp.auth.models import SYSTEM
-from traceapp.auth.services import FAILED_LOGIN_UNKNOWN
 from traceapp.cooperatives.services import create_member
 from traceapp.extensions import db
 

@@ -10,11 +10,17 @@ import subprocess
 import xml.etree.ElementTree as ET  # noqa: S405 - parsing our own output
 
 import pytest
+import sqlalchemy as sa
 
+from tests.audit.test_chain import _tamper
 from tests.conftest import bearer
 from tests.farm import harvest_lot
 from tests.zones.factories import ZoneFactory
+from traceapp.audit import services as audit
+from traceapp.audit.models import AuditHead, AuditRecord
+from traceapp.auth.models import SYSTEM
 from traceapp.authority import services
+from traceapp.extensions import db
 from traceapp.zones.models import ZoneStatus
 
 KML = "{http://www.opengis.net/kml/2.2}"
@@ -114,3 +120,55 @@ def test_the_dossier_pdf_holds_decisions_inspections_and_volumes(
         f"/api/v1/authority/zones/{farm.field.id}/dossier.pdf", headers=bearer(auditor_token)
     )
     assert api.status_code == 200 and api.headers["Content-Type"] == "application/pdf"
+
+
+def _records(count: int) -> None:
+    for i in range(count):
+        audit.record(SYSTEM, "test.write", object_type="thing", object_id=str(i))
+    db.session.commit()
+
+
+def test_each_export_prints_the_audit_chain_head(odd_zone, client, auditor_token, auditor_client):
+    _records(3)
+    seq, digest = audit.head_hash()
+    printed = f"#{seq} {digest}"
+    csv_answer = client.get("/api/v1/authority/zones.csv", headers=bearer(auditor_token))
+    lines = list(csv.reader(io.StringIO(csv_answer.get_data(as_text=True).lstrip("\ufeff"))))
+    assert lines[-1] == ["# audit chain head", printed]
+    assert csv_answer.headers["X-Audit-Chain-Head"] == printed
+    geojson = auditor_client.get("/authority/zones.geojson")
+    assert geojson.get_json(force=True)["audit_chain_head"] == printed
+    assert geojson.headers["X-Audit-Chain-Head"] == printed
+    root = ET.fromstring(auditor_client.get("/authority/zones.kml").data)  # noqa: S314
+    document = root.find(f"{KML}Document")
+    data = {d.get("name"): d.findtext(f"{KML}value") for d in document.findall(f".//{KML}Data")}
+    assert data["audit_chain_head"] == printed
+    dossier = auditor_client.get(f"/authority/zones/{odd_zone.id}/dossier.pdf")
+    assert dossier.headers["X-Audit-Chain-Head"] == printed
+
+
+def test_a_truncation_since_an_export_is_named_by_verify_with_its_head(
+    odd_zone, app, client, auditor_token, tmp_path
+):
+    _records(4)
+    csv_answer = client.get("/api/v1/authority/zones.csv", headers=bearer(auditor_token))
+    printed = list(csv.reader(io.StringIO(csv_answer.get_data(as_text=True))))[-1][1]
+    seq = int(printed.split()[0].lstrip("#"))
+    # Cut the last two records, rewind the head, and lose the anchor file with them.
+    keep = seq - 2
+    kept_hash = db.session.scalar(sa.select(AuditRecord.hash).where(AuditRecord.seq == keep))
+    _tamper(f"DELETE FROM audit_records WHERE seq > {keep}")
+    db.session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(seq=keep, hash=kept_hash)
+    )
+    app.config["TRACEAPP_AUDIT_ANCHOR_FILE"] = str(tmp_path / "lost-anchor.log")
+    db.session.expire_all()
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # the chain alone holds
+    caught = runner.invoke(args=["audit", "verify", "--head", printed])
+    assert caught.exit_code == 2
+    assert f"BROKEN at record #{keep + 1} (truncated)" in caught.output
+    assert f"an export printed the head #{seq}" in caught.output
+    # A head that was never printed by an export is refused, naming the option.
+    wrong = runner.invoke(args=["audit", "verify", "--head", "#12 not-a-hash"])
+    assert wrong.exit_code == 2 and "--head" in wrong.output

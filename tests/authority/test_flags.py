@@ -14,7 +14,7 @@ from tests.authority.conftest import labels_for
 from tests.farm import harvest_lot
 from tests.zones.factories import CertificationFactory, ZoneFactory
 from traceapp.auth.models import SYSTEM
-from traceapp.authority import flags, services
+from traceapp.authority import flags, label_flags, services
 from traceapp.batches import services as lots
 from traceapp.batches import yields
 from traceapp.batches.models import Contribution, EventErrorDeclaration, TraceEvent
@@ -288,7 +288,7 @@ def test_scans_of_serials_never_issued(world):
     db.session.flush()
     from traceapp.authority.services import scope_for
 
-    page = flags.unknown_scans(scope_for(world.auditor))
+    page = label_flags.unknown_scans(scope_for(world.auditor))
     assert [(r.serial, r.scans) for r in page.items] == [("FAKE0000000001", 3)]
     # tied to a cooperative of another province: the Phú Yên auditor no longer sees it
     db.session.add(
@@ -302,9 +302,9 @@ def test_scans_of_serials_never_issued(world):
         )
     )
     db.session.flush()
-    mine = flags.unknown_scans(scope_for(world.auditor))
+    mine = label_flags.unknown_scans(scope_for(world.auditor))
     assert [r.serial for r in mine.items] == ["FAKE0000000001"]
-    theirs = flags.unknown_scans(scope_for(world.other_auditor))
+    theirs = label_flags.unknown_scans(scope_for(world.other_auditor))
     assert {r.serial for r in theirs.items} == {"FAKE0000000001", "FAKE0000000002"}
 
 

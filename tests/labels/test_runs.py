@@ -22,7 +22,7 @@ from traceapp.brands.services import revoke_grant
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.gs1 import AI82_VALUE_RE
-from traceapp.labels import services
+from traceapp.labels import contents, services
 from traceapp.labels.models import Label
 from traceapp.zones.models import ZoneStatus
 
@@ -62,7 +62,7 @@ def test_urls_are_digital_links_that_parse_back(farm):
     lot = _packed_lot(farm)
     run = services.issue_run(farm.world.a.manager, lot, count=3)
     label = db.session.execute(sa.select(Label).where(Label.run_id == run.id)).scalars().first()
-    url = services.label_url(lot.product, lot.code, label.serial)
+    url = contents.label_url(lot.product, lot.code, label.serial)
     assert url == (f"https://trace.example.vn/01/08934567890120/10/{lot.code}/21/{label.serial}")
     parsed = {e.ai.ai: e.value for e in GS1DigitalLinkURI.parse(url).element_strings}
     assert parsed == {"01": "08934567890120", "10": lot.code, "21": label.serial}
@@ -72,7 +72,7 @@ def test_products_without_gtin_get_short_links(farm):
     lot = harvest_lot(farm, "100")
     run = services.issue_run(farm.world.a.manager, lot, count=2)
     serial = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)).first()
-    assert services.label_url(lot.product, lot.code, serial) == (
+    assert contents.label_url(lot.product, lot.code, serial) == (
         f"https://trace.example.vn/l/{serial}"
     )
 
@@ -159,7 +159,7 @@ def test_void_single_range_and_run_and_serials_are_never_reused(farm):
     assert services.void_labels(actor, run, reason="misprint", first=5, last=9) == 5
     with pytest.raises(Conflict):
         services.void_labels(actor, run, reason="again", serial=first)
-    assert services.live_count(run) == 14
+    assert contents.live_count(run) == 14
     assert services.void_labels(actor, run, reason="wrong lot") == 14
     again = services.issue_run(actor, lot, count=20)
     old = set(db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)))
@@ -187,7 +187,7 @@ def test_png_and_svg_of_a_label_decode(farm, client, api_token):
     lot = _packed_lot(farm)
     run = services.issue_run(farm.world.a.manager, lot, count=1)
     serial = db.session.scalars(sa.select(Label.serial).where(Label.run_id == run.id)).one()
-    url = services.label_url(lot.product, lot.code, serial)
+    url = contents.label_url(lot.product, lot.code, serial)
     png = client.get(f"/api/v1/labels/{serial}.png?ec=Q", headers=bearer(api_token))
     assert png.status_code == 200
     decoded = zxingcpp.read_barcode(Image.open(io.BytesIO(png.data)))

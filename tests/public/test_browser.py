@@ -65,7 +65,7 @@ def served_demo(tmp_path: Any) -> Any:
 def test_label_page_on_a_phone_in_vietnamese_and_english(
     served_demo: Any, tmp_path: Any, chromium: Any
 ):
-    from traceapp.labels.services import label_url
+    from traceapp.labels.contents import label_url
     from traceapp.products.models import Product
 
     app, port, serial = served_demo

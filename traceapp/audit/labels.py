@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from traceapp.auth.services import FAILED_LOGIN_KNOWN, FAILED_LOGIN_UNKNOWN
+from traceapp.auth.logins import FAILED_LOGIN_KNOWN, FAILED_LOGIN_UNKNOWN
 
 #: What each recorded action means, keyed by its code.
 ACTION_LABELS = {

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from traceapp.audit import chain
-from traceapp.audit.chain import VerifyResult, stored_event_hash, to_jsonable, verify_chain
+from traceapp.audit.chain import stored_event_hash, to_jsonable
 from traceapp.audit.models import GENESIS_HASH, AuditHead, AuditRecord
+from traceapp.audit.verify import VerifyResult, verify_chain
 from traceapp.database import now_utc
 from traceapp.extensions import db
 
@@ -169,6 +170,13 @@ def head_hash() -> tuple[int, str]:
     if head is None:
         return 0, GENESIS_HASH
     return head.seq, head.hash
+
+
+def printed_head() -> str:
+    """The head as exports print it (``#12 3f9a...``); ``traceapp audit verify --head``
+    takes it back, so a later verify shows records removed or rewritten since the export."""
+    seq, digest = head_hash()
+    return f"#{seq} {digest}"
 
 
 # --- reading the trail (read-only query helpers) ---------------------------------------------

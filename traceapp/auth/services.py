@@ -1,14 +1,14 @@
-"""Accounts, login sessions and API tokens: every change goes through here and is audited."""
+"""Accounts and API tokens: every change goes through here and is audited.
+
+Signing in and sessions are in :mod:`traceapp.auth.logins`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import logging
-import math
 import secrets
-import time
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import format_number, ngettext
@@ -16,10 +16,9 @@ from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from traceapp.audit import services as audit
-from traceapp.auth.models import Actor, ApiToken, LoginAddress, Role, User, UserSession
+from traceapp.auth.models import Actor, ApiToken, Role, User, UserSession
 from traceapp.auth.permissions import require, scoped_ref
 from traceapp.cooperatives.models import Cooperative
-from traceapp.core import ratelimit
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -28,15 +27,6 @@ log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "ta_"  # noqa: S105 - a public marker, not a secret
-#: Summaries of failed logins as stored in the audit trail (English, like every stored
-#: record; the trail page translates them when it shows them).
-FAILED_LOGIN_KNOWN = "failed login for an existing account"
-FAILED_LOGIN_UNKNOWN = "failed login, unknown e-mail"
-#: An address a user signed in from within this many days is theirs: failures from it never
-#: count towards the account's limit.
-KNOWN_ADDRESS_DAYS = 90
-# A real scrypt hash, so an unknown e-mail costs as much time as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 
 
 def hash_secret(raw: str) -> str:
@@ -158,140 +148,6 @@ def create_user(
     db.session.flush()
     audit.record(actor, "user.create", user, changes=audit.created(user), province=user.province)
     return user
-
-
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with this e-mail and password, or None; the same cost either way."""
-    user = find_user_by_email(email)
-    if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or ""):
-        return None
-    if not user.is_active:
-        return None
-    return user
-
-
-def _account_key(email: str) -> str:
-    # Unknown e-mails are counted like real ones, so the limit tells nothing about accounts.
-    return "login-account:" + ratelimit.address_hash(normalise_email(email))
-
-
-def _known_address(user: User | None, address: str) -> bool:
-    if user is None:
-        return False
-    since = now_utc() - dt.timedelta(days=KNOWN_ADDRESS_DAYS)
-    return (
-        db.session.execute(
-            sa.select(LoginAddress.user_id).where(
-                LoginAddress.user_id == user.id,
-                LoginAddress.address_hash == ratelimit.address_hash(address),
-                LoginAddress.last_login_at >= since,
-            )
-        ).first()
-        is not None
-    )
-
-
-def login_wait(email: str, address: str, limit: int) -> int:
-    """Seconds to wait before this address may try this account again; 0 when it may now.
-
-    Only failures from addresses that have not signed in to the account lately count, and
-    their window ends by itself: the owner's own address is never held back by them.
-    """
-    if _known_address(find_user_by_email(email), address):
-        return 0
-    count, ends = ratelimit.peek(db.session.connection(), _account_key(email))
-    if count < limit:
-        return 0
-    return max(1, math.ceil(ends - time.time()))
-
-
-def record_failed_login(email: str, address: str, window_s: float) -> None:
-    """Audit a failed login; the typed address is kept only if it names a real account.
-
-    A failure from an address that has not signed in to the account lately counts towards
-    the account's limit for ``window_s`` seconds.
-    """
-    user = find_user_by_email(email)
-    if not _known_address(user, address):
-        ratelimit.hit(db.session.connection(), _account_key(email), window_s)
-    audit.record(
-        user if user is not None else None,
-        "auth.login_failed",
-        object_type="users",
-        object_id=user.id if user else None,
-        cooperative_id=user.cooperative_id if user else None,
-        summary=FAILED_LOGIN_KNOWN if user else FAILED_LOGIN_UNKNOWN,
-    )
-
-
-def remember_login_address(user: User, address: str) -> None:
-    """Note that the user signed in from this address (its keyed hash), and forget their
-    addresses not used for KNOWN_ADDRESS_DAYS."""
-    now = now_utc()
-    digest = ratelimit.address_hash(address)
-    row = db.session.get(LoginAddress, (user.id, digest))
-    if row is None:
-        db.session.add(LoginAddress(user_id=user.id, address_hash=digest, last_login_at=now))
-    else:
-        row.last_login_at = now
-    db.session.execute(
-        sa.delete(LoginAddress).where(
-            LoginAddress.user_id == user.id,
-            LoginAddress.last_login_at < now - dt.timedelta(days=KNOWN_ADDRESS_DAYS),
-        )
-    )
-
-
-def start_session(user: User, user_agent: str | None, lifetime_s: int) -> str:
-    """Open a server-side session and return its secret id for the cookie."""
-    raw = secrets.token_urlsafe(32)
-    now = now_utc()
-    db.session.add(
-        UserSession(
-            user_id=user.id,
-            token_hash=hash_secret(raw),
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + dt.timedelta(seconds=lifetime_s),
-            user_agent=(user_agent or "")[:200] or None,
-        )
-    )
-    user.last_login_at = now
-    audit.record(user, "auth.login", user, cooperative_id=user.cooperative_id)
-    return raw
-
-
-def session_user(raw_session_id: str | None, user_id: Any) -> User | None:
-    """The user of a live, unrevoked, unexpired session whose id matches the cookie."""
-    if not raw_session_id:
-        return None
-    row = db.session.execute(
-        sa.select(UserSession).where(UserSession.token_hash == hash_secret(raw_session_id))
-    ).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or row.expires_at <= now_utc():
-        return None
-    if str(row.user_id) != str(user_id):
-        return None
-    user = db.session.get(User, row.user_id)
-    if user is None or not user.is_active:
-        return None
-    return user
-
-
-def end_session(raw_session_id: str | None, user: User | None) -> None:
-    """Revoke the session behind a cookie (logout)."""
-    if not raw_session_id:
-        return
-    row = db.session.execute(
-        sa.select(UserSession).where(UserSession.token_hash == hash_secret(raw_session_id))
-    ).scalar_one_or_none()
-    if row is not None and row.revoked_at is None:
-        row.revoked_at = now_utc()
-        if user is not None:
-            audit.record(user, "auth.logout", user, cooperative_id=user.cooperative_id)
 
 
 def _revoke_all(user: User) -> None:

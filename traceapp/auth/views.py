@@ -22,9 +22,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from limits import parse
 
-from traceapp.auth import services
+from traceapp.auth import logins, services
 from traceapp.auth.forms import ConfirmForm, LoginForm, PasswordForm, TokenForm, UserForm
 from traceapp.auth.models import (
     ApiToken,
@@ -56,7 +55,7 @@ def load_user(user_id: str) -> User | None:
     """Only a live server-side session, never a bare signed cookie, signs a browser in."""
     if request.path.startswith("/api/"):
         return None
-    return services.session_user(session.get(SESSION_KEY), user_id)
+    return logins.session_user(session.get(SESSION_KEY), user_id)
 
 
 def _login_limit() -> str:
@@ -82,9 +81,9 @@ def _wait_message(what: str, seconds: int) -> str:
 def login() -> Any:
     """Sign in; the same answer for an unknown e-mail and a wrong password.
 
-    Each address is limited (Flask-Limiter, shared by the workers); each account is limited
-    too, but only for failures from addresses that have not signed in to it lately, so no
-    one else can lock the owner out (OWASP ASVS 5.0, section 6).
+    Each address is limited (Flask-Limiter, shared by the workers); each account answers
+    failures from addresses that have not signed in to it lately with a growing delay, which
+    never holds back the owner's own address (``logins``; OWASP ASVS 5.0, section 6).
     """
     form = LoginForm()
     target = safe_next(request.args.get("next"), url_for("dashboard.index"))
@@ -92,9 +91,8 @@ def login() -> Any:
         return redirect(target)
     error = None
     if form.validate_on_submit():
-        limit = parse(_login_limit())
         address = client_address()
-        wait = services.login_wait(form.email.data, address, limit.amount)
+        wait = logins.login_wait(form.email.data, address)
         if wait:
             error = _wait_message(
                 _(
@@ -108,16 +106,16 @@ def login() -> Any:
             )
             response.headers["Retry-After"] = str(wait)
             return response
-        user = services.authenticate(form.email.data, form.password.data)
+        user = logins.authenticate(form.email.data, form.password.data)
         if user is None:
-            services.record_failed_login(form.email.data, address, limit.get_expiry())
+            logins.record_failed_login(form.email.data, address)
             error = _("Invalid e-mail or password.")
         else:
-            services.remember_login_address(user, address)
+            logins.remember_login_address(user, address)
             # A fresh session on every login: nothing from before survives (no fixation).
             session.clear()
             session.permanent = True
-            session[SESSION_KEY] = services.start_session(
+            session[SESSION_KEY] = logins.start_session(
                 user, request.user_agent.string, current_app.config["PERMANENT_SESSION_LIFETIME"]
             )
             login_user(user)
@@ -129,7 +127,7 @@ def login() -> Any:
 def logout() -> Any:
     """End the server-side session, so a copied cookie no longer works."""
     user = current_user if current_user.is_authenticated else None
-    services.end_session(session.get(SESSION_KEY), user)
+    logins.end_session(session.get(SESSION_KEY), user)
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -154,7 +152,7 @@ def account() -> Any:
                     password_form.new_password.data,
                 )
                 # Changing the password ended every session; start a new one for this browser.
-                session[SESSION_KEY] = services.start_session(
+                session[SESSION_KEY] = logins.start_session(
                     current_user,
                     request.user_agent.string,
                     current_app.config["PERMANENT_SESSION_LIFETIME"],

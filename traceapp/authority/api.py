@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
 from traceapp.auth.permissions import get_scoped
-from traceapp.authority import exports, flags, inspections, services, stats
+from traceapp.authority import dossiers, exports, flags, inspections, services, stats
 from traceapp.authority.schemas import (
     FlagQuerySchema,
     FlagSchema,
@@ -42,7 +42,7 @@ def _download(body: str | bytes, content_type: str, name: str) -> Response:
     return Response(
         body,
         content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **exports.head_headers()},
     )
 
 
@@ -126,7 +126,7 @@ class ZoneDossier(MethodView):
         actor = api_actor()
         zone = services.get_zone(actor, zone_id)
         scope = services.console_scope(actor)
-        body = exports.dossier_pdf(exports.dossier(scope, zone), zone.cooperative.name)
+        body = dossiers.dossier_pdf(dossiers.dossier(scope, zone), zone.cooperative.name)
         return _download(body, "application/pdf", f"dossier-{zone.code}.pdf")
 
 

@@ -1,10 +1,11 @@
-"""Zone inspections: what an auditor found on the ground, checklist by checklist."""
+"""Zone inspections and the flags an auditor reviews (computed, never stored)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -110,3 +111,37 @@ class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):
         if actor.is_auditor:
             return cls.zone_id.in_(sa.select(Zone.id).where(Zone.visible_to(actor)))
         return super().visible_to(actor)
+
+
+# --- flags (computed by authority/flags.py, never stored) ----------------------------------
+
+#: Every rule, in the order the list shows them.
+FLAG_KINDS = (
+    "overclaimed",
+    "borrowed_code",
+    "overlap",
+    "area_mismatch",
+    "certification_expired",
+    "cloned_labels",
+    "unknown_serials",
+    "recalled_lot",
+)
+#: Rules about a zone: a zone with one of these counts as "flagged" in the register.
+ZONE_KINDS = frozenset(
+    {"overclaimed", "borrowed_code", "overlap", "area_mismatch", "certification_expired"}
+)
+
+
+@dataclass
+class Flag:
+    """One thing an auditor should look at, with what it is about and the figures behind it."""
+
+    kind: str
+    message: str
+    zone_id: int | None = None
+    zone_code: str | None = None
+    lot_id: int | None = None
+    lot_code: str | None = None
+    cooperative_id: int | None = None
+    since: dt.date | None = None
+    details: dict[str, Any] = field(default_factory=dict)

@@ -338,7 +338,7 @@ def claims_of(zone: Zone) -> list[Claim]:
 
 def seasons_of(zone: Zone) -> list[Any]:
     """The zone's yield check for every season it was claimed in, oldest first."""
-    from traceapp.authority.flags import yield_checks
+    from traceapp.authority.zone_flags import yield_checks
 
     return sorted(yield_checks([zone.id]), key=lambda c: c.season_start)
 

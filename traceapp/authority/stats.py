@@ -9,7 +9,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from markupsafe import Markup
 
+from traceapp import charts
 from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.authority.services import Overview, overview
 from traceapp.batches.models import Lot
@@ -19,6 +22,7 @@ from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.public.models import LabelScan
+from traceapp.zones.models import STATUS_LABELS, ZoneStatus
 
 #: How many months the monthly table covers at most.
 MAX_MONTHS = 60
@@ -165,3 +169,28 @@ def stats_csv(stats: Stats) -> str:
             ["scans per month", m.month, m.scans, ""],
         ]
     return to_csv(["section", "item", "count", "hectares"], rows)
+
+
+def charts_for(figures: Any) -> dict[str, Markup]:
+    """The statistics page's SVG charts: lots, labels and scans per month, hectares by status."""
+    labels = [charts.month_label(m.month) for m in figures.months]
+    return {
+        "lots": charts.bar_chart(
+            list(zip(labels, [m.lots for m in figures.months], strict=True)), _("Lots per month")
+        ),
+        "labels": charts.bar_chart(
+            list(zip(labels, [m.labels for m in figures.months], strict=True)),
+            _("Labels issued per month"),
+        ),
+        "scans": charts.bar_chart(
+            list(zip(labels, [m.scans for m in figures.months], strict=True)), _("Scans per month")
+        ),
+        "hectares": charts.hbar_chart(
+            [
+                (str(STATUS_LABELS[ZoneStatus(s)]), ha)
+                for s, (_n, ha) in figures.zones.by_status.items()
+            ],
+            _("Hectares by status"),
+            unit="ha",
+        ),
+    }

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,7 +13,16 @@ from markupsafe import Markup
 
 from traceapp import charts
 from traceapp.audit import services as audit
-from traceapp.authority import exports, flags, inspections, services, stats
+from traceapp.authority import (
+    dossiers,
+    exports,
+    flags,
+    inspections,
+    label_flags,
+    lots,
+    services,
+    stats,
+)
 from traceapp.authority.forms import (
     FILTER_LABELS,
     FLAG_LABELS,
@@ -24,12 +32,8 @@ from traceapp.authority.forms import (
     DecisionForm,
     InspectionForm,
 )
-from traceapp.batches.models import Contribution, Lot
-from traceapp.cooperatives.models import Cooperative
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
-from traceapp.extensions import db
-from traceapp.labels.models import Label
 from traceapp.public.services import describe_flag
 from traceapp.web import Page, form_failed, nav_item, page_arg, paginate
 from traceapp.zones import geometry as geo
@@ -163,7 +167,10 @@ def _export(kind: str) -> Any:
     return Response(
         body,
         content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="zones-{day}.{kind}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"',
+            **exports.head_headers(),
+        },
     )
 
 
@@ -215,14 +222,14 @@ def _render_zone(
             empty_text=_("No location yet"),
         )
     )
-    d = exports.dossier(scope, zone, today)
+    d = dossiers.dossier(scope, zone, today)
     return render_template(
         "authority/zone.html",
         zone=zone,
         d=d,
         today=today,
         outline=outline,
-        last_day=exports.last_day,
+        last_day=dossiers.last_day,
         shown_reason=zones.shown_reason,
         effective=zones.effective_status(zone, today),
         decide=decide,
@@ -293,11 +300,14 @@ def dossier(zone_id: int) -> Any:
     """The zone's dossier as a printable PDF."""
     target = services.get_zone(current_user, zone_id)
     scope = services.console_scope(current_user)
-    body = exports.dossier_pdf(exports.dossier(scope, target), target.cooperative.name)
+    body = dossiers.dossier_pdf(dossiers.dossier(scope, target), target.cooperative.name)
     return Response(
         body,
         content_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="dossier-{target.code}.pdf"',
+            **exports.head_headers(),
+        },
     )
 
 
@@ -322,68 +332,19 @@ def flag_list() -> Any:
 @login_required
 def lot(lot_id: int) -> Any:
     """A lot in scope: where it came from, its label runs and flagged labels, its recall."""
-    target = services.get_lot(current_user, lot_id)
-    scope = services.scope_for(current_user)
-    contributions = db.session.execute(
-        sa.select(Contribution, Zone.code, Zone.id)
-        .join(Zone, Zone.id == Contribution.zone_id)
-        .where(Contribution.lot_id == target.id)
-        .order_by(Contribution.delivered_on)
-    ).all()
-    in_scope = (
-        set(
-            db.session.scalars(
-                sa.select(Zone.id).where(
-                    scope.zone_clause(), Zone.id.in_([c[2] for c in contributions])
-                )
-            )
-        )
-        if contributions
-        else set()
-    )
-    from traceapp.batches import genealogy
-
-    lineage = [(lot_, depth, "in") for lot_, depth in genealogy.ancestors(target)] + [
-        (lot_, depth, "out") for lot_, depth in genealogy.descendants(target)
-    ]
-    visible = (
-        set(
-            db.session.scalars(
-                sa.select(Lot.id).where(scope.lot_clause(), Lot.id.in_([x[0].id for x in lineage]))
-            )
-        )
-        if lineage
-        else set()
-    )
-    flagged = db.session.execute(
-        sa.select(
-            Label.serial,
-            Label.flagged_at,
-            Label.flag_reason,
-            Label.flag_cleared_at,
-            Label.flag_clear_reason,
-        )
-        .where(Label.lot_id == target.id, Label.flagged_at.is_not(None))
-        .order_by(Label.flagged_at)
-        .limit(200)
-    ).all()
-    holder = db.session.get(Cooperative, target.cooperative_id)
+    review = lots.lot_review(current_user, lot_id)
     return render_template(
         "authority/lot.html",
-        lot=target,
-        holder=holder,
-        contributions=contributions,
-        zones_in_scope=in_scope,
-        lineage=lineage,
-        visible_lots=visible,
-        runs=services.label_runs_of(scope, target),
-        flagged=flagged,
+        lot=review.lot,
+        holder=review.holder,
+        contributions=review.contributions,
+        zones_in_scope=review.zones_in_scope,
+        lineage=review.lineage,
+        visible_lots=review.visible_lots,
+        runs=review.runs,
+        flagged=review.flagged,
         describe_flag=describe_flag,
-        flags=[
-            f
-            for f in flags.compute_flags(scope, kinds=["cloned_labels", "recalled_lot"])
-            if f.lot_id == target.id
-        ],
+        flags=review.flags,
         **_LABELS,
     )
 
@@ -394,7 +355,7 @@ def unknown_scans() -> Any:
     """Serials scanned that were never issued (counterfeit suspicion)."""
     scope = services.console_scope(current_user)
     return render_template(
-        "authority/unknown_scans.html", page=flags.unknown_scans(scope, page_arg())
+        "authority/unknown_scans.html", page=label_flags.unknown_scans(scope, page_arg())
     )
 
 
@@ -415,32 +376,11 @@ def statistics() -> Any:
     scope = services.console_scope(current_user)
     months = _months()
     figures = stats.compute(scope, months)
-    labels = [charts.month_label(m.month) for m in figures.months]
-    chart = {
-        "lots": charts.bar_chart(
-            list(zip(labels, [m.lots for m in figures.months], strict=True)), _("Lots per month")
-        ),
-        "labels": charts.bar_chart(
-            list(zip(labels, [m.labels for m in figures.months], strict=True)),
-            _("Labels issued per month"),
-        ),
-        "scans": charts.bar_chart(
-            list(zip(labels, [m.scans for m in figures.months], strict=True)), _("Scans per month")
-        ),
-        "hectares": charts.hbar_chart(
-            [
-                (str(STATUS_LABELS[ZoneStatus(s)]), ha)
-                for s, (_n, ha) in figures.zones.by_status.items()
-            ],
-            _("Hectares by status"),
-            unit="ha",
-        ),
-    }
     return render_template(
         "authority/stats.html",
         s=figures,
         months=months,
-        chart=chart,
+        chart=stats.charts_for(figures),
         women_share=charts.percent(figures.women_share / 100, 1),
         month_name=charts.month_name,
         kind_enum=ZoneKind,

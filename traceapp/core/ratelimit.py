@@ -3,6 +3,7 @@
 ``database://`` is a storage of the limits library (which Flask-Limiter is built on): fixed
 windows kept as rows of ``rate_limit_counters``, each counted with one atomic upsert, so
 the login limit of 10 a minute admits 10 in all however many gunicorn workers there are.
+The same rows keep runs of failures (:func:`strike`) for the login's growing delay.
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ class RateLimitCounter(Base):
     expires_at: Mapped[float] = mapped_column(sa.Float, index=True)
 
 
+def now() -> float:
+    """Seconds since the epoch: the clock of every counter (tests move it)."""
+    return time.time()
+
+
 def address_hash(address: str | None) -> str:
     """A keyed hash of a client address (16 hex digits), so no address is stored."""
     key = ("rate-limit:" + current_app.config["SECRET_KEY"]).encode()
@@ -45,20 +51,42 @@ def address_hash(address: str | None) -> str:
 def hit(conn: sa.Connection, key: str, expiry: float, amount: int = 1) -> tuple[int, float]:
     """Count ``amount`` hits on ``key`` in a window of ``expiry`` seconds, atomically; the
     count in the window and its end. A window that has ended starts again from this hit."""
-    now = time.time()
+    at = now()
     table = RateLimitCounter.__table__
     insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
-    stmt = insert.values(key=key[:255], count=amount, expires_at=now + expiry)
-    ended = table.c.expires_at <= now
+    stmt = insert.values(key=key[:255], count=amount, expires_at=at + expiry)
+    ended = table.c.expires_at <= at
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "count": sa.case((ended, amount), else_=table.c.count + amount),
-            "expires_at": sa.case((ended, now + expiry), else_=table.c.expires_at),
+            "expires_at": sa.case((ended, at + expiry), else_=table.c.expires_at),
         },
     ).returning(table.c.count, table.c.expires_at)
     count, expires_at = conn.execute(stmt).one()
     return int(count), float(expires_at)
+
+
+def strike(conn: sa.Connection, key: str, memory_s: float) -> int:
+    """Add one to a run of events on ``key``, atomically; the run's length. The run is
+    forgotten ``memory_s`` seconds after its last event (each event pushes that back)."""
+    at = now()
+    table = RateLimitCounter.__table__
+    insert: Any = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(table)
+    stmt = insert.values(key=key[:255], count=1, expires_at=at + memory_s)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": sa.case((table.c.expires_at <= at, 1), else_=table.c.count + 1),
+            "expires_at": at + memory_s,
+        },
+    ).returning(table.c.count)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def forget(conn: sa.Connection, key: str) -> None:
+    """Forget a key's counter or run."""
+    conn.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.key == key[:255]))
 
 
 def peek(conn: sa.Connection, key: str) -> tuple[int, float]:
@@ -66,17 +94,15 @@ def peek(conn: sa.Connection, key: str) -> tuple[int, float]:
     table = RateLimitCounter.__table__
     row = conn.execute(
         sa.select(table.c.count, table.c.expires_at).where(
-            table.c.key == key[:255], table.c.expires_at > time.time()
+            table.c.key == key[:255], table.c.expires_at > now()
         )
     ).one_or_none()
-    return (int(row[0]), float(row[1])) if row else (0, time.time())
+    return (int(row[0]), float(row[1])) if row else (0, now())
 
 
 def delete_expired(conn: sa.Connection) -> int:
     """Delete counters whose window has ended; how many went."""
-    result = conn.execute(
-        sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= time.time())
-    )
+    result = conn.execute(sa.delete(RateLimitCounter).where(RateLimitCounter.expires_at <= now()))
     return int(result.rowcount or 0)
 
 
@@ -110,9 +136,9 @@ class DatabaseStorage(Storage):
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         """Count hits on a key; its window starts with the first hit."""
-        now = time.time()
-        if now - self._cleaned > CLEANUP_SECONDS:
-            self._cleaned = now
+        at = now()
+        if at - self._cleaned > CLEANUP_SECONDS:
+            self._cleaned = at
             self._run(delete_expired)
         return int(self._run(lambda conn: hit(conn, key, expiry, amount)[0]))
 
@@ -138,8 +164,4 @@ class DatabaseStorage(Storage):
 
     def clear(self, key: str) -> None:
         """Forget one key's counter."""
-        self._run(
-            lambda conn: conn.execute(
-                sa.delete(RateLimitCounter).where(RateLimitCounter.key == key)
-            )
-        )
+        self._run(lambda conn: forget(conn, key))

@@ -13,39 +13,30 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date, format_number
+from flask_babel import format_number
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.auth.permissions import scoped
 from traceapp.batches.models import Lot, LotStatus
-from traceapp.brands.models import CollectiveMark, GrantStatus, MarkGrant
 from traceapp.cooperatives.models import Cooperative, Gender, Member
-from traceapp.database import local_today, now_utc
+from traceapp.dashboard.notices import WARN_DAYS, Notice, brand_notices, job_notices, zone_notices
+from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.labels import scanstats
-from traceapp.labels.models import JobStatus, Label, RenderJob
-from traceapp.products import services as products
-from traceapp.products.models import Product
+from traceapp.labels.models import Label
 from traceapp.programmes import stats as programme_stats
 from traceapp.programmes.models import Programme, is_officer
 from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
-    SCHEME_LABELS,
-    CertificationScheme,
     Zone,
-    ZoneCertification,
     ZoneStatus,
 )
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
 
-#: How far ahead the home page warns about codes, certificates and grants running out.
-WARN_DAYS = 60
-#: OCOP stars are re-evaluated through a provincial council: warn earlier.
-OCOP_WARN_DAYS = 120
 SCAN_DAYS = 30
 
 
@@ -57,15 +48,6 @@ class Card:
     value: int
     url: str | None = None
     tone: str = ""  # "" or "warn"
-
-
-@dataclass
-class Notice:
-    """Something that needs doing soon."""
-
-    text: str
-    url: str
-    tone: str = "warn"  # "warn" or "danger"
 
 
 @dataclass
@@ -150,171 +132,6 @@ def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
         )
 
 
-def _zone_notices(actor: Actor, home: Home, day: dt.date) -> None:
-    status = zones.effective_status_clause(day)
-    horizon = day + dt.timedelta(days=WARN_DAYS)
-    rows = db.session.execute(
-        sa.select(Zone.id, Zone.code, status, Zone.valid_until)
-        .where(Zone.visible_to(actor))
-        .where(
-            sa.or_(
-                status.in_(
-                    [
-                        ZoneStatus.SUSPENDED.value,
-                        ZoneStatus.REJECTED.value,
-                        ZoneStatus.EXPIRED.value,
-                    ]
-                ),
-                sa.and_(
-                    status == ZoneStatus.APPROVED.value,
-                    Zone.valid_until.is_not(None),
-                    Zone.valid_until <= horizon,
-                ),
-            )
-        )
-        .order_by(Zone.valid_until, Zone.code)
-        .limit(20)
-    ).all()
-    for zone_id, code, st, until in rows:
-        url = url_for("zones.detail", zone_id=zone_id)
-        if st == ZoneStatus.APPROVED.value:
-            home.notices.append(
-                Notice(
-                    _("Zone code %(code)s expires on %(day)s.", code=code, day=format_date(until)),
-                    url,
-                )
-            )
-        elif st == ZoneStatus.EXPIRED.value:
-            home.notices.append(
-                Notice(
-                    _(
-                        "Zone code %(code)s expired on %(day)s; lots can no longer claim it.",
-                        code=code,
-                        day=format_date(until),
-                    ),
-                    url,
-                    "danger",
-                )
-            )
-        elif st == ZoneStatus.SUSPENDED.value:
-            home.notices.append(
-                Notice(
-                    _("Zone code %(code)s is suspended by the authority.", code=code), url, "danger"
-                )
-            )
-        else:
-            home.notices.append(
-                Notice(
-                    _("Zone code %(code)s was rejected; see the reason on the zone.", code=code),
-                    url,
-                    "danger",
-                )
-            )
-    certs = db.session.execute(
-        sa.select(
-            ZoneCertification.zone_id,
-            ZoneCertification.scheme,
-            ZoneCertification.number,
-            ZoneCertification.expires_on,
-            Zone.code,
-        )
-        .join(Zone, Zone.id == ZoneCertification.zone_id)
-        .where(Zone.visible_to(actor))
-        .where(
-            ZoneCertification.expires_on.is_not(None),
-            ZoneCertification.expires_on >= day,
-            ZoneCertification.expires_on <= horizon,
-        )
-        .order_by(ZoneCertification.expires_on)
-        .limit(20)
-    ).all()
-    for zone_id, scheme, number, until, code in certs:
-        home.notices.append(
-            Notice(
-                # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP, GlobalGAP,
-                # "Organic" or "Other" (translated on its own).
-                _(
-                    "Certificate %(scheme)s %(number)s of %(code)s expires on %(day)s.",
-                    scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
-                    number=number,
-                    code=code,
-                    day=format_date(until),
-                ),
-                url_for("zones.detail", zone_id=zone_id),
-            )
-        )
-
-
-def _brand_notices(actor: Actor, home: Home, day: dt.date) -> None:
-    horizon = day + dt.timedelta(days=WARN_DAYS)
-    grants = db.session.execute(
-        sa.select(MarkGrant.id, Member.full_name, CollectiveMark.name, MarkGrant.valid_until)
-        .join(Member, Member.id == MarkGrant.member_id)
-        .join(CollectiveMark, CollectiveMark.id == MarkGrant.mark_id)
-        .where(MarkGrant.visible_to(actor), MarkGrant.status == GrantStatus.ACTIVE)
-        .where(
-            MarkGrant.valid_until.is_not(None),
-            MarkGrant.valid_until >= day,
-            MarkGrant.valid_until <= horizon,
-        )
-        .order_by(MarkGrant.valid_until)
-        .limit(20)
-    ).all()
-    for grant_id, member, mark, until in grants:
-        home.notices.append(
-            Notice(
-                _(
-                    "%(member)s may use the mark %(mark)s until %(day)s.",
-                    member=member,
-                    mark=mark,
-                    day=format_date(until),
-                ),
-                url_for("brands.grant_detail", grant_id=grant_id),
-            )
-        )
-    ocop_horizon = day + dt.timedelta(days=OCOP_WARN_DAYS)
-    for product in db.session.execute(scoped(Product, actor).order_by(Product.code)).scalars():
-        record = products.current_ocop(product, day)
-        if record is not None and record.valid_until <= ocop_horizon:
-            home.notices.append(
-                Notice(
-                    _(
-                        "The %(stars)s-star OCOP certificate of %(product)s expires on %(day)s.",
-                        stars=record.stars,
-                        product=product.name,
-                        day=format_date(record.valid_until),
-                    ),
-                    url_for("products.detail", product_id=product.id),
-                )
-            )
-
-
-def _job_notices(actor: Actor, home: Home) -> None:
-    since = now_utc() - dt.timedelta(days=7)
-    failed = (
-        db.session.execute(
-            sa.select(RenderJob.id)
-            .where(
-                RenderJob.visible_to(actor),
-                RenderJob.status == JobStatus.FAILED,
-                RenderJob.created_at >= since,
-            )
-            .order_by(RenderJob.id.desc())
-            .limit(5)
-        )
-        .scalars()
-        .all()
-    )
-    for job_id in failed:
-        home.notices.append(
-            Notice(
-                _("A label rendering job failed; open it to retry."),
-                url_for("labels.job", job_id=job_id),
-                "danger",
-            )
-        )
-
-
 def _cooperative_home(actor: Actor, cooperative_id: int, day: dt.date) -> Home:
     home = Home()
     counts = dashboard_counts(actor)
@@ -331,9 +148,7 @@ def _cooperative_home(actor: Actor, cooperative_id: int, day: dt.date) -> Home:
     home.cards.append(
         Card(_l("approved zone codes"), approved, url_for("zones.index", status="approved"))
     )
-    _zone_notices(actor, home, day)
-    _brand_notices(actor, home, day)
-    _job_notices(actor, home)
+    home.notices += zone_notices(actor, day) + brand_notices(actor, day) + job_notices(actor)
     home.actions = [
         (_l("New lot"), url_for("batches.create")),
         (_l("Print labels"), url_for("batches.index", status="closed")),
@@ -449,8 +264,7 @@ def _admin_home(actor: Actor, day: dt.date) -> Home:
     home.cards.append(Card(_l("women members"), counts["women"]))
     _lot_cards(actor, home)
     _label_cards(actor, home, None)
-    _zone_notices(actor, home, day)
-    _job_notices(actor, home)
+    home.notices += zone_notices(actor, day) + job_notices(actor)
     home.actions = [
         (_l("New cooperative"), url_for("cooperatives.create")),
         (_l("Users"), url_for("auth.users")),

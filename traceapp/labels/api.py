@@ -15,7 +15,7 @@ from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.batches.models import Lot
 from traceapp.errors import NotFound
 from traceapp.extensions import db
-from traceapp.labels import downloads, jobs, rendering, services
+from traceapp.labels import contents, downloads, jobs, rendering, services
 from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
 from traceapp.labels.schemas import (
     ClearFlagSchema,
@@ -80,13 +80,13 @@ def run_labels(run_id: int, pagination_parameters: Any) -> Any:
         pagination_parameters.page_size,
     )
     pagination_parameters.item_count = page.total
-    facts = services.lot_facts(run.lot)
+    facts = contents.lot_facts(run.lot)
     lot_level = run.kind == RunKind.LOT_COPIES
     return [
         {
             "seq": label.seq,
             "serial": label.serial,
-            "url": services.label_url(
+            "url": contents.label_url(
                 facts.product, facts.lot_code, label.serial, lot_level=lot_level
             ),
             "voided_at": label.voided_at,
@@ -105,7 +105,7 @@ def _download(run: LabelRun, fmt: str, layout: str | None) -> Any:
     """The file at once for a run up to the sync limit; a larger run becomes a background job
     (202, with the job's address to poll and its file's address once done)."""
     layout = jobs.check_format(fmt, layout or run.template)
-    if services.live_count(run) <= jobs.sync_limit():
+    if contents.live_count(run) <= jobs.sync_limit():
         return downloads.run_download(api_actor(), run, fmt, layout)
     job = jobs.start_job(api_actor(), run, fmt, layout)
     db.session.commit()
@@ -181,8 +181,8 @@ def _label(serial: str) -> Label:
 
 
 def _label_url(label: Label) -> str:
-    facts = services.lot_facts(label.run.lot)
-    return services.label_url(
+    facts = contents.lot_facts(label.run.lot)
+    return contents.label_url(
         facts.product, facts.lot_code, label.serial, lot_level=label.run.kind == RunKind.LOT_COPIES
     )
 

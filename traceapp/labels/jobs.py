@@ -23,7 +23,7 @@ from traceapp.auth.permissions import require
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.labels import rendering, services
+from traceapp.labels import contents, rendering, services
 from traceapp.labels.models import JobStatus, LabelRun, RenderChunk, RenderJob
 
 log = logging.getLogger(__name__)
@@ -79,14 +79,14 @@ def render_run(
 ) -> int:
     """Write a run in a format to a binary stream; returns how many labels were written."""
     layout = check_format(fmt, layout or run.template)
-    contents = services.run_contents(run)
+    labels = contents.run_contents(run)
     ec = run.ec_level
     if fmt == "pdf":
         assert layout is not None  # check_format gives PDF a layout
-        return rendering.render_pdf(contents, layout, out, ec=ec, progress=progress)
+        return rendering.render_pdf(labels, layout, out, ec=ec, progress=progress)
     if fmt == "zpl":
         n = 0
-        for label in rendering.render_zpl(contents, ec=ec, font=zpl_font()):
+        for label in rendering.render_zpl(labels, ec=ec, font=zpl_font()):
             out.write(label.encode("utf-8"))
             n += 1
             if progress and n % 500 == 0:
@@ -94,7 +94,7 @@ def render_run(
         return n
     n = 0
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
-        for content in contents:
+        for content in labels:
             n += 1
             name = f"{n:06d}-{content.serial or 'lot'}.png"
             archive.writestr(name, rendering.render_png(content.url, ec=ec))
@@ -158,7 +158,7 @@ def start_job(
         run_id=run.id,
         fmt=fmt,
         layout=layout,
-        total=services.live_count(run),
+        total=contents.live_count(run),
         requested_by_id=getattr(actor, "id", None),
         locale=locale or requester_locale(),
     )

@@ -37,12 +37,12 @@ class RunSchema(BaseSchema):
     prints = fields.Int()
 
     def _live(self, run: LabelRun) -> int:
-        from traceapp.labels.services import live_count
+        from traceapp.labels.contents import live_count
 
         return live_count(run)
 
     def _voided(self, run: LabelRun) -> int:
-        from traceapp.labels.services import live_count
+        from traceapp.labels.contents import live_count
 
         return 0 if run.kind == RunKind.LOT_COPIES else run.count - live_count(run)
 

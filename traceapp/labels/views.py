@@ -24,7 +24,7 @@ from traceapp.batches.models import Lot
 from traceapp.core.inputs import id_or_none
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
-from traceapp.labels import downloads, jobs, rendering, services
+from traceapp.labels import contents, downloads, jobs, rendering, services
 from traceapp.labels.forms import FORMAT_LABELS, ClearFlagForm, IssueForm, PrintForm, VoidForm
 from traceapp.labels.models import (
     JOB_STATUS_LABELS,
@@ -95,7 +95,7 @@ def issue(lot_id: int) -> Any:
         runs=existing,
         problems=problems,
         capacity=capacity,
-        live=services.live_count,
+        live=contents.live_count,
     ), status
 
 
@@ -109,10 +109,10 @@ def run(run_id: int) -> Any:
         page_arg(),
         per_page=50,
     )
-    facts = services.lot_facts(label_run.lot)
+    facts = contents.lot_facts(label_run.lot)
     lot_level = label_run.kind == RunKind.LOT_COPIES
     urls = {
-        label.id: services.label_url(
+        label.id: contents.label_url(
             facts.product, facts.lot_code, label.serial, lot_level=lot_level
         )
         for label in page.items
@@ -132,7 +132,7 @@ def run(run_id: int) -> Any:
         run=label_run,
         page=page,
         urls=urls,
-        live=services.live_count(label_run),
+        live=contents.live_count(label_run),
         print_form=PrintForm(),
         void_form=VoidForm(),
         clear_form=ClearFlagForm(),
@@ -163,7 +163,7 @@ def print_run(run_id: int) -> Any:
         return redirect(url_for("labels.run", run_id=label_run.id))
     fmt = form.fmt.data
     layout = jobs.check_format(fmt, form.layout.data)
-    if services.live_count(label_run) <= jobs.sync_limit():
+    if contents.live_count(label_run) <= jobs.sync_limit():
         return downloads.run_download(current_user, label_run, fmt, layout)
     job = jobs.start_job(current_user, label_run, fmt, layout)
     db.session.commit()
@@ -194,12 +194,7 @@ def void(run_id: int) -> Any:
             "success",
         )
     except DomainError as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        if not exc.errors:
-            flash(exc.message, "error")
+        form_failed(None, exc)  # the page is redirected to: every message is flashed
     return redirect(url_for("labels.run", run_id=label_run.id))
 
 
@@ -220,12 +215,7 @@ def clear_flag(run_id: int) -> Any:
         services.clear_flag(current_user, label, form.reason.data)
         flash(_("The flag of %(serial)s was cleared.", serial=label.serial), "success")
     except DomainError as exc:
-        db.session.rollback()
-        for messages in exc.errors.values():
-            for message in messages:
-                flash(message, "error")
-        if not exc.errors:
-            flash(exc.message, "error")
+        form_failed(None, exc)  # the page is redirected to: every message is flashed
     return redirect(url_for("labels.run", run_id=label_run.id))
 
 
@@ -274,8 +264,8 @@ def qr_png(run_id: int, serial: str) -> Any:
     ).scalar_one_or_none()
     if label is None:
         raise NotFound()
-    facts = services.lot_facts(label_run.lot)
-    url = services.label_url(
+    facts = contents.lot_facts(label_run.lot)
+    url = contents.label_url(
         facts.product, facts.lot_code, label.serial, lot_level=label_run.kind == RunKind.LOT_COPIES
     )
     png = rendering.render_png(url, ec=label_run.ec_level, size_mm=12, dpi=150)

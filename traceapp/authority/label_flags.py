@@ -1,0 +1,172 @@
+"""Flags about labels and lots: copied labels, recalled lots, serials that were never issued."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import format_number, ngettext
+from flask_babel import gettext as _
+
+from traceapp.authority.models import Flag
+from traceapp.authority.scope import Scope, cooperative_ids
+from traceapp.batches.models import Contribution, Lot, LotStatus, Recall
+from traceapp.extensions import db
+from traceapp.labels.models import Label
+from traceapp.public.models import LabelScan
+from traceapp.public.services import describe_flag
+
+# --- labels and lots ----------------------------------------------------------------------------
+
+
+def _lot_filter(scope: Scope, zone_ids: Any, column: Any) -> sa.ColumnElement[bool]:
+    if zone_ids is None:
+        return column.in_(scope.lot_ids()) if scope.mode != "all" else sa.true()
+    # Lots of particular zones: claimants of those zones (a zone's own page).
+    return column.in_(
+        sa.select(Contribution.lot_id).where(
+            Contribution.zone_id.in_(zone_ids), Contribution.voided_at.is_(None)
+        )
+    )
+
+
+def cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Lots with labels flagged as copied (and not cleared)."""
+    rows = db.session.execute(
+        sa.select(
+            Lot.id,
+            Lot.code,
+            Lot.cooperative_id,
+            sa.func.count(Label.id),
+            sa.func.min(Label.flagged_at),
+            sa.func.min(Label.flag_reason),
+        )
+        .join(Label, Label.lot_id == Lot.id)
+        .where(Label.flag_open_clause(), _lot_filter(scope, zone_ids, Lot.id))
+        .group_by(Lot.id, Lot.code, Lot.cooperative_id)
+        .order_by(Lot.code)
+    ).all()
+    return [
+        Flag(
+            "cloned_labels",
+            # TRANSLATORS: %(count)s is the number of labels; %(reason)s is a sentence
+            # saying why one of them was flagged, e.g. "Scanned by more than 8 different
+            # clients."
+            ngettext(
+                "Lot %(lot)s: %(count)s label flagged by the scan checks. %(reason)s",
+                "Lot %(lot)s: %(count)s labels flagged by the scan checks. %(reason)s",
+                count,
+                lot=code,
+                count=format_number(count),
+                reason=describe_flag(reason),
+            ).strip(),
+            lot_id=lid,
+            lot_code=code,
+            cooperative_id=coop,
+            since=first.date() if first else None,
+            details={"labels": count, "example_reason": reason},
+        )
+        for lid, code, coop, count, first, reason in rows
+    ]
+
+
+def recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Lots that were recalled."""
+    rows = db.session.execute(
+        sa.select(Lot.id, Lot.code, Lot.cooperative_id, Recall.decided_at)
+        .outerjoin(Recall, Recall.id == Lot.recall_id)
+        .where(Lot.status == LotStatus.RECALLED, _lot_filter(scope, zone_ids, Lot.id))
+        .order_by(Lot.code)
+    ).all()
+    return [
+        Flag(
+            "recalled_lot",
+            _("Lot %(lot)s was recalled.", lot=code),
+            lot_id=lid,
+            lot_code=code,
+            cooperative_id=coop,
+            since=at.date() if at else None,
+        )
+        for lid, code, coop, at in rows
+    ]
+
+
+def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
+    """Unknown-serial scans an auditor sees: those made under a product of a cooperative of
+    the region, and those that name no product at all (short links: nobody's in particular)."""
+    clause = LabelScan.outcome == "unknown"
+    if scope.mode == "all":
+        return clause
+    return sa.and_(
+        clause,
+        sa.or_(
+            LabelScan.cooperative_id.is_(None), LabelScan.cooperative_id.in_(cooperative_ids(scope))
+        ),
+    )
+
+
+def _unknown_message(scans: int, serials: int) -> str:
+    """How many scans of how many never-issued serials, in whole sentences."""
+    if serials == 1:
+        return ngettext(
+            "%(count)s scan of a serial that was never issued: the label may be counterfeit.",
+            "%(count)s scans of a serial that was never issued: the label may be counterfeit.",
+            scans,
+            count=format_number(scans),
+        )
+    # Two serials or more, so two scans or more: both numbers are plural in every language
+    # the catalogs hold.
+    return _(
+        "%(scans)s scans of %(serials)s serials that were never issued: labels may be counterfeit.",
+        scans=format_number(scans),
+        serials=format_number(serials),
+    )
+
+
+def unknown_serials(scope: Scope) -> list[Flag]:
+    """One flag summing up scans of serials that were never issued."""
+    row = db.session.execute(
+        sa.select(
+            sa.func.count(LabelScan.id),
+            sa.func.count(sa.distinct(LabelScan.unknown_serial)),
+            sa.func.min(LabelScan.scanned_at),
+            sa.func.max(LabelScan.scanned_at),
+        ).where(_unknown_in(scope))
+    ).one()
+    scans, serials, first, last = row
+    if not scans:
+        return []
+    return [
+        Flag(
+            "unknown_serials",
+            _unknown_message(scans, serials),
+            since=first.date() if first else None,
+            details={
+                "scans": scans,
+                "serials": serials,
+                "last_scanned_at": last.isoformat() if last else None,
+            },
+        )
+    ]
+
+
+def unknown_scans(scope: Scope, page: int = 1, per_page: int = 50) -> Any:
+    """Serials scanned that were never issued: how often, first and last seen, newest first,
+    and the product they were scanned under when the link named one."""
+    from traceapp.products.models import Product
+    from traceapp.web import paginate
+
+    stmt = (
+        sa.select(
+            LabelScan.unknown_serial.label("serial"),
+            sa.func.count(LabelScan.id).label("scans"),
+            sa.func.min(LabelScan.scanned_at).label("first"),
+            sa.func.max(LabelScan.scanned_at).label("last"),
+            sa.func.max(Product.name).label("product"),
+        )
+        .outerjoin(Product, Product.id == LabelScan.product_id)
+        .where(_unknown_in(scope))
+        .group_by(LabelScan.unknown_serial)
+        .order_by(sa.func.max(LabelScan.scanned_at).desc(), LabelScan.unknown_serial)
+    )
+    return paginate(stmt, page, per_page, scalars=False)
