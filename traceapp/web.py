@@ -302,6 +302,45 @@ def form_failed(form: Any, exc: Any) -> None:
         flash(message, "error")
 
 
+def form_page(
+    form: Any,
+    save: Callable[[], Any],
+    *,
+    template: str,
+    next_url: Callable[[Any], str],
+    message: Any = None,
+    catch: tuple[type[DomainError], ...] = (ValidationFailed,),
+    own_status: bool = False,
+    errors: Callable[[DomainError], DomainError] | None = None,
+    **context: Any,
+) -> Any:
+    """The glue of every form page, once: a valid submission calls ``save()`` (the service),
+    flashes ``message`` and redirects to ``next_url(result)``; a refusal shows its errors on
+    the form and renders ``template`` again (422, or the error's own status with
+    ``own_status``).
+
+    ``message`` is a text or a function of the result (default "Saved."); ``errors`` may
+    rename the keys of a service's errors to the form's field names.
+    """
+    from flask import flash, redirect, render_template
+    from flask_babel import gettext
+
+    status = 200
+    if form.validate_on_submit():
+        try:
+            result = save()
+        except catch as exc:
+            form_failed(form, errors(exc) if errors else exc)
+            status = exc.status_code if own_status else 422
+        else:
+            text = message(result) if callable(message) else message
+            flash(str(text if text is not None else gettext("Saved.")), "success")
+            return redirect(next_url(result))
+    elif request.method == "POST":
+        status = 422
+    return render_template(template, form=form, **context), status
+
+
 def apply_errors(form: Any, errors: dict[str, list[str]]) -> list[str]:
     """Attach service errors to the form's fields; return those that match no field."""
     loose: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -72,6 +74,22 @@ class LotForm(Form):
         "gps_available",
     )
 
+    def values(self) -> dict[str, Any]:
+        """What ``services.create_lot`` takes, the catch facts gathered (dates as ISO text)."""
+        catch = {k: getattr(self, k).data for k in self.CATCH_FIELDS}
+        catch = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in catch.items()
+            if v not in (None, "", False)
+        }
+        names = ("product_id", "production_date", "quantity", "unit", "code", "best_before")
+        return {
+            **{name: getattr(self, name).data for name in names},
+            "notes": self.notes.data,
+            "aquaculture_method": self.aquaculture_method.data,
+            "catch_data": catch or None,
+        }
+
 
 class LotEditForm(Form):
     """Corrections to an open lot."""
@@ -83,6 +101,12 @@ class LotEditForm(Form):
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     best_before = DateField(_l("Best before"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+    FIELDS = ("production_date", "quantity", "unit", "best_before", "notes")
+
+    def values(self) -> dict[str, Any]:
+        """What ``services.update_lot`` takes."""
+        return {name: getattr(self, name).data for name in self.FIELDS}
 
 
 class ContributionForm(Form):

@@ -44,7 +44,7 @@ from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.products.models import Product
 from traceapp.units import fmt
-from traceapp.web import form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import form_failed, form_page, nav_item, options, page_arg, paginate
 from traceapp.zones.models import Zone, ZoneStatus
 
 bp = Blueprint("batches", __name__)
@@ -86,33 +86,16 @@ def create() -> Any:
     if request.method == "GET":
         form.production_date.data = local_today()
         form.unit.data = "KGM"
-    if form.validate_on_submit():
-        catch = {k: getattr(form, k).data for k in LotForm.CATCH_FIELDS}
-        catch = {
-            k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in catch.items()
-            if v not in (None, "", False)
-        }
-        try:
-            lot = services.create_lot(
-                current_user,
-                product_id=form.product_id.data,
-                production_date=form.production_date.data,
-                quantity=form.quantity.data,
-                unit=form.unit.data,
-                code=form.code.data,
-                best_before=form.best_before.data,
-                notes=form.notes.data,
-                aquaculture_method=form.aquaculture_method.data,
-                catch_data=catch or None,
-            )
-            flash(_("Lot %(code)s created.", code=lot.code), "success")
-            return redirect(url_for("batches.detail", lot_id=lot.id))
-        except ValidationFailed as exc:
-            errors = {k.removeprefix("catch_data."): v for k, v in exc.errors.items()}
-            form_failed(form, ValidationFailed(exc.message, errors))
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/form.html", form=form), status
+    return form_page(
+        form,
+        lambda: services.create_lot(current_user, **form.values()),
+        errors=lambda exc: ValidationFailed(
+            exc.message, {k.removeprefix("catch_data."): v for k, v in exc.errors.items()}
+        ),
+        message=lambda lot: _("Lot %(code)s created.", code=lot.code),
+        next_url=lambda lot: url_for("batches.detail", lot_id=lot.id),
+        template="batches/form.html",
+    )
 
 
 def _contribution_form(lot: Lot) -> ContributionForm:
@@ -243,23 +226,14 @@ def edit(lot_id: int) -> Any:
     lot = get_scoped(Lot, lot_id, current_user)
     require(current_user.can_write_cooperative(lot.cooperative_id))
     form = LotEditForm(obj=lot)
-    if form.validate_on_submit():
-        try:
-            services.update_lot(
-                current_user,
-                lot,
-                production_date=form.production_date.data,
-                quantity=form.quantity.data,
-                unit=form.unit.data,
-                best_before=form.best_before.data,
-                notes=form.notes.data,
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("batches.detail", lot_id=lot.id))
-        except DomainError as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/edit.html", form=form, lot=lot), status
+    return form_page(
+        form,
+        lambda: services.update_lot(current_user, lot, **form.values()),
+        catch=(DomainError,),
+        next_url=lambda _saved: url_for("batches.detail", lot_id=lot.id),
+        template="batches/edit.html",
+        lot=lot,
+    )
 
 
 @bp.route("/lots/<int:lot_id>/contributions", methods=["POST"])
@@ -480,21 +454,22 @@ def recall(lot_id: int) -> Any:
     require(current_user.can_manage_cooperative(lot.cooperative_id))
     form = RecallForm()
     affected = [lot] + [x for x, _ in genealogy.descendants(lot)]
-    if form.validate_on_submit():
-        try:
-            decision = recalls.recall_lot(
-                current_user,
-                lot,
-                reason=form.reason.data,
-                instructions=form.instructions.data,
-                decided_by=form.decided_by.data,
-            )
-            flash(_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)), "success")
-            return redirect(url_for("batches.recall_report", recall_id=decision.id))
-        except DomainError as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/recall.html", form=form, lot=lot, affected=affected), status
+    return form_page(
+        form,
+        lambda: recalls.recall_lot(
+            current_user,
+            lot,
+            reason=form.reason.data,
+            instructions=form.instructions.data,
+            decided_by=form.decided_by.data,
+        ),
+        catch=(DomainError,),
+        message=_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)),
+        next_url=lambda decision: url_for("batches.recall_report", recall_id=decision.id),
+        template="batches/recall.html",
+        lot=lot,
+        affected=affected,
+    )
 
 
 @bp.route("/recalls/<int:recall_id>")

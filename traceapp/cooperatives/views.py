@@ -26,7 +26,7 @@ from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import too_large_message
-from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
+from traceapp.web import apply_errors, form_failed, form_page, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)
@@ -55,17 +55,16 @@ def create() -> Any:
     """Register a cooperative (administrators)."""
     require(current_user.is_admin)
     form = CooperativeForm()
-    if form.validate_on_submit():
-        try:
-            coop = services.create_cooperative(
-                current_user, **_form_values(form, services.COOPERATIVE_FIELDS)
-            )
-            flash(_("Cooperative registered."), "success")
-            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/form.html", form=form, coop=None), status
+    return form_page(
+        form,
+        lambda: services.create_cooperative(
+            current_user, **_form_values(form, services.COOPERATIVE_FIELDS)
+        ),
+        message=_("Cooperative registered."),
+        next_url=lambda coop: url_for("cooperatives.detail", cooperative_id=coop.id),
+        template="cooperatives/form.html",
+        coop=None,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>")
@@ -84,17 +83,15 @@ def edit(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_manage_cooperative(coop.id))
     form = CooperativeForm(obj=coop)
-    if form.validate_on_submit():
-        try:
-            services.update_cooperative(
-                current_user, coop, **_form_values(form, services.COOPERATIVE_FIELDS)
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/form.html", form=form, coop=coop), status
+    return form_page(
+        form,
+        lambda: services.update_cooperative(
+            current_user, coop, **_form_values(form, services.COOPERATIVE_FIELDS)
+        ),
+        next_url=lambda _saved: url_for("cooperatives.detail", cooperative_id=coop.id),
+        template="cooperatives/form.html",
+        coop=coop,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/logo", methods=["POST"])
@@ -145,19 +142,17 @@ def member_create(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_write_cooperative(coop.id))
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            member = services.create_member(
-                current_user, coop.id, **_form_values(form, services.MEMBER_FIELDS)
-            )
-            flash(_("Member %(number)s registered.", number=member.member_number), "success")
-            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "cooperatives/member_form.html", form=form, coop=coop, member=None
-    ), status
+    return form_page(
+        form,
+        lambda: services.create_member(
+            current_user, coop.id, **_form_values(form, services.MEMBER_FIELDS)
+        ),
+        message=lambda member: _("Member %(number)s registered.", number=member.member_number),
+        next_url=lambda member: url_for("cooperatives.member_detail", member_id=member.id),
+        template="cooperatives/member_form.html",
+        coop=coop,
+        member=None,
+    )
 
 
 @bp.route("/members/<int:member_id>")
@@ -186,19 +181,16 @@ def member_edit(member_id: int) -> Any:
     if request.method == "GET":
         form.gender.data = member.gender.value
         form.role.data = member.role.value
-    if form.validate_on_submit():
-        try:
-            services.update_member(
-                current_user, member, **_form_values(form, services.MEMBER_FIELDS)
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "cooperatives/member_form.html", form=form, coop=coop, member=member
-    ), status
+    return form_page(
+        form,
+        lambda: services.update_member(
+            current_user, member, **_form_values(form, services.MEMBER_FIELDS)
+        ),
+        next_url=lambda _saved: url_for("cooperatives.member_detail", member_id=member.id),
+        template="cooperatives/member_form.html",
+        coop=coop,
+        member=member,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["GET", "POST"])
