@@ -130,7 +130,7 @@ class GrantSchema(BaseSchema):
     updated_at = fields.AwareDateTime(dump_only=True)
 
     def _status_today(self, obj: Any) -> str:
-        from traceapp.brands.services import grant_display_status
+        from traceapp.brands.grants import grant_display_status
 
         return grant_display_status(obj)
 
