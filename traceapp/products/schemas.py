@@ -10,7 +10,7 @@ from marshmallow import fields, validate
 from traceapp.api.schemas import BaseSchema
 from traceapp.gs1 import gtin_display
 from traceapp.products.models import OcopLevel
-from traceapp.products.services import ocop_stars_for_display, ocop_status
+from traceapp.products.ocop import ocop_stars_for_display, ocop_status
 
 
 class Quantity(fields.Decimal):
