@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -19,10 +24,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from traceapp.batches.events import PARTY_LABELS
+from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
+from traceapp.batches.models import Lot
+from traceapp.batches.rules import zone_kinds_for
+from traceapp.cooperatives.models import Member
+from traceapp.core.inputs import json_too_deep, too_deep_message
+from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
 from traceapp.forms import Form
 from traceapp.units import UNIT_NAMES
 from traceapp.web import options
+from traceapp.zones.models import Zone, ZoneStatus
 
 UNIT_CHOICES = options((code, f"{code} · {name}") for code, name in UNIT_NAMES.items())
 
@@ -144,6 +156,36 @@ class EventForm(Form):
     inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
+    def values(self) -> dict[str, Any]:
+        """What ``events.record_event`` takes: only what was filled in, the time in the
+        cooperative's time zone."""
+        kwargs: dict[str, Any] = {"biz_step": self.biz_step.data}
+        if self.event_time.data:
+            zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            moment = self.event_time.data.replace(tzinfo=zone)
+            kwargs["event_time"] = moment
+            kwargs["tz_offset"] = local_offset(moment)
+        if self.disposition.data:
+            kwargs["disposition"] = self.disposition.data
+        if self.zone_id.data:
+            kwargs["zone_id"] = self.zone_id.data
+        if self.location.data:
+            kwargs["location"] = self.location.data
+        if self.quantity.data is not None:
+            kwargs["quantity"] = self.quantity.data
+            kwargs["unit"] = self.unit.data
+        party = self.party_type.data
+        if self.destination.data:
+            kwargs["destinations"] = [{"type": party, "name": self.destination.data}]
+        if self.source.data:
+            kwargs["sources"] = [{"type": party, "name": self.source.data}]
+        details = {
+            k: getattr(self, k).data for k in ("inspector", "notes") if getattr(self, k).data
+        }
+        if details:
+            kwargs["details"] = details
+        return kwargs
+
 
 class CorrectionForm(EventForm):
     """Declare an event wrong; for incorrect data, describe the corrected event."""
@@ -218,3 +260,72 @@ class ImportForm(Form):
     """Upload a partner's EPCIS document."""
 
     file = FileField(_l("EPCIS 2.0 JSON-LD document"), validators=[FileRequired()])
+
+    #: The largest document read.
+    MAX_BYTES = 10 * 1024 * 1024
+
+    def document(self) -> Any:
+        """The uploaded file parsed as JSON, or ValidationFailed naming "file"."""
+        raw = self.file.data.stream.read(self.MAX_BYTES + 1)
+        if len(raw) > self.MAX_BYTES:
+            raise ValidationFailed.field("file", _("The file is larger than 10 MB."))
+        if json_too_deep(raw):
+            raise ValidationFailed.field("file", too_deep_message())
+        try:
+            return json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValidationFailed.field(
+                "file", _("This is not a JSON file (%(e)s).", e=exc)
+            ) from None
+
+
+def contribution_form(lot: Lot) -> ContributionForm:
+    """The delivery form of a lot's page: the cooperative's current members, and its approved
+    zones of a kind the lot's product may come from."""
+    form = ContributionForm(prefix="c")
+    form.member_id.choices = options(
+        (m.id, f"{m.member_number} · {m.full_name}")
+        for m in db.session.execute(
+            sa.select(Member)
+            .where(Member.cooperative_id == lot.cooperative_id, Member.left_on.is_(None))
+            .order_by(Member.member_number)
+        ).scalars()
+    )
+    kinds = zone_kinds_for(lot.product)
+    form.zone_id.choices = options(
+        (z.id, f"{z.code} · {z.name or z.crop or ''}")
+        for z in db.session.execute(
+            sa.select(Zone)
+            .where(
+                Zone.status == ZoneStatus.APPROVED,
+                Zone.kind.in_(kinds),
+                Zone.cooperative_id == lot.cooperative_id,
+            )
+            .order_by(Zone.code)
+        ).scalars()
+    )
+    if request.method == "GET":
+        form.unit.data = lot.unit
+        form.delivered_on.data = lot.production_date
+    return form
+
+
+def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") -> Any:
+    """The event form (or the correction form) of a lot, its choices filled in."""
+    form = cls(prefix=prefix)
+    form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
+    form.disposition.choices = options(
+        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
+    )
+    form.zone_id.choices = options(
+        [(0, "—")]
+        + [
+            (z.id, z.code)
+            for z in db.session.execute(
+                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
+            ).scalars()
+        ]
+    )
+    if request.method == "GET":
+        form.unit.data = lot.unit
+    return form
