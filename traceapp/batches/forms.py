@@ -25,9 +25,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
-from traceapp.batches.models import Lot
-from traceapp.batches.rules import zone_kinds_for
+from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
+from traceapp.batches.rules import PARTY_NAME_MAX, zone_kinds_for
 from traceapp.cooperatives.models import Member
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -52,13 +53,13 @@ class LotForm(Form):
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     code = StringField(
         _l("Lot code (leave empty to allocate, e.g. XP-2026-0042)"),
-        validators=[Optional(), Length(max=20)],
+        validators=[Optional(), Length(max=max_length(Lot.code))],
     )
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Lot.notes))])
     aquaculture_method = StringField(
         _l("Aquaculture method (farmed seafood, e.g. sea cages)"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=max_length(Lot.aquaculture_method))],
     )
     catch_area = StringField(
         _l("FAO catch area (fishing lots, e.g. 71)"), validators=[Optional(), Length(max=60)]
@@ -112,7 +113,7 @@ class LotEditForm(Form):
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Lot.notes))])
 
     FIELDS = ("production_date", "quantity", "unit", "best_before", "notes")
 
@@ -129,13 +130,18 @@ class ContributionForm(Form):
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
-    notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = StringField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(Contribution.notes))]
+    )
 
 
 class ReasonForm(Form):
     """A reason for a withdrawal."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=2000)])
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(min=3, max=max_length(Contribution.void_reason))],
+    )
 
 
 class EventForm(Form):
@@ -147,12 +153,18 @@ class EventForm(Form):
     )
     disposition = SelectField(_l("Result (inspections)"), validate_choice=False)
     zone_id = SelectField(_l("At zone or facility"), coerce=int, validate_choice=False)
-    location = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
+    location = StringField(
+        _l("Place"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
+    )
     quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     party_type = SelectField(_l("Party type"), choices=options(PARTY_LABELS.items()))
-    destination = StringField(_l("Shipped to (shipping)"), validators=[Optional(), Length(max=200)])
-    source = StringField(_l("Received from (receiving)"), validators=[Optional(), Length(max=200)])
+    destination = StringField(
+        _l("Shipped to (shipping)"), validators=[Optional(), Length(max=PARTY_NAME_MAX)]
+    )
+    source = StringField(
+        _l("Received from (receiving)"), validators=[Optional(), Length(max=PARTY_NAME_MAX)]
+    )
     inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
@@ -200,7 +212,11 @@ class CorrectionForm(EventForm):
         ),
     )
     explanation = TextAreaField(
-        _l("Explanation"), validators=[DataRequired(), Length(min=5, max=2000)]
+        _l("Explanation"),
+        validators=[
+            DataRequired(),
+            Length(min=5, max=max_length(EventErrorDeclaration.explanation)),
+        ],
     )
 
 
@@ -234,25 +250,29 @@ class TransformForm(Form):
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     production_date = DateField(_l("Production date"), validators=[DataRequired()])
     code = StringField(
-        _l("Lot code (leave empty to allocate)"), validators=[Optional(), Length(max=20)]
+        _l("Lot code (leave empty to allocate)"),
+        validators=[Optional(), Length(max=max_length(Lot.code))],
     )
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
+    location = StringField(
+        _l("Where"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
+    )
 
 
 class RecallForm(Form):
     """A recall decision."""
 
     reason = TextAreaField(
-        _l("Reason for the recall"), validators=[DataRequired(), Length(min=5, max=2000)]
+        _l("Reason for the recall"),
+        validators=[DataRequired(), Length(min=5, max=max_length(Recall.reason))],
     )
     instructions = TextAreaField(
         _l("What buyers and consumers should do (shown publicly)"),
-        validators=[DataRequired(), Length(min=5, max=2000)],
+        validators=[DataRequired(), Length(min=5, max=max_length(Recall.instructions))],
     )
     decided_by = StringField(
         _l("Decided by (person or authority, decision number)"),
-        validators=[DataRequired(), Length(min=2, max=200)],
+        validators=[DataRequired(), Length(min=2, max=max_length(Recall.decided_by))],
     )
 
 

@@ -21,6 +21,9 @@ from traceapp.units import (
 )
 from traceapp.zones.models import ZoneKind
 
+#: Longest name of a source or destination party, kept in an event's JSON (no column bounds it).
+PARTY_NAME_MAX = 200
+
 #: GDST catch data: field -> (required, label as a reader sees it). Trip dates are ISO dates.
 CATCH_FIELDS: dict[str, tuple[bool, Any]] = {
     "catch_area": (True, _l("FAO major fishing area")),

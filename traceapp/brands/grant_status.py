@@ -17,6 +17,7 @@ from traceapp.brands.models import (
     GrantStatus,
     MarkGrant,
 )
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from traceapp.auth.models import Actor
 
 
-REASON_MIN, REASON_MAX = 3, 500
+#: The shortest reason that says why.
+REASON_MIN = 3
 
 
 def actor_fields(actor: Actor) -> dict[str, Any]:
@@ -77,8 +79,8 @@ def _check_reason(reason: Any, errors: dict[str, list[str]]) -> str | None:
     reason = blank_to_none(reason)
     if reason is None or len(reason) < REASON_MIN:
         add_error(errors, "reason", _("Say why, in at least %(n)d characters.", n=REASON_MIN))
-    elif len(reason) > REASON_MAX:
-        add_error(errors, "reason", _("At most %(n)d characters.", n=REASON_MAX))
+    elif len(reason) > max_length(GrantEvent.reason):
+        add_error(errors, "reason", _("At most %(n)d characters.", n=max_length(GrantEvent.reason)))
     return reason
 
 

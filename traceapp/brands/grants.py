@@ -24,6 +24,7 @@ from traceapp.brands.models import (
     MarkStatus,
 )
 from traceapp.cooperatives.models import Member
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
@@ -32,9 +33,6 @@ from traceapp.products.models import Product
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
-
-
-NOTES_MAX = 5000
 
 
 def _product_label(product: Product) -> str:
@@ -99,8 +97,9 @@ def _check_period(granted_on: Any, valid_until: Any, errors: dict[str, list[str]
 
 
 def _check_notes(notes: Any, errors: dict[str, list[str]]) -> None:
-    if notes is not None and len(notes) > NOTES_MAX:
-        add_error(errors, "notes", _("At most %(n)d characters.", n=NOTES_MAX))
+    limit = max_length(MarkGrant.notes)
+    if notes is not None and len(notes) > limit:
+        add_error(errors, "notes", _("At most %(n)d characters.", n=limit))
 
 
 def create_grant(

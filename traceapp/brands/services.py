@@ -31,6 +31,7 @@ from traceapp.brands.models import (
     MarkStatus,
 )
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
@@ -77,19 +78,19 @@ MARK_FIELDS = (
     "violation_measures",
     "rules_adopted_on",
 )
-#: Longest text accepted per field (the columns' sizes, or a sane bound for TEXT).
-_MAX_LENGTH = {
-    "name": 200,
-    "certificate_number": 40,
-    "owner_name": 200,
-    "owner_address": 300,
-    "product_scope": 5000,
-    "geographic_scope": 5000,
-    "founding_basis": 5000,
-    "membership_criteria": 10000,
-    "conditions_of_use": 10000,
-    "violation_measures": 10000,
-}
+#: Fields whose length is bounded (by their columns).
+_BOUNDED = (
+    "name",
+    "certificate_number",
+    "owner_name",
+    "owner_address",
+    "product_scope",
+    "geographic_scope",
+    "founding_basis",
+    "membership_criteria",
+    "conditions_of_use",
+    "violation_measures",
+)
 
 
 # --- marks ------------------------------------------------------------------------------------
@@ -113,7 +114,8 @@ def check_mark(
     today = local_today()
     if not values.get("name"):
         add_error(errors, "name", _("Enter the mark's name."))
-    for key, limit in _MAX_LENGTH.items():
+    for key in _BOUNDED:
+        limit = max_length(getattr(CollectiveMark, key))
         if isinstance(values.get(key), str) and len(values[key]) > limit:
             add_error(errors, key, _("At most %(n)d characters.", n=limit))
     if values.get("name") and "name" not in errors:

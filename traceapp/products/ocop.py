@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require, scoped_ref
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none, id_or_none
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
@@ -173,7 +174,8 @@ def _check_ocop(actor: Actor, product: Product, values: dict[str, Any]) -> dict[
         "notes": values.get("notes"),
         "decided_on": decided_on,
     }
-    for key, limit in (("decision_number", 60), ("certificate_number", 60)):
+    for key in ("decision_number", "certificate_number"):
+        limit = max_length(getattr(OcopRecord, key))
         if out[key] and len(out[key]) > limit:
             add_error(errors, key, _("At most %(n)d characters.", n=limit))
 

@@ -21,6 +21,7 @@ from traceapp.auth.models import SYSTEM
 from traceapp.auth.permissions import get_scoped, require, scoped_ref
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none, id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -95,7 +96,7 @@ __all__ = [
     "update_product",
 ]
 
-CODE_RE = re.compile(r"^[A-Za-z0-9.-]{1,40}$")
+CODE_RE = re.compile(rf"^[A-Za-z0-9.-]{{1,{max_length(Product.code)}}}$")
 
 PRODUCT_FIELDS = (
     "code",
@@ -140,7 +141,7 @@ def _normalise_names(raw: Any, errors: dict[str, list[str]]) -> dict[str, str]:
             add_error(errors, "names", _("The %(lang)s name must be text.", lang=lang))
             continue
         text = (text or "").strip()
-        if len(text) > 200:
+        if len(text) > max_length(Product.name):
             add_error(
                 errors, "names", _("The %(lang)s name has at most 200 characters.", lang=lang)
             )
@@ -178,11 +179,12 @@ def check_product(
     name = values.get("name")
     if not name:
         add_error(errors, "name", _("Enter the product's name in Vietnamese."))
-    elif len(name) > 200:
-        add_error(errors, "name", _("At most 200 characters."))
+    elif len(name) > max_length(Product.name):
+        add_error(errors, "name", _("At most %(n)d characters.", n=max_length(Product.name)))
     out["names"] = _normalise_names(values.get("names"), errors)
-    if values.get("description") and len(values["description"]) > 5000:
-        add_error(errors, "description", _("At most 5000 characters."))
+    limit = max_length(Product.description)
+    if values.get("description") and len(values["description"]) > limit:
+        add_error(errors, "description", _("At most %(n)d characters.", n=limit))
 
     cats = categories()
     if values.get("category") not in cats:
