@@ -320,11 +320,7 @@ def recall(lot_id: int) -> Any:
     return form_page(
         form,
         lambda: recalls.recall_lot(
-            current_user,
-            lot,
-            reason=form.reason.data,
-            instructions=form.instructions.data,
-            decided_by=form.decided_by.data,
+            current_user, lot, **form.values_of(("reason", "instructions", "decided_by"))
         ),
         catch=(DomainError,),
         message=_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)),

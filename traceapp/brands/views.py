@@ -110,10 +110,6 @@ def _mark_form(mark: CollectiveMark | None) -> MarkForm:
     return form
 
 
-def _mark_values(form: MarkForm) -> dict[str, Any]:
-    return {name: getattr(form, name).data for name in services.MARK_FIELDS}
-
-
 @bp.route("/brands/new", methods=["GET", "POST"])
 @login_required
 def create() -> Any:
@@ -128,7 +124,7 @@ def create() -> Any:
         lambda: services.create_mark(
             current_user,
             form.cooperative_id.data if current_user.is_admin else current_user.cooperative_id,
-            **_mark_values(form),
+            **form.values_of(services.MARK_FIELDS),
         ),
         message=_("Mark registered."),
         next_url=lambda mark: url_for("brands.detail", mark_id=mark.id),
@@ -168,7 +164,7 @@ def edit(mark_id: int) -> Any:
     form = _mark_form(mark)
     return form_page(
         form,
-        lambda: services.update_mark(current_user, mark, **_mark_values(form)),
+        lambda: services.update_mark(current_user, mark, **form.values_of(services.MARK_FIELDS)),
         next_url=lambda _saved: url_for("brands.detail", mark_id=mark.id),
         template="brands/form.html",
         mark=mark,
@@ -247,11 +243,7 @@ def grant_create(mark_id: int) -> Any:
         lambda: services.create_grant(
             current_user,
             mark,
-            member_id=form.member_id.data,
-            product_ids=form.product_ids.data,
-            granted_on=form.granted_on.data,
-            valid_until=form.valid_until.data,
-            notes=form.notes.data,
+            **form.values_of(("member_id", "product_ids", "granted_on", "valid_until", "notes")),
         ),
         message=lambda grant: _(
             "Use of the mark granted to %(name)s.", name=grant.member.full_name
@@ -286,10 +278,7 @@ def grant_edit(grant_id: int) -> Any:
         lambda: services.update_grant(
             current_user,
             grant,
-            product_ids=form.product_ids.data,
-            valid_until=form.valid_until.data,
-            notes=form.notes.data,
-            effective_on=form.effective_on.data,
+            **form.values_of(("product_ids", "valid_until", "notes", "effective_on")),
         ),
         catch=(ValidationFailed, Conflict),
         own_status=True,
@@ -316,9 +305,7 @@ def _grant_action(grant_id: int, action: str) -> Any:
         form.effective_on.data = local_today()
     return form_page(
         form,
-        lambda: change(
-            current_user, grant, reason=form.reason.data, effective_on=form.effective_on.data
-        ),
+        lambda: change(current_user, grant, **form.values_of(("reason", "effective_on"))),
         catch=(ValidationFailed, Conflict),
         own_status=True,
         message=done,

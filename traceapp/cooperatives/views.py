@@ -32,10 +32,6 @@ bp = Blueprint("cooperatives", __name__)
 nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)
 
 
-def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(form, name).data for name in names if hasattr(form, name)}
-
-
 @bp.route("/cooperatives")
 @login_required
 def index() -> Any:
@@ -58,7 +54,7 @@ def create() -> Any:
     return form_page(
         form,
         lambda: services.create_cooperative(
-            current_user, **_form_values(form, services.COOPERATIVE_FIELDS)
+            current_user, **form.values_of(services.COOPERATIVE_FIELDS)
         ),
         message=_("Cooperative registered."),
         next_url=lambda coop: url_for("cooperatives.detail", cooperative_id=coop.id),
@@ -86,7 +82,7 @@ def edit(cooperative_id: int) -> Any:
     return form_page(
         form,
         lambda: services.update_cooperative(
-            current_user, coop, **_form_values(form, services.COOPERATIVE_FIELDS)
+            current_user, coop, **form.values_of(services.COOPERATIVE_FIELDS)
         ),
         next_url=lambda _saved: url_for("cooperatives.detail", cooperative_id=coop.id),
         template="cooperatives/form.html",
@@ -145,7 +141,7 @@ def member_create(cooperative_id: int) -> Any:
     return form_page(
         form,
         lambda: services.create_member(
-            current_user, coop.id, **_form_values(form, services.MEMBER_FIELDS)
+            current_user, coop.id, **form.values_of(services.MEMBER_FIELDS)
         ),
         message=lambda member: _("Member %(number)s registered.", number=member.member_number),
         next_url=lambda member: url_for("cooperatives.member_detail", member_id=member.id),
@@ -184,7 +180,7 @@ def member_edit(member_id: int) -> Any:
     return form_page(
         form,
         lambda: services.update_member(
-            current_user, member, **_form_values(form, services.MEMBER_FIELDS)
+            current_user, member, **form.values_of(services.MEMBER_FIELDS)
         ),
         next_url=lambda _saved: url_for("cooperatives.member_detail", member_id=member.id),
         template="cooperatives/member_form.html",
