@@ -341,6 +341,37 @@ def form_page(
     return render_template(template, form=form, **context), status
 
 
+def upload_page(
+    form: Any,
+    save: Callable[[], Any],
+    *,
+    back: str,
+    done: Any,
+    refused: Callable[[], Any],
+    invalid: Callable[[], Any] | None = None,
+) -> Any:
+    """The glue of an image upload, once: a valid form calls ``save()`` (the service), flashes
+    ``done`` and goes ``back``; an image the service refuses shows its errors on the form in
+    the page ``refused()`` renders (422). A form without a file goes back saying so, or
+    renders ``invalid()`` when given."""
+    from flask import flash, redirect
+    from flask_babel import gettext
+
+    if not form.validate_on_submit():
+        if invalid is not None:
+            return invalid(), 422
+        flash(gettext("Choose an image file."), "error")
+        return redirect(back)
+    try:
+        save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_errors(form, exc.errors)
+        return refused(), 422
+    flash(str(done), "success")
+    return redirect(back)
+
+
 def apply_errors(form: Any, errors: dict[str, list[str]]) -> list[str]:
     """Attach service errors to the form's fields; return those that match no field."""
     loose: list[str] = []

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -30,7 +30,7 @@ from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.products.models import Product
-from traceapp.web import apply_errors, form_page, nav_item, options, page_arg, paginate
+from traceapp.web import form_page, nav_item, options, page_arg, paginate, upload_page
 
 bp = Blueprint("brands", __name__)
 nav_item(
@@ -178,16 +178,14 @@ def logo(mark_id: int) -> Any:
     mark = get_scoped(CollectiveMark, mark_id, current_user)
     require(current_user.can_manage_cooperative(mark.cooperative_id))
     form = MarkLogoForm()
-    if not form.validate_on_submit():
-        return _detail(mark, form), 422
-    try:
-        services.set_mark_logo(current_user, mark, form.logo.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc.errors)
-        return _detail(mark, form), 422
-    flash(_("Logo updated."), "success")
-    return redirect(url_for("brands.detail", mark_id=mark.id))
+    return upload_page(
+        form,
+        lambda: services.set_mark_logo(current_user, mark, form.logo.data),
+        back=url_for("brands.detail", mark_id=mark.id),
+        done=_("Logo updated."),
+        refused=lambda: _detail(mark, form),
+        invalid=lambda: _detail(mark, form),
+    )
 
 
 # --- grants -----------------------------------------------------------------------------------

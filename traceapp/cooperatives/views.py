@@ -26,7 +26,7 @@ from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.services import too_large_message
-from traceapp.web import apply_errors, form_failed, form_page, nav_item, page_arg, paginate
+from traceapp.web import form_failed, form_page, nav_item, page_arg, paginate, upload_page
 
 bp = Blueprint("cooperatives", __name__)
 nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)
@@ -97,20 +97,18 @@ def logo(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_manage_cooperative(coop.id))
     form = LogoForm()
-    if not form.validate_on_submit():
-        flash(_("Choose an image file."), "error")
-        return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-    try:
-        services.set_cooperative_logo(current_user, coop, form.logo.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        stats = services.member_stats(coop.id)
-        apply_errors(form, exc.errors)
-        return render_template(
-            "cooperatives/detail.html", coop=coop, stats=stats, logo_form=form
-        ), 422
-    flash(_("Logo updated."), "success")
-    return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+    return upload_page(
+        form,
+        lambda: services.set_cooperative_logo(current_user, coop, form.logo.data),
+        back=url_for("cooperatives.detail", cooperative_id=coop.id),
+        done=_("Logo updated."),
+        refused=lambda: render_template(
+            "cooperatives/detail.html",
+            coop=coop,
+            stats=services.member_stats(coop.id),
+            logo_form=form,
+        ),
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members")

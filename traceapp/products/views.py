@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,7 +12,6 @@ from werkzeug.datastructures import FileStorage
 
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives.models import Cooperative
-from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.gs1 import gtin_display
 from traceapp.i18n import LANGUAGE_NAMES
@@ -20,7 +19,7 @@ from traceapp.products import services
 from traceapp.products.forms import LEVEL_LABELS, ImageForm, OcopForm, ProductForm
 from traceapp.products.models import Product
 from traceapp.units import number_text
-from traceapp.web import apply_errors, form_page, nav_item, page_arg, paginate
+from traceapp.web import form_page, nav_item, page_arg, paginate, upload_page
 
 bp = Blueprint("products", __name__)
 nav_item("products.index", _l("Products"), lambda user: user.is_admin or user.is_cooperative_user)
@@ -173,18 +172,14 @@ def image(product_id: int) -> Any:
     product = get_scoped(Product, product_id, current_user)
     require(current_user.can_manage_cooperative(product.cooperative_id))
     form = ImageForm()
-    if not form.validate_on_submit():
-        flash(_("Choose an image file."), "error")
-        return redirect(url_for("products.detail", product_id=product.id))
-    try:
-        services.set_product_image(current_user, product, form.image.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc.errors)
-        product = get_scoped(Product, product_id, current_user)
-        return _render_detail(product, form), 422
-    flash(_("Photo updated."), "success")
-    return redirect(url_for("products.detail", product_id=product.id))
+    return upload_page(
+        form,
+        lambda: services.set_product_image(current_user, product, form.image.data),
+        back=url_for("products.detail", product_id=product.id),
+        done=_("Photo updated."),
+        # The product again: the rollback expired what the session held.
+        refused=lambda: _render_detail(get_scoped(Product, product_id, current_user), form),
+    )
 
 
 @bp.route("/products/<int:product_id>/ocop/new", methods=["GET", "POST"])
