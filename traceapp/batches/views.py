@@ -40,9 +40,10 @@ from traceapp.core.inputs import id_or_none
 from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page
 from traceapp.products.models import Product
 from traceapp.units import fmt
-from traceapp.web import form_failed, form_page, nav_item, options, page_arg, paginate
+from traceapp.web import form_failed, nav_item, options, page_arg, paginate
 
 bp = Blueprint("batches", __name__)
 nav_item("batches.index", _l("Lots"), lambda user: user.is_cooperative_user or user.is_admin)

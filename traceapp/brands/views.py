@@ -29,8 +29,9 @@ from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page, upload_page
 from traceapp.products.models import Product
-from traceapp.web import form_page, nav_item, options, page_arg, paginate, upload_page
+from traceapp.web import nav_item, options, page_arg, paginate
 
 bp = Blueprint("brands", __name__)
 nav_item(

@@ -25,8 +25,9 @@ from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page, upload_page
 from traceapp.media.services import too_large_message
-from traceapp.web import form_failed, form_page, nav_item, page_arg, paginate, upload_page
+from traceapp.web import form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item("cooperatives.index", _l("Cooperative"), lambda user: not user.is_auditor)

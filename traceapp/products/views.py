@@ -13,13 +13,14 @@ from werkzeug.datastructures import FileStorage
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives.models import Cooperative
 from traceapp.extensions import db
+from traceapp.form_pages import form_page, upload_page
 from traceapp.gs1 import gtin_display
 from traceapp.i18n import LANGUAGE_NAMES
 from traceapp.products import services
 from traceapp.products.forms import LEVEL_LABELS, ImageForm, OcopForm, ProductForm
 from traceapp.products.models import Product
 from traceapp.units import number_text
-from traceapp.web import form_page, nav_item, page_arg, paginate, upload_page
+from traceapp.web import nav_item, page_arg, paginate
 
 bp = Blueprint("products", __name__)
 nav_item("products.index", _l("Products"), lambda user: user.is_admin or user.is_cooperative_user)
