@@ -8,6 +8,7 @@ looks them up there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import get_translations, ngettext
@@ -42,6 +43,11 @@ class Form(FlaskForm):
         def get_translations(self, form: Any) -> Any:
             """The catalogs of the request's language."""
             return TRANSLATIONS
+
+    def values_of(self, names: Iterable[str]) -> dict[str, Any]:
+        """The submitted values of the named fields, for a service's keyword arguments (a
+        field the form does not have, or has dropped, is left out)."""
+        return {name: getattr(self, name).data for name in names if hasattr(self, name)}
 
 
 def _wtforms_messages() -> None:  # pragma: no cover - never called: pybabel reads it

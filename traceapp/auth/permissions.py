@@ -1,4 +1,8 @@
-"""Tenant scoping in one place: load (404) then check (403), and ids named in bodies and forms."""
+"""Load (404) then check (403), and the ids named in bodies and forms, through a scope.
+
+Each function takes the acting user (read through their tenant scope) or a scope itself (the
+authority console's): which rows are visible is decided in ``core/scoping.py`` only.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import sqlalchemy as sa
 
 from traceapp.core.inputs import MAX_ID, id_or_none
+from traceapp.core.scoping import Scope, scope_of
 from traceapp.errors import Forbidden, NotFound, ValidationFailed
 from traceapp.extensions import db
 
@@ -17,21 +22,18 @@ if TYPE_CHECKING:
 M = TypeVar("M")
 
 
-def scoped(model: type[M], actor: Actor) -> sa.Select[M]:
+def scoped(model: type[M], actor: Actor | Scope) -> sa.Select[M]:
     """``SELECT model`` restricted to what the actor may read. Every list starts here."""
-    return sa.select(model).where(model.visible_to(actor))  # type: ignore[attr-defined]
+    return scope_of(actor).select(model)
 
 
-def get_scoped(model: type[M], ident: Any, actor: Actor, *, for_update: bool = False) -> M:
+def get_scoped(model: type[M], ident: Any, actor: Actor | Scope, *, for_update: bool = False) -> M:
     """Load one object the actor may read, or NotFound: a foreign id looks like a missing one."""
     try:
         ident = int(ident)
     except (TypeError, ValueError):
         raise NotFound() from None
-    stmt = scoped(model, actor).where(model.id == ident)  # type: ignore[attr-defined]
-    if for_update:
-        stmt = stmt.with_for_update()
-    obj = db.session.execute(stmt).scalars().first()
+    obj = scope_of(actor).load(model, ident, for_update=for_update)
     if obj is None:
         raise NotFound()
     return obj
@@ -49,7 +51,7 @@ def _ref_ident(value: Any) -> int | None:
     return None
 
 
-def _ref_query(model: type[M], actor: Actor, cooperative_id: int | None) -> sa.Select[M]:
+def _ref_query(model: type[M], actor: Actor | Scope, cooperative_id: int | None) -> sa.Select[M]:
     stmt = scoped(model, actor)
     if cooperative_id is not None:
         # The tenant of the record being written: an administrator sees every cooperative,
@@ -62,7 +64,7 @@ def _ref_query(model: type[M], actor: Actor, cooperative_id: int | None) -> sa.S
 def scoped_ref(
     model: type[M],
     ident: Any,
-    actor: Actor,
+    actor: Actor | Scope,
     field: str,
     *,
     cooperative_id: int | None = ...,
@@ -74,7 +76,7 @@ def scoped_ref(
 def scoped_ref(
     model: type[M],
     ident: Any,
-    actor: Actor,
+    actor: Actor | Scope,
     field: str,
     *,
     cooperative_id: int | None = ...,
@@ -85,7 +87,7 @@ def scoped_ref(
 def scoped_ref(
     model: type[M],
     ident: Any,
-    actor: Actor,
+    actor: Actor | Scope,
     field: str,
     *,
     cooperative_id: int | None = None,
@@ -118,7 +120,7 @@ def scoped_ref(
 def scoped_refs(
     model: type[M],
     idents: Iterable[int],
-    actor: Actor,
+    actor: Actor | Scope,
     field: str,
     errors: dict[str, list[str]],
     *,

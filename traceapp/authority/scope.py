@@ -5,11 +5,15 @@ their district if they have one), the lots that claimed those zones through memb
 contributions together with every lot made from those lots, and what hangs on them.
 Platform administrators read everything; cooperative users have no console. This module
 reads models only, so the audit trail, the flags and the console can all start here.
+
+The console's scope is one kind of the scope every tenant query goes through
+(``core/scoping.py``): it answers "which rows of this model?" for zones and lots by the
+region, and for any other model as the tenant rules do, so ``get_scoped`` and ``scoped``
+take it as they take an actor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -24,6 +28,7 @@ from traceapp.batches.models import (
     TraceEvent,
 )
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import scoping
 from traceapp.extensions import db
 from traceapp.zones.models import Zone
 
@@ -31,26 +36,34 @@ if TYPE_CHECKING:
     from traceapp.auth.models import Actor
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(scoping.Scope):
     """What one console user may read, as SQL. Every authority query starts here."""
 
-    actor: Actor
-    #: "all" for administrators, "region" for auditors, "none" for everyone else.
-    mode: str
+    def __init__(self, actor: Actor, mode: str) -> None:
+        super().__init__(actor)
+        #: "all" for administrators, "region" for auditors, "none" for everyone else.
+        self.mode = mode
 
     @property
     def is_console_user(self) -> bool:
         """Whether the actor may use the console at all."""
         return self.mode != "none"
 
-    def zone_clause(self) -> sa.ColumnElement[bool]:
-        """Zones in scope (a WHERE clause on Zone)."""
+    def clause(self, model: Any) -> sa.ColumnElement[bool]:
+        """Rows of ``model`` in scope: all for administrators, none outside the console; for an
+        auditor the zones of their region, the lots that claimed them (and those made from
+        those lots), and of any other model what the tenant rules let them read."""
         if self.mode == "all":
             return sa.true()
-        if self.mode == "region":
-            return Zone.visible_to(self.actor)
-        return sa.false()
+        if self.mode == "none":
+            return sa.false()
+        if model is Lot:
+            return Lot.id.in_(self.lot_ids())
+        return super().clause(model)
+
+    def zone_clause(self) -> sa.ColumnElement[bool]:
+        """Zones in scope (a WHERE clause on Zone)."""
+        return self.clause(Zone)
 
     def zone_ids(self) -> sa.Select[Any]:
         """SELECT the ids of zones in scope."""
@@ -81,9 +94,7 @@ class Scope:
 
     def lot_clause(self) -> sa.ColumnElement[bool]:
         """Lots in scope (a WHERE clause on Lot)."""
-        if self.mode == "all":
-            return sa.true()
-        return Lot.id.in_(self.lot_ids())
+        return self.clause(Lot)
 
 
 def event_declared_wrong() -> sa.Exists:

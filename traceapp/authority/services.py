@@ -24,6 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 # The scope lives below the services (the audit trail reads it too); re-exported here.
+from traceapp.auth.permissions import get_scoped
 from traceapp.authority.scope import Scope as Scope
 from traceapp.authority.scope import console_scope as console_scope
 from traceapp.authority.scope import scope_for as scope_for
@@ -33,7 +34,7 @@ from traceapp.batches.models import (
 )
 from traceapp.cooperatives.models import Cooperative
 from traceapp.database import local_today
-from traceapp.errors import NotFound, ValidationFailed
+from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.zones import services as zones
@@ -54,31 +55,14 @@ S = ZoneStatus
 MAX_EXPIRING_DAYS = 3660
 
 
-def _ident(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-
-
 def get_zone(actor: Actor, zone_id: Any) -> Zone:
     """A zone in the actor's console scope, or NotFound (foreign and missing look alike)."""
-    zone = db.session.execute(
-        sa.select(Zone).where(Zone.id == _ident(zone_id), scope_for(actor).zone_clause())
-    ).scalar_one_or_none()
-    if zone is None:
-        raise NotFound()
-    return zone
+    return get_scoped(Zone, zone_id, scope_for(actor))
 
 
 def get_lot(actor: Actor, lot_id: Any) -> Lot:
     """A lot in the actor's console scope, or NotFound."""
-    lot = db.session.execute(
-        sa.select(Lot).where(Lot.id == _ident(lot_id), scope_for(actor).lot_clause())
-    ).scalar_one_or_none()
-    if lot is None:
-        raise NotFound()
-    return lot
+    return get_scoped(Lot, lot_id, scope_for(actor))
 
 
 # --- the register -------------------------------------------------------------------------------

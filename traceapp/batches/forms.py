@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -17,10 +23,16 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from traceapp.batches.events import PARTY_LABELS
+from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
+from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
+from traceapp.batches.rules import PARTY_NAME_MAX, zone_kinds_for
+from traceapp.cooperatives.models import Member
+from traceapp.core.columns import max_length
+from traceapp.extensions import db
 from traceapp.forms import Form
 from traceapp.units import UNIT_NAMES
 from traceapp.web import options
+from traceapp.zones.models import Zone, ZoneStatus
 
 UNIT_CHOICES = options((code, f"{code} · {name}") for code, name in UNIT_NAMES.items())
 
@@ -38,13 +50,13 @@ class LotForm(Form):
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     code = StringField(
         _l("Lot code (leave empty to allocate, e.g. XP-2026-0042)"),
-        validators=[Optional(), Length(max=20)],
+        validators=[Optional(), Length(max=max_length(Lot.code))],
     )
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Lot.notes))])
     aquaculture_method = StringField(
         _l("Aquaculture method (farmed seafood, e.g. sea cages)"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), Length(max=max_length(Lot.aquaculture_method))],
     )
     catch_area = StringField(
         _l("FAO catch area (fishing lots, e.g. 71)"), validators=[Optional(), Length(max=60)]
@@ -72,6 +84,22 @@ class LotForm(Form):
         "gps_available",
     )
 
+    def values(self) -> dict[str, Any]:
+        """What ``services.create_lot`` takes, the catch facts gathered (dates as ISO text)."""
+        catch = {k: getattr(self, k).data for k in self.CATCH_FIELDS}
+        catch = {
+            k: (v.isoformat() if hasattr(v, "isoformat") else v)
+            for k, v in catch.items()
+            if v not in (None, "", False)
+        }
+        names = ("product_id", "production_date", "quantity", "unit", "code", "best_before")
+        return {
+            **{name: getattr(self, name).data for name in names},
+            "notes": self.notes.data,
+            "aquaculture_method": self.aquaculture_method.data,
+            "catch_data": catch or None,
+        }
+
 
 class LotEditForm(Form):
     """Corrections to an open lot."""
@@ -82,7 +110,13 @@ class LotEditForm(Form):
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Lot.notes))])
+
+    FIELDS = ("production_date", "quantity", "unit", "best_before", "notes")
+
+    def values(self) -> dict[str, Any]:
+        """What ``services.update_lot`` takes."""
+        return {name: getattr(self, name).data for name in self.FIELDS}
 
 
 class ContributionForm(Form):
@@ -93,13 +127,18 @@ class ContributionForm(Form):
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
-    notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = StringField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(Contribution.notes))]
+    )
 
 
 class ReasonForm(Form):
     """A reason for a withdrawal."""
 
-    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=2000)])
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(), Length(min=3, max=max_length(Contribution.void_reason))],
+    )
 
 
 class EventForm(Form):
@@ -111,14 +150,50 @@ class EventForm(Form):
     )
     disposition = SelectField(_l("Result (inspections)"), validate_choice=False)
     zone_id = SelectField(_l("At zone or facility"), coerce=int, validate_choice=False)
-    location = StringField(_l("Place"), validators=[Optional(), Length(max=300)])
+    location = StringField(
+        _l("Place"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
+    )
     quantity = DecimalField(_l("Quantity"), places=3, validators=[Optional()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     party_type = SelectField(_l("Party type"), choices=options(PARTY_LABELS.items()))
-    destination = StringField(_l("Shipped to (shipping)"), validators=[Optional(), Length(max=200)])
-    source = StringField(_l("Received from (receiving)"), validators=[Optional(), Length(max=200)])
+    destination = StringField(
+        _l("Shipped to (shipping)"), validators=[Optional(), Length(max=PARTY_NAME_MAX)]
+    )
+    source = StringField(
+        _l("Received from (receiving)"), validators=[Optional(), Length(max=PARTY_NAME_MAX)]
+    )
     inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def values(self) -> dict[str, Any]:
+        """What ``events.record_event`` takes: only what was filled in, the time in the
+        cooperative's time zone."""
+        kwargs: dict[str, Any] = {"biz_step": self.biz_step.data}
+        if self.event_time.data:
+            zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+            moment = self.event_time.data.replace(tzinfo=zone)
+            kwargs["event_time"] = moment
+            kwargs["tz_offset"] = local_offset(moment)
+        if self.disposition.data:
+            kwargs["disposition"] = self.disposition.data
+        if self.zone_id.data:
+            kwargs["zone_id"] = self.zone_id.data
+        if self.location.data:
+            kwargs["location"] = self.location.data
+        if self.quantity.data is not None:
+            kwargs["quantity"] = self.quantity.data
+            kwargs["unit"] = self.unit.data
+        party = self.party_type.data
+        if self.destination.data:
+            kwargs["destinations"] = [{"type": party, "name": self.destination.data}]
+        if self.source.data:
+            kwargs["sources"] = [{"type": party, "name": self.source.data}]
+        details = {
+            k: getattr(self, k).data for k in ("inspector", "notes") if getattr(self, k).data
+        }
+        if details:
+            kwargs["details"] = details
+        return kwargs
 
 
 class CorrectionForm(EventForm):
@@ -134,7 +209,11 @@ class CorrectionForm(EventForm):
         ),
     )
     explanation = TextAreaField(
-        _l("Explanation"), validators=[DataRequired(), Length(min=5, max=2000)]
+        _l("Explanation"),
+        validators=[
+            DataRequired(),
+            Length(min=5, max=max_length(EventErrorDeclaration.explanation)),
+        ],
     )
 
 
@@ -168,25 +247,29 @@ class TransformForm(Form):
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     production_date = DateField(_l("Production date"), validators=[DataRequired()])
     code = StringField(
-        _l("Lot code (leave empty to allocate)"), validators=[Optional(), Length(max=20)]
+        _l("Lot code (leave empty to allocate)"),
+        validators=[Optional(), Length(max=max_length(Lot.code))],
     )
     best_before = DateField(_l("Best before"), validators=[Optional()])
-    location = StringField(_l("Where"), validators=[Optional(), Length(max=300)])
+    location = StringField(
+        _l("Where"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
+    )
 
 
 class RecallForm(Form):
     """A recall decision."""
 
     reason = TextAreaField(
-        _l("Reason for the recall"), validators=[DataRequired(), Length(min=5, max=2000)]
+        _l("Reason for the recall"),
+        validators=[DataRequired(), Length(min=5, max=max_length(Recall.reason))],
     )
     instructions = TextAreaField(
         _l("What buyers and consumers should do (shown publicly)"),
-        validators=[DataRequired(), Length(min=5, max=2000)],
+        validators=[DataRequired(), Length(min=5, max=max_length(Recall.instructions))],
     )
     decided_by = StringField(
         _l("Decided by (person or authority, decision number)"),
-        validators=[DataRequired(), Length(min=2, max=200)],
+        validators=[DataRequired(), Length(min=2, max=max_length(Recall.decided_by))],
     )
 
 
@@ -194,3 +277,55 @@ class ImportForm(Form):
     """Upload a partner's EPCIS document."""
 
     file = FileField(_l("EPCIS 2.0 JSON-LD document"), validators=[FileRequired()])
+
+
+def contribution_form(lot: Lot) -> ContributionForm:
+    """The delivery form of a lot's page: the cooperative's current members, and its approved
+    zones of a kind the lot's product may come from."""
+    form = ContributionForm(prefix="c")
+    form.member_id.choices = options(
+        (m.id, f"{m.member_number} · {m.full_name}")
+        for m in db.session.execute(
+            sa.select(Member)
+            .where(Member.cooperative_id == lot.cooperative_id, Member.left_on.is_(None))
+            .order_by(Member.member_number)
+        ).scalars()
+    )
+    kinds = zone_kinds_for(lot.product)
+    form.zone_id.choices = options(
+        (z.id, f"{z.code} · {z.name or z.crop or ''}")
+        for z in db.session.execute(
+            sa.select(Zone)
+            .where(
+                Zone.status == ZoneStatus.APPROVED,
+                Zone.kind.in_(kinds),
+                Zone.cooperative_id == lot.cooperative_id,
+            )
+            .order_by(Zone.code)
+        ).scalars()
+    )
+    if request.method == "GET":
+        form.unit.data = lot.unit
+        form.delivered_on.data = lot.production_date
+    return form
+
+
+def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") -> Any:
+    """The event form (or the correction form) of a lot, its choices filled in."""
+    form = cls(prefix=prefix)
+    form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
+    form.disposition.choices = options(
+        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
+    )
+    form.zone_id.choices = options(
+        [(0, "—")]
+        + [
+            (z.id, z.code)
+            for z in db.session.execute(
+                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
+            ).scalars()
+        ]
+    )
+    if request.method == "GET":
+        form.unit.data = lot.unit
+    return form

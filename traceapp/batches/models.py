@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
+from traceapp.core.columns import text_limit
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class Lot(IdMixin, TimestampMixin, TenantMixin, Base):
     status: Mapped[LotStatus] = mapped_column(
         enum_column(LotStatus, "lot_status"), default=LotStatus.OPEN, index=True
     )
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
     #: GDST key data elements of a catch (fishing lots): vessel trip, catch area, gear, ...
     catch_data: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     #: Farmed seafood: the aquaculture method (GDST), e.g. "sea cages".
@@ -100,13 +101,13 @@ class Contribution(IdMixin, TenantMixin, Base):
     quantity: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(14, 3))
     unit: Mapped[str] = mapped_column(sa.String(3))
     delivered_on: Mapped[dt.date]
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     voided_at: Mapped[dt.datetime | None]
-    void_reason: Mapped[str | None] = mapped_column(sa.Text)
+    void_reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
 
     lot: Mapped[Lot] = relationship(back_populates="contributions")
     member: Mapped[Member] = relationship()
@@ -172,7 +173,7 @@ class EventErrorDeclaration(IdMixin, Base):
     declared_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     #: CBV error reason: did_not_occur or incorrect_data
     reason: Mapped[str] = mapped_column(sa.String(40))
-    explanation: Mapped[str] = mapped_column(sa.Text)
+    explanation: Mapped[str] = mapped_column(sa.Text, info=text_limit(2000))
     corrective_event_uids: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     declared_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -271,9 +272,9 @@ class Recall(IdMixin, TenantMixin, Base):
     __tablename__ = "recalls"
 
     root_lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"))
-    reason: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str] = mapped_column(sa.Text, info=text_limit(2000))
     #: What a consumer holding the product should do (shown on the public page).
-    instructions: Mapped[str] = mapped_column(sa.Text)
+    instructions: Mapped[str] = mapped_column(sa.Text, info=text_limit(2000))
     decided_by: Mapped[str] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

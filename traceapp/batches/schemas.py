@@ -5,7 +5,17 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema, Moment
-from traceapp.batches.models import LotStatus
+from traceapp.batches.models import (
+    Contribution,
+    EventErrorDeclaration,
+    Lot,
+    LotInput,
+    LotStatus,
+    Recall,
+    TraceEvent,
+)
+from traceapp.batches.rules import PARTY_NAME_MAX
+from traceapp.core.columns import max_length
 
 
 class CatchDataSchema(BaseSchema):
@@ -51,7 +61,7 @@ class InputSchema(BaseSchema):
 
     lot_id = fields.Int(required=True)
     quantity = fields.Decimal(required=True, as_string=True)
-    unit = fields.Str(validate=validate.Length(max=3))
+    unit = fields.Str(validate=validate.Length(max=max_length(LotInput.unit)))
 
 
 class LotCreateSchema(BaseSchema):
@@ -60,14 +70,16 @@ class LotCreateSchema(BaseSchema):
     product_id = fields.Int(required=True)
     production_date = fields.Date(required=True)
     quantity = fields.Decimal(required=True, as_string=True)
-    unit = fields.Str(required=True, validate=validate.Length(max=3))
-    code = fields.Str(validate=validate.Length(min=1, max=20))
+    unit = fields.Str(required=True, validate=validate.Length(max=max_length(Lot.unit)))
+    code = fields.Str(validate=validate.Length(min=1, max=max_length(Lot.code)))
     best_before = fields.Date()
-    notes = fields.Str(validate=validate.Length(max=5000))
+    notes = fields.Str(validate=validate.Length(max=max_length(Lot.notes)))
     catch_data = fields.Nested(CatchDataSchema)
-    aquaculture_method = fields.Str(validate=validate.Length(max=100))
+    aquaculture_method = fields.Str(
+        validate=validate.Length(max=max_length(Lot.aquaculture_method))
+    )
     event_time = Moment()
-    location = fields.Str(validate=validate.Length(max=300))
+    location = fields.Str(validate=validate.Length(max=max_length(TraceEvent.location)))
     inputs = fields.List(fields.Nested(InputSchema))
     kind = fields.Str(validate=validate.OneOf(["commingling", "processing", "grading", "packing"]))
 
@@ -78,10 +90,12 @@ class LotUpdateSchema(BaseSchema):
     production_date = fields.Date()
     best_before = fields.Date(allow_none=True)
     quantity = fields.Decimal(as_string=True)
-    unit = fields.Str(validate=validate.Length(max=3))
-    notes = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    unit = fields.Str(validate=validate.Length(max=max_length(Lot.unit)))
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=max_length(Lot.notes)))
     catch_data = fields.Nested(CatchDataSchema)
-    aquaculture_method = fields.Str(allow_none=True, validate=validate.Length(max=100))
+    aquaculture_method = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Lot.aquaculture_method))
+    )
 
 
 class LotQuerySchema(BaseSchema):
@@ -102,9 +116,9 @@ class ContributionSchema(BaseSchema):
     zone_id = fields.Int(required=True)
     zone_code = fields.Function(lambda c: c.zone.code, dump_only=True)
     quantity = fields.Decimal(required=True, as_string=True)
-    unit = fields.Str(validate=validate.Length(max=3))
+    unit = fields.Str(validate=validate.Length(max=max_length(Contribution.unit)))
     delivered_on = fields.Date()
-    notes = fields.Str(validate=validate.Length(max=2000))
+    notes = fields.Str(validate=validate.Length(max=max_length(Contribution.notes)))
     recorded_at = fields.AwareDateTime(dump_only=True)
     voided_at = fields.AwareDateTime(dump_only=True)
     void_reason = fields.Str(dump_only=True)
@@ -113,7 +127,9 @@ class ContributionSchema(BaseSchema):
 class ReasonSchema(BaseSchema):
     """Why."""
 
-    reason = fields.Str(required=True, validate=validate.Length(min=3, max=2000))
+    reason = fields.Str(
+        required=True, validate=validate.Length(min=3, max=max_length(Contribution.void_reason))
+    )
 
 
 class PartySchema(BaseSchema):
@@ -123,7 +139,7 @@ class PartySchema(BaseSchema):
         load_default="owning_party",
         validate=validate.OneOf(["owning_party", "possessing_party", "location"]),
     )
-    name = fields.Str(validate=validate.Length(max=200))
+    name = fields.Str(validate=validate.Length(max=PARTY_NAME_MAX))
     id = fields.Str(validate=validate.Length(max=300))
 
 
@@ -135,9 +151,9 @@ class EventCreateSchema(BaseSchema):
     event_time = Moment()
     tz_offset = fields.Str(validate=validate.Length(equal=6))
     zone_id = fields.Int()
-    location = fields.Str(validate=validate.Length(max=300))
+    location = fields.Str(validate=validate.Length(max=max_length(TraceEvent.location)))
     quantity = fields.Decimal(as_string=True)
-    unit = fields.Str(validate=validate.Length(max=3))
+    unit = fields.Str(validate=validate.Length(max=max_length(TraceEvent.unit)))
     sources = fields.List(fields.Nested(PartySchema))
     destinations = fields.List(fields.Nested(PartySchema))
     details = fields.Dict(keys=fields.Str(), values=fields.Raw())
@@ -184,16 +200,25 @@ class CorrectionSchema(BaseSchema):
     """Declare an event wrong, with the corrected events."""
 
     reason = fields.Str(required=True, validate=validate.OneOf(["did_not_occur", "incorrect_data"]))
-    explanation = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
+    explanation = fields.Str(
+        required=True,
+        validate=validate.Length(min=5, max=max_length(EventErrorDeclaration.explanation)),
+    )
     corrections = fields.List(fields.Nested(EventCreateSchema), load_default=list)
 
 
 class RecallCreateSchema(BaseSchema):
     """A recall decision."""
 
-    reason = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
-    instructions = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
-    decided_by = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    reason = fields.Str(
+        required=True, validate=validate.Length(min=5, max=max_length(Recall.reason))
+    )
+    instructions = fields.Str(
+        required=True, validate=validate.Length(min=5, max=max_length(Recall.instructions))
+    )
+    decided_by = fields.Str(
+        required=True, validate=validate.Length(min=2, max=max_length(Recall.decided_by))
+    )
 
 
 class RecallSchema(BaseSchema):
@@ -217,10 +242,10 @@ class OutputSchema(BaseSchema):
     product_id = fields.Int(required=True)
     production_date = fields.Date(required=True)
     quantity = fields.Decimal(required=True, as_string=True)
-    unit = fields.Str(required=True, validate=validate.Length(max=3))
-    code = fields.Str(validate=validate.Length(min=1, max=20))
+    unit = fields.Str(required=True, validate=validate.Length(max=max_length(Lot.unit)))
+    code = fields.Str(validate=validate.Length(min=1, max=max_length(Lot.code)))
     best_before = fields.Date()
-    notes = fields.Str(validate=validate.Length(max=5000))
+    notes = fields.Str(validate=validate.Length(max=max_length(Lot.notes)))
 
 
 class TransformationSchema(BaseSchema):
@@ -234,7 +259,7 @@ class TransformationSchema(BaseSchema):
         fields.Nested(OutputSchema), required=True, validate=validate.Length(min=1)
     )
     event_time = Moment()
-    location = fields.Str(validate=validate.Length(max=300))
+    location = fields.Str(validate=validate.Length(max=max_length(TraceEvent.location)))
 
 
 class EpcisQuerySchema(BaseSchema):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Response,
@@ -21,40 +20,45 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations, yields
+from traceapp.batches import (
+    epcis,
+    epcis_jobs,
+    genealogy,
+    overview,
+    services,
+    transformations,
+)
 from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
 from traceapp.batches.forms import (
-    ContributionForm,
     CorrectionForm,
-    EventForm,
     ImportForm,
     LotEditForm,
     LotForm,
     ReasonForm,
     RecallForm,
     TransformForm,
+    contribution_form,
+    event_form,
 )
 from traceapp.batches.models import (
     Contribution,
     ImportJob,
     Lot,
-    LotInput,
     LotStatus,
     Recall,
     TraceEvent,
 )
 from traceapp.batches.timeline import timeline_entries
-from traceapp.cooperatives.models import Member
 from traceapp.core.inputs import id_or_none, json_too_deep, too_deep_message
 from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page
 from traceapp.products.models import Product
 from traceapp.units import fmt
 from traceapp.web import form_failed, nav_item, options, page_arg, paginate
-from traceapp.zones.models import Zone, ZoneStatus
 
 bp = Blueprint("batches", __name__)
 nav_item("batches.index", _l("Lots"), lambda user: user.is_cooperative_user or user.is_admin)
@@ -95,144 +99,25 @@ def create() -> Any:
     if request.method == "GET":
         form.production_date.data = local_today()
         form.unit.data = "KGM"
-    if form.validate_on_submit():
-        catch = {k: getattr(form, k).data for k in LotForm.CATCH_FIELDS}
-        catch = {
-            k: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for k, v in catch.items()
-            if v not in (None, "", False)
-        }
-        try:
-            lot = services.create_lot(
-                current_user,
-                product_id=form.product_id.data,
-                production_date=form.production_date.data,
-                quantity=form.quantity.data,
-                unit=form.unit.data,
-                code=form.code.data,
-                best_before=form.best_before.data,
-                notes=form.notes.data,
-                aquaculture_method=form.aquaculture_method.data,
-                catch_data=catch or None,
-            )
-            flash(_("Lot %(code)s created.", code=lot.code), "success")
-            return redirect(url_for("batches.detail", lot_id=lot.id))
-        except ValidationFailed as exc:
-            errors = {k.removeprefix("catch_data."): v for k, v in exc.errors.items()}
-            form_failed(form, ValidationFailed(exc.message, errors))
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/form.html", form=form), status
-
-
-def _contribution_form(lot: Lot) -> ContributionForm:
-    form = ContributionForm(prefix="c")
-    form.member_id.choices = options(
-        (m.id, f"{m.member_number} · {m.full_name}")
-        for m in db.session.execute(
-            sa.select(Member)
-            .where(Member.cooperative_id == lot.cooperative_id, Member.left_on.is_(None))
-            .order_by(Member.member_number)
-        ).scalars()
-    )
-    kinds = services.zone_kinds_for(lot.product)
-    form.zone_id.choices = options(
-        (z.id, f"{z.code} · {z.name or z.crop or ''}")
-        for z in db.session.execute(
-            sa.select(Zone)
-            .where(
-                Zone.status == ZoneStatus.APPROVED,
-                Zone.kind.in_(kinds),
-                Zone.cooperative_id == lot.cooperative_id,
-            )
-            .order_by(Zone.code)
-        ).scalars()
-    )
-    if request.method == "GET":
-        form.unit.data = lot.unit
-        form.delivered_on.data = lot.production_date
-    return form
-
-
-def _event_form(lot: Lot, cls: type = EventForm, prefix: str = "e") -> Any:
-    form = cls(prefix=prefix)
-    form.biz_step.choices = options((k, v["label"]) for k, v in ev.STEPS.items())
-    form.disposition.choices = options(
-        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
-    )
-    form.zone_id.choices = options(
-        [(0, "—")]
-        + [
-            (z.id, z.code)
-            for z in db.session.execute(
-                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
-            ).scalars()
-        ]
-    )
-    if request.method == "GET":
-        form.unit.data = lot.unit
-    return form
-
-
-def _label_runs(lot: Lot) -> list[Any]:
-    """The lot's label runs with live and scanned counts, when the labels package is installed."""
-    if "labels.run" not in current_app.view_functions:
-        return []
-    from traceapp.labels.models import Label, LabelRun
-
-    live = sa.func.sum(sa.case((Label.voided_at.is_(None), 1), else_=0))
-    return list(
-        db.session.execute(
-            sa.select(LabelRun, live, sa.func.sum(Label.scan_count))
-            .join(Label, Label.run_id == LabelRun.id, isouter=True)
-            .where(LabelRun.lot_id == lot.id)
-            .group_by(LabelRun.id)
-            .order_by(LabelRun.id)
-        ).all()
+    return form_page(
+        form,
+        lambda: services.create_lot(current_user, **form.values()),
+        errors=lambda exc: ValidationFailed(
+            exc.message, {k.removeprefix("catch_data."): v for k, v in exc.errors.items()}
+        ),
+        message=lambda lot: _("Lot %(code)s created.", code=lot.code),
+        next_url=lambda lot: url_for("batches.detail", lot_id=lot.id),
+        template="batches/form.html",
     )
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
-    trace = genealogy.trace(lot)
-    contributions = (
-        db.session.execute(
-            sa.select(Contribution).where(Contribution.lot_id == lot.id).order_by(Contribution.id)
-        )
-        .scalars()
-        .all()
-    )
-    events = epcis.lot_events(lot, include_inputs=False)
-    used_in = (
-        db.session.execute(
-            sa.select(LotInput).where(LotInput.input_lot_id == lot.id).order_by(LotInput.id)
-        )
-        .scalars()
-        .all()
-    )
-    made_from = (
-        db.session.execute(
-            sa.select(LotInput).where(LotInput.output_lot_id == lot.id).order_by(LotInput.id)
-        )
-        .scalars()
-        .all()
-    )
-    context = {
-        "label_runs": _label_runs(lot),
-        "lot": lot,
-        "trace": trace,
-        "contributions": contributions,
-        "timeline": timeline_entries(events),
-        "used_in": used_in,
-        "made_from": made_from,
-        "balance": services.balance(lot) if not made_from else None,
-        "tolerance": services.tolerance_text(services.balance_tolerance()),
-        "catch_facts": services.catch_facts(lot.catch_data),
-        "available": services.available(lot),
-        "warnings": yields.lot_warnings(lot),
-        "recall": db.session.get(Recall, lot.recall_id) if lot.recall_id else None,
+    context = overview.lot_page(lot, label_runs_shown="labels.run" in current_app.view_functions)
+    context |= {
         "can_write": current_user.can_write_cooperative(lot.cooperative_id),
         "can_manage": current_user.can_manage_cooperative(lot.cooperative_id),
-        "contribution_form": forms.get("contribution_form") or _contribution_form(lot),
-        "event_form": forms.get("event_form") or _event_form(lot),
+        "contribution_form": forms.get("contribution_form") or contribution_form(lot),
+        "event_form": forms.get("event_form") or event_form(lot),
         "void_form": ReasonForm(prefix="v"),
     }
     return render_template("batches/detail.html", **context), status
@@ -252,23 +137,14 @@ def edit(lot_id: int) -> Any:
     lot = get_scoped(Lot, lot_id, current_user)
     require(current_user.can_write_cooperative(lot.cooperative_id))
     form = LotEditForm(obj=lot)
-    if form.validate_on_submit():
-        try:
-            services.update_lot(
-                current_user,
-                lot,
-                production_date=form.production_date.data,
-                quantity=form.quantity.data,
-                unit=form.unit.data,
-                best_before=form.best_before.data,
-                notes=form.notes.data,
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("batches.detail", lot_id=lot.id))
-        except DomainError as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/edit.html", form=form, lot=lot), status
+    return form_page(
+        form,
+        lambda: services.update_lot(current_user, lot, **form.values()),
+        catch=(DomainError,),
+        next_url=lambda _saved: url_for("batches.detail", lot_id=lot.id),
+        template="batches/edit.html",
+        lot=lot,
+    )
 
 
 @bp.route("/lots/<int:lot_id>/contributions", methods=["POST"])
@@ -277,7 +153,7 @@ def add_contribution(lot_id: int) -> Any:
     """Record a member's delivery."""
     lot = get_scoped(Lot, lot_id, current_user)
     require(current_user.can_write_cooperative(lot.cooperative_id))
-    form = _contribution_form(lot)
+    form = contribution_form(lot)
     if form.validate_on_submit():
         try:
             services.add_contribution(
@@ -329,48 +205,16 @@ def close(lot_id: int) -> Any:
     return redirect(url_for("batches.detail", lot_id=lot_id))
 
 
-def _event_kwargs(form: Any) -> dict[str, Any]:
-    from traceapp.batches.events import local_offset
-
-    kwargs: dict[str, Any] = {"biz_step": form.biz_step.data}
-    if form.event_time.data:
-        from zoneinfo import ZoneInfo
-
-        from flask import current_app
-
-        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-        moment = form.event_time.data.replace(tzinfo=zone)
-        kwargs["event_time"] = moment
-        kwargs["tz_offset"] = local_offset(moment)
-    if form.disposition.data:
-        kwargs["disposition"] = form.disposition.data
-    if form.zone_id.data:
-        kwargs["zone_id"] = form.zone_id.data
-    if form.location.data:
-        kwargs["location"] = form.location.data
-    if form.quantity.data is not None:
-        kwargs["quantity"] = form.quantity.data
-        kwargs["unit"] = form.unit.data
-    if form.destination.data:
-        kwargs["destinations"] = [{"type": form.party_type.data, "name": form.destination.data}]
-    if form.source.data:
-        kwargs["sources"] = [{"type": form.party_type.data, "name": form.source.data}]
-    details = {k: getattr(form, k).data for k in ("inspector", "notes") if getattr(form, k).data}
-    if details:
-        kwargs["details"] = details
-    return kwargs
-
-
 @bp.route("/lots/<int:lot_id>/events", methods=["POST"])
 @login_required
 def add_event(lot_id: int) -> Any:
     """Record an event in the lot's history."""
     lot = get_scoped(Lot, lot_id, current_user)
     require(current_user.can_write_cooperative(lot.cooperative_id))
-    form = _event_form(lot)
+    form = event_form(lot)
     if form.validate_on_submit():
         try:
-            ev.record_event(current_user, lot, **_event_kwargs(form))
+            ev.record_event(current_user, lot, **form.values())
             flash(_("Event recorded."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id) + "#timeline")
         except DomainError as exc:
@@ -389,7 +233,7 @@ def correct_event(lot_id: int, event_id: int) -> Any:
 
         raise NotFound()
     require(current_user.can_write_cooperative(lot.cooperative_id))
-    form = _event_form(lot, CorrectionForm, prefix="x")
+    form = event_form(lot, CorrectionForm, prefix="x")
     if request.method == "GET":
         form.biz_step.data = event.biz_step if event.biz_step in ev.STEPS else "inspecting"
         form.location.data = event.location
@@ -398,7 +242,7 @@ def correct_event(lot_id: int, event_id: int) -> Any:
     if form.validate_on_submit():
         corrections = []
         if form.reason.data == "incorrect_data":
-            corrections.append(_event_kwargs(form))
+            corrections.append(form.values())
         try:
             ev.declare_error(
                 current_user,
@@ -489,21 +333,18 @@ def recall(lot_id: int) -> Any:
     require(current_user.can_manage_cooperative(lot.cooperative_id))
     form = RecallForm()
     affected = [lot] + [x for x, _ in genealogy.descendants(lot)]
-    if form.validate_on_submit():
-        try:
-            decision = recalls.recall_lot(
-                current_user,
-                lot,
-                reason=form.reason.data,
-                instructions=form.instructions.data,
-                decided_by=form.decided_by.data,
-            )
-            flash(_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)), "success")
-            return redirect(url_for("batches.recall_report", recall_id=decision.id))
-        except DomainError as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("batches/recall.html", form=form, lot=lot, affected=affected), status
+    return form_page(
+        form,
+        lambda: recalls.recall_lot(
+            current_user, lot, **form.values_of(("reason", "instructions", "decided_by"))
+        ),
+        catch=(DomainError,),
+        message=_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)),
+        next_url=lambda decision: url_for("batches.recall_report", recall_id=decision.id),
+        template="batches/recall.html",
+        lot=lot,
+        affected=affected,
+    )
 
 
 @bp.route("/recalls/<int:recall_id>")

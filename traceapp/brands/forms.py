@@ -8,7 +8,15 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField, Te
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from traceapp.brands.models import GrantAction, GrantStatus, MarkStatus
+from traceapp.brands.models import (
+    CollectiveMark,
+    GrantAction,
+    GrantEvent,
+    GrantStatus,
+    MarkGrant,
+    MarkStatus,
+)
+from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.web import options
 
@@ -39,33 +47,50 @@ class MarkForm(Form):
     """A mark's registration details and its rules of use."""
 
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validators=[InputRequired()])
-    name = StringField(_l("Name of the mark"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name of the mark"),
+        validators=[DataRequired(), Length(max=max_length(CollectiveMark.name))],
+    )
     status = SelectField(
         _l("Status"), choices=options([(s.value, label) for s, label in MARK_STATUS_LABELS.items()])
     )
     certificate_number = StringField(
-        _l("Certificate number (e.g. 4-0285634-000)"), validators=[Optional(), Length(max=40)]
+        _l("Certificate number (e.g. 4-0285634-000)"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.certificate_number))],
     )
     certificate_date = DateField(_l("Certificate date"), validators=[Optional()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
-    product_scope = TextAreaField(_l("Products covered"), validators=[Optional(), Length(max=5000)])
-    geographic_scope = TextAreaField(
-        _l("Geographic area"), validators=[Optional(), Length(max=5000)]
+    product_scope = TextAreaField(
+        _l("Products covered"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.product_scope))],
     )
-    owner_name = StringField(_l("Owner's name"), validators=[Optional(), Length(max=200)])
-    owner_address = StringField(_l("Owner's address"), validators=[Optional(), Length(max=300)])
+    geographic_scope = TextAreaField(
+        _l("Geographic area"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.geographic_scope))],
+    )
+    owner_name = StringField(
+        _l("Owner's name"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.owner_name))],
+    )
+    owner_address = StringField(
+        _l("Owner's address"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.owner_address))],
+    )
     founding_basis = TextAreaField(
         _l("Owner's founding basis (decision, registration)"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=max_length(CollectiveMark.founding_basis))],
     )
     membership_criteria = TextAreaField(
-        _l("Criteria for membership"), validators=[Optional(), Length(max=10000)]
+        _l("Criteria for membership"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.membership_criteria))],
     )
     conditions_of_use = TextAreaField(
-        _l("Conditions of use of the mark"), validators=[Optional(), Length(max=10000)]
+        _l("Conditions of use of the mark"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.conditions_of_use))],
     )
     violation_measures = TextAreaField(
-        _l("Measures against violations of the rules"), validators=[Optional(), Length(max=10000)]
+        _l("Measures against violations of the rules"),
+        validators=[Optional(), Length(max=max_length(CollectiveMark.violation_measures))],
     )
     rules_adopted_on = DateField(_l("Rules of use adopted on"), validators=[Optional()])
 
@@ -90,7 +115,9 @@ class GrantForm(Form):
     product_ids = _ProductChoices(_l("Products"), coerce=int)
     granted_on = DateField(_l("Granted from"), validators=[InputRequired()])
     valid_until = DateField(_l("Valid until (leave empty if open-ended)"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(MarkGrant.notes))]
+    )
 
 
 class GrantEditForm(Form):
@@ -99,11 +126,15 @@ class GrantEditForm(Form):
     product_ids = _ProductChoices(_l("Products"), coerce=int)
     effective_on = DateField(_l("A change of products takes effect on"), validators=[Optional()])
     valid_until = DateField(_l("Valid until (leave empty if open-ended)"), validators=[Optional()])
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(MarkGrant.notes))]
+    )
 
 
 class GrantActionForm(Form):
     """Suspend, reinstate or revoke a grant: from which day, and why."""
 
     effective_on = DateField(_l("Takes effect on"), validators=[InputRequired()])
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=500)])
+    reason = TextAreaField(
+        _l("Reason"), validators=[DataRequired(), Length(min=3, max=max_length(GrantEvent.reason))]
+    )

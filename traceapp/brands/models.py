@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
+from traceapp.core.columns import text_limit
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
@@ -46,16 +47,16 @@ class CollectiveMark(IdMixin, TimestampMixin, TenantMixin, Base):
     status: Mapped[MarkStatus] = mapped_column(
         enum_column(MarkStatus, "mark_status"), default=MarkStatus.PENDING
     )
-    product_scope: Mapped[str | None] = mapped_column(sa.Text)
-    geographic_scope: Mapped[str | None] = mapped_column(sa.Text)
+    product_scope: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
+    geographic_scope: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
     logo: Mapped[str | None] = mapped_column(sa.String(80))
     # Rules of use, Law on IP Art. 105(4)
     owner_name: Mapped[str | None] = mapped_column(sa.String(200))
     owner_address: Mapped[str | None] = mapped_column(sa.String(300))
-    founding_basis: Mapped[str | None] = mapped_column(sa.Text)
-    membership_criteria: Mapped[str | None] = mapped_column(sa.Text)
-    conditions_of_use: Mapped[str | None] = mapped_column(sa.Text)
-    violation_measures: Mapped[str | None] = mapped_column(sa.Text)
+    founding_basis: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
+    membership_criteria: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(10000))
+    conditions_of_use: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(10000))
+    violation_measures: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(10000))
     rules_adopted_on: Mapped[dt.date | None]
 
     cooperative: Mapped[Cooperative] = relationship()
@@ -118,7 +119,7 @@ class MarkGrant(IdMixin, TimestampMixin, TenantMixin, Base):
     )
     granted_on: Mapped[dt.date]
     valid_until: Mapped[dt.date | None]
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
 
     mark: Mapped[CollectiveMark] = relationship(back_populates="grants")
     member: Mapped[Member] = relationship()
@@ -212,7 +213,7 @@ class GrantEvent(IdMixin, Base):
     )
     action: Mapped[GrantAction] = mapped_column(enum_column(GrantAction, "grant_action"))
     effective_on: Mapped[dt.date]
-    reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(500))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     actor_label: Mapped[str] = mapped_column(sa.String(254))
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)

@@ -7,12 +7,14 @@ from typing import Any
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema, ReasonSchema
-from traceapp.brands.models import GrantAction, GrantStatus, MarkStatus
+from traceapp.brands.models import CollectiveMark, GrantAction, GrantStatus, MarkGrant, MarkStatus
+from traceapp.core.columns import max_length
 from traceapp.database import local_today
 
 
-def _text(limit: int) -> fields.Str:
-    return fields.Str(allow_none=True, validate=validate.Length(max=limit))
+def _text(column: Any) -> fields.Str:
+    """An optional text field as long as the column allows."""
+    return fields.Str(allow_none=True, validate=validate.Length(max=max_length(column)))
 
 
 class MarkSchema(BaseSchema):
@@ -20,9 +22,13 @@ class MarkSchema(BaseSchema):
 
     id = fields.Int(dump_only=True)
     cooperative_id = fields.Int(dump_only=True)
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(CollectiveMark.name))
+    )
     certificate_number = fields.Str(
-        allow_none=True, validate=validate.Length(max=40), metadata={"example": "4-0285634-000"}
+        allow_none=True,
+        validate=validate.Length(max=max_length(CollectiveMark.certificate_number)),
+        metadata={"example": "4-0285634-000"},
     )
     certificate_date = fields.Date(allow_none=True)
     valid_until = fields.Date(allow_none=True)
@@ -38,15 +44,15 @@ class MarkSchema(BaseSchema):
         dump_only=True,
         metadata={"description": "The status today: expired once valid_until has passed"},
     )
-    product_scope = _text(5000)
-    geographic_scope = _text(5000)
+    product_scope = _text(CollectiveMark.product_scope)
+    geographic_scope = _text(CollectiveMark.geographic_scope)
     logo_url = fields.Method("_logo_url", dump_only=True)
-    owner_name = _text(200)
-    owner_address = _text(300)
-    founding_basis = _text(5000)
-    membership_criteria = _text(10000)
-    conditions_of_use = _text(10000)
-    violation_measures = _text(10000)
+    owner_name = _text(CollectiveMark.owner_name)
+    owner_address = _text(CollectiveMark.owner_address)
+    founding_basis = _text(CollectiveMark.founding_basis)
+    membership_criteria = _text(CollectiveMark.membership_criteria)
+    conditions_of_use = _text(CollectiveMark.conditions_of_use)
+    violation_measures = _text(CollectiveMark.violation_measures)
     rules_adopted_on = fields.Date(allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
@@ -113,7 +119,7 @@ class GrantSchema(BaseSchema):
     products = fields.Nested(ProductRefSchema, many=True, dump_only=True)
     granted_on = fields.Date(required=True)
     valid_until = fields.Date(allow_none=True)
-    notes = _text(5000)
+    notes = _text(MarkGrant.notes)
     status = fields.Enum(
         GrantStatus,
         by_value=True,
@@ -130,7 +136,7 @@ class GrantSchema(BaseSchema):
     updated_at = fields.AwareDateTime(dump_only=True)
 
     def _status_today(self, obj: Any) -> str:
-        from traceapp.brands.services import grant_display_status
+        from traceapp.brands.grants import grant_display_status
 
         return grant_display_status(obj)
 
@@ -140,7 +146,7 @@ class GrantUpdateSchema(BaseSchema):
 
     product_ids = fields.List(fields.Int(), validate=validate.Length(min=1, max=500))
     valid_until = fields.Date(allow_none=True)
-    notes = _text(5000)
+    notes = _text(MarkGrant.notes)
     effective_on = fields.Date(
         metadata={"description": "When a change of products takes effect (default: today)"}
     )

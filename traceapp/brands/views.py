@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -29,8 +29,9 @@ from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page, upload_page
 from traceapp.products.models import Product
-from traceapp.web import apply_errors, form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import nav_item, options, page_arg, paginate
 
 bp = Blueprint("brands", __name__)
 nav_item(
@@ -110,10 +111,6 @@ def _mark_form(mark: CollectiveMark | None) -> MarkForm:
     return form
 
 
-def _mark_values(form: MarkForm) -> dict[str, Any]:
-    return {name: getattr(form, name).data for name in services.MARK_FIELDS}
-
-
 @bp.route("/brands/new", methods=["GET", "POST"])
 @login_required
 def create() -> Any:
@@ -123,18 +120,18 @@ def create() -> Any:
         _("Only a cooperative's manager may register a mark."),
     )
     form = _mark_form(None)
-    if form.validate_on_submit():
-        cooperative_id = (
-            form.cooperative_id.data if current_user.is_admin else current_user.cooperative_id
-        )
-        try:
-            mark = services.create_mark(current_user, cooperative_id, **_mark_values(form))
-            flash(_("Mark registered."), "success")
-            return redirect(url_for("brands.detail", mark_id=mark.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("brands/form.html", form=form, mark=None), status
+    return form_page(
+        form,
+        lambda: services.create_mark(
+            current_user,
+            form.cooperative_id.data if current_user.is_admin else current_user.cooperative_id,
+            **form.values_of(services.MARK_FIELDS),
+        ),
+        message=_("Mark registered."),
+        next_url=lambda mark: url_for("brands.detail", mark_id=mark.id),
+        template="brands/form.html",
+        mark=None,
+    )
 
 
 def _detail(mark: CollectiveMark, logo_form: MarkLogoForm | None = None) -> str:
@@ -166,15 +163,13 @@ def edit(mark_id: int) -> Any:
     mark = get_scoped(CollectiveMark, mark_id, current_user)
     require(current_user.can_manage_cooperative(mark.cooperative_id))
     form = _mark_form(mark)
-    if form.validate_on_submit():
-        try:
-            services.update_mark(current_user, mark, **_mark_values(form))
-            flash(_("Saved."), "success")
-            return redirect(url_for("brands.detail", mark_id=mark.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("brands/form.html", form=form, mark=mark), status
+    return form_page(
+        form,
+        lambda: services.update_mark(current_user, mark, **form.values_of(services.MARK_FIELDS)),
+        next_url=lambda _saved: url_for("brands.detail", mark_id=mark.id),
+        template="brands/form.html",
+        mark=mark,
+    )
 
 
 @bp.route("/brands/<int:mark_id>/logo", methods=["POST"])
@@ -184,16 +179,14 @@ def logo(mark_id: int) -> Any:
     mark = get_scoped(CollectiveMark, mark_id, current_user)
     require(current_user.can_manage_cooperative(mark.cooperative_id))
     form = MarkLogoForm()
-    if not form.validate_on_submit():
-        return _detail(mark, form), 422
-    try:
-        services.set_mark_logo(current_user, mark, form.logo.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc.errors)
-        return _detail(mark, form), 422
-    flash(_("Logo updated."), "success")
-    return redirect(url_for("brands.detail", mark_id=mark.id))
+    return upload_page(
+        form,
+        lambda: services.set_mark_logo(current_user, mark, form.logo.data),
+        back=url_for("brands.detail", mark_id=mark.id),
+        done=_("Logo updated."),
+        refused=lambda: _detail(mark, form),
+        invalid=lambda: _detail(mark, form),
+    )
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -244,23 +237,21 @@ def grant_create(mark_id: int) -> Any:
     if request.method == "GET":
         form.granted_on.data = today
         form.product_ids.data = [p.id for p in products]
-    if form.validate_on_submit():
-        try:
-            grant = services.create_grant(
-                current_user,
-                mark,
-                member_id=form.member_id.data,
-                product_ids=form.product_ids.data,
-                granted_on=form.granted_on.data,
-                valid_until=form.valid_until.data,
-                notes=form.notes.data,
-            )
-            flash(_("Use of the mark granted to %(name)s.", name=grant.member.full_name), "success")
-            return redirect(url_for("brands.grant_detail", grant_id=grant.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("brands/grant_form.html", form=form, mark=mark, grant=None), status
+    return form_page(
+        form,
+        lambda: services.create_grant(
+            current_user,
+            mark,
+            **form.values_of(("member_id", "product_ids", "granted_on", "valid_until", "notes")),
+        ),
+        message=lambda grant: _(
+            "Use of the mark granted to %(name)s.", name=grant.member.full_name
+        ),
+        next_url=lambda grant: url_for("brands.grant_detail", grant_id=grant.id),
+        template="brands/grant_form.html",
+        mark=mark,
+        grant=None,
+    )
 
 
 @bp.route("/grants/<int:grant_id>")
@@ -281,27 +272,20 @@ def grant_edit(grant_id: int) -> Any:
     _product_choices(grant.mark, form, tuple(grant.products))
     if request.method == "GET":
         form.product_ids.data = [p.id for p in grant.products]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_grant(
-                current_user,
-                grant,
-                product_ids=form.product_ids.data,
-                valid_until=form.valid_until.data,
-                notes=form.notes.data,
-                effective_on=form.effective_on.data,
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("brands.grant_detail", grant_id=grant.id))
-        except (ValidationFailed, Conflict) as exc:
-            form_failed(form, exc)
-            status = exc.status_code
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "brands/grant_form.html", form=form, mark=grant.mark, grant=grant
-    ), status
+    return form_page(
+        form,
+        lambda: services.update_grant(
+            current_user,
+            grant,
+            **form.values_of(("product_ids", "valid_until", "notes", "effective_on")),
+        ),
+        catch=(ValidationFailed, Conflict),
+        own_status=True,
+        next_url=lambda _saved: url_for("brands.grant_detail", grant_id=grant.id),
+        template="brands/grant_form.html",
+        mark=grant.mark,
+        grant=grant,
+    )
 
 
 _ACTIONS = {
@@ -318,28 +302,20 @@ def _grant_action(grant_id: int, action: str) -> Any:
     form = GrantActionForm()
     if request.method == "GET":
         form.effective_on.data = local_today()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            change(
-                current_user, grant, reason=form.reason.data, effective_on=form.effective_on.data
-            )
-            flash(str(done), "success")
-            return redirect(url_for("brands.grant_detail", grant_id=grant.id))
-        except (ValidationFailed, Conflict) as exc:
-            form_failed(form, exc)
-            status = exc.status_code
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "brands/grant_action.html",
-        form=form,
+    return form_page(
+        form,
+        lambda: change(current_user, grant, **form.values_of(("reason", "effective_on"))),
+        catch=(ValidationFailed, Conflict),
+        own_status=True,
+        message=done,
+        next_url=lambda _changed: url_for("brands.grant_detail", grant_id=grant.id),
+        template="brands/grant_action.html",
         grant=grant,
         mark=grant.mark,
         action=action,
         title=title,
         **_labels(),
-    ), status
+    )
 
 
 @bp.route("/grants/<int:grant_id>/suspend", methods=["GET", "POST"])

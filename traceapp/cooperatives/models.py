@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
 from traceapp.core.columns import text_limit
+from traceapp.core.scoping import own_rows
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
@@ -30,11 +31,7 @@ class TenantMixin:
 
         Models that auditors may read (zones, lots in their province) widen this.
         """
-        if actor.is_admin:
-            return sa.true()
-        if actor.is_cooperative_user:
-            return cls.cooperative_id == actor.cooperative_id
-        return sa.false()
+        return own_rows(cls.cooperative_id, actor)
 
 
 class Cooperative(IdMixin, TimestampMixin, Base):
@@ -69,11 +66,9 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     @classmethod
     def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
         """Cooperative users see their own; admins and auditors see all (names are public)."""
-        if actor.is_admin or actor.is_auditor:
+        if actor.is_auditor:
             return sa.true()
-        if actor.is_cooperative_user:
-            return cls.id == actor.cooperative_id
-        return sa.false()
+        return own_rows(cls.id, actor)
 
 
 class Gender(enum.StrEnum):

@@ -25,16 +25,13 @@ from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
+from traceapp.form_pages import form_page, upload_page
+from traceapp.web import form_failed, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item(
     "cooperatives.index", _l("Cooperative"), lambda user: user.is_admin or user.is_cooperative_user
 )
-
-
-def _form_values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: getattr(form, name).data for name in names if hasattr(form, name)}
 
 
 @bp.route("/cooperatives")
@@ -56,17 +53,16 @@ def create() -> Any:
     """Register a cooperative (administrators)."""
     require(current_user.is_admin)
     form = CooperativeForm()
-    if form.validate_on_submit():
-        try:
-            coop = services.create_cooperative(
-                current_user, **_form_values(form, services.COOPERATIVE_FIELDS)
-            )
-            flash(_("Cooperative registered."), "success")
-            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/form.html", form=form, coop=None), status
+    return form_page(
+        form,
+        lambda: services.create_cooperative(
+            current_user, **form.values_of(services.COOPERATIVE_FIELDS)
+        ),
+        message=_("Cooperative registered."),
+        next_url=lambda coop: url_for("cooperatives.detail", cooperative_id=coop.id),
+        template="cooperatives/form.html",
+        coop=None,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>")
@@ -85,17 +81,15 @@ def edit(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_manage_cooperative(coop.id))
     form = CooperativeForm(obj=coop)
-    if form.validate_on_submit():
-        try:
-            services.update_cooperative(
-                current_user, coop, **_form_values(form, services.COOPERATIVE_FIELDS)
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("cooperatives/form.html", form=form, coop=coop), status
+    return form_page(
+        form,
+        lambda: services.update_cooperative(
+            current_user, coop, **form.values_of(services.COOPERATIVE_FIELDS)
+        ),
+        next_url=lambda _saved: url_for("cooperatives.detail", cooperative_id=coop.id),
+        template="cooperatives/form.html",
+        coop=coop,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/logo", methods=["POST"])
@@ -105,20 +99,18 @@ def logo(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_manage_cooperative(coop.id))
     form = LogoForm()
-    if not form.validate_on_submit():
-        flash(_("Choose an image file."), "error")
-        return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
-    try:
-        services.set_cooperative_logo(current_user, coop, form.logo.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        stats = services.member_stats(coop.id)
-        apply_errors(form, exc.errors)
-        return render_template(
-            "cooperatives/detail.html", coop=coop, stats=stats, logo_form=form
-        ), 422
-    flash(_("Logo updated."), "success")
-    return redirect(url_for("cooperatives.detail", cooperative_id=coop.id))
+    return upload_page(
+        form,
+        lambda: services.set_cooperative_logo(current_user, coop, form.logo.data),
+        back=url_for("cooperatives.detail", cooperative_id=coop.id),
+        done=_("Logo updated."),
+        refused=lambda: render_template(
+            "cooperatives/detail.html",
+            coop=coop,
+            stats=services.member_stats(coop.id),
+            logo_form=form,
+        ),
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members")
@@ -146,19 +138,17 @@ def member_create(cooperative_id: int) -> Any:
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     require(current_user.can_write_cooperative(coop.id))
     form = MemberForm()
-    if form.validate_on_submit():
-        try:
-            member = services.create_member(
-                current_user, coop.id, **_form_values(form, services.MEMBER_FIELDS)
-            )
-            flash(_("Member %(number)s registered.", number=member.member_number), "success")
-            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "cooperatives/member_form.html", form=form, coop=coop, member=None
-    ), status
+    return form_page(
+        form,
+        lambda: services.create_member(
+            current_user, coop.id, **form.values_of(services.MEMBER_FIELDS)
+        ),
+        message=lambda member: _("Member %(number)s registered.", number=member.member_number),
+        next_url=lambda member: url_for("cooperatives.member_detail", member_id=member.id),
+        template="cooperatives/member_form.html",
+        coop=coop,
+        member=None,
+    )
 
 
 @bp.route("/members/<int:member_id>")
@@ -187,19 +177,16 @@ def member_edit(member_id: int) -> Any:
     if request.method == "GET":
         form.gender.data = member.gender.value
         form.role.data = member.role.value
-    if form.validate_on_submit():
-        try:
-            services.update_member(
-                current_user, member, **_form_values(form, services.MEMBER_FIELDS)
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("cooperatives.member_detail", member_id=member.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "cooperatives/member_form.html", form=form, coop=coop, member=member
-    ), status
+    return form_page(
+        form,
+        lambda: services.update_member(
+            current_user, member, **form.values_of(services.MEMBER_FIELDS)
+        ),
+        next_url=lambda _saved: url_for("cooperatives.member_detail", member_id=member.id),
+        template="cooperatives/member_form.html",
+        coop=coop,
+        member=member,
+    )
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["GET", "POST"])

@@ -60,6 +60,11 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+def add_error(errors: dict[str, list[str]], field: str, message: str) -> None:
+    """Add one problem under ``field`` to the errors a check gathers before refusing."""
+    errors.setdefault(field, []).append(message)
+
+
 def blank_to_none(value: Any) -> Any:
     """Trim a typed text; an empty one means "no value" (other values pass unchanged)."""
     if isinstance(value, str):

@@ -17,9 +17,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.products import services
-from traceapp.products.models import LEVEL_LABELS
+from traceapp.products.models import LEVEL_LABELS, OcopRecord, Product
 from traceapp.web import options
 
 __all__ = ["LEVEL_LABELS", "ImageForm", "OcopForm", "ProductForm"]
@@ -32,11 +33,21 @@ NAME_LANGUAGES = ("en", "fr", "zh")
 class ProductForm(Form):
     """A product's details; choices are filled from the settings and the cooperative's marks."""
 
-    code = StringField(_l("Product code"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
-    name_fr = StringField(_l("Name in French"), validators=[Optional(), Length(max=200)])
-    name_zh = StringField(_l("Name in Chinese"), validators=[Optional(), Length(max=200)])
+    code = StringField(
+        _l("Product code"), validators=[DataRequired(), Length(max=max_length(Product.code))]
+    )
+    name = StringField(
+        _l("Name (Vietnamese)"), validators=[DataRequired(), Length(max=max_length(Product.name))]
+    )
+    name_en = StringField(
+        _l("Name in English"), validators=[Optional(), Length(max=max_length(Product.name))]
+    )
+    name_fr = StringField(
+        _l("Name in French"), validators=[Optional(), Length(max=max_length(Product.name))]
+    )
+    name_zh = StringField(
+        _l("Name in Chinese"), validators=[Optional(), Length(max=max_length(Product.name))]
+    )
     category = SelectField(_l("Category"), validate_choice=False)
     unit_of_trade = SelectField(_l("Unit of trade"), validate_choice=False)
     net_quantity = StringField(
@@ -52,7 +63,9 @@ class ProductForm(Form):
     shelf_life_days = IntegerField(
         _l("Shelf life (days)"), validators=[Optional(), NumberRange(1, 3650)]
     )
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=max_length(Product.description))]
+    )
     is_active = BooleanField(_l("Active (offered for new lots and labels)"), default=True)
     image = FileField(_l("Photo (PNG, JPEG or WebP)"))
 
@@ -121,14 +134,18 @@ class OcopForm(Form):
     )
     decided_on = DateField(_l("Decision date"), validators=[DataRequired()])
     decision_number = StringField(
-        _l("Recognising decision number"), validators=[Optional(), Length(max=60)]
+        _l("Recognising decision number"),
+        validators=[Optional(), Length(max=max_length(OcopRecord.decision_number))],
     )
     level = SelectField(_l("Recognition level"), validate_choice=False)
     certificate_number = StringField(
-        _l("Certificate number"), validators=[Optional(), Length(max=60)]
+        _l("Certificate number"),
+        validators=[Optional(), Length(max=max_length(OcopRecord.certificate_number))],
     )
     supersedes_id = SelectField(_l("Corrects an earlier record"), validate_choice=False)
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField(
+        _l("Notes"), validators=[Optional(), Length(max=max_length(OcopRecord.notes))]
+    )
 
     def fill_choices(self, records: list[Any]) -> None:
         """Offer the configured schemes and the product's earlier records."""

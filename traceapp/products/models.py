@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
+from traceapp.core.columns import text_limit
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     #: Names in other languages: {"en": "...", "fr": "...", "zh": "..."}
     names: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    description: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
     category: Mapped[str] = mapped_column(sa.String(40))
     unit_of_trade: Mapped[str] = mapped_column(sa.String(20), default="piece")
     net_quantity: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 3))
@@ -128,7 +129,7 @@ class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):
     supersedes_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("ocop_records.id", ondelete="RESTRICT"), unique=True
     )
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
 
     product: Mapped[Product] = relationship(back_populates="ocop_records")
 

@@ -8,9 +8,10 @@ from typing import Any
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema
+from traceapp.core.columns import max_length
 from traceapp.gs1 import gtin_display
-from traceapp.products.models import OcopLevel
-from traceapp.products.services import ocop_stars_for_display, ocop_status
+from traceapp.products.models import OcopLevel, OcopRecord, Product
+from traceapp.products.ocop import ocop_stars_for_display, ocop_status
 
 
 class Quantity(fields.Decimal):
@@ -36,18 +37,26 @@ class ProductSchema(BaseSchema):
 
     id = fields.Int(dump_only=True)
     cooperative_id = fields.Int(dump_only=True)
-    code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
-    name = fields.Str(required=True, validate=validate.Length(min=1, max=200))
+    code = fields.Str(required=True, validate=validate.Length(min=1, max=max_length(Product.code)))
+    name = fields.Str(required=True, validate=validate.Length(min=1, max=max_length(Product.name)))
     names = fields.Dict(
         keys=fields.Str(),
         values=fields.Str(allow_none=True),
         metadata={"description": 'Names in other languages, e.g. {"en": ...}'},
     )
-    description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
-    category = fields.Str(required=True, validate=validate.Length(min=1, max=40))
-    unit_of_trade = fields.Str(validate=validate.Length(min=1, max=20))
+    description = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Product.description))
+    )
+    category = fields.Str(
+        required=True, validate=validate.Length(min=1, max=max_length(Product.category))
+    )
+    unit_of_trade = fields.Str(
+        validate=validate.Length(min=1, max=max_length(Product.unit_of_trade))
+    )
     net_quantity = Quantity(allow_none=True)
-    net_unit = fields.Str(allow_none=True, validate=validate.Length(max=3))
+    net_unit = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Product.net_unit))
+    )
     gtin = fields.Str(
         allow_none=True,
         validate=validate.Length(max=20),
@@ -101,13 +110,17 @@ class OcopRecordSchema(BaseSchema):
     score_c = Quantity(required=True)
     total = Quantity(dump_only=True)
     stars = fields.Int(dump_only=True)
-    decision_number = fields.Str(allow_none=True, validate=validate.Length(max=60))
+    decision_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(OcopRecord.decision_number))
+    )
     level = fields.Enum(OcopLevel, by_value=True, allow_none=True)
     decided_on = fields.Date(required=True)
     valid_until = fields.Date(dump_only=True)
-    certificate_number = fields.Str(allow_none=True, validate=validate.Length(max=60))
+    certificate_number = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(OcopRecord.certificate_number))
+    )
     supersedes_id = fields.Int(allow_none=True)
-    notes = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    notes = fields.Str(allow_none=True, validate=validate.Length(max=max_length(OcopRecord.notes)))
     status = fields.Method(
         "_status",
         dump_only=True,

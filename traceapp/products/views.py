@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -12,15 +12,15 @@ from werkzeug.datastructures import FileStorage
 
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives.models import Cooperative
-from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page, upload_page
 from traceapp.gs1 import gtin_display
 from traceapp.i18n import LANGUAGE_NAMES
 from traceapp.products import services
 from traceapp.products.forms import LEVEL_LABELS, ImageForm, OcopForm, ProductForm
 from traceapp.products.models import Product
 from traceapp.units import number_text
-from traceapp.web import apply_errors, form_failed, nav_item, page_arg, paginate
+from traceapp.web import nav_item, page_arg, paginate
 
 bp = Blueprint("products", __name__)
 nav_item("products.index", _l("Products"), lambda user: user.is_admin or user.is_cooperative_user)
@@ -105,17 +105,17 @@ def create() -> Any:
     )
     form = ProductForm()
     form.fill_choices(services.marks_for(coop.id))
-    if form.validate_on_submit():
-        try:
-            product = services.create_product(
-                current_user, coop.id, image=_upload(form.image), **form.values()
-            )
-            flash(_("Product %(code)s registered.", code=product.code), "success")
-            return redirect(url_for("products.detail", product_id=product.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template("products/form.html", form=form, coop=coop, product=None), status
+    return form_page(
+        form,
+        lambda: services.create_product(
+            current_user, coop.id, image=_upload(form.image), **form.values()
+        ),
+        message=lambda product: _("Product %(code)s registered.", code=product.code),
+        next_url=lambda product: url_for("products.detail", product_id=product.id),
+        template="products/form.html",
+        coop=coop,
+        product=None,
+    )
 
 
 @bp.route("/products/<int:product_id>")
@@ -154,19 +154,16 @@ def edit(product_id: int) -> Any:
     form.fill_choices(services.marks_for(product.cooperative_id))
     if request.method == "GET":
         form.load(product)
-    if form.validate_on_submit():
-        try:
-            services.update_product(
-                current_user, product, image=_upload(form.image), **form.values()
-            )
-            flash(_("Saved."), "success")
-            return redirect(url_for("products.detail", product_id=product.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "products/form.html", form=form, coop=product.cooperative, product=product
-    ), status
+    return form_page(
+        form,
+        lambda: services.update_product(
+            current_user, product, image=_upload(form.image), **form.values()
+        ),
+        next_url=lambda _saved: url_for("products.detail", product_id=product.id),
+        template="products/form.html",
+        coop=product.cooperative,
+        product=product,
+    )
 
 
 @bp.route("/products/<int:product_id>/image", methods=["POST"])
@@ -176,18 +173,14 @@ def image(product_id: int) -> Any:
     product = get_scoped(Product, product_id, current_user)
     require(current_user.can_manage_cooperative(product.cooperative_id))
     form = ImageForm()
-    if not form.validate_on_submit():
-        flash(_("Choose an image file."), "error")
-        return redirect(url_for("products.detail", product_id=product.id))
-    try:
-        services.set_product_image(current_user, product, form.image.data)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        apply_errors(form, exc.errors)
-        product = get_scoped(Product, product_id, current_user)
-        return _render_detail(product, form), 422
-    flash(_("Photo updated."), "success")
-    return redirect(url_for("products.detail", product_id=product.id))
+    return upload_page(
+        form,
+        lambda: services.set_product_image(current_user, product, form.image.data),
+        back=url_for("products.detail", product_id=product.id),
+        done=_("Photo updated."),
+        # The product again: the rollback expired what the session held.
+        refused=lambda: _render_detail(get_scoped(Product, product_id, current_user), form),
+    )
 
 
 @bp.route("/products/<int:product_id>/ocop/new", methods=["GET", "POST"])
@@ -201,14 +194,12 @@ def ocop_create(product_id: int) -> Any:
     )
     form = OcopForm()
     form.fill_choices(product.ocop_records)
-    if form.validate_on_submit():
-        try:
-            record = services.record_ocop(current_user, product, **form.values())
-            flash(_("OCOP result recorded: %(n)s stars.", n=record.stars), "success")
-            return redirect(url_for("products.detail", product_id=product.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    status = 422 if request.method == "POST" else 200
-    return render_template(
-        "products/ocop_form.html", form=form, product=product, settings=services.ocop_settings()
-    ), status
+    return form_page(
+        form,
+        lambda: services.record_ocop(current_user, product, **form.values()),
+        message=lambda record: _("OCOP result recorded: %(n)s stars.", n=record.stars),
+        next_url=lambda _record: url_for("products.detail", product_id=product.id),
+        template="products/ocop_form.html",
+        product=product,
+        settings=services.ocop_settings(),
+    )
