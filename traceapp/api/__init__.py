@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, g, jsonify, request
 from flask_babel import gettext as _
 
-from traceapp.api.openapi import ErrorResponsesPlugin, documented
+from traceapp.api.openapi import ErrorResponsesPlugin, documented, register_field_properties
 from traceapp.core.inputs import IdConverter
 from traceapp.errors import envelope
 from traceapp.extensions import api, limiter
@@ -85,6 +85,7 @@ def register_api(app: Flask, packages: Iterable[str]) -> None:
     # response flask-smorest adds would only hide an undocumented one.
     api.DEFAULT_ERROR_RESPONSE_NAME = None
     api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+    register_field_properties(api.ma_plugin)
     api.register_converter(
         IdConverter,
         lambda converter: {"type": "integer", "minimum": converter.min, "maximum": converter.max},

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from apispec import APISpec, BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_smorest import Blueprint
+from marshmallow import fields as ma_fields
 
 #: The error envelope of every non-2xx answer (see ``traceapp.errors.envelope``).
 ERROR_SCHEMA: dict[str, Any] = {
@@ -46,6 +48,13 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "Where to follow the job's progress (GET /render-jobs/{job_id})",
         "schema": {"type": "string"},
     },
+    "X-Pagination": {
+        "description": "The listing's pages, as a JSON object: total, total_pages, first_page, "
+        "last_page, page, and previous_page/next_page where there is one",
+        "schema": {"type": "string"},
+        "example": '{"total": 25, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, '
+        '"next_page": 2}',
+    },
     "Content-Disposition": {
         "description": "The file's name, for saving it",
         "schema": {"type": "string"},
@@ -65,11 +74,14 @@ ERROR_RESPONSES: dict[int, tuple[str, str, tuple[str, ...]]] = {
     409: ("Conflict", "Refused in the object's current state (status, duplicate, balance)", ()),
     413: ("PayloadTooLarge", "The request, or an upload in it, is over a size limit", ()),
     422: ("UnprocessableEntity", "Input that cannot be accepted; ``errors`` names each field", ()),
+    414: ("UriTooLong", "The address is over the server's limit (4094 bytes): not JSON", ()),
     429: ("TooManyRequests", "Over the API's rate limit for this token", ("Retry-After",)),
     503: ("ServiceUnavailable", "The database cannot be reached for a moment", ("Retry-After",)),
 }
 #: Statuses documented on every operation.
-ALWAYS = (401, 429, 503)
+ALWAYS = (401, 414, 429, 503)
+#: Answered by the HTTP server (gunicorn) before the app sees the request: no envelope.
+NO_ENVELOPE = {414}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 METHODS = WRITE_METHODS | {"get", "head", "options"}
 
@@ -100,7 +112,7 @@ def documented(
         }
         if attachment:
             ok["headers"] = {
-                "Content-Disposition": {"$ref": "#/components/headers/Content-Disposition"}
+                "Content-Disposition": {"$ref": "#/components/headers/Content-Disposition"},
             }
         responses["200"] = ok
     if "responses" in doc:
@@ -123,13 +135,12 @@ class ErrorResponsesPlugin(BasePlugin):
         spec.components.schema("ErrorEnvelope", ERROR_SCHEMA)
         for name, header in HEADERS.items():
             spec.components.header(name, header)
-        for name, description, headers in ERROR_RESPONSES.values():
-            response: dict[str, Any] = {
-                "description": description,
-                "content": {
+        for status, (name, description, headers) in ERROR_RESPONSES.items():
+            response: dict[str, Any] = {"description": description}
+            if status not in NO_ENVELOPE:
+                response["content"] = {
                     "application/json": {"schema": {"$ref": "#/components/schemas/ErrorEnvelope"}}
-                },
-            }
+                }
             if headers:
                 response["headers"] = {h: {"$ref": f"#/components/headers/{h}"} for h in headers}
             spec.components.response(name, response)
@@ -155,9 +166,40 @@ class ErrorResponsesPlugin(BasePlugin):
                 wanted.update({400, 413})
             if reads_input or "422" in responses:
                 wanted.add(422)
+            for response in responses.values():
+                # flask-smorest describes its JSON header as an object; on the wire it is text.
+                if isinstance(response, dict) and "X-Pagination" in response.get("headers", {}):
+                    response["headers"]["X-Pagination"] = {
+                        "$ref": "#/components/headers/X-Pagination"
+                    }
             for status in sorted(wanted):
                 responses[str(status)] = ERROR_RESPONSES[status][0]
             operation["responses"] = dict(sorted(responses.items()))
 
 
 _ERROR_CODES = {str(code) for code in ERROR_RESPONSES}
+
+
+#: A decimal as the API writes it: digits, a point and more digits, never an exponent.
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+
+
+def field_properties(
+    _converter: Any, field: Any, ret: dict[str, Any], **_kw: Any
+) -> dict[str, Any]:
+    """What apispec does not say of a marshmallow field on its own: a decimal written as a
+    string is a string, and an optional or server-set value is null when there is none."""
+    extra: dict[str, Any] = {}
+    if isinstance(field, ma_fields.Decimal) and field.as_string:
+        extra.update({"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN})
+    # Optional fields (every output field is one) are null when the record has no value;
+    # only the record's own id is always there.
+    if "$ref" not in ret and "allOf" not in ret and not field.required and field.name != "id":
+        extra["nullable"] = True
+    return extra
+
+
+def register_field_properties(plugin: MarshmallowPlugin) -> None:
+    """Install :func:`field_properties` in the spec's marshmallow converter."""
+    assert plugin.converter is not None
+    plugin.converter.add_attribute_function(field_properties)

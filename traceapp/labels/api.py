@@ -124,7 +124,7 @@ def _download(run: LabelRun, fmt: str, layout: str | None) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.pdf")
-@documented("downloadLabelRunPdf", 403, media="application/pdf", attachment=True)
+@documented("downloadLabelRunPdf", 403, 409, media="application/pdf", attachment=True)
 @blp.arguments(RenderArgsSchema, location="query")
 @blp.response(200, content_type="application/pdf")
 @blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
@@ -135,7 +135,7 @@ def run_pdf(args: dict[str, Any], run_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.zpl")
-@documented("downloadLabelRunZpl", 403, media="text/plain", body=TEXT, attachment=True)
+@documented("downloadLabelRunZpl", 403, 409, media="text/plain", body=TEXT, attachment=True)
 @blp.response(200, content_type="text/plain")
 @blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
 @writes
@@ -145,7 +145,7 @@ def run_zpl(run_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.zip")
-@documented("downloadLabelRunPngZip", 403, media="application/zip", attachment=True)
+@documented("downloadLabelRunPngZip", 403, 409, media="application/zip", attachment=True)
 @blp.response(200, content_type="application/zip")
 @blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
 @writes
