@@ -120,3 +120,34 @@ def test_a_rate_limited_client_is_told_when_to_come_back(client, app, api_token)
     assert answers[-1].status_code == 429
     assert int(answers[-1].headers["Retry-After"]) > 0
     assert set(answers[-1].json) >= {"code", "status", "message"}
+
+
+# What schemathesis found on the live server (tests/live/test_schemathesis.py), kept here.
+
+
+def test_a_run_whose_labels_are_all_void_has_nothing_to_download(client, farm, api_token):
+    from tests.conftest import bearer
+    from tests.labels.test_runs import _packed_lot
+
+    lot = _packed_lot(farm)
+    run = client.post(
+        f"/api/v1/batches/{lot.id}/label-runs", headers=bearer(api_token), json={"count": 3}
+    ).json
+    voided = client.post(
+        f"/api/v1/label-runs/{run['id']}/void", headers=bearer(api_token), json={"reason": "torn"}
+    )
+    assert voided.status_code == 200
+    for fmt in ("pdf", "zpl", "zip"):
+        answer = client.get(f"/api/v1/label-runs/{run['id']}.{fmt}", headers=bearer(api_token))
+        assert answer.status_code == 409, answer.data[:300]
+        assert "void" in answer.json["message"]
+
+
+def test_a_page_far_past_the_end_is_an_empty_page(client, api_token):
+    from tests.conftest import bearer
+
+    answer = client.get(
+        "/api/v1/users?page_size=78&page=1749009645652507361280", headers=bearer(api_token)
+    )
+    assert answer.status_code == 200
+    assert answer.json == []
