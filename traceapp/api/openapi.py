@@ -3,9 +3,9 @@
 headers that come with them.
 
 Statuses every operation shares are added here, by rule, so a new operation cannot forget
-them: 401 (no or a bad token), 429 (rate limit, with Retry-After) and 503 (database outage,
-with Retry-After); 404 where the path names an object; 400, 413 and 422 where a body or
-query is read. What depends on the operation (403, 409, 202 ...) is declared beside it with
+them: 401 (no or a bad token), 414 (an address too long for the HTTP server), 429 (rate
+limit, with Retry-After) and 503 (database outage, with Retry-After); 404 where the path names
+an object; 400 and 413 where a body is sent, 422 where a body or query is read. What depends on the operation (403, 409, 202 ...) is declared beside it with
 :func:`documented`.
 """
 
@@ -73,8 +73,8 @@ ERROR_RESPONSES: dict[int, tuple[str, str, tuple[str, ...]]] = {
     404: ("NotFound", "No such object in the caller's scope (missing and foreign look alike)", ()),
     409: ("Conflict", "Refused in the object's current state (status, duplicate, balance)", ()),
     413: ("PayloadTooLarge", "The request, or an upload in it, is over a size limit", ()),
-    422: ("UnprocessableEntity", "Input that cannot be accepted; ``errors`` names each field", ()),
     414: ("UriTooLong", "The address is over the server's limit (4094 bytes): not JSON", ()),
+    422: ("UnprocessableEntity", "Input that cannot be accepted; ``errors`` names each field", ()),
     429: ("TooManyRequests", "Over the API's rate limit for this token", ("Retry-After",)),
     503: ("ServiceUnavailable", "The database cannot be reached for a moment", ("Retry-After",)),
 }
