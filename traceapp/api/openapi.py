@@ -5,8 +5,8 @@ headers that come with them.
 Statuses every operation shares are added here, by rule, so a new operation cannot forget
 them: 401 (no or a bad token), 414 (an address too long for the HTTP server), 429 (rate
 limit, with Retry-After) and 503 (database outage, with Retry-After); 404 where the path names
-an object; 400 and 413 where a body is sent, 422 where a body or query is read. What depends on the operation (403, 409, 202 ...) is declared beside it with
-:func:`documented`.
+an object; 400 and 413 where a body is sent, 422 where a body or query is read. What depends
+on the operation (403, 409, 202 ...) is declared beside it with :func:`documented`.
 """
 
 from __future__ import annotations
