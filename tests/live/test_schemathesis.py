@@ -32,8 +32,8 @@ CHECKS = ",".join(
         "response_schema_conformance",
     ]
 )
-#: Cases per operation, shared by the two modes: about 3,000 cases in all, in 2-3 minutes.
-MAX_EXAMPLES = 30
+#: Cases per operation, shared by the two modes: about 2,500 cases in all, in 2-3 minutes.
+MAX_EXAMPLES = 25
 #: Fixed, so that a failure in CI can be replayed (``--seed`` in the report's command).
 SEED = "20261205"
 #: Operations that would end the run's own access: revoking its token, disabling its user.
@@ -134,9 +134,7 @@ def test_the_api_answers_every_input_as_its_document_says(fuzz_server, tmp_path)
         api_token(fuzz_server, "auditor"),
         tmp_path / "auditor.json",
         "--include-path-regex",
-        "^/api/v1/(authority|audit|zones)",
-        "--include-method",
-        "GET",
+        "^/api/v1/(authority|audit)",
     )
     assert_clean(auditor, fuzz_server)
 
