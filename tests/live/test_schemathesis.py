@@ -87,8 +87,9 @@ def schemathesis(server: LiveServer, token: str, report: Path, *selection: str) 
         str(report),
         *selection,
     ]
+    # Run in the report's folder: schemathesis keeps a cache (.schemathesis/) where it runs.
     done = subprocess.run(  # noqa: S603 - the test extra's own command
-        command, capture_output=True, text=True, timeout=900, check=False
+        command, capture_output=True, text=True, timeout=900, check=False, cwd=report.parent
     )
     assert report.exists(), done.stdout[-5000:] + done.stderr[-3000:]
     result: dict[str, Any] = json.loads(report.read_text())
