@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
 from traceapp.core.inputs import (
+    MAX_PAGE,
     NOT_TEXT_MESSAGE,
     NOT_TEXT_SUMMARY,
     first_not_text,
@@ -282,7 +283,8 @@ def paginate(
     stmt: sa.Select[*tuple[Any, ...]], page: int = 1, per_page: int = 25, *, scalars: bool = True
 ) -> Page:
     """Run ``stmt`` for one page and count the whole result."""
-    page = max(1, page)
+    # Past MAX_PAGE every listing is empty anyway; the cap keeps the offset a 64-bit integer.
+    page = max(1, min(page, MAX_PAGE))
     per_page = max(1, min(per_page, 200))
     total = db.session.execute(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())

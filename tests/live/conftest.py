@@ -12,7 +12,7 @@ import os
 import secrets
 import subprocess
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 
 import pytest
 
@@ -29,6 +29,16 @@ from tests.live.support import (
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`traceapp db upgrade`, `traceapp demo`, then `traceapp serve` (gunicorn, 2 workers) on a
     free loopback port, in production mode, on a fresh database of the engine under test."""
+    with serve_fresh_instance(tmp_path_factory) as server:
+        yield server
+
+
+@contextmanager
+def serve_fresh_instance(
+    tmp_path_factory: pytest.TempPathFactory, **settings: str
+) -> Iterator[LiveServer]:
+    """A server on a fresh demo database; a test module that changes much of it starts one of
+    its own, with ``settings`` (environment variables) of its own."""
     binary = live_bin()
     if not binary.exists():
         pytest.fail(f"no traceapp command at {binary} (set TRACEAPP_LIVE_BIN)")
@@ -41,7 +51,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         else:
             database_url = f"sqlite:///{instance / 'traceapp.sqlite3'}"
         url = f"http://127.0.0.1:{port}"
-        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+        # PYTHONPATH: a checkout that runs the tests with its own code on the path serves it too.
+        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH")
         env = {k: v for k, v in os.environ.items() if k in keep}
         env.update(
             {
@@ -57,6 +68,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
                 "TRACEAPP_API_RATE_LIMIT": "5000 per minute",
             }
         )
+        env.update(settings)
         log_path = instance / "server.log"
         server = LiveServer(url=url, log_path=log_path, instance=instance, env=env, bin=binary)
         server.command("db", "upgrade")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask, g, jsonify, request
 from flask_babel import gettext as _
 
+from traceapp.api.openapi import ErrorResponsesPlugin, documented, register_field_properties
 from traceapp.core.inputs import IdConverter
 from traceapp.errors import envelope
 from traceapp.extensions import api, limiter
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 API_PREFIX = "/api/v1"
 #: Endpoints anyone may read: the OpenAPI document describes the API, it holds no data.
 PUBLIC_ENDPOINT_PREFIXES = ("api-docs.",)
+
+__all__ = ["API_PREFIX", "api_actor", "documented", "owner_cooperative_id", "register_api"]
 
 
 def api_actor() -> User:
@@ -78,7 +81,11 @@ def _rate_key() -> str:
 
 def register_api(app: Flask, packages: Iterable[str]) -> None:
     """Bind flask-smorest and register each package's ``api.blp`` under /api/v1."""
-    api.init_app(app)
+    # Every error status is documented by ErrorResponsesPlugin, so the catch-all "default"
+    # response flask-smorest adds would only hide an undocumented one.
+    api.DEFAULT_ERROR_RESPONSE_NAME = None
+    api.init_app(app, spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+    register_field_properties(api.ma_plugin)
     api.register_converter(
         IdConverter,
         lambda converter: {"type": "integer", "minimum": converter.min, "maximum": converter.max},

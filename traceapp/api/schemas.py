@@ -8,7 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
-from traceapp.core.inputs import year_in_range, year_range_message
+from traceapp.core.inputs import MAX_ID, year_in_range, year_range_message
 
 
 class BaseSchema(ma.Schema):
@@ -17,6 +17,18 @@ class BaseSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        """An id (``..._id``) is 1 to MAX_ID: a larger one is refused (422), never sent to
+        PostgreSQL's 32-bit column (a 500)."""
+        if (
+            isinstance(field_obj, fields.Int)
+            and field_name.endswith("_id")
+            and not any(
+                isinstance(v, ma.validate.Range) and v.max is not None for v in field_obj.validators
+            )
+        ):
+            field_obj.validators = [*field_obj.validators, ma.validate.Range(1, MAX_ID)]
 
 
 class Moment(fields.AwareDateTime):

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
 from traceapp.audit import services
 from traceapp.audit.models import AuditRecord
 from traceapp.audit.schemas import AuditQuerySchema, AuditRecordSchema, HeadSchema, VerifySchema
@@ -32,6 +32,7 @@ def _console_user(actor: Actor) -> None:
 class Trail(MethodView):
     """The records the caller may read, newest first."""
 
+    @documented("listAuditRecords", 403)
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.paginate()
@@ -59,6 +60,7 @@ class Trail(MethodView):
 class Head(MethodView):
     """The chain head."""
 
+    @documented("getAuditHead", 403)
     @blp.response(200, HeadSchema)
     def get(self) -> Any:
         """The number of records and the last hash."""
@@ -71,6 +73,7 @@ class Head(MethodView):
 class Verify(MethodView):
     """Walk the chain."""
 
+    @documented("verifyAuditChain", 403)
     @blp.response(200, VerifySchema)
     def post(self) -> Any:
         """Recompute every hash; name the first record that is missing, unlinked or altered."""

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
 from traceapp.auth import services
 from traceapp.auth.models import ApiToken, User
 from traceapp.auth.schemas import NewTokenSchema, TokenSchema, UserActiveSchema, UserSchema
@@ -23,6 +23,7 @@ blp = Blueprint("api_auth", __name__, description="Users and API tokens")
 class Me(MethodView):
     """The user behind the token."""
 
+    @documented("getMe")
     @blp.response(200, UserSchema)
     def get(self) -> Any:
         """Who am I?"""
@@ -33,6 +34,7 @@ class Me(MethodView):
 class Users(MethodView):
     """Accounts the caller may see."""
 
+    @documented("listUsers")
     @blp.response(200, UserSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
@@ -45,6 +47,7 @@ class Users(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createUser", 403, 409)
     @blp.arguments(UserSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -65,11 +68,13 @@ def _visible_user(user_id: int) -> User:
 class UserById(MethodView):
     """One account."""
 
+    @documented("getUser")
     @blp.response(200, UserSchema)
     def get(self, user_id: int) -> Any:
         """Read an account."""
         return _visible_user(user_id)
 
+    @documented("updateUser", 403, 409)
     @blp.arguments(UserActiveSchema)
     @blp.response(200, UserSchema)
     def patch(self, data: dict[str, Any], user_id: int) -> Any:
@@ -81,6 +86,7 @@ class UserById(MethodView):
 class Tokens(MethodView):
     """The caller's own API tokens."""
 
+    @documented("listTokens")
     @blp.response(200, TokenSchema(many=True))
     def get(self) -> Any:
         """List my tokens (never their secrets)."""
@@ -94,6 +100,7 @@ class Tokens(MethodView):
             .all()
         )
 
+    @documented("createToken", 409)
     @blp.arguments(TokenSchema)
     @blp.response(201, NewTokenSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -108,6 +115,7 @@ class Tokens(MethodView):
 class TokenById(MethodView):
     """One of the caller's tokens."""
 
+    @documented("revokeToken")
     @blp.response(204)
     def delete(self, token_id: int) -> None:
         """Revoke a token at once."""

@@ -21,7 +21,7 @@ class UserSchema(BaseSchema):
     password = fields.Str(load_only=True, required=True, validate=validate.Length(min=10))
     is_active = fields.Bool(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
-    last_login_at = fields.AwareDateTime(dump_only=True)
+    last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class UserActiveSchema(BaseSchema):
@@ -40,9 +40,9 @@ class TokenSchema(BaseSchema):
     )
     prefix = fields.Str(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
-    last_used_at = fields.AwareDateTime(dump_only=True)
-    expires_at = fields.AwareDateTime(dump_only=True)
-    revoked_at = fields.AwareDateTime(dump_only=True)
+    last_used_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    expires_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    revoked_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class NewTokenSchema(TokenSchema):

@@ -9,7 +9,8 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
+from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.auth.permissions import get_scoped
 from traceapp.authority import dossiers, exports, flags, inspections, services, stats
 from traceapp.authority.schemas import (
@@ -50,6 +51,7 @@ def _download(body: str | bytes, content_type: str, name: str) -> Response:
 class RegisterZones(MethodView):
     """The zone register of the caller's province (everything for administrators)."""
 
+    @documented("listRegisterZones", 403)
     @blp.arguments(RegisterQuerySchema, location="query")
     @blp.response(200, RegisterZoneSchema(many=True))
     @blp.paginate()
@@ -68,6 +70,7 @@ class RegisterZones(MethodView):
 class RegisterCSV(MethodView):
     """The register as CSV."""
 
+    @documented("exportRegisterCsv", 403, media="text/csv", body=TEXT, attachment=True)
     @blp.arguments(RegisterQuerySchema, location="query")
     @blp.response(200, content_type="text/csv", description="The register, formula-safe")
     def get(self, args: dict[str, Any]) -> Any:
@@ -81,6 +84,13 @@ class RegisterCSV(MethodView):
 class RegisterGeoJSON(MethodView):
     """The register as GeoJSON."""
 
+    @documented(
+        "exportRegisterGeoJson",
+        403,
+        media="application/geo+json",
+        body=JSON_DOCUMENT,
+        attachment=True,
+    )
     @blp.arguments(RegisterQuerySchema, location="query")
     @blp.response(
         200,
@@ -102,6 +112,13 @@ class RegisterGeoJSON(MethodView):
 class RegisterKML(MethodView):
     """The register as KML."""
 
+    @documented(
+        "exportRegisterKml",
+        403,
+        media="application/vnd.google-earth.kml+xml",
+        body=TEXT,
+        attachment=True,
+    )
     @blp.arguments(RegisterQuerySchema, location="query")
     @blp.response(
         200, content_type="application/vnd.google-earth.kml+xml", description="A KML 2.2 document"
@@ -120,6 +137,7 @@ class RegisterKML(MethodView):
 class ZoneDossier(MethodView):
     """A zone's dossier."""
 
+    @documented("downloadZoneDossier", 403, media="application/pdf", attachment=True)
     @blp.response(200, content_type="application/pdf", description="A printable PDF")
     def get(self, zone_id: int) -> Any:
         """Decisions, inspections, lots and volumes per season, certifications, overlaps."""
@@ -135,12 +153,14 @@ class ZoneInspections(MethodView):
     """Field inspections of a zone: read by its cooperative and the auditors of its province,
     recorded by those auditors."""
 
+    @documented("listInspections")
     @blp.response(200, InspectionSchema(many=True))
     def get(self, zone_id: int) -> Any:
         """The zone's inspections, latest first."""
         zone = get_scoped(Zone, zone_id, api_actor())
         return inspections.inspections_of(zone)
 
+    @documented("createInspection", 403, 409)
     @blp.arguments(InspectionSchema)
     @blp.response(201, InspectionSchema)
     def post(self, data: dict[str, Any], zone_id: int) -> Any:
@@ -158,6 +178,7 @@ class ZoneInspections(MethodView):
 class Flags(MethodView):
     """Everything in scope an auditor should look at."""
 
+    @documented("listFlags", 403)
     @blp.arguments(FlagQuerySchema, location="query")
     @blp.response(200, FlagSchema(many=True))
     @blp.paginate()
@@ -193,6 +214,7 @@ def _stats_body(figures: stats.Stats) -> dict[str, Any]:
 class Stats(MethodView):
     """The region's figures."""
 
+    @documented("getStats", 403)
     @blp.arguments(StatsQuerySchema, location="query")
     @blp.response(200, StatsSchema)
     def get(self, args: dict[str, Any]) -> Any:
@@ -206,6 +228,7 @@ class Stats(MethodView):
 class StatsCSV(MethodView):
     """The region's figures as CSV."""
 
+    @documented("exportStatsCsv", 403, media="text/csv", body=TEXT, attachment=True)
     @blp.arguments(StatsQuerySchema, location="query")
     @blp.response(200, content_type="text/csv", description="The statistics, formula-safe")
     def get(self, args: dict[str, Any]) -> Any:

@@ -11,7 +11,8 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor, owner_cooperative_id
+from traceapp.api import api_actor, documented, owner_cooperative_id
+from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations
 from traceapp.batches import epcis_import as importer
@@ -53,6 +54,7 @@ def _lot(batch_id: int) -> Lot:
 class Batches(MethodView):
     """Lots of the caller's cooperative."""
 
+    @documented("listLots")
     @blp.arguments(LotQuerySchema, location="query")
     @blp.response(200, LotSchema(many=True))
     @blp.paginate()
@@ -71,6 +73,7 @@ class Batches(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createLot", 403, 404, 409)
     @blp.arguments(LotCreateSchema)
     @blp.response(201, LotSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -96,11 +99,13 @@ class Batches(MethodView):
 class BatchById(MethodView):
     """One lot."""
 
+    @documented("getLot")
     @blp.response(200, LotSchema)
     def get(self, batch_id: int) -> Any:
         """Read a lot."""
         return _lot(batch_id)
 
+    @documented("updateLot", 403, 409)
     @blp.arguments(LotUpdateSchema)
     @blp.response(200, LotSchema)
     def patch(self, data: dict[str, Any], batch_id: int) -> Any:
@@ -109,6 +114,7 @@ class BatchById(MethodView):
 
 
 @blp.route("/batches/<int:batch_id>/close", methods=["POST"])
+@documented("closeLot", 403, 409)
 @blp.response(200, LotSchema)
 def close_batch(batch_id: int) -> Any:
     """Close a lot once its contributions add up to its quantity."""
@@ -119,6 +125,7 @@ def close_batch(batch_id: int) -> Any:
 class BatchContributions(MethodView):
     """Who delivered what into a lot."""
 
+    @documented("listContributions")
     @blp.response(200, ContributionSchema(many=True))
     def get(self, batch_id: int) -> Any:
         """All contributions, withdrawn ones included (marked)."""
@@ -133,6 +140,7 @@ class BatchContributions(MethodView):
             .all()
         )
 
+    @documented("createContribution", 403, 409)
     @blp.arguments(ContributionSchema)
     @blp.response(201, ContributionSchema)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
@@ -141,6 +149,7 @@ class BatchContributions(MethodView):
 
 
 @blp.route("/contributions/<int:contribution_id>/void", methods=["POST"])
+@documented("voidContribution", 403, 409)
 @blp.arguments(ReasonSchema)
 @blp.response(200, ContributionSchema)
 def void_contribution(data: dict[str, Any], contribution_id: int) -> Any:
@@ -153,11 +162,13 @@ def void_contribution(data: dict[str, Any], contribution_id: int) -> Any:
 class BatchEvents(MethodView):
     """A lot's immutable history."""
 
+    @documented("listEvents")
     @blp.response(200, EventSchema(many=True))
     def get(self, batch_id: int) -> Any:
         """Every event of the lot in time order, corrections included."""
         return epcis.lot_events(_lot(batch_id), include_inputs=False)
 
+    @documented("createEvent", 403, 409)
     @blp.arguments(EventCreateSchema)
     @blp.response(201, EventSchema)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
@@ -169,6 +180,7 @@ class BatchEvents(MethodView):
 
 
 @blp.route("/events/<int:event_id>/error-declaration", methods=["POST"])
+@documented("declareEventError", 403, 409)
 @blp.arguments(CorrectionSchema)
 @blp.response(201, EventSchema(many=True))
 def declare_error(data: dict[str, Any], event_id: int) -> Any:
@@ -182,6 +194,7 @@ def declare_error(data: dict[str, Any], event_id: int) -> Any:
 
 
 @blp.route("/batches/<int:batch_id>/trace")
+@documented("traceLot", media="application/json", body=JSON_DOCUMENT)
 @blp.response(200)
 def trace(batch_id: int) -> Any:
     """Genealogy both ways: every lot it came from (with the households and zones behind them)
@@ -232,6 +245,7 @@ def _recall_dict(recall: Recall) -> dict[str, Any]:
 class BatchRecall(MethodView):
     """Recall a lot and everything made from it."""
 
+    @documented("getLotRecall")
     @blp.response(200, RecallSchema)
     def get(self, batch_id: int) -> Any:
         """The recall covering this lot, with its report (404 when not recalled)."""
@@ -242,6 +256,7 @@ class BatchRecall(MethodView):
             raise NotFound(_("This lot is not recalled."))
         return _recall_dict(db.session.get_one(Recall, lot.recall_id))
 
+    @documented("recallLot", 403, 409)
     @blp.arguments(RecallCreateSchema)
     @blp.response(201, RecallSchema)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
@@ -250,6 +265,7 @@ class BatchRecall(MethodView):
 
 
 @blp.route("/recalls/<int:recall_id>/report.csv")
+@documented("exportRecallReportCsv", media="text/csv", body=TEXT, attachment=True)
 @blp.response(200, content_type="text/csv")
 def recall_csv(recall_id: int) -> Any:
     """The recall report as CSV (safe to open in a spreadsheet)."""
@@ -262,6 +278,7 @@ def recall_csv(recall_id: int) -> Any:
 
 
 @blp.route("/transformations", methods=["POST"])
+@documented("createTransformation", 403, 404, 409)
 @blp.arguments(TransformationSchema)
 @blp.response(201, LotSchema(many=True))
 def transformation(data: dict[str, Any]) -> Any:
@@ -279,6 +296,7 @@ def _jsonld(doc: dict[str, Any], filename: str) -> Response:
 
 
 @blp.route("/batches/<int:batch_id>/epcis")
+@documented("exportLotEpcis", media=EPCIS_MEDIA_TYPE, body=JSON_DOCUMENT, attachment=True)
 @blp.response(200, content_type=EPCIS_MEDIA_TYPE)
 def batch_epcis(batch_id: int) -> Any:
     """The lot's full history as an EPCIS 2.0 JSON-LD document (with its inputs' history)."""
@@ -287,6 +305,9 @@ def batch_epcis(batch_id: int) -> Any:
 
 
 @blp.route("/epcis")
+@documented(
+    "exportCooperativeEpcis", 403, 404, media=EPCIS_MEDIA_TYPE, body=JSON_DOCUMENT, attachment=True
+)
 @blp.arguments(EpcisQuerySchema, location="query")
 @blp.response(200, content_type=EPCIS_MEDIA_TYPE)
 def cooperative_epcis(args: dict[str, Any]) -> Any:
@@ -306,6 +327,7 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/epcis/import", methods=["POST"])
+@documented("importEpcis", 403, 404)
 @blp.arguments(EpcisQuerySchema, location="query")
 @blp.response(200, ImportResultSchema)
 @blp.alt_response(
@@ -352,6 +374,7 @@ def epcis_import(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/epcis/import-jobs/<int:import_job_id>")
+@documented("getEpcisImportJob")
 @blp.response(200, ImportJobSchema)
 def epcis_import_job(import_job_id: int) -> Any:
     """A background EPCIS import: its progress, then what it did (or why it failed, with the

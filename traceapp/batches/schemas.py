@@ -52,7 +52,7 @@ class LotSchema(BaseSchema):
     catch_data = fields.Dict(dump_only=True)
     aquaculture_method = fields.Str(dump_only=True)
     closed_at = fields.AwareDateTime(dump_only=True)
-    recall_id = fields.Int(dump_only=True)
+    recall_id = fields.Int(dump_only=True, allow_none=True)
     created_at = fields.AwareDateTime(dump_only=True)
 
 
@@ -120,8 +120,8 @@ class ContributionSchema(BaseSchema):
     delivered_on = fields.Date()
     notes = fields.Str(validate=validate.Length(max=max_length(Contribution.notes)))
     recorded_at = fields.AwareDateTime(dump_only=True)
-    voided_at = fields.AwareDateTime(dump_only=True)
-    void_reason = fields.Str(dump_only=True)
+    voided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    void_reason = fields.Str(dump_only=True, allow_none=True)
 
 
 class ReasonSchema(BaseSchema):

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor, owner_cooperative_id
+from traceapp.api import api_actor, documented, owner_cooperative_id
 from traceapp.api.schemas import OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.brands import services
@@ -35,6 +35,7 @@ blp = Blueprint("api_brands", __name__, description="Collective marks and grants
 class Marks(MethodView):
     """Collective marks the caller may see."""
 
+    @documented("listMarks")
     @blp.arguments(MarkQuerySchema, location="query")
     @blp.response(200, MarkSchema(many=True))
     @blp.paginate()
@@ -51,6 +52,7 @@ class Marks(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createMark", 403, 404)
     @blp.arguments(OwnerArgsSchema, location="query")
     @blp.arguments(MarkSchema)
     @blp.response(201, MarkSchema)
@@ -63,11 +65,13 @@ class Marks(MethodView):
 class MarkById(MethodView):
     """One collective mark."""
 
+    @documented("getMark")
     @blp.response(200, MarkSchema)
     def get(self, mark_id: int) -> Any:
         """Read a mark and its rules of use."""
         return get_scoped(CollectiveMark, mark_id, api_actor())
 
+    @documented("updateMark", 403)
     @blp.arguments(MarkSchema(partial=True))
     @blp.response(200, MarkSchema)
     def patch(self, data: dict[str, Any], mark_id: int) -> Any:
@@ -78,6 +82,7 @@ class MarkById(MethodView):
 
 
 @blp.route("/brands/<int:mark_id>/logo", methods=["POST"])
+@documented("setMarkLogo", 403)
 @blp.arguments(LogoSchema, location="files")
 @blp.response(200, MarkSchema)
 def mark_logo(files: dict[str, Any], mark_id: int) -> Any:
@@ -91,6 +96,7 @@ def mark_logo(files: dict[str, Any], mark_id: int) -> Any:
 class MarkGrants(MethodView):
     """Grants of use of one mark."""
 
+    @documented("listGrants")
     @blp.arguments(GrantQuerySchema, location="query")
     @blp.response(200, GrantSchema(many=True))
     @blp.paginate()
@@ -111,6 +117,7 @@ class MarkGrants(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createGrant", 403, 409)
     @blp.arguments(GrantSchema)
     @blp.response(201, GrantSchema)
     def post(self, data: dict[str, Any], mark_id: int) -> Any:
@@ -124,11 +131,13 @@ class MarkGrants(MethodView):
 class GrantById(MethodView):
     """One grant of use."""
 
+    @documented("getGrant")
     @blp.response(200, GrantSchema)
     def get(self, grant_id: int) -> Any:
         """Read a grant and its history."""
         return get_scoped(MarkGrant, grant_id, api_actor())
 
+    @documented("updateGrant", 403, 409)
     @blp.arguments(GrantUpdateSchema)
     @blp.response(200, GrantSchema)
     def patch(self, data: dict[str, Any], grant_id: int) -> Any:
@@ -144,6 +153,7 @@ def _locked_grant(grant_id: int) -> tuple[Any, MarkGrant]:
 
 
 @blp.route("/grants/<int:grant_id>/suspend", methods=["POST"])
+@documented("suspendGrant", 403, 409)
 @blp.arguments(GrantActionSchema)
 @blp.response(200, GrantSchema)
 def grant_suspend(data: dict[str, Any], grant_id: int) -> Any:
@@ -153,6 +163,7 @@ def grant_suspend(data: dict[str, Any], grant_id: int) -> Any:
 
 
 @blp.route("/grants/<int:grant_id>/reinstate", methods=["POST"])
+@documented("reinstateGrant", 403, 409)
 @blp.arguments(GrantActionSchema)
 @blp.response(200, GrantSchema)
 def grant_reinstate(data: dict[str, Any], grant_id: int) -> Any:
@@ -162,6 +173,7 @@ def grant_reinstate(data: dict[str, Any], grant_id: int) -> Any:
 
 
 @blp.route("/grants/<int:grant_id>/revoke", methods=["POST"])
+@documented("revokeGrant", 403, 409)
 @blp.arguments(GrantActionSchema)
 @blp.response(200, GrantSchema)
 def grant_revoke(data: dict[str, Any], grant_id: int) -> Any:
@@ -171,6 +183,7 @@ def grant_revoke(data: dict[str, Any], grant_id: int) -> Any:
 
 
 @blp.route("/mark-use", methods=["GET"])
+@documented("checkMarkUse", 404)
 @blp.arguments(MarkUseQuerySchema, location="query")
 @blp.response(200, MarkUseSchema)
 def mark_use(args: dict[str, Any]) -> Any:

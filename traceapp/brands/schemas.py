@@ -99,10 +99,10 @@ class GrantEventSchema(BaseSchema):
     id = fields.Int(dump_only=True)
     action = fields.Enum(GrantAction, by_value=True, dump_only=True)
     effective_on = fields.Date(dump_only=True)
-    reason = fields.Str(dump_only=True)
+    reason = fields.Str(dump_only=True, allow_none=True)
     actor_label = fields.Str(dump_only=True)
     recorded_at = fields.AwareDateTime(dump_only=True)
-    details = fields.Dict(dump_only=True)
+    details = fields.Dict(dump_only=True, allow_none=True)
 
 
 class GrantSchema(BaseSchema):

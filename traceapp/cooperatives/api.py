@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
 from traceapp.api.schemas import BaseSchema
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives import services
@@ -37,6 +37,7 @@ class FileSchema(BaseSchema):
 class Cooperatives(MethodView):
     """Cooperatives the caller may see."""
 
+    @documented("listCooperatives")
     @blp.response(200, CooperativeSchema(many=True))
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
@@ -49,6 +50,7 @@ class Cooperatives(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createCooperative", 403)
     @blp.arguments(CooperativeSchema)
     @blp.response(201, CooperativeSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -60,11 +62,13 @@ class Cooperatives(MethodView):
 class CooperativeById(MethodView):
     """One cooperative."""
 
+    @documented("getCooperative")
     @blp.response(200, CooperativeSchema)
     def get(self, cooperative_id: int) -> Any:
         """Read a cooperative."""
         return get_scoped(Cooperative, cooperative_id, api_actor())
 
+    @documented("updateCooperative", 403)
     @blp.arguments(CooperativeSchema(partial=True))
     @blp.response(200, CooperativeSchema)
     def patch(self, data: dict[str, Any], cooperative_id: int) -> Any:
@@ -77,6 +81,7 @@ class CooperativeById(MethodView):
 class CooperativeMembers(MethodView):
     """A cooperative's members."""
 
+    @documented("listMembers")
     @blp.arguments(MemberQuerySchema, location="query")
     @blp.response(200, MemberSchema(many=True))
     @blp.paginate()
@@ -98,6 +103,7 @@ class CooperativeMembers(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createMember", 403)
     @blp.arguments(MemberSchema)
     @blp.response(201, MemberSchema)
     def post(self, data: dict[str, Any], cooperative_id: int) -> Any:
@@ -106,6 +112,7 @@ class CooperativeMembers(MethodView):
 
 
 @blp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["POST"])
+@documented("importMembers", 403)
 @blp.arguments(ImportArgsSchema, location="query")
 @blp.arguments(FileSchema, location="files")
 @blp.response(200, ImportPreviewSchema)
@@ -142,11 +149,13 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
 class MemberById(MethodView):
     """One member."""
 
+    @documented("getMember")
     @blp.response(200, MemberSchema)
     def get(self, member_id: int) -> Any:
         """Read a member."""
         return get_scoped(Member, member_id, api_actor())
 
+    @documented("updateMember", 403)
     @blp.arguments(MemberSchema(partial=True))
     @blp.response(200, MemberSchema)
     def patch(self, data: dict[str, Any], member_id: int) -> Any:

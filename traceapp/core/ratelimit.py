@@ -124,14 +124,18 @@ class DatabaseStorage(Storage):
     def base_exceptions(self) -> type[Exception] | tuple[type[Exception], ...]:
         return sa.exc.SQLAlchemyError
 
-    def _run(self, work: Any) -> Any:
+    def _run(self, work: Any, *, writes: bool = True) -> Any:
         # Tests bind the counters to their own rolled-back connection (tests/conftest.py).
         bind = current_app.extensions.get("traceapp_ratelimit_bind")
         if bind is not None:
             with bind.begin_nested():
                 return work(bind)
         # Every hit writes: on SQLite take the write lock at BEGIN, even in a read request.
-        with sqlite_begin_mode("IMMEDIATE"), db.engine.begin() as conn:
+        # A read (the X-RateLimit headers, added after the view) begins DEFERRED: the
+        # request's own session may still hold the write lock then (a request refused before
+        # its view ran), and waiting for it from a second connection would wait forever.
+        mode = "IMMEDIATE" if writes else "DEFERRED"
+        with sqlite_begin_mode(mode), db.engine.begin() as conn:
             return work(conn)
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
@@ -144,16 +148,16 @@ class DatabaseStorage(Storage):
 
     def get(self, key: str) -> int:
         """The count of a key in its current window."""
-        return int(self._run(lambda conn: peek(conn, key)[0]))
+        return int(self._run(lambda conn: peek(conn, key)[0], writes=False))
 
     def get_expiry(self, key: str) -> float:
         """When the key's current window ends (seconds since the epoch)."""
-        return float(self._run(lambda conn: peek(conn, key)[1]))
+        return float(self._run(lambda conn: peek(conn, key)[1], writes=False))
 
     def check(self) -> bool:
         """True while the database answers."""
         try:
-            self._run(lambda conn: conn.execute(sa.select(1)))
+            self._run(lambda conn: conn.execute(sa.select(1)), writes=False)
         except sa.exc.SQLAlchemyError:
             return False
         return True

@@ -10,7 +10,8 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
+from traceapp.api.openapi import TEXT
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.batches.models import Lot
 from traceapp.errors import NotFound
@@ -32,6 +33,10 @@ from traceapp.web import paginate, writes
 blp = Blueprint("api_labels", __name__, description="Label runs, serials and printing")
 
 
+RENDERING_AS_JOB = "A large run: rendering as a job; Location is the job to follow"
+JOB_LOCATION = {"Location": {"$ref": "#/components/headers/Location"}}
+
+
 def _run(run_id: int) -> LabelRun:
     return get_scoped(LabelRun, run_id, api_actor())
 
@@ -40,6 +45,7 @@ def _run(run_id: int) -> LabelRun:
 class BatchRuns(MethodView):
     """A lot's label runs."""
 
+    @documented("listLabelRuns")
     @blp.response(200, RunSchema(many=True))
     def get(self, batch_id: int) -> Any:
         """Runs issued for the lot, newest first."""
@@ -52,6 +58,7 @@ class BatchRuns(MethodView):
             .all()
         )
 
+    @documented("createLabelRun", 403, 409)
     @blp.arguments(RunCreateSchema)
     @blp.response(201, RunSchema)
     def post(self, data: dict[str, Any], batch_id: int) -> Any:
@@ -62,6 +69,7 @@ class BatchRuns(MethodView):
 
 
 @blp.route("/label-runs/<int:run_id>")
+@documented("getLabelRun")
 @blp.response(200, RunSchema)
 def get_run(run_id: int) -> Any:
     """A run's status and counts."""
@@ -69,6 +77,7 @@ def get_run(run_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>/labels")
+@documented("listRunLabels")
 @blp.response(200, LabelSchema(many=True))
 @blp.paginate()
 def run_labels(run_id: int, pagination_parameters: Any) -> Any:
@@ -115,9 +124,10 @@ def _download(run: LabelRun, fmt: str, layout: str | None) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.pdf")
+@documented("downloadLabelRunPdf", 403, 409, media="application/pdf", attachment=True)
 @blp.arguments(RenderArgsSchema, location="query")
 @blp.response(200, content_type="application/pdf")
-@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
+@blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
 @writes
 def run_pdf(args: dict[str, Any], run_id: int) -> Any:
     """The run as a printable PDF (A4 sheets or roll labels; ?layout=a4-3x8|a4-4x10|roll-50x30)."""
@@ -125,8 +135,9 @@ def run_pdf(args: dict[str, Any], run_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.zpl")
+@documented("downloadLabelRunZpl", 403, 409, media="text/plain", body=TEXT, attachment=True)
 @blp.response(200, content_type="text/plain")
-@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
+@blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
 @writes
 def run_zpl(run_id: int) -> Any:
     """The run as ZPL for Zebra-compatible thermal printers, one label per serial."""
@@ -134,8 +145,9 @@ def run_zpl(run_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>.zip")
+@documented("downloadLabelRunPngZip", 403, 409, media="application/zip", attachment=True)
 @blp.response(200, content_type="application/zip")
-@blp.alt_response(202, schema=JobSchema, description="A large run: rendering as a job")
+@blp.alt_response(202, schema=JobSchema, description=RENDERING_AS_JOB, headers=JOB_LOCATION)
 @writes
 def run_png_zip(run_id: int) -> Any:
     """The run as a ZIP of one QR code PNG per label, in print order."""
@@ -143,6 +155,7 @@ def run_png_zip(run_id: int) -> Any:
 
 
 @blp.route("/render-jobs/<int:job_id>")
+@documented("getRenderJob")
 @blp.response(200, JobSchema)
 def get_job(job_id: int) -> Any:
     """A rendering job's progress; ``file`` is the download address once it is done."""
@@ -150,6 +163,11 @@ def get_job(job_id: int) -> Any:
 
 
 @blp.route("/render-jobs/<int:job_id>/file")
+@documented(
+    "downloadRenderJobFile",
+    media=("application/pdf", "text/plain", "application/zip"),
+    attachment=True,
+)
 @blp.response(200, content_type="application/octet-stream")
 def get_job_file(job_id: int) -> Any:
     """A finished job's file (404 until it is done)."""
@@ -160,6 +178,7 @@ def get_job_file(job_id: int) -> Any:
 
 
 @blp.route("/label-runs/<int:run_id>/void", methods=["POST"])
+@documented("voidLabelRun", 403, 409)
 @blp.arguments(VoidSchema)
 @blp.response(200, RunSchema)
 def void_run(data: dict[str, Any], run_id: int) -> Any:
@@ -188,6 +207,7 @@ def _label_url(label: Label) -> str:
 
 
 @blp.route("/labels/<serial>.png")
+@documented("getLabelPng", media="image/png")
 @blp.arguments(ImageArgsSchema, location="query")
 @blp.response(200, content_type="image/png")
 def label_png(args: dict[str, Any], serial: str) -> Any:
@@ -197,6 +217,7 @@ def label_png(args: dict[str, Any], serial: str) -> Any:
 
 
 @blp.route("/labels/<serial>.svg")
+@documented("getLabelSvg", media="image/svg+xml", body=TEXT)
 @blp.arguments(ImageArgsSchema, location="query")
 @blp.response(200, content_type="image/svg+xml")
 def label_svg(args: dict[str, Any], serial: str) -> Any:
@@ -207,6 +228,7 @@ def label_svg(args: dict[str, Any], serial: str) -> Any:
 
 
 @blp.route("/labels/<serial>/void", methods=["POST"])
+@documented("voidLabel", 403, 409)
 @blp.arguments(VoidSchema)
 @blp.response(200, LabelSchema)
 def void_label(data: dict[str, Any], serial: str) -> Any:
@@ -233,6 +255,7 @@ def _label_out(label: Label) -> dict[str, Any]:
 
 
 @blp.route("/labels/<serial>/clear-flag", methods=["POST"])
+@documented("clearLabelFlag", 403, 409)
 @blp.arguments(ClearFlagSchema)
 @blp.response(200, LabelSchema)
 def clear_label_flag(data: dict[str, Any], serial: str) -> Any:

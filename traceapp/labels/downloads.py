@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 
 from flask import Response, request
+from flask_babel import gettext as _
 from werkzeug.wsgi import wrap_file
 
 from traceapp.auth.models import Actor
-from traceapp.labels import jobs, services
+from traceapp.errors import Conflict
+from traceapp.labels import contents, jobs, services
 from traceapp.labels.models import LabelRun, RenderJob
 
 log = logging.getLogger(__name__)
@@ -32,6 +34,8 @@ def run_download(actor: Actor, run: LabelRun, fmt: str, layout: str | None) -> R
     """Render a run now and answer with the file; the print is recorded only once the file
     exists (a rendering failure raises, and the request's unit of work rolls back)."""
     layout = jobs.check_format(fmt, layout or run.template)
+    if contents.live_count(run) == 0:
+        raise Conflict(_("Every label of this run is void: there is nothing to print."))
     spool, size = jobs.render_to_spool(run, fmt, layout)
     services.record_print(actor, run, fmt, layout)
     mimetype, _ext = jobs.FORMATS[fmt]

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from traceapp.api import api_actor, owner_cooperative_id
+from traceapp.api import api_actor, documented, owner_cooperative_id
 from traceapp.api.schemas import BaseSchema, OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.products import services
@@ -29,6 +29,7 @@ class ImageSchema(BaseSchema):
 class Products(MethodView):
     """Products the caller may see."""
 
+    @documented("listProducts")
     @blp.arguments(ProductQuerySchema, location="query")
     @blp.response(200, ProductSchema(many=True))
     @blp.paginate()
@@ -45,6 +46,7 @@ class Products(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createProduct", 403, 404)
     @blp.arguments(OwnerArgsSchema, location="query")
     @blp.arguments(ProductSchema)
     @blp.response(201, ProductSchema)
@@ -57,11 +59,13 @@ class Products(MethodView):
 class ProductById(MethodView):
     """One product."""
 
+    @documented("getProduct")
     @blp.response(200, ProductSchema)
     def get(self, product_id: int) -> Any:
         """Read a product."""
         return get_scoped(Product, product_id, api_actor())
 
+    @documented("updateProduct", 403)
     @blp.arguments(ProductSchema(partial=True))
     @blp.response(200, ProductSchema)
     def patch(self, data: dict[str, Any], product_id: int) -> Any:
@@ -72,6 +76,7 @@ class ProductById(MethodView):
 
 
 @blp.route("/products/<int:product_id>/image", methods=["POST"])
+@documented("setProductImage", 403)
 @blp.arguments(ImageSchema, location="files")
 @blp.response(200, ProductSchema)
 def product_image(files: dict[str, Any], product_id: int) -> Any:
@@ -85,6 +90,7 @@ def product_image(files: dict[str, Any], product_id: int) -> Any:
 class ProductOcop(MethodView):
     """A product's OCOP history."""
 
+    @documented("listOcopRecords")
     @blp.response(200, OcopRecordSchema(many=True))
     @blp.paginate()
     def get(self, product_id: int, pagination_parameters: Any) -> Any:
@@ -100,6 +106,7 @@ class ProductOcop(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createOcopRecord", 403)
     @blp.arguments(OcopRecordSchema)
     @blp.response(201, OcopRecordSchema)
     def post(self, data: dict[str, Any], product_id: int) -> Any:

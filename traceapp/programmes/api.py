@@ -9,6 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor
+from traceapp.api.openapi import documented
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.brands.models import CollectiveMark
 from traceapp.extensions import db
@@ -41,14 +42,14 @@ blp = Blueprint(
 class Organisations(MethodView):
     """Support organisations."""
 
-    @blp.doc(operationId="listOrganisations")
+    @documented("listOrganisations", 403)
     @blp.response(200, OrganisationSchema(many=True))
     def get(self) -> Any:
         """List support organisations (administrators, auditors, programme officers)."""
         stmt = scoped(SupportOrganisation, api_actor()).order_by(SupportOrganisation.name)
         return list(db.session.scalars(stmt))
 
-    @blp.doc(operationId="createOrganisation")
+    @documented("createOrganisation", 403)
     @blp.arguments(OrganisationSchema)
     @blp.response(201, OrganisationSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -60,13 +61,13 @@ class Organisations(MethodView):
 class Programmes(MethodView):
     """Programmes the caller may see."""
 
-    @blp.doc(operationId="listProgrammes")
+    @documented("listProgrammes", 403)
     @blp.response(200, ProgrammeSchema(many=True))
     def get(self) -> Any:
         """List programmes: an officer's organisation's, an auditor's province's."""
         return list(db.session.scalars(scoped(Programme, api_actor()).order_by(Programme.code)))
 
-    @blp.doc(operationId="createProgramme")
+    @documented("createProgramme", 403)
     @blp.arguments(ProgrammeSchema)
     @blp.response(201, ProgrammeSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -79,13 +80,13 @@ class Programmes(MethodView):
 class ProgrammeById(MethodView):
     """One programme."""
 
-    @blp.doc(operationId="getProgramme")
+    @documented("getProgramme", 403)
     @blp.response(200, ProgrammeSchema)
     def get(self, programme_id: int) -> Any:
         """Read a programme with its periods, partners and targets."""
         return get_scoped(Programme, programme_id, api_actor())
 
-    @blp.doc(operationId="updateProgramme")
+    @documented("updateProgramme", 403)
     @blp.arguments(ProgrammeUpdateSchema)
     @blp.response(200, ProgrammeSchema)
     def patch(self, data: dict[str, Any], programme_id: int) -> Any:
@@ -95,7 +96,7 @@ class ProgrammeById(MethodView):
 
 
 @blp.route("/programmes/<int:programme_id>/extend", methods=["POST"])
-@blp.doc(operationId="extendProgramme")
+@documented("extendProgramme", 403)
 @blp.arguments(ExtensionSchema)
 @blp.response(200, ProgrammeSchema)
 def extend(data: dict[str, Any], programme_id: int) -> Any:
@@ -107,7 +108,7 @@ def extend(data: dict[str, Any], programme_id: int) -> Any:
 
 
 @blp.route("/programmes/<int:programme_id>/partners", methods=["POST"])
-@blp.doc(operationId="addProgrammePartner")
+@documented("addProgrammePartner", 403)
 @blp.arguments(PartnerSchema)
 @blp.response(200, ProgrammeSchema)
 def add_partner(data: dict[str, Any], programme_id: int) -> Any:
@@ -119,7 +120,7 @@ def add_partner(data: dict[str, Any], programme_id: int) -> Any:
 
 
 @blp.route("/programmes/<int:programme_id>/targets", methods=["POST"])
-@blp.doc(operationId="setProgrammeTarget")
+@documented("setProgrammeTarget", 403)
 @blp.arguments(TargetSchema)
 @blp.response(200, ProgrammeSchema)
 def set_target(data: dict[str, Any], programme_id: int) -> Any:
@@ -131,7 +132,7 @@ def set_target(data: dict[str, Any], programme_id: int) -> Any:
 
 
 @blp.route("/programmes/<int:programme_id>/reach", methods=["GET"])
-@blp.doc(operationId="getProgrammeReach")
+@documented("getProgrammeReach", 403)
 @blp.arguments(ReachQuerySchema, location="query")
 @blp.response(200, ReachSchema)
 def programme_reach(args: dict[str, Any], programme_id: int) -> Any:
@@ -145,12 +146,7 @@ def programme_reach(args: dict[str, Any], programme_id: int) -> Any:
 
 
 @blp.route("/programmes/<int:programme_id>/iati.xml", methods=["GET"])
-@blp.doc(
-    operationId="exportProgrammeIati",
-    responses={
-        "200": {"description": "An IATI 2.03 activity file", "content": {"application/xml": {}}}
-    },
-)
+@documented("exportProgrammeIati", 403, media="application/xml")
 def programme_iati(programme_id: int) -> Any:
     """The programme as an IATI 2.03 activity file."""
     actor = api_actor()
@@ -159,7 +155,7 @@ def programme_iati(programme_id: int) -> Any:
 
 
 @blp.route("/reach", methods=["GET"])
-@blp.doc(operationId="getReach")
+@documented("getReach", 403)
 @blp.arguments(ReachQuerySchema, location="query")
 @blp.response(200, ReachSchema)
 def platform_reach(args: dict[str, Any]) -> Any:
@@ -173,7 +169,7 @@ def platform_reach(args: dict[str, Any]) -> Any:
 class ProgrammeActivities(MethodView):
     """A programme's activities."""
 
-    @blp.doc(operationId="listActivities")
+    @documented("listActivities", 403)
     @blp.response(200, ActivitySchema(many=True))
     def get(self, programme_id: int) -> Any:
         """List the programme's activities, newest first."""
@@ -186,7 +182,7 @@ class ProgrammeActivities(MethodView):
         )
         return list(db.session.scalars(stmt))
 
-    @blp.doc(operationId="createActivity")
+    @documented("createActivity", 403)
     @blp.arguments(ActivitySchema)
     @blp.response(201, ActivitySchema)
     def post(self, data: dict[str, Any], programme_id: int) -> Any:
@@ -200,13 +196,13 @@ class ProgrammeActivities(MethodView):
 class ActivityById(MethodView):
     """One activity."""
 
-    @blp.doc(operationId="getActivity")
+    @documented("getActivity", 403)
     @blp.response(200, ActivitySchema)
     def get(self, activity_id: int) -> Any:
         """Read an activity."""
         return get_scoped(Activity, activity_id, api_actor())
 
-    @blp.doc(operationId="updateActivity")
+    @documented("updateActivity", 403)
     @blp.arguments(ActivitySchema(partial=True))
     @blp.response(200, ActivitySchema)
     def patch(self, data: dict[str, Any], activity_id: int) -> Any:
@@ -217,7 +213,7 @@ class ActivityById(MethodView):
 
 
 @blp.route("/activities/<int:activity_id>/members", methods=["GET"])
-@blp.doc(operationId="listActivityMembers")
+@documented("listActivityMembers", 403)
 @blp.response(200, MemberChoiceSchema(many=True))
 def activity_members(activity_id: int) -> Any:
     """Members of the cooperatives taking part, only as attendance needs them."""
@@ -229,14 +225,14 @@ def activity_members(activity_id: int) -> Any:
 class ActivityAttendance(MethodView):
     """An activity's sign-in sheet."""
 
-    @blp.doc(operationId="listAttendance")
+    @documented("listAttendance", 403)
     @blp.response(200, AttendanceSchema(many=True))
     def get(self, activity_id: int) -> Any:
         """Who attended, by name."""
         activity = get_scoped(Activity, activity_id, api_actor())
         return attendance.attendances_of(activity)
 
-    @blp.doc(operationId="recordAttendance")
+    @documented("recordAttendance", 403)
     @blp.arguments(SheetSchema)
     @blp.response(201, AttendanceSchema(many=True))
     def post(self, data: dict[str, Any], activity_id: int) -> Any:
@@ -247,7 +243,7 @@ class ActivityAttendance(MethodView):
 
 
 @blp.route("/programmes/<int:programme_id>/foundings", methods=["POST"])
-@blp.doc(operationId="recordFounding")
+@documented("recordFounding", 403)
 @blp.arguments(FoundingSchema)
 @blp.response(201, FoundingSchema)
 def record_founding(data: dict[str, Any], programme_id: int) -> Any:
@@ -261,7 +257,7 @@ def record_founding(data: dict[str, Any], programme_id: int) -> Any:
 class MarkTraining(MethodView):
     """The training a collective mark's rules of use require."""
 
-    @blp.doc(operationId="getMarkRequiredTraining")
+    @documented("getMarkRequiredTraining", 403)
     @blp.response(200, RequiredTrainingSchema)
     def get(self, mark_id: int) -> Any:
         """The modules a member must complete before using the mark."""
@@ -269,7 +265,7 @@ class MarkTraining(MethodView):
         modules = outcomes.required_modules(mark.id)
         return {"module_ids": [m.id for m in modules], "modules": modules}
 
-    @blp.doc(operationId="setMarkRequiredTraining")
+    @documented("setMarkRequiredTraining", 403)
     @blp.arguments(RequiredTrainingSchema)
     @blp.response(200, RequiredTrainingSchema)
     def put(self, data: dict[str, Any], mark_id: int) -> Any:
@@ -284,13 +280,13 @@ class MarkTraining(MethodView):
 class ProgrammeModules(MethodView):
     """Training modules: the standard ones and the programme's own."""
 
-    @blp.doc(operationId="listTrainingModules")
+    @documented("listTrainingModules", 403)
     @blp.response(200, ModuleSchema(many=True))
     def get(self, programme_id: int) -> Any:
         """The modules an activity of the programme may use."""
         return plans.modules_for(get_scoped(Programme, programme_id, api_actor()))
 
-    @blp.doc(operationId="createTrainingModule")
+    @documented("createTrainingModule", 403)
     @blp.arguments(ModuleSchema)
     @blp.response(201, ModuleSchema)
     def post(self, data: dict[str, Any], programme_id: int) -> Any:

@@ -11,7 +11,8 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from traceapp.api import api_actor
+from traceapp.api import api_actor, documented
+from traceapp.api.openapi import JSON_DOCUMENT
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.errors import ValidationFailed
 from traceapp.web import paginate
@@ -68,6 +69,7 @@ def _listing(args: dict[str, Any]) -> Any:
 class Zones(MethodView):
     """Zone codes the caller may see: their cooperative's, or their province's for auditors."""
 
+    @documented("listZones")
     @blp.arguments(ZoneQuerySchema, location="query")
     @blp.response(200, ZoneSchema(many=True))
     @blp.paginate()
@@ -81,6 +83,7 @@ class Zones(MethodView):
         pagination_parameters.item_count = page.total
         return page.items
 
+    @documented("createZone", 403, 404)
     @blp.arguments(ZoneSchema)
     @blp.response(201, ZoneSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -93,6 +96,7 @@ class Zones(MethodView):
 class ZonesGeoJSON(MethodView):
     """The caller's visible zones as one GeoJSON FeatureCollection."""
 
+    @documented("exportZonesGeoJson", media="application/geo+json", body=JSON_DOCUMENT)
     @blp.arguments(ZoneQuerySchema, location="query")
     @blp.response(
         200,
@@ -111,11 +115,13 @@ class ZonesGeoJSON(MethodView):
 class ZoneById(MethodView):
     """One zone code."""
 
+    @documented("getZone")
     @blp.response(200, ZoneSchema)
     def get(self, zone_id: int) -> Any:
         """Read a zone code with its area check, overlaps and certifications."""
         return get_scoped(Zone, zone_id, api_actor())
 
+    @documented("updateZone", 403, 409)
     @blp.arguments(ZoneSchema(partial=True))
     @blp.response(200, ZoneSchema)
     def patch(self, data: dict[str, Any], zone_id: int) -> Any:
@@ -129,12 +135,14 @@ class ZoneById(MethodView):
 class ZoneTransitions(MethodView):
     """The zone's lifecycle."""
 
+    @documented("listZoneTransitions")
     @blp.response(200, TransitionSchema(many=True))
     def get(self, zone_id: int) -> Any:
         """The status history: from, to, who, when and why."""
         zone = get_scoped(Zone, zone_id, api_actor())
         return services.zone_transitions(zone)
 
+    @documented("transitionZone", 403, 409)
     @blp.arguments(TransitionSchema)
     @blp.response(201, TransitionSchema)
     def post(self, data: dict[str, Any], zone_id: int) -> Any:
@@ -148,11 +156,13 @@ class ZoneTransitions(MethodView):
 class ZoneCertifications(MethodView):
     """Certificates held for a zone."""
 
+    @documented("listCertifications")
     @blp.response(200, CertificationSchema(many=True))
     def get(self, zone_id: int) -> Any:
         """The zone's certificates, soonest expiry first."""
         return get_scoped(Zone, zone_id, api_actor()).certifications
 
+    @documented("createCertification", 403, 409)
     @blp.arguments(CertificationSchema)
     @blp.response(201, CertificationSchema)
     def post(self, data: dict[str, Any], zone_id: int) -> Any:
@@ -166,12 +176,14 @@ class ZoneCertifications(MethodView):
 class ZoneCertificationById(MethodView):
     """One certificate of a zone."""
 
+    @documented("getCertification")
     @blp.response(200, CertificationSchema)
     def get(self, zone_id: int, certification_id: int) -> Any:
         """Read a certificate."""
         zone = get_scoped(Zone, zone_id, api_actor())
         return services.get_certification(zone, certification_id)
 
+    @documented("updateCertification", 403, 409)
     @blp.arguments(CertificationSchema(partial=True))
     @blp.response(200, CertificationSchema)
     def patch(self, data: dict[str, Any], zone_id: int, certification_id: int) -> Any:

@@ -116,7 +116,7 @@ class ZoneSchema(BaseSchema):
         },
     )
     recorded_status = fields.Str(attribute="status.value", dump_only=True)
-    computed_area_ha = Hectares(dump_only=True)
+    computed_area_ha = Hectares(dump_only=True, allow_none=True)
     area_mismatch = fields.Method("_mismatch", dump_only=True)
     polygon_required = fields.Method(
         "_polygon_required",
