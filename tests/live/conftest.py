@@ -41,7 +41,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         else:
             database_url = f"sqlite:///{instance / 'traceapp.sqlite3'}"
         url = f"http://127.0.0.1:{port}"
-        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ")
+        # PYTHONPATH: a developer's checkout (a git worktree) runs its own code in the server.
+        keep = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH")
         env = {k: v for k, v in os.environ.items() if k in keep}
         env.update(
             {
