@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.live, pytest.mark.browser, pytest.mark.slow]
 WIDTH = 360
 HEIGHT = 780
 #: HTML pages one role opens at most.
-MAX_PAGES = 30
+MAX_PAGES = 40
 #: Pages opened per path shape (ids and codes as ``{n}``), and per query shape of one.
 PER_SHAPE = 2
 PER_VARIANT = 1
