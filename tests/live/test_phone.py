@@ -292,3 +292,51 @@ def test_every_page_fits_a_phone(
     assert not problems, f"{len(problems)} problems at {WIDTH} px:\n" + "\n".join(problems[:80])
     for line in counts:
         assert int(line.split(": ")[1].split()[0]) >= 5, f"too few pages checked: {line}"
+
+
+def test_the_menu_opens_without_javascript(
+    live_server: LiveServer, chromium: Any, tmp_path_factory: pytest.TempPathFactory
+):
+    """On a phone the navigation folds behind one "Menu" button that opens with scripts
+    switched off; on a wide screen the bar shows every section and no button."""
+    context = chromium.new_context(
+        viewport={"width": WIDTH, "height": HEIGHT}, locale="en-GB", java_script_enabled=False
+    )
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/login?lang=en")
+        page.fill("input[name=email]", DEMO_ACCOUNTS["manager"])
+        page.fill("input[name=password]", "demo-password-2026")
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        lots = page.get_by_role("link", name="Lots", exact=True)
+        button = page.locator("label.menu-button")
+        assert button.is_visible() and button.inner_text().strip() == "Menu"
+        box = button.bounding_box()
+        assert box and box["height"] >= 44 and box["width"] >= 44, box
+        header = page.locator("header.top").bounding_box()
+        assert header and header["height"] <= 64, f"the folded bar is {header} tall"
+        assert not lots.is_visible(), "the sections show before the menu is opened"
+        button.click()
+        assert lots.is_visible(), "the menu did not open"
+        shots = tmp_path_factory.mktemp("phone-menu")
+        page.screenshot(path=str(shots / "manager-menu-open.png"))
+        print(f"\nmenu screenshots in {shots}")
+        assert page.get_by_role("button", name="Sign out").is_visible()
+        target = lots.bounding_box()
+        assert target and target["height"] >= 44 and target["width"] >= WIDTH - 60, target
+        lots.click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/lots")
+        assert not page.get_by_role("link", name="Lots", exact=True).is_visible()
+
+        page.set_viewport_size({"width": 1280, "height": 800})
+        assert not page.locator("label.menu-button").is_visible()
+        lots = page.get_by_role("link", name="Lots", exact=True)
+        assert lots.is_visible() and page.get_by_role("button", name="Sign out").is_visible()
+        page.screenshot(
+            path=str(shots / "manager-wide-header.png"),
+            clip={"x": 0, "y": 0, "width": 1280, "height": 160},
+        )
+    finally:
+        context.close()
