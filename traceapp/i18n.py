@@ -88,7 +88,7 @@ def date_patterns(locale: str) -> tuple[str, str]:
     where = Locale.parse(DATE_LOCALES.get(locale, locale))
     day = get_date_format("medium", where).pattern
     clock = get_time_format("short", where).pattern
-    glue = get_datetime_format("medium", where)
+    glue = str(get_datetime_format("medium", where))
     return day, glue.replace("{1}", day).replace("{0}", clock)
 
 
