@@ -28,8 +28,8 @@ def test_a_buyer_checks_an_approved_code_in_english_and_vietnamese(client, regis
     for fact in (
         "Chi cục Trồng trọt và Bảo vệ thực vật tỉnh Phú Yên",  # issuing authority
         register.approved.decision_number,
-        "14 May 2024",  # issued and valid from
-        "13 May 2099",  # valid until
+        "May 14, 2024",  # issued and valid from
+        "May 13, 2099",  # valid until
         "China (GACC)",
         "đậu phộng",
         "Growing area",
