@@ -15,11 +15,13 @@ page it fails, naming the page and the element, on:
   other target within the 24 px circle drawn around its centre (the spacing exception);
 * a form control or button with no accessible name (a label, aria-label or title).
 
-A few screenshots are kept in a temporary directory (its path is printed; run with ``-s``).
+A few screenshots are kept in a directory of their own under the system's temporary directory
+(``traceapp-phone-*``, not removed by the test; its path is printed: run with ``-s``).
 """
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections import Counter, deque
 from pathlib import Path
@@ -260,12 +262,10 @@ def _visit_all(
     return problems, pages
 
 
-def test_every_page_fits_a_phone(
-    live_server: LiveServer, chromium: Any, tmp_path_factory: pytest.TempPathFactory
-):
+def test_every_page_fits_a_phone(live_server: LiveServer, chromium: Any):
     """At 360 px every page each demo role reaches fits the screen, its targets are at least
     24 × 24 px (or spaced as WCAG 2.2 allows) and its controls are labelled."""
-    shots = tmp_path_factory.mktemp("phone-screenshots")
+    shots = Path(tempfile.mkdtemp(prefix="traceapp-phone-"))
     print(f"\nphone screenshots in {shots}")
     started = time.monotonic()
     problems: list[str] = []
@@ -294,9 +294,7 @@ def test_every_page_fits_a_phone(
         assert int(line.split(": ")[1].split()[0]) >= 5, f"too few pages checked: {line}"
 
 
-def test_the_menu_opens_without_javascript(
-    live_server: LiveServer, chromium: Any, tmp_path_factory: pytest.TempPathFactory
-):
+def test_the_menu_opens_without_javascript(live_server: LiveServer, chromium: Any):
     """On a phone the navigation folds behind one "Menu" button that opens with scripts
     switched off; on a wide screen the bar shows every section and no button."""
     context = chromium.new_context(
@@ -319,7 +317,7 @@ def test_the_menu_opens_without_javascript(
         assert not lots.is_visible(), "the sections show before the menu is opened"
         button.click()
         assert lots.is_visible(), "the menu did not open"
-        shots = tmp_path_factory.mktemp("phone-menu")
+        shots = Path(tempfile.mkdtemp(prefix="traceapp-phone-menu-"))
         page.screenshot(path=str(shots / "manager-menu-open.png"))
         print(f"\nmenu screenshots in {shots}")
         assert page.get_by_role("button", name="Sign out").is_visible()
