@@ -63,7 +63,7 @@ def register_extensions(app: Flask) -> None:
 
     from traceapp.database import configure_engine, engine_options
     from traceapp.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from traceapp.i18n import select_locale, select_timezone
+    from traceapp.i18n import DateFormats, select_locale, select_timezone
     from traceapp.models import import_all_models
 
     import_all_models()
@@ -97,6 +97,7 @@ def register_extensions(app: Flask) -> None:
         timezone_selector=select_timezone,
         default_translation_directories=str(Path(__file__).parent / "translations"),
     )
+    babel.date_formats = DateFormats()  # one date format and one date-time format per language
     limiter.init_app(app)
     _spare_public_paths_from_flask_limiter(app, limiter)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 
+from babel import Locale
+from babel.dates import get_date_format, get_datetime_format, get_time_format
 from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale
 from flask_login import current_user
 
 LANG_COOKIE = "lang"
@@ -69,3 +73,48 @@ def select_locale() -> str:
 def select_timezone() -> str:
     """Times are shown in the cooperative's zone (Vietnam by default)."""
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+#: Staff pages write a date day first in every language. CLDR's English ("en", American)
+#: medium date is month first ("Dec 5, 2026"); British English's is the same words, day first.
+DATE_LOCALES = {"en": "en_GB"}
+
+
+@lru_cache(maxsize=32)
+def date_patterns(locale: str) -> tuple[str, str]:
+    """The one pattern for a date and the one for a date and time in a language: the
+    language's medium date (the month in letters, so 5 December is never read as 12 May) and,
+    for a date and time, that date with the hour and minutes ("5 Dec 2026, 15:04")."""
+    where = Locale.parse(DATE_LOCALES.get(locale, locale))
+    day = get_date_format("medium", where).pattern
+    clock = get_time_format("short", where).pattern
+    glue = str(get_datetime_format("medium", where))
+    return day, glue.replace("{1}", day).replace("{0}", clock)
+
+
+class DateFormats(Mapping[str, str | None]):
+    """Flask-Babel's table of date formats, per request language: every date shown, by a
+    template's ``dateformat``/``datetimeformat`` filter or by ``format_date``/``format_datetime``
+    in the code, in its short or medium style (or the default) comes out in the language's one
+    date pattern or its one date-time pattern (:func:`date_patterns`). The long and full
+    styles (the public pages' "5 December 2026") and times alone keep CLDR's."""
+
+    KEYS = ("date", "datetime", "time")
+
+    def __getitem__(self, key: str) -> str | None:
+        kind, _, style = key.partition(".")
+        if kind not in self.KEYS:
+            raise KeyError(key)
+        if not style:
+            return "medium"
+        if kind == "time" or style not in ("short", "medium"):
+            return None  # the language's own pattern for that style
+        locale = get_locale()
+        day, moment = date_patterns(str(locale) if locale else "en")
+        return day if kind == "date" else moment
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.KEYS)
+
+    def __len__(self) -> int:
+        return len(self.KEYS)

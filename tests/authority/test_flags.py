@@ -227,7 +227,7 @@ def test_expired_certifications_until_renewed(farm, world):
     )
     [flag] = _flags(world, "certification_expired")
     assert flag.zone_id == farm.field.id and "VietGAP-OLD" in flag.message
-    assert flag.message.endswith("(VietGAP) expired on Jun 1, 2025.")
+    assert flag.message.endswith("(VietGAP) expired on 1 Jun 2025.")
     CertificationFactory(zone=farm.field, number="VietGAP-NEW", issued_on=dt.date(2025, 6, 1))
     assert _flags(world, "certification_expired") == []
 

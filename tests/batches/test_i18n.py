@@ -96,7 +96,7 @@ def test_catch_facts_are_labelled_and_dated_for_the_reader(session):
     )
     assert [(str(k), v) for k, v in facts] == [
         ("FAO major fishing area", "71"),
-        ("Trip start date", "Mar 1, 2026"),
+        ("Trip start date", "1 Mar 2026"),
         ("GPS available on board", "yes"),
     ]
     with force_locale("vi"):
@@ -146,5 +146,5 @@ def test_the_lot_page_labels_the_catch_data(manager_client, farm):
     )
     html = manager_client.get(f"/lots/{lot.id}?lang=en").get_data(as_text=True)
     assert "FAO major fishing area: 71" in html
-    assert "Trip start date: Mar 1, 2026" in html
+    assert "Trip start date: 1 Mar 2026" in html
     assert "catch area" not in html and "2026-03-01" not in html

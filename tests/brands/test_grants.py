@@ -147,7 +147,7 @@ def test_dates_in_the_wrong_order_are_refused(client, api_token, world, marked):
     )
     assert r.status_code == 422
     assert r.json["errors"]["json"]["valid_until"] == [
-        "The grant cannot end before it starts (Mar 1, 2026)."
+        "The grant cannot end before it starts (1 Mar 2026)."
     ]
     assert _grants() == 0
 
@@ -449,7 +449,7 @@ def test_web_forms_show_field_errors_and_store_nothing(manager_client, world, ma
     assert r.status_code == 422
     html = r.get_data(as_text=True)
     assert "Choose at least one product." in html
-    assert "The grant cannot end before it starts (Mar 1, 2026)." in html
+    assert "The grant cannot end before it starts (1 Mar 2026)." in html
     assert _grants() == 0
     grant = make_grant(mark, world.a.members[0], products)
     r = manager_client.form_post(

@@ -117,7 +117,7 @@ def test_the_recorded_expiry_reason_is_worded_for_the_reader(world):
     services.expire_due_zones(SYSTEM, dt.date(2025, 7, 1))
     stored = services.zone_transitions(zone)[-1].reason
     assert stored == "Validity ended on 2025-06-30."  # the record keeps its ISO date
-    assert services.shown_reason(stored) == "Validity ended on Jun 30, 2025."
+    assert services.shown_reason(stored) == "Validity ended on 30 Jun 2025."
     assert services.shown_reason("Hồ sơ đầy đủ.") == "Hồ sơ đầy đủ."
     assert services.shown_reason(None) == ""
 
@@ -128,7 +128,7 @@ def test_the_zone_page_words_reasons_and_roles(manager_client, world):
     )
     services.expire_due_zones(SYSTEM, dt.date(2025, 7, 1))
     page = manager_client.get(f"/zones/{zone.id}").get_data(as_text=True)
-    assert "Reason: Validity ended on Jun 30, 2025." in page
+    assert "Reason: Validity ended on 30 Jun 2025." in page
     assert "(scheduled job)" in page and "(system)" not in page
     assert f"→ {STATUS_LABELS[ZoneStatus.EXPIRED]}" in page
 
