@@ -168,7 +168,7 @@ def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monk
     from flask import g
     from flask.globals import _cv_app
 
-    from traceapp.public import services
+    from traceapp.public import fastpath
 
     url = labelled.url(labelled.serials[0])
     sessions = len(db.session.registry.registry)
@@ -176,14 +176,14 @@ def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monk
     client.get(url)
     no_flask_view()
     seen = []
-    original = services.resolve_scan
+    original = fastpath.resolve_scan
 
     def spy(*args, **kwargs):
         seen.append(g.get("marker"))
         g.marker = len(seen)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "resolve_scan", spy)
+    monkeypatch.setattr(fastpath, "resolve_scan", spy)
     before = _cv_app.get(None)
     for _ in range(3):
         assert client.get(url).status_code == 200
@@ -215,3 +215,24 @@ def test_copied_cautions_match(client, labelled, flask_only, no_flask_view):
     fast_reload = client.get(labelled.url(b))
     assert "Caution" not in fast_reload.get_data(as_text=True)
     _same(flask_reload, fast_reload, swap=[("26 times", "27 times")])
+
+
+def test_a_cpv_in_the_path_is_answered_alike(client, labelled, flask_only, no_flask_view):
+    """A consumer product variant (AI 22) before the lot: the same label scan on both paths;
+    a CPV whose value is "21" with no serial is a lot's page, not a scan, on both."""
+    a, b = labelled.serials[0], labelled.serials[1]
+    code = labelled.packed.code
+
+    def cpv_url(serial):
+        return f"/01/{labelled.gtin}/22/V1/10/{code}/21/{serial}"
+
+    with flask_only:
+        first_a = client.get(cpv_url(a))
+        lot_a = client.get(f"/01/{labelled.gtin}/22/21/10/{code}")
+    no_flask_view()
+    first_b = client.get(cpv_url(b))
+    lot_b = client.get(f"/01/{labelled.gtin}/22/21/10/{code}")  # Flask answers: no serial
+    _same(first_a, first_b, swap=[(a, b)])
+    assert 'class="card ok"' in first_b.get_data(as_text=True)
+    _same(lot_a, lot_b)
+    assert lot_b.status_code == 200 and lot_b.headers["Cache-Control"] == "public, max-age=300"

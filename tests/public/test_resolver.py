@@ -44,13 +44,14 @@ def test_all_gtin_forms_resolve_alike(client, labelled):
 
 
 def test_malformed_paths_are_400_and_never_query(client, labelled, monkeypatch):
-    from traceapp.public import services
+    from traceapp.public import views
+    from traceapp.public.scan import resolve
 
     def boom(*_a, **_k):
         raise AssertionError("the database was asked")
 
-    monkeypatch.setattr(services, "lookup_serial", boom)
-    monkeypatch.setattr(services, "product_by_gtin", boom)
+    monkeypatch.setattr(resolve, "lookup_serial", boom)
+    monkeypatch.setattr(views, "product_by_gtin", boom)
     for url in (
         f"/01/{labelled.gtin}/21/{labelled.serials[0]}/10/{labelled.packed.code}",
         "/01/1234/10/A",

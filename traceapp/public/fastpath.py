@@ -14,20 +14,21 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from flask.globals import _cv_app
-from werkzeug.http import dump_cookie, http_date, parse_cookie
+from werkzeug.http import dump_cookie, parse_cookie
 
 from traceapp.core.unit_of_work import database_unavailable
 from traceapp.extensions import db
 from traceapp.i18n import LANG_COOKIE, choose_language
-from traceapp.public import services
-from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
-from traceapp.public.views import LINKSET_TYPE, PUBLIC_CSP, public_limiter, scan_page
+from traceapp.public.scan.limits import over_limit
+from traceapp.public.scan.log import log_scan
+from traceapp.public.scan.resolve import resolve_scan
+from traceapp.public.scan.response import ScanPage, page_headers, scan_page
+from traceapp.public.scan.route import is_legacy_host, raw_path, target_in_path
 from traceapp.web import SECURITY_HEADERS
 
 log = logging.getLogger(__name__)
@@ -60,23 +61,8 @@ class ScanFastPath:
         start_response(status, headers)
         return [body]
 
-    def _target(self, environ: dict[str, Any]) -> tuple[str, str | None, str | None] | None:
-        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-        path = raw.split("?", 1)[0] if raw else environ.get("PATH_INFO", "")
-        if path.startswith("/l/"):
-            serial = unquote(path[3:])
-            return (serial, None, None) if "/" not in serial and valid_serial(serial) else None
-        if path.startswith("/01/") and "/21/" in path:
-            try:
-                res = parse_digital_link(path)
-            except BadPath:
-                return None  # Flask answers 400
-            # "/21/" may be a CPV or a lot ("/22/21/"): only a parsed serial is a label scan.
-            return (res.serial, res.gtin, res.lot) if res.serial else None
-        return None
-
     def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes] | None:
-        target = self._target(environ)
+        target = target_in_path(raw_path(environ))
         if target is None:
             return None
         raw_query = environ.get("QUERY_STRING")
@@ -84,10 +70,8 @@ class ScanFastPath:
         if set(query) - {"lang"} or "linkset" in environ.get("HTTP_ACCEPT", ""):
             return None
         config = self.app.config
-        host = (environ.get("HTTP_HOST") or "").split(":")[0].lower()
-        if host in (config.get("TRACEAPP_LEGACY_HOSTS") or []):
+        if is_legacy_host(environ.get("HTTP_HOST"), config.get("TRACEAPP_LEGACY_HOSTS")):
             return None
-        serial, gtin, lot = target
         langs = list(config["TRACEAPP_LANGUAGES"])
         asked = (query.get("lang") or [""])[0].strip().lower()
         cookies = _cookies(environ.get("HTTP_COOKIE", ""))
@@ -100,28 +84,21 @@ class ScanFastPath:
         )
         address = environ.get("REMOTE_ADDR") or ""
         with _app_context(self.app):
-            allowed = public_limiter.allow(address)
-            # Flask must not count this request again if it ends up answering it.
-            environ["traceapp.public_limit"] = allowed
-            if not allowed:
-                return None  # Flask renders the 429 page
-            scan = services.resolve_scan(
-                serial,
+            if over_limit(environ, address):
+                return None  # Flask renders the 429 page (and does not count it again)
+            scan = resolve_scan(
+                target.serial,
                 address=address,
                 user_agent=environ.get("HTTP_USER_AGENT"),
                 lang=lang,
-                expected_gtin=gtin,
-                expected_lot=lot,
+                expected_gtin=target.gtin,
+                expected_lot=target.lot,
             )
-            try:
-                answer = scan_page(scan, serial, gtin, lot, lang, render=False)
-            except BaseException:
-                scan.hot.close()
-                raise
-            if answer is None:
-                scan.hot.close()
-                return None
-            services.log_scan(scan)
+            with scan.conn:
+                answer = scan_page(scan, target, lang, render=False)
+                if answer is None:
+                    return None
+                log_scan(scan)
             if db.session.registry.has():
                 # A test's borrowed connection: commit its savepoint, as Flask's unit of
                 # work would (in production no session is ever made here).
@@ -129,43 +106,25 @@ class ScanFastPath:
         return self._response(environ, answer, lang if asked in langs else None)
 
     def _response(
-        self, environ: dict[str, Any], answer: Any, set_lang: str | None
+        self, environ: dict[str, Any], answer: ScanPage, set_lang: str | None
     ) -> tuple[str, list[tuple[str, str]], bytes]:
         body = answer.html.encode()
         secure = environ.get("wsgi.url_scheme") == "https"
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),
             ("Content-Length", str(len(body))),
-            ("Content-Security-Policy", PUBLIC_CSP),
-            ("Cache-Control", answer.cache),
-            ("Vary", "Accept-Language, Cookie"),
+            *page_headers(
+                cache=answer.cache, last_modified=answer.last_modified, anchor=answer.anchor
+            ),
+            *SECURITY_HEADERS,
         ]
-        if answer.last_modified is not None:
-            headers.append(("Last-Modified", _http_date(answer.last_modified)))
-        if answer.anchor:
-            headers.append(
-                (
-                    "Link",
-                    f'<{answer.anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"',
-                )
-            )
-        headers.extend(SECURITY_HEADERS)
         if secure:
             headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
         if set_lang:
-            headers.append(
-                (
-                    "Set-Cookie",
-                    dump_cookie(
-                        LANG_COOKIE,
-                        set_lang,
-                        max_age=YEAR,
-                        samesite="Lax",
-                        secure=secure,
-                        httponly=True,
-                    ),
-                )
+            cookie = dump_cookie(
+                LANG_COOKIE, set_lang, max_age=YEAR, samesite="Lax", secure=secure, httponly=True
             )
+            headers.append(("Set-Cookie", cookie))
         status = _STATUS.get(answer.status) or f"{answer.status} {HTTPStatus(answer.status).phrase}"
         return status, headers, body
 
@@ -196,12 +155,6 @@ def _app_context(app: Any) -> Iterator[None]:
                 db.session.remove()
         finally:
             _cv_app.reset(token)
-
-
-@lru_cache(maxsize=1024)
-def _http_date(when: Any) -> str:
-    # A lot's page keeps its Last-Modified for many scans: formatted once.
-    return http_date(when)
 
 
 def _cookies(header: str) -> dict[str, str]:

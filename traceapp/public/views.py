@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-import re
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Literal, overload
-from urllib.parse import quote
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -25,19 +16,40 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import force_locale, format_date, format_number
 
-from traceapp.batches.models import Lot
-from traceapp.database import local_date
 from traceapp.extensions import db, limiter
 from traceapp.i18n import select_locale
-from traceapp.public import services
-from traceapp.public.resolver import BadPath, parse_digital_link, valid_serial
-from traceapp.web import CONTENT_SECURITY_POLICY, keeps_writes
+from traceapp.public import documents
+from traceapp.public.clone import describe_flag as _describe_flag
+from traceapp.public.lookups import latest_lot, lot_by_gtin, product_by_gtin
+from traceapp.public.page import LotPage
+from traceapp.public.page_cache import LotVersion, lot_page
+from traceapp.public.resolver import BadPath, parse_digital_link
+from traceapp.public.scan.limits import over_limit
+from traceapp.public.scan.log import log_scan
+from traceapp.public.scan.resolve import resolve_scan
+from traceapp.public.scan.response import (
+    LINKSET_TYPE,
+    PUBLIC_CSS,
+    ScanPage,
+    anchor_uri,
+    cache_for,
+    lot_html,
+    not_found_html,
+    page_headers,
+    scan_page,
+)
+from traceapp.public.scan.route import (
+    ScanTarget,
+    is_legacy_host,
+    raw_path,
+    scan_target,
+    short_link_target,
+)
+from traceapp.web import keeps_writes
 
 bp = Blueprint("public", __name__)
 
-LINKSET_TYPE = "application/linkset+json"
 GS1_VOC = "https://gs1.org/voc/"
 LINK_TYPES = (
     "gs1:pip",
@@ -48,101 +60,9 @@ LINK_TYPES = (
     "linkset",
 )
 
-#: The public page's stylesheet, inlined (one round trip less on 3G) and allowed by its hash.
-PUBLIC_CSS = (Path(__file__).parent.parent / "templates" / "public" / "page.css").read_text()
-_CSS_HASH = base64.b64encode(hashlib.sha256(PUBLIC_CSS.encode()).digest()).decode()
-PUBLIC_CSP = CONTENT_SECURITY_POLICY.replace(
-    "style-src 'self'", f"style-src 'self' 'sha256-{_CSS_HASH}'"
-)
-
-
-class _LocalWindow:
-    """A fixed window counted in this process: the memory:// storage's behaviour without
-    its expiry timers. Each app process counts its own clients, as Flask-Limiter's memory
-    storage does; several servers share counts through a redis:// storage instead."""
-
-    def __init__(self, amount: int, seconds: int) -> None:
-        self.amount, self.seconds = amount, seconds
-        self._window = -1
-        self._counts: dict[str, int] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, who: str) -> bool:
-        window = int(time.monotonic() // self.seconds)
-        with self._lock:
-            if window != self._window:
-                self._window, self._counts = window, {}
-            count = self._counts.get(who, 0) + 1
-            self._counts[who] = count
-        return count <= self.amount
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts = {}
-
-
-class PublicLimiter:
-    """A per-client fixed window on the scan pages: counted in the process for the memory://
-    and database:// storages (a database write on every scan would cost more than the page),
-    else with the limits library (which Flask-Limiter is built on) on the configured shared
-    storage (redis://, memcached://); the limit is parsed once.
-
-    Flask-Limiter's own request machinery cost more than the rest of the page did.
-    """
-
-    def __init__(self) -> None:
-        self._key: tuple[str, str] | None = None
-        self._item: Any = None
-        self._limiter: Any = None
-        self._local: _LocalWindow | None = None
-
-    def _configure(self, key: tuple[str, str]) -> None:
-        from limits import parse
-        from limits.storage import storage_from_string
-        from limits.strategies import FixedWindowRateLimiter
-
-        self._item = parse(key[0])
-        self._local = None
-        if key[1].startswith(("memory://", "database://")):
-            self._local = _LocalWindow(self._item.amount, self._item.get_expiry())
-        else:
-            storage = current_app.extensions.get("traceapp_public_limit_storage")
-            if storage is None or storage[0] != key[1]:
-                storage = (key[1], storage_from_string(key[1]))
-                current_app.extensions["traceapp_public_limit_storage"] = storage
-            self._limiter = FixedWindowRateLimiter(storage[1])
-        self._key = key
-
-    def allow(self, address: str | None = None) -> bool:
-        """Count this request of a client; False once the client is over the limit."""
-        config = current_app.config
-        key = (config["TRACEAPP_PUBLIC_RATE_LIMIT"], config["RATELIMIT_STORAGE_URI"])
-        if key != self._key:
-            self._configure(key)
-        if not config.get("RATELIMIT_ENABLED", True):
-            return True
-        if address is None:
-            address = request.remote_addr
-        if self._local is not None:
-            return self._local.hit(address or "")
-        return self._limiter.hit(self._item, "public-scan", address or "")
-
-    def reset(self) -> None:
-        """Forget all counts (tests)."""
-        if self._local is not None:
-            self._local.reset()
-        if self._limiter is not None:
-            self._limiter.storage.reset()
-
-
-public_limiter = PublicLimiter()
-
 
 def _over_limit() -> bool:
-    counted = request.environ.get("traceapp.public_limit")
-    if counted is not None:  # the fast path counted this request already
-        return not counted
-    return not public_limiter.allow()
+    return over_limit(request.environ, request.remote_addr)
 
 
 def too_many() -> Response:
@@ -170,25 +90,24 @@ def _base() -> str:
 @bp.before_app_request
 def _legacy_host_redirect() -> Any:
     """Labels printed under an old domain keep working: old hosts redirect permanently."""
-    legacy = current_app.config.get("TRACEAPP_LEGACY_HOSTS") or []
-    if not legacy:
-        return None
-    host = (request.host or "").split(":")[0].lower()
-    if host in legacy:
+    if is_legacy_host(request.host, current_app.config.get("TRACEAPP_LEGACY_HOSTS")):
         target = _base() + request.full_path.rstrip("?")
         return redirect(target, code=301)
     return None
 
 
 def _finish(
-    response: Response, *, cache: str, vary_lang: bool = True, last_modified: Any = None
+    response: Response,
+    *,
+    cache: str,
+    vary_lang: bool = True,
+    last_modified: Any = None,
+    anchor: str | None = None,
 ) -> Response:
-    response.headers["Content-Security-Policy"] = PUBLIC_CSP
-    response.headers["Cache-Control"] = cache
-    if vary_lang:
-        response.headers["Vary"] = "Accept-Language, Cookie"
-    if last_modified is not None:
-        response.last_modified = last_modified
+    for name, value in page_headers(
+        cache=cache, vary_lang=vary_lang, last_modified=last_modified, anchor=anchor
+    ):
+        response.headers[name] = value
     # Validators only where a re-load can be answered with 304: not on a scan page, which
     # counts every scan and is private to the scanner anyway.
     if response.status_code == 200 and cache.startswith("public"):
@@ -202,133 +121,10 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
     return make_response(html, status)
 
 
-#: Rendered pages kept per (lot, language, lot version, scan kind) with placeholders for the
-#: few things that change per scan: rendering them again for every shopper would be waste.
-_PLACEHOLDERS = {
-    "anchor": "\x00anchor\x00",
-    "count": "\x00count\x00",
-    "first": "\x00first\x00",
-    "issued": "\x00issued\x00",
-    "clients": "\x00clients\x00",
-    "since": "\x00since\x00",
-}
-#: (lot, language, scan kind) -> (the page model it was rendered from, the page in parts).
-_html_cache: dict[tuple[Any, ...], tuple[services.LotPage, tuple[str, ...]]] = {}
-_SLOT = re.compile("\x00(anchor|count|first|issued|clients|since)\x00")
-_date_texts: dict[tuple[str, Any], str] = {}
-_count_texts: dict[tuple[str, int], str] = {}
-
-
-def _localized(
-    cache: dict[tuple[str, Any], str], value: Any, lang: str, fmt: Callable[[Any], str]
-) -> str:
-    """``fmt(value)`` in the page's language, not the context's (the fast path runs outside a
-    request), kept: formatting anew on every scan would cost more than the lookup."""
-    key = (lang, value)
-    text = cache.get(key)
-    if text is None:
-        if len(cache) > 20000:
-            cache.clear()
-        with force_locale(lang):
-            text = cache[key] = fmt(value)
-    return text
-
-
-def _long_date(day: Any) -> str:
-    return format_date(day, "long")
-
-
-def _date_text(day: Any, lang: str) -> str:
-    return _localized(_date_texts, day, lang, _long_date)
-
-
-def _count_text(n: int, lang: str) -> str:
-    # A scan count in the page's language (1.234 in Vietnamese, 1 234 in French).
-    return _localized(_count_texts, n, lang, format_number)
-
-
-def _scan_kind(scan: Any) -> str:
-    if scan is None:
-        return "lot"
-    if scan.outcome == "mismatch":
-        return "mismatch"
-    if scan.caution_kind in ("expired", "copied"):
-        return scan.caution_kind
-    return "first" if scan.scan_count <= 1 else "again"
-
-
-def _lot_html(
-    page: services.LotPage, scan: Any, anchor: str, lang: str | None = None, render: bool = True
-) -> str | None:
-    lang = lang or _lang()
-    key = (page.lot_id, lang, _scan_kind(scan))
-    entry = _html_cache.get(key)
-    if entry is not None and entry[0] is page:
-        parts = entry[1]
-    else:
-        # Not rendered yet from this very page model (a lot changed, or its page lapsed).
-        if not render:
-            return None
-        if len(_html_cache) > 20000:
-            _html_cache.clear()
-        html = render_template(
-            "public/lot.html",
-            css=PUBLIC_CSS,
-            lang=lang,
-            page=page,
-            scan=scan,
-            anchor=_PLACEHOLDERS["anchor"],
-            texts=_PLACEHOLDERS,
-            body=services.lot_body(page),
-        )
-        # Kept split at its slots: text, slot name, text, slot name, ..., text.
-        parts = tuple(_SLOT.split(html))
-        _html_cache[key] = (page, parts)
-    if scan is None:
-        values = {"anchor": anchor}
-    else:
-        values = {
-            "anchor": anchor,
-            "count": _count_text(scan.scan_count, lang),
-            "first": _date_text(scan.first_scanned_at.date(), lang),
-            "issued": _date_text(scan.issued["issued_at"].date(), lang),
-        }
-        if scan.caution_kind == "copied" and scan.evidence_since is not None:
-            values["clients"] = _count_text(scan.clients, lang)
-            values["since"] = _date_text(local_date(scan.evidence_since), lang)
-    return "".join(
-        [
-            part if i % 2 == 0 else values.get(part, _PLACEHOLDERS[part])
-            for i, part in enumerate(parts)
-        ]
-    )
-
-
-def clear_html_cache() -> None:
-    """Forget rendered pages and the texts put into them (tests)."""
-    _html_cache.clear()
-    _date_texts.clear()
-    _count_texts.clear()
-
-
 @bp.app_template_filter("describe_flag")
 def describe_flag(reason: str | None) -> str:
     """``{{ label.flag_reason|describe_flag }}``: a stored clone flag in the reader's words."""
-    return services.describe_flag(reason)
-
-
-_static_pages: dict[tuple[str, str], str] = {}
-
-
-def not_found_html(lang: str, render: bool = True) -> str | None:
-    """The one page for unknown and voided serials: it tells nothing else."""
-    key = ("notfound", lang)
-    html = _static_pages.get(key)
-    if html is None and render:
-        html = _static_pages[key] = render_template(
-            "public/notfound.html", css=PUBLIC_CSS, lang=lang
-        )
-    return html
+    return _describe_flag(reason)
 
 
 def not_found() -> Response:
@@ -336,69 +132,12 @@ def not_found() -> Response:
     return _finish(make_response(not_found_html(_lang()), 404), cache="no-store")
 
 
-@dataclass
-class ScanPage:
-    """The HTML answer to a scan, before it becomes a response."""
-
-    status: int
-    html: str
-    cache: str
-    anchor: str | None = None
-    last_modified: Any = None
-
-
-@overload
-def scan_page(
-    scan: Any,
-    serial: str,
-    gtin: str | None,
-    lot: str | None,
-    lang: str,
-    *,
-    render: Literal[True] = True,
-) -> ScanPage: ...
-@overload
-def scan_page(
-    scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *, render: bool
-) -> ScanPage | None: ...
-def scan_page(
-    scan: Any, serial: str, gtin: str | None, lot: str | None, lang: str, *, render: bool = True
-) -> ScanPage | None:
-    """What a scan shows; with ``render=False`` only from the caches (None if not there)."""
-    if scan.outcome in ("unknown", "voided"):
-        html = not_found_html(lang, render)
-        return ScanPage(404, html, "no-store") if html is not None else None
-    row = scan.label
-    anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
-    page = services.lot_page(row.lot_id, lang, services.version_of(row), build=render)
-    if page is None:
-        return None
-    html = _lot_html(page, scan, anchor, lang, render)
-    if html is None:
-        return None
-    recalled = page.recall is not None
-    # A re-load within a minute is not a new scan; a caution or a recall is never cached.
-    cache = "no-store" if recalled or scan.caution else "private, max-age=60"
-    return ScanPage(200, html, cache, anchor, None if recalled else page.last_modified)
-
-
 def bad_request(message: str) -> Response:
     """A path that is not a Digital Link at all."""
     return _finish(_page("public/bad.html", 400, message=message), cache="no-store")
 
 
-def _anchor(gtin: str | None, lot: str | None, serial: str | None) -> str:
-    if gtin:
-        uri = f"{_base()}/01/{gtin}"
-        if lot:
-            uri += f"/10/{quote(lot, safe='')}"
-        if serial:
-            uri += f"/21/{quote(serial, safe='')}"
-        return uri
-    return f"{_base()}/l/{quote(serial or '', safe='')}"
-
-
-def linkset(anchor: str, page: services.LotPage | None, has_lot: bool) -> dict[str, Any]:
+def linkset(anchor: str, page: LotPage | None, has_lot: bool) -> dict[str, Any]:
     """An RFC 9264 linkset of what the resolver offers for this identifier."""
     langs = current_app.config["TRACEAPP_LANGUAGES"]
 
@@ -450,58 +189,28 @@ def _wants_linkset() -> bool:
     return best == LINKSET_TYPE
 
 
-def _linkset_response(anchor: str, page: services.LotPage | None, has_lot: bool) -> Response:
+def _linkset_response(anchor: str, page: LotPage | None, has_lot: bool) -> Response:
     response = Response(json.dumps(linkset(anchor, page, has_lot)), mimetype=LINKSET_TYPE)
     return _finish(response, cache="public, max-age=300", vary_lang=False)
 
 
-def _link_header(response: Response, anchor: str) -> Response:
-    response.headers["Link"] = f'<{anchor}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
-    return response
+def _recall_status(page: LotPage) -> Response:
+    return _finish(jsonify(documents.recall_status(page)), cache="no-store", vary_lang=False)
 
 
-def _recall_status(page: services.LotPage) -> Response:
-    body = {"lot": page.lot_code, "recalled": page.recall is not None}
-    if page.recall:
-        body.update(
-            reason=page.recall["reason"],
-            instructions=page.recall["instructions"],
-            decided_by=page.recall["decided_by"],
-            decided_at=page.recall["decided_at"].isoformat(),
-        )
-    return _finish(jsonify(body), cache="no-store", vary_lang=False)
-
-
-def _certifications(page: services.LotPage) -> Response:
-    body = {
-        "collective_mark": page.mark
-        and {**page.mark, "certificate_date": str(page.mark["certificate_date"] or "")},
-        "ocop": page.ocop and {**page.ocop, "valid_until": page.ocop["valid_until"].isoformat()},
-        "zones": [
-            {
-                "code": z.code,
-                "certifications": [
-                    {**c, "expires_on": c["expires_on"].isoformat() if c["expires_on"] else None}
-                    for c in z.certifications
-                ],
-            }
-            for z in page.zones
-        ],
-    }
+def _certifications(page: LotPage) -> Response:
+    body = documents.certifications(page)
     return _finish(jsonify(body), cache="public, max-age=300", vary_lang=False)
 
 
 def _epcis(lot_id: int) -> Response:
-    from traceapp.batches.epcis import lot_document
-
-    lot = db.session.get_one(Lot, lot_id)
-    doc = lot_document(lot, public=True)
-    response = Response(json.dumps(doc, ensure_ascii=False), mimetype="application/ld+json")
+    doc = json.dumps(documents.epcis(lot_id), ensure_ascii=False)
+    response = Response(doc, mimetype="application/ld+json")
     return _finish(response, cache="public, max-age=300", vary_lang=False)
 
 
 def _lot_response(
-    page: services.LotPage, anchor: str, *, scan: Any = None, link_type: str | None = None
+    page: LotPage, anchor: str, *, scan: Any = None, link_type: str | None = None
 ) -> Response:
     if link_type == "gs1:recallStatus":
         return _recall_status(page)
@@ -511,17 +220,10 @@ def _lot_response(
         return _epcis(page.lot_id)
     if link_type == "gs1:pip":
         return _product_response(page.product_id, anchor)
-    response = make_response(_lot_html(page, scan, anchor))
-    recalled = page.recall is not None
-    if recalled or (scan is not None and scan.caution):
-        cache = "no-store"
-    elif scan is not None:
-        cache = "private, max-age=60"  # a re-load within a minute is not a new scan
-    else:
-        cache = "public, max-age=300"
-    return _link_header(
-        _finish(response, cache=cache, last_modified=None if recalled else page.last_modified),
-        anchor,
+    response = make_response(lot_html(page, scan, anchor, _lang()))
+    last_modified = None if page.recall is not None else page.last_modified
+    return _finish(
+        response, cache=cache_for(page, scan), last_modified=last_modified, anchor=anchor
     )
 
 
@@ -529,8 +231,8 @@ def _product_response(product_id: int, anchor: str) -> Response:
     from traceapp.products.models import Product
 
     product = db.session.get_one(Product, product_id)
-    lot = services.latest_lot(product)
-    page = services.lot_page(lot.id, _lang()) if lot else None
+    lot = latest_lot(product)
+    page = lot_page(lot.id, _lang()) if lot else None
     response = _page(
         "public/product.html",
         product=product,
@@ -538,16 +240,23 @@ def _product_response(product_id: int, anchor: str) -> Response:
         anchor=anchor,
         name=product.name_in(_lang()),
     )
-    return _link_header(_finish(response, cache="public, max-age=300"), anchor)
+    return _finish(response, cache="public, max-age=300", anchor=anchor)
+
+
+def _scan_response(answer: ScanPage) -> Response:
+    return _finish(
+        make_response(answer.html, answer.status),
+        cache=answer.cache,
+        last_modified=answer.last_modified,
+        anchor=answer.anchor,
+    )
 
 
 def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> Response:
-    if not valid_serial(serial):
-        return bad_request("serial")
     link_type = request.args.get("linkType")
     if link_type and link_type not in LINK_TYPES:
         return bad_request("linkType")
-    scan = services.resolve_scan(
+    scan = resolve_scan(
         serial,
         address=request.remote_addr,
         user_agent=request.user_agent.string,
@@ -555,30 +264,22 @@ def _serial(serial: str, *, gtin: str | None = None, lot: str | None = None) -> 
         expected_gtin=gtin,
         expected_lot=lot,
     )
-    try:
+    with scan.conn:
         if scan.outcome not in ("unknown", "voided") and (link_type or _wants_linkset()):
             row = scan.label
-            anchor = _anchor(gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial)
-            page = services.lot_page(row.lot_id, _lang(), services.version_of(row))
+            anchor = anchor_uri(
+                gtin or row.gtin, lot or (row.lot_code if row.gtin else None), serial
+            )
+            page = lot_page(row.lot_id, _lang(), LotVersion.of(row))
             response = (
                 _linkset_response(anchor, page, True)
                 if _wants_linkset()
                 else _lot_response(page, anchor, scan=scan, link_type=link_type)
             )
         else:
-            answer = scan_page(scan, serial, gtin, lot, _lang())
-            response = _finish(
-                make_response(answer.html, answer.status),
-                cache=answer.cache,
-                last_modified=answer.last_modified,
-            )
-            if answer.anchor:
-                _link_header(response, answer.anchor)
-    except BaseException:
-        scan.hot.close()
-        raise
-    # The page is ready; only now take the write lock, briefly, to log the scan.
-    services.log_scan(scan)
+            response = _scan_response(scan_page(scan, ScanTarget(serial, gtin, lot), _lang()))
+        # The page is ready; only now take the write lock, briefly, to log the scan.
+        log_scan(scan)
     return response
 
 
@@ -589,16 +290,10 @@ def short_link(serial: str) -> Any:
     """A short label link (products without a GTIN)."""
     if _over_limit():
         return too_many()
-    return _serial(serial)
-
-
-def _raw_path() -> str:
-    # Werkzeug decodes %2F before routing; a lot code may contain a slash, so read the path
-    # as it was sent when the server keeps it.
-    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
-    if raw:
-        return raw.split("?", 1)[0]
-    return request.path
+    target = short_link_target(serial)
+    if target is None:
+        return bad_request("serial")
+    return _serial(target.serial)
 
 
 @bp.route("/01/<path:rest>")
@@ -609,29 +304,30 @@ def digital_link(rest: str) -> Any:
     if _over_limit():
         return too_many()
     try:
-        res = parse_digital_link(_raw_path())
+        res = parse_digital_link(raw_path(request.environ))
     except BadPath as exc:
         return bad_request(str(exc))
     link_type = request.args.get("linkType")
     if link_type and link_type not in LINK_TYPES:
         return bad_request("linkType")
-    if res.serial:
-        return _serial(res.serial, gtin=res.gtin, lot=res.lot)
-    anchor = _anchor(res.gtin, res.lot, None)
+    target = scan_target(res)
+    if target is not None:
+        return _serial(target.serial, gtin=target.gtin, lot=target.lot)
+    anchor = anchor_uri(res.gtin, res.lot, None)
     if res.lot:
-        lot = services.lot_by_gtin(res.gtin, res.lot)
+        lot = lot_by_gtin(res.gtin, res.lot)
         if lot is None:
             return not_found()
-        page = services.lot_page(lot.id, _lang())
+        page = lot_page(lot.id, _lang())
         if _wants_linkset():
             return _linkset_response(anchor, page, True)
         return _lot_response(page, anchor, link_type=link_type)
-    product = services.product_by_gtin(res.gtin)
+    product = product_by_gtin(res.gtin)
     if product is None:
         return not_found()
     if _wants_linkset():
-        lot = services.latest_lot(product)
-        return _linkset_response(anchor, services.lot_page(lot.id, _lang()) if lot else None, False)
+        lot = latest_lot(product)
+        return _linkset_response(anchor, lot_page(lot.id, _lang()) if lot else None, False)
     return _product_response(product.id, anchor)
 
 
