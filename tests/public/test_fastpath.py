@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from traceapp.batches.recall import recall_lot
 from traceapp.extensions import db
@@ -93,19 +94,43 @@ def test_first_and_repeated_scans_match(client, labelled, flask_only, no_flask_v
 
 
 def test_not_found_and_mismatch_match(client, labelled, flask_only, no_flask_view):
-    actor = labelled.farm.world.a.manager
-    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[3])
     with flask_only:
-        unknown_a = client.get(labelled.url("ZZZZZZZZZZZZZZZZ"))
+        unknown_a = client.get("/l/ZZZZZZZZZZZZZZZZ")
         wrong_a = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
     no_flask_view()
-    unknown_b = client.get(labelled.url("YYYYYYYYYYYYYYYY"))
-    voided_b = client.get(labelled.url(labelled.serials[3]))
+    unknown_b = client.get("/l/YYYYYYYYYYYYYYYY")
     wrong_b = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
     _same(unknown_a, unknown_b)
-    _same(unknown_a, voided_b)
     _same(wrong_a, wrong_b)
     assert "We cannot verify this label" in wrong_b.get_data(as_text=True)
+
+
+def test_voided_and_unclaimed_serials_are_left_to_flask(client, labelled, monkeypatch):
+    """A withdrawn label and a made-up serial under a real product are said per scan (who
+    withdrew it and when; whom to tell): the fast path hands them over, and they are logged
+    once."""
+    from traceapp.public import fastpath
+    from traceapp.public.models import LabelScan
+
+    actor = labelled.farm.world.a.manager
+    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[3])
+    answered = []
+    original = fastpath.ScanFastPath._response
+    monkeypatch.setattr(
+        fastpath.ScanFastPath,
+        "_response",
+        lambda self, *a: answered.append(1) or original(self, *a),
+    )
+    for _ in range(2):
+        voided = client.get(labelled.url(labelled.serials[3]))
+        unclaimed = client.get(labelled.url("YYYYYYYYYYYYYYYY"))
+        assert voided.status_code == 410 and voided.headers["Cache-Control"] == "no-store"
+        assert unclaimed.status_code == 404 and unclaimed.headers["Cache-Control"] == "no-store"
+    assert answered == []
+    outcomes = db.session.scalars(
+        sa.select(LabelScan.outcome).where(LabelScan.product_id == labelled.farm.peanuts_packed.id)
+    ).all()
+    assert sorted(outcomes) == ["unknown", "unknown", "voided", "voided"]
 
 
 def test_a_recall_is_shown_at_once_by_both_paths(client, labelled, flask_only):

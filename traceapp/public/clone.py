@@ -14,7 +14,6 @@ from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 
 from traceapp import tunables
-from traceapp.batches.models import LotStatus
 from traceapp.labels.models import RunKind
 
 #: The clone-rule texts stored on a label (``labels.flag_reason``). They stay English in the
@@ -22,6 +21,8 @@ from traceapp.labels.models import RunKind
 #: :func:`describe_flag`. FLAG_SCANS (volume, which one client can make alone) is a signal for
 #: the cooperative and the auditors; shoppers never see it.
 FLAG_VOIDED = "scan of a voided serial"
+#: No longer raised: a recalled lot's scans are recall scans (the scan log's outcome), not a
+#: suspicion about the label. Kept to describe flags stored before.
 FLAG_RECALLED = "scan of a recalled lot"
 FLAG_EXPIRED = "scan after best-before"
 FLAG_MISMATCH = "serial scanned under another lot or GTIN"
@@ -112,14 +113,13 @@ def clone_reason(
 
     ``clients`` are the different clients that scanned the label within the rules' window
     (``new_client``: this one is not among them); only they make a label look copied to
-    shoppers. ``scans_24h`` gives the volume signal, which only staff and auditors see.
+    shoppers. ``scans_24h`` gives the volume signal, which only staff and auditors see. A
+    recall is not the label's fault: its scans are logged as recall scans, not flagged.
     """
     rules = rules or tunables.get("clone_rules")
     lot_level = row.kind == RunKind.LOT_COPIES.value
     if row.voided_at is not None:
         return FLAG_VOIDED
-    if row.lot_status == LotStatus.RECALLED.value:
-        return FLAG_RECALLED
     best_before = as_date(row.best_before)
     if best_before is not None and today > best_before:
         return FLAG_EXPIRED

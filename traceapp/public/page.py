@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 
 from traceapp.batches.models import Lot, Recall
@@ -17,10 +17,12 @@ from traceapp.batches.timeline import timeline_entries
 from traceapp.cooperatives.models import Cooperative, Gender, Member
 from traceapp.database import local_now, local_today
 from traceapp.extensions import db
+from traceapp.i18n import LANGUAGE_NAMES
 from traceapp.products.models import Product
+from traceapp.public.wording import BY_WEIGHT, gear_name, net_text
 from traceapp.units import fmt
 from traceapp.zones import services as zone_services
-from traceapp.zones.models import Zone
+from traceapp.zones.models import MARKET_LABELS, STATUS_LABELS, Zone
 
 
 def lot_body(page: LotPage) -> str:
@@ -47,6 +49,10 @@ class ZoneView:
     svg: str
     #: Whether the public register holds the code (its page can be linked).
     public: bool = False
+    #: The code's status today and the market it may sell to, in the page's language.
+    status: str = ""
+    market: str | None = None
+    valid_until: dt.date | None = None
 
 
 @dataclass
@@ -79,6 +85,10 @@ class LotPage:
     recall: dict[str, Any] | None
     last_modified: dt.datetime
     issued_by: str = ""
+    description: str | None = None
+    ingredients: str | None = None
+    allergens: str | None = None
+    sold_by_weight: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     #: How long this copy may be shown without a rebuild, as a share of PAGE_TTL (drawn at
     #: random, so that pages built together do not all lapse in the same second).
@@ -114,6 +124,9 @@ def _zone_view(zone: Zone, today: dt.date, public: bool) -> ZoneView:
         certifications=certs,
         svg=svg_outline(zone.geometry, zone.code, width=280, height=180),
         public=public,
+        status=str(STATUS_LABELS[zone_services.effective_status(zone, today)]),
+        market=str(MARKET_LABELS[zone.target_market]) if zone.target_market else None,
+        valid_until=zone.valid_until,
     )
 
 
@@ -139,7 +152,8 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         if claimed
         else ()
     )
-    zones = [_zone_view(z, today, z.id in issued) for z in claimed]
+    with force_locale(lang):
+        zones = [_zone_view(z, today, z.id in issued) for z in claimed]
     members = trace.households()
     names = sorted(m.full_name for m in members if m.public_name_consent)
     catch = next((x.catch_data for x in origin_lots if x.catch_data), None)
@@ -162,6 +176,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
             "name": product.mark.name,
             "certificate_number": product.mark.certificate_number,
             "certificate_date": product.mark.certificate_date,
+            "logo": product.mark.logo,
         }
     record = current_ocop(product, today)
     ocop = None
@@ -182,17 +197,13 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
     events = lot_events(lot)
     recall = None
     if lot.recall_id:
-        r = db.session.get_one(Recall, lot.recall_id)
-        recall = {
-            "reason": r.reason,
-            "instructions": r.instructions,
-            "decided_by": r.decided_by,
-            "decided_at": r.decided_at,
-        }
+        recall = recall_in(db.session.get_one(Recall, lot.recall_id), lang)
     last_modified = max([lot.updated_at] + [e.recorded_at for e in events])
     with force_locale(lang):  # quantities in the page's language, whoever builds it
         quantity = fmt(lot.quantity, lot.unit)
-        net = fmt(product.net_quantity, product.net_unit) if product.net_quantity else None
+        net = net_text(product.unit_of_trade, product.net_quantity, product.net_unit)
+        if catch and catch.get("gear_type"):
+            catch["gear_type"] = gear_name(catch["gear_type"])
         timeline = timeline_entries(events, public=True)
     return LotPage(
         version=version or (),
@@ -222,7 +233,15 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
             "women_share": round(100 * women / total) if total else 0,
             "show_women_share": coop.show_women_share and total > 0,
             "logo": coop.logo,
+            "address": coop.address,
+            "phone": coop.phone,
+            "email": coop.email,
+            "website": coop.website,
         },
+        description=product.description,
+        ingredients=product.ingredients,
+        allergens=product.allergens,
+        sold_by_weight=product.unit_of_trade in BY_WEIGHT,
         zones=zones,
         households=len(members),
         names=names,
@@ -241,3 +260,17 @@ def _date_or_text(value: Any) -> Any:
         return dt.date.fromisoformat(value) if isinstance(value, str) else value
     except ValueError:
         return value
+
+
+def recall_in(recall: Recall, lang: str) -> dict[str, Any]:
+    """A recall's words in the reader's language when the cooperative gave them, else as
+    written, with ``original`` naming the language they are shown in."""
+    written = recall.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    texts = (recall.texts or {}).get(lang) if lang != written else None
+    return {
+        "reason": texts["reason"] if texts else recall.reason,
+        "instructions": texts["instructions"] if texts else recall.instructions,
+        "original": None if texts or lang == written else LANGUAGE_NAMES.get(written, written),
+        "decided_by": recall.decided_by,
+        "decided_at": recall.decided_at,
+    }

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 from flask import current_app
 
 from traceapp import tunables
+from traceapp.batches.models import LotStatus
 from traceapp.database import local_date, now_utc
 from traceapp.public.clone import (
     FLAG_MISMATCH,
@@ -112,7 +113,7 @@ class SerialRow(NamedTuple):
 class ScanResult:
     """The outcome of resolving one serial."""
 
-    outcome: str  # ok, mismatch, voided, unknown
+    outcome: str  # ok, recalled, mismatch, voided, unknown
     label: Any = None
     scan_count: int = 0
     first_scanned_at: dt.datetime | None = None
@@ -282,7 +283,14 @@ def _resolve(
             expected_gtin,
             expected_lot,
         )
-    outcome = "voided" if row.voided_at is not None else ("mismatch" if mismatch else "ok")
+    if row.voided_at is not None:
+        outcome = "voided"
+    elif mismatch:
+        outcome = "mismatch"
+    elif row.lot_status == LotStatus.RECALLED.value:
+        outcome = "recalled"
+    else:
+        outcome = "ok"
     scan.update(outcome=outcome, flagged=reason is not None)
     # Every caution follows the current evidence: a copied label's warning lapses once fewer
     # clients scanned it within the window (the label's flag stays, for staff and auditors).

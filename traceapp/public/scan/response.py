@@ -18,6 +18,7 @@ from flask_babel import force_locale, format_date, format_number
 from werkzeug.http import http_date
 
 from traceapp.database import local_date
+from traceapp.public import states
 from traceapp.public.page import LotPage, lot_body
 from traceapp.public.page_cache import LotVersion, lot_page
 from traceapp.public.scan.route import ScanTarget
@@ -173,7 +174,7 @@ _static_pages: dict[tuple[str, str], str] = {}
 
 
 def not_found_html(lang: str, render: bool = True) -> str | None:
-    """The one page for unknown and voided serials: it tells nothing else."""
+    """The page for a serial nobody issued, under no known product: it tells nothing else."""
     key = ("notfound", lang)
     html = _static_pages.get(key)
     if html is None and render:
@@ -210,7 +211,23 @@ def scan_page(
 def scan_page(scan: Any, target: ScanTarget, lang: str, *, render: bool) -> ScanPage | None: ...
 def scan_page(scan: Any, target: ScanTarget, lang: str, *, render: bool = True) -> ScanPage | None:
     """What a scan shows; with ``render=False`` only from the caches (None if not there)."""
-    if scan.outcome in ("unknown", "voided"):
+    if scan.outcome == "voided":
+        # Rare, and said with the cooperative and the date: rendered by Flask, per scan.
+        if not render:
+            return None
+        state = states.voided(scan.label.id)
+        html = render_template("public/voided.html", css=PUBLIC_CSS, lang=lang, state=state)
+        return ScanPage(410, html, "no-store")
+    if scan.outcome == "unknown":
+        if scan.row_to_log.get("product_id") is not None:
+            # A made-up serial under a real product: said so, with whom to tell.
+            if not render:
+                return None
+            claimed = states.unclaimed(scan.row_to_log, lang)
+            html = render_template(
+                "public/unclaimed.html", css=PUBLIC_CSS, lang=lang, state=claimed
+            )
+            return ScanPage(404, html, "no-store")
         html = not_found_html(lang, render)
         return ScanPage(404, html, "no-store") if html is not None else None
     row = scan.label
