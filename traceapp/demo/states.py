@@ -22,18 +22,16 @@ from traceapp.zones.models import ZoneKind
 #: The Xuân Phước label withdrawn as a misprint.
 VOIDED_SEQ = 48
 EXPIRED_NOTES = "Lô vụ Thu Đông 2025 (đã quá hạn sử dụng)"
-RECALL = {
-    "reason": "Phát hiện aflatoxin vượt giới hạn cho phép trong mẫu lưu của lô.",
-    "instructions": "Không sử dụng; mang sản phẩm đến nơi mua để được hoàn tiền.",
-    "texts": {
-        "en": {
-            "reason": "Aflatoxin above the legal limit was found in the lot's kept sample.",
-            "instructions": "Do not eat it; bring it back to the shop for a refund.",
-        },
-        "zh": {
-            "reason": "该批次留样中检出黄曲霉毒素超标。",
-            "instructions": "请勿食用；请将产品退回购买处退款。",
-        },
+RECALL_REASON = "Phát hiện aflatoxin vượt giới hạn cho phép trong mẫu lưu của lô."
+RECALL_INSTRUCTIONS = "Không sử dụng; mang sản phẩm đến nơi mua để được hoàn tiền."
+RECALL_TEXTS = {
+    "en": {
+        "reason": "Aflatoxin above the legal limit was found in the lot's kept sample.",
+        "instructions": "Do not eat it; bring it back to the shop for a refund.",
+    },
+    "zh": {
+        "reason": "该批次留样中检出黄曲霉毒素超标。",
+        "instructions": "请勿食用；请将产品退回购买处退款。",
     },
 }
 
@@ -70,9 +68,9 @@ def load(ctx: dict[str, Any]) -> None:
     recall_lot(
         SYSTEM,
         recalled,
-        reason=RECALL["reason"],
-        instructions=RECALL["instructions"],
+        reason=RECALL_REASON,
+        instructions=RECALL_INSTRUCTIONS,
         decided_by="HTX Xuân Phước, quyết định số 12/QĐ-HTX",
-        texts=RECALL["texts"],
+        texts=RECALL_TEXTS,
     )
     ctx["state_lots"] = {"expired": expired, "recalled": recalled}

@@ -228,19 +228,19 @@ def scan_page(scan: Any, target: ScanTarget, lang: str, *, render: bool = True) 
                 "public/unclaimed.html", css=PUBLIC_CSS, lang=lang, state=claimed
             )
             return ScanPage(404, html, "no-store")
-        html = not_found_html(lang, render)
-        return ScanPage(404, html, "no-store") if html is not None else None
+        missing = not_found_html(lang, render)
+        return ScanPage(404, missing, "no-store") if missing is not None else None
     row = scan.label
     gtin, lot = target.gtin or row.gtin, target.lot or (row.lot_code if row.gtin else None)
     anchor = anchor_uri(gtin, lot, target.serial)
     page = lot_page(row.lot_id, lang, LotVersion.of(row), build=render)
     if page is None:
         return None
-    html = lot_html(page, scan, anchor, lang, render)
-    if html is None:
+    shown = lot_html(page, scan, anchor, lang, render)
+    if shown is None:
         return None
     last_modified = None if page.recall is not None else page.last_modified
-    return ScanPage(200, html, cache_for(page, scan), anchor, last_modified)
+    return ScanPage(200, shown, cache_for(page, scan), anchor, last_modified)
 
 
 def clear_html_cache() -> None:
