@@ -284,3 +284,35 @@ def test_a_dropped_connection_is_replaced_and_the_shopper_still_gets_the_page(tm
                 connection.release_connection()
                 db.drop_all()
                 db.engine.dispose()
+
+
+def test_a_new_thread_on_a_pooled_connection_scans_as_well(tmp_path):
+    """A threaded server makes a thread per request: a thread's scan connection goes back to
+    the pool when the thread ends, with its lookups still prepared on PostgreSQL; the next
+    thread that takes it must use them, not prepare them again under the same names."""
+    import threading
+
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0)
+        serials = _seed(app)
+        client = app.test_client()
+        codes = []
+
+        def scan():
+            codes.append(client.get(f"/l/{serials[0]}").status_code)
+
+        try:
+            for _ in range(4):
+                thread = threading.Thread(target=scan)
+                thread.start()
+                thread.join()
+                import gc
+
+                gc.collect()  # the ended thread's connection goes back to the pool now
+            assert codes == [200, 200, 200, 200]
+        finally:
+            with app.app_context():
+                from traceapp.public.scan.connection import release_connection
+
+                release_connection()
+                db.engine.dispose()

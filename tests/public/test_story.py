@@ -59,3 +59,50 @@ def test_a_product_sold_by_weight_says_so(client, labelled):
     )
     assert "Sold by weight: weighed when you buy it" in html
     assert "1 piece" not in html
+
+
+def test_the_product_form_asks_for_ingredients_and_allergens(manager_client, labelled, client):
+    product = labelled.farm.peanuts_packed
+    form = manager_client.get(f"/products/{product.id}/edit").get_data(as_text=True)
+    assert 'name="ingredients"' in form and 'name="allergens"' in form
+    r = manager_client.form_post(
+        f"/products/{product.id}/edit",
+        {
+            "code": product.code,
+            "name": product.name,
+            "category": product.category,
+            "unit_of_trade": product.unit_of_trade,
+            "net_quantity": "500",
+            "net_unit": "GRM",
+            "gtin": product.gtin,
+            "mark_id": str(product.mark_id or ""),
+            "is_active": "y",
+            "ingredients": "Peanuts (100%)",
+            "allergens": "Peanuts",
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[-1500:]
+    assert "Peanuts (100%)" in manager_client.get(f"/products/{product.id}").get_data(as_text=True)
+    too_long = manager_client.form_post(
+        f"/products/{product.id}/edit",
+        {
+            "code": product.code,
+            "name": product.name,
+            "category": product.category,
+            "unit_of_trade": product.unit_of_trade,
+            "allergens": "x" * 301,
+        },
+    )
+    assert too_long.status_code == 422
+
+
+def test_the_api_takes_and_gives_ingredients_and_allergens(client, labelled, api_token):
+    from tests.conftest import bearer
+
+    product = labelled.farm.peanuts_packed
+    url = f"/api/v1/products/{product.id}"
+    r = client.patch(url, headers=bearer(api_token), json={"allergens": "Peanuts"})
+    assert r.status_code == 200, r.json
+    assert client.get(url, headers=bearer(api_token)).json["allergens"] == "Peanuts"
+    bad = client.patch(url, headers=bearer(api_token), json={"allergens": "x" * 301})
+    assert bad.status_code == 422 and "allergens" in str(bad.json["errors"])

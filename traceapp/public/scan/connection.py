@@ -44,8 +44,19 @@ def _thread_connection(engine: Any) -> Any:
             raw.autocommit = True  # every statement its own transaction unless BEGIN says so
         _thread.fairy, _thread.pid, _thread.engine_id = fairy, os.getpid(), id(engine)
         _thread.cursor = _raw_cursor(raw) if pg else raw.cursor()
-        _thread.prepared = PreparedLookups(raw) if pg else None
+        _thread.prepared = _prepared_lookups(fairy) if pg else None
     return _thread.fairy.driver_connection
+
+
+def _prepared_lookups(fairy: Any) -> PreparedLookups:
+    """The driver connection's prepared lookups, kept with the connection itself (its pool
+    record's ``info``): a thread that ends hands its connection back to the pool with the
+    statements still prepared on the server, and the next thread to take it must not prepare
+    them again under the same names."""
+    prepared = fairy.info.get("traceapp_scan_lookups")
+    if prepared is None:
+        prepared = fairy.info["traceapp_scan_lookups"] = PreparedLookups(fairy.driver_connection)
+    return prepared
 
 
 def release_connection() -> None:
