@@ -25,8 +25,8 @@ from traceapp.batches.models import Contribution, Lot, LotStatus, Recall, TraceE
 from traceapp.database import local_date, local_today
 from traceapp.extensions import db
 from traceapp.labels.models import Label
+from traceapp.public.clone import describe_flag
 from traceapp.public.models import LabelScan
-from traceapp.public.services import describe_flag
 from traceapp.units import UNITS, convert
 from traceapp.zones import services as zones
 from traceapp.zones.models import (

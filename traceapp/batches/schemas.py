@@ -194,6 +194,16 @@ class RecallCreateSchema(BaseSchema):
     reason = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
     instructions = fields.Str(required=True, validate=validate.Length(min=5, max=2000))
     decided_by = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    #: The reason and instructions in other languages: {"en": {"reason": ..., "instructions":
+    #: ...}}.
+    texts = fields.Dict(
+        keys=fields.Str(validate=validate.Length(max=5)),
+        values=fields.Dict(
+            keys=fields.Str(validate=validate.OneOf(["reason", "instructions"])),
+            values=fields.Str(validate=validate.Length(max=2000)),
+        ),
+        load_default=dict,
+    )
 
 
 class RecallSchema(BaseSchema):
@@ -203,6 +213,8 @@ class RecallSchema(BaseSchema):
     root_lot_id = fields.Int()
     reason = fields.Str()
     instructions = fields.Str()
+    language = fields.Str(allow_none=True)
+    texts = fields.Dict()
     decided_by = fields.Str()
     decided_at = fields.AwareDateTime()
     lots = fields.List(fields.Dict())

@@ -497,6 +497,7 @@ def recall(lot_id: int) -> Any:
                 reason=form.reason.data,
                 instructions=form.instructions.data,
                 decided_by=form.decided_by.data,
+                texts=form.texts(),
             )
             flash(_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)), "success")
             return redirect(url_for("batches.recall_report", recall_id=decision.id))

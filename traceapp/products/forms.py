@@ -53,6 +53,13 @@ class ProductForm(Form):
         _l("Shelf life (days)"), validators=[Optional(), NumberRange(1, 3650)]
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
+    ingredients = TextAreaField(
+        _l("Ingredients (as the package lists them)"), validators=[Optional(), Length(max=5000)]
+    )
+    allergens = StringField(
+        _l("Allergens it contains (for example: peanuts, crustaceans, milk)"),
+        validators=[Optional(), Length(max=300)],
+    )
     is_active = BooleanField(_l("Active (offered for new lots and labels)"), default=True)
     image = FileField(_l("Photo (PNG, JPEG or WebP)"))
 

@@ -44,6 +44,8 @@ class ProductSchema(BaseSchema):
         metadata={"description": 'Names in other languages, e.g. {"en": ...}'},
     )
     description = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    ingredients = fields.Str(allow_none=True, validate=validate.Length(max=5000))
+    allergens = fields.Str(allow_none=True, validate=validate.Length(max=300))
     category = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     unit_of_trade = fields.Str(validate=validate.Length(min=1, max=20))
     net_quantity = Quantity(allow_none=True)

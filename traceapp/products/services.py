@@ -38,6 +38,8 @@ PRODUCT_FIELDS = (
     "name",
     "names",
     "description",
+    "ingredients",
+    "allergens",
     "category",
     "unit_of_trade",
     "net_quantity",
@@ -230,6 +232,10 @@ def check_product(
     out["names"] = _normalise_names(values.get("names"), errors)
     if values.get("description") and len(values["description"]) > 5000:
         _add(errors, "description", _("At most 5000 characters."))
+    if values.get("ingredients") and len(values["ingredients"]) > 5000:
+        _add(errors, "ingredients", _("At most 5000 characters."))
+    if values.get("allergens") and len(values["allergens"]) > 300:
+        _add(errors, "allergens", _("At most 300 characters."))
 
     cats = categories()
     if values.get("category") not in cats:
