@@ -174,7 +174,7 @@ def session(app: Flask, tmp_path: Any) -> Iterator[Any]:
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app: Flask) -> Iterator[None]:
-    from traceapp.public.views import public_limiter
+    from traceapp.public.scan.limits import public_limiter
 
     with app.app_context():
         limiter.reset()

@@ -103,7 +103,7 @@ def register_extensions(app: Flask) -> None:
 
 
 #: Paths that Flask-Limiter's per-request check leaves alone: the scan pages count their own
-#: requests (traceapp.public.views.PublicLimiter), and static files need no limit.
+#: requests (traceapp.public.scan.limits.PublicLimiter), and static files need no limit.
 UNLIMITED_PREFIXES = ("/01/", "/p/01/", "/l/", "/static/", "/media/", "/.well-known/", "/healthz")
 
 

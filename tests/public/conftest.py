@@ -14,15 +14,15 @@ from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.labels import services as labels
 from traceapp.labels.models import Label
-from traceapp.public import services as public
+from traceapp.public import page_cache
 
 
 @pytest.fixture(autouse=True)
 def _fresh_page_cache() -> None:
-    from traceapp.public import views
+    from traceapp.public.scan import response
 
-    public.clear_cache()
-    views.clear_html_cache()
+    page_cache.clear_cache()
+    response.clear_html_cache()
 
 
 @pytest.fixture

@@ -53,8 +53,9 @@ def served_demo(tmp_path: Any) -> Any:
         finally:
             server.shutdown()
             with app.app_context():
+                # The scratch database goes with the test (a recall and its lots refer to
+                # each other, which SQLite's DROP TABLE refuses).
                 db.session.remove()
-                db.drop_all()
                 db.engine.dispose()
 
 
@@ -101,5 +102,85 @@ def test_label_page_on_a_phone_in_vietnamese_and_english(
     finally:
         browser.close()
     assert (tmp_path / "label-vi.png").stat().st_size > 10_000
+    foreign = [u for u in requests if not u.startswith(f"http://127.0.0.1:{port}/")]
+    assert foreign == []
+
+
+#: The demo's label in each state, and the words a shopper reads there in vi and en.
+STATE_WORDS = {
+    "genuine": ("Tem chính hãng", "Genuine label"),
+    "copied": (
+        "Cảnh báo: tem này có thể đã bị sao chép",
+        "Caution: this label may have been copied",
+    ),
+    "voided": ("Tem này đã bị hủy", "This label was withdrawn"),
+    "unclaimed": ("Có thể không phải tem chính hãng", "Possibly not a genuine label"),
+    "expired": ("Đã quá hạn sử dụng", "Past its best-before date"),
+    "recalled": ("Đã thu hồi: không sử dụng sản phẩm này", "Recalled: do not use this product"),
+}
+
+
+def _state_urls(app: Any) -> dict[str, str]:
+    """The demo's label in each state, as a shopper's phone would open it."""
+    from traceapp.demo import scans, states
+    from traceapp.labels.models import Label, LabelRun
+    from traceapp.labels.contents import label_url
+
+    with app.app_context():
+        runs = list(db.session.scalars(sa.select(LabelRun).order_by(LabelRun.id)))
+        bags = [r for r in runs if r.lot.product.code == "XP-DP-500"]
+        main, expired = bags[0], bags[-1]
+        assert expired.lot.notes == states.EXPIRED_NOTES
+        recalled = next(r for r in runs if r.lot.product.code == "XP-DPR-250")
+        urls = {}
+        for state, run, seq in (
+            ("genuine", main, 1),
+            ("copied", main, scans.COPIED_LABEL_SEQ),
+            ("voided", main, states.VOIDED_SEQ),
+            ("expired", expired, 1),
+            ("recalled", recalled, 1),
+        ):
+            label = db.session.scalars(
+                sa.select(Label).where(Label.run_id == run.id, Label.seq == seq)
+            ).one()
+            urls[state] = label_url(run.lot.product, run.lot.code, label.serial)
+        urls["unclaimed"] = label_url(main.lot.product, main.lot.code, scans.UNKNOWN_SERIAL)
+        db.session.remove()
+    return urls
+
+
+@pytest.mark.skipif(
+    sync_playwright is None or CHROMIUM is None,
+    reason="needs Playwright and Debian's chromium (.ci/run installs both)",
+)
+def test_each_label_state_of_the_demo_on_a_phone(served_demo: Any, tmp_path: Any, chromium: Any):
+    """Issue 17: the demo has a label in each state; each says its own words in vi and en at
+    360 px, with no horizontal scroll and no request elsewhere. Screenshots are kept in
+    TRACEAPP_TEST_ARTEFACTS when it is set (else in the test's temporary folder)."""
+    import os
+    import pathlib
+
+    app, port, _serial = served_demo
+    urls = _state_urls(app)
+    shots = pathlib.Path(os.environ.get("TRACEAPP_TEST_ARTEFACTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    requests: list[str] = []
+    browser = BrowserPages(chromium)
+    try:
+        for lang, index in (("vi", 0), ("en", 1)):
+            page = browser.new_page(viewport={"width": 360, "height": 740}, locale="vi-VN")
+            page.on("request", lambda request: requests.append(request.url))
+            for state, url in urls.items():
+                page.goto(f"{url}?lang={lang}")
+                body = page.inner_text("body")
+                assert STATE_WORDS[state][index] in body, (state, lang)
+                for other, words in STATE_WORDS.items():
+                    if other != state and not (state == "unclaimed" and other == "genuine"):
+                        assert words[index] not in body, (state, lang, other)
+                assert page.evaluate("document.documentElement.scrollWidth") <= 360, state
+                page.screenshot(path=str(shots / f"label-{state}-{lang}.png"), full_page=True)
+    finally:
+        browser.close()
+    assert len(list(shots.glob("label-*-*.png"))) >= 12
     foreign = [u for u in requests if not u.startswith(f"http://127.0.0.1:{port}/")]
     assert foreign == []

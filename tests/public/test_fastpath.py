@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from traceapp.batches.recall import recall_lot
 from traceapp.extensions import db
@@ -21,6 +22,10 @@ COMPARED = (
     "X-Frame-Options",
     "Referrer-Policy",
     "Set-Cookie",
+    # The resolver's headers, from the same builder: the page in place, CORS.
+    "Content-Location",
+    "Access-Control-Allow-Origin",
+    "Access-Control-Expose-Headers",
 )
 
 
@@ -58,7 +63,10 @@ def _same(a, b, swap=()):
     assert a.status_code == b.status_code
     assert text_a == text_b
     for name in COMPARED:
-        assert _header(a, name) == _header(b, name), name
+        value_b = _header(b, name)
+        for old, new in swap:
+            value_b = value_b.replace(new, old) if value_b else value_b
+        assert _header(a, name) == value_b, name
     assert ("Link" in a.headers) == ("Link" in b.headers)
 
 
@@ -93,21 +101,43 @@ def test_first_and_repeated_scans_match(client, labelled, flask_only, no_flask_v
 
 
 def test_not_found_and_mismatch_match(client, labelled, flask_only, no_flask_view):
-    actor = labelled.farm.world.a.manager
-    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[3])
-    # (An unknown serial under a known GTIN gets Flask's page saying it is not registered:
-    # tests/public/test_resolver_conformance.py. The short link's 404 is the fast path's.)
     with flask_only:
         unknown_a = client.get("/l/ZZZZZZZZZZZZZZZZ")
         wrong_a = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
     no_flask_view()
     unknown_b = client.get("/l/YYYYYYYYYYYYYYYY")
-    voided_b = client.get(f"/l/{labelled.serials[3]}")
     wrong_b = client.get(f"/01/{labelled.gtin}/10/OTHER/21/{labelled.serials[0]}")
     _same(unknown_a, unknown_b)
-    _same(unknown_a, voided_b)
     _same(wrong_a, wrong_b)
     assert "We cannot verify this label" in wrong_b.get_data(as_text=True)
+
+
+def test_voided_and_unclaimed_serials_are_left_to_flask(client, labelled, monkeypatch):
+    """A withdrawn label and a made-up serial under a real product are said per scan (who
+    withdrew it and when; whom to tell): the fast path hands them over, and they are logged
+    once."""
+    from traceapp.public import fastpath
+    from traceapp.public.models import LabelScan
+
+    actor = labelled.farm.world.a.manager
+    labels.void_labels(actor, labelled.run, reason="torn", serial=labelled.serials[3])
+    answered = []
+    original = fastpath.ScanFastPath._response
+    monkeypatch.setattr(
+        fastpath.ScanFastPath,
+        "_response",
+        lambda self, *a: answered.append(1) or original(self, *a),
+    )
+    for _ in range(2):
+        voided = client.get(labelled.url(labelled.serials[3]))
+        unclaimed = client.get(labelled.url("YYYYYYYYYYYYYYYY"))
+        assert voided.status_code == 410 and voided.headers["Cache-Control"] == "no-store"
+        assert unclaimed.status_code == 200 and unclaimed.headers["Cache-Control"] == "no-store"
+    assert answered == []
+    outcomes = db.session.scalars(
+        sa.select(LabelScan.outcome).where(LabelScan.product_id == labelled.farm.peanuts_packed.id)
+    ).all()
+    assert sorted(outcomes) == ["unknown", "unknown", "voided", "voided"]
 
 
 def test_a_recall_is_shown_at_once_by_both_paths(client, labelled, flask_only):
@@ -138,9 +168,9 @@ def test_other_requests_go_to_flask(client, labelled, monkeypatch):
     calls = []
     original = fastpath.ScanFastPath._response
 
-    def spy(self, environ, answer, set_lang):
+    def spy(self, environ, *rest):
         calls.append(environ["PATH_INFO"])
-        return original(self, environ, answer, set_lang)
+        return original(self, environ, *rest)
 
     monkeypatch.setattr(fastpath.ScanFastPath, "_response", spy)
     assert client.get(url + "?linkType=gs1:pip").status_code == 307  # the resolver's redirect
@@ -170,7 +200,7 @@ def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monk
     from flask import g
     from flask.globals import _cv_app
 
-    from traceapp.public import services
+    from traceapp.public import fastpath
 
     url = labelled.url(labelled.serials[0])
     sessions = len(db.session.registry.registry)
@@ -178,14 +208,14 @@ def test_answers_share_nothing_but_the_app(client, labelled, no_flask_view, monk
     client.get(url)
     no_flask_view()
     seen = []
-    original = services.resolve_scan
+    original = fastpath.resolve_scan
 
     def spy(*args, **kwargs):
         seen.append(g.get("marker"))
         g.marker = len(seen)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(services, "resolve_scan", spy)
+    monkeypatch.setattr(fastpath, "resolve_scan", spy)
     before = _cv_app.get(None)
     for _ in range(3):
         assert client.get(url).status_code == 200
@@ -217,3 +247,24 @@ def test_copied_cautions_match(client, labelled, flask_only, no_flask_view):
     fast_reload = client.get(labelled.url(b))
     assert "Caution" not in fast_reload.get_data(as_text=True)
     _same(flask_reload, fast_reload, swap=[("26 times", "27 times")])
+
+
+def test_a_cpv_in_the_path_is_answered_alike(client, labelled, flask_only, no_flask_view):
+    """A consumer product variant (AI 22) before the lot: the same label scan on both paths;
+    a CPV whose value is "21" with no serial is a lot's page, not a scan, on both."""
+    a, b = labelled.serials[0], labelled.serials[1]
+    code = labelled.packed.code
+
+    def cpv_url(serial):
+        return f"/01/{labelled.gtin}/22/V1/10/{code}/21/{serial}"
+
+    with flask_only:
+        first_a = client.get(cpv_url(a))
+        lot_a = client.get(f"/01/{labelled.gtin}/22/21/10/{code}")
+    no_flask_view()
+    first_b = client.get(cpv_url(b))
+    lot_b = client.get(f"/01/{labelled.gtin}/22/21/10/{code}")  # Flask answers: no serial
+    _same(first_a, first_b, swap=[(a, b)])
+    assert 'class="card ok"' in first_b.get_data(as_text=True)
+    _same(lot_a, lot_b)
+    assert lot_b.status_code == 200 and lot_b.headers["Cache-Control"] == "public, max-age=300"

@@ -13,17 +13,18 @@ from flask_babel import force_locale
 
 from traceapp.extensions import db
 from traceapp.labels.models import Label
-from traceapp.public import services, views
+from traceapp.public import clone, views
 from traceapp.public.resolver import BadPath, parse_digital_link
+from traceapp.public.scan import response
 
 
 @pytest.mark.parametrize(
     ("stored", "shown"),
     [
-        (services.FLAG_VOIDED, "A voided serial was scanned."),
-        (services.FLAG_RECALLED, "A label of a recalled lot was scanned."),
-        (services.FLAG_EXPIRED, "The label was scanned after the lot's best-before date."),
-        (services.FLAG_MISMATCH, "The serial was scanned under another lot or GTIN than its own."),
+        (clone.FLAG_VOIDED, "A voided serial was scanned."),
+        (clone.FLAG_RECALLED, "A label of a recalled lot was scanned."),
+        (clone.FLAG_EXPIRED, "The label was scanned after the lot's best-before date."),
+        (clone.FLAG_MISMATCH, "The serial was scanned under another lot or GTIN than its own."),
         ("more than 20 scans in 24 hours", "Scanned more than 20 times in 24 hours."),
         ("more than 1 scans in 24 hours", "Scanned more than 1 time in 24 hours."),
         ("scanned by more than 8 different clients", "Scanned by more than 8 different clients."),
@@ -36,29 +37,29 @@ from traceapp.public.resolver import BadPath, parse_digital_link
     ],
 )
 def test_a_stored_flag_is_described_by_its_kind(session, stored, shown):
-    assert services.describe_flag(stored) == shown
+    assert clone.describe_flag(stored) == shown
 
 
 def test_the_stored_flags_stay_english_and_keep_their_kind(session):
     row = SimpleNamespace(kind="serialised", voided_at=None, lot_status="closed", best_before=None)
-    rules = services.tunables.get("clone_rules")
+    rules = clone.tunables.get("clone_rules")
     many = int(rules["max_scans_24h"])
     with force_locale("vi"):
-        reason = services.clone_reason(row, many, 0, False, dt.date(2026, 1, 1))
+        reason = clone.clone_reason(row, many, 0, False, dt.date(2026, 1, 1))
     assert reason == f"more than {many} scans in 24 hours"
     # Volume is a signal for staff and auditors: one client can make it alone.
-    assert services.caution_kind(reason) == "volume"
+    assert clone.caution_kind(reason) == "volume"
     clients = int(rules["max_distinct_clients"])
-    reason = services.clone_reason(row, 0, clients, True, dt.date(2026, 1, 1))
+    reason = clone.clone_reason(row, 0, clients, True, dt.date(2026, 1, 1))
     assert reason == f"scanned by more than {clients} different clients"
-    assert services.caution_kind(reason) == "copied"
-    assert services.caution_kind(services.FLAG_MISMATCH) == "mismatch"
-    assert services.caution_kind(services.FLAG_EXPIRED) == "expired"
+    assert clone.caution_kind(reason) == "copied"
+    assert clone.caution_kind(clone.FLAG_MISMATCH) == "mismatch"
+    assert clone.caution_kind(clone.FLAG_EXPIRED) == "expired"
 
 
 def test_the_describe_flag_filter_is_there_for_every_template(app, session):
     template = app.jinja_env.from_string("{{ reason|describe_flag }}")
-    assert template.render(reason=services.FLAG_VOIDED) == "A voided serial was scanned."
+    assert template.render(reason=clone.FLAG_VOIDED) == "A voided serial was scanned."
 
 
 @pytest.mark.parametrize(
@@ -85,8 +86,8 @@ def test_the_fast_path_writes_counts_and_dates_in_the_page_language(
     label = db.session.execute(sa.select(Label).where(Label.serial == b)).scalar_one()
     label.scan_count, label.first_scanned_at = 1233, first
     db.session.commit()
-    views._date_texts.clear()
-    views._count_texts.clear()
+    response._date_texts.clear()
+    response._count_texts.clear()
 
     def refuse(*_a, **_k):
         raise AssertionError("Flask answered a request the fast path should have")

@@ -10,7 +10,7 @@ from traceapp.batches import events as ev
 from traceapp.batches.recall import recall_lot
 from traceapp.extensions import db
 from traceapp.labels.models import Label
-from traceapp.public import services
+from traceapp.public import page_cache
 
 
 def test_a_genuine_label_says_so_and_counts_scans(client, labelled):
@@ -179,7 +179,7 @@ def test_only_consenting_members_are_named(client, labelled):
     growers[0].public_name_consent = True
     growers[1].public_name_consent = False
     db.session.flush()
-    services.clear_cache()
+    page_cache.clear_cache()
     html = client.get(labelled.url(labelled.serials[0])).get_data(as_text=True)
     assert growers[0].full_name in html
     assert growers[1].full_name not in html
@@ -197,7 +197,7 @@ def test_cooperative_text_is_escaped(client, labelled):
         location='<b onmouseover="alert(1)">Kho</b>',
     )
     db.session.flush()
-    services.clear_cache()
+    page_cache.clear_cache()
     html = client.get(labelled.url(labelled.serials[0])).get_data(as_text=True)
     assert "<script>alert" not in html
     assert "<b onmouseover" not in html
@@ -236,7 +236,7 @@ def test_corrections_show_as_corrections(client, labelled):
         explanation="wrong sample",
         corrections=[{"biz_step": "inspecting", "disposition": "conformant"}],
     )
-    services.clear_cache()
+    page_cache.clear_cache()
     html = client.get(labelled.url(labelled.serials[0])).get_data(as_text=True)
     assert "<del>Inspection</del>" in html
     assert "(correction)" in html
@@ -265,7 +265,7 @@ def test_a_cooperatives_edit_reaches_the_page_once_the_cache_lapses(client, labe
     old_name = product.name
     product.name = "Đậu phộng rang muối Xuân Phước"
     db.session.flush()
-    monkeypatch.setattr(services, "PAGE_TTL", 0.0)
+    monkeypatch.setattr(page_cache, "PAGE_TTL", 0.0)
     html = client.get(url).get_data(as_text=True)
     assert "Đậu phộng rang muối Xuân Phước" in html
     assert old_name not in html
@@ -275,24 +275,24 @@ def test_cached_pages_lapse_at_local_midnight_and_not_all_together(labelled):
     import dataclasses
     import time
 
-    page = services.lot_page(labelled.packed.id, "vi")
+    page = page_cache.lot_page(labelled.packed.id, "vi")
     ten_seconds_old = time.monotonic() - 10
     fresh = dataclasses.replace(page, built=ten_seconds_old, spread=1.0, until_midnight=86400)
-    assert not services._lapsed(fresh)
+    assert not page_cache._lapsed(fresh)
     # Built at 23:59:55: a certificate that ended today must not show as valid tomorrow.
-    assert services._lapsed(dataclasses.replace(fresh, until_midnight=5))
-    assert services._lapsed(dataclasses.replace(fresh, built=time.monotonic() - 400))
+    assert page_cache._lapsed(dataclasses.replace(fresh, until_midnight=5))
+    assert page_cache._lapsed(dataclasses.replace(fresh, built=time.monotonic() - 400))
     spreads = set()
     for _ in range(8):
-        services.clear_cache()
-        spreads.add(services.lot_page(labelled.packed.id, "vi").spread)
+        page_cache.clear_cache()
+        spreads.add(page_cache.lot_page(labelled.packed.id, "vi").spread)
     assert len(spreads) > 1 and all(0.8 <= s <= 1.2 for s in spreads)
 
 
 def test_the_share_of_women_shows_only_when_the_cooperative_chooses(
     client, manager_client, labelled
 ):
-    from traceapp.public import views
+    from traceapp.public.scan import response
 
     url = labelled.url(labelled.serials[2])
     html = client.get(url).get_data(as_text=True)
@@ -315,7 +315,7 @@ def test_the_share_of_women_shows_only_when_the_cooperative_chooses(
     db.session.refresh(coop)
     assert coop.show_women_share is True
     # The page model lives a few minutes; a new one shows the share.
-    services.clear_cache()
-    views.clear_html_cache()
+    page_cache.clear_cache()
+    response.clear_html_cache()
     html = client.get(url).get_data(as_text=True)
     assert "% of members are women." in html

@@ -11,7 +11,8 @@ from tests.conftest import make_app, scratch_database_url
 from tests.public.test_scanlog import _seed
 from traceapp.auth.models import SYSTEM
 from traceapp.extensions import db
-from traceapp.public import services
+from traceapp.public import page_cache
+from traceapp.public.scan.connection import release_connection
 
 
 def _page(client, serial: str) -> str:
@@ -36,7 +37,7 @@ def test_a_lapsed_page_is_rebuilt_in_the_background(tmp_path, monkeypatch):
                 db.session.scalars(sa.select(Product)).one().name = "Đậu phộng rang muối"
                 db.session.commit()
                 db.session.remove()
-            monkeypatch.setattr(services, "PAGE_TTL", 0.0)
+            monkeypatch.setattr(page_cache, "PAGE_TTL", 0.0)
             # The lapsed page answers at once; the rebuild happens beside it.
             assert "rang muối" not in _page(client, serials[1])
             deadline = time.monotonic() + 10
@@ -53,10 +54,10 @@ def test_a_lapsed_page_is_rebuilt_in_the_background(tmp_path, monkeypatch):
                 db.session.remove()
             assert "Nấm mốc" in _page(client, serials[2])
         finally:
-            monkeypatch.setattr(services, "PAGE_TTL", 60.0)
+            monkeypatch.setattr(page_cache, "PAGE_TTL", 60.0)
             deadline = time.monotonic() + 10
-            while services._refresher._wanted and time.monotonic() < deadline:
+            while page_cache._refresher._wanted and time.monotonic() < deadline:
                 time.sleep(0.05)
             with app.app_context():  # the scratch database goes with its folder or is dropped
-                services.release_connection()
+                release_connection()
                 db.engine.dispose()

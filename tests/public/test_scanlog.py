@@ -68,7 +68,7 @@ def _seed(app, count=3):
 def test_scans_reach_the_database(tmp_path, flush_seconds):
     from traceapp.labels.models import Label
     from traceapp.public.models import LabelScan
-    from traceapp.public.scanlog import scan_log
+    from traceapp.public.scan.log import scan_log
 
     with scratch_database_url(tmp_path) as url:
         app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=flush_seconds)
@@ -93,7 +93,7 @@ def test_scans_reach_the_database(tmp_path, flush_seconds):
             outcomes = sorted(db.session.scalars(sa.select(LabelScan.outcome)))
             assert outcomes.count("unknown") == 1
             db.session.remove()
-            from traceapp.public.services import release_connection
+            from traceapp.public.scan.connection import release_connection
 
             release_connection()
             db.drop_all()
@@ -104,7 +104,7 @@ def test_a_full_batch_is_written_by_the_writer_thread_not_the_request():
     import threading
     import time
 
-    from traceapp.public.scanlog import BATCH, ScanLog
+    from traceapp.public.scan.log import BATCH, ScanLog
 
     log = ScanLog()
     written: list[tuple[str, int]] = []
@@ -131,7 +131,8 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
 
     from traceapp.labels.models import Label
     from traceapp.public.models import LabelScan
-    from traceapp.public.services import _SCAN_COLUMNS, _db_time, release_connection, write_batch
+    from traceapp.public.scan.connection import db_time, release_connection
+    from traceapp.public.scan.log import SCAN_COLUMNS, write_batch
 
     with scratch_database_url(tmp_path) as url:
         app = make_app(url, tmp_path)
@@ -155,7 +156,7 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
                         when = base + dt.timedelta(minutes=seed * 100 + b, seconds=k)
                         labels.setdefault(label_id, []).append((when, f"c{seed}"))
                         values = {
-                            "scanned_at": _db_time(when, dialect),
+                            "scanned_at": db_time(when, dialect),
                             "label_id": label_id,
                             "lot_id": lot_id,
                             "product_id": None,
@@ -167,7 +168,7 @@ def test_concurrent_batches_sharing_labels_count_every_scan(tmp_path):
                             "lang": "vi",
                             "flagged": False,
                         }
-                        scans.append(tuple(values[c] for c in _SCAN_COLUMNS))
+                        scans.append(tuple(values[c] for c in SCAN_COLUMNS))
                     # the dict's order is the order the scans came in, not the ids' order
                     write_batch(engine, scans, labels, {})
             except BaseException as exc:  # noqa: BLE001 - the test reports it below
@@ -210,7 +211,7 @@ def test_clone_rules_on_the_scan_page_connection(tmp_path):
     label for staff only, the client past the clients limit shows the caution."""
     from traceapp import tunables
     from traceapp.labels.models import Label
-    from traceapp.public.services import release_connection
+    from traceapp.public.scan.connection import release_connection
 
     rules = tunables.get("clone_rules")
     with scratch_database_url(tmp_path) as url:
@@ -261,7 +262,7 @@ def test_clone_rules_on_the_scan_page_connection(tmp_path):
 def test_a_dropped_connection_is_replaced_and_the_shopper_still_gets_the_page(tmp_path):
     """The page's own connection dies (a database restart, a proxy timeout): that scan is
     answered all the same, and the next one runs on a fresh connection."""
-    from traceapp.public import services
+    from traceapp.public.scan import connection
 
     with scratch_database_url(tmp_path) as url:
         app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0)
@@ -270,16 +271,48 @@ def test_a_dropped_connection_is_replaced_and_the_shopper_still_gets_the_page(tm
         try:
             for _ in range(2):  # Flask, then the fast path, on the page's own connection
                 assert client.get(f"/l/{serials[0]}").status_code == 200
-            old = services._dedicated.fairy
+            old = connection._thread.fairy
             assert old is not None
             old.driver_connection.close()  # as if the server had hung up
             page = client.get(f"/l/{serials[0]}")
             assert page.status_code == 200
             assert "scanned 3 times" in page.get_data(as_text=True)
-            assert services._dedicated.fairy is not old
+            assert connection._thread.fairy is not old
             assert "scanned 4 times" in client.get(f"/l/{serials[0]}").get_data(as_text=True)
         finally:
             with app.app_context():
-                services.release_connection()
+                connection.release_connection()
                 db.drop_all()
+                db.engine.dispose()
+
+
+def test_a_new_thread_on_a_pooled_connection_scans_as_well(tmp_path):
+    """A threaded server makes a thread per request: a thread's scan connection goes back to
+    the pool when the thread ends, with its lookups still prepared on PostgreSQL; the next
+    thread that takes it must use them, not prepare them again under the same names."""
+    import threading
+
+    with scratch_database_url(tmp_path) as url:
+        app = make_app(url, tmp_path, TRACEAPP_SCAN_FLUSH_SECONDS=0)
+        serials = _seed(app)
+        client = app.test_client()
+        codes = []
+
+        def scan():
+            codes.append(client.get(f"/l/{serials[0]}").status_code)
+
+        try:
+            for _ in range(4):
+                thread = threading.Thread(target=scan)
+                thread.start()
+                thread.join()
+                import gc
+
+                gc.collect()  # the ended thread's connection goes back to the pool now
+            assert codes == [200, 200, 200, 200]
+        finally:
+            with app.app_context():
+                from traceapp.public.scan.connection import release_connection
+
+                release_connection()
                 db.engine.dispose()

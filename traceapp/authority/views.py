@@ -34,7 +34,7 @@ from traceapp.authority.forms import (
 )
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
-from traceapp.public.services import describe_flag
+from traceapp.public.clone import describe_flag
 from traceapp.web import Page, form_failed, nav_item, page_arg, paginate
 from traceapp.zones import geometry as geo
 from traceapp.zones import services as zones

@@ -209,6 +209,8 @@ def _recall_dict(recall: Recall) -> dict[str, Any]:
         "root_lot_id": recall.root_lot_id,
         "reason": recall.reason,
         "instructions": recall.instructions,
+        "language": recall.language,
+        "texts": recall.texts,
         "decided_by": recall.decided_by,
         "decided_at": recall.decided_at,
         "lots": [

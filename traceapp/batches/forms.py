@@ -271,6 +271,24 @@ class RecallForm(Form):
         _l("Decided by (person or authority, decision number)"),
         validators=[DataRequired(), Length(min=2, max=max_length(Recall.decided_by))],
     )
+    # The recall's words for shoppers who read another language (the page shows the original,
+    # saying so, for a language left blank).
+    reason_en = TextAreaField(_l("Reason, in English"), validators=[Length(max=2000)])
+    instructions_en = TextAreaField(_l("What to do, in English"), validators=[Length(max=2000)])
+    reason_zh = TextAreaField(_l("Reason, in Chinese"), validators=[Length(max=2000)])
+    instructions_zh = TextAreaField(_l("What to do, in Chinese"), validators=[Length(max=2000)])
+    reason_fr = TextAreaField(_l("Reason, in French"), validators=[Length(max=2000)])
+    instructions_fr = TextAreaField(_l("What to do, in French"), validators=[Length(max=2000)])
+
+    def texts(self) -> dict[str, dict[str, str]]:
+        """The translated reason and instructions, by language."""
+        return {
+            lang: {
+                "reason": getattr(self, f"reason_{lang}").data or "",
+                "instructions": getattr(self, f"instructions_{lang}").data or "",
+            }
+            for lang in ("en", "zh", "fr")
+        }
 
 
 class ImportForm(Form):

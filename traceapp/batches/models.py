@@ -275,6 +275,11 @@ class Recall(IdMixin, TenantMixin, Base):
     reason: Mapped[str] = mapped_column(sa.Text, info=text_limit(2000))
     #: What a consumer holding the product should do (shown on the public page).
     instructions: Mapped[str] = mapped_column(sa.Text, info=text_limit(2000))
+    #: The language ``reason`` and ``instructions`` are written in (None: the app's default).
+    language: Mapped[str | None] = mapped_column(sa.String(5))
+    #: The reason and instructions in other languages: {"en": {"reason": ..., "instructions":
+    #: ...}, "zh": {...}}; a language missing here is shown the original, saying so.
+    texts: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     decided_by: Mapped[str] = mapped_column(sa.String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -23,9 +24,18 @@ from traceapp.units import fmt_plain
 
 
 def recall_lot(
-    actor: Actor, lot: Lot, *, reason: str, instructions: str, decided_by: str
+    actor: Actor,
+    lot: Lot,
+    *,
+    reason: str,
+    instructions: str,
+    decided_by: str,
+    texts: dict[str, dict[str, str]] | None = None,
 ) -> Recall:
-    """Recall a lot: it and every lot made from it turn to disposition ``recalled`` at once."""
+    """Recall a lot: it and every lot made from it turn to disposition ``recalled`` at once.
+
+    ``reason`` and ``instructions`` are in the app's default language; ``texts`` gives them in
+    other languages ({"en": {"reason": ..., "instructions": ...}}); blank ones are dropped."""
     require(
         actor.can_manage_cooperative(lot.cooperative_id),
         _("Only the cooperative's manager may recall a lot."),
@@ -37,6 +47,7 @@ def recall_lot(
         errors["instructions"] = [_("Say what a buyer or consumer should do (shown publicly).")]
     if len((decided_by or "").strip()) < 2:
         errors["decided_by"] = [_("Name who decided the recall.")]
+    translated = _recall_texts(texts, errors)
     if errors:
         raise ValidationFailed(_("The recall could not be recorded."), errors)
     affected = _lock_with_descendants(lot)
@@ -48,6 +59,8 @@ def recall_lot(
         reason=reason.strip(),
         instructions=instructions.strip(),
         decided_by=decided_by.strip(),
+        language=current_app.config["BABEL_DEFAULT_LOCALE"],
+        texts=translated,
         recorded_by_id=getattr(actor, "id", None),
     )
     db.session.add(recall)
@@ -204,3 +217,21 @@ def report_csv(rep: RecallReport) -> str:
         ]
     ]
     return to_csv(header, title + rows)
+
+
+def _recall_texts(
+    texts: dict[str, dict[str, str]] | None, errors: dict[str, list[str]]
+) -> dict[str, dict[str, str]]:
+    """The recall's words in other languages, checked: each given language has both texts."""
+    languages = current_app.config["TRACEAPP_LANGUAGES"]
+    kept: dict[str, dict[str, str]] = {}
+    for lang, pair in (texts or {}).items():
+        reason = (pair.get("reason") or "").strip()
+        instructions = (pair.get("instructions") or "").strip()
+        if lang not in languages:
+            errors[f"texts.{lang}"] = [_("Not a language of this service.")]
+        elif bool(reason) != bool(instructions):
+            errors[f"texts.{lang}"] = [_("Give both the reason and what to do, or neither.")]
+        elif reason:
+            kept[lang] = {"reason": reason, "instructions": instructions}
+    return kept

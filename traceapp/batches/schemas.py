@@ -219,6 +219,16 @@ class RecallCreateSchema(BaseSchema):
     decided_by = fields.Str(
         required=True, validate=validate.Length(min=2, max=max_length(Recall.decided_by))
     )
+    #: The reason and instructions in other languages: {"en": {"reason": ..., "instructions":
+    #: ...}}.
+    texts = fields.Dict(
+        keys=fields.Str(validate=validate.Length(max=5)),
+        values=fields.Dict(
+            keys=fields.Str(validate=validate.OneOf(["reason", "instructions"])),
+            values=fields.Str(validate=validate.Length(max=2000)),
+        ),
+        load_default=dict,
+    )
 
 
 class RecallSchema(BaseSchema):
@@ -228,6 +238,8 @@ class RecallSchema(BaseSchema):
     root_lot_id = fields.Int()
     reason = fields.Str()
     instructions = fields.Str()
+    language = fields.Str(allow_none=True)
+    texts = fields.Dict()
     decided_by = fields.Str()
     decided_at = fields.AwareDateTime()
     lots = fields.List(fields.Dict())

@@ -336,7 +336,10 @@ def recall(lot_id: int) -> Any:
     return form_page(
         form,
         lambda: recalls.recall_lot(
-            current_user, lot, **form.values_of(("reason", "instructions", "decided_by"))
+            current_user,
+            lot,
+            **form.values_of(("reason", "instructions", "decided_by")),
+            texts=form.texts(),
         ),
         catch=(DomainError,),
         message=_("Recall recorded: %(n)d lots withdrawn.", n=len(affected)),

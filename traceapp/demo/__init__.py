@@ -22,6 +22,7 @@ STEPS = (
     "batches",
     "labels",
     "scans",
+    "states",
     "authority",
     "programmes",
 )

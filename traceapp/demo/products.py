@@ -36,6 +36,8 @@ PRODUCTS: dict[str, list[dict[str, Any]]] = {
             },
             "description": "Đậu phộng vỏ lụa đỏ trồng trên đất cát pha ven sông Kỳ Lộ, "
             "phơi nắng tự nhiên.",
+            "ingredients": "Đậu phộng vỏ (100%).",
+            "allergens": "Đậu phộng",
             "category": "peanuts",
             "unit_of_trade": "bag",
             "net_quantity": "500",
@@ -47,6 +49,9 @@ PRODUCTS: dict[str, list[dict[str, Any]]] = {
             "code": "XP-DPR-250",
             "name": "Đậu phộng rang muối hộp 250 g",
             "names": {"en": "Salted roasted peanuts, 250 g box"},
+            "description": "Đậu phộng Xuân Phước rang với muối biển Sa Huỳnh.",
+            "ingredients": "Đậu phộng (97%), muối biển.",
+            "allergens": "Đậu phộng",
             "category": "peanuts",
             "unit_of_trade": "box",
             "net_quantity": "250",
@@ -60,14 +65,13 @@ PRODUCTS: dict[str, list[dict[str, Any]]] = {
             "code": "SC-THX",
             "name": "Tôm hùm xanh Sông Cầu",
             "names": {"en": "Song Cau green spiny lobster (live)"},
-            # Sold live and priced by weight at the market, so there is no GTIN; each lobster
-            # carries its own tag, hence one piece per unit of trade.
+            # Sold live and priced by weight at the market, so there is no GTIN and no fixed
+            # net quantity; each lobster carries its own tag.
             "description": "Tôm hùm xanh nuôi lồng trong vịnh Xuân Đài, bán sống, tính giá "
             "theo cân tại chợ; mỗi con một thẻ truy xuất.",
             "category": "lobster",
-            "unit_of_trade": "piece",
-            "net_quantity": "1",
-            "net_unit": "H87",
+            "unit_of_trade": "kg",
+            "allergens": "Giáp xác (tôm hùm)",
         },
     ],
     "CN": [

@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.labels.models import Label, LabelRun, RunKind
+from traceapp.public.clone import FLAG_CLIENTS
 from traceapp.public.models import LabelScan
-from traceapp.public.services import FLAG_CLIENTS
 
 DAYS = 45
 #: Share of a run's labels that shoppers scanned.

@@ -35,6 +35,8 @@ class ScanStats:
     total: int
     flagged: int
     unknown: int
+    #: Scans of labels of a recalled lot (the shopper was shown the recall).
+    recalled: int = 0
 
 
 def window(days: int) -> tuple[dt.date, dt.datetime]:
@@ -105,11 +107,12 @@ def compute(
         .order_by(sa.func.count(LabelScan.id).desc())
         .limit(50)
     ).all()
-    total, flagged, unknown = db.session.execute(
+    total, flagged, unknown, recalled = db.session.execute(
         sa.select(
             sa.func.count(),
             sa.func.count().filter(LabelScan.flagged),
             sa.func.count().filter(LabelScan.outcome == "unknown"),
+            sa.func.count().filter(LabelScan.outcome == "recalled"),
         ).where(*where)
     ).one()
     return ScanStats(
@@ -120,4 +123,5 @@ def compute(
         total=total,
         flagged=flagged,
         unknown=unknown,
+        recalled=recalled,
     )

@@ -66,6 +66,14 @@ class ProductForm(Form):
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=max_length(Product.description))]
     )
+    ingredients = TextAreaField(
+        _l("Ingredients (as the package lists them)"),
+        validators=[Optional(), Length(max=max_length(Product.ingredients))],
+    )
+    allergens = StringField(
+        _l("Allergens it contains (for example: peanuts, crustaceans, milk)"),
+        validators=[Optional(), Length(max=max_length(Product.allergens))],
+    )
     is_active = BooleanField(_l("Active (offered for new lots and labels)"), default=True)
     image = FileField(_l("Photo (PNG, JPEG or WebP)"))
 

@@ -43,6 +43,10 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     #: Names in other languages: {"en": "...", "fr": "...", "zh": "..."}
     names: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     description: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
+    #: What it is made of, as the package lists it.
+    ingredients: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(5000))
+    #: The allergens it contains (peanuts, crustaceans, ...), as the package declares them.
+    allergens: Mapped[str | None] = mapped_column(sa.String(300))
     category: Mapped[str] = mapped_column(sa.String(40))
     unit_of_trade: Mapped[str] = mapped_column(sa.String(20), default="piece")
     net_quantity: Mapped[decimal.Decimal | None] = mapped_column(sa.Numeric(12, 3))

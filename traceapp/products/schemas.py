@@ -47,6 +47,12 @@ class ProductSchema(BaseSchema):
     description = fields.Str(
         allow_none=True, validate=validate.Length(max=max_length(Product.description))
     )
+    ingredients = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Product.ingredients))
+    )
+    allergens = fields.Str(
+        allow_none=True, validate=validate.Length(max=max_length(Product.allergens))
+    )
     category = fields.Str(
         required=True, validate=validate.Length(min=1, max=max_length(Product.category))
     )

@@ -103,6 +103,8 @@ PRODUCT_FIELDS = (
     "name",
     "names",
     "description",
+    "ingredients",
+    "allergens",
     "category",
     "unit_of_trade",
     "net_quantity",
@@ -182,9 +184,14 @@ def check_product(
     elif len(name) > max_length(Product.name):
         add_error(errors, "name", _("At most %(n)d characters.", n=max_length(Product.name)))
     out["names"] = _normalise_names(values.get("names"), errors)
-    limit = max_length(Product.description)
-    if values.get("description") and len(values["description"]) > limit:
-        add_error(errors, "description", _("At most %(n)d characters.", n=limit))
+    for name, column in (
+        ("description", Product.description),
+        ("ingredients", Product.ingredients),
+        ("allergens", Product.allergens),
+    ):
+        limit = max_length(column)
+        if values.get(name) and len(values[name]) > limit:
+            add_error(errors, name, _("At most %(n)d characters.", n=limit))
 
     cats = categories()
     if values.get("category") not in cats:

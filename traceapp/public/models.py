@@ -12,8 +12,8 @@ from traceapp.labels.models import BigId
 
 
 class LabelScan(Base):
-    """One scan. ``outcome``: ok, mismatch (lot or GTIN disagree), voided, unknown (a serial
-    that never existed: a sign of counterfeit labels)."""
+    """One scan. ``outcome``: ok, recalled (a label of a recalled lot), mismatch (lot or GTIN
+    disagree), voided, unknown (a serial that never existed: a sign of counterfeit labels)."""
 
     __tablename__ = "label_scans"
     __table_args__ = (

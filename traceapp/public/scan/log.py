@@ -1,0 +1,299 @@
+"""Writing the scan log in small batches, so a shopper's request never waits for a write.
+
+Every scan is logged. In production the rows of one app process are collected for a moment
+(TRACEAPP_SCAN_FLUSH_SECONDS, default 0.5 s, or 200 scans) and written in one transaction; a
+crash of that process loses at most that moment's scans. The process's own pending scans
+count in its clone rules and scan counts at once; other processes' show up after their next
+write. With TRACEAPP_SCAN_FLUSH_SECONDS=0 (the tests) each scan is written with its request.
+
+The columns written are those of the ORM table :class:`traceapp.public.models.LabelScan`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import datetime as dt
+import logging
+import os
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from flask import current_app
+
+from traceapp.extensions import db
+from traceapp.public.models import LabelScan
+from traceapp.public.scan.connection import db_time
+
+if TYPE_CHECKING:
+    from traceapp.public.scan.resolve import ScanResult
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+#: Rows kept when the database cannot be written for a while; older ones are dropped.
+MAX_PENDING = 50_000
+
+
+@dataclass
+class Pending:
+    """What this process has not written yet about one label."""
+
+    times: list[tuple[dt.datetime, str]]
+
+
+class ScanLog:
+    """The process's buffer of scans waiting to be written."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rows: list[tuple[Any, ...]] = []
+        self._labels: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
+        self._flags: dict[int, tuple[dt.datetime, str]] = {}
+        self._wake = threading.Event()
+        self._warned = False
+        self._pid: int | None = None
+        self._engine: Any = None
+        self._interval = 0.5
+        self._writer: Any = None
+
+    # --- reading what is pending -------------------------------------------------------------
+
+    def pending_for(self, label_id: int) -> list[tuple[dt.datetime, str]]:
+        """(time, client) of each scan of a label still waiting in this process."""
+        with self._lock:
+            return list(self._labels.get(label_id, ()))
+
+    # --- adding and writing ------------------------------------------------------------------
+
+    def add(
+        self,
+        engine: Any,
+        writer: Any,
+        interval: float,
+        row: tuple[Any, ...],
+        label_id: int | None,
+        when: dt.datetime,
+        who: str,
+        flag: str | None,
+    ) -> None:
+        """Queue one scan; wake the writer when the batch is full. Never writes itself: the
+        shopper's request must not wait for the database."""
+        self._ensure_thread(engine, writer, interval)
+        with self._lock:
+            if len(self._rows) >= MAX_PENDING:
+                # The database has been unwritable for a while: keep the newest scans.
+                self._rows.pop(0)
+                if not self._warned:
+                    log.warning("scan log full (%d waiting): dropping the oldest", MAX_PENDING)
+                    self._warned = True
+            self._rows.append(row)
+            if label_id is not None:
+                self._labels[label_id].append((when, who))
+                if flag and label_id not in self._flags:
+                    self._flags[label_id] = (when, flag)
+            full = len(self._rows) >= BATCH
+        if full:
+            self._wake.set()
+
+    def flush(self) -> int:
+        """Write everything pending in one transaction; returns how many scans."""
+        with self._lock:
+            rows, labels, flags = self._rows, self._labels, self._flags
+            self._rows, self._labels, self._flags = [], defaultdict(list), {}
+        if not rows:
+            return 0
+        try:
+            self._writer(self._engine, rows, labels, flags)
+        except Exception:  # noqa: BLE001 - the shopper's page must not fail for the log
+            log.exception("could not write %d scans; keeping them for the next try", len(rows))
+            with self._lock:
+                self._rows = (rows + self._rows)[-MAX_PENDING:]
+                for label_id, items in labels.items():
+                    self._labels[label_id] = items + self._labels[label_id]
+                for label_id, flag in flags.items():
+                    self._flags.setdefault(label_id, flag)
+            return 0
+        self._warned = False
+        return len(rows)
+
+    def _ensure_thread(self, engine: Any, writer: Any, interval: float) -> None:
+        # One writer thread per process, started after gunicorn forked the worker.
+        if self._pid == os.getpid():
+            if engine is not self._engine:  # another app in this process (tests, scripts)
+                self.flush()
+                with self._lock:
+                    self._engine, self._writer, self._interval = engine, writer, interval
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._pid = os.getpid()
+            self._engine, self._writer, self._interval = engine, writer, interval
+            self._rows, self._labels, self._flags = [], defaultdict(list), {}
+        thread = threading.Thread(target=self._run, name="scan-log-writer", daemon=True)
+        thread.start()
+        atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            # Every interval, or at once when a batch is full.
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._rows:
+                self.flush()
+
+
+scan_log = ScanLog()
+
+#: The scan log's columns, in the table's order, as the ORM model declares them (the id is
+#: the database's).
+SCAN_COLUMNS = tuple(c.name for c in LabelScan.__table__.columns if not c.primary_key)
+_INSERT_SQL = (
+    f"INSERT INTO {LabelScan.__tablename__} ({', '.join(SCAN_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in SCAN_COLUMNS)})"
+)
+_COPY_SQL = f"COPY {LabelScan.__tablename__} ({', '.join(SCAN_COLUMNS)}) FROM STDIN"
+_COUNT_SQL = (
+    "UPDATE labels SET scan_count = scan_count + 1, last_scanned_at = ?, "
+    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?"
+)
+_FLAG_SQL = "UPDATE labels SET flagged_at = ?, flag_reason = ? WHERE id = ?"
+
+
+def log_scan(result: ScanResult) -> None:
+    """Log the scan: queued for the next batch write, or written at once when batching is off
+    (TRACEAPP_SCAN_FLUSH_SECONDS=0), in a short write transaction of its own. The caller's
+    ``with result.conn`` block leaves the connection clean, whatever happens here."""
+    conn = result.conn
+    scan = result.row_to_log
+    interval = float(current_app.config.get("TRACEAPP_SCAN_FLUSH_SECONDS", 0) or 0)
+    when = db_time(scan["scanned_at"], conn.dialect)
+    row = tuple(when if c == "scanned_at" else scan[c] for c in SCAN_COLUMNS)
+    if interval > 0 and conn.owned:
+        scan_log.add(
+            db.engine,
+            write_batch,
+            interval,
+            row,
+            scan["label_id"],
+            scan["scanned_at"],
+            scan["client_hash"],
+            result.new_flag,
+        )
+        return
+    conn.begin_write()
+    conn.execute(_INSERT_SQL, row)
+    if scan["label_id"] is not None:
+        conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
+        if result.new_flag:
+            conn.execute(_FLAG_SQL, (when, result.new_flag[:300], scan["label_id"]))
+    conn.commit()
+
+
+_BATCH_COUNT_SQL = (
+    "UPDATE labels SET scan_count = scan_count + ?, last_scanned_at = ?, "
+    "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?"
+)
+
+
+def write_batch(
+    engine: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
+    """Write a batch of scans and the labels' counters in one transaction (the writer thread
+    above calls it)."""
+    fairy = engine.raw_connection()
+    pg = engine.dialect.name == "postgresql"
+    try:
+        raw = fairy.driver_connection
+        cursor = raw.cursor()
+        if pg:
+            _write_batch_pg(cursor, rows, labels, flags)
+            raw.commit()
+        else:
+            _write_batch_sqlite(cursor, rows, labels, flags)
+        cursor.close()
+    finally:
+        fairy.close()
+
+
+def _write_batch_sqlite(
+    cursor: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
+    # In-process SQLite: a statement per row costs next to nothing.
+    cursor.execute("BEGIN IMMEDIATE")
+    cursor.executemany(_INSERT_SQL, rows)
+    cursor.executemany(
+        _BATCH_COUNT_SQL,
+        [
+            (
+                len(items),
+                db_time(max(t for t, _ in items), "sqlite"),
+                db_time(min(t for t, _ in items), "sqlite"),
+                label_id,
+            )
+            for label_id, items in sorted(labels.items())
+        ],
+    )
+    cursor.executemany(
+        _FLAG_SQL,
+        [
+            (db_time(t, "sqlite"), reason[:300], label_id)
+            for label_id, (t, reason) in sorted(flags.items())
+        ],
+    )
+    cursor.execute("COMMIT")
+
+
+# The batch's label rows are locked first, in id order (the lock is taken above the sort), so
+# two processes whose batches share labels wait for each other briefly instead of
+# deadlocking. The UPDATE alone did not promise that: its join may walk the labels in their
+# order on disk, which differs from one moment to the next as rows get new versions.
+_PG_LOCK_SQL = "SELECT id FROM labels WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+# Then one UPDATE for the batch, joined to the counts per label.
+_PG_COUNT_SQL = (
+    "UPDATE labels AS l SET scan_count = l.scan_count + v.n, "
+    "last_scanned_at = GREATEST(l.last_scanned_at, v.last_at), "
+    "first_scanned_at = LEAST(l.first_scanned_at, v.first_at) "
+    "FROM unnest(%s::bigint[], %s::integer[], %s::timestamptz[], %s::timestamptz[]) "
+    "AS v(id, n, first_at, last_at) WHERE l.id = v.id"
+)
+
+
+def _write_batch_pg(
+    cursor: Any,
+    rows: list[tuple[Any, ...]],
+    labels: dict[int, list[tuple[dt.datetime, str]]],
+    flags: dict[int, tuple[dt.datetime, str]],
+) -> None:
+    # Set-based: one COPY for the scans and one UPDATE for all the labels' counters. A
+    # statement per row cost the app processes and PostgreSQL more than the page did.
+    cursor.execute("SET LOCAL synchronous_commit TO OFF")  # a log; see ScanConnection.begin_write
+    with cursor.copy(_COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row(row)
+    if not labels:
+        return
+    ids = sorted(labels)
+    cursor.execute(_PG_LOCK_SQL, (ids,))
+    cursor.execute(
+        _PG_COUNT_SQL,
+        (
+            ids,
+            [len(labels[i]) for i in ids],
+            [min(t for t, _ in labels[i]) for i in ids],
+            [max(t for t, _ in labels[i]) for i in ids],
+        ),
+    )
+    if flags:
+        cursor.executemany(
+            _FLAG_SQL.replace("?", "%s"),
+            [(t, reason[:300], label_id) for label_id, (t, reason) in sorted(flags.items())],
+        )
