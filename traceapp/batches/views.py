@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations, yields
+from traceapp.batches import epcis, epcis_jobs, gdst, genealogy, services, transformations, yields
 from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
@@ -226,6 +226,7 @@ def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
         "balance": services.balance(lot) if not made_from else None,
         "tolerance": services.tolerance_text(services.balance_tolerance()),
         "catch_facts": services.catch_facts(lot.catch_data),
+        "gdst_missing": gdst.missing(lot) if gdst.is_seafood(lot) else None,
         "available": services.available(lot),
         "warnings": yields.lot_warnings(lot),
         "recall": db.session.get(Recall, lot.recall_id) if lot.recall_id else None,
@@ -537,6 +538,18 @@ def epcis_export(lot_id: int) -> Any:
         json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
         mimetype="application/ld+json",
         headers={"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
+    )
+
+
+@bp.route("/lots/<int:lot_id>/gdst.jsonld")
+@login_required
+def gdst_export(lot_id: int) -> Any:
+    """Download the seafood lot's GDST 1.2 document (422 naming what is missing)."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    return Response(
+        json.dumps(gdst.lot_document(lot), ensure_ascii=False, indent=1),
+        mimetype="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="gdst-{lot.code}.jsonld"'},
     )
 
 
