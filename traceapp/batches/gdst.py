@@ -345,7 +345,7 @@ def _capture_events(event: TraceEvent, base: dict[str, Any], coop: Cooperative) 
 
 def _harvest_event(event: TraceEvent, base: dict[str, Any], coop: Cooperative) -> dict:
     lot = event.lot
-    out = {
+    out: dict[str, Any] = {
         k: base[k]
         for k in ("type", "eventID", "eventTime", "eventTimeZoneOffset", "quantityList")
         if k in base
