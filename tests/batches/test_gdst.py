@@ -4,6 +4,7 @@ forms offer GDST's code lists by name in the reader's language."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -184,3 +185,67 @@ def test_seafood_lot_form_offers_gdst_lists_by_name_in_the_readers_language(staf
     vietnamese = staff_client.get("/lots/new?lang=vi").get_data(as_text=True)
     assert "Câu tay và câu cần thủ công" in vietnamese
     assert "Biển Đông" in vietnamese and "Lồng bè trên biển" in vietnamese
+
+
+def test_a_transshipment_recorded_by_hand_is_a_gdst_transshipment(demo):
+    from traceapp.auth.models import SYSTEM
+    from traceapp.batches import events as ev
+
+    with demo.test_request_context():
+        catch = db.session.execute(sa.select(Lot).where(Lot.code == "CN-2026-0001")).scalar_one()
+        before = gdst.lot_document(catch)["epcisBody"]["eventList"]
+        assert gdst.TRANSSHIPMENT not in {e["bizStep"] for e in before}
+        nested = db.session.begin_nested()
+        try:
+            ev.record_event(
+                SYSTEM,
+                catch,
+                biz_step=gdst.TRANSSHIPMENT,
+                event_time=dt.datetime(
+                    2026, 10, 4, 22, 0, tzinfo=dt.timezone(dt.timedelta(hours=7))
+                ),
+                location="Tàu dịch vụ hậu cần PY-90001-TS, ngư trường Trường Sa",
+            )
+            doc = gdst.lot_document(catch)
+            [moved] = [
+                e for e in doc["epcisBody"]["eventList"] if e["bizStep"] == gdst.TRANSSHIPMENT
+            ]
+            assert moved["gdst:humanWelfarePolicy"] == "3P Audit"
+            assert moved["gdst:productOwner"] and moved["readPoint"]["id"]
+            assert gdst.schema_problems(doc) == []
+        finally:
+            nested.rollback()
+
+
+def test_the_api_gives_the_gdst_document_and_a_422_for_a_lot_that_is_not_seafood(demo):
+    from traceapp.auth.models import User
+    from traceapp.auth.services import create_token
+
+    client = demo.test_client()
+    with demo.app_context():
+        manager = db.session.execute(
+            sa.select(User).where(User.email == "manager@cangu.demo")
+        ).scalar_one()
+        token = create_token(manager, manager, "gdst test")[1]
+        db.session.commit()
+        canned = db.session.execute(sa.select(Lot).where(Lot.code == "CN-2026-0003")).scalar_one()
+        canned_id = canned.id
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/ld+json"}
+    ok = client.get(f"/api/v1/batches/{canned_id}/gdst", headers=headers)
+    assert ok.status_code == 200, ok.get_data(as_text=True)[:300]
+    assert ok.mimetype == "application/ld+json"
+    assert gdst.schema_problems(json.loads(ok.get_data(as_text=True))) == []
+    with demo.app_context():
+        peanut_id = db.session.execute(
+            sa.select(Lot.id).where(Lot.code.like("XP-%")).limit(1)
+        ).scalar_one()
+        xp_manager = db.session.execute(
+            sa.select(User).where(User.email == "manager@xuanphuoc.demo")
+        ).scalar_one()
+        xp_token = create_token(xp_manager, xp_manager, "gdst test")[1]
+        db.session.commit()
+    refused = client.get(
+        f"/api/v1/batches/{peanut_id}/gdst",
+        headers={"Authorization": f"Bearer {xp_token}", "Accept": "application/json"},
+    )
+    assert refused.status_code == 422 and "seafood" in refused.get_data(as_text=True)

@@ -21,6 +21,7 @@ from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.cooperatives.services import next_counter_value
+from traceapp.core import gdst_codes
 from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import local_today, now_utc
 from traceapp.errors import Conflict, ValidationFailed
@@ -109,6 +110,8 @@ def catch_facts(catch: dict[str, Any] | None) -> list[tuple[Any, str]]:
                 value = str(value)
         elif isinstance(value, bool):
             value = _("yes") if value else _("no")
+        elif key in gdst_codes.URN_PREFIX and gdst_codes.to_urn(key, value):
+            value = gdst_codes.label(key, str(gdst_codes.to_urn(key, value)))
         out.append((label, str(value)))
     return out
 
