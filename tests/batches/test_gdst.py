@@ -249,3 +249,43 @@ def test_the_api_gives_the_gdst_document_and_a_422_for_a_lot_that_is_not_seafood
         headers={"Authorization": f"Bearer {xp_token}", "Accept": "application/json"},
     )
     assert refused.status_code == 422 and "seafood" in refused.get_data(as_text=True)
+
+
+def test_a_product_records_its_fao_species_from_a_named_list(manager_client, world):
+    from tests.products.factories import ProductFactory
+
+    product = ProductFactory(
+        cooperative=world.a.coop, code="CN-185", name="Cá ngừ", category="tuna"
+    )
+    page = manager_client.get(f"/products/{product.id}/edit?lang=vi").get_data(as_text=True)
+    assert 'value="YFT"' in page and "Cá ngừ vây vàng (Thunnus albacares, YFT)" in page
+    form = {
+        "code": "CN-185",
+        "name": "Cá ngừ",
+        "category": "tuna",
+        "unit_of_trade": "can",
+        "net_quantity": "",
+        "net_unit": "",
+        "gtin": "",
+        "mark_id": "",
+        "is_active": "y",
+    }
+    bad = manager_client.form_post(f"/products/{product.id}/edit", form | {"fao_species": "XXX"})
+    assert bad.status_code == 422
+    ok = manager_client.form_post(f"/products/{product.id}/edit", form | {"fao_species": "SKJ"})
+    assert ok.status_code == 302
+    db.session.refresh(product)
+    assert product.fao_species == "SKJ"
+
+
+def test_a_cooperative_records_its_human_welfare_policy(manager_client, world):
+    coop = world.a.coop
+    page = manager_client.get(f"/cooperatives/{coop.id}/edit?lang=vi").get_data(as_text=True)
+    assert 'value="3P Audit"' in page and "Đánh giá của bên thứ ba" in page
+    form = {"name": coop.name, "short_code": coop.short_code, "province": coop.province}
+    ok = manager_client.form_post(
+        f"/cooperatives/{coop.id}/edit", form | {"human_welfare_policy": "Internal"}
+    )
+    assert ok.status_code == 302, ok.get_data(as_text=True)[:300]
+    db.session.refresh(coop)
+    assert coop.human_welfare_policy == "Internal"

@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from traceapp.cooperatives.models import Gender, MemberRole
+from traceapp.core import gdst_codes
 from traceapp.forms import Form
 from traceapp.web import options
 
@@ -56,6 +57,11 @@ class CooperativeForm(Form):
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)])
     show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
+    human_welfare_policy = SelectField(
+        _l("Human welfare policy (GDST, seafood)"),
+        choices=lambda: [("", "—"), *gdst_codes.welfare_choices()],
+        validators=[Optional()],
+    )
 
 
 class LogoForm(Form):

@@ -27,6 +27,12 @@ class CooperativeSchema(BaseSchema):
     show_women_share = fields.Bool(
         metadata={"description": "Whether public pages show the share of women members"}
     )
+    human_welfare_policy = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "GDST human welfare policy: None, Internal or 3P Audit"},
+    )
+    certifications = fields.List(fields.Dict(), dump_only=True)
     logo_url = fields.Method("_logo_url", dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -25,6 +25,7 @@ from traceapp.cooperatives.models import (
     MemberImport,
     MemberRole,
 )
+from traceapp.core import gdst_codes
 from traceapp.core.inputs import NOT_TEXT_MESSAGE, blank_to_none, is_digits, is_text
 from traceapp.database import local_today, now_utc
 from traceapp.errors import ValidationFailed
@@ -55,6 +56,7 @@ COOPERATIVE_FIELDS = (
     "description",
     "founded_on",
     "show_women_share",
+    "human_welfare_policy",
 )
 MEMBER_FIELDS = (
     "member_number",
@@ -156,6 +158,9 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
     errors: dict[str, list[str]] = {}
     if not values.get("name"):
         errors["name"] = [_("Enter the cooperative's name.")]
+    policy = values.get("human_welfare_policy")
+    if policy is not None and policy not in gdst_codes.HUMAN_WELFARE_POLICIES:
+        errors["human_welfare_policy"] = [_("Choose a human welfare policy from the list.")]
     code = values.get("short_code")
     if not code or not SHORT_CODE_RE.match(code):
         errors["short_code"] = [

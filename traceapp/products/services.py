@@ -20,6 +20,7 @@ from traceapp.auth.models import SYSTEM
 from traceapp.auth.permissions import get_scoped, require, scoped_ref
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import gdst_codes
 from traceapp.core.inputs import blank_to_none, id_or_none, is_digits
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
@@ -46,6 +47,7 @@ PRODUCT_FIELDS = (
     "mark_id",
     "shelf_life_days",
     "is_active",
+    "fao_species",
 )
 OCOP_FIELDS = (
     "scheme",
@@ -284,6 +286,9 @@ def check_product(
             errors=errors,
         )
 
+    species = values.get("fao_species")
+    if species is not None and species not in gdst_codes.SPECIES:
+        _add(errors, "fao_species", _("Choose a species from the list (FAO 3-alpha code)."))
     days = values.get("shelf_life_days")
     if days is not None and (
         not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_SHELF_LIFE_DAYS
