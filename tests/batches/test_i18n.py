@@ -95,7 +95,7 @@ def test_catch_facts_are_labelled_and_dated_for_the_reader(session):
         {"catch_area": "71", "trip_start": "2026-03-01", "gps_available": True}
     )
     assert [(str(k), v) for k, v in facts] == [
-        ("FAO major fishing area", "71"),
+        ("FAO major fishing area", "71 · Pacific, Western Central"),  # GDST's name, not a code
         ("Trip start date", "1 Mar 2026"),
         ("GPS available on board", "yes"),
     ]
@@ -103,6 +103,9 @@ def test_catch_facts_are_labelled_and_dated_for_the_reader(session):
         facts = services.catch_facts({"trip_start": "2026-03-01", "gps_available": False})
     assert facts[0][1] == "1 thg 3, 2026"
     assert facts[1][1] == "không"  # "no" is already in the catalogs
+    with force_locale("vi"):
+        facts = services.catch_facts({"gear_type": "urn:gdst:gear:9.1"})
+    assert facts[0][1] == "9.1 · Câu tay và câu cần thủ công"
 
 
 def test_a_closed_lot_says_why_it_takes_no_contribution(farm):

@@ -123,8 +123,8 @@ STATE_WORDS = {
 def _state_urls(app: Any) -> dict[str, str]:
     """The demo's label in each state, as a shopper's phone would open it."""
     from traceapp.demo import scans, states
-    from traceapp.labels.models import Label, LabelRun
     from traceapp.labels.contents import label_url
+    from traceapp.labels.models import Label, LabelRun
 
     with app.app_context():
         runs = list(db.session.scalars(sa.select(LabelRun).order_by(LabelRun.id)))

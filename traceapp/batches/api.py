@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from traceapp.api import api_actor, documented, owner_cooperative_id
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, epcis_jobs, genealogy, services, transformations
+from traceapp.batches import epcis, epcis_jobs, gdst, genealogy, services, transformations
 from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
@@ -304,6 +304,18 @@ def batch_epcis(batch_id: int) -> Any:
     """The lot's full history as an EPCIS 2.0 JSON-LD document (with its inputs' history)."""
     lot = _lot(batch_id)
     return _jsonld(epcis.lot_document(lot), f"epcis-{lot.code}.jsonld")
+
+
+@blp.route("/batches/<int:batch_id>/gdst")
+@documented(
+    "exportLotGdst", 403, 404, 422, media=EPCIS_MEDIA_TYPE, body=JSON_DOCUMENT, attachment=True
+)
+@blp.response(200, content_type=EPCIS_MEDIA_TYPE)
+def batch_gdst(batch_id: int) -> Any:
+    """The seafood lot's history as a GDST 1.2 document (GDST's events, KDEs, code lists and
+    master data); 422 naming each missing KDE when the lot's records are incomplete."""
+    lot = _lot(batch_id)
+    return _jsonld(gdst.lot_document(lot), f"gdst-{lot.code}.jsonld")
 
 
 @blp.route("/epcis")

@@ -50,6 +50,8 @@ BIZ_STEPS = {
     "void_shipping",
     "sensor_reporting",
     "sampling",
+    # GDST 1.2: a catch moved from the fishing vessel to a carrier at sea (or in port).
+    "urn:gdst:bizStep:transshipment",
 }
 DISPOSITIONS = {
     "active",
@@ -111,6 +113,10 @@ STEPS: dict[str, dict[str, Any]] = {
     "sampling": {"disposition": None, "label": _l("Sampling")},
     "destroying": {"disposition": "destroyed", "label": _l("Destroyed")},
     "retail_selling": {"disposition": "retail_sold", "label": _l("Sold at retail")},
+    "urn:gdst:bizStep:transshipment": {
+        "disposition": "in_transit",
+        "label": _l("Transshipment (to a carrier vessel)"),
+    },
 }
 #: Plain words for steps that are recorded automatically.
 STEP_LABELS = {

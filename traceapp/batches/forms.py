@@ -27,6 +27,7 @@ from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
 from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
 from traceapp.batches.rules import PARTY_NAME_MAX, zone_kinds_for
 from traceapp.cooperatives.models import Member
+from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.extensions import db
 from traceapp.forms import Form
@@ -54,23 +55,34 @@ class LotForm(Form):
     )
     best_before = DateField(_l("Best before"), validators=[Optional()])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Lot.notes))])
-    aquaculture_method = StringField(
-        _l("Aquaculture method (farmed seafood, e.g. sea cages)"),
-        validators=[Optional(), Length(max=max_length(Lot.aquaculture_method))],
+    aquaculture_method = SelectField(
+        _l("Aquaculture method (farmed seafood)"),
+        choices=lambda: [("", "—"), *gdst_codes.aquaculture_choices()],
+        validators=[Optional()],
     )
-    catch_area = StringField(
-        _l("FAO catch area (fishing lots, e.g. 71)"), validators=[Optional(), Length(max=60)]
+    catch_area = SelectField(
+        _l("FAO catch area (fishing lots)"),
+        choices=lambda: [("", "—"), *gdst_codes.choices("catch_area")],
+        validators=[Optional()],
     )
-    economic_zone = StringField(
-        _l("Economic zone (e.g. VNM EEZ)"), validators=[Optional(), Length(max=60)]
+    economic_zone = SelectField(
+        _l("Economic zone (EEZ)"),
+        choices=lambda: [("", "—"), *gdst_codes.choices("economic_zone")],
+        validators=[Optional()],
     )
-    gear_type = StringField(
-        _l("Fishing gear (e.g. LHP hand lines)"), validators=[Optional(), Length(max=60)]
+    gear_type = SelectField(
+        _l("Fishing gear (ISSCFG)"),
+        choices=lambda: [("", "—"), *gdst_codes.choices("gear_type")],
+        validators=[Optional()],
     )
     trip_start = DateField(_l("Trip start"), validators=[Optional()])
     trip_end = DateField(_l("Trip end"), validators=[Optional()])
     landing_port = StringField(_l("Landing port"), validators=[Optional(), Length(max=100)])
-    rfmo_area = StringField(_l("RFMO area (e.g. WCPFC)"), validators=[Optional(), Length(max=60)])
+    rfmo_area = SelectField(
+        _l("RFMO area"),
+        choices=lambda: [("", "—"), *gdst_codes.choices("rfmo_area")],
+        validators=[Optional()],
+    )
     gps_available = BooleanField(_l("GPS on board"))
 
     CATCH_FIELDS = (

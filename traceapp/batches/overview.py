@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from traceapp.batches import epcis, genealogy, yields
+from traceapp.batches import epcis, gdst, genealogy, yields
 from traceapp.batches.closing import available, balance, balance_tolerance, tolerance_text
 from traceapp.batches.models import Contribution, Lot, LotInput, Recall
 from traceapp.batches.rules import catch_facts
@@ -62,6 +62,7 @@ def lot_page(lot: Lot, *, label_runs_shown: bool) -> dict[str, Any]:
         "balance": balance(lot) if not made_from else None,
         "tolerance": tolerance_text(balance_tolerance()),
         "catch_facts": catch_facts(lot.catch_data),
+        "gdst_missing": gdst.missing(lot) if gdst.is_seafood(lot) else None,
         "available": available(lot),
         "warnings": yields.lot_warnings(lot),
         "recall": db.session.get(Recall, lot.recall_id) if lot.recall_id else None,

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from traceapp import tunables
 from traceapp.batches.models import Lot, LotStatus
+from traceapp.core import gdst_codes
 from traceapp.products.models import Product
 from traceapp.units import (
     UnitError,
@@ -83,6 +84,8 @@ def catch_facts(catch: dict[str, Any] | None) -> list[tuple[Any, str]]:
                 value = str(value)
         elif isinstance(value, bool):
             value = _("yes") if value else _("no")
+        elif key in gdst_codes.URN_PREFIX and gdst_codes.to_urn(key, value):
+            value = gdst_codes.label(key, str(gdst_codes.to_urn(key, value)))
         out.append((label, str(value)))
     return out
 

@@ -23,6 +23,7 @@ from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches import (
     epcis,
     epcis_jobs,
+    gdst,
     genealogy,
     overview,
     services,
@@ -381,6 +382,18 @@ def epcis_export(lot_id: int) -> Any:
         json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
         mimetype="application/ld+json",
         headers={"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
+    )
+
+
+@bp.route("/lots/<int:lot_id>/gdst.jsonld")
+@login_required
+def gdst_export(lot_id: int) -> Any:
+    """Download the seafood lot's GDST 1.2 document (422 naming what is missing)."""
+    lot = get_scoped(Lot, lot_id, current_user)
+    return Response(
+        json.dumps(gdst.lot_document(lot), ensure_ascii=False, indent=1),
+        mimetype="application/ld+json",
+        headers={"Content-Disposition": f'attachment; filename="gdst-{lot.code}.jsonld"'},
     )
 
 

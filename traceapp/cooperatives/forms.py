@@ -17,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
+from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.web import options
@@ -78,6 +79,11 @@ class CooperativeForm(Form):
     )
     show_women_share = BooleanField(_l("Show the share of women among the members on public pages"))
     womens_cooperative = BooleanField(_l("This is a women's cooperative"))
+    human_welfare_policy = SelectField(
+        _l("Human welfare policy (GDST, seafood)"),
+        choices=lambda: [("", "—"), *gdst_codes.welfare_choices()],
+        validators=[Optional()],
+    )
 
 
 class LogoForm(Form):

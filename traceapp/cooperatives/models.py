@@ -57,6 +57,10 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     show_women_share: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The cooperative declares itself a women's cooperative (programmes count them).
     womens_cooperative: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: GDST: the cooperative's human welfare policy for its workers ("None", "Internal",
+    #: "3P Audit") and its certificates ([{type, agency, standard, value, identification}]).
+    human_welfare_policy: Mapped[str | None] = mapped_column(sa.String(10))
+    certifications: Mapped[list[Any] | None] = mapped_column(JSONType)
 
     members: Mapped[list[Member]] = relationship(back_populates="cooperative", lazy="raise")
 

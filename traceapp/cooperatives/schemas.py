@@ -51,6 +51,12 @@ class CooperativeSchema(BaseSchema):
     womens_cooperative = fields.Bool(
         metadata={"description": "The cooperative declares itself a women's cooperative"}
     )
+    human_welfare_policy = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=10),
+        metadata={"description": "GDST human welfare policy: None, Internal or 3P Audit"},
+    )
+    certifications = fields.List(fields.Dict(), dump_only=True)
     logo_url = fields.Method("_logo_url", dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)

@@ -154,7 +154,7 @@ def lobsters(ctx: dict[str, Any]) -> list[Lot]:
         product,
         day,
         [(a, cages[0], "96"), (b, cages[-1], "84")],
-        aquaculture_method="Nuôi lồng bè trên biển (sea cages)",
+        aquaculture_method="Sea cages",
         notes="Tôm hùm xanh 14 tháng tuổi",
     )
     graded = transformations.transform(
@@ -202,15 +202,18 @@ def tuna(ctx: dict[str, Any]) -> list[Lot]:
         landed,
         [(v1, ground, "1250"), (v2, ground, "980")],
         catch_data={
-            "catch_area": "71",
-            "economic_zone": "VNM EEZ",
-            "gear_type": "LHP",
+            "catch_area": "urn:gdst:fao:71",
+            "economic_zone": "urn:gdst:eez:VNM",
+            "gear_type": "urn:gdst:gear:9.1",
             "trip_start": "2026-09-18",
             "trip_end": "2026-10-04",
             "landing_port": "Cảng cá Phú Lạc",
-            "rfmo_area": "WCPFC",
+            "rfmo_area": "urn:gdst:rfmo:wcpfc",
+            "permit_area": "Vùng khơi, giấy phép khai thác tỉnh Phú Yên",
             "gps_available": True,
             "satellite_tracking_authority": "Tổng cục Thủy sản (VMS)",
+            "vessel_public_registry": "VNFishbase (Cơ sở dữ liệu tàu cá quốc gia)",
+            "fishery_improvement_project": "FIP cá ngừ vây vàng Việt Nam (WWF)",
         },
         notes="Cá ngừ vây vàng câu tay kết hợp ánh sáng, bảo quản hầm đông",
     )
@@ -269,8 +272,51 @@ def tuna(ctx: dict[str, Any]) -> list[Lot]:
     return [catch, loins, canned]
 
 
+#: GDST master data of the seafood cooperatives: species of their products, human welfare
+#: policy and certificates, the IMO numbers of the tuna vessels.
+SPECIES = {"SC-THX": "LOY", "CN-CN-KHUC": "YFT", "CN-HOP-185": "YFT"}
+WELFARE = {
+    "SC": ("Internal", []),
+    "CN": (
+        "3P Audit",
+        [
+            {
+                "type": "urn:gdst:certType:fishingAuth",
+                "agency": "Sở Nông nghiệp và Môi trường Phú Yên",
+                "standard": "Giấy phép khai thác thủy sản",
+                "identification": "PY-2026-GPKT-0417",
+            },
+            {
+                "type": "urn:gdst:certType:humanPolicy",
+                "agency": "Bureau Veritas Việt Nam",
+                "standard": "amfori BSCI",
+                "value": "B",
+                "identification": "BSCI-VN-2026-1182",
+            },
+        ],
+    ),
+}
+IMO = {("CN", "0001"): "IMO9876543", ("CN", "0002"): "IMO9776547"}
+
+
+def gdst_master_data(ctx: dict[str, Any]) -> None:
+    """Fill the seafood master data GDST asks for (each time: it only sets values)."""
+    for coop_code, products in ctx["products"].items():
+        for product in products:
+            if product.code in SPECIES:
+                product.fao_species = SPECIES[product.code]
+        if coop_code in WELFARE:
+            coop = ctx["coops"][coop_code]
+            coop.human_welfare_policy, certs = WELFARE[coop_code]
+            coop.certifications = certs or None
+    for (coop_code, number), imo in IMO.items():
+        _member(ctx, coop_code, number).imo_number = imo
+    db.session.flush()
+
+
 def load(ctx: dict[str, Any]) -> None:
     """One story per cooperative, once (a cooperative that has lots is left as it is)."""
+    gdst_master_data(ctx)
     stories = {"XP": peanuts, "SC": lobsters, "CN": tuna}
     ctx["lots"] = {}
     for code, story in stories.items():

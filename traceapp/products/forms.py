@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.forms import Form
 from traceapp.products import services
@@ -62,6 +63,11 @@ class ProductForm(Form):
     mark_id = SelectField(_l("Collective mark"), validate_choice=False)
     shelf_life_days = IntegerField(
         _l("Shelf life (days)"), validators=[Optional(), NumberRange(1, 3650)]
+    )
+    fao_species = SelectField(
+        _l("Species (seafood, FAO code)"),
+        choices=lambda: [("", "—"), *gdst_codes.species_choices()],
+        validators=[Optional()],
     )
     description = TextAreaField(
         _l("Description"), validators=[Optional(), Length(max=max_length(Product.description))]

@@ -60,6 +60,8 @@ class Product(IdMixin, TimestampMixin, TenantMixin, Base):
     image: Mapped[str | None] = mapped_column(sa.String(80))
     shelf_life_days: Mapped[int | None]
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Seafood: the species' FAO ASFIS 3-alpha code (GDST product master data), e.g. YFT.
+    fao_species: Mapped[str | None] = mapped_column(sa.String(3))
 
     cooperative: Mapped[Cooperative] = relationship()
     mark: Mapped[CollectiveMark | None] = relationship()

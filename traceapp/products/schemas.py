@@ -75,6 +75,11 @@ class ProductSchema(BaseSchema):
     mark_name = fields.Method("_mark_name", dump_only=True)
     image_url = fields.Method("_image_url", dump_only=True)
     shelf_life_days = fields.Int(allow_none=True)
+    fao_species = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=3),
+        metadata={"description": "Seafood: the species' FAO ASFIS 3-alpha code (GDST), e.g. YFT"},
+    )
     is_active = fields.Bool()
     ocop_stars = fields.Method(
         "_ocop_stars",

@@ -21,6 +21,7 @@ from traceapp.auth.models import SYSTEM
 from traceapp.auth.permissions import get_scoped, require, scoped_ref
 from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import add_error, blank_to_none, id_or_none
 from traceapp.errors import ValidationFailed
@@ -113,6 +114,7 @@ PRODUCT_FIELDS = (
     "mark_id",
     "shelf_life_days",
     "is_active",
+    "fao_species",
 )
 
 
@@ -250,6 +252,9 @@ def check_product(
             errors=errors,
         )
 
+    species = values.get("fao_species")
+    if species is not None and species not in gdst_codes.SPECIES:
+        add_error(errors, "fao_species", _("Choose a species from the list (FAO 3-alpha code)."))
     days = values.get("shelf_life_days")
     if days is not None and (
         not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= MAX_SHELF_LIFE_DAYS

@@ -14,6 +14,7 @@ from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import (
     Cooperative,
 )
+from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.errors import ValidationFailed
@@ -45,6 +46,7 @@ COOPERATIVE_FIELDS = (
     "founded_on",
     "show_women_share",
     "womens_cooperative",
+    "human_welfare_policy",
 )
 
 #: Free-text fields and what each may hold, read from its column (the description, a TEXT
@@ -70,6 +72,9 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
     errors: dict[str, list[str]] = {}
     if not values.get("name"):
         errors["name"] = [_("Enter the cooperative's name.")]
+    policy = values.get("human_welfare_policy")
+    if policy is not None and policy not in gdst_codes.HUMAN_WELFARE_POLICIES:
+        errors["human_welfare_policy"] = [_("Choose a human welfare policy from the list.")]
     code = values.get("short_code")
     if not code or not SHORT_CODE_RE.match(code):
         errors["short_code"] = [
