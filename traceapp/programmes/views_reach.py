@@ -18,6 +18,7 @@ from traceapp.charts import bar_chart, hbar_chart
 from traceapp.programmes import (
     iati,
     stats,
+    stats_downloads,
 )
 from traceapp.programmes.models import (
     Programme,
@@ -92,18 +93,18 @@ def _reach(
     )
     figures = stats.reach(current_user, scope)
     targets = stats.targets_vs_actuals(current_user, programme) if programme else []
-    rows = stats.table(figures, [t for t in targets if year in (None, t["year"])])
+    rows = stats_downloads.table(figures, [t for t in targets if year in (None, t["year"])])
     fmt = request.args.get("format")
     name = f"reach-{programme.code if programme else 'all'}{'-' + str(year) if year else ''}"
     if fmt == "csv":
         return Response(
-            stats.as_csv(rows),
+            stats_downloads.as_csv(rows),
             mimetype="text/csv",
             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
         )
     if fmt == "xlsx":
         return Response(
-            stats.as_xlsx(rows, name),
+            stats_downloads.as_xlsx(rows, name),
             mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
         )
@@ -112,8 +113,10 @@ def _reach(
         province=scope.province,
     ))  # fmt: skip
     charts = {
-        "kinds": hbar_chart(stats.by_activity_kind_points(figures), _("Activities by kind")),
-        "ages": hbar_chart(stats.age_points(figures), _("People reached by age band")),
+        "kinds": hbar_chart(
+            stats_downloads.by_activity_kind_points(figures), _("Activities by kind")
+        ),
+        "ages": hbar_chart(stats_downloads.age_points(figures), _("People reached by age band")),
         "years": bar_chart(
             [(str(y), r.people) for y, r in years.items()], _("People reached per year")
         ),
