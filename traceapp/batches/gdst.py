@@ -18,57 +18,27 @@ from typing import Any
 from flask_babel import gettext as _
 
 from traceapp.batches import epcis
-from traceapp.batches.gdst_base import (
-    CATCH_REQUIRED as CATCH_REQUIRED,
-)
-from traceapp.batches.gdst_base import (
-    CODED as CODED,
-)
-from traceapp.batches.gdst_base import (
-    COMMINGLING as COMMINGLING,
-)
-from traceapp.batches.gdst_base import (
-    FARM_HARVEST as FARM_HARVEST,
-)
-from traceapp.batches.gdst_base import (
-    FISHING as FISHING,
-)
-from traceapp.batches.gdst_base import (
-    GDST_CONTEXT as GDST_CONTEXT,
-)
-from traceapp.batches.gdst_base import (
-    LABELS as LABELS,
-)
-from traceapp.batches.gdst_base import (
-    LANDING as LANDING,
-)
-from traceapp.batches.gdst_base import (
-    MDA as MDA,
-)
-from traceapp.batches.gdst_base import (
-    TRANSSHIPMENT as TRANSSHIPMENT,
-)
-from traceapp.batches.gdst_base import (
-    VN as VN,
-)
-from traceapp.batches.gdst_base import (
+from traceapp.batches.gdst_base import (  # noqa: F401 - re-exported
+    CATCH_REQUIRED,
+    CODED,
+    COMMINGLING,
+    FARM_HARVEST,
+    FISHING,
+    GDST_CONTEXT,
+    LABELS,
+    LANDING,
+    MDA,
+    TRANSSHIPMENT,
+    VN,
     _imo,
     _made_from_others,
     _members,
     _sources,
     _zones,
-)
-from traceapp.batches.gdst_base import (
-    is_seafood as is_seafood,
-)
-from traceapp.batches.gdst_base import (
-    production_type as production_type,
-)
-from traceapp.batches.gdst_base import (
-    schema_problems as schema_problems,
-)
-from traceapp.batches.gdst_base import (
-    schema_validator as schema_validator,
+    is_seafood,
+    production_type,
+    schema_problems,
+    schema_validator,
 )
 from traceapp.batches.gdst_events import (
     _gdst_events,

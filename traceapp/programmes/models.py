@@ -8,89 +8,69 @@ name is importable from here (the metadata, Alembic and callers read this module
 from __future__ import annotations
 
 from traceapp.programmes.models_activities import (
-    Activity as Activity,
-)
-from traceapp.programmes.models_activities import (
-    Attendance as Attendance,
-)
-from traceapp.programmes.models_activities import (
-    CooperativeFounding as CooperativeFounding,
-)
-from traceapp.programmes.models_activities import (
-    MarkRequiredModule as MarkRequiredModule,
-)
-from traceapp.programmes.models_activities import (
-    Participant as Participant,
-)
-from traceapp.programmes.models_activities import (
-    activity_cooperatives as activity_cooperatives,
+    Activity,
+    Attendance,
+    CooperativeFounding,
+    MarkRequiredModule,
+    Participant,
+    activity_cooperatives,
 )
 from traceapp.programmes.models_programmes import (
-    INDICATOR_LABELS as INDICATOR_LABELS,
-)
-from traceapp.programmes.models_programmes import (
-    Indicator as Indicator,
-)
-from traceapp.programmes.models_programmes import (
-    Programme as Programme,
-)
-from traceapp.programmes.models_programmes import (
-    ProgrammePartner as ProgrammePartner,
-)
-from traceapp.programmes.models_programmes import (
-    ProgrammePeriod as ProgrammePeriod,
-)
-from traceapp.programmes.models_programmes import (
-    ProgrammeProvince as ProgrammeProvince,
-)
-from traceapp.programmes.models_programmes import (
-    ProgrammeTarget as ProgrammeTarget,
-)
-from traceapp.programmes.models_programmes import (
-    SupportOrganisation as SupportOrganisation,
-)
-from traceapp.programmes.models_programmes import (
-    TrainingModule as TrainingModule,
+    INDICATOR_LABELS,
+    Indicator,
+    Programme,
+    ProgrammePartner,
+    ProgrammePeriod,
+    ProgrammeProvince,
+    ProgrammeTarget,
+    SupportOrganisation,
+    TrainingModule,
 )
 from traceapp.programmes.models_vocab import (
-    ACTIVITY_KIND_LABELS as ACTIVITY_KIND_LABELS,
+    ACTIVITY_KIND_LABELS,
+    AGE_BAND_LABELS,
+    AGE_BANDS,
+    IATI_ORGANISATION_TYPES,
+    IATI_PARTNER_ROLES,
+    ORGANISATION_KIND_LABELS,
+    PARTICIPANT_ROLE_LABELS,
+    PARTNER_ROLE_LABELS,
+    ActivityKind,
+    OrganisationKind,
+    ParticipantRole,
+    PartnerRole,
+    age_band,
+    is_officer,
 )
-from traceapp.programmes.models_vocab import (
-    AGE_BAND_LABELS as AGE_BAND_LABELS,
-)
-from traceapp.programmes.models_vocab import (
-    AGE_BANDS as AGE_BANDS,
-)
-from traceapp.programmes.models_vocab import (
-    IATI_ORGANISATION_TYPES as IATI_ORGANISATION_TYPES,
-)
-from traceapp.programmes.models_vocab import (
-    IATI_PARTNER_ROLES as IATI_PARTNER_ROLES,
-)
-from traceapp.programmes.models_vocab import (
-    ORGANISATION_KIND_LABELS as ORGANISATION_KIND_LABELS,
-)
-from traceapp.programmes.models_vocab import (
-    PARTICIPANT_ROLE_LABELS as PARTICIPANT_ROLE_LABELS,
-)
-from traceapp.programmes.models_vocab import (
-    PARTNER_ROLE_LABELS as PARTNER_ROLE_LABELS,
-)
-from traceapp.programmes.models_vocab import (
-    ActivityKind as ActivityKind,
-)
-from traceapp.programmes.models_vocab import (
-    OrganisationKind as OrganisationKind,
-)
-from traceapp.programmes.models_vocab import (
-    ParticipantRole as ParticipantRole,
-)
-from traceapp.programmes.models_vocab import (
-    PartnerRole as PartnerRole,
-)
-from traceapp.programmes.models_vocab import (
-    age_band as age_band,
-)
-from traceapp.programmes.models_vocab import (
-    is_officer as is_officer,
-)
+
+__all__ = [
+    "ACTIVITY_KIND_LABELS",
+    "AGE_BANDS",
+    "AGE_BAND_LABELS",
+    "Activity",
+    "ActivityKind",
+    "Attendance",
+    "CooperativeFounding",
+    "IATI_ORGANISATION_TYPES",
+    "IATI_PARTNER_ROLES",
+    "INDICATOR_LABELS",
+    "Indicator",
+    "MarkRequiredModule",
+    "ORGANISATION_KIND_LABELS",
+    "OrganisationKind",
+    "PARTICIPANT_ROLE_LABELS",
+    "PARTNER_ROLE_LABELS",
+    "Participant",
+    "ParticipantRole",
+    "PartnerRole",
+    "Programme",
+    "ProgrammePartner",
+    "ProgrammePeriod",
+    "ProgrammeProvince",
+    "ProgrammeTarget",
+    "SupportOrganisation",
+    "TrainingModule",
+    "activity_cooperatives",
+    "age_band",
+    "is_officer",
+]
