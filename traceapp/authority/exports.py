@@ -18,7 +18,7 @@ from traceapp.csvsafe import to_csv
 from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.zones import services as zones
-from traceapp.zones.models import Zone
+from traceapp.zones.models import ISSUE_FIELDS, Zone
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 #: The first cell of the CSV's last line, which prints the audit chain's head.
@@ -33,15 +33,7 @@ REGISTER_COLUMNS = (
     "crop_or_species",
     "status",
     "cooperative",
-    "province",
-    "district",
-    "commune",
-    "issuing_authority",
-    "decision_number",
-    "issued_on",
-    "valid_from",
-    "valid_until",
-    "target_market",
+    *ISSUE_FIELDS,
     "declared_area_ha",
     "computed_area_ha",
     "households",

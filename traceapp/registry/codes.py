@@ -27,7 +27,14 @@ from traceapp.extensions import db
 from traceapp.units import number_plain
 from traceapp.zones import services as zones
 from traceapp.zones.geometry import drawable, svg_outline
-from traceapp.zones.models import TargetMarket, Zone, ZoneKind, ZoneStatus, ZoneTransition
+from traceapp.zones.models import (
+    ISSUE_FIELDS,
+    TargetMarket,
+    Zone,
+    ZoneKind,
+    ZoneStatus,
+    ZoneTransition,
+)
 
 #: The statuses a code of the register can have on a day (see the module docstring).
 PUBLIC_STATUSES = (
@@ -275,15 +282,7 @@ CSV_COLUMNS = (
     "status",
     "valid",
     "status_on",
-    "province",
-    "district",
-    "commune",
-    "issuing_authority",
-    "decision_number",
-    "issued_on",
-    "valid_from",
-    "valid_until",
-    "target_market",
+    *ISSUE_FIELDS,
     "declared_area_ha",
     "cooperative",
     "certifications",

@@ -101,6 +101,21 @@ zone_members = sa.Table(
 )
 
 
+#: Where a code was issued and by whom, its validity and its market: the register's facts
+#: of a code, in the order the register, the console's export and the zone form list them.
+ISSUE_FIELDS = (
+    "province",
+    "district",
+    "commune",
+    "issuing_authority",
+    "decision_number",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "target_market",
+)
+
+
 class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
     """A registered code with its issuing decision, validity, households and geometry."""
 

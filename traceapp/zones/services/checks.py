@@ -18,6 +18,7 @@ from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.zones import geometry as geo
 from traceapp.zones.models import (
+    ISSUE_FIELDS,
     TargetMarket,
     Zone,
     ZoneKind,
@@ -42,15 +43,7 @@ ZONE_FIELDS = (
     "kind",
     "name",
     "crop",
-    "province",
-    "district",
-    "commune",
-    "issuing_authority",
-    "decision_number",
-    "issued_on",
-    "valid_from",
-    "valid_until",
-    "target_market",
+    *ISSUE_FIELDS,
     "declared_area_ha",
     "geometry",
     "member_ids",
