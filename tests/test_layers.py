@@ -145,6 +145,10 @@ def _room(module: str) -> str | None:
         return None
     if parts[-1] in ROOMS:
         return parts[-1]
+    # <room>_<job>.py: a room split by job (views_exchange, models_vocab...) stays in its room.
+    prefix = parts[-1].partition("_")[0]
+    if "_" in parts[-1] and prefix in ROOMS:
+        return prefix
     # traceapp.<package>.<module>: a domain module outside the rooms does the domain's work
     # (exports, flags, events...), so it is held to the services' rule.
     return "services" if len(parts) >= 3 else None

@@ -140,10 +140,18 @@ def register_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount every domain's HTML blueprint."""
     import importlib
+    import pkgutil
 
     for name in DOMAIN_PACKAGES:
         if _existing(f"traceapp.{name}.views"):
-            app.register_blueprint(importlib.import_module(f"traceapp.{name}.views").bp)
+            views = importlib.import_module(f"traceapp.{name}.views")
+            # A domain's pages may be spread over sibling ``views_<job>`` modules that add
+            # their routes to the same blueprint: load them before it is mounted.
+            package = importlib.import_module(f"traceapp.{name}")
+            for found in pkgutil.iter_modules(package.__path__):
+                if found.name.startswith("views_"):
+                    importlib.import_module(f"traceapp.{name}.{found.name}")
+            app.register_blueprint(views.bp)
 
 
 def register_api(app: Flask) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -20,21 +19,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require, scoped
+from traceapp.batches import events as ev
 from traceapp.batches import (
-    epcis,
-    epcis_jobs,
-    gdst,
     genealogy,
     overview,
     services,
     transformations,
 )
-from traceapp.batches import epcis_import as importer
-from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
 from traceapp.batches.forms import (
     CorrectionForm,
-    ImportForm,
     LotEditForm,
     LotForm,
     ReasonForm,
@@ -45,14 +39,13 @@ from traceapp.batches.forms import (
 )
 from traceapp.batches.models import (
     Contribution,
-    ImportJob,
     Lot,
     LotStatus,
     Recall,
     TraceEvent,
 )
 from traceapp.batches.timeline import timeline_entries
-from traceapp.core.inputs import id_or_none, json_too_deep, too_deep_message
+from traceapp.core.inputs import id_or_none
 from traceapp.database import local_today
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
@@ -371,72 +364,3 @@ def recall_report_csv(recall_id: int) -> Any:
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="recall-{decision.id}.csv"'},
     )
-
-
-@bp.route("/lots/<int:lot_id>/epcis.jsonld")
-@login_required
-def epcis_export(lot_id: int) -> Any:
-    """Download the lot's EPCIS 2.0 document."""
-    lot = get_scoped(Lot, lot_id, current_user)
-    return Response(
-        json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
-        mimetype="application/ld+json",
-        headers={"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
-    )
-
-
-@bp.route("/lots/<int:lot_id>/gdst.jsonld")
-@login_required
-def gdst_export(lot_id: int) -> Any:
-    """Download the seafood lot's GDST 1.2 document (422 naming what is missing)."""
-    lot = get_scoped(Lot, lot_id, current_user)
-    return Response(
-        json.dumps(gdst.lot_document(lot), ensure_ascii=False, indent=1),
-        mimetype="application/ld+json",
-        headers={"Content-Disposition": f'attachment; filename="gdst-{lot.code}.jsonld"'},
-    )
-
-
-@bp.route("/lots/epcis-import", methods=["GET", "POST"])
-@login_required
-def epcis_import() -> Any:
-    """Import a partner's EPCIS document (a large one as a background job, with progress)."""
-    require(current_user.is_cooperative_user)
-    form = ImportForm()
-    result = None
-    status = 200
-    if form.validate_on_submit():
-        try:
-            raw, path, size = epcis_jobs.read_or_spool(form.file.data.stream, "file")
-            if path is not None:
-                job = epcis_jobs.start_job(
-                    current_user, current_user.cooperative_id, path, size, form.file.data.filename
-                )
-                db.session.commit()
-                epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
-                return redirect(url_for("batches.epcis_import_job", import_job_id=job.id))
-            if json_too_deep(raw or b""):
-                raise ValidationFailed.field("file", too_deep_message())
-            try:
-                doc = json.loads((raw or b"").decode("utf-8-sig"))
-            except (UnicodeDecodeError, ValueError) as exc:
-                raise ValidationFailed.field(
-                    "file", _("This is not a JSON file (%(e)s).", e=exc)
-                ) from None
-            result = importer.import_document(current_user, current_user.cooperative_id, doc)
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors.get("document") or exc.errors.get("file") or []
-            form.file.errors = [exc.message, *errors]
-            status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("batches/import.html", form=form, result=result), status
-
-
-@bp.route("/lots/epcis-import/jobs/<int:import_job_id>")
-@login_required
-def epcis_import_job(import_job_id: int) -> Any:
-    """A background EPCIS import's progress, then its outcome."""
-    job = get_scoped(ImportJob, import_job_id, current_user)
-    return render_template("batches/import_job.html", job=job, stalled=epcis_jobs.is_stalled(job))

@@ -1,0 +1,125 @@
+"""The authority's register of zones: the list with its filters, and its CSV, GeoJSON and KML
+exports.
+
+Its routes join the authority blueprint of :mod:`traceapp.authority.views` (loaded with it
+when the blueprints are mounted), so every URL and endpoint name is ``authority.<name>``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, flash, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from traceapp.authority import exports, flags, services
+from traceapp.authority.forms import FILTER_LABELS
+from traceapp.authority.views import _LABELS, bp
+from traceapp.database import local_today
+from traceapp.errors import ValidationFailed
+from traceapp.web import page_arg, paginate
+from traceapp.zones import services as zones
+from traceapp.zones.models import Zone
+
+_FILTER_KEYS = (
+    "q",
+    "kind",
+    "crop",
+    "status",
+    "on",
+    "cooperative_id",
+    "commune",
+    "expiring_within",
+    "flagged",
+)
+
+
+# --- the register -------------------------------------------------------------------------------
+
+
+def _filters() -> services.RegisterFilters:
+    """The register filters of the query string; values that cannot be used are dropped."""
+    raw = {k: request.args.get(k) for k in _FILTER_KEYS if request.args.get(k)}
+    try:
+        return services.check_filters(raw)
+    except ValidationFailed as exc:
+        for key, messages in exc.errors.items():
+            # TRANSLATORS: %(filter)s names a filter of the zone register (e.g. "Status");
+            # %(problem)s says what is wrong with its value.
+            flash(
+                _(
+                    "The filter '%(filter)s' was ignored: %(problem)s",
+                    filter=FILTER_LABELS.get(key, key),
+                    problem=" ".join(messages),
+                ),
+                "error",
+            )
+            raw.pop(key, None)
+        return services.check_filters(raw)
+
+
+@bp.route("/authority/zones")
+@login_required
+def register() -> Any:
+    """Every zone code in scope, with filters, pagination and exports."""
+    scope = services.console_scope(current_user)
+    filters = _filters()
+    today = local_today()
+    page = paginate(services.register_query(scope, filters, today).order_by(Zone.code), page_arg())
+    flagged = set(flags.flagged_zone_ids(scope, today)) if page.items else set()
+    return render_template(
+        "authority/register.html",
+        page=page,
+        f=filters,
+        args=filters.active(),
+        status_of={z.id: zones.effective_status(z, filters.on or today) for z in page.items},
+        flagged=flagged,
+        cooperatives=services.cooperatives_in_register(scope),
+        **_LABELS,
+    )
+
+
+def _export(kind: str) -> Any:
+    scope = services.console_scope(current_user)
+    stmt = services.register_query(scope, _filters())
+    day = local_today().isoformat()
+    if kind == "csv":
+        body: Any = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
+        content_type = "text/csv; charset=utf-8"
+    elif kind == "geojson":
+        body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+        content_type = "application/geo+json; charset=utf-8"
+    else:
+        body = exports.register_kml(stmt)
+        content_type = "application/vnd.google-earth.kml+xml"
+    return Response(
+        body,
+        content_type=content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"',
+            **exports.head_headers(),
+        },
+    )
+
+
+@bp.route("/authority/zones.csv")
+@login_required
+def export_csv() -> Any:
+    """The filtered register as CSV."""
+    return _export("csv")
+
+
+@bp.route("/authority/zones.geojson")
+@login_required
+def export_geojson() -> Any:
+    """The filtered register as GeoJSON."""
+    return _export("geojson")
+
+
+@bp.route("/authority/zones.kml")
+@login_required
+def export_kml() -> Any:
+    """The filtered register as KML."""
+    return _export("kml")
