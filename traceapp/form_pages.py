@@ -18,7 +18,8 @@ def form_page(
     form: Any,
     save: Callable[[], Any],
     *,
-    template: str,
+    template: str | None = None,
+    render: Callable[[], Any] | None = None,
     next_url: Callable[[Any], str],
     message: Any = None,
     catch: tuple[type[DomainError], ...] = (ValidationFailed,),
@@ -29,7 +30,8 @@ def form_page(
     """The glue of every form page, once: a valid submission calls ``save()`` (the service),
     flashes ``message`` and redirects to ``next_url(result)``; a refusal shows its errors on
     the form and renders ``template`` again (422, or the error's own status with
-    ``own_status``).
+    ``own_status``), or answers what ``render()`` returns (a page that holds several forms
+    builds itself, with its status).
 
     ``message`` is a text or a function of the result (default "Saved."); ``errors`` may
     rename the keys of a service's errors to the form's field names.
@@ -47,6 +49,9 @@ def form_page(
             return redirect(next_url(result))
     elif request.method == "POST":
         status = 422
+    if render is not None:
+        return render()
+    assert template is not None, "form_page needs a template or a render function"
     return render_template(template, form=form, **context), status
 
 

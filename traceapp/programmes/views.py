@@ -17,6 +17,7 @@ from traceapp.brands.models import CollectiveMark
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
+from traceapp.form_pages import form_page
 from traceapp.programmes import (
     attendance,
     outcomes,
@@ -208,14 +209,13 @@ def extend(programme_id: int) -> Any:
     """Extend the programme by a new period."""
     programme = get_scoped(Programme, programme_id, current_user)
     form = ExtensionForm()
-    if form.validate_on_submit():
-        try:
-            services.extend_programme(current_user, programme, **_data(form))
-            flash(_("Programme extended."), "success")
-            return redirect(url_for("programmes.detail", programme_id=programme.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    return _detail(programme, extension_form=form)
+    return form_page(
+        form,
+        lambda: services.extend_programme(current_user, programme, **_data(form)),
+        message=_("Programme extended."),
+        next_url=lambda _result: url_for("programmes.detail", programme_id=programme.id),
+        render=lambda: _detail(programme, extension_form=form),
+    )
 
 
 @bp.route("/programmes/<int:programme_id>/targets", methods=["POST"])
@@ -224,14 +224,13 @@ def target(programme_id: int) -> Any:
     """Set an indicator's target for a year."""
     programme = get_scoped(Programme, programme_id, current_user)
     form = TargetForm()
-    if form.validate_on_submit():
-        try:
-            plans.set_target(current_user, programme, **_data(form))
-            flash(_("Target saved."), "success")
-            return redirect(url_for("programmes.detail", programme_id=programme.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    return _detail(programme, target_form=form)
+    return form_page(
+        form,
+        lambda: plans.set_target(current_user, programme, **_data(form)),
+        message=_("Target saved."),
+        next_url=lambda _result: url_for("programmes.detail", programme_id=programme.id),
+        render=lambda: _detail(programme, target_form=form),
+    )
 
 
 @bp.route("/programmes/<int:programme_id>/partners", methods=["POST"])
@@ -241,14 +240,15 @@ def partner(programme_id: int) -> Any:
     programme = get_scoped(Programme, programme_id, current_user)
     form = PartnerForm()
     form.organisation_id.choices = []
-    if form.validate_on_submit():
-        try:
-            services.add_partner(current_user, programme, form.organisation_id.data, form.role.data)
-            flash(_("Partner added."), "success")
-            return redirect(url_for("programmes.detail", programme_id=programme.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    return _detail(programme, partner_form=form)
+    return form_page(
+        form,
+        lambda: services.add_partner(
+            current_user, programme, form.organisation_id.data, form.role.data
+        ),
+        message=_("Partner added."),
+        next_url=lambda _result: url_for("programmes.detail", programme_id=programme.id),
+        render=lambda: _detail(programme, partner_form=form),
+    )
 
 
 def _founding_form(form: FoundingForm | None) -> FoundingForm:
@@ -267,14 +267,13 @@ def founding(programme_id: int) -> Any:
     programme = get_scoped(Programme, programme_id, current_user)
     form = FoundingForm()
     form.cooperative_id.choices = []
-    if form.validate_on_submit():
-        try:
-            outcomes.record_founding(current_user, programme, **_data(form))
-            flash(_("Founding recorded."), "success")
-            return redirect(url_for("programmes.detail", programme_id=programme.id))
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-    return _detail(programme, founding_form=form)
+    return form_page(
+        form,
+        lambda: outcomes.record_founding(current_user, programme, **_data(form)),
+        message=_("Founding recorded."),
+        next_url=lambda _result: url_for("programmes.detail", programme_id=programme.id),
+        render=lambda: _detail(programme, founding_form=form),
+    )
 
 
 @bp.route("/brands/<int:mark_id>/training", methods=["POST"])
