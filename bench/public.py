@@ -56,6 +56,10 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 # Each wrk thread draws its own sequence of serials: seeded by the clock alone, both threads
 # drew the same one, so both workers looked up the same label at the same moment.
+#: What a phone's browser sends after a camera scan: a ``/01/`` URI asked for by a browser is
+#: answered with the label's page in place (anything else gets the GS1 resolver's redirect).
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
 LUA = """
 paths = {}
 for line in io.lines("%s") do paths[#paths + 1] = line end
@@ -68,7 +72,8 @@ function init(args)
   math.randomseed(os.time() * 1000 + (thread_number or 0))
 end
 request = function()
-  return wrk.format("GET", paths[math.random(#paths)], {["Accept-Language"] = "vi"})
+  local headers = {["Accept-Language"] = "vi", ["Accept"] = "%s"}
+  return wrk.format("GET", paths[math.random(#paths)], headers)
 end
 """
 
@@ -294,8 +299,8 @@ def main() -> None:
     server = server_settings(app)
     script = workdir / "scan.lua"
     (workdir / "paths.txt").write_text("\n".join(paths) + "\n")
-    script.write_text(LUA % (workdir / "paths.txt"))
-    (workdir / "const.lua").write_text(LUA % (workdir / "paths.txt"))
+    script.write_text(LUA % (workdir / "paths.txt", BROWSER_ACCEPT))
+    (workdir / "const.lua").write_text(LUA % (workdir / "paths.txt", BROWSER_ACCEPT))
 
     errors = workdir / "gunicorn.log"
     # Both servers stay up; the load alternates between them, ROUNDS times. This VM's speed
@@ -306,7 +311,12 @@ def main() -> None:
     const, cport = serve("bench.constant_app:app", {}, errors)
     rounds: list[tuple[dict[str, float], dict[str, float]]] = []
     try:
-        page = urllib.request.urlopen(f"http://127.0.0.1:{port}{paths[0]}")  # noqa: S310
+        first = urllib.request.Request(
+            f"http://127.0.0.1:{port}{paths[0]}", headers={"Accept": BROWSER_ACCEPT}
+        )
+        page = urllib.request.urlopen(first)  # noqa: S310
+        if page.status != 200 or page.url != first.full_url:
+            sys.exit(f"the scan page answered {page.status} at {page.url}, not the page in place")
         weight = len(page.read())
         # Warm up first: each worker renders each lot's page once, then serves it from memory.
         load(port, script, seconds=WARMUP)

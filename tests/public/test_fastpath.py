@@ -268,3 +268,45 @@ def test_a_cpv_in_the_path_is_answered_alike(client, labelled, flask_only, no_fl
     assert 'class="card ok"' in first_b.get_data(as_text=True)
     _same(lot_a, lot_b)
     assert lot_b.status_code == 200 and lot_b.headers["Cache-Control"] == "public, max-age=300"
+
+
+def test_a_browser_scan_is_answered_with_no_context_current(app, client, labelled, monkeypatch):
+    """A WSGI server calls the app with no application context current (the test client
+    pushes one around each request). A phone's ``/01/`` scan must still be answered by the
+    fast path itself, with the default page's Content-Location."""
+    import contextvars
+
+    from werkzeug.test import Client
+
+    from tests.conftest import BROWSER_ACCEPT
+
+    url = labelled.url(labelled.serials[0])
+    assert url.startswith("/01/")
+    client.get(url)  # Flask renders the first scan's page and the page of later scans
+    client.get(url)
+    db.session.commit()  # what the requests wrote, seen by the server's thread
+    middleware = app.wsgi_app
+    while not hasattr(middleware, "_answer"):
+        middleware = middleware.app  # under ProxyFix, where proxies are configured
+
+    def refuse(*_a):
+        raise AssertionError("the fast path handed a browser's scan to Flask")
+
+    monkeypatch.setattr(middleware, "wsgi_app", refuse)
+    answers = []
+    errors = []
+
+    def scan():
+        try:
+            answers.append(
+                Client(app).get(url, headers={"Accept": BROWSER_ACCEPT, "Accept-Language": "en"})
+            )
+        except AssertionError as exc:
+            errors.append(exc)
+
+    contextvars.Context().run(scan)  # no context current, as under gunicorn
+    assert errors == []
+    [answer] = answers
+    assert answer.status_code == 200
+    assert answer.headers["Content-Location"].endswith("/p" + url)
+    assert 'class="card ok"' in answer.get_data(as_text=True)

@@ -114,7 +114,7 @@ class ScanFastPath:
         # resolver answers it), which the headers name.
         page = None
         if answer.status == 200 and path.startswith("/01/") and target.gtin:
-            page = default_page(target.gtin, target.lot, target.serial)
+            page = default_page(target.gtin, target.lot, target.serial, config=self.app.config)
         secure = environ.get("wsgi.url_scheme") == "https"
         headers = [
             ("Content-Type", "text/html; charset=utf-8"),

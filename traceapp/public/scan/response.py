@@ -84,9 +84,14 @@ def resolver_headers(
     return headers
 
 
-def default_page(gtin: str, lot: str | None = None, serial: str | None = None) -> str:
-    """The URL of the default link's page of a Digital Link (the resolver's ``/p/01/...``)."""
-    return page_href(current_app.config["TRACEAPP_PUBLIC_BASE_URL"], dl_path(gtin, lot, serial))
+def default_page(
+    gtin: str, lot: str | None = None, serial: str | None = None, *, config: Any = None
+) -> str:
+    """The URL of the default link's page of a Digital Link (the resolver's ``/p/01/...``).
+    ``config``: the app's, where no application context is current (the fast path answers
+    outside one)."""
+    base = (config or current_app.config)["TRACEAPP_PUBLIC_BASE_URL"]
+    return page_href(base, dl_path(gtin, lot, serial))
 
 
 @lru_cache(maxsize=1024)
