@@ -119,7 +119,7 @@ def find(country: str, name: str | None, level: int = 1, *, merged: bool = False
     key = _key(name)
     by_key = {_key(o.name): o for o in outlines(country, level)}
     for o in outlines(country, level):
-        by_key.setdefault(_key(o.names and dict(o.names).get("en")), o)
+        by_key.setdefault(_key(dict(o.names).get("en")), o)
     if not merged or country.upper() != "VN" or level != 1:
         return by_key.get(key)
     return _merged(regions.successor(name))

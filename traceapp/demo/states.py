@@ -47,7 +47,11 @@ def load(ctx: dict[str, Any]) -> None:
         )
         if label is not None and label.voided_at is None:
             labels.void_labels(
-                SYSTEM, run, reason="Nhãn in lỗi, đã thay nhãn khác", serial=label.serial
+                SYSTEM,
+                run,
+                reason="Nhãn in lỗi, đã thay nhãn khác",
+                kind="misprint",
+                serial=label.serial,
             )
     if db.session.scalar(sa.select(Lot.id).where(Lot.notes == EXPIRED_NOTES)) is not None:
         return
