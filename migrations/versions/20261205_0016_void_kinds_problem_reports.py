@@ -76,7 +76,10 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
-            ["lot_id"], ["lots.id"], name=op.f("fk_problem_reports_lot_id_lots"), ondelete="RESTRICT"
+            ["lot_id"],
+            ["lots.id"],
+            name=op.f("fk_problem_reports_lot_id_lots"),
+            ondelete="RESTRICT",
         ),
         sa.ForeignKeyConstraint(
             ["product_id"],

@@ -107,9 +107,7 @@ def test_a_void_needs_a_known_kind(labelled):
     from traceapp.errors import ValidationFailed
 
     with pytest.raises(ValidationFailed) as failed:
-        labels.void_labels(
-            labelled.farm.world.a.manager, labelled.run, reason="torn", kind="bored"
-        )
+        labels.void_labels(labelled.farm.world.a.manager, labelled.run, reason="torn", kind="bored")
     assert "kind" in failed.value.errors
 
 
