@@ -109,4 +109,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("problem_reports")
     with op.batch_alter_table("labels", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_labels_void_kind"), type_="check")
         batch_op.drop_column("void_kind")
