@@ -39,11 +39,11 @@ GLOBAL_LIMIT = "300 per hour"
 
 
 def _address_limit() -> str:
-    return str(current_app.config.get("TRACEAPP_REPORT_RATE_LIMIT", ADDRESS_LIMIT))
+    return str(current_app.config.get("TRACEAPP_REPORT_RATE_LIMIT") or ADDRESS_LIMIT)
 
 
 def _global_limit() -> str:
-    return str(current_app.config.get("TRACEAPP_REPORT_GLOBAL_LIMIT", GLOBAL_LIMIT))
+    return str(current_app.config.get("TRACEAPP_REPORT_GLOBAL_LIMIT") or GLOBAL_LIMIT)
 
 
 def _everyone() -> str:
