@@ -177,10 +177,15 @@ def demo(force: bool) -> None:
         )
         sys.exit(1)
     upgrade()
+    from traceapp.demo.states import label_urls
+
     logins = load_demo()
     click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/login with:")
     for email, password, what in logins:
         click.echo(f"  {email:32} {password:20} {what}")
+    click.echo("A label in each state a shopper may meet:")
+    for state, url in label_urls().items():
+        click.echo(f"  {state:10} {url}")
 
 
 @click.command("serve")

@@ -160,6 +160,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_LOGIN_RATE_LIMIT": _env("TRACEAPP_LOGIN_RATE_LIMIT", "10 per minute"),
         "TRACEAPP_PUBLIC_RATE_LIMIT": _env("TRACEAPP_PUBLIC_RATE_LIMIT", "120 per minute"),
         "TRACEAPP_API_RATE_LIMIT": _env("TRACEAPP_API_RATE_LIMIT", "600 per minute"),
+        "TRACEAPP_REPORT_RATE_LIMIT": _env("TRACEAPP_REPORT_RATE_LIMIT", "5 per hour"),
+        "TRACEAPP_REPORT_GLOBAL_LIMIT": _env("TRACEAPP_REPORT_GLOBAL_LIMIT", "300 per hour"),
         # database:// keeps the login and API counters in the app's database, shared by every
         # worker and server (traceapp.core.ratelimit); memory:// counts in each process.
         "RATELIMIT_STORAGE_URI": _env("TRACEAPP_RATELIMIT_STORAGE_URI", "database://"),

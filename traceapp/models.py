@@ -18,6 +18,7 @@ DOMAIN_PACKAGES = (
     "batches",
     "labels",
     "public",
+    "reports",
     "registry",
     "authority",
     "programmes",

@@ -59,21 +59,56 @@ def test_a_genuine_label(client, labelled, lang):
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_a_voided_label_says_who_withdrew_it_and_when(client, labelled, lang):
+def test_a_voided_label_says_who_withdrew_it_when_and_why(client, labelled, lang):
     serial = labelled.serials[2]
-    labels.void_labels(labelled.farm.world.a.manager, labelled.run, reason="torn", serial=serial)
+    labels.void_labels(
+        labelled.farm.world.a.manager, labelled.run, reason="torn", kind="damaged", serial=serial
+    )
     response, html = _page(client, labelled.url(serial), lang)
     assert response.status_code == 410 and response.headers["Cache-Control"] == "no-store"
     _says_only(html, "voided", lang)
     coop = labelled.farm.world.a.coop.name
     if lang == "en":
         assert f"{coop} withdrew this label on" in html
+        assert "because it was damaged" in html
         assert "This label alone was withdrawn" in html
+        assert "What you should do" in html
         assert "ask the seller where the product comes from" in html
         assert "We could not find this code" not in html
+        assert "Report a problem" in html
     else:
         assert f"{coop} đã hủy tem này ngày" in html
+        assert "vì tem bị hư hỏng" in html
         assert "Chỉ riêng tem này bị hủy" in html
+        assert "Bạn nên làm gì" in html
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_a_lost_or_stolen_label_tells_the_shopper_not_to_buy(client, labelled, lang):
+    serial = labelled.serials[3]
+    labels.void_labels(
+        labelled.farm.world.a.manager,
+        labelled.run,
+        reason="roll stolen",
+        kind="lost_or_stolen",
+        serial=serial,
+    )
+    _, html = _page(client, labelled.url(serial), lang)
+    _says_only(html, "voided", lang)
+    if lang == "en":
+        assert "because it was lost or stolen" in html
+        assert "may not be genuine. Do not buy it" in html
+    else:
+        assert "vì tem bị mất hoặc bị đánh cắp" in html
+        assert "Đừng mua" in html
+
+
+def test_a_void_needs_a_known_kind(labelled):
+    from traceapp.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as failed:
+        labels.void_labels(labelled.farm.world.a.manager, labelled.run, reason="torn", kind="bored")
+    assert "kind" in failed.value.errors
 
 
 def test_a_voided_print_run_says_so(client, labelled):

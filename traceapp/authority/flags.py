@@ -11,7 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from traceapp.authority.label_flags import cloned, recalled, unknown_serials
+from traceapp.authority.label_flags import cloned, recalled, shopper_reports, unknown_serials
 from traceapp.authority.models import FLAG_KINDS, ZONE_KINDS, Flag
 from traceapp.authority.scope import Scope
 from traceapp.authority.zone_flags import (
@@ -49,6 +49,7 @@ def compute_flags(
         "cloned_labels": lambda: cloned(scope, lot_zone_ids),
         "unknown_serials": lambda: [] if zone is not None else unknown_serials(scope),
         "recalled_lot": lambda: recalled(scope, lot_zone_ids),
+        "shopper_reports": lambda: shopper_reports(scope, lot_zone_ids),
     }
     out: list[Flag] = []
     for kind in FLAG_KINDS:

@@ -91,6 +91,68 @@ def recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
     ]
 
 
+def shopper_reports(scope: Scope, zone_ids: Any) -> list[Flag]:
+    """Problems shoppers reported that the cooperative has not marked handled: one flag per
+    lot (or per cooperative, for codes that name no lot), with the kinds reported."""
+    from traceapp.cooperatives.models import Cooperative
+    from traceapp.reports.models import ProblemReport
+
+    where: list[sa.ColumnElement[bool]] = [ProblemReport.handled_at.is_(None)]
+    if zone_ids is not None:
+        where.append(_lot_filter(scope, zone_ids, ProblemReport.lot_id))
+    elif scope.mode != "all":
+        where.append(ProblemReport.cooperative_id.in_(cooperative_ids(scope)))
+    rows = db.session.execute(
+        sa.select(
+            ProblemReport.cooperative_id,
+            Cooperative.name,
+            ProblemReport.lot_id,
+            Lot.code,
+            sa.func.count(ProblemReport.id),
+            sa.func.min(ProblemReport.created_at),
+        )
+        .join(Cooperative, Cooperative.id == ProblemReport.cooperative_id)
+        .outerjoin(Lot, Lot.id == ProblemReport.lot_id)
+        .where(*where)
+        .group_by(ProblemReport.cooperative_id, Cooperative.name, ProblemReport.lot_id, Lot.code)
+        .order_by(Cooperative.name, Lot.code)
+    ).all()
+    flags = []
+    for coop_id, coop, lot_id, lot_code, count, first in rows:
+        if lot_code:
+            message = ngettext(
+                "Lot %(lot)s: %(count)s problem reported by shoppers, not yet handled by %(coop)s.",
+                "Lot %(lot)s: %(count)s problems reported by shoppers, not yet handled by "
+                "%(coop)s.",
+                count,
+                lot=lot_code,
+                count=format_number(count),
+                coop=coop,
+            )
+        else:
+            message = ngettext(
+                "%(count)s problem reported by shoppers about a code of %(coop)s that names "
+                "no lot, not yet handled.",
+                "%(count)s problems reported by shoppers about codes of %(coop)s that name no "
+                "lot, not yet handled.",
+                count,
+                count=format_number(count),
+                coop=coop,
+            )
+        flags.append(
+            Flag(
+                "shopper_reports",
+                message,
+                lot_id=lot_id,
+                lot_code=lot_code,
+                cooperative_id=coop_id,
+                since=first.date() if first else None,
+                details={"reports": count},
+            )
+        )
+    return flags
+
+
 def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
     """Unknown-serial scans an auditor sees: those made under a product of a cooperative of
     the region, and those that name no product at all (short links: nobody's in particular)."""

@@ -56,6 +56,7 @@ FLAG_LABELS = {
     "cloned_labels": _l("Labels flagged as copied"),
     "unknown_serials": _l("Scans of serials never issued"),
     "recalled_lot": _l("Recalled lot"),
+    "shopper_reports": _l("Problems reported by shoppers"),
 }
 
 
@@ -125,6 +126,7 @@ FLAG_KINDS = (
     "cloned_labels",
     "unknown_serials",
     "recalled_lot",
+    "shopper_reports",
 )
 #: Rules about a zone: a zone with one of these counts as "flagged" in the register.
 ZONE_KINDS = frozenset(

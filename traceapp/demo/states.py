@@ -47,7 +47,11 @@ def load(ctx: dict[str, Any]) -> None:
         )
         if label is not None and label.voided_at is None:
             labels.void_labels(
-                SYSTEM, run, reason="Nhãn in lỗi, đã thay nhãn khác", serial=label.serial
+                SYSTEM,
+                run,
+                reason="Nhãn in lỗi, đã thay nhãn khác",
+                kind="misprint",
+                serial=label.serial,
             )
     if db.session.scalar(sa.select(Lot.id).where(Lot.notes == EXPIRED_NOTES)) is not None:
         return
@@ -74,3 +78,53 @@ def load(ctx: dict[str, Any]) -> None:
         texts=RECALL_TEXTS,
     )
     ctx["state_lots"] = {"expired": expired, "recalled": recalled}
+
+
+def label_urls() -> dict[str, str]:
+    """A demo label's public URL for each state a shopper may meet (those loaded), for
+    ``traceapp demo`` to print and the browser tests to open: genuine, copied, voided,
+    unknown serial, expired and recalled."""
+    from traceapp.batches.models import LotStatus
+    from traceapp.demo.scans import COPIED_LABEL_SEQ, UNKNOWN_SERIAL
+    from traceapp.labels.contents import label_url
+
+    def first_live(lot_clause: Any, *extra: Any) -> Label | None:
+        return db.session.scalar(
+            sa.select(Label)
+            .join(Lot, Lot.id == Label.lot_id)
+            .where(lot_clause, Label.voided_at.is_(None), *extra)
+            .order_by(Label.id)
+            .limit(1)
+        )
+
+    def url(label: Label | None, serial: str | None = None) -> str | None:
+        if label is None:
+            return None
+        lot = db.session.get_one(Lot, label.lot_id)
+        return label_url(lot.product, lot.code, serial or label.serial)
+
+    found: dict[str, str | None] = {}
+    voided = db.session.scalar(
+        sa.select(Label).where(Label.seq == VOIDED_SEQ, Label.voided_at.is_not(None)).limit(1)
+    )
+    copied = (
+        db.session.scalar(
+            sa.select(Label).where(Label.run_id == voided.run_id, Label.seq == COPIED_LABEL_SEQ)
+        )
+        if voided is not None
+        else None
+    )
+    if voided is not None:
+        found["genuine"] = url(
+            first_live(
+                Lot.id == voided.lot_id,
+                Label.seq != COPIED_LABEL_SEQ,
+                Label.flagged_at.is_(None),
+            )
+        )
+    found["copied"] = url(copied)
+    found["voided"] = url(voided)
+    found["unknown"] = url(voided, UNKNOWN_SERIAL)
+    found["expired"] = url(first_live(Lot.notes == EXPIRED_NOTES))
+    found["recalled"] = url(first_live(Lot.status == LotStatus.RECALLED))
+    return {state: link for state, link in found.items() if link}

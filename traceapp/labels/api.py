@@ -100,6 +100,7 @@ def run_labels(run_id: int, pagination_parameters: Any) -> Any:
             ),
             "voided_at": label.voided_at,
             "void_reason": label.void_reason,
+            "void_kind": label.void_kind,
             "scan_count": label.scan_count,
             "flagged_at": label.flagged_at,
             "flag_reason": label.flag_reason,
@@ -234,7 +235,9 @@ def label_svg(args: dict[str, Any], serial: str) -> Any:
 def void_label(data: dict[str, Any], serial: str) -> Any:
     """Void one label with a reason; its serial is never issued again."""
     label = _label(serial)
-    services.void_labels(api_actor(), label.run, reason=data["reason"], serial=label.serial)
+    services.void_labels(
+        api_actor(), label.run, reason=data["reason"], kind=data["kind"], serial=label.serial
+    )
     db.session.refresh(label)
     return _label_out(label)
 
@@ -246,6 +249,7 @@ def _label_out(label: Label) -> dict[str, Any]:
         "url": _label_url(label),
         "voided_at": label.voided_at,
         "void_reason": label.void_reason,
+        "void_kind": label.void_kind,
         "scan_count": label.scan_count,
         "flagged_at": label.flagged_at,
         "flag_reason": label.flag_reason,

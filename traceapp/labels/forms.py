@@ -7,6 +7,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from traceapp.forms import Form
+from traceapp.labels.models import VOID_KIND_LABELS
 from traceapp.labels.rendering import LAYOUTS, MAX_COPIES
 from traceapp.web import options
 
@@ -58,6 +59,12 @@ class ClearFlagForm(Form):
 class VoidForm(Form):
     """Void labels with a reason."""
 
+    kind = SelectField(
+        _l("What happened"),
+        choices=options((k.value, label) for k, label in VOID_KIND_LABELS.items()),
+        validators=[DataRequired()],
+        description=_l("Shoppers who scan a withdrawn label are told this, and what to do."),
+    )
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(min=3, max=300)])
     first = IntegerField(_l("From position"), validators=[Optional(), NumberRange(min=1)])
     last = IntegerField(_l("To position"), validators=[Optional(), NumberRange(min=1)])

@@ -34,6 +34,25 @@ RUN_KIND_LABELS = {
 }
 
 
+class VoidKind(enum.StrEnum):
+    """Why labels were withdrawn, in the words the public page uses to tell the shopper."""
+
+    MISPRINT = "misprint"
+    DAMAGED = "damaged"
+    LOST_OR_STOLEN = "lost_or_stolen"
+    WRONG_PRODUCT = "wrong_product"
+    OTHER = "other"
+
+
+VOID_KIND_LABELS = {
+    VoidKind.MISPRINT: _l("Misprint"),
+    VoidKind.DAMAGED: _l("Damaged"),
+    VoidKind.LOST_OR_STOLEN: _l("Lost or stolen"),
+    VoidKind.WRONG_PRODUCT: _l("Put on the wrong product or lot"),
+    VoidKind.OTHER: _l("Other"),
+}
+
+
 class LabelRun(IdMixin, TenantMixin, Base):
     """One issue of labels for a lot: who, when, how many, on which template."""
 
@@ -73,6 +92,8 @@ class Label(TenantMixin, Base):
     seq: Mapped[int]
     voided_at: Mapped[dt.datetime | None]
     void_reason: Mapped[str | None] = mapped_column(sa.String(300))
+    #: What kind of reason (the public page says it and what the shopper should do).
+    void_kind: Mapped[VoidKind | None] = mapped_column(enum_column(VoidKind, "void_kind"))
     # Scan figures kept on the label for the public page's fast path.
     scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[dt.datetime | None]

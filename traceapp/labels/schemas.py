@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema
-from traceapp.labels.models import JobStatus, LabelRun, RenderJob, RunKind
+from traceapp.labels.models import JobStatus, LabelRun, RenderJob, RunKind, VoidKind
 from traceapp.labels.rendering import EC_LEVELS, LAYOUTS, MAX_COPIES
 
 
@@ -55,6 +55,7 @@ class LabelSchema(BaseSchema):
     url = fields.Str()
     voided_at = fields.AwareDateTime()
     void_reason = fields.Str()
+    void_kind = fields.Str(allow_none=True)
     scan_count = fields.Int()
     flagged_at = fields.AwareDateTime()
     flag_reason = fields.Str()
@@ -72,6 +73,14 @@ class VoidSchema(BaseSchema):
     """Void a run, a range of positions in it, or (on a label) one serial."""
 
     reason = fields.Str(required=True, validate=validate.Length(min=3, max=300))
+    kind = fields.Str(
+        load_default=VoidKind.OTHER.value,
+        validate=validate.OneOf([k.value for k in VoidKind]),
+        metadata={
+            "description": "What kind of reason: the public page of a voided label says it "
+            "and what the shopper should do."
+        },
+    )
     first = fields.Int(validate=validate.Range(min=1))
     last = fields.Int(validate=validate.Range(min=1))
 

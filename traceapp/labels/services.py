@@ -24,7 +24,7 @@ from traceapp.batches.services import available
 from traceapp.database import local_today, now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
-from traceapp.labels.models import Label, LabelRun, RunKind
+from traceapp.labels.models import Label, LabelRun, RunKind, VoidKind
 from traceapp.labels.rendering import (
     EC_LEVELS,
     LAYOUTS,
@@ -245,11 +245,13 @@ def void_labels(
     run: LabelRun,
     *,
     reason: str,
+    kind: str = VoidKind.OTHER.value,
     first: int | None = None,
     last: int | None = None,
     serial: str | None = None,
 ) -> int:
     """Void one label (by serial), a range of positions, or the whole run; returns how many.
+    ``kind`` (a :class:`VoidKind` value) is what the public page tells the shopper.
 
     Voided serials stay in the database and are never issued again.
     """
@@ -257,6 +259,8 @@ def void_labels(
     errors: dict[str, list[str]] = {}
     if len((reason or "").strip()) < 3:
         errors["reason"] = [_("Say why the labels are voided.")]
+    if kind not in {k.value for k in VoidKind}:
+        errors["kind"] = [_("Choose what kind of reason it is.")]
     stmt = sa.update(Label).where(Label.run_id == run.id, Label.voided_at.is_(None))
     what = "run"
     if serial:
@@ -280,7 +284,11 @@ def void_labels(
     # returning a plain Result.
     result = cast(
         "sa.CursorResult[Any]",
-        db.session.execute(stmt.values(voided_at=now_utc(), void_reason=reason.strip()[:300])),
+        db.session.execute(
+            stmt.values(
+                voided_at=now_utc(), void_reason=reason.strip()[:300], void_kind=VoidKind(kind)
+            )
+        ),
     )
     count = result.rowcount or 0
     if count == 0:
@@ -289,7 +297,7 @@ def void_labels(
         actor,
         "labels.void",
         run,
-        summary=f"{count} labels voided ({what}): {reason}",
+        summary=f"{count} labels voided ({what}, {kind}): {reason}",
         changes={
             "voided": {"before": None, "after": count},
             "which": {"before": None, "after": what},

@@ -28,6 +28,7 @@ from traceapp.labels import contents, downloads, jobs, rendering, services
 from traceapp.labels.forms import FORMAT_LABELS, ClearFlagForm, IssueForm, PrintForm, VoidForm
 from traceapp.labels.models import (
     JOB_STATUS_LABELS,
+    VOID_KIND_LABELS,
     JobStatus,
     Label,
     LabelRun,
@@ -147,6 +148,7 @@ def run(run_id: int) -> Any:
         job_statuses=JOB_STATUS_LABELS,
         layouts=rendering.LAYOUTS,
         formats=FORMAT_LABELS,
+        void_kinds=VOID_KIND_LABELS,
         sync_limit=jobs.sync_limit(),
     )
 
@@ -185,6 +187,7 @@ def void(run_id: int) -> Any:
             current_user,
             label_run,
             reason=form.reason.data,
+            kind=form.kind.data,
             first=form.first.data,
             last=form.last.data,
             serial=(form.serial.data or "").strip().upper() or None,

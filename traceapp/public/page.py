@@ -47,6 +47,8 @@ class ZoneView:
     area_ha: Any
     certifications: list[dict[str, Any]]
     svg: str
+    #: The zone inside its province's (and district's) outline, with a scale (inline SVG).
+    locator: str = ""
     #: Whether the public register holds the code (its page can be linked).
     public: bool = False
     #: The code's status today and the market it may sell to, in the page's language.
@@ -104,8 +106,9 @@ def _seconds_to_midnight() -> float:
     return max(1.0, (midnight - now).total_seconds())
 
 
-def _zone_view(zone: Zone, today: dt.date, public: bool) -> ZoneView:
-    from traceapp.zones.geometry import svg_outline
+def _zone_view(zone: Zone, today: dt.date, public: bool, lang: str) -> ZoneView:
+    from traceapp.zones.geometry import drawable, svg_outline
+    from traceapp.zones.geometry.context import locator_svg
 
     certs = [
         {"scheme": c.scheme.value, "number": c.number, "expires_on": c.expires_on}
@@ -127,6 +130,9 @@ def _zone_view(zone: Zone, today: dt.date, public: bool) -> ZoneView:
         status=str(STATUS_LABELS[zone_services.effective_status(zone, today)]),
         market=str(MARKET_LABELS[zone.target_market]) if zone.target_market else None,
         valid_until=zone.valid_until,
+        locator=locator_svg(
+            drawable(zone.geometry), zone.code, zone.province, zone.district, lang=lang
+        ),
     )
 
 
@@ -153,7 +159,7 @@ def build_lot_page(lot: Lot, lang: str, version: tuple[Any, ...] | None) -> LotP
         else ()
     )
     with force_locale(lang):
-        zones = [_zone_view(z, today, z.id in issued) for z in claimed]
+        zones = [_zone_view(z, today, z.id in issued, lang) for z in claimed]
     members = trace.households()
     names = sorted(m.full_name for m in members if m.public_name_consent)
     catch = next((x.catch_data for x in origin_lots if x.catch_data), None)

@@ -32,6 +32,8 @@ class Voided:
     issuer: Issuer
     voided_at: Any
     whole_run: bool
+    #: Why (a VoidKind value: misprint, damaged, lost_or_stolen, wrong_product, other).
+    kind: str = "other"
 
 
 @dataclass
@@ -58,7 +60,8 @@ def voided(label_id: int) -> Voided:
             Label.run_id == label.run_id, Label.voided_at.is_(None)
         )
     )
-    return Voided(_issuer(label.cooperative_id), label.voided_at, live == 0)
+    kind = label.void_kind.value if label.void_kind else "other"
+    return Voided(_issuer(label.cooperative_id), label.voided_at, live == 0, kind)
 
 
 def unclaimed(row_to_log: dict[str, Any], lang: str) -> Unclaimed | None:

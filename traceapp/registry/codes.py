@@ -27,6 +27,7 @@ from traceapp.extensions import db
 from traceapp.units import number_plain
 from traceapp.zones import services as zones
 from traceapp.zones.geometry import drawable, svg_outline
+from traceapp.zones.geometry.context import locator_svg
 from traceapp.zones.models import (
     ISSUE_FIELDS,
     TargetMarket,
@@ -87,6 +88,8 @@ class ZoneDetail:
     zone: PublicZone
     decided_on: dt.date | None
     outline: str
+    #: The code inside its province's (and district's) outline, with a scale.
+    locator: str = ""
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,7 @@ def exact_code(text: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def zone_detail(code: str, today: dt.date) -> ZoneDetail | None:
+def zone_detail(code: str, today: dt.date, lang: str = "vi") -> ZoneDetail | None:
     """A code's page, or None when the register does not hold it."""
     zone = db.session.execute(
         issued_zones().where(Zone.code.in_(sorted({code, code.upper()})))
@@ -217,8 +220,10 @@ def zone_detail(code: str, today: dt.date) -> ZoneDetail | None:
             )
         ).scalar_one()
         decided_on = local_date(at) if at else None
-    outline = svg_outline(drawable(zone.geometry), zone.code, width=320, height=220)
-    return ZoneDetail(record, decided_on, outline)
+    shown = drawable(zone.geometry)
+    outline = svg_outline(shown, zone.code, width=320, height=220)
+    locator = locator_svg(shown, zone.code, zone.province, zone.district, lang=lang, width=320)
+    return ZoneDetail(record, decided_on, outline, locator)
 
 
 def _sort_key(name: str) -> str:

@@ -205,7 +205,7 @@ def zones() -> Any:
 @bp.route("/zones/<path:code>")
 def zone(code: str) -> Any:
     """One code's page; 404 when the register does not hold it (never issued, or an application)."""
-    detail = codes.zone_detail(code, local_today())
+    detail = codes.zone_detail(code, local_today(), select_locale())
     if detail is None:
         return _not_found()
     return _page("registry/zone.html", d=detail, z=detail.zone, today=local_today())

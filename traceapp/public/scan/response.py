@@ -228,7 +228,9 @@ def not_found_html(lang: str, render: bool = True) -> str | None:
     return html
 
 
-def unregistered_html(state: states.Unclaimed, gtin: str, lang: str) -> str:
+def unregistered_html(
+    state: states.Unclaimed, gtin: str, lang: str, about: str | None = None
+) -> str:
     """The page for a lot or serial nobody registered under a known product: it may not be
     genuine, whom to tell, and a link to the product's own page. GS1 resolution walks up to
     the known product: a 200, never cached."""
@@ -238,6 +240,7 @@ def unregistered_html(state: states.Unclaimed, gtin: str, lang: str) -> str:
         lang=lang,
         state=state,
         product_href=default_page(gtin),
+        about=about or anchor_uri(gtin, None, None),
     )
 
 
@@ -273,7 +276,10 @@ def scan_page(scan: Any, target: ScanTarget, lang: str, *, render: bool = True) 
         if not render:
             return None
         state = states.voided(scan.label.id)
-        html = render_template("public/voided.html", css=PUBLIC_CSS, lang=lang, state=state)
+        about = anchor_uri(target.gtin, target.lot, target.serial)
+        html = render_template(
+            "public/voided.html", css=PUBLIC_CSS, lang=lang, state=state, about=about
+        )
         return ScanPage(410, html, "no-store")
     if scan.outcome == "unknown":
         if scan.row_to_log.get("product_id") is not None and target.gtin:
@@ -282,7 +288,9 @@ def scan_page(scan: Any, target: ScanTarget, lang: str, *, render: bool = True) 
                 return None
             claimed = states.unclaimed(scan.row_to_log, lang)
             if claimed is not None:
-                return ScanPage(200, unregistered_html(claimed, target.gtin, lang), "no-store")
+                about = anchor_uri(target.gtin, target.lot, target.serial)
+                html = unregistered_html(claimed, target.gtin, lang, about)
+                return ScanPage(200, html, "no-store")
         missing = not_found_html(lang, render)
         return ScanPage(404, missing, "no-store") if missing is not None else None
     row = scan.label
