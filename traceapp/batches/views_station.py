@@ -61,7 +61,40 @@ def station() -> Any:
         .all()
     )
     writable = [lot for lot in lots if current_user.can_write_cooperative(lot.cooperative_id)]
-    return render_template("batches/station.html", lots=writable)
+    return render_template("batches/station.html", lots=writable, texts=_texts())
+
+
+def _texts() -> dict[str, str]:
+    """What the station's script says, in the reader's language (placeholders are filled in
+    by the script)."""
+    return {
+        "online": _("Online: each entry is sent as soon as it is recorded."),
+        "offline": _(
+            "No network: entries are kept on this phone and sent when the network returns."
+        ),
+        "signin": _("Sign in again to send the waiting entries; they stay on this phone."),
+        "retry": _("The server did not answer; trying again in %(s)s s."),
+        "waiting": _("waiting to be sent"),
+        "sending": _("sending"),
+        "sent": _("recorded"),
+        "refused": _("refused"),
+        "fix": _("Correct"),
+        "drop": _("Drop"),
+        "drop_confirm": _("Drop this entry? It will not be sent."),
+        "no_member": _("No member matches."),
+        "several": _("Several members match: choose one."),
+        "choose_member": _("Choose the member first."),
+        "bad_qty": _("Enter a quantity above zero."),
+        "choose_zone": _("Choose the zone."),
+        "no_zone": _("No approved zone fits this lot."),
+        # TRANSLATORS: %(n)s is a number of entries, %(total)s a quantity with its unit.
+        "total": _("This session: %(n)s entries, %(total)s"),
+        "counts": _("%(waiting)s waiting to be sent, %(sent)s recorded, %(refused)s refused"),
+        # TRANSLATORS: both are quantities with their unit (120 kg of 500 kg).
+        "recorded": _("Recorded in the lot: %(total)s of %(quantity)s"),
+        "no_list": _("This lot's member list is not on this phone yet: connect once to load it."),
+        "fixing": _("Correct the entry, then record it again."),
+    }
 
 
 @bp.route("/station/sw.js")
@@ -135,7 +168,7 @@ def _last_zones(lot: Lot) -> dict[int, int]:
         .where(Contribution.cooperative_id == lot.cooperative_id, Contribution.voided_at.is_(None))
         .order_by(Contribution.id)
     )
-    return {int(member_id): int(zone_id) for member_id, zone_id in rows.tuples()}
+    return {int(row[0]): int(row[1]) for row in rows}
 
 
 @bp.route("/station/lots/<int:lot_id>/members.json")
