@@ -383,13 +383,14 @@
 
   // ---- wiring --------------------------------------------------------------------------
   lotSelect.addEventListener('change', function () { chooseLot(lotSelect.value); });
-  who.addEventListener('input', function () { state.member = null; $('who-found').textContent = ''; $('matches').textContent = ''; });
+  // Found as it is typed: a whole member number picks the household, a part of a name
+  // offers the households it matches as buttons.
+  who.addEventListener('input', function () { state.member = null; findMember(); });
   who.addEventListener('keydown', function (event) {
     if (event.key !== 'Enter') return;
     event.preventDefault();
     if (findMember()) qty.focus();
   });
-  who.addEventListener('change', findMember);
   form.addEventListener('submit', record);
   $('cancel-fix').addEventListener('click', function () {
     state.fixing = null;
