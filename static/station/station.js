@@ -13,6 +13,7 @@
   var LOT_KEY = 'traceapp-station-lot:' + D.user;
   var LIST_KEY = 'traceapp-station-members:' + D.user + ':';
   var MAX_BACKOFF = 60000;
+  var LANG = document.documentElement.lang || undefined;
 
   var $ = function (id) { return document.getElementById(id); };
   var lotSelect = $('lot'), form = $('entry'), who = $('who'), zone = $('zone'), qty = $('qty');
@@ -321,9 +322,11 @@
     var member = state.members.filter(function (m) { return m.id === entry.member_id; })[0];
     who.value = member ? member.number : '';
     pick(member || null);
-    if (member) zone.value = String(entry.zone_id);
+    if (member && zone.querySelector('option[value="' + Number(entry.zone_id) + '"]')) {
+      zone.value = String(entry.zone_id);
+    }
     qty.value = entry.quantity;
-    $('entry-error').textContent = T.fixing + ' ' + entry.message;
+    $('entry-error').textContent = [T.fixing, entry.message].concat(entry.details || []).join(' ');
     $('cancel-fix').hidden = false;
     qty.focus();
   }
@@ -341,11 +344,11 @@
     var counted = mine.filter(function (e) { return e.state !== 'refused'; });
     var total = counted.reduce(function (sum, e) { return sum + Math.round(Number(e.quantity) * 1000); }, 0) / 1000;
     var unit = state.lot ? state.lot.unit_label : '';
-    $('total').textContent = fill(T.total, { n: counted.length, total: total.toLocaleString() + ' ' + unit });
+    $('total').textContent = fill(T.total, { n: counted.length, total: total.toLocaleString(LANG) + ' ' + unit });
     var count = function (s) { return queue.filter(function (e) { return e.state === s || (s === 'waiting' && e.state === 'sending'); }).length; };
     $('counts').textContent = fill(T.counts, { waiting: count('waiting'), sent: count('sent'), refused: count('refused') });
     $('lot-info').textContent = state.lot
-      ? state.lot.product + ' · ' + fill(T.recorded, { total: state.lot.recorded_text, quantity: Number(state.lot.quantity).toLocaleString() + ' ' + unit })
+      ? state.lot.product + ' · ' + fill(T.recorded, { total: state.lot.recorded_text, quantity: state.lot.quantity_text })
       : $('lot-info').textContent;
     var list = $('queue');
     list.textContent = '';
@@ -358,7 +361,7 @@
       status.className = 'state';
       status.textContent = T[entry.state] || entry.state;
       head.appendChild(status);
-      head.appendChild(document.createTextNode(' · ' + entry.member + ' · ' + entry.quantity + ' ' + entry.unit_label + ' · ' + entry.zone + ' · ' + entry.lot_code));
+      head.appendChild(document.createTextNode(' · ' + entry.member + ' · ' + Number(entry.quantity).toLocaleString(LANG) + ' ' + entry.unit_label + ' · ' + entry.zone + ' · ' + entry.lot_code));
       item.appendChild(head);
       if (entry.state === 'refused') {
         var why = document.createElement('p');

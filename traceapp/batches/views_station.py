@@ -30,7 +30,7 @@ from traceapp.cooperatives.models import Member
 from traceapp.core.inputs import NOT_TEXT_MESSAGE, first_not_text, json_too_deep, too_deep_message
 from traceapp.errors import DomainError, ValidationFailed, envelope
 from traceapp.extensions import db
-from traceapp.units import fmt_plain
+from traceapp.units import fmt
 from traceapp.units import label as unit_label
 from traceapp.zones.models import Zone, ZoneStatus, zone_members
 
@@ -210,8 +210,9 @@ def station_members(lot_id: int) -> Any:
                 "unit": lot.unit,
                 "unit_label": unit_label(lot.unit),
                 "quantity": str(lot.quantity),
+                "quantity_text": fmt(lot.quantity, lot.unit),
                 "recorded": str(services.contributed_total(lot)),
-                "recorded_text": fmt_plain(services.contributed_total(lot), lot.unit),
+                "recorded_text": fmt(services.contributed_total(lot), lot.unit),
             },
             "zones": [{"id": z.id, "code": z.code, "name": z.name or z.crop or ""} for z in zones],
             "members": [
@@ -274,5 +275,5 @@ def station_record(lot_id: int) -> Any:
         code = exc.status_code
         return jsonify(envelope(code, HTTPStatus(code).phrase, exc.message, errors)), code
     body = ContributionSchema().dump(contribution)
-    body["recorded_text"] = fmt_plain(services.contributed_total(lot), lot.unit)
+    body["recorded_text"] = fmt(services.contributed_total(lot), lot.unit)
     return jsonify(body), 201
