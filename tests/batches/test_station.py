@@ -225,3 +225,71 @@ def test_the_station_page_worker_and_manifest(manager_client, client, farm, open
         assert client.get(icon["src"]).status_code == 200
     # an auditor records no deliveries
     assert client.get("/station/").status_code in (302, 401)
+
+
+def test_eight_copies_of_one_entry_sent_at_once_record_it_once(tmp_path):
+    # A phone that retries while its first attempt is still under way: the copies wait for
+    # each other on the lot's lock, and every one answers the same contribution.
+    import datetime as dt
+    from decimal import Decimal
+
+    from tests.concurrency import at_once, cooperative_with_manager, loose_peanuts, scratch_app
+    from traceapp.auth.services import create_token
+    from traceapp.batches.models import Lot
+    from traceapp.cooperatives.models import Member
+    from traceapp.extensions import limiter
+    from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
+
+    with scratch_app(tmp_path) as app:
+        with app.app_context():
+            coop, user = cooperative_with_manager()
+            peanuts = loose_peanuts(coop)
+            field = Zone(
+                cooperative_id=coop.id,
+                code="VN-SS-0001",
+                kind=ZoneKind.GROWING_AREA,
+                crop="đậu phộng",
+                province="Phú Yên",
+                status=ZoneStatus.APPROVED,
+                valid_from=dt.date(2025, 1, 1),
+                valid_until=dt.date(2028, 12, 31),
+            )
+            grower = Member(cooperative_id=coop.id, member_number="0001", full_name="Nông dân")
+            db.session.add_all([user, peanuts, field, grower])
+            db.session.flush()
+            lot = Lot(
+                cooperative_id=coop.id,
+                product_id=peanuts.id,
+                code="SS-2026-0001",
+                production_date=dt.date(2026, 3, 1),
+                quantity=Decimal(100),
+                unit="KGM",
+            )
+            db.session.add(lot)
+            db.session.flush()
+            tokens = [create_token(user, user, f"client {i}")[1] for i in range(8)]
+            body = {
+                "member_id": grower.id,
+                "zone_id": field.id,
+                "quantity": "25",
+                "idempotency_key": str(uuid.uuid4()),
+            }
+            lot_id = lot.id
+            db.session.commit()
+            limiter.reset()
+            db.session.remove()
+
+        def send(i: int) -> tuple[int, int]:
+            answer = app.test_client().post(
+                f"/api/v1/batches/{lot_id}/contributions",
+                json=body,
+                headers={"Authorization": f"Bearer {tokens[i]}"},
+            )
+            return answer.status_code, answer.get_json().get("id")
+
+        answers = at_once(8, send)
+        assert {a[0] for a in answers} == {201}, answers
+        assert len({a[1] for a in answers}) == 1, answers
+        with app.app_context():
+            assert _count(lot_id) == 1
+            db.session.remove()
