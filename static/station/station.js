@@ -68,6 +68,7 @@
 
   function schedule() {
     clearTimeout(timer);
+    timer = null;
     backoff = backoff ? Math.min(backoff * 2, MAX_BACKOFF) : 2000;
     timer = setTimeout(flush, backoff);
     showNet(fill(T.retry, { s: Math.round(backoff / 1000) }));
@@ -141,6 +142,7 @@
 
   async function flush() {
     clearTimeout(timer);
+    timer = null;
     if (sending) return;
     if (!navigator.onLine) { showNet(); return; }
     var waiting = loadQueue().filter(function (e) { return e.state === 'waiting' || e.state === 'sending'; });
@@ -408,6 +410,8 @@
   });
   window.addEventListener('online', function () { backoff = 0; showNet(); flush(); });
   window.addEventListener('offline', function () { showNet(); });
+  // A phone may miss the online event (asleep, a captive portal): look again now and then.
+  setInterval(function () { if (!timer) flush(); }, 20000);
   window.addEventListener('storage', function (event) { if (event.key === QUEUE_KEY) render(); });
 
   if ('serviceWorker' in navigator) {

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, jsonify, render_template, request, url_for
+from flask import Response, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
@@ -33,9 +33,6 @@ from traceapp.extensions import db
 from traceapp.units import fmt
 from traceapp.units import label as unit_label
 from traceapp.zones.models import Zone, ZoneStatus, zone_members
-
-#: The service worker's source; served from /station/ so that its scope covers the page.
-WORKER_SOURCE = Path(__file__).resolve().parents[2] / "static" / "station" / "sw.js"
 
 
 def _may_weigh() -> None:
@@ -99,8 +96,10 @@ def _texts() -> dict[str, str]:
 
 @bp.route("/station/sw.js")
 def station_worker() -> Any:
-    """The service worker that keeps the station working without a network."""
-    response = Response(WORKER_SOURCE.read_bytes(), mimetype="text/javascript")
+    """The service worker that keeps the station working without a network. It is a static
+    file, served from /station/ so that its scope covers the station's pages."""
+    source = Path(current_app.static_folder or "static") / "station" / "sw.js"
+    response = Response(source.read_bytes(), mimetype="text/javascript")
     # A new version reaches the phones at their next visit, not a day later.
     response.headers["Cache-Control"] = "no-cache"
     return response
