@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require, scoped_ref
+from traceapp.batches.idempotency import recorded_with_key
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
 from traceapp.batches.rules import (
@@ -107,12 +108,21 @@ def add_contribution(
     unit: str | None = None,
     delivered_on: dt.date | None = None,
     notes: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Contribution:
-    """Record a member's delivery into an open lot, after every rule has been checked."""
+    """Record a member's delivery into an open lot, after every rule has been checked.
+
+    With an ``idempotency_key`` already recorded for this lot and member, the recorded
+    contribution is returned as it is: a resent delivery is never recorded twice.
+    """
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     # Under the lot's lock, so that a delivery cannot slip into a lot that another request is
     # closing: closing checks the contributions' total against the quantity.
     lock_lots([lot.id])
+    if idempotency_key is not None:
+        recorded = recorded_with_key(lot, idempotency_key, member_id)
+        if recorded is not None:
+            return recorded
     if lot.status != LotStatus.OPEN:
         raise Conflict(not_open_message(lot, "contribute"))
     if db.session.execute(sa.select(LotInput.id).where(LotInput.output_lot_id == lot.id)).first():
@@ -173,6 +183,7 @@ def add_contribution(
         delivered_on=delivered_on,
         notes=(notes or "").strip() or None,
         recorded_by_id=getattr(actor, "id", None),
+        idempotency_key=idempotency_key,
     )
     db.session.add(contribution)
     db.session.flush()

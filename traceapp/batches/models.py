@@ -91,7 +91,10 @@ class Contribution(IdMixin, TenantMixin, Base):
     """
 
     __tablename__ = "lot_contributions"
-    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.UniqueConstraint("cooperative_id", "idempotency_key"),
+    )
 
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
     member_id: Mapped[int] = mapped_column(
@@ -108,6 +111,9 @@ class Contribution(IdMixin, TenantMixin, Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     voided_at: Mapped[dt.datetime | None]
     void_reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
+    #: The key the client chose for this delivery (a UUID), so that sending it again (a
+    #: weighing station retrying after a lost answer) finds it instead of recording it twice.
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     lot: Mapped[Lot] = relationship(back_populates="contributions")
     member: Mapped[Member] = relationship()

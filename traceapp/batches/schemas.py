@@ -122,6 +122,13 @@ class ContributionSchema(BaseSchema):
     recorded_at = fields.AwareDateTime(dump_only=True)
     voided_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     void_reason = fields.Str(dump_only=True, allow_none=True)
+    idempotency_key = fields.Str(
+        validate=validate.Length(min=8, max=max_length(Contribution.idempotency_key)),
+        metadata={
+            "description": "A key the client chooses (a UUID): sending the same delivery again "
+            "with it answers the contribution already recorded instead of a second one"
+        },
+    )
 
 
 class ReasonSchema(BaseSchema):
