@@ -42,8 +42,8 @@ def _zone_feature(zone: Zone, today: Any) -> dict[str, Any]:
             "zone_id": zone.id,
             "code": zone.code,
             "name": zone.name or "",
-            "kind": KIND_LABELS[zone.kind],
-            "status": STATUS_LABELS[status],
+            "kind": str(KIND_LABELS[zone.kind]),
+            "status": str(STATUS_LABELS[status]),
             "url": url_for("zones.detail", zone_id=zone.id),
         },
     }
