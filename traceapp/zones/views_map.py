@@ -55,12 +55,13 @@ def cooperative_zone_features(actor: Any, cooperative_id: int | None) -> list[di
         return []
     zones = db.session.execute(
         scoped(Zone, actor)
-        .where(Zone.cooperative_id == cooperative_id, Zone.geometry.is_not(None))
+        .where(Zone.cooperative_id == cooperative_id, Zone.min_lon.is_not(None))
         .order_by(Zone.code)
         .limit(MAX_CONTEXT_ZONES)
     ).scalars()
     today = local_today()
-    return [_zone_feature(z, today) for z in zones]
+    # The bounding box is kept with every stored outline; the check below is belt and braces.
+    return [_zone_feature(z, today) for z in zones if z.geometry]
 
 
 def context_layers(actor: Any, cooperative_id: int | None) -> list[dict[str, Any]]:
