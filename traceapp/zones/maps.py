@@ -60,7 +60,6 @@ def map_words() -> dict[str, str]:
         ),
         "badText": _("The text below is not GeoJSON the map can draw; it is sent as it is."),
         "mapLabel": _("Map of the zone"),
-        "contextZone": _("Another zone of the cooperative"),
     }
 
 
