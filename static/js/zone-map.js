@@ -394,6 +394,7 @@
       var points = walk.points;
       points.forEach(function (p, i) {
         var item = make('li', p.accuracy > POOR_ACCURACY_M ? 'poor' : '');
+        item.appendChild(make('span', 'number', (i + 1) + '.'));
         item.appendChild(make('span', 'accuracy', format(words.accuracy, { m: Math.round(p.accuracy) })));
         if (p.accuracy > POOR_ACCURACY_M) item.appendChild(make('span', 'badge warn', words.poor));
         var drop = button(words.drop, 'drop');

@@ -106,6 +106,52 @@ def test_a_manager_draws_a_zone_on_the_map_at_360_px(live_server: LiveServer, ch
     _no_errors(live_server, start)
 
 
+def test_a_boundary_walked_with_the_phone_becomes_the_zone(live_server: LiveServer, chromium: Any):
+    """The phone's positions are recorded as she walks, each with its accuracy; the poor one
+    is dropped, and the rest become the outline that is saved."""
+    walk = [
+        (13.4100, 109.0500, 5),
+        (13.4100, 109.0520, 6),
+        (13.4112, 109.0521, 40),
+        (13.4120, 109.0520, 4),
+        (13.4120, 109.0500, 5),
+    ]
+    page = sign_in(chromium, live_server, "staff", width=WIDTH, height=HEIGHT)
+    context = page.context
+    try:
+        context.grant_permissions(["geolocation"], origin=live_server.url)
+        lat, lon, accuracy = walk[0]
+        context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": accuracy})
+        page.goto(live_server.url + "/zones/new?lang=en")
+        code = f"VN-PYDX-{secrets.randbelow(9000) + 1000}"
+        page.fill("input[name=code]", code)
+        expect(page.locator(".zone-map")).to_have_attribute("data-ready", "1", timeout=SEE_MS)
+        page.get_by_role("button", name="Walk the boundary").click()
+        count = page.locator(".walk-count")
+        expect(count).to_have_text("1 points walked", timeout=SEE_MS)
+        for n, (lat, lon, accuracy) in enumerate(walk[1:], start=2):
+            context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": accuracy})
+            expect(count).to_have_text(f"{n} points walked", timeout=SEE_MS)
+        points = page.locator(".walk-points li")
+        expect(points.nth(2)).to_contain_text("±40 m")
+        expect(points.nth(2)).to_contain_text("poor accuracy")
+        expect(points.nth(3)).to_contain_text("±4 m")
+        points.nth(2).get_by_role("button", name="Drop").click()
+        expect(count).to_have_text("4 points walked")
+        page.get_by_role("button", name="Use the walked points").click()
+        expect(page.locator(".map-status")).to_have_text("4 corners")
+        drawn = json.loads(page.locator("textarea[name=geometry]").input_value())
+        expected = {(lon, lat) for lat, lon, accuracy in walk if accuracy < 40}
+        assert _positions(drawn) == expected
+        page.get_by_role("button", name="Save").click()
+        expect(page.locator(".flash.success")).to_contain_text(code, timeout=SEE_MS)
+        export = page.request.get(live_server.url + "/zones/export.geojson?q=" + code)
+        stored = next(f for f in export.json()["features"] if f["properties"]["code"] == code)
+        assert _positions(stored["geometry"]) == expected
+    finally:
+        context.close()
+
+
 def test_the_household_list_narrows_as_one_types(live_server: LiveServer, chromium: Any):
     page = sign_in(chromium, live_server, "staff", width=WIDTH, height=HEIGHT)
     try:
