@@ -118,6 +118,21 @@ def test_a_configured_tile_server_is_allowed_on_map_pages_only(app, manager_clie
     assert listing.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
 
 
+def test_the_auditor_s_zone_page_shows_the_zone_on_a_map(app, auditor_client, zones, monkeypatch):
+    monkeypatch.setitem(app.config, "TRACEAPP_MAP_TILE_URL", TILES)
+    own = zones[0]
+    page = auditor_client.get(f"/authority/zones/{own.id}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert _data(html, 'div class="zone-map"', "data-geometry") == own.geometry
+    assert _data(html, 'div class="zone-map"', "data-map")["context"] == (
+        f"/zones/{own.id}/map-context.geojson"
+    )
+    assert 'class="map-fallback"><svg' in html
+    assert "https://*.tiles.example.vn" in page.headers["Content-Security-Policy"]
+    assert "geolocation=()" in page.headers["Permissions-Policy"]
+
+
 @pytest.mark.parametrize(
     "url",
     ["tiles.example.vn/{z}/{x}/{y}.png", "https://tiles.example.vn/{z}/{x}.png", "javascript:x"],

@@ -28,7 +28,7 @@ from traceapp.zones.views import bp
 MAX_CONTEXT_ZONES = 1000
 #: The pages that draw a map; they get the tile server in img-src, and the form may ask for
 #: the phone's position ("walk the boundary").
-MAP_ENDPOINTS = frozenset({"zones.create", "zones.edit", "zones.detail"})
+MAP_ENDPOINTS = frozenset({"zones.create", "zones.edit", "zones.detail", "authority.zone"})
 GEOLOCATION_ENDPOINTS = frozenset({"zones.create", "zones.edit"})
 
 
@@ -101,7 +101,7 @@ def zone_map_context(zone_id: int) -> Any:
     return _collection([f for f in features if f["properties"].get("zone_id") != zone.id])
 
 
-@bp.after_request
+@bp.after_app_request
 def _map_page_headers(response: Response) -> Response:
     """A map page may load tiles from the configured server, and the zone form may ask for
     the phone's position (only when the user starts walking a boundary)."""
