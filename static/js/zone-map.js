@@ -242,7 +242,7 @@
       var marker = L.marker(latlng, {
         draggable: true,
         keyboard: false,
-        icon: L.divIcon({ className: 'vertex' + (isChosen ? ' chosen' : ''), iconSize: [22, 22] })
+        icon: L.divIcon({ className: 'vertex' + (isChosen ? ' chosen' : ''), iconSize: [26, 26] })
       });
       marker.on('dragstart', snapshot);
       marker.on('drag', function (e) {

@@ -69,9 +69,9 @@ def test_a_manager_draws_a_zone_on_the_map_at_360_px(live_server: LiveServer, ch
         expect(field).to_have_value("")
         for x, y in [*TAPS, (0.5, 0.5)]:
             _tap(page, x, y)
-        expect(page.locator(".map-status")).to_have_text("5 corners")
+        expect(page.locator(".map-status")).to_have_text("Corners: 5")
         page.get_by_role("button", name="Undo").click()
-        expect(page.locator(".map-status")).to_have_text("4 corners")
+        expect(page.locator(".map-status")).to_have_text("Corners: 4")
         drawn = json.loads(field.input_value())
         assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 5, drawn
         lon, lat = drawn["coordinates"][0][0]
@@ -128,18 +128,18 @@ def test_a_boundary_walked_with_the_phone_becomes_the_zone(live_server: LiveServ
         expect(page.locator(".zone-map")).to_have_attribute("data-ready", "1", timeout=SEE_MS)
         page.get_by_role("button", name="Walk the boundary").click()
         count = page.locator(".walk-count")
-        expect(count).to_have_text("1 points walked", timeout=SEE_MS)
+        expect(count).to_have_text("Points walked: 1", timeout=SEE_MS)
         for n, (lat, lon, accuracy) in enumerate(walk[1:], start=2):
             context.set_geolocation({"latitude": lat, "longitude": lon, "accuracy": accuracy})
-            expect(count).to_have_text(f"{n} points walked", timeout=SEE_MS)
+            expect(count).to_have_text(f"Points walked: {n}", timeout=SEE_MS)
         points = page.locator(".walk-points li")
         expect(points.nth(2)).to_contain_text("±40 m")
         expect(points.nth(2)).to_contain_text("poor accuracy")
         expect(points.nth(3)).to_contain_text("±4 m")
         points.nth(2).get_by_role("button", name="Drop").click()
-        expect(count).to_have_text("4 points walked")
+        expect(count).to_have_text("Points walked: 4")
         page.get_by_role("button", name="Use the walked points").click()
-        expect(page.locator(".map-status")).to_have_text("4 corners")
+        expect(page.locator(".map-status")).to_have_text("Corners: 4")
         drawn = json.loads(page.locator("textarea[name=geometry]").input_value())
         expected = {(lon, lat) for lat, lon, accuracy in walk if accuracy < 40}
         assert _positions(drawn) == expected
@@ -164,7 +164,7 @@ def test_the_household_list_narrows_as_one_types(live_server: LiveServer, chromi
         search.fill("nguyen thi hoa")
         expect(page.locator("fieldset.pick-list li:visible")).to_have_count(1)
         page.get_by_label("0001 · Nguyễn Thị Hoa").check()
-        expect(page.locator(".pick-count")).to_contain_text("1 ticked")
+        expect(page.locator(".pick-count")).to_contain_text("Ticked: 1")
         search.fill("0004")
         # The ticked household stays in view beside the match.
         visible = page.locator("fieldset.pick-list li:visible")

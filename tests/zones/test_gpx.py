@@ -74,6 +74,20 @@ def test_a_kml_line_from_a_phone_app_closes_into_a_polygon():
     assert geo.normalise(raw)["type"] == "Polygon"
 
 
+def test_a_google_gx_track_closes_into_a_polygon():
+    coords = "".join(f"<gx:coord>{lon} {lat} 12</gx:coord>" for lon, lat in WALK)
+    kml = (
+        '<kml xmlns="http://www.opengis.net/kml/2.2" xmlns:gx="http://www.google.com/kml/ext/2.2">'
+        f"<Placemark><gx:Track><when>2026-12-05T07:00:00Z</when>{coords}</gx:Track></Placemark>"
+        "</kml>"
+    ).encode()
+    raw = geo.read_kml(kml)
+    assert raw["type"] == "Polygon" and len(raw["coordinates"][0]) == 5
+    bad = kml.replace(b"109.0218 13.4", b"109.0218;13.4", 1)
+    with pytest.raises(geo.GeometryError, match="Placemark 1, line: .* 'longitude latitude'"):
+        geo.read_kml(bad)
+
+
 @pytest.mark.parametrize(
     ("content", "match"),
     [

@@ -53,8 +53,8 @@ def map_words() -> dict[str, str]:
         "noGeolocation": _("This browser cannot give the phone's position."),
         "geoDenied": _("The position was refused: allow location for this site and try again."),
         "geoError": _("No position yet: go outside, away from buildings, and wait a moment."),
-        "walked": _("%(n)s points walked"),
-        "corners": _("%(n)s corners"),
+        "walked": _("Points walked: %(n)s"),
+        "corners": _("Corners: %(n)s"),
         "holes": _(
             "This outline has holes: the map keeps them as they are; edit them in the text."
         ),
@@ -67,6 +67,6 @@ def picker_words() -> dict[str, str]:
     """The household picker's words (static/js/pick-list.js)."""
     return {
         "filter": _("Find a household (member number or name)"),
-        "ticked": _("%(n)s ticked"),
+        "ticked": _("Ticked: %(n)s"),
         "shown": _("%(n)s of %(total)s shown"),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parsed by xmlfile.read_xml only
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from flask_babel import gettext as _
@@ -63,6 +63,23 @@ def _kml_coordinates(element: ET.Element | None, where: str) -> list[list[float]
     return positions
 
 
+def _track_position(element: ET.Element, where: str) -> list[float]:
+    """A gx:coord's "longitude latitude altitude" as a position."""
+    text = (element.text or "").strip()
+    try:
+        return [float(v) for v in text.split()]
+    except ValueError:
+        raise GeometryError(
+            # TRANSLATORS: %(chunk)s is the text found in the file; keep 'longitude latitude'
+            # as gx:coord writes it (spaces).
+            _(
+                "%(where)s: %(chunk)s is not 'longitude latitude'.",
+                where=where,
+                chunk=f"{text!r:.40}",
+            )
+        ) from None
+
+
 def read_kml(content: bytes) -> dict[str, Any]:
     """The geometry drawn in a KML file (Placemarks with Point, Polygon, LineString or
     MultiGeometry); a line, as a phone app records a walked boundary, closes into an outline.
@@ -86,7 +103,8 @@ def read_kml(content: bytes) -> dict[str, Any]:
     runs = (
         run for node in descendants(root, "coordinates") for run in _RUN.finditer(node.text or "")
     )
-    if next(islice(runs, limit, None), None) is not None:
+    tracked = (node for node in root.iter() if local(node.tag) == "coord")
+    if next(islice(chain(runs, tracked), limit, None), None) is not None:
         raise too_many_positions_error()
     polygons: list[list[list[list[float]]]] = []
     points: list[list[float]] = []
@@ -104,6 +122,12 @@ def read_kml(content: bytes) -> dict[str, Any]:
             # A boundary walked with a phone app: the track closes into an outline.
             where = _("Placemark %(placemark)d, line", placemark=n)
             polygons.append([closed_ring(_kml_coordinates(line, where), where)])
+            found = True
+        for track in descendants(placemark, "Track"):
+            # Google's gx:Track: one <gx:coord>lon lat alt</gx:coord> per recorded position.
+            where = _("Placemark %(placemark)d, line", placemark=n)
+            positions = [_track_position(c, where) for c in descendants(track, "coord")]
+            polygons.append([closed_ring(positions, where)])
             found = True
         for point in descendants(placemark, "Point"):
             coords = _kml_coordinates(point, _kml_place(n))
