@@ -96,6 +96,22 @@ def _audit_keys() -> list[tuple[str, str]]:
     return keys
 
 
+def _map_tiles() -> tuple[str | None, str]:
+    """TRACEAPP_MAP_TILE_URL (an http(s) template with {z}, {x} and {y}) and its attribution."""
+    url = _env("TRACEAPP_MAP_TILE_URL")
+    attribution = _env("TRACEAPP_MAP_TILE_ATTRIBUTION", "") or ""
+    if url is None:
+        return None, attribution
+    if not re.fullmatch(r"https?://[^\s\"'<>]+", url) or not all(
+        part in url for part in ("{z}", "{x}", "{y}")
+    ):
+        raise ConfigError(
+            "TRACEAPP_MAP_TILE_URL must be an http(s) address with {z}, {x} and {y}, "
+            f"such as https://tiles.example.vn/{{z}}/{{x}}/{{y}}.png; got {url!r}"
+        )
+    return url, attribution
+
+
 def _settings_file() -> dict[str, Any]:
     """Domain tunables (zone code schemes, OCOP cut-offs, yields, clone rules) from a TOML file."""
     name = _env("TRACEAPP_SETTINGS_FILE")
@@ -142,6 +158,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         )
 
     public_base = (_env("TRACEAPP_PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    tile_url, tile_attribution = _map_tiles()
     legacy_hosts = [
         h.strip().lower() for h in (_env("TRACEAPP_LEGACY_HOSTS", "") or "").split(",") if h.strip()
     ]
@@ -179,6 +196,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_IMPORT_MAX_ROWS": _env_int("TRACEAPP_IMPORT_MAX_ROWS", 5000),
         "TRACEAPP_IMPORT_MAX_COLUMNS": _env_int("TRACEAPP_IMPORT_MAX_COLUMNS", 100),
         "TRACEAPP_IMPORT_MAX_CELL_CHARS": _env_int("TRACEAPP_IMPORT_MAX_CELL_CHARS", 5000),
+        # Off by default: the maps draw outlines on a plain background, with no request
+        # leaving the closed network (traceapp.zones.views_map).
+        "TRACEAPP_MAP_TILE_URL": tile_url,
+        "TRACEAPP_MAP_TILE_ATTRIBUTION": tile_attribution,
         "TRACEAPP_UPLOAD_DIR": _env("TRACEAPP_UPLOAD_DIR", str(instance_path / "uploads")),
         "TRACEAPP_JOB_DIR": _env("TRACEAPP_JOB_DIR", str(instance_path / "jobs")),
         "TRACEAPP_LOG_LEVEL": _env("TRACEAPP_LOG_LEVEL", "INFO"),

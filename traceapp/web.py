@@ -128,7 +128,9 @@ SECURITY_HEADERS = (
 def _security_headers(response: Any) -> Any:
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.extend(SECURITY_HEADERS)
+    # setdefault: a page may widen one (the zone map asks for geolocation and its tiles).
+    for name, value in SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     lang = g.get("set_lang_cookie")

@@ -381,7 +381,9 @@ def _register_zone(page: Page, tag: str, member: str) -> tuple[str, str]:
     page.fill("input[name=valid_until]", "2030-02-09")
     page.select_option("select[name=target_market]", label="Domestic")
     page.fill("input[name=declared_area_ha]", "2.9")
-    page.select_option("select[name=member_ids]", label=member)
+    # Households are ticked in a list that a filter box narrows (static/js/pick-list.js).
+    page.get_by_label("Find a household (member number or name)").fill(member.split(" · ")[1])
+    page.get_by_label(member, exact=True).check()
     page.set_input_files("input[name=geometry_file]", PLOT_KML)
     _click(page, "Save")
     _flash(page, f"Zone code {code} saved as a draft.")

@@ -236,7 +236,11 @@ def test_a_kml_entity_bomb_is_refused_before_parsing():
                 "<Placemark><LineString><coordinates>109,13 109.1,13.1</coordinates></LineString>"
                 "</Placemark>"
             ),
-            "no Point or Polygon",
+            "Placemark 1, line has 2 distinct positions",
+        ),
+        (
+            _kml("<Placemark><name>a label only</name></Placemark>"),
+            "no Point, Polygon or LineString",
         ),
         (
             _kml("<Placemark><Point><coordinates>109.02;13.40</coordinates></Point></Placemark>"),
@@ -262,7 +266,7 @@ def test_files_are_read_by_extension():
     assert geo.read_file("PLOT.JSON", text)["type"] == "Polygon"
     with pytest.raises(geo.GeometryError, match="unzip"):
         geo.read_file("plot.kmz", b"PK")
-    with pytest.raises(geo.GeometryError, match="GeoJSON .* or KML"):
+    with pytest.raises(geo.GeometryError, match=r"GeoJSON .*, KML .* or GPX"):
         geo.read_file("plot.shp", b"")
     with pytest.raises(geo.GeometryError, match="larger than"):
         geo.read_file("big.geojson", b" " * (geo.MAX_FILE_BYTES + 1))

@@ -43,6 +43,7 @@ from traceapp.zones.forms import (
     STATUS_LABELS,
     decision_choices,
 )
+from traceapp.zones.maps import map_settings, map_words
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 bp = Blueprint("authority", __name__)
@@ -127,6 +128,8 @@ def _render_zone(
         d=d,
         today=today,
         outline=outline,
+        map_settings=map_settings(url_for("zones.zone_map_context", zone_id=zone.id)),
+        map_words=map_words(),
         last_day=dossiers.last_day,
         shown_reason=zones.shown_reason,
         effective=zones.effective_status(zone, today),

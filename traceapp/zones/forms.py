@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from traceapp.core.columns import max_length
 from traceapp.forms import Form
@@ -43,6 +44,14 @@ __all__ = [
     "TransitionForm",
     "ZoneForm",
 ]
+
+
+class HouseholdChoices(SelectMultipleField):
+    """Member households as a list of check boxes: ticked without Ctrl-click on any screen,
+    and a filter box finds one among hundreds where scripts run (static/js/pick-list.js)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class ZoneForm(Form):
@@ -85,21 +94,23 @@ class ZoneForm(Form):
     declared_area_ha = DecimalField(
         _l("Declared area (ha)"), places=None, validators=[Optional(), NumberRange(min=0)]
     )
-    member_ids = SelectMultipleField(
+    member_ids = HouseholdChoices(
         _l("Member households farming it"), coerce=int, validators=[Optional()]
     )
     geometry = TextAreaField(
         _l("Location as GeoJSON ([longitude, latitude]): Point, Polygon or MultiPolygon"),
         validators=[Optional(), Length(max=2_000_000)],
     )
-    geometry_file = FileField(_l("…or upload a GeoJSON or KML file"))
+    geometry_file = FileField(
+        _l("…or upload a GeoJSON, KML or GPX file (a track or waypoints from a phone's GPS app)")
+    )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Zone.notes))])
 
 
 class LockedZoneForm(Form):
     """What may still change once a code was submitted: households and notes."""
 
-    member_ids = SelectMultipleField(
+    member_ids = HouseholdChoices(
         _l("Member households farming it"), coerce=int, validators=[Optional()]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=max_length(Zone.notes))])

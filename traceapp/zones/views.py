@@ -42,6 +42,7 @@ from traceapp.zones.forms import (
     ZoneForm,
     decision_choices,
 )
+from traceapp.zones.maps import map_settings, map_words, picker_words
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 bp = Blueprint("zones", __name__)
@@ -155,6 +156,24 @@ def _save_failed(form: Any, exc: ValidationFailed, from_file: bool) -> None:
     form_failed(form, exc)
 
 
+def _render_form(form: Any, zone: Zone | None, locked: bool, status: int) -> Any:
+    """The zone form, with its map (the geometry field's editor) unless the code is locked."""
+    context = (
+        url_for("zones.zone_map_context", zone_id=zone.id)
+        if zone is not None
+        else url_for("zones.map_context")
+    )
+    return render_template(
+        "zones/form.html",
+        form=form,
+        zone=zone,
+        locked=locked,
+        map_settings=map_settings(context),
+        map_words=map_words(),
+        picker_words=picker_words(),
+    ), status
+
+
 @bp.route("/zones/new", methods=["GET", "POST"])
 @login_required
 def create() -> Any:
@@ -181,7 +200,7 @@ def create() -> Any:
         except ValidationFailed as exc:
             _save_failed(form, exc, from_file)
     status = 422 if request.method == "POST" else 200
-    return render_template("zones/form.html", form=form, zone=None, locked=False), status
+    return _render_form(form, None, False, status)
 
 
 def _authority_context(zone: Zone) -> dict[str, Any]:
@@ -256,6 +275,10 @@ def _render_detail(
         can_write=can_write,
         locked=services.is_locked(zone),
         shown_reason=services.shown_reason,
+        map_settings=map_settings(
+            url_for("zones.zone_map_context", zone_id=zone.id), zone_id=zone.id
+        ),
+        map_words=map_words(),
         **_LABELS,
     ), status
 
@@ -300,7 +323,7 @@ def edit(zone_id: int) -> Any:
         except ValidationFailed as exc:
             _save_failed(form, exc, from_file)
     status = 422 if request.method == "POST" else 200
-    return render_template("zones/form.html", form=form, zone=zone, locked=locked), status
+    return _render_form(form, zone, locked, status)
 
 
 @bp.route("/zones/<int:zone_id>/transition", methods=["POST"])

@@ -1,4 +1,4 @@
-"""Zone geometry as pure functions: GeoJSON and KML input, validation, areas, overlaps, SVG.
+"""Zone geometry as pure functions: GeoJSON, KML and GPX input, validation, areas, overlaps, SVG.
 
 One module per job; the public names are re-exported here for callers (``geo.normalise``).
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from traceapp.zones.geometry.drawing import drawable, svg_outline
 from traceapp.zones.geometry.geojson import load_json, normalise, to_shape, unwrap
+from traceapp.zones.geometry.gpx import read_gpx
 from traceapp.zones.geometry.kml import read_file, read_kml
 from traceapp.zones.geometry.measures import (
     MIN_OVERLAP_HA,
@@ -54,6 +55,7 @@ __all__ = [
     "normalise",
     "overlap_ha",
     "read_file",
+    "read_gpx",
     "read_kml",
     "svg_outline",
     "to_shape",
