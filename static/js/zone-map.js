@@ -99,7 +99,13 @@
         }).addTo(map);
         layer.bringToBack();
         box.setAttribute('data-context-features', String(data.features.length));
-        var bounds = layer.getBounds();
+        // Fit to the cooperative's zones, not to the provinces drawn around them.
+        var bounds = L.latLngBounds([]);
+        layer.eachLayer(function (item) {
+          var kind = (item.feature && item.feature.properties && item.feature.properties.layer) || 'zone';
+          if (kind === 'zone') bounds.extend(item.getBounds ? item.getBounds() : item.getLatLng());
+        });
+        if (!bounds.isValid()) bounds = layer.getBounds();
         if (fit && bounds.isValid()) map.fitBounds(bounds, { maxZoom: 17, padding: [16, 16] });
       })
       .catch(function () { /* the map still edits without its context */ });

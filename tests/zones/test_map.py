@@ -16,12 +16,14 @@ from traceapp.web import CONTENT_SECURITY_POLICY
 TILES = "https://{s}.tiles.example.vn/{z}/{x}/{y}.png"
 
 
-def _codes(response) -> list[str]:
+def _codes(response, layer: str = "zone") -> list[str]:
     assert response.status_code == 200, response.status_code
     assert response.content_type.startswith("application/geo+json")
     data = response.get_json(force=True)
     assert data["type"] == "FeatureCollection"
-    return sorted(f["properties"]["code"] for f in data["features"])
+    return sorted(
+        f["properties"]["code"] for f in data["features"] if f["properties"]["layer"] == layer
+    )
 
 
 @pytest.fixture
@@ -44,12 +46,35 @@ def zones(world):
 def test_the_new_zone_map_shows_the_cooperative_s_located_zones(manager_client, zones):
     response = manager_client.get("/zones/map-context.geojson")
     assert _codes(response) == ["VN-PYDX-0701", "VN-PYDX-0702"]
-    feature = response.get_json(force=True)["features"][0]
+    features = response.get_json(force=True)["features"]
+    feature = next(f for f in features if f["properties"]["layer"] == "zone")
     assert feature["geometry"]["type"] == "Polygon"
     props = feature["properties"]
     assert props["layer"] == "zone" and props["url"] == f"/zones/{zones[0].id}"
     assert props["kind"] == "Growing area" and props["status"] == "Draft"
     assert response.headers["Cache-Control"] == "private, no-store"
+
+
+def _folded(name: str) -> str:
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in plain if not unicodedata.combining(c))
+
+
+def test_the_map_draws_the_provinces_around_the_zones(manager_client, other_client, zones):
+    """The administrative outlines shipped with the app are the map's context, named in the
+    reader's language: Phú Yên around cooperative A's zones, Khánh Hòa around B's."""
+    data = manager_client.get("/zones/map-context.geojson").get_json(force=True)
+    provinces = {
+        _folded(f["properties"]["name"]): f["geometry"]["type"]
+        for f in data["features"]
+        if f["properties"]["layer"] == "boundary"
+    }
+    assert "Phu Yen" in provinces and provinces["Phu Yen"] in ("Polygon", "MultiPolygon")
+    assert "Khanh Hoa" not in provinces  # 130 km south of cooperative A's zones
+    theirs = other_client.get("/zones/map-context.geojson").get_json(force=True)
+    assert "Khanh Hoa" in [_folded(f["properties"]["name"]) for f in theirs["features"]]
 
 
 def test_a_zone_s_map_shows_the_other_zones_of_its_cooperative(manager_client, zones):

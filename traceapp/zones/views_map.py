@@ -11,9 +11,13 @@ import json
 from typing import Any
 
 from flask import Response, current_app, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user, login_required
+from shapely.geometry import shape
+from shapely.ops import unary_union
 
 from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.core import boundaries
 from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.web import CONTENT_SECURITY_POLICY
@@ -26,6 +30,8 @@ from traceapp.zones.views import bp
 #: Most zones a context layer carries: a cooperative has tens; the bound keeps one request
 #: small whatever the data.
 MAX_CONTEXT_ZONES = 1000
+#: Provinces within this distance of a cooperative's zones are drawn as context.
+BOUNDARY_CONTEXT_KM = 15.0
 #: The pages that draw a map; they get the tile server in img-src, and the form may ask for
 #: the phone's position ("walk the boundary").
 MAP_ENDPOINTS = frozenset({"zones.create", "zones.edit", "zones.detail", "authority.zone"})
@@ -64,15 +70,36 @@ def cooperative_zone_features(actor: Any, cooperative_id: int | None) -> list[di
     return [_zone_feature(z, today) for z in zones if z.geometry]
 
 
-def context_layers(actor: Any, cooperative_id: int | None) -> list[dict[str, Any]]:
-    """Everything a zone map draws as context around the zone being edited or shown.
+def boundary_features(zone_features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The administrative outlines shipped with the app (traceapp/core/boundaries.py) around
+    the cooperative's zones, as features of layer "boundary", named in the reader's language."""
+    if not zone_features:
+        return []
+    shapes = [shape(f["geometry"]) for f in zone_features[:MAX_CONTEXT_ZONES]]
+    lang = str(get_locale() or "vi")
+    found: dict[tuple[str, str], boundaries.Outline] = {}
+    for outline in boundaries.around(unary_union(shapes), km=BOUNDARY_CONTEXT_KM):
+        found.setdefault((outline.country, outline.code), outline)
+    return [
+        {
+            "type": "Feature",
+            "geometry": outline.geojson(),
+            "properties": {
+                "layer": "boundary",
+                "code": outline.code,
+                "name": outline.name_in(lang),
+            },
+        }
+        for outline in found.values()
+    ]
 
-    Each feature's ``properties.layer`` names its layer ("zone" now); the map styles and
-    labels features by it. The administrative outlines shipped with the app are to be added
-    here as features of layer "boundary" (traceapp/core/boundaries.py), for the cooperative's
-    province; today this returns the cooperative's zones only.
-    """
-    return cooperative_zone_features(actor, cooperative_id)
+
+def context_layers(actor: Any, cooperative_id: int | None) -> list[dict[str, Any]]:
+    """Everything a zone map draws as context around the zone being edited or shown: the
+    provinces around the cooperative's zones (layer "boundary"), then its other located zones
+    (layer "zone"). The map styles and labels features by ``properties.layer``."""
+    zones = cooperative_zone_features(actor, cooperative_id)
+    return boundary_features(zones) + zones
 
 
 def _collection(features: list[dict[str, Any]]) -> Response:
