@@ -14,7 +14,14 @@ from flask_login import current_user
 LANG_COOKIE = "lang"
 
 #: How each language names itself in the switcher.
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "fr": "Français", "zh": "中文"}
+LANGUAGE_NAMES = {
+    "vi": "Tiếng Việt",
+    "en": "English",
+    "fr": "Français",
+    "zh": "中文",
+    "km": "ខ្មែរ",
+    "tr": "Türkçe",
+}
 
 
 def supported() -> list[str]:
