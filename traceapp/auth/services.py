@@ -122,15 +122,18 @@ def create_user(
         errors["country"] = [_("Choose a country from the list.")]
     if role == Role.AUDITOR and not (province or "").strip():
         errors["province"] = [_("An auditor is bound to a province.")]
-    elif role == Role.AUDITOR and "country" not in errors:
-        if not countries.province_ok(country, province):
-            errors["province"] = [
-                _(
-                    "%(name)s is not a province of %(country)s.",
-                    name=province,
-                    country=countries.get(country).name(str(get_locale())),
-                )
-            ]
+    elif (
+        role == Role.AUDITOR
+        and "country" not in errors
+        and not countries.province_ok(country, province)
+    ):
+        errors["province"] = [
+            _(
+                "%(name)s is not a province of %(country)s.",
+                name=province,
+                country=countries.get(country).name(str(get_locale())),
+            )
+        ]
     if role != Role.AUDITOR:
         province = district = None
     if errors:

@@ -36,6 +36,7 @@ from traceapp.batches.models import (
     LotStatus,
     TraceEvent,
 )
+from traceapp.cooperatives.models import Cooperative
 from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
@@ -259,12 +260,17 @@ def record_event(
     return event
 
 
+def _origin(lot: Lot) -> str:
+    coop = db.session.get(Cooperative, lot.cooperative_id)
+    return coop.country if coop is not None else "VN"
+
+
 def lot_ilmd(lot: Lot) -> dict[str, Any]:
     """The lot's instance/lot master data, as stored on its commissioning event."""
     data: dict[str, Any] = {
         "lotNumber": lot.code,
         "productionDate": lot.production_date.isoformat(),
-        "countryOfOrigin": "VN",
+        "countryOfOrigin": _origin(lot),
     }
     if lot.best_before:
         data["bestBeforeDate"] = lot.best_before.isoformat()

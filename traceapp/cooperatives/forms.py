@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
 from traceapp.core import gdst_codes
-from traceapp.core.countries import country_choices
 from traceapp.core.columns import max_length
+from traceapp.core.countries import country_choices
 from traceapp.forms import Form
 from traceapp.web import options
 

@@ -104,7 +104,7 @@ def _profile(raw: dict[str, Any]) -> Country:
         gtin_prefixes=tuple(str(p) for p in raw.get("gtin_prefixes") or ()),
         levels=tuple(raw.get("levels") or ({"key": "province"},)),
         units=tuple(raw.get("units") or ()),
-        bbox=tuple(bbox) if bbox else None,  # type: ignore[arg-type]
+        bbox=(bbox[0], bbox[1], bbox[2], bbox[3]) if bbox else None,
         zone_schemes=dict(raw.get("zone_schemes") or {}),
         units_source=str(raw.get("units_source") or ""),
     )

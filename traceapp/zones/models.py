@@ -181,9 +181,7 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
         """Cooperative users see their own zones; auditors those issued in their province of
         their country (the zone's cooperative's country)."""
         if actor.is_auditor:
-            in_country = sa.select(Cooperative.id).where(
-                Cooperative.country == actor.audit_country
-            )
+            in_country = sa.select(Cooperative.id).where(Cooperative.country == actor.audit_country)
             clause: sa.ColumnElement[bool] = sa.and_(
                 cls.province_key.in_(names_covered(actor.province or "")),
                 cls.cooperative_id.in_(in_country),

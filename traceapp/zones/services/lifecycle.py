@@ -78,7 +78,9 @@ def transition(
     effective = effective_status(zone, day)
     if target == S.EXPIRED:
         require(
-            actor.is_system or actor.is_admin or actor.can_audit(zone.province, zone.district, zone.cooperative.country),
+            actor.is_system
+            or actor.is_admin
+            or actor.can_audit(zone.province, zone.district, zone.cooperative.country),
             _("Only the scheduled expiry or an auditor records an expiry."),
         )
         if effective != S.EXPIRED or current == S.EXPIRED:
