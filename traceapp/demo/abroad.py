@@ -83,10 +83,14 @@ MEMBERS = {
 
 #: (email, name, role, cooperative, country, province, locale, what)
 ACCOUNTS = [
-    ("manager@tramkak.demo", "សុខ ចាន់ធី", "manager", "TKR", None, None, "km", "manager, Tram Kak rice (Cambodia, Khmer)"),
-    ("manager@akhisar.demo", "Ayşe Yılmaz", "manager", "AKH", None, None, "tr", "manager, Akhisar olive oil (Türkiye, Turkish)"),
-    ("auditor@takeo.demo", "ហេង វណ្ណា", "auditor", None, "KH", "Takeo", "km", "auditor, Takeo province (Cambodia)"),
-    ("auditor@manisa.demo", "Mehmet Öztürk", "auditor", None, "TR", "Manisa", "tr", "auditor, Manisa province (Türkiye)"),
+    ("manager@tramkak.demo", "សុខ ចាន់ធី", "manager", "TKR", None, None, "km",
+     "manager, Tram Kak rice (Cambodia, Khmer)"),
+    ("manager@akhisar.demo", "Ayşe Yılmaz", "manager", "AKH", None, None, "tr",
+     "manager, Akhisar olive oil (Türkiye, Turkish)"),
+    ("auditor@takeo.demo", "ហេង វណ្ណា", "auditor", None, "KH", "Takeo", "km",
+     "auditor, Takeo province (Cambodia)"),
+    ("auditor@manisa.demo", "Mehmet Öztürk", "auditor", None, "TR", "Manisa", "tr",
+     "auditor, Manisa province (Türkiye)"),
 ]  # fmt: skip
 
 AUDITORS = {"TKR": "auditor@takeo.demo", "AKH": "auditor@manisa.demo"}
