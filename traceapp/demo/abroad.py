@@ -82,7 +82,7 @@ MEMBERS = {
 }
 
 #: (email, name, role, cooperative, country, province, locale, what)
-ACCOUNTS = [
+ACCOUNTS: list[tuple[str, str, str, str | None, str | None, str | None, str, str]] = [
     ("manager@tramkak.demo", "សុខ ចាន់ធី", "manager", "TKR", None, None, "km",
      "manager, Tram Kak rice (Cambodia, Khmer)"),
     ("manager@akhisar.demo", "Ayşe Yılmaz", "manager", "AKH", None, None, "tr",
@@ -101,7 +101,7 @@ def _square(lon: float, lat: float, side: float = 0.0012) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
-ZONES = {
+ZONES: dict[str, dict[str, Any]] = {
     "TKR": {
         "code": "KH-TKO-0001",
         "kind": "growing_area",
