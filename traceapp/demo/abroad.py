@@ -180,7 +180,7 @@ def load(ctx: dict[str, Any]) -> None:
         coop = _cooperative(code, data)
         ctx["coops"][code] = coop
         ctx["members"][code] = _members(coop)
-    for email, name, role, code, country, province, locale, what in ACCOUNTS:
+    for email, name, role, coop_code, country, province, locale, what in ACCOUNTS:
         user = auth.find_user_by_email(email)
         if user is None:
             user = auth.create_user(
@@ -189,7 +189,7 @@ def load(ctx: dict[str, Any]) -> None:
                 full_name=name,
                 password=PASSWORD,
                 role=role,
-                cooperative_id=ctx["coops"][code].id if code else None,
+                cooperative_id=ctx["coops"][coop_code].id if coop_code else None,
                 country=country,
                 province=province,
             )
