@@ -47,7 +47,7 @@ class UserForm(Form):
         choices=options([("", _l("Choose a role…"))] + [(r.value, r.label) for r in Role]),
     )
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validate_choice=False)
-    country = SelectField(_l("Country (auditors)"), choices=lambda: country_choices(), default="VN")
+    country = SelectField(_l("Country"), choices=lambda: country_choices(), default="VN")
     province = StringField(_l("Province (auditors)"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District (optional)"), validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10)])
