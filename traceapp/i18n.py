@@ -95,6 +95,9 @@ def select_locale() -> str:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
+    if g.get("public_lang"):
+        # A public page settled its language (the label's country's, when none was asked).
+        return str(g.public_lang)
     asked = (request.args.get("lang") or "").strip().lower()
     if asked in langs:
         g.set_lang_cookie = asked

@@ -12,13 +12,16 @@ from PIL import Image, ImageDraw, ImageFont, features
 
 from traceapp.labels.render.content import LabelContent
 from traceapp.labels.render.khmer import FONT_DIR
-from traceapp.labels.render.pdf import render_pdf
+from traceapp.labels.render.layouts import PT_PER_MM, get_layout
+from traceapp.labels.render.pdf import LEADING, QR_MAX_SHARE, TEXT_GAP, render_pdf
 from traceapp.labels.render.zpl import render_zpl
 
-pytestmark = [
-    pytest.mark.skipif(not shutil.which("pdftoppm"), reason="needs poppler-utils (pdftoppm)"),
-    pytest.mark.skipif(not features.check("raqm"), reason="the reference needs Pillow with raqm"),
-]
+#: Whether the printed pages can be looked at: poppler's rasteriser, and libraqm in Pillow
+#: for the reference rendering.
+POPPLER_AND_RAQM = bool(shutil.which("pdftoppm")) and bool(features.check("raqm"))
+pytestmark = pytest.mark.skipif(
+    not POPPLER_AND_RAQM, reason="needs poppler-utils (pdftoppm) and Pillow with raqm"
+)
 
 #: "Fragrant jasmine rice" (Khmer writes a phrase without spaces): subscript consonants
 #: (ង្ក, ក្រ, ផ្ក, ម្ល), a pre-base coeng ra and vowels above and below, which only shaping
@@ -47,19 +50,50 @@ def _trim(ink: np.ndarray) -> np.ndarray:
     return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
 
-def _name_line(pdf: bytes) -> np.ndarray:
-    """The product name's line on the page rasterised at 400 dpi: the first band of ink
-    right of the QR code."""
+def name_line(pdf: bytes, layout_key: str = "roll-50x30", slot: int = 0) -> np.ndarray:
+    """The product name's line of the label in ``slot`` on the first page, rasterised at
+    600 dpi: the first band of ink in the label's text column (right of its QR code)."""
+    dpi = 600
     png = subprocess.run(
-        ["pdftoppm", "-r", "400", "-gray", "-png", "-"], input=pdf, capture_output=True, check=True
+        ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-gray", "-png", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
     ).stdout
     ink = _ink(png)
-    column = ink[:, int(ink.shape[1] * 0.45) :]
+    layout = get_layout(layout_key)
+    x, y = layout.label_box(slot)
+    cx0, cy0, cx1, cy1 = layout.content_box(slot)
+    band = 2 * layout.url_size * LEADING
+    width, height = (cx1 - cx0) * PT_PER_MM, (cy1 - cy0) * PT_PER_MM
+    qr_side = min(height - band, width * QR_MAX_SHARE)
+    left = (x + cx0) * PT_PER_MM + qr_side + TEXT_GAP * PT_PER_MM
+    right = (x + cx1) * PT_PER_MM
+    # Khmer vowels above the consonant rise above the Latin ascent: up to the label's edge.
+    top = (y + layout.label_height) * PT_PER_MM
+    bottom = (y + cy0) * PT_PER_MM + band
+    page_top = layout.page_height * PT_PER_MM
+
+    def px(value: float) -> int:
+        return round(value * dpi / 72)
+
+    column = ink[px(page_top - top) : px(page_top - bottom), px(left) : px(right)]
     rows = np.where(column.any(axis=1))[0]
     end = 0
     while end + 1 < len(rows) and rows[end + 1] - rows[end] <= 6:
         end += 1
     return _trim(column[rows[0] : rows[end] + 1])
+
+
+def _name_line(pdf: bytes) -> np.ndarray:
+    return name_line(pdf)
+
+
+def shaped_and_naive(printed: np.ndarray, text: str) -> tuple[float, float]:
+    """How closely a printed line matches ``text`` shaped by libraqm, and drawn unshaped."""
+    shaped = _overlap(printed, _reference(text, printed.shape, ImageFont.Layout.RAQM))
+    naive = _overlap(printed, _reference(text, printed.shape, ImageFont.Layout.BASIC))
+    return shaped, naive
 
 
 def _reference(text: str, shape: tuple[int, int], engine: ImageFont.Layout) -> np.ndarray:
@@ -81,12 +115,11 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 def test_a_khmer_product_name_prints_shaped():
     printed = _name_line(_label_pdf(NAME))
-    shaped = _overlap(printed, _reference(NAME, printed.shape, ImageFont.Layout.RAQM))
-    naive = _overlap(printed, _reference(NAME, printed.shape, ImageFont.Layout.BASIC))
+    shaped, naive = shaped_and_naive(printed, NAME)
     # The printed name matches the shaped reference closely, and an unshaped drawing of the
     # same characters (subscripts and vowels left in reading order) clearly does not.
-    assert shaped > 0.75, shaped
-    assert naive < 0.6, naive
+    assert shaped > 0.8, shaped
+    assert naive < 0.5, naive
     assert shaped - naive > 0.2
 
 

@@ -19,6 +19,7 @@ from traceapp.batches import services as lots
 from traceapp.batches.models import Lot
 from traceapp.cooperatives import services as coops
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
+from traceapp.database import local_today
 from traceapp.demo.people import PASSWORD
 from traceapp.extensions import db
 from traceapp.labels import services as labels
@@ -142,7 +143,7 @@ ZONES: dict[str, dict[str, Any]] = {
 PRODUCTS = {
     "TKR": {
         "code": "TKR-PM-5",
-        "name": "អង្ករក្រអូបផ្កាម្លិះ ៥ គីឡូក្រាម",
+        "name": "អង្ករក្រអូបផ្កាម្លិះ",
         "names": {"en": "Phka Malis fragrant rice, 5 kg bag", "fr": "Riz parfumé Phka Malis, 5 kg"},
         "description": "អង្ករក្រអូបផ្កាម្លិះ ពីវាលស្រែសមាជិកនៃស្រុកត្រាំកក់។",
         "category": "rice",
@@ -166,10 +167,10 @@ PRODUCTS = {
     },
 }
 
-#: cooperative -> (harvest day, kilograms per member, labels, layout)
+#: cooperative -> (days before the demo is loaded, kilograms per member, labels, layout)
 LOTS = {
-    "TKR": (dt.date(2025, 12, 2), ("1200", "950", "800"), 24, "a4-3x8"),
-    "AKH": (dt.date(2025, 11, 18), ("310", "280", "240"), 24, "a4-3x8"),
+    "TKR": (12, ("1200", "950", "800"), 24, "a4-3x8"),
+    "AKH": (20, ("310", "280", "240"), 24, "a4-3x8"),
 }
 
 
@@ -262,7 +263,8 @@ def _product(coop: Cooperative, code: str) -> Product:
 
 
 def _lot_and_labels(code: str, product: Product, zone: Zone, members: list[Member]) -> Lot:
-    day, quantities, count, layout = LOTS[code]
+    days, quantities, count, layout = LOTS[code]
+    day = local_today() - dt.timedelta(days=days)
     lot = db.session.scalar(sa.select(Lot).where(Lot.product_id == product.id))
     if lot is None:
         tz = ZoneInfo("Asia/Phnom_Penh" if code == "TKR" else "Europe/Istanbul")

@@ -16,6 +16,7 @@ from flask import (
     redirect,
     request,
 )
+from flask_babel import refresh
 
 from traceapp.extensions import db, limiter
 from traceapp.i18n import country_language, public_explicit_language, supported
@@ -118,6 +119,7 @@ def _serial(target: ScanTarget) -> Response:
         if public_explicit_language() is None:
             # Nothing asked for: the page opens in the language of the label's country.
             g.public_lang = country_language(scan_country(scan), supported(), lang())
+            refresh()  # Flask-Babel forgets a language it may have settled already
             use_language(scan, lang())
         answer = scan_page(scan, target, lang())
         response = finish(
