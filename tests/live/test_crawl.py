@@ -53,7 +53,7 @@ REQUEST_TIMEOUT = 30
 #: Accounts crawling at once (the server runs two workers; this machine has two cores).
 PARALLEL = 3
 #: The app's languages; the crawls take them in turn.
-LANGUAGES = ("vi", "en", "fr", "zh")
+LANGUAGES = ("vi", "en", "fr", "zh", "km", "tr")
 
 #: Paths never opened. Signing out would end the crawl (it is a POST form, but a link to it
 #: must not be followed either). The app marks its GET views that write: ``@keeps_writes`` on
