@@ -116,9 +116,9 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    """Times are shown in the cooperative's zone: the one a page set (``g.timezone``, a
-    public page's cooperative), else the signed-in cooperative user's cooperative's country's,
-    else the configured one (Vietnam's by default)."""
+    """Times are shown in the cooperative's zone: the one a page set (``g.timezone``), else
+    that of the signed-in user's cooperative's country (an auditor's country), else the
+    configured one (Vietnam's by default)."""
     if has_request_context():
         chosen = g.get("timezone")
         if chosen:
@@ -126,7 +126,8 @@ def select_timezone() -> str:
         if request.path.startswith(PUBLIC_PATHS):
             return current_app.config["BABEL_DEFAULT_TIMEZONE"]
         coop = getattr(current_user, "cooperative", None) if current_user else None
-        country = getattr(coop, "country", None)
+        # A cooperative's users see its country's time; an auditor their country's.
+        country = getattr(coop, "country", None) or getattr(current_user, "country", None)
         if country:
             return countries.get(country).timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
