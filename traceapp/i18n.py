@@ -128,7 +128,8 @@ def select_timezone() -> str:
         coop = getattr(current_user, "cooperative", None) if current_user else None
         # A cooperative's users see its country's time; an auditor their country's.
         country = getattr(coop, "country", None) or getattr(current_user, "country", None)
-        if country:
+        # Vietnam keeps the configured zone (TRACEAPP_TIMEZONE), as before countries existed.
+        if country and country != countries.DEFAULT:
             return countries.get(country).timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
