@@ -220,3 +220,20 @@ def test_a_khmer_manager_from_login_to_a_shaped_label_sheet(app, abroad_demo):
     printed = name_line(sheet.data, "a4-3x8", 0)
     shaped, naive = shaped_and_naive(printed, "អង្ករក្រអូបផ្កាម្លិះ")
     assert shaped > 0.8 and naive < 0.5, (shaped, naive)
+
+
+def test_a_turkish_lots_events_carry_turkish_time(abroad_demo):
+    from traceapp.batches import services as lots
+    from traceapp.batches.models import TraceEvent
+    from traceapp.database import local_today
+
+    product = abroad_demo["abroad"]["AKH"].product
+    lot = lots.create_lot(
+        SYSTEM,
+        product_id=product.id,
+        production_date=local_today() - dt.timedelta(days=3),
+        quantity="100",
+        unit="KGM",
+    )
+    event = db.session.scalars(sa.select(TraceEvent).where(TraceEvent.lot_id == lot.id)).first()
+    assert event.tz_offset == "+03:00"
