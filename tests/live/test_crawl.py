@@ -82,6 +82,10 @@ EXPECTED = {
     "auditor": (("Trần Minh Quân", "Phú Yên"), ("/authority", "/zones")),
     "auditor_khanhhoa": (("Lê Thị Yến", "Khánh Hòa"), ("/authority", "/zones")),
     "programme_officer": (("Võ Thị Minh Tâm",), ("/programmes", "/programmes/reach")),
+    "rice_manager_kh": (("សុខ ចាន់ធី", "ត្រាំកក់"), ("/lots", "/label-runs", "/users")),
+    "oil_manager_tr": (("Ayşe Yılmaz", "Akhisar"), ("/lots", "/label-runs", "/users")),
+    "auditor_takeo": (("ហេង វណ្ណា", "Takeo"), ("/authority", "/zones")),
+    "auditor_manisa": (("Mehmet Öztürk", "Manisa"), ("/authority", "/zones")),
 }
 
 ANONYMOUS = "anonymous"
