@@ -22,7 +22,9 @@ from tests.public.conftest import _fresh_page_cache, labelled  # noqa: F401 (fix
 PACKAGE = Path(traceapp.__file__).resolve().parent
 ROOT = PACKAGE.parent
 TRANSLATIONS = PACKAGE / "translations"
-LANGUAGES = ("vi", "en", "fr", "zh")
+LANGUAGES = ("vi", "en", "fr", "zh", "km", "tr")
+#: The languages of the whole UI: every message of the catalog translated.
+COMPLETE = ("vi", "km", "tr")
 #: The keywords of the extraction command in traceapp/translations/README.md.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 #: What a shopper can see: the public templates (the label page and the public register) and
@@ -140,14 +142,15 @@ def test_the_compiled_catalog_matches_its_source(lang):
     assert compiled.plural_forms == expected.plural_forms
 
 
-def test_vietnamese_translates_everything():
-    catalog = _po("vi")
+@pytest.mark.parametrize("lang", COMPLETE)
+def test_the_complete_languages_translate_everything(lang):
+    catalog = _po(lang)
     assert not catalog.fuzzy
     left = sorted(_key(m.id) for m in catalog if m.id and not _translated(m))
     assert left == []
 
 
-@pytest.mark.parametrize("lang", ["fr", "zh"])
+@pytest.mark.parametrize("lang", ["fr", "zh", "km", "tr"])
 def test_the_shoppers_languages_translate_the_public_page(lang):
     public = _public_ids()
     # The public page's own words must be among them, or this test would check nothing.

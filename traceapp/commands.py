@@ -45,6 +45,7 @@ users = click.Group("users", help="Create accounts, disable them and issue API t
 @click.option("--name", "full_name", required=True, help="The person's full name.")
 @click.option("--role", type=click.Choice(["admin", "manager", "staff", "auditor"]), required=True)
 @click.option("--cooperative", help="Short code of the cooperative (managers and staff).")
+@click.option("--country", help="Country of an auditor (ISO code, default VN).")
 @click.option("--province", help="Province of an auditor.")
 @click.option("--district", help="District of an auditor (optional).")
 @click.option("--password", help="Asked for when not given.")
@@ -55,6 +56,7 @@ def users_create(
     full_name: str,
     role: str,
     cooperative: str | None,
+    country: str | None,
     province: str | None,
     district: str | None,
     password: str | None,
@@ -93,6 +95,7 @@ def users_create(
                 cooperative_id=coop_id,
                 province=province,
                 district=district,
+                country=country,
             ),
         )
     except DomainError as exc:

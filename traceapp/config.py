@@ -217,6 +217,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_EPCIS_SYNC_BYTES": _env_int("TRACEAPP_EPCIS_SYNC_BYTES", 1024 * 1024),
         "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),
         "TRACEAPP_DOMAIN": _settings_file(),
+        # A JSON file of more country profiles (traceapp/data/countries/README.md).
+        "TRACEAPP_COUNTRIES_FILE": _env("TRACEAPP_COUNTRIES_FILE"),
         # Uploads and imports are read into memory; refuse anything larger at the edge.
         "MAX_CONTENT_LENGTH": _env_int("TRACEAPP_MAX_REQUEST_BYTES", 16 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -228,7 +230,7 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": _env("TRACEAPP_TIMEZONE", "Asia/Ho_Chi_Minh"),
-        "TRACEAPP_LANGUAGES": ["vi", "en", "fr", "zh"],
+        "TRACEAPP_LANGUAGES": ["vi", "en", "fr", "zh", "km", "tr"],
         "API_TITLE": "traceapp",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -9,14 +9,19 @@ from biip import ParseError
 from biip.gtin import Gtin
 from flask_babel import gettext as _
 
+from traceapp.core import countries
 from traceapp.core.inputs import is_digits
 
 #: The GS1 AI encodable character set 82 (GS1 General Specifications, figure 7.11-1).
 AI82 = r"!\"%&'()*+,\-./0-9:;<=>?A-Z_a-z"
 AI82_VALUE_RE = re.compile(rf"^[{AI82}]{{1,20}}$")
 
-#: Vietnam's GS1 prefix.
-VIETNAM_PREFIX = "893"
+
+def prefix_country(gtin: str | None) -> str | None:
+    """The country whose GS1 member organisation issued the GTIN's prefix (the country
+    profiles' ``gtin_prefixes``: Vietnam 893, Cambodia 884, Türkiye 868-869), if known."""
+    country = countries.for_gtin(gtin)
+    return country.code if country else None
 
 
 class GtinError(ValueError):

@@ -11,10 +11,21 @@ from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
+from traceapp.core import countries
+
 LANG_COOKIE = "lang"
+#: Pages that never look at a login (the API has its own).
+PUBLIC_PATHS = ("/api/", "/01/", "/l/", "/registry/")
 
 #: How each language names itself in the switcher.
-LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English", "fr": "Français", "zh": "中文"}
+LANGUAGE_NAMES = {
+    "vi": "Tiếng Việt",
+    "en": "English",
+    "fr": "Français",
+    "zh": "中文",
+    "km": "ខ្មែរ",
+    "tr": "Türkçe",
+}
 
 
 def supported() -> list[str]:
@@ -30,6 +41,22 @@ def _best_of(accept_language: str, langs: tuple[str, ...]) -> str | None:
     return parse_accept_header(accept_language, LanguageAccept).best_match(langs)
 
 
+def explicit_language(
+    asked: str | None,
+    cookie: str | None,
+    accept_language: str | None,
+    langs: list[str],
+    user_locale: str | None = None,
+) -> str | None:
+    """The language the reader asked for (?lang=, the cookie, their setting, Accept-Language),
+    or None when nothing they sent names a language traceapp speaks."""
+    for choice in (asked, cookie, user_locale):
+        choice = (choice or "").strip().lower()
+        if choice in langs:
+            return choice
+    return _best_of(accept_language or "", tuple(langs))
+
+
 def choose_language(
     asked: str | None,
     cookie: str | None,
@@ -40,11 +67,26 @@ def choose_language(
 ) -> str:
     """The language rule on plain values: ?lang=, the cookie, the user's setting,
     Accept-Language, the default (shared by Flask-Babel's selector and the scan fast path)."""
-    for choice in (asked, cookie, user_locale):
-        choice = (choice or "").strip().lower()
-        if choice in langs:
-            return choice
-    return _best_of(accept_language or "", tuple(langs)) or default
+    return explicit_language(asked, cookie, accept_language, langs, user_locale) or default
+
+
+def country_language(country: str | None, langs: list[str], default: str) -> str:
+    """The default language of a country's pages (a label's cooperative's country), if
+    traceapp speaks it; else ``default``."""
+    if not country:
+        return default
+    wanted = countries.get(country).default_language
+    return wanted if wanted in langs else default
+
+
+def public_explicit_language() -> str | None:
+    """What the reader of a public page asked for (no login is looked at), or None."""
+    return explicit_language(
+        request.args.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("Accept-Language"),
+        supported(),
+    )
 
 
 def select_locale() -> str:
@@ -53,12 +95,15 @@ def select_locale() -> str:
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
+    if g.get("public_lang"):
+        # A public page settled its language (the label's country's, when none was asked).
+        return str(g.public_lang)
     asked = (request.args.get("lang") or "").strip().lower()
     if asked in langs:
         g.set_lang_cookie = asked
     user_locale = None
     # The public pages never look at a login (and that keeps the shopper's request cheap).
-    if not request.path.startswith(("/api/", "/01/", "/l/", "/registry/")):
+    if not request.path.startswith(PUBLIC_PATHS):
         user_locale = getattr(current_user, "locale", None) if current_user else None
     return choose_language(
         asked,
@@ -71,7 +116,21 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
-    """Times are shown in the cooperative's zone (Vietnam by default)."""
+    """Times are shown in the cooperative's zone: the one a page set (``g.timezone``), else
+    that of the signed-in user's cooperative's country (an auditor's country), else the
+    configured one (Vietnam's by default)."""
+    if has_request_context():
+        chosen = g.get("timezone")
+        if chosen:
+            return str(chosen)
+        if request.path.startswith(PUBLIC_PATHS):
+            return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+        coop = getattr(current_user, "cooperative", None) if current_user else None
+        # A cooperative's users see its country's time; an auditor their country's.
+        country = getattr(coop, "country", None) or getattr(current_user, "country", None)
+        # Vietnam keeps the configured zone (TRACEAPP_TIMEZONE), as before countries existed.
+        if country and country != countries.DEFAULT:
+            return countries.get(country).timezone
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 

@@ -29,6 +29,10 @@ DEMO_ACCOUNTS = {
     "auditor": "auditor@phuyen.demo",
     "auditor_khanhhoa": "auditor@khanhhoa.demo",
     "programme_officer": "officer@phunu.demo",
+    "rice_manager_kh": "manager@tramkak.demo",
+    "oil_manager_tr": "manager@akhisar.demo",
+    "auditor_takeo": "auditor@takeo.demo",
+    "auditor_manisa": "auditor@manisa.demo",
 }
 
 #: Lines of the server's log that mean something broke inside it.

@@ -53,7 +53,7 @@ REQUEST_TIMEOUT = 30
 #: Accounts crawling at once (the server runs two workers; this machine has two cores).
 PARALLEL = 3
 #: The app's languages; the crawls take them in turn.
-LANGUAGES = ("vi", "en", "fr", "zh")
+LANGUAGES = ("vi", "en", "fr", "zh", "km", "tr")
 
 #: Paths never opened. Signing out would end the crawl (it is a POST form, but a link to it
 #: must not be followed either). The app marks its GET views that write: ``@keeps_writes`` on
@@ -82,6 +82,10 @@ EXPECTED = {
     "auditor": (("Trần Minh Quân", "Phú Yên"), ("/authority", "/zones")),
     "auditor_khanhhoa": (("Lê Thị Yến", "Khánh Hòa"), ("/authority", "/zones")),
     "programme_officer": (("Võ Thị Minh Tâm",), ("/programmes", "/programmes/reach")),
+    "rice_manager_kh": (("សុខ ចាន់ធី", "ត្រាំកក់"), ("/lots", "/label-runs", "/users")),
+    "oil_manager_tr": (("Ayşe Yılmaz", "Akhisar"), ("/lots", "/label-runs", "/users")),
+    "auditor_takeo": (("ហេង វណ្ណា", "Takeo"), ("/authority", "/zones")),
+    "auditor_manisa": (("Mehmet Öztürk", "Manisa"), ("/authority", "/zones")),
 }
 
 ANONYMOUS = "anonymous"

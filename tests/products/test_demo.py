@@ -30,7 +30,8 @@ def test_demo_products_load_twice_and_show_the_expired_certificate_gone(tmp_path
                 load_demo()
                 first = _counts()
                 load_demo()
-                assert _counts() == first == (6, 3)
+                # Six Vietnamese products, a Cambodian and a Turkish one; three OCOP records.
+                assert _counts() == first == (8, 3)
                 by_code = {p.code: p for p in db.session.execute(sa.select(Product)).scalars()}
                 bag, box, can = by_code["XP-DP-500"], by_code["XP-DPR-250"], by_code["CN-HOP-185"]
                 assert bag.gtin == "08938512000114" and can.gtin == "08938513000151"

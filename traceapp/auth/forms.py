@@ -7,6 +7,7 @@ from wtforms import EmailField, IntegerField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from traceapp.auth.models import Role
+from traceapp.core.countries import country_choices
 from traceapp.forms import Form
 from traceapp.web import options
 
@@ -46,6 +47,7 @@ class UserForm(Form):
         choices=options([("", _l("Choose a role…"))] + [(r.value, r.label) for r in Role]),
     )
     cooperative_id = SelectField(_l("Cooperative"), coerce=int, validate_choice=False)
+    country = SelectField(_l("Country"), choices=lambda: country_choices(), default="VN")
     province = StringField(_l("Province (auditors)"), validators=[Optional(), Length(max=100)])
     district = StringField(_l("District (optional)"), validators=[Optional(), Length(max=100)])
     password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10)])

@@ -82,6 +82,8 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
     cooperative_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("cooperatives.id", ondelete="RESTRICT"), index=True
     )
+    #: An auditor's country (ISO 3166-1 alpha-2; Vietnam when unset) and unit within it.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
     province: Mapped[str | None] = mapped_column(sa.String(100))
     district: Mapped[str | None] = mapped_column(sa.String(100))
     #: The support organisation a programme officer works for (traceapp.programmes).
@@ -135,11 +137,21 @@ class User(UserMixin, IdMixin, TimestampMixin, Base):
             return True
         return self.is_cooperative_user and self.cooperative_id == cooperative_id
 
-    def can_audit(self, province: str | None, district: str | None = None) -> bool:
-        """Decide on zone codes issued in this province (and district, if scoped to one)."""
+    @property
+    def audit_country(self) -> str:
+        """The country an auditor's province lies in (Vietnam unless set)."""
+        return (self.country or "VN").upper()
+
+    def can_audit(
+        self, province: str | None, district: str | None = None, country: str | None = None
+    ) -> bool:
+        """Decide on zone codes issued in this province (and district, if scoped to one) of
+        this country (Vietnam unless given)."""
         from traceapp.core.regions import same_region
 
         if not self.is_auditor or not province:
+            return False
+        if (country or "VN").upper() != self.audit_country:
             return False
         if not same_region(self.province, province):
             return False
@@ -155,6 +167,8 @@ class SystemActor:
     role = Role.ADMIN
     cooperative_id = None
     organisation_id = None
+    country = None
+    audit_country = "VN"
     province = None
     district = None
     is_admin = True
@@ -175,7 +189,9 @@ class SystemActor:
         """The command line may write any cooperative's data."""
         return True
 
-    def can_audit(self, province: str | None, district: str | None = None) -> bool:
+    def can_audit(
+        self, province: str | None, district: str | None = None, country: str | None = None
+    ) -> bool:
         """The command line is not an auditor: decisions need a named person."""
         return False
 

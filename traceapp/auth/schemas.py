@@ -16,6 +16,12 @@ class UserSchema(BaseSchema):
     full_name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     role = fields.Enum(Role, by_value=True, required=True)
     cooperative_id = fields.Int(allow_none=True, load_default=None)
+    country = fields.Str(
+        allow_none=True,
+        load_default=None,
+        validate=validate.Length(equal=2),
+        metadata={"description": "An auditor's country (ISO 3166-1 alpha-2; VN when omitted)"},
+    )
     province = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=100))
     district = fields.Str(allow_none=True, load_default=None, validate=validate.Length(max=100))
     password = fields.Str(load_only=True, required=True, validate=validate.Length(min=10))

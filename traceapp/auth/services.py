@@ -11,7 +11,7 @@ import logging
 import secrets
 
 import sqlalchemy as sa
-from flask_babel import format_number, ngettext
+from flask_babel import format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -19,6 +19,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.models import Actor, ApiToken, Role, User, UserSession
 from traceapp.auth.permissions import require, scoped_ref
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import countries
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, NotFound, ValidationFailed
 from traceapp.extensions import db
@@ -73,6 +74,7 @@ def create_user(
     province: str | None = None,
     district: str | None = None,
     organisation_id: int | None = None,
+    country: str | None = None,
 ) -> User:
     """Create an account. Admins create any; a manager creates staff or managers of their own.
 
@@ -115,8 +117,23 @@ def create_user(
         errors["role"] = [_("A programme officer is added from their support organisation's page.")]
     if role != Role.PROGRAMME_OFFICER:
         organisation_id = None
+    country = (country or countries.DEFAULT).strip().upper()
+    if role == Role.AUDITOR and not countries.is_known(country):
+        errors["country"] = [_("Choose a country from the list.")]
     if role == Role.AUDITOR and not (province or "").strip():
         errors["province"] = [_("An auditor is bound to a province.")]
+    elif (
+        role == Role.AUDITOR
+        and "country" not in errors
+        and not countries.province_ok(country, province)
+    ):
+        errors["province"] = [
+            _(
+                "%(name)s is not a province of %(country)s.",
+                name=province,
+                country=countries.get(country).name(str(get_locale())),
+            )
+        ]
     if role != Role.AUDITOR:
         province = district = None
     if errors:
@@ -140,6 +157,7 @@ def create_user(
         password_hash=generate_password_hash(password),
         role=role,
         cooperative_id=cooperative_id,
+        country=country if role == Role.AUDITOR else None,
         province=(province or "").strip() or None,
         district=(district or "").strip() or None,
         organisation_id=organisation_id,

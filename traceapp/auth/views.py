@@ -229,6 +229,7 @@ def users() -> Any:
                     cooperative_id=form.cooperative_id.data or None,
                     province=form.province.data,
                     district=form.district.data,
+                    country=form.country.data,
                 )
                 flash(_("Account %(email)s created.", email=user.email), "success")
                 return redirect(url_for("auth.users"))

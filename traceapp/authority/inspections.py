@@ -127,7 +127,7 @@ def record_inspection(
     Everything is checked before the first write, so a refusal leaves nothing behind.
     """
     require(
-        actor.can_audit(zone.province, zone.district),
+        actor.can_audit(zone.province, zone.district, zone.cooperative.country),
         _("Only an auditor of %(province)s inspects this code.", province=zone.province),
     )
     today = today or local_today()

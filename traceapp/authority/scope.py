@@ -124,12 +124,12 @@ def cooperative_ids(scope: Scope) -> list[int]:
         db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
     )
     rows = db.session.execute(
-        sa.select(Cooperative.id, Cooperative.province, Cooperative.district)
+        sa.select(Cooperative.id, Cooperative.province, Cooperative.district, Cooperative.country)
     ).all()
     if scope.mode == "all":
         return sorted(r.id for r in rows)
     if scope.mode == "none":
         return []
     # A few hundred rows at most; the province-merge rules live in Python (regions.py).
-    located = {r.id for r in rows if scope.actor.can_audit(r.province, r.district)}
+    located = {r.id for r in rows if scope.actor.can_audit(r.province, r.district, r.country)}
     return sorted(located | holders)

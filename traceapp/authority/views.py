@@ -136,7 +136,7 @@ def _render_zone(
         decide=decide,
         decision_form=decision_form,
         inspection_form=inspection_form,
-        can_inspect=current_user.can_audit(zone.province, zone.district),
+        can_inspect=current_user.can_audit(zone.province, zone.district, zone.cooperative.country),
         **_LABELS,
     ), status
 

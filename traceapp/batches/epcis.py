@@ -88,12 +88,18 @@ def _parties(coop: Cooperative, items: list[dict[str, str]] | None, key: str) ->
     return out
 
 
+def origin_country(lot: Lot) -> str:
+    """The lot's country of origin: its cooperative's country (ISO 3166-1 alpha-2)."""
+    coop = db.session.get(Cooperative, lot.cooperative_id)
+    return coop.country if coop is not None else "VN"
+
+
 def _ilmd(lot: Lot, product: Product, public: bool) -> dict[str, Any]:
     from traceapp.batches.services import production_type
 
     data: dict[str, Any] = {
         "cbvmda:lotNumber": lot.code,
-        "cbvmda:countryOfOrigin": "VN",
+        "cbvmda:countryOfOrigin": origin_country(lot),
         "cbvmda:harvestStartDate": lot.production_date.isoformat(),
     }
     if lot.best_before:

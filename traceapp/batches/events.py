@@ -36,6 +36,8 @@ from traceapp.batches.models import (
     LotStatus,
     TraceEvent,
 )
+from traceapp.cooperatives.models import Cooperative
+from traceapp.core import countries
 from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
@@ -47,20 +49,29 @@ from traceapp.units import (
 )
 
 
-def local_offset(at: dt.datetime | None = None) -> str:
-    """The configured time zone's offset at a moment, as EPCIS writes it (+07:00)."""
-    zone = "Asia/Ho_Chi_Minh"
-    if has_app_context():
-        zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
+def lot_zone(lot: Lot) -> str | None:
+    """The time zone of a lot's cooperative's country; None for Vietnam (the configured zone)."""
+    coop = db.session.get(Cooperative, lot.cooperative_id)
+    if coop is None or coop.country == countries.DEFAULT:
+        return None
+    return countries.get(coop.country).timezone
+
+
+def local_offset(at: dt.datetime | None = None, zone: str | None = None) -> str:
+    """The offset of ``zone`` (the configured one by default) at a moment, as EPCIS has it."""
+    if zone is None:
+        zone = "Asia/Ho_Chi_Minh"
+        if has_app_context():
+            zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", zone)
     moment = (at or now_utc()).astimezone(ZoneInfo(zone))
     return offset_text(moment.utcoffset() or dt.timedelta(0))
 
 
-def default_event_time(day: dt.date) -> dt.datetime:
+def default_event_time(day: dt.date, zone: str | None = None) -> dt.datetime:
     """Noon of a calendar day in the configured zone (for events known by their date only);
     for today before noon, the present moment, so a lot recorded in the morning is never
     refused as happening in the future."""
-    zone = current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
+    zone = zone or current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh")
     noon = dt.datetime.combine(day, dt.time(12, 0), tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
     return min(noon, now_utc())
 
@@ -151,7 +162,7 @@ def record_event(
         tz_offset = (
             offset_text(offset)
             if event_time.tzinfo and offset and event_time.tzinfo != dt.UTC
-            else local_offset(event_time if event_time.tzinfo else None)
+            else local_offset(event_time if event_time.tzinfo else None, lot_zone(lot))
         )
     if not TZ_RE.match(tz_offset or ""):
         errors["tz_offset"] = [_("Write the offset as +07:00.")]
@@ -259,12 +270,17 @@ def record_event(
     return event
 
 
+def _origin(lot: Lot) -> str:
+    coop = db.session.get(Cooperative, lot.cooperative_id)
+    return coop.country if coop else "VN"
+
+
 def lot_ilmd(lot: Lot) -> dict[str, Any]:
     """The lot's instance/lot master data, as stored on its commissioning event."""
     data: dict[str, Any] = {
         "lotNumber": lot.code,
         "productionDate": lot.production_date.isoformat(),
-        "countryOfOrigin": "VN",
+        "countryOfOrigin": _origin(lot),
     }
     if lot.best_before:
         data["bestBeforeDate"] = lot.best_before.isoformat()
@@ -290,7 +306,7 @@ def record_commissioning(
         biz_step="commissioning",
         action="ADD",
         disposition="active",
-        event_time=event_time or default_event_time(lot.production_date),
+        event_time=event_time or default_event_time(lot.production_date, lot_zone(lot)),
         tz_offset=tz_offset,
         location=location,
         quantity=lot.quantity,

@@ -47,6 +47,7 @@ from traceapp.batches.gdst_events import (
 )
 from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core import countries
 from traceapp.core import gdst_codes as codes
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
@@ -174,7 +175,7 @@ def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str
         for zone in _zones(lot):
             locations[epcis.location_id(coop, zone.code)] = [
                 (MDA + "name", zone.name or zone.code),
-                (MDA + "countryCode", "VN"),
+                (MDA + "countryCode", coop.country),
                 ("urn:gdst:kde#locationKind", str(zone.kind)),
                 (
                     "urn:gdst:kde#aquacultureMethod",
@@ -201,7 +202,7 @@ def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str
             if port:
                 locations[_port_location(coop, port)] = [
                     (MDA + "name", port),
-                    (MDA + "countryCode", "VN"),
+                    (MDA + "countryCode", coop.country),
                     (MDA + "informationProvider", party),
                 ]
     known = set(locations)
@@ -210,7 +211,7 @@ def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str
             ident = (item.get(key) or {}).get("id")
             if ident and ident not in known:
                 known.add(ident)
-                locations[ident] = [(MDA + "countryCode", "VN")]
+                locations[ident] = [(MDA + "countryCode", _country_of(ident, coops))]
     parties = []
     for coop in coops.values():
         parties.append(
@@ -221,7 +222,7 @@ def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str
                         (MDA + "name", coop.name),
                         (MDA + "streetAddressOne", coop.address),
                         (MDA + "state", coop.province),
-                        (MDA + "countryCode", "VN"),
+                        (MDA + "countryCode", coop.country),
                         ("urn:gdst:kde#humanWelfarePolicy", coop.human_welfare_policy),
                         (MDA + "informationProvider", epcis.party_id(coop)),
                         ("urn:epcglobal:cbv:owning_party", epcis.party_id(coop)),
@@ -285,3 +286,11 @@ def lot_document(lot: Lot) -> dict[str, Any]:
             _("The GDST export does not pass GDST's schema."), {"gdst.schema": problems}
         )
     return doc
+
+
+def _country_of(location: str, coops: dict[int, Cooperative]) -> str:
+    """The country of a location URN: that of the cooperative whose URN prefix it carries."""
+    for coop in coops.values():
+        if location.startswith(epcis.location_id(coop, "")):
+            return coop.country
+    return countries.DEFAULT

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -25,6 +26,7 @@ from traceapp.batches.gdst_base import (
 )
 from traceapp.batches.models import Lot, TraceEvent
 from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.core import countries
 from traceapp.core import gdst_codes as codes
 from traceapp.extensions import db
 
@@ -35,9 +37,10 @@ def _uid(event: TraceEvent, part: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{event.event_uid}#{part}')}"
 
 
-def _day_time(day: str | dt.date) -> str:
+def _day_time(day: str | dt.date, coop: Cooperative | None = None) -> str:
     date = day if isinstance(day, dt.date) else dt.date.fromisoformat(day)
-    return dt.datetime.combine(date, dt.time(0, 0), tzinfo=VN).isoformat()
+    zone = ZoneInfo(countries.get(coop.country).timezone) if coop is not None else VN
+    return dt.datetime.combine(date, dt.time(0, 0), tzinfo=zone).isoformat()
 
 
 def _certs(coop: Cooperative) -> dict[str, Any]:
@@ -84,7 +87,7 @@ def _capture_events(event: TraceEvent, base: dict[str, Any], coop: Cooperative) 
                 "cbvmda:fishingGearTypeCode": codes.to_urn("gear_type", catch.get("gear_type")),
                 "gdst:rfmoArea": codes.to_urn("rfmo_area", catch.get("rfmo_area")),
                 "gdst:subnationalPermitArea": catch.get("permit_area"),
-                "gdst:vesselTripDate": _day_time(catch["trip_start"]),
+                "gdst:vesselTripDate": _day_time(catch["trip_start"], coop),
                 "gdst:gpsAvailability": bool(catch.get("gps_available")),
                 "gdst:satelliteTrackingAuthority": catch.get("satellite_tracking_authority"),
                 "gdst:vesselPublicRegistry": catch.get("vessel_public_registry"),
@@ -95,7 +98,7 @@ def _capture_events(event: TraceEvent, base: dict[str, Any], coop: Cooperative) 
     fishing = {
         "type": "ObjectEvent",
         "eventID": _uid(event, "fishing"),
-        "eventTime": _day_time(catch.get("trip_end") or catch["trip_start"]),
+        "eventTime": _day_time(catch.get("trip_end") or catch["trip_start"], coop),
         "eventTimeZoneOffset": "+07:00",
         "action": "ADD",
         "bizStep": FISHING,
@@ -109,7 +112,7 @@ def _capture_events(event: TraceEvent, base: dict[str, Any], coop: Cooperative) 
     fishing["ilmd"] = {
         "cbvmda:productionMethodForFishAndSeafoodCode": "MARINE_FISHERY",
         "cbvmda:lotNumber": lot.code,
-        "cbvmda:countryOfOrigin": "VN",
+        "cbvmda:countryOfOrigin": coop.country,
         "cbvmda:vesselCatchInformationList": {"cbvmda:vesselCatchInformation": infos},
         **_certs(coop),
     }
@@ -150,8 +153,8 @@ def _harvest_event(event: TraceEvent, base: dict[str, Any], coop: Cooperative) -
         "cbvmda:productionMethodForFishAndSeafoodCode": "AQUACULTURE",
         "gdst:aquacultureMethod": codes.aquaculture_method(lot.aquaculture_method),
         "cbvmda:lotNumber": lot.code,
-        "cbvmda:harvestStartDate": _day_time(lot.production_date),
-        "cbvmda:countryOfOrigin": "VN",
+        "cbvmda:harvestStartDate": _day_time(lot.production_date, coop),
+        "cbvmda:countryOfOrigin": coop.country,
         **_certs(coop),
     }
     out["gdst:humanWelfarePolicy"] = coop.human_welfare_policy
@@ -181,11 +184,11 @@ def _processing_events(event: TraceEvent, base: dict[str, Any], coop: Cooperativ
         ilmd: dict[str, Any] = {
             "gdst:proteinSource": _protein_source(lot),
             "cbvmda:lotNumber": lot.code,
-            "cbvmda:productionDate": _day_time(lot.production_date),
-            "cbvmda:countryOfOrigin": "VN",
+            "cbvmda:productionDate": _day_time(lot.production_date, coop),
+            "cbvmda:countryOfOrigin": coop.country,
         }
         if lot.best_before:
-            ilmd["cbvmda:itemExpirationDate"] = _day_time(lot.best_before)
+            ilmd["cbvmda:itemExpirationDate"] = _day_time(lot.best_before, coop)
         item: dict[str, Any] = {
             "type": "TransformationEvent",
             "eventID": base["eventID"] if len(outputs) == 1 else _uid(event, f"out-{lot.id}"),

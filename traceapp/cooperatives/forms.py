@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
 from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
+from traceapp.core.countries import country_choices
 from traceapp.forms import Form
 from traceapp.web import options
 
@@ -52,6 +53,7 @@ class CooperativeForm(Form):
         _l("Registration number"),
         validators=[Optional(), Length(max=max_length(Cooperative.registration_number))],
     )
+    country = SelectField(_l("Country"), choices=lambda: country_choices(), default="VN")
     province = StringField(
         _l("Province"), validators=[DataRequired(), Length(max=max_length(Cooperative.province))]
     )

@@ -42,6 +42,11 @@ class Cooperative(IdMixin, TimestampMixin, Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     short_code: Mapped[str] = mapped_column(sa.String(8), unique=True)
     registration_number: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
+    #: ISO 3166-1 alpha-2 code of the country it is registered in (``core/countries.py``):
+    #: its provinces, zone-code schemes, time zone, language and GS1 prefixes follow it.
+    country: Mapped[str] = mapped_column(
+        sa.String(2), default="VN", server_default="VN", index=True
+    )
     province: Mapped[str] = mapped_column(sa.String(100))
     district: Mapped[str | None] = mapped_column(sa.String(100))
     commune: Mapped[str | None] = mapped_column(sa.String(100))

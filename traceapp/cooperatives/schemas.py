@@ -22,6 +22,11 @@ class CooperativeSchema(BaseSchema):
     registration_number = fields.Str(
         allow_none=True, validate=validate.Length(max=max_length(Cooperative.registration_number))
     )
+    country = fields.Str(
+        load_default="VN",
+        validate=validate.Length(equal=2),
+        metadata={"description": "ISO 3166-1 alpha-2 code of a known country profile"},
+    )
     province = fields.Str(
         required=True, validate=validate.Length(min=1, max=max_length(Cooperative.province))
     )

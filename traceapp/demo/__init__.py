@@ -25,6 +25,7 @@ STEPS = (
     "states",
     "authority",
     "programmes",
+    "abroad",
 )
 
 

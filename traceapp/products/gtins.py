@@ -5,15 +5,43 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from traceapp.core import countries
 from traceapp.core.inputs import add_error
 from traceapp.extensions import db
-from traceapp.gs1 import GtinError, gtin_display, normalise_gtin
+from traceapp.gs1 import GtinError, gtin_display, normalise_gtin, prefix_country
 from traceapp.products.models import Product
 
 if TYPE_CHECKING:
     pass
+
+
+def prefix_note(gtin: str | None, country: str) -> str | None:
+    """A word of caution when a GTIN's GS1 prefix belongs to another country than the
+    cooperative's (a GTIN is usually issued by the producer's national GS1 office)."""
+    if not gtin:
+        return None
+    found = prefix_country(gtin)
+    ours = countries.get(country)
+    if found == ours.code:
+        return None
+    language = str(get_locale() or "")
+    if found is None:
+        return _(
+            "This GTIN's prefix is not one of %(country)s's GS1 prefixes (%(prefixes)s): "
+            "check that it was issued to your cooperative.",
+            country=ours.name(language),
+            prefixes=", ".join(ours.gtin_prefixes),
+        )
+    return _(
+        "This GTIN carries a GS1 prefix of %(other)s, not of %(country)s (%(prefixes)s): "
+        "check that it was issued to your cooperative.",
+        other=countries.get(found).name(language),
+        country=ours.name(language),
+        prefixes=", ".join(ours.gtin_prefixes),
+    )
 
 
 def check_gtin(

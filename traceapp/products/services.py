@@ -41,6 +41,7 @@ from traceapp.products.catalogue import (
 
 # Called through this module's name, so that a test can stand in for the check.
 from traceapp.products.gtins import check_gtin as _check_gtin
+from traceapp.products.gtins import prefix_note
 from traceapp.products.listing import marks_for, product_search
 from traceapp.products.models import Product
 from traceapp.products.ocop import (
@@ -88,6 +89,7 @@ __all__ = [
     "ocop_valid_until",
     "other_languages",
     "parse_decimal",
+    "prefix_note",
     "product_search",
     "record_ocop",
     "set_product_image",

@@ -137,6 +137,7 @@ def _render_detail(product: Product, image_form: ImageForm) -> str:
         image_form=image_form,
         langs=services.other_languages(),
         language_names=LANGUAGE_NAMES,
+        gtin_note=services.prefix_note(product.gtin, product.cooperative.country),
         **_helpers(),
     )
 

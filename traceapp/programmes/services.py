@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
 _IATI_ORG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,79}$")
 _DAC_RE = re.compile(r"^\d{5}$")
-LANGUAGES = ("vi", "en", "fr", "zh")
+LANGUAGES = ("vi", "en", "fr", "zh", "km", "tr")
 
 
 def topics() -> dict[str, Any]:
@@ -146,7 +146,11 @@ def _names(names: dict[str, Any] | None, errors: dict[str, list[str]]) -> dict[s
     unknown = sorted(set(names or {}) - set(LANGUAGES))
     if unknown:
         errors["names"] = [
-            _("Names are given for vi, en, fr or zh, not %(langs)s.", langs=", ".join(unknown))
+            _(
+                "Names are given for %(known)s, not %(langs)s.",
+                known=", ".join(LANGUAGES),
+                langs=", ".join(unknown),
+            )
         ]
     elif not out:
         errors["names"] = [_("Give the programme a name in at least one language.")]

@@ -23,10 +23,10 @@ from werkzeug.http import dump_cookie, parse_cookie
 
 from traceapp.core.unit_of_work import database_unavailable
 from traceapp.extensions import db
-from traceapp.i18n import LANG_COOKIE, choose_language
+from traceapp.i18n import LANG_COOKIE, country_language, explicit_language
 from traceapp.public.scan.limits import over_limit
 from traceapp.public.scan.log import log_scan
-from traceapp.public.scan.resolve import resolve_scan
+from traceapp.public.scan.resolve import resolve_scan, scan_country, use_language
 from traceapp.public.scan.response import ScanPage, default_page, page_headers, scan_page
 from traceapp.public.scan.route import ScanTarget, is_legacy_host, raw_path, target_in_path
 from traceapp.web import SECURITY_HEADERS
@@ -75,13 +75,10 @@ class ScanFastPath:
         langs = list(config["TRACEAPP_LANGUAGES"])
         asked = (query.get("lang") or [""])[0].strip().lower()
         cookies = _cookies(environ.get("HTTP_COOKIE", ""))
-        lang = choose_language(
-            asked,
-            cookies.get(LANG_COOKIE),
-            environ.get("HTTP_ACCEPT_LANGUAGE"),
-            langs,
-            config["BABEL_DEFAULT_LOCALE"],
+        explicit = explicit_language(
+            asked, cookies.get(LANG_COOKIE), environ.get("HTTP_ACCEPT_LANGUAGE"), langs
         )
+        lang = explicit or config["BABEL_DEFAULT_LOCALE"]
         address = environ.get("REMOTE_ADDR") or ""
         with _app_context(self.app):
             if over_limit(environ, address):
@@ -95,6 +92,10 @@ class ScanFastPath:
                 expected_lot=target.lot,
             )
             with scan.conn:
+                if explicit is None:
+                    # Nothing asked for: the label's country's language.
+                    lang = country_language(scan_country(scan), langs, lang)
+                    use_language(scan, lang)
                 answer = scan_page(scan, target, lang, render=False)
                 if answer is None:
                     return None

@@ -16,8 +16,10 @@ from flask import (
     redirect,
     request,
 )
+from flask_babel import refresh
 
 from traceapp.extensions import db, limiter
+from traceapp.i18n import country_language, public_explicit_language, supported
 from traceapp.public import documents
 from traceapp.public import linkset as gs1
 from traceapp.public.clone import describe_flag as _describe_flag
@@ -40,7 +42,7 @@ from traceapp.public.respond import (
     unregistered_lot,
 )
 from traceapp.public.scan.log import log_scan
-from traceapp.public.scan.resolve import resolve_scan
+from traceapp.public.scan.resolve import resolve_scan, scan_country, use_language
 from traceapp.public.scan.response import (
     PUBLIC_CSS,
     anchor_uri,
@@ -114,6 +116,11 @@ def _serial(target: ScanTarget) -> Response:
         expected_lot=target.lot,
     )
     with scan.conn:
+        if public_explicit_language() is None:
+            # Nothing asked for: the page opens in the language of the label's country.
+            g.public_lang = country_language(scan_country(scan), supported(), lang())
+            refresh()  # Flask-Babel forgets a language it may have settled already
+            use_language(scan, lang())
         answer = scan_page(scan, target, lang())
         response = finish(
             make_response(answer.html, answer.status),

@@ -12,14 +12,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from traceapp.auth.models import enum_column
-from traceapp.cooperatives.models import TenantMixin
+from traceapp.cooperatives.models import Cooperative, TenantMixin
 from traceapp.core.columns import text_limit
 from traceapp.core.regions import names_covered, normalise
 from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
-    from traceapp.cooperatives.models import Cooperative, Member
+    from traceapp.cooperatives.models import Member
 
 
 class ZoneKind(enum.StrEnum):
@@ -178,10 +178,13 @@ class Zone(IdMixin, TimestampMixin, TenantMixin, Base):
 
     @classmethod
     def visible_to(cls, actor: Actor) -> sa.ColumnElement[bool]:
-        """Cooperative users see their own zones; auditors those issued in their province."""
+        """Cooperative users see their own zones; auditors those issued in their province of
+        their country (the zone's cooperative's country)."""
         if actor.is_auditor:
-            clause: sa.ColumnElement[bool] = cls.province_key.in_(
-                names_covered(actor.province or "")
+            in_country = sa.select(Cooperative.id).where(Cooperative.country == actor.audit_country)
+            clause: sa.ColumnElement[bool] = sa.and_(
+                cls.province_key.in_(names_covered(actor.province or "")),
+                cls.cooperative_id.in_(in_country),
             )
             if actor.district:
                 clause = sa.and_(clause, cls.district_key == normalise(actor.district))

@@ -212,7 +212,7 @@ def _authority_context(zone: Zone) -> dict[str, Any]:
     from traceapp.authority.inspections import inspections_of
 
     console = None
-    if current_user.can_audit(zone.province, zone.district):
+    if current_user.can_audit(zone.province, zone.district, zone.cooperative.country):
         console = url_for("authority.zone", zone_id=zone.id)
     return {
         "inspections": inspections_of(zone),

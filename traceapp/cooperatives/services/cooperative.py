@@ -6,7 +6,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from flask_babel import format_number
+from flask_babel import format_number, get_locale
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -14,7 +14,7 @@ from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import (
     Cooperative,
 )
-from traceapp.core import gdst_codes
+from traceapp.core import countries, gdst_codes
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.errors import ValidationFailed
@@ -35,6 +35,7 @@ COOPERATIVE_FIELDS = (
     "name",
     "short_code",
     "registration_number",
+    "country",
     "province",
     "district",
     "commune",
@@ -80,8 +81,21 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
         errors["short_code"] = [
             _("2 to 8 capital letters or digits, starting with a letter (used in lot codes).")
         ]
+    country = (values.get("country") or countries.DEFAULT).upper()
+    if not countries.is_known(country):
+        errors["country"] = [_("Choose a country from the list.")]
     if not values.get("province"):
         errors["province"] = [_("Enter the province.")]
+    elif "country" not in errors and not countries.province_ok(country, values["province"]):
+        profile = countries.get(country)
+        errors["province"] = [
+            _(
+                "%(name)s is not a province of %(country)s (for example %(example)s).",
+                name=values["province"],
+                country=profile.name(str(get_locale())),
+                example=", ".join(profile.unit_names()[:3]),
+            )
+        ]
     for key, limit in _MAX_LENGTHS.items():
         value = values.get(key)
         if isinstance(value, str) and len(value) > limit and key not in errors:
@@ -110,6 +124,7 @@ def create_cooperative(actor: Actor, **data: Any) -> Cooperative:
         values["short_code"] = values["short_code"].upper()
     values["show_women_share"] = bool(values["show_women_share"])
     values["womens_cooperative"] = bool(values["womens_cooperative"])
+    values["country"] = (values.get("country") or countries.DEFAULT).upper()
     check_cooperative(values)
     coop = Cooperative(**values)
     db.session.add(coop)
@@ -124,6 +139,8 @@ def update_cooperative(actor: Actor, coop: Cooperative, **data: Any) -> Cooperat
     values = {k: blank_to_none(v) for k, v in data.items() if k in COOPERATIVE_FIELDS}
     if values.get("short_code"):
         values["short_code"] = values["short_code"].upper()
+    if "country" in values:
+        values["country"] = (values["country"] or countries.DEFAULT).upper()
     for flag in ("show_women_share", "womens_cooperative"):
         if flag in values:
             values[flag] = bool(values[flag])

@@ -8,11 +8,11 @@ import itertools
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 from reportlab.pdfbase.ttfonts import TTFontFile
 
-from . import cjk
+from . import cjk, khmer
+from .cjk import ObjectWriter
 from .cmap import to_unicode_cmap
 from .content import clean_text
 
@@ -30,7 +30,12 @@ class FontFace:
     """
 
     def __init__(
-        self, path: Path, *, chinese: bool = False, source: FontFace | None = None
+        self,
+        path: Path,
+        *,
+        chinese: bool = False,
+        source: FontFace | None = None,
+        shaper: khmer.Shaper | None = None,
     ) -> None:
         """Parse the font file (or share ``source``'s) and index its widths by character."""
         self.ttf: TTFontFile
@@ -54,6 +59,11 @@ class FontFace:
         self.chinese = chinese
         #: Characters drawn with the Chinese font, added as they are met.
         self.borrowed: set[str] = set()
+        #: With a shaper, Khmer characters are kept: their runs are shaped and drawn with
+        #: the Khmer face (see :mod:`.khmer`). They weigh nothing in ``widths``; ``width``
+        #: adds their runs' shaped advances.
+        self.shaper = shaper
+        self.shaped: set[str] = set()
 
     def printable(self, text: str | None) -> str:
         """``text`` cleaned up, with characters no font can draw replaced by '?'."""
@@ -69,7 +79,12 @@ class FontFace:
         return self._charset.issuperset(clean_text(text))
 
     def _borrow(self, ch: str) -> bool:
-        """Take ``ch`` from the Chinese font when the face may and that font covers it."""
+        """Take ``ch`` from the Chinese font when the face may and that font covers it (or
+        from the Khmer face, shaped, when the face has a shaper)."""
+        if self.shaper is not None and khmer.covers(ch):
+            self.widths[ch] = 0.0
+            self.shaped.add(ch)
+            return True
         if not self.chinese or not cjk.covers(ch):
             return False
         self.widths[ch] = cjk.width(ch)
@@ -78,7 +93,10 @@ class FontFace:
 
     def width(self, text: str, size: float) -> float:
         """Advance width of ``text`` (already printable) in points at ``size``."""
-        return sum(map(self.widths.__getitem__, text)) * size / 1000.0
+        plain = sum(map(self.widths.__getitem__, text)) * size / 1000.0
+        if self.shaper is None or not self.shaped or self.shaped.isdisjoint(text):
+            return plain
+        return plain + khmer.runs_width(self.shaper, self.shaped, text, size)
 
     def fit(
         self,
@@ -98,7 +116,7 @@ class FontFace:
             return text, scale
         limit = width * 100.0 / min_scale
         while text and self.width(text + ellipsis, size) > limit:
-            text = text[:-1]
+            text = khmer.cluster_head(text[:-1])
         return text.rstrip() + ellipsis, min_scale
 
     def wrap(
@@ -158,7 +176,7 @@ class FontFace:
         """The longest head of ``word`` that fits ``width``, and the rest."""
         cut = len(word)
         while cut > 1 and self.width(word[:cut], size) > width:
-            cut -= 1
+            cut = len(khmer.cluster_head(word[: cut - 1])) or 1
         return word[:cut], word[cut:]
 
     def make_subset(self, codes: list[int]) -> bytes:
@@ -169,24 +187,17 @@ class FontFace:
 
 @functools.cache
 def face(bold: bool = False, chinese: bool = False) -> FontFace:
-    """The regular or bold face, loaded on first use; ``chinese`` borrows Chinese glyphs
-    from the CID font (for PDF, where readers supply that font)."""
+    """The regular or bold face, loaded on first use; ``chinese`` (for PDF) borrows Chinese
+    glyphs from the CID font, which readers supply, and shapes Khmer with the bundled
+    Khmer face."""
     if chinese:
-        return FontFace(FONT_DIR / FONT_FILES[bold], chinese=True, source=face(bold))
+        return FontFace(
+            FONT_DIR / FONT_FILES[bold],
+            chinese=True,
+            source=face(bold),
+            shaper=khmer.shaper(bold),
+        )
     return FontFace(FONT_DIR / FONT_FILES[bold])
-
-
-class ObjectWriter(Protocol):
-    """What the font needs from the PDF writer."""
-
-    def allocate(self) -> int:
-        """Reserve an object number."""
-
-    def write_object(self, number: int, body: bytes) -> None:
-        """Write a non-stream object."""
-
-    def write_stream(self, number: int, data: bytes, level: int, extra: bytes = b"") -> None:
-        """Write a compressed stream object."""
 
 
 class _SubsetFull(Exception):
@@ -217,6 +228,7 @@ class DocumentFont:
         tag: str,
         allocate: Callable[[], int],
         chinese: Callable[[], cjk.CidFont] | None = None,
+        khmer_font: Callable[[], khmer.KhmerFont] | None = None,
     ) -> None:
         """Start with printable ASCII readable as itself in subset 0; ``chinese`` gives the
         document's Chinese font, for the characters the face borrows."""
@@ -224,6 +236,7 @@ class DocumentFont:
         self.tag = tag
         self._allocate = allocate
         self._chinese = chinese
+        self._khmer = khmer_font
         # subsets[i][code] is the Unicode code point drawn by byte ``code`` of subset i.
         self.subsets: list[list[int]] = [[0] * 32 + list(range(32, 127))]
         self.objects: list[int] = [allocate()]
@@ -275,6 +288,8 @@ class DocumentFont:
         """Content-stream operators selecting this font and showing ``text`` (printable)."""
         if text.isascii():
             data = text.encode("ascii")
+        elif self.face.shaped and not self.face.shaped.isdisjoint(text):
+            return self._show_shaped(text, size)
         elif self.face.borrowed and not self.face.borrowed.isdisjoint(text):
             return self._show_mixed(text, size)
         elif self._overflowed:
@@ -296,6 +311,19 @@ class DocumentFont:
             chunk = "".join(run)
             if borrowed:
                 parts.append(self._chinese().show(chunk, self._size(size)))
+            else:
+                parts.append(self.show(chunk, size))
+        return b" ".join(parts)
+
+    def _show_shaped(self, text: str, size: float) -> bytes:
+        """Text with Khmer: its Khmer runs shaped and drawn with the Khmer face."""
+        if self._khmer is None:
+            raise ValueError("text: Khmer characters need the document's Khmer font")
+        parts = []
+        for shaped, run in itertools.groupby(text, self.face.shaped.__contains__):
+            chunk = "".join(run)
+            if shaped:
+                parts.append(self._khmer().show(chunk, self._size(size), size))
             else:
                 parts.append(self.show(chunk, size))
         return b" ".join(parts)

@@ -12,6 +12,8 @@ from typing import IO
 from .cjk import CidFont
 from .content import Captions, LabelContent, default_captions, field_lines, strip_scheme
 from .fonts import DocumentFont, FontFace, _num, face
+from .khmer import KhmerFont
+from .khmer import shaper as khmer_shaper
 from .layouts import PT_PER_MM, Layout, get_layout
 from .pdfwriter import PdfWriter, symbol_rectangles
 from .qr import QUIET_ZONE, check_ec, qr_dark
@@ -205,8 +207,22 @@ class _SheetDocument:
         # Chinese captions borrow glyphs from a CID font the reader supplies (see cjk.py).
         self.regular_face, self.bold_face = face(False, chinese=True), face(True, chinese=True)
         self.chinese: CidFont | None = None
-        self.regular = DocumentFont(self.regular_face, "F", self.writer.allocate, self.chinese_font)
-        self.bold = DocumentFont(self.bold_face, "B", self.writer.allocate, self.chinese_font)
+        # Khmer runs are shaped and drawn with the bundled Khmer face (see khmer.py).
+        self.khmer: dict[bool, KhmerFont] = {}
+        self.regular = DocumentFont(
+            self.regular_face,
+            "F",
+            self.writer.allocate,
+            self.chinese_font,
+            lambda: self.khmer_font(False),
+        )
+        self.bold = DocumentFont(
+            self.bold_face,
+            "B",
+            self.writer.allocate,
+            self.chinese_font,
+            lambda: self.khmer_font(True),
+        )
         self.page_ids = array("I")
         self.media_box = b"[0 0 %s %s]" % (
             _num(round(_pt(layout.page_width), 3)),
@@ -230,6 +246,14 @@ class _SheetDocument:
         if self.chinese is None:
             self.chinese = CidFont(self.writer.allocate)
         return self.chinese
+
+    def khmer_font(self, bold: bool) -> KhmerFont:
+        """The document's regular or bold Khmer font, added when a label first needs it."""
+        font = self.khmer.get(bold)
+        if font is None:
+            tag = b"/K1" if bold else b"/K0"
+            font = self.khmer[bold] = KhmerFont(khmer_shaper(bold), tag, self.writer.allocate)
+        return font
 
     def qr_header(self, slot: int, modules: int) -> bytes:
         """The transform drawing a ``modules``-wide symbol in module units, top-left origin."""
@@ -279,6 +303,8 @@ class _SheetDocument:
         fonts = self.regular.resource_names() + b" " + self.bold.resource_names()
         if self.chinese is not None:
             fonts += b" " + self.chinese.resource_names()
+        for font in self.khmer.values():
+            fonts += b" " + font.resource_names()
         writer.write_object(
             page_id,
             b"<< /Type /Page /Parent %d 0 R /MediaBox %s /Resources << /Font << %s >> >> "
@@ -293,6 +319,8 @@ class _SheetDocument:
         self.bold.write_objects(writer, FONT_COMPRESSION)
         if self.chinese is not None:
             self.chinese.write_objects(writer, FONT_COMPRESSION)
+        for font in self.khmer.values():
+            font.write_objects(writer, FONT_COMPRESSION)
         kids = b" ".join(b"%d 0 R" % page for page in self.page_ids)
         writer.write_object(
             self.pages,

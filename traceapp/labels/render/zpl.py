@@ -134,16 +134,29 @@ def render_zpl(
     many models. ``star`` draws the OCOP stars; ``*`` prints with every font.
 
     Label printers hold no Chinese font unless one was loaded onto them, so captions in a
-    script the label face lacks (Chinese) are printed in English rather than as '?'.
+    script the label face lacks (Chinese, Khmer) are printed in English rather than as '?'.
+    Product names in those scripts print as '?' unless ``font`` names a printer font that
+    has them: print such labels as a PDF sheet (which embeds the fonts and shapes Khmer).
     """
     level = check_ec(ec)
     frame = _Frame.build(width_mm, height_mm, dpi)
     metrics = face(True)  # a bold condensed face, like the printers' font 0
-    captions = printable_captions(captions or default_captions(), metrics)
+    asked = captions or default_captions()
+    captions = printable_captions(asked, metrics)
+    # Said in the file itself (a ZPL comment), so whoever sends it knows why.
+    note = "" if captions is asked else FALLBACK_NOTE
     for content in contents:
         if not isinstance(content, LabelContent):
             raise TypeError("contents: every item must be a LabelContent")
-        yield _label(content, frame, level, captions, font, star, metrics)
+        printed = _label(content, frame, level, captions, font, star, metrics)
+        yield printed.replace("^XA\n", "^XA\n" + note, 1) if note else printed
+
+
+#: The ZPL comment of a file whose captions fell back to English.
+FALLBACK_NOTE = (
+    "^FXCaptions in English: the printer font lacks the script of the label's language "
+    "(Chinese, Khmer); print a PDF sheet for them.^FS\n"
+)
 
 
 def printable_captions(captions: Captions, metrics: FontFace) -> Captions:

@@ -7,6 +7,7 @@ SQLite's write lock is held for a moment only.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -320,3 +321,29 @@ def record_scan(serial: str, **kw: Any) -> ScanResult:
     with result.conn:
         log_scan(result)
     return result
+
+
+#: Each cooperative's country, as read by scans (a cooperative's country hardly ever changes;
+#: a change shows within a minute): {cooperative id: (country, read at)}.
+_COUNTRIES: dict[int, tuple[str, float]] = {}
+
+
+def scan_country(scan: ScanResult) -> str | None:
+    """The country of the cooperative a scan's label (or claimed product) belongs to."""
+    coop_id = scan.row_to_log.get("cooperative_id")
+    if coop_id is None or scan.conn is None:
+        return None
+    cached = _COUNTRIES.get(coop_id)
+    now = time.monotonic()
+    if cached is not None and now - cached[1] < 60:
+        return cached[0]
+    row = scan.conn.one("SELECT country FROM cooperatives WHERE id = ?", (coop_id,))
+    country = str(row[0]) if row and row[0] else None
+    if country:
+        _COUNTRIES[coop_id] = (country, now)
+    return country
+
+
+def use_language(scan: ScanResult, lang: str) -> None:
+    """Record the language the page is answered in (chosen after the label was found)."""
+    scan.row_to_log["lang"] = lang[:5]

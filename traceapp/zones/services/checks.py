@@ -7,10 +7,12 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp.auth.permissions import scoped_refs
-from traceapp.cooperatives.models import Member
+from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.core import countries
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.database import local_today
@@ -134,12 +136,14 @@ def check_zone(
             add(key, _("At most %(n)d characters.", n=limit))
     kind = values.get("kind")
     code = values.get("code")
+    coop = db.session.get(Cooperative, cooperative_id)
+    country = coop.country if coop is not None else countries.DEFAULT
     if kind is None and "kind" not in errors:
         add("kind", _("Choose the kind of zone."))
     if not code:
         add("code", _("Enter the code as issued."))
     elif kind is not None and "code" not in errors:
-        scheme = scheme_for(kind)
+        scheme = scheme_for(kind, country)
         if not re.fullmatch(scheme["pattern"], code):
             add("code", off_scheme(ZoneKind(kind), code, scheme))
         else:
@@ -148,6 +152,15 @@ def check_zone(
                 add("code", already_registered(code))
     if not values.get("province"):
         add("province", _("Enter the province named in the decision."))
+    elif "province" in values and not countries.province_ok(country, values["province"]):
+        add(
+            "province",
+            _(
+                "%(name)s is not a province of %(country)s.",
+                name=values["province"],
+                country=countries.get(country).name(str(get_locale() or "")),
+            ),
+        )
     today = local_today()
     issued = values.get("issued_on")
     if issued and issued > today:
@@ -164,7 +177,7 @@ def check_zone(
     derived: dict[str, Any] = {}
     if "geometry" not in errors and "kind" not in errors:
         try:
-            shape = normalise_geometry(values.get("geometry"), kind)
+            shape = normalise_geometry(values.get("geometry"), kind, country)
         except ValidationFailed as exc:
             add("geometry", exc.message)
         else:

@@ -78,7 +78,9 @@ def transition(
     effective = effective_status(zone, day)
     if target == S.EXPIRED:
         require(
-            actor.is_system or actor.is_admin or actor.can_audit(zone.province, zone.district),
+            actor.is_system
+            or actor.is_admin
+            or actor.can_audit(zone.province, zone.district, zone.cooperative.country),
             _("Only the scheduled expiry or an auditor records an expiry."),
         )
         if effective != S.EXPIRED or current == S.EXPIRED:
@@ -97,7 +99,7 @@ def transition(
     else:
         if target in DECISION_TARGETS:
             require(
-                actor.can_audit(zone.province, zone.district),
+                actor.can_audit(zone.province, zone.district, zone.cooperative.country),
                 _("Only an auditor of %(province)s decides on this code.", province=zone.province),
             )
         else:

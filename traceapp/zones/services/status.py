@@ -112,7 +112,7 @@ def allowed_transitions(
     current = effective_status(zone, on_date)
     if current == S.EXPIRED:
         return []
-    decides = actor.can_audit(zone.province, zone.district)
+    decides = actor.can_audit(zone.province, zone.district, zone.cooperative.country)
     steps = actor.can_write_cooperative(zone.cooperative_id) and not actor.is_auditor
     return [
         end

@@ -6,9 +6,11 @@ import datetime as dt
 import decimal
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import tunables
+from traceapp.core import countries
 from traceapp.errors import ValidationFailed
 from traceapp.zones import geometry as geo
 from traceapp.zones.models import (
@@ -54,9 +56,18 @@ def as_decimal_area(hectares: float | None) -> decimal.Decimal | None:
     return decimal.Decimal(str(round(hectares, 4))).quantize(AREA_PLACES)
 
 
-def scheme_for(kind: ZoneKind | str) -> dict[str, str]:
-    """The code scheme (pattern, description, example) of a kind, from the domain settings."""
-    return tunables.get("zone_schemes")[ZoneKind(kind).value]
+def scheme_for(kind: ZoneKind | str, country: str | None = None) -> dict[str, Any]:
+    """The code scheme (pattern, description, example) of a kind: the country profile's
+    (``core/countries.py``) when it has one for the kind, else the domain settings'."""
+    key = ZoneKind(kind).value
+    own = countries.get(country).zone_schemes.get(key) if country else None
+    if not own:
+        return tunables.get("zone_schemes")[key]
+    description = own.get("description") or ""
+    if isinstance(description, dict):
+        language = str(get_locale() or "")
+        description = description.get(language) or description.get("en") or ""
+    return {**own, "description": description}
 
 
 def kind_label(kind: ZoneKind | str) -> str:
@@ -95,19 +106,25 @@ def off_scheme(kind: ZoneKind, code: str, scheme: dict[str, Any]) -> str:
     )
 
 
-def bbox_for(kind: ZoneKind | str | None) -> list[float] | None:
-    """Where a zone of this kind may lie: Vietnam's box, or anywhere for a fishing ground."""
+def bbox_for(kind: ZoneKind | str | None, country: str | None = None) -> list[float] | None:
+    """Where a zone of this kind may lie: its country's box (Vietnam's from the settings),
+    or anywhere for a fishing ground."""
     if kind is not None and ZoneKind(kind) == ZoneKind.FISHING_GROUND:
         return None
+    profile = countries.get(country)
+    if profile.code != countries.DEFAULT and profile.bbox:
+        return list(profile.bbox)
     return list(tunables.get("vietnam_bbox"))
 
 
-def normalise_geometry(value: Any, kind: ZoneKind | str | None) -> dict[str, Any] | None:
+def normalise_geometry(
+    value: Any, kind: ZoneKind | str | None, country: str | None = None
+) -> dict[str, Any] | None:
     """The checked, rounded, oriented geometry (or None); ValidationFailed names 'geometry'."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
-        return geo.normalise(value, bbox=bbox_for(kind))
+        return geo.normalise(value, bbox=bbox_for(kind, country))
     except geo.GeometryError as exc:
         raise ValidationFailed.field("geometry", str(exc)) from None
 
