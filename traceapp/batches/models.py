@@ -108,6 +108,10 @@ class Contribution(IdMixin, TenantMixin, Base):
     recorded_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     voided_at: Mapped[dt.datetime | None]
     void_reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(2000))
+    #: What the checks at entry found implausible (batches/entry_checks.py), and the reason the
+    #: person who entered it gave when confirming it; the auditors see both among their flags.
+    entry_warnings: Mapped[list[Any] | None] = mapped_column(JSONType)
+    confirmation_reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(1000))
 
     lot: Mapped[Lot] = relationship(back_populates="contributions")
     member: Mapped[Member] = relationship()
