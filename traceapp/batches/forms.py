@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -24,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from traceapp.batches.entry_checks import origin_kinds
+from traceapp.batches.event_vocab import DISPOSITION_WORDS
 from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
 from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
 from traceapp.batches.rules import PARTY_NAME_MAX
@@ -36,7 +36,7 @@ from traceapp.units import UNIT_NAMES
 from traceapp.web import options
 from traceapp.zones.models import Zone, ZoneStatus
 
-UNIT_CHOICES = options((code, f"{code} · {name}") for code, name in UNIT_NAMES.items())
+UNIT_CHOICES = options(UNIT_NAMES.items())
 
 
 class LotForm(Form):
@@ -351,9 +351,7 @@ def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") ->
     """The event form (or the correction form) of a lot, its choices filled in."""
     form = cls(prefix=prefix)
     form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
-    form.disposition.choices = options(
-        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
-    )
+    form.disposition.choices = options([("", "—"), *DISPOSITION_WORDS.items()])
     form.zone_id.choices = options(
         [(0, "—")]
         + [

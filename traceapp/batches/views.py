@@ -275,9 +275,12 @@ def transform() -> Any:
         .scalars()
         .all()
     )
+    # Only lots with something left to use: an emptied lot cannot be an input.
+    left = [(lot, services.available(lot)) for lot in closed]
     lot_choices = [(0, "—")] + [
-        (lot.id, f"{lot.code} · {lot.product.name} · {fmt(services.available(lot), lot.unit)}")
-        for lot in closed
+        (lot.id, f"{lot.code} · {lot.product.name} · {fmt(rest, lot.unit)}")
+        for lot, rest in left
+        if rest > 0
     ]
     for row in form.inputs:
         row.form.lot_id.choices = options(lot_choices)
