@@ -107,7 +107,7 @@ def test_a_ring_of_three_positions_is_refused():
     _reject({"type": "Polygon", "coordinates": [ring]}, "has 3 positions.*at least 4")
 
 
-def test_a_self_intersecting_bow_tie_is_refused_with_our_sentence_and_the_position():
+def test_a_self_intersecting_bow_tie_is_refused_with_our_sentence_and_the_position(app):
     bow_tie = [
         [109.02, 13.40],
         [109.021, 13.401],
@@ -119,7 +119,7 @@ def test_a_self_intersecting_bow_tie_is_refused_with_our_sentence_and_the_positi
         {"type": "Polygon", "coordinates": [bow_tie]},
         r"^The outline crosses itself at \[109\.0205, 13\.4005\]\. Edges must not cross",
     )
-    with force_locale("vi"), pytest.raises(geo.GeometryError) as exc:
+    with app.test_request_context(), force_locale("vi"), pytest.raises(geo.GeometryError) as exc:
         geo.normalise({"type": "Polygon", "coordinates": [bow_tie]}, bbox=VIETNAM)
     assert "[109.0205, 13.4005]" in str(exc.value)
     assert "Self-intersection" not in str(exc.value) and "outline crosses" not in str(exc.value)
