@@ -133,6 +133,10 @@ def farm(world: Any) -> Farm:
     )
     db.session.add(fisher)
     db.session.flush()
+    # Every member of A is registered on every zone: the checks at entry refuse a delivery
+    # from a zone the member is not registered on (tests of that rule take a member off).
+    for zone in (field, field2, ground, cages, packing):
+        zone.members = [*a.members, fisher]
     growers = a.members[:2]
     for member in growers:
         create_grant(
@@ -166,9 +170,12 @@ def harvest_lot(
     contributions: list[tuple] | None = None,
     close: bool = True,
     product: Product | None = None,
+    confirm: str | None = None,
     **kw: Any,
 ) -> Any:
-    """A peanut harvest lot with contributions [(member, zone, quantity)], closed by default."""
+    """A peanut harvest lot with contributions [(member, zone, quantity)], closed by default.
+
+    ``confirm``: the reason an implausible quantity is confirmed with (checks at entry)."""
     from traceapp.batches import services
 
     actor = farm.world.a.manager
@@ -184,7 +191,14 @@ def harvest_lot(
         contributions = [(farm.growers[0], farm.field, quantity)]
     for member, zone, q in contributions:
         services.add_contribution(
-            actor, lot, member_id=member.id, zone_id=zone.id, quantity=q, unit="KGM"
+            actor,
+            lot,
+            member_id=member.id,
+            zone_id=zone.id,
+            quantity=q,
+            unit="KGM",
+            confirm_implausible=confirm is not None,
+            confirmation_reason=confirm,
         )
     if close:
         services.close_lot(actor, lot)

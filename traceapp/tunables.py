@@ -97,14 +97,24 @@ DEFAULTS: dict[str, Any] = {
     },
     # Typical maximum yield per hectare and season, by crop or species (lower-case names and
     # their usual spellings). Figures are deliberately generous planning values, not law:
-    # a lot above them is flagged for a look, never refused.
+    # a lot above them is flagged for a look, never refused. typical_kg_per_ha is a good
+    # season's yield (Vietnam's peanut average is about 2.3 t/ha, rice about 6 t/ha): a
+    # contribution that takes a zone's season beyond its area x typical yield is recorded only
+    # once the person entering it confirms it with a reason, and the auditors see it among
+    # their flags. Without typical_kg_per_ha, max_kg_per_ha is used.
     "yields": {
         "peanuts": {
             "names": ["peanut", "peanuts", "đậu phộng", "lạc", "dau phong"],
             "max_kg_per_ha": 4500,
+            "typical_kg_per_ha": 3000,
             "season_months": 4,
         },
-        "rice": {"names": ["rice", "lúa", "gạo"], "max_kg_per_ha": 9000, "season_months": 4},
+        "rice": {
+            "names": ["rice", "lúa", "gạo"],
+            "max_kg_per_ha": 9000,
+            "typical_kg_per_ha": 7000,
+            "season_months": 4,
+        },
         "lobster": {
             "names": [
                 "lobster",

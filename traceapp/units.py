@@ -24,13 +24,16 @@ UNIT_WORDS = {
     # TRANSLATORS: the short label of a count of pieces after a number, as in "24 pcs".
     "H87": _l("pcs"),
 }
+#: What a unit list shows a reader: the unit's name and its symbol, in the reader's language
+#: (the UN/ECE code is for machines: the API and EPCIS).
 UNIT_NAMES = {
-    "KGM": _l("kilograms (kg)"),
-    "GRM": _l("grams (g)"),
-    "TNE": _l("tonnes (t)"),
-    "H87": _l("pieces"),
-    "LTR": _l("litres (l)"),
-    "MLT": _l("millilitres (ml)"),
+    "KGM": _l("kilogram (kg)"),
+    "GRM": _l("gram (g)"),
+    "TNE": _l("tonne (t)"),
+    # TRANSLATORS: a unit: a count of pieces; "pcs" is the short label after a number.
+    "H87": _l("piece (pcs)"),
+    "LTR": _l("litre (l)"),
+    "MLT": _l("millilitre (ml)"),
 }
 
 

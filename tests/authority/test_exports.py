@@ -83,7 +83,7 @@ def test_exports_follow_the_filters(odd_zone, farm, auditor_client):
 def test_the_dossier_pdf_holds_decisions_inspections_and_volumes(
     farm, world, auditor_client, client, auditor_token
 ):
-    lot = harvest_lot(farm, "9500")
+    lot = harvest_lot(farm, "9500", confirm="weighed twice at the station")
     client.post(
         f"/api/v1/zones/{farm.field.id}/inspections",
         headers=bearer(auditor_token),

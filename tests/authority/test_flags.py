@@ -34,9 +34,9 @@ def _flags(world, kind, auditor=None):
 
 def test_a_zone_declared_beyond_its_capacity_is_flagged(farm, world):
     # 2.0 ha of peanuts yield about 9,000 kg in a 4-month season
-    harvest_lot(farm, "8000")
+    harvest_lot(farm, "8000", confirm="weighed twice at the station")
     assert _flags(world, "overclaimed") == []
-    harvest_lot(farm, "1500")
+    harvest_lot(farm, "1500", confirm="weighed twice at the station")
     [flag] = _flags(world, "overclaimed")
     assert flag.zone_id == farm.field.id
     assert flag.details["capacity_kg"] == "9000.0"
@@ -51,7 +51,7 @@ def test_a_zone_declared_beyond_its_capacity_is_flagged(farm, world):
 
 
 def test_flag_figures_follow_the_readers_locale(farm, world):
-    harvest_lot(farm, "9500")
+    harvest_lot(farm, "9500", confirm="weighed twice at the station")
     with force_locale("vi"):
         [flag] = _flags(world, "overclaimed")
         assert "9.500 kg" in flag.message and "9.000 kg" in flag.message
@@ -323,7 +323,7 @@ def test_recalled_lots(farm, world):
 
 
 def test_the_flags_page_links_each_flag_to_its_evidence(farm, world, auditor_client):
-    lot = harvest_lot(farm, "9500")
+    lot = harvest_lot(farm, "9500", confirm="weighed twice at the station")
     labels_for(lot, count=2, flagged=1)
     page = auditor_client.get("/authority/flags").get_data(as_text=True)
     assert f'href="/authority/zones/{farm.field.id}#seasons"' in page
@@ -342,9 +342,11 @@ def test_the_flags_page_links_each_flag_to_its_evidence(farm, world, auditor_cli
 def test_the_flags_api(farm, world, client, auditor_token):
     from tests.conftest import bearer
 
-    harvest_lot(farm, "9500")
+    harvest_lot(farm, "9500", confirm="weighed twice at the station")
     body = client.get("/api/v1/authority/flags", headers=bearer(auditor_token)).get_json()
-    assert [f["kind"] for f in body] == ["overclaimed"]
+    # overclaimed beyond what the area can yield, and recorded although the entry said so
+    assert [f["kind"] for f in body] == ["overclaimed", "implausible_entry"]
     assert body[0]["zone_code"] == "VN-TEST-0001"
+    assert body[1]["details"]["reason"] == "weighed twice at the station"
     bad = client.get("/api/v1/authority/flags?kind=nope", headers=bearer(auditor_token))
     assert bad.status_code == 422

@@ -58,7 +58,7 @@ def test_the_statistics_page_writes_the_share_and_the_months_the_readers_way(far
 
 
 def test_the_zone_page_shows_the_share_of_capacity_as_a_localised_percentage(farm, auditor_client):
-    harvest_lot(farm, "9500")
+    harvest_lot(farm, "9500", confirm="weighed twice at the station")
     url = f"/authority/zones/{farm.field.id}"
     assert "106%" in auditor_client.get(url).get_data(as_text=True)
     french = auditor_client.get(url, headers={"Accept-Language": "fr"}).get_data(as_text=True)
@@ -125,7 +125,7 @@ def test_a_suspension_by_inspection_dates_its_reason_the_readers_way(farm, world
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler's pdftotext")
 def test_the_dossier_is_printed_in_the_readers_language(farm, auditor_client):
-    harvest_lot(farm, "9500")
+    harvest_lot(farm, "9500", confirm="weighed twice at the station")
     response = auditor_client.get(
         f"/authority/zones/{farm.field.id}/dossier.pdf", headers={"Accept-Language": "vi"}
     )

@@ -114,6 +114,7 @@ def _b_things(world: Any) -> dict[str, Any]:
         valid_from=dt.date(2025, 1, 1),
         valid_until=dt.date(2028, 12, 31),
     )
+    zone.members = b.members[:2]  # a delivery comes from a zone its member is registered on
     db.session.add_all([product, zone])
     db.session.flush()
 

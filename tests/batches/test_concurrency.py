@@ -93,6 +93,7 @@ def test_a_lot_closes_only_in_balance_while_contributions_come_and_go(tmp_path):
                 valid_until=dt.date(2028, 12, 31),
             )
             grower = Member(cooperative_id=coop.id, member_number="0001", full_name="Nông dân")
+            field.members = [grower]
             db.session.add_all([user, peanuts, field, grower])
             db.session.flush()
             lots = []

@@ -227,3 +227,52 @@ def test_a_malformed_document_is_refused_with_the_schema_path(farm, client, api_
         client.post("/api/v1/epcis/import", data="{not json", headers=bearer(api_token)).status_code
         == 422
     )
+
+
+def test_every_field_typed_into_an_inspection_is_in_the_timeline_and_the_export(
+    farm, validator, manager_client, client, api_token
+):
+    lot = harvest_lot(farm, "400")
+    manager_client.form_post(
+        f"/lots/{lot.id}/events",
+        {
+            "e-biz_step": "inspecting",
+            "e-disposition": "conformant",
+            "e-zone_id": farm.field.id,
+            "e-location": "Kho Phú Xuân",
+            "e-inspector": "Phạm Quốc Việt",
+            "e-notes": "moisture 8.5%",
+            "e-unit": "KGM",
+            "e-party_type": "owning_party",
+        },
+    )
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    [item] = [li for li in page.split("<li") if "Inspection" in li and "moisture" in li]
+    for text in ("Phạm Quốc Việt", "moisture 8.5%", "VN-TEST-0001 · Kho Phú Xuân", "Inspector"):
+        assert text in item, text
+    assert "Recorded by" in item
+
+    doc = client.get(f"/api/v1/batches/{lot.id}/epcis", headers=bearer(api_token)).json
+    _assert_valid(validator, doc)
+    [inspection] = [e for e in doc["epcisBody"]["eventList"] if e["bizStep"] == "inspecting"]
+    assert inspection["traceapp:inspector"] == "Phạm Quốc Việt"
+    assert inspection["traceapp:notes"] == "moisture 8.5%"
+    assert inspection["traceapp:location"] == "Kho Phú Xuân"
+    assert inspection["readPoint"]["id"].endswith(".VN-TEST-0001")
+
+    # the shopper's link leaves out what staff typed about people and places
+    public = epcis.lot_document(lot, public=True)
+    _assert_valid(validator, public)
+    [shown] = [e for e in public["epcisBody"]["eventList"] if e["bizStep"] == "inspecting"]
+    assert not {"traceapp:inspector", "traceapp:notes", "traceapp:location"} & set(shown)
+
+
+def test_party_names_and_a_transformations_lots_are_exported(farm, validator):
+    harvest, packed = _story(farm)
+    doc = epcis.lot_document(packed)
+    _assert_valid(validator, doc)
+    events = doc["epcisBody"]["eventList"]
+    shipped = [e for e in events if e["bizStep"] == "shipping"]
+    assert ["Shop B", "Chợ Tuy Hòa"] in [e.get("traceapp:destinationNames") for e in shipped]
+    transform = next(e for e in events if e["type"] == "TransformationEvent")
+    assert transform["traceapp:transformationKind"] == "commingling"

@@ -176,3 +176,33 @@ def test_csv_cells_cannot_become_formulas():
     assert cell("-12.5") == "-12.5"
     assert cell("+84 905") == "'+84 905"
     assert cell("Đậu phộng") == "Đậu phộng"
+
+
+def test_the_lot_page_shows_the_whole_tree_both_ways(farm, manager_client):
+    a = harvest_lot(farm, "400", [(farm.growers[0], farm.field, "400")])
+    b = harvest_lot(farm, "300", [(farm.growers[1], farm.field2, "300")])
+    [mixed] = _pack(
+        farm,
+        [{"lot_id": a.id, "quantity": "400"}, {"lot_id": b.id, "quantity": "300"}],
+        quantity="700",
+        product=farm.peanuts,
+    )
+    from traceapp.batches import services
+
+    services.close_lot(farm.world.a.manager, mixed)
+    [bags] = _pack(farm, [{"lot_id": mixed.id, "quantity": "700"}], quantity="700")
+
+    # from the bags: two generations back, down to who delivered each harvest
+    page = manager_client.get(f"/lots/{bags.id}").get_data(as_text=True)
+    section = page[page.index('<section id="genealogy">') :]
+    came_from = section[: section.index("Went into")]
+    assert came_from.count("<details open>") == 3  # the mixed lot and both harvests
+    assert came_from.index(mixed.code) < came_from.index(a.code) < came_from.index(b.code)
+    assert f"{farm.growers[1].full_name} · VN-TEST-0002 · 300 kg" in came_from
+
+    # from a harvest: two generations forward
+    page = manager_client.get(f"/lots/{a.id}").get_data(as_text=True)
+    section = page[page.index('<section id="genealogy">') :]
+    went_into = section[section.index("Went into") :]
+    assert went_into.index(mixed.code) < went_into.index(bags.code)
+    assert "<details open><summary>" in went_into  # the mixed lot opens onto the bags

@@ -151,3 +151,25 @@ def test_the_lot_page_labels_the_catch_data(manager_client, farm):
     assert "FAO major fishing area: 71" in html
     assert "Trip start date: 1 Mar 2026" in html
     assert "catch area" not in html and "2026-03-01" not in html
+
+
+def test_choices_and_units_are_named_in_the_readers_words(farm, manager_client):
+    from traceapp.batches import events as ev
+
+    lot = harvest_lot(farm, "100")
+    with pytest.raises(ValidationFailed) as exc:
+        ev.record_event(farm.world.a.manager, lot, biz_step="inspecting", disposition="active")
+    assert exc.value.errors["disposition"] == [
+        # a word that is its own code is not repeated
+        "For this step (Inspection), choose conformant or not conformant (non_conformant)."
+    ]
+    with force_locale("vi"), pytest.raises(ValidationFailed) as exc:
+        ev.record_event(farm.world.a.manager, lot, biz_step="inspecting", disposition="active")
+    assert "choose one of" not in exc.value.errors["disposition"][0]
+    assert " hoặc " in exc.value.errors["disposition"][0]  # Vietnamese "or"
+
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    assert '<option selected value="KGM">kilogram (kg)</option>' in page
+    assert "KGM · " not in page
+    vi = manager_client.get(f"/lots/{lot.id}", headers={"Accept-Language": "vi"})
+    assert ">kilôgam (kg)</option>" in vi.get_data(as_text=True)

@@ -295,7 +295,9 @@ def test_withdrawn_contributions_do_not_count(farm):
 
 def test_overclaiming_a_zone_is_flagged_not_refused(farm):
     # field2 declares 1 ha; peanuts typically yield at most 4.5 t/ha per 4-month season
-    lot = harvest_lot(farm, "5000", [(farm.growers[0], farm.field2, "5000")])
+    lot = harvest_lot(
+        farm, "5000", [(farm.growers[0], farm.field2, "5000")], confirm="weighed twice"
+    )
     assert lot.status == LotStatus.CLOSED
     warnings = yields.lot_warnings(lot)
     assert [w.zone.code for w in warnings] == ["VN-TEST-0002"]

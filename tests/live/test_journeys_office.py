@@ -524,6 +524,9 @@ def _record_lot(page: Page, product: str, product_code: str, member: str, zone: 
     _flash(page, "Event recorded.")
     inspection = page.locator("#timeline li", has_text="Inspection")
     expect(inspection).to_contain_text("passed", timeout=SEE_MS)
+    # everything typed into the event is shown with it
+    expect(inspection).to_contain_text("Phạm Quốc Việt")
+    expect(inspection).to_contain_text("Độ ẩm 8,5 %; không phát hiện aflatoxin.")
 
     page.get_by_role("button", name="Close lot", exact=True).click()
     page.wait_for_load_state()

@@ -37,6 +37,7 @@ def _seed(app, count=3):
             crop="đậu phộng",
             declared_area_ha=Decimal(5),
         )
+        zone.members = [member]
         product = Product(
             cooperative_id=coop.id,
             code="GH-1",

@@ -87,7 +87,7 @@ def test_a_vietnamese_reader_gets_vietnamese_refusals(app, world):
 
 
 def test_missing_facts_come_back_as_plain_json_strings(client, world, api_token):
-    zone = ZoneFactory(cooperative=world.a.coop, geometry=None, decision_number=None)
+    zone = ZoneFactory(cooperative=world.a.coop, geometry=None, issuing_authority=None)
     r = client.post(
         f"/api/v1/zones/{zone.id}/transitions",
         json={"to_status": "submitted"},
@@ -96,7 +96,7 @@ def test_missing_facts_come_back_as_plain_json_strings(client, world, api_token)
     assert r.status_code == 422
     errors = r.json["errors"]["json"]
     assert errors["geometry"] == ["Draw or upload the zone's location before submitting."]
-    assert errors["decision_number"] == ["Enter the decision number before submitting."]
+    assert errors["issuing_authority"] == ["Enter the issuing authority before submitting."]
 
 
 def test_status_words_in_messages_are_the_page_labels(world):

@@ -107,16 +107,41 @@ def test_auditors_do_not_take_the_cooperative_s_steps(world):
 
 
 def test_submission_needs_location_and_issuing_facts(world):
-    zone = ZoneFactory(cooperative=world.a.coop, geometry=None, decision_number=None)
+    zone = ZoneFactory(cooperative=world.a.coop, geometry=None, issuing_authority=None)
     with pytest.raises(ValidationFailed) as exc:
         services.transition(world.a.manager, zone, "submitted")
-    assert set(exc.value.errors) == {"geometry", "decision_number"}
+    assert set(exc.value.errors) == {"geometry", "issuing_authority"}
     assert zone.status == S.DRAFT
+
+
+def test_the_decision_number_comes_with_the_approval_not_the_submission(world):
+    zone = ZoneFactory(cooperative=world.a.coop, decision_number=None, issued_on=None)
+    services.transition(world.a.manager, zone, "submitted")  # nothing to invent
+    assert zone.status == S.SUBMITTED
+    with pytest.raises(ValidationFailed) as exc:
+        services.transition(world.auditor, zone, "approved", "Hồ sơ đạt yêu cầu")
+    assert exc.value.errors == {
+        "decision_number": ["Enter the number of the decision that approves the code."]
+    }
+    assert zone.status == S.SUBMITTED
+    services.transition(
+        world.auditor,
+        zone,
+        "approved",
+        "Hồ sơ đạt yêu cầu",
+        decision_number="  77/QĐ-TTBVTV ",
+        issued_on=dt.date(2026, 11, 30),
+    )
+    assert zone.status == S.APPROVED
+    assert zone.decision_number == "77/QĐ-TTBVTV" and zone.issued_on == dt.date(2026, 11, 30)
 
 
 def test_an_unknown_status_and_a_blank_reason_are_refused(world):
     zone = ZoneFactory(cooperative=world.a.coop, status=S.APPROVED)
-    with pytest.raises(ValidationFailed, match="Choose one of"):
+    with pytest.raises(
+        ValidationFailed,
+        match=r"Choose Draft \(draft\), Submitted \(submitted\), .* or Expired \(expired\)\.",
+    ):
         services.transition(world.auditor, zone, "archived", "x")
     with pytest.raises(ValidationFailed, match="reason"):
         services.transition(world.auditor, zone, "suspended", "   ")

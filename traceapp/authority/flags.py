@@ -11,6 +11,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from traceapp.authority.entry_flags import implausible_entries
 from traceapp.authority.label_flags import cloned, recalled, shopper_reports, unknown_serials
 from traceapp.authority.models import FLAG_KINDS, ZONE_KINDS, Flag
 from traceapp.authority.scope import Scope
@@ -42,6 +43,7 @@ def compute_flags(
     lot_zone_ids = [zone.id] if zone is not None else None
     rules = {
         "overclaimed": lambda: overclaimed(scope, zone_ids),
+        "implausible_entry": lambda: implausible_entries(scope, zone_ids),
         "borrowed_code": lambda: borrowed(scope, zone_ids),
         "overlap": lambda: overlaps(scope, zone_ids),
         "area_mismatch": lambda: area_mismatches(scope, zone_ids),

@@ -49,6 +49,7 @@ RESULT_LABELS = {
 #: The kinds of flag the console raises, as auditors read them.
 FLAG_LABELS = {
     "overclaimed": _l("Volume beyond what the area can yield"),
+    "implausible_entry": _l("Implausible delivery confirmed at entry"),
     "borrowed_code": _l("Code claimed by another cooperative"),
     "overlap": _l("Overlapping zones"),
     "area_mismatch": _l("Declared and measured area differ"),
@@ -119,6 +120,7 @@ class ZoneInspection(IdMixin, TimestampMixin, TenantMixin, Base):
 #: Every rule, in the order the list shows them.
 FLAG_KINDS = (
     "overclaimed",
+    "implausible_entry",
     "borrowed_code",
     "overlap",
     "area_mismatch",

@@ -261,8 +261,17 @@ def overview(scope: Scope, today: dt.date | None = None) -> Overview:
 # --- decisions ----------------------------------------------------------------------------------
 
 
-def decide(actor: Actor, zone: Zone, to_status: str, reason: str | None) -> ZoneTransition:
-    """Approve, reject, suspend, reinstate or revoke a code, with a reason.
+def decide(
+    actor: Actor,
+    zone: Zone,
+    to_status: str,
+    reason: str | None,
+    *,
+    decision_number: str | None = None,
+    issued_on: dt.date | None = None,
+) -> ZoneTransition:
+    """Approve, reject, suspend, reinstate or revoke a code, with a reason (an approval with
+    its decision's number and date).
 
     The zones lifecycle service enforces that only an auditor of the zone's province decides.
     """
@@ -270,7 +279,9 @@ def decide(actor: Actor, zone: Zone, to_status: str, reason: str | None) -> Zone
         raise ValidationFailed.field(
             "to_status", _("Choose approve, reject, suspend, reinstate or revoke.")
         )
-    return zones.transition(actor, zone, to_status, reason)
+    return zones.transition(
+        actor, zone, to_status, reason, decision_number=decision_number, issued_on=issued_on
+    )
 
 
 # --- what claimed a zone ------------------------------------------------------------------------

@@ -158,7 +158,9 @@ def decision(zone_id: int) -> Any:
     if not form.validate_on_submit():
         return _render_zone(target, 422, decision_form=form)
     try:
-        step = services.decide(current_user, target, form.to_status.data, form.reason.data)
+        step = services.decide(
+            current_user, target, form.to_status.data, form.reason.data, **form.decision_facts()
+        )
     except (ValidationFailed, Conflict) as exc:
         form_failed(form, exc)
         return _render_zone(

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require, scoped_ref
+from traceapp.batches import entry_checks
 from traceapp.batches.idempotency import recorded_with_key
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
@@ -91,6 +92,8 @@ def contribution_problems(
             problem = mark_use_problem(member, product, delivered_on or harvest_day)
             if problem:
                 errors["member_id"] = [problem]
+    for field, messages in entry_checks.origin_problems(member, zone).items():
+        errors.setdefault(field, messages)
     if delivered_on is None:
         errors["delivered_on"] = [_("Enter the delivery date.")]
     elif delivered_on > local_today():
@@ -109,12 +112,15 @@ def add_contribution(
     delivered_on: dt.date | None = None,
     notes: str | None = None,
     idempotency_key: str | None = None,
+    confirm_implausible: bool = False,
+    confirmation_reason: str | None = None,
 ) -> Contribution:
     """Record a member's delivery into an open lot, after every rule has been checked.
 
     With an ``idempotency_key`` already recorded for this lot and member, the recorded
     contribution is returned as it is: a resent delivery is never recorded twice.
-    """
+    An implausible delivery (batches/entry_checks.py) is recorded only when
+    ``confirm_implausible`` is set with a ``confirmation_reason``; both are kept with it."""
     require(actor.can_write_cooperative(lot.cooperative_id), _("You cannot edit this lot."))
     # Under the lot's lock, so that a delivery cannot slip into a lot that another request is
     # closing: closing checks the contributions' total against the quantity.
@@ -172,7 +178,9 @@ def add_contribution(
     if errors:
         raise ValidationFailed(_("The contribution could not be recorded."), errors)
     # contribution_problems refuses a missing member or zone.
-    assert member is not None and zone is not None
+    assert member is not None and zone is not None and q is not None and u is not None
+    warnings = entry_checks.implausible(lot, zone, q, u, delivered_on)
+    reason = entry_checks.confirmed(warnings, confirm_implausible, confirmation_reason)
     contribution = Contribution(
         cooperative_id=lot.cooperative_id,
         lot_id=lot.id,
@@ -184,6 +192,8 @@ def add_contribution(
         notes=(notes or "").strip() or None,
         recorded_by_id=getattr(actor, "id", None),
         idempotency_key=idempotency_key,
+        entry_warnings=warnings or None,
+        confirmation_reason=reason,
     )
     db.session.add(contribution)
     db.session.flush()

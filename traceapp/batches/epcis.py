@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from traceapp.batches.event_facts import epcis_extensions
 from traceapp.batches.genealogy import ancestors
 from traceapp.batches.models import Contribution, Lot, LotInput, ReceivedEvent, TraceEvent
 from traceapp.cooperatives.models import Cooperative, Member
@@ -239,6 +240,7 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
         event.ilmd or event.event_type == "TransformationEvent"
     ):
         out["ilmd"] = _ilmd(lot, product, public)
+    out.update(epcis_extensions(event, public=public))
     out["gdst:productOwner"] = party_id(coop)
     out["cbvmda:informationProvider"] = party_id(coop)
     if not public and event.origin == "import":

@@ -88,6 +88,11 @@ DISPOSITIONS = {
     "non_conformant",
     "unavailable",
 }
+#: Words for the dispositions a person picks (an inspection's result), as the form shows them.
+DISPOSITION_WORDS = {
+    "conformant": _l("conformant"),
+    "non_conformant": _l("not conformant"),
+}
 PARTY_TYPES = {"owning_party", "possessing_party", "location"}
 #: Plain words for the party types (sources and destinations).
 PARTY_LABELS = {

@@ -23,6 +23,7 @@ from traceapp.batches.event_inputs import (  # noqa: F401 - re-exported
 )
 from traceapp.batches.event_vocab import (  # noqa: F401 - re-exported
     BIZ_STEPS,
+    DISPOSITION_WORDS,
     DISPOSITIONS,
     PARTY_LABELS,
     PARTY_TYPES,
@@ -38,6 +39,7 @@ from traceapp.batches.models import (
 )
 from traceapp.cooperatives.models import Cooperative
 from traceapp.core import countries
+from traceapp.core.choices import choice_words
 from traceapp.core.inputs import year_in_range, year_range_message
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
@@ -137,12 +139,15 @@ def record_event(
             _("Unknown disposition '%(disposition)s'.", disposition=disposition)
         ]
     if step and step.get("dispositions") and disposition not in step["dispositions"]:
-        # TRANSLATORS: %(step)s names the step (Inspection); %(choices)s lists result codes.
+        # TRANSLATORS: %(step)s names the step (Inspection); %(choices)s lists the results in
+        # words, each with its code ("conformant (conformant) or not conformant (...)").
         rules["disposition"] = [
             _(
-                "For this step (%(step)s), choose one of: %(choices)s.",
+                "For this step (%(step)s), choose %(choices)s.",
                 step=step["label"],
-                choices=", ".join(step["dispositions"]),
+                choices=choice_words(
+                    (d, DISPOSITION_WORDS.get(d, d)) for d in step["dispositions"]
+                ),
             )
         ]
     now = now_utc()

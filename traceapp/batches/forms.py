@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -23,9 +22,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from traceapp.batches.entry_checks import origin_kinds
+from traceapp.batches.event_vocab import DISPOSITION_WORDS
 from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
 from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
-from traceapp.batches.rules import PARTY_NAME_MAX, zone_kinds_for
+from traceapp.batches.rules import PARTY_NAME_MAX
 from traceapp.cooperatives.models import Member
 from traceapp.core import gdst_codes
 from traceapp.core.columns import max_length
@@ -35,7 +36,7 @@ from traceapp.units import UNIT_NAMES
 from traceapp.web import options
 from traceapp.zones.models import Zone, ZoneStatus
 
-UNIT_CHOICES = options((code, f"{code} · {name}") for code, name in UNIT_NAMES.items())
+UNIT_CHOICES = options(UNIT_NAMES.items())
 
 
 class LotForm(Form):
@@ -141,6 +142,12 @@ class ContributionForm(Form):
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
     notes = StringField(
         _l("Notes"), validators=[Optional(), Length(max=max_length(Contribution.notes))]
+    )
+    # Shown once the checks at entry found the quantity implausible (batches/entry_checks.py).
+    confirm_implausible = BooleanField(_l("I have checked: this quantity is right"))
+    confirmation_reason = StringField(
+        _l("Why it is right (the auditors will read it)"),
+        validators=[Optional(), Length(max=max_length(Contribution.confirmation_reason))],
     )
 
 
@@ -311,7 +318,7 @@ class ImportForm(Form):
 
 def contribution_form(lot: Lot) -> ContributionForm:
     """The delivery form of a lot's page: the cooperative's current members, and its approved
-    zones of a kind the lot's product may come from."""
+    zones of a kind the lot's product may be harvested or caught in."""
     form = ContributionForm(prefix="c")
     form.member_id.choices = options(
         (m.id, f"{m.member_number} · {m.full_name}")
@@ -321,7 +328,7 @@ def contribution_form(lot: Lot) -> ContributionForm:
             .order_by(Member.member_number)
         ).scalars()
     )
-    kinds = zone_kinds_for(lot.product)
+    kinds = origin_kinds(lot.product)
     form.zone_id.choices = options(
         (z.id, f"{z.code} · {z.name or z.crop or ''}")
         for z in db.session.execute(
@@ -344,9 +351,7 @@ def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") ->
     """The event form (or the correction form) of a lot, its choices filled in."""
     form = cls(prefix=prefix)
     form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
-    form.disposition.choices = options(
-        [("", "—"), ("conformant", _("conformant")), ("non_conformant", _("not conformant"))]
-    )
+    form.disposition.choices = options([("", "—"), *DISPOSITION_WORDS.items()])
     form.zone_id.choices = options(
         [(0, "—")]
         + [

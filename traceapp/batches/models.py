@@ -114,6 +114,10 @@ class Contribution(IdMixin, TenantMixin, Base):
     #: The key the client chose for this delivery (a UUID), so that sending it again (a
     #: weighing station retrying after a lost answer) finds it instead of recording it twice.
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(64))
+    #: What the checks at entry found implausible (batches/entry_checks.py), and the reason the
+    #: person who entered it gave when confirming it; the auditors see both among their flags.
+    entry_warnings: Mapped[list[Any] | None] = mapped_column(JSONType)
+    confirmation_reason: Mapped[str | None] = mapped_column(sa.Text, info=text_limit(1000))
 
     lot: Mapped[Lot] = relationship(back_populates="contributions")
     member: Mapped[Member] = relationship()

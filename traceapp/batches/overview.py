@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from traceapp.batches import epcis, gdst, genealogy, yields
+from traceapp.batches import epcis, gdst, genealogy, genealogy_tree, yields
 from traceapp.batches.closing import available, balance, balance_tolerance, tolerance_text
 from traceapp.batches.models import Contribution, Lot, LotInput, Recall
 from traceapp.batches.rules import catch_facts
@@ -51,10 +51,13 @@ def lot_page(lot: Lot, *, label_runs_shown: bool) -> dict[str, Any]:
         .all()
     )
     made_from = _inputs(LotInput.output_lot_id, lot)
+    trace = genealogy.trace(lot)
     return {
         "label_runs": label_runs(lot) if label_runs_shown else [],
         "lot": lot,
-        "trace": genealogy.trace(lot),
+        "trace": trace,
+        "came_from": genealogy_tree.came_from(trace),
+        "went_into": genealogy_tree.went_into(trace),
         "contributions": contributions,
         "timeline": timeline_entries(epcis.lot_events(lot, include_inputs=False)),
         "used_in": _inputs(LotInput.input_lot_id, lot),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from traceapp.api.schemas import BaseSchema, Moment
+from traceapp.batches import entry_checks
 from traceapp.batches.models import (
     Contribution,
     EventErrorDeclaration,
@@ -128,6 +129,25 @@ class ContributionSchema(BaseSchema):
             "description": "A key the client chooses (a UUID): sending the same delivery again "
             "with it answers the contribution already recorded instead of a second one"
         },
+    )
+    confirm_implausible = fields.Bool(
+        load_only=True,
+        load_default=False,
+        metadata={
+            "description": "Record a quantity the checks at entry find implausible (more than "
+            "the zone's area typically yields in the season, or than the lot's quantity); "
+            "needs confirmation_reason. Without it such a quantity is refused with 422."
+        },
+    )
+    confirmation_reason = fields.Str(
+        allow_none=True,
+        validate=validate.Length(max=max_length(Contribution.confirmation_reason)),
+        metadata={"description": "Why the implausible quantity is right (auditors read it)."},
+    )
+    entry_warnings = fields.Function(
+        lambda c: [{**w, "message": entry_checks.describe(w)} for w in (c.entry_warnings or [])],
+        dump_only=True,
+        metadata={"description": "What the checks at entry found implausible, if anything."},
     )
 
 

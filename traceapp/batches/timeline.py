@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from traceapp.batches.event_facts import facts
 from traceapp.batches.events import STEP_LABELS
 from traceapp.batches.models import TraceEvent
 from traceapp.units import fmt
@@ -38,6 +39,8 @@ class Entry:
     wrong_explanation: str | None
     correction: bool
     imported: bool
+    #: What else was typed into the event: (label, value) pairs (batches/event_facts.py).
+    facts: list[tuple[Any, str]]
 
     @property
     def local_time(self) -> dt.datetime:
@@ -71,7 +74,10 @@ def timeline_entries(events: list[TraceEvent], *, public: bool = False) -> list[
             p.get("name") or p.get("id") or ""
             for p in (event.sources or []) + ([] if public else (event.destinations or []))
         ]
-        place = event.zone.code if event.zone is not None else event.location
+        places = [event.zone.code if event.zone is not None else None, event.location]
+        if public and event.zone is not None:
+            places = places[:1]  # the public page names a place by its registered code
+        place = " · ".join(p for p in places if p) or None
         out.append(
             Entry(
                 event=event,
@@ -87,6 +93,7 @@ def timeline_entries(events: list[TraceEvent], *, public: bool = False) -> list[
                 wrong_explanation=decl.explanation if decl else None,
                 correction=event.corrects_id is not None,
                 imported=event.origin == "import",
+                facts=facts(event, public=public),
             )
         )
     return out

@@ -27,6 +27,7 @@ from traceapp.batches import (
     transformations,
 )
 from traceapp.batches import recall as recalls
+from traceapp.batches.entry_checks import describe as describe_entry_warning
 from traceapp.batches.forms import (
     CorrectionForm,
     LotEditForm,
@@ -55,6 +56,7 @@ from traceapp.units import fmt
 from traceapp.web import form_failed, nav_item, options, page_arg, paginate
 
 bp = Blueprint("batches", __name__)
+bp.add_app_template_filter(describe_entry_warning, "entry_warning")
 nav_item("batches.index", _l("Lots"), lambda user: user.is_cooperative_user or user.is_admin)
 
 
@@ -159,6 +161,8 @@ def add_contribution(lot_id: int) -> Any:
                 unit=form.unit.data,
                 delivered_on=form.delivered_on.data,
                 notes=form.notes.data,
+                confirm_implausible=form.confirm_implausible.data,
+                confirmation_reason=form.confirmation_reason.data,
             )
             flash(_("Contribution recorded."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id) + "#contributions")
@@ -271,9 +275,12 @@ def transform() -> Any:
         .scalars()
         .all()
     )
+    # Only lots with something left to use: an emptied lot cannot be an input.
+    left = [(lot, services.available(lot)) for lot in closed]
     lot_choices = [(0, "—")] + [
-        (lot.id, f"{lot.code} · {lot.product.name} · {fmt(services.available(lot), lot.unit)}")
-        for lot in closed
+        (lot.id, f"{lot.code} · {lot.product.name} · {fmt(rest, lot.unit)}")
+        for lot, rest in left
+        if rest > 0
     ]
     for row in form.inputs:
         row.form.lot_id.choices = options(lot_choices)

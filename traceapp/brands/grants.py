@@ -156,10 +156,10 @@ def create_grant(
                     errors,
                     "member_id",
                     _(
-                        "%(name)s already holds grant no. %(id)s of this mark for that period: "
-                        "change its products instead.",
+                        "%(name)s already holds a grant of this mark from %(date)s that covers "
+                        "that period: change the products of that grant instead.",
                         name=member.full_name,
-                        id=overlap.id,
+                        date=format_date(overlap.granted_on),
                     ),
                 )
     if errors:
@@ -263,9 +263,8 @@ def update_grant(
                     errors,
                     "valid_until",
                     _(
-                        "The member holds grant no. %(id)s of this mark from %(date)s: the two "
+                        "The member holds another grant of this mark from %(date)s: the two "
                         "would overlap.",
-                        id=overlap.id,
                         date=format_date(overlap.granted_on),
                     ),
                 )

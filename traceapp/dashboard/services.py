@@ -135,7 +135,8 @@ def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
 def _cooperative_home(actor: Actor, cooperative_id: int, day: dt.date) -> Home:
     home = Home()
     counts = dashboard_counts(actor)
-    members_url = url_for("cooperatives.detail", cooperative_id=cooperative_id)
+    # The member list, not the cooperative's profile: that is what "Members" promises.
+    members_url = url_for("cooperatives.members", cooperative_id=cooperative_id)
     home.cards.append(Card(_l("members"), counts["members"], members_url))
     home.cards.append(Card(_l("women members"), counts["women"], members_url))
     _lot_cards(actor, home)

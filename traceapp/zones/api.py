@@ -149,7 +149,14 @@ class ZoneTransitions(MethodView):
         """Submit (cooperative) or decide (auditor of the province, with a reason)."""
         actor = api_actor()
         zone = get_scoped(Zone, zone_id, actor)
-        return services.transition(actor, zone, data["to_status"], data.get("reason"))
+        return services.transition(
+            actor,
+            zone,
+            data["to_status"],
+            data.get("reason"),
+            decision_number=data.get("decision_number"),
+            issued_on=data.get("issued_on"),
+        )
 
 
 @blp.route("/zones/<int:zone_id>/certifications")

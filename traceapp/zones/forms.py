@@ -140,6 +140,16 @@ class TransitionForm(Form):
     confirm_revoke = BooleanField(
         _l("I understand that a revocation is final: the code can never be used again.")
     )
+    # An approval creates the decision: its number and date are entered with it.
+    decision_number = StringField(
+        _l("Number of the approving decision (approvals)"),
+        validators=[Optional(), Length(max=max_length(Zone.decision_number))],
+    )
+    issued_on = DateField(_l("Date of the decision (approvals)"), validators=[Optional()])
+
+    def decision_facts(self) -> dict[str, Any]:
+        """The approving decision's number and date, for ``services.transition``."""
+        return {"decision_number": self.decision_number.data, "issued_on": self.issued_on.data}
 
     def validate_confirm_revoke(self, field: BooleanField) -> None:
         """A revocation is permanent: it needs the box ticked, never a slip of the list."""

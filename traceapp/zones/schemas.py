@@ -185,6 +185,20 @@ class TransitionSchema(BaseSchema):
             "description": "Required for decisions (approve, reject, suspend, reinstate, revoke)"
         },
     )
+    decision_number = fields.Str(
+        load_only=True,
+        allow_none=True,
+        validate=validate.Length(max=max_length(Zone.decision_number)),
+        metadata={
+            "description": "Approvals: the approving decision's number (required unless the "
+            "code already has one)"
+        },
+    )
+    issued_on = fields.Date(
+        load_only=True,
+        allow_none=True,
+        metadata={"description": "Approvals: the decision's date (default: today)"},
+    )
     actor_label = fields.Str(dump_only=True)
     actor_role = fields.Str(dump_only=True)
     at = fields.AwareDateTime(dump_only=True)

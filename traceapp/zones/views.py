@@ -335,7 +335,9 @@ def transition(zone_id: int) -> Any:
     if not form.validate_on_submit():
         return _render_detail(zone, 422, transition_form=form)
     try:
-        step = services.transition(current_user, zone, form.to_status.data, form.reason.data)
+        step = services.transition(
+            current_user, zone, form.to_status.data, form.reason.data, **form.decision_facts()
+        )
     except ValidationFailed as exc:
         db.session.rollback()
         zone = get_scoped(Zone, zone_id, current_user)

@@ -12,9 +12,9 @@ from flask_babel import ngettext
 from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
-from shapely.validation import explain_validity
 
 from traceapp.core.inputs import json_too_deep, too_deep_message
+from traceapp.zones.geometry.explain import invalid_json, invalid_shape
 from traceapp.zones.geometry.messages import (
     DECIMALS,
     GEOMETRY_TYPES,
@@ -52,15 +52,7 @@ def load_json(text: str | bytes) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise GeometryError(
-            # TRANSLATORS: %(detail)s is the JSON parser's own explanation, in English.
-            _(
-                "The geometry is not valid JSON (line %(line)d, column %(column)d: %(detail)s).",
-                line=exc.lineno,
-                column=exc.colno,
-                detail=exc.msg,
-            )
-        ) from None
+        raise GeometryError(invalid_json(exc)) from None
 
 
 def unwrap(obj: Any) -> dict[str, Any]:
@@ -283,15 +275,7 @@ def normalise(obj: Any, *, bbox: Sequence[float] | None = None) -> dict[str, Any
         result = MultiPolygon([_polygon(p, i, box) for i, p in enumerate(coords, start=1)])
     if kind != "Point":
         if not result.is_valid:
-            raise GeometryError(
-                # TRANSLATORS: %(detail)s is the geometry library's explanation in English,
-                # e.g. "Self-intersection[109.0205 13.4005]".
-                _(
-                    "The outline is not a valid shape: %(detail)s. Edges must not cross, holes "
-                    "must lie inside their outline and plots must not overlap.",
-                    detail=explain_validity(result),
-                )
-            )
+            raise GeometryError(invalid_shape(result))
         if result.area <= 0:
             raise GeometryError(_("The outline encloses no area."))
         if isinstance(result, Polygon):

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from traceapp.auth.permissions import scoped_refs
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.core import countries
+from traceapp.core.choices import choice_words
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.database import local_today
@@ -21,6 +22,7 @@ from traceapp.extensions import db
 from traceapp.zones import geometry as geo
 from traceapp.zones.models import (
     ISSUE_FIELDS,
+    MARKET_LABELS,
     TargetMarket,
     Zone,
     ZoneKind,
@@ -109,8 +111,12 @@ def _unreadable(key: str) -> str:
     if key == "kind":
         return _("Choose growing area, packing house, aquaculture facility or fishing ground.")
     if key == "target_market":
-        # TRANSLATORS: %(names)s lists the codes the API accepts (domestic, china_gacc, ...).
-        return _("Choose one of: %(names)s.", names=", ".join(m.value for m in TargetMarket))
+        # TRANSLATORS: %(names)s lists the markets in words, each with the code the API
+        # accepts: "Domestic (domestic), China (GACC) (china_gacc) or ...".
+        return _(
+            "Choose %(names)s.",
+            names=choice_words((m.value, MARKET_LABELS.get(m, m.value)) for m in TargetMarket),
+        )
     if key == "declared_area_ha":
         return _("Enter the area in hectares as a number, e.g. 2.5.")
     if key == "member_ids":

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require
+from traceapp.core.choices import choice_words
 from traceapp.core.columns import max_length
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
@@ -42,12 +43,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-#: Facts an auditor needs before a code can be submitted.
+#: Facts an auditor needs before a code can be submitted. The decision number and the issue
+#: date are not among them: the approval creates them (the auditor enters them when approving).
 REQUIRED_FOR_SUBMISSION = {
     "geometry": _l("Draw or upload the zone's location before submitting."),
     "issuing_authority": _l("Enter the issuing authority before submitting."),
-    "decision_number": _l("Enter the decision number before submitting."),
-    "issued_on": _l("Enter the issue date before submitting."),
 }
 
 
@@ -58,21 +58,23 @@ def transition(
     reason: str | None = None,
     *,
     today: dt.date | None = None,
+    decision_number: str | None = None,
+    issued_on: dt.date | None = None,
 ) -> ZoneTransition:
     """Move a zone through its lifecycle; the one service for every status change.
 
     The cooperative submits drafts and takes rejected codes back to draft; only an auditor
     whose province covers the zone approves, rejects, suspends, reinstates or revokes, always
-    with a reason; a code past ``valid_until`` is recorded as expired.
+    with a reason; a code past ``valid_until`` is recorded as expired. An approval records
+    the approving decision's number (required unless the code already has one) and its date
+    (``issued_on``, the day of the approval unless given).
     """
     day = today or local_today()
     try:
         target = ZoneStatus(to_status)
     except ValueError:
-        names = ", ".join(s.value for s in ZoneStatus)
-        raise ValidationFailed.field(
-            "to_status", _("Choose one of: %(names)s.", names=names)
-        ) from None
+        names = choice_words((s.value, STATUS_LABELS.get(s, s.value)) for s in ZoneStatus)
+        raise ValidationFailed.field("to_status", _("Choose %(names)s.", names=names)) from None
     reason = (reason or "").strip() or None
     current = zone.status
     effective = effective_status(zone, day)
@@ -126,6 +128,8 @@ def transition(
             )
         if (current, target) in DECISIONS and (reason is None or len(reason) < 3):
             raise ValidationFailed.field("reason", _("Give the reason for this decision."))
+        if target == S.APPROVED and current == S.SUBMITTED:
+            _approval_facts(zone, decision_number, issued_on, day)
         if target == S.SUBMITTED:
             missing = {
                 k: [str(m)]
@@ -140,6 +144,24 @@ def transition(
     if reason and len(reason) > limit:
         raise ValidationFailed.field("reason", _("At most %(n)d characters.", n=limit))
     return _record_transition(actor, zone, target, reason)
+
+
+def _approval_facts(
+    zone: Zone, decision_number: str | None, issued_on: dt.date | None, day: dt.date
+) -> None:
+    """Put the approving decision's number and date on the code, or refuse naming the field."""
+    number = (decision_number or "").strip() or zone.decision_number
+    if not number:
+        raise ValidationFailed.field(
+            "decision_number", _("Enter the number of the decision that approves the code.")
+        )
+    limit = max_length(Zone.decision_number)
+    if len(number) > limit:
+        raise ValidationFailed.field("decision_number", _("At most %(n)d characters.", n=limit))
+    zone.decision_number = number
+    zone.issued_on = issued_on or zone.issued_on or day
+    if zone.valid_from is None:
+        zone.valid_from = zone.issued_on
 
 
 def _record_transition(
@@ -165,6 +187,14 @@ def _record_transition(
         changes={
             "status": {"before": previous.value, "after": target.value},
             "reason": {"before": None, "after": reason},
+            **(
+                {
+                    "decision_number": {"before": None, "after": zone.decision_number},
+                    "issued_on": {"before": None, "after": str(zone.issued_on)},
+                }
+                if target == S.APPROVED and previous == S.SUBMITTED
+                else {}
+            ),
         },
         summary=f"{zone.code}: {previous.value} -> {target.value}",
     )

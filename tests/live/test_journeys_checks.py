@@ -1,0 +1,67 @@
+"""Checks at entry, in Chromium on a phone-sized screen: a 9,000 kg claim from the 2.7 ha
+Phú Xuân field is stopped with its reason, recorded once confirmed with a reason, and shows
+up in the auditor's flags."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.live.support import LiveServer, sign_in
+
+pytestmark = [pytest.mark.live, pytest.mark.browser]
+
+
+def _page(chromium: Any, server: LiveServer, role: str) -> Any:
+    page = sign_in(chromium, server, role, width=360, height=740)
+    page.goto(server.url + "/?lang=en")
+    return page
+
+
+def test_a_9000_kg_claim_from_a_2_7_ha_field_is_stopped_and_flagged(
+    live_server: LiveServer, chromium: Any
+) -> None:
+    live_server.new_log()
+    reason = f"Weighed twice at the station, ticket {secrets.token_hex(3)}"
+    staff = _page(chromium, live_server, "staff")
+    staff.goto(live_server.url + "/lots/new")
+    product = staff.locator("select[name=product_id] option", has_text="(XP-DP-THO)")
+    staff.select_option("select[name=product_id]", product.get_attribute("value"))
+    staff.fill("input[name=quantity]", "9000")
+    staff.select_option("select[name=unit]", "KGM")
+    staff.get_by_role("button", name="Create lot").click()
+    staff.wait_for_load_state()
+    lot_code = re.search(r"Lot (\S+)", staff.locator("main h1").inner_text()).group(1)
+
+    member = staff.locator("select[name=c-member_id] option", has_text="0001 · ")
+    staff.select_option("select[name=c-member_id]", member.get_attribute("value"))
+    field = staff.locator("select[name=c-zone_id] option", has_text="VN-PYDX-0101 · ")
+    staff.select_option("select[name=c-zone_id]", field.get_attribute("value"))
+    staff.fill("input[name=c-quantity]", "9000")
+    staff.get_by_role("button", name="Add contribution").click()
+    staff.wait_for_load_state()
+    # stopped, with the reason and the figures behind it
+    quantity_error = staff.locator("#c-quantity-err")
+    expect(quantity_error).to_contain_text("more than its 2.7 ha typically yield")
+    expect(quantity_error).to_contain_text("8,100 kg at 3,000 kg/ha")
+    expect(staff.locator("#contributions tbody")).to_contain_text("No contributions yet.")
+
+    staff.check("input[name=c-confirm_implausible]")
+    staff.fill("input[name=c-confirmation_reason]", reason)
+    staff.get_by_role("button", name="Add contribution").click()
+    staff.wait_for_load_state()
+    expect(staff.locator("p.flash.success")).to_contain_text("Contribution recorded.")
+    expect(staff.locator("#contributions")).to_contain_text(
+        f"confirmed despite a warning: {reason}"
+    )
+
+    auditor = _page(chromium, live_server, "auditor")
+    auditor.goto(live_server.url + "/authority/flags?kind=implausible_entry")
+    flag = auditor.locator("main").get_by_text(reason, exact=False)
+    expect(flag).to_contain_text(f"{lot_code}: 9,000 kg from")
+    expect(flag).to_contain_text("(VN-PYDX-0101) was recorded despite a warning.")
+    assert not live_server.tracebacks(live_server.new_log())
