@@ -113,19 +113,26 @@ def logo(cooperative_id: int) -> Any:
     )
 
 
+def member_list(coop: Cooperative) -> tuple[Any, dict[str, str]]:
+    """The members list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
+    args = {"q": (request.args.get("q") or "").strip()}
+    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
+    return services.member_search(stmt, args["q"]), args
+
+
 @bp.route("/cooperatives/<int:cooperative_id>/members")
 @login_required
 def members(cooperative_id: int) -> Any:
     """Members with search and pagination."""
     coop = get_scoped(Cooperative, cooperative_id, current_user)
-    q = request.args.get("q")
-    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
-    stmt = services.member_search(stmt, q).order_by(Member.member_number)
+    stmt, args = member_list(coop)
     return render_template(
         "cooperatives/members.html",
         coop=coop,
-        q=q or "",
-        page=paginate(stmt, page_arg()),
+        q=args["q"],
+        args=args,
+        page=paginate(stmt.order_by(Member.member_number), page_arg()),
         genders=GENDER_LABELS,
         roles=ROLE_LABELS,
     )
