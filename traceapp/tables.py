@@ -135,10 +135,11 @@ class Table:
         return [c.machine(row) if machine else c.human(row) for c in self.columns]
 
 
-def rows_of(stmt: sa.Select[Any], batch: int = BATCH) -> Iterator[Any]:
-    """The objects a query selects, read in batches so a long list never sits in memory."""
+def rows_of(stmt: sa.Select[Any], batch: int = BATCH, whole_rows: bool = False) -> Iterator[Any]:
+    """The objects a query selects (or its whole rows, for a query of several columns), read
+    in batches so a long list never sits in memory."""
     result = db.session.execute(stmt.execution_options(yield_per=batch))
-    yield from result.scalars()
+    yield from (result if whole_rows else result.scalars())
 
 
 def wants_machine() -> bool:

@@ -68,15 +68,25 @@ def _products(lot_coop: int | None = None) -> list[tuple[int, str]]:
     ]
 
 
-@bp.route("/lots")
-@login_required
-def index() -> Any:
-    """Lots, newest first, with search and filters."""
+def lot_list() -> tuple[Any, dict[str, str]]:
+    """The lots list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
     q = request.args.get("q", "")
     status = request.args.get("status", "")
     stmt = services.lot_search(scoped(Lot, current_user), q)
     if status in {s.value for s in LotStatus}:
         stmt = stmt.where(Lot.status == status)
+    else:
+        status = ""
+    return stmt, {"q": q, "status": status}
+
+
+@bp.route("/lots")
+@login_required
+def index() -> Any:
+    """Lots, newest first, with search and filters."""
+    stmt, args = lot_list()
+    q, status = args["q"], args["status"]
     page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
     return render_template(
         "batches/index.html", page=page, q=q, status=status, statuses=[s.value for s in LotStatus]
