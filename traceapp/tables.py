@@ -64,10 +64,14 @@ class Column:
     key: str
     label: Any
     value: Callable[[Any], Any]
-    words: Mapping[str, Any] | Callable[[Any], Any] | None = None
+    words: Mapping[Any, Any] | Callable[[Any], Any] | None = None
+    #: How a row reads to people when that is more than its value in words (a sentence).
+    text: Callable[[Any], Any] | None = None
 
     def human(self, row: Any) -> Any:
         """The cell for people: words for a code, the locale's date, yes/no."""
+        if self.text is not None:
+            return human_value(self.text(row))
         value = self.value(row)
         if value is None or value == "":
             return ""

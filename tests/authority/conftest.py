@@ -8,8 +8,8 @@ from typing import Any
 
 from tests.zones.conftest import auditor_token, other_auditor_token  # noqa: F401 - fixtures
 from traceapp.auth.models import Role
-from traceapp.extensions import db
 from traceapp.cooperatives.services.numbering import next_counter_value
+from traceapp.extensions import db
 from traceapp.labels.models import Label, LabelRun, RunKind
 
 

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from traceapp.batches.models import Lot
-from traceapp.extensions import db
 from traceapp.cooperatives.services.numbering import next_counter_value
+from traceapp.extensions import db
 from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
 
 

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -361,16 +360,4 @@ def recall_report(recall_id: int) -> Any:
     decision = get_scoped(Recall, recall_id, current_user)
     return render_template(
         "batches/recall_report.html", report=recalls.report(decision), party_labels=ev.PARTY_LABELS
-    )
-
-
-@bp.route("/recalls/<int:recall_id>/report.csv")
-@login_required
-def recall_report_csv(recall_id: int) -> Any:
-    """The recall report as CSV."""
-    decision = get_scoped(Recall, recall_id, current_user)
-    return Response(
-        recalls.report_csv(recalls.report(decision)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="recall-{decision.id}.csv"'},
     )

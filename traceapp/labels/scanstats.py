@@ -55,7 +55,7 @@ def scan_log(
     from traceapp.labels.models import Label
 
     _start_day, since = window(days)
-    stmt = (
+    stmt: Any = (
         sa.select(LabelScan, Label.serial, Lot.code, Product.name)
         .outerjoin(Label, Label.id == LabelScan.label_id)
         .outerjoin(Lot, Lot.id == LabelScan.lot_id)

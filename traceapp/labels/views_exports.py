@@ -79,6 +79,4 @@ def scans_download() -> Any:
     """The scans behind the statistics, filtered as on screen, as CSV or XLSX."""
     days, product_id, lot_id = scan_filters()
     stmt = scan_log(current_user.cooperative_id, days, product_id, lot_id)
-    return tables.download(
-        SCANS, tables.rows_of(stmt, whole_rows=True), tables.requested_format()
-    )
+    return tables.download(SCANS, tables.rows_of(stmt, whole_rows=True), tables.requested_format())

@@ -35,7 +35,10 @@ PRODUCTS = tables.Table(
         ),
         Column("net_quantity", _l("Net quantity"), lambda p: p.net_quantity),
         Column(
-            "net_unit", _l("Net unit"), lambda p: p.net_unit, lambda k: services.net_units().get(k, k)
+            "net_unit",
+            _l("Net unit"),
+            lambda p: p.net_unit,
+            lambda k: services.net_units().get(k, k),
         ),
         Column("gtin", _l("GTIN"), lambda p: p.gtin),
         Column("ocop_stars", _l("OCOP stars"), services.ocop_stars_for_display),
