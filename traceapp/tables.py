@@ -38,6 +38,7 @@ from werkzeug.wsgi import wrap_file
 from traceapp.csvsafe import cell as csv_cell
 from traceapp.database import local_today
 from traceapp.extensions import db
+from traceapp.units import number_plain
 
 #: The formats a list downloads as, with their media types.
 FORMATS = {
@@ -215,6 +216,12 @@ class _Line:
         return text
 
 
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, decimal.Decimal):
+        return number_plain(value)  # 0.5, not the column's 0.5000 nor 5E+2
+    return csv_cell(value)
+
+
 def csv_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[bytes]:
     """The CSV document chunk by chunk (UTF-8 with a BOM, so spreadsheets read Vietnamese)."""
     import csv
@@ -224,7 +231,7 @@ def csv_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[byt
     sink.write("\ufeff")
     writer.writerow([csv_cell(h) for h in table.header(machine)])
     for n, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(v) for v in table.cells(row, machine)])
+        writer.writerow([_csv_cell(v) for v in table.cells(row, machine)])
         if n % BATCH == 0:
             yield sink.take().encode("utf-8")
     for line in table.footer() if table.footer else ():
