@@ -25,7 +25,9 @@ def test_a_new_cooperative_sees_every_step_to_do(app, factories):
     login(client, manager.email)
     html = client.get("/?lang=en").get_data(as_text=True)
     assert "Getting started" in html
-    assert _steps(html) == dict.fromkeys(("members", "zone", "mark", "product", "lot", "labels"), "todo")
+    assert _steps(html) == dict.fromkeys(
+        ("members", "zone", "mark", "product", "lot", "labels"), "todo"
+    )
     assert "0 of 6 steps done" in html
     factories.MemberFactory(cooperative=coop, member_number="0001", full_name="Lê Văn Một")
     html = client.get("/?lang=en").get_data(as_text=True)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -11,6 +13,7 @@ from traceapp import tables
 from traceapp.auth.permissions import get_scoped
 from traceapp.cooperatives.forms import GENDER_LABELS, ROLE_LABELS
 from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.cooperatives.services import MEMBER_FIELD_LABELS
 from traceapp.cooperatives.views import bp, member_list
 from traceapp.tables import Column
 
@@ -30,10 +33,74 @@ MEMBERS = tables.Table(
         Column("joined_on", _l("Joined on"), lambda m: m.joined_on),
         Column("left_on", _l("Left on"), lambda m: m.left_on),
         Column(
-            "public_name_consent", _l("Name shown on public pages"), lambda m: m.public_name_consent
+            "public_name_consent",
+            MEMBER_FIELD_LABELS["public_name_consent"],
+            lambda m: m.public_name_consent,
         ),
     ),
 )
+
+
+#: The columns of the import template, in the order people fill them.
+TEMPLATE_FIELDS = (
+    "member_number",
+    "full_name",
+    "gender",
+    "birth_year",
+    "village",
+    "commune",
+    "phone",
+    "role",
+    "vessel_registration",
+    "vessel_name",
+    "joined_on",
+    "public_name_consent",
+    "notes",
+)
+
+
+def _example() -> dict[str, Any]:
+    """The template's example line, in words the import reads back in every language."""
+    vi = str(get_locale()) == "vi"
+    return {
+        "member_number": "0101",
+        "full_name": "Nguyễn Thị Lan",
+        "gender": "Nữ" if vi else "female",
+        "birth_year": 1980,
+        "village": "Thôn 1",
+        "commune": "Xuân Phước",
+        "phone": "0901 234 567",
+        "role": "Hộ gia đình" if vi else "household",
+        "vessel_registration": "",
+        "vessel_name": "",
+        "joined_on": "31/03/2024",
+        "public_name_consent": "có" if vi else "yes",
+        "notes": str(_l("Example line: replace it with your members.")),
+    }
+
+
+def _cell(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda row: row[key]
+
+
+TEMPLATE = tables.Table(
+    "members-template",
+    tuple(Column(key, MEMBER_FIELD_LABELS[key], _cell(key)) for key in TEMPLATE_FIELDS),
+)
+
+
+@tables.routes(bp, "/cooperatives/<int:cooperative_id>/members/import/template", "member_template")
+@login_required
+def member_template(cooperative_id: int) -> Any:
+    """The member import's template: headings in the reader's language and an example line."""
+    coop = get_scoped(Cooperative, cooperative_id, current_user)
+    return tables.download(
+        TEMPLATE,
+        [_example()],
+        tables.requested_format(),
+        stem=f"members-template-{coop.short_code}",
+        machine=False,
+    )
 
 
 @tables.routes(bp, "/cooperatives/<int:cooperative_id>/members", "members")
