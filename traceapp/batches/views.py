@@ -102,6 +102,8 @@ def create() -> Any:
     if request.method == "GET":
         form.production_date.data = local_today()
         form.unit.data = "KGM"
+        form.product_id.data = id_or_none(request.args.get("product_id", ""))
+    kinds = _lot_kinds(form.product_id.data)
     return form_page(
         form,
         lambda: services.create_lot(current_user, **form.values()),
@@ -111,7 +113,21 @@ def create() -> Any:
         message=lambda lot: _("Lot %(code)s created.", code=lot.code),
         next_url=lambda lot: url_for("batches.detail", lot_id=lot.id),
         template="batches/form.html",
+        kinds=kinds,
+        choose_first=len(kinds) > 1,
     )
+
+
+def _lot_kinds(product_id: Any) -> set[str]:
+    """The kinds of production whose fields the lot form shows: the chosen product's, or
+    those of the products on offer (a cooperative of peanuts never sees fishing fields)."""
+    stmt = scoped(Product, current_user).where(Product.is_active.is_(True))
+    if isinstance(product_id, int):
+        chosen = db.session.execute(stmt.where(Product.id == product_id)).scalar_one_or_none()
+        if chosen is not None:
+            return {services.production_type(chosen)}
+    kinds = {services.production_type(p) for p in db.session.execute(stmt).scalars()}
+    return kinds or {"crop"}
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
