@@ -27,7 +27,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, request, stream_with_context
-from flask_babel import format_date, format_datetime
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_locale,
+    get_timezone,
+    get_translations,
+)
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -193,6 +199,12 @@ def download(
             headers=extra,
             direct_passthrough=True,
         )
+    # The CSV is written as it is sent, after the view has returned and its unit of work has
+    # ended: the signed-in user's object is gone with the request's session by then, so the
+    # language (chosen from that user) and its catalog are fixed now, while it is there.
+    get_locale()
+    get_translations()
+    get_timezone()
     return Response(
         stream_with_context(csv_chunks(table, rows, machine)),
         content_type=FORMATS[fmt],

@@ -7,6 +7,7 @@ this is where a body that outlives its request's database session would show.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 from html import unescape
@@ -54,7 +55,15 @@ def _open(session: requests.Session, server: LiveServer, path: str) -> list[tupl
     assert answer.headers["Content-Type"].endswith("spreadsheetml.sheet"), link
     assert int(answer.headers["Content-Length"]) == len(answer.content), link
     sheet = load_workbook(io.BytesIO(answer.content), read_only=True).worksheets[0]
-    return list(sheet.iter_rows(values_only=True))
+    table = list(sheet.iter_rows(values_only=True))
+    # The same list as CSV for people: written as it is sent, after the request's session.
+    csv_link = link.replace(".xlsx", ".csv", 1)
+    answer = session.get(server.url + csv_link, timeout=TIMEOUT)
+    assert answer.status_code == 200, (csv_link, answer.status_code)
+    lines = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert tuple(lines[0]) == table[0], csv_link
+    assert len(lines) == len(table), csv_link
+    return table
 
 
 def test_every_list_downloads_as_xlsx_from_a_real_server(live_server: LiveServer):
