@@ -184,7 +184,11 @@ def download(
     machine: bool | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> Response:
-    """The list as a file in ``fmt`` (csv or xlsx), in the request's variant."""
+    """The list as a file in ``fmt`` (csv or xlsx), in the request's variant.
+
+    ``rows`` is a query's :func:`rows_of` (read as the file is written, in a session of the
+    stream's own) or plain values: a CSV is written after the view has returned, when the
+    objects the request loaded are detached from its session."""
     if fmt not in FORMATS:
         fmt = "csv"
     machine = wants_machine() if machine is None else machine

@@ -143,9 +143,11 @@ def recall_report_download(recall_id: int) -> Any:
     """The recall report as CSV or XLSX: the decision, its lots, households, zones and
     destinations, one line each."""
     decision = get_scoped(Recall, recall_id, current_user)
+    # Plain lines, made now: a CSV is written after the request's session has gone, and the
+    # report's lots and members belong to it (a recall's report is small).
     return tables.download(
         RECALL_REPORT,
-        _report_lines(recalls.report(decision)),
+        list(_report_lines(recalls.report(decision))),
         tables.requested_format(),
         stem=f"recall-{decision.id}",
     )
