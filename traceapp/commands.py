@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -205,7 +206,43 @@ def serve(bind: str, workers: int, threads: int) -> None:
 
             return import_app("traceapp:create_app()")
 
-    _Server().run()
+    from traceapp.workers import inline_worker_wanted, spawn_process
+
+    worker = None
+    from flask.cli import ScriptInfo
+
+    if inline_worker_wanted(click.get_current_context().ensure_object(ScriptInfo).load_app()):
+        # The embedded setup's jobs run in one worker process beside the server; the web
+        # workers (built after the fork, from the environment) start none of their own.
+        worker = spawn_process()
+        os.environ["TRACEAPP_JOBS_INLINE_WORKER"] = "0"
+    try:
+        _Server().run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then exit.")
+@click.option("--parent", type=int, hidden=True, help="Stop when this process is gone.")
+@with_appcontext
+def worker(once: bool, parent: int | None) -> None:
+    """Run background jobs (label rendering, EPCIS imports) until stopped. SIGTERM lets the
+    current job reach its next step and puts it back in the queue for the next worker."""
+    import signal
+    import threading
+
+    from traceapp.workers import work
+
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    taken = work(app, once=once, stopping=stopping, parent=parent)
+    if once:
+        click.echo(f"{taken} job(s) run.")
 
 
 zones = click.Group("zones", help="Zone codes.")
@@ -278,5 +315,5 @@ def audit_verify(heads: tuple[str, ...]) -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app (for ``flask --app traceapp``)."""
-    for command in (users, demo, serve, audit, zones):
+    for command in (users, demo, serve, worker, audit, zones):
         app.cli.add_command(command)

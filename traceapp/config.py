@@ -193,6 +193,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_LABELS_SYNC_LIMIT": _env_int("TRACEAPP_LABELS_SYNC_LIMIT", 5000),
         "TRACEAPP_EPCIS_SYNC_BYTES": _env_int("TRACEAPP_EPCIS_SYNC_BYTES", 1024 * 1024),
         "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),
+        # Unset: a local worker runs the jobs on SQLite, `traceapp worker` on PostgreSQL.
+        "TRACEAPP_JOBS_INLINE_WORKER": (
+            None
+            if _env("TRACEAPP_JOBS_INLINE_WORKER") in (None, "")
+            else _env_bool("TRACEAPP_JOBS_INLINE_WORKER")
+        ),
+        "TRACEAPP_JOBS_STALL_SECONDS": float(_env("TRACEAPP_JOBS_STALL_SECONDS", "120")),
+        "TRACEAPP_WORKER_POLL_SECONDS": float(_env("TRACEAPP_WORKER_POLL_SECONDS", "1")),
         "TRACEAPP_DOMAIN": _settings_file(),
         # Uploads and imports are read into memory; refuse anything larger at the edge.
         "MAX_CONTENT_LENGTH": _env_int("TRACEAPP_MAX_REQUEST_BYTES", 16 * 1024 * 1024),
