@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,9 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from traceapp.errors import DomainError
+
+#: ``traceapp worker`` lets its current job reach a step, puts it back in the queue, and exits.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def in_english(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -231,16 +235,18 @@ def serve(bind: str, workers: int, threads: int) -> None:
 def worker(once: bool, parent: int | None) -> None:
     """Run background jobs (label rendering, EPCIS imports) until stopped. SIGTERM lets the
     current job reach its next step and puts it back in the queue for the next worker."""
-    import signal
     import threading
 
     from traceapp.workers import work
 
     stopping = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stopping.set())
+    before = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in STOP_SIGNALS}
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    taken = work(app, once=once, stopping=stopping, parent=parent)
+    try:
+        taken = work(app, once=once, stopping=stopping, parent=parent)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
     if once:
         click.echo(f"{taken} job(s) run.")
 
