@@ -57,7 +57,9 @@ def test_a_job_asked_for_in_a_request_waits_for_the_worker_which_runs_it(
     assert r.status_code == 302
     job_id = int(r.headers["Location"].rstrip("/").split("/")[-1])
     page = manager_client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "Preparing: 0 of 30 labels." in page, page[page.find("<main"):]  # nothing ran inside the request
+    assert "Preparing: 0 of 30 labels." in page, page[
+        page.find("<main") :
+    ]  # nothing ran inside the request
     assert _fresh(RenderJob, job_id).status == JobStatus.QUEUED
 
     assert "1 job(s) run." in _worker_once(app)
@@ -68,6 +70,18 @@ def test_a_job_asked_for_in_a_request_waits_for_the_worker_which_runs_it(
     zpl = manager_client.get(f"/render-jobs/{job_id}/download").get_data(as_text=True)
     assert zpl.count("^XA") == 30
     assert "0 job(s) run." in _worker_once(app)  # drained: nothing runs twice
+
+
+def test_a_job_no_worker_takes_says_so_on_its_page(app, farm, manager_client):
+    run = services.issue_run(farm.world.a.manager, _packed_lot(farm), count=12)
+    job = jobs.start_job(farm.world.a.manager, run, "zpl")
+    db.session.commit()
+    waiting = "No job worker has taken this job yet"
+    assert waiting not in manager_client.get(f"/render-jobs/{job.id}").get_data(as_text=True)
+    job.created_at = now_utc() - dt.timedelta(minutes=10)
+    db.session.commit()
+    page = manager_client.get(f"/render-jobs/{job.id}").get_data(as_text=True)
+    assert waiting in page and "Preparing: 0 of 12 labels." in page
 
 
 def test_an_epcis_import_sent_to_the_api_is_imported_by_the_worker(
@@ -119,7 +133,7 @@ def test_a_job_whose_worker_died_is_resumed_by_the_next_worker(app, farm, manage
 
 def test_a_job_whose_worker_died_too_often_fails_on_its_page(app, farm, manager_client):
     run = services.issue_run(farm.world.a.manager, _packed_lot(farm), count=12)
-    job = jobs.start_job(farm.world.a.manager, run, "zpl")
+    job = jobs.start_job(farm.world.a.manager, run, "zpl", locale="en")  # the message's language
     _dead_worker(job, attempts=jobqueue.MAX_ATTEMPTS)
 
     _worker_once(app)

@@ -105,6 +105,14 @@ def is_stalled(job: Any) -> bool:
     return now_utc() - _aware(job.heartbeat_at) > stall_after()
 
 
+def is_waiting(job: Any) -> bool:
+    """A queued job that no worker has taken for longer than the stall time: most likely no
+    worker runs (with PostgreSQL, `traceapp worker` must be started)."""
+    if job.status != QUEUED or job.created_at is None:
+        return False
+    return now_utc() - _aware(job.created_at) > stall_after()
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 

@@ -116,6 +116,11 @@ def is_stalled(job: ImportJob) -> bool:
     return jobqueue.is_stalled(job)
 
 
+def is_waiting(job: ImportJob) -> bool:
+    """A queued job no worker has taken for a while (is one running?)."""
+    return jobqueue.is_waiting(job)
+
+
 def _write(change: Callable[[], None]) -> None:
     """End the read transaction, then make ``change`` in a short write transaction."""
     db.session.commit()

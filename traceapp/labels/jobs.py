@@ -277,6 +277,11 @@ def is_stalled(job: RenderJob) -> bool:
     return jobqueue.is_stalled(job)
 
 
+def is_waiting(job: RenderJob) -> bool:
+    """A queued job no worker has taken for a while (is one running?)."""
+    return jobqueue.is_waiting(job)
+
+
 def job_chunks(job_id: int) -> Iterator[bytes]:
     """A finished job's file, chunk by chunk, each read in a short transaction of its own.
 
