@@ -124,6 +124,7 @@ def _on_postgres() -> bool:
 def claim(kind: Kind, worker: str, job_id: int | None = None) -> int | None:
     """Take the oldest queued job of a kind (or the given one) for ``worker``; commit."""
     model = kind.model
+    db.session.commit()  # end any read transaction: the claim writes in one of its own
     with sqlite_begin_mode("IMMEDIATE"):
         pick = sa.select(model.id).where(model.status == QUEUED).order_by(model.id).limit(1)
         if job_id is not None:
