@@ -231,6 +231,7 @@ def job(job_id: int) -> Any:
         "labels/job.html",
         job=render_job,
         stalled=jobs.is_stalled(render_job),
+        waiting=jobs.is_waiting(render_job),
         finished=render_job.status in (JobStatus.DONE, JobStatus.FAILED),
     )
 
