@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,16 +14,31 @@ from traceapp.extensions import db
 from traceapp.zones.models import Zone
 
 
-def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
-    """(lot id, depth) of every lot reachable through lot_inputs, nearest first."""
+def tree_ids(
+    start: int | Iterable[int] | sa.Select[Any], *, forward: bool
+) -> sa.Select[tuple[int, int]]:
+    """One recursive query (WITH RECURSIVE, on SQLite and PostgreSQL): ``(lot_id, depth)`` of
+    every lot reachable through lot_inputs from the start lots (not the start lots themselves,
+    unless a path leads back to them), forward (made from them) or backward (what they were
+    made from), each at its nearest depth.
+
+    ``start`` is a lot id, ids, or a SELECT of ids; the result is a SELECT to run or to use
+    as a subquery (``sa.select(q.subquery().c.lot_id)``), so a set-based UPDATE or a report
+    can take the whole tree without loading it."""
     near, far = (
         (LotInput.input_lot_id, LotInput.output_lot_id)
         if forward
         else (LotInput.output_lot_id, LotInput.input_lot_id)
     )
+    if isinstance(start, int):
+        first = near == start
+    elif isinstance(start, sa.Select):
+        first = near.in_(start)
+    else:
+        first = near.in_(list(start))
     tree = (
         sa.select(far.label("lot_id"), sa.literal(1).label("depth"))
-        .where(near == lot_id)
+        .where(first)
         .cte("tree", recursive=True)
     )
     tree = tree.union(
@@ -30,10 +46,16 @@ def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
         .join(tree, near == tree.c.lot_id)
         .where(tree.c.depth < 50)  # a guard; genealogies are shallow and acyclic
     )
+    return sa.select(tree.c.lot_id, sa.func.min(tree.c.depth).label("depth")).group_by(
+        tree.c.lot_id
+    )
+
+
+def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
+    """(lot id, depth) of every lot reachable through lot_inputs, nearest first."""
+    q = tree_ids(lot_id, forward=forward).subquery()
     rows = db.session.execute(
-        sa.select(tree.c.lot_id, sa.func.min(tree.c.depth).label("depth"))
-        .group_by(tree.c.lot_id)
-        .order_by(sa.func.min(tree.c.depth), tree.c.lot_id)
+        sa.select(q.c.lot_id, q.c.depth).order_by(q.c.depth, q.c.lot_id)
     ).all()
     return [(r.lot_id, r.depth) for r in rows]
 
