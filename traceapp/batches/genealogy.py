@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
 from traceapp.cooperatives.models import Member
@@ -126,17 +127,22 @@ class Trace:
         return list(seen.values())
 
 
-def trace(lot: Lot) -> Trace:
-    """The full genealogy of a lot, both ways, with the contributions and shipments in it."""
+def trace(lot: Lot, *, contributions: bool = True) -> Trace:
+    """The full genealogy of a lot, both ways, with the contributions and shipments in it
+    (``contributions=False``: without the contributions, which a page counts instead, see
+    :func:`origin_people`)."""
     back = ancestors(lot)
     forward = descendants(lot)
     origin_ids = [lot.id] + [x.id for x, _ in back]
-    contributions = list(
+    given = list(
         db.session.execute(
             sa.select(Contribution)
             .where(Contribution.lot_id.in_(origin_ids), Contribution.voided_at.is_(None))
+            .options(selectinload(Contribution.member), selectinload(Contribution.zone))
             .order_by(Contribution.delivered_on, Contribution.id)
         ).scalars()
+        if contributions
+        else []
     )
     all_ids = origin_ids + [x.id for x, _ in forward]
     shipments = list(
@@ -154,9 +160,36 @@ def trace(lot: Lot) -> Trace:
         ancestors=back,
         descendants=forward,
         edges=edges(all_ids),
-        contributions=contributions,
+        contributions=given,
         shipments=shipments,
     )
+
+
+def origin_people(t: Trace, limit: int = 200) -> dict[str, Any]:
+    """The households and zones behind a lot (its own contributions and its ancestors'),
+    the first ``limit`` of each by number and code, with how many there are in all: counted
+    and sorted by the database, for a page that must not load every contribution."""
+    origin_ids = [lot.id for lot in t.origin_lots]
+    given = (
+        sa.select(Contribution.member_id, Contribution.zone_id)
+        .where(Contribution.lot_id.in_(origin_ids), Contribution.voided_at.is_(None))
+        .subquery()
+    )
+    members = sa.select(Member).where(Member.id.in_(sa.select(given.c.member_id)))
+    zones = sa.select(Zone).where(Zone.id.in_(sa.select(given.c.zone_id)))
+    count = sa.func.count()
+    return {
+        "households": list(
+            db.session.execute(members.order_by(Member.member_number).limit(limit)).scalars()
+        ),
+        "households_total": db.session.execute(
+            sa.select(count).select_from(members.subquery())
+        ).scalar_one(),
+        "zones": list(db.session.execute(zones.order_by(Zone.code).limit(limit)).scalars()),
+        "zones_total": db.session.execute(
+            sa.select(count).select_from(zones.subquery())
+        ).scalar_one(),
+    }
 
 
 def as_dict(t: Trace) -> dict[str, Any]:

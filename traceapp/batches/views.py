@@ -52,7 +52,7 @@ from traceapp.extensions import db
 from traceapp.form_pages import form_page
 from traceapp.products.models import Product
 from traceapp.units import fmt
-from traceapp.web import form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import form_failed, keyset_page, nav_item, options
 
 bp = Blueprint("batches", __name__)
 nav_item("batches.index", _l("Lots"), lambda user: user.is_cooperative_user or user.is_admin)
@@ -74,10 +74,8 @@ def index() -> Any:
     """Lots, newest first, with search and filters."""
     q = request.args.get("q", "")
     status = request.args.get("status", "")
-    stmt = services.lot_search(scoped(Lot, current_user), q)
-    if status in {s.value for s in LotStatus}:
-        stmt = stmt.where(Lot.status == status)
-    page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
+    stmt = services.lot_list(current_user, q=q, status=status)
+    page = keyset_page(stmt, services.LOT_LIST_ORDER)
     return render_template(
         "batches/index.html", page=page, q=q, status=status, statuses=[s.value for s in LotStatus]
     )
@@ -106,7 +104,12 @@ def create() -> Any:
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
-    context = overview.lot_page(lot, label_runs_shown="labels.run" in current_app.view_functions)
+    context = overview.lot_page(
+        lot,
+        label_runs_shown="labels.run" in current_app.view_functions,
+        contributions_after=id_or_none(request.args.get("c_after")),
+        events_after=id_or_none(request.args.get("e_after")),
+    )
     context |= {
         "can_write": current_user.can_write_cooperative(lot.cooperative_id),
         "can_manage": current_user.can_manage_cooperative(lot.cooperative_id),
