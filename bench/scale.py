@@ -77,7 +77,10 @@ class Op:
 
 def _get(url: str) -> Callable[[Any, World], Any]:
     def run(c: Any, w: World) -> Any:
-        r = c.get(url.format(w=w), headers={"Accept-Language": "vi"})
+        headers = {"Accept-Language": "vi"}
+        if url.startswith("/api/"):
+            headers["Authorization"] = f"Bearer {w.token}"
+        r = c.get(url.format(w=w), headers=headers)
         body = b"".join(r.response) if r.is_streamed else r.get_data()
         assert r.status_code == 200, (url, r.status_code, body[:300])
         return len(body)
@@ -105,7 +108,23 @@ def _recall(c: Any, w: World) -> Any:
 
 
 OPS = [
-    Op("lot page (10,000 contributions)", "manager", _get("/lots/{w.big_lot_id}")),
+    Op("lot page (10,000 contributions and events)", "manager", _get("/lots/{w.big_lot_id}")),
+    Op("lot list, first page", "manager", _get("/lots")),
+    Op("lot list, last page", "manager", _get("/lots?page=2&last=1")),
+    Op("lot search", "manager", _get("/lots?q=L00123")),
+    Op("members list", "manager", _get("/cooperatives/{w.coop_id}/members")),
+    Op("members search", "manager", _get("/cooperatives/{w.coop_id}/members?q=H%E1%BB%99%20N12")),
+    Op("zones list", "manager", _get("/zones")),
+    Op("label runs list", "manager", _get("/label-runs")),
+    Op("scan statistics, 365 days", "manager", _get("/scans?days=365")),
+    Op("manager home", "manager", _get("/")),
+    Op("EPCIS export of the big lot", "manager", _get("/lots/{w.big_lot_id}/epcis.jsonld")),
+    Op("auditor home", "auditor", _get("/")),
+    Op("console index", "auditor", _get("/authority")),
+    Op("flags list", "auditor", _get("/authority/flags")),
+    Op("zone register", "auditor", _get("/authority/zones")),
+    Op("audit trail", "admin", _get("/audit")),
+    Op("API lot list", "manager", _get("/api/v1/batches")),
     Op("recall of the genealogy + report", "manager", _recall, once=True),
 ]
 
@@ -122,6 +141,8 @@ def measure(app: Any, world: World, repeat: int, only: set[str] | None) -> dict[
         c = clients[op.role]
         times = []
         grow = 0.0
+        if not op.once:
+            op.run(c, world)  # warm: templates compiled, caches filled, as on a running server
         for _ in range(1 if op.once else repeat):
             gc.collect()
             before = _rss_mib()

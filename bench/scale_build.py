@@ -52,6 +52,7 @@ class World:
     root_lot_id: int
     genealogy_ids: list[int]
     sizes: dict[str, int]
+    token: str
 
 
 def sizes_for(factor: float) -> dict[str, int]:
@@ -99,6 +100,10 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         ),
     }
     db.session.add_all(users.values())
+    db.session.flush()
+    from traceapp.auth.services import create_token
+
+    token = create_token(users["manager"], users["manager"], "bench")[1]
     products = [
         Product(
             cooperative_id=coop.id,
@@ -234,6 +239,7 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         root_lot_id=root,
         genealogy_ids=tree,
         sizes=sizes,
+        token=token,
     )
 
 

@@ -39,3 +39,21 @@ class LabelScan(Base):
     ua_class: Mapped[str] = mapped_column(sa.String(10))
     lang: Mapped[str] = mapped_column(sa.String(5))
     flagged: Mapped[bool] = mapped_column(default=False)
+
+
+class ScanDaily(Base):
+    """Scans counted per local day, cooperative, lot, product, language, outcome and flag:
+    kept by the scan log writer in the transaction that writes the scans, so statistics read
+    a few rows a day instead of every scan. 0 stands for no cooperative, lot or product (an
+    unknown serial)."""
+
+    __tablename__ = "scan_daily"
+
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    lang: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    flagged: Mapped[bool] = mapped_column(primary_key=True)
+    scans: Mapped[int] = mapped_column(default=0)
