@@ -110,10 +110,14 @@ def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
         contributions_after=id_or_none(request.args.get("c_after")),
         events_after=id_or_none(request.args.get("e_after")),
     )
+    can_write = current_user.can_write_cooperative(lot.cooperative_id)
+    # The delivery form lists every member and zone: built only where it is shown.
+    takes_deliveries = can_write and lot.status == LotStatus.OPEN
     context |= {
-        "can_write": current_user.can_write_cooperative(lot.cooperative_id),
+        "can_write": can_write,
         "can_manage": current_user.can_manage_cooperative(lot.cooperative_id),
-        "contribution_form": forms.get("contribution_form") or contribution_form(lot),
+        "contribution_form": forms.get("contribution_form")
+        or (contribution_form(lot) if takes_deliveries else None),
         "event_form": forms.get("event_form") or event_form(lot),
         "void_form": ReasonForm(prefix="v"),
     }
