@@ -229,6 +229,7 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     root, tree = _genealogy(rnd, lots, sizes["genealogy"], cid)
     _labels(lots, tree, sizes, cid, now)
     _scans(sizes["scans"], cid, now)
+    _scan_counters()
     db.session.commit()
     return World(
         coop_id=cid,
@@ -335,15 +336,44 @@ def _scans(count: int, cid: int, now: dt.datetime) -> None:
             sa.text(
                 "INSERT INTO label_scans (scanned_at, label_id, lot_id, product_id, "
                 "cooperative_id, outcome, client_hash, ua_class, lang, flagged) "
-                "SELECT x.at, l.id, l.lot_id, NULL, :cid, 'ok', "
+                "SELECT x.at, l.id, l.lot_id, lt.product_id, :cid, 'ok', "
                 "substr('0123456789abcdef', 1 + (x.n % 16), 1) || 'bench', 'phone', 'vi', "
                 "(x.n % 5000 = 0) "
                 f"FROM (SELECT n, :lo + CAST({rand} * :span AS INTEGER) AS lid, "
                 f"{_minus_seconds(f'CAST({rand} * 31536000 AS INTEGER)')} AS at "
-                f"FROM ({_series(n)}) AS s) AS x JOIN labels l ON l.id = x.lid"
+                f"FROM ({_series(n)}) AS s) AS x JOIN labels l ON l.id = x.lid "
+                "JOIN lots lt ON lt.id = l.lot_id"
             ),
             {"cid": cid, "lo": lo, "span": span, "now": now},
         )
+
+
+def _scan_counters() -> None:
+    """What the scan log writer keeps as it writes scans: the labels' counters and the daily
+    counts (filled the way migration 0016 fills them from an existing log)."""
+    db.session.execute(
+        sa.text(
+            "UPDATE labels SET scan_count = s.n, first_scanned_at = s.f, last_scanned_at = s.l "
+            "FROM (SELECT label_id, count(*) AS n, min(scanned_at) AS f, max(scanned_at) AS l "
+            "FROM label_scans GROUP BY label_id) AS s WHERE labels.id = s.label_id"
+        )
+    )
+
+    dialect = db.engine.dialect.name
+    if dialect == "postgresql":
+        day = "CAST(date(timezone('Asia/Ho_Chi_Minh', scanned_at)) AS date)"
+    else:
+        day = "date(datetime(scanned_at, '+420 minutes'))"
+    parts = (
+        f"coalesce(cooperative_id, 0), {day}, coalesce(lot_id, 0), coalesce(product_id, 0), "
+        "lang, outcome, flagged"
+    )
+    db.session.execute(
+        sa.text(
+            "INSERT INTO scan_daily (cooperative_id, day, lot_id, product_id, lang, outcome, "
+            f"flagged, scans) SELECT {parts}, count(*) FROM label_scans GROUP BY {parts}"
+        )
+    )
 
 
 def _minus_seconds(expr: str) -> str:
