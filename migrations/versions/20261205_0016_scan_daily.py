@@ -1,5 +1,6 @@
 """Daily scan counts (issue 21): the statistics read them instead of every scan; filled here
-from the scans already logged, then kept by the scan log writer.
+from the scans already logged, then kept by the scan log writer. And a partial index of the
+scans of unknown serials, which the authority's flags read.
 
 Revision ID: 0016
 Revises: 0015
@@ -55,6 +56,13 @@ def upgrade() -> None:
         scans.c.outcome,
         scans.c.flagged,
     ]
+    op.create_index(
+        "ix_label_scans_unknown",
+        "label_scans",
+        ["cooperative_id", "unknown_serial", "scanned_at"],
+        sqlite_where=sa.text("outcome = 'unknown'"),
+        postgresql_where=sa.text("outcome = 'unknown'"),
+    )
     op.execute(
         daily.insert().from_select(
             [*KEY, "scans"], sa.select(*parts, sa.func.count()).group_by(*parts)
@@ -63,4 +71,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_label_scans_unknown", table_name="label_scans")
     op.drop_table("scan_daily")

@@ -20,6 +20,16 @@ class LabelScan(Base):
         sa.Index("ix_label_scans_label_id_scanned_at", "label_id", "scanned_at"),
         sa.Index("ix_label_scans_lot_id_scanned_at", "lot_id", "scanned_at"),
         sa.Index("ix_label_scans_cooperative_id_scanned_at", "cooperative_id", "scanned_at"),
+        # The scans of serials that never existed, a few among millions: the authority's
+        # "unknown serials" flag and list read only these (a partial index on both engines).
+        sa.Index(
+            "ix_label_scans_unknown",
+            "cooperative_id",
+            "unknown_serial",
+            "scanned_at",
+            sqlite_where=sa.text("outcome = 'unknown'"),
+            postgresql_where=sa.text("outcome = 'unknown'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
