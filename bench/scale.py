@@ -14,6 +14,7 @@ take hours. Each operation runs on a database holding only its tier.
     .venv/bin/python bench/scale.py postgresql://postgres@127.0.0.1:5432/bench_scale
     .venv/bin/python bench/scale.py --tier smoke             # a tiny pair of tiers, to try it
     .venv/bin/python bench/scale.py --tier small             # only the smaller tier (0.1)
+    .venv/bin/python bench/scale.py --tier tenth             # tiers 0.01 and 0.1
     .venv/bin/python bench/scale.py --tier province          # both tiers (0.1 and 1.0)
 Options: --repeat N (runs per page, the p95 of them is shown; default 5), --only NAMES
 (comma-separated operation names, or their first word), --set key=n,... (fixed sizes).
@@ -46,7 +47,12 @@ from traceapp import create_app  # noqa: E402
 from traceapp.extensions import db  # noqa: E402
 
 #: Tier pairs: (smaller factor, larger factor) of the province sizes.
-TIERS = {"smoke": (0.001, 0.01), "small": (0.1,), "province": (0.1, 1.0)}
+TIERS = {
+    "smoke": (0.001, 0.01),
+    "small": (0.1,),
+    "tenth": (0.01, 0.1),
+    "province": (0.1, 1.0),
+}
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
