@@ -71,7 +71,7 @@ class Page:
         return kept
 
 
-def count(stmt: sa.Select[Any]) -> int:
+def count(stmt: sa.Select[*tuple[Any, ...]]) -> int:
     """How many rows ``stmt`` gives."""
     return db.session.execute(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
@@ -79,7 +79,7 @@ def count(stmt: sa.Select[Any]) -> int:
 
 
 def paginate(
-    stmt: sa.Select[Any], page: int = 1, per_page: int = 25, *, scalars: bool = True
+    stmt: sa.Select[*tuple[Any, ...]], page: int = 1, per_page: int = 25, *, scalars: bool = True
 ) -> Page:
     """Run ``stmt`` for one page by offset and count the whole result."""
     # Past MAX_PAGE every listing is empty anyway; the cap keeps the offset a 64-bit integer.
@@ -92,7 +92,7 @@ def paginate(
 
 
 def keyset_paginate(
-    stmt: sa.Select[Any],
+    stmt: sa.Select[*tuple[Any, ...]],
     order: Sequence[tuple[Any, bool]],
     *,
     after: int | None = None,
@@ -162,7 +162,7 @@ def keyset_paginate(
 
 
 def _by_offset(
-    stmt: sa.Select[Any],
+    stmt: sa.Select[*tuple[Any, ...]],
     order: Sequence[tuple[Any, bool]],
     page: int,
     per_page: int,
