@@ -26,7 +26,7 @@ from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.form_pages import form_page, upload_page
-from traceapp.web import form_failed, nav_item, page_arg, paginate
+from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item(
@@ -119,13 +119,12 @@ def members(cooperative_id: int) -> Any:
     """Members with search and pagination."""
     coop = get_scoped(Cooperative, cooperative_id, current_user)
     q = request.args.get("q")
-    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
-    stmt = services.member_search(stmt, q).order_by(Member.member_number)
+    stmt = services.member_list(current_user, coop.id, q)
     return render_template(
         "cooperatives/members.html",
         coop=coop,
         q=q or "",
-        page=paginate(stmt, page_arg()),
+        page=keyset_page(stmt, services.MEMBER_LIST_ORDER),
         genders=GENDER_LABELS,
         roles=ROLE_LABELS,
     )
