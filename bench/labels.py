@@ -74,6 +74,7 @@ def seed() -> object:
         names={},
         shelf_life_days=180,
     )
+    zone.members = [member]  # a delivery comes from a zone its member is registered on
     db.session.add_all([member, zone, product])
     db.session.flush()
     lot = lots.create_lot(

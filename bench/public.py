@@ -114,6 +114,7 @@ def fill(app: object) -> list[str]:
             names={"en": "Xuan Phuoc peanuts"},
             shelf_life_days=365,
         )
+        zone.members = [member]  # a delivery comes from a zone its member is registered on
         db.session.add_all([member, zone, product])
         db.session.commit()
         sample: list[str] = []

@@ -112,7 +112,10 @@
       headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': csrf },
       body: JSON.stringify({
         member_id: entry.member_id, zone_id: entry.zone_id, quantity: entry.quantity,
-        delivered_on: entry.delivered_on, idempotency_key: entry.key
+        delivered_on: entry.delivered_on, idempotency_key: entry.key,
+        // An implausible quantity the user confirmed, with the reason the auditors will read.
+        confirm_implausible: entry.confirm_implausible || undefined,
+        confirmation_reason: entry.confirmation_reason || undefined
       })
     });
     var body = isJson(response) ? await response.json() : null;
@@ -130,10 +133,13 @@
     if (response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 400) {
       // Refused by the server (a rule, a closed lot, a key used for another delivery):
       // kept, with the server's reason, for the user to correct or drop.
+      var asked = (body && body.errors && body.errors.json) || {};
       update(entry.key, {
         state: 'refused',
         message: (body && body.message) || String(response.status),
-        details: fieldErrors(body)
+        details: fieldErrors(body),
+        // The checks at entry found the quantity implausible: it may be confirmed with a reason.
+        confirmable: 'confirm_implausible' in asked || 'confirmation_reason' in asked
       });
       return true;
     }
@@ -380,10 +386,43 @@
           actions.appendChild(button);
         });
         item.appendChild(actions);
+        if (entry.confirmable) item.appendChild(confirmBox(entry));
       }
       list.appendChild(item);
     });
     $('summary').hidden = !state.lot && !queue.length;
+  }
+
+  // An implausible quantity that is right after all (a rented field, a second harvest): sent
+  // again under the same key (the refusal recorded nothing) with the confirmation and reason.
+  function confirmBox(entry) {
+    var box = document.createElement('div');
+    box.className = 'confirm';
+    var id = 'reason-' + entry.key;
+    var label = document.createElement('label');
+    label.htmlFor = id;
+    label.textContent = T.reason;
+    var input = document.createElement('input');
+    input.id = id;
+    input.value = entry.confirmation_reason || '';
+    var say = document.createElement('p');
+    say.className = 'entry-error';
+    say.setAttribute('role', 'alert');
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.textContent = T.confirm;
+    button.addEventListener('click', function () {
+      var reason = input.value.trim();
+      if (reason.length < 5) { say.textContent = T.reason_short; input.focus(); return; }
+      update(entry.key, {
+        state: 'waiting', confirm_implausible: true, confirmation_reason: reason,
+        confirmable: false, message: '', details: []
+      });
+      render();
+      flush();
+    });
+    [label, input, say, button].forEach(function (part) { box.appendChild(part); });
+    return box;
   }
 
   // ---- wiring --------------------------------------------------------------------------

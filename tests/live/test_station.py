@@ -217,6 +217,31 @@ def test_twenty_households_weighed_offline_are_recorded_once(
         assert body["id"] == entry["contribution_id"]
         again = _api(server, token, f"/api/v1/batches/{lot_id}/contributions")
         assert len(again) == HOUSEHOLDS
+
+        # 90 tonnes from one household's field: refused as implausible, confirmed with a
+        # reason on the phone, then recorded once with that reason (the auditors see it).
+        page.fill("#who", numbers[0])
+        page.press("#who", "Enter")
+        page.fill("#qty", "90000")
+        page.press("#qty", "Enter")
+        refused = page.locator("#queue li[data-state=refused]")
+        refused.wait_for(timeout=60_000)
+        assert "implausible" in refused.inner_text()
+        refused.get_by_role("button", name="Confirm and send").click()
+        assert "at least 5 characters" in refused.inner_text()  # a reason is needed
+        reason = "Weighed twice at the scale; the household rents two more fields."
+        refused.locator(".confirm input").fill(reason)
+        refused.get_by_role("button", name="Confirm and send").click()
+        page.wait_for_function(
+            "(n) => document.querySelectorAll('#queue li[data-state=sent]').length === n",
+            arg=HOUSEHOLDS + 1,
+            timeout=60_000,
+        )
+        after = _api(server, token, f"/api/v1/batches/{lot_id}/contributions")
+        [confirmed] = [c for c in after if Decimal(c["quantity"]) == 90000]
+        assert len(after) == HOUSEHOLDS + 1
+        assert confirmed["confirmation_reason"] == reason
+        assert confirmed["entry_warnings"], confirmed
     finally:
         context.close()
     assert not server.tracebacks(), server.tracebacks()

@@ -91,6 +91,9 @@ def _texts() -> dict[str, str]:
         "recorded": _("Recorded in the lot: %(total)s of %(quantity)s"),
         "no_list": _("This lot's member list is not on this phone yet: connect once to load it."),
         "fixing": _("Correct the entry, then record it again."),
+        "reason": _("If the quantity is right, say why (the auditors read it):"),
+        "reason_short": _("Say why in a few words (at least 5 characters)."),
+        "confirm": _("Confirm and send"),
     }
 
 
