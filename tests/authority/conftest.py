@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.zones.conftest import auditor_token, other_auditor_token  # noqa: F401 - fixtures
 from traceapp.auth.models import Role
+from traceapp.cooperatives.services.numbering import next_counter_value
 from traceapp.extensions import db
 from traceapp.labels.models import Label, LabelRun, RunKind
 
@@ -23,6 +24,7 @@ def labels_for(lot: Any, count: int = 3, flagged: int = 0) -> list[Label]:
     """A run of serialised labels on a lot, the first ``flagged`` of them flagged as copied."""
     run = LabelRun(
         cooperative_id=lot.cooperative_id,
+        number=next_counter_value(lot.cooperative_id, "label_run"),
         lot_id=lot.id,
         kind=RunKind.SERIALISED,
         count=count,

@@ -176,15 +176,22 @@ def test_the_lot_page_links_the_export_and_a_missing_kde_is_a_422_naming_it(demo
             db.session.commit()
 
 
-def test_seafood_lot_form_offers_gdst_lists_by_name_in_the_readers_language(staff_client):
-    english = staff_client.get("/lots/new").get_data(as_text=True)
+def test_seafood_lot_form_offers_gdst_lists_by_name_in_the_readers_language(staff_client, farm):
+    # The form shows a lot's kind of fields: a catch's for tuna, a farm's for lobster.
+    tuna, lobster = (
+        f"/lots/new?product_id={farm.tuna.id}",
+        f"/lots/new?product_id={farm.lobster.id}",
+    )
+    english = staff_client.get(tuna + "&lang=en").get_data(as_text=True)
     assert 'value="urn:gdst:gear:9.1"' in english
     assert "Handlines and hand-operated pole-and-lines" in english
     assert 'value="urn:gdst:fao:71"' in english and "Pacific, Western Central" in english
-    assert 'value="urn:gdst:rfmo:wcpfc"' in english and 'value="Sea cages"' in english
-    vietnamese = staff_client.get("/lots/new?lang=vi").get_data(as_text=True)
-    assert "Câu tay và câu cần thủ công" in vietnamese
-    assert "Biển Đông" in vietnamese and "Lồng bè trên biển" in vietnamese
+    assert 'value="urn:gdst:rfmo:wcpfc"' in english
+    assert 'value="Sea cages"' in staff_client.get(lobster).get_data(as_text=True)
+    vietnamese = staff_client.get(tuna + "&lang=vi").get_data(as_text=True)
+    assert "Câu tay và câu cần thủ công" in vietnamese and "Biển Đông" in vietnamese
+    farmed = staff_client.get(lobster + "&lang=vi").get_data(as_text=True)
+    assert "Lồng bè trên biển" in farmed
 
 
 def test_a_transshipment_recorded_by_hand_is_a_gdst_transshipment(demo):

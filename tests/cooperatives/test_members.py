@@ -166,7 +166,19 @@ def test_import_dry_run_lists_every_problem_and_imports_nothing(client, api_toke
     assert (3, "Họ và tên") in problems
     assert (3, "Năm sinh") in problems
     assert (3, "Ngày gia nhập") in problems
-    assert (4, "Mã hội viên") in problems
+    # Line 4 names a registered member: an update, shown, not a problem.
+    assert (4, "Mã hội viên") not in problems
+    assert r.json["updates"] == [
+        {
+            "line": 4,
+            "member_number": "0001",
+            "changes": {
+                "full_name": {"before": "Nguyễn Thị Alpha1", "after": "Trần Văn Trùng"},
+                "gender": {"before": "female", "after": "male"},
+                "birth_year": {"before": None, "after": 1960},
+            },
+        }
+    ]
     assert (5, "Giới tính") in problems
     assert (5, "Mã hội viên") in problems
     r = client.post(

@@ -72,7 +72,7 @@ def test_the_web_confirmation_flashes_whole_messages(manager_client, world):
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "2 members found." in html and "No problems." in html
-    assert "Import 2 members" in html
+    assert "Apply: 2 new, 0 changed" in html
     import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', html).group(1)
     manager_client.form_post(
         f"/cooperatives/{coop.id}/members/new",

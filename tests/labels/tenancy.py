@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from traceapp.batches.models import Lot
+from traceapp.cooperatives.services.numbering import next_counter_value
 from traceapp.extensions import db
 from traceapp.labels.models import JobStatus, Label, LabelRun, RenderJob, RunKind
 
@@ -17,6 +18,7 @@ def build(world: Any) -> dict[str, Callable[[], Any]]:
     values: dict[str, Callable[[], Any]] = {}
     run = LabelRun(
         cooperative_id=world.a.coop.id,
+        number=next_counter_value(world.a.coop.id, "label_run"),
         lot_id=lot.id,
         kind=RunKind.SERIALISED,
         count=2,

@@ -329,7 +329,7 @@ def _import_members(page: Page, tag: str) -> None:
     cells = [c.strip() for c in rows.first.locator("td").all_inner_texts()]
     assert cells == ["3", "Năm sinh", "Write the year as four digits."], cells
     _see(page, "Correct the file and check it again: the import is all or nothing.")
-    expect(page.get_by_role("button", name=re.compile(r"^Import \d+ member"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile(r"^Apply:"))).to_have_count(0)
 
     # As the page says, nothing was imported, the good rows neither.
     _nav(page, "Cooperative")
@@ -348,7 +348,8 @@ def _import_members(page: Page, tag: str) -> None:
     )
     _click(page, "Check the file")
     _see(page, "3 members found. No problems.")
-    _click(page, "Import 3 members")
+    _see(page, "3 new members.")
+    _click(page, "Apply: 3 new, 0 changed")
     _flash(page, "3 members imported.")
     _see(page, "Members", "h1")
     page.fill("input[name=q]", tag)
@@ -630,11 +631,12 @@ def test_manager_day_of_work_ends_with_scannable_labels(
         assert _fact(page, "On the label").startswith(f"{product_vi} · 0.5 kg · {mark}")
         shown = [t.strip() for t in page.locator("main table tbody td.small").all_inner_texts()]
         assert len(shown) == len(set(shown)) == LABELS, shown
-        run_id = re.search(r"/label-runs/(\d+)", page.url).group(1)
+        # Files are named by the run's number within the cooperative (its heading's "#N").
+        run_no = re.search(r"#(\d+)", page.locator("main h1").inner_text()).group(1)
 
         # The PDF sheet: one QR code per label, each the link the run page lists.
         pdf_name, pdf = _download(page, "pdf", tmp_path)
-        assert pdf_name == f"labels-{lot_code}-run{run_id}-a4-3x8.pdf"
+        assert pdf_name == f"labels-{lot_code}-run{run_no}-a4-3x8.pdf"
         assert pdf.read_bytes().startswith(b"%PDF-")
         codes = qr_texts_in_pdf(pdf)
         assert len(codes) == len(set(codes)) == LABELS, codes
@@ -647,7 +649,7 @@ def test_manager_day_of_work_ends_with_scannable_labels(
 
         # The ZPL file: one ^XA...^XZ label per serial, with the same links.
         zpl_name, zpl = _download(page, "zpl", tmp_path)
-        assert zpl_name == f"labels-{lot_code}-run{run_id}.zpl"
+        assert zpl_name == f"labels-{lot_code}-run{run_no}.zpl"
         zpl_urls = _zpl_urls(zpl.read_text(encoding="utf-8"))
         assert len(zpl_urls) == LABELS
         assert set(zpl_urls) == set(codes)
@@ -655,7 +657,7 @@ def test_manager_day_of_work_ends_with_scannable_labels(
 
         # The ZIP of PNG images: one picture per label, named by its serial.
         zip_name, archive = _download(page, "png-zip", tmp_path)
-        assert zip_name == f"labels-{lot_code}-run{run_id}.zip"
+        assert zip_name == f"labels-{lot_code}-run{run_no}.zip"
         png_urls = _zip_urls(archive, tmp_path / "png")
         assert len(png_urls) == LABELS
         assert set(png_urls) == set(codes)

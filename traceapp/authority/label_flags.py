@@ -215,10 +215,16 @@ def unknown_serials(scope: Scope) -> list[Flag]:
 def unknown_scans(scope: Scope, page: int = 1, per_page: int = 50) -> Any:
     """Serials scanned that were never issued: how often, first and last seen, newest first,
     and the product they were scanned under when the link named one."""
-    from traceapp.products.models import Product
     from traceapp.web import paginate
 
-    stmt = (
+    return paginate(unknown_scans_query(scope), page, per_page, scalars=False)
+
+
+def unknown_scans_query(scope: Scope) -> sa.Select[Any]:
+    """The query behind :func:`unknown_scans`: one row per serial, newest first."""
+    from traceapp.products.models import Product
+
+    stmt: Any = (
         sa.select(
             LabelScan.unknown_serial.label("serial"),
             sa.func.count(LabelScan.id).label("scans"),
@@ -231,4 +237,4 @@ def unknown_scans(scope: Scope, page: int = 1, per_page: int = 50) -> Any:
         .group_by(LabelScan.unknown_serial)
         .order_by(sa.func.max(LabelScan.scanned_at).desc(), LabelScan.unknown_serial)
     )
-    return paginate(stmt, page, per_page, scalars=False)
+    return stmt

@@ -217,14 +217,20 @@ def dossier(zone_id: int) -> Any:
 # --- flags and lots -----------------------------------------------------------------------------
 
 
+def flag_rows() -> tuple[list[Any], str]:
+    """The flags list's filter (the rule) and its rows: the page and its downloads both start
+    here (flags are computed, not stored, so the rows come as a list)."""
+    scope = services.console_scope(current_user)
+    kind = request.args.get("kind") or ""
+    kind = kind if kind in flags.FLAG_KINDS else ""
+    return flags.compute_flags(scope, kinds=[kind] if kind else None), kind
+
+
 @bp.route("/authority/flags")
 @login_required
 def flag_list() -> Any:
     """Every flag in scope, each linking to its evidence."""
-    scope = services.console_scope(current_user)
-    kind = request.args.get("kind") or ""
-    kind = kind if kind in flags.FLAG_KINDS else ""
-    found = flags.compute_flags(scope, kinds=[kind] if kind else None)
+    found, kind = flag_rows()
     per_page = 50
     number = min(page_arg(), max(1, -(-len(found) // per_page)))
     page = Page(found[(number - 1) * per_page : number * per_page], number, per_page, len(found))

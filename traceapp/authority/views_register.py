@@ -65,9 +65,9 @@ def _filters() -> services.RegisterFilters:
 def register() -> Any:
     """Every zone code in scope, with filters, pagination and exports."""
     scope = services.console_scope(current_user)
-    filters = _filters()
     today = local_today()
-    page = paginate(services.register_query(scope, filters, today).order_by(Zone.code), page_arg())
+    stmt, filters = register_list(today)
+    page = paginate(stmt.order_by(Zone.code), page_arg())
     flagged = set(flags.flagged_zone_ids(scope, today)) if page.items else set()
     return render_template(
         "authority/register.html",
@@ -81,15 +81,19 @@ def register() -> Any:
     )
 
 
-def _export(kind: str) -> Any:
+def register_list(today: Any = None) -> tuple[Any, Any]:
+    """The register's filters (from the query string) and its query, unordered: the page and
+    its downloads both start here."""
     scope = services.console_scope(current_user)
-    stmt = services.register_query(scope, _filters())
+    filters = _filters()
+    return services.register_query(scope, filters, today or local_today()), filters
+
+
+def _export(kind: str) -> Any:
+    stmt, _f = register_list()
     day = local_today().isoformat()
-    if kind == "csv":
-        body: Any = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
-        content_type = "text/csv; charset=utf-8"
-    elif kind == "geojson":
-        body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+    if kind == "geojson":
+        body: Any = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
         content_type = "application/geo+json; charset=utf-8"
     else:
         body = exports.register_kml(stmt)
@@ -102,13 +106,6 @@ def _export(kind: str) -> Any:
             **exports.head_headers(),
         },
     )
-
-
-@bp.route("/authority/zones.csv")
-@login_required
-def export_csv() -> Any:
-    """The filtered register as CSV."""
-    return _export("csv")
 
 
 @bp.route("/authority/zones.geojson")

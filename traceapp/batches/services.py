@@ -155,6 +155,10 @@ def create_lot(
         cleaned_catch = clean_catch_data(catch_data, errors)
     elif catch_data:
         errors.setdefault("catch_data", []).append(_("Catch data is for fishing lots only."))
+    if kind != "aquaculture" and (aquaculture_method or "").strip():
+        errors.setdefault("aquaculture_method", []).append(
+            _("An aquaculture method is for farmed seafood only, not for this product.")
+        )
     if kind == "aquaculture" and not (aquaculture_method or "").strip():
         errors.setdefault("aquaculture_method", []).append(
             _("Enter the aquaculture method (e.g. sea cages).")

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -70,15 +69,25 @@ def _products(lot_coop: int | None = None) -> list[tuple[int, str]]:
     ]
 
 
-@bp.route("/lots")
-@login_required
-def index() -> Any:
-    """Lots, newest first, with search and filters."""
+def lot_list() -> tuple[Any, dict[str, str]]:
+    """The lots list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
     q = request.args.get("q", "")
     status = request.args.get("status", "")
     stmt = services.lot_search(scoped(Lot, current_user), q)
     if status in {s.value for s in LotStatus}:
         stmt = stmt.where(Lot.status == status)
+    else:
+        status = ""
+    return stmt, {"q": q, "status": status}
+
+
+@bp.route("/lots")
+@login_required
+def index() -> Any:
+    """Lots, newest first, with search and filters."""
+    stmt, args = lot_list()
+    q, status = args["q"], args["status"]
     page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
     return render_template(
         "batches/index.html", page=page, q=q, status=status, statuses=[s.value for s in LotStatus]
@@ -95,6 +104,8 @@ def create() -> Any:
     if request.method == "GET":
         form.production_date.data = local_today()
         form.unit.data = "KGM"
+        form.product_id.data = id_or_none(request.args.get("product_id", ""))
+    kinds = _lot_kinds(form.product_id.data)
     return form_page(
         form,
         lambda: services.create_lot(current_user, **form.values()),
@@ -104,7 +115,21 @@ def create() -> Any:
         message=lambda lot: _("Lot %(code)s created.", code=lot.code),
         next_url=lambda lot: url_for("batches.detail", lot_id=lot.id),
         template="batches/form.html",
+        kinds=kinds,
+        choose_first=len(kinds) > 1,
     )
+
+
+def _lot_kinds(product_id: Any) -> set[str]:
+    """The kinds of production whose fields the lot form shows: the chosen product's, or
+    those of the products on offer (a cooperative of peanuts never sees fishing fields)."""
+    stmt = scoped(Product, current_user).where(Product.is_active.is_(True))
+    if isinstance(product_id, int):
+        chosen = db.session.execute(stmt.where(Product.id == product_id)).scalar_one_or_none()
+        if chosen is not None:
+            return {services.production_type(chosen)}
+    kinds = {services.production_type(p) for p in db.session.execute(stmt).scalars()}
+    return kinds or {"crop"}
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
@@ -358,16 +383,4 @@ def recall_report(recall_id: int) -> Any:
     decision = get_scoped(Recall, recall_id, current_user)
     return render_template(
         "batches/recall_report.html", report=recalls.report(decision), party_labels=ev.PARTY_LABELS
-    )
-
-
-@bp.route("/recalls/<int:recall_id>/report.csv")
-@login_required
-def recall_report_csv(recall_id: int) -> Any:
-    """The recall report as CSV."""
-    decision = get_scoped(Recall, recall_id, current_user)
-    return Response(
-        recalls.report_csv(recalls.report(decision)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="recall-{decision.id}.csv"'},
     )

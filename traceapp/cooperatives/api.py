@@ -11,6 +11,7 @@ from marshmallow import fields
 
 from traceapp.api import api_actor, documented
 from traceapp.api.schemas import BaseSchema
+from traceapp.audit import services as audit
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives import services
 from traceapp.cooperatives.models import Cooperative, Member
@@ -132,6 +133,16 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
         "unknown_columns": preview.unknown_columns,
         "columns": preview.columns,
         "rows": [{"line": r.line, "problems": r.problems} for r in preview.rows if r.problems],
+        "updates": [
+            {
+                "line": r.line,
+                "member_number": r.values.get("member_number"),
+                "changes": audit.to_jsonable(
+                    {k: {"before": old, "after": new} for k, (old, new) in r.changes.items()}
+                ),
+            }
+            for r in preview.updated_rows
+        ],
         "imported": None,
     }
     if args["dry_run"]:

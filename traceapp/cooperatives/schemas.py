@@ -146,4 +146,6 @@ class ImportPreviewSchema(BaseSchema):
     unknown_columns = fields.List(fields.Str())
     columns = fields.Dict(keys=fields.Str(), values=fields.Str())
     rows = fields.List(fields.Nested(ImportRowSchema))
+    #: Registered members the file changes: line, member_number and, per field, before/after.
+    updates = fields.List(fields.Dict(keys=fields.Str()))
     imported = fields.Int(allow_none=True)

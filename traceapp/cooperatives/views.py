@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_number, ngettext
+from flask_babel import format_date, format_number, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -113,19 +114,26 @@ def logo(cooperative_id: int) -> Any:
     )
 
 
+def member_list(coop: Cooperative) -> tuple[Any, dict[str, str]]:
+    """The members list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
+    args = {"q": (request.args.get("q") or "").strip()}
+    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
+    return services.member_search(stmt, args["q"]), args
+
+
 @bp.route("/cooperatives/<int:cooperative_id>/members")
 @login_required
 def members(cooperative_id: int) -> Any:
     """Members with search and pagination."""
     coop = get_scoped(Cooperative, cooperative_id, current_user)
-    q = request.args.get("q")
-    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
-    stmt = services.member_search(stmt, q).order_by(Member.member_number)
+    stmt, args = member_list(coop)
     return render_template(
         "cooperatives/members.html",
         coop=coop,
-        q=q or "",
-        page=paginate(stmt, page_arg()),
+        q=args["q"],
+        args=args,
+        page=paginate(stmt.order_by(Member.member_number), page_arg()),
         genders=GENDER_LABELS,
         roles=ROLE_LABELS,
     )
@@ -212,8 +220,29 @@ def member_import(cooperative_id: int) -> Any:
         status = 422
     confirm = ImportConfirmForm(import_id=preview.import_id if preview else None)
     return render_template(
-        "cooperatives/member_import.html", coop=coop, form=form, preview=preview, confirm=confirm
+        "cooperatives/member_import.html",
+        coop=coop,
+        form=form,
+        preview=preview,
+        confirm=confirm,
+        field_labels=services.MEMBER_FIELD_LABELS,
+        shown=_shown,
     ), status
+
+
+def _shown(key: str, value: Any) -> str:
+    """A member field's value as the import's preview shows it."""
+    if value is None or value == "":
+        return "—"
+    if key == "gender":
+        return str(GENDER_LABELS.get(value, value))
+    if key == "role":
+        return str(ROLE_LABELS.get(value, value))
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.date):
+        return format_date(value)
+    return str(value)
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members/import/confirm", methods=["POST"])

@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from traceapp.auth.permissions import scoped
 from traceapp.batches.models import Lot, LotStatus
 from traceapp.cooperatives.models import Cooperative, Gender, Member
+from traceapp.dashboard.checklist import open_checklist
 from traceapp.dashboard.notices import WARN_DAYS, Notice, brand_notices, job_notices, zone_notices
 from traceapp.database import local_today
 from traceapp.extensions import db
@@ -57,6 +58,8 @@ class Home:
     cards: list[Card] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     actions: list[tuple[Any, str]] = field(default_factory=list)
+    #: A new cooperative's getting-started steps (empty once all are done).
+    checklist: list[Any] = field(default_factory=list)
 
 
 def _count(stmt: sa.Select[Any]) -> int:
@@ -150,6 +153,7 @@ def _cooperative_home(actor: Actor, cooperative_id: int, day: dt.date) -> Home:
         Card(_l("approved zone codes"), approved, url_for("zones.index", status="approved"))
     )
     home.notices += zone_notices(actor, day) + brand_notices(actor, day) + job_notices(actor)
+    home.checklist = open_checklist(cooperative_id)
     home.actions = [
         (_l("New lot"), url_for("batches.create")),
         (_l("Print labels"), url_for("batches.index", status="closed")),

@@ -277,7 +277,9 @@ def _lot_and_labels(code: str, product: Product, zone: Zone, members: list[Membe
             unit="KGM",
             event_time=dt.datetime.combine(day, dt.time(16, 0), tzinfo=tz),
         )
-        for member, quantity in zip(members, quantities, strict=False):
+        # The households registered on the zone deliver (the checks at entry refuse others).
+        growers = [m for m in members if m.member_number in ZONES[code]["households"]]
+        for member, quantity in zip(growers, quantities, strict=False):
             lots.add_contribution(
                 SYSTEM,
                 lot,

@@ -128,7 +128,7 @@ def filename(run: LabelRun, fmt: str, layout: str | None) -> str:
     """A download name such as labels-XP-2026-0042-run7-a4-3x8.pdf."""
     ext = FORMATS[fmt][1]
     suffix = f"-{layout}" if layout else ""
-    return f"labels-{run.lot.code}-run{run.id}{suffix}.{ext}".replace("/", "_")
+    return f"labels-{run.lot.code}-run{run.number}{suffix}.{ext}".replace("/", "_")
 
 
 # --- background jobs ---------------------------------------------------------------------------

@@ -57,9 +57,14 @@ class LabelRun(IdMixin, TenantMixin, Base):
     """One issue of labels for a lot: who, when, how many, on which template."""
 
     __tablename__ = "label_runs"
-    __table_args__ = (sa.CheckConstraint("count > 0", name="count_positive"),)
+    __table_args__ = (
+        sa.CheckConstraint("count > 0", name="count_positive"),
+        sa.UniqueConstraint("cooperative_id", "number"),
+    )
 
     lot_id: Mapped[int] = mapped_column(sa.ForeignKey("lots.id", ondelete="RESTRICT"), index=True)
+    #: The run's number within its cooperative (its second run is #2), shown as "#2".
+    number: Mapped[int]
     kind: Mapped[RunKind] = mapped_column(enum_column(RunKind, "run_kind"))
     count: Mapped[int]
     template: Mapped[str] = mapped_column(sa.String(30))

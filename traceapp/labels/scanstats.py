@@ -47,6 +47,28 @@ def window(days: int) -> tuple[dt.date, dt.datetime]:
     return start_day, dt.datetime.combine(start_day, dt.time.min, tzinfo=zone).astimezone(dt.UTC)
 
 
+def scan_log(
+    cooperative_id: int, days: int = 30, product_id: int | None = None, lot_id: int | None = None
+) -> sa.Select[Any]:
+    """The scans behind the statistics (same window and filters), newest first, each with its
+    serial, lot code and product name: the scan log a cooperative downloads."""
+    from traceapp.labels.models import Label
+
+    _start_day, since = window(days)
+    stmt: Any = (
+        sa.select(LabelScan, Label.serial, Lot.code, Product.name)
+        .outerjoin(Label, Label.id == LabelScan.label_id)
+        .outerjoin(Lot, Lot.id == LabelScan.lot_id)
+        .outerjoin(Product, Product.id == LabelScan.product_id)
+        .where(LabelScan.cooperative_id == cooperative_id, LabelScan.scanned_at >= since)
+    )
+    if product_id:
+        stmt = stmt.where(LabelScan.product_id == product_id)
+    if lot_id:
+        stmt = stmt.where(LabelScan.lot_id == lot_id)
+    return stmt.order_by(LabelScan.scanned_at.desc(), LabelScan.id.desc())
+
+
 def compute(
     cooperative_id: int, days: int = 30, product_id: int | None = None, lot_id: int | None = None
 ) -> ScanStats:

@@ -23,6 +23,8 @@ class RunSchema(BaseSchema):
     """A label run with its counts."""
 
     id = fields.Int()
+    #: The run's number within its cooperative (its second run is 2), shown as "#2".
+    number = fields.Int()
     lot_id = fields.Int()
     lot_code = fields.Function(lambda run: run.lot.code)
     kind = fields.Enum(RunKind, by_value=True)

@@ -21,6 +21,7 @@ from traceapp.batches import genealogy
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Lot, LotStatus
 from traceapp.batches.services import available
+from traceapp.cooperatives.services.numbering import next_counter_value
 from traceapp.database import local_today, now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
@@ -40,6 +41,8 @@ _CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TO_CROCKFORD = bytes.maketrans(_STANDARD, _CROCKFORD)
 SERIAL_BYTES = 10  # 80 bits from the operating system's CSPRNG -> 16 characters
 INSERT_CHUNK = 5000
+#: The counter that numbers a cooperative's label runs (#1, #2...).
+RUN_COUNTER = "label_run"
 
 
 def new_serial() -> str:
@@ -182,6 +185,7 @@ def issue_run(
         raise ValidationFailed(_("The labels could not be issued."), errors)
     run = LabelRun(
         cooperative_id=lot.cooperative_id,
+        number=next_counter_value(lot.cooperative_id, RUN_COUNTER),
         lot_id=lot.id,
         kind=kind,
         count=count,
@@ -356,6 +360,6 @@ def record_print(actor: Actor, run: LabelRun, fmt_name: str, layout: str | None)
         actor,
         action,
         run,
-        summary=f"run #{run.id} printed as {fmt_name} ({layout or '-'}), time {run.prints}",
+        summary=f"run #{run.number} printed as {fmt_name} ({layout or '-'}), time {run.prints}",
         changes={"prints": {"before": run.prints - 1, "after": run.prints}},
     )

@@ -46,7 +46,7 @@ nav_item("labels.scans", _l("Scans"), lambda user: user.is_cooperative_user)
 @login_required
 def runs() -> Any:
     """Every label run of the cooperative, newest first."""
-    page = paginate(scoped(LabelRun, current_user).order_by(LabelRun.id.desc()), page_arg())
+    page = paginate(run_list().order_by(LabelRun.id.desc()), page_arg())
     return render_template("labels/runs.html", page=page)
 
 
@@ -275,6 +275,28 @@ def qr_png(run_id: int, serial: str) -> Any:
     return Response(png, mimetype="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
+def scan_filters() -> tuple[int, int | None, int | None]:
+    """The scans page's filters (days, product, lot) from the query string, each product or
+    lot checked against the user's scope: the page and its downloads both start here."""
+    from traceapp.products.models import Product
+
+    require(current_user.is_cooperative_user, _("Scan statistics belong to a cooperative."))
+    days = request.args.get("days", "30")
+    days_n = int(days) if days in ("7", "30", "90", "365") else 30
+    product_id = id_or_none(request.args.get("product_id", ""))
+    lot_id = id_or_none(request.args.get("lot_id", ""))
+    if product_id:
+        get_scoped(Product, product_id, current_user)
+    if lot_id:
+        get_scoped(Lot, lot_id, current_user)
+    return days_n, product_id, lot_id
+
+
+def run_list() -> Any:
+    """The label runs the user may see, unordered (the list has no filter yet)."""
+    return scoped(LabelRun, current_user)
+
+
 @bp.route("/scans")
 @login_required
 def scans() -> Any:
@@ -284,19 +306,7 @@ def scans() -> Any:
     from traceapp.labels.scanstats import compute
     from traceapp.products.models import Product
 
-    require(current_user.is_cooperative_user, _("Scan statistics belong to a cooperative."))
-    days = request.args.get("days", "30")
-    days_n = int(days) if days in ("7", "30", "90", "365") else 30
-
-    def _id(name: str) -> int | None:
-        value = request.args.get(name, "")
-        return id_or_none(value)
-
-    product_id, lot_id = _id("product_id"), _id("lot_id")
-    if product_id:
-        get_scoped(Product, product_id, current_user)
-    if lot_id:
-        get_scoped(Lot, lot_id, current_user)
+    days_n, product_id, lot_id = scan_filters()
     stats = compute(current_user.cooperative_id, days_n, product_id, lot_id)
     every = max(1, days_n // 8)
     day_chart = bar_chart(stats.days, _("Scans per day"), label_every=every)

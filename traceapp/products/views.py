@@ -57,22 +57,28 @@ def _helpers() -> dict[str, Any]:
     }
 
 
+def product_list() -> tuple[Any, dict[str, str]]:
+    """The products list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
+    q = (request.args.get("q") or "").strip()
+    category = request.args.get("category") or ""
+    if category not in services.categories():
+        category = ""
+    stmt = services.product_search(scoped(Product, current_user), q, category or None)
+    return stmt, {"q": q, "category": category}
+
+
 @bp.route("/products")
 @login_required
 def index() -> Any:
     """Products with search (name, code, GTIN), a category filter and pagination."""
     _may_read()
-    q = (request.args.get("q") or "").strip()
-    category = request.args.get("category") or None
-    if category not in services.categories():
-        category = None
-    stmt = services.product_search(scoped(Product, current_user), q, category)
-    stmt = stmt.order_by(Product.code, Product.id)
+    stmt, args = product_list()
     return render_template(
         "products/index.html",
-        page=paginate(stmt, page_arg()),
-        q=q,
-        category=category or "",
+        page=paginate(stmt.order_by(Product.code, Product.id), page_arg()),
+        q=args["q"],
+        category=args["category"],
         stars=services.ocop_stars_for_display,
         **_helpers(),
     )

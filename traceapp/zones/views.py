@@ -80,7 +80,9 @@ def _filters() -> dict[str, str]:
     }
 
 
-def _filtered() -> tuple[sa.Select[Any], dict[str, str]]:
+def zone_list() -> tuple[sa.Select[Any], dict[str, str]]:
+    """The zones list's filters (from the query string) and its query, unordered: the page
+    and its downloads both start here."""
     args = _filters()
     stmt = services.filter_zones(
         scoped(Zone, current_user),
@@ -95,7 +97,7 @@ def _filtered() -> tuple[sa.Select[Any], dict[str, str]]:
 @login_required
 def index() -> Any:
     """Zone codes the user may see, with search, filters and pagination."""
-    stmt, args = _filtered()
+    stmt, args = zone_list()
     page = paginate(stmt.order_by(Zone.code), page_arg())
     today = local_today()
     return render_template(
@@ -114,7 +116,7 @@ def index() -> Any:
 @login_required
 def export() -> Any:
     """The listed zones (same filters) as a GeoJSON file."""
-    stmt, _args = _filtered()
+    stmt, _args = zone_list()
     body = json.dumps(services.feature_collection(stmt), ensure_ascii=False)
     return Response(
         body,

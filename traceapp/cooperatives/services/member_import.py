@@ -7,7 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask_babel import format_number
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, format_number
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
@@ -21,9 +23,11 @@ from traceapp.cooperatives.services.member_cells import HEADER_ALIASES, parse_ce
 from traceapp.cooperatives.services.member_files import import_limits, read_table
 from traceapp.cooperatives.services.members import (
     MEMBER_FIELD_LABELS,
+    MEMBER_FIELDS,
     check_member,
     create_member,
     member_values,
+    update_member,
 )
 from traceapp.database import now_utc
 from traceapp.errors import ValidationFailed
@@ -40,6 +44,17 @@ class ImportRow:
     line: int
     values: dict[str, Any]
     problems: list[dict[str, str]] = field(default_factory=list)
+    #: The member this line updates (found by member number), or None for a new member.
+    member_id: int | None = None
+    #: What the line changes on that member: field -> (recorded value, the file's value).
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    #: Fields whose cells are blank: an update keeps what is recorded there.
+    blank: set[str] = field(default_factory=set)
+
+    @property
+    def is_new(self) -> bool:
+        """A member the register does not have yet."""
+        return self.member_id is None
 
 
 @dataclass
@@ -59,6 +74,21 @@ class ImportPreview:
         return sum(len(r.problems) for r in self.rows) + len(self.file_problems)
 
     @property
+    def new_rows(self) -> list[ImportRow]:
+        """Lines that register a new member."""
+        return [r for r in self.rows if r.is_new]
+
+    @property
+    def updated_rows(self) -> list[ImportRow]:
+        """Lines that change a registered member (each change shown before it is applied)."""
+        return [r for r in self.rows if not r.is_new and r.changes]
+
+    @property
+    def unchanged_rows(self) -> list[ImportRow]:
+        """Lines of registered members that the file does not change."""
+        return [r for r in self.rows if not r.is_new and not r.changes]
+
+    @property
     def ok(self) -> bool:
         """Whether every row can be imported."""
         return self.problem_count == 0 and bool(self.rows)
@@ -74,6 +104,17 @@ class ImportPreview:
         if self.file_problems:
             errors.setdefault("file", []).extend(self.file_problems)
         return errors
+
+
+def translated_headings() -> dict[str, str]:
+    """Every member field's name in every language of the app (lower-cased) -> its field: a
+    file made from the template (or a download of the list) in any language reads back."""
+    found: dict[str, str] = {}
+    for lang in current_app.config["TRACEAPP_LANGUAGES"]:
+        with force_locale(lang):
+            for key, label in MEMBER_FIELD_LABELS.items():
+                found.setdefault(str(label).strip().lower(), key)
+    return found
 
 
 def line_problem(line: int, column: str, problem: str) -> str:
@@ -105,6 +146,7 @@ def preview_member_import(
         if not heading:
             continue
         key = next((k for k, names in HEADER_ALIASES.items() if heading.lower() in names), None)
+        key = key or translated_headings().get(heading.lower())
         if key is None:
             unknown.append(heading)
         elif key in columns:
@@ -131,18 +173,24 @@ def preview_member_import(
         data_rows = data_rows[:most]
     rows: list[ImportRow] = []
     seen_numbers: dict[str, int] = {}
+    registered = _registered(
+        coop.id, data_rows, [i for i, k in index.items() if k == "member_number"]
+    )
     for offset, cells in enumerate(data_rows, start=2):
         if not any(c.strip() for c in cells):
             continue
         row = ImportRow(line=offset, values={})
         for i, key in index.items():
             text = cells[i] if i < len(cells) else ""
+            if not text.strip():
+                row.blank.add(key)
             try:
                 row.values[key] = parse_cell(key, text)
             except ValueError as exc:
                 row.problems.append({"column": columns[key], "field": key, "message": str(exc)})
         values = member_values(row.values)
-        for key, messages in check_member(values, coop.id).items():
+        existing = registered.get(values.get("member_number") or "")
+        for key, messages in _check_line(row, values, coop.id, existing).items():
             for message in messages:
                 row.problems.append(
                     {"column": columns.get(key, key), "field": key, "message": message}
@@ -178,7 +226,7 @@ def preview_member_import(
             cooperative_id=coop.id,
             created_by_id=getattr(actor, "id", None),
             filename=filename[:200],
-            rows=[{"line": r.line, "values": audit.to_jsonable(r.values)} for r in rows],
+            rows=[_pending_row(r) for r in rows if r.is_new or r.changes],
         )
         db.session.add(pending)
         db.session.flush()
@@ -186,8 +234,74 @@ def preview_member_import(
     return preview
 
 
+def _registered(
+    cooperative_id: int, data_rows: list[list[str]], at: list[int]
+) -> dict[str, Member]:
+    """The cooperative's members whose numbers the file names, by number."""
+    numbers = {cells[at[0]].strip() for cells in data_rows if at and at[0] < len(cells)} - {""}
+    if not numbers:
+        return {}
+    found = db.session.scalars(
+        sa.select(Member).where(
+            Member.cooperative_id == cooperative_id, Member.member_number.in_(numbers)
+        )
+    )
+    return {m.member_number: m for m in found}
+
+
+def _check_line(
+    row: ImportRow, values: dict[str, Any], cooperative_id: int, existing: Member | None
+) -> dict[str, list[str]]:
+    """A line's problems; for a registered member, what the line would change (a blank cell
+    changes nothing: nothing recorded is cleared by an empty cell)."""
+    if existing is None:
+        return check_member(values, cooperative_id)
+    row.member_id = existing.id
+    update = {k: v for k, v in values.items() if k not in row.blank and k != "member_number"}
+    merged = {k: getattr(existing, k) for k in MEMBER_FIELDS} | update
+    for key, value in update.items():
+        before = getattr(existing, key)
+        if before != value:
+            row.changes[key] = (before, value)
+    return check_member(merged, cooperative_id, existing=existing)
+
+
+def _pending_row(row: ImportRow) -> dict[str, Any]:
+    """A checked line as kept until it is confirmed: a new member's values, or a member's id
+    with the values it had and the ones it gets."""
+    if row.is_new:
+        return {"line": row.line, "values": audit.to_jsonable(row.values)}
+    return {
+        "line": row.line,
+        "member_id": row.member_id,
+        "values": audit.to_jsonable({k: new for k, (_old, new) in row.changes.items()}),
+        "before": audit.to_jsonable({k: old for k, (old, _new) in row.changes.items()}),
+    }
+
+
+def _typed(values: dict[str, Any]) -> dict[str, Any]:
+    values = dict(values)
+    for key in ("joined_on", "left_on"):
+        if values.get(key):
+            values[key] = dt.date.fromisoformat(values[key])
+    return member_values(values)
+
+
+def _stale(cooperative_id: int, item: dict[str, Any]) -> Member | str:
+    """The member a checked update is for, or why it cannot be applied any more: nothing is
+    overwritten that changed since the check."""
+    member = db.session.get(Member, item["member_id"])
+    if member is None or member.cooperative_id != cooperative_id:
+        return _("The member of this line is no longer registered.")
+    now = audit.to_jsonable({k: getattr(member, k) for k in item["before"]})
+    if now != item["before"]:
+        return _("The member was changed since the file was checked: check the file again.")
+    return member
+
+
 def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> list[Member]:
-    """Import every member of a checked file, or none: any problem refuses the whole file."""
+    """Import every member of a checked file and apply every change it makes to registered
+    members, or nothing: any problem refuses the whole file."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
     pending = scoped_ref(
@@ -203,12 +317,11 @@ def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> l
         raise ValidationFailed.field("import_id", _("This file was already imported."))
     rows: list[dict[str, Any]] = []
     problems: dict[str, list[str]] = {}
+    updates = [item for item in pending.rows if item.get("member_id")]
     for item in pending.rows:
-        values = dict(item["values"])
-        for key in ("joined_on", "left_on"):
-            if values.get(key):
-                values[key] = dt.date.fromisoformat(values[key])
-        values = member_values(values)
+        if item.get("member_id"):
+            continue
+        values = _typed(item["values"])
         # Checked again before anything is written: the register may have changed.
         for key, messages in check_member(values, coop.id).items():
             problems.setdefault(key, []).extend(
@@ -216,15 +329,25 @@ def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> l
                 for message in messages
             )
         rows.append(values)
+    targets: list[tuple[Member, dict[str, Any]]] = []
+    for item in updates:
+        outcome = _stale(coop.id, item)
+        if isinstance(outcome, str):
+            problems.setdefault("member_number", []).append(
+                line_problem(item["line"], str(MEMBER_FIELD_LABELS["member_number"]), outcome)
+            )
+        else:
+            targets.append((outcome, _typed(item["values"])))
     if problems:
         raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."), problems)
+    changed = [update_member(actor, member, **values) for member, values in targets]
     created = [create_member(actor, coop.id, **values) for values in rows]
     pending.imported_at = now_utc()
-    pending.imported_count = len(created)
+    pending.imported_count = len(created) + len(changed)
     audit.record(
         actor,
         "member.import",
         pending,
-        summary=f"{len(created)} members imported from {pending.filename}",
+        summary=f"{len(created)} members imported, {len(changed)} updated from {pending.filename}",
     )
-    return created
+    return created + changed

@@ -1,0 +1,153 @@
+"""The lots list as CSV and XLSX downloads, with the list's filters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from traceapp import tables, units
+from traceapp.auth.permissions import get_scoped
+from traceapp.batches import events as ev
+from traceapp.batches import recall as recalls
+from traceapp.batches.models import LOT_STATUS_LABELS, Lot, Recall
+from traceapp.batches.views import bp, lot_list
+from traceapp.tables import Column
+from traceapp.zones.models import KIND_LABELS
+
+LOTS = tables.Table(
+    "lots",
+    (
+        Column("code", _l("Lot code"), lambda lot: lot.code),
+        Column("product_code", _l("Product code"), lambda lot: lot.product.code),
+        Column("product", _l("Product"), lambda lot: lot.product.name),
+        Column("production_date", _l("Production date"), lambda lot: lot.production_date),
+        Column("best_before", _l("Best before"), lambda lot: lot.best_before),
+        Column("quantity", _l("Quantity"), lambda lot: lot.quantity),
+        Column("unit", _l("Unit"), lambda lot: lot.unit, units.label),
+        Column("status", _l("Status"), lambda lot: lot.status, LOT_STATUS_LABELS),
+        Column("closed_at", _l("Closed at"), lambda lot: lot.closed_at),
+    ),
+)
+
+
+@tables.routes(bp, "/lots", "lots")
+@login_required
+def lots_download() -> Any:
+    """The lots, filtered as on screen, as CSV or XLSX."""
+    stmt, _args = lot_list()
+    stmt = stmt.options(selectinload(Lot.product)).order_by(
+        Lot.production_date.desc(), Lot.id.desc()
+    )
+    return tables.download(LOTS, tables.rows_of(stmt), tables.requested_format())
+
+
+@dataclass(frozen=True)
+class _ReportLine:
+    """One line of a recall report: a lot, a household, a zone or a destination."""
+
+    what: str
+    code: str
+    name: str
+    detail: Any = None
+    detail_words: Any = None
+    quantity: Any = None
+    unit: str | None = None
+    issued: int | None = None
+    live: int | None = None
+    when: Any = None
+
+
+#: What a line of a recall report is about.
+REPORT_LINE_LABELS = {
+    "recall": _l("Recall"),
+    "lot": _l("Lot"),
+    "household": _l("Household"),
+    "zone": _l("Zone"),
+    "destination": _l("Destination"),
+}
+
+RECALL_REPORT = tables.Table(
+    "recall",
+    (
+        Column("what", _l("What"), lambda x: x.what, REPORT_LINE_LABELS),
+        Column("code", _l("Code"), lambda x: x.code),
+        Column("name", _l("Name"), lambda x: x.name),
+        Column(
+            "detail",
+            _l("Detail"),
+            lambda x: x.detail,
+            text=lambda x: x.detail_words if x.detail_words is not None else x.detail,
+        ),
+        Column("quantity", _l("Quantity"), lambda x: x.quantity),
+        Column("unit", _l("Unit"), lambda x: x.unit, units.label),
+        Column("labels_issued", _l("Labels issued"), lambda x: x.issued),
+        Column("labels_live", _l("Labels still valid"), lambda x: x.live),
+        Column("when", _l("When"), lambda x: x.when),
+    ),
+)
+
+
+def _report_lines(rep: recalls.RecallReport) -> Iterator[_ReportLine]:
+    decision = rep.recall
+    yield _ReportLine(
+        "recall", str(decision.id), decision.reason, decision.decided_by, when=decision.decided_at
+    )
+    for lot in rep.lots:
+        counts = rep.labels.get(lot.id, {})
+        yield _ReportLine(
+            "lot",
+            lot.code,
+            lot.product.name,
+            quantity=lot.quantity,
+            unit=lot.unit,
+            issued=counts.get("issued", 0),
+            live=counts.get("live", 0),
+            when=lot.production_date,
+        )
+    for member in rep.households:
+        yield _ReportLine(
+            "household",
+            member.member_number,
+            member.full_name,
+            " · ".join(filter(None, [member.village, member.phone])),
+        )
+    for zone in rep.zones:
+        yield _ReportLine(
+            "zone",
+            zone.code,
+            zone.name or "",
+            zone.kind.value,
+            str(KIND_LABELS.get(zone.kind, zone.kind.value)),
+        )
+    codes = {lot.id: lot.code for lot in rep.lots}
+    for d in rep.destinations:
+        party = d.get("type", "")
+        yield _ReportLine(
+            "destination",
+            codes.get(d["lot_id"], ""),
+            d.get("name", ""),
+            party,
+            str(ev.PARTY_LABELS.get(party, party)) if party else "",
+            when=d["event_time"],
+        )
+
+
+@tables.routes(bp, "/recalls/<int:recall_id>/report", "recall_report")
+@login_required
+def recall_report_download(recall_id: int) -> Any:
+    """The recall report as CSV or XLSX: the decision, its lots, households, zones and
+    destinations, one line each."""
+    decision = get_scoped(Recall, recall_id, current_user)
+    # Plain lines, made now: a CSV is written after the request's session has gone, and the
+    # report's lots and members belong to it (a recall's report is small).
+    return tables.download(
+        RECALL_REPORT,
+        list(_report_lines(recalls.report(decision))),
+        tables.requested_format(),
+        stem=f"recall-{decision.id}",
+    )
