@@ -173,6 +173,9 @@ def register_request_hooks(app: Flask) -> None:
     from traceapp.web import install_request_hooks, install_template_helpers
 
     install_request_hooks(app)
+    from traceapp.workers import install as install_workers
+
+    install_workers(app)
     install_template_helpers(app)
 
 

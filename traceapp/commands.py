@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 import getpass
+import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,9 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from traceapp.errors import DomainError
+
+#: ``traceapp worker`` lets its current job reach a step, puts it back in the queue, and exits.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def in_english(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -213,7 +218,45 @@ def serve(bind: str, workers: int, threads: int) -> None:
 
             return import_app("traceapp:create_app()")
 
-    _Server().run()
+    from traceapp.workers import inline_worker_wanted, spawn_process
+
+    worker = None
+    from flask.cli import ScriptInfo
+
+    if inline_worker_wanted(click.get_current_context().ensure_object(ScriptInfo).load_app()):
+        # The embedded setup's jobs run in one worker process beside the server; the web
+        # workers (built after the fork, from the environment) start none of their own.
+        worker = spawn_process()
+        os.environ["TRACEAPP_JOBS_INLINE_WORKER"] = "0"
+    try:
+        _Server().run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then exit.")
+@click.option("--parent", type=int, hidden=True, help="Stop when this process is gone.")
+@with_appcontext
+def worker(once: bool, parent: int | None) -> None:
+    """Run background jobs (label rendering, EPCIS imports) until stopped. SIGTERM lets the
+    current job reach its next step and puts it back in the queue for the next worker."""
+    import threading
+
+    from traceapp.workers import work
+
+    stopping = threading.Event()
+    before = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in STOP_SIGNALS}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        taken = work(app, once=once, stopping=stopping, parent=parent)
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    if once:
+        click.echo(f"{taken} job(s) run.")
 
 
 zones = click.Group("zones", help="Zone codes.")
@@ -286,5 +329,5 @@ def audit_verify(heads: tuple[str, ...]) -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app (for ``flask --app traceapp``)."""
-    for command in (users, demo, serve, audit, zones):
+    for command in (users, demo, serve, worker, audit, zones):
         app.cli.add_command(command)

@@ -216,6 +216,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_LABELS_SYNC_LIMIT": _env_int("TRACEAPP_LABELS_SYNC_LIMIT", 5000),
         "TRACEAPP_EPCIS_SYNC_BYTES": _env_int("TRACEAPP_EPCIS_SYNC_BYTES", 1024 * 1024),
         "TRACEAPP_JOBS_INLINE": _env_bool("TRACEAPP_JOBS_INLINE", env == TESTING),
+        # Unset: a local worker runs the jobs on SQLite, `traceapp worker` on PostgreSQL.
+        "TRACEAPP_JOBS_INLINE_WORKER": (
+            None
+            if _env("TRACEAPP_JOBS_INLINE_WORKER") in (None, "")
+            else _env_bool("TRACEAPP_JOBS_INLINE_WORKER")
+        ),
+        "TRACEAPP_JOBS_STALL_SECONDS": float(_env("TRACEAPP_JOBS_STALL_SECONDS", "120")),
+        "TRACEAPP_WORKER_POLL_SECONDS": float(_env("TRACEAPP_WORKER_POLL_SECONDS", "1")),
         "TRACEAPP_DOMAIN": _settings_file(),
         # A JSON file of more country profiles (traceapp/data/countries/README.md).
         "TRACEAPP_COUNTRIES_FILE": _env("TRACEAPP_COUNTRIES_FILE"),

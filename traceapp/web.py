@@ -5,10 +5,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,16 +14,17 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request
 
 from traceapp.core.inputs import (
-    MAX_PAGE,
     NOT_TEXT_MESSAGE,
     NOT_TEXT_SUMMARY,
     first_not_text,
+    id_or_none,
     is_text,
     json_too_deep,
     page_number,
     printable_name,
     too_deep_message,
 )
+from traceapp.core.paging import PAGE_KEYS, Page, keyset_paginate, paginate  # noqa: F401 - re-exported
 from traceapp.core.unit_of_work import run_unit_of_work
 from traceapp.database import _sqlite_begin
 from traceapp.errors import DomainError, ValidationFailed, wants_json
@@ -256,44 +255,25 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
-@dataclass
-class Page:
-    """One page of a listing."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        """How many pages there are (at least one)."""
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        """Whether a previous page exists."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a next page exists."""
-        return self.page < self.pages
-
-
-def paginate(
-    stmt: sa.Select[*tuple[Any, ...]], page: int = 1, per_page: int = 25, *, scalars: bool = True
+def keyset_page(
+    stmt: sa.Select[Any],
+    order: list[tuple[Any, bool]],
+    per_page: int = 25,
+    *,
+    scalars: bool = True,
 ) -> Page:
-    """Run ``stmt`` for one page and count the whole result."""
-    # Past MAX_PAGE every listing is empty anyway; the cap keeps the offset a 64-bit integer.
-    page = max(1, min(page, MAX_PAGE))
-    per_page = max(1, min(per_page, 200))
-    total = db.session.execute(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.scalars() if scalars else result)
-    return Page(items=items, page=page, per_page=per_page, total=total)
+    """One page of a listing by keyset, from the request's ``after``, ``before``, ``last``
+    and ``page`` (see :func:`traceapp.core.paging.keyset_paginate`)."""
+    return keyset_paginate(
+        stmt,
+        order,
+        after=id_or_none(request.args.get("after")),
+        before=id_or_none(request.args.get("before")),
+        last=request.args.get("last") == "1",
+        page=page_arg(),
+        per_page=per_page,
+        scalars=scalars,
+    )
 
 
 def page_arg() -> int:
@@ -375,7 +355,9 @@ def install_template_helpers(app: Flask) -> None:
         languages=lambda: [(c, LANGUAGE_NAMES.get(c, c)) for c in supported()],
         current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
     )
-    app.jinja_env.filters["reject_page"] = lambda d: {k: v for k, v in d.items() if k != "page"}
+    app.jinja_env.filters["reject_page"] = lambda d: {
+        k: v for k, v in d.items() if k not in PAGE_KEYS
+    }
 
 
 def options(pairs: Any) -> list[Any]:

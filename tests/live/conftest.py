@@ -66,6 +66,9 @@ def serve_fresh_instance(
                 "TRACEAPP_LOGIN_RATE_LIMIT": "1000 per minute",
                 "TRACEAPP_PUBLIC_RATE_LIMIT": "5000 per minute",
                 "TRACEAPP_API_RATE_LIMIT": "5000 per minute",
+                # `traceapp serve` starts its own job worker, on PostgreSQL too (where a
+                # deployment runs `traceapp worker` beside it instead).
+                "TRACEAPP_JOBS_INLINE_WORKER": "1",
             }
         )
         env.update(settings)

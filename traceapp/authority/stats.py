@@ -21,7 +21,7 @@ from traceapp.csvsafe import to_csv
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
-from traceapp.public.models import LabelScan
+from traceapp.public.models import ScanDaily
 from traceapp.zones.models import STATUS_LABELS, ZoneStatus
 
 #: How many months the monthly table covers at most.
@@ -110,9 +110,12 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
         )
         or 0
     )
+    # Scans from the daily counts the scan log keeps, not from every scan.
     scans = (
         db.session.scalar(
-            sa.select(sa.func.count(LabelScan.id)).where(LabelScan.lot_id.in_(lot_ids))
+            sa.select(sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)).where(
+                ScanDaily.lot_id.in_(lot_ids)
+            )
         )
         or 0
     )
@@ -127,12 +130,9 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
         start_at,
         local=True,
     )
+    # ScanDaily's days are already local days.
     per_scan = _by_month(
-        LabelScan.scanned_at,
-        sa.func.count(LabelScan.id),
-        [LabelScan.lot_id.in_(lot_ids)],
-        start_at,
-        local=True,
+        ScanDaily.day, sa.func.sum(ScanDaily.scans), [ScanDaily.lot_id.in_(lot_ids)], start
     )
     rows = [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
     return Stats(

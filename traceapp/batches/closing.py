@@ -56,11 +56,21 @@ def active_contributions(lot: Lot) -> list[Contribution]:
 
 
 def contributed_total(lot: Lot) -> Decimal:
-    """The sum of active contributions, in the lot's unit."""
+    """The sum of active contributions, in the lot's unit (summed by the database per unit)."""
     total = Decimal(0)
-    for c in active_contributions(lot):
-        total += convert(c.quantity, c.unit, lot.unit)
+    for unit, quantity in db.session.execute(
+        sa.select(Contribution.unit, sa.func.sum(Contribution.quantity))
+        .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
+        .group_by(Contribution.unit)
+        .order_by(Contribution.unit)
+    ).all():
+        total += convert(_exact(quantity), unit, lot.unit)
     return total
+
+
+def _exact(value: Any) -> Decimal:
+    """A database sum as a Decimal of the column's scale (SQLite sums in binary floats)."""
+    return Decimal(str(value)).quantize(Decimal("0.001"))
 
 
 def balance(lot: Lot) -> dict[str, Any]:

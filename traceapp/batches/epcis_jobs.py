@@ -9,10 +9,8 @@ stored.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +20,7 @@ from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from traceapp import jobqueue
 from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
 from traceapp.batches import epcis_import
@@ -37,7 +36,6 @@ log = logging.getLogger(__name__)
 SYNC_BYTES = 1024 * 1024  # TRACEAPP_EPCIS_SYNC_BYTES overrides it
 #: Events kept per write transaction (and per progress report).
 SLICE = 200
-STALLED_AFTER = dt.timedelta(minutes=2)
 _READ = 64 * 1024
 
 
@@ -103,25 +101,24 @@ def start_job(actor: Actor, cooperative_id: int, path: Path, size: int, filename
 
 
 def launch(app: Flask, job_id: int) -> None:
-    """Run a job: in this thread when TRACEAPP_JOBS_INLINE is set (tests), else in a new one."""
+    """A committed job waits for a worker; with TRACEAPP_JOBS_INLINE (tests) it runs now."""
     if app.config.get("TRACEAPP_JOBS_INLINE"):
         execute(app, job_id)
-        return
-    threading.Thread(
-        target=execute, args=(app, job_id), daemon=True, name=f"epcis-import-{job_id}"
-    ).start()
 
 
 def current_app_object() -> Flask:
-    """The real app object behind the proxy (threads need it)."""
+    """The real app object behind the proxy."""
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def is_stalled(job: ImportJob) -> bool:
-    """A running job that stopped reporting (its server restarted)."""
-    if job.status != "running" or job.heartbeat_at is None:
-        return False
-    return now_utc() - job.heartbeat_at > STALLED_AFTER
+    """A running job that stopped reporting (its worker died; none took it back yet)."""
+    return jobqueue.is_stalled(job)
+
+
+def is_waiting(job: ImportJob) -> bool:
+    """A queued job no worker has taken for a while (is one running?)."""
+    return jobqueue.is_waiting(job)
 
 
 def _write(change: Callable[[], None]) -> None:
@@ -136,13 +133,21 @@ def execute(app: Flask, job_id: int) -> None:
     """Check and import the job's document (see the module), in the requester's language."""
     with app.app_context(), sqlite_begin_mode("DEFERRED"):
         job = db.session.get(ImportJob, job_id)
-        if job is None or job.status not in ("queued", "running"):
+        if job is not None and job.status == "queued":
+            # Called by itself (not by a worker, which claims first): claim it here.
+            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
+                return
+            db.session.refresh(job)
+        if job is None or job.status != "running":
             return
         locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
         upload = job.path
         with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
             try:
                 _execute(job)
+            except jobqueue.Released:
+                upload = None  # the job goes back to the queue: its next run reads the file
+                raise
             finally:
                 if upload:
                     Path(upload).unlink(missing_ok=True)
@@ -189,7 +194,15 @@ def _execute(job: ImportJob) -> None:
     try:
         if actor is None or not actor.can_write_cooperative(job.cooperative_id):
             raise ValidationFailed.field("document", _("You cannot import for this cooperative."))
-        doc = _load(job.path or "")
+        if not job.path or not Path(job.path).exists():
+            raise ValidationFailed.field(
+                "document",
+                _(
+                    "The uploaded document is no longer where the job keeps it "
+                    "(TRACEAPP_JOB_DIR on the worker's machine): import it again."
+                ),
+            )
+        doc = _load(job.path)
         events = epcis_import.check_document(doc)
         context = epcis_import.extra_context(doc.get("@context"))
         del doc
@@ -202,14 +215,17 @@ def _execute(job: ImportJob) -> None:
         _fail(job_id, str(exc))
         return
     total = len(events)
-    result = epcis_import.ImportResult()
+    # A job resumed after its worker died goes on after the slices it had kept.
+    result = epcis_import.ImportResult(**(job.result or {}))
+    resume = job.done if job.result is not None else 0
 
     def counted() -> None:
         job.total = total
 
     _write(counted)
     try:
-        for first in range(0, total, SLICE):
+        for first in range(resume, total, SLICE):
+            jobqueue.checkpoint()
             piece = events[first : first + SLICE]
 
             def keep(piece: list[dict[str, object]] = piece, first: int = first) -> None:
@@ -220,6 +236,7 @@ def _execute(job: ImportJob) -> None:
                     )
                 )
                 job.done = first + len(piece)
+                job.result = result.as_dict()  # so far: a resumed job goes on from here
                 job.heartbeat_at = now_utc()
 
             _write(keep)
@@ -244,3 +261,14 @@ def _execute(job: ImportJob) -> None:
         job.finished_at = now_utc()
 
     _write(finish)
+
+
+def _given_up(job: ImportJob) -> None:
+    """A job failed after losing its worker too often: its upload is let go."""
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)
+    job.path = None
+
+
+KIND = jobqueue.Kind("epcis-import", ImportJob, execute, given_up=_given_up)
+jobqueue.register(KIND)

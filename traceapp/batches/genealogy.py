@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
 from traceapp.cooperatives.models import Member
@@ -13,16 +15,31 @@ from traceapp.extensions import db
 from traceapp.zones.models import Zone
 
 
-def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
-    """(lot id, depth) of every lot reachable through lot_inputs, nearest first."""
+def tree_ids(
+    start: int | Iterable[int] | sa.Select[Any], *, forward: bool
+) -> sa.Select[tuple[int, int]]:
+    """One recursive query (WITH RECURSIVE, on SQLite and PostgreSQL): ``(lot_id, depth)`` of
+    every lot reachable through lot_inputs from the start lots (not the start lots themselves,
+    unless a path leads back to them), forward (made from them) or backward (what they were
+    made from), each at its nearest depth.
+
+    ``start`` is a lot id, ids, or a SELECT of ids; the result is a SELECT to run or to use
+    as a subquery (``sa.select(q.subquery().c.lot_id)``), so a set-based UPDATE or a report
+    can take the whole tree without loading it."""
     near, far = (
         (LotInput.input_lot_id, LotInput.output_lot_id)
         if forward
         else (LotInput.output_lot_id, LotInput.input_lot_id)
     )
+    if isinstance(start, int):
+        first = near == start
+    elif isinstance(start, sa.Select):
+        first = near.in_(start)
+    else:
+        first = near.in_(list(start))
     tree = (
         sa.select(far.label("lot_id"), sa.literal(1).label("depth"))
-        .where(near == lot_id)
+        .where(first)
         .cte("tree", recursive=True)
     )
     tree = tree.union(
@@ -30,10 +47,16 @@ def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
         .join(tree, near == tree.c.lot_id)
         .where(tree.c.depth < 50)  # a guard; genealogies are shallow and acyclic
     )
+    return sa.select(tree.c.lot_id, sa.func.min(tree.c.depth).label("depth")).group_by(
+        tree.c.lot_id
+    )
+
+
+def _walk(lot_id: int, forward: bool) -> list[tuple[int, int]]:
+    """(lot id, depth) of every lot reachable through lot_inputs, nearest first."""
+    q = tree_ids(lot_id, forward=forward).subquery()
     rows = db.session.execute(
-        sa.select(tree.c.lot_id, sa.func.min(tree.c.depth).label("depth"))
-        .group_by(tree.c.lot_id)
-        .order_by(sa.func.min(tree.c.depth), tree.c.lot_id)
+        sa.select(q.c.lot_id, q.c.depth).order_by(q.c.depth, q.c.lot_id)
     ).all()
     return [(r.lot_id, r.depth) for r in rows]
 
@@ -104,17 +127,22 @@ class Trace:
         return list(seen.values())
 
 
-def trace(lot: Lot) -> Trace:
-    """The full genealogy of a lot, both ways, with the contributions and shipments in it."""
+def trace(lot: Lot, *, contributions: bool = True) -> Trace:
+    """The full genealogy of a lot, both ways, with the contributions and shipments in it
+    (``contributions=False``: without the contributions, which a page counts instead, see
+    :func:`origin_people`)."""
     back = ancestors(lot)
     forward = descendants(lot)
     origin_ids = [lot.id] + [x.id for x, _ in back]
-    contributions = list(
+    given = list(
         db.session.execute(
             sa.select(Contribution)
             .where(Contribution.lot_id.in_(origin_ids), Contribution.voided_at.is_(None))
+            .options(selectinload(Contribution.member), selectinload(Contribution.zone))
             .order_by(Contribution.delivered_on, Contribution.id)
         ).scalars()
+        if contributions
+        else []
     )
     all_ids = origin_ids + [x.id for x, _ in forward]
     shipments = list(
@@ -132,9 +160,36 @@ def trace(lot: Lot) -> Trace:
         ancestors=back,
         descendants=forward,
         edges=edges(all_ids),
-        contributions=contributions,
+        contributions=given,
         shipments=shipments,
     )
+
+
+def origin_people(t: Trace, limit: int = 200) -> dict[str, Any]:
+    """The households and zones behind a lot (its own contributions and its ancestors'),
+    the first ``limit`` of each by number and code, with how many there are in all: counted
+    and sorted by the database, for a page that must not load every contribution."""
+    origin_ids = [lot.id for lot in t.origin_lots]
+    given = (
+        sa.select(Contribution.member_id, Contribution.zone_id)
+        .where(Contribution.lot_id.in_(origin_ids), Contribution.voided_at.is_(None))
+        .subquery()
+    )
+    members = sa.select(Member).where(Member.id.in_(sa.select(given.c.member_id)))
+    zones = sa.select(Zone).where(Zone.id.in_(sa.select(given.c.zone_id)))
+    count = sa.func.count()
+    return {
+        "households": list(
+            db.session.execute(members.order_by(Member.member_number).limit(limit)).scalars()
+        ),
+        "households_total": db.session.execute(
+            sa.select(count).select_from(members.subquery())
+        ).scalar_one(),
+        "zones": list(db.session.execute(zones.order_by(Zone.code).limit(limit)).scalars()),
+        "zones_total": db.session.execute(
+            sa.select(count).select_from(zones.subquery())
+        ).scalar_one(),
+    }
 
 
 def as_dict(t: Trace) -> dict[str, Any]:

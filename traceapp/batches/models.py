@@ -199,7 +199,7 @@ class ImportJob(IdMixin, TenantMixin, Base):
     __tablename__ = "epcis_import_jobs"
 
     #: queued, running, done, failed (the words of the label rendering jobs)
-    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
     filename: Mapped[str] = mapped_column(sa.String(200))
     #: The uploaded document while the job waits or runs (removed when it ends).
     path: Mapped[str | None] = mapped_column(sa.String(500))
@@ -219,6 +219,9 @@ class ImportJob(IdMixin, TenantMixin, Base):
     started_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    #: The worker holding the job while it runs (host:pid), and how often one took it.
+    worker: Mapped[str | None] = mapped_column(sa.String(100))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class ReceivedEvent(IdMixin, TenantMixin, Base):

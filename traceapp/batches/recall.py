@@ -9,18 +9,22 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import events as ev
-from traceapp.batches.genealogy import descendants, trace
+from traceapp.batches.genealogy import descendants, tree_ids
 from traceapp.batches.locks import lock_lots
-from traceapp.batches.models import Lot, LotStatus, Recall, TraceEvent
+from traceapp.batches.models import Contribution, Lot, LotStatus, Recall, TraceEvent
+from traceapp.cooperatives.models import Member
 from traceapp.csvsafe import to_csv
+from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.units import fmt_plain
+from traceapp.zones.models import Zone
 
 
 def recall_lot(
@@ -65,28 +69,75 @@ def recall_lot(
     )
     db.session.add(recall)
     db.session.flush()
-    for item in affected:
-        if item.status == LotStatus.RECALLED:
-            continue
-        before = item.status.value
-        item.status = LotStatus.RECALLED
-        item.recall_id = recall.id
-        ev.record_event(
-            actor,
-            item,
+    _mark_recalled(actor, recall, lot, [x for x in affected if x.status != LotStatus.RECALLED])
+    return recall
+
+
+def _mark_recalled(actor: Actor, recall: Recall, root: Lot, lots: list[Lot]) -> None:
+    """Turn the (locked) lots to ``recalled`` with set-based writes: one UPDATE of the lots,
+    their ``holding``/``recalled`` events in one INSERT, and the audit records (each event's,
+    then the lot's, lot by lot, as :func:`events.record_event` and one ``lot.recall`` record
+    per lot would have chained them) appended at once."""
+    if not lots:
+        return
+    now = now_utc()
+    before = {item.id: item.status.value for item in lots}
+    details = {"recall_id": recall.id, "reason": recall.reason, "root_lot": root.code}
+    # The event events.record_event writes for this step (no zone, quantity or parties, the
+    # time now in the app's zone); a recalled lot may record ``holding``.
+    events = [
+        TraceEvent(
+            cooperative_id=item.cooperative_id,
+            event_uid=ev.new_event_uid(),
+            lot_id=item.id,
+            event_type="ObjectEvent",
+            action="OBSERVE",
             biz_step="holding",
             disposition="recalled",
-            check_step=False,
-            details={"recall_id": recall.id, "reason": recall.reason, "root_lot": lot.code},
+            event_time=now,
+            tz_offset=ev.local_offset(now),
+            details=dict(details),
+            recorded_by_id=getattr(actor, "id", None),
+            recorded_by_label=getattr(actor, "label", "system"),
+            origin="local",
         )
-        audit.record(
-            actor,
-            "lot.recall",
-            item,
-            changes={"status": {"before": before, "after": "recalled"}},
-            summary=f"recall #{recall.id}: {recall.reason}"[:300],
+        for item in lots
+    ]
+    db.session.add_all(events)
+    ids = [item.id for item in lots]
+    for i in range(0, len(ids), 500):
+        # The lots' public pages are cached by their version: the new event makes them stale.
+        db.session.execute(
+            sa.update(Lot)
+            .where(Lot.id.in_(ids[i : i + 500]))
+            .values(status=LotStatus.RECALLED, recall_id=recall.id, updated_at=now)
+            .execution_options(synchronize_session="fetch")
         )
-    return recall
+    db.session.flush()
+    hashes = audit.stored_event_hashes([e.id for e in events])
+    entries: list[dict[str, Any]] = []
+    for item, event in zip(lots, events, strict=True):
+        entries.append(
+            {
+                "action": "event.record",
+                "obj": event,
+                "summary": f"holding on lot {item.code}",
+                "changes": {
+                    "biz_step": {"before": None, "after": "holding"},
+                    "lot": {"before": None, "after": item.code},
+                },
+                "event_hash": hashes[event.id],
+            }
+        )
+        entries.append(
+            {
+                "action": "lot.recall",
+                "obj": item,
+                "changes": {"status": {"before": before[item.id], "after": "recalled"}},
+                "summary": f"recall #{recall.id}: {recall.reason}"[:300],
+            }
+        )
+    audit.record_many(actor, entries)
 
 
 def _lock_with_descendants(lot: Lot) -> list[Lot]:
@@ -134,37 +185,53 @@ def _label_counts(lot_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 
 def report(recall: Recall) -> RecallReport:
-    """Build the recall report from the current database."""
+    """Build the recall report from the current database: the recalled lots, then the
+    households and zones of every lot they hold (one recursive query back through the whole
+    genealogy), their labels and shipments, each in one query."""
+    recalled = sa.select(Lot.id).where(Lot.recall_id == recall.id)
     lots = list(
         db.session.execute(
-            sa.select(Lot).where(Lot.recall_id == recall.id).order_by(Lot.id)
+            sa.select(Lot)
+            .where(Lot.recall_id == recall.id)
+            .options(selectinload(Lot.product))
+            .order_by(Lot.id)
         ).scalars()
     )
     lot_ids = [lot.id for lot in lots]
-    households: dict[int, Any] = {}
-    zones: dict[int, Any] = {}
-    for lot in lots:
-        t = trace(lot)
-        for member in t.households():
-            households.setdefault(member.id, member)
-        for zone in t.zones():
-            zones.setdefault(zone.id, zone)
+    back = tree_ids(recalled, forward=False).subquery()
+    origins = sa.union(recalled, sa.select(back.c.lot_id)).subquery()
+    given = (
+        sa.select(Contribution.member_id, Contribution.zone_id)
+        .where(Contribution.lot_id.in_(sa.select(origins.c[0])), Contribution.voided_at.is_(None))
+        .subquery()
+    )
+    households = list(
+        db.session.execute(
+            sa.select(Member).where(Member.id.in_(sa.select(given.c.member_id)))
+        ).scalars()
+    )
+    zones = list(
+        db.session.execute(sa.select(Zone).where(Zone.id.in_(sa.select(given.c.zone_id)))).scalars()
+    )
     destinations = []
     for event in db.session.execute(
         sa.select(TraceEvent)
-        .where(TraceEvent.lot_id.in_(lot_ids), TraceEvent.biz_step == "shipping")
+        .where(
+            TraceEvent.lot_id.in_(recalled),
+            TraceEvent.biz_step == "shipping",
+            ~TraceEvent.error_declaration.has(),
+        )
         .order_by(TraceEvent.event_time)
     ).scalars():
-        if event.error_declaration is not None:
-            continue
         for d in event.destinations or []:
             destinations.append({"lot_id": event.lot_id, "event_time": event.event_time, **d})
     return RecallReport(
         recall=recall,
         lots=lots,
         labels=_label_counts(lot_ids),
-        households=sorted(households.values(), key=lambda m: m.member_number),
-        zones=sorted(zones.values(), key=lambda z: z.code),
+        # Sorted here, as before: the database's collation may order names differently.
+        households=sorted(households, key=lambda m: m.member_number),
+        zones=sorted(zones, key=lambda z: z.code),
         destinations=destinations,
     )
 

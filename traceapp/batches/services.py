@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
-from traceapp.auth.permissions import require, scoped_ref
+from traceapp.auth.permissions import require, scoped, scoped_ref
 from traceapp.batches import events as ev
 from traceapp.batches.closing import (
     DEFAULT_BALANCE_TOLERANCE,
@@ -241,6 +241,19 @@ def update_lot(actor: Actor, lot: Lot, **data: Any) -> Lot:
         raise ValidationFailed(_("The lot could not be saved."), errors)
     audit.apply_changes(actor, lot, values, "lot.update")
     return lot
+
+
+#: The lot list's order, newest first: (column, descending), ending with the id (keyset).
+LOT_LIST_ORDER = [(Lot.production_date, True), (Lot.id, True)]
+
+
+def lot_list(actor: Actor, *, q: str | None = None, status: str | None = None) -> sa.Select[Any]:
+    """The lots the actor's list shows, filtered by search text and status (no order, no
+    paging: the page, an export or the API adds those)."""
+    stmt = lot_search(scoped(Lot, actor), q)
+    if status in {s.value for s in LotStatus}:
+        stmt = stmt.where(Lot.status == status)
+    return stmt
 
 
 def lot_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:

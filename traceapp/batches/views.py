@@ -52,7 +52,7 @@ from traceapp.extensions import db
 from traceapp.form_pages import form_page
 from traceapp.products.models import Product
 from traceapp.units import fmt
-from traceapp.web import form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import form_failed, keyset_page, nav_item, options
 
 bp = Blueprint("batches", __name__)
 bp.add_app_template_filter(describe_entry_warning, "entry_warning")
@@ -74,12 +74,9 @@ def lot_list() -> tuple[Any, dict[str, str]]:
     and its downloads both start here."""
     q = request.args.get("q", "")
     status = request.args.get("status", "")
-    stmt = services.lot_search(scoped(Lot, current_user), q)
-    if status in {s.value for s in LotStatus}:
-        stmt = stmt.where(Lot.status == status)
-    else:
+    if status not in {s.value for s in LotStatus}:
         status = ""
-    return stmt, {"q": q, "status": status}
+    return services.lot_list(current_user, q=q, status=status), {"q": q, "status": status}
 
 
 @bp.route("/lots")
@@ -88,7 +85,7 @@ def index() -> Any:
     """Lots, newest first, with search and filters."""
     stmt, args = lot_list()
     q, status = args["q"], args["status"]
-    page = paginate(stmt.order_by(Lot.production_date.desc(), Lot.id.desc()), page_arg())
+    page = keyset_page(stmt, services.LOT_LIST_ORDER)
     return render_template(
         "batches/index.html", page=page, q=q, status=status, statuses=[s.value for s in LotStatus]
     )
@@ -133,11 +130,20 @@ def _lot_kinds(product_id: Any) -> set[str]:
 
 
 def _render_detail(lot: Lot, status: int = 200, **forms: Any) -> Any:
-    context = overview.lot_page(lot, label_runs_shown="labels.run" in current_app.view_functions)
+    context = overview.lot_page(
+        lot,
+        label_runs_shown="labels.run" in current_app.view_functions,
+        contributions_after=id_or_none(request.args.get("c_after")),
+        events_after=id_or_none(request.args.get("e_after")),
+    )
+    can_write = current_user.can_write_cooperative(lot.cooperative_id)
+    # The delivery form lists every member and zone: built only where it is shown.
+    takes_deliveries = can_write and lot.status == LotStatus.OPEN
     context |= {
-        "can_write": current_user.can_write_cooperative(lot.cooperative_id),
+        "can_write": can_write,
         "can_manage": current_user.can_manage_cooperative(lot.cooperative_id),
-        "contribution_form": forms.get("contribution_form") or contribution_form(lot),
+        "contribution_form": forms.get("contribution_form")
+        or (contribution_form(lot) if takes_deliveries else None),
         "event_form": forms.get("event_form") or event_form(lot),
         "void_form": ReasonForm(prefix="v"),
     }

@@ -90,4 +90,9 @@ def epcis_import() -> Any:
 def epcis_import_job(import_job_id: int) -> Any:
     """A background EPCIS import's progress, then its outcome."""
     job = get_scoped(ImportJob, import_job_id, current_user)
-    return render_template("batches/import_job.html", job=job, stalled=epcis_jobs.is_stalled(job))
+    return render_template(
+        "batches/import_job.html",
+        job=job,
+        stalled=epcis_jobs.is_stalled(job),
+        waiting=epcis_jobs.is_waiting(job),
+    )

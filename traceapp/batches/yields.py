@@ -109,21 +109,95 @@ def check_zone(zone: Zone, day: dt.date) -> YieldCheck | None:
 
 
 def lot_warnings(lot: Lot) -> list[YieldCheck]:
-    """Zones behind this lot whose season volume exceeds what their area can yield."""
-    checks = []
-    seen: set[tuple[int, dt.date]] = set()
-    for c in db.session.execute(
-        sa.select(Contribution).where(
-            Contribution.lot_id == lot.id, Contribution.voided_at.is_(None)
-        )
-    ).scalars():
-        result = check_zone(c.zone, c.delivered_on)
-        if result is None or (c.zone_id, result.season_start) in seen:
+    """Zones behind this lot whose season volume exceeds what their area can yield.
+
+    Set-based: the lot's (zone, season) pairs, then every zone's declared volume per season
+    summed in one query; only the seasons that come near their capacity are checked in
+    detail (:func:`check_zone`, which names the lots)."""
+    pairs = db.session.execute(
+        sa.select(Contribution.zone_id, Contribution.delivered_on)
+        .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
+        .order_by(Contribution.id)
+    ).all()
+    zones = _zones({zone_id for zone_id, _ in pairs})
+    rules = {crop: yield_rule(crop) for crop in {z.crop for z in zones.values()}}
+    wanted: dict[tuple[int, dt.date], dt.date] = {}
+    for zone_id, day in pairs:
+        zone = zones[zone_id]
+        rule = rules[zone.crop]
+        area = zone_area_ha(zone)
+        if rule is None or area is None or area <= 0:
             continue
-        seen.add((c.zone_id, result.season_start))
-        if result.exceeded:
+        start, end = season(day, rule.get("season_months", 12))
+        wanted.setdefault((zone_id, start), end)
+    if not wanted:
+        return []
+    declared = _declared_kg(wanted)
+    checks = []
+    for (zone_id, start), _end in wanted.items():
+        zone = zones[zone_id]
+        rule = rules[zone.crop] or {}
+        area = zone_area_ha(zone) or Decimal(0)
+        capacity = area * Decimal(str(rule["max_kg_per_ha"]))
+        # A margin: the sums of a database without decimal arithmetic (SQLite) may be a
+        # hair off; the detailed check decides.
+        if declared.get((zone_id, start), Decimal(0)) < capacity * Decimal("0.999"):
+            continue
+        result = check_zone(zone, start)
+        if result is not None and result.exceeded:
             checks.append(result)
     return checks
+
+
+def _zones(ids: set[int]) -> dict[int, Zone]:
+    found: dict[int, Zone] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 500):
+        found.update(
+            (z.id, z)
+            for z in db.session.execute(
+                sa.select(Zone).where(Zone.id.in_(ordered[i : i + 500]))
+            ).scalars()
+        )
+    return found
+
+
+def _declared_kg(wanted: dict[tuple[int, dt.date], dt.date]) -> dict[tuple[int, dt.date], Decimal]:
+    """Kilograms declared per (zone, season start) for the wanted seasons, summed by the
+    database per zone, day and unit."""
+    starts = {key: key[1] for key in wanted}
+    low = min(starts.values())
+    high = max(wanted.values())
+    zone_ids = sorted({zone_id for zone_id, _ in wanted})
+    bounds: dict[int, list[tuple[dt.date, dt.date]]] = {}
+    for (zone_id, start), end in wanted.items():
+        bounds.setdefault(zone_id, []).append((start, end))
+    totals: dict[tuple[int, dt.date], Decimal] = {}
+    for i in range(0, len(zone_ids), 500):
+        rows = db.session.execute(
+            sa.select(
+                Contribution.zone_id,
+                Contribution.delivered_on,
+                Contribution.unit,
+                sa.func.sum(Contribution.quantity),
+            )
+            .where(
+                Contribution.zone_id.in_(zone_ids[i : i + 500]),
+                Contribution.voided_at.is_(None),
+                Contribution.delivered_on >= low,
+                Contribution.delivered_on < high,
+            )
+            .group_by(Contribution.zone_id, Contribution.delivered_on, Contribution.unit)
+        ).all()
+        for zone_id, day, unit, quantity in rows:
+            if UNITS.get(unit, ("",))[0] != "mass" or quantity is None:
+                continue
+            for start, end in bounds[zone_id]:
+                if start <= day < end:
+                    key = (zone_id, start)
+                    kg = convert(Decimal(str(quantity)), unit, "KGM")
+                    totals[key] = totals.get(key, Decimal(0)) + kg
+    return totals
 
 
 def overclaimed(zone_ids: list[int] | None = None) -> list[YieldCheck]:

@@ -27,7 +27,7 @@ from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.form_pages import form_page, upload_page
-from traceapp.web import form_failed, nav_item, page_arg, paginate
+from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item(
@@ -118,8 +118,7 @@ def member_list(coop: Cooperative) -> tuple[Any, dict[str, str]]:
     """The members list's filters (from the query string) and its query, unordered: the page
     and its downloads both start here."""
     args = {"q": (request.args.get("q") or "").strip()}
-    stmt = scoped(Member, current_user).where(Member.cooperative_id == coop.id)
-    return services.member_search(stmt, args["q"]), args
+    return services.member_list(current_user, coop.id, args["q"]), args
 
 
 @bp.route("/cooperatives/<int:cooperative_id>/members")
@@ -133,7 +132,7 @@ def members(cooperative_id: int) -> Any:
         coop=coop,
         q=args["q"],
         args=args,
-        page=paginate(stmt.order_by(Member.member_number), page_arg()),
+        page=keyset_page(stmt, services.MEMBER_LIST_ORDER),
         genders=GENDER_LABELS,
         roles=ROLE_LABELS,
     )

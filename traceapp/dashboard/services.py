@@ -28,7 +28,7 @@ from traceapp.labels import scanstats
 from traceapp.labels.models import Label
 from traceapp.programmes import stats as programme_stats
 from traceapp.programmes.models import Programme, is_officer
-from traceapp.public.models import LabelScan
+from traceapp.public.models import ScanDaily
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
     Zone,
@@ -122,12 +122,17 @@ def _lot_cards(actor: Actor, home: Home) -> None:
 def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
     labels = scoped(Label, actor).where(Label.voided_at.is_(None))
     home.cards.append(Card(_l("labels in use"), _count(labels), url_for("labels.runs")))
-    _first_day, since = scanstats.window(SCAN_DAYS)
-    scans = sa.select(LabelScan.id).where(LabelScan.scanned_at >= since)
+    first_day, _since = scanstats.window(SCAN_DAYS)
+    # From the daily counts the scan log keeps, not from every scan.
+    scans = sa.select(sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)).where(
+        ScanDaily.day >= first_day
+    )
     if cooperative_id is not None:
-        scans = scans.where(LabelScan.cooperative_id == cooperative_id)
+        scans = scans.where(ScanDaily.cooperative_id == cooperative_id)
     scan_url = url_for("labels.scans") if cooperative_id is not None else None
-    home.cards.append(Card(_l("scans in the last 30 days"), _count(scans), scan_url))
+    home.cards.append(
+        Card(_l("scans in the last 30 days"), int(db.session.scalar(scans) or 0), scan_url)
+    )
     suspicious = _count(labels.where(Label.flag_open_clause()))
     if suspicious:
         home.cards.append(

@@ -1,13 +1,12 @@
 """Rendering runs to files: at once for small runs, in a background job with progress for
-large ones. A job's file is kept in the database in chunks, so any app server can serve it."""
+large ones, run by a worker (:mod:`traceapp.workers`). A job's file is kept in the database in
+chunks, so any app server can serve it."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import logging
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
+from traceapp import jobqueue
 from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
 from traceapp.database import now_utc, sqlite_begin_mode
@@ -36,7 +36,6 @@ FORMATS = {
 #: Runs up to this many labels render inside the request; larger ones become a job.
 SYNC_LIMIT = 5000  # TRACEAPP_LABELS_SYNC_LIMIT overrides it
 CHUNK = 1024 * 1024
-STALLED_AFTER = dt.timedelta(minutes=2)
 
 
 def sync_limit() -> int:
@@ -168,14 +167,9 @@ def start_job(
 
 
 def launch(app: Flask, job_id: int) -> None:
-    """Run a job: in this thread when TRACEAPP_JOBS_INLINE is set (tests), else in a new one."""
+    """A committed job waits for a worker; with TRACEAPP_JOBS_INLINE (tests) it runs now."""
     if app.config.get("TRACEAPP_JOBS_INLINE"):
         execute(app, job_id)
-        return
-    thread = threading.Thread(
-        target=execute, args=(app, job_id), daemon=True, name=f"render-job-{job_id}"
-    )
-    thread.start()
 
 
 def _job_locale(app: Flask, job: RenderJob) -> str:
@@ -195,7 +189,12 @@ def execute(app: Flask, job_id: int) -> None:
     """
     with app.app_context(), sqlite_begin_mode("DEFERRED"):
         job = db.session.get(RenderJob, job_id)
-        if job is None or job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+        if job is not None and job.status == JobStatus.QUEUED:
+            # Called by itself (not by a worker, which claims first): claim it here.
+            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
+                return
+            db.session.refresh(job)
+        if job is None or job.status != JobStatus.RUNNING:
             return
         with force_locale(_job_locale(app, job)):
             _execute(job_id, job)
@@ -218,12 +217,16 @@ def _execute(job_id: int, job: RenderJob) -> None:
     """The body of :func:`execute`, inside the app context and the job's language."""
 
     def start() -> None:
+        # A job resumed after its worker died starts again: drop what it had stored.
+        db.session.execute(sa.delete(RenderChunk).where(RenderChunk.job_id == job_id))
         job.status = JobStatus.RUNNING
         job.started_at = job.heartbeat_at = now_utc()
 
     _write(start)
 
     def progress(n: int) -> None:
+        jobqueue.checkpoint()
+
         def heartbeat() -> None:
             job.done = n
             job.heartbeat_at = now_utc()
@@ -237,6 +240,7 @@ def _execute(job_id: int, job: RenderJob) -> None:
         seq = 0
         size = 0
         while chunk := spool.read(CHUNK):
+            jobqueue.checkpoint()
             _write(functools.partial(_store_chunk, job_id, seq, chunk))
             seq += 1
             size += len(chunk)
@@ -269,10 +273,13 @@ def _execute(job_id: int, job: RenderJob) -> None:
 
 
 def is_stalled(job: RenderJob) -> bool:
-    """A running job that stopped reporting (its server restarted)."""
-    if job.status != JobStatus.RUNNING or job.heartbeat_at is None:
-        return False
-    return now_utc() - job.heartbeat_at > STALLED_AFTER
+    """A running job that stopped reporting (its worker died; none took it back yet)."""
+    return jobqueue.is_stalled(job)
+
+
+def is_waiting(job: RenderJob) -> bool:
+    """A queued job no worker has taken for a while (is one running?)."""
+    return jobqueue.is_waiting(job)
 
 
 def job_chunks(job_id: int) -> Iterator[bytes]:
@@ -305,5 +312,9 @@ def _chunks(bind: Any, job_id: int) -> Iterator[bytes]:
 
 
 def current_app_object() -> Flask:
-    """The real app object behind the proxy (threads need it)."""
+    """The real app object behind the proxy."""
     return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+KIND = jobqueue.Kind("render", RenderJob, execute)
+jobqueue.register(KIND)

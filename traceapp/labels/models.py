@@ -159,7 +159,7 @@ class RenderJob(IdMixin, TenantMixin, Base):
     fmt: Mapped[str] = mapped_column(sa.String(10))  # pdf, zpl, png-zip
     layout: Mapped[str | None] = mapped_column(sa.String(30))
     status: Mapped[JobStatus] = mapped_column(
-        enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED
+        enum_column(JobStatus, "job_status"), default=JobStatus.QUEUED, index=True
     )
     done: Mapped[int] = mapped_column(default=0)
     total: Mapped[int]
@@ -174,6 +174,9 @@ class RenderJob(IdMixin, TenantMixin, Base):
     started_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    #: The worker holding the job while it runs (host:pid), and how often one took it.
+    worker: Mapped[str | None] = mapped_column(sa.String(100))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
     run: Mapped[LabelRun] = relationship()
 

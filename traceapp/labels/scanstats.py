@@ -16,7 +16,7 @@ from traceapp.batches.models import Lot
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.products.models import Product
-from traceapp.public.models import LabelScan
+from traceapp.public.models import LabelScan, ScanDaily
 
 
 def _local_day(column: Any) -> Any:
@@ -73,17 +73,24 @@ def compute(
     cooperative_id: int, days: int = 30, product_id: int | None = None, lot_id: int | None = None
 ) -> ScanStats:
     """Scans of the cooperative's labels over the last ``days`` days (optionally one product
-    or one lot)."""
+    or one lot), read from the daily counts the scan log keeps (ScanDaily), and the labels
+    scanned from the labels' own last-scan times (a label was scanned in the window exactly
+    when its last scan is in it)."""
     start_day, since = window(days)
-    where = [LabelScan.cooperative_id == cooperative_id, LabelScan.scanned_at >= since]
+    where = [ScanDaily.cooperative_id == cooperative_id, ScanDaily.day >= start_day]
     if product_id:
-        where.append(LabelScan.product_id == product_id)
+        where.append(ScanDaily.product_id == product_id)
     if lot_id:
-        where.append(LabelScan.lot_id == lot_id)
-    day = _local_day(LabelScan.scanned_at)
+        where.append(ScanDaily.lot_id == lot_id)
+    scans = sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)
+    flagged_scans = sa.func.coalesce(
+        sa.func.sum(sa.case((ScanDaily.flagged, ScanDaily.scans), else_=0)), 0
+    )
     per_day = {
-        str(d): n
-        for d, n in db.session.execute(sa.select(day, sa.func.count()).where(*where).group_by(day))
+        str(d): int(n)
+        for d, n in db.session.execute(
+            sa.select(ScanDaily.day, scans).where(*where).group_by(ScanDaily.day)
+        )
     }
     series = []
     locale = get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -92,58 +99,99 @@ def compute(
         # Day and month as the reader writes them (3/11 in Vietnam, 11/3 in China).
         series.append((format_skeleton("Md", d, locale=locale), per_day.get(d.isoformat(), 0)))
     languages = [
-        (lang, n)
+        (lang, int(n))
         for lang, n in db.session.execute(
-            sa.select(LabelScan.lang, sa.func.count())
+            sa.select(ScanDaily.lang, scans)
             .where(*where)
-            .group_by(LabelScan.lang)
-            .order_by(sa.func.count().desc())
+            .group_by(ScanDaily.lang)
+            .order_by(scans.desc())
         )
     ]
-    products = db.session.execute(
-        sa.select(
-            Product.id,
-            Product.name,
-            sa.func.count(LabelScan.id).label("scans"),
-            sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
-            sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"),
+    labels = _labels_scanned(cooperative_id, since, product_id, lot_id)
+    products = [
+        _Row(id=pid, name=name, scans=int(n), labels=labels["product"].get(pid, 0), flagged=int(f))
+        for pid, name, n, f in db.session.execute(
+            sa.select(Product.id, Product.name, scans, flagged_scans)
+            .join(Product, Product.id == ScanDaily.product_id)
+            .where(*where)
+            .group_by(Product.id, Product.name)
+            .order_by(scans.desc())
         )
-        .join(Product, Product.id == LabelScan.product_id)
-        .where(*where)
-        .group_by(Product.id, Product.name)
-        .order_by(sa.func.count(LabelScan.id).desc())
-    ).all()
-    lots = db.session.execute(
-        sa.select(
-            Lot.id,
-            Lot.code,
-            Product.name.label("product"),
-            sa.func.count(LabelScan.id).label("scans"),
-            sa.func.count(sa.distinct(LabelScan.label_id)).label("labels"),
-            sa.func.count(LabelScan.id).filter(LabelScan.flagged).label("flagged"),
+    ]
+    lots = [
+        _Row(
+            id=lid,
+            code=code,
+            product=name,
+            scans=int(n),
+            labels=labels["lot"].get(lid, 0),
+            flagged=int(f),
         )
-        .join(Lot, Lot.id == LabelScan.lot_id)
-        .join(Product, Product.id == Lot.product_id)
-        .where(*where)
-        .group_by(Lot.id, Lot.code, Product.name)
-        .order_by(sa.func.count(LabelScan.id).desc())
-        .limit(50)
-    ).all()
+        for lid, code, name, n, f in db.session.execute(
+            sa.select(Lot.id, Lot.code, Product.name, scans, flagged_scans)
+            .join(Lot, Lot.id == ScanDaily.lot_id)
+            .join(Product, Product.id == Lot.product_id)
+            .where(*where)
+            .group_by(Lot.id, Lot.code, Product.name)
+            .order_by(scans.desc())
+            .limit(50)
+        )
+    ]
     total, flagged, unknown, recalled = db.session.execute(
         sa.select(
-            sa.func.count(),
-            sa.func.count().filter(LabelScan.flagged),
-            sa.func.count().filter(LabelScan.outcome == "unknown"),
-            sa.func.count().filter(LabelScan.outcome == "recalled"),
+            scans,
+            flagged_scans,
+            sa.func.coalesce(
+                sa.func.sum(sa.case((ScanDaily.outcome == "unknown", ScanDaily.scans), else_=0)),
+                0,
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((ScanDaily.outcome == "recalled", ScanDaily.scans), else_=0)),
+                0,
+            ),
         ).where(*where)
     ).one()
     return ScanStats(
         days=series,
         languages=languages,
-        products=list(products),
-        lots=list(lots),
-        total=total,
-        flagged=flagged,
-        unknown=unknown,
-        recalled=recalled,
+        products=products,
+        lots=lots,
+        total=int(total),
+        flagged=int(flagged),
+        unknown=int(unknown),
+        recalled=int(recalled),
     )
+
+
+class _Row(dict[str, Any]):
+    """A row of the products or lots table, read by attribute like a result row."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _labels_scanned(
+    cooperative_id: int, since: dt.datetime, product_id: int | None, lot_id: int | None
+) -> dict[str, dict[int, int]]:
+    """How many distinct labels were scanned since ``since``, per lot and per product."""
+    from traceapp.labels.models import Label
+
+    stmt = (
+        sa.select(Label.lot_id, Lot.product_id, sa.func.count())
+        .join(Lot, Lot.id == Label.lot_id)
+        .where(Label.cooperative_id == cooperative_id, Label.last_scanned_at >= since)
+        .group_by(Label.lot_id, Lot.product_id)
+    )
+    if product_id:
+        stmt = stmt.where(Lot.product_id == product_id)
+    if lot_id:
+        stmt = stmt.where(Label.lot_id == lot_id)
+    per_lot: dict[int, int] = {}
+    per_product: dict[int, int] = {}
+    for lid, pid, n in db.session.execute(stmt):
+        per_lot[lid] = n
+        per_product[pid] = per_product.get(pid, 0) + n
+    return {"lot": per_lot, "product": per_product}

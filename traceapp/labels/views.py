@@ -35,7 +35,7 @@ from traceapp.labels.models import (
     RenderJob,
     RunKind,
 )
-from traceapp.web import form_failed, nav_item, page_arg, paginate, writes
+from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate, writes
 
 bp = Blueprint("labels", __name__)
 nav_item("labels.runs", _l("Labels"), lambda user: user.is_cooperative_user or user.is_admin)
@@ -46,7 +46,7 @@ nav_item("labels.scans", _l("Scans"), lambda user: user.is_cooperative_user)
 @login_required
 def runs() -> Any:
     """Every label run of the cooperative, newest first."""
-    page = paginate(run_list().order_by(LabelRun.id.desc()), page_arg())
+    page = keyset_page(run_list(), [(LabelRun.id, True)])
     return render_template("labels/runs.html", page=page)
 
 
@@ -231,6 +231,7 @@ def job(job_id: int) -> Any:
         "labels/job.html",
         job=render_job,
         stalled=jobs.is_stalled(render_job),
+        waiting=jobs.is_waiting(render_job),
         finished=render_job.status in (JobStatus.DONE, JobStatus.FAILED),
     )
 

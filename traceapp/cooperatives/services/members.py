@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import require
+from traceapp.auth.permissions import require, scoped
 from traceapp.cooperatives.models import (
     Gender,
     Member,
@@ -198,6 +198,17 @@ def update_member(actor: Actor, member: Member, **data: Any) -> Member:
         raise ValidationFailed(_("The member could not be saved."), errors)
     audit.apply_changes(actor, member, values, "member.update")
     return member
+
+
+#: The members list's order (column, descending), ending with the id (keyset paging).
+MEMBER_LIST_ORDER = [(Member.member_number, False), (Member.id, False)]
+
+
+def member_list(actor: Actor, cooperative_id: int, q: str | None = None) -> sa.Select[Any]:
+    """A cooperative's members as the actor's list shows them, filtered by search text (no
+    order, no paging: the page, an export or the API adds those)."""
+    stmt = scoped(Member, actor).where(Member.cooperative_id == cooperative_id)
+    return member_search(stmt, q)
 
 
 def member_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:

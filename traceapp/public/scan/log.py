@@ -16,12 +16,15 @@ import datetime as dt
 import logging
 import os
 import threading
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import current_app
 
+from traceapp.database import local_zone_name
 from traceapp.extensions import db
 from traceapp.public.models import LabelScan
 from traceapp.public.scan.connection import db_time
@@ -160,6 +163,53 @@ _COUNT_SQL = (
     "first_scanned_at = COALESCE(first_scanned_at, ?) WHERE id = ?"
 )
 _FLAG_SQL = "UPDATE labels SET flagged_at = ?, flag_reason = ? WHERE id = ?"
+#: The daily counts the statistics read (traceapp.public.models.ScanDaily), added to in the
+#: same transaction as the scans.
+_DAILY_KEY = ("cooperative_id", "day", "lot_id", "product_id", "lang", "outcome", "flagged")
+_DAILY_SQL = (
+    f"INSERT INTO scan_daily ({', '.join(_DAILY_KEY)}, scans) "  # noqa: S608
+    f"VALUES ({', '.join('?' for _ in _DAILY_KEY)}, ?) "
+    f"ON CONFLICT ({', '.join(_DAILY_KEY)}) DO UPDATE SET scans = scan_daily.scans + excluded.scans"
+)
+_AT = SCAN_COLUMNS.index("scanned_at")
+_PARTS = tuple(SCAN_COLUMNS.index(c) for c in ("cooperative_id", "lot_id", "product_id"))
+_LANG, _OUTCOME, _FLAGGED = (SCAN_COLUMNS.index(c) for c in ("lang", "outcome", "flagged"))
+
+
+#: The app's time zone, noted by log_scan (the writer thread runs outside the app).
+_ZONE = {"name": local_zone_name()}
+
+
+def daily_counts(rows: list[tuple[Any, ...]], dialect: str) -> list[tuple[Any, ...]]:
+    """The scans of a batch counted per ScanDaily key (the local day of each scan; SQLite
+    keeps a date as ISO text, as the ORM writes it)."""
+    zone = ZoneInfo(_ZONE["name"])
+    counts: Counter[tuple[Any, ...]] = Counter()
+    for row in rows:
+        at = row[_AT]
+        if isinstance(at, str):
+            at = dt.datetime.fromisoformat(at)
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=dt.UTC)
+        coop, lot, product = (row[i] or 0 for i in _PARTS)
+        day = at.astimezone(zone).date()
+        key = (coop, day.isoformat() if dialect == "sqlite" else day, lot, product)
+        counts[(*key, row[_LANG], row[_OUTCOME], bool(row[_FLAGGED]))] += 1
+    return [(*key, n) for key, n in sorted(counts.items(), key=lambda kv: repr(kv[0]))]
+
+
+@sa.event.listens_for(db.session, "after_flush")
+def _count_orm_scans(session: Any, _context: Any) -> None:
+    """Scans written through the ORM (the demo, scripts) are counted like the writer's, in
+    the same transaction."""
+    new = [obj for obj in session.new if isinstance(obj, LabelScan)]
+    if not new:
+        return
+    conn = session.connection()
+    dialect = conn.dialect.name
+    rows = [tuple(getattr(obj, c) for c in SCAN_COLUMNS) for obj in new]
+    sql = _DAILY_SQL if dialect == "sqlite" else _DAILY_SQL.replace("?", "%s")
+    conn.exec_driver_sql(sql, daily_counts(rows, dialect))
 
 
 def log_scan(result: ScanResult) -> None:
@@ -168,6 +218,7 @@ def log_scan(result: ScanResult) -> None:
     ``with result.conn`` block leaves the connection clean, whatever happens here."""
     conn = result.conn
     scan = result.row_to_log
+    _ZONE["name"] = local_zone_name()
     interval = float(current_app.config.get("TRACEAPP_SCAN_FLUSH_SECONDS", 0) or 0)
     when = db_time(scan["scanned_at"], conn.dialect)
     row = tuple(when if c == "scanned_at" else scan[c] for c in SCAN_COLUMNS)
@@ -185,6 +236,8 @@ def log_scan(result: ScanResult) -> None:
         return
     conn.begin_write()
     conn.execute(_INSERT_SQL, row)
+    for counted in daily_counts([row], conn.dialect):
+        conn.execute(_DAILY_SQL, counted)
     if scan["label_id"] is not None:
         conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
         if result.new_flag:
@@ -230,6 +283,7 @@ def _write_batch_sqlite(
     # In-process SQLite: a statement per row costs next to nothing.
     cursor.execute("BEGIN IMMEDIATE")
     cursor.executemany(_INSERT_SQL, rows)
+    cursor.executemany(_DAILY_SQL, daily_counts(rows, "sqlite"))
     cursor.executemany(
         _BATCH_COUNT_SQL,
         [
@@ -279,6 +333,7 @@ def _write_batch_pg(
     with cursor.copy(_COPY_SQL) as copy:
         for row in rows:
             copy.write_row(row)
+    cursor.executemany(_DAILY_SQL.replace("?", "%s"), daily_counts(rows, "postgresql"))
     if not labels:
         return
     ids = sorted(labels)

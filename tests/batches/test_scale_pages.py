@@ -1,0 +1,108 @@
+"""Big lots and long lists a page at a time (issue 21): what a user sees of the pages and
+where the links lead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from tests.farm import HARVEST, harvest_lot
+from traceapp.batches import services
+from traceapp.batches.models import Contribution, Lot, TraceEvent
+from traceapp.extensions import db
+
+
+def _link(html: str, rel: str) -> str:
+    found = re.search(rf'<a href="([^"]+)"[^>]*rel="{rel}"', html)
+    assert found, f"no {rel} link"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_a_lot_with_many_contributions_shows_them_a_page_at_a_time(farm, manager_client):
+    lot = harvest_lot(farm, quantity="250", close=False)
+    db.session.add_all(
+        Contribution(
+            cooperative_id=lot.cooperative_id,
+            lot_id=lot.id,
+            member_id=farm.growers[i % 2].id,
+            zone_id=farm.field.id,
+            quantity=Decimal("1"),
+            unit="KGM",
+            delivered_on=HARVEST,
+            notes=f"delivery {i}",
+        )
+        for i in range(149)
+    )
+    db.session.add_all(
+        TraceEvent(
+            cooperative_id=lot.cooperative_id,
+            event_uid=f"urn:uuid:test-{lot.id}-{i}",
+            lot_id=lot.id,
+            event_type="ObjectEvent",
+            action="OBSERVE",
+            biz_step="storing",
+            event_time=dt.datetime(2026, 3, 11, tzinfo=dt.UTC) + dt.timedelta(minutes=i),
+            tz_offset="+07:00",
+            recorded_by_label="test",
+        )
+        for i in range(120)
+    )
+    db.session.commit()
+    html = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    # Totals counted over every row, rows shown a hundred at a time.
+    assert "1 to 100 of 150" in html
+    assert "1 to 100 of 121" in html
+    assert html.count('name="v-reason"') == 100
+    assert "Contributions: 399 kg of 250 kg" in html.replace("\u202f", " ").replace(",", "")
+    nxt = _link(html, "next")
+    assert "c_after=" in nxt
+    second = manager_client.get(nxt).get_data(as_text=True)
+    assert "101 to 150 of 150" in second
+    assert second.count('name="v-reason"') == 50
+    # The events' pager still starts at the first event on that page.
+    assert "1 to 100 of 121" in second
+    events = re.findall(r'<a href="([^"]+e_after=[^"]+)"', second)[0].replace("&amp;", "&")
+    third = manager_client.get(events).get_data(as_text=True)
+    assert "101 to 121 of 121" in third and "101 to 150 of 150" in third
+
+
+def test_the_lot_list_pages_by_key_and_reaches_the_last_page(farm, manager_client):
+    for i in range(60):
+        services.create_lot(
+            farm.world.a.manager,
+            product_id=farm.peanuts.id,
+            production_date=HARVEST - dt.timedelta(days=i % 7),
+            quantity="5",
+            unit="KGM",
+        )
+    db.session.commit()
+    total = db.session.query(Lot).filter_by(cooperative_id=farm.coop.id).count()
+    first = manager_client.get("/lots").get_data(as_text=True)
+    assert f"Page 1 of {-(-total // 25)}" in first
+    seen = re.findall(r'href="/lots/(\d+)"', first)
+    second_url = _link(first, "next")
+    assert "after=" in second_url
+    second = manager_client.get(second_url).get_data(as_text=True)
+    assert "Page 2 of" in second
+    seen2 = re.findall(r'href="/lots/(\d+)"', second)
+    assert len(seen2) == 25 and not set(seen) & set(seen2)
+    # Back from the second page is the first page again.
+    back = manager_client.get(_link(second, "prev")).get_data(as_text=True)
+    assert re.findall(r'href="/lots/(\d+)"', back) == seen
+    last = manager_client.get(_link(first, "last")).get_data(as_text=True)
+    shown_last = re.findall(r'href="/lots/(\d+)"', last)
+    assert len(shown_last) == total - 25 * (-(-total // 25) - 1)
+    assert 'rel="next"' not in last
+    # Newest first across all pages, with no lot twice.
+    every = list(seen)
+    url = second_url
+    while True:
+        html = manager_client.get(url).get_data(as_text=True)
+        every += re.findall(r'href="/lots/(\d+)"', html)
+        if 'rel="next"' not in html:
+            break
+        url = _link(html, "next")
+    assert len(every) == len(set(every)) == total
+    dates = [db.session.get(Lot, int(i)).production_date for i in every]
+    assert dates == sorted(dates, reverse=True)
