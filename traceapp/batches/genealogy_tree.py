@@ -12,11 +12,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
 from traceapp.batches.genealogy import Trace
 from traceapp.batches.models import Contribution, Lot, LotInput
+from traceapp.extensions import db
 
 #: Deepest level drawn (genealogies are shallow; this only bounds a malformed one).
 MAX_DEPTH = 50
+#: Deliveries listed under each harvest of the tree: a harvest of thousands of households is
+#: counted in "Households and zones behind it", not listed here.
+DELIVERIES_SHOWN = 20
 
 
 @dataclass
@@ -44,7 +51,7 @@ def _build(
     for edge in trace.edges:
         links[edge.input_lot_id if forward else edge.output_lot_id].append(edge)
     delivered: dict[int, list[Contribution]] = defaultdict(list)
-    for c in trace.contributions:
+    for c in trace.contributions if trace.contributions else _first_deliveries(trace):
         delivered[c.lot_id].append(c)
     drawn: set[int] = set()
 
@@ -67,6 +74,36 @@ def _build(
         return out
 
     return children(root.id, frozenset({root.id}), 1)
+
+
+def _first_deliveries(trace: Trace) -> list[Contribution]:
+    """The first deliveries into each lot the traced lot came from (a trace made without its
+    contributions), at most DELIVERIES_SHOWN per lot, in one query."""
+    ids = [lot.id for lot, _depth in trace.ancestors]
+    if not ids:
+        return []
+    rank = (
+        sa.func.row_number()
+        .over(
+            partition_by=Contribution.lot_id,
+            order_by=(Contribution.delivered_on, Contribution.id),
+        )
+        .label("rank")
+    )
+    first = (
+        sa.select(Contribution.id, rank)
+        .where(Contribution.lot_id.in_(ids), Contribution.voided_at.is_(None))
+        .subquery()
+    )
+    return list(
+        db.session.execute(
+            sa.select(Contribution)
+            .join(first, first.c.id == Contribution.id)
+            .where(first.c.rank <= DELIVERIES_SHOWN)
+            .options(selectinload(Contribution.member), selectinload(Contribution.zone))
+            .order_by(Contribution.lot_id, Contribution.delivered_on, Contribution.id)
+        ).scalars()
+    )
 
 
 def came_from(trace: Trace) -> list[Node]:
