@@ -3,7 +3,11 @@ drawn from them with no external request."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+from shapely.geometry import Point, Polygon
+from shapely.ops import unary_union
 
 from traceapp.core import boundaries
 from traceapp.core.regions import DEFAULT_MERGES
@@ -96,3 +100,55 @@ def test_the_zone_code_page_draws_the_map(client, farm):
 def test_the_dataset_is_shipped_with_the_package():
     setup = (Path(__file__).parents[2] / "setup.cfg").read_text()
     assert "data/**/*" in setup
+
+
+def test_the_districts_of_phu_yen_and_khanh_hoa_are_shipped_under_an_open_licence():
+    districts = boundaries.outlines("VN", 2)
+    phu_yen, khanh_hoa = boundaries.find("VN", "Phú Yên"), boundaries.find("VN", "Khánh Hòa")
+    by_province: dict[str, list[str]] = {}
+    for district in districts:
+        held = max((phu_yen, khanh_hoa), key=lambda p: p.shape.intersection(district.shape).area)
+        # Two datasets, two drawings of the same border: most of the district is inside.
+        assert held.shape.intersection(district.shape).area > 0.8 * district.shape.area
+        by_province.setdefault(held.name, []).append(district.name)
+    assert len(by_province["Phú Yên"]) == 9 and len(by_province["Khánh Hòa"]) == 8
+    assert "Đồng Xuân" in by_province["Phú Yên"] and "Nha Trang" in by_province["Khánh Hòa"]
+    # Neighbouring districts share their borders: no overlap.
+    union = unary_union([d.shape for d in districts])
+    assert union.area > 0.99 * sum(d.shape.area for d in districts)
+    assert [o.name for o in boundaries.containing(FIELD, 2)] == ["Đồng Xuân"]
+    assert boundaries.find("VN", "Huyện Đồng Xuân", 2).name_in("en") == "Dong Xuan"
+    assert boundaries.find("VN", "tuy hoa", 2).code == "555"
+    source = (boundaries.DATA_DIR / "SOURCE.md").read_text()
+    assert "Open Development Mekong" in source and "CC BY-SA 4.0" in source
+
+
+def _svg_shapes(svg: str, fill: str) -> Polygon:
+    """The outline drawn in ``fill`` in a locator map, in its pixels."""
+    (d,) = re.findall(rf'<path d="([^"]+)" fill="{fill}"', svg)
+    rings = []
+    for part in re.findall(r"M([^Z]+)Z", d):
+        points = [tuple(map(float, p.split())) for p in part.split("L")]
+        rings.append(Polygon(points).buffer(0))
+    return unary_union(rings)
+
+
+def test_the_public_zone_page_draws_the_zone_inside_its_district_and_province(client, farm):
+    from traceapp.extensions import db
+
+    zone = farm.field
+    zone.geometry = FIELD
+    for district in ("Đồng Xuân", None):  # named, or found from where the zone lies
+        zone.district = district
+        db.session.flush()
+        html = client.get(f"/registry/zones/{zone.code}?lang=vi").get_data(as_text=True)
+        assert len(html.encode()) < 30_000
+        svg = html[html.index('<svg xmlns="http://www.w3.org/2000/svg" class="zone-context"') :]
+        svg = svg[: svg.index("</svg>")]
+        cx, cy = (float(v) for v in re.search(r'<circle cx="(\d+)" cy="(\d+)" r="5"', svg).groups())
+        dot = Point(cx, cy)
+        district_px = _svg_shapes(svg, "#e3efe7")
+        province_px = _svg_shapes(svg, "#fff")
+        assert district_px.contains(dot) and province_px.contains(dot)
+        # The district is a part of the province, not the whole of it.
+        assert district_px.area < 0.5 * province_px.area

@@ -40,7 +40,7 @@ def context_of(
     country: str = "VN",
 ) -> Context:
     """The outlines a zone's map shows: found by the names it was issued under, else by
-    where its geometry lies."""
+    where its geometry lies (the district too, where the dataset has districts)."""
     outline = boundaries.find(country, province)
     if outline is None and geometry:
         held = boundaries.containing(to_shape(geometry), 1, country)
@@ -51,6 +51,9 @@ def context_of(
         if merged is not None and merged.code == outline.code and not merged.members:
             merged = None
     district_outline = boundaries.find(country, district, 2) if district else None
+    if district_outline is None and geometry:
+        held_by = boundaries.containing(to_shape(geometry), 2, country)
+        district_outline = held_by[0] if held_by else None
     return Context(outline, merged, district_outline)
 
 
