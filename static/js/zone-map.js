@@ -1,7 +1,8 @@
 /* Zone maps on the vendored Leaflet (static/vendor/leaflet), plain JavaScript, no build step.
  *
  * - On the zone form, an editor that writes GeoJSON into the geometry field: tap to add a
- *   corner, drag a corner to move it, tap a corner to choose it and remove it, undo, a point
+ *   corner, drag a corner to move it, tap a corner to choose it and remove it, tap or drag
+ *   the small handle halfway along a side to add a corner there, undo, a point
  *   or one or more outlines (a MultiPolygon), and "walk the boundary" from the phone's
  *   position. The field stays the rule: the server checks what it holds as typed GeoJSON, and
  *   without scripts the field is all there is.
@@ -269,6 +270,41 @@
       return marker;
     }
 
+    // The handle halfway along a side: tapped or dragged, it becomes a corner between the
+    // two it lies between (the side from the last corner back to the first included).
+    function midpoint(part, index) {
+      var ring = state.parts[part];
+      var a = ring[index];
+      var b = ring[(index + 1) % ring.length];
+      var marker = L.marker([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2], {
+        draggable: true,
+        keyboard: false,
+        title: words.addCorner,
+        icon: L.divIcon({ className: 'vertex mid', iconSize: [18, 18] })
+      });
+      var added = false;
+      function add(ll) {
+        snapshot();
+        state.parts[part].splice(index + 1, 0, [ll.lat, ll.lng]);
+        state.active = part;
+        added = true;
+      }
+      marker.on('dragstart', function (e) { add(e.target.getLatLng()); });
+      marker.on('drag', function (e) {
+        var ll = e.target.getLatLng();
+        state.parts[part][index + 1] = [ll.lat, ll.lng];
+        if (shapes[part]) shapes[part].setLatLngs(outline(part));
+      });
+      marker.on('dragend', function () { chosen = null; write(); redraw(); });
+      marker.on('click', function (e) {
+        if (!added) add(e.target.getLatLng());
+        chosen = { part: part, index: index + 1 };
+        write();
+        redraw();
+      });
+      return marker;
+    }
+
     function outline(part) {
       var ring = state.parts[part];
       if (ring.length < 3) return ring;
@@ -292,6 +328,8 @@
           else if (ring.length === 2) shape = L.polyline(ring, { className: cls, weight: 3 });
           shapes[part] = shape;
           if (shape) drawn.addLayer(shape);
+          var sides = ring.length >= 3 ? ring.length : ring.length - 1;
+          for (var side = 0; side < sides; side++) drawn.addLayer(midpoint(part, side));
           ring.forEach(function (ll, index) { drawn.addLayer(vertex(ll, part, index)); });
         });
       }

@@ -72,6 +72,16 @@ def test_a_manager_draws_a_zone_on_the_map_at_360_px(live_server: LiveServer, ch
         expect(page.locator(".map-status")).to_have_text("Corners: 5")
         page.get_by_role("button", name="Undo").click()
         expect(page.locator(".map-status")).to_have_text("Corners: 4")
+        # A corner added halfway along a side: the handle between the first two corners.
+        before = json.loads(field.input_value())["coordinates"][0]
+        page.locator(".leaflet-marker-icon.vertex.mid").first.click()
+        expect(page.locator(".map-status")).to_have_text("Corners: 5")
+        inserted = json.loads(field.input_value())["coordinates"][0]
+        assert inserted[0] == before[0] and inserted[2] == before[1], inserted
+        (lon0, lat0), (lon1, lat1) = before[0], before[1]
+        assert inserted[1] == pytest.approx([(lon0 + lon1) / 2, (lat0 + lat1) / 2], abs=1e-5)
+        page.get_by_role("button", name="Undo").click()
+        expect(page.locator(".map-status")).to_have_text("Corners: 4")
         drawn = json.loads(field.input_value())
         assert drawn["type"] == "Polygon" and len(drawn["coordinates"][0]) == 5, drawn
         lon, lat = drawn["coordinates"][0][0]

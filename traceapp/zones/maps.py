@@ -41,9 +41,11 @@ def map_words() -> dict[str, str]:
         "finish": _("Use the walked points"),
         "drop": _("Drop"),
         "hintPolygon": _(
-            "Tap the map at each corner of the zone; drag a corner to move it, tap it to choose it."
+            "Tap the map at each corner of the zone; drag a corner to move it, tap it to choose "
+            "it; tap or drag a small dot halfway along a side to add a corner there."
         ),
         "hintPoint": _("Tap the map where the zone lies."),
+        "addCorner": _("Add a corner here"),
         "hintWalk": _(
             "Walk along the boundary with the phone; a point is recorded every few metres. "
             "Drop the points with poor accuracy, then use the walked points."
