@@ -105,6 +105,27 @@ def test_existing_style_cooperatives_are_vietnamese(world):
     assert "country" in refused.value.errors
 
 
+def test_phone_numbers_follow_the_cooperatives_country(app, abroad_demo, world):
+    """A Vietnamese mobile is refused for a Turkish member, with the Turkish way to write it;
+    the same number is fine for a Vietnamese member, and a Turkish one for the Turkish."""
+    turkish = abroad_demo["coops"]["AKH"]
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        with pytest.raises(ValidationFailed) as refused:
+            coops.create_member(SYSTEM, turkish.id, full_name="Ayşe Yılmaz", phone="0905 111 222")
+        assert refused.value.errors["phone"] == [
+            "This is not a phone number of Türkiye: write it as 0532 123 45 67, or with +90."
+        ]
+        ayse = coops.create_member(
+            SYSTEM, turkish.id, full_name="Ayşe Yılmaz", phone="+90 532 123 45 67"
+        )
+        assert ayse.phone == "+90 532 123 45 67"
+        lan = coops.create_member(SYSTEM, world.a.coop.id, full_name="Lan", phone="0905 111 222")
+        assert lan.phone == "0905 111 222"
+        with pytest.raises(ValidationFailed) as refused:
+            coops.update_cooperative(SYSTEM, turkish, phone="012 345 678")
+        assert "Türkiye" in refused.value.errors["phone"][0]
+
+
 def test_a_turkish_auditor_sees_only_turkish_provinces_zones(app, abroad_demo, world, farm):
     turkish = find_user_by_email("auditor@manisa.demo")
     assert (turkish.country, turkish.province) == ("TR", "Manisa")

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +152,19 @@ def get(code: str | None) -> Country:
 def is_known(code: str | None) -> bool:
     """Whether a country code has a profile."""
     return (code or "").upper() in profiles()
+
+
+def phone_problem(country: Country, phone: str | None) -> str | None:
+    """Why a phone number does not fit the country's numbering (a sentence naming the country
+    and an example), or None when it fits or the country gives no pattern."""
+    if country.phone_ok(phone):
+        return None
+    return _(
+        "This is not a phone number of %(country)s: write it as %(example)s, or with +%(code)s.",
+        country=country.name(str(get_locale())),
+        example=country.phone.get("example") or "",
+        code=country.phone.get("calling_code") or "",
+    )
 
 
 def for_gtin(gtin: str | None) -> Country | None:

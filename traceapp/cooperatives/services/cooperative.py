@@ -102,6 +102,10 @@ def check_cooperative(values: dict[str, Any], existing: Cooperative | None = Non
             errors[key] = [_("At most %(num)s characters.", num=format_number(limit))]
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
         errors["phone"] = [_("Enter a phone number of digits, spaces and an optional +.")]
+    elif values.get("phone") and "country" not in errors:
+        problem = countries.phone_problem(countries.get(country), values["phone"])
+        if problem:
+            errors["phone"] = [problem]
     for key, column in (
         ("short_code", Cooperative.short_code),
         ("registration_number", Cooperative.registration_number),

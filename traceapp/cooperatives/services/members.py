@@ -13,12 +13,14 @@ from flask_babel import lazy_gettext as _l
 from traceapp.audit import services as audit
 from traceapp.auth.permissions import require, scoped
 from traceapp.cooperatives.models import (
+    Cooperative,
     Gender,
     Member,
     MemberRole,
 )
 from traceapp.cooperatives.services.cooperative import PHONE_RE, get_cooperative
 from traceapp.cooperatives.services.numbering import allocate_member_number
+from traceapp.core import countries
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
 from traceapp.database import local_today
@@ -133,6 +135,12 @@ def check_member(
         )
     if values.get("phone") and not PHONE_RE.match(values["phone"]):
         add("phone", _("Enter a phone number of digits, spaces and an optional +."))
+    elif values.get("phone"):
+        cooperative = db.session.get(Cooperative, cooperative_id)
+        profile = countries.get(cooperative.country if cooperative else None)
+        problem = countries.phone_problem(profile, values["phone"])
+        if problem:
+            add("phone", problem)
     if values.get("flag_state") and not FLAG_RE.match(values["flag_state"]):
         add("flag_state", _("Use the ISO 3166 country code, such as VN or VNM."))
     if values.get("imo_number") and not imo_is_valid(values["imo_number"]):
