@@ -24,7 +24,7 @@ ROOT = PACKAGE.parent
 TRANSLATIONS = PACKAGE / "translations"
 LANGUAGES = ("vi", "en", "fr", "zh", "km", "tr")
 #: The languages of the whole UI: every message of the catalog translated.
-COMPLETE = ("vi", "km", "tr")
+COMPLETE = ("vi", "fr", "zh", "km", "tr")
 #: The keywords of the extraction command in traceapp/translations/README.md.
 KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
 #: What a shopper can see: the public templates (the label page and the public register) and
