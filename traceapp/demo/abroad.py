@@ -21,14 +21,14 @@ from traceapp.cooperatives import services as coops
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
 from traceapp.database import local_today
 from traceapp.demo.people import PASSWORD
+from traceapp.demo.programmes import think_coop_training
 from traceapp.extensions import db
 from traceapp.labels import services as labels
 from traceapp.labels.models import LabelRun
 from traceapp.products import services as products
 from traceapp.products.models import Product
-from traceapp.programmes import activities, attendance
 from traceapp.programmes import services as programmes
-from traceapp.programmes.models import Programme, SupportOrganisation, TrainingModule
+from traceapp.programmes.models import Programme, SupportOrganisation
 from traceapp.zones import services as zones
 from traceapp.zones.models import Zone, ZoneStatus
 
@@ -318,23 +318,12 @@ def _think_coop_cambodia(coop: Cooperative, members: list[Member]) -> None:
         starts_on=dt.date(2025, 1, 1),
         ends_on=dt.date(2026, 12, 31),
     )
-    think = db.session.scalar(
-        sa.select(TrainingModule).where(
-            TrainingModule.programme_id.is_(None), TrainingModule.code == "think_coop"
-        )
-    )
-    training = activities.create_activity(
-        SYSTEM,
+    think_coop_training(
         programme,
-        kind="training",
-        title="Think.Coop: ត្រាំកក់",
-        topic="cooperative_basics",
-        module_id=think.id if think else None,
-        starts_on=dt.date(2025, 6, 12),
-        province="Takeo",
-        district="Tram Kak",
-        commune="Ta Phem",
-        facilitators="គ្រូបង្គោលដែលបានបណ្តុះបណ្តាលដោយ ILO",
-        cooperative_ids=[coop.id],
+        "Think.Coop: ត្រាំកក់",
+        dt.date(2025, 6, 12),
+        ("Takeo", "Tram Kak", "Ta Phem"),
+        "គ្រូបង្គោលដែលបានបណ្តុះបណ្តាលដោយ ILO",
+        [coop],
+        members,
     )
-    attendance.record_attendance(SYSTEM, training, [{"member_id": m.id} for m in members])

@@ -219,6 +219,40 @@ def _founded(programme: Programme, workshop: Any) -> None:
     )
 
 
+def think_coop_training(
+    programme: Programme,
+    title: str,
+    starts_on: dt.date,
+    place: tuple[str, str, str],
+    facilitators: str,
+    coops: list[Cooperative],
+    members: list[Member],
+) -> None:
+    """A Think.Coop orientation (the ILO's shared module) held for ``coops`` at ``place``
+    (province, district, commune), attended by ``members``."""
+    think = db.session.scalar(
+        sa.select(TrainingModule).where(
+            TrainingModule.programme_id.is_(None), TrainingModule.code == "think_coop"
+        )
+    )
+    province, district, commune = place
+    training = activities.create_activity(
+        SYSTEM,
+        programme,
+        kind="training",
+        title=title,
+        topic="cooperative_basics",
+        module_id=think.id if think else None,
+        starts_on=starts_on,
+        province=province,
+        district=district,
+        commune=commune,
+        facilitators=facilitators,
+        cooperative_ids=[c.id for c in coops],
+    )
+    attendance.record_attendance(SYSTEM, training, [{"member_id": m.id} for m in members])
+
+
 def _think_coop(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation]) -> None:
     xp, sc = ctx["coops"]["XP"], ctx["coops"]["SC"]
     programme = services.create_programme(
@@ -237,25 +271,12 @@ def _think_coop(ctx: dict[str, Any], orgs: dict[str, SupportOrganisation]) -> No
     )
     services.add_partner(SYSTEM, programme, orgs["ILO"].id, "funding")
     plans.set_target(SYSTEM, programme, indicator="people_reached", year=2025, target=300)
-    think = db.session.scalar(
-        sa.select(TrainingModule).where(
-            TrainingModule.programme_id.is_(None), TrainingModule.code == "think_coop"
-        )
-    )
-    training = activities.create_activity(
-        SYSTEM,
+    think_coop_training(
         programme,
-        kind="training",
-        title="Think.Coop: Đồng Xuân",
-        topic="cooperative_basics",
-        module_id=think.id if think else None,
-        starts_on=dt.date(2025, 5, 20),
-        province="Phú Yên",
-        district="Đồng Xuân",
-        commune="Xuân Phước",
-        facilitators="ILO-trained facilitators of the province",
-        cooperative_ids=[xp.id, sc.id],
-    )
-    attendance.record_attendance(
-        SYSTEM, training, [{"member_id": m.id} for m in _members(xp) + _members(sc)[:2]]
+        "Think.Coop: Đồng Xuân",
+        dt.date(2025, 5, 20),
+        ("Phú Yên", "Đồng Xuân", "Xuân Phước"),
+        "ILO-trained facilitators of the province",
+        [xp, sc],
+        _members(xp) + _members(sc)[:2],
     )
