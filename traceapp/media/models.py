@@ -26,3 +26,28 @@ class StoredImage(IdMixin, Base):
     data: Mapped[bytes] = mapped_column(sa.LargeBinary)
     original_name: Mapped[str | None] = mapped_column(sa.String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class SpooledUpload(IdMixin, Base):
+    """An uploaded file waiting for its background job (an import), kept in the database in
+    chunks so that a worker on any machine can read it: no directory shared between servers.
+    Removed when its job ends."""
+
+    __tablename__ = "spooled_uploads"
+
+    #: What the file is for (e.g. "epcis-import"), for the operator's eyes.
+    purpose: Mapped[str] = mapped_column(sa.String(40))
+    size: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class SpooledChunk(Base):
+    """One piece of a spooled upload, in order."""
+
+    __tablename__ = "spooled_upload_chunks"
+
+    upload_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("spooled_uploads.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
