@@ -2,7 +2,8 @@
 
 Records keep what was written (codes, field names and English summaries are covered by the
 hash); this module only reads them: a status change reads "Approved → Suspended" with the
-statuses' names, a changed field is named by its label, not by its column.
+statuses' names, a changed field is named by its label, not by its column, and summaries of
+the services' known shapes are said again in the reader's language.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from traceapp.audit.labels import OBJECT_TYPE_LABELS, summary_label
+from traceapp.audit.summaries import said_again
 from traceapp.batches.models import LOT_STATUS_LABELS
 from traceapp.zones.models import KIND_LABELS, MARKET_LABELS, STATUS_LABELS
 
@@ -111,8 +113,9 @@ def changes_in_words(record: Any) -> list[tuple[str, str, str | None]]:
 
 
 def summary_in_words(record: Any) -> str:
-    """A record's summary for people: a status change with the statuses' names, a fixed
-    summary translated, any other as recorded."""
+    """A record's summary for people: a status change with the statuses' names, a summary
+    of a known shape said again in the reader's language (traceapp.audit.summaries), any
+    other as recorded."""
     summary = record.summary or ""
     statuses = _STATUSES.get(record.object_type or "")
     found = _TRANSITION.match(summary) if statuses is not None else None
@@ -125,7 +128,7 @@ def summary_in_words(record: Any) -> str:
             before=str(statuses.get(before, before)),
             after=str(statuses.get(after, after)),
         )
-    return summary_label(summary)
+    return said_again(summary) or summary_label(summary)
 
 
 def changes_text(record: Any) -> str:
