@@ -203,3 +203,15 @@ def qr_texts_in_pdf(pdf: bytes | Path, dpi: int = 200) -> list[str]:
         for page in sorted(Path(tmp).glob("page*.png")):
             texts.extend(qr_texts_in_png(page))
         return texts
+
+
+def label_runs_past(api: Any, base: str, size: int) -> list[dict[str, Any]]:
+    """The label runs (through the API at ``base``, signed in by ``api``) of more than ``size``
+    live labels, over every lot the account sees."""
+    lots = api.get(f"{base}/batches", timeout=30).json()
+    return [
+        run
+        for lot in (lots["items"] if isinstance(lots, dict) else lots)
+        for run in api.get(f"{base}/batches/{lot['id']}/label-runs", timeout=30).json()
+        if run["live"] > size
+    ]

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from tests.live.conftest import serve_fresh_instance
-from tests.live.support import LiveServer, free_port, wait_until_up
+from tests.live.support import LiveServer, free_port, label_runs_past, wait_until_up
 
 pytestmark = [pytest.mark.live]
 
@@ -27,10 +27,6 @@ class Cluster:
     first: LiveServer
     second: LiveServer
     worker_log: Any
-
-
-def _items(body: Any) -> list[dict[str, Any]]:
-    return body["items"] if isinstance(body, dict) else body
 
 
 @pytest.fixture(scope="module")
@@ -103,12 +99,7 @@ def test_a_job_asked_of_one_server_is_run_by_the_worker_and_fetched_from_another
     token = cluster.first.command("users", "token", "manager@xuanphuoc.demo").split()[-1]
     first = _api(cluster.first, token)
     base = f"{cluster.first.url}/api/v1"
-    runs = [
-        run
-        for lot in _items(first.get(f"{base}/batches", timeout=30).json())
-        for run in first.get(f"{base}/batches/{lot['id']}/label-runs", timeout=30).json()
-        if run["live"] > 10
-    ]
+    runs = label_runs_past(first, base, 10)
     assert runs, "the demo has no run past 10 labels"
     run = runs[0]
     asked = first.get(f"{base}/label-runs/{run['id']}.zpl", allow_redirects=False, timeout=30)

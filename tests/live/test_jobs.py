@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
 
 from tests.live.conftest import serve_fresh_instance
-from tests.live.support import LiveServer
+from tests.live.support import LiveServer, label_runs_past
 
 
 @pytest.fixture(scope="module")
@@ -22,21 +21,12 @@ def jobs_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield server
 
 
-def _items(body: Any) -> list[dict[str, Any]]:
-    return body["items"] if isinstance(body, dict) else body
-
-
 def test_a_large_run_renders_in_the_server_s_own_job_worker(jobs_server: LiveServer) -> None:
     token = jobs_server.command("users", "token", "manager@xuanphuoc.demo").split()[-1]
     api = requests.Session()
     api.headers["Authorization"] = f"Bearer {token}"
     base = f"{jobs_server.url}/api/v1"
-    runs = [
-        run
-        for lot in _items(api.get(f"{base}/batches", timeout=30).json())
-        for run in api.get(f"{base}/batches/{lot['id']}/label-runs", timeout=30).json()
-        if run["live"] > 10
-    ]
+    runs = label_runs_past(api, base, 10)
     assert runs, "the demo has no run past 10 labels"
     run = runs[0]
     asked = api.get(f"{base}/label-runs/{run['id']}.zpl", allow_redirects=False, timeout=30)
