@@ -270,6 +270,9 @@ def event_dicts(
     """The events as EPCIS JSON, one at a time: a partner's event once, however many of our
     lots it names. Read batch by batch, so a long history never sits in memory."""
     seen: set[int] = set()
+    # The session forgets an object nobody holds: held here, each event's cooperative is
+    # looked up once, not read again for every event.
+    coops: dict[int, Cooperative] = {}
     stream = iter(events)
     while batch := list(islice(stream, BATCH)):
         wanted = {
@@ -302,6 +305,10 @@ def event_dicts(
                 seen.add(item.id)
                 yield received_json(item, public=public)
             else:
+                if item.cooperative_id not in coops:
+                    coops[item.cooperative_id] = db.session.get_one(
+                        Cooperative, item.cooperative_id
+                    )
                 yield event_json(item, public=public)
 
 
