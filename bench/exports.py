@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 
 from traceapp import create_app
 from traceapp.extensions import db
@@ -85,7 +84,7 @@ def build(url: str, workdir: str, events: int) -> dict[str, Any]:
         user = User(
             email="m@bench.test",
             full_name="Quản lý",
-            password_hash="x",
+            password_hash="!",  # noqa: S106 - no one signs in: the API token is used
             role=Role.MANAGER,
             cooperative_id=coop.id,
         )
