@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-
 from traceapp import create_app
 from traceapp.extensions import db
 
@@ -213,12 +212,16 @@ def main() -> None:
         for what in ("lot", "coop"):
             for mode in args.modes.split(","):
                 spec = json.dumps([url, workdir, world, what, mode])
-                out = subprocess.run(
-                    [sys.executable, __file__, "--measure", spec],
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout.strip().splitlines()[-1]
+                out = (
+                    subprocess.run(
+                        [sys.executable, __file__, "--measure", spec],
+                        capture_output=True,
+                        text=True,
+                        check=True,
+                    )
+                    .stdout.strip()
+                    .splitlines()[-1]
+                )
                 print(f"  {what:4} {mode:6} {out}", flush=True)
 
 
