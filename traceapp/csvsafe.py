@@ -27,10 +27,13 @@ def cell(value: Any) -> str:
 
 def to_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     """A whole CSV document (UTF-8 text with a BOM so spreadsheet programs read Vietnamese)."""
+    return "\ufeff" + lines([header]) + lines(rows)
+
+
+def lines(rows: Iterable[Iterable[Any]]) -> str:
+    """Rows as CSV lines, each cell made safe: a part of a document written as it is sent."""
     out = io.StringIO()
-    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([cell(h) for h in header])
     for row in rows:
         writer.writerow([cell(v) for v in row])
     return out.getvalue()

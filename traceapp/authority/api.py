@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response
+from flask import Response, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -39,11 +39,17 @@ def _register(args: dict[str, Any]) -> tuple[services.Scope, Any]:
     return scope, services.register_query(scope, services.check_filters(args))
 
 
-def _download(body: str | bytes, content_type: str, name: str) -> Response:
+def _download(
+    body: str | bytes | Callable[[str], Iterator[bytes]], content_type: str, name: str
+) -> Response:
+    """A download with the audit chain's head in its header. A register export is written
+    as it is sent: ``body`` is then what writes it, with the same head."""
+    head = exports.head_headers()
+    sent = stream_with_context(body(head[exports.HEAD_HEADER])) if callable(body) else body
     return Response(
-        body,
+        sent,
         content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"', **exports.head_headers()},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **head},
     )
 
 
@@ -76,8 +82,13 @@ class RegisterCSV(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Export the filtered register as CSV (cells safe against formula injection)."""
         scope, stmt = _register(args)
-        body = exports.register_csv(stmt, flags.compute_flags(scope, kinds=flags.ZONE_KINDS))
-        return _download(body, "text/csv; charset=utf-8", f"zones-{local_today().isoformat()}.csv")
+        found = flags.compute_flags(scope, kinds=flags.ZONE_KINDS)
+        today = local_today()
+        return _download(
+            lambda head: exports.register_csv_chunks(stmt, found, head, today),
+            "text/csv; charset=utf-8",
+            f"zones-{today.isoformat()}.csv",
+        )
 
 
 @blp.route("/authority/zones.geojson")
@@ -100,11 +111,11 @@ class RegisterGeoJSON(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Export the filtered register as GeoJSON ([longitude, latitude], WGS84)."""
         _scope, stmt = _register(args)
-        body = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+        today = local_today()
         return _download(
-            body,
+            lambda head: exports.register_geojson_chunks(stmt, head, today),
             "application/geo+json; charset=utf-8",
-            f"zones-{local_today().isoformat()}.geojson",
+            f"zones-{today.isoformat()}.geojson",
         )
 
 
@@ -126,10 +137,11 @@ class RegisterKML(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Export the filtered register as KML."""
         _scope, stmt = _register(args)
+        today = local_today()
         return _download(
-            exports.register_kml(stmt),
+            lambda head: exports.register_kml_chunks(stmt, head, today),
             "application/vnd.google-earth.kml+xml",
-            f"zones-{local_today().isoformat()}.kml",
+            f"zones-{today.isoformat()}.kml",
         )
 
 

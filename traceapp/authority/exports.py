@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET  # noqa: S405 - only builds documents, never parses input
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
 from traceapp.audit import services as audit
 from traceapp.authority.flags import Flag
-from traceapp.csvsafe import to_csv
+from traceapp.csvsafe import lines, to_csv
 from traceapp.database import local_today
-from traceapp.extensions import db
 from traceapp.zones import services as zones
 from traceapp.zones.models import ISSUE_FIELDS, Zone
 
@@ -46,12 +45,12 @@ def head_headers() -> dict[str, str]:
     return {HEAD_HEADER: audit.printed_head()}
 
 
-def _zones(stmt: sa.Select[Any]) -> list[Zone]:
-    return list(
-        db.session.execute(
-            stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)
-        ).scalars()
-    )
+#: Zones read from the database per batch, and CSV rows written per chunk sent.
+BATCH = 500
+
+
+def _zones(stmt: sa.Select[Any]) -> Iterator[Zone]:
+    return zones.iter_zones(stmt, BATCH)
 
 
 def _date(value: dt.date | None) -> str:
@@ -64,38 +63,57 @@ def _date(value: dt.date | None) -> str:
 
 def register_csv(stmt: sa.Select[Any], flags: list[Flag], today: dt.date | None = None) -> str:
     """The register as CSV, each cell safe against spreadsheet formula injection."""
+    chunks = register_csv_chunks(stmt, flags, audit.printed_head(), today)
+    return b"".join(chunks).decode("utf-8")
+
+
+def register_csv_chunks(
+    stmt: sa.Select[Any], flags: list[Flag], head: str, today: dt.date | None = None
+) -> Iterator[bytes]:
+    """The register as CSV, written a batch of zones at a time; its last line prints the audit
+    chain's head ``head``, for a later `traceapp audit verify --head`."""
     today = today or local_today()
     by_zone: dict[int, list[str]] = {}
     for f in flags:
         if f.zone_id is not None and f.kind not in by_zone.get(f.zone_id, []):
             by_zone.setdefault(f.zone_id, []).append(f.kind)
-    rows = [
-        [
-            z.code,
-            z.kind.value,
-            z.name,
-            z.crop,
-            zones.effective_status(z, today).value,
-            z.cooperative.name,
-            z.province,
-            z.district,
-            z.commune,
-            z.issuing_authority,
-            z.decision_number,
-            _date(z.issued_on),
-            _date(z.valid_from),
-            _date(z.valid_until),
-            z.target_market.value if z.target_market else "",
-            "" if z.declared_area_ha is None else z.declared_area_ha,
-            "" if z.computed_area_ha is None else z.computed_area_ha,
-            len(z.members),
-            " ".join(by_zone.get(z.id, [])),
-        ]
-        for z in _zones(stmt)
+
+    def chunks() -> Iterator[bytes]:
+        yield to_csv(REGISTER_COLUMNS, []).encode("utf-8")
+        rows: list[list[Any]] = []
+        for z in _zones(stmt):
+            rows.append(_csv_row(z, today, by_zone.get(z.id, [])))
+            if len(rows) == BATCH:
+                yield lines(rows).encode("utf-8")
+                rows.clear()
+        rows.append([HEAD_LABEL, head])
+        yield lines(rows).encode("utf-8")
+
+    return chunks()
+
+
+def _csv_row(z: Zone, today: dt.date, kinds: list[str]) -> list[Any]:
+    return [
+        z.code,
+        z.kind.value,
+        z.name,
+        z.crop,
+        zones.effective_status(z, today).value,
+        z.cooperative.name,
+        z.province,
+        z.district,
+        z.commune,
+        z.issuing_authority,
+        z.decision_number,
+        _date(z.issued_on),
+        _date(z.valid_from),
+        _date(z.valid_until),
+        z.target_market.value if z.target_market else "",
+        "" if z.declared_area_ha is None else z.declared_area_ha,
+        "" if z.computed_area_ha is None else z.computed_area_ha,
+        len(z.members),
+        " ".join(kinds),
     ]
-    # The last line prints the audit chain's head, for a later `traceapp audit verify --head`.
-    rows.append([HEAD_LABEL, audit.printed_head()])
-    return to_csv(REGISTER_COLUMNS, rows)
 
 
 # --- GeoJSON ------------------------------------------------------------------------------------
@@ -105,6 +123,13 @@ def register_geojson(stmt: sa.Select[Any], today: dt.date | None = None) -> dict
     """The register as an RFC 7946 FeatureCollection ([longitude, latitude], WGS84), with
     the audit chain's head as a foreign member."""
     return {**zones.feature_collection(stmt, today), "audit_chain_head": audit.printed_head()}
+
+
+def register_geojson_chunks(
+    stmt: sa.Select[Any], head: str, today: dt.date | None = None
+) -> Iterator[bytes]:
+    """:func:`register_geojson` as text, a feature at a time (the chain's head ``head``)."""
+    return zones.feature_collection_chunks(stmt, today, {"audit_chain_head": head})
 
 
 # --- KML ----------------------------------------------------------------------------------------
@@ -141,34 +166,68 @@ def _kml_geometry(parent: ET.Element, geometry: dict[str, Any] | None) -> None:
 
 def register_kml(stmt: sa.Select[Any], today: dt.date | None = None) -> bytes:
     """The register as a KML 2.2 document (text escaped by the XML writer)."""
+    return b"".join(register_kml_chunks(stmt, audit.printed_head(), today))
+
+
+def _placemark(zone: Zone, today: dt.date) -> ET.Element:
+    mark = ET.Element(f"{{{KML_NS}}}Placemark", id=f"zone-{zone.id}")
+    ET.SubElement(mark, f"{{{KML_NS}}}name").text = zone.code
+    ET.SubElement(mark, f"{{{KML_NS}}}description").text = " · ".join(
+        filter(None, [zone.name, zone.crop, zone.cooperative.name])
+    )
+    data = ET.SubElement(mark, f"{{{KML_NS}}}ExtendedData")
+    for key, value in (
+        ("kind", zone.kind.value),
+        ("status", zones.effective_status(zone, today).value),
+        ("province", zone.province),
+        ("district", zone.district),
+        ("commune", zone.commune),
+        ("valid_until", _date(zone.valid_until)),
+        (
+            "declared_area_ha",
+            "" if zone.declared_area_ha is None else str(zone.declared_area_ha),
+        ),
+    ):
+        item = ET.SubElement(data, f"{{{KML_NS}}}Data", name=key)
+        ET.SubElement(item, f"{{{KML_NS}}}value").text = value or ""
+    _kml_geometry(mark, zone.geometry)
+    return mark
+
+
+#: Stands in for the placemarks while the rest of the document is written.
+_MARK = "streamed-placemarks"
+
+
+def register_kml_chunks(
+    stmt: sa.Select[Any], head: str, today: dt.date | None = None
+) -> Iterator[bytes]:
+    """The register as a KML 2.2 document written a placemark at a time: the document with a
+    stand-in for its placemarks is split there, and each placemark, written alone, loses the
+    namespace declaration that the document's root already makes."""
     today = today or local_today()
     ET.register_namespace("", KML_NS)
     root = ET.Element(f"{{{KML_NS}}}kml")
     document = ET.SubElement(root, f"{{{KML_NS}}}Document")
     ET.SubElement(document, f"{{{KML_NS}}}name").text = f"traceapp zones {today.isoformat()}"
-    for zone in _zones(stmt):
-        mark = ET.SubElement(document, f"{{{KML_NS}}}Placemark", id=f"zone-{zone.id}")
-        ET.SubElement(mark, f"{{{KML_NS}}}name").text = zone.code
-        ET.SubElement(mark, f"{{{KML_NS}}}description").text = " · ".join(
-            filter(None, [zone.name, zone.crop, zone.cooperative.name])
-        )
-        data = ET.SubElement(mark, f"{{{KML_NS}}}ExtendedData")
-        for key, value in (
-            ("kind", zone.kind.value),
-            ("status", zones.effective_status(zone, today).value),
-            ("province", zone.province),
-            ("district", zone.district),
-            ("commune", zone.commune),
-            ("valid_until", _date(zone.valid_until)),
-            (
-                "declared_area_ha",
-                "" if zone.declared_area_ha is None else str(zone.declared_area_ha),
-            ),
-        ):
-            item = ET.SubElement(data, f"{{{KML_NS}}}Data", name=key)
-            ET.SubElement(item, f"{{{KML_NS}}}value").text = value or ""
-        _kml_geometry(mark, zone.geometry)
-    head = ET.SubElement(ET.SubElement(document, f"{{{KML_NS}}}ExtendedData"), f"{{{KML_NS}}}Data")
-    head.set("name", "audit_chain_head")
-    ET.SubElement(head, f"{{{KML_NS}}}value").text = audit.printed_head()
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    ET.SubElement(document, _MARK)
+    ends = ET.SubElement(ET.SubElement(document, f"{{{KML_NS}}}ExtendedData"), f"{{{KML_NS}}}Data")
+    ends.set("name", "audit_chain_head")
+    ET.SubElement(ends, f"{{{KML_NS}}}value").text = head
+    before, after = ET.tostring(root, encoding="utf-8", xml_declaration=True).split(
+        f"<{_MARK} />".encode()
+    )
+    declaration = f' xmlns="{KML_NS}"'.encode()
+
+    def chunks() -> Iterator[bytes]:
+        yield before
+        parts: list[bytes] = []
+        for n, zone in enumerate(_zones(stmt), 1):
+            text = ET.tostring(_placemark(zone, today), encoding="utf-8")
+            parts.append(text.replace(declaration, b"", 1))
+            if n % BATCH == 0:
+                yield b"".join(parts)
+                parts.clear()
+        parts.append(after)
+        yield b"".join(parts)
+
+    return chunks()

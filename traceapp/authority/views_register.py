@@ -7,10 +7,9 @@ when the blueprints are mounted), so every URL and endpoint name is ``authority.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, flash, render_template, request
+from flask import Response, flash, render_template, request, stream_with_context
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -91,19 +90,20 @@ def register_list(today: Any = None) -> tuple[Any, Any]:
 
 def _export(kind: str) -> Any:
     stmt, _f = register_list()
-    day = local_today().isoformat()
+    today = local_today()
+    head = exports.head_headers()
     if kind == "geojson":
-        body: Any = json.dumps(exports.register_geojson(stmt), ensure_ascii=False)
+        body = exports.register_geojson_chunks(stmt, head[exports.HEAD_HEADER], today)
         content_type = "application/geo+json; charset=utf-8"
     else:
-        body = exports.register_kml(stmt)
+        body = exports.register_kml_chunks(stmt, head[exports.HEAD_HEADER], today)
         content_type = "application/vnd.google-earth.kml+xml"
     return Response(
-        body,
+        stream_with_context(body),
         content_type=content_type,
         headers={
-            "Content-Disposition": f'attachment; filename="zones-{day}.{kind}"',
-            **exports.head_headers(),
+            "Content-Disposition": f'attachment; filename="zones-{today.isoformat()}.{kind}"',
+            **head,
         },
     )
 

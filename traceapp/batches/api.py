@@ -14,7 +14,15 @@ from flask_smorest import Blueprint
 from traceapp.api import api_actor, documented, owner_cooperative_id
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.batches import epcis, epcis_jobs, gdst, genealogy, services, transformations
+from traceapp.batches import (
+    epcis,
+    epcis_jobs,
+    epcis_stream,
+    gdst,
+    genealogy,
+    services,
+    transformations,
+)
 from traceapp.batches import epcis_import as importer
 from traceapp.batches import events as ev
 from traceapp.batches import recall as recalls
@@ -37,6 +45,7 @@ from traceapp.batches.schemas import (
     TransformationSchema,
 )
 from traceapp.core.inputs import json_too_deep, too_deep_message
+from traceapp.core.streaming import streamed
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.web import paginate
@@ -289,11 +298,15 @@ def transformation(data: dict[str, Any]) -> Any:
     return transformations.transform(api_actor(), **data)
 
 
+def _inline(filename: str) -> dict[str, str]:
+    return {"Content-Disposition": f'inline; filename="{filename}"'}
+
+
 def _jsonld(doc: dict[str, Any], filename: str) -> Response:
     return Response(
         json.dumps(doc, ensure_ascii=False, default=str),
         mimetype=EPCIS_MEDIA_TYPE,
-        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+        headers=_inline(filename),
     )
 
 
@@ -303,7 +316,8 @@ def _jsonld(doc: dict[str, Any], filename: str) -> Response:
 def batch_epcis(batch_id: int) -> Any:
     """The lot's full history as an EPCIS 2.0 JSON-LD document (with its inputs' history)."""
     lot = _lot(batch_id)
-    return _jsonld(epcis.lot_document(lot), f"epcis-{lot.code}.jsonld")
+    chunks = epcis_stream.lot_chunks(lot.id, default=str)
+    return streamed(chunks, EPCIS_MEDIA_TYPE, _inline(f"epcis-{lot.code}.jsonld"))
 
 
 @blp.route("/batches/<int:batch_id>/gdst")
@@ -334,10 +348,10 @@ def cooperative_epcis(args: dict[str, Any]) -> Any:
     require(actor.can_write_cooperative(coop.id) or actor.is_admin)
     if args.get("start") and args.get("end") and args["end"] <= args["start"]:
         raise ValidationFailed.field("end", _("The end must come after the start."))
-    return _jsonld(
-        epcis.cooperative_document(coop.id, args.get("start"), args.get("end")),
-        f"epcis-{coop.short_code}.jsonld",
+    chunks = epcis_stream.cooperative_chunks(
+        coop.id, args.get("start"), args.get("end"), default=str
     )
+    return streamed(chunks, EPCIS_MEDIA_TYPE, _inline(f"epcis-{coop.short_code}.jsonld"))
 
 
 @blp.route("/epcis/import", methods=["POST"])

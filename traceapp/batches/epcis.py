@@ -7,8 +7,11 @@ received for them since. The import and the schema check live beside this module
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -257,73 +260,105 @@ def event_json(event: TraceEvent, *, public: bool = False) -> dict[str, Any]:
     return out
 
 
-def _event_list(events: list[TraceEvent | ReceivedEvent], public: bool) -> list[dict[str, Any]]:
-    """The events as EPCIS JSON: a partner's event once, however many of our lots it names."""
-    wanted = {
-        (e.details or {}).get("received_id")
-        for e in events
-        if isinstance(e, TraceEvent) and e.origin == "import"
-    } - {None}
-    received = {
-        r.id: r
-        for r in db.session.execute(
-            sa.select(ReceivedEvent).where(ReceivedEvent.id.in_(wanted))
-        ).scalars()
-    }
-    out: list[dict[str, Any]] = []
+#: Events read from the database (and partners' events looked up) per batch.
+BATCH = 500
+
+
+def event_dicts(
+    events: Iterable[TraceEvent | ReceivedEvent], public: bool = False
+) -> Iterator[dict[str, Any]]:
+    """The events as EPCIS JSON, one at a time: a partner's event once, however many of our
+    lots it names. Read batch by batch, so a long history never sits in memory."""
     seen: set[int] = set()
-    for item in events:
-        if isinstance(item, TraceEvent) and item.origin == "import":
-            details = item.details or {}
-            if "#lot-" in item.event_uid and "raw" in details:
-                continue  # an old import's copy for a further lot
-            if "received_id" in details:
-                item = received.get(details["received_id"])  # type: ignore[assignment]
-                if item is None:
+    # The session forgets an object nobody holds: held here, each event's cooperative is
+    # looked up once, not read again for every event.
+    coops: dict[int, Cooperative] = {}
+    stream = iter(events)
+    while batch := list(islice(stream, BATCH)):
+        wanted = {
+            (e.details or {}).get("received_id")
+            for e in batch
+            if isinstance(e, TraceEvent) and e.origin == "import"
+        } - {None}
+        received = (
+            {
+                r.id: r
+                for r in db.session.execute(
+                    sa.select(ReceivedEvent).where(ReceivedEvent.id.in_(wanted))
+                ).scalars()
+            }
+            if wanted
+            else {}
+        )
+        for item in batch:
+            if isinstance(item, TraceEvent) and item.origin == "import":
+                details = item.details or {}
+                if "#lot-" in item.event_uid and "raw" in details:
+                    continue  # an old import's copy for a further lot
+                if "received_id" in details:
+                    item = received.get(details["received_id"])  # type: ignore[assignment]
+                    if item is None:
+                        continue
+            if isinstance(item, ReceivedEvent):
+                if item.id in seen:
                     continue
-        if isinstance(item, ReceivedEvent):
-            if item.id in seen:
-                continue
-            seen.add(item.id)
-            out.append(received_json(item, public=public))
-        else:
-            out.append(event_json(item, public=public))
-    return out
+                seen.add(item.id)
+                yield received_json(item, public=public)
+            else:
+                if item.cooperative_id not in coops:
+                    coops[item.cooperative_id] = db.session.get_one(
+                        Cooperative, item.cooperative_id
+                    )
+                yield event_json(item, public=public)
 
 
-def document(events: list[Any], *, public: bool = False) -> dict[str, Any]:
-    """An EPCISDocument holding these events (ours and partners') in time order."""
+def head() -> dict[str, Any]:
+    """An EPCISDocument with an empty event list: what comes before and after the events."""
     base = current_app.config["TRACEAPP_PUBLIC_BASE_URL"]
     return {
         "@context": [GS1_CONTEXT, {"gdst": GDST_NS, "traceapp": f"{base}/ns/epcis#"}],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": now_utc().isoformat(timespec="milliseconds"),
-        "epcisBody": {"eventList": _event_list(events, public)},
+        "epcisBody": {"eventList": []},
     }
+
+
+def document(events: Iterable[Any], *, public: bool = False) -> dict[str, Any]:
+    """An EPCISDocument holding these events (ours and partners') in time order."""
+    doc = head()
+    doc["epcisBody"]["eventList"] = list(event_dicts(events, public))
+    return doc
+
+
+def lot_events_query(lot: Lot, *, include_inputs: bool = True) -> sa.Select[Any]:
+    """The query of the lot's events, plus its input lots' (to any depth) when it was made
+    from others, in time order."""
+    ids = [lot.id]
+    if include_inputs:
+        ids += [x.id for x, _ in ancestors(lot)]
+    inputs_events = sa.select(LotInput.event_id).where(
+        LotInput.output_lot_id.in_(ids), LotInput.event_id.is_not(None)
+    )
+    return (
+        sa.select(TraceEvent)
+        .where(sa.or_(TraceEvent.lot_id.in_(ids), TraceEvent.id.in_(inputs_events)))
+        .order_by(TraceEvent.event_time, TraceEvent.id)
+    )
 
 
 def lot_events(lot: Lot, *, include_inputs: bool = True) -> list[TraceEvent]:
     """The lot's events, plus its input lots' (to any depth) when it was made from others."""
-    ids = [lot.id]
-    if include_inputs:
-        ids += [x.id for x, _ in ancestors(lot)]
-    inputs_events = (
-        db.session.execute(
-            sa.select(LotInput.event_id).where(
-                LotInput.output_lot_id.in_(ids), LotInput.event_id.is_not(None)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    return list(
-        db.session.execute(
-            sa.select(TraceEvent)
-            .where(sa.or_(TraceEvent.lot_id.in_(ids), TraceEvent.id.in_(inputs_events)))
-            .order_by(TraceEvent.event_time, TraceEvent.id)
-        ).scalars()
-    )
+    return list(db.session.execute(lot_events_query(lot, include_inputs=include_inputs)).scalars())
+
+
+def _streamed(stmt: sa.Select[Any]) -> Iterator[Any]:
+    return iter(db.session.execute(stmt.execution_options(yield_per=BATCH)).scalars())
+
+
+def iter_lot_events(lot: Lot) -> Iterator[TraceEvent]:
+    """The lot's events (with its inputs'), read from the database in batches."""
+    return _streamed(lot_events_query(lot))
 
 
 def lot_document(lot: Lot, *, public: bool = False) -> dict[str, Any]:
@@ -331,12 +366,13 @@ def lot_document(lot: Lot, *, public: bool = False) -> dict[str, Any]:
     return document(lot_events(lot), public=public)
 
 
-def cooperative_document(
+def cooperative_events(
     cooperative_id: int, start: dt.datetime | None, end: dt.datetime | None
-) -> dict[str, Any]:
-    """Every event of a cooperative whose event time lies in [start, end): our own, and
-    every partner event received (whether or not it names one of our lots)."""
-    # A partner's event comes once, from what was received (see _event_list).
+) -> Iterator[TraceEvent | ReceivedEvent]:
+    """Every event of a cooperative whose event time lies in [start, end), in time order: our
+    own, and every partner event received (whether or not it names one of our lots); both
+    read in batches and merged as they come."""
+    # A partner's event comes once, from what was received (see event_dicts).
     ours = sa.select(TraceEvent).where(TraceEvent.cooperative_id == cooperative_id)
     theirs = sa.select(ReceivedEvent).where(ReceivedEvent.cooperative_id == cooperative_id)
     if start:
@@ -345,9 +381,15 @@ def cooperative_document(
     if end:
         ours = ours.where(TraceEvent.event_time < end)
         theirs = theirs.where(ReceivedEvent.event_time < end)
-    events: list[Any] = [
-        *db.session.execute(ours.order_by(TraceEvent.event_time, TraceEvent.id)).scalars(),
-        *db.session.execute(theirs.order_by(ReceivedEvent.event_time, ReceivedEvent.id)).scalars(),
-    ]
-    events.sort(key=lambda e: (e.event_time, isinstance(e, ReceivedEvent), e.id))
-    return document(events)
+    return heapq.merge(
+        _streamed(ours.order_by(TraceEvent.event_time, TraceEvent.id)),
+        _streamed(theirs.order_by(ReceivedEvent.event_time, ReceivedEvent.id)),
+        key=lambda e: (e.event_time, isinstance(e, ReceivedEvent), e.id),
+    )
+
+
+def cooperative_document(
+    cooperative_id: int, start: dt.datetime | None, end: dt.datetime | None
+) -> dict[str, Any]:
+    """The EPCIS export of a cooperative's events in [start, end) (see cooperative_events)."""
+    return document(cooperative_events(cooperative_id, start, end))

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require
-from traceapp.batches import epcis, epcis_jobs, gdst
 from traceapp.batches import epcis_import as importer
+from traceapp.batches import epcis_jobs, epcis_stream, gdst
 from traceapp.batches.forms import ImportForm
 from traceapp.batches.models import ImportJob, Lot
 from traceapp.batches.views import bp
 from traceapp.core.inputs import json_too_deep, too_deep_message
+from traceapp.core.streaming import streamed
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 
@@ -29,10 +30,10 @@ from traceapp.extensions import db
 def epcis_export(lot_id: int) -> Any:
     """Download the lot's EPCIS 2.0 document."""
     lot = get_scoped(Lot, lot_id, current_user)
-    return Response(
-        json.dumps(epcis.lot_document(lot), ensure_ascii=False, indent=1),
-        mimetype="application/ld+json",
-        headers={"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
+    return streamed(
+        epcis_stream.lot_chunks(lot.id, indent=1),
+        "application/ld+json",
+        {"Content-Disposition": f'attachment; filename="epcis-{lot.code}.jsonld"'},
     )
 
 

@@ -3,10 +3,9 @@ EPCIS events (as plain data; the views make them responses)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from traceapp.batches.models import Lot
-from traceapp.extensions import db
 from traceapp.public.page import LotPage
 
 
@@ -42,8 +41,8 @@ def certifications(page: LotPage) -> dict[str, Any]:
     }
 
 
-def epcis(lot_id: int) -> dict[str, Any]:
-    """The lot's public EPCIS 2.0 document."""
-    from traceapp.batches.epcis import lot_document
+def epcis(lot_id: int) -> Iterator[bytes]:
+    """The lot's public EPCIS 2.0 document (people and notes left out), chunk by chunk."""
+    from traceapp.batches.epcis_stream import lot_chunks
 
-    return lot_document(db.session.get_one(Lot, lot_id), public=True)
+    return lot_chunks(lot_id, public=True)

@@ -54,7 +54,8 @@ def finish(
         response.headers[name] = value
     # Validators only where a re-load can be answered with 304: not on a scan page, which
     # counts every scan and is private to the scanner anyway.
-    if response.status_code == 200 and cache.startswith("public"):
+    # A streamed body is not read to hash it: it would be built in memory after all.
+    if response.status_code == 200 and cache.startswith("public") and not response.is_streamed:
         response.add_etag()
         response.make_conditional(request)
     return response

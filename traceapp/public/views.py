@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -18,6 +17,7 @@ from flask import (
 )
 from flask_babel import refresh
 
+from traceapp.core.streaming import streamed
 from traceapp.extensions import db, limiter
 from traceapp.i18n import country_language, public_explicit_language, supported
 from traceapp.public import documents
@@ -230,8 +230,7 @@ def lot_data(kind: str, rest: str) -> Any:
         body = jsonify(documents.recall_status(page_))
         return finish(body, cache="no-store", vary_lang=False)
     if rels[kind] == "epcis":
-        doc = json.dumps(documents.epcis(page_.lot_id), ensure_ascii=False)
-        response = Response(doc, mimetype="application/ld+json")
+        response = streamed(documents.epcis(page_.lot_id), "application/ld+json")
         return finish(response, cache="public, max-age=300", vary_lang=False)
     if not certified(page_):
         return not_found()

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from flask import Response, request
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -105,9 +104,9 @@ class ZonesGeoJSON(MethodView):
     )
     def get(self, args: dict[str, Any]) -> Any:
         """Export zones as GeoJSON ([longitude, latitude], WGS84)."""
-        body = services.feature_collection(_listing(args))
         return Response(
-            json.dumps(body, ensure_ascii=False), content_type="application/geo+json; charset=utf-8"
+            stream_with_context(services.feature_collection_chunks(_listing(args))),
+            content_type="application/geo+json; charset=utf-8",
         )
 
 

@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -117,9 +118,8 @@ def index() -> Any:
 def export() -> Any:
     """The listed zones (same filters) as a GeoJSON file."""
     stmt, _args = zone_list()
-    body = json.dumps(services.feature_collection(stmt), ensure_ascii=False)
     return Response(
-        body,
+        stream_with_context(services.feature_collection_chunks(stmt)),
         content_type="application/geo+json; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="zones-{local_today().isoformat()}'

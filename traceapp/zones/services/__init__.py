@@ -11,7 +11,13 @@ from traceapp.zones.services.certifications import (
     update_certification,
 )
 from traceapp.zones.services.checks import _MAX_LENGTHS, EDITABLE_WHEN_LOCKED, ZONE_FIELDS
-from traceapp.zones.services.export import feature, feature_collection, filter_zones
+from traceapp.zones.services.export import (
+    feature,
+    feature_collection,
+    feature_collection_chunks,
+    filter_zones,
+    iter_zones,
+)
 from traceapp.zones.services.lifecycle import (
     REQUIRED_FOR_SUBMISSION,
     expire_due_zones,
@@ -68,6 +74,8 @@ __all__ = [
     "expire_due_zones",
     "feature",
     "feature_collection",
+    "feature_collection_chunks",
+    "iter_zones",
     "filter_zones",
     "get_certification",
     "is_locked",

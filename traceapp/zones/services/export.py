@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from traceapp.core.regions import names_covered
+from traceapp.core.streaming import json_chunks
+from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.zones.models import (
     Zone,
@@ -80,11 +83,22 @@ def feature(zone: Zone, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
+def iter_zones(stmt: sa.Select[Any], batch: int = 500) -> Iterator[Zone]:
+    """The zones a (scoped) statement selects, by code, read from the database in batches."""
+    stmt = stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)
+    return iter(db.session.execute(stmt.execution_options(yield_per=batch)).scalars())
+
+
 def feature_collection(stmt: sa.Select[Any], today: dt.date | None = None) -> dict[str, Any]:
     """The zones a (scoped) statement selects, as a GeoJSON FeatureCollection."""
-    zones = (
-        db.session.execute(stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code))
-        .scalars()
-        .all()
-    )
-    return {"type": "FeatureCollection", "features": [feature(z, today) for z in zones]}
+    return {"type": "FeatureCollection", "features": [feature(z, today) for z in iter_zones(stmt)]}
+
+
+def feature_collection_chunks(
+    stmt: sa.Select[Any], today: dt.date | None = None, extra: dict[str, Any] | None = None
+) -> Iterator[bytes]:
+    """:func:`feature_collection` (with ``extra`` members after its features) as JSON text,
+    written a feature at a time."""
+    today = today or local_today()
+    doc = {"type": "FeatureCollection", "features": [], **(extra or {})}
+    return json_chunks(doc, ("features",), lambda: (feature(z, today) for z in iter_zones(stmt)))
