@@ -76,7 +76,10 @@ def test_every_list_downloads_in_the_readers_language_and_for_systems(
 ):
     client = _client(request, who)
     url = path.format(coop=office.farm.coop.id, recall=office.recall.id) + f".{fmt}"
-    in_vi = rows(client.get(f"{url}?lang=vi"))
+    answer = client.get(f"{url}?lang=vi", buffered=False)
+    assert answer.is_streamed, "the file is written as it is sent"
+    in_vi = rows(answer)
+    answer.close()
     in_en = rows(client.get(f"{url}?lang=en"))
     machine = rows(client.get(f"{url}?variant=machine&lang=vi"))
     assert vi in in_vi[0] and en not in in_vi[0]

@@ -10,8 +10,8 @@ list's filtered query in one of two variants:
 
 Memory stays bounded whatever the size of the list: rows are read from the database in
 batches (``yield_per``); a CSV is a generator response, written as it is sent; an XLSX is
-written by openpyxl's write-only workbook to a temporary file, then sent from it. Both are
-safe against formula injection: a CSV cell that starts like a formula is quoted
+zipped as it is sent too (:mod:`traceapp.core.xlsx`), so the first bytes leave at once. Both
+are safe against formula injection: a CSV cell that starts like a formula is quoted
 (:mod:`traceapp.csvsafe`), an XLSX text cell is stored as text, never as a formula.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-import tempfile
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +35,8 @@ from flask_babel import (
     get_translations,
 )
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from werkzeug.wsgi import wrap_file
 
+from traceapp.core import xlsx
 from traceapp.csvsafe import cell as csv_cell
 from traceapp.database import local_today
 from traceapp.extensions import db
@@ -55,10 +51,6 @@ FORMATS = {
 MACHINE = "machine"
 #: Rows read from the database per batch, and CSV rows written per chunk sent.
 BATCH = 500
-#: Bytes of an XLSX file read per chunk sent.
-CHUNK = 64 * 1024
-#: The longest text a spreadsheet cell holds (Excel's limit).
-CELL_LIMIT = 32_767
 
 YES, NO = _l("yes"), _l("no")
 
@@ -194,21 +186,18 @@ def download(
     machine = wants_machine() if machine is None else machine
     name = filename(stem or table.name, fmt, machine)
     extra = {**_headers(name), **(headers or {})}
-    if fmt == "xlsx":
-        spool, size = write_xlsx(table, rows, machine)
-        extra["Content-Length"] = str(size)
-        return Response(
-            wrap_file(request.environ, spool, CHUNK),
-            content_type=FORMATS[fmt],
-            headers=extra,
-            direct_passthrough=True,
-        )
-    # The CSV is written as it is sent, after the view has returned and its unit of work has
+    # A file is written as it is sent, after the view has returned and its unit of work has
     # ended: the signed-in user's object is gone with the request's session by then, so the
     # language (chosen from that user) and its catalog are fixed now, while it is there.
     get_locale()
     get_translations()
     get_timezone()
+    if fmt == "xlsx":
+        return Response(
+            stream_with_context(xlsx_chunks(table, rows, machine)),
+            content_type=FORMATS[fmt],
+            headers=extra,
+        )
     return Response(
         stream_with_context(csv_chunks(table, rows, machine)),
         content_type=FORMATS[fmt],
@@ -255,36 +244,21 @@ def csv_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[byt
     yield sink.take().encode("utf-8")
 
 
-def _xlsx_cell(sheet: Any, value: Any, bold: bool = False) -> Any:
+def _xlsx_value(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        value = float(value)
-    elif isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)[:CELL_LIMIT]
-    elif value is not None and not isinstance(value, int | float):
-        value = str(value)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Stored as text: a value that starts with "=" is shown, never run as a formula.
-        cell.data_type = "s"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+        return float(value)
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
 
 
-def write_xlsx(table: Table, rows: Iterable[Any], machine: bool) -> tuple[Any, int]:
-    """The list as an XLSX workbook in a temporary file (rewound), and its size in bytes."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=table.name[:31])
-    sheet.append([_xlsx_cell(sheet, h, bold=not machine) for h in table.header(machine)])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, v) for v in table.cells(row, machine)])
-    for line in table.footer() if table.footer else ():
-        sheet.append([_xlsx_cell(sheet, v) for v in line])
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the response once sent
-    book.save(spool)
-    size = spool.tell()
-    spool.seek(0)
-    return spool, size
+def xlsx_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[bytes]:
+    """The XLSX workbook piece by piece, written as it is sent (:mod:`traceapp.core.xlsx`)."""
+    lines = ([_xlsx_value(v) for v in table.cells(row, machine)] for row in rows)
+    footer = ([_xlsx_value(v) for v in line] for line in (table.footer() if table.footer else ()))
+    return xlsx.chunks(
+        table.name, table.header(machine), itertools.chain(lines, footer), not machine
+    )
 
 
 def routes(bp: Any, rule: str, endpoint: str) -> Callable[[Callable[..., Any]], Any]:
