@@ -178,8 +178,9 @@ def borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
 # --- overlaps -----------------------------------------------------------------------------------
 
 
-def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
-    """Zones whose outline overlaps another zone's."""
+def overlaps(scope: Scope, zone_ids: Any, both_ways: bool = False) -> list[Flag]:
+    """Zones whose outline overlaps another zone's (each pair once, or ``both_ways``: from
+    each zone's side, as kept figures need to list it for whichever zone is in scope)."""
     other = aliased(Zone)
     rows = db.session.execute(
         sa.select(
@@ -200,7 +201,7 @@ def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
     out = []
     for zid, code, coop, other_code, other_id, ha, detected in rows:
         pair = frozenset((zid, other_id))
-        if pair in seen:
+        if pair in seen and not both_ways:
             continue  # stored in both directions; list each pair once
         seen.add(pair)
         out.append(
@@ -216,6 +217,7 @@ def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
                         "other_zone_code": other_code,
                         "overlap_ha": str(decimal.Decimal(str(ha))),
                     },
+                    extra={"other_zone_id": other_id},
                 )
             )
         )

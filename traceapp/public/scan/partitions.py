@@ -68,7 +68,8 @@ def is_partitioned(conn: sa.Connection) -> bool:
 def _indexes() -> list[sa.Index]:
     from traceapp.public.models import LabelScan
 
-    return sorted(LabelScan.__table__.indexes, key=lambda i: str(i.name))
+    table: sa.Table = LabelScan.__table__  # type: ignore[assignment]
+    return sorted(table.indexes, key=lambda i: str(i.name))
 
 
 def partition(conn: sa.Connection, today: dt.date | None = None) -> None:
@@ -203,7 +204,7 @@ def delete_old_rows(engine: sa.Engine, before: dt.date, batch: int = DELETE_BATC
     at = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
     from traceapp.public.models import LabelScan
 
-    scans = LabelScan.__table__
+    scans: sa.Table = LabelScan.__table__  # type: ignore[assignment]
     while True:
         with engine.begin() as conn:
             ids = sa.select(scans.c.id).where(scans.c.scanned_at < at).limit(batch)
