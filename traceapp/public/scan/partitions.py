@@ -214,17 +214,6 @@ def delete_old_rows(engine: sa.Engine, before: dt.date, batch: int = DELETE_BATC
             return total
 
 
-def retention_months(config: Any) -> int | None:
-    """TRACEAPP_SCAN_RETENTION_MONTHS as a whole number of months, or None (keep all)."""
-    value = config.get("TRACEAPP_SCAN_RETENTION_MONTHS")
-    if value in (None, ""):
-        return None
-    months_kept = int(value)
-    if months_kept < 1:
-        raise ValueError("TRACEAPP_SCAN_RETENTION_MONTHS must be at least 1")
-    return months_kept
-
-
 def maintain(engine: sa.Engine, retention: int | None, today: dt.date | None = None) -> Maintained:
     """Make the coming months' partitions (PostgreSQL) and apply the retention."""
     today = today or dt.datetime.now(dt.UTC).date()
