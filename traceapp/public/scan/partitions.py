@@ -197,18 +197,24 @@ def drop_old_months(conn: sa.Connection, before: dt.date) -> list[str]:
     return dropped
 
 
-def delete_old_rows(engine: sa.Engine, before: dt.date, batch: int = DELETE_BATCH) -> int:
-    """Delete scans before ``before`` a batch at a time, each batch committed (SQLite: the
-    scan writer never waits long)."""
-    total = 0
-    at = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+def delete_old_rows(
+    bind: sa.Engine | sa.Connection, before: dt.date, batch: int = DELETE_BATCH
+) -> int:
+    """Delete scans before ``before`` a batch at a time (SQLite). Given an engine, each batch
+    is committed on its own, so the scan writer never waits long; given a connection, they
+    stay in its transaction."""
     from traceapp.public.models import LabelScan
 
     scans: sa.Table = LabelScan.__table__  # type: ignore[assignment]
+    at = dt.datetime.combine(before, dt.time(), tzinfo=dt.UTC)
+    ids = sa.select(scans.c.id).where(scans.c.scanned_at < at).limit(batch)
+    total = 0
     while True:
-        with engine.begin() as conn:
-            ids = sa.select(scans.c.id).where(scans.c.scanned_at < at).limit(batch)
-            gone = conn.execute(sa.delete(scans).where(scans.c.id.in_(ids))).rowcount
+        if isinstance(bind, sa.Engine):
+            with bind.begin() as conn:
+                gone = conn.execute(sa.delete(scans).where(scans.c.id.in_(ids))).rowcount
+        else:
+            gone = bind.execute(sa.delete(scans).where(scans.c.id.in_(ids))).rowcount
         total += gone
         if gone < batch:
             return total
