@@ -49,6 +49,9 @@ def test_the_scan_log_is_partitioned_by_month_with_the_coming_months(session):
     assert f"label_scan_months.m{later:%Y_%m}" in created
     assert partitions.month_start(later, partitions.AHEAD) in partitions.months(conn)
     assert partitions.ensure_months(conn, later) == []  # nothing more to make
+    # Before a bulk load of older scans, their months can be made too.
+    back = partitions.month_start(today, -14)
+    assert f"label_scan_months.m{back:%Y_%m}" in partitions.ensure_months(conn, today, since=back)
 
 
 @pg_only

@@ -161,11 +161,18 @@ def _create_month(conn: sa.Connection, month: dt.date) -> None:
     run(f"ALTER TABLE {TABLE} ATTACH PARTITION {name} FOR VALUES FROM ({start}) TO ({end})")
 
 
-def ensure_months(conn: sa.Connection, today: dt.date, ahead: int = AHEAD) -> list[str]:
-    """Make the partitions of this month and ``ahead`` months ahead, and of any month whose
-    scans sit in the DEFAULT partition; returns the partitions made."""
+def ensure_months(
+    conn: sa.Connection, today: dt.date, ahead: int = AHEAD, since: dt.date | None = None
+) -> list[str]:
+    """Make the partitions of this month and ``ahead`` months ahead (and back to ``since``:
+    before a bulk load of older scans), and of any month whose scans sit in the DEFAULT
+    partition; returns the partitions made."""
     have = set(months(conn))
     wanted = {month_start(today, k) for k in range(ahead + 1)}
+    month = month_start(since or today)
+    while month < month_start(today):
+        wanted.add(month)
+        month = month_start(month, 1)
     stray = conn.exec_driver_sql(
         f"SELECT DISTINCT date_trunc('month', scanned_at AT TIME ZONE 'UTC') FROM {DEFAULT}"  # noqa: S608
     ).scalars()
