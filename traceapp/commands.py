@@ -327,7 +327,42 @@ def audit_verify(heads: tuple[str, ...]) -> None:
     sys.exit(2)
 
 
+scans = click.Group("scans", help="The scan log.")
+
+
+@scans.command("maintain")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Act as on this day (UTC).")
+@with_appcontext
+@in_english
+def scans_maintain(today: Any) -> None:
+    """Make the coming months' partitions (PostgreSQL) and remove scans older than
+    TRACEAPP_SCAN_RETENTION_MONTHS; daily counts stay. The worker runs it hourly."""
+    from traceapp.maintenance import maintain_scans
+
+    done = maintain_scans(current_app, today.date() if today else None)
+    for name in done.created:
+        click.echo(f"partition {name} made")
+    for name in done.dropped:
+        click.echo(f"partition {name} dropped")
+    if done.deleted:
+        click.echo(f"{done.deleted} old scans deleted")
+
+
+figures = click.Group("figures", help="The figures the console keeps.")
+
+
+@figures.command("refresh")
+@with_appcontext
+@in_english
+def figures_refresh() -> None:
+    """Recompute the authority's kept flags now (the worker does it every
+    TRACEAPP_FIGURES_REFRESH_SECONDS)."""
+    from traceapp.maintenance import refresh_figures
+
+    click.echo(f"{refresh_figures()} flags kept.")
+
+
 def register(app: Flask) -> None:
     """Attach the command groups to the app (for ``flask --app traceapp``)."""
-    for command in (users, demo, serve, worker, audit, zones):
+    for command in (users, demo, serve, worker, audit, zones, scans, figures):
         app.cli.add_command(command)

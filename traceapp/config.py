@@ -34,6 +34,16 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _retention() -> int | None:
+    value = _env("TRACEAPP_SCAN_RETENTION_MONTHS")
+    if value is None:
+        return None
+    months = _env_int("TRACEAPP_SCAN_RETENTION_MONTHS", 0)
+    if months < 1:
+        raise ConfigError(f"TRACEAPP_SCAN_RETENTION_MONTHS must be at least 1, got {value!r}")
+    return months
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = _env(name)
     if value is None:
@@ -224,6 +234,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         ),
         "TRACEAPP_JOBS_STALL_SECONDS": float(_env("TRACEAPP_JOBS_STALL_SECONDS", "120")),
         "TRACEAPP_WORKER_POLL_SECONDS": float(_env("TRACEAPP_WORKER_POLL_SECONDS", "1")),
+        # How often the worker refreshes the console's kept figures (0: never; the tests
+        # refresh when they mean to). The scan log's months are looked after hourly.
+        "TRACEAPP_FIGURES_REFRESH_SECONDS": float(
+            _env("TRACEAPP_FIGURES_REFRESH_SECONDS", "0" if env == TESTING else "300")
+        ),
+        # Unset: keep every scan. Else scans older than this many months are removed (daily
+        # counts stay).
+        "TRACEAPP_SCAN_RETENTION_MONTHS": _retention(),
         "TRACEAPP_DOMAIN": _settings_file(),
         # A JSON file of more country profiles (traceapp/data/countries/README.md).
         "TRACEAPP_COUNTRIES_FILE": _env("TRACEAPP_COUNTRIES_FILE"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Flask
 
-from traceapp import jobqueue
+from traceapp import jobqueue, maintenance
 from traceapp.extensions import db
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,10 @@ def work(
     worker = jobqueue.worker_name()
     taken = 0
     while not stopping.is_set():
+        try:
+            maintenance.tick(app)
+        except Exception:  # noqa: BLE001 - upkeep fails alone; the jobs still run
+            log.exception("the worker's upkeep failed")
         try:
             ran = run_one(app, worker, stopping)
         except Exception:  # noqa: BLE001 - a worker outlives a database hiccup

@@ -2,7 +2,7 @@
 their chunks), so that workers on other machines read them without a shared folder.
 
 Revision ID: 0029
-Revises: 0022
+Revises: 0024
 Created: 2026-12-05
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import traceapp.database
 
 revision = "0029"
-down_revision = "0022"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 

@@ -26,9 +26,21 @@ from traceapp.public.models import LabelScan
 from traceapp.zones import services as zones
 from traceapp.zones.models import ZoneStatus
 
+#: Whether the rules are read live or from the flags a refresh kept (each test runs both).
+MODE = {"kept": False}
+
+
+@pytest.fixture(autouse=True, params=["live", "kept"])
+def flag_mode(request):
+    MODE["kept"] = request.param == "kept"
+    yield request.param
+    MODE["kept"] = False
+
 
 def _flags(world, kind, auditor=None):
     scope = services.scope_for(auditor or world.auditor)
+    if MODE["kept"]:
+        flags.refresh_flags()  # as the worker does between the change and the reading
     return flags.compute_flags(scope, kinds=[kind])
 
 

@@ -93,6 +93,15 @@ def test_scans_reach_the_database(tmp_path, flush_seconds):
             assert label.scan_count == expected
             outcomes = sorted(db.session.scalars(sa.select(LabelScan.outcome)))
             assert outcomes.count("unknown") == 1
+            # counted per day for the label's run, in the same transaction
+            from traceapp.public.models import ScanDailyRun
+
+            per_run = db.session.execute(
+                sa.select(ScanDailyRun.run_id, sa.func.sum(ScanDailyRun.scans)).group_by(
+                    ScanDailyRun.run_id
+                )
+            ).all()
+            assert [tuple(r) for r in per_run] == [(label.run_id, expected)]
             db.session.remove()
             from traceapp.public.scan.connection import release_connection
 

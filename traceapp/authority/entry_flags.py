@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
+from traceapp.authority.flag_text import written
 from traceapp.authority.models import Flag
 from traceapp.authority.scope import Scope
-from traceapp.batches.entry_checks import describe
 from traceapp.batches.models import Contribution, Lot
 from traceapp.cooperatives.models import Member
 from traceapp.extensions import db
-from traceapp.units import fmt, fmt_plain
+from traceapp.units import fmt_plain
 from traceapp.zones.models import Zone
 
 
@@ -33,35 +32,26 @@ def implausible_entries(scope: Scope, zone_ids: Any) -> list[Flag]:
     ).all()
     out = []
     for c, lot_code, zone_code, member_name in rows:
-        findings = " ".join(describe(w) for w in c.entry_warnings or [])
         out.append(
-            Flag(
-                "implausible_entry",
-                # TRANSLATORS: %(findings)s is what the check found, one or more sentences;
-                # %(reason)s is what the person who entered it wrote.
-                _(
-                    "%(lot)s: %(quantity)s from %(member)s (%(code)s) was recorded despite a "
-                    "warning. %(findings)s Reason given: %(reason)s",
-                    lot=lot_code,
-                    quantity=fmt(c.quantity, c.unit),
-                    member=member_name,
-                    code=zone_code,
-                    findings=findings,
-                    reason=c.confirmation_reason,
-                ),
-                zone_id=c.zone_id,
-                zone_code=zone_code,
-                lot_id=c.lot_id,
-                lot_code=lot_code,
-                cooperative_id=c.cooperative_id,
-                since=c.delivered_on,
-                details={
-                    "contribution_id": c.id,
-                    "quantity": fmt_plain(c.quantity, c.unit),
-                    "member": member_name,
-                    "reason": c.confirmation_reason,
-                    "findings": c.entry_warnings or [],
-                },
+            written(
+                Flag(
+                    "implausible_entry",
+                    "",
+                    zone_id=c.zone_id,
+                    zone_code=zone_code,
+                    lot_id=c.lot_id,
+                    lot_code=lot_code,
+                    cooperative_id=c.cooperative_id,
+                    since=c.delivered_on,
+                    details={
+                        "contribution_id": c.id,
+                        "quantity": fmt_plain(c.quantity, c.unit),
+                        "member": member_name,
+                        "reason": c.confirmation_reason,
+                        "findings": c.entry_warnings or [],
+                    },
+                    extra={"quantity": str(c.quantity), "unit": c.unit},
+                )
             )
         )
     return out

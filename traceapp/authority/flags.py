@@ -1,4 +1,7 @@
-"""Flags for the authority: each rule is one query over the console scope, nothing is stored.
+"""Flags for the authority: each rule is one query over the whole platform, run by a refresh
+that keeps its flags (authority/figures.py); the console reads the kept flags through the
+reader's scope. Before any refresh, or for another day than today, the rules run per
+request over the reader's scope.
 
 A flag names its zone and/or lot, so the console links it to its evidence. "Unknown serial"
 scans are the exception: a serial that never existed names no lot, cooperative or province,
@@ -11,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from traceapp.authority import figures
 from traceapp.authority.entry_flags import implausible_entries
 from traceapp.authority.label_flags import cloned, recalled, shopper_reports, unknown_serials
 from traceapp.authority.models import FLAG_KINDS, ZONE_KINDS, Flag
@@ -34,9 +38,40 @@ __all__ = ["FLAG_KINDS", "ZONE_KINDS", "Flag", "compute_flags", "counts_by_kind"
 def compute_flags(
     scope: Scope, *, zone: Zone | None = None, kinds: Any = None, today: dt.date | None = None
 ) -> list[Flag]:
-    """Every flag in scope (or about one zone), rule by rule, in FLAG_KINDS order."""
+    """Every flag in scope (or about one zone), in FLAG_KINDS order: the kept ones when a
+    refresh made them (see :func:`refresh_flags`), else computed now."""
     if not scope.is_console_user:
         return []
+    wanted = [k for k in FLAG_KINDS if k in set(kinds or FLAG_KINDS)]
+    if (today is None or today == local_today()) and figures.refreshed_at(figures.FLAGS):
+        kept = [k for k in wanted if k in figures.KEPT_KINDS]
+        found = figures.kept_flags(scope, zone, kept)
+        if "unknown_serials" in wanted and zone is None:
+            found.extend(unknown_serials(scope))
+        order = {k: i for i, k in enumerate(FLAG_KINDS)}
+        return sorted(found, key=lambda f: order[f.kind])  # stable: each rule's own order
+    return compute_live(scope, zone=zone, kinds=wanted, today=today)
+
+
+def refresh_flags(today: dt.date | None = None) -> int:
+    """Recompute every flag of the platform and keep them (flushes only; the caller
+    commits): the console then reads them instead of running the rules per request."""
+    from traceapp.auth.models import SystemActor
+
+    everyone = Scope(SystemActor(), "all")
+    found = compute_live(everyone, kinds=figures.KEPT_KINDS, today=today, both_ways=True)
+    return figures.store_flags(found)
+
+
+def compute_live(
+    scope: Scope,
+    *,
+    zone: Zone | None = None,
+    kinds: Any = None,
+    today: dt.date | None = None,
+    both_ways: bool = False,
+) -> list[Flag]:
+    """Every flag in scope (or about one zone), rule by rule from the raw tables."""
     today = today or local_today()
     wanted = set(kinds or FLAG_KINDS)
     zone_ids: Any = [zone.id] if zone is not None else scope.zone_ids()
@@ -45,7 +80,7 @@ def compute_flags(
         "overclaimed": lambda: overclaimed(scope, zone_ids),
         "implausible_entry": lambda: implausible_entries(scope, zone_ids),
         "borrowed_code": lambda: borrowed(scope, zone_ids),
-        "overlap": lambda: overlaps(scope, zone_ids),
+        "overlap": lambda: overlaps(scope, zone_ids, both_ways),
         "area_mismatch": lambda: area_mismatches(scope, zone_ids),
         "certification_expired": lambda: certifications_expired(scope, zone_ids, today),
         "cloned_labels": lambda: cloned(scope, lot_zone_ids),

@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_number, ngettext
-from flask_babel import gettext as _
 
+from traceapp.authority.flag_text import written
 from traceapp.authority.models import Flag
 from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.batches.models import Contribution, Lot, LotStatus, Recall
 from traceapp.extensions import db
 from traceapp.labels.models import Label
 from traceapp.public.models import LabelScan
-from traceapp.public.services import describe_flag
 
 # --- labels and lots ----------------------------------------------------------------------------
 
@@ -47,24 +45,16 @@ def cloned(scope: Scope, zone_ids: Any) -> list[Flag]:
         .order_by(Lot.code)
     ).all()
     return [
-        Flag(
-            "cloned_labels",
-            # TRANSLATORS: %(count)s is the number of labels; %(reason)s is a sentence
-            # saying why one of them was flagged, e.g. "Scanned by more than 8 different
-            # clients."
-            ngettext(
-                "Lot %(lot)s: %(count)s label flagged by the scan checks. %(reason)s",
-                "Lot %(lot)s: %(count)s labels flagged by the scan checks. %(reason)s",
-                count,
-                lot=code,
-                count=format_number(count),
-                reason=describe_flag(reason),
-            ).strip(),
-            lot_id=lid,
-            lot_code=code,
-            cooperative_id=coop,
-            since=first.date() if first else None,
-            details={"labels": count, "example_reason": reason},
+        written(
+            Flag(
+                "cloned_labels",
+                "",
+                lot_id=lid,
+                lot_code=code,
+                cooperative_id=coop,
+                since=first.date() if first else None,
+                details={"labels": count, "example_reason": reason},
+            )
         )
         for lid, code, coop, count, first, reason in rows
     ]
@@ -79,13 +69,15 @@ def recalled(scope: Scope, zone_ids: Any) -> list[Flag]:
         .order_by(Lot.code)
     ).all()
     return [
-        Flag(
-            "recalled_lot",
-            _("Lot %(lot)s was recalled.", lot=code),
-            lot_id=lid,
-            lot_code=code,
-            cooperative_id=coop,
-            since=at.date() if at else None,
+        written(
+            Flag(
+                "recalled_lot",
+                "",
+                lot_id=lid,
+                lot_code=code,
+                cooperative_id=coop,
+                since=at.date() if at else None,
+            )
         )
         for lid, code, coop, at in rows
     ]
@@ -117,40 +109,21 @@ def shopper_reports(scope: Scope, zone_ids: Any) -> list[Flag]:
         .group_by(ProblemReport.cooperative_id, Cooperative.name, ProblemReport.lot_id, Lot.code)
         .order_by(Cooperative.name, Lot.code)
     ).all()
-    flags = []
-    for coop_id, coop, lot_id, lot_code, count, first in rows:
-        if lot_code:
-            message = ngettext(
-                "Lot %(lot)s: %(count)s problem reported by shoppers, not yet handled by %(coop)s.",
-                "Lot %(lot)s: %(count)s problems reported by shoppers, not yet handled by "
-                "%(coop)s.",
-                count,
-                lot=lot_code,
-                count=format_number(count),
-                coop=coop,
-            )
-        else:
-            message = ngettext(
-                "%(count)s problem reported by shoppers about a code of %(coop)s that names "
-                "no lot, not yet handled.",
-                "%(count)s problems reported by shoppers about codes of %(coop)s that name no "
-                "lot, not yet handled.",
-                count,
-                count=format_number(count),
-                coop=coop,
-            )
-        flags.append(
+    return [
+        written(
             Flag(
                 "shopper_reports",
-                message,
+                "",
                 lot_id=lot_id,
                 lot_code=lot_code,
                 cooperative_id=coop_id,
                 since=first.date() if first else None,
                 details={"reports": count},
+                extra={"cooperative": coop},
             )
         )
-    return flags
+        for coop_id, coop, lot_id, lot_code, count, first in rows
+    ]
 
 
 def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
@@ -169,24 +142,6 @@ def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
     )
 
 
-def _unknown_message(scans: int, serials: int) -> str:
-    """How many scans of how many never-issued serials, in whole sentences."""
-    if serials == 1:
-        return ngettext(
-            "%(count)s scan of a serial that was never issued: the label may be counterfeit.",
-            "%(count)s scans of a serial that was never issued: the label may be counterfeit.",
-            scans,
-            count=format_number(scans),
-        )
-    # Two serials or more, so two scans or more: both numbers are plural in every language
-    # the catalogs hold.
-    return _(
-        "%(scans)s scans of %(serials)s serials that were never issued: labels may be counterfeit.",
-        scans=format_number(scans),
-        serials=format_number(serials),
-    )
-
-
 def unknown_serials(scope: Scope) -> list[Flag]:
     """One flag summing up scans of serials that were never issued."""
     row = db.session.execute(
@@ -201,15 +156,17 @@ def unknown_serials(scope: Scope) -> list[Flag]:
     if not scans:
         return []
     return [
-        Flag(
-            "unknown_serials",
-            _unknown_message(scans, serials),
-            since=first.date() if first else None,
-            details={
-                "scans": scans,
-                "serials": serials,
-                "last_scanned_at": last.isoformat() if last else None,
-            },
+        written(
+            Flag(
+                "unknown_serials",
+                "",
+                since=first.date() if first else None,
+                details={
+                    "scans": scans,
+                    "serials": serials,
+                    "last_scanned_at": last.isoformat() if last else None,
+                },
+            )
         )
     ]
 

@@ -149,3 +149,40 @@ class Flag:
     cooperative_id: int | None = None
     since: dt.date | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    #: What the sentence needs beyond the fields above (kept with the flag, never shown).
+    extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+# --- figures kept for the console (authority/figures.py) ------------------------------------
+
+
+class FlagRow(Base):
+    """One flag as the last refresh found it, over the whole platform (the console filters
+    by scope when it reads them). The message is written when read, in the reader's
+    language, from these fields and ``extra``."""
+
+    __tablename__ = "flag_rows"
+    __table_args__ = (sa.Index("ix_flag_rows_kind_position", "kind", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    #: The order the rules listed them in.
+    position: Mapped[int]
+    zone_id: Mapped[int | None]
+    zone_code: Mapped[str | None] = mapped_column(sa.String(40))
+    lot_id: Mapped[int | None]
+    lot_code: Mapped[str | None] = mapped_column(sa.String(20))
+    cooperative_id: Mapped[int | None]
+    since: Mapped[dt.date | None]
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: What the message needs beyond the flag's own fields (e.g. a cooperative's name).
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FiguresRefreshed(Base):
+    """When a set of kept figures was last computed (the pages show it)."""
+
+    __tablename__ = "figures_refreshed"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    refreshed_at: Mapped[dt.datetime]

@@ -15,6 +15,7 @@ from traceapp.audit import services as audit
 from traceapp.authority import (
     dossiers,
     exports,
+    figures,
     flags,
     inspections,
     label_flags,
@@ -47,6 +48,14 @@ from traceapp.zones.maps import map_settings, map_words
 from traceapp.zones.models import Zone, ZoneKind, ZoneStatus
 
 bp = Blueprint("authority", __name__)
+
+
+@bp.app_template_global()
+def flags_refreshed_at() -> Any:
+    """When the kept flags were computed (None: the console computes them per request)."""
+    return figures.refreshed_at(figures.FLAGS)
+
+
 nav_item("authority.index", _l("Authority"), lambda user: user.is_auditor or user.is_admin)
 
 _LABELS = {

@@ -8,11 +8,10 @@ import decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_decimal, format_percent
-from flask_babel import gettext as _
 from sqlalchemy.orm import aliased
 
 from traceapp import tunables
+from traceapp.authority.flag_text import written
 from traceapp.authority.models import Flag
 from traceapp.authority.scope import Scope, event_declared_wrong
 from traceapp.batches import yields
@@ -22,8 +21,6 @@ from traceapp.extensions import db
 from traceapp.units import UNITS, convert
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
-    SCHEME_LABELS,
-    CertificationScheme,
     Zone,
     ZoneCertification,
     ZoneOverlap,
@@ -99,30 +96,23 @@ def overclaimed(scope: Scope, zone_ids: Any) -> list[Flag]:
             continue
         zone = check.zone
         out.append(
-            Flag(
-                "overclaimed",
-                # TRANSLATORS: %(share)s is the declared volume as a percentage of what the area
-                # can yield, already formatted ("163%").
-                _(
-                    "%(code)s: %(declared)s kg declared in the season from %(start)s, but its area "
-                    "can yield about %(capacity)s kg (%(share)s).",
-                    code=zone.code,
-                    declared=format_decimal(check.declared_kg, format="#,##0"),
-                    capacity=format_decimal(check.capacity_kg, format="#,##0"),
-                    start=format_date(check.season_start),
-                    share=format_percent(check.ratio),
-                ),
-                zone_id=zone.id,
-                zone_code=zone.code,
-                cooperative_id=zone.cooperative_id,
-                since=check.season_start,
-                details={
-                    "season_start": check.season_start.isoformat(),
-                    "season_end": check.season_end.isoformat(),
-                    "declared_kg": str(check.declared_kg.quantize(decimal.Decimal("0.001"))),
-                    "capacity_kg": str(check.capacity_kg),
-                    "lots": check.lot_codes,
-                },
+            written(
+                Flag(
+                    "overclaimed",
+                    "",
+                    zone_id=zone.id,
+                    zone_code=zone.code,
+                    cooperative_id=zone.cooperative_id,
+                    since=check.season_start,
+                    details={
+                        "season_start": check.season_start.isoformat(),
+                        "season_end": check.season_end.isoformat(),
+                        "declared_kg": str(check.declared_kg.quantize(decimal.Decimal("0.001"))),
+                        "capacity_kg": str(check.capacity_kg),
+                        "lots": check.lot_codes,
+                    },
+                    extra={"declared": str(check.declared_kg), "ratio": str(check.ratio)},
+                )
             )
         )
     return out
@@ -162,24 +152,22 @@ def borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
         earlier, through = claims.get(tuple(key), (first, []))
         claims[tuple(key)] = (min(first, earlier), [*through, "events"])
     return [
-        Flag(
-            "borrowed_code",
-            _(
-                "%(code)s was claimed by lot %(lot)s of a cooperative that does not hold the code.",
-                code=zcode,
-                lot=lcode,
-            ),
-            zone_id=zid,
-            zone_code=zcode,
-            lot_id=lid,
-            lot_code=lcode,
-            cooperative_id=lcoop,
-            since=first,
-            details={
-                "holder_cooperative_id": zcoop,
-                "claimant_cooperative_id": lcoop,
-                "through": through,
-            },
+        written(
+            Flag(
+                "borrowed_code",
+                "",
+                zone_id=zid,
+                zone_code=zcode,
+                lot_id=lid,
+                lot_code=lcode,
+                cooperative_id=lcoop,
+                since=first,
+                details={
+                    "holder_cooperative_id": zcoop,
+                    "claimant_cooperative_id": lcoop,
+                    "through": through,
+                },
+            )
         )
         for (zid, zcode, zcoop, lid, lcode, lcoop), (first, through) in sorted(
             claims.items(), key=lambda item: (item[0][1], item[0][4])
@@ -190,8 +178,9 @@ def borrowed(scope: Scope, zone_ids: Any) -> list[Flag]:
 # --- overlaps -----------------------------------------------------------------------------------
 
 
-def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
-    """Zones whose outline overlaps another zone's."""
+def overlaps(scope: Scope, zone_ids: Any, both_ways: bool = False) -> list[Flag]:
+    """Zones whose outline overlaps another zone's (each pair once, or ``both_ways``: from
+    each zone's side, as kept figures need to list it for whichever zone is in scope)."""
     other = aliased(Zone)
     rows = db.session.execute(
         sa.select(
@@ -212,26 +201,24 @@ def overlaps(scope: Scope, zone_ids: Any) -> list[Flag]:
     out = []
     for zid, code, coop, other_code, other_id, ha, detected in rows:
         pair = frozenset((zid, other_id))
-        if pair in seen:
+        if pair in seen and not both_ways:
             continue  # stored in both directions; list each pair once
         seen.add(pair)
         out.append(
-            Flag(
-                "overlap",
-                _(
-                    "%(code)s and %(other)s share %(ha)s ha of ground.",
-                    code=code,
-                    other=other_code,
-                    ha=format_decimal(decimal.Decimal(str(ha)), format="#,##0.0000"),
-                ),
-                zone_id=zid,
-                zone_code=code,
-                cooperative_id=coop,
-                since=detected.date() if detected else None,
-                details={
-                    "other_zone_code": other_code,
-                    "overlap_ha": str(decimal.Decimal(str(ha))),
-                },
+            written(
+                Flag(
+                    "overlap",
+                    "",
+                    zone_id=zid,
+                    zone_code=code,
+                    cooperative_id=coop,
+                    since=detected.date() if detected else None,
+                    details={
+                        "other_zone_code": other_code,
+                        "overlap_ha": str(decimal.Decimal(str(ha))),
+                    },
+                    extra={"other_zone_id": other_id},
+                )
             )
         )
     return out
@@ -263,19 +250,15 @@ def area_mismatches(scope: Scope, zone_ids: Any) -> list[Flag]:
     for zid, code, coop, dec, comp in rows:
         dec, comp = decimal.Decimal(str(dec)), decimal.Decimal(str(comp))
         out.append(
-            Flag(
-                "area_mismatch",
-                _(
-                    "%(code)s is declared as %(declared)s ha; its outline measures "
-                    "%(computed)s ha.",
-                    code=code,
-                    declared=format_decimal(dec, format="#,##0.00"),
-                    computed=format_decimal(comp, format="#,##0.00"),
-                ),
-                zone_id=zid,
-                zone_code=code,
-                cooperative_id=coop,
-                details={"declared_ha": str(dec), "computed_ha": str(comp)},
+            written(
+                Flag(
+                    "area_mismatch",
+                    "",
+                    zone_id=zid,
+                    zone_code=code,
+                    cooperative_id=coop,
+                    details={"declared_ha": str(dec), "computed_ha": str(comp)},
+                )
             )
         )
     return out
@@ -312,22 +295,16 @@ def certifications_expired(scope: Scope, zone_ids: Any, today: dt.date) -> list[
         .order_by(Zone.code, ZoneCertification.expires_on)
     ).all()
     return [
-        Flag(
-            "certification_expired",
-            # TRANSLATORS: %(scheme)s names the certification scheme: VietGAP,
-            # GlobalGAP, "Organic" or "Other" (translated on its own).
-            _(
-                "%(code)s: certificate %(number)s (%(scheme)s) expired on %(date)s.",
-                code=code,
-                number=number,
-                scheme=SCHEME_LABELS[CertificationScheme(getattr(scheme, "value", scheme))],
-                date=format_date(expires),
-            ),
-            zone_id=zid,
-            zone_code=code,
-            cooperative_id=coop,
-            since=expires,
-            details={"scheme": getattr(scheme, "value", scheme), "number": number},
+        written(
+            Flag(
+                "certification_expired",
+                "",
+                zone_id=zid,
+                zone_code=code,
+                cooperative_id=coop,
+                since=expires,
+                details={"scheme": getattr(scheme, "value", scheme), "number": number},
+            )
         )
         for zid, code, coop, scheme, number, expires in rows
     ]

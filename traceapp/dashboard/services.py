@@ -60,6 +60,8 @@ class Home:
     actions: list[tuple[Any, str]] = field(default_factory=list)
     #: A new cooperative's getting-started steps (empty once all are done).
     checklist: list[Any] = field(default_factory=list)
+    #: When the flags counted in the notices were computed (kept figures), if they were kept.
+    flags_as_of: dt.datetime | None = None
 
 
 def _count(stmt: sa.Select[Any]) -> int:
@@ -219,8 +221,10 @@ def _auditor_home(actor: Actor, day: dt.date) -> Home:
             url_for("authority.statistics"),
         )
     )
-    from traceapp.authority import flags
+    from traceapp.authority import figures, flags
     from traceapp.authority.models import FLAG_LABELS
+
+    home.flags_as_of = figures.refreshed_at(figures.FLAGS)
 
     for kind, n in flags.counts_by_kind(flags.compute_flags(scope, today=day)).items():
         if n:

@@ -16,7 +16,23 @@ from traceapp.batches.models import Lot
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.products.models import Product
-from traceapp.public.models import LabelScan, ScanDaily
+from traceapp.public.models import LabelScan, ScanDaily, ScanDailyRun
+
+
+def run_scans(run_ids: list[int], since: dt.date | None = None) -> dict[int, int]:
+    """Scans of each label run's labels (from ``since``, a local day), from the daily counts
+    kept as scans arrive; runs never scanned are left out."""
+    if not run_ids:
+        return {}
+    where: list[sa.ColumnElement[bool]] = [ScanDailyRun.run_id.in_(run_ids)]
+    if since is not None:
+        where.append(ScanDailyRun.day >= since)
+    rows = db.session.execute(
+        sa.select(ScanDailyRun.run_id, sa.func.sum(ScanDailyRun.scans))
+        .where(*where)
+        .group_by(ScanDailyRun.run_id)
+    ).all()
+    return {run_id: int(n or 0) for run_id, n in rows}
 
 
 def _local_day(column: Any) -> Any:

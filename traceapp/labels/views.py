@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from flask_login import current_user, login_required
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches.models import Lot
 from traceapp.core.inputs import id_or_none
+from traceapp.database import local_today
 from traceapp.errors import DomainError, NotFound
 from traceapp.extensions import db
 from traceapp.labels import contents, downloads, jobs, rendering, services
@@ -35,6 +37,7 @@ from traceapp.labels.models import (
     RenderJob,
     RunKind,
 )
+from traceapp.labels.scanstats import run_scans
 from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate, writes
 
 bp = Blueprint("labels", __name__)
@@ -47,7 +50,9 @@ nav_item("labels.scans", _l("Scans"), lambda user: user.is_cooperative_user)
 def runs() -> Any:
     """Every label run of the cooperative, newest first."""
     page = keyset_page(run_list(), [(LabelRun.id, True)])
-    return render_template("labels/runs.html", page=page)
+    return render_template(
+        "labels/runs.html", page=page, scans=run_scans([r.id for r in page.items])
+    )
 
 
 @bp.route("/lots/<int:lot_id>/labels", methods=["GET", "POST"])
@@ -144,6 +149,10 @@ def run(run_id: int) -> Any:
             )
         ),
         jobs=recent_jobs,
+        scans=run_scans([label_run.id]).get(label_run.id, 0),
+        recent_scans=run_scans([label_run.id], local_today() - dt.timedelta(days=29)).get(
+            label_run.id, 0
+        ),
         facts=facts,
         job_statuses=JOB_STATUS_LABELS,
         layouts=rendering.LAYOUTS,

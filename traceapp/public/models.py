@@ -67,3 +67,14 @@ class ScanDaily(Base):
     outcome: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
     flagged: Mapped[bool] = mapped_column(primary_key=True)
     scans: Mapped[int] = mapped_column(default=0)
+
+
+class ScanDailyRun(Base):
+    """Scans of the labels of one label run per local day, kept with :class:`ScanDaily` in the
+    transaction that writes the scans: the label run list and pages read them."""
+
+    __tablename__ = "scan_daily_runs"
+
+    run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    scans: Mapped[int] = mapped_column(default=0)

@@ -27,6 +27,7 @@ from flask import current_app
 from traceapp.database import local_zone_name
 from traceapp.extensions import db
 from traceapp.public.models import LabelScan
+from traceapp.public.scan import partitions
 from traceapp.public.scan.connection import db_time
 
 if TYPE_CHECKING:
@@ -171,7 +172,14 @@ _DAILY_SQL = (
     f"VALUES ({', '.join('?' for _ in _DAILY_KEY)}, ?) "
     f"ON CONFLICT ({', '.join(_DAILY_KEY)}) DO UPDATE SET scans = scan_daily.scans + excluded.scans"
 )
+#: The same per label run: the run is the label's (scans of unknown serials have none).
+_RUN_SQL = (
+    "INSERT INTO scan_daily_runs (run_id, day, scans) "
+    "SELECT run_id, ?, ? FROM labels WHERE id = ? "
+    "ON CONFLICT (run_id, day) DO UPDATE SET scans = scan_daily_runs.scans + excluded.scans"
+)
 _AT = SCAN_COLUMNS.index("scanned_at")
+_LABEL = SCAN_COLUMNS.index("label_id")
 _PARTS = tuple(SCAN_COLUMNS.index(c) for c in ("cooperative_id", "lot_id", "product_id"))
 _LANG, _OUTCOME, _FLAGGED = (SCAN_COLUMNS.index(c) for c in ("lang", "outcome", "flagged"))
 
@@ -180,22 +188,37 @@ _LANG, _OUTCOME, _FLAGGED = (SCAN_COLUMNS.index(c) for c in ("lang", "outcome", 
 _ZONE = {"name": local_zone_name()}
 
 
+def _local_day(row: tuple[Any, ...], zone: ZoneInfo, dialect: str) -> Any:
+    """The local day of a scan (SQLite keeps a date as ISO text, as the ORM writes it)."""
+    at = row[_AT]
+    if isinstance(at, str):
+        at = dt.datetime.fromisoformat(at)
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=dt.UTC)
+    day = at.astimezone(zone).date()
+    return day.isoformat() if dialect == "sqlite" else day
+
+
 def daily_counts(rows: list[tuple[Any, ...]], dialect: str) -> list[tuple[Any, ...]]:
-    """The scans of a batch counted per ScanDaily key (the local day of each scan; SQLite
-    keeps a date as ISO text, as the ORM writes it)."""
+    """The scans of a batch counted per ScanDaily key (the local day of each scan)."""
     zone = ZoneInfo(_ZONE["name"])
     counts: Counter[tuple[Any, ...]] = Counter()
     for row in rows:
-        at = row[_AT]
-        if isinstance(at, str):
-            at = dt.datetime.fromisoformat(at)
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=dt.UTC)
         coop, lot, product = (row[i] or 0 for i in _PARTS)
-        day = at.astimezone(zone).date()
-        key = (coop, day.isoformat() if dialect == "sqlite" else day, lot, product)
+        key = (coop, _local_day(row, zone, dialect), lot, product)
         counts[(*key, row[_LANG], row[_OUTCOME], bool(row[_FLAGGED]))] += 1
     return [(*key, n) for key, n in sorted(counts.items(), key=lambda kv: repr(kv[0]))]
+
+
+def run_counts(rows: list[tuple[Any, ...]], dialect: str) -> list[tuple[Any, ...]]:
+    """The scans of known labels counted per (local day, label): the parameters of _RUN_SQL,
+    which adds them to the label's run."""
+    zone = ZoneInfo(_ZONE["name"])
+    counts: Counter[tuple[Any, int]] = Counter()
+    for row in rows:
+        if row[_LABEL] is not None:
+            counts[(_local_day(row, zone, dialect), row[_LABEL])] += 1
+    return [(day, n, label) for (day, label), n in sorted(counts.items(), key=repr)]
 
 
 @sa.event.listens_for(db.session, "after_flush")
@@ -208,8 +231,10 @@ def _count_orm_scans(session: Any, _context: Any) -> None:
     conn = session.connection()
     dialect = conn.dialect.name
     rows = [tuple(getattr(obj, c) for c in SCAN_COLUMNS) for obj in new]
-    sql = _DAILY_SQL if dialect == "sqlite" else _DAILY_SQL.replace("?", "%s")
-    conn.exec_driver_sql(sql, daily_counts(rows, dialect))
+    counted = ((_DAILY_SQL, daily_counts(rows, dialect)), (_RUN_SQL, run_counts(rows, dialect)))
+    for sql, params in counted:
+        if params:
+            conn.exec_driver_sql(sql if dialect == "sqlite" else sql.replace("?", "%s"), params)
 
 
 def log_scan(result: ScanResult) -> None:
@@ -238,6 +263,8 @@ def log_scan(result: ScanResult) -> None:
     conn.execute(_INSERT_SQL, row)
     for counted in daily_counts([row], conn.dialect):
         conn.execute(_DAILY_SQL, counted)
+    for counted in run_counts([row], conn.dialect):
+        conn.execute(_RUN_SQL, counted)
     if scan["label_id"] is not None:
         conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
         if result.new_flag:
@@ -284,6 +311,7 @@ def _write_batch_sqlite(
     cursor.execute("BEGIN IMMEDIATE")
     cursor.executemany(_INSERT_SQL, rows)
     cursor.executemany(_DAILY_SQL, daily_counts(rows, "sqlite"))
+    cursor.executemany(_RUN_SQL, run_counts(rows, "sqlite"))
     cursor.executemany(
         _BATCH_COUNT_SQL,
         [
@@ -334,6 +362,9 @@ def _write_batch_pg(
         for row in rows:
             copy.write_row(row)
     cursor.executemany(_DAILY_SQL.replace("?", "%s"), daily_counts(rows, "postgresql"))
+    runs = run_counts(rows, "postgresql")
+    if runs:
+        cursor.executemany(_RUN_SQL.replace("?", "%s"), runs)
     if not labels:
         return
     ids = sorted(labels)
@@ -352,3 +383,7 @@ def _write_batch_pg(
             _FLAG_SQL.replace("?", "%s"),
             [(t, reason[:300], label_id) for label_id, (t, reason) in sorted(flags.items())],
         )
+
+
+# create_all on PostgreSQL partitions the scan log by month, as migration 0024 does.
+sa.event.listen(LabelScan.__table__, "after_create", partitions.partition_on_create)
