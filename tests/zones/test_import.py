@@ -199,3 +199,41 @@ def test_an_import_resumed_after_its_worker_stopped_registers_no_code_twice(
     assert job["status"] == "done", job
     assert job["result"] == {"created": 5, "updated": 0, "unchanged": 2}
     assert [z.code for z in _zones_of(world.a.coop.id)] == [f"VN-PYDX-{900 + n}" for n in range(5)]
+
+
+_KML = """<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<Placemark><name>VN-PYDX-0851</name><ExtendedData>
+  <Data name="kind"><value>growing_area</value></Data>
+  <Data name="province"><value>Phú Yên</value></Data></ExtendedData>
+  <Point><coordinates>109.05,13.45</coordinates></Point></Placemark>
+<Placemark><name>VN-PYDX-0852</name><ExtendedData>
+  <Data name="kind"><value>growing_area</value></Data>
+  <Data name="province"><value>Phú Yên</value></Data></ExtendedData>
+  <Polygon><outerBoundaryIs><LinearRing><coordinates>109.0,13.4 109.001,13.4 109.001,13.401
+  109.0,13.4</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+</Document></kml>"""
+
+
+def _xlsx() -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Code", "Kind", "Province", "WKT"])
+    sheet.append(["VN-PYDX-0861", "growing_area", "Phú Yên", "POINT (109.06 13.46)"])
+    sheet.append(["VN-PYDX-0862", "growing_area", "Phú Yên", "POLYGON ((109 13"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_kml_placemarks_and_xlsx_rows_are_read_as_zones(world, manager_client):
+    job_id = _job_id(_upload(manager_client, "zones.kml", _KML.encode()))
+    page = manager_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
+    assert "The file was checked: 2 new codes, 0 updated, 0 unchanged." in page
+
+    job_id = _job_id(_upload(manager_client, "zones.xlsx", _xlsx()))
+    job = db.session.get_one(ZoneImportJob, job_id)
+    assert [(p["row"], p["field"]) for p in job.problems] == [(3, "wkt")]
+    assert job.result["new"] == 1

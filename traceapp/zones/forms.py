@@ -180,7 +180,7 @@ class ZoneImportForm(Form):
     """Upload a file of many zone codes."""
 
     file = FileField(
-        _l("GeoJSON, CSV or Excel file of zone codes"),
+        _l("GeoJSON, KML, CSV or Excel file of zone codes"),
         validators=[FileRequired()],
         description=_l(
             "A GeoJSON FeatureCollection (such as the zone export) or a table with a code "

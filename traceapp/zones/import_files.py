@@ -146,8 +146,12 @@ def read_rows(filename: str, content: bytes) -> ReadFile:
         read = _read_table(_csv_rows(content))
     elif name.endswith(".xlsx"):
         read = _read_table(_xlsx_rows(content))
+    elif name.endswith(".kml"):
+        read = _read_kml(content)
     else:
-        raise FileProblem(_("Upload a GeoJSON (.geojson), CSV (.csv) or Excel (.xlsx) file."))
+        raise FileProblem(
+            _("Upload a GeoJSON (.geojson), KML (.kml), CSV (.csv) or Excel (.xlsx) file.")
+        )
     for row in read.rows:
         # A NUL or a lone surrogate is stored by no column: the row says so, by field.
         for key in [k for k, v in row.values.items() if first_not_text(v) is not None]:
@@ -195,6 +199,32 @@ def _read_geojson(content: bytes) -> ReadFile:
                 ignored.add(str(heading))
         if feature.get("geometry") is not None:
             row.values["geometry"] = feature["geometry"]
+    return ReadFile(rows, sorted(ignored))
+
+
+def _read_kml(content: bytes) -> ReadFile:
+    from traceapp.zones.geometry.messages import GeometryError
+    from traceapp.zones.import_kml import placemarks
+
+    try:
+        found = placemarks(content)
+    except GeometryError as exc:
+        raise FileProblem(str(exc)) from None
+    if len(found) > max_rows():
+        raise _too_many(len(found))
+    rows, ignored = [], set()
+    for number, (fields, problems) in enumerate(found, start=1):
+        row = SourceRow(number, problems=list(problems))
+        rows.append(row)
+        for heading, value in fields.items():
+            key = _key(heading)
+            if key == "geometry":
+                if value is not None:
+                    row.values["geometry"] = value
+            elif key in FIELDS:
+                _take(row, key, value)
+            elif key not in IGNORED:
+                ignored.add(heading)
     return ReadFile(rows, sorted(ignored))
 
 
