@@ -15,6 +15,7 @@ from tests.conftest import bearer
 from tests.zones.conftest import zone_payload
 from tests.zones.factories import ZoneFactory, square
 from traceapp import workers
+from traceapp.audit.models import AuditRecord
 from traceapp.extensions import db
 from traceapp.zones import import_jobs
 from traceapp.zones.models import Zone, ZoneImportJob
@@ -91,6 +92,15 @@ def test_an_export_imports_into_another_cooperative_as_it_was(world, manager_cli
         ]
 
     assert comparable(_features(other_client)) == comparable(exported)
+    # Each registered code is in the audit trail, under the manager who imported it.
+    created = db.session.execute(
+        sa.select(AuditRecord.object_id, AuditRecord.actor_id).where(
+            AuditRecord.action == "zone.create", AuditRecord.cooperative_id == world.b.coop.id
+        )
+    ).all()
+    assert sorted(created) == sorted(
+        (str(z.id), world.b.manager.id) for z in _zones_of(world.b.coop.id)
+    )
     # Imported again, nothing changes.
     job_id = _job_id(_upload(other_client, "again.geojson", body))
     page = other_client.get(f"/zones/import/{job_id}").get_data(as_text=True)

@@ -32,7 +32,12 @@ from traceapp.zones.services.checks import (
     check_zone,
     coerce,
 )
-from traceapp.zones.services.registration import _changes, _current, create_zone, update_zone
+from traceapp.zones.services.registration import (
+    _changes,
+    _current,
+    create_zones,
+    update_zone,
+)
 from traceapp.zones.services.status import is_locked
 
 if TYPE_CHECKING:
@@ -195,6 +200,7 @@ def apply_rows(
     counts: Counter[str] = Counter()
     codes = [str(r.values.get("code") or "").strip().upper() for r in rows]
     held = _existing([c for c in codes if c])
+    fresh: list[tuple[SourceRow, dict[str, Any]]] = []
     for row, code in zip(rows, codes, strict=True):
         problems: list[tuple[str, str]] = list(row.problems)
         data = _data(row, members, problems)
@@ -203,8 +209,7 @@ def apply_rows(
             if problems:
                 raise ValidationFailed("", {problems[0][0]: [problems[0][1]]})
             if zone is None:
-                held[code] = create_zone(actor, cooperative_id, **data)
-                counts["created"] += 1
+                fresh.append((row, data))
             elif zone.cooperative_id != cooperative_id:
                 raise ValidationFailed.field("code", already_registered(code))
             else:
@@ -214,11 +219,24 @@ def apply_rows(
                 update_zone(actor, zone, **filled)
                 counts["updated" if changed else "unchanged"] += 1
         except ValidationFailed as exc:
-            key, messages = next(iter(exc.errors.items()), ("code", [exc.message]))
-            raise ValidationFailed(
-                row_problem(row.row, _field_name(row, key), str(messages[0])), exc.errors
-            ) from None
+            raise _named(row, exc) from None
+    if fresh:
+        create_zones(
+            actor,
+            cooperative_id,
+            [data for _row, data in fresh],
+            lambda index, exc: _named(fresh[index][0], exc),
+        )
+        counts["created"] += len(fresh)
     return counts
+
+
+def _named(row: SourceRow, exc: ValidationFailed) -> ValidationFailed:
+    """A row's refusal, its message naming the row and field."""
+    key, messages = next(iter(exc.errors.items()), ("code", [exc.message]))
+    return ValidationFailed(
+        row_problem(row.row, _field_name(row, key), str(messages[0])), exc.errors
+    )
 
 
 def row_problem(row: int, field_name: str, message: str) -> str:
