@@ -35,8 +35,9 @@ def placemarks(content: bytes) -> list[tuple[dict[str, Any], list[tuple[str, str
         for data in descendants(placemark, "SimpleData"):
             fields[data.get("name") or ""] = (data.text or "").strip()
         title = next(iter(children(placemark, "name")), None)
-        if title is not None and (title.text or "").strip():
-            fields.setdefault("code" if "code" not in fields else "name", title.text.strip())
+        text = (title.text or "").strip() if title is not None else ""
+        if text:
+            fields.setdefault("code" if "code" not in fields else "name", text)
         problems: list[tuple[str, str]] = []
         try:
             fields["geometry"] = _outline(placemark, n)
