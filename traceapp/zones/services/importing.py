@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from traceapp.cooperatives.models import Member
+from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.zones.import_files import SourceRow
@@ -126,6 +126,10 @@ def plan_rows(
     rows checked so far (a code twice in a file is a problem of its second row)."""
     codes = [str(r.values.get("code") or "").strip().upper() for r in rows]
     held = _existing([c for c in codes if c])
+    registered = {code: zone.id for code, zone in held.items()}
+    # Held while the slice is checked: the session keeps loaded objects only while they are
+    # referenced, and each row's check would read the cooperative again.
+    coop = db.session.get(Cooperative, cooperative_id)
     plans = []
     for row, code in zip(rows, codes, strict=True):
         plan = RowPlan(row.row, code or None)
@@ -144,10 +148,10 @@ def plan_rows(
         elif not any(f == "code" for f, _m in found):
             try:
                 if zone is None:
-                    _check_new(actor, cooperative_id, data)
+                    _check_new(actor, cooperative_id, data, registered)
                 else:
                     plan.zone_id = zone.id
-                    plan.changes = _check_update(actor, zone, data)
+                    plan.changes = _check_update(actor, zone, data, registered)
             except ValidationFailed as exc:
                 for key, messages in exc.errors.items():
                     found.extend((key, str(m)) for m in messages)
@@ -159,13 +163,16 @@ def plan_rows(
             if (name, message) not in seen_keys:
                 seen_keys.add((name, message))
                 plan.problems.append({"row": row.row, "field": name, "message": message})
+    del coop
     return plans
 
 
-def _check_new(actor: Actor, cooperative_id: int, data: dict[str, Any]) -> None:
+def _check_new(
+    actor: Actor, cooperative_id: int, data: dict[str, Any], registered: dict[str, int]
+) -> None:
     values, errors = coerce(data)
     values.setdefault("member_ids", [])
-    check_zone(actor, values, cooperative_id, None, errors)
+    check_zone(actor, values, cooperative_id, None, errors, registered)
 
 
 def _filled(data: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +180,9 @@ def _filled(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in (None, "") and k in ZONE_FIELDS}
 
 
-def _check_update(actor: Actor, zone: Zone, data: dict[str, Any]) -> dict[str, list[str]]:
+def _check_update(
+    actor: Actor, zone: Zone, data: dict[str, Any], registered: dict[str, int]
+) -> dict[str, list[str]]:
     values, errors = coerce(_filled(data))
     changed = {k: v for k, v in values.items() if _changes(zone, k, v)}
     if is_locked(zone):
@@ -188,7 +197,7 @@ def _check_update(actor: Actor, zone: Zone, data: dict[str, Any]) -> dict[str, l
             raise ValidationFailed(_("The zone code could not be saved."), errors)
     else:
         merged = {k: _current(zone, k) for k in ZONE_FIELDS if k != "member_ids"} | values
-        check_zone(actor, merged, zone.cooperative_id, zone, errors)
+        check_zone(actor, merged, zone.cooperative_id, zone, errors, registered)
     return {k: [_shown(_current(zone, k)), _shown(v)] for k, v in changed.items()}
 
 
@@ -200,6 +209,7 @@ def apply_rows(
     counts: Counter[str] = Counter()
     codes = [str(r.values.get("code") or "").strip().upper() for r in rows]
     held = _existing([c for c in codes if c])
+    coop = db.session.get(Cooperative, cooperative_id)  # held: see plan_rows
     fresh: list[tuple[SourceRow, dict[str, Any]]] = []
     for row, code in zip(rows, codes, strict=True):
         problems: list[tuple[str, str]] = list(row.problems)
@@ -226,8 +236,10 @@ def apply_rows(
             cooperative_id,
             [data for _row, data in fresh],
             lambda index, exc: _named(fresh[index][0], exc),
+            {code: zone.id for code, zone in held.items()},
         )
         counts["created"] += len(fresh)
+    del coop
     return counts
 
 

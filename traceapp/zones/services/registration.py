@@ -92,11 +92,16 @@ def create_zone(actor: Actor, cooperative_id: int | None, **data: Any) -> Zone:
 
 
 def create_zones(
-    actor: Actor, cooperative_id: int, rows: list[dict[str, Any]], name_error: Any = None
+    actor: Actor,
+    cooperative_id: int,
+    rows: list[dict[str, Any]],
+    name_error: Any = None,
+    registered: dict[str, int] | None = None,
 ) -> list[Zone]:
     """Register many zone codes as drafts at once (an import): each checked as by
     :func:`create_zone`, then all flushed together and audited with one lock of the chain.
-    ``name_error(index, exc)`` may re-raise a row's ValidationFailed naming the row."""
+    ``name_error(index, exc)`` may re-raise a row's ValidationFailed naming the row;
+    ``registered``: the zones holding the rows' codes, read at once (see check_zone)."""
     require(
         actor.can_write_cooperative(cooperative_id) and not actor.is_auditor,
         _("Zone codes are registered by the cooperative's managers and staff."),
@@ -107,7 +112,7 @@ def create_zones(
             try:
                 values, errors = coerce(data)
                 values.setdefault("member_ids", [])
-                derived = check_zone(actor, values, cooperative_id, None, errors)
+                derived = check_zone(actor, values, cooperative_id, None, errors, registered)
             except ValidationFailed as exc:
                 if name_error is None:
                     raise
