@@ -41,10 +41,10 @@ def test_a_manager_imports_zone_codes_from_a_csv_file(
         page.get_by_role("button", name="Check the file").click()
         main = page.locator("main")
         expect(main).to_contain_text(
-            "The file was checked: 2 new codes, 0 updated, 0 unchanged.", timeout=JOB_MS
+            "The file was checked. New codes: 2; to update: 0; unchanged: 0.", timeout=JOB_MS
         )
         page.get_by_role("button", name="Import these zones").click()
-        expect(main).to_contain_text("Imported: 2 new codes", timeout=JOB_MS)
+        expect(main).to_contain_text("Imported. New codes: 2;", timeout=JOB_MS)
         page.get_by_role("link", name="See the zone codes").click()
         page.fill("input[name=q]", "VN-PYIM")
         page.get_by_role("button", name="Search").click()

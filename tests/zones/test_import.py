@@ -65,7 +65,7 @@ def test_an_export_imports_into_another_cooperative_as_it_was(world, manager_cli
     # While cooperative A holds the codes, B cannot take them: every row says so, none is kept.
     job_id = _job_id(_upload(other_client, "zones.geojson", body))
     page = other_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
-    assert "The file has 3 problems; nothing was saved." in page
+    assert "Problems found in the file: 3. Nothing was saved;" in page
     assert "The code VN-PYDX-701 is already registered." in page
     assert other_client.form_post(f"/zones/import/{job_id}/confirm").status_code == 409
     assert _zones_of(world.b.coop.id) == []
@@ -76,11 +76,11 @@ def test_an_export_imports_into_another_cooperative_as_it_was(world, manager_cli
     db.session.commit()
     job_id = _job_id(_upload(other_client, "zones.geojson", body))
     page = other_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
-    assert "The file was checked: 3 new codes, 0 updated, 0 unchanged." in page
+    assert "The file was checked. New codes: 3; to update: 0; unchanged: 0." in page
     assert _zones_of(world.b.coop.id) == []  # the check writes nothing
     r = other_client.form_post(f"/zones/import/{job_id}/confirm")
     page = other_client.get(r.headers["Location"]).get_data(as_text=True)
-    assert "Imported: 3 new codes, 0 updated, 0 unchanged." in page
+    assert "Imported. New codes: 3; updated: 0; unchanged: 0." in page
 
     def comparable(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [
@@ -104,7 +104,7 @@ def test_an_export_imports_into_another_cooperative_as_it_was(world, manager_cli
     # Imported again, nothing changes.
     job_id = _job_id(_upload(other_client, "again.geojson", body))
     page = other_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
-    assert "The file was checked: 0 new codes, 0 updated, 3 unchanged." in page
+    assert "The file was checked. New codes: 0; to update: 0; unchanged: 3." in page
 
 
 def test_a_csv_with_bad_rows_names_row_and_field_and_saves_nothing(world, manager_client):
@@ -120,7 +120,7 @@ def test_a_csv_with_bad_rows_names_row_and_field_and_saves_nothing(world, manage
     ).encode()
     job_id = _job_id(_upload(manager_client, "zones.csv", csv))
     page = manager_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
-    assert "The file has 3 problems; nothing was saved." in page
+    assert "Problems found in the file: 3. Nothing was saved;" in page
     job = db.session.get_one(ZoneImportJob, job_id)
     problems = {(p["row"], p["field"]) for p in job.problems}
     assert problems == {(3, "kind"), (4, "lat"), (6, "code")}
@@ -134,8 +134,12 @@ def test_a_csv_with_bad_rows_names_row_and_field_and_saves_nothing(world, manage
 
 def test_the_zone_list_offers_the_import_and_its_template(manager_client):
     assert 'href="/zones/import"' in manager_client.get("/zones").get_data(as_text=True)
-    template = manager_client.get("/zones/import/template.csv").get_data(as_text=True)
-    assert template.lstrip("\ufeff").startswith("code,kind,name,crop,province")
+    template = manager_client.get("/zones/import/template.csv").get_data()
+    assert template.decode("utf-8-sig").startswith("code,kind,name,crop,province")
+    # Its example row is a zone the cooperative could register as it is.
+    job_id = _job_id(_upload(manager_client, "zones-template.csv", template))
+    page = manager_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
+    assert "The file was checked. New codes: 1; to update: 0; unchanged: 0." in page
 
 
 def test_an_auditor_cannot_import_zones(world, app, session):
@@ -241,7 +245,7 @@ def _xlsx() -> bytes:
 def test_kml_placemarks_and_xlsx_rows_are_read_as_zones(world, manager_client):
     job_id = _job_id(_upload(manager_client, "zones.kml", _KML.encode()))
     page = manager_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
-    assert "The file was checked: 2 new codes, 0 updated, 0 unchanged." in page
+    assert "The file was checked. New codes: 2; to update: 0; unchanged: 0." in page
 
     job_id = _job_id(_upload(manager_client, "zones.xlsx", _xlsx()))
     job = db.session.get_one(ZoneImportJob, job_id)

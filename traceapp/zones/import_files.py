@@ -333,21 +333,22 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def template_csv() -> str:
-    """A CSV with the columns an import reads and one example zone."""
+def template_csv(code: str = "VN-PYDX-0128", province: str = "Phú Yên") -> str:
+    """A CSV with the columns an import reads and one example zone (a code of the
+    cooperative's scheme, in its province)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(TEMPLATE_COLUMNS)
     example = {
-        "code": "VN-HY-001",
+        "code": code,
         "kind": "growing_area",
         "name": "Longan garden",
         "crop": "longan",
-        "province": "Hưng Yên",
+        "province": province,
         "declared_area_ha": "2.5",
         "valid_from": "2025-01-01",
-        "lat": "20.65",
-        "lon": "106.05",
+        "lat": "13.40",
+        "lon": "109.02",
     }
     writer.writerow([example.get(c, "") for c in TEMPLATE_COLUMNS])
     return out.getvalue()

@@ -16,9 +16,9 @@ from traceapp import jobqueue
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.errors import DomainError
 from traceapp.extensions import db
-from traceapp.zones import import_files, import_jobs
+from traceapp.zones import import_files, import_jobs, services
 from traceapp.zones.forms import ZoneImportForm
-from traceapp.zones.models import ZoneImportJob
+from traceapp.zones.models import ZoneImportJob, ZoneKind
 from traceapp.zones.views import bp
 
 
@@ -58,8 +58,10 @@ def import_zones() -> Any:
 @login_required
 def import_template() -> Any:
     """A CSV with the columns the import reads and one example zone."""
+    coop = current_user.cooperative
+    example = services.scheme_for(ZoneKind.GROWING_AREA, coop.country if coop else None)
     return Response(
-        "\ufeff" + import_files.template_csv(),
+        "\ufeff" + import_files.template_csv(example["example"], coop.province if coop else ""),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="zones-template.csv"'},
     )
