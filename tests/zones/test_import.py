@@ -251,3 +251,14 @@ def test_kml_placemarks_and_xlsx_rows_are_read_as_zones(world, manager_client):
     job = db.session.get_one(ZoneImportJob, job_id)
     assert [(p["row"], p["field"]) for p in job.problems] == [(3, "wkt")]
     assert job.result["new"] == 1
+
+
+def test_an_xlsx_declaring_entities_is_refused_before_it_is_opened(manager_client):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        package.writestr("xl/sharedStrings.xml", '<!DOCTYPE x [<!ENTITY a "aaaa">]><sst/>')
+    job_id = _job_id(_upload(manager_client, "zones.xlsx", out.getvalue()))
+    page = manager_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
+    assert "The import failed: The XLSX file cannot be read." in page

@@ -248,17 +248,45 @@ def _csv_rows(content: bytes) -> list[list[Any]]:
     return rows
 
 
+def _unreadable_xlsx() -> FileProblem:
+    return FileProblem(
+        _("The XLSX file cannot be read. Save it again, or save it as CSV, and upload it.")
+    )
+
+
+def _check_package(content: bytes) -> None:
+    """Refuse an XLSX that unpacks past the limit or declares entities, before openpyxl
+    opens it (a zip stream never yields more than the size its entry declares)."""
+    import zipfile
+
+    limit = int(current_app.config.get("TRACEAPP_ZONE_IMPORT_MAX_EXPANDED_BYTES", 128 << 20))
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            parts = package.infolist()
+            if len(parts) > 1000 or sum(p.file_size for p in parts) > limit:
+                raise _unreadable_xlsx()
+            for part in parts:
+                with package.open(part) as stream:
+                    tail = b""
+                    while chunk := stream.read(1 << 20):
+                        seen = (tail + chunk).lower()
+                        if b"<!doctype" in seen or b"<!entity" in seen:
+                            raise _unreadable_xlsx()
+                        tail = chunk[-16:]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise _unreadable_xlsx() from None
+
+
 def _xlsx_rows(content: bytes) -> list[list[Any]]:
     import zipfile
 
     import openpyxl
 
+    _check_package(content)
     try:
         book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise FileProblem(
-            _("The XLSX file cannot be read. Save it again, or save it as CSV, and upload it.")
-        ) from None
+        raise _unreadable_xlsx() from None
     try:
         sheet = book.worksheets[0]
         rows = []
