@@ -8,6 +8,10 @@ prints the time of each, for SQLite (a temp file) or the PostgreSQL database giv
     .venv/bin/python bench/zone_import.py postgresql+psycopg://postgres@127.0.0.1:5432/bench
     .venv/bin/python bench/zone_import.py --count 1000
 A PostgreSQL database given must exist and hold nothing else: the script drops its tables.
+
+Measured 2026-12-05 on the shared 2-core machine (other jobs running, so wall times are
+high): 10,000 polygon zones, 4.5 MB of GeoJSON. SQLite: check 25 s, import 45 s.
+PostgreSQL 16: check 16 s, import 99 s (1,000 zones: 2.4 s and 4.4 s).
 """
 
 from __future__ import annotations
