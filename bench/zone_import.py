@@ -11,7 +11,7 @@ A PostgreSQL database given must exist and hold nothing else: the script drops i
 
 Measured 2026-12-05 on the shared 2-core machine (other jobs running, so wall times are
 high): 10,000 polygon zones, 4.5 MB of GeoJSON. SQLite: check 25 s, import 45 s.
-PostgreSQL 15: check 16 s, import 99 s (1,000 zones: 2.4 s and 4.4 s).
+PostgreSQL 15: check 14 s, import 50 s (99 s in a busier run; 1,000 zones: 2.4 s and 4.4 s).
 """
 
 from __future__ import annotations
