@@ -179,7 +179,7 @@ def _first_not_text(where: str, pairs: Any) -> tuple[str, str, str] | None:
 
 #: API views that read their (possibly large) body as a stream and check it themselves
 #: (nesting and text), so the edge does not hold it in memory first.
-STREAMED_BODIES = {"api_batches.epcis_import"}
+STREAMED_BODIES = {"api_batches.epcis_import", "api_zone_imports.import_zones"}
 
 
 def unreadable_input() -> tuple[str, str, str] | None:

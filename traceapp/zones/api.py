@@ -198,3 +198,8 @@ class ZoneCertificationById(MethodView):
         zone = get_scoped(Zone, zone_id, actor)
         cert = services.get_certification(zone, certification_id)
         return services.update_certification(actor, cert, **data)
+
+
+from traceapp.zones import api_import  # noqa: E402 - its routes share this package's API
+
+blueprints = [blp, api_import.blp]

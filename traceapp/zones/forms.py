@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -174,3 +174,16 @@ class CertificationForm(Form):
     )
     issued_on = DateField(_l("Issued on"), validators=[Optional()])
     expires_on = DateField(_l("Expires on"), validators=[Optional()])
+
+
+class ZoneImportForm(Form):
+    """Upload a file of many zone codes."""
+
+    file = FileField(
+        _l("GeoJSON, KML, CSV or Excel file of zone codes"),
+        validators=[FileRequired()],
+        description=_l(
+            "A GeoJSON FeatureCollection (such as the zone export) or a table with a code "
+            "column and the outline as WKT or as lat and lon."
+        ),
+    )

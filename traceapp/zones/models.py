@@ -273,3 +273,42 @@ class ZoneOverlap(Base):
     )
     overlap_ha: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 4))
     detected_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+class ZoneImportJob(IdMixin, TenantMixin, Base):
+    """Importing many zone codes from a file in the background: first a check that names
+    every problem by row and field and shows what would change, then, once confirmed, the
+    import itself, with its progress (see traceapp.zones.import_jobs)."""
+
+    __tablename__ = "zone_import_jobs"
+
+    #: queued, running, checked (waiting for confirmation), done, failed
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued", index=True)
+    #: What the job does when a worker takes it: check (the dry run) or apply.
+    stage: Mapped[str] = mapped_column(sa.String(10), default="check")
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    #: The uploaded file while the job needs it (removed when it ends).
+    path: Mapped[str | None] = mapped_column(sa.String(500))
+    size: Mapped[int]
+    #: Rows checked (check stage) or applied (apply stage; a resumed job goes on from here).
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int | None]
+    #: Counts: new, updated, unchanged (the check); created, updated, unchanged (the import).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: The first rows' changes: {"row", "code", "new", "changes": {field: [old, new]}}.
+    preview: Mapped[list[Any] | None] = mapped_column(JSONType)
+    #: Problems of the file's rows: {"row", "field", "message"}; any one refuses the import.
+    problems: Mapped[list[Any] | None] = mapped_column(JSONType)
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+    confirmed_at: Mapped[dt.datetime | None]
+    started_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    #: The worker holding the job while it runs (host:pid), and how often one took it.
+    worker: Mapped[str | None] = mapped_column(sa.String(100))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")

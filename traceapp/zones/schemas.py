@@ -202,3 +202,48 @@ class TransitionSchema(BaseSchema):
     actor_label = fields.Str(dump_only=True)
     actor_role = fields.Str(dump_only=True)
     at = fields.AwareDateTime(dump_only=True)
+
+
+class ZoneImportQuerySchema(BaseSchema):
+    """How to read an uploaded zone file, and for which cooperative."""
+
+    format = fields.Str(
+        load_default="geojson",
+        validate=validate.OneOf(["geojson", "csv", "xlsx"]),
+        metadata={"description": "geojson (a FeatureCollection), csv or xlsx"},
+    )
+    cooperative_id = fields.Int()
+
+
+class ZoneImportProblemSchema(BaseSchema):
+    """A problem of one row of the file."""
+
+    row = fields.Int(metadata={"description": "the feature's number, or the line of a table"})
+    field = fields.Str()
+    message = fields.Str()
+
+
+class ZoneImportJobSchema(BaseSchema):
+    """A zone import running in the background: checked first, imported once confirmed."""
+
+    id = fields.Int()
+    status = fields.Str(
+        metadata={"description": "queued, running, checked (confirm to import), done or failed"}
+    )
+    stage = fields.Str(metadata={"description": "check (the dry run) or apply"})
+    filename = fields.Str()
+    size = fields.Int()
+    done = fields.Int()
+    total = fields.Int(allow_none=True)
+    result = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "counts: new, updated, unchanged, problems; after the import "
+            "created, updated, unchanged"
+        },
+    )
+    problems = fields.List(fields.Nested(ZoneImportProblemSchema), allow_none=True)
+    preview = fields.List(fields.Dict(), allow_none=True)
+    error = fields.Str(allow_none=True)
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -130,8 +131,12 @@ def check_zone(
     cooperative_id: int,
     existing: Zone | None,
     errors: dict[str, list[str]],
+    registered: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Every problem of the merged zone data, raised together; returns derived columns."""
+    """Every problem of the merged zone data, raised together; returns derived columns.
+
+    ``registered``: the ids of the zones holding the codes checked, when the caller (an
+    import) has read them for many zones at once; otherwise each check asks the database."""
 
     def add(key: str, message: str) -> None:
         errors.setdefault(key, []).append(message)
@@ -153,8 +158,11 @@ def check_zone(
         if not re.fullmatch(scheme["pattern"], code):
             add("code", off_scheme(ZoneKind(kind), code, scheme))
         else:
-            clash = db.session.execute(sa.select(Zone.id).where(Zone.code == code)).first()
-            if clash is not None and (existing is None or clash.id != existing.id):
+            if registered is not None:
+                holder = registered.get(code)
+            else:
+                holder = db.session.execute(sa.select(Zone.id).where(Zone.code == code)).scalar()
+            if holder is not None and (existing is None or holder != existing.id):
                 add("code", already_registered(code))
     if not values.get("province"):
         add("province", _("Enter the province named in the decision."))

@@ -91,6 +91,61 @@ def create_zone(actor: Actor, cooperative_id: int | None, **data: Any) -> Zone:
     return zone
 
 
+def create_zones(
+    actor: Actor,
+    cooperative_id: int,
+    rows: list[dict[str, Any]],
+    name_error: Any = None,
+    registered: dict[str, int] | None = None,
+) -> list[Zone]:
+    """Register many zone codes as drafts at once (an import): each checked as by
+    :func:`create_zone`, then all flushed together and audited with one lock of the chain.
+    ``name_error(index, exc)`` may re-raise a row's ValidationFailed naming the row;
+    ``registered``: the zones holding the rows' codes, read at once (see check_zone)."""
+    require(
+        actor.can_write_cooperative(cooperative_id) and not actor.is_auditor,
+        _("Zone codes are registered by the cooperative's managers and staff."),
+    )
+    zones = []
+    with db.session.no_autoflush:
+        for index, data in enumerate(rows):
+            try:
+                values, errors = coerce(data)
+                values.setdefault("member_ids", [])
+                derived = check_zone(actor, values, cooperative_id, None, errors, registered)
+            except ValidationFailed as exc:
+                if name_error is None:
+                    raise
+                raise name_error(index, exc) from None
+            zone = Zone(cooperative_id=cooperative_id, status=S.DRAFT)
+            _apply(zone, values, derived)
+            zones.append(zone)
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(zones)
+            db.session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "uq_zones_code" in text or "zones.code" in text:
+            # Registered by someone else since the check: the import names it when run again.
+            raise ValidationFailed.field(
+                "code", _("A code of this file was registered meanwhile; import it again.")
+            ) from None
+        raise
+    audit.record_many(
+        actor,
+        [
+            {
+                "action": "zone.create",
+                "obj": z,
+                "changes": audit.created(z) | _member_change([], z),
+            }
+            for z in zones
+        ],
+    )
+    return zones
+
+
 def update_zone(actor: Actor, zone: Zone, **data: Any) -> Zone:
     """Change a zone; once submitted, only households and notes may still change (409)."""
     require(

@@ -1,0 +1,308 @@
+"""Zone imports in the background (as EPCIS imports run, :mod:`traceapp.batches.epcis_jobs`).
+
+The upload is written to a file in TRACEAPP_JOB_DIR as it arrives. A worker first checks
+every row (stage ``check``: nothing is written but the job's progress, its problems and
+its preview) and leaves the job ``checked``; once the user confirms, the job is queued again
+(stage ``apply``) and a worker imports the rows in slices, each slice in a short write
+transaction that also records how far it got. A job resumed after its worker died goes on
+after the last slice it kept, and zones are found by code, so none is registered twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from traceapp import jobqueue
+from traceapp.auth.models import Actor, User
+from traceapp.auth.permissions import require
+from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.errors import Conflict, DomainError, ValidationFailed
+from traceapp.extensions import db
+from traceapp.media.services import too_large_message
+from traceapp.zones import import_files
+from traceapp.zones.models import ZoneImportJob
+from traceapp.zones.services import importing
+
+log = logging.getLogger(__name__)
+
+#: Rows checked per progress report, and rows imported per write transaction.
+CHECK_SLICE = 500
+APPLY_SLICE = 200
+_READ = 64 * 1024
+
+
+def size_limit() -> int:
+    """The largest file accepted (the request size limit)."""
+    return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024)
+
+
+def spool(stream: IO[bytes], field: str) -> tuple[Path, int]:
+    """Write an upload to a file in TRACEAPP_JOB_DIR as it arrives; refused past the limit."""
+    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"zone-import-{uuid.uuid4().hex}"
+    size = 0
+    try:
+        with path.open("wb") as out:
+            while chunk := stream.read(_READ):
+                size += len(chunk)
+                if size > size_limit():
+                    raise ValidationFailed.field(field, too_large_message(size_limit()))
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    if size == 0:
+        path.unlink(missing_ok=True)
+        raise ValidationFailed.field(field, _("The file is empty."))
+    return path, size
+
+
+def start_job(
+    actor: Actor, cooperative_id: int | None, path: Path, size: int, filename: str
+) -> ZoneImportJob:
+    """Queue the check of an uploaded file (the caller commits, then calls launch)."""
+    require(
+        cooperative_id is not None
+        and actor.can_write_cooperative(cooperative_id)
+        and not actor.is_auditor,
+        _("Zone codes are registered by the cooperative's managers and staff."),
+    )
+    locale = get_locale() if has_request_context() else None
+    job = ZoneImportJob(
+        cooperative_id=cooperative_id,
+        filename=(filename or "zones.geojson")[:200],
+        path=str(path),
+        size=size,
+        requested_by_id=getattr(actor, "id", None),
+        locale=str(locale) if locale is not None else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def confirm(actor: Actor, job: ZoneImportJob) -> None:
+    """Queue the import of a checked file without problems (409 otherwise)."""
+    require(
+        actor.can_write_cooperative(job.cooperative_id) and not actor.is_auditor,
+        _("Zone codes are registered by the cooperative's managers and staff."),
+    )
+    if job.status != "checked" or job.problems or not job.path:
+        raise Conflict(_("Only a checked file without problems can be imported."))
+    job.status, job.stage, job.done = jobqueue.QUEUED, "apply", 0
+    job.confirmed_at, job.finished_at, job.result = now_utc(), None, None
+    db.session.flush()
+
+
+def launch(app: Flask, job_id: int) -> None:
+    """A committed job waits for a worker; with TRACEAPP_JOBS_INLINE (tests) it runs now."""
+    if app.config.get("TRACEAPP_JOBS_INLINE"):
+        execute(app, job_id)
+
+
+def is_waiting(job: ZoneImportJob) -> bool:
+    """Queued, and no worker has taken it for longer than the stall time."""
+    if job.status != jobqueue.QUEUED:
+        return False
+    since = job.confirmed_at or job.created_at
+    since = since if since.tzinfo else since.replace(tzinfo=dt.UTC)
+    return now_utc() - since > jobqueue.stall_after()
+
+
+def _write(change: Callable[[], None]) -> None:
+    """End the read transaction, then make ``change`` in a short write transaction."""
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        change()
+        db.session.commit()
+
+
+def execute(app: Flask, job_id: int) -> None:
+    """Run the job's stage (see the module), in the requester's language."""
+    with app.app_context(), sqlite_begin_mode("DEFERRED"):
+        job = db.session.get(ZoneImportJob, job_id)
+        if job is not None and job.status == jobqueue.QUEUED:
+            # Called by itself (not by a worker, which claims first): claim it here.
+            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
+                return
+            db.session.refresh(job)
+        if job is None or job.status != jobqueue.RUNNING:
+            return
+        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
+            try:
+                _execute(job)
+            finally:
+                db.session.remove()
+
+
+def _fail(job_id: int, message: str) -> None:
+    db.session.rollback()
+
+    def fail() -> None:
+        failed = db.session.get_one(ZoneImportJob, job_id)
+        failed.status, failed.error = "failed", message[:2000]
+        if failed.path:
+            Path(failed.path).unlink(missing_ok=True)
+        failed.path, failed.finished_at = None, now_utc()
+
+    _write(fail)
+
+
+def _read(job: ZoneImportJob) -> import_files.ReadFile:
+    if not job.path or not Path(job.path).exists():
+        raise import_files.FileProblem(
+            _(
+                "The uploaded file is no longer where the job keeps it "
+                "(TRACEAPP_JOB_DIR on the worker's machine): upload it again."
+            )
+        )
+    return import_files.read_rows(job.filename, Path(job.path).read_bytes())
+
+
+def _execute(job: ZoneImportJob) -> None:
+    job_id = job.id
+
+    def start() -> None:
+        job.started_at = job.heartbeat_at = now_utc()
+
+    _write(start)
+    actor = db.session.get(User, job.requested_by_id) if job.requested_by_id else None
+    try:
+        if actor is None or not actor.can_write_cooperative(job.cooperative_id):
+            raise ValidationFailed.field("file", _("You cannot import for this cooperative."))
+        read = _read(job)
+        if job.stage == "apply":
+            _apply(job, actor, read)
+        else:
+            _check(job, actor, read)
+    except jobqueue.Released:
+        raise
+    except import_files.FileProblem as exc:
+        _fail(job_id, str(exc))
+    except DomainError as exc:
+        _fail(job_id, exc.message)
+    except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
+        log.exception("zone import job %s failed", job_id)
+        _fail(job_id, str(exc))
+
+
+def _check(job: ZoneImportJob, actor: Actor, read: import_files.ReadFile) -> None:
+    """The dry run: every row's problems and changes; nothing but the job is written."""
+    rows = read.rows
+    members = importing.member_numbers(job.cooperative_id)
+    seen: dict[str, int] = {}
+    counts: Counter[str] = Counter(dict.fromkeys(("new", "updated", "unchanged"), 0))
+    problems: list[dict[str, Any]] = []
+    preview: list[dict[str, Any]] = []
+    problem_count = 0
+
+    def counted() -> None:
+        job.total, job.done = len(rows), 0
+
+    _write(counted)
+    for first in range(0, len(rows), CHECK_SLICE):
+        jobqueue.checkpoint()
+        for plan in importing.plan_rows(
+            actor, job.cooperative_id, rows[first : first + CHECK_SLICE], members, seen
+        ):
+            problem_count += len(plan.problems)
+            problems.extend(plan.problems[: max(importing.SHOWN - len(problems), 0)])
+            if plan.problems:
+                continue
+            counts[plan.outcome] += 1
+            if plan.outcome != "unchanged" and len(preview) < importing.SHOWN:
+                preview.append(
+                    {"row": plan.row, "code": plan.code, "new": plan.zone_id is None}
+                    | {"changes": plan.changes}
+                )
+
+        def progress(done: int = min(first + CHECK_SLICE, len(rows))) -> None:
+            job.done, job.heartbeat_at = done, now_utc()
+
+        _write(progress)
+    if not rows:
+        problems.append({"row": 1, "field": "file", "message": _("The file holds no zones.")})
+        problem_count = 1
+
+    def checked() -> None:
+        job.status, job.finished_at = "checked", now_utc()
+        job.result = dict(counts) | {"problems": problem_count, "ignored": read.ignored}
+        job.problems, job.preview = problems or None, preview
+        if problems and job.path:
+            # A file with problems is never imported: let it go now.
+            Path(job.path).unlink(missing_ok=True)
+            job.path = None
+
+    _write(checked)
+
+
+def _apply(job: ZoneImportJob, actor: Actor, read: import_files.ReadFile) -> None:
+    """Import the rows after those already kept, a slice per write transaction."""
+    rows = read.rows
+    members = importing.member_numbers(job.cooperative_id)
+    counts: Counter[str] = Counter(dict.fromkeys(("created", "updated", "unchanged"), 0))
+    counts.update({k: v for k, v in (job.result or {}).items() if isinstance(v, int)})
+    start = job.done
+
+    def counted() -> None:
+        job.total = len(rows)
+
+    _write(counted)
+    for first in range(start, len(rows), APPLY_SLICE):
+        jobqueue.checkpoint()
+
+        def keep(first: int = first) -> None:
+            counts.update(
+                importing.apply_rows(
+                    actor, job.cooperative_id, rows[first : first + APPLY_SLICE], members
+                )
+            )
+            job.done = min(first + APPLY_SLICE, len(rows))
+            job.result = dict(counts)  # so far: a resumed job goes on from here
+            job.heartbeat_at = now_utc()
+
+        try:
+            _write(keep)
+        except ValidationFailed as exc:
+            _fail(
+                job.id,
+                _(
+                    "The import stopped after %(n)s rows (those are kept; importing the file "
+                    "again updates them): %(error)s",
+                    n=first,
+                    error=exc.message,
+                ),
+            )
+            return
+
+    def finish() -> None:
+        job.status, job.finished_at = "done", now_utc()
+        job.result = dict(counts)
+        if job.path:
+            Path(job.path).unlink(missing_ok=True)
+        job.path = None
+
+    _write(finish)
+
+
+def _given_up(job: ZoneImportJob) -> None:
+    """A job failed after losing its worker too often: its upload is let go."""
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)
+    job.path = None
+
+
+KIND = jobqueue.Kind("zone-import", ZoneImportJob, execute, given_up=_given_up)
+jobqueue.register(KIND)
