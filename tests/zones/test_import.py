@@ -17,6 +17,7 @@ from tests.zones.factories import ZoneFactory, square
 from traceapp import workers
 from traceapp.audit.models import AuditRecord
 from traceapp.extensions import db
+from traceapp.media import spool as uploads
 from traceapp.zones import import_jobs
 from traceapp.zones.models import Zone, ZoneImportJob
 from traceapp.zones.services import create_zone, importing
@@ -78,9 +79,13 @@ def test_an_export_imports_into_another_cooperative_as_it_was(world, manager_cli
     page = other_client.get(f"/zones/import/{job_id}").get_data(as_text=True)
     assert "The file was checked. New codes: 3; to update: 0; unchanged: 0." in page
     assert _zones_of(world.b.coop.id) == []  # the check writes nothing
+    # The file waits in the database (no folder shared by the servers and workers)...
+    waiting = db.session.get(ZoneImportJob, job_id).path
+    assert waiting.startswith("db:") and uploads.read_all(waiting) == body
     r = other_client.form_post(f"/zones/import/{job_id}/confirm")
     page = other_client.get(r.headers["Location"]).get_data(as_text=True)
     assert "Imported. New codes: 3; updated: 0; unchanged: 0." in page
+    assert not uploads.exists(waiting)  # ... until the import is done
 
     def comparable(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [

@@ -1,6 +1,6 @@
 """Zone imports in the background (as EPCIS imports run, :mod:`traceapp.batches.epcis_jobs`).
 
-The upload is written to a file in TRACEAPP_JOB_DIR as it arrives. A worker first checks
+The upload is kept in the database as it arrives (traceapp.media.spool). A worker first checks
 every row (stage ``check``: nothing is written but the job's progress, its problems and
 its preview) and leaves the job ``checked``; once the user confirms, the job is queued again
 (stage ``apply``) and a worker imports the rows in slices, each slice in a short write
@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
@@ -28,7 +26,7 @@ from traceapp.auth.permissions import require
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import Conflict, DomainError, ValidationFailed
 from traceapp.extensions import db
-from traceapp.media.services import too_large_message
+from traceapp.media import spool as uploads
 from traceapp.zones import import_files
 from traceapp.zones.models import ZoneImportJob
 from traceapp.zones.services import importing
@@ -38,7 +36,6 @@ log = logging.getLogger(__name__)
 #: Rows checked per progress report, and rows imported per write transaction.
 CHECK_SLICE = 500
 APPLY_SLICE = 200
-_READ = 64 * 1024
 
 
 def size_limit() -> int:
@@ -46,30 +43,18 @@ def size_limit() -> int:
     return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024)
 
 
-def spool(stream: IO[bytes], field: str) -> tuple[Path, int]:
-    """Write an upload to a file in TRACEAPP_JOB_DIR as it arrives; refused past the limit."""
-    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"zone-import-{uuid.uuid4().hex}"
-    size = 0
-    try:
-        with path.open("wb") as out:
-            while chunk := stream.read(_READ):
-                size += len(chunk)
-                if size > size_limit():
-                    raise ValidationFailed.field(field, too_large_message(size_limit()))
-                out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+def spool(stream: IO[bytes], field: str) -> tuple[str, int]:
+    """Keep an upload in the database as it arrives (traceapp.media.spool), so a worker on
+    any machine reads it; refused past the limit or when empty."""
+    ref, size = uploads.spool(stream, "zone-import", field, size_limit())
     if size == 0:
-        path.unlink(missing_ok=True)
+        uploads.discard(ref)
         raise ValidationFailed.field(field, _("The file is empty."))
-    return path, size
+    return ref, size
 
 
 def start_job(
-    actor: Actor, cooperative_id: int | None, path: Path, size: int, filename: str
+    actor: Actor, cooperative_id: int | None, path: str, size: int, filename: str
 ) -> ZoneImportJob:
     """Queue the check of an uploaded file (the caller commits, then calls launch)."""
     require(
@@ -82,7 +67,7 @@ def start_job(
     job = ZoneImportJob(
         cooperative_id=cooperative_id,
         filename=(filename or "zones.geojson")[:200],
-        path=str(path),
+        path=path,
         size=size,
         requested_by_id=getattr(actor, "id", None),
         locale=str(locale) if locale is not None else None,
@@ -154,21 +139,18 @@ def _fail(job_id: int, message: str) -> None:
         failed = db.session.get_one(ZoneImportJob, job_id)
         failed.status, failed.error = "failed", message[:2000]
         if failed.path:
-            Path(failed.path).unlink(missing_ok=True)
+            uploads.discard(failed.path)
         failed.path, failed.finished_at = None, now_utc()
 
     _write(fail)
 
 
 def _read(job: ZoneImportJob) -> import_files.ReadFile:
-    if not job.path or not Path(job.path).exists():
+    if not job.path or not uploads.exists(job.path):
         raise import_files.FileProblem(
-            _(
-                "The uploaded file is no longer where the job keeps it "
-                "(TRACEAPP_JOB_DIR on the worker's machine): upload it again."
-            )
+            _("The uploaded file is no longer kept for this job: upload it again.")
         )
-    return import_files.read_rows(job.filename, Path(job.path).read_bytes())
+    return import_files.read_rows(job.filename, uploads.read_all(job.path))
 
 
 def _execute(job: ZoneImportJob) -> None:
@@ -242,7 +224,7 @@ def _check(job: ZoneImportJob, actor: Actor, read: import_files.ReadFile) -> Non
         job.problems, job.preview = problems or None, preview
         if problems and job.path:
             # A file with problems is never imported: let it go now.
-            Path(job.path).unlink(missing_ok=True)
+            uploads.discard(job.path)
             job.path = None
 
     _write(checked)
@@ -291,7 +273,7 @@ def _apply(job: ZoneImportJob, actor: Actor, read: import_files.ReadFile) -> Non
         job.status, job.finished_at = "done", now_utc()
         job.result = dict(counts)
         if job.path:
-            Path(job.path).unlink(missing_ok=True)
+            uploads.discard(job.path)
         job.path = None
 
     _write(finish)
@@ -300,7 +282,7 @@ def _apply(job: ZoneImportJob, actor: Actor, read: import_files.ReadFile) -> Non
 def _given_up(job: ZoneImportJob) -> None:
     """A job failed after losing its worker too often: its upload is let go."""
     if job.path:
-        Path(job.path).unlink(missing_ok=True)
+        uploads.discard(job.path)
     job.path = None
 
 
