@@ -94,9 +94,15 @@ def imo_is_valid(imo: str) -> bool:
 
 
 def check_member(
-    values: dict[str, Any], cooperative_id: int, existing: Member | None = None
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Member | None = None,
+    *,
+    clash_checked: bool = False,
 ) -> dict[str, list[str]]:
-    """Every problem of a member's data, by field (empty when it may be saved)."""
+    """Every problem of a member's data, by field (empty when it may be saved).
+    ``clash_checked``: the caller looked the member number up already (a whole file's at
+    once), so it is not looked up again."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -112,7 +118,7 @@ def check_member(
     if number:
         if not MEMBER_NUMBER_RE.match(number):
             add("member_number", _("1 to 20 letters, digits, dots, dashes or slashes."))
-        else:
+        elif not clash_checked:
             clash = db.session.execute(
                 sa.select(Member.id).where(
                     Member.cooperative_id == cooperative_id, Member.member_number == number
