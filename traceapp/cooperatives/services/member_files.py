@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 #: Defaults of the TRACEAPP_IMPORT_MAX_* settings.
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
 MAX_IMPORT_EXPANDED_BYTES = 16 * 1024 * 1024
-MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_COLUMNS = 100
 MAX_IMPORT_CELL_CHARS = 5000
 #: Parts of an XLSX package: a workbook of one sheet has about a dozen.
