@@ -34,7 +34,7 @@ from traceapp.auth.models import Role, User  # noqa: E402
 from traceapp.cooperatives.models import Cooperative, Member  # noqa: E402
 from traceapp.extensions import db  # noqa: E402
 
-PASSWORD = "bench-password-21"
+PASSWORD = "bench-password-21"  # noqa: S105 - a throwaway bench database
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADINGS = ["Member number", "Full name", "Gender", "Birth year", "Village", "Commune", "Phone"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -173,7 +173,11 @@ def _run(job: MemberImport) -> MemberImport:
 
 def _accepted(job: MemberImport) -> Any:
     url = url_for("api_cooperatives.member_import_job", import_id=job.id)
-    return MemberImportJobSchema().dump(job), 202, {"Location": url}
+    # A response of its own: the operation's 200 schema must not filter the job's fields.
+    response = jsonify(MemberImportJobSchema().dump(job))
+    response.status_code = 202
+    response.headers["Location"] = url
+    return response
 
 
 def _preview(filename: str, summary: dict[str, Any]) -> dict[str, Any]:

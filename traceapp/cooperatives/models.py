@@ -201,7 +201,7 @@ class MemberImport(IdMixin, TenantMixin, Base):
     done: Mapped[int] = mapped_column(default=0, server_default="0")
     #: Why the job failed: the message, and the problems by line and column.
     error: Mapped[str | None] = mapped_column(sa.Text)
-    problems: Mapped[list[Any] | None] = mapped_column(JSONType)
+    problems: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     started_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
