@@ -77,7 +77,7 @@ def stale_rows(cooperative_id: int, items: list[dict[str, Any]]) -> dict[str, li
         member = members.get(item["member_id"])
         if member is None:
             message = _("The member of this line is no longer registered.")
-        elif audit.to_jsonable({k: getattr(member, k) for k in item["before"]}) != item["before"]:
+        elif audit.to_jsonable({k: member[k] for k in item["before"]}) != item["before"]:
             message = _("The member was changed since the file was checked: check the file again.")
         else:
             continue
@@ -85,13 +85,16 @@ def stale_rows(cooperative_id: int, items: list[dict[str, Any]]) -> dict[str, li
     return problems
 
 
-def _members(cooperative_id: int, ids: list[int]) -> dict[int, Member]:
-    found: dict[int, Member] = {}
+def _members(cooperative_id: int, ids: list[int]) -> dict[int, Any]:
+    """The cooperative's members of these ids, as plain rows (no ORM objects: a slice of a
+    big file names thousands)."""
+    found: dict[int, Any] = {}
+    table = Member.__table__
     for chunk in _chunks(ids):
-        for member in db.session.scalars(
-            sa.select(Member).where(Member.cooperative_id == cooperative_id, Member.id.in_(chunk))
-        ):
-            found[member.id] = member
+        for row in db.session.execute(
+            sa.select(table).where(table.c.cooperative_id == cooperative_id, table.c.id.in_(chunk))
+        ).mappings():
+            found[row["id"]] = row
     return found
 
 
@@ -114,6 +117,7 @@ def apply_slice(
     caller's transaction: one INSERT of the new members, one UPDATE of the changed ones, one
     audit record; returns (created, changed)."""
     coop_id = pending.cooperative_id
+    table = Member.__table__
     created: list[dict[str, Any]] = []
     for item in items:
         if item.get("member_id"):
@@ -121,39 +125,48 @@ def apply_slice(
         values = _new_member(_typed(item["values"]))
         if not values.get("member_number"):
             values["member_number"] = allocate_member_number(coop_id)
-        created.append({"cooperative_id": coop_id, **values})
+        created.append(values)
     if created:
-        db.session.execute(sa.insert(Member), created)
+        # Core executemany, one statement for the slice (each row gets every column, so that
+        # the column defaults fill the same ones for all).
+        keys = {k for values in created for k in values}
+        db.session.execute(
+            sa.insert(table),
+            [{"cooperative_id": coop_id, **dict.fromkeys(keys), **v} for v in created],
+        )
     updates = [i for i in items if i.get("member_id")]
     members = _members(coop_id, [i["member_id"] for i in updates])
     changed: dict[str, Any] = {}
-    rows: list[dict[str, Any]] = []
+    now = now_utc()
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for item in updates:
         member = members[item["member_id"]]
         values = _typed(item["values"])
-        changed[member.member_number] = {
-            k: {"before": item["before"].get(k), "after": v}
-            for k, v in audit.to_jsonable(values).items()
+        changed[member["member_number"]] = {
+            k: {"before": item["before"].get(k), "after": v} for k, v in item["values"].items()
         }
-        rows.append({"id": member.id, "updated_at": now_utc(), **values})
-    if rows:  # by primary key: one executemany per set of fields changed
-        db.session.execute(sa.update(Member), rows)
+        groups.setdefault(tuple(sorted(values)), []).append(
+            {"_id": member["id"], "updated_at": now, **values}
+        )
+    for rows in groups.values():  # one executemany per set of fields changed
+        # The SET clause is made of the rows' keys that name columns.
+        db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("_id")), rows)
     audit.record(
         actor,
         "member.import",
         pending,
         summary=(
             f"{pending.filename}, rows {first + 1}-{first + len(items)}: "
-            f"{len(created)} members imported, {len(rows)} updated"
+            f"{len(created)} members imported, {len(updates)} updated"
         ),
         changes={
-            "created": {v["member_number"]: audit.to_jsonable(v) for v in created},
+            "created": {
+                v["member_number"]: {k: x for k, x in v.items() if x is not None} for v in created
+            },
             "updated": changed,
         },
     )
-    for member in members.values():  # their rows changed underneath
-        db.session.expire(member)
-    return len(created), len(rows)
+    return len(created), len(updates)
 
 
 def confirmed_import(actor: Actor, cooperative_id: int, import_id: int) -> MemberImport:
