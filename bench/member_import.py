@@ -58,8 +58,9 @@ def _table(count: int) -> list[list[str]]:
 
 def _file(table: list[list[str]], xlsx: bool) -> tuple[bytes, str]:
     if xlsx:
-        book = openpyxl.Workbook(write_only=True)
-        sheet = book.create_sheet()
+        # Saved as Excel saves it (shared strings, the sheet's dimension declared).
+        book = openpyxl.Workbook()
+        sheet = book.active
         for row in table:
             sheet.append(row)
         buf = io.BytesIO()

@@ -9,7 +9,7 @@ after its worker died goes on after the last slice kept and never registers a me
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -89,7 +89,7 @@ def _members(cooperative_id: int, ids: list[int]) -> dict[int, Any]:
     """The cooperative's members of these ids, as plain rows (no ORM objects: a slice of a
     big file names thousands)."""
     found: dict[int, Any] = {}
-    table = Member.__table__
+    table = cast(sa.Table, Member.__table__)
     for chunk in _chunks(ids):
         for row in db.session.execute(
             sa.select(table).where(table.c.cooperative_id == cooperative_id, table.c.id.in_(chunk))
@@ -117,7 +117,7 @@ def apply_slice(
     caller's transaction: one INSERT of the new members, one UPDATE of the changed ones, one
     audit record; returns (created, changed)."""
     coop_id = pending.cooperative_id
-    table = Member.__table__
+    table = cast(sa.Table, Member.__table__)
     created: list[dict[str, Any]] = []
     for item in items:
         if item.get("member_id"):

@@ -221,8 +221,14 @@ def _read_xlsx(filename: str, content: bytes, limits: ImportLimits) -> list[list
             max_row=limits.rows + 2, max_col=declared or limits.columns, values_only=True
         )
         for line, row in enumerate(cells, start=1):
+            end = len(row)
+            while end and row[end - 1] is None:  # the padding up to the sheet's width
+                end -= 1
             rows.append(
-                [_cell_text(value, line, column, limits) for column, value in enumerate(row, 1)]
+                [
+                    _cell_text(value, line, column, limits)
+                    for column, value in enumerate(row[:end], 1)
+                ]
             )
         return rows
     except ValidationFailed:

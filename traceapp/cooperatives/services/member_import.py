@@ -27,6 +27,7 @@ from traceapp.cooperatives.services.members import (
     check_member,
     member_values,
 )
+from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 
@@ -243,6 +244,7 @@ def check_member_file(
     registered = _registered(
         coop.id, data_rows, [i for i, k in index.items() if k == "member_number"]
     )
+    this_year = local_today().year
     for offset, cells in enumerate(data_rows, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -257,7 +259,7 @@ def check_member_file(
                 row.problems.append({"column": columns[key], "field": key, "message": str(exc)})
         values = member_values(row.values)
         existing = registered.get(values.get("member_number") or "")
-        for key, messages in _check_line(row, values, coop.id, existing).items():
+        for key, messages in _check_line(row, values, coop.id, existing, this_year).items():
             for message in messages:
                 row.problems.append(
                     {"column": columns.get(key, key), "field": key, "message": message}
@@ -315,13 +317,17 @@ LOOKUP = 5000
 
 
 def _check_line(
-    row: ImportRow, values: dict[str, Any], cooperative_id: int, existing: Member | None
+    row: ImportRow,
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Member | None,
+    this_year: int,
 ) -> dict[str, list[str]]:
     """A line's problems; for a registered member, what the line would change (a blank cell
     changes nothing: nothing recorded is cleared by an empty cell)."""
     # Every number of the file was looked up at once (_registered): no query per line.
     if existing is None:
-        return check_member(values, cooperative_id, clash_checked=True)
+        return check_member(values, cooperative_id, clash_checked=True, this_year=this_year)
     row.member_id = existing.id
     update = {k: v for k, v in values.items() if k not in row.blank and k != "member_number"}
     merged = {k: getattr(existing, k) for k in MEMBER_FIELDS} | update
@@ -329,7 +335,9 @@ def _check_line(
         before = getattr(existing, key)
         if before != value:
             row.changes[key] = (before, value)
-    return check_member(merged, cooperative_id, existing=existing, clash_checked=True)
+    return check_member(
+        merged, cooperative_id, existing=existing, clash_checked=True, this_year=this_year
+    )
 
 
 def _pending_row(row: ImportRow) -> dict[str, Any]:

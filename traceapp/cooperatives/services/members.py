@@ -99,10 +99,11 @@ def check_member(
     existing: Member | None = None,
     *,
     clash_checked: bool = False,
+    this_year: int | None = None,
 ) -> dict[str, list[str]]:
     """Every problem of a member's data, by field (empty when it may be saved).
     ``clash_checked``: the caller looked the member number up already (a whole file's at
-    once), so it is not looked up again."""
+    once), so it is not looked up again; ``this_year``: the local year, when known."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -129,7 +130,7 @@ def check_member(
                     "member_number", _("Member number %(number)s is already in use.", number=number)
                 )
     year = values.get("birth_year")
-    this_year = local_today().year
+    this_year = this_year or local_today().year
     if year is not None and not (1900 <= year <= this_year):
         # TRANSLATORS: %(first)s and %(last)s are years (1900 and the current year), written
         # without any thousands separator.
