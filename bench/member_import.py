@@ -17,6 +17,7 @@ import argparse
 import csv
 import io
 import re
+import resource
 import sys
 import tempfile
 import time
@@ -202,6 +203,8 @@ def main() -> None:
     print(f"{args.members:,} members ({'XLSX' if args.xlsx else 'CSV'}) on {kind}:")
     for step, seconds in times.items():
         print(f"  {step}: {seconds:.1f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"  peak memory of the process (app, worker and the file): {peak:.0f} MiB")
 
 
 if __name__ == "__main__":
