@@ -201,9 +201,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TRACEAPP_GEOMETRY_MAX_ELEMENTS": _env_int("TRACEAPP_GEOMETRY_MAX_ELEMENTS", 20_000),
         "TRACEAPP_IMPORT_MAX_BYTES": _env_int("TRACEAPP_IMPORT_MAX_BYTES", 8 * 1024 * 1024),
         "TRACEAPP_IMPORT_MAX_EXPANDED_BYTES": _env_int(
-            "TRACEAPP_IMPORT_MAX_EXPANDED_BYTES", 16 * 1024 * 1024
+            "TRACEAPP_IMPORT_MAX_EXPANDED_BYTES", 64 * 1024 * 1024
         ),
-        "TRACEAPP_IMPORT_MAX_ROWS": _env_int("TRACEAPP_IMPORT_MAX_ROWS", 5000),
+        "TRACEAPP_IMPORT_MAX_ROWS": _env_int("TRACEAPP_IMPORT_MAX_ROWS", 50_000),
         "TRACEAPP_IMPORT_MAX_COLUMNS": _env_int("TRACEAPP_IMPORT_MAX_COLUMNS", 100),
         "TRACEAPP_IMPORT_MAX_CELL_CHARS": _env_int("TRACEAPP_IMPORT_MAX_CELL_CHARS", 5000),
         # Off by default: the maps draw outlines on a plain background, with no request

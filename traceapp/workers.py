@@ -25,10 +25,11 @@ log = logging.getLogger(__name__)
 def _kinds() -> list[jobqueue.Kind]:
     # Importing the job modules registers their kinds.
     from traceapp.batches import epcis_jobs
+    from traceapp.cooperatives import member_jobs
     from traceapp.labels import jobs
     from traceapp.zones import import_jobs
 
-    return [jobs.KIND, epcis_jobs.KIND, import_jobs.KIND]
+    return [jobs.KIND, epcis_jobs.KIND, import_jobs.KIND, member_jobs.KIND]
 
 
 def run_one(app: Flask, worker: str, stopping: threading.Event) -> bool:

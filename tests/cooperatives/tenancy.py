@@ -11,11 +11,31 @@ from traceapp.cooperatives.models import MemberImport
 from traceapp.extensions import db
 
 
+def _checked(coop_id: int, name: str) -> MemberImport:
+    """A checked member file waiting for its confirmation."""
+    summary = {"ok": True, "rows": 0, "new": 0, "updated": 0, "unchanged": 0}
+    return MemberImport(
+        cooperative_id=coop_id,
+        filename=f"{name}.csv",
+        rows=[],
+        status="done",
+        phase="check",
+        summary={**summary, "problem_count": 0, "problems": [], "changes": []},
+    )
+
+
+def build(world: Any) -> dict[str, Callable[[], Any]]:
+    """A member import of cooperative A, for its page."""
+    pending = _checked(world.a.coop.id, "a-page")
+    db.session.add(pending)
+    db.session.flush()
+    return {"import_id": lambda: pending.id}
+
+
 def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
     """Confirming a member import names the checked file waiting for it."""
     pending = {
-        name: MemberImport(cooperative_id=tenant.coop.id, filename=f"{name}.csv", rows=[])
-        for name, tenant in (("a", world.a), ("b", world.b))
+        name: _checked(tenant.coop.id, name) for name, tenant in (("a", world.a), ("b", world.b))
     }
     db.session.add_all(pending.values())
     db.session.flush()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
@@ -11,18 +12,19 @@ from marshmallow import fields
 
 from traceapp.api import api_actor, documented
 from traceapp.api.schemas import BaseSchema
-from traceapp.audit import services as audit
 from traceapp.auth.permissions import get_scoped, require, scoped
-from traceapp.cooperatives import services
-from traceapp.cooperatives.models import Cooperative, Member
+from traceapp.cooperatives import member_jobs, services
+from traceapp.cooperatives.models import Cooperative, Member, MemberImport
 from traceapp.cooperatives.schemas import (
     CooperativeSchema,
     ImportArgsSchema,
     ImportPreviewSchema,
+    MemberImportJobSchema,
     MemberQuerySchema,
     MemberSchema,
 )
 from traceapp.errors import ValidationFailed
+from traceapp.extensions import db
 from traceapp.web import paginate
 
 blp = Blueprint("api_cooperatives", __name__, description="Cooperatives and their members")
@@ -117,43 +119,94 @@ class CooperativeMembers(MethodView):
 @blp.arguments(ImportArgsSchema, location="query")
 @blp.arguments(FileSchema, location="files")
 @blp.response(200, ImportPreviewSchema)
+@blp.alt_response(
+    202,
+    schema=MemberImportJobSchema,
+    description="A large file: checked (and with dry_run=false applied) by a background job",
+)
 def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: int) -> Any:
-    """Check a CSV/XLSX member file (``dry_run=true``, the default) or import it all-or-nothing."""
+    """Check a CSV/XLSX member file (``dry_run=true``, the default) or import it all-or-nothing.
+    A file above the synchronous size limit (or an import of many rows) runs as a background
+    job: 202 with the job's address (``Location``) to follow its progress."""
     actor = api_actor()
+    get_scoped(Cooperative, cooperative_id, actor)
     upload = files["file"]
-    content = services.read_member_upload(upload.stream)
-    preview = services.preview_member_import(
-        actor, cooperative_id, upload.filename or "upload.csv", content
+    name = upload.filename or "upload.csv"
+    path, size = member_jobs.spool(upload.stream, name)
+    small = size <= int(
+        current_app.config.get("TRACEAPP_MEMBER_IMPORT_SYNC_BYTES", member_jobs.SYNC_BYTES)
     )
-    result: dict[str, Any] = {
-        "filename": preview.filename,
-        "ok": preview.ok,
-        "problem_count": preview.problem_count,
-        "file_problems": preview.file_problems,
-        "unknown_columns": preview.unknown_columns,
-        "columns": preview.columns,
-        "rows": [{"line": r.line, "problems": r.problems} for r in preview.rows if r.problems],
-        "updates": [
-            {
-                "line": r.line,
-                "member_number": r.values.get("member_number"),
-                "changes": audit.to_jsonable(
-                    {k: {"before": old, "after": new} for k, (old, new) in r.changes.items()}
-                ),
-            }
-            for r in preview.updated_rows
-        ],
-        "imported": None,
-    }
+    job = member_jobs.start_check(
+        actor, cooperative_id, path, size, name, apply_when_checked=not (args["dry_run"] or small)
+    )
+    job = _run(job)
+    if job.status != "done":
+        return _accepted(job)
+    summary = job.summary or {}
+    result = _preview(job.filename, summary)
     if args["dry_run"]:
         return result
-    if not preview.ok:
+    if not summary.get("ok"):
         # Keys are field names; each message names its line and column.
-        raise ValidationFailed(_("Nothing was imported: the file has problems."), preview.errors())
-    assert preview.import_id is not None
-    created = services.commit_member_import(actor, cooperative_id, preview.import_id)
-    result["imported"] = len(created)
+        raise ValidationFailed(
+            _("Nothing was imported: the file has problems."), services.summary_errors(summary)
+        )
+    job = _run(member_jobs.confirm(actor, cooperative_id, job.id))
+    if job.status != "done":
+        return _accepted(job)
+    result["imported"] = job.imported_count
     return result
+
+
+def _run(job: MemberImport) -> MemberImport:
+    """Commit the queued job and run it now if small; a failure is the request's error."""
+    db.session.commit()
+    member_jobs.launch(member_jobs.current_app_object(), job)
+    db.session.expire_all()
+    job = db.session.get_one(MemberImport, job.id)
+    if job.status == "failed":
+        error = ValidationFailed(job.error or "", job.problems or {"file": [job.error or ""]})
+        member_jobs.forget_failed_check(job)
+        raise error
+    return job
+
+
+def _accepted(job: MemberImport) -> Any:
+    url = url_for("api_cooperatives.member_import_job", import_id=job.id)
+    # A response of its own: the operation's 200 schema must not filter the job's fields.
+    response = jsonify(MemberImportJobSchema().dump(job))
+    response.status_code = 202
+    response.headers["Location"] = url
+    return response
+
+
+def _preview(filename: str, summary: dict[str, Any]) -> dict[str, Any]:
+    """The dry run's report from a kept check."""
+    rows: dict[int, list[dict[str, str]]] = {}
+    for p in summary.get("problems", []):
+        rows.setdefault(p["line"], []).append(
+            {"column": p["column"], "field": p["field"], "message": p["message"]}
+        )
+    return {
+        "filename": filename,
+        "ok": summary.get("ok", False),
+        "problem_count": summary.get("problem_count", 0),
+        "file_problems": summary.get("file_problems", []),
+        "unknown_columns": summary.get("unknown_columns", []),
+        "columns": summary.get("columns", {}),
+        "rows": [{"line": line, "problems": found} for line, found in rows.items()],
+        "updates": summary.get("changes", []),
+        "imported": None,
+    }
+
+
+@blp.route("/member-imports/<int:import_id>")
+@documented("getMemberImport")
+@blp.response(200, MemberImportJobSchema)
+def member_import_job(import_id: int) -> Any:
+    """A member import: its check (the summary, while it waits to be applied), the progress
+    of its application, what it applied, or why it failed."""
+    return get_scoped(MemberImport, import_id, api_actor())
 
 
 @blp.route("/members/<int:member_id>")

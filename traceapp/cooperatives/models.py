@@ -177,6 +177,34 @@ class MemberImport(IdMixin, TenantMixin, Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
     filename: Mapped[str] = mapped_column(sa.String(200))
-    rows: Mapped[list[Any]] = mapped_column(JSONType)
+    #: The checked rows to apply (loaded only when read: a big file's are megabytes).
+    rows: Mapped[list[Any]] = mapped_column(JSONType, deferred=True)
     imported_at: Mapped[dt.datetime | None]
     imported_count: Mapped[int | None]
+    # The import as a background job (traceapp.jobqueue): first its check (phase "check"),
+    # which ends "done" with the summary shown for confirmation; then, once confirmed, its
+    # application (phase "apply"), a slice of rows per write transaction.
+    #: queued, running, done, failed (the words of the other jobs)
+    status: Mapped[str] = mapped_column(
+        sa.String(10), default="queued", server_default="done", index=True
+    )
+    phase: Mapped[str] = mapped_column(sa.String(10), default="check", server_default="check")
+    #: Apply as soon as the check finds no problem (the API's ``dry_run=false``).
+    apply_when_checked: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The uploaded file while its check waits or runs (removed once read).
+    path: Mapped[str | None] = mapped_column(sa.String(500))
+    size: Mapped[int | None]
+    #: What the check found: counts, problems and changes (the first of each), columns.
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    #: Rows of the phase running, and how many of them are done (applied rows are kept).
+    total: Mapped[int | None]
+    done: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Why the job failed: the message, and the problems by line and column.
+    error: Mapped[str | None] = mapped_column(sa.Text)
+    problems: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    started_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    worker: Mapped[str | None] = mapped_column(sa.String(100))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")

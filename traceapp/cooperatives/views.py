@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_number, ngettext
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -17,17 +15,12 @@ from traceapp.cooperatives.forms import (
     GENDER_LABELS,
     ROLE_LABELS,
     CooperativeForm,
-    ImportConfirmForm,
-    ImportForm,
     LogoForm,
     MemberForm,
 )
 from traceapp.cooperatives.models import Cooperative, Member
-from traceapp.core.inputs import id_or_none
-from traceapp.errors import ValidationFailed
-from traceapp.extensions import db
 from traceapp.form_pages import form_page, upload_page
-from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate
+from traceapp.web import keyset_page, nav_item, page_arg, paginate
 
 bp = Blueprint("cooperatives", __name__)
 nav_item(
@@ -194,84 +187,3 @@ def member_edit(member_id: int) -> Any:
         coop=coop,
         member=member,
     )
-
-
-@bp.route("/cooperatives/<int:cooperative_id>/members/import", methods=["GET", "POST"])
-@login_required
-def member_import(cooperative_id: int) -> Any:
-    """Upload a member file: a dry run lists every problem; nothing is imported yet."""
-    coop = get_scoped(Cooperative, cooperative_id, current_user)
-    require(current_user.can_write_cooperative(coop.id))
-    form = ImportForm()
-    preview = None
-    status = 200
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            content = services.read_member_upload(upload.stream)
-            preview = services.preview_member_import(
-                current_user, coop.id, upload.filename or "upload", content
-            )
-        except ValidationFailed as exc:
-            form_failed(form, exc)
-            status = 422
-    elif request.method == "POST":
-        status = 422
-    confirm = ImportConfirmForm(import_id=preview.import_id if preview else None)
-    return render_template(
-        "cooperatives/member_import.html",
-        coop=coop,
-        form=form,
-        preview=preview,
-        confirm=confirm,
-        field_labels=services.MEMBER_FIELD_LABELS,
-        shown=_shown,
-    ), status
-
-
-def _shown(key: str, value: Any) -> str:
-    """A member field's value as the import's preview shows it."""
-    if value is None or value == "":
-        return "—"
-    if key == "gender":
-        return str(GENDER_LABELS.get(value, value))
-    if key == "role":
-        return str(ROLE_LABELS.get(value, value))
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, dt.date):
-        return format_date(value)
-    return str(value)
-
-
-@bp.route("/cooperatives/<int:cooperative_id>/members/import/confirm", methods=["POST"])
-@login_required
-def member_import_confirm(cooperative_id: int) -> Any:
-    """Import a checked file, all or nothing."""
-    coop = get_scoped(Cooperative, cooperative_id, current_user)
-    require(current_user.can_write_cooperative(coop.id))
-    form = ImportConfirmForm()
-    import_id = id_or_none(form.import_id.data)
-    if not form.validate_on_submit() or import_id is None:
-        abort(400)
-    try:
-        created = services.commit_member_import(current_user, coop.id, import_id)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-        # Each message names its line and column already; the keys are field names.
-        for messages in exc.errors.values():
-            for message in messages:
-                if message != exc.message:
-                    flash(message, "error")
-        return redirect(url_for("cooperatives.member_import", cooperative_id=coop.id))
-    flash(
-        ngettext(
-            "%(count)s member imported.",
-            "%(count)s members imported.",
-            len(created),
-            count=format_number(len(created)),
-        ),
-        "success",
-    )
-    return redirect(url_for("cooperatives.members", cooperative_id=coop.id))

@@ -11,6 +11,7 @@ from traceapp.cooperatives.services.cooperative import (
     set_cooperative_logo,
     update_cooperative,
 )
+from traceapp.cooperatives.services.member_apply import commit_member_import
 from traceapp.cooperatives.services.member_cells import HEADER_ALIASES
 from traceapp.cooperatives.services.member_files import (
     MAX_IMPORT_BYTES,
@@ -23,9 +24,9 @@ from traceapp.cooperatives.services.member_files import (
 from traceapp.cooperatives.services.member_import import (
     ImportPreview,
     ImportRow,
-    commit_member_import,
     line_problem,
     preview_member_import,
+    summary_errors,
 )
 from traceapp.cooperatives.services.members import (
     MEMBER_FIELD_LABELS,
@@ -67,6 +68,7 @@ __all__ = [
     "member_stats",
     "next_counter_value",
     "preview_member_import",
+    "summary_errors",
     "read_member_upload",
     "read_table",
     "set_cooperative_logo",

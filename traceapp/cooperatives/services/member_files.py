@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 #: Defaults of the TRACEAPP_IMPORT_MAX_* settings.
 MAX_IMPORT_BYTES = 8 * 1024 * 1024
-MAX_IMPORT_EXPANDED_BYTES = 16 * 1024 * 1024
-MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_EXPANDED_BYTES = 64 * 1024 * 1024  # a 50,000-member sheet unpacks to ~50 MB
+MAX_IMPORT_ROWS = 50_000
 MAX_IMPORT_COLUMNS = 100
 MAX_IMPORT_CELL_CHARS = 5000
 #: Parts of an XLSX package: a workbook of one sheet has about a dozen.
@@ -221,8 +221,14 @@ def _read_xlsx(filename: str, content: bytes, limits: ImportLimits) -> list[list
             max_row=limits.rows + 2, max_col=declared or limits.columns, values_only=True
         )
         for line, row in enumerate(cells, start=1):
+            end = len(row)
+            while end and row[end - 1] is None:  # the padding up to the sheet's width
+                end -= 1
             rows.append(
-                [_cell_text(value, line, column, limits) for column, value in enumerate(row, 1)]
+                [
+                    _cell_text(value, line, column, limits)
+                    for column, value in enumerate(row[:end], 1)
+                ]
             )
         return rows
     except ValidationFailed:

@@ -1,9 +1,9 @@
-"""The all-or-nothing member import: a dry run that names every problem by line and
-column, kept for a second request that imports every row or none."""
+"""The member import's check: a dry run that names every problem by line and column, kept
+with the import (rows to apply and a summary) until it is confirmed and applied
+(:mod:`~traceapp.cooperatives.services.member_apply`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from flask_babel import force_locale, format_number
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
-from traceapp.auth.permissions import require, scoped_ref
+from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import (
     Member,
     MemberImport,
@@ -25,11 +25,9 @@ from traceapp.cooperatives.services.members import (
     MEMBER_FIELD_LABELS,
     MEMBER_FIELDS,
     check_member,
-    create_member,
     member_values,
-    update_member,
 )
-from traceapp.database import now_utc
+from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 
@@ -129,7 +127,77 @@ def line_problem(line: int, column: str, problem: str) -> str:
 def preview_member_import(
     actor: Actor, cooperative_id: int, filename: str, content: bytes
 ) -> ImportPreview:
-    """Check a member file without importing it; keep it for :func:`commit_member_import`."""
+    """Check a member file without importing it; keep it, when it has no problem, for
+    :func:`~traceapp.cooperatives.services.member_apply.commit_member_import`."""
+    preview = check_member_file(actor, cooperative_id, filename, content)
+    if preview.ok:
+        pending = MemberImport(
+            cooperative_id=cooperative_id,
+            created_by_id=getattr(actor, "id", None),
+            filename=filename[:200],
+            rows=[],
+        )
+        db.session.add(pending)
+        keep_checked(pending, preview)
+        db.session.flush()
+        preview.import_id = pending.id
+    return preview
+
+
+def keep_checked(pending: MemberImport, preview: ImportPreview) -> None:
+    """Keep a check's rows to apply and its summary on the import: the check is done."""
+    pending.rows = [_pending_row(r) for r in preview.rows if r.is_new or r.changes]
+    pending.summary = summarise(preview)
+    pending.status, pending.phase = "done", "check"
+    pending.total, pending.done = len(preview.rows), len(preview.rows)
+
+
+#: Problems and changes kept in a check's summary (the counts cover them all).
+SHOWN = 1000
+
+
+def summarise(preview: ImportPreview) -> dict[str, Any]:
+    """What a check found, as kept with the import for its page and the API."""
+    problems = [{"line": r.line, **p} for r in preview.rows for p in r.problems][:SHOWN]
+    changes = [
+        {
+            "line": r.line,
+            "member_number": r.values.get("member_number"),
+            "changes": audit.to_jsonable(
+                {k: {"before": old, "after": new} for k, (old, new) in r.changes.items()}
+            ),
+        }
+        for r in preview.updated_rows[:SHOWN]
+    ]
+    return {
+        "ok": preview.ok,
+        "rows": len(preview.rows),
+        "new": len(preview.new_rows),
+        "updated": len(preview.updated_rows),
+        "unchanged": len(preview.unchanged_rows),
+        "problem_count": preview.problem_count,
+        "problems": problems,
+        "changes": changes,
+        "columns": preview.columns,
+        "unknown_columns": preview.unknown_columns,
+        "file_problems": preview.file_problems,
+    }
+
+
+def summary_errors(summary: dict[str, Any]) -> dict[str, list[str]]:
+    """A kept check's problems by field, each naming its line and column (for a refusal)."""
+    errors: dict[str, list[str]] = {}
+    for p in summary.get("problems", []):
+        errors.setdefault(p["field"], []).append(line_problem(p["line"], p["column"], p["message"]))
+    if summary.get("file_problems"):
+        errors.setdefault("file", []).extend(summary["file_problems"])
+    return errors
+
+
+def check_member_file(
+    actor: Actor, cooperative_id: int, filename: str, content: bytes
+) -> ImportPreview:
+    """Every row of a member file and its problems, by line and column; nothing is written."""
     coop = get_cooperative(actor, cooperative_id)
     require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
     table = read_table(filename, content)
@@ -176,6 +244,7 @@ def preview_member_import(
     registered = _registered(
         coop.id, data_rows, [i for i, k in index.items() if k == "member_number"]
     )
+    this_year = local_today().year
     for offset, cells in enumerate(data_rows, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -190,7 +259,7 @@ def preview_member_import(
                 row.problems.append({"column": columns[key], "field": key, "message": str(exc)})
         values = member_values(row.values)
         existing = registered.get(values.get("member_number") or "")
-        for key, messages in _check_line(row, values, coop.id, existing).items():
+        for key, messages in _check_line(row, values, coop.id, existing, this_year).items():
             for message in messages:
                 row.problems.append(
                     {"column": columns.get(key, key), "field": key, "message": message}
@@ -214,24 +283,13 @@ def preview_member_import(
         rows.append(row)
     if not rows and not file_problems:
         file_problems.append(_("The file has a heading row but no members."))
-    preview = ImportPreview(
+    return ImportPreview(
         filename=filename,
         columns=columns,
         rows=rows,
         unknown_columns=unknown,
         file_problems=file_problems,
     )
-    if preview.ok:
-        pending = MemberImport(
-            cooperative_id=coop.id,
-            created_by_id=getattr(actor, "id", None),
-            filename=filename[:200],
-            rows=[_pending_row(r) for r in rows if r.is_new or r.changes],
-        )
-        db.session.add(pending)
-        db.session.flush()
-        preview.import_id = pending.id
-    return preview
 
 
 def _registered(
@@ -241,21 +299,35 @@ def _registered(
     numbers = {cells[at[0]].strip() for cells in data_rows if at and at[0] < len(cells)} - {""}
     if not numbers:
         return {}
-    found = db.session.scalars(
-        sa.select(Member).where(
-            Member.cooperative_id == cooperative_id, Member.member_number.in_(numbers)
-        )
-    )
-    return {m.member_number: m for m in found}
+    found: dict[str, Member] = {}
+    ordered = sorted(numbers)
+    for first in range(0, len(ordered), LOOKUP):
+        for member in db.session.scalars(
+            sa.select(Member).where(
+                Member.cooperative_id == cooperative_id,
+                Member.member_number.in_(ordered[first : first + LOOKUP]),
+            )
+        ):
+            found[member.member_number] = member
+    return found
+
+
+#: Member numbers looked up per query (SQLite bounds the parameters of one statement).
+LOOKUP = 5000
 
 
 def _check_line(
-    row: ImportRow, values: dict[str, Any], cooperative_id: int, existing: Member | None
+    row: ImportRow,
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Member | None,
+    this_year: int,
 ) -> dict[str, list[str]]:
     """A line's problems; for a registered member, what the line would change (a blank cell
     changes nothing: nothing recorded is cleared by an empty cell)."""
+    # Every number of the file was looked up at once (_registered): no query per line.
     if existing is None:
-        return check_member(values, cooperative_id)
+        return check_member(values, cooperative_id, clash_checked=True, this_year=this_year)
     row.member_id = existing.id
     update = {k: v for k, v in values.items() if k not in row.blank and k != "member_number"}
     merged = {k: getattr(existing, k) for k in MEMBER_FIELDS} | update
@@ -263,7 +335,9 @@ def _check_line(
         before = getattr(existing, key)
         if before != value:
             row.changes[key] = (before, value)
-    return check_member(merged, cooperative_id, existing=existing)
+    return check_member(
+        merged, cooperative_id, existing=existing, clash_checked=True, this_year=this_year
+    )
 
 
 def _pending_row(row: ImportRow) -> dict[str, Any]:
@@ -277,77 +351,3 @@ def _pending_row(row: ImportRow) -> dict[str, Any]:
         "values": audit.to_jsonable({k: new for k, (_old, new) in row.changes.items()}),
         "before": audit.to_jsonable({k: old for k, (old, _new) in row.changes.items()}),
     }
-
-
-def _typed(values: dict[str, Any]) -> dict[str, Any]:
-    values = dict(values)
-    for key in ("joined_on", "left_on"):
-        if values.get(key):
-            values[key] = dt.date.fromisoformat(values[key])
-    return member_values(values)
-
-
-def _stale(cooperative_id: int, item: dict[str, Any]) -> Member | str:
-    """The member a checked update is for, or why it cannot be applied any more: nothing is
-    overwritten that changed since the check."""
-    member = db.session.get(Member, item["member_id"])
-    if member is None or member.cooperative_id != cooperative_id:
-        return _("The member of this line is no longer registered.")
-    now = audit.to_jsonable({k: getattr(member, k) for k in item["before"]})
-    if now != item["before"]:
-        return _("The member was changed since the file was checked: check the file again.")
-    return member
-
-
-def commit_member_import(actor: Actor, cooperative_id: int, import_id: int) -> list[Member]:
-    """Import every member of a checked file and apply every change it makes to registered
-    members, or nothing: any problem refuses the whole file."""
-    coop = get_cooperative(actor, cooperative_id)
-    require(actor.can_write_cooperative(coop.id), _("You cannot import members here."))
-    pending = scoped_ref(
-        MemberImport,
-        import_id,
-        actor,
-        "import_id",
-        cooperative_id=coop.id,
-        message=_("That import is unknown."),
-        for_update=True,
-    )
-    if pending.imported_at is not None:
-        raise ValidationFailed.field("import_id", _("This file was already imported."))
-    rows: list[dict[str, Any]] = []
-    problems: dict[str, list[str]] = {}
-    updates = [item for item in pending.rows if item.get("member_id")]
-    for item in pending.rows:
-        if item.get("member_id"):
-            continue
-        values = _typed(item["values"])
-        # Checked again before anything is written: the register may have changed.
-        for key, messages in check_member(values, coop.id).items():
-            problems.setdefault(key, []).extend(
-                line_problem(item["line"], MEMBER_FIELD_LABELS.get(key, key), message)
-                for message in messages
-            )
-        rows.append(values)
-    targets: list[tuple[Member, dict[str, Any]]] = []
-    for item in updates:
-        outcome = _stale(coop.id, item)
-        if isinstance(outcome, str):
-            problems.setdefault("member_number", []).append(
-                line_problem(item["line"], str(MEMBER_FIELD_LABELS["member_number"]), outcome)
-            )
-        else:
-            targets.append((outcome, _typed(item["values"])))
-    if problems:
-        raise ValidationFailed(_("Nothing was imported: some rows are no longer valid."), problems)
-    changed = [update_member(actor, member, **values) for member, values in targets]
-    created = [create_member(actor, coop.id, **values) for values in rows]
-    pending.imported_at = now_utc()
-    pending.imported_count = len(created) + len(changed)
-    audit.record(
-        actor,
-        "member.import",
-        pending,
-        summary=f"{len(created)} members imported, {len(changed)} updated from {pending.filename}",
-    )
-    return created + changed

@@ -96,9 +96,16 @@ def imo_is_valid(imo: str) -> bool:
 
 
 def check_member(
-    values: dict[str, Any], cooperative_id: int, existing: Member | None = None
+    values: dict[str, Any],
+    cooperative_id: int,
+    existing: Member | None = None,
+    *,
+    clash_checked: bool = False,
+    this_year: int | None = None,
 ) -> dict[str, list[str]]:
-    """Every problem of a member's data, by field (empty when it may be saved)."""
+    """Every problem of a member's data, by field (empty when it may be saved).
+    ``clash_checked``: the caller looked the member number up already (a whole file's at
+    once), so it is not looked up again; ``this_year``: the local year, when known."""
     errors: dict[str, list[str]] = {}
 
     def add(key: str, message: str) -> None:
@@ -114,7 +121,7 @@ def check_member(
     if number:
         if not MEMBER_NUMBER_RE.match(number):
             add("member_number", _("1 to 20 letters, digits, dots, dashes or slashes."))
-        else:
+        elif not clash_checked:
             clash = db.session.execute(
                 sa.select(Member.id).where(
                     Member.cooperative_id == cooperative_id, Member.member_number == number
@@ -125,7 +132,7 @@ def check_member(
                     "member_number", _("Member number %(number)s is already in use.", number=number)
                 )
     year = values.get("birth_year")
-    this_year = local_today().year
+    this_year = this_year or local_today().year
     if year is not None and not (1900 <= year <= this_year):
         # TRANSLATORS: %(first)s and %(last)s are years (1900 and the current year), written
         # without any thousands separator.

@@ -1,0 +1,308 @@
+"""Member imports as background jobs, with progress (as label rendering and EPCIS imports).
+
+The upload is written to a file in TRACEAPP_JOB_DIR as it arrives. Its check is a job (phase
+"check"): it reads the file, keeps the rows to apply and a summary, and ends "done", waiting
+for the manager's confirmation. Confirming queues the same import again (phase "apply"): it
+is checked against the register once more as a whole, then applied a slice at a time, each
+slice and the count of rows applied in one short write transaction, so a job resumed after
+its worker died goes on where it stopped and never registers a member twice.
+
+A small file is checked, and a small import applied, inside the request by the same code:
+the page answers at once instead of refreshing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from traceapp import jobqueue
+from traceapp.auth.models import Actor, User
+from traceapp.auth.permissions import require
+from traceapp.cooperatives.models import MemberImport
+from traceapp.cooperatives.services import member_apply
+from traceapp.cooperatives.services.member_files import import_limits
+from traceapp.cooperatives.services.member_import import (
+    check_member_file,
+    keep_checked,
+    summary_errors,
+)
+from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.errors import DomainError, ValidationFailed
+from traceapp.extensions import db
+from traceapp.media.services import too_large_message
+
+log = logging.getLogger(__name__)
+
+#: Files up to this many bytes are checked inside the request (about 3,000 rows of CSV).
+SYNC_BYTES = 256 * 1024  # TRACEAPP_MEMBER_IMPORT_SYNC_BYTES overrides it
+#: Confirmed imports of up to this many rows are applied inside the request.
+SYNC_ROWS = 2000  # TRACEAPP_MEMBER_IMPORT_SYNC_ROWS overrides it
+_READ = 64 * 1024
+
+
+def _setting(name: str, default: int) -> int:
+    return int(current_app.config.get(name, default))
+
+
+def spool(stream: IO[bytes], filename: str) -> tuple[Path, int]:
+    """Write an upload to a file as it arrives, refused past the size limit (nothing kept)."""
+    limit = import_limits().bytes
+    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower()[:10]
+    path = folder / f"member-import-{uuid.uuid4().hex}{suffix}"
+    size = 0
+    try:
+        with path.open("wb") as out:
+            while chunk := stream.read(_READ):
+                size += len(chunk)
+                if size > limit:
+                    raise ValidationFailed.field("file", too_large_message(limit))
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path, size
+
+
+def start_check(
+    actor: Actor,
+    cooperative_id: int,
+    path: Path,
+    size: int,
+    filename: str,
+    *,
+    apply_when_checked: bool = False,
+) -> MemberImport:
+    """Queue the check of an uploaded file (the caller commits, then calls :func:`launch`)."""
+    require(actor.can_write_cooperative(cooperative_id), _("You cannot import members here."))
+    locale = get_locale() if has_request_context() else None
+    job = MemberImport(
+        cooperative_id=cooperative_id,
+        created_by_id=getattr(actor, "id", None),
+        filename=(filename or "upload")[:200],
+        rows=[],
+        status=jobqueue.QUEUED,
+        phase="check",
+        apply_when_checked=apply_when_checked,
+        path=str(path),
+        size=size,
+        locale=str(locale) if locale is not None else None,
+    )
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def confirm(actor: Actor, cooperative_id: int, import_id: int) -> MemberImport:
+    """Queue the application of a checked import (the caller commits, then launches it)."""
+    job = member_apply.confirmed_import(actor, cooperative_id, import_id)
+    _to_apply(job)
+    locale = get_locale() if has_request_context() else None
+    job.locale = str(locale) if locale is not None else job.locale
+    db.session.flush()
+    return job
+
+
+def _to_apply(job: MemberImport) -> None:
+    job.phase, job.status = "apply", jobqueue.QUEUED
+    job.total, job.done = len(job.rows), 0
+    job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
+
+
+def is_small(job: MemberImport) -> bool:
+    """Whether the job's work fits in a request (it is then run there)."""
+    if job.phase == "check":
+        limit = _setting("TRACEAPP_MEMBER_IMPORT_SYNC_BYTES", SYNC_BYTES)
+        return (job.size or 0) <= limit and not job.apply_when_checked
+    return (job.total or 0) <= _setting("TRACEAPP_MEMBER_IMPORT_SYNC_ROWS", SYNC_ROWS)
+
+
+def launch(app: Flask, job: MemberImport) -> None:
+    """Run a committed job now if it is small (or TRACEAPP_JOBS_INLINE, tests); otherwise it
+    waits for a worker."""
+    if app.config.get("TRACEAPP_JOBS_INLINE") or is_small(job):
+        execute(app, job.id)
+
+
+def forget_failed_check(job: MemberImport) -> None:
+    """A check that failed inside the request was answered there: nothing is kept of it
+    (commits)."""
+    if job.phase == "check" and job.status == jobqueue.FAILED:
+        db.session.delete(job)
+        db.session.commit()
+
+
+def current_app_object() -> Flask:
+    """The real app object behind the proxy."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _write(change: Callable[[], None]) -> None:
+    """End the read transaction, then make ``change`` in a short write transaction."""
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        change()
+        db.session.commit()
+
+
+def execute(app: Flask, job_id: int) -> None:
+    """Run a member import's check or application (see the module), in its language."""
+    with app.app_context(), sqlite_begin_mode("DEFERRED"):
+        job = db.session.get(MemberImport, job_id)
+        if job is not None and job.status == jobqueue.QUEUED:
+            # Called by itself (not by a worker, which claims first): claim it here.
+            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
+                return
+            db.session.refresh(job)
+        if job is None or job.status != jobqueue.RUNNING:
+            return
+        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
+            try:
+                _run(job)
+            finally:
+                db.session.remove()
+
+
+def _run(job: MemberImport) -> None:
+    def start() -> None:
+        job.started_at = job.heartbeat_at = now_utc()
+
+    _write(start)
+    actor = db.session.get(User, job.created_by_id) if job.created_by_id else None
+    if actor is None or not actor.can_write_cooperative(job.cooperative_id):
+        _fail(job.id, _("You cannot import members here."))
+        return
+    if job.phase == "check" and not _check(actor, job):
+        return
+    if job.phase == "apply":
+        _apply(actor, job)
+
+
+def _fail(job_id: int, message: str, problems: dict[str, list[str]] | None = None) -> None:
+    """End the job as failed, with the reason and the problems by field."""
+    db.session.rollback()
+
+    def fail() -> None:
+        failed = db.session.get_one(MemberImport, job_id)
+        failed.status, failed.error, failed.problems = jobqueue.FAILED, message[:2000], problems
+        failed.finished_at, failed.worker = now_utc(), None
+        if failed.path:
+            Path(failed.path).unlink(missing_ok=True)
+        failed.path = None
+
+    _write(fail)
+
+
+def _check(actor: Actor, job: MemberImport) -> bool:
+    """Check the file and keep what it would do; True when the application follows now."""
+    job_id, path = job.id, job.path
+    try:
+        if not path or not Path(path).exists():
+            raise ValidationFailed.field(
+                "file",
+                _(
+                    "The uploaded file is no longer where the job keeps it "
+                    "(TRACEAPP_JOB_DIR on the worker's machine): upload it again."
+                ),
+            )
+        preview = check_member_file(
+            actor, job.cooperative_id, job.filename, Path(path).read_bytes()
+        )
+    except DomainError as exc:
+        _fail(job_id, exc.message, getattr(exc, "errors", None))
+        return False
+    except Exception as exc:  # noqa: BLE001 - a failed job must say so on its page
+        log.exception("member import %s: the check failed", job_id)
+        _fail(job_id, str(exc))
+        return False
+    then = job.apply_when_checked and preview.ok
+
+    def keep() -> None:
+        keep_checked(job, preview)
+        job.path = None
+        if then:
+            _to_apply(job)
+            job.status, job.worker = jobqueue.RUNNING, jobqueue.worker_name()
+            job.attempts, job.heartbeat_at = 1, now_utc()
+        else:
+            job.finished_at = now_utc()
+
+    _write(keep)
+    Path(path).unlink(missing_ok=True)
+    if job.apply_when_checked and not preview.ok:
+        summary = job.summary or {}
+        _fail(
+            job_id,
+            _("Nothing was imported: the file has problems."),
+            summary_errors(summary),
+        )
+    return then
+
+
+def _apply(actor: Actor, job: MemberImport) -> None:
+    job_id, items = job.id, list(job.rows)
+    if job.done == 0:
+        # Checked again as a whole before the first slice: nothing written on a problem.
+        problems = member_apply.stale_rows(job.cooperative_id, items)
+        if problems:
+            _fail(
+                job_id,
+                _("Nothing was imported: some rows are no longer valid."),
+                problems,
+            )
+            return
+    applied = job.imported_count or 0  # rows applied by the runs before (resumed job)
+    try:
+        for first in range(job.done, len(items), member_apply.SLICE):
+            jobqueue.checkpoint()
+            piece = items[first : first + member_apply.SLICE]
+
+            def keep(piece: list[dict[str, object]] = piece, first: int = first) -> None:
+                nonlocal applied
+                made, changed = member_apply.apply_slice(actor, job, piece, first)
+                applied += made + changed
+                job.done = first + len(piece)
+                job.imported_count = applied
+                job.heartbeat_at = now_utc()
+
+            _write(keep)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("member import %s: the application failed", job_id)
+        db.session.rollback()
+        _fail(
+            job_id,
+            _(
+                "The import stopped after %(n)s rows (those are kept; checking the file "
+                "again shows them as registered): %(error)s",
+                n=db.session.get_one(MemberImport, job_id).done,
+                error=exc,
+            ),
+        )
+        return
+
+    def finish() -> None:
+        member_apply.mark_applied(job, applied)
+        job.worker = None
+
+    _write(finish)
+
+
+def _given_up(job: MemberImport) -> None:
+    """A job failed after losing its worker too often: its upload is let go."""
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)
+    job.path = None
+
+
+KIND = jobqueue.Kind("member-import", MemberImport, execute, given_up=_given_up)
+jobqueue.register(KIND)
