@@ -9,14 +9,23 @@ from typing import Any
 from tests.tenancy_objects import Reference
 from tests.zones.conftest import zone_payload
 from tests.zones.factories import CertificationFactory, ZoneFactory
-from traceapp.zones.models import ZoneStatus
+from traceapp.extensions import db
+from traceapp.zones.models import ZoneImportJob, ZoneStatus
 
 
 def build(world: Any) -> dict[str, Callable[[], Any]]:
     """A zone of cooperative A with a household and a certificate."""
     zone = ZoneFactory(cooperative=world.a.coop, members=[world.a.members[0]])
     cert = CertificationFactory(zone=zone)
-    return {"zone_id": lambda: zone.id, "certification_id": lambda: cert.id}
+    job = ZoneImportJob(cooperative_id=world.a.coop.id, filename="zones.csv", size=10)
+    job.status = "checked"
+    db.session.add(job)
+    db.session.flush()
+    return {
+        "zone_id": lambda: zone.id,
+        "certification_id": lambda: cert.id,
+        "zone_import_id": lambda: job.id,
+    }
 
 
 def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
@@ -32,7 +41,14 @@ def references(world: Any, a: dict[str, Callable[[], Any]]) -> list[Reference]:
         data["geometry"] = json.dumps(data["geometry"])
         return data
 
+    empty = {"type": "FeatureCollection", "features": []}
     return [
+        Reference(
+            "POST /api/v1/zones/import cooperative_id",
+            lambda i: (f"/api/v1/zones/import?format=geojson&cooperative_id={i}", empty),
+            world.a.coop.id,
+            b.coop.id,
+        ),
         Reference(
             "POST /api/v1/zones member_ids",
             lambda i: ("/api/v1/zones", zone_payload(code="VN-PYDX-0601", member_ids=[i])),

@@ -31,7 +31,7 @@ def _accepted(job: ZoneImportJob) -> Any:
     return (
         job,
         202,
-        {"Location": url_for("api_zone_imports.zone_import_job", import_job_id=job.id)},
+        {"Location": url_for("api_zone_imports.zone_import_job", zone_import_id=job.id)},
     )
 
 
@@ -55,21 +55,21 @@ def import_zones(args: dict[str, Any]) -> Any:
     return _accepted(job)
 
 
-@blp.route("/zones/import-jobs/<int:import_job_id>")
+@blp.route("/zones/import-jobs/<int:zone_import_id>")
 @documented("getZoneImportJob", 404)
 @blp.response(200, ZoneImportJobSchema)
-def zone_import_job(import_job_id: int) -> Any:
+def zone_import_job(zone_import_id: int) -> Any:
     """A zone import: its progress, its problems and preview once checked, then what it did."""
-    return get_scoped(ZoneImportJob, import_job_id, api_actor())
+    return get_scoped(ZoneImportJob, zone_import_id, api_actor())
 
 
-@blp.route("/zones/import-jobs/<int:import_job_id>/confirm", methods=["POST"])
+@blp.route("/zones/import-jobs/<int:zone_import_id>/confirm", methods=["POST"])
 @documented("confirmZoneImport", 403, 404)
 @blp.response(202, ZoneImportJobSchema)
-def confirm_zone_import(import_job_id: int) -> Any:
+def confirm_zone_import(zone_import_id: int) -> Any:
     """Import a checked file without problems (409 otherwise): 202, follow the job."""
     actor = api_actor()
-    job = get_scoped(ZoneImportJob, import_job_id, actor, for_update=True)
+    job = get_scoped(ZoneImportJob, zone_import_id, actor, for_update=True)
     import_jobs.confirm(actor, job)
     db.session.commit()
     import_jobs.launch(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]

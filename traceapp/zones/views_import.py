@@ -48,7 +48,7 @@ def import_zones() -> Any:
             status = 422
         else:
             import_jobs.launch(_app(), job.id)
-            return redirect(url_for("zones.import_job", import_job_id=job.id))
+            return redirect(url_for("zones.import_job", zone_import_id=job.id))
     elif form.is_submitted():
         status = 422
     return render_template("zones/import.html", form=form), status
@@ -67,11 +67,11 @@ def import_template() -> Any:
     )
 
 
-@bp.route("/zones/import/<int:import_job_id>")
+@bp.route("/zones/import/<int:zone_import_id>")
 @login_required
-def import_job(import_job_id: int) -> Any:
+def import_job(zone_import_id: int) -> Any:
     """The check's progress, then its preview; after confirmation the import's progress."""
-    job = get_scoped(ZoneImportJob, import_job_id, current_user)
+    job = get_scoped(ZoneImportJob, zone_import_id, current_user)
     return render_template(
         "zones/import_job.html",
         job=job,
@@ -80,12 +80,12 @@ def import_job(import_job_id: int) -> Any:
     )
 
 
-@bp.route("/zones/import/<int:import_job_id>/confirm", methods=["POST"])
+@bp.route("/zones/import/<int:zone_import_id>/confirm", methods=["POST"])
 @login_required
-def import_confirm(import_job_id: int) -> Any:
+def import_confirm(zone_import_id: int) -> Any:
     """Import a checked file: queued for a worker, with its progress on the job's page."""
-    job = get_scoped(ZoneImportJob, import_job_id, current_user, for_update=True)
+    job = get_scoped(ZoneImportJob, zone_import_id, current_user, for_update=True)
     import_jobs.confirm(current_user, job)
     db.session.commit()
     import_jobs.launch(_app(), job.id)
-    return redirect(url_for("zones.import_job", import_job_id=job.id))
+    return redirect(url_for("zones.import_job", zone_import_id=job.id))
