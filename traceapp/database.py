@@ -198,3 +198,53 @@ def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         return {}
     return {"pool_pre_ping": True, "pool_recycle": 1800}
+
+
+#: The searched text columns served by a trigram index on PostgreSQL: (table, column,
+#: lower-cased). The searches match ``lower(column) LIKE '%text%'`` (``column LIKE`` when not
+#: lower-cased), which a GIN index of ``pg_trgm`` answers without reading the whole table.
+TRIGRAM_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("lots", "code", True),
+    ("products", "name", True),
+    ("products", "code", True),
+    ("members", "full_name", True),
+    ("members", "member_number", True),
+    ("members", "village", True),
+    ("members", "phone", False),
+    ("members", "vessel_registration", True),
+    ("zones", "code", True),
+    ("zones", "name", True),
+    ("zones", "crop", True),
+    ("zones", "commune", True),
+    ("zones", "district", True),
+)
+
+
+def trigram_index_name(table: str, column: str) -> str:
+    """The name of the trigram index of ``table.column``."""
+    return f"ix_{table}_{column}_trgm"
+
+
+def add_trigram_indexes(table: sa.Table) -> None:
+    """Give ``table`` the trigram indexes :data:`TRIGRAM_COLUMNS` lists for it (PostgreSQL
+    only: SQLite searches these columns by reading them, see the migration 0023)."""
+    for name, column, lowered in TRIGRAM_COLUMNS:
+        if name != table.name:
+            continue
+        expr: Any = sa.func.lower(table.c[column]) if lowered else table.c[column]
+        expr = expr.label(f"{column}_trgm")
+        sa.Index(
+            trigram_index_name(name, column),
+            expr,
+            postgresql_using="gin",
+            postgresql_ops={f"{column}_trgm": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql")
+
+
+# The trigram operator classes come with the pg_trgm extension (the migration 0023 creates it
+# too); the server user may create it.
+event.listen(
+    Base.metadata,
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

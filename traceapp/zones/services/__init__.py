@@ -11,7 +11,12 @@ from traceapp.zones.services.certifications import (
     update_certification,
 )
 from traceapp.zones.services.checks import _MAX_LENGTHS, EDITABLE_WHEN_LOCKED, ZONE_FIELDS
-from traceapp.zones.services.export import feature, feature_collection, filter_zones
+from traceapp.zones.services.export import (
+    ZONE_LIST_ORDER,
+    feature,
+    feature_collection,
+    filter_zones,
+)
 from traceapp.zones.services.lifecycle import (
     REQUIRED_FOR_SUBMISSION,
     expire_due_zones,
@@ -69,6 +74,7 @@ __all__ = [
     "feature",
     "feature_collection",
     "filter_zones",
+    "ZONE_LIST_ORDER",
     "get_certification",
     "is_locked",
     "issued_clause",

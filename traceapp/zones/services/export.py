@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     pass
 from traceapp.zones.services.status import effective_status, effective_status_clause
 
+#: The zone lists' order (column, descending), ending with the id (keyset paging).
+ZONE_LIST_ORDER = [(Zone.code, False), (Zone.id, False)]
+
 
 def filter_zones(
     stmt: sa.Select[Any],
