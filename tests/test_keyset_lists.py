@@ -54,9 +54,7 @@ def test_the_zones_list_walks_forward_and_back_by_key(world, manager_client):
     forward, backward = _walk(manager_client, "/zones")
     every = [code for page in forward for code in page]
     expected = sorted(
-        db.session.scalars(
-            db.select(Zone.code).where(Zone.cooperative_id == world.a.coop.id)
-        ).all()
+        db.session.scalars(db.select(Zone.code).where(Zone.cooperative_id == world.a.coop.id)).all()
     )
     assert every == expected and len(forward) == 3
     # Back from the last page: the pages before it, the same rows in the same order.
