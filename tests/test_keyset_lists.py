@@ -140,3 +140,22 @@ def test_a_bad_cursor_is_refused_naming_the_field(world, api_token, client):
     response = client.get("/api/v1/zones?after=abc", headers=bearer(api_token))
     assert response.status_code == 422
     assert "after" in json.dumps(response.get_json()["errors"])
+
+
+def test_the_search_follows_changes_and_short_texts(world, manager_client):
+    zone = ZoneFactory(cooperative=world.a.coop, code="VN-PYDX-4242", name="Đồng Cũ")
+    db.session.commit()
+
+    def found(q: str) -> list[str]:
+        html = manager_client.get("/zones", query_string={"q": q}).get_data(as_text=True)
+        return [code for _, code in ZONE_ROW.findall(html)]
+
+    assert found("đồng cũ") == ["VN-PYDX-4242"]
+    zone.name = "Bãi Mới"
+    db.session.commit()
+    assert found("đồng cũ") == [] and found("BÃI MỚI") == ["VN-PYDX-4242"]
+    # Two letters are below the trigram index: the rows are read, with the same answer.
+    assert "VN-PYDX-4242" in found("ới")
+    db.session.delete(zone)
+    db.session.commit()
+    assert found("bãi mới") == []
