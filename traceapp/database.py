@@ -197,7 +197,13 @@ def engine_options(url: str) -> dict[str, Any]:
     """Engine keyword arguments by dialect."""
     if url.startswith("sqlite"):
         return {}
-    return {"pool_pre_ping": True, "pool_recycle": 1800}
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_recycle": 1800}
+    if url.startswith("postgresql+psycopg:"):
+        # psycopg prepares a statement on its fifth run, and PostgreSQL may then plan it once
+        # for any value: a search's ``LIKE $1`` then reads the whole table instead of its
+        # trigram index (measured: 0.3 ms becomes 30 ms on 10,000 zones). Plan every time.
+        options["connect_args"] = {"prepare_threshold": None}
+    return options
 
 
 #: The searched text columns, (table, column). The searches match ``lower(column) LIKE
