@@ -159,3 +159,12 @@ def test_the_search_follows_changes_and_short_texts(world, manager_client):
     db.session.delete(zone)
     db.session.commit()
     assert found("bãi mới") == []
+
+
+def test_the_api_document_describes_the_cursor_and_the_next_link(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    listing = spec["paths"]["/api/v1/batches"]["get"]
+    after = [p for p in listing["parameters"] if p["name"] == "after"]
+    assert after and after[0]["in"] == "query" and after[0]["schema"]["minimum"] == 1
+    assert "Link" in listing["responses"]["200"]["headers"]
+    assert "next_after" in spec["components"]["headers"]["X-Pagination"]["description"]

@@ -25,7 +25,7 @@ def _after() -> int | None:
     raw = request.args.get(AFTER)
     if raw is None:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_ID:
         raise ValidationFailed.field(
             AFTER, _("Give the next_after value of the previous page (a whole number).")
         )
