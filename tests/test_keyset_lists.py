@@ -168,3 +168,15 @@ def test_the_api_document_describes_the_cursor_and_the_next_link(client):
     assert after and after[0]["in"] == "query" and after[0]["schema"]["minimum"] == 1
     assert "Link" in listing["responses"]["200"]["headers"]
     assert "next_after" in spec["components"]["headers"]["X-Pagination"]["description"]
+
+
+def test_the_next_link_encodes_whatever_the_query_string_held(world, api_token, client):
+    _zones(world, 3)
+    response = client.get(
+        "/api/v1/zones?page_size=2&%11k%F0%A5%A9%A8=v%01%C3%9C&q=",
+        headers=bearer(api_token),
+    )
+    assert response.status_code == 200
+    link = response.headers["Link"]
+    assert link.isascii() and all(32 <= ord(c) < 127 for c in link)
+    assert "%11k%F0%A5%A9%A8=v%01%C3%9C" in link and "page_size=2" in link

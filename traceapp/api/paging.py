@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import flask_smorest
 import marshmallow as ma
@@ -90,18 +91,13 @@ class Blueprint(flask_smorest.Blueprint):
                     meta["next_page"] = page.page + 1
         if page.more_after and page.last_key is not None:
             meta["next_after"] = page.last_key
-            args = {k: v for k, v in request.args.items() if k not in ("page", AFTER)}
-            args[AFTER] = str(page.last_key)
-            query = "&".join(f"{k}={_quote(v)}" for k, v in args.items())
+            # Keys and values percent-encoded: a header carries no control or non-ASCII
+            # character, whatever the request's query string held.
+            args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", AFTER)]
+            query = urlencode([*args, (AFTER, str(page.last_key))], quote_via=quote)
             headers["Link"] = f'<{request.base_url}?{query}>; rel="next"'
         headers[self.PAGINATION_HEADER_NAME] = json.dumps(meta)
         return result, headers
-
-
-def _quote(value: str) -> str:
-    from urllib.parse import quote
-
-    return quote(value, safe="")
 
 
 def _with_after(schema: type[ma.Schema]) -> type[ma.Schema]:
