@@ -23,9 +23,15 @@ def _engine():
     return current_app.extensions["migrate"].db.engine
 
 
+def _not_search_copy(name, type_, _parent) -> bool:
+    """SQLite's search copies (FTS5 tables, migration 0023) are not models' tables."""
+    return not (type_ == "table" and (name or "").startswith("fts_"))
+
+
 def _options(connection) -> dict:
     return {
         "target_metadata": target_metadata,
+        "include_name": _not_search_copy,
         "render_as_batch": connection.dialect.name == "sqlite",
         "compare_type": True,
         "compare_server_default": False,

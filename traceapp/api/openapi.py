@@ -50,10 +50,19 @@ HEADERS: dict[str, dict[str, Any]] = {
     },
     "X-Pagination": {
         "description": "The listing's pages, as a JSON object: total, total_pages, first_page, "
-        "last_page, page, and previous_page/next_page where there is one",
+        "last_page, page, and previous_page/next_page where there is one; next_after, the "
+        "cursor of the next page (pass it as ?after=), when rows follow. Past 10,000 rows the "
+        'total is not counted: "more": true stands for total, total_pages and last_page. '
+        "After a cursor the page number is not known and is left out.",
         "schema": {"type": "string"},
         "example": '{"total": 25, "total_pages": 3, "first_page": 1, "last_page": 3, "page": 1, '
-        '"next_page": 2}',
+        '"next_page": 2, "next_after": 1234}',
+    },
+    "Link": {
+        "description": 'The next page (RFC 8288, rel="next"): this request with ?after= the '
+        "last row's cursor; absent on the last page",
+        "schema": {"type": "string"},
+        "example": '<https://trace.example.vn/api/v1/zones?page_size=25&after=1234>; rel="next"',
     },
     "Content-Disposition": {
         "description": "The file's name, for saving it",
@@ -172,6 +181,7 @@ class ErrorResponsesPlugin(BasePlugin):
                     response["headers"]["X-Pagination"] = {
                         "$ref": "#/components/headers/X-Pagination"
                     }
+                    response["headers"]["Link"] = {"$ref": "#/components/headers/Link"}
             for status in sorted(wanted):
                 responses[str(status)] = ERROR_RESPONSES[status][0]
             operation["responses"] = dict(sorted(responses.items()))

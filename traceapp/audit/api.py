@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.audit import services
 from traceapp.audit.models import AuditRecord
 from traceapp.audit.schemas import AuditQuerySchema, AuditRecordSchema, HeadSchema, VerifySchema
 from traceapp.auth.permissions import require
-from traceapp.web import paginate
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -47,13 +46,10 @@ class Trail(MethodView):
             _("The audit trail is for managers, auditors and administrators."),
         )
         stmt = services.filter_records(services.visible_records(actor), **args)
-        page = paginate(
-            stmt.order_by(AuditRecord.seq.desc()),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+        items = keyset_api_page(
+            stmt, [(AuditRecord.seq, True), (AuditRecord.id, True)], pagination_parameters
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
 
 @blp.route("/audit/head")

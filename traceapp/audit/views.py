@@ -16,7 +16,7 @@ from traceapp.audit.labels import action_label, object_type_label, summary_label
 from traceapp.audit.models import AuditRecord
 from traceapp.auth.permissions import require
 from traceapp.tables import Column
-from traceapp.web import nav_item, page_arg, paginate
+from traceapp.web import keyset_page, nav_item
 
 bp = Blueprint("audit", __name__)
 # For every template: ``{{ code|audit_action }}`` describes an action code ("zone.transition"),
@@ -59,7 +59,7 @@ def trail() -> Any:
     stmt, args = trail_list()
     return render_template(
         "audit/trail.html",
-        page=paginate(stmt.order_by(AuditRecord.seq.desc()), page_arg(), 50),
+        page=keyset_page(stmt, [(AuditRecord.seq, True), (AuditRecord.id, True)], 50),
         args=args,
         actions=services.record_actions(services.visible_records(current_user)),
         kinds=wording.object_kinds(),

@@ -6,15 +6,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth import services
 from traceapp.auth.models import ApiToken, User
 from traceapp.auth.schemas import NewTokenSchema, TokenSchema, UserActiveSchema, UserSchema
 from traceapp.errors import NotFound
 from traceapp.extensions import db
-from traceapp.web import paginate
 
 blp = Blueprint("api_auth", __name__, description="Users and API tokens")
 
@@ -39,13 +38,12 @@ class Users(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
         """List users: admins all, managers their cooperative's, others themselves."""
-        page = paginate(
+        items = keyset_api_page(
             services.users_visible_to(api_actor()),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            [(User.email, False), (User.id, False)],
+            pagination_parameters,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
     @documented("createUser", 403, 409)
     @blp.arguments(UserSchema)

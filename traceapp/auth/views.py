@@ -36,7 +36,7 @@ from traceapp.auth.permissions import require
 from traceapp.cooperatives.models import Cooperative
 from traceapp.errors import NotFound, ValidationFailed
 from traceapp.extensions import client_address, db, limiter, login_manager
-from traceapp.web import apply_errors, nav_item, options, page_arg, paginate, safe_next
+from traceapp.web import apply_errors, keyset_page, nav_item, options, safe_next
 
 bp = Blueprint("auth", __name__)
 nav_item("auth.users", _l("Users"), lambda user: user.is_admin or user.role == Role.MANAGER)
@@ -237,7 +237,9 @@ def users() -> Any:
                 for message in apply_errors(form, exc.errors):
                     flash(message, "error")
         status = 422
-    page = paginate(services.users_visible_to(current_user), page_arg())
+    page = keyset_page(
+        services.users_visible_to(current_user), [(User.email, False), (User.id, False)]
+    )
     return render_template("auth/users.html", form=form, page=page, confirm=ConfirmForm()), status
 
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped
 from traceapp.authority import dossiers, exports, flags, inspections, services, stats
 from traceapp.authority.schemas import (
@@ -23,8 +23,8 @@ from traceapp.authority.schemas import (
     StatsSchema,
 )
 from traceapp.database import local_today
-from traceapp.web import paginate
 from traceapp.zones.models import Zone
+from traceapp.zones.services import ZONE_LIST_ORDER
 
 blp = Blueprint(
     "api_authority",
@@ -65,11 +65,8 @@ class RegisterZones(MethodView):
         """List zone codes in scope, filtered by kind, crop, status, cooperative, commune,
         expiry window and flags."""
         _scope, stmt = _register(args)
-        page = paginate(
-            stmt.order_by(Zone.code), pagination_parameters.page, pagination_parameters.page_size
-        )
-        pagination_parameters.item_count = page.total
-        return page.items
+        items = keyset_api_page(stmt, ZONE_LIST_ORDER, pagination_parameters)
+        return items
 
 
 @blp.route("/authority/zones.csv")

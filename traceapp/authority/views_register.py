@@ -18,9 +18,8 @@ from traceapp.authority.forms import FILTER_LABELS
 from traceapp.authority.views import _LABELS, bp
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
-from traceapp.web import page_arg, paginate
+from traceapp.web import keyset_page
 from traceapp.zones import services as zones
-from traceapp.zones.models import Zone
 
 _FILTER_KEYS = (
     "q",
@@ -66,7 +65,7 @@ def register() -> Any:
     scope = services.console_scope(current_user)
     today = local_today()
     stmt, filters = register_list(today)
-    page = paginate(stmt.order_by(Zone.code), page_arg())
+    page = keyset_page(stmt, zones.ZONE_LIST_ORDER)
     flagged = set(flags.flagged_zone_ids(scope, today)) if page.items else set()
     return render_template(
         "authority/register.html",

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from flask import Response, request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented, owner_cooperative_id
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches import (
     epcis,
@@ -48,7 +48,6 @@ from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.core.streaming import streamed
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.web import paginate
 
 blp = Blueprint("api_batches", __name__, description="Lots, events, genealogy, recall, EPCIS")
 
@@ -74,13 +73,8 @@ class Batches(MethodView):
             stmt = stmt.where(Lot.product_id == args["product_id"])
         if args.get("status"):
             stmt = stmt.where(Lot.status == args["status"])
-        page = paginate(
-            stmt.order_by(Lot.production_date.desc(), Lot.id.desc()),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = page.total
-        return page.items
+        items = keyset_api_page(stmt, services.LOT_LIST_ORDER, pagination_parameters)
+        return items
 
     @documented("createLot", 403, 404, 409)
     @blp.arguments(LotCreateSchema)

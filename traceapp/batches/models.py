@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
 from traceapp.core.columns import text_limit
-from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
+from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, add_trigram_indexes, now_utc
 
 if TYPE_CHECKING:
     from traceapp.cooperatives.models import Member
@@ -350,3 +350,6 @@ event.listen(
     "after_create",
     PG_DECLARATIONS_IMMUTABLE_TRIGGER.execute_if(dialect="postgresql"),
 )
+
+
+add_trigram_indexes(Lot.__table__)  # type: ignore[arg-type]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented, owner_cooperative_id
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.api.schemas import OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.brands import services
@@ -44,13 +44,10 @@ class Marks(MethodView):
         stmt = services.mark_search(
             scoped(CollectiveMark, api_actor()), args.get("q"), args.get("status")
         )
-        page = paginate(
-            stmt.order_by(CollectiveMark.name, CollectiveMark.id),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+        items = keyset_api_page(
+            stmt, [(CollectiveMark.name, False), (CollectiveMark.id, False)], pagination_parameters
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
     @documented("createMark", 403, 404)
     @blp.arguments(OwnerArgsSchema, location="query")

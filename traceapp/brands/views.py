@@ -31,7 +31,7 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.form_pages import form_page, upload_page
 from traceapp.products.models import Product
-from traceapp.web import nav_item, options, page_arg, paginate
+from traceapp.web import keyset_page, nav_item, options, page_arg, paginate
 
 bp = Blueprint("brands", __name__)
 nav_item(
@@ -81,15 +81,13 @@ def index() -> Any:
     if status not in {s.value for s in MarkStatus}:
         status = None
     stmt = services.mark_search(scoped(CollectiveMark, current_user), q, status)
-    stmt = stmt.options(joinedload(CollectiveMark.cooperative)).order_by(
-        CollectiveMark.name, CollectiveMark.id
-    )
+    stmt = stmt.options(joinedload(CollectiveMark.cooperative))
     status_choices = [("", _("any status"))] + [
         (s.value, label) for s, label in MARK_STATUS_LABELS.items()
     ]
     return render_template(
         "brands/index.html",
-        page=paginate(stmt, page_arg()),
+        page=keyset_page(stmt, [(CollectiveMark.name, False), (CollectiveMark.id, False)]),
         q=q,
         status=status or "",
         status_choices=status_choices,

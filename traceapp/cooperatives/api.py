@@ -7,10 +7,10 @@ from typing import Any
 from flask import current_app, jsonify, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from traceapp.api import api_actor, documented
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.api.schemas import BaseSchema
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives import member_jobs, services
@@ -25,7 +25,6 @@ from traceapp.cooperatives.schemas import (
 )
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.web import paginate
 
 blp = Blueprint("api_cooperatives", __name__, description="Cooperatives and their members")
 
@@ -45,13 +44,12 @@ class Cooperatives(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters: Any) -> Any:
         """List cooperatives (a cooperative user sees only their own)."""
-        page = paginate(
-            scoped(Cooperative, api_actor()).order_by(Cooperative.name),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+        items = keyset_api_page(
+            scoped(Cooperative, api_actor()),
+            [(Cooperative.name, False), (Cooperative.id, False)],
+            pagination_parameters,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
     @documented("createCooperative", 403)
     @blp.arguments(CooperativeSchema)
@@ -98,13 +96,8 @@ class CooperativeMembers(MethodView):
             stmt = stmt.where(Member.left_on.is_(None))
         elif args.get("active") is False:
             stmt = stmt.where(Member.left_on.is_not(None))
-        page = paginate(
-            stmt.order_by(Member.member_number),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = page.total
-        return page.items
+        items = keyset_api_page(stmt, services.MEMBER_LIST_ORDER, pagination_parameters)
+        return items
 
     @documented("createMember", 403)
     @blp.arguments(MemberSchema)

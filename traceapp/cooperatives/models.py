@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from traceapp.auth.models import enum_column
 from traceapp.core.columns import text_limit
 from traceapp.core.scoping import own_rows
-from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
+from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, add_trigram_indexes, now_utc
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -208,3 +208,6 @@ class MemberImport(IdMixin, TenantMixin, Base):
     finished_at: Mapped[dt.datetime | None]
     worker: Mapped[str | None] = mapped_column(sa.String(100))
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+
+
+add_trigram_indexes(Member.__table__)  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from traceapp.cooperatives.forms import (
 )
 from traceapp.cooperatives.models import Cooperative, Member
 from traceapp.form_pages import form_page, upload_page
-from traceapp.web import keyset_page, nav_item, page_arg, paginate
+from traceapp.web import keyset_page, nav_item
 
 bp = Blueprint("cooperatives", __name__)
 nav_item(
@@ -35,10 +35,14 @@ def index() -> Any:
     if current_user.is_cooperative_user:
         return redirect(url_for("cooperatives.detail", cooperative_id=current_user.cooperative_id))
     q = (request.args.get("q") or "").strip()
-    stmt = scoped(Cooperative, current_user).order_by(Cooperative.name)
+    stmt = scoped(Cooperative, current_user)
     if q:
         stmt = stmt.where(Cooperative.name.ilike(f"%{q}%") | Cooperative.province.ilike(f"%{q}%"))
-    return render_template("cooperatives/index.html", page=paginate(stmt, page_arg()), q=q)
+    return render_template(
+        "cooperatives/index.html",
+        page=keyset_page(stmt, [(Cooperative.name, False), (Cooperative.id, False)]),
+        q=q,
+    )
 
 
 @bp.route("/cooperatives/new", methods=["GET", "POST"])

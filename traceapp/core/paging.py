@@ -17,6 +17,10 @@ from traceapp.extensions import db
 #: The query-string keys a pager writes (kept out of the links it copies the filters from).
 PAGE_KEYS = frozenset({"page", "after", "before", "last"})
 
+#: A keyset page counts its rows up to this many and then says "more than" (counting ten
+#: million scans on every page would cost more than the page).
+COUNT_LIMIT = 10_000
+
 
 @dataclass
 class Page:
@@ -35,11 +39,15 @@ class Page:
     last_key: Any = None
     more_before: bool = False
     more_after: bool = False
+    total_exact: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
-        """How many pages there are (at least one)."""
+        """How many pages there are (at least one); when the total was not counted to the
+        end, the pages up to the one shown and one more."""
+        if not self.total_exact:
+            return max(self.page + 1, math.ceil(self.total / self.per_page))
         return max(1, math.ceil(self.total / self.per_page))
 
     @property
@@ -71,11 +79,13 @@ class Page:
         return kept
 
 
-def count(stmt: sa.Select[*tuple[Any, ...]]) -> int:
-    """How many rows ``stmt`` gives."""
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
+def count(stmt: sa.Select[*tuple[Any, ...]], limit: int | None = None) -> int:
+    """How many rows ``stmt`` gives, or ``limit + 1`` when it gives more than ``limit``
+    (the database then stops reading there)."""
+    inner = stmt.order_by(None)
+    if limit is not None:
+        inner = inner.limit(limit + 1)
+    return db.session.execute(sa.select(sa.func.count()).select_from(inner.subquery())).scalar_one()
 
 
 def paginate(
@@ -110,10 +120,16 @@ def keyset_paginate(
 
     The row named by a key is looked up by its id for its sort values; a key naming no row
     (deleted since, or made up) gives the first page. ``total`` saves the count when the
-    caller knows it."""
+    caller knows it; else the rows are counted up to :data:`COUNT_LIMIT` only, and past it
+    the page's total is not exact (no last page is offered then)."""
     page = max(1, min(page, MAX_PAGE))
     per_page = max(1, min(per_page, 200))
-    total = count(stmt) if total is None else total
+    exact = True
+    if total is None:
+        total = count(stmt, COUNT_LIMIT)
+        exact = total <= COUNT_LIMIT
+    if not exact:
+        last = False
     id_column = order[-1][0]
     key = after if after is not None else before
     values = None
@@ -145,7 +161,11 @@ def keyset_paginate(
         shown, more_before, more_after = page, True, more
     else:
         if page > 1 and key is None:
-            return _by_offset(stmt, order, page, per_page, scalars, total)
+            found = _by_offset(stmt, order, page, per_page, scalars, total)
+            found.total_exact = exact
+            if not exact:
+                found.more_after = len(found.items) == per_page
+            return found
         shown, more_before, more_after = 1, False, more
     ids = [_id_of(r, scalars) for r in rows]
     return Page(
@@ -158,6 +178,7 @@ def keyset_paginate(
         last_key=ids[-1] if ids else None,
         more_before=more_before,
         more_after=more_after,
+        total_exact=exact,
     )
 
 

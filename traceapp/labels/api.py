@@ -8,10 +8,10 @@ import sqlalchemy as sa
 from flask import Response, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented
 from traceapp.api.openapi import TEXT
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.batches.models import Lot
 from traceapp.errors import NotFound
@@ -28,7 +28,7 @@ from traceapp.labels.schemas import (
     RunSchema,
     VoidSchema,
 )
-from traceapp.web import paginate, writes
+from traceapp.web import writes
 
 blp = Blueprint("api_labels", __name__, description="Label runs, serials and printing")
 
@@ -83,12 +83,11 @@ def get_run(run_id: int) -> Any:
 def run_labels(run_id: int, pagination_parameters: Any) -> Any:
     """Each label's serial and URL, in print order."""
     run = _run(run_id)
-    page = paginate(
-        sa.select(Label).where(Label.run_id == run.id).order_by(Label.seq),
-        pagination_parameters.page,
-        pagination_parameters.page_size,
+    items = keyset_api_page(
+        sa.select(Label).where(Label.run_id == run.id),
+        [(Label.seq, False), (Label.id, False)],
+        pagination_parameters,
     )
-    pagination_parameters.item_count = page.total
     facts = contents.lot_facts(run.lot)
     lot_level = run.kind == RunKind.LOT_COPIES
     return [
@@ -107,7 +106,7 @@ def run_labels(run_id: int, pagination_parameters: Any) -> Any:
             "flag_cleared_at": label.flag_cleared_at,
             "flag_clear_reason": label.flag_clear_reason,
         }
-        for label in page.items
+        for label in items
     ]
 
 

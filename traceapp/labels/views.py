@@ -38,7 +38,7 @@ from traceapp.labels.models import (
     RunKind,
 )
 from traceapp.labels.scanstats import run_scans
-from traceapp.web import form_failed, keyset_page, nav_item, page_arg, paginate, writes
+from traceapp.web import form_failed, keyset_page, nav_item, writes
 
 bp = Blueprint("labels", __name__)
 nav_item("labels.runs", _l("Labels"), lambda user: user.is_cooperative_user or user.is_admin)
@@ -110,9 +110,9 @@ def issue(lot_id: int) -> Any:
 def run(run_id: int) -> Any:
     """A run: counts, downloads, voids, and its serials."""
     label_run = get_scoped(LabelRun, run_id, current_user)
-    page = paginate(
-        sa.select(Label).where(Label.run_id == label_run.id).order_by(Label.seq),
-        page_arg(),
+    page = keyset_page(
+        sa.select(Label).where(Label.run_id == label_run.id),
+        [(Label.seq, False), (Label.id, False)],
         per_page=50,
     )
     facts = contents.lot_facts(label_run.lot)

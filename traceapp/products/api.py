@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from traceapp.api import api_actor, documented, owner_cooperative_id
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.api.schemas import BaseSchema, OwnerArgsSchema
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.products import services
 from traceapp.products.models import OcopRecord, Product
 from traceapp.products.schemas import OcopRecordSchema, ProductQuerySchema, ProductSchema
-from traceapp.web import paginate
 
 blp = Blueprint("api_products", __name__, description="Products, GTINs and OCOP records")
 
@@ -38,13 +37,10 @@ class Products(MethodView):
         stmt = services.product_search(
             scoped(Product, api_actor()), args.get("q"), args.get("category"), args.get("active")
         )
-        page = paginate(
-            stmt.order_by(Product.code, Product.id),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+        items = keyset_api_page(
+            stmt, [(Product.code, False), (Product.id, False)], pagination_parameters
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
     @documented("createProduct", 403, 404)
     @blp.arguments(OwnerArgsSchema, location="query")
@@ -98,13 +94,10 @@ class ProductOcop(MethodView):
         actor = api_actor()
         product = get_scoped(Product, product_id, actor)
         stmt = scoped(OcopRecord, actor).where(OcopRecord.product_id == product.id)
-        page = paginate(
-            stmt.order_by(OcopRecord.decided_on.desc(), OcopRecord.id.desc()),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+        items = keyset_api_page(
+            stmt, [(OcopRecord.decided_on, True), (OcopRecord.id, True)], pagination_parameters
         )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return items
 
     @documented("createOcopRecord", 403)
     @blp.arguments(OcopRecordSchema)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import TenantMixin
 from traceapp.core.columns import text_limit
-from traceapp.database import Base, IdMixin, JSONType, TimestampMixin
+from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, add_trigram_indexes
 
 if TYPE_CHECKING:
     from traceapp.brands.models import CollectiveMark
@@ -141,3 +141,6 @@ class OcopRecord(IdMixin, TimestampMixin, TenantMixin, Base):
 
     def __repr__(self) -> str:
         return f"<OcopRecord {self.stars}* {self.decided_on}>"
+
+
+add_trigram_indexes(Product.__table__)  # type: ignore[arg-type]

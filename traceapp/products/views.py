@@ -20,7 +20,7 @@ from traceapp.products import services
 from traceapp.products.forms import LEVEL_LABELS, ImageForm, OcopForm, ProductForm
 from traceapp.products.models import Product
 from traceapp.units import number_text
-from traceapp.web import nav_item, page_arg, paginate
+from traceapp.web import keyset_page, nav_item
 
 bp = Blueprint("products", __name__)
 nav_item("products.index", _l("Products"), lambda user: user.is_admin or user.is_cooperative_user)
@@ -76,7 +76,7 @@ def index() -> Any:
     stmt, args = product_list()
     return render_template(
         "products/index.html",
-        page=paginate(stmt.order_by(Product.code, Product.id), page_arg()),
+        page=keyset_page(stmt, [(Product.code, False), (Product.id, False)]),
         q=args["q"],
         category=args["category"],
         stars=services.ocop_stars_for_display,

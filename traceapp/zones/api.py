@@ -8,13 +8,12 @@ from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented
 from traceapp.api.openapi import JSON_DOCUMENT
+from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped, scoped
 from traceapp.errors import ValidationFailed
-from traceapp.web import paginate
 from traceapp.zones import geometry as geo
 from traceapp.zones import services
 from traceapp.zones.models import Zone
@@ -74,13 +73,8 @@ class Zones(MethodView):
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """List zone codes, filtered by kind, effective status, province and text."""
-        page = paginate(
-            _listing(args).order_by(Zone.code),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
-        )
-        pagination_parameters.item_count = page.total
-        return page.items
+        items = keyset_api_page(_listing(args), services.ZONE_LIST_ORDER, pagination_parameters)
+        return items
 
     @documented("createZone", 403, 404)
     @blp.arguments(ZoneSchema)

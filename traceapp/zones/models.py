@@ -15,7 +15,7 @@ from traceapp.auth.models import enum_column
 from traceapp.cooperatives.models import Cooperative, TenantMixin
 from traceapp.core.columns import text_limit
 from traceapp.core.regions import names_covered, normalise
-from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, now_utc
+from traceapp.database import Base, IdMixin, JSONType, TimestampMixin, add_trigram_indexes, now_utc
 
 if TYPE_CHECKING:
     from traceapp.auth.models import Actor
@@ -273,6 +273,9 @@ class ZoneOverlap(Base):
     )
     overlap_ha: Mapped[decimal.Decimal] = mapped_column(sa.Numeric(12, 4))
     detected_at: Mapped[dt.datetime] = mapped_column(default=now_utc)
+
+
+add_trigram_indexes(Zone.__table__)  # type: ignore[arg-type]
 
 
 class ZoneImportJob(IdMixin, TenantMixin, Base):

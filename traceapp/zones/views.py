@@ -28,7 +28,13 @@ from traceapp.cooperatives.models import Member
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.web import apply_errors, form_failed, nav_item, options, page_arg, paginate
+from traceapp.web import (
+    apply_errors,
+    form_failed,
+    keyset_page,
+    nav_item,
+    options,
+)
 from traceapp.zones import geometry as geo
 from traceapp.zones import services
 from traceapp.zones.forms import (
@@ -99,7 +105,7 @@ def zone_list() -> tuple[sa.Select[Any], dict[str, str]]:
 def index() -> Any:
     """Zone codes the user may see, with search, filters and pagination."""
     stmt, args = zone_list()
-    page = paginate(stmt.order_by(Zone.code), page_arg())
+    page = keyset_page(stmt, services.ZONE_LIST_ORDER)
     today = local_today()
     return render_template(
         "zones/index.html",

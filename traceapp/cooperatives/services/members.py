@@ -23,6 +23,7 @@ from traceapp.cooperatives.services.numbering import allocate_member_number
 from traceapp.core import countries
 from traceapp.core.columns import max_length
 from traceapp.core.inputs import blank_to_none
+from traceapp.core.search import text_match
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -231,14 +232,9 @@ def member_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:
     q = (q or "").strip()
     if not q:
         return stmt
-    like = f"%{q.lower()}%"
     return stmt.where(
-        sa.or_(
-            sa.func.lower(Member.full_name).like(like),
-            sa.func.lower(Member.member_number).like(like),
-            sa.func.lower(Member.village).like(like),
-            Member.phone.like(f"%{q}%"),
-            sa.func.lower(Member.vessel_registration).like(like),
+        text_match(
+            Member, ["full_name", "member_number", "village", "phone", "vessel_registration"], q
         )
     )
 

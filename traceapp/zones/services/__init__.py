@@ -12,6 +12,7 @@ from traceapp.zones.services.certifications import (
 )
 from traceapp.zones.services.checks import _MAX_LENGTHS, EDITABLE_WHEN_LOCKED, ZONE_FIELDS
 from traceapp.zones.services.export import (
+    ZONE_LIST_ORDER,
     feature,
     feature_collection,
     feature_collection_chunks,
@@ -77,6 +78,7 @@ __all__ = [
     "feature_collection_chunks",
     "iter_zones",
     "filter_zones",
+    "ZONE_LIST_ORDER",
     "get_certification",
     "is_locked",
     "issued_clause",

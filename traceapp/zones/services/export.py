@@ -22,7 +22,11 @@ from traceapp.zones.models import (
 
 if TYPE_CHECKING:
     pass
+from traceapp.core.search import text_match
 from traceapp.zones.services.status import effective_status, effective_status_clause
+
+#: The zone lists' order (column, descending), ending with the id (keyset paging).
+ZONE_LIST_ORDER = [(Zone.code, False), (Zone.id, False)]
 
 
 def filter_zones(
@@ -43,16 +47,7 @@ def filter_zones(
         stmt = stmt.where(Zone.province_key.in_(names_covered(province)))
     q = (q or "").strip()
     if q:
-        like = f"%{q.lower()}%"
-        stmt = stmt.where(
-            sa.or_(
-                sa.func.lower(Zone.code).like(like),
-                sa.func.lower(Zone.name).like(like),
-                sa.func.lower(Zone.crop).like(like),
-                sa.func.lower(Zone.commune).like(like),
-                sa.func.lower(Zone.district).like(like),
-            )
-        )
+        stmt = stmt.where(text_match(Zone, ["code", "name", "crop", "commune", "district"], q))
     return stmt
 
 
