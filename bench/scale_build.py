@@ -2,17 +2,23 @@
 
 Going through the services (one lot, one contribution, one label run at a time, each with its
 audit record) would take hours for 100,000 lots, 1,000,000 labels and 10,000,000 scans, so the
-volume is written here with bulk INSERTs of the same rows the services would write: plain
-executemany for the tens of thousands of lots, members and zones, and INSERT ... SELECT over a
-generated series for the labels and the scan log. The few objects an operation starts from
-(the users, the cooperative, its products) are made the ordinary way. The recall genealogy is
-built the same way: lot_inputs rows as a transformation writes them.
+volume is generated inside the database: INSERT ... SELECT over generate_series (PostgreSQL) or
+a recursive CTE (SQLite), with expressions that give the same rows the services write (the
+model defaults filled in, the scan log's daily counts and the labels' scan counters computed as
+the scan log writer keeps them). The secondary indexes of the labels and the scan log are built
+after the load, and the load runs without journal or fsync on SQLite and without foreign-key
+triggers on PostgreSQL (the bench's own connection and transaction only). The few objects an
+operation starts from (the users, the cooperative, its products) are made the ordinary way; the
+recall genealogy and the label runs are a few thousand rows written with executemany.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,6 +28,7 @@ from werkzeug.security import generate_password_hash
 
 from traceapp.auth.models import Role, User
 from traceapp.cooperatives.models import Cooperative
+from traceapp.database import UTCDateTime, local_time_sql
 from traceapp.extensions import db
 from traceapp.products.models import Product
 
@@ -53,6 +60,37 @@ class World:
     genealogy_ids: list[int]
     sizes: dict[str, int]
     token: str
+
+
+@contextlib.contextmanager
+def fast_load(engine: Any) -> Iterator[None]:
+    """While the bench loads a SQLite file: no journal, no fsync, a big cache and no
+    foreign-key checks, on the bench's own connections only (the app's settings come back
+    after: the pool is emptied on the way in and out). PostgreSQL's settings for the load
+    are set in :func:`build`, for its transaction only."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def loose(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        for pragma in (
+            "journal_mode = OFF",
+            "synchronous = OFF",
+            "foreign_keys = OFF",
+            "cache_size = -524288",
+            "temp_store = MEMORY",
+        ):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    engine.dispose()
+    sa.event.listen(engine, "connect", loose)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "connect", loose)
+        engine.dispose()
 
 
 def sizes_for(factor: float) -> dict[str, int]:
@@ -123,113 +161,39 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     db.session.add_all(products)
     db.session.flush()
     cid = coop.id
-    stamp = {"cooperative_id": cid}
-    _rows(
-        "members",
-        [
-            {
-                **stamp,
-                "member_number": f"{i:06d}",
-                "full_name": f"Hộ {rnd.choice('NTLPHV')}{i}",
-                "village": f"Thôn {i % 40}",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, sizes["members"] + 1)
-        ],
-    )
-    _rows(
-        "zones",
-        [
-            {
-                **stamp,
-                "code": f"VN-PYDX-{i:05d}",
-                "kind": "growing_area",
-                "crop": "đậu phộng",
-                "province": PROVINCE_NAME,
-                "province_key": "phu yen",
-                "commune": "Xuân Phước",
-                "status": "approved",
-                "declared_area_ha": Decimal("2.5"),
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, sizes["zones"] + 1)
-        ],
-    )
-    members = _ids("members", db.metadata.tables["members"].c.cooperative_id == cid)
-    zones = _ids("zones", db.metadata.tables["zones"].c.cooperative_id == cid)
-    n_lots = sizes["lots"]
-    _rows(
-        "lots",
-        [
-            {
-                **stamp,
-                "product_id": products[i % len(products)].id,
-                "code": f"L{i:07d}",
-                "production_date": today - dt.timedelta(days=i % 365),
-                "quantity": Decimal("100000"),
-                "unit": "KGM",
-                "status": "closed",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, n_lots + 1)
-        ],
-    )
+    timings: dict[str, float] = {}
+    if _pg():
+        # This transaction only: no foreign-key triggers (the rows are consistent by
+        # construction), no wait for the WAL flush, room to sort and to build indexes.
+        for setting in (
+            "session_replication_role = replica",
+            "synchronous_commit = off",
+            "work_mem = '256MB'",
+            "maintenance_work_mem = '512MB'",
+        ):
+            db.session.execute(sa.text(f"SET LOCAL {setting}"))
+    with _phase(timings, "members, zones, lots"):
+        _members_zones_lots(sizes, cid, [p.id for p in products], today)
     lots = _ids("lots", db.metadata.tables["lots"].c.cooperative_id == cid)
-    # One contribution per lot, and the big lot with many.
     big = lots[len(lots) // 2]
-    contributions = [
-        {
-            **stamp,
-            "lot_id": lot_id,
-            "member_id": members[i % len(members)],
-            "zone_id": zones[i % len(zones)],
-            "quantity": Decimal("50"),
-            "unit": "KGM",
-            "delivered_on": today - dt.timedelta(days=i % 365),
-            "recorded_at": now,
-        }
-        for i, lot_id in enumerate(lots)
-    ]
-    contributions += [
-        {
-            **stamp,
-            "lot_id": big,
-            "member_id": members[rnd.randrange(len(members))],
-            "zone_id": zones[rnd.randrange(len(zones))],
-            "quantity": Decimal("3.5"),
-            "unit": "KGM",
-            "delivered_on": today - dt.timedelta(days=i % 60),
-            "recorded_at": now,
-        }
-        for i in range(sizes["big_lot"])
-    ]
-    _rows("lot_contributions", contributions)
-    _rows(
-        "trace_events",
-        [
-            {
-                **stamp,
-                "event_uid": f"urn:uuid:bench-{big}-{i}",
-                "lot_id": big,
-                "event_type": "ObjectEvent",
-                "action": "OBSERVE",
-                "biz_step": "inspecting",
-                "event_time": now - dt.timedelta(minutes=i),
-                "tz_offset": "+07:00",
-                "recorded_by_label": "bench",
-                "recorded_at": now,
-                "origin": "local",
-            }
-            for i in range(sizes["big_lot"])
-        ],
-    )
-    root, tree = _genealogy(rnd, lots, sizes["genealogy"], cid)
-    _labels(lots, tree, sizes, cid, now)
-    _scans(sizes["scans"], cid, now)
-    _scan_counters()
+    with _phase(timings, "contributions, events"):
+        _contributions(sizes, cid, big, sizes["members"], today, now)
+    _check_references()
+    with _phase(timings, "genealogy"):
+        root, tree = _genealogy(rnd, lots, sizes["genealogy"], cid)
+    with _phase(timings, "drop indexes"):
+        indexes = _drop_indexes(("labels", "label_scans"))
+    with _phase(timings, "labels"):
+        _labels(lots, tree, sizes, cid, now)
+    with _phase(timings, "scans"):
+        _scans(sizes["scans"], cid, now)
+    with _phase(timings, "label counters"):
+        _label_counters()
+    with _phase(timings, "daily counts"):
+        _daily_counts()
+    with _phase(timings, "recreate indexes"):
+        for index in indexes:
+            index.create(db.session.connection())
     db.session.commit()
     return World(
         coop_id=cid,
@@ -275,6 +239,219 @@ def _genealogy(rnd: random.Random, lots: list[int], count: int, cid: int) -> tup
     return root, tree
 
 
+def _phase(timings: dict[str, float], name: str) -> Any:
+    """Time one step of the build and print it (where a slow build spends its time)."""
+
+    @contextlib.contextmanager
+    def timed() -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - started
+        print(f"    build: {name} {timings[name]:.1f} s", flush=True)
+
+    return timed()
+
+
+def _pg() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def _insert(table: str, columns: dict[str, str], source: str, **params: Any) -> None:
+    """INSERT INTO table (columns) SELECT expressions FROM source, in the database: the
+    columns not given get their model default (computed once, as the ORM would), so the rows
+    are those the services write."""
+    t = db.metadata.tables[table]
+    binds = []
+    exprs = dict(columns)
+    for col in t.columns:
+        if col.name in exprs or col.default is None or col.primary_key:
+            continue
+        arg = col.default.arg  # type: ignore[attr-defined]
+        value = arg(None) if callable(arg) else arg
+        exprs[col.name] = f":d_{col.name}"
+        binds.append(sa.bindparam(f"d_{col.name}", value, type_=col.type))
+    for name, value in params.items():
+        binds.append(sa.bindparam(name, value, type_=_BIND_TYPES.get(name)))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(exprs)}) "  # noqa: S608 - the bench's own SQL
+        f"SELECT {', '.join(exprs.values())} FROM {source}"
+    )
+    db.session.execute(sa.text(sql).bindparams(*binds))
+
+
+#: Types of the bound values the generated rows are made from (as the ORM would store them).
+_BIND_TYPES: dict[str, Any] = {"now": UTCDateTime(), "today": sa.Date()}
+
+
+def _pad(expr: str, width: int) -> str:
+    if _pg():
+        return f"lpad(CAST({expr} AS TEXT), {width}, '0')"
+    return f"printf('%0{width}d', {expr})"
+
+
+def _days_before(day: str, expr: str) -> str:
+    """The date ``expr`` days before the bound date ``day``."""
+    if _pg():
+        return f"(CAST(:{day} AS DATE) - CAST({expr} AS INTEGER))"
+    return f"date(:{day}, '-' || ({expr}) || ' days')"
+
+
+def _rand_below(k: int | str) -> str:
+    """A random integer in [0, k) for each row (PostgreSQL's CAST rounds: floor it)."""
+    if _pg():
+        return f"CAST(floor(random() * {k}) AS INTEGER)"
+    return f"(abs(random()) % {k})"
+
+
+def _members_zones_lots(sizes: dict[str, int], cid: int, products: list[int], today: Any) -> None:
+    """The cooperative's households, growing areas and lots, generated in the database."""
+    _insert(
+        "members",
+        {
+            "cooperative_id": ":cid",
+            "member_number": _pad("n", 6),
+            "full_name": "'Hộ ' || substr('NTLPHV', 1 + (n * 7) % 6, 1) || n",
+            "village": "'Thôn ' || (n % 40)",
+        },
+        f"({_series(sizes['members'])}) AS s",
+        cid=cid,
+    )
+    _insert(
+        "zones",
+        {
+            "cooperative_id": ":cid",
+            "code": "'VN-PYDX-' || " + _pad("n", 5),
+            "kind": "'growing_area'",
+            "crop": "'đậu phộng'",
+            "province": ":province",
+            "province_key": "'phu yen'",
+            "commune": "'Xuân Phước'",
+            "status": "'approved'",
+            "declared_area_ha": "2.5",
+        },
+        f"({_series(sizes['zones'])}) AS s",
+        cid=cid,
+        province=PROVINCE_NAME,
+    )
+    _insert(
+        "lots",
+        {
+            "cooperative_id": ":cid",
+            "product_id": f":p0 + (n % {len(products)})",
+            "code": "'L' || " + _pad("n", 7),
+            "production_date": _days_before("today", "n % 365"),
+            "quantity": "100000",
+            "unit": "'KGM'",
+            "status": "'closed'",
+        },
+        f"({_series(sizes['lots'])}) AS s",
+        cid=cid,
+        p0=products[0],
+        today=today,
+    )
+    assert products == list(range(products[0], products[0] + len(products)))
+
+
+def _first_id(table: str, count: int) -> int:
+    """The first id of a table filled here; the ids are consecutive (checked)."""
+    lo, hi, n = db.session.execute(
+        sa.text(f"SELECT min(id), max(id), count(*) FROM {table}")  # noqa: S608
+    ).one()
+    assert n == count and hi - lo + 1 == n, (table, lo, hi, n)
+    return int(lo)
+
+
+def _contributions(
+    sizes: dict[str, int], cid: int, big: int, n_members: int, today: Any, now: Any
+) -> None:
+    """One contribution per lot (its household and zone in turn), the big lot's many
+    contributions from random households and zones, and as many events on the big lot."""
+    m0 = _first_id("members", n_members)
+    z0 = _first_id("zones", sizes["zones"])
+    l0 = _first_id("lots", sizes["lots"])
+    common = {"cooperative_id": ":cid", "unit": "'KGM'", "recorded_at": ":now"}
+    _insert(
+        "lot_contributions",
+        {
+            **common,
+            "lot_id": "id",
+            "member_id": f":m0 + ((id - :l0) % {n_members})",
+            "zone_id": f":z0 + ((id - :l0) % {sizes['zones']})",
+            "quantity": "50",
+            "delivered_on": _days_before("today", "(id - :l0) % 365"),
+        },
+        "lots WHERE cooperative_id = :cid ORDER BY id",
+        cid=cid,
+        m0=m0,
+        z0=z0,
+        l0=l0,
+        today=today,
+        now=now,
+    )
+    _insert(
+        "lot_contributions",
+        {
+            **common,
+            "lot_id": ":big",
+            "member_id": f":m0 + {_rand_below(n_members)}",
+            "zone_id": f":z0 + {_rand_below(sizes['zones'])}",
+            "quantity": "3.5",
+            "delivered_on": _days_before("today", "n % 60"),
+        },
+        f"({_series(sizes['big_lot'])}) AS s",
+        cid=cid,
+        big=big,
+        m0=m0,
+        z0=z0,
+        today=today,
+        now=now,
+    )
+    _insert(
+        "trace_events",
+        {
+            "cooperative_id": ":cid",
+            "event_uid": "'urn:uuid:bench-' || :big || '-' || (n - 1)",
+            "lot_id": ":big",
+            "event_type": "'ObjectEvent'",
+            "action": "'OBSERVE'",
+            "biz_step": "'inspecting'",
+            "event_time": _minus_seconds("60 * (n - 1)"),
+            "tz_offset": "'+07:00'",
+            "recorded_by_label": "'bench'",
+            "recorded_at": ":now",
+            "origin": "'local'",
+        },
+        f"({_series(sizes['big_lot'])}) AS s",
+        cid=cid,
+        big=big,
+        now=now,
+    )
+
+
+def _check_references() -> None:
+    """The contributions name households and zones that exist (PostgreSQL's foreign-key
+    triggers are off for the load, SQLite's checks too)."""
+    for column, table in (("member_id", "members"), ("zone_id", "zones"), ("lot_id", "lots")):
+        dangling = db.session.execute(
+            sa.text(
+                f"SELECT count(*) FROM lot_contributions c LEFT JOIN {table} t "  # noqa: S608
+                f"ON t.id = c.{column} WHERE t.id IS NULL"
+            )
+        ).scalar_one()
+        assert dangling == 0, (column, dangling)
+
+
+def _drop_indexes(tables: tuple[str, ...]) -> list[sa.Index]:
+    """Drop the secondary indexes of the bulk-loaded tables (built again after the load,
+    which is much faster than keeping them up to date row by row)."""
+    dropped = []
+    for name in tables:
+        for index in sorted(db.metadata.tables[name].indexes, key=lambda i: str(i.name)):
+            index.drop(db.session.connection())
+            dropped.append(index)
+    return dropped
+
+
 def _labels(
     lots: list[int], tree: list[int], sizes: dict[str, int], cid: int, now: dt.datetime
 ) -> None:
@@ -286,37 +463,49 @@ def _labels(
         n = min(1000, left)
         runs.append((next(others), n))
         left -= n
-    t = db.metadata.tables["label_runs"]
-    first = 0
-    for lot_id, n in runs:
-        run_id = db.session.execute(
-            t.insert()
-            .values(
-                cooperative_id=cid,
-                lot_id=lot_id,
-                kind="serialised",
-                count=n,
-                template="a4-3x8",
-                created_by_label="bench",
-                created_at=now,
-                base_url="https://trace.example.vn",
-                prints=0,
-            )
-            .returning(t.c.id)
-        ).scalar_one()
-        db.session.execute(
-            sa.text(
-                "INSERT INTO labels (serial, run_id, lot_id, seq, scan_count, cooperative_id) "
-                f"SELECT 'S' || (:first + n), :run, :lot, n, 0, :cid FROM ({_series(n)}) AS s"
-            ),
-            {"first": first, "run": run_id, "lot": lot_id, "cid": cid},
-        )
-        first += n
+    _rows(
+        "label_runs",
+        [
+            {
+                "cooperative_id": cid,
+                "lot_id": lot_id,
+                "number": number,
+                "kind": "serialised",
+                "count": n,
+                "template": "a4-3x8",
+                "created_by_label": "bench",
+                "created_at": now,
+                "base_url": "https://trace.example.vn",
+                "prints": 0,
+            }
+            for number, (lot_id, n) in enumerate(runs, start=1)
+        ],
+    )
+    # The cooperative's run numbering goes on after these (as next_counter_value keeps it).
+    counters = db.metadata.tables["counters"]
+    db.session.execute(counters.insert().values(cooperative_id=cid, name="label_run", value=len(runs)))
+    # Every run's labels in one statement: serials S1, S2, ... run after run, as printed.
+    biggest = max(n for _, n in runs)
+    _insert(
+        "labels",
+        {
+            "serial": "'S' || (r.first + s.n)",
+            "run_id": "r.id",
+            "lot_id": "r.lot_id",
+            "seq": "s.n",
+            "scan_count": "0",
+            "cooperative_id": ":cid",
+        },
+        "(SELECT id, lot_id, count, sum(count) OVER (ORDER BY id) - count AS first "
+        "FROM label_runs WHERE cooperative_id = :cid) AS r "
+        f"JOIN ({_series(biggest)}) AS s ON s.n <= r.count ORDER BY r.id, s.n",
+        cid=cid,
+    )
 
 
 def _series(n: int) -> str:
     """A subquery of the integers 1..n in a column ``n``, on either database."""
-    if db.engine.dialect.name == "postgresql":
+    if _pg():
         return f"SELECT generate_series(1, {int(n)}) AS n"
     return (
         f"WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {int(n)}) "
@@ -324,60 +513,91 @@ def _series(n: int) -> str:
     )
 
 
+#: Outcomes of the scans, per 1,000: most are of a good label; a few name a serial that
+#: never existed (counterfeit evidence, tied to the lot the pack claimed) or a label whose
+#: lot or GTIN disagree.
+UNKNOWN_PER_1000, MISMATCH_PER_1000 = 5, 2
+
+
 def _scans(count: int, cid: int, now: dt.datetime) -> None:
     """``count`` scans of random labels over the last 365 days, a few of them flagged."""
     lo, hi = db.session.execute(sa.text("SELECT min(id), max(id) FROM labels")).one()
     span = hi - lo + 1
-    rand = "random()" if db.engine.dialect.name == "postgresql" else "(abs(random()) / 9.3e18)"
-    step = 1_000_000
-    for start in range(0, count, step):
+    step = 2_000_000
+    chunks = -(-count // step)
+    year = 365 * 24 * 3600
+    unknown = f"x.n % 1000 < {UNKNOWN_PER_1000}"
+    mismatch = f"x.n % 1000 < {UNKNOWN_PER_1000 + MISMATCH_PER_1000}"
+    for k, start in enumerate(range(0, count, step)):
+        # Oldest first, each slice of the year in time order: the log's ids follow time.
         n = min(step, count - start)
+        ago = f"{(chunks - 1 - k) * year // chunks} + {_rand_below(year // chunks)}"
         db.session.execute(
             sa.text(
                 "INSERT INTO label_scans (scanned_at, label_id, lot_id, product_id, "
-                "cooperative_id, outcome, client_hash, ua_class, lang, flagged) "
-                "SELECT x.at, l.id, l.lot_id, lt.product_id, :cid, 'ok', "
-                "substr('0123456789abcdef', 1 + (x.n % 16), 1) || 'bench', 'phone', 'vi', "
+                "cooperative_id, unknown_serial, outcome, client_hash, ua_class, lang, flagged) "
+                f"SELECT x.at, CASE WHEN {unknown} THEN NULL ELSE l.id END, l.lot_id, "
+                "lt.product_id, :cid, "
+                f"CASE WHEN {unknown} THEN 'Z' || (:start + x.n) END, "
+                f"CASE WHEN {unknown} THEN 'unknown' WHEN {mismatch} THEN 'mismatch' "
+                "ELSE 'ok' END, "
+                "substr('0123456789abcdef', 1 + (x.n % 16), 1) || 'bench', 'phone', "
+                "CASE WHEN x.n % 10 < 8 THEN 'vi' ELSE 'en' END, "
                 "(x.n % 5000 = 0) "
-                f"FROM (SELECT n, :lo + CAST({rand} * :span AS INTEGER) AS lid, "
-                f"{_minus_seconds(f'CAST({rand} * 31536000 AS INTEGER)')} AS at "
+                f"FROM (SELECT n, :lo + {_rand_below(span)} AS lid, "
+                f"{_minus_seconds(ago)} AS at "
                 f"FROM ({_series(n)}) AS s) AS x JOIN labels l ON l.id = x.lid "
-                "JOIN lots lt ON lt.id = l.lot_id"
-            ),
-            {"cid": cid, "lo": lo, "span": span, "now": now},
+                "JOIN lots lt ON lt.id = l.lot_id ORDER BY x.at"
+            ).bindparams(sa.bindparam("now", now, type_=UTCDateTime())),
+            {"cid": cid, "lo": lo, "span": span, "start": start},
         )
+    written = db.session.execute(sa.text("SELECT count(*) FROM label_scans")).scalar_one()
+    assert written == count, (written, count)
 
 
-def _scan_counters() -> None:
-    """What the scan log writer keeps as it writes scans: the labels' counters and the daily
-    counts (filled the way migration 0016 fills them from an existing log)."""
+def _label_counters() -> None:
+    """What the scan log writer keeps on each label as it writes its scans."""
     db.session.execute(
         sa.text(
             "UPDATE labels SET scan_count = s.n, first_scanned_at = s.f, last_scanned_at = s.l "
             "FROM (SELECT label_id, count(*) AS n, min(scanned_at) AS f, max(scanned_at) AS l "
-            "FROM label_scans GROUP BY label_id) AS s WHERE labels.id = s.label_id"
+            "FROM label_scans WHERE label_id IS NOT NULL GROUP BY label_id) AS s "
+            "WHERE labels.id = s.label_id"
         )
     )
 
+
+def _daily_counts() -> None:
+    """The daily counts the scan log writer keeps (traceapp/public/scan/log.py), computed
+    from the whole log with the expression migration 0022 fills them with."""
+    scans = db.metadata.tables["label_scans"]
+    daily = db.metadata.tables["scan_daily"]
     dialect = db.engine.dialect.name
+    day = sa.func.date(local_time_sql(scans.c.scanned_at, dialect))
     if dialect == "postgresql":
-        day = "CAST(date(timezone('Asia/Ho_Chi_Minh', scanned_at)) AS date)"
-    else:
-        day = "date(datetime(scanned_at, '+420 minutes'))"
-    parts = (
-        f"coalesce(cooperative_id, 0), {day}, coalesce(lot_id, 0), coalesce(product_id, 0), "
-        "lang, outcome, flagged"
-    )
+        day = sa.cast(day, sa.Date())
+    parts = [
+        sa.func.coalesce(scans.c.cooperative_id, 0),
+        day,
+        sa.func.coalesce(scans.c.lot_id, 0),
+        sa.func.coalesce(scans.c.product_id, 0),
+        scans.c.lang,
+        scans.c.outcome,
+        scans.c.flagged,
+    ]
+    key = ["cooperative_id", "day", "lot_id", "product_id", "lang", "outcome", "flagged"]
     db.session.execute(
-        sa.text(
-            "INSERT INTO scan_daily (cooperative_id, day, lot_id, product_id, lang, outcome, "
-            f"flagged, scans) SELECT {parts}, count(*) FROM label_scans GROUP BY {parts}"
+        daily.insert().from_select(
+            [*key, "scans"], sa.select(*parts, sa.func.count()).group_by(*parts)
         )
     )
+    counted = db.session.execute(sa.select(sa.func.sum(daily.c.scans))).scalar_one()
+    logged = db.session.execute(sa.select(sa.func.count()).select_from(scans)).scalar_one()
+    assert counted == logged, (counted, logged)
 
 
 def _minus_seconds(expr: str) -> str:
-    if db.engine.dialect.name == "postgresql":
+    if _pg():
         return f"(CAST(:now AS timestamptz) - make_interval(secs => {expr}))"
     return f"(strftime('%Y-%m-%d %H:%M:%S', :now, '-' || ({expr}) || ' seconds') || '.000000')"
 
