@@ -42,6 +42,8 @@ PROVINCE = {
     "zones": 10_000,
     "big_lot": 10_000,  # contributions (and as many events) of one lot
     "genealogy": 1_000,  # lots in the recalled tree (with 100 labels each)
+    "render": 100_000,  # labels of the run a rendering job prints (part of the labels)
+    "epcis_import": 10_000,  # events of the EPCIS document imported by a job
 }
 PROVINCE_NAME = "Phú Yên"
 CHUNK = 5_000
@@ -60,6 +62,9 @@ class World:
     genealogy_ids: list[int]
     sizes: dict[str, int]
     token: str
+    auditor_token: str
+    render_run_id: int
+    recall_id: int | None = None
 
 
 @contextlib.contextmanager
@@ -142,6 +147,7 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     from traceapp.auth.services import create_token
 
     token = create_token(users["manager"], users["manager"], "bench")[1]
+    auditor_token = create_token(users["auditor"], users["auditor"], "bench")[1]
     products = [
         Product(
             cooperative_id=coop.id,
@@ -184,7 +190,7 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     with _phase(timings, "drop indexes"):
         indexes = _drop_indexes(("labels", "label_scans"))
     with _phase(timings, "labels"):
-        _labels(lots, tree, sizes, cid, now)
+        render_run_id = _labels(lots, tree, sizes, cid, now)
     with _phase(timings, "scans"):
         _scans(sizes["scans"], cid, now)
     with _phase(timings, "label counters"):
@@ -205,6 +211,8 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         genealogy_ids=tree,
         sizes=sizes,
         token=token,
+        auditor_token=auditor_token,
+        render_run_id=render_run_id,
     )
 
 
@@ -454,11 +462,12 @@ def _drop_indexes(tables: tuple[str, ...]) -> list[sa.Index]:
 
 def _labels(
     lots: list[int], tree: list[int], sizes: dict[str, int], cid: int, now: dt.datetime
-) -> None:
-    """100 labels on each lot of the genealogy, the rest in runs of 1,000 on other lots."""
-    runs = [(lot_id, 100) for lot_id in tree]
-    left = sizes["labels"] - 100 * len(tree)
+) -> int:
+    """100 labels on each lot of the genealogy, one run of ``render`` labels (the one the
+    rendering job prints; its id is returned), the rest in runs of 1,000 on other lots."""
     others = iter(lots[len(tree) * 2 :])
+    runs = [(lot_id, 100) for lot_id in tree] + [(next(others), sizes["render"])]
+    left = sizes["labels"] - sum(n for _, n in runs)
     while left > 0:
         n = min(1000, left)
         runs.append((next(others), n))
@@ -483,7 +492,9 @@ def _labels(
     )
     # The cooperative's run numbering goes on after these (as next_counter_value keeps it).
     counters = db.metadata.tables["counters"]
-    db.session.execute(counters.insert().values(cooperative_id=cid, name="label_run", value=len(runs)))
+    db.session.execute(
+        counters.insert().values(cooperative_id=cid, name="label_run", value=len(runs))
+    )
     # Every run's labels in one statement: serials S1, S2, ... run after run, as printed.
     biggest = max(n for _, n in runs)
     _insert(
@@ -500,6 +511,12 @@ def _labels(
         "FROM label_runs WHERE cooperative_id = :cid) AS r "
         f"JOIN ({_series(biggest)}) AS s ON s.n <= r.count ORDER BY r.id, s.n",
         cid=cid,
+    )
+    runs_table = db.metadata.tables["label_runs"]
+    return int(
+        db.session.execute(
+            sa.select(runs_table.c.id).where(runs_table.c.number == len(tree) + 1)
+        ).scalar_one()
     )
 
 
