@@ -28,6 +28,7 @@ from werkzeug.security import generate_password_hash
 
 from traceapp.auth.models import Role, User
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.regions import normalise
 from traceapp.database import UTCDateTime, local_time_sql
 from traceapp.extensions import db
 from traceapp.products.models import Product
@@ -171,8 +172,9 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     if _pg():
         # This transaction only: no foreign-key triggers (the rows are consistent by
         # construction), no wait for the WAL flush, room to sort and to build indexes.
+        superuser = db.session.execute(sa.text("SHOW is_superuser")).scalar_one() == "on"
         for setting in (
-            "session_replication_role = replica",
+            *(["session_replication_role = replica"] if superuser else []),
             "synchronous_commit = off",
             "work_mem = '256MB'",
             "maintenance_work_mem = '512MB'",
@@ -332,14 +334,22 @@ def _members_zones_lots(sizes: dict[str, int], cid: int, products: list[int], to
             "kind": "'growing_area'",
             "crop": "'đậu phộng'",
             "province": ":province",
-            "province_key": "'phu yen'",
+            "province_key": ":province_key",
             "commune": "'Xuân Phước'",
             "status": "'approved'",
             "declared_area_ha": "2.5",
+            # A small square field each, on a grid over the province (as drawn on the map).
+            "geometry": _square("109.0 + (n % 100) * 0.01", "13.0 + (n / 100) * 0.01"),
+            "min_lon": "109.0 + (n % 100) * 0.01",
+            "min_lat": "13.0 + (n / 100) * 0.01",
+            "max_lon": "109.005 + (n % 100) * 0.01",
+            "max_lat": "13.005 + (n / 100) * 0.01",
         },
         f"({_series(sizes['zones'])}) AS s",
         cid=cid,
         province=PROVINCE_NAME,
+        # As the model keeps it (Zone._keep_keys): the key the auditor's scope matches.
+        province_key=normalise(PROVINCE_NAME),
     )
     _insert(
         "lots",
@@ -358,6 +368,19 @@ def _members_zones_lots(sizes: dict[str, int], cid: int, products: list[int], to
         today=today,
     )
     assert products == list(range(products[0], products[0] + len(products)))
+
+
+def _square(lon: str, lat: str, side: str = "0.005") -> str:
+    """A GeoJSON Polygon (as JSON in the column's type) of a square with its south-west
+    corner at (lon, lat)."""
+    x0, y0 = f"CAST({lon} AS TEXT)", f"CAST({lat} AS TEXT)"
+    x1, y1 = f"CAST({lon} + {side} AS TEXT)", f"CAST({lat} + {side} AS TEXT)"
+    ring = " || ',' || ".join(
+        f"'[' || {x} || ',' || {y} || ']'"
+        for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))
+    )
+    text = f"""'{{"type": "Polygon", "coordinates": [[' || {ring} || ']]}}'"""
+    return f"CAST({text} AS JSONB)" if _pg() else text
 
 
 def _first_id(table: str, count: int) -> int:
