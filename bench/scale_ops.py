@@ -199,6 +199,7 @@ OPS = [
     Op("flags list", "page", "auditor", page("/authority/flags")),
     Op("zone register", "page", "auditor", page("/authority/zones")),
     Op("zone register search", "page", "auditor", page("/authority/zones?q=VN-PYDX-00123")),
+    Op("unknown serials list", "page", "auditor", page("/authority/unknown-scans")),
     Op("audit trail", "page", "admin", page("/audit")),
     Op("audit trail search (by action)", "page", "admin", page("/audit?action=lot.recall")),
     Op("API lot list", "page", "manager", page("/api/v1/batches")),
@@ -210,12 +211,17 @@ OPS = [
         download("/lots/{w.big_lot_id}/epcis.jsonld"),
     ),
     Op("EPCIS export of the cooperative", "export", "manager", download("/api/v1/epcis")),
-    Op(
-        "zone register CSV", "export", "auditor", download("/api/v1/authority/zones.csv", "auditor")
-    ),
+    Op("zone register CSV", "export", "auditor", download("/authority/zones.csv")),
     Op("zone register GeoJSON", "export", "auditor", download("/authority/zones.geojson")),
     Op("zone register KML", "export", "auditor", download("/authority/zones.kml")),
     Op("lot list XLSX", "export", "manager", download("/lots.xlsx")),
+    Op(
+        "members list XLSX",
+        "export",
+        "manager",
+        download("/cooperatives/{w.coop_id}/members.xlsx"),
+    ),
+    Op("unknown serials CSV", "export", "auditor", download("/authority/unknown-scans.csv")),
     Op("scan log CSV, 30 days", "export", "manager", download("/scans.csv?days=30")),
     Op("authority statistics CSV", "export", "auditor", download("/authority/stats.csv")),
     # Jobs, once each.
