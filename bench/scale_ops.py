@@ -222,7 +222,7 @@ OPS = [
         download("/cooperatives/{w.coop_id}/members.xlsx"),
     ),
     Op("unknown serials CSV", "export", "auditor", download("/authority/unknown-scans.csv")),
-    Op("scan log CSV, 30 days", "export", "manager", download("/scans.csv?days=30")),
+    Op("scan log CSV, 7 days", "export", "manager", download("/scans.csv?days=7")),
     Op("authority statistics CSV", "export", "auditor", download("/authority/stats.csv")),
     # Jobs, once each.
     Op("rendering job, PDF of the big run", "render", "manager", render_job, once=True),
