@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import random
 import time
 from collections.abc import Iterator
@@ -518,23 +519,33 @@ def _labels(
     db.session.execute(
         counters.insert().values(cooperative_id=cid, name="label_run", value=len(runs))
     )
-    # Every run's labels in one statement: serials S1, S2, ... run after run, as printed.
-    biggest = max(n for _, n in runs)
-    _insert(
-        "labels",
-        {
-            "serial": "'S' || (r.first + s.n)",
-            "run_id": "r.id",
-            "lot_id": "r.lot_id",
-            "seq": "s.n",
-            "scan_count": "0",
-            "cooperative_id": ":cid",
-        },
-        "(SELECT id, lot_id, count, sum(count) OVER (ORDER BY id) - count AS first "
-        "FROM label_runs WHERE cooperative_id = :cid) AS r "
-        f"JOIN ({_series(biggest)}) AS s ON s.n <= r.count ORDER BY r.id, s.n",
-        cid=cid,
-    )
+    # The labels of each stretch of runs of one size in one statement (runs x a series of
+    # that size: no join condition to test), stretch after stretch so that the ids follow
+    # the runs; serials S1, S2, ... run after run, as printed.
+    number = 1
+    for size, stretch in itertools.groupby(n for _, n in runs):
+        last = number + len(list(stretch)) - 1
+        _insert(
+            "labels",
+            {
+                "serial": "'S' || (r.first + s.n)",
+                "run_id": "r.id",
+                "lot_id": "r.lot_id",
+                "seq": "s.n",
+                "scan_count": "0",
+                "cooperative_id": ":cid",
+            },
+            "(SELECT id, lot_id, number, sum(count) OVER (ORDER BY number) - count AS first "
+            "FROM label_runs WHERE cooperative_id = :cid) AS r "
+            f"CROSS JOIN ({_series(size)}) AS s WHERE r.number BETWEEN :a AND :b "
+            "ORDER BY r.number, s.n",
+            cid=cid,
+            a=number,
+            b=last,
+        )
+        number = last + 1
+    made = db.session.execute(sa.text("SELECT count(*) FROM labels")).scalar_one()
+    assert made == sum(n for _, n in runs), (made, sum(n for _, n in runs))
     runs_table = db.metadata.tables["label_runs"]
     return int(
         db.session.execute(
