@@ -29,6 +29,7 @@ A PostgreSQL database given must exist and hold nothing else: the script drops i
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import gc
 import os
@@ -337,6 +338,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    # Last of all at exit too: the app writes its audit anchor there as it shuts down.
+    atexit.register(shutil.rmtree, workdir, ignore_errors=True)
     where, load_start = machine(args.url), _load()
     print(f"machine: {where}; load average at start {load_start}", flush=True)
     factors = TIERS[args.tier]
