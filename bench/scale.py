@@ -48,8 +48,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from scale_build import PASSWORD, World, build, fast_load, sizes_for  # noqa: E402
+from scale_build import PASSWORD, World, build, sizes_for  # noqa: E402
 from scale_ops import _CSRF, OPS, Op  # noqa: E402
+from scale_sql import fast_load  # noqa: E402
 
 from traceapp import create_app  # noqa: E402
 from traceapp.extensions import db  # noqa: E402
