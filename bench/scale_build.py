@@ -2,11 +2,14 @@
 
 Going through the services (one lot, one contribution, one label run at a time, each with its
 audit record) would take hours for 100,000 lots, 1,000,000 labels and 10,000,000 scans, so the
-volume is written here with bulk INSERTs of the same rows the services would write: plain
-executemany for the tens of thousands of lots, members and zones, and INSERT ... SELECT over a
-generated series for the labels and the scan log. The few objects an operation starts from
-(the users, the cooperative, its products) are made the ordinary way. The recall genealogy is
-built the same way: lot_inputs rows as a transformation writes them.
+volume is generated inside the database: INSERT ... SELECT over generate_series (PostgreSQL) or
+a recursive CTE (SQLite), with expressions that give the same rows the services write (the
+model defaults filled in, the scan log's daily counts and the labels' scan counters computed as
+the scan log writer keeps them). The secondary indexes of the labels and the scan log are built
+after the load, and the load runs without journal or fsync on SQLite and without foreign-key
+triggers on PostgreSQL (the bench's own connection and transaction only). The few objects an
+operation starts from (the users, the cooperative, its products) are made the ordinary way; the
+recall genealogy and the label runs are a few thousand rows written with executemany.
 """
 
 from __future__ import annotations
@@ -18,10 +21,27 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from scale_sql import (
+    days_before,
+    drop_indexes,
+    first_id,
+    ids_of,
+    insert_rows,
+    insert_select,
+    is_pg,
+    minus_seconds,
+    pad,
+    phase,
+    rand_below,
+    series,
+    square,
+)
+from scale_volume import check_references, daily_counts, label_counters, make_labels, make_scans
 from werkzeug.security import generate_password_hash
 
 from traceapp.auth.models import Role, User
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.regions import normalise
 from traceapp.extensions import db
 from traceapp.products.models import Product
 
@@ -35,9 +55,10 @@ PROVINCE = {
     "zones": 10_000,
     "big_lot": 10_000,  # contributions (and as many events) of one lot
     "genealogy": 1_000,  # lots in the recalled tree (with 100 labels each)
+    "render": 100_000,  # labels of the run a rendering job prints (part of the labels)
+    "epcis_import": 10_000,  # events of the EPCIS document imported by a job
 }
 PROVINCE_NAME = "Phú Yên"
-CHUNK = 5_000
 
 
 @dataclass
@@ -53,22 +74,14 @@ class World:
     genealogy_ids: list[int]
     sizes: dict[str, int]
     token: str
+    auditor_token: str
+    render_run_id: int
+    recall_id: int | None = None
 
 
 def sizes_for(factor: float) -> dict[str, int]:
     """The tier's sizes: the province sizes times ``factor`` (at least a few of each)."""
     return {k: max(int(v * factor), 10) for k, v in PROVINCE.items()}
-
-
-def _rows(table: str, rows: list[dict[str, Any]]) -> None:
-    t = db.metadata.tables[table]
-    for i in range(0, len(rows), CHUNK):
-        db.session.execute(t.insert(), rows[i : i + CHUNK])
-
-
-def _ids(table: str, where: sa.ColumnElement[bool]) -> list[int]:
-    t = db.metadata.tables[table]
-    return list(db.session.scalars(sa.select(t.c.id).where(where).order_by(t.c.id)))
 
 
 def build(sizes: dict[str, int], seed: int = 21) -> World:
@@ -104,6 +117,7 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     from traceapp.auth.services import create_token
 
     token = create_token(users["manager"], users["manager"], "bench")[1]
+    auditor_token = create_token(users["auditor"], users["auditor"], "bench")[1]
     products = [
         Product(
             cooperative_id=coop.id,
@@ -123,113 +137,40 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     db.session.add_all(products)
     db.session.flush()
     cid = coop.id
-    stamp = {"cooperative_id": cid}
-    _rows(
-        "members",
-        [
-            {
-                **stamp,
-                "member_number": f"{i:06d}",
-                "full_name": f"Hộ {rnd.choice('NTLPHV')}{i}",
-                "village": f"Thôn {i % 40}",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, sizes["members"] + 1)
-        ],
-    )
-    _rows(
-        "zones",
-        [
-            {
-                **stamp,
-                "code": f"VN-PYDX-{i:05d}",
-                "kind": "growing_area",
-                "crop": "đậu phộng",
-                "province": PROVINCE_NAME,
-                "province_key": "phu yen",
-                "commune": "Xuân Phước",
-                "status": "approved",
-                "declared_area_ha": Decimal("2.5"),
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, sizes["zones"] + 1)
-        ],
-    )
-    members = _ids("members", db.metadata.tables["members"].c.cooperative_id == cid)
-    zones = _ids("zones", db.metadata.tables["zones"].c.cooperative_id == cid)
-    n_lots = sizes["lots"]
-    _rows(
-        "lots",
-        [
-            {
-                **stamp,
-                "product_id": products[i % len(products)].id,
-                "code": f"L{i:07d}",
-                "production_date": today - dt.timedelta(days=i % 365),
-                "quantity": Decimal("100000"),
-                "unit": "KGM",
-                "status": "closed",
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i in range(1, n_lots + 1)
-        ],
-    )
-    lots = _ids("lots", db.metadata.tables["lots"].c.cooperative_id == cid)
-    # One contribution per lot, and the big lot with many.
+    timings: dict[str, float] = {}
+    if is_pg():
+        # This transaction only: no foreign-key triggers (the rows are consistent by
+        # construction), no wait for the WAL flush, room to sort and to build indexes.
+        superuser = db.session.execute(sa.text("SHOW is_superuser")).scalar_one() == "on"
+        for setting in (
+            *(["session_replication_role = replica"] if superuser else []),
+            "synchronous_commit = off",
+            "work_mem = '256MB'",
+            "maintenance_work_mem = '512MB'",
+        ):
+            db.session.execute(sa.text(f"SET LOCAL {setting}"))
+    with phase(timings, "members, zones, lots"):
+        _members_zones_lots(sizes, cid, [p.id for p in products], today)
+    lots = ids_of("lots", db.metadata.tables["lots"].c.cooperative_id == cid)
     big = lots[len(lots) // 2]
-    contributions = [
-        {
-            **stamp,
-            "lot_id": lot_id,
-            "member_id": members[i % len(members)],
-            "zone_id": zones[i % len(zones)],
-            "quantity": Decimal("50"),
-            "unit": "KGM",
-            "delivered_on": today - dt.timedelta(days=i % 365),
-            "recorded_at": now,
-        }
-        for i, lot_id in enumerate(lots)
-    ]
-    contributions += [
-        {
-            **stamp,
-            "lot_id": big,
-            "member_id": members[rnd.randrange(len(members))],
-            "zone_id": zones[rnd.randrange(len(zones))],
-            "quantity": Decimal("3.5"),
-            "unit": "KGM",
-            "delivered_on": today - dt.timedelta(days=i % 60),
-            "recorded_at": now,
-        }
-        for i in range(sizes["big_lot"])
-    ]
-    _rows("lot_contributions", contributions)
-    _rows(
-        "trace_events",
-        [
-            {
-                **stamp,
-                "event_uid": f"urn:uuid:bench-{big}-{i}",
-                "lot_id": big,
-                "event_type": "ObjectEvent",
-                "action": "OBSERVE",
-                "biz_step": "inspecting",
-                "event_time": now - dt.timedelta(minutes=i),
-                "tz_offset": "+07:00",
-                "recorded_by_label": "bench",
-                "recorded_at": now,
-                "origin": "local",
-            }
-            for i in range(sizes["big_lot"])
-        ],
-    )
-    root, tree = _genealogy(rnd, lots, sizes["genealogy"], cid)
-    _labels(lots, tree, sizes, cid, now)
-    _scans(sizes["scans"], cid, now)
-    _scan_counters()
+    with phase(timings, "contributions, events"):
+        _contributions(sizes, cid, big, sizes["members"], today, now)
+    check_references()
+    with phase(timings, "genealogy"):
+        root, tree = _genealogy(rnd, lots, sizes["genealogy"], cid)
+    with phase(timings, "drop indexes"):
+        indexes = drop_indexes(("labels", "label_scans"))
+    with phase(timings, "labels"):
+        render_run_id = make_labels(lots, tree, sizes, cid, now)
+    with phase(timings, "scans"):
+        make_scans(sizes["scans"], cid, now)
+    with phase(timings, "label counters"):
+        label_counters()
+    with phase(timings, "daily counts"):
+        daily_counts()
+    with phase(timings, "recreate indexes"):
+        for index in indexes:
+            index.create(db.session.connection())
     db.session.commit()
     return World(
         coop_id=cid,
@@ -241,6 +182,8 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         genealogy_ids=tree,
         sizes=sizes,
         token=token,
+        auditor_token=auditor_token,
+        render_run_id=render_run_id,
     )
 
 
@@ -271,115 +214,132 @@ def _genealogy(rnd: random.Random, lots: list[int], count: int, cid: int) -> tup
                         "unit": "KGM",
                     }
                 )
-    _rows("lot_inputs", edges)
+    insert_rows("lot_inputs", edges)
     return root, tree
 
 
-def _labels(
-    lots: list[int], tree: list[int], sizes: dict[str, int], cid: int, now: dt.datetime
+def _members_zones_lots(sizes: dict[str, int], cid: int, products: list[int], today: Any) -> None:
+    """The cooperative's households, growing areas and lots, generated in the database."""
+    insert_select(
+        "members",
+        {
+            "cooperative_id": ":cid",
+            "member_number": pad("n", 6),
+            "full_name": "'Hộ ' || substr('NTLPHV', 1 + (n * 7) % 6, 1) || n",
+            "village": "'Thôn ' || (n % 40)",
+        },
+        f"({series(sizes['members'])}) AS s",
+        cid=cid,
+    )
+    insert_select(
+        "zones",
+        {
+            "cooperative_id": ":cid",
+            "code": "'VN-PYDX-' || " + pad("n", 5),
+            "kind": "'growing_area'",
+            "crop": "'đậu phộng'",
+            "province": ":province",
+            "province_key": ":province_key",
+            "commune": "'Xuân Phước'",
+            "status": "'approved'",
+            "declared_area_ha": "2.5",
+            # A small square field each, on a grid over the province (as drawn on the map).
+            "geometry": square("109.0 + (n % 100) * 0.01", "13.0 + (n / 100) * 0.01"),
+            "min_lon": "109.0 + (n % 100) * 0.01",
+            "min_lat": "13.0 + (n / 100) * 0.01",
+            "max_lon": "109.005 + (n % 100) * 0.01",
+            "max_lat": "13.005 + (n / 100) * 0.01",
+        },
+        f"({series(sizes['zones'])}) AS s",
+        cid=cid,
+        province=PROVINCE_NAME,
+        # As the model keeps it (Zone._keep_keys): the key the auditor's scope matches.
+        province_key=normalise(PROVINCE_NAME),
+    )
+    insert_select(
+        "lots",
+        {
+            "cooperative_id": ":cid",
+            "product_id": f":p0 + (n % {len(products)})",
+            "code": "'L' || " + pad("n", 7),
+            "production_date": days_before("today", "n % 365"),
+            "quantity": "100000",
+            "unit": "'KGM'",
+            "status": "'closed'",
+        },
+        f"({series(sizes['lots'])}) AS s",
+        cid=cid,
+        p0=products[0],
+        today=today,
+    )
+    assert products == list(range(products[0], products[0] + len(products)))
+
+
+def _contributions(
+    sizes: dict[str, int], cid: int, big: int, n_members: int, today: Any, now: Any
 ) -> None:
-    """100 labels on each lot of the genealogy, the rest in runs of 1,000 on other lots."""
-    runs = [(lot_id, 100) for lot_id in tree]
-    left = sizes["labels"] - 100 * len(tree)
-    others = iter(lots[len(tree) * 2 :])
-    while left > 0:
-        n = min(1000, left)
-        runs.append((next(others), n))
-        left -= n
-    t = db.metadata.tables["label_runs"]
-    first = 0
-    for lot_id, n in runs:
-        run_id = db.session.execute(
-            t.insert()
-            .values(
-                cooperative_id=cid,
-                lot_id=lot_id,
-                kind="serialised",
-                count=n,
-                template="a4-3x8",
-                created_by_label="bench",
-                created_at=now,
-                base_url="https://trace.example.vn",
-                prints=0,
-            )
-            .returning(t.c.id)
-        ).scalar_one()
-        db.session.execute(
-            sa.text(
-                "INSERT INTO labels (serial, run_id, lot_id, seq, scan_count, cooperative_id) "
-                f"SELECT 'S' || (:first + n), :run, :lot, n, 0, :cid FROM ({_series(n)}) AS s"
-            ),
-            {"first": first, "run": run_id, "lot": lot_id, "cid": cid},
-        )
-        first += n
-
-
-def _series(n: int) -> str:
-    """A subquery of the integers 1..n in a column ``n``, on either database."""
-    if db.engine.dialect.name == "postgresql":
-        return f"SELECT generate_series(1, {int(n)}) AS n"
-    return (
-        f"WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {int(n)}) "
-        "SELECT n FROM c"
+    """One contribution per lot (its household and zone in turn), the big lot's many
+    contributions from random households and zones, and as many events on the big lot."""
+    m0 = first_id("members", n_members)
+    z0 = first_id("zones", sizes["zones"])
+    l0 = first_id("lots", sizes["lots"])
+    common = {"cooperative_id": ":cid", "unit": "'KGM'", "recorded_at": ":now"}
+    insert_select(
+        "lot_contributions",
+        {
+            **common,
+            "lot_id": "id",
+            "member_id": f":m0 + ((id - :l0) % {n_members})",
+            "zone_id": f":z0 + ((id - :l0) % {sizes['zones']})",
+            "quantity": "50",
+            "delivered_on": days_before("today", "(id - :l0) % 365"),
+        },
+        "lots WHERE cooperative_id = :cid ORDER BY id",
+        cid=cid,
+        m0=m0,
+        z0=z0,
+        l0=l0,
+        today=today,
+        now=now,
     )
-
-
-def _scans(count: int, cid: int, now: dt.datetime) -> None:
-    """``count`` scans of random labels over the last 365 days, a few of them flagged."""
-    lo, hi = db.session.execute(sa.text("SELECT min(id), max(id) FROM labels")).one()
-    span = hi - lo + 1
-    rand = "random()" if db.engine.dialect.name == "postgresql" else "(abs(random()) / 9.3e18)"
-    step = 1_000_000
-    for start in range(0, count, step):
-        n = min(step, count - start)
-        db.session.execute(
-            sa.text(
-                "INSERT INTO label_scans (scanned_at, label_id, lot_id, product_id, "
-                "cooperative_id, outcome, client_hash, ua_class, lang, flagged) "
-                "SELECT x.at, l.id, l.lot_id, lt.product_id, :cid, 'ok', "
-                "substr('0123456789abcdef', 1 + (x.n % 16), 1) || 'bench', 'phone', 'vi', "
-                "(x.n % 5000 = 0) "
-                f"FROM (SELECT n, :lo + CAST({rand} * :span AS INTEGER) AS lid, "
-                f"{_minus_seconds(f'CAST({rand} * 31536000 AS INTEGER)')} AS at "
-                f"FROM ({_series(n)}) AS s) AS x JOIN labels l ON l.id = x.lid "
-                "JOIN lots lt ON lt.id = l.lot_id"
-            ),
-            {"cid": cid, "lo": lo, "span": span, "now": now},
-        )
-
-
-def _scan_counters() -> None:
-    """What the scan log writer keeps as it writes scans: the labels' counters and the daily
-    counts (filled the way migration 0016 fills them from an existing log)."""
-    db.session.execute(
-        sa.text(
-            "UPDATE labels SET scan_count = s.n, first_scanned_at = s.f, last_scanned_at = s.l "
-            "FROM (SELECT label_id, count(*) AS n, min(scanned_at) AS f, max(scanned_at) AS l "
-            "FROM label_scans GROUP BY label_id) AS s WHERE labels.id = s.label_id"
-        )
+    insert_select(
+        "lot_contributions",
+        {
+            **common,
+            "lot_id": ":big",
+            "member_id": f":m0 + {rand_below(n_members)}",
+            "zone_id": f":z0 + {rand_below(sizes['zones'])}",
+            "quantity": "3.5",
+            "delivered_on": days_before("today", "n % 60"),
+        },
+        f"({series(sizes['big_lot'])}) AS s",
+        cid=cid,
+        big=big,
+        m0=m0,
+        z0=z0,
+        today=today,
+        now=now,
     )
-
-    dialect = db.engine.dialect.name
-    if dialect == "postgresql":
-        day = "CAST(date(timezone('Asia/Ho_Chi_Minh', scanned_at)) AS date)"
-    else:
-        day = "date(datetime(scanned_at, '+420 minutes'))"
-    parts = (
-        f"coalesce(cooperative_id, 0), {day}, coalesce(lot_id, 0), coalesce(product_id, 0), "
-        "lang, outcome, flagged"
+    insert_select(
+        "trace_events",
+        {
+            "cooperative_id": ":cid",
+            "event_uid": "'urn:uuid:bench-' || :big || '-' || (n - 1)",
+            "lot_id": ":big",
+            "event_type": "'ObjectEvent'",
+            "action": "'OBSERVE'",
+            "biz_step": "'inspecting'",
+            "event_time": minus_seconds("60 * (n - 1)"),
+            "tz_offset": "'+07:00'",
+            "recorded_by_label": "'bench'",
+            "recorded_at": ":now",
+            "origin": "'local'",
+        },
+        f"({series(sizes['big_lot'])}) AS s",
+        cid=cid,
+        big=big,
+        now=now,
     )
-    db.session.execute(
-        sa.text(
-            "INSERT INTO scan_daily (cooperative_id, day, lot_id, product_id, lang, outcome, "
-            f"flagged, scans) SELECT {parts}, count(*) FROM label_scans GROUP BY {parts}"
-        )
-    )
-
-
-def _minus_seconds(expr: str) -> str:
-    if db.engine.dialect.name == "postgresql":
-        return f"(CAST(:now AS timestamptz) - make_interval(secs => {expr}))"
-    return f"(strftime('%Y-%m-%d %H:%M:%S', :now, '-' || ({expr}) || ' seconds') || '.000000')"
 
 
 def _check_digit(body: str) -> int:
