@@ -57,6 +57,8 @@ PROVINCE = {
     "genealogy": 1_000,  # lots in the recalled tree (with 100 labels each)
     "render": 100_000,  # labels of the run a rendering job prints (part of the labels)
     "epcis_import": 10_000,  # events of the EPCIS document imported by a job
+    "member_import": 50_000,  # new members in the file a member import job checks and applies
+    "zone_import": 1_000,  # new zone codes in the file a zone import job checks and applies
 }
 PROVINCE_NAME = "Phú Yên"
 
@@ -162,6 +164,14 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         indexes = drop_indexes(("labels", "label_scans"))
     with phase(timings, "labels"):
         render_run_id = make_labels(lots, tree, sizes, cid, now)
+    if is_pg():
+        # The scan log is partitioned by month (migration 0024; create_all does the same):
+        # the months of the year of scans about to be loaded get their partitions first.
+        from traceapp.public.scan import partitions
+
+        partitions.ensure_months(
+            db.session.connection(), today, since=today - dt.timedelta(days=366)
+        )
     with phase(timings, "scans"):
         make_scans(sizes["scans"], cid, now)
     with phase(timings, "label counters"):
@@ -172,6 +182,14 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         for index in indexes:
             index.create(db.session.connection())
     db.session.commit()
+    # The flags the console reads are kept figures, refreshed by the job worker every few
+    # minutes: refreshed once here, as the worker would after the load (its time is the cost
+    # the worker pays on each refresh).
+    from traceapp.authority.flags import refresh_flags
+
+    with phase(timings, "flag figures (the worker's refresh)"):
+        refresh_flags()
+        db.session.commit()
     return World(
         coop_id=cid,
         manager="manager@bench.test",

@@ -15,6 +15,7 @@ under 5 s, linear.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -163,6 +164,73 @@ def epcis_import(c: Any, w: World) -> dict[str, float]:
     return {"upload": upload, "events": float(count)}
 
 
+def member_import(c: Any, w: World) -> dict[str, float]:
+    """Upload a CSV of ``member_import`` new households (bench/member_import.py's file), run
+    the check job, confirm on the checked page, run the apply job: upload to done, as a
+    manager and `traceapp worker` do it (the jobs run here through the worker)."""
+    from member_import import _file, _table
+
+    from traceapp import workers
+
+    app = c.application
+    count = w.sizes["member_import"]
+    content, name = _file(_table(count), xlsx=False)
+    started = time.perf_counter()
+    form = f"/cooperatives/{w.coop_id}/members/import"
+    r = c.post(
+        form,
+        data={"file": (io.BytesIO(content), name), "csrf_token": _form_token(c, form)},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    job_page = r.headers["Location"]
+    assert workers.work(app, once=True) >= 1
+    html = c.get(job_page).get_data(as_text=True)
+    found = re.search(r'name="import_id" type="hidden" value="(\d+)"', html)
+    assert found, html[-3000:]
+    token = _CSRF.search(html)
+    r = c.post(
+        f"/cooperatives/{w.coop_id}/members/import/confirm",
+        data={"import_id": found.group(1), "csrf_token": token.group(1) if token else ""},
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
+    assert workers.work(app, once=True) >= 1
+    html = c.get(job_page).get_data(as_text=True)
+    assert f"{count:,} members imported." in html, html[-2000:]
+    return {"members": float(count), "seconds": time.perf_counter() - started}
+
+
+def zone_import(c: Any, w: World) -> dict[str, float]:
+    """Upload a GeoJSON of ``zone_import`` new codes to the API, run the check job, confirm,
+    run the import job (bench/zone_import.py's file, codes of their own)."""
+    from zone_import import _features
+
+    from traceapp import workers
+
+    app = c.application
+    headers = _headers("/api/", w, "manager")
+    count = w.sizes["zone_import"]
+    body = json.dumps(_features(count)).encode()
+    started = time.perf_counter()
+    r = c.post(
+        "/api/v1/zones/import?format=geojson",
+        data=body,
+        headers=headers,
+        content_type="application/geo+json",
+    )
+    assert r.status_code == 202, (r.status_code, r.get_data()[:300])
+    job_url = r.headers["Location"]
+    assert workers.work(app, once=True) >= 1
+    job = c.get(job_url, headers=headers).get_json()
+    assert job["status"] == "checked" and not job.get("problems"), str(job)[:2000]
+    r = c.post(f"{job_url}/confirm", headers=headers)
+    assert r.status_code in (200, 202), (r.status_code, r.get_data()[:300])
+    assert workers.work(app, once=True) >= 1
+    job = c.get(job_url, headers=headers).get_json()
+    assert job["status"] == "done", str(job)[:2000]
+    return {"zones": float(count), "seconds": time.perf_counter() - started}
+
+
 #: Every operation, in the order run (the recall changes the data: the lot list pages run
 #: before it, the recall report's download after it).
 OPS = [
@@ -183,7 +251,14 @@ OPS = [
         "manager",
         page("/cooperatives/{w.coop_id}/members?q=H%E1%BB%99%20N12"),
     ),
+    Op(
+        "members list, last page",
+        "page",
+        "manager",
+        page("/cooperatives/{w.coop_id}/members?last=1"),
+    ),
     Op("zones list", "page", "manager", page("/zones")),
+    Op("zones list, last page", "page", "manager", page("/zones?last=1")),
     Op("zones search", "page", "manager", page("/zones?q=VN-PYDX-00123")),
     Op("label runs list", "page", "manager", page("/label-runs")),
     Op("scan statistics, 365 days", "page", "manager", page("/scans?days=365")),
@@ -203,6 +278,14 @@ OPS = [
     Op("audit trail", "page", "admin", page("/audit")),
     Op("audit trail search (by action)", "page", "admin", page("/audit?action=lot.recall")),
     Op("API lot list", "page", "manager", page("/api/v1/batches")),
+    Op("API lot search", "page", "manager", page("/api/v1/batches?q=L00123")),
+    Op("API zone search", "page", "manager", page("/api/v1/zones?q=VN-PYDX-00123")),
+    Op(
+        "API member search",
+        "page",
+        "manager",
+        page("/api/v1/cooperatives/{w.coop_id}/members?q=H%E1%BB%99%20N12"),
+    ),
     # Downloads: first byte and memory while draining.
     Op(
         "EPCIS export of the big lot",
@@ -227,6 +310,20 @@ OPS = [
     # Jobs, once each.
     Op("rendering job, PDF of the big run", "render", "manager", render_job, once=True),
     Op("EPCIS import job (upload to done)", "import", "manager", epcis_import, once=True),
+    Op(
+        "member import jobs (upload, check, confirm, apply)",
+        "import",
+        "manager",
+        member_import,
+        once=True,
+    ),
+    Op(
+        "zone import jobs (upload, check, confirm, apply)",
+        "import",
+        "manager",
+        zone_import,
+        once=True,
+    ),
     # The recall last: it changes the tree's lots.
     Op("recall of the genealogy + report", "recall", "manager", recall, once=True),
     Op(

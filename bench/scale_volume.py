@@ -178,3 +178,15 @@ def daily_counts() -> None:
     counted = db.session.execute(sa.select(sa.func.sum(daily.c.scans))).scalar_one()
     logged = db.session.execute(sa.select(sa.func.count()).select_from(scans)).scalar_one()
     assert counted == logged, (counted, logged)
+    # And per label run and day (scan_daily_runs, kept beside scan_daily by the writer).
+    runs = db.metadata.tables["scan_daily_runs"]
+    labels = db.metadata.tables["labels"]
+    per_run = [labels.c.run_id, day]
+    db.session.execute(
+        runs.insert().from_select(
+            ["run_id", "day", "scans"],
+            sa.select(*per_run, sa.func.count())
+            .select_from(scans.join(labels, labels.c.id == scans.c.label_id))
+            .group_by(*per_run),
+        )
+    )
