@@ -60,7 +60,9 @@ def test_ten_times_the_events_take_about_the_same_number_of_reads(farm, client, 
     # Read event by event, it was three or more queries each (600 more here).
     assert large < small + 20, (small, large)
     on_lot = db.session.scalars(
-        sa.select(TraceEvent.id).where(TraceEvent.lot_id == harvest.id, TraceEvent.origin == "import")
+        sa.select(TraceEvent.id).where(
+            TraceEvent.lot_id == harvest.id, TraceEvent.origin == "import"
+        )
     ).all()
     assert len(on_lot) == 220
     audited = db.session.scalars(
@@ -92,5 +94,3 @@ def test_the_fast_check_agrees_with_jsonschema_on_gs1_examples():
             event["eventTime"] = "2026-13-01T00:00:00Z"  # a date-time format error
             assert not fast.is_valid(broken), name
             assert list(slow.iter_errors(broken)), name
-
-
