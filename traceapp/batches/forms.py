@@ -168,7 +168,13 @@ class EventForm(Form):
         _l("When (local time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     disposition = SelectField(_l("Result (inspections)"), validate_choice=False)
-    zone_id = SelectField(_l("At zone or facility"), coerce=int, validate_choice=False)
+    # A code typed in (the lot's own zones are offered): a province's cooperative has ten
+    # thousand zones, too many to list on every lot page.
+    zone_code = StringField(
+        _l("At zone or facility"),
+        validators=[Optional(), Length(max=max_length(Zone.code))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
     location = StringField(
         _l("Place"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
     )
@@ -184,6 +190,29 @@ class EventForm(Form):
     inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
+    #: Set by :func:`event_form`: the lot's cooperative (whose zone codes may be typed), the
+    #: codes offered, and the zone a valid code named.
+    cooperative_id: int | None = None
+    zone_options: list[tuple[str, str]] = []
+    zone_id: int | None = None
+
+    def validate_zone_code(self, field: StringField) -> None:
+        """A typed code names one of the lot's cooperative's zones (any other reads alike)."""
+        from flask_babel import gettext as _
+        from wtforms.validators import ValidationError
+
+        self.zone_id = None
+        if not field.data:
+            return
+        self.zone_id = db.session.scalar(
+            sa.select(Zone.id).where(
+                Zone.cooperative_id == self.cooperative_id,
+                sa.func.upper(Zone.code) == field.data.upper(),
+            )
+        )
+        if self.zone_id is None:
+            raise ValidationError(_("No such zone code in the lot's cooperative."))
+
     def values(self) -> dict[str, Any]:
         """What ``events.record_event`` takes: only what was filled in, the time in the
         cooperative's time zone."""
@@ -195,8 +224,8 @@ class EventForm(Form):
             kwargs["tz_offset"] = local_offset(moment)
         if self.disposition.data:
             kwargs["disposition"] = self.disposition.data
-        if self.zone_id.data:
-            kwargs["zone_id"] = self.zone_id.data
+        if self.zone_id:
+            kwargs["zone_id"] = self.zone_id
         if self.location.data:
             kwargs["location"] = self.location.data
         if self.quantity.data is not None:
@@ -347,20 +376,30 @@ def contribution_form(lot: Lot) -> ContributionForm:
     return form
 
 
+#: At most this many of the lot's zones are offered to pick from on its event form.
+ZONES_OFFERED = 50
+
+
 def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") -> Any:
     """The event form (or the correction form) of a lot, its choices filled in."""
     form = cls(prefix=prefix)
     form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
     form.disposition.choices = options([("", "—"), *DISPOSITION_WORDS.items()])
-    form.zone_id.choices = options(
-        [(0, "—")]
-        + [
-            (z.id, z.code)
-            for z in db.session.execute(
-                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
-            ).scalars()
-        ]
-    )
+    form.cooperative_id = lot.cooperative_id
+    form.zone_code.render_kw = {"list": f"{prefix}-zones", "autocomplete": "off"}
+    # Offered: the zones the lot's deliveries came from (any other code may be typed).
+    form.zone_options = [
+        (code, name or crop or "")
+        for code, name, crop in db.session.execute(
+            sa.select(Zone.code, Zone.name, Zone.crop)
+            .where(
+                Zone.id.in_(sa.select(Contribution.zone_id).where(Contribution.lot_id == lot.id)),
+                Zone.cooperative_id == lot.cooperative_id,
+            )
+            .order_by(Zone.code)
+            .limit(ZONES_OFFERED)
+        )
+    ]
     if request.method == "GET":
         form.unit.data = lot.unit
     return form
