@@ -108,7 +108,7 @@ def test_an_event_cannot_borrow_another_cooperatives_zone_code(client, other_tok
     assert export.status_code == 200 and zone.code not in export.get_data(as_text=True)
 
 
-def test_the_lot_page_forms_refuse_a_foreign_zone_like_a_missing_one(other_client, world):
+def test_the_forms_lot_page_refuse_a_foreign_zone_like_a_missing_one(other_client, world):
     zone = _a_draft_zone(world)
     lot = _b_lot(world)
     forms = {

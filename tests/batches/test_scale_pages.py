@@ -131,3 +131,33 @@ def test_the_event_form_takes_a_typed_zone_code_and_offers_only_the_lots_zones(
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
     event = db.session.query(TraceEvent).filter_by(lot_id=lot.id, biz_step="storing").one()
     assert event.zone_id == farm.packing.id
+
+
+def test_a_big_cooperatives_delivery_form_takes_typed_codes(farm, manager_client, monkeypatch):
+    from traceapp.batches import forms_lot_page
+
+    monkeypatch.setattr(forms_lot_page, "LISTED", 1)  # as if it had thousands of members
+    lot = harvest_lot(farm, quantity="250", close=False)
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    assert 'name="c-member_number"' in page and 'name="c-member_id"' not in page
+    assert farm.growers[1].full_name not in page  # only who delivered already is offered
+    base = {"c-quantity": "10", "c-unit": "KGM", "c-delivered_on": HARVEST.isoformat()}
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/contributions",
+        {**base, "c-member_number": "NO-SUCH", "c-zone_code": "VN-NO-0000"},
+    )
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert re.search(r'id="c-member_number-err">[^<]*not a member', html)
+    assert re.search(r'id="c-zone_code-err">No such zone code', html)
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/contributions",
+        {
+            **base,
+            "c-member_number": farm.growers[1].member_number,
+            "c-zone_code": farm.field.code,
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    kept = db.session.query(Contribution).filter_by(lot_id=lot.id, member_id=farm.growers[1].id)
+    assert kept.one().zone_id == farm.field.id
