@@ -8,7 +8,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from flask_babel import gettext as _
@@ -51,14 +51,19 @@ class ImportResult:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The result as the API and the job's record give it."""
-        return asdict(self)
+        """The result as the API and the job's record give it (a job records it after each
+        slice, so the lists are copied, not each of their items as ``asdict`` would)."""
+        return {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
 
     def merge(self, other: ImportResult) -> None:
         """Add another slice's result to this one."""
         for key in ("recorded", "duplicates", "unmatched", "declared", "warnings"):
             getattr(self, key).extend(getattr(other, key))
         self.stored += other.stored
+
+
+def _copied(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
 
 
 def check_document(doc: Any) -> list[dict[str, Any]]:
