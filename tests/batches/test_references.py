@@ -174,3 +174,28 @@ def test_an_administrator_names_only_the_lots_own_cooperatives_zones(client, adm
     )
     assert ok.status_code == 201, ok.json
     assert ok.json["zone_id"] == b_zone.id
+
+
+def test_a_typed_delivery_reads_a_foreign_zone_code_like_a_missing_one(
+    other_client, world, monkeypatch
+):
+    from traceapp.batches import forms_lot_page
+
+    monkeypatch.setattr(forms_lot_page, "LISTED", 0)  # members and zones typed
+    zone = _a_draft_zone(world)
+    lot = _b_lot(world)
+    data = {
+        "c-member_number": world.b.members[0].member_number,
+        "c-quantity": "50",
+        "c-unit": "KGM",
+        "c-delivered_on": "2026-03-09",
+    }
+    pages = []
+    for code in (zone.code, "VN-NONE-0000"):
+        r = other_client.form_post(f"/lots/{lot.id}/contributions", {**data, "c-zone_code": code})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 422
+        assert re.search(r'id="c-zone_code-err">No such zone code', html)
+        pages.append(re.sub(r"<input[^>]*csrf_token[^>]*>", "", html.replace(code, "?")))
+    assert pages[0] == pages[1]
+    assert _stored(Contribution, lot) == 0
