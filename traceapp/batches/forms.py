@@ -156,8 +156,7 @@ class ContributionForm(Form):
 
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=False)
     zone_id = SelectField(_l("Zone code"), coerce=int, validate_choice=False)
-    # Typed instead, when the cooperative has too many members or zones to list
-    # (``forms_lot_page.contribution_form`` keeps one pair or the other).
+    # Typed instead in a big cooperative (``forms_lot_page.contribution_form``).
     member_number = StringField(
         _l("Member number"),
         validators=[Optional(), Length(max=max_length(Member.member_number))],
