@@ -244,7 +244,7 @@ def test_the_event_form_refuses_a_time_off_the_calendar(manager_client, farm):
             "e-disposition": "conformant",
             "e-event_time": "0001-01-01T00:00",
             "e-unit": "KGM",
-            "e-zone_id": "0",
+            "e-zone_code": "",
             "e-party_type": "owning_party",
         },
     )

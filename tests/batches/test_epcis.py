@@ -238,7 +238,7 @@ def test_every_field_typed_into_an_inspection_is_in_the_timeline_and_the_export(
         {
             "e-biz_step": "inspecting",
             "e-disposition": "conformant",
-            "e-zone_id": farm.field.id,
+            "e-zone_code": farm.field.code,
             "e-location": "Kho Phú Xuân",
             "e-inspector": "Phạm Quốc Việt",
             "e-notes": "moisture 8.5%",

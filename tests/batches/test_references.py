@@ -7,6 +7,7 @@ the foreign object (its code, kind or status) appears in the answer or in the lo
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -107,7 +108,7 @@ def test_an_event_cannot_borrow_another_cooperatives_zone_code(client, other_tok
     assert export.status_code == 200 and zone.code not in export.get_data(as_text=True)
 
 
-def test_the_lot_page_forms_refuse_a_foreign_zone_like_a_missing_one(other_client, world):
+def test_the_forms_lot_page_refuse_a_foreign_zone_like_a_missing_one(other_client, world):
     zone = _a_draft_zone(world)
     lot = _b_lot(world)
     forms = {
@@ -125,10 +126,23 @@ def test_the_lot_page_forms_refuse_a_foreign_zone_like_a_missing_one(other_clien
         },
     }
     for path, data in forms.items():
-        field = "e-zone_id" if path == "events" else "c-zone_id"
         pages = []
+        if path == "events":
+            # The event form takes a typed code: the foreign one is answered like a code no
+            # cooperative has (only what was typed comes back, in its field).
+            for code in (zone.code, "VN-NONE-0000"):
+                r = other_client.form_post(f"/lots/{lot.id}/{path}", {**data, "e-zone_code": code})
+                html = r.get_data(as_text=True)
+                assert r.status_code == 422, path
+                assert "No such zone code in the lot&#39;s cooperative." in html, path
+                assert 'id="e-zone_code-err"' in html
+                pages.append(re.sub(r"<input[^>]*csrf_token[^>]*>", "", html.replace(code, "?")))
+            assert pages[0] == pages[1]
+            continue
         for zone_id in (zone.id, MISSING):
-            r = other_client.form_post(f"/lots/{lot.id}/{path}", {**data, field: str(zone_id)})
+            r = other_client.form_post(
+                f"/lots/{lot.id}/{path}", {**data, "c-zone_id": str(zone_id)}
+            )
             html = r.get_data(as_text=True)
             assert r.status_code == 422, path
             assert "No such zone code in the lot&#39;s cooperative." in html, path
@@ -160,3 +174,28 @@ def test_an_administrator_names_only_the_lots_own_cooperatives_zones(client, adm
     )
     assert ok.status_code == 201, ok.json
     assert ok.json["zone_id"] == b_zone.id
+
+
+def test_a_typed_delivery_reads_a_foreign_zone_code_like_a_missing_one(
+    other_client, world, monkeypatch
+):
+    from traceapp.batches import forms_lot_page
+
+    monkeypatch.setattr(forms_lot_page, "LISTED", 0)  # members and zones typed
+    zone = _a_draft_zone(world)
+    lot = _b_lot(world)
+    data = {
+        "c-member_number": world.b.members[0].member_number,
+        "c-quantity": "50",
+        "c-unit": "KGM",
+        "c-delivered_on": "2026-03-09",
+    }
+    pages = []
+    for code in (zone.code, "VN-NONE-0000"):
+        r = other_client.form_post(f"/lots/{lot.id}/contributions", {**data, "c-zone_code": code})
+        html = r.get_data(as_text=True)
+        assert r.status_code == 422
+        assert re.search(r'id="c-zone_code-err">No such zone code', html)
+        pages.append(re.sub(r"<input[^>]*csrf_token[^>]*>", "", html.replace(code, "?")))
+    assert pages[0] == pages[1]
+    assert _stored(Contribution, lot) == 0

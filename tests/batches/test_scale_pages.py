@@ -106,3 +106,58 @@ def test_the_lot_list_pages_by_key_and_reaches_the_last_page(farm, manager_clien
     assert len(every) == len(set(every)) == total
     dates = [db.session.get(Lot, int(i)).production_date for i in every]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_the_event_form_takes_a_typed_zone_code_and_offers_only_the_lots_zones(
+    farm, manager_client
+):
+    lot = harvest_lot(farm, quantity="250")  # delivered from farm.field
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    offered = re.search(r'<datalist id="e-zones">(.*?)</datalist>', page, re.S)
+    assert offered and f'value="{farm.field.code}"' in offered.group(1)
+    # the cooperative's other zones are not listed on the page (a province has thousands)
+    assert farm.packing.code not in page
+    base = {"e-biz_step": "storing", "e-unit": "KGM", "e-party_type": "owning_party"}
+    r = manager_client.form_post(f"/lots/{lot.id}/events", {**base, "e-zone_code": "VN-NO-0000"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    error = re.search(r'<small class="error" id="e-zone_code-err">([^<]*)<', html)
+    assert error and "No such zone code" in error.group(1)
+    assert db.session.query(TraceEvent).filter_by(lot_id=lot.id, biz_step="storing").count() == 0
+    # any of the cooperative's codes may be typed, in any case
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/events", {**base, "e-zone_code": farm.packing.code.lower()}
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]
+    event = db.session.query(TraceEvent).filter_by(lot_id=lot.id, biz_step="storing").one()
+    assert event.zone_id == farm.packing.id
+
+
+def test_a_big_cooperatives_delivery_form_takes_typed_codes(farm, manager_client, monkeypatch):
+    from traceapp.batches import forms_lot_page
+
+    monkeypatch.setattr(forms_lot_page, "LISTED", 1)  # as if it had thousands of members
+    lot = harvest_lot(farm, quantity="250", close=False)
+    page = manager_client.get(f"/lots/{lot.id}").get_data(as_text=True)
+    assert 'name="c-member_number"' in page and 'name="c-member_id"' not in page
+    assert farm.growers[1].full_name not in page  # only who delivered already is offered
+    base = {"c-quantity": "10", "c-unit": "KGM", "c-delivered_on": HARVEST.isoformat()}
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/contributions",
+        {**base, "c-member_number": "NO-SUCH", "c-zone_code": "VN-NO-0000"},
+    )
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert re.search(r'id="c-member_number-err">[^<]*not a member', html)
+    assert re.search(r'id="c-zone_code-err">No such zone code', html)
+    r = manager_client.form_post(
+        f"/lots/{lot.id}/contributions",
+        {
+            **base,
+            "c-member_number": farm.growers[1].member_number,
+            "c-zone_code": farm.field.code,
+        },
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    kept = db.session.query(Contribution).filter_by(lot_id=lot.id, member_id=farm.growers[1].id)
+    assert kept.one().zone_id == farm.field.id

@@ -65,7 +65,7 @@ def test_recording_a_shipment_from_the_lot_page(manager_client, farm):
             "e-destination": "Công ty Nông sản Miền Trung",
             "e-party_type": "owning_party",
             "e-unit": "KGM",
-            "e-zone_id": "0",
+            "e-zone_code": "",
             "e-disposition": "",
         },
     )

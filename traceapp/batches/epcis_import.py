@@ -8,19 +8,17 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
-from traceapp.batches import events as ev
-from traceapp.batches.epcis_lots import identifiers, lot_for_identifier
+from traceapp.batches.epcis_placing import Batch, apply_declaration, parse_time
 from traceapp.batches.epcis_schema import schema_errors
-from traceapp.batches.models import EventErrorDeclaration, Lot, ReceivedEvent, TraceEvent
+from traceapp.batches.models import ReceivedEvent
 from traceapp.core.inputs import (
     NOT_TEXT_MESSAGE,
     NOT_TEXT_SUMMARY,
@@ -30,7 +28,6 @@ from traceapp.core.inputs import (
 )
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.units import UNITS
 
 #: The @context entries that name GS1's own context (the export's document carries it).
 GS1_CONTEXTS = {
@@ -54,14 +51,19 @@ class ImportResult:
     warnings: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """The result as the API and the job's record give it."""
-        return asdict(self)
+        """The result as the API and the job's record give it (a job records it after each
+        slice, so the lists are copied, not each of their items as ``asdict`` would)."""
+        return {f.name: _copied(getattr(self, f.name)) for f in fields(self)}
 
     def merge(self, other: ImportResult) -> None:
         """Add another slice's result to this one."""
         for key in ("recorded", "duplicates", "unmatched", "declared", "warnings"):
             getattr(self, key).extend(getattr(other, key))
         self.stored += other.stored
+
+
+def _copied(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
 
 
 def check_document(doc: Any) -> list[dict[str, Any]]:
@@ -113,10 +115,15 @@ def import_events(
 ) -> ImportResult:
     """Keep and place each of these (schema-checked) events."""
     result = ImportResult()
-    for n, raw in enumerate(events, 1):
-        _import_one(actor, cooperative_id, raw, context, result, job_id)
-        if progress and n % 100 == 0:
-            progress(n)
+    # A batch's lookups are read together (one query each per batch, not per event).
+    for first in range(0, len(events), 500):
+        piece = events[first : first + 500]
+        batch = Batch.read(cooperative_id, [event_key(raw) for raw in piece], piece)
+        for n, raw in enumerate(piece, first + 1):
+            _receive(actor, cooperative_id, raw, context, result, job_id, batch)
+            if progress and n % 100 == 0:
+                progress(n)
+        batch.settle(actor, cooperative_id, result)
     if result.stored or result.declared:
         audit.record(
             actor,
@@ -141,41 +148,32 @@ def event_key(raw: dict[str, Any]) -> str:
     return "urn:traceapp:sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def parse_time(text: str) -> dt.datetime:
-    """An EPCIS date-time (with Z or an offset) as an aware datetime."""
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value
-
-
-def _import_one(
+def _receive(
     actor: Actor,
     cooperative_id: int,
     raw: dict[str, Any],
     context: list[Any] | None,
     result: ImportResult,
     job_id: int | None,
+    batch: Batch,
 ) -> None:
+    """Keep one event as received (placed on lots when its batch settles), or apply the
+    declaration it carries to the event received before."""
     key = event_key(raw)
     uid = raw.get("eventID") or key
-    known = db.session.execute(
-        sa.select(ReceivedEvent).where(
-            ReceivedEvent.cooperative_id == cooperative_id, ReceivedEvent.event_key == key
-        )
-    ).scalar_one_or_none()
+    known = batch.known.get(key)
     if known is not None:
         if (
             "errorDeclaration" in raw
             and known.declaration is None
             and "errorDeclaration" not in known.body
         ):
+            batch.settle(actor, cooperative_id, result)  # the event first, then its declaration
             apply_declaration(actor, known, raw["errorDeclaration"], context)
             result.declared.append(uid)
         else:
             result.duplicates.append(uid)
         return
-    warnings: list[str] = []
     try:
         event_time = parse_time(raw["eventTime"])
         if not year_in_range(event_time):
@@ -196,153 +194,6 @@ def _import_one(
         received_by_label=getattr(actor, "label", "system"),
     )
     db.session.add(received)
-    db.session.flush()
+    batch.known[key] = received
+    batch.fresh.append((raw, received))
     result.stored += 1
-    lots: list[Lot] = []
-    for ident in identifiers(raw):
-        lot = lot_for_identifier(ident, cooperative_id)
-        if lot is not None and lot not in lots:
-            lots.append(lot)
-    placed = [lot for lot in lots if _place(actor, lot, raw, received, warnings)]
-    if placed:
-        result.recorded.append(uid)
-    else:
-        result.unmatched.append(uid)
-    if warnings:
-        received.warnings = warnings
-        result.warnings.extend({"event": uid, "message": w} for w in warnings)
-    if "errorDeclaration" in raw and placed:
-        _declare_projections(actor, received, raw["errorDeclaration"])
-
-
-def _place(
-    actor: Actor, lot: Lot, raw: dict[str, Any], received: ReceivedEvent, warnings: list[str]
-) -> bool:
-    """Record the event on one of our lots (for its history page); False if it could not be."""
-    first_q = next(
-        (
-            q
-            for key in ("quantityList", "inputQuantityList", "outputQuantityList")
-            for q in raw.get(key) or []
-            if isinstance(q, dict)
-        ),
-        {},
-    )
-    quantity = first_q.get("quantity")
-    if first_q.get("uom") not in UNITS or not isinstance(quantity, int | float) or quantity <= 0:
-        first_q = {}  # a partner's unit we cannot convert: the received event keeps it
-    uid = raw.get("eventID")
-    taken = (
-        not isinstance(uid, str)
-        or len(uid) > 120
-        or db.session.execute(sa.select(TraceEvent.id).where(TraceEvent.event_uid == uid)).first()
-    )
-    biz_step = raw.get("bizStep") or "other"
-    if biz_step not in ev.BIZ_STEPS and not ev.is_uri(biz_step):
-        biz_step = "other"
-    disposition = raw.get("disposition")
-    if (
-        disposition is not None
-        and disposition not in ev.DISPOSITIONS
-        and not ev.is_uri(disposition)
-    ):
-        disposition = None
-    try:
-        ev.record_event(
-            actor,
-            lot,
-            origin="import",
-            check_step=False,
-            warnings=warnings,
-            event_uid=f"urn:traceapp:received:{received.id}:lot:{lot.id}" if taken else uid,
-            event_type=str(raw.get("type", "ObjectEvent"))[:30],
-            action=raw.get("action"),
-            biz_step=biz_step[:60],
-            disposition=disposition[:60] if disposition else None,
-            event_time=received.event_time,
-            tz_offset=raw["eventTimeZoneOffset"],
-            location=(raw.get("readPoint") or {}).get("id"),
-            quantity=first_q.get("quantity"),
-            unit=first_q.get("uom"),
-            sources=[
-                {"type": s.get("type"), "id": s.get("source"), "name": ""}
-                for s in raw.get("sourceList") or []
-            ],
-            destinations=[
-                {"type": d.get("type"), "id": d.get("destination"), "name": ""}
-                for d in raw.get("destinationList") or []
-            ],
-            details={"received_id": received.id},
-        )
-    except ValidationFailed as exc:
-        problems = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.errors.items())
-        # TRANSLATORS: %(lot)s is a lot code; %(problems)s what our checks found.
-        warnings.append(
-            _(
-                "Kept, but not shown in lot %(lot)s's history: %(problems)s",
-                lot=lot.code,
-                problems=problems or exc.message,
-            )
-        )
-        return False
-    return True
-
-
-def projections(received: ReceivedEvent) -> list[TraceEvent]:
-    """The events recording a received event on our lots."""
-    return list(
-        db.session.execute(
-            sa.select(TraceEvent).where(
-                TraceEvent.cooperative_id == received.cooperative_id,
-                TraceEvent.origin == "import",
-                TraceEvent.details["received_id"].as_integer() == received.id,
-            )
-        ).scalars()
-    )
-
-
-def apply_declaration(
-    actor: Actor, received: ReceivedEvent, declaration: dict[str, Any], context: list[Any] | None
-) -> None:
-    """A partner declared an event we hold wrong: keep the declaration with the event (the
-    export carries it) and strike the event through in our lots' histories."""
-    received.declaration = {"errorDeclaration": declaration, "context": context}
-    _declare_projections(actor, received, declaration)
-
-
-def _declare_projections(
-    actor: Actor, received: ReceivedEvent, declaration: dict[str, Any]
-) -> None:
-    reason = str(declaration.get("reason") or "incorrect_data")
-    reason = reason.rsplit("ER-", 1)[-1] if "ER-" in reason else reason
-    try:
-        declared_at = parse_time(str(declaration.get("declarationTime")))
-    except ValueError:
-        declared_at = None
-    for event in projections(received):
-        if event.error_declaration is not None:
-            continue
-        decl = EventErrorDeclaration(
-            event_id=event.id,
-            reason=reason[:40],
-            # TRANSLATORS: shown on a lot's history for an event a partner declared wrong.
-            explanation=_("Declared wrong by the partner who sent the event."),
-            corrective_event_uids=[
-                x for x in declaration.get("correctiveEventIDs") or [] if isinstance(x, str)
-            ],
-            declared_by_id=getattr(actor, "id", None),
-            declared_by_label=getattr(actor, "label", "system"),
-        )
-        if declared_at is not None:
-            decl.declared_at = declared_at
-        db.session.add(decl)
-        db.session.flush()
-        audit.record(
-            actor,
-            "event.error_declaration",
-            decl,
-            cooperative_id=received.cooperative_id,
-            summary=f"{event.biz_step} on lot {event.lot.code} declared {reason} by a partner",
-            changes={"reason": {"before": None, "after": reason}},
-        )
-        db.session.expire(event, ["error_declaration"])

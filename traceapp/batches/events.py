@@ -101,12 +101,14 @@ def record_event(
     corrects: TraceEvent | None = None,
     check_step: bool = True,
     warnings: list[str] | None = None,
+    deferred: list[TraceEvent] | None = None,
 ) -> TraceEvent:
     """Append one event to a lot's history after checking it; events are never changed later.
 
     A partner's imported event (``origin="import"``) is not refused on our own business
     rules (what a step needs, inspection results, times ahead of our clock, recalls): each
-    rule it breaks is added to ``warnings`` instead.
+    rule it breaks is added to ``warnings`` instead. With ``deferred`` (an import's slice) the
+    caller has checked ``event_uid`` is free, and flushes and audits the events it collects.
     """
     from traceapp.zones.models import Zone
 
@@ -220,6 +222,7 @@ def record_event(
         )
     if (
         event_uid
+        and deferred is None
         and db.session.execute(
             sa.select(TraceEvent.id).where(TraceEvent.event_uid == event_uid)
         ).first()
@@ -258,6 +261,9 @@ def record_event(
     db.session.add(event)
     # The lot's public page is cached by the lot's version: a new event makes it stale.
     lot.updated_at = now
+    if deferred is not None:
+        deferred.append(event)
+        return event
     db.session.flush()
     audit.record(
         actor,

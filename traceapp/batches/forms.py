@@ -6,7 +6,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, request
+from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -20,11 +21,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from traceapp.batches.entry_checks import origin_kinds
-from traceapp.batches.event_vocab import DISPOSITION_WORDS
-from traceapp.batches.events import PARTY_LABELS, STEPS, local_offset
+from traceapp.batches.events import PARTY_LABELS, local_offset
 from traceapp.batches.models import Contribution, EventErrorDeclaration, Lot, Recall, TraceEvent
 from traceapp.batches.rules import PARTY_NAME_MAX
 from traceapp.cooperatives.models import Member
@@ -34,7 +33,7 @@ from traceapp.extensions import db
 from traceapp.forms import Form
 from traceapp.units import UNIT_NAMES
 from traceapp.web import options
-from traceapp.zones.models import Zone, ZoneStatus
+from traceapp.zones.models import Zone
 
 UNIT_CHOICES = options(UNIT_NAMES.items())
 
@@ -132,11 +131,42 @@ class LotEditForm(Form):
         return {name: getattr(self, name).data for name in self.FIELDS}
 
 
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+def zone_by_code(cooperative_id: int | None, code: str | None, *, required: bool) -> int | None:
+    """The id of the cooperative's zone with this code (in any case); a field error if none."""
+    if not code:
+        if required:
+            raise ValidationError(_("This field is required."))
+        return None
+    found = db.session.scalar(
+        sa.select(Zone.id).where(
+            Zone.cooperative_id == cooperative_id, sa.func.upper(Zone.code) == code.upper()
+        )
+    )
+    if found is None:
+        raise ValidationError(_("No such zone code in the lot's cooperative."))
+    return found
+
+
 class ContributionForm(Form):
     """A member's delivery into a lot."""
 
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=False)
     zone_id = SelectField(_l("Zone code"), coerce=int, validate_choice=False)
+    # Typed instead in a big cooperative (``forms_lot_page.contribution_form``).
+    member_number = StringField(
+        _l("Member number"),
+        validators=[Optional(), Length(max=max_length(Member.member_number))],
+        filters=[_strip],
+    )
+    zone_code = StringField(
+        _l("Zone code"),
+        validators=[Optional(), Length(max=max_length(Zone.code))],
+        filters=[_strip],
+    )
     quantity = DecimalField(_l("Quantity"), places=3, validators=[DataRequired()])
     unit = SelectField(_l("Unit"), choices=UNIT_CHOICES)
     delivered_on = DateField(_l("Delivered on"), validators=[Optional()])
@@ -149,6 +179,44 @@ class ContributionForm(Form):
         _l("Why it is right (the auditors will read it)"),
         validators=[Optional(), Length(max=max_length(Contribution.confirmation_reason))],
     )
+
+    #: Typed (a big cooperative)? What is offered then, and the ids the typed codes named.
+    typed = False
+    cooperative_id: int | None = None
+    zone_options: list[tuple[str, str]] = []
+    member_options: list[tuple[str, str]] = []
+    found_member: int | None = None
+    found_zone: int | None = None
+
+    def validate_member_number(self, field: StringField) -> None:
+        """A typed member number names one of the cooperative's members."""
+        self.found_member = None
+        if not field.data:
+            raise ValidationError(_("This field is required."))
+        self.found_member = db.session.scalar(
+            sa.select(Member.id).where(
+                Member.cooperative_id == self.cooperative_id,
+                sa.func.upper(Member.member_number) == field.data.upper(),
+            )
+        )
+        if self.found_member is None:
+            raise ValidationError(_("This person is not a member of the cooperative."))
+
+    def validate_zone_code(self, field: StringField) -> None:
+        """A typed zone code names one of the cooperative's zones (any other reads alike)."""
+        self.found_zone = zone_by_code(self.cooperative_id, field.data, required=True)
+
+    def chosen(self) -> tuple[Any, Any]:
+        """The member's and the zone's ids, picked or typed."""
+        if self.typed:
+            return self.found_member, self.found_zone
+        return self.member_id.data, self.zone_id.data
+
+    def field_name(self, name: str) -> str:
+        """The field a service's error on ``member_id`` or ``zone_id`` belongs to."""
+        if self.typed:
+            return {"member_id": "member_number", "zone_id": "zone_code"}.get(name, name)
+        return name
 
 
 class ReasonForm(Form):
@@ -168,7 +236,13 @@ class EventForm(Form):
         _l("When (local time)"), format="%Y-%m-%dT%H:%M", validators=[Optional()]
     )
     disposition = SelectField(_l("Result (inspections)"), validate_choice=False)
-    zone_id = SelectField(_l("At zone or facility"), coerce=int, validate_choice=False)
+    # A code typed in (the lot's own zones are offered): a province's cooperative has ten
+    # thousand zones, too many to list on every lot page.
+    zone_code = StringField(
+        _l("At zone or facility"),
+        validators=[Optional(), Length(max=max_length(Zone.code))],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
     location = StringField(
         _l("Place"), validators=[Optional(), Length(max=max_length(TraceEvent.location))]
     )
@@ -184,6 +258,16 @@ class EventForm(Form):
     inspector = StringField(_l("Inspector (inspections)"), validators=[Optional(), Length(max=200)])
     notes = StringField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
+    #: Set by ``event_form``: the lot's cooperative, the codes offered, the zone typed.
+    cooperative_id: int | None = None
+    zone_options: list[tuple[str, str]] = []
+    zone_id: int | None = None
+
+    def validate_zone_code(self, field: StringField) -> None:
+        """A typed code names one of the lot's cooperative's zones (any other reads alike)."""
+        self.zone_id = None
+        self.zone_id = zone_by_code(self.cooperative_id, field.data, required=False)
+
     def values(self) -> dict[str, Any]:
         """What ``events.record_event`` takes: only what was filled in, the time in the
         cooperative's time zone."""
@@ -195,8 +279,8 @@ class EventForm(Form):
             kwargs["tz_offset"] = local_offset(moment)
         if self.disposition.data:
             kwargs["disposition"] = self.disposition.data
-        if self.zone_id.data:
-            kwargs["zone_id"] = self.zone_id.data
+        if self.zone_id:
+            kwargs["zone_id"] = self.zone_id
         if self.location.data:
             kwargs["location"] = self.location.data
         if self.quantity.data is not None:
@@ -314,53 +398,3 @@ class ImportForm(Form):
     """Upload a partner's EPCIS document."""
 
     file = FileField(_l("EPCIS 2.0 JSON-LD document"), validators=[FileRequired()])
-
-
-def contribution_form(lot: Lot) -> ContributionForm:
-    """The delivery form of a lot's page: the cooperative's current members, and its approved
-    zones of a kind the lot's product may be harvested or caught in."""
-    form = ContributionForm(prefix="c")
-    form.member_id.choices = options(
-        (m.id, f"{m.member_number} · {m.full_name}")
-        for m in db.session.execute(
-            sa.select(Member)
-            .where(Member.cooperative_id == lot.cooperative_id, Member.left_on.is_(None))
-            .order_by(Member.member_number)
-        ).scalars()
-    )
-    kinds = origin_kinds(lot.product)
-    form.zone_id.choices = options(
-        (z.id, f"{z.code} · {z.name or z.crop or ''}")
-        for z in db.session.execute(
-            sa.select(Zone)
-            .where(
-                Zone.status == ZoneStatus.APPROVED,
-                Zone.kind.in_(kinds),
-                Zone.cooperative_id == lot.cooperative_id,
-            )
-            .order_by(Zone.code)
-        ).scalars()
-    )
-    if request.method == "GET":
-        form.unit.data = lot.unit
-        form.delivered_on.data = lot.production_date
-    return form
-
-
-def event_form(lot: Lot, cls: type[EventForm] = EventForm, prefix: str = "e") -> Any:
-    """The event form (or the correction form) of a lot, its choices filled in."""
-    form = cls(prefix=prefix)
-    form.biz_step.choices = options((k, v["label"]) for k, v in STEPS.items())
-    form.disposition.choices = options([("", "—"), *DISPOSITION_WORDS.items()])
-    form.zone_id.choices = options(
-        [(0, "—")]
-        + [
-            (z.id, z.code)
-            for z in db.session.execute(
-                sa.select(Zone).where(Zone.cooperative_id == lot.cooperative_id).order_by(Zone.code)
-            ).scalars()
-        ]
-    )
-    if request.method == "GET":
-        form.unit.data = lot.unit
-    return form

@@ -34,9 +34,8 @@ from traceapp.batches.forms import (
     ReasonForm,
     RecallForm,
     TransformForm,
-    contribution_form,
-    event_form,
 )
+from traceapp.batches.forms_lot_page import contribution_form, event_form
 from traceapp.batches.models import (
     Contribution,
     Lot,
@@ -182,12 +181,13 @@ def add_contribution(lot_id: int) -> Any:
     require(current_user.can_write_cooperative(lot.cooperative_id))
     form = contribution_form(lot)
     if form.validate_on_submit():
+        member_id, zone_id = form.chosen()
         try:
             services.add_contribution(
                 current_user,
                 lot,
-                member_id=form.member_id.data,
-                zone_id=form.zone_id.data,
+                member_id=member_id,
+                zone_id=zone_id,
                 quantity=form.quantity.data,
                 unit=form.unit.data,
                 delivered_on=form.delivered_on.data,
@@ -198,6 +198,9 @@ def add_contribution(lot_id: int) -> Any:
             flash(_("Contribution recorded."), "success")
             return redirect(url_for("batches.detail", lot_id=lot.id) + "#contributions")
         except DomainError as exc:
+            if isinstance(exc, ValidationFailed):
+                errors = {form.field_name(k): v for k, v in exc.errors.items()}
+                exc = ValidationFailed(exc.message, errors)
             form_failed(form, exc)
     return _render_detail(lot, 422, contribution_form=form)
 
