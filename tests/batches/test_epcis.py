@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import bearer
 from tests.farm import HARVEST, harvest_lot
-from traceapp.batches import epcis, services, transformations
+from traceapp.batches import corrections, epcis, services, transformations
 from traceapp.batches import events as ev
 from traceapp.batches.models import TraceEvent
 from traceapp.extensions import db
@@ -63,7 +63,7 @@ def _story(farm):
         biz_step="shipping",
         destinations=[{"type": "owning_party", "name": "Shop A"}],
     )
-    ev.declare_error(
+    corrections.declare_error(
         actor,
         wrong,
         reason="incorrect_data",

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from tests.conftest import bearer, requires_postgres
 from tests.farm import harvest_lot
+from traceapp.batches import corrections
 from traceapp.batches import events as ev
 from traceapp.batches.models import ImmutableError, TraceEvent
 from traceapp.errors import ValidationFailed
@@ -97,7 +98,7 @@ def test_lot_page_shows_the_correction(manager_client, farm):
     lot = harvest_lot(farm)
     actor = farm.world.a.manager
     wrong = ev.record_event(actor, lot, biz_step="inspecting", disposition="non_conformant")
-    ev.declare_error(
+    corrections.declare_error(
         actor,
         wrong,
         reason="incorrect_data",

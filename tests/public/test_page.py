@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from traceapp import tunables
+from traceapp.batches import corrections
 from traceapp.batches import events as ev
 from traceapp.batches.recall import recall_lot
 from traceapp.extensions import db
@@ -229,7 +230,7 @@ def test_corrections_show_as_corrections(client, labelled):
     wrong = ev.record_event(
         actor, labelled.packed, biz_step="inspecting", disposition="non_conformant"
     )
-    ev.declare_error(
+    corrections.declare_error(
         actor,
         wrong,
         reason="incorrect_data",

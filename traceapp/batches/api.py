@@ -15,6 +15,7 @@ from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.batches import (
+    corrections,
     epcis,
     epcis_jobs,
     epcis_stream,
@@ -189,7 +190,7 @@ class BatchEvents(MethodView):
 def declare_error(data: dict[str, Any], event_id: int) -> Any:
     """Declare an event wrong and record the corrected events; the original stays."""
     event = get_scoped(TraceEvent, event_id, api_actor())
-    declaration = ev.declare_error(api_actor(), event, **data)
+    declaration = corrections.declare_error(api_actor(), event, **data)
     uids = declaration.corrective_event_uids or []
     return [event] + list(
         db.session.execute(sa.select(TraceEvent).where(TraceEvent.event_uid.in_(uids))).scalars()

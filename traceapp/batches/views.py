@@ -26,6 +26,7 @@ from traceapp.batches import (
     transformations,
 )
 from traceapp.batches import recall as recalls
+from traceapp.batches.corrections import declare_error
 from traceapp.batches.entry_checks import describe as describe_entry_warning
 from traceapp.batches.forms import (
     CorrectionForm,
@@ -276,7 +277,7 @@ def correct_event(lot_id: int, event_id: int) -> Any:
         if form.reason.data == "incorrect_data":
             corrections.append(form.values())
         try:
-            ev.declare_error(
+            declare_error(
                 current_user,
                 event,
                 reason=form.reason.data,
