@@ -2,7 +2,8 @@
 at a time, until stopped; and the local worker the embedded (SQLite) setup runs for itself.
 
 See :mod:`traceapp.jobqueue` for the queue. Run as many workers as wanted, on any machine
-that reaches the database (and TRACEAPP_JOB_DIR, where EPCIS uploads wait for their job).
+that reaches the database: the jobs, their uploads (traceapp.media.spool) and their finished
+files are all kept there.
 """
 
 from __future__ import annotations

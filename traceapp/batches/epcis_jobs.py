@@ -1,6 +1,6 @@
 """Large EPCIS imports in the background, with progress (as label rendering jobs run).
 
-The upload is written to a file in TRACEAPP_JOB_DIR as it arrives (never held whole in the
+The upload is kept in the database as it arrives (traceapp.media.spool; never held whole in the
 request); the job reads it once, checks it against GS1's schema before storing anything, then
 keeps the events in slices, each slice in a short write transaction that also reports the
 progress. A schema-invalid document ends the job as failed, with the problems, and nothing
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
@@ -29,6 +27,7 @@ from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
+from traceapp.media import spool as uploads
 
 log = logging.getLogger(__name__)
 
@@ -49,39 +48,21 @@ def size_limit() -> int:
     return int(current_app.config.get("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024)
 
 
-def read_or_spool(stream: IO[bytes], field: str) -> tuple[bytes | None, Path | None, int]:
-    """Read an upload up to the synchronous limit; past it, write the whole of it to a file.
+def read_or_spool(stream: IO[bytes], field: str) -> tuple[bytes | None, str | None, int]:
+    """Read an upload up to the synchronous limit; past it, keep the whole of it in the
+    database as it arrives (traceapp.media.spool), where a worker on any machine reads it.
 
-    Returns (the bytes, None, size) for a small document, (None, the file, size) for a large
-    one. Larger than the request size limit: 413-style refusal, nothing kept.
+    Returns (the bytes, None, size) for a small document, (None, the upload's reference, size)
+    for a large one. Larger than the request size limit: 413-style refusal, nothing kept.
     """
     head = stream.read(sync_limit() + 1)
     if len(head) <= sync_limit():
         return head, None, len(head)
-    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"epcis-import-{uuid.uuid4().hex}.json"
-    size = len(head)
-    try:
-        with path.open("wb") as out:
-            out.write(head)
-            del head
-            while chunk := stream.read(_READ):
-                size += len(chunk)
-                if size > size_limit():
-                    raise ValidationFailed.field(
-                        field,
-                        # TRANSLATORS: %(n)s is a size in megabytes.
-                        _("The file is larger than %(n)s MB.", n=size_limit() // (1024 * 1024)),
-                    )
-                out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return None, path, size
+    ref, size = uploads.spool(stream, "epcis-import", field, size_limit(), head=head)
+    return None, ref, size
 
 
-def start_job(actor: Actor, cooperative_id: int, path: Path, size: int, filename: str) -> ImportJob:
+def start_job(actor: Actor, cooperative_id: int, path: str, size: int, filename: str) -> ImportJob:
     """Queue an import job for an uploaded file (the caller commits, then calls launch)."""
     require(
         actor.can_write_cooperative(cooperative_id), _("You cannot import for this cooperative.")
@@ -90,7 +71,7 @@ def start_job(actor: Actor, cooperative_id: int, path: Path, size: int, filename
     job = ImportJob(
         cooperative_id=cooperative_id,
         filename=(filename or "document.jsonld")[:200],
-        path=str(path),
+        path=path,
         size=size,
         requested_by_id=getattr(actor, "id", None),
         locale=str(locale) if locale is not None else None,
@@ -150,8 +131,18 @@ def execute(app: Flask, job_id: int) -> None:
                 raise
             finally:
                 if upload:
-                    Path(upload).unlink(missing_ok=True)
+                    _let_go(upload)
                 db.session.remove()
+
+
+def _let_go(upload: str) -> None:
+    """Remove a finished job's upload (unless its end already did)."""
+    try:
+        db.session.rollback()
+        if uploads.exists(upload):
+            _write(lambda: uploads.discard(upload))
+    except Exception:  # the job's outcome is recorded; a stray upload is only space
+        log.exception("could not remove the upload %s", upload)
 
 
 def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
@@ -162,6 +153,7 @@ def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
         failed.status = "failed"
         failed.error = message[:2000]
         failed.problems = problems
+        uploads.discard(failed.path)
         failed.path = None
         failed.finished_at = now_utc()
 
@@ -170,7 +162,7 @@ def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
 
 def _load(path: str) -> Any:
     """The document, parsed once (the raw bytes are let go before the events are kept)."""
-    raw = Path(path).read_bytes()
+    raw = uploads.read_all(path)
     if json_too_deep(raw):
         raise ValidationFailed.field("document", too_deep_message())
     try:
@@ -194,13 +186,10 @@ def _execute(job: ImportJob) -> None:
     try:
         if actor is None or not actor.can_write_cooperative(job.cooperative_id):
             raise ValidationFailed.field("document", _("You cannot import for this cooperative."))
-        if not job.path or not Path(job.path).exists():
+        if not job.path or not uploads.exists(job.path):
             raise ValidationFailed.field(
                 "document",
-                _(
-                    "The uploaded document is no longer where the job keeps it "
-                    "(TRACEAPP_JOB_DIR on the worker's machine): import it again."
-                ),
+                _("The uploaded document is no longer kept for this job: import it again."),
             )
         doc = _load(job.path)
         events = epcis_import.check_document(doc)
@@ -257,6 +246,7 @@ def _execute(job: ImportJob) -> None:
     def finish() -> None:
         job.status = "done"
         job.result = result.as_dict()
+        uploads.discard(job.path)
         job.path = None
         job.finished_at = now_utc()
 
@@ -265,8 +255,7 @@ def _execute(job: ImportJob) -> None:
 
 def _given_up(job: ImportJob) -> None:
     """A job failed after losing its worker too often: its upload is let go."""
-    if job.path:
-        Path(job.path).unlink(missing_ok=True)
+    uploads.discard(job.path)
     job.path = None
 
 

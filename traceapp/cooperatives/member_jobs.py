@@ -1,6 +1,6 @@
 """Member imports as background jobs, with progress (as label rendering and EPCIS imports).
 
-The upload is written to a file in TRACEAPP_JOB_DIR as it arrives. Its check is a job (phase
+The upload is kept in the database as it arrives (traceapp.media.spool). Its check is a job (phase
 "check"): it reads the file, keeps the rows to apply and a summary, and ends "done", waiting
 for the manager's confirmation. Confirming queues the same import again (phase "apply"): it
 is checked against the register once more as a whole, then applied a slice at a time, each
@@ -14,9 +14,7 @@ the page answers at once instead of refreshing.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO
 
 from flask import Flask, current_app, has_request_context
@@ -37,7 +35,7 @@ from traceapp.cooperatives.services.member_import import (
 from traceapp.database import now_utc, sqlite_begin_mode
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
-from traceapp.media.services import too_large_message
+from traceapp.media import spool as uploads
 
 log = logging.getLogger(__name__)
 
@@ -45,38 +43,22 @@ log = logging.getLogger(__name__)
 SYNC_BYTES = 256 * 1024  # TRACEAPP_MEMBER_IMPORT_SYNC_BYTES overrides it
 #: Confirmed imports of up to this many rows are applied inside the request.
 SYNC_ROWS = 2000  # TRACEAPP_MEMBER_IMPORT_SYNC_ROWS overrides it
-_READ = 64 * 1024
 
 
 def _setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
-def spool(stream: IO[bytes], filename: str) -> tuple[Path, int]:
-    """Write an upload to a file as it arrives, refused past the size limit (nothing kept)."""
-    limit = import_limits().bytes
-    folder = Path(current_app.config["TRACEAPP_JOB_DIR"])
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(filename).suffix.lower()[:10]
-    path = folder / f"member-import-{uuid.uuid4().hex}{suffix}"
-    size = 0
-    try:
-        with path.open("wb") as out:
-            while chunk := stream.read(_READ):
-                size += len(chunk)
-                if size > limit:
-                    raise ValidationFailed.field("file", too_large_message(limit))
-                out.write(chunk)
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    return path, size
+def spool(stream: IO[bytes], filename: str) -> tuple[str, int]:
+    """Keep an upload in the database as it arrives (traceapp.media.spool), where a worker on
+    any machine reads it; refused past the size limit (nothing kept)."""
+    return uploads.spool(stream, "member-import", "file", import_limits().bytes)
 
 
 def start_check(
     actor: Actor,
     cooperative_id: int,
-    path: Path,
+    path: str,
     size: int,
     filename: str,
     *,
@@ -93,7 +75,7 @@ def start_check(
         status=jobqueue.QUEUED,
         phase="check",
         apply_when_checked=apply_when_checked,
-        path=str(path),
+        path=path,
         size=size,
         locale=str(locale) if locale is not None else None,
     )
@@ -196,8 +178,7 @@ def _fail(job_id: int, message: str, problems: dict[str, list[str]] | None = Non
         failed = db.session.get_one(MemberImport, job_id)
         failed.status, failed.error, failed.problems = jobqueue.FAILED, message[:2000], problems
         failed.finished_at, failed.worker = now_utc(), None
-        if failed.path:
-            Path(failed.path).unlink(missing_ok=True)
+        uploads.discard(failed.path)
         failed.path = None
 
     _write(fail)
@@ -207,17 +188,11 @@ def _check(actor: Actor, job: MemberImport) -> bool:
     """Check the file and keep what it would do; True when the application follows now."""
     job_id, path = job.id, job.path
     try:
-        if not path or not Path(path).exists():
+        if not path or not uploads.exists(path):
             raise ValidationFailed.field(
-                "file",
-                _(
-                    "The uploaded file is no longer where the job keeps it "
-                    "(TRACEAPP_JOB_DIR on the worker's machine): upload it again."
-                ),
+                "file", _("The uploaded file is no longer kept for this job: upload it again.")
             )
-        preview = check_member_file(
-            actor, job.cooperative_id, job.filename, Path(path).read_bytes()
-        )
+        preview = check_member_file(actor, job.cooperative_id, job.filename, uploads.read_all(path))
     except DomainError as exc:
         _fail(job_id, exc.message, getattr(exc, "errors", None))
         return False
@@ -229,6 +204,7 @@ def _check(actor: Actor, job: MemberImport) -> bool:
 
     def keep() -> None:
         keep_checked(job, preview)
+        uploads.discard(job.path)
         job.path = None
         if then:
             _to_apply(job)
@@ -238,7 +214,6 @@ def _check(actor: Actor, job: MemberImport) -> bool:
             job.finished_at = now_utc()
 
     _write(keep)
-    Path(path).unlink(missing_ok=True)
     if job.apply_when_checked and not preview.ok:
         summary = job.summary or {}
         _fail(
@@ -299,8 +274,7 @@ def _apply(actor: Actor, job: MemberImport) -> None:
 
 def _given_up(job: MemberImport) -> None:
     """A job failed after losing its worker too often: its upload is let go."""
-    if job.path:
-        Path(job.path).unlink(missing_ok=True)
+    uploads.discard(job.path)
     job.path = None
 
 

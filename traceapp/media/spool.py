@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import IO
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.media.models import SpooledChunk, SpooledUpload
+from traceapp.media.services import too_large_message
 
 #: Bytes per stored chunk (one row each).
 CHUNK = 1024 * 1024
@@ -44,11 +44,7 @@ def spool(
             size += len(data)
             if size > limit:
                 discard(f"{_PREFIX}{upload.id}")
-                raise ValidationFailed.field(
-                    field,
-                    # TRANSLATORS: %(n)s is a size in megabytes.
-                    _("The file is larger than %(n)s MB.", n=limit // (1024 * 1024)),
-                )
+                raise ValidationFailed.field(field, too_large_message(limit))
             db.session.execute(
                 sa.insert(SpooledChunk).values(upload_id=upload.id, seq=seq, data=data)
             )
