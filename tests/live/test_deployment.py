@@ -2,10 +2,13 @@
 of its own, each with its own instance folder, sharing nothing but the database.
 
 A label job asked of one server is rendered by the separate `traceapp worker` (the servers run
-no worker of their own here) and followed and downloaded from the other server."""
+no worker of their own here) and followed and downloaded from the other server; an EPCIS
+document uploaded to one server is imported by the worker, whose instance folder never saw
+the upload (uploads wait in the database)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from collections.abc import Iterator
@@ -31,7 +34,11 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    settings = {"TRACEAPP_JOBS_INLINE_WORKER": "0", "TRACEAPP_LABELS_SYNC_LIMIT": "10"}
+    settings = {
+        "TRACEAPP_JOBS_INLINE_WORKER": "0",
+        "TRACEAPP_LABELS_SYNC_LIMIT": "10",
+        "TRACEAPP_EPCIS_SYNC_BYTES": "2048",
+    }
     with serve_fresh_instance(tmp_path_factory, **settings) as first, ExitStack() as stack:
         port = free_port()
         instance = tmp_path_factory.mktemp("second-server")
@@ -111,6 +118,33 @@ def test_a_job_asked_of_one_server_is_run_by_the_worker_and_fetched_from_another
     assert job["status"] == "done", (job, cluster.worker_log.read_text()[-3000:])
     zpl = second.get(f"{job_url}/file", timeout=60).text
     assert zpl.count("^XA") == run["live"]
+    for server in (cluster.first, cluster.second):
+        assert not server.tracebacks()
+    assert "Traceback" not in cluster.worker_log.read_text()
+
+
+def test_an_upload_to_one_server_is_imported_by_the_worker_elsewhere(cluster: Cluster) -> None:
+    token = cluster.first.command("users", "token", "manager@xuanphuoc.demo").split()[-1]
+    first = _api(cluster.first, token)
+    base = f"{cluster.first.url}/api/v1"
+    lots = first.get(f"{base}/batches", timeout=30).json()
+    lot = (lots["items"] if isinstance(lots, dict) else lots)[0]
+    doc = first.get(f"{base}/batches/{lot['id']}/epcis", timeout=60).json()
+    event = doc["epcisBody"]["eventList"][0]
+    doc["epcisBody"]["eventList"] = [
+        {**event, "eventID": f"urn:uuid:00000000-0000-4000-a000-{n:012d}"} for n in range(40)
+    ]
+    sent = first.post(
+        f"{base}/epcis/import",
+        data=json.dumps(doc).encode(),
+        headers={"Content-Type": "application/ld+json"},
+        timeout=60,
+    )
+    assert sent.status_code == 202, sent.text[:500]
+    second = _api(cluster.second, token)
+    job = _wait_for(second, cluster.second.url + sent.headers["Location"], "the EPCIS import")
+    assert job["status"] == "done", (job, cluster.worker_log.read_text()[-3000:])
+    assert job["result"]["stored"] == 40, job
     for server in (cluster.first, cluster.second):
         assert not server.tracebacks()
     assert "Traceback" not in cluster.worker_log.read_text()
