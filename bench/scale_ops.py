@@ -182,10 +182,13 @@ def member_import(c: Any, w: World) -> dict[str, float]:
         data={"file": (io.BytesIO(content), name), "csrf_token": _form_token(c, form)},
         content_type="multipart/form-data",
     )
-    assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-    job_page = r.headers["Location"]
-    assert workers.work(app, once=True) >= 1
-    html = c.get(job_page).get_data(as_text=True)
+    if r.status_code == 302:  # a large file: its check is a job
+        job_page = r.headers["Location"]
+        assert workers.work(app, once=True) >= 1
+        html = c.get(job_page).get_data(as_text=True)
+    else:  # a small one is checked in the request
+        assert r.status_code == 200, r.get_data(as_text=True)[-2000:]
+        html = r.get_data(as_text=True)
     found = re.search(r'name="import_id" type="hidden" value="(\d+)"', html)
     assert found, html[-3000:]
     token = _CSRF.search(html)
@@ -194,9 +197,18 @@ def member_import(c: Any, w: World) -> dict[str, float]:
         data={"import_id": found.group(1), "csrf_token": token.group(1) if token else ""},
     )
     assert r.status_code == 302, r.get_data(as_text=True)[-2000:]
-    assert workers.work(app, once=True) >= 1
-    html = c.get(job_page).get_data(as_text=True)
-    assert f"{count:,} members imported." in html, html[-2000:]
+    workers.work(app, once=True)  # a small file was applied in the request already
+    assert c.get(r.headers["Location"]).status_code == 200
+    from traceapp.cooperatives.models import Member
+    from traceapp.extensions import db
+
+    with app.app_context():
+        imported = db.session.scalar(
+            db.select(db.func.count(Member.id)).where(
+                Member.cooperative_id == w.coop_id, Member.member_number.like("M%")
+            )
+        )
+    assert imported == count, (imported, count)
     return {"members": float(count), "seconds": time.perf_counter() - started}
 
 

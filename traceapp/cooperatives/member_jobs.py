@@ -111,8 +111,12 @@ def is_small(job: MemberImport) -> bool:
 def launch(app: Flask, job: MemberImport) -> None:
     """Run a committed job now if it is small (or TRACEAPP_JOBS_INLINE, tests); otherwise it
     waits for a worker."""
-    if app.config.get("TRACEAPP_JOBS_INLINE") or is_small(job):
-        execute(app, job.id)
+    small, job_id = is_small(job), job.id
+    # Reading the job began a transaction of the request (a write one on SQLite): end it, so
+    # that the job, running here, takes its own write transactions.
+    db.session.commit()
+    if app.config.get("TRACEAPP_JOBS_INLINE") or small:
+        execute(app, job_id)
 
 
 def forget_failed_check(job: MemberImport) -> None:
