@@ -19,6 +19,7 @@ from traceapp.batches import services as lots
 from traceapp.batches import yields
 from traceapp.batches.models import Contribution, EventErrorDeclaration, TraceEvent
 from traceapp.batches.recall import recall_lot
+from traceapp.database import now_utc
 from traceapp.errors import NotFound
 from traceapp.extensions import db
 from traceapp.products.models import Product
@@ -355,7 +356,17 @@ def test_the_flags_api(farm, world, client, auditor_token):
     from tests.conftest import bearer
 
     harvest_lot(farm, "9500", confirm="weighed twice at the station")
-    body = client.get("/api/v1/authority/flags", headers=bearer(auditor_token)).get_json()
+    if MODE["kept"]:
+        flags.refresh_flags()
+        db.session.commit()
+    answer = client.get("/api/v1/authority/flags", headers=bearer(auditor_token))
+    body = answer.get_json()
+    # How fresh the flags are: when the worker made them, or computed for this request.
+    as_of = answer.headers["X-Flags-As-Of"]
+    if MODE["kept"]:
+        assert dt.datetime.fromisoformat(as_of.replace("Z", "+00:00")) <= now_utc()
+    else:
+        assert as_of == "live"
     # overclaimed beyond what the area can yield, and recorded although the entry said so
     assert [f["kind"] for f in body] == ["overclaimed", "implausible_entry"]
     assert body[0]["zone_code"] == "VN-TEST-0001"

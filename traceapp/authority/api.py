@@ -12,7 +12,7 @@ from traceapp.api import api_actor, documented
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
 from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped
-from traceapp.authority import dossiers, exports, flags, inspections, services, stats
+from traceapp.authority import dossiers, exports, figures, flags, inspections, services, stats
 from traceapp.authority.schemas import (
     FlagQuerySchema,
     FlagSchema,
@@ -183,22 +183,35 @@ class ZoneInspections(MethodView):
         )
 
 
+#: The header telling how fresh the kept flags are.
+FLAGS_AS_OF = {
+    "X-Flags-As-Of": {
+        "description": "When the kept flags were made (ISO 8601, UTC), or `live`.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 @blp.route("/authority/flags")
 class Flags(MethodView):
     """Everything in scope an auditor should look at."""
 
     @documented("listFlags", 403)
     @blp.arguments(FlagQuerySchema, location="query")
-    @blp.response(200, FlagSchema(many=True))
+    @blp.response(200, FlagSchema(many=True), headers=FLAGS_AS_OF)
     @blp.paginate()
     def get(self, args: dict[str, Any], pagination_parameters: Any) -> Any:
         """Overclaimed zones, borrowed codes, overlaps, area mismatches, expired
-        certifications, cloned labels, unknown serials and recalled lots."""
+        certifications, cloned labels, unknown serials and recalled lots. The flags are
+        figures kept by the job worker: ``X-Flags-As-Of`` says when they were made (``live``
+        before the first refresh, when the rules ran for this request)."""
         scope = services.console_scope(api_actor())
         found = flags.compute_flags(scope, kinds=[args["kind"]] if args.get("kind") else None)
         pagination_parameters.item_count = len(found)
         start = (pagination_parameters.page - 1) * pagination_parameters.page_size
-        return found[start : start + pagination_parameters.page_size]
+        made = figures.refreshed_at(figures.FLAGS)
+        as_of = made.isoformat().replace("+00:00", "Z") if made else "live"
+        return found[start : start + pagination_parameters.page_size], 200, {"X-Flags-As-Of": as_of}
 
 
 def _stats_body(figures: stats.Stats) -> dict[str, Any]:
