@@ -69,6 +69,9 @@ def serve_fresh_instance(
                 # `traceapp serve` starts its own job worker, on PostgreSQL too (where a
                 # deployment runs `traceapp worker` beside it instead).
                 "TRACEAPP_JOBS_INLINE_WORKER": "1",
+                # The worker remakes the kept figures (flags) every few seconds, not minutes,
+                # so that a test sees a change flagged soon after it makes it.
+                "TRACEAPP_FIGURES_REFRESH_SECONDS": "2",
             }
         )
         env.update(settings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from typing import Any
 
 import pytest
@@ -60,8 +61,16 @@ def test_a_9000_kg_claim_from_a_2_7_ha_field_is_stopped_and_flagged(
     )
 
     auditor = _page(chromium, live_server, "auditor")
-    auditor.goto(live_server.url + "/authority/flags?kind=implausible_entry")
+    # The flags are figures the job worker remakes on a schedule (every 2 s here); the page
+    # says as of when. The auditor reloads until the new flag is there.
     flag = auditor.locator("main").get_by_text(reason, exact=False)
+    deadline = time.monotonic() + 60
+    while True:
+        auditor.goto(live_server.url + "/authority/flags?kind=implausible_entry")
+        if flag.count() or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    expect(auditor.locator("main")).to_contain_text("Flags as of")
     expect(flag).to_contain_text(f"{lot_code}: 9,000 kg from")
     expect(flag).to_contain_text("(VN-PYDX-0101) was recorded despite a warning.")
     assert not live_server.tracebacks(live_server.new_log())

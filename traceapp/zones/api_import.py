@@ -64,7 +64,7 @@ def zone_import_job(zone_import_id: int) -> Any:
 
 
 @blp.route("/zones/import-jobs/<int:zone_import_id>/confirm", methods=["POST"])
-@documented("confirmZoneImport", 403, 404)
+@documented("confirmZoneImport", 403, 404, 409)
 @blp.response(202, ZoneImportJobSchema)
 def confirm_zone_import(zone_import_id: int) -> Any:
     """Import a checked file without problems (409 otherwise): 202, follow the job."""
