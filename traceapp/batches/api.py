@@ -19,7 +19,7 @@ from traceapp.batches import (
     epcis,
     epcis_jobs,
     epcis_stream,
-    gdst,
+    gdst_stream,
     genealogy,
     services,
     transformations,
@@ -297,14 +297,6 @@ def _inline(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{filename}"'}
 
 
-def _jsonld(doc: dict[str, Any], filename: str) -> Response:
-    return Response(
-        json.dumps(doc, ensure_ascii=False, default=str),
-        mimetype=EPCIS_MEDIA_TYPE,
-        headers=_inline(filename),
-    )
-
-
 @blp.route("/batches/<int:batch_id>/epcis")
 @documented("exportLotEpcis", media=EPCIS_MEDIA_TYPE, body=JSON_DOCUMENT, attachment=True)
 @blp.response(200, content_type=EPCIS_MEDIA_TYPE)
@@ -324,7 +316,8 @@ def batch_gdst(batch_id: int) -> Any:
     """The seafood lot's history as a GDST 1.2 document (GDST's events, KDEs, code lists and
     master data); 422 naming each missing KDE when the lot's records are incomplete."""
     lot = _lot(batch_id)
-    return _jsonld(gdst.lot_document(lot), f"gdst-{lot.code}.jsonld")
+    chunks = gdst_stream.lot_chunks(lot, default=str)
+    return streamed(chunks, EPCIS_MEDIA_TYPE, _inline(f"gdst-{lot.code}.jsonld"))
 
 
 @blp.route("/epcis")
