@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -21,6 +21,7 @@ from traceapp.batches import (
     epcis_stream,
     gdst_stream,
     genealogy,
+    recall_stream,
     services,
     transformations,
 )
@@ -276,10 +277,10 @@ class BatchRecall(MethodView):
 def recall_csv(recall_id: int) -> Any:
     """The recall report as CSV (safe to open in a spreadsheet)."""
     recall = get_scoped(Recall, recall_id, api_actor())
-    return Response(
-        recalls.report_csv(recalls.report(recall)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}.csv"'},
+    return streamed(
+        recall_stream.csv_chunks(recall.id),
+        "text/csv",
+        {"Content-Disposition": f'attachment; filename="recall-{recall.id}.csv"'},
     )
 
 
