@@ -97,3 +97,18 @@ def test_the_zone_lists_geojson_is_streamed(world, manager_client, client, api_t
     assert page.headers["Content-Disposition"].startswith("attachment")
     api = client.get("/api/v1/zones.geojson", headers=bearer(api_token), buffered=False)
     assert _streamed(api, "application/geo+json; charset=utf-8").decode() == whole
+
+
+def test_the_statistics_csv_is_streamed_and_unchanged(farm, client, auditor_token, auditor_client):
+    from traceapp.authority import services, stats
+
+    page = auditor_client.get("/authority/stats.csv?months=3", buffered=False)
+    text = _streamed(page, "text/csv; charset=utf-8").decode()
+    api = client.get(
+        "/api/v1/authority/stats.csv?months=3", headers=bearer(auditor_token), buffered=False
+    )
+    assert _streamed(api, "text/csv; charset=utf-8").decode() == text
+    scope = services.console_scope(db.session.merge(farm.world.auditor))
+    header, *rows = stats._csv_rows(stats.compute(scope, 3))
+    assert text == to_csv(header, rows)  # as the document was built whole
+    assert "region,members,4" in text and text.count("lots per month,") == 3

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import TraceClient, login, make_app, scratch_database_url
-from traceapp.batches import gdst
+from traceapp.batches import gdst, gdst_stream
 from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Member
 from traceapp.demo import load_demo
@@ -42,6 +42,15 @@ def demo(tmp_path_factory):
             load_demo()
             db.session.commit()
         yield app
+
+
+def _text(doc, **dump):
+    return json.dumps({**doc, "creationDate": "-"}, ensure_ascii=False, **dump)
+
+
+def _streamed(lot, **dump):
+    text = b"".join(gdst_stream.lot_chunks(lot, **dump)).decode("utf-8")
+    return _text(json.loads(text), **dump) if text else text
 
 
 def _seafood_lots():
@@ -82,6 +91,29 @@ def test_every_demo_seafood_export_is_gdst_valid(demo):
             assert gdst.schema_problems(doc) == [], lot.code
             steps |= {e["bizStep"] for e in doc["epcisBody"]["eventList"]}
         assert {gdst.FISHING, gdst.LANDING, gdst.FARM_HARVEST, "commissioning", "shipping"} <= steps
+
+
+def test_the_streamed_exports_are_the_documents_built_whole_byte_for_byte(demo):
+    with demo.test_request_context():
+        for lot in _seafood_lots():
+            built = gdst.lot_document(lot)
+            assert _streamed(lot, indent=1) == _text(built, indent=1), lot.code
+            assert _streamed(lot, default=str) == _text(built, default=str), lot.code
+
+
+def test_a_fishing_event_streamed_takes_its_place_by_the_trips_time(demo):
+    with demo.test_request_context():
+        catch = db.session.execute(sa.select(Lot).where(Lot.code == "CN-2026-0001")).scalar_one()
+        nested = db.session.begin_nested()
+        try:  # a trip said to end after the landing: the fishing event comes later
+            catch.catch_data = {**catch.catch_data, "trip_end": "2026-12-30"}
+            db.session.flush()
+            built = gdst.lot_document(catch)
+            steps = [e["bizStep"] for e in built["epcisBody"]["eventList"]]
+            assert steps.index(gdst.FISHING) > steps.index(gdst.LANDING)
+            assert _streamed(catch) == _text(built)
+        finally:
+            nested.rollback()
 
 
 def test_tuna_catch_kdes_use_gdsts_code_lists_and_master_data(demo):
@@ -146,7 +178,8 @@ def test_the_lot_page_links_the_export_and_a_missing_kde_is_a_422_naming_it(demo
         lot_id = catch.id
     page = client.get(f"/lots/{lot_id}").get_data(as_text=True)
     assert f"/lots/{lot_id}/gdst.jsonld" in page and "gdst-missing" not in page
-    ok = client.get(f"/lots/{lot_id}/gdst.jsonld")
+    ok = client.get(f"/lots/{lot_id}/gdst.jsonld", buffered=False)
+    assert ok.is_streamed and "Content-Length" not in ok.headers
     assert ok.status_code == 200 and gdst.schema_problems(ok.get_json(force=True)) == []
     with demo.app_context():
         catch = db.session.get(Lot, lot_id)
@@ -214,6 +247,7 @@ def test_a_transshipment_recorded_by_hand_is_a_gdst_transshipment(demo):
                 location="Tàu dịch vụ hậu cần PY-90001-TS, ngư trường Trường Sa",
             )
             doc = gdst.lot_document(catch)
+            assert _streamed(catch) == _text(doc)  # its site comes in the master data too
             [moved] = [
                 e for e in doc["epcisBody"]["eventList"] if e["bizStep"] == gdst.TRANSSHIPMENT
             ]
@@ -238,8 +272,9 @@ def test_the_api_gives_the_gdst_document_and_a_422_for_a_lot_that_is_not_seafood
         canned = db.session.execute(sa.select(Lot).where(Lot.code == "CN-2026-0003")).scalar_one()
         canned_id = canned.id
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/ld+json"}
-    ok = client.get(f"/api/v1/batches/{canned_id}/gdst", headers=headers)
+    ok = client.get(f"/api/v1/batches/{canned_id}/gdst", headers=headers, buffered=False)
     assert ok.status_code == 200, ok.get_data(as_text=True)[:300]
+    assert ok.is_streamed and "Content-Length" not in ok.headers
     assert ok.mimetype == "application/ld+json"
     assert gdst.schema_problems(json.loads(ok.get_data(as_text=True))) == []
     with demo.app_context():

@@ -12,7 +12,9 @@ from tests.conftest import bearer
 from tests.farm import HARVEST, harvest_lot
 from traceapp.batches import events as ev
 from traceapp.batches import genealogy, transformations
-from traceapp.batches.models import LotStatus, TraceEvent
+from traceapp.batches.models import LotStatus, Recall, TraceEvent
+from traceapp.batches.recall import report as recall_report
+from traceapp.batches.recall import report_csv
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 
@@ -141,9 +143,16 @@ def test_recall_propagates_through_three_generations_and_is_reported(farm, clien
     }
     assert {z["code"] for z in report["zones"]} == {"VN-TEST-0001", "VN-TEST-0002"}
     assert report["destinations"][0]["name"].startswith("=HYPERLINK")
-    csv_text = client.get(
-        f"/api/v1/recalls/{report['id']}/report.csv", headers=bearer(api_token)
-    ).get_data(as_text=True)
+    got = client.get(
+        f"/api/v1/recalls/{report['id']}/report.csv", headers=bearer(api_token), buffered=False
+    )
+    assert got.is_streamed and "Content-Length" not in got.headers
+    csv_text = got.get_data(as_text=True)
+    # Written line by line as read: the same text as the report built whole.
+    assert csv_text == report_csv(recall_report(db.session.get_one(Recall, report["id"])))
+    rows = list(csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))))
+    numbers = [r[1] for r in rows if r[0] == "household"]
+    assert len(numbers) == 2 and numbers == sorted(numbers)
     cells = [c for row in csv.reader(io.StringIO(csv_text.lstrip("\ufeff"))) for c in row]
     assert '\'=HYPERLINK("http://evil")' in cells
     assert not any(c.startswith(("=", "+", "@")) for c in cells)

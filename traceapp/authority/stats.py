@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.authority.services import Overview, overview
 from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Gender, Member
-from traceapp.csvsafe import to_csv
+from traceapp.csvsafe import lines
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
@@ -147,28 +148,36 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
     )
 
 
-def stats_csv(stats: Stats) -> str:
-    """The same figures as the page, as a CSV document (section, item, count, hectares)."""
-    rows: list[list[Any]] = [
-        ["region", "cooperatives", stats.cooperatives, ""],
-        ["region", "members", stats.members, ""],
-        ["region", "women members", stats.women, ""],
-        ["region", "women share percent", stats.women_share, ""],
-        ["region", "lots", stats.lots, ""],
-        ["region", "labels issued", stats.labels, ""],
-        ["region", "scans", stats.scans, ""],
-    ]
-    rows += [
-        ["zones by status", status, n, ha] for status, (n, ha) in stats.zones.by_status.items()
-    ]
-    rows += [["zones by kind", kind, n, ha] for kind, (n, ha) in stats.zones.by_kind.items()]
+def _csv_rows(stats: Stats) -> Iterator[list[Any]]:
+    yield ["section", "item", "count", "hectares"]
+    yield ["region", "cooperatives", stats.cooperatives, ""]
+    yield ["region", "members", stats.members, ""]
+    yield ["region", "women members", stats.women, ""]
+    yield ["region", "women share percent", stats.women_share, ""]
+    yield ["region", "lots", stats.lots, ""]
+    yield ["region", "labels issued", stats.labels, ""]
+    yield ["region", "scans", stats.scans, ""]
+    for status, (n, ha) in stats.zones.by_status.items():
+        yield ["zones by status", status, n, ha]
+    for kind, (n, ha) in stats.zones.by_kind.items():
+        yield ["zones by kind", kind, n, ha]
     for m in stats.months:
-        rows += [
-            ["lots per month", m.month, m.lots, ""],
-            ["labels per month", m.month, m.labels, ""],
-            ["scans per month", m.month, m.scans, ""],
-        ]
-    return to_csv(["section", "item", "count", "hectares"], rows)
+        yield ["lots per month", m.month, m.lots, ""]
+        yield ["labels per month", m.month, m.labels, ""]
+        yield ["scans per month", m.month, m.scans, ""]
+
+
+def csv_chunks(stats: Stats) -> Iterator[bytes]:
+    """The same figures as the page, as a CSV document (section, item, count, hectares),
+    written as it is sent: the figures are counted first, the lines go one section at a time."""
+    yield "\ufeff".encode()
+    for row in _csv_rows(stats):
+        yield lines([row]).encode("utf-8")
+
+
+def stats_csv(stats: Stats) -> str:
+    """The CSV document of :func:`csv_chunks`, whole."""
+    return b"".join(csv_chunks(stats)).decode("utf-8")
 
 
 def charts_for(figures: Any) -> dict[str, Markup]:

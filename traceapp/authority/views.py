@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -312,9 +321,9 @@ def statistics() -> Any:
 def statistics_csv() -> Any:
     """The same figures as CSV."""
     scope = services.console_scope(current_user)
-    body = stats.stats_csv(stats.compute(scope, _months()))
+    figures = stats.compute(scope, _months())
     return Response(
-        body,
+        stream_with_context(stats.csv_chunks(figures)),
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'

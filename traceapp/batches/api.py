@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request, url_for
+from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 
@@ -19,8 +19,9 @@ from traceapp.batches import (
     epcis,
     epcis_jobs,
     epcis_stream,
-    gdst,
+    gdst_stream,
     genealogy,
+    recall_stream,
     services,
     transformations,
 )
@@ -276,10 +277,10 @@ class BatchRecall(MethodView):
 def recall_csv(recall_id: int) -> Any:
     """The recall report as CSV (safe to open in a spreadsheet)."""
     recall = get_scoped(Recall, recall_id, api_actor())
-    return Response(
-        recalls.report_csv(recalls.report(recall)),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="recall-{recall.id}.csv"'},
+    return streamed(
+        recall_stream.csv_chunks(recall.id),
+        "text/csv",
+        {"Content-Disposition": f'attachment; filename="recall-{recall.id}.csv"'},
     )
 
 
@@ -295,14 +296,6 @@ def transformation(data: dict[str, Any]) -> Any:
 
 def _inline(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'inline; filename="{filename}"'}
-
-
-def _jsonld(doc: dict[str, Any], filename: str) -> Response:
-    return Response(
-        json.dumps(doc, ensure_ascii=False, default=str),
-        mimetype=EPCIS_MEDIA_TYPE,
-        headers=_inline(filename),
-    )
 
 
 @blp.route("/batches/<int:batch_id>/epcis")
@@ -324,7 +317,8 @@ def batch_gdst(batch_id: int) -> Any:
     """The seafood lot's history as a GDST 1.2 document (GDST's events, KDEs, code lists and
     master data); 422 naming each missing KDE when the lot's records are incomplete."""
     lot = _lot(batch_id)
-    return _jsonld(gdst.lot_document(lot), f"gdst-{lot.code}.jsonld")
+    chunks = gdst_stream.lot_chunks(lot, default=str)
+    return streamed(chunks, EPCIS_MEDIA_TYPE, _inline(f"gdst-{lot.code}.jsonld"))
 
 
 @blp.route("/epcis")

@@ -4,7 +4,8 @@ elements in GDST's code lists, and the master data of products, locations and pa
 
 Everything comes from what was recorded. A KDE GDST requires that is not recorded is never
 filled in: :func:`missing` names it, and :func:`lot_document` refuses (422) until it is.
-Every document is checked against GDST's JSON schema before it leaves.
+The document built whole (:func:`lot_document`) is checked against GDST's JSON schema; the
+downloads stream the same document (:mod:`gdst_stream`, which says how it is checked).
 
 The groundwork is in :mod:`gdst_base` (its names are importable from here too) and the
 events in :mod:`gdst_events`.
@@ -13,6 +14,7 @@ events in :mod:`gdst_events`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_babel import gettext as _
@@ -146,7 +148,18 @@ def product_class_id(product: Product) -> str:
     )
 
 
-def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def located(events: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The read points and business locations the events name, in their order."""
+    for item in events:
+        for key in ("readPoint", "bizLocation"):
+            ident = (item.get(key) or {}).get("id")
+            if ident:
+                yield ident
+
+
+def _master_data(lots: list[Lot], places: Iterable[str]) -> list[dict[str, Any]]:
+    """Master data of the lots, with the other locations the events name (``places``, in
+    the order they first come) after the lots' own."""
     coops = {x.cooperative_id: db.session.get_one(Cooperative, x.cooperative_id) for x in lots}
     products = {x.product_id: x.product for x in lots}
     classes = []
@@ -206,12 +219,10 @@ def _master_data(lots: list[Lot], events: list[dict[str, Any]]) -> list[dict[str
                     (MDA + "informationProvider", party),
                 ]
     known = set(locations)
-    for item in events:
-        for key in ("readPoint", "bizLocation"):
-            ident = (item.get(key) or {}).get("id")
-            if ident and ident not in known:
-                known.add(ident)
-                locations[ident] = [(MDA + "countryCode", _country_of(ident, coops))]
+    for ident in places:
+        if ident not in known:
+            known.add(ident)
+            locations[ident] = [(MDA + "countryCode", _country_of(ident, coops))]
     parties = []
     for coop in coops.values():
         parties.append(
@@ -253,21 +264,42 @@ def build(lot: Lot) -> dict[str, Any]:
             continue  # partners' events travel in the EPCIS export, as received
         events.extend(_gdst_events(event))
     events.sort(key=lambda e: dt.datetime.fromisoformat(e["eventTime"]))
+    doc = head(lot, located(events))
+    doc["epcisBody"]["eventList"] = events
+    return doc
+
+
+def head(lot: Lot, places: Iterable[str]) -> dict[str, Any]:
+    """The GDST document of the lot with an empty event list: what comes before and after
+    its events (``places``: the locations the events name, in order; see :func:`located`)."""
     return {
         "@context": GDST_CONTEXT,
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": now_utc().isoformat(timespec="milliseconds"),
         "epcisHeader": {
-            "epcisMasterData": {"vocabularyList": _master_data([lot, *_sources(lot)], events)}
+            "epcisMasterData": {"vocabularyList": _master_data([lot, *_sources(lot)], places)}
         },
-        "epcisBody": {"eventList": events},
+        "epcisBody": {"eventList": []},
     }
 
 
 def lot_document(lot: Lot) -> dict[str, Any]:
-    """The GDST export of a seafood lot; a 422 naming each missing KDE when it is incomplete,
-    or the schema's complaints when what was recorded does not fit GDST."""
+    """The GDST export of a seafood lot, built whole; a 422 naming each missing KDE when it is
+    incomplete, or the schema's complaints when what was recorded does not fit GDST. The
+    downloads stream it instead (:mod:`gdst_stream`); this is their reference."""
+    check(lot)
+    doc = build(lot)
+    problems = schema_problems(doc)
+    if problems:
+        raise ValidationFailed(
+            _("The GDST export does not pass GDST's schema."), {"gdst.schema": problems}
+        )
+    return doc
+
+
+def check(lot: Lot) -> None:
+    """Refuse (422) a lot that is not seafood, or lacks a KDE GDST requires."""
     if not is_seafood(lot):
         raise ValidationFailed.field("lot", _("GDST export is for seafood lots only."))
     lacking = missing(lot)
@@ -279,13 +311,6 @@ def lot_document(lot: Lot) -> dict[str, Any]:
             ),
             {f"gdst.{k}": v for k, v in lacking.items()},
         )
-    doc = build(lot)
-    problems = schema_problems(doc)
-    if problems:
-        raise ValidationFailed(
-            _("The GDST export does not pass GDST's schema."), {"gdst.schema": problems}
-        )
-    return doc
 
 
 def _country_of(location: str, coops: dict[int, Cooperative]) -> str:

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require
 from traceapp.batches import events as ev
-from traceapp.batches.genealogy import descendants, tree_ids
+from traceapp.batches import recall_stream as stream
+from traceapp.batches.genealogy import descendants
 from traceapp.batches.locks import lock_lots
-from traceapp.batches.models import Contribution, Lot, LotStatus, Recall, TraceEvent
-from traceapp.cooperatives.models import Member
+from traceapp.batches.models import Lot, LotStatus, Recall, TraceEvent
 from traceapp.csvsafe import to_csv
 from traceapp.database import now_utc
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.units import fmt_plain
-from traceapp.zones.models import Zone
 
 
 def recall_lot(
@@ -166,73 +163,24 @@ class RecallReport:
     destinations: list[dict[str, Any]]
 
 
-def _label_counts(lot_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Labels issued per lot (when the labels package exists)."""
-    if not lot_ids or importlib.util.find_spec("traceapp.labels.models") is None:
-        return {}
-    from traceapp.labels.models import Label
-
-    rows = db.session.execute(
-        sa.select(
-            Label.lot_id,
-            sa.func.count(Label.id),
-            sa.func.count(Label.id).filter(Label.voided_at.is_(None)),
-        )
-        .where(Label.lot_id.in_(lot_ids))
-        .group_by(Label.lot_id)
-    ).all()
-    return {r[0]: {"issued": r[1], "live": r[2]} for r in rows}
-
-
 def report(recall: Recall) -> RecallReport:
     """Build the recall report from the current database: the recalled lots, then the
     households and zones of every lot they hold (one recursive query back through the whole
-    genealogy), their labels and shipments, each in one query."""
-    recalled = sa.select(Lot.id).where(Lot.recall_id == recall.id)
-    lots = list(
-        db.session.execute(
-            sa.select(Lot)
-            .where(Lot.recall_id == recall.id)
-            .options(selectinload(Lot.product))
-            .order_by(Lot.id)
-        ).scalars()
-    )
-    lot_ids = [lot.id for lot in lots]
-    back = tree_ids(recalled, forward=False).subquery()
-    origins = sa.union(recalled, sa.select(back.c.lot_id)).subquery()
-    given = (
-        sa.select(Contribution.member_id, Contribution.zone_id)
-        .where(Contribution.lot_id.in_(sa.select(origins.c[0])), Contribution.voided_at.is_(None))
-        .subquery()
-    )
-    households = list(
-        db.session.execute(
-            sa.select(Member).where(Member.id.in_(sa.select(given.c.member_id)))
-        ).scalars()
-    )
-    zones = list(
-        db.session.execute(sa.select(Zone).where(Zone.id.in_(sa.select(given.c.zone_id)))).scalars()
-    )
-    destinations = []
-    for event in db.session.execute(
-        sa.select(TraceEvent)
-        .where(
-            TraceEvent.lot_id.in_(recalled),
-            TraceEvent.biz_step == "shipping",
-            ~TraceEvent.error_declaration.has(),
-        )
-        .order_by(TraceEvent.event_time)
-    ).scalars():
-        for d in event.destinations or []:
-            destinations.append({"lot_id": event.lot_id, "event_time": event.event_time, **d})
+    genealogy), their labels and shipments, each in one query (see :mod:`recall_stream`,
+    which reads the same parts as they are written)."""
+    lots: list[Lot] = []
+    labels: dict[int, dict[str, Any]] = {}
+    for lot, counts in stream.lots(recall.id):
+        lots.append(lot)
+        if counts:
+            labels[lot.id] = counts
     return RecallReport(
         recall=recall,
         lots=lots,
-        labels=_label_counts(lot_ids),
-        # Sorted here, as before: the database's collation may order names differently.
-        households=sorted(households, key=lambda m: m.member_number),
-        zones=sorted(zones, key=lambda z: z.code),
-        destinations=destinations,
+        labels=labels,
+        households=list(stream.households(recall.id)),
+        zones=list(stream.zones(recall.id)),
+        destinations=list(stream.destinations(recall.id)),
     )
 
 

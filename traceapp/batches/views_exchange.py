@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Response, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.batches import epcis_import as importer
-from traceapp.batches import epcis_jobs, epcis_stream, gdst
+from traceapp.batches import epcis_jobs, epcis_stream, gdst_stream
 from traceapp.batches.forms import ImportForm
 from traceapp.batches.models import ImportJob, Lot
 from traceapp.batches.views import bp
@@ -42,10 +42,10 @@ def epcis_export(lot_id: int) -> Any:
 def gdst_export(lot_id: int) -> Any:
     """Download the seafood lot's GDST 1.2 document (422 naming what is missing)."""
     lot = get_scoped(Lot, lot_id, current_user)
-    return Response(
-        json.dumps(gdst.lot_document(lot), ensure_ascii=False, indent=1),
-        mimetype="application/ld+json",
-        headers={"Content-Disposition": f'attachment; filename="gdst-{lot.code}.jsonld"'},
+    return streamed(
+        gdst_stream.lot_chunks(lot, indent=1),
+        "application/ld+json",
+        {"Content-Disposition": f'attachment; filename="gdst-{lot.code}.jsonld"'},
     )
 
 

@@ -13,9 +13,10 @@ from sqlalchemy.orm import selectinload
 from traceapp import tables, units
 from traceapp.auth.permissions import get_scoped
 from traceapp.batches import events as ev
-from traceapp.batches import recall as recalls
+from traceapp.batches import recall_stream
 from traceapp.batches.models import LOT_STATUS_LABELS, Lot, Recall
 from traceapp.batches.views import bp, lot_list
+from traceapp.extensions import db
 from traceapp.tables import Column
 from traceapp.zones.models import KIND_LABELS
 
@@ -92,13 +93,15 @@ RECALL_REPORT = tables.Table(
 )
 
 
-def _report_lines(rep: recalls.RecallReport) -> Iterator[_ReportLine]:
-    decision = rep.recall
+def _report_lines(recall_id: int) -> Iterator[_ReportLine]:
+    """The report's lines, read as they are written (:mod:`recall_stream`)."""
+    decision = db.session.get_one(Recall, recall_id)
     yield _ReportLine(
         "recall", str(decision.id), decision.reason, decision.decided_by, when=decision.decided_at
     )
-    for lot in rep.lots:
-        counts = rep.labels.get(lot.id, {})
+    codes: dict[int, str] = {}
+    for lot, counts in recall_stream.lots(recall_id):
+        codes[lot.id] = lot.code
         yield _ReportLine(
             "lot",
             lot.code,
@@ -109,14 +112,14 @@ def _report_lines(rep: recalls.RecallReport) -> Iterator[_ReportLine]:
             live=counts.get("live", 0),
             when=lot.production_date,
         )
-    for member in rep.households:
+    for member in recall_stream.households(recall_id):
         yield _ReportLine(
             "household",
             member.member_number,
             member.full_name,
             " · ".join(filter(None, [member.village, member.phone])),
         )
-    for zone in rep.zones:
+    for zone in recall_stream.zones(recall_id):
         yield _ReportLine(
             "zone",
             zone.code,
@@ -124,8 +127,7 @@ def _report_lines(rep: recalls.RecallReport) -> Iterator[_ReportLine]:
             zone.kind.value,
             str(KIND_LABELS.get(zone.kind, zone.kind.value)),
         )
-    codes = {lot.id: lot.code for lot in rep.lots}
-    for d in rep.destinations:
+    for d in recall_stream.destinations(recall_id):
         party = d.get("type", "")
         yield _ReportLine(
             "destination",
@@ -141,13 +143,11 @@ def _report_lines(rep: recalls.RecallReport) -> Iterator[_ReportLine]:
 @login_required
 def recall_report_download(recall_id: int) -> Any:
     """The recall report as CSV or XLSX: the decision, its lots, households, zones and
-    destinations, one line each."""
+    destinations, one line each, read as they are written."""
     decision = get_scoped(Recall, recall_id, current_user)
-    # Plain lines, made now: a CSV is written after the request's session has gone, and the
-    # report's lots and members belong to it (a recall's report is small).
     return tables.download(
         RECALL_REPORT,
-        list(_report_lines(recalls.report(decision))),
+        _report_lines(decision.id),
         tables.requested_format(),
         stem=f"recall-{decision.id}",
     )
