@@ -114,9 +114,9 @@ def keyset_paginate(
     total: int | None = None,
 ) -> Page:
     """One page of ``stmt`` in ``order`` ((column, descending) pairs, all NOT NULL columns of
-    one table, ending with its unique id): the rows after the row whose id is ``after``, the
-    rows before ``before``, the last page (``last``), or else the ``page``-th by offset (a
-    page number typed or kept in an old link).
+    the statement's tables, ending with the listed rows' unique id): the rows after the row
+    whose id is ``after``, the rows before ``before``, the last page (``last``), or else the
+    ``page``-th by offset (a page number typed or kept in an old link).
 
     The row named by a key is looked up by its id for its sort values; a key naming no row
     (deleted since, or made up) gives the first page. ``total`` saves the count when the
@@ -134,8 +134,13 @@ def keyset_paginate(
     key = after if after is not None else before
     values = None
     if key is not None:
+        # From the statement's tables and joins (not its filters), so that a column of a
+        # joined table is read from the key's own row.
         values = db.session.execute(
-            sa.select(*[c for c, _ in order]).where(id_column == key)
+            sa.select(*[c for c, _ in order])
+            .select_from(*stmt.get_final_froms())
+            .where(id_column == key)
+            .limit(1)
         ).first()
     backwards = last or (values is not None and after is None)
     q = stmt
