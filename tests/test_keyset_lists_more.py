@@ -58,6 +58,8 @@ def test_a_marks_grants_walk_forward_and_back_by_key(world, manager_client):
     assert backward == list(reversed(forward[:-1]))
     html = manager_client.get(f"/brands/{mark.id}?page=2").get_data(as_text=True)
     assert GRANT_ROW.findall(html) == numbers[50:100] and "Page 2 of 3" in html
+    last = manager_client.get(f"/brands/{mark.id}?page=3&last=1").get_data(as_text=True)
+    assert GRANT_ROW.findall(last) == numbers[100:]
 
 
 def test_the_grants_api_pages_by_the_after_cursor(world, api_token, client):

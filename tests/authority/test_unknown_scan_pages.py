@@ -66,6 +66,8 @@ def test_the_unknown_serials_walk_forward_and_back_by_key(world, auditor_client)
     assert backward == list(reversed(forward[:-1]))
     typed = auditor_client.get("/authority/unknown-scans?page=2").get_data(as_text=True)
     assert SERIAL.findall(typed) == expected[50:100] and "Page 2 of 3" in typed
+    last = auditor_client.get("/authority/unknown-scans?page=3&last=1").get_data(as_text=True)
+    assert SERIAL.findall(last) == expected[100:]
     # A key naming no serial (or too long to be one) starts again at the first page.
     for bad in ("NOPE", "X" * 300):
         again = auditor_client.get("/authority/unknown-scans", query_string={"after": bad})
