@@ -204,7 +204,9 @@ class Flags(MethodView):
         """Overclaimed zones, borrowed codes, overlaps, area mismatches, expired
         certifications, cloned labels, unknown serials and recalled lots. The flags are
         figures kept by the job worker: ``X-Flags-As-Of`` says when they were made (``live``
-        before the first refresh, when the rules ran for this request)."""
+        before the first refresh, when the rules ran for this request). Kept flags are
+        paged by key (``after``: the ``next_after`` of the page before); the unknown-serials
+        summary, counted for each request, sits in its place in the rules' order."""
         scope = services.console_scope(api_actor())
         kinds = [args["kind"]] if args.get("kind") else None
         made = figures.refreshed_at(figures.FLAGS)
