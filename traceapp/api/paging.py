@@ -51,6 +51,30 @@ def keyset_api_page(
     return page.items
 
 
+def list_api_page(items: Sequence[Any], pagination_parameters: Any) -> list[Any]:
+    """One page of a list made in Python for an API list: the items after the ``?after=``-th
+    (the cursor is the position of the last item of the previous page, from 1), else the
+    ``page``-th; sets what the pagination header says about it."""
+    after = _after()
+    size = pagination_parameters.page_size
+    number = 1 if after is not None else pagination_parameters.page
+    start = min(after, len(items)) if after is not None else (number - 1) * size
+    shown = list(items[start : start + size])
+    pagination_parameters.item_count = len(items)
+    pagination_parameters.keyset = Page(
+        items=shown,
+        page=number,
+        per_page=size,
+        total=len(items),
+        keyset=True,
+        first_key=start + 1 if shown else None,
+        last_key=start + len(shown) if shown else None,
+        more_before=start > 0,
+        more_after=start + len(shown) < len(items),
+    )
+    return shown
+
+
 class Blueprint(flask_smorest.Blueprint):
     """A smorest blueprint whose paginated lists also take ``after`` and say ``next_after``
     (in X-Pagination and as a ``Link: rel="next"`` header)."""

@@ -10,7 +10,7 @@ from flask.views import MethodView
 
 from traceapp.api import api_actor, documented
 from traceapp.api.openapi import JSON_DOCUMENT, TEXT
-from traceapp.api.paging import Blueprint, keyset_api_page
+from traceapp.api.paging import Blueprint, keyset_api_page, list_api_page
 from traceapp.auth.permissions import get_scoped
 from traceapp.authority import dossiers, exports, figures, flags, inspections, services, stats
 from traceapp.authority.schemas import (
@@ -204,14 +204,32 @@ class Flags(MethodView):
         """Overclaimed zones, borrowed codes, overlaps, area mismatches, expired
         certifications, cloned labels, unknown serials and recalled lots. The flags are
         figures kept by the job worker: ``X-Flags-As-Of`` says when they were made (``live``
-        before the first refresh, when the rules ran for this request)."""
+        before the first refresh, when the rules ran for this request). Kept flags are
+        paged by key (``after``: the ``next_after`` of the page before); the unknown-serials
+        summary, counted for each request, sits in its place in the rules' order."""
         scope = services.console_scope(api_actor())
-        found = flags.compute_flags(scope, kinds=[args["kind"]] if args.get("kind") else None)
-        pagination_parameters.item_count = len(found)
-        start = (pagination_parameters.page - 1) * pagination_parameters.page_size
+        kinds = [args["kind"]] if args.get("kind") else None
         made = figures.refreshed_at(figures.FLAGS)
         as_of = made.isoformat().replace("+00:00", "Z") if made else "live"
-        return found[start : start + pagination_parameters.page_size], 200, {"X-Flags-As-Of": as_of}
+        parts = flags.kept_page_parts(scope, kinds)
+        if parts is None:
+            found = flags.compute_flags(scope, kinds=kinds)
+            return list_api_page(found, pagination_parameters), 200, {"X-Flags-As-Of": as_of}
+        stmt, live, follows = parts
+        rows = keyset_api_page(stmt, figures.KEPT_ORDER, pagination_parameters)
+        page = pagination_parameters.keyset
+        out = [figures.flag_of(row) for row in rows]
+        # The flags computed live sit in the rules' order: after the kept row they follow,
+        # or first on the first page.
+        if live:
+            page.total += len(live) if page.total_exact else 0
+            pagination_parameters.item_count = page.total
+            at = next((i + 1 for i, row in enumerate(rows) if row.position == follows), None)
+            if at is None and follows is None and not page.more_before:
+                at = 0
+            if at is not None:
+                out[at:at] = live
+        return out, 200, {"X-Flags-As-Of": as_of}
 
 
 def _stats_body(figures: stats.Stats) -> dict[str, Any]:

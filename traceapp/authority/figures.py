@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from traceapp.authority.flag_text import message
 from traceapp.authority.label_flags import _lot_filter
@@ -105,18 +106,57 @@ def kept_flags(scope: Scope, zone: Zone | None, kinds: list[str]) -> list[Flag]:
                 if pair in seen:
                     continue  # kept from both sides; list each pair once
                 seen.add(pair)
-            flag = Flag(
-                row.kind,
-                "",
-                zone_id=row.zone_id,
-                zone_code=row.zone_code,
-                lot_id=row.lot_id,
-                lot_code=row.lot_code,
-                cooperative_id=row.cooperative_id,
-                since=row.since,
-                details=dict(row.details),
-                extra=dict(row.extra),
-            )
-            flag.message = message(flag)
-            out.append(flag)
+            out.append(flag_of(row))
     return out
+
+
+#: The order of the kept flags (the rules' order): for paging by key.
+KEPT_ORDER = [(FlagRow.position, False), (FlagRow.id, False)]
+
+
+def kept_rows(scope: Scope, kinds: list[str]) -> sa.Select[Any]:
+    """The kept flag rows of these rules the reader sees, as :func:`kept_flags` lists them
+    (an overlap kept from both sides once, from the side listed first), for paging by
+    :data:`KEPT_ORDER`; :func:`flag_of` makes them flags."""
+    # The lot rules share one scope condition (one "scope_lots" in the statement).
+    lot_kinds = [k for k in kinds if k in LOT_KINDS]
+    shown = [
+        sa.and_(FlagRow.kind == k, _where(scope, None, k)) for k in kinds if k not in lot_kinds
+    ]
+    if lot_kinds:
+        shown.append(sa.and_(FlagRow.kind.in_(lot_kinds), _where(scope, None, lot_kinds[0])))
+    stmt = sa.select(FlagRow).where(sa.or_(sa.false(), *shown))
+    if "overlap" in kinds:
+        twin = aliased(FlagRow)
+        other, twin_other = (r.extra["other_zone_id"].as_integer() for r in (FlagRow, twin))
+        stmt = stmt.where(
+            ~sa.exists().where(
+                FlagRow.kind == "overlap",
+                twin.kind == "overlap",
+                twin.position < FlagRow.position,
+                twin.zone_id.in_(scope.zone_ids()),
+                sa.or_(
+                    sa.and_(twin.zone_id == FlagRow.zone_id, twin_other == other),
+                    sa.and_(twin.zone_id == other, twin_other == FlagRow.zone_id),
+                ),
+            )
+        )
+    return stmt.order_by(FlagRow.position, FlagRow.id)
+
+
+def flag_of(row: FlagRow) -> Flag:
+    """The flag a kept row holds, its sentence in the reader's language."""
+    flag = Flag(
+        row.kind,
+        "",
+        zone_id=row.zone_id,
+        zone_code=row.zone_code,
+        lot_id=row.lot_id,
+        lot_code=row.lot_code,
+        cooperative_id=row.cooperative_id,
+        since=row.since,
+        details=dict(row.details),
+        extra=dict(row.extra),
+    )
+    flag.message = message(flag)
+    return flag

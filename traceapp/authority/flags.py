@@ -14,6 +14,8 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+import sqlalchemy as sa
+
 from traceapp.authority import figures
 from traceapp.authority.entry_flags import implausible_entries
 from traceapp.authority.label_flags import cloned, recalled, shopper_reports, unknown_serials
@@ -27,6 +29,7 @@ from traceapp.authority.zone_flags import (
     overlaps,
 )
 from traceapp.database import local_today
+from traceapp.extensions import db
 from traceapp.zones.models import Zone
 
 __all__ = ["FLAG_KINDS", "ZONE_KINDS", "Flag", "compute_flags", "counts_by_kind"]
@@ -93,6 +96,24 @@ def compute_live(
         if kind in wanted:
             out.extend(rules[kind]())
     return out
+
+
+def kept_page_parts(scope: Scope, kinds: Any) -> tuple[Any, list[Flag], int | None] | None:
+    """What a page of the kept flags is made of, or None when none are kept yet: the query
+    of the kept rows the reader sees (paged by :data:`figures.KEPT_ORDER`), the flags
+    computed live (unknown serials), and the position of the kept row they follow in the
+    rules' order (None: they come first)."""
+    if not scope.is_console_user or not figures.refreshed_at(figures.FLAGS):
+        return None
+    wanted = [k for k in FLAG_KINDS if k in set(kinds or FLAG_KINDS)]
+    stmt = figures.kept_rows(scope, [k for k in wanted if k in figures.KEPT_KINDS])
+    live = unknown_serials(scope) if "unknown_serials" in wanted else []
+    before = FLAG_KINDS[: FLAG_KINDS.index("unknown_serials")]
+    rows = stmt.order_by(None).subquery()
+    follows = db.session.scalar(
+        sa.select(sa.func.max(rows.c.position)).where(rows.c.kind.in_(before))
+    )
+    return stmt, live, follows
 
 
 def flagged_zone_ids(scope: Scope, today: dt.date | None = None) -> list[int]:

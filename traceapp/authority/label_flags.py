@@ -171,12 +171,46 @@ def unknown_serials(scope: Scope) -> list[Flag]:
     ]
 
 
-def unknown_scans(scope: Scope, page: int = 1, per_page: int = 50) -> Any:
-    """Serials scanned that were never issued: how often, first and last seen, newest first,
-    and the product they were scanned under when the link named one."""
-    from traceapp.web import paginate
+#: The order of the unknown-serial list: the serial scanned last first (keyset paging).
+UNKNOWN_SCANS_ORDER = [
+    (sa.func.max(LabelScan.scanned_at), True),
+    (LabelScan.unknown_serial, False),
+]
 
-    return paginate(unknown_scans_query(scope), page, per_page, scalars=False)
+
+def unknown_scans(
+    scope: Scope,
+    page: int = 1,
+    per_page: int = 50,
+    *,
+    after: str | None = None,
+    before: str | None = None,
+    last: bool = False,
+) -> Any:
+    """Serials scanned that were never issued: how often, first and last seen, newest first,
+    and the product they were scanned under when the link named one. Paged by key: the
+    serial of the row the page starts after (or ends before), or else by ``page``."""
+    from traceapp.core.paging import keyset_paginate
+
+    def values_of(serial: str) -> tuple[Any, str] | None:
+        newest = db.session.scalar(
+            sa.select(sa.func.max(LabelScan.scanned_at)).where(
+                _unknown_in(scope), LabelScan.unknown_serial == serial
+            )
+        )
+        return None if newest is None else (newest, serial)
+
+    return keyset_paginate(
+        unknown_scans_query(scope),
+        UNKNOWN_SCANS_ORDER,
+        after=after,
+        before=before,
+        last=last,
+        page=page,
+        per_page=per_page,
+        scalars=False,
+        group_key=(values_of, lambda row: row.serial),
+    )
 
 
 def unknown_scans_query(scope: Scope) -> sa.Select[Any]:
@@ -194,6 +228,6 @@ def unknown_scans_query(scope: Scope) -> sa.Select[Any]:
         .outerjoin(Product, Product.id == LabelScan.product_id)
         .where(_unknown_in(scope))
         .group_by(LabelScan.unknown_serial)
-        .order_by(sa.func.max(LabelScan.scanned_at).desc(), LabelScan.unknown_serial)
+        .order_by(*[c.desc() if desc else c for c, desc in UNKNOWN_SCANS_ORDER])
     )
     return stmt

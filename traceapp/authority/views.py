@@ -281,9 +281,20 @@ def lot(lot_id: int) -> Any:
 def unknown_scans() -> Any:
     """Serials scanned that were never issued (counterfeit suspicion)."""
     scope = services.console_scope(current_user)
-    return render_template(
-        "authority/unknown_scans.html", page=label_flags.unknown_scans(scope, page_arg())
+
+    def serial(name: str) -> str | None:
+        # A serial is at most 20 characters: anything else names no row (the first page).
+        value = request.args.get(name)
+        return value if value and len(value) <= 20 else None
+
+    found = label_flags.unknown_scans(
+        scope,
+        page_arg(),
+        after=serial("after"),
+        before=serial("before"),
+        last=request.args.get("last") == "1",
     )
+    return render_template("authority/unknown_scans.html", page=found)
 
 
 # --- statistics ---------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from traceapp.brands.schemas import (
 from traceapp.cooperatives.models import Member
 from traceapp.database import local_today
 from traceapp.products.models import Product
-from traceapp.web import paginate
 
 blp = Blueprint("api_brands", __name__, description="Collective marks and grants of use")
 
@@ -106,13 +105,11 @@ class MarkGrants(MethodView):
             stmt = stmt.where(MarkGrant.status == args["status"])
         if args.get("member_id"):
             stmt = stmt.where(MarkGrant.member_id == args["member_id"])
-        page = paginate(
+        return keyset_api_page(
             services.grant_listing(stmt, args.get("q")),
-            pagination_parameters.page,
-            pagination_parameters.page_size,
+            services.GRANT_LIST_ORDER,
+            pagination_parameters,
         )
-        pagination_parameters.item_count = page.total
-        return page.items
 
     @documented("createGrant", 403, 409)
     @blp.arguments(GrantSchema)

@@ -316,6 +316,14 @@ def update_grant(
     return grant
 
 
+#: The order of a mark's grants: by member number, then the day granted (keyset paging).
+GRANT_LIST_ORDER = [
+    (Member.member_number, False),
+    (MarkGrant.granted_on, False),
+    (MarkGrant.id, False),
+]
+
+
 def grant_listing(stmt: sa.Select[Any], q: str | None = None) -> sa.Select[Any]:
     """Grants with their member and products loaded, searchable by member name or number."""
     stmt = stmt.join(MarkGrant.member).options(
@@ -330,7 +338,7 @@ def grant_listing(stmt: sa.Select[Any], q: str | None = None) -> sa.Select[Any]:
                 Member.member_number.contains(q, autoescape=True),
             )
         )
-    return stmt.order_by(Member.member_number, MarkGrant.granted_on, MarkGrant.id)
+    return stmt.order_by(*[c.desc() if desc else c for c, desc in GRANT_LIST_ORDER])
 
 
 def grant_display_status(grant: MarkGrant, day: dt.date | None = None) -> str:

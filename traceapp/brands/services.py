@@ -15,6 +15,7 @@ from traceapp.audit import services as audit
 from traceapp.auth.permissions import get_scoped, require
 from traceapp.brands.grant_status import reinstate_grant, revoke_grant, suspend_grant
 from traceapp.brands.grants import (
+    GRANT_LIST_ORDER,
     create_grant,
     grant_display_status,
     grant_listing,
@@ -48,6 +49,7 @@ __all__ = [
     "create_grant",
     "create_mark",
     "grant_display_status",
+    "GRANT_LIST_ORDER",
     "grant_listing",
     "mark_search",
     "mark_use_problem",

@@ -31,7 +31,7 @@ from traceapp.errors import Conflict, ValidationFailed
 from traceapp.extensions import db
 from traceapp.form_pages import form_page, upload_page
 from traceapp.products.models import Product
-from traceapp.web import keyset_page, nav_item, options, page_arg, paginate
+from traceapp.web import keyset_page, nav_item, options
 
 bp = Blueprint("brands", __name__)
 nav_item(
@@ -139,7 +139,7 @@ def _detail(mark: CollectiveMark, logo_form: MarkLogoForm | None = None) -> str:
         "brands/detail.html",
         mark=mark,
         coop=mark.cooperative,
-        grants=paginate(stmt, page_arg(), per_page=50),
+        grants=keyset_page(stmt, services.GRANT_LIST_ORDER, per_page=50),
         q=request.args.get("q") or "",
         logo_form=logo_form or MarkLogoForm(),
         **_labels(),

@@ -5,7 +5,7 @@ first."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,23 +105,28 @@ def keyset_paginate(
     stmt: sa.Select[*tuple[Any, ...]],
     order: Sequence[tuple[Any, bool]],
     *,
-    after: int | None = None,
-    before: int | None = None,
+    after: Any = None,
+    before: Any = None,
     last: bool = False,
     page: int = 1,
     per_page: int = 25,
     scalars: bool = True,
     total: int | None = None,
+    group_key: tuple[Callable[[Any], Sequence[Any] | None], Callable[[Any], Any]] | None = None,
 ) -> Page:
     """One page of ``stmt`` in ``order`` ((column, descending) pairs, all NOT NULL columns of
-    one table, ending with its unique id): the rows after the row whose id is ``after``, the
-    rows before ``before``, the last page (``last``), or else the ``page``-th by offset (a
-    page number typed or kept in an old link).
+    the statement's tables, ending with the listed rows' unique id): the rows after the row
+    whose id is ``after``, the rows before ``before``, the last page (``last``), or else the
+    ``page``-th by offset (a page number typed or kept in an old link).
 
     The row named by a key is looked up by its id for its sort values; a key naming no row
     (deleted since, or made up) gives the first page. ``total`` saves the count when the
     caller knows it; else the rows are counted up to :data:`COUNT_LIMIT` only, and past it
-    the page's total is not exact (no last page is offered then)."""
+    the page's total is not exact (no last page is offered then).
+
+    A grouped ``stmt`` (one row per group, ``order`` its aggregates and group columns) gives
+    ``group_key``: how to find a key's sort values (None when it names no group) and a row's
+    key; the rows beyond a key are then chosen by HAVING."""
     page = max(1, min(page, MAX_PAGE))
     per_page = max(1, min(per_page, 200))
     exact = True
@@ -133,14 +138,23 @@ def keyset_paginate(
     id_column = order[-1][0]
     key = after if after is not None else before
     values = None
-    if key is not None:
+    if key is not None and group_key is not None:
+        values = group_key[0](key)
+    elif key is not None:
+        # From the statement's tables and joins (not its filters), so that a column of a
+        # joined table is read from the key's own row.
         values = db.session.execute(
-            sa.select(*[c for c, _ in order]).where(id_column == key)
+            sa.select(*[c for c, _ in order])
+            .select_from(*stmt.get_final_froms())
+            .where(id_column == key)
+            .limit(1)
         ).first()
     backwards = last or (values is not None and after is None)
+    key_of = group_key[1] if group_key is not None else (lambda r: _id_of(r, scalars))
     q = stmt
     if values is not None:
-        q = q.where(_beyond(order, tuple(values), backwards))
+        beyond = _beyond(order, tuple(values), backwards)
+        q = q.having(beyond) if group_key is not None else q.where(beyond)
     q = q.order_by(None).order_by(
         *[(c.asc() if desc == backwards else c.desc()) for c, desc in order]
     )
@@ -161,13 +175,13 @@ def keyset_paginate(
         shown, more_before, more_after = page, True, more
     else:
         if page > 1 and key is None:
-            found = _by_offset(stmt, order, page, per_page, scalars, total)
+            found = _by_offset(stmt, order, page, per_page, scalars, total, key_of)
             found.total_exact = exact
             if not exact:
                 found.more_after = len(found.items) == per_page
             return found
         shown, more_before, more_after = 1, False, more
-    ids = [_id_of(r, scalars) for r in rows]
+    ids = [key_of(r) for r in rows]
     return Page(
         items=rows,
         page=shown,
@@ -189,11 +203,12 @@ def _by_offset(
     per_page: int,
     scalars: bool,
     total: int,
+    key_of: Callable[[Any], Any],
 ) -> Page:
     q = stmt.order_by(None).order_by(*[(c.desc() if desc else c.asc()) for c, desc in order])
     result = db.session.execute(q.limit(per_page).offset((page - 1) * per_page))
     rows = list(result.scalars() if scalars else result)
-    ids = [_id_of(r, scalars) for r in rows]
+    ids = [key_of(r) for r in rows]
     return Page(
         items=rows,
         page=page,

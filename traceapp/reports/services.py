@@ -185,6 +185,10 @@ def reports_query(actor: Any, *, handled: bool = False) -> sa.Select[Any]:
     )
 
 
+#: The order of the reports list, newest first (keyset paging).
+REPORT_LIST_ORDER = [(ProblemReport.created_at, True), (ProblemReport.id, True)]
+
+
 def open_count(actor: Any) -> int:
     """How many reports wait for the actor's cooperative."""
     return int(

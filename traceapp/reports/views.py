@@ -28,7 +28,7 @@ from traceapp.public.respond import finish, lang, page
 from traceapp.reports import services
 from traceapp.reports.forms import HandledForm, ReportForm
 from traceapp.reports.models import LABEL_STATE_LABELS, PROBLEM_KIND_LABELS, ProblemReport
-from traceapp.web import apply_errors, nav_item, page_arg, paginate
+from traceapp.web import apply_errors, keyset_page, nav_item
 
 bp = Blueprint("reports", __name__)
 nav_item("reports.index", _l("Problem reports"), lambda user: user.is_cooperative_user)
@@ -95,7 +95,9 @@ def index() -> Any:
     from flask import render_template
 
     handled = request.args.get("handled") == "1"
-    found = paginate(services.reports_query(current_user, handled=handled), page_arg(), 30)
+    found = keyset_page(
+        services.reports_query(current_user, handled=handled), services.REPORT_LIST_ORDER, 30
+    )
     return render_template(
         "reports/index.html",
         page=found,
