@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 SYNC_BYTES = 64 * 1024  # TRACEAPP_ATTENDANCE_IMPORT_SYNC_BYTES overrides it
 #: Confirmed sheets of up to this many rows are recorded inside the request.
 SYNC_ROWS = 1000  # TRACEAPP_ATTENDANCE_IMPORT_SYNC_ROWS overrides it
+#: The problems kept (and shown) for each field of a failed job: the first ones.
+MAX_PROBLEMS = 100
 #: Rows recorded per write transaction.
 SLICE = 500
 
@@ -168,7 +170,8 @@ def _fail(job_id: int, message: str, problems: dict[str, list[str]] | None = Non
 
     def fail() -> None:
         failed = db.session.get_one(AttendanceImport, job_id)
-        failed.status, failed.error, failed.problems = jobqueue.FAILED, message[:2000], problems
+        kept = {k: v[:MAX_PROBLEMS] for k, v in (problems or {}).items()} or None
+        failed.status, failed.error, failed.problems = jobqueue.FAILED, message[:2000], kept
         failed.finished_at, failed.worker = now_utc(), None
         uploads.discard(failed.path)
         failed.path = None
