@@ -28,9 +28,10 @@ def _kinds() -> list[jobqueue.Kind]:
     from traceapp.batches import epcis_jobs
     from traceapp.cooperatives import member_jobs
     from traceapp.labels import jobs
+    from traceapp.programmes import import_jobs as attendance_jobs
     from traceapp.zones import import_jobs
 
-    return [jobs.KIND, epcis_jobs.KIND, import_jobs.KIND, member_jobs.KIND]
+    return [jobs.KIND, epcis_jobs.KIND, import_jobs.KIND, member_jobs.KIND, attendance_jobs.KIND]
 
 
 def run_one(app: Flask, worker: str, stopping: threading.Event) -> bool:

@@ -149,14 +149,13 @@ def test_an_import_shows_likely_duplicates_before_counting(officer_client, suppo
     )
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and "Same person as Trần Thị Mai (recorded)" in page
-    import html
     import re
 
-    rows = html.unescape(re.search(r'name="rows" type="hidden" value="([^"]*)"', page).group(1))
+    import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', page).group(1)
     (match,) = re.findall(r'<option value="(\d+)" selected>', page)
     r = officer_client.form_post(
         f"/activities/{second.id}/import/confirm",
-        {"rows": rows, "choice-0": match, "choice-1": "new"},
+        {"import_id": import_id, "choice-0": match, "choice-1": "new"},
     )
     assert r.status_code == 302
     figures = _figures(officer_client, f"/programmes/{support.programme.id}/reach")

@@ -121,7 +121,7 @@ def clean_person(row: dict[str, Any], prefix: str, errors: dict[str, list[str]])
 
 
 def record_attendance(
-    actor: Actor, activity: Activity, rows: list[dict[str, Any]]
+    actor: Actor, activity: Activity, rows: list[dict[str, Any]], *, limit: int = MAX_ROWS
 ) -> list[Attendance]:
     """Add a sign-in sheet to an activity. Each row is a member (``member_id``), a person
     already recorded (``participant_id``), or a new person (name, gender, birth year ...).
@@ -130,8 +130,8 @@ def record_attendance(
     require(programme.can_record(actor), _("Only the programme's officers may record attendance."))
     if not rows:
         raise ValidationFailed.field("rows", _("The sign-in sheet has no one on it."))
-    if len(rows) > MAX_ROWS:
-        raise ValidationFailed.field("rows", _("At most %(n)d people per sheet.", n=MAX_ROWS))
+    if len(rows) > limit:
+        raise ValidationFailed.field("rows", _("At most %(n)d people per sheet.", n=limit))
     org_id = programme.organisation_id
     errors: dict[str, list[str]] = {}
     allowed_members = {m["id"] for m in member_choices(activity)}

@@ -166,9 +166,9 @@ class ImportForm(Form):
 
 
 class ImportConfirmForm(Form):
-    """The checked rows of an import, sent back with the choices made for each."""
+    """The checked import (kept on the server with its rows), sent with the choices made."""
 
-    rows = HiddenField()
+    import_id = HiddenField()
 
 
 class FoundingForm(Form):

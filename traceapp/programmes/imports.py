@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import gettext as _
 
 from traceapp.errors import ValidationFailed
-from traceapp.programmes.activities import MAX_ROWS, fold
+from traceapp.programmes.activities import fold
 from traceapp.programmes.attendance import clean_person, matches_for
 
 if TYPE_CHECKING:
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 #: The largest file accepted, before it is parsed.
 MAX_BYTES = 2 * 1024 * 1024
+#: The most people in one imported sheet (a district's training series; run as a job).
+MAX_ROWS = 20_000
 
 #: Column headings understood (folded: lower case, no accents), for each field.
 HEADINGS = {
@@ -156,7 +158,10 @@ def preview(activity: Activity, rows: list[dict[str, Any]]) -> list[dict[str, An
             {
                 "row": row,
                 "line": n + 2,
-                "matches": matches_for(org_id, row),
+                "matches": [
+                    {"id": m.id, "full_name": m.full_name, "birth_year": m.birth_year}
+                    for m in matches_for(org_id, row)
+                ],
                 "repeats": repeats,
             }
         )
@@ -167,7 +172,7 @@ def sheet_rows(rows: list[dict[str, Any]], choices: dict[int, str]) -> list[dict
     """The rows to record after the choices: "new", "skip", or a participant's id."""
     out = []
     for n, row in enumerate(rows):
-        choice = choices.get(n, "new")
+        choice = str(choices.get(n, "new"))
         if choice == "skip":
             continue
         if choice.isdigit():

@@ -15,6 +15,7 @@ from traceapp.programmes.models_activities import (
     Participant,
     activity_cooperatives,
 )
+from traceapp.programmes.models_imports import AttendanceImport
 from traceapp.programmes.models_programmes import (
     INDICATOR_LABELS,
     Indicator,
@@ -50,6 +51,7 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "Attendance",
+    "AttendanceImport",
     "CooperativeFounding",
     "IATI_ORGANISATION_TYPES",
     "IATI_PARTNER_ROLES",

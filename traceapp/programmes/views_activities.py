@@ -6,7 +6,6 @@ when the blueprints are mounted), so every URL and endpoint name is ``programmes
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,14 +13,16 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from traceapp import jobqueue
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives.models import Cooperative
+from traceapp.core.inputs import id_or_none
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
 from traceapp.programmes import (
     activities,
     attendance,
-    imports,
+    import_jobs,
     plans,
     services,
 )
@@ -34,6 +35,7 @@ from traceapp.programmes.forms import (
 )
 from traceapp.programmes.models import (
     Activity,
+    AttendanceImport,
     Participant,
     Programme,
 )
@@ -145,74 +147,116 @@ def _sheet_errors(form: SheetForm, errors: dict[str, list[str]], ticked: int) ->
     return loose + apply_errors(form, {})
 
 
+def _flash_failure(message: str, problems: dict[str, list[str]] | None) -> None:
+    for messages in (problems or {}).values():
+        for line in messages:
+            flash(line, "error")
+    if not problems:
+        flash(message, "error")
+
+
+def _fresh(job: AttendanceImport) -> AttendanceImport:
+    """The job as its run left it (it ran in a session of its own)."""
+    db.session.expire_all()
+    return db.session.get_one(AttendanceImport, job.id)
+
+
 @bp.route("/activities/<int:activity_id>/import", methods=["POST"])
 @login_required
 def sheet_import(activity_id: int) -> Any:
-    """Read a sign-in sheet file and show its rows with likely duplicates, before counting."""
+    """Upload a sign-in sheet file: a job checks it and finds likely duplicates before
+    anything is counted (a small file at once, a big one with its progress shown)."""
     item = get_scoped(Activity, activity_id, current_user)
     require(item.programme.can_record(current_user))
     form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            content = upload.stream.read(imports.MAX_BYTES + 1)
-            rows = imports.check(imports.rows_of(imports.read_table(upload.filename, content)))
-            confirm = ImportConfirmForm(formdata=None)
-            confirm.rows.data = json.dumps(rows, default=str)
-            return render_template(
-                "programmes/import.html",
-                activity=item,
-                preview=imports.preview(item, rows),
-                confirm=confirm,
-                **_labels(),
-            )
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for messages in exc.errors.values():
-                for message in messages:
-                    flash(message, "error")
-            if not exc.errors:
-                flash(exc.message, "error")
-    else:
+    if not form.validate_on_submit():
         flash(_("Choose a .csv or .xlsx file."), "error")
-    return _activity_page(item, SheetForm(formdata=None), 422)
+        return _activity_page(item, SheetForm(formdata=None), 422)
+    upload = form.file.data
+    try:
+        job = import_jobs.start_check(current_user, item, upload.stream, upload.filename)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _flash_failure(exc.message, exc.errors)
+        return _activity_page(item, SheetForm(formdata=None), 422)
+    db.session.commit()
+    import_jobs.launch(import_jobs.current_app_object(), job)
+    job = _fresh(job)
+    if job.status == jobqueue.FAILED:
+        _flash_failure(job.error or "", job.problems)
+        db.session.delete(job)  # answered here: nothing is kept of it
+        db.session.commit()
+        return _activity_page(item, SheetForm(formdata=None), 422)
+    if job.status != "done":
+        return redirect(url_for("programmes.sheet_import_job", import_id=job.id))
+    return _import_page(item, job)
+
+
+#: Past this many rows, the check's page lists only the rows that need a choice.
+LISTED_ROWS = 2000
+
+
+def _import_page(item: Activity, job: AttendanceImport) -> Any:
+    preview: list[dict[str, Any]] = []
+    if job.status == "done" and job.phase == "check":
+        rows, found = job.rows or [], job.found or []
+        preview = [
+            {"index": n, "row": row, **found[n]}
+            for n, row in enumerate(rows)
+            if len(rows) <= LISTED_ROWS or found[n]["matches"] or found[n]["repeats"] is not None
+        ]
+    return render_template(
+        "programmes/import.html",
+        activity=item,
+        job=job,
+        preview=preview,
+        stalled=jobqueue.is_stalled(job),
+        waiting=jobqueue.is_waiting(job),
+        confirm=ImportConfirmForm(import_id=job.id),
+        **_labels(),
+    )
+
+
+@bp.route("/attendance-imports/<int:import_id>")
+@login_required
+def sheet_import_job(import_id: int) -> Any:
+    """A sheet import's page: its progress while a job checks or records it (refreshing by
+    itself), then the rows to confirm, what was recorded, or why it failed."""
+    job = get_scoped(AttendanceImport, import_id, current_user)
+    return _import_page(db.session.get_one(Activity, job.activity_id), job)
 
 
 @bp.route("/activities/<int:activity_id>/import/confirm", methods=["POST"])
 @login_required
 def sheet_import_confirm(activity_id: int) -> Any:
-    """Record the checked rows, each as chosen: a new person, a known one, or skipped."""
+    """Record the checked rows, each as chosen: a new person, a known one, or skipped (at
+    once when few, else by a job whose page shows its progress)."""
     item = get_scoped(Activity, activity_id, current_user)
     require(item.programme.can_record(current_user))
     form = ImportConfirmForm()
-    try:
-        rows = json.loads(form.rows.data or "[]")
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise ValueError
-    except ValueError:
+    import_id = id_or_none(form.import_id.data)
+    job = db.session.get(AttendanceImport, import_id) if import_id is not None else None
+    if not form.validate_on_submit() or job is None or job.activity_id != item.id:
         flash(_("The import expired; upload the file again."), "error")
         return _activity_page(item, SheetForm(formdata=None), 422)
-    if form.validate_on_submit():
-        choices = {
-            int(k.removeprefix("choice-")): v
-            for k, v in request.form.items()
-            if k.startswith("choice-") and k.removeprefix("choice-").isdigit()
-        }
-        try:
-            rows = imports.check(rows)
-            added = attendance.record_attendance(
-                current_user, item, imports.sheet_rows(rows, choices)
-            )
-            flash(_("%(n)d people added to the sheet.", n=len(added)), "success")
-            return redirect(url_for("programmes.activity", activity_id=item.id))
-        except ValidationFailed as exc:
-            db.session.rollback()
-            for messages in exc.errors.values():
-                for message in messages:
-                    flash(message, "error")
-            if not exc.errors:
-                flash(exc.message, "error")
-    return _activity_page(item, SheetForm(formdata=None), 422)
+    choices = {
+        int(k.removeprefix("choice-")): v
+        for k, v in request.form.items()
+        if k.startswith("choice-") and k.removeprefix("choice-").isdigit()
+    }
+    try:
+        job = import_jobs.confirm(current_user, job, choices)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _flash_failure(exc.message, exc.errors)
+        return _activity_page(item, SheetForm(formdata=None), 422)
+    db.session.commit()
+    import_jobs.launch(import_jobs.current_app_object(), job)
+    job = _fresh(job)
+    if job.status != "done":
+        return redirect(url_for("programmes.sheet_import_job", import_id=job.id))
+    flash(_("%(n)d people added to the sheet.", n=job.imported_count or 0), "success")
+    return redirect(url_for("programmes.activity", activity_id=item.id))
 
 
 # --- duplicates -----------------------------------------------------------------------------
