@@ -108,42 +108,48 @@ def check_zone(zone: Zone, day: dt.date) -> YieldCheck | None:
     )
 
 
+#: The area a yield is judged on (see :func:`zone_area_ha`), in SQL.
+_AREA = sa.func.coalesce(Zone.declared_area_ha, Zone.computed_area_ha)
+
+
 def lot_warnings(lot: Lot) -> list[YieldCheck]:
     """Zones behind this lot whose season volume exceeds what their area can yield.
 
     Set-based: the lot's (zone, season) pairs, then every zone's declared volume per season
     summed in one query; only the seasons that come near their capacity are checked in
     detail (:func:`check_zone`, which names the lots)."""
+    # Each (zone, delivery day) once, with what the check needs of the zone (not its outline).
     pairs = db.session.execute(
-        sa.select(Contribution.zone_id, Contribution.delivered_on)
+        sa.select(Contribution.zone_id, Contribution.delivered_on, Zone.crop, _AREA.label("area"))
+        .join(Zone, Zone.id == Contribution.zone_id)
         .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
-        .order_by(Contribution.id)
+        .group_by(Contribution.zone_id, Contribution.delivered_on, Zone.crop, _AREA)
+        .order_by(Contribution.zone_id, Contribution.delivered_on)
     ).all()
-    zones = _zones({zone_id for zone_id, _ in pairs})
-    rules = {crop: yield_rule(crop) for crop in {z.crop for z in zones.values()}}
+    rules = {crop: yield_rule(crop) for crop in {crop for _, _, crop, _ in pairs}}
     wanted: dict[tuple[int, dt.date], dt.date] = {}
-    for zone_id, day in pairs:
-        zone = zones[zone_id]
-        rule = rules[zone.crop]
-        area = zone_area_ha(zone)
+    capacity: dict[int, Decimal] = {}
+    for zone_id, day, crop, area in pairs:
+        rule = rules[crop]
         if rule is None or area is None or area <= 0:
             continue
         start, end = season(day, rule.get("season_months", 12))
         wanted.setdefault((zone_id, start), end)
+        capacity[zone_id] = Decimal(str(area)) * Decimal(str(rule["max_kg_per_ha"]))
     if not wanted:
         return []
     declared = _declared_kg(wanted)
-    checks = []
-    for (zone_id, start), _end in wanted.items():
-        zone = zones[zone_id]
-        rule = rules[zone.crop] or {}
-        area = zone_area_ha(zone) or Decimal(0)
-        capacity = area * Decimal(str(rule["max_kg_per_ha"]))
+    near = [
+        (zone_id, start)
+        for zone_id, start in wanted
         # A margin: the sums of a database without decimal arithmetic (SQLite) may be a
         # hair off; the detailed check decides.
-        if declared.get((zone_id, start), Decimal(0)) < capacity * Decimal("0.999"):
-            continue
-        result = check_zone(zone, start)
+        if declared.get((zone_id, start), Decimal(0)) >= capacity[zone_id] * Decimal("0.999")
+    ]
+    zones = _zones({zone_id for zone_id, _ in near})
+    checks = []
+    for zone_id, start in near:
+        result = check_zone(zones[zone_id], start)
         if result is not None and result.exceeded:
             checks.append(result)
     return checks
