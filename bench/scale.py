@@ -295,7 +295,7 @@ def table(results: dict[float, dict[str, Any]], factors: tuple[float, ...]) -> l
     lines = [
         f"| operation | {cols} | growth | first byte | memory growth | traced peak | target "
         "| met |",
-        "|---|" + "---|" * (len(factors) + 7),
+        "|---|" + "---|" * (len(factors) + 6),
     ]
     lines.append(
         "| building the tier | "
