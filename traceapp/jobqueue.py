@@ -234,3 +234,36 @@ def holding(
         _holding.reset(token)
         done.set()
         beater.join(5)
+
+
+def write(change: Callable[[], None]) -> None:
+    """End the job's read transaction, then make ``change`` in a short write transaction of
+    its own (IMMEDIATE on SQLite, so it waits its turn instead of failing to upgrade)."""
+    db.session.commit()
+    with sqlite_begin_mode("IMMEDIATE"):
+        change()
+        db.session.commit()
+
+
+@contextmanager
+def running(app: Flask, kind: Kind, job_id: int) -> Iterator[Any | None]:
+    """The job ready to run, in the app's context and its requester's language: claimed here
+    when it is called by itself (a worker claims before it calls); None when there is nothing
+    to run (taken by another worker, finished, gone). The session is removed afterwards."""
+    with app.app_context(), sqlite_begin_mode("DEFERRED"):
+        job = db.session.get(kind.model, job_id)
+        if job is not None and job.status == QUEUED:
+            if claim(kind, worker_name(), job_id) is None:
+                job = None
+            else:
+                db.session.refresh(job)
+        if job is None or job.status != RUNNING:
+            db.session.remove()
+            yield None
+            return
+        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
+            try:
+                yield job
+            finally:
+                db.session.remove()

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -24,7 +23,7 @@ from traceapp.auth.permissions import require
 from traceapp.batches import epcis_import
 from traceapp.batches.models import ImportJob
 from traceapp.core.inputs import json_too_deep, too_deep_message
-from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.database import now_utc
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media import spool as uploads
@@ -102,37 +101,23 @@ def is_waiting(job: ImportJob) -> bool:
     return jobqueue.is_waiting(job)
 
 
-def _write(change: Callable[[], None]) -> None:
-    """End the read transaction, then make ``change`` in a short write transaction."""
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        change()
-        db.session.commit()
+_write = jobqueue.write
 
 
 def execute(app: Flask, job_id: int) -> None:
     """Check and import the job's document (see the module), in the requester's language."""
-    with app.app_context(), sqlite_begin_mode("DEFERRED"):
-        job = db.session.get(ImportJob, job_id)
-        if job is not None and job.status == "queued":
-            # Called by itself (not by a worker, which claims first): claim it here.
-            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
-                return
-            db.session.refresh(job)
-        if job is None or job.status != "running":
+    with jobqueue.running(app, KIND, job_id) as job:
+        if job is None:
             return
-        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
         upload = job.path
-        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
-            try:
-                _execute(job)
-            except jobqueue.Released:
-                upload = None  # the job goes back to the queue: its next run reads the file
-                raise
-            finally:
-                if upload:
-                    _let_go(upload)
-                db.session.remove()
+        try:
+            _execute(job)
+        except jobqueue.Released:
+            upload = None  # the job goes back to the queue: its next run reads the file
+            raise
+        finally:
+            if upload:
+                _let_go(upload)
 
 
 def _let_go(upload: str) -> None:

@@ -14,11 +14,10 @@ the page answers at once instead of refreshing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import IO
 
 from flask import Flask, current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -32,7 +31,7 @@ from traceapp.cooperatives.services.member_import import (
     keep_checked,
     summary_errors,
 )
-from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.database import now_utc
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media import spool as uploads
@@ -132,31 +131,14 @@ def current_app_object() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def _write(change: Callable[[], None]) -> None:
-    """End the read transaction, then make ``change`` in a short write transaction."""
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        change()
-        db.session.commit()
+_write = jobqueue.write
 
 
 def execute(app: Flask, job_id: int) -> None:
     """Run a member import's check or application (see the module), in its language."""
-    with app.app_context(), sqlite_begin_mode("DEFERRED"):
-        job = db.session.get(MemberImport, job_id)
-        if job is not None and job.status == jobqueue.QUEUED:
-            # Called by itself (not by a worker, which claims first): claim it here.
-            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
-                return
-            db.session.refresh(job)
-        if job is None or job.status != jobqueue.RUNNING:
-            return
-        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
-        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
-            try:
-                _run(job)
-            finally:
-                db.session.remove()
+    with jobqueue.running(app, KIND, job_id) as job:
+        if job is not None:
+            _run(job)
 
 
 def _run(job: MemberImport) -> None:

@@ -14,7 +14,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -172,13 +172,6 @@ def launch(app: Flask, job_id: int) -> None:
         execute(app, job_id)
 
 
-def _job_locale(app: Flask, job: RenderJob) -> str:
-    """The language a job prints in: its requester's, if the app still offers it."""
-    if job.locale and job.locale in app.config["TRACEAPP_LANGUAGES"]:
-        return job.locale
-    return app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def execute(app: Flask, job_id: int) -> None:
     """Render the job's run into chunks, committing progress as it goes.
 
@@ -187,26 +180,12 @@ def execute(app: Flask, job_id: int) -> None:
     SQLite a job that held the write lock while rendering kept every other writer waiting
     until its busy timeout ran out.
     """
-    with app.app_context(), sqlite_begin_mode("DEFERRED"):
-        job = db.session.get(RenderJob, job_id)
-        if job is not None and job.status == JobStatus.QUEUED:
-            # Called by itself (not by a worker, which claims first): claim it here.
-            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
-                return
-            db.session.refresh(job)
-        if job is None or job.status != JobStatus.RUNNING:
-            return
-        with force_locale(_job_locale(app, job)):
+    with jobqueue.running(app, KIND, job_id) as job:
+        if job is not None:
             _execute(job_id, job)
 
 
-def _write(change: Callable[[], None]) -> None:
-    """End the job's read transaction, then make ``change`` in a short write transaction of
-    its own (IMMEDIATE on SQLite, so it waits its turn instead of failing to upgrade)."""
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        change()
-        db.session.commit()
+_write = jobqueue.write
 
 
 def _store_chunk(job_id: int, seq: int, data: bytes) -> None:

@@ -15,17 +15,16 @@ A small sheet is checked, and a small one recorded, inside the request by the sa
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
 from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
-from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.database import now_utc
 from traceapp.errors import DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media import spool as uploads
@@ -115,31 +114,14 @@ def current_app_object() -> Flask:
     return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
-def _write(change: Callable[[], None]) -> None:
-    """End the read transaction, then make ``change`` in a short write transaction."""
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        change()
-        db.session.commit()
+_write = jobqueue.write
 
 
 def execute(app: Flask, job_id: int) -> None:
     """Run a sheet import's check or recording (see the module), in its language."""
-    with app.app_context(), sqlite_begin_mode("DEFERRED"):
-        job = db.session.get(AttendanceImport, job_id)
-        if job is not None and job.status == jobqueue.QUEUED:
-            # Called by itself (not by a worker, which claims first): claim it here.
-            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
-                return
-            db.session.refresh(job)
-        if job is None or job.status != jobqueue.RUNNING:
-            return
-        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
-        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
-            try:
-                _run(job)
-            finally:
-                db.session.remove()
+    with jobqueue.running(app, KIND, job_id) as job:
+        if job is not None:
+            _run(job)
 
 
 def _run(job: AttendanceImport) -> None:

@@ -13,17 +13,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
 from typing import IO, Any
 
 from flask import Flask, current_app, has_request_context
-from flask_babel import force_locale, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
 from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
-from traceapp.database import now_utc, sqlite_begin_mode
+from traceapp.database import now_utc
 from traceapp.errors import Conflict, DomainError, ValidationFailed
 from traceapp.extensions import db
 from traceapp.media import spool as uploads
@@ -105,31 +104,14 @@ def is_waiting(job: ZoneImportJob) -> bool:
     return now_utc() - since > jobqueue.stall_after()
 
 
-def _write(change: Callable[[], None]) -> None:
-    """End the read transaction, then make ``change`` in a short write transaction."""
-    db.session.commit()
-    with sqlite_begin_mode("IMMEDIATE"):
-        change()
-        db.session.commit()
+_write = jobqueue.write
 
 
 def execute(app: Flask, job_id: int) -> None:
     """Run the job's stage (see the module), in the requester's language."""
-    with app.app_context(), sqlite_begin_mode("DEFERRED"):
-        job = db.session.get(ZoneImportJob, job_id)
-        if job is not None and job.status == jobqueue.QUEUED:
-            # Called by itself (not by a worker, which claims first): claim it here.
-            if jobqueue.claim(KIND, jobqueue.worker_name(), job_id) is None:
-                return
-            db.session.refresh(job)
-        if job is None or job.status != jobqueue.RUNNING:
-            return
-        locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
-        with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
-            try:
-                _execute(job)
-            finally:
-                db.session.remove()
+    with jobqueue.running(app, KIND, job_id) as job:
+        if job is not None:
+            _execute(job)
 
 
 def _fail(job_id: int, message: str) -> None:
