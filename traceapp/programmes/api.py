@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, url_for
 from flask.views import MethodView
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from traceapp import jobqueue
 from traceapp.api import api_actor
 from traceapp.api.openapi import documented
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.brands.models import CollectiveMark
+from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
-from traceapp.programmes import activities, attendance, iati, outcomes, plans, services, stats
-from traceapp.programmes.models import Activity, Programme, SupportOrganisation, is_officer
+from traceapp.programmes import (
+    activities,
+    attendance,
+    iati,
+    import_jobs,
+    outcomes,
+    plans,
+    services,
+    stats,
+)
+from traceapp.programmes.models import (
+    Activity,
+    AttendanceImport,
+    Programme,
+    SupportOrganisation,
+    is_officer,
+)
 from traceapp.programmes.schemas import (
     ActivitySchema,
+    AttendanceImportJobSchema,
     AttendanceSchema,
     ExtensionSchema,
     FoundingSchema,
@@ -29,6 +48,8 @@ from traceapp.programmes.schemas import (
     ReachQuerySchema,
     ReachSchema,
     RequiredTrainingSchema,
+    SheetConfirmSchema,
+    SheetFileSchema,
     SheetSchema,
     TargetSchema,
 )
@@ -240,6 +261,86 @@ class ActivityAttendance(MethodView):
         actor = api_actor()
         activity = get_scoped(Activity, activity_id, actor)
         return attendance.record_attendance(actor, activity, data["rows"])
+
+
+def _sheet_job(job: AttendanceImport) -> dict[str, Any]:
+    """The job as the API shows it: with the rows that need a choice once checked."""
+    out = {
+        name: getattr(job, name)
+        for name in (
+            "id", "activity_id", "filename", "status", "phase", "done", "total",
+            "imported_count", "error", "problems", "created_at", "finished_at",
+        )
+    }  # fmt: skip
+    out["to_choose"] = import_jobs.to_choose(job)
+    return out
+
+
+def _sheet_accepted(job: AttendanceImport) -> Any:
+    url = url_for("api_programmes.attendance_import_job", import_id=job.id)
+    return _sheet_job(job), 202, {"Location": url}
+
+
+def _sheet_run(job: AttendanceImport, *, forget_failure: bool) -> AttendanceImport:
+    """Commit the queued job and run it now if small; its failure there is the request's
+    error (422, by field), and a failed check is not kept."""
+    db.session.commit()
+    import_jobs.launch(import_jobs.current_app_object(), job)
+    db.session.expire_all()
+    job = db.session.get_one(AttendanceImport, job.id)
+    if job.status == jobqueue.FAILED:
+        error = ValidationFailed(job.error or "", job.problems or {"file": [job.error or ""]})
+        if forget_failure:
+            db.session.delete(job)
+            db.session.commit()
+        raise error
+    return job
+
+
+@blp.route("/activities/<int:activity_id>/attendance/import", methods=["POST"])
+@documented("importAttendance", 403)
+@blp.arguments(SheetFileSchema, location="files")
+@blp.response(202, AttendanceImportJobSchema)
+def import_attendance(files: dict[str, Any], activity_id: int) -> Any:
+    """Check a sign-in sheet file (CSV or XLSX, a row per person under a line of headings
+    with a “name” column) in a background job: 202 with the job's address (``Location``).
+    Nothing is counted yet: once checked, the job lists the rows likely already recorded;
+    confirm it (with a choice for those rows) to record the sheet. A small file is checked
+    at once; one with mistakes is refused (422), each mistake naming its line and column."""
+    actor = api_actor()
+    activity = get_scoped(Activity, activity_id, actor)
+    upload = files["file"]
+    job = import_jobs.start_check(actor, activity, upload.stream, upload.filename or "")
+    return _sheet_accepted(_sheet_run(job, forget_failure=True))
+
+
+@blp.route("/attendance-imports/<int:import_id>")
+@documented("getAttendanceImport")
+@blp.response(200, AttendanceImportJobSchema)
+def attendance_import_job(import_id: int) -> Any:
+    """A sign-in sheet import: its progress, the rows to choose for once checked, how many
+    people it added, or why it failed."""
+    return _sheet_job(get_scoped(AttendanceImport, import_id, api_actor()))
+
+
+@blp.route("/attendance-imports/<int:import_id>/confirm", methods=["POST"])
+@documented("confirmAttendanceImport", 403)
+@blp.arguments(SheetConfirmSchema)
+@blp.response(202, AttendanceImportJobSchema)
+def confirm_attendance_import(data: dict[str, Any], import_id: int) -> Any:
+    """Record a checked sheet: each row a new person unless its choice says ``skip`` or
+    names the matched person's id. Nothing is counted if anyone would be counted twice in
+    the activity (422, naming the row). 202: follow the job (done at once when small)."""
+    actor = api_actor()
+    job = get_scoped(AttendanceImport, import_id, actor, for_update=True)
+    if job.phase == "check" and job.status == "done":
+        count = job.total or 0
+        for n, choice in enumerate(data["choices"]):
+            if choice["row"] >= count:
+                raise ValidationFailed.field(f"choices.{n}.row", _("Not a valid choice."))
+    choices = {c["row"]: c["choice"] for c in data["choices"]}
+    job = import_jobs.confirm(actor, job, choices)
+    return _sheet_accepted(_sheet_run(job, forget_failure=False))
 
 
 @blp.route("/programmes/<int:programme_id>/foundings", methods=["POST"])

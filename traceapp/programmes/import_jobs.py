@@ -91,6 +91,19 @@ def confirm(actor: Actor, job: AttendanceImport, choices: dict[int, str]) -> Att
     return job
 
 
+def to_choose(job: AttendanceImport) -> list[dict[str, Any]] | None:
+    """Once checked: the rows likely already recorded or repeating an earlier row, each with
+    its index, line, name and what it may be (every other row is a new person)."""
+    if job.phase != "check" or job.status != "done":
+        return None
+    rows, found = job.rows or [], job.found or []
+    return [
+        {"row": n, "full_name": rows[n].get("full_name", "")} | found[n]
+        for n in range(min(len(rows), len(found)))
+        if found[n]["matches"] or found[n]["repeats"] is not None
+    ]
+
+
 def is_small(job: AttendanceImport) -> bool:
     """Whether the job's work fits in a request (it is then run there)."""
     if job.phase == "check":

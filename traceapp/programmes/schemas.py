@@ -233,3 +233,85 @@ class ModuleSchema(BaseSchema):
     code = fields.Str(required=True, validate=validate.Length(min=1, max=40))
     name = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     hours = fields.Decimal(as_string=True, allow_none=True, load_default=None)
+
+
+class SheetFileSchema(BaseSchema):
+    """A sign-in sheet file (CSV or XLSX: name, gender, birth year, commune, phone ...)."""
+
+    file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class SheetMatchSchema(BaseSchema):
+    """A person already recorded whom a row is likely to be."""
+
+    id = fields.Int()
+    full_name = fields.Str()
+    birth_year = fields.Int(allow_none=True)
+
+
+class SheetRowFoundSchema(BaseSchema):
+    """A checked row that needs a choice: it is likely someone recorded, or repeats a row."""
+
+    row = fields.Int(metadata={"description": "the row's index (0: the first under the headings)"})
+    line = fields.Int(metadata={"description": "the row's line in the file"})
+    full_name = fields.Str()
+    matches = fields.List(fields.Nested(SheetMatchSchema))
+    repeats = fields.Int(
+        allow_none=True, metadata={"description": "the index of an earlier row it repeats"}
+    )
+
+
+class AttendanceImportJobSchema(BaseSchema):
+    """A sign-in sheet import running as a background job: its check, then (confirmed) its
+    recording, with progress."""
+
+    id = fields.Int()
+    activity_id = fields.Int()
+    filename = fields.Str()
+    status = fields.Str(metadata={"description": "queued, running, done or failed"})
+    phase = fields.Str(
+        metadata={"description": "check (done: checked, waiting to be confirmed) or apply"}
+    )
+    done = fields.Int(metadata={"description": "rows of the phase done so far"})
+    total = fields.Int(allow_none=True)
+    imported = fields.Int(
+        attribute="imported_count", allow_none=True, metadata={"description": "people added"}
+    )
+    to_choose = fields.List(
+        fields.Nested(SheetRowFoundSchema),
+        allow_none=True,
+        metadata={
+            "description": "once checked: the rows likely already recorded or repeated, whose "
+            "choice the confirmation may give (every other row is a new person)"
+        },
+    )
+    error = fields.Str(allow_none=True)
+    problems = fields.Dict(
+        keys=fields.Str(),
+        values=fields.List(fields.Str()),
+        allow_none=True,
+        metadata={"description": "why it failed, by field (rows.N.field names the row)"},
+    )
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)
+
+
+class SheetChoiceSchema(BaseSchema):
+    """What to do with one checked row."""
+
+    row = fields.Int(required=True, validate=validate.Range(min=0, max=10**6))
+    choice = fields.Str(
+        required=True,
+        validate=validate.Regexp(r"^(new|skip|[1-9][0-9]{0,8})$"),
+        metadata={"description": "new (a new person), skip, or the id of a matched person"},
+    )
+
+
+class SheetConfirmSchema(BaseSchema):
+    """The confirmation of a checked sheet: a choice per row (rows not named are new people)."""
+
+    choices = fields.List(
+        fields.Nested(SheetChoiceSchema),
+        load_default=list,
+        validate=validate.Length(max=20_000),
+    )
