@@ -348,6 +348,20 @@ def scans_maintain(today: Any) -> None:
         click.echo(f"{done.deleted} old scans deleted")
 
 
+uploads = click.Group("uploads", help="Uploads kept for import jobs.")
+
+
+@uploads.command("expire")
+@with_appcontext
+@in_english
+def uploads_expire() -> None:
+    """Let go of the uploads of import jobs that ended, or were checked and never confirmed,
+    more than TRACEAPP_UPLOAD_RETENTION_HOURS ago. The worker runs it hourly."""
+    from traceapp.maintenance import expire_uploads
+
+    click.echo(f"{expire_uploads(current_app)} import jobs' uploads let go.")
+
+
 figures = click.Group("figures", help="The figures the console keeps.")
 
 
@@ -364,5 +378,5 @@ def figures_refresh() -> None:
 
 def register(app: Flask) -> None:
     """Attach the command groups to the app (for ``flask --app traceapp``)."""
-    for command in (users, demo, serve, worker, audit, zones, scans, figures):
+    for command in (users, demo, serve, worker, audit, zones, scans, uploads, figures):
         app.cli.add_command(command)

@@ -242,6 +242,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Unset: keep every scan. Else scans older than this many months are removed (daily
         # counts stay).
         "TRACEAPP_SCAN_RETENTION_MONTHS": _retention(),
+        # Uploads (and checked rows) of import jobs that ended, or were never confirmed, are
+        # let go after this many hours.
+        "TRACEAPP_UPLOAD_RETENTION_HOURS": float(_env("TRACEAPP_UPLOAD_RETENTION_HOURS", "72")),
         "TRACEAPP_DOMAIN": _settings_file(),
         # A JSON file of more country profiles (traceapp/data/countries/README.md).
         "TRACEAPP_COUNTRIES_FILE": _env("TRACEAPP_COUNTRIES_FILE"),

@@ -49,6 +49,13 @@ class Kind:
     run: Callable[[Flask, int], None]
     #: Called when a job is given up (e.g. to remove its uploaded file).
     given_up: Callable[[Any], None] | None = None
+    #: An import: its jobs keep an upload (traceapp.media.spool, in ``path``) while they wait,
+    #: let go by :func:`expire_uploads` once older than TRACEAPP_UPLOAD_RETENTION_HOURS.
+    uploads: bool = False
+    #: The SQL condition of a job checked and waiting to be confirmed (None: none waits) ...
+    unconfirmed: Callable[[], Any] | None = None
+    #: ... and what marks such a job when it expires (its page then says so).
+    expire: Callable[[Any], None] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -234,6 +241,61 @@ def holding(
         _holding.reset(token)
         done.set()
         beater.join(5)
+
+
+def retention(app: Flask | None = None) -> dt.timedelta:
+    """How long an import's upload (or its checked rows) is kept for a job that no longer
+    runs or waits for a worker: TRACEAPP_UPLOAD_RETENTION_HOURS."""
+    config = (app or current_app).config
+    return dt.timedelta(hours=float(config.get("TRACEAPP_UPLOAD_RETENTION_HOURS", 72)))
+
+
+def expire_uploads(app: Flask, now: dt.datetime | None = None) -> int:
+    """Let go of the uploads of the import jobs that ended (failed, done, or checked and never
+    confirmed) longer than :func:`retention` ago; a job still waiting for its confirmation
+    is marked expired. Queued and running jobs keep theirs. Commits; returns the jobs changed."""
+    from traceapp.media import spool
+
+    cutoff = (now or now_utc()) - retention(app)
+    changed = 0
+    for kind in KINDS.values():
+        if not kind.uploads:
+            continue
+        model = kind.model
+        kept = model.path.is_not(None)
+        if kind.unconfirmed is not None:
+            kept = sa.or_(kept, kind.unconfirmed())
+        with sqlite_begin_mode("IMMEDIATE"):
+            stale = db.session.scalars(
+                sa.select(model)
+                .where(
+                    model.status.not_in([QUEUED, RUNNING]),
+                    sa.func.coalesce(model.finished_at, model.created_at) < cutoff,
+                    kept,
+                )
+                .order_by(model.id)
+                .with_for_update(skip_locked=True)
+            ).all()
+            waiting = set()
+            if kind.unconfirmed is not None and stale:
+                waiting = set(
+                    db.session.scalars(
+                        sa.select(model.id).where(
+                            model.id.in_([j.id for j in stale]), kind.unconfirmed()
+                        )
+                    )
+                )
+            for job in stale:
+                spool.discard(job.path)
+                job.path = None
+                if job.id in waiting and kind.expire is not None:
+                    locale = job.locale if job.locale in app.config["TRACEAPP_LANGUAGES"] else None
+                    with force_locale(locale or app.config["BABEL_DEFAULT_LOCALE"]):
+                        kind.expire(job)
+                    job.status, job.worker = FAILED, None
+            db.session.commit()
+        changed += len(stale)
+    return changed
 
 
 def write(change: Callable[[], None]) -> None:

@@ -1,8 +1,9 @@
 """Upkeep the job worker runs between jobs (``traceapp worker``; on SQLite the local worker
 that ``traceapp serve`` starts): the console's kept figures every
-TRACEAPP_FIGURES_REFRESH_SECONDS, and the scan log's months (partitions ahead, retention)
-every hour. Several workers may share a database: on PostgreSQL an advisory lock lets one
-of them do it, and each reads the time of the last refresh from the database.
+TRACEAPP_FIGURES_REFRESH_SECONDS; every hour the scan log's months (partitions ahead,
+retention) and the uploads of old import jobs (TRACEAPP_UPLOAD_RETENTION_HOURS). Several
+workers may share a database: on PostgreSQL an advisory lock lets one of them refresh the
+figures, and each reads the time of the last refresh from the database.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from traceapp.extensions import db
 
 log = logging.getLogger(__name__)
 
-#: How often the scan log's months are looked after.
+#: How often the scan log's months are looked after, and old import uploads let go.
 SCANS_SECONDS = 3600.0
+UPLOADS_SECONDS = 3600.0
 #: The advisory lock's key ("figures" in ASCII).
 _LOCK = 0x66696775726573
 
@@ -45,6 +47,16 @@ def maintain_scans(app: Flask, today: dt.date | None = None) -> Any:
     )
 
 
+def expire_uploads(app: Flask) -> int:
+    """Let go of the uploads of import jobs that ended (or were checked and never confirmed)
+    longer than TRACEAPP_UPLOAD_RETENTION_HOURS ago (see jobqueue.expire_uploads)."""
+    from traceapp import jobqueue
+    from traceapp.workers import kinds
+
+    kinds()  # importing the job modules registers their kinds
+    return jobqueue.expire_uploads(app)
+
+
 def _figures_due(interval: float) -> bool:
     from traceapp.authority.figures import FLAGS, refreshed_at
 
@@ -62,6 +74,15 @@ def _locked() -> bool:
 
 def tick(app: Flask) -> None:
     """Do whatever upkeep is due (called by the worker's loop; cheap when nothing is)."""
+    now = time.monotonic()
+    if now - _last.get("uploads", -UPLOADS_SECONDS) >= UPLOADS_SECONDS:
+        _last["uploads"] = now
+        with app.app_context():
+            try:
+                if expired := expire_uploads(app):
+                    log.info("uploads of %d import jobs let go", expired)
+            finally:
+                db.session.remove()
     interval = float(app.config.get("TRACEAPP_FIGURES_REFRESH_SECONDS") or 0)
     if interval <= 0:
         return

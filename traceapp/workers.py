@@ -23,7 +23,7 @@ from traceapp.extensions import db
 log = logging.getLogger(__name__)
 
 
-def _kinds() -> list[jobqueue.Kind]:
+def kinds() -> list[jobqueue.Kind]:
     # Importing the job modules registers their kinds.
     from traceapp.batches import epcis_jobs
     from traceapp.cooperatives import member_jobs
@@ -36,7 +36,7 @@ def _kinds() -> list[jobqueue.Kind]:
 
 def run_one(app: Flask, worker: str, stopping: threading.Event) -> bool:
     """Recover stalled jobs, then claim and run one queued job; False when none waits."""
-    for kind in _kinds():
+    for kind in kinds():
         with app.app_context():
             try:
                 for failed in jobqueue.recover(app, kind):

@@ -244,5 +244,5 @@ def _given_up(job: ImportJob) -> None:
     job.path = None
 
 
-KIND = jobqueue.Kind("epcis-import", ImportJob, execute, given_up=_given_up)
+KIND = jobqueue.Kind("epcis-import", ImportJob, execute, given_up=_given_up, uploads=True)
 jobqueue.register(KIND)

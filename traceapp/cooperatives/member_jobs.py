@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from typing import IO
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -264,5 +265,18 @@ def _given_up(job: MemberImport) -> None:
     job.path = None
 
 
-KIND = jobqueue.Kind("member-import", MemberImport, execute, given_up=_given_up)
+def _expire(job: MemberImport) -> None:
+    """A check never confirmed: its rows are let go (see jobqueue.expire_uploads)."""
+    job.error, job.rows = _("The import expired; upload the file again."), []
+
+
+KIND = jobqueue.Kind(
+    "member-import",
+    MemberImport,
+    execute,
+    given_up=_given_up,
+    uploads=True,
+    unconfirmed=lambda: sa.and_(MemberImport.phase == "check", MemberImport.status == "done"),
+    expire=_expire,
+)
 jobqueue.register(KIND)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from typing import IO, Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -233,5 +234,21 @@ def _given_up(job: AttendanceImport) -> None:
     job.path = None
 
 
-KIND = jobqueue.Kind("attendance-import", AttendanceImport, execute, given_up=_given_up)
+def _expire(job: AttendanceImport) -> None:
+    """A check never confirmed: its rows are let go (see jobqueue.expire_uploads)."""
+    job.error = _("The import expired; upload the file again.")
+    job.rows, job.found, job.choices = None, None, None
+
+
+KIND = jobqueue.Kind(
+    "attendance-import",
+    AttendanceImport,
+    execute,
+    given_up=_given_up,
+    uploads=True,
+    unconfirmed=lambda: sa.and_(
+        AttendanceImport.phase == "check", AttendanceImport.status == "done"
+    ),
+    expire=_expire,
+)
 jobqueue.register(KIND)

@@ -268,5 +268,18 @@ def _given_up(job: ZoneImportJob) -> None:
     job.path = None
 
 
-KIND = jobqueue.Kind("zone-import", ZoneImportJob, execute, given_up=_given_up)
+def _expire(job: ZoneImportJob) -> None:
+    """A checked file never confirmed: its upload was let go (see jobqueue.expire_uploads)."""
+    job.error = _("The uploaded file is no longer kept for this job: upload it again.")
+
+
+KIND = jobqueue.Kind(
+    "zone-import",
+    ZoneImportJob,
+    execute,
+    given_up=_given_up,
+    uploads=True,
+    unconfirmed=lambda: ZoneImportJob.status == "checked",
+    expire=_expire,
+)
 jobqueue.register(KIND)
