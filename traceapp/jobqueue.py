@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app
-from flask_babel import force_locale
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from traceapp.database import now_utc, sqlite_begin_mode
@@ -126,6 +126,37 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 def _on_postgres() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
+
+
+def requester_locale() -> str | None:
+    """The language of the request asking for a job (None outside a request): the job
+    speaks it on its page and in its messages."""
+    locale = get_locale() if has_request_context() else None
+    return str(locale) if locale is not None else None
+
+
+def new_job(model: Any, **fields: Any) -> Any:
+    """A job row of ``model``, queued, in the requester's language, flushed (the caller
+    commits, then calls :func:`launch`)."""
+    job = model(locale=requester_locale(), **fields)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def current_app_object() -> Flask:
+    """The real app object behind the proxy (a job runs with it outside the request)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def launch(kind: Kind, job_id: int, *, small: bool = False) -> None:
+    """Run a committed job now when it is small enough for the request (or with
+    TRACEAPP_JOBS_INLINE, tests); otherwise it waits for a worker."""
+    app = current_app_object()
+    # End the request's transaction (a write one on SQLite) so the job can take its own.
+    db.session.commit()
+    if app.config.get("TRACEAPP_JOBS_INLINE") or small:
+        kind.run(app, job_id)
 
 
 def claim(kind: Kind, worker: str, job_id: int | None = None) -> int | None:

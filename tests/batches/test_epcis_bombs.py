@@ -27,7 +27,7 @@ def test_a_six_megabyte_import_answers_at_once_and_its_job_stays_within_memory(
 ):
     launched: list[int] = []
     monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
-    monkeypatch.setattr(epcis_jobs, "launch", lambda _app, job_id: launched.append(job_id))
+    monkeypatch.setattr(epcis_jobs, "launch", lambda job_id: launched.append(job_id))
     doc = _example(EXAMPLE)
     # A partner's extension field makes each event about 4 KB (real ones carry sensor
     # readings and certificates): the size of the document that froze a worker.

@@ -371,7 +371,7 @@ def epcis_import(args: dict[str, Any]) -> Any:
     if path is not None:
         job = epcis_jobs.start_job(actor, coop_id, path, size, "document.jsonld")
         db.session.commit()
-        epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
+        epcis_jobs.launch(job.id)
         body = ImportJobSchema().dump(job)
         return (
             body,

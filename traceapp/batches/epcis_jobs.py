@@ -13,8 +13,7 @@ import json
 import logging
 from typing import IO, Any
 
-from flask import Flask, current_app, has_request_context
-from flask_babel import get_locale
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -66,29 +65,19 @@ def start_job(actor: Actor, cooperative_id: int, path: str, size: int, filename:
     require(
         actor.can_write_cooperative(cooperative_id), _("You cannot import for this cooperative.")
     )
-    locale = get_locale() if has_request_context() else None
-    job = ImportJob(
+    return jobqueue.new_job(
+        ImportJob,
         cooperative_id=cooperative_id,
         filename=(filename or "document.jsonld")[:200],
         path=path,
         size=size,
         requested_by_id=getattr(actor, "id", None),
-        locale=str(locale) if locale is not None else None,
     )
-    db.session.add(job)
-    db.session.flush()
-    return job
 
 
-def launch(app: Flask, job_id: int) -> None:
+def launch(job_id: int) -> None:
     """A committed job waits for a worker; with TRACEAPP_JOBS_INLINE (tests) it runs now."""
-    if app.config.get("TRACEAPP_JOBS_INLINE"):
-        execute(app, job_id)
-
-
-def current_app_object() -> Flask:
-    """The real app object behind the proxy."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    jobqueue.launch(KIND, job_id)
 
 
 def is_stalled(job: ImportJob) -> bool:

@@ -65,7 +65,7 @@ def epcis_import() -> Any:
                     current_user, current_user.cooperative_id, path, size, form.file.data.filename
                 )
                 db.session.commit()
-                epcis_jobs.launch(epcis_jobs.current_app_object(), job.id)
+                epcis_jobs.launch(job.id)
                 return redirect(url_for("batches.epcis_import_job", import_job_id=job.id))
             if json_too_deep(raw or b""):
                 raise ValidationFailed.field("file", too_deep_message())

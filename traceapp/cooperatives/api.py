@@ -154,7 +154,7 @@ def import_members(args: dict[str, Any], files: dict[str, Any], cooperative_id: 
 def _run(job: MemberImport) -> MemberImport:
     """Commit the queued job and run it now if small; a failure is the request's error."""
     db.session.commit()
-    member_jobs.launch(member_jobs.current_app_object(), job)
+    member_jobs.launch(job)
     db.session.expire_all()
     job = db.session.get_one(MemberImport, job.id)
     if job.status == "failed":

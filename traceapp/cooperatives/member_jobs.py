@@ -17,8 +17,7 @@ import logging
 from typing import IO
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context
-from flask_babel import get_locale
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -66,8 +65,8 @@ def start_check(
 ) -> MemberImport:
     """Queue the check of an uploaded file (the caller commits, then calls :func:`launch`)."""
     require(actor.can_write_cooperative(cooperative_id), _("You cannot import members here."))
-    locale = get_locale() if has_request_context() else None
-    job = MemberImport(
+    return jobqueue.new_job(
+        MemberImport,
         cooperative_id=cooperative_id,
         created_by_id=getattr(actor, "id", None),
         filename=(filename or "upload")[:200],
@@ -77,19 +76,14 @@ def start_check(
         apply_when_checked=apply_when_checked,
         path=path,
         size=size,
-        locale=str(locale) if locale is not None else None,
     )
-    db.session.add(job)
-    db.session.flush()
-    return job
 
 
 def confirm(actor: Actor, cooperative_id: int, import_id: int) -> MemberImport:
     """Queue the application of a checked import (the caller commits, then launches it)."""
     job = member_apply.confirmed_import(actor, cooperative_id, import_id)
     _to_apply(job)
-    locale = get_locale() if has_request_context() else None
-    job.locale = str(locale) if locale is not None else job.locale
+    job.locale = jobqueue.requester_locale() or job.locale
     db.session.flush()
     return job
 
@@ -108,15 +102,10 @@ def is_small(job: MemberImport) -> bool:
     return (job.total or 0) <= _setting("TRACEAPP_MEMBER_IMPORT_SYNC_ROWS", SYNC_ROWS)
 
 
-def launch(app: Flask, job: MemberImport) -> None:
+def launch(job: MemberImport) -> None:
     """Run a committed job now if it is small (or TRACEAPP_JOBS_INLINE, tests); otherwise it
     waits for a worker."""
-    small, job_id = is_small(job), job.id
-    # Reading the job began a transaction of the request (a write one on SQLite): end it, so
-    # that the job, running here, takes its own write transactions.
-    db.session.commit()
-    if app.config.get("TRACEAPP_JOBS_INLINE") or small:
-        execute(app, job_id)
+    jobqueue.launch(KIND, job.id, small=is_small(job))
 
 
 def forget_failed_check(job: MemberImport) -> None:
@@ -125,11 +114,6 @@ def forget_failed_check(job: MemberImport) -> None:
     if job.phase == "check" and job.status == jobqueue.FAILED:
         db.session.delete(job)
         db.session.commit()
-
-
-def current_app_object() -> Flask:
-    """The real app object behind the proxy."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 _write = jobqueue.write

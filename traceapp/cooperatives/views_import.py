@@ -50,7 +50,7 @@ def member_import(cooperative_id: int) -> Any:
             status = 422
         else:
             db.session.commit()
-            member_jobs.launch(member_jobs.current_app_object(), job)
+            member_jobs.launch(job)
             job = _fresh(job)
             if job.status == jobqueue.FAILED:
                 failed = job.problems or {"file": [job.error or ""]}
@@ -125,7 +125,7 @@ def member_import_confirm(cooperative_id: int) -> Any:
         flash(exc.message, "error")
         return redirect(url_for(".member_import", cooperative_id=coop.id))
     db.session.commit()
-    member_jobs.launch(member_jobs.current_app_object(), job)
+    member_jobs.launch(job)
     job = _fresh(job)
     if job.status != "done":
         return redirect(url_for(".member_import_job", import_id=job.id))

@@ -285,7 +285,7 @@ def _sheet_run(job: AttendanceImport, *, forget_failure: bool) -> AttendanceImpo
     """Commit the queued job and run it now if small; its failure there is the request's
     error (422, by field), and a failed check is not kept."""
     db.session.commit()
-    import_jobs.launch(import_jobs.current_app_object(), job)
+    import_jobs.launch(job)
     db.session.expire_all()
     job = db.session.get_one(AttendanceImport, job.id)
     if job.status == jobqueue.FAILED:

@@ -18,8 +18,7 @@ import logging
 from typing import IO, Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context
-from flask_babel import get_locale
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -48,17 +47,13 @@ def _setting(name: str, default: int) -> int:
     return int(current_app.config.get(name, default))
 
 
-def _locale() -> str | None:
-    locale = get_locale() if has_request_context() else None
-    return str(locale) if locale is not None else None
-
-
 def start_check(actor: Actor, activity: Activity, stream: IO[bytes], filename: str) -> Any:
     """Keep the upload and queue its check (the caller commits, then calls :func:`launch`);
     a file past the size limit is refused, nothing kept."""
     require(activity.programme.can_record(actor))
     path, size = uploads.spool(stream, "attendance-import", "file", imports.MAX_BYTES)
-    job = AttendanceImport(
+    return jobqueue.new_job(
+        AttendanceImport,
         activity_id=activity.id,
         created_by_id=getattr(actor, "id", None),
         filename=(filename or "upload")[:200],
@@ -68,11 +63,7 @@ def start_check(actor: Actor, activity: Activity, stream: IO[bytes], filename: s
         size=size,
         done=0,
         attempts=0,
-        locale=_locale(),
     )
-    db.session.add(job)
-    db.session.flush()
-    return job
 
 
 def confirm(actor: Actor, job: AttendanceImport, choices: dict[int, str]) -> AttendanceImport:
@@ -87,7 +78,7 @@ def confirm(actor: Actor, job: AttendanceImport, choices: dict[int, str]) -> Att
     job.total = len(imports.sheet_rows(rows, {int(k): v for k, v in job.choices.items()}))
     job.done, job.imported_count = 0, 0
     job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
-    job.locale = _locale() or job.locale
+    job.locale = jobqueue.requester_locale() or job.locale
     db.session.flush()
     return job
 
@@ -113,19 +104,10 @@ def is_small(job: AttendanceImport) -> bool:
     return (job.total or 0) <= _setting("TRACEAPP_ATTENDANCE_IMPORT_SYNC_ROWS", SYNC_ROWS)
 
 
-def launch(app: Flask, job: AttendanceImport) -> None:
+def launch(job: AttendanceImport) -> None:
     """Run a committed job now if it is small (or TRACEAPP_JOBS_INLINE, tests); otherwise it
     waits for a worker."""
-    small, job_id = is_small(job), job.id
-    # End the request's transaction (a write one on SQLite) so the job can take its own.
-    db.session.commit()
-    if app.config.get("TRACEAPP_JOBS_INLINE") or small:
-        execute(app, job_id)
-
-
-def current_app_object() -> Flask:
-    """The real app object behind the proxy."""
-    return current_app._get_current_object()  # type: ignore[attr-defined]
+    jobqueue.launch(KIND, job.id, small=is_small(job))
 
 
 _write = jobqueue.write

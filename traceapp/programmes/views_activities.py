@@ -180,7 +180,7 @@ def sheet_import(activity_id: int) -> Any:
         _flash_failure(exc.message, exc.errors)
         return _activity_page(item, SheetForm(formdata=None), 422)
     db.session.commit()
-    import_jobs.launch(import_jobs.current_app_object(), job)
+    import_jobs.launch(job)
     job = _fresh(job)
     if job.status == jobqueue.FAILED:
         _flash_failure(job.error or "", job.problems)
@@ -251,7 +251,7 @@ def sheet_import_confirm(activity_id: int) -> Any:
         _flash_failure(exc.message, exc.errors)
         return _activity_page(item, SheetForm(formdata=None), 422)
     db.session.commit()
-    import_jobs.launch(import_jobs.current_app_object(), job)
+    import_jobs.launch(job)
     job = _fresh(job)
     if job.status != "done":
         return redirect(url_for("programmes.sheet_import_job", import_id=job.id))

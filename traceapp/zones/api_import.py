@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
 from traceapp.api import api_actor, documented, owner_cooperative_id
@@ -50,7 +50,7 @@ def import_zones(args: dict[str, Any]) -> Any:
     path, size = import_jobs.spool(request.stream, "document")
     job = import_jobs.start_job(actor, coop_id, path, size, f"zones.{args['format']}")
     db.session.commit()
-    import_jobs.launch(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    import_jobs.launch(job.id)
     db.session.refresh(job)
     return _accepted(job)
 
@@ -72,6 +72,6 @@ def confirm_zone_import(zone_import_id: int) -> Any:
     job = get_scoped(ZoneImportJob, zone_import_id, actor, for_update=True)
     import_jobs.confirm(actor, job)
     db.session.commit()
-    import_jobs.launch(current_app._get_current_object(), job.id)  # type: ignore[attr-defined]
+    import_jobs.launch(job.id)
     db.session.refresh(job)
     return _accepted(job)

@@ -15,8 +15,7 @@ import logging
 from collections import Counter
 from typing import IO, Any
 
-from flask import Flask, current_app, has_request_context
-from flask_babel import get_locale
+from flask import Flask, current_app
 from flask_babel import gettext as _
 
 from traceapp import jobqueue
@@ -62,18 +61,14 @@ def start_job(
         and not actor.is_auditor,
         _("Zone codes are registered by the cooperative's managers and staff."),
     )
-    locale = get_locale() if has_request_context() else None
-    job = ZoneImportJob(
+    return jobqueue.new_job(
+        ZoneImportJob,
         cooperative_id=cooperative_id,
         filename=(filename or "zones.geojson")[:200],
         path=path,
         size=size,
         requested_by_id=getattr(actor, "id", None),
-        locale=str(locale) if locale is not None else None,
     )
-    db.session.add(job)
-    db.session.flush()
-    return job
 
 
 def confirm(actor: Actor, job: ZoneImportJob) -> None:
@@ -89,10 +84,9 @@ def confirm(actor: Actor, job: ZoneImportJob) -> None:
     db.session.flush()
 
 
-def launch(app: Flask, job_id: int) -> None:
+def launch(job_id: int) -> None:
     """A committed job waits for a worker; with TRACEAPP_JOBS_INLINE (tests) it runs now."""
-    if app.config.get("TRACEAPP_JOBS_INLINE"):
-        execute(app, job_id)
+    jobqueue.launch(KIND, job_id)
 
 
 def is_waiting(job: ZoneImportJob) -> bool:

@@ -22,12 +22,6 @@ from traceapp.zones.models import ZoneImportJob, ZoneKind
 from traceapp.zones.views import bp
 
 
-def _app() -> Any:
-    from flask import current_app
-
-    return current_app._get_current_object()  # type: ignore[attr-defined]
-
-
 @bp.route("/zones/import", methods=["GET", "POST"])
 @login_required
 def import_zones() -> Any:
@@ -47,7 +41,7 @@ def import_zones() -> Any:
             form.file.errors = [exc.message, *exc.errors.get("file", [])]
             status = 422
         else:
-            import_jobs.launch(_app(), job.id)
+            import_jobs.launch(job.id)
             return redirect(url_for("zones.import_job", zone_import_id=job.id))
     elif form.is_submitted():
         status = 422
@@ -87,5 +81,5 @@ def import_confirm(zone_import_id: int) -> Any:
     job = get_scoped(ZoneImportJob, zone_import_id, current_user, for_update=True)
     import_jobs.confirm(current_user, job)
     db.session.commit()
-    import_jobs.launch(_app(), job.id)
+    import_jobs.launch(job.id)
     return redirect(url_for("zones.import_job", zone_import_id=job.id))
