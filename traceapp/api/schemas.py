@@ -67,3 +67,29 @@ class OwnerArgsSchema(BaseSchema):
     """Which cooperative a new record belongs to (administrators must say)."""
 
     cooperative_id = fields.Int(load_default=None)
+
+
+class CheckedImportJobSchema(BaseSchema):
+    """An import run as a background job in two phases: its check, then (once confirmed)
+    its application, with progress (members, sign-in sheets)."""
+
+    id = fields.Int()
+    filename = fields.Str()
+    status = fields.Str(metadata={"description": "queued, running, done or failed"})
+    phase = fields.Str(
+        metadata={"description": "check (done: checked, waiting to be confirmed) or apply"}
+    )
+    done = fields.Int(metadata={"description": "rows of the phase done so far"})
+    total = fields.Int(allow_none=True)
+    imported = fields.Int(
+        attribute="imported_count", allow_none=True, metadata={"description": "rows applied"}
+    )
+    error = fields.Str(allow_none=True)
+    problems = fields.Dict(
+        keys=fields.Str(),
+        values=fields.List(fields.Str()),
+        allow_none=True,
+        metadata={"description": "why it failed, by field; each message names its line"},
+    )
+    created_at = fields.AwareDateTime()
+    finished_at = fields.AwareDateTime(allow_none=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from traceapp.api.schemas import BaseSchema
+from traceapp.api.schemas import BaseSchema, CheckedImportJobSchema
 from traceapp.cooperatives.models import Cooperative, Gender, Member, MemberRole
 from traceapp.core.columns import max_length
 
@@ -151,33 +151,13 @@ class ImportPreviewSchema(BaseSchema):
     imported = fields.Int(allow_none=True)
 
 
-class MemberImportJobSchema(BaseSchema):
+class MemberImportJobSchema(CheckedImportJobSchema):
     """A member import running as a background job: its check, then (confirmed) its
     application, with progress."""
 
-    id = fields.Int()
     cooperative_id = fields.Int()
-    filename = fields.Str()
-    status = fields.Str(metadata={"description": "queued, running, done or failed"})
-    phase = fields.Str(
-        metadata={"description": "check (done: checked, waiting to be applied) or apply"}
-    )
-    done = fields.Int(metadata={"description": "rows of the phase done so far"})
-    total = fields.Int(allow_none=True)
-    imported = fields.Int(
-        attribute="imported_count", allow_none=True, metadata={"description": "rows applied"}
-    )
     summary = fields.Dict(
         keys=fields.Str(),
         allow_none=True,
         metadata={"description": "what the check found: counts, problems, changes"},
     )
-    error = fields.Str(allow_none=True)
-    problems = fields.Dict(
-        keys=fields.Str(),
-        values=fields.List(fields.Str()),
-        allow_none=True,
-        metadata={"description": "why it failed, by field; each message names line and column"},
-    )
-    created_at = fields.AwareDateTime()
-    finished_at = fields.AwareDateTime(allow_none=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from traceapp.api.schemas import BaseSchema
+from traceapp.api.schemas import BaseSchema, CheckedImportJobSchema
 from traceapp.cooperatives.models import Gender
 from traceapp.programmes.models import (
     ActivityKind,
@@ -261,22 +261,11 @@ class SheetRowFoundSchema(BaseSchema):
     )
 
 
-class AttendanceImportJobSchema(BaseSchema):
+class AttendanceImportJobSchema(CheckedImportJobSchema):
     """A sign-in sheet import running as a background job: its check, then (confirmed) its
     recording, with progress."""
 
-    id = fields.Int()
     activity_id = fields.Int()
-    filename = fields.Str()
-    status = fields.Str(metadata={"description": "queued, running, done or failed"})
-    phase = fields.Str(
-        metadata={"description": "check (done: checked, waiting to be confirmed) or apply"}
-    )
-    done = fields.Int(metadata={"description": "rows of the phase done so far"})
-    total = fields.Int(allow_none=True)
-    imported = fields.Int(
-        attribute="imported_count", allow_none=True, metadata={"description": "people added"}
-    )
     to_choose = fields.List(
         fields.Nested(SheetRowFoundSchema),
         allow_none=True,
@@ -285,15 +274,6 @@ class AttendanceImportJobSchema(BaseSchema):
             "choice the confirmation may give (every other row is a new person)"
         },
     )
-    error = fields.Str(allow_none=True)
-    problems = fields.Dict(
-        keys=fields.Str(),
-        values=fields.List(fields.Str()),
-        allow_none=True,
-        metadata={"description": "why it failed, by field (rows.N.field names the row)"},
-    )
-    created_at = fields.AwareDateTime()
-    finished_at = fields.AwareDateTime(allow_none=True)
 
 
 class SheetChoiceSchema(BaseSchema):
