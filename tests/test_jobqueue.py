@@ -21,7 +21,7 @@ from tests.conftest import bearer
 from tests.labels.test_runs import _packed_lot
 from traceapp import jobqueue, workers
 from traceapp.batches import epcis_import, epcis_jobs
-from traceapp.batches.models import ImportJob, Lot, ReceivedEvent
+from traceapp.batches.models import ImportJob, ImportJobSlice, Lot, ReceivedEvent
 from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.labels import jobs, services
@@ -182,13 +182,31 @@ def test_a_stopped_worker_puts_its_import_back_and_the_next_one_goes_on_from_the
     job = _fresh(ImportJob, job_id)
     assert (job.status, job.done, job.worker) == ("queued", epcis_jobs.SLICE, None)
     assert db.session.query(ReceivedEvent).count() == epcis_jobs.SLICE
+    # What the slice did is kept beside the job; the job's result is written at its end.
+    assert db.session.query(ImportJobSlice).filter_by(job_id=job_id).count() == 1
+
+    # Each later slice writes its own row: the job's row is not rewritten with the result
+    # so far (which grows with the document) after every slice, only once at the end.
+    job_writes: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("UPDATE epcis_import_jobs"):
+            job_writes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
 
     monkeypatch.setattr(epcis_import, "import_events", real)
-    _worker_once(app)
+    try:
+        _worker_once(app)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert len([w for w in job_writes if "result=" in w]) == 1, job_writes
     job = _fresh(ImportJob, job_id)
     assert job.status == "done" and job.done == 2 * epcis_jobs.SLICE + 50
     assert job.result["stored"] == 2 * epcis_jobs.SLICE + 50  # both runs counted
+    assert len(job.result["recorded"]) + len(job.result["unmatched"]) == job.done
     assert job.result["duplicates"] == []  # nothing imported twice
+    assert db.session.query(ImportJobSlice).filter_by(job_id=job_id).count() == 0
     assert db.session.query(ReceivedEvent).count() == 2 * epcis_jobs.SLICE + 50
 
 

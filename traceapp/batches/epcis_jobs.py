@@ -13,6 +13,7 @@ import json
 import logging
 from typing import IO, Any
 
+import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_babel import gettext as _
 
@@ -20,7 +21,7 @@ from traceapp import jobqueue
 from traceapp.auth.models import Actor, User
 from traceapp.auth.permissions import require
 from traceapp.batches import epcis_import
-from traceapp.batches.models import ImportJob
+from traceapp.batches.models import ImportJob, ImportJobSlice
 from traceapp.core.inputs import json_too_deep, too_deep_message
 from traceapp.database import now_utc
 from traceapp.errors import DomainError, ValidationFailed
@@ -119,6 +120,37 @@ def _let_go(upload: str) -> None:
         log.exception("could not remove the upload %s", upload)
 
 
+def _kept(job: ImportJob) -> epcis_import.ImportResult:
+    """What the job's committed slices did, merged in order (with what a job begun before
+    the slices were kept apart recorded on itself)."""
+    result = epcis_import.ImportResult(**(job.result or {}))
+    for piece in db.session.scalars(
+        sa.select(ImportJobSlice.result)
+        .where(ImportJobSlice.job_id == job.id)
+        .order_by(ImportJobSlice.first)
+    ):
+        result.merge(epcis_import.ImportResult(**piece))
+    return result
+
+
+def _settle_result(job: ImportJob, result: epcis_import.ImportResult | None = None) -> None:
+    """Write the job's whole result once (merged from its slices unless given) and let the
+    slices go."""
+    if result is None:
+        if job.result is None and not _has_slices(job.id):
+            return
+        result = _kept(job)
+    job.result = result.as_dict()
+    db.session.execute(sa.delete(ImportJobSlice).where(ImportJobSlice.job_id == job.id))
+
+
+def _has_slices(job_id: int) -> bool:
+    return (
+        db.session.scalar(sa.select(ImportJobSlice.first).where(ImportJobSlice.job_id == job_id))
+        is not None
+    )
+
+
 def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
     db.session.rollback()
 
@@ -127,6 +159,7 @@ def _fail(job_id: int, message: str, problems: list[str] | None = None) -> None:
         failed.status = "failed"
         failed.error = message[:2000]
         failed.problems = problems
+        _settle_result(failed)  # the slices kept before it stopped
         uploads.discard(failed.path)
         failed.path = None
         failed.finished_at = now_utc()
@@ -178,9 +211,11 @@ def _execute(job: ImportJob) -> None:
         _fail(job_id, str(exc))
         return
     total = len(events)
-    # A job resumed after its worker died goes on after the slices it had kept.
-    result = epcis_import.ImportResult(**(job.result or {}))
-    resume = job.done if job.result is not None else 0
+    # A job resumed after its worker died goes on after the slices it had kept. Each slice
+    # keeps what it did in a row of its own (writing the whole result after each slice
+    # would grow with the document: quadratic); the job's result is written once at the end.
+    result = _kept(job)
+    resume = job.done
 
     def counted() -> None:
         job.total = total
@@ -193,14 +228,13 @@ def _execute(job: ImportJob) -> None:
 
             def keep(piece: list[dict[str, object]] = piece, first: int = first) -> None:
                 assert actor is not None
-                result.merge(
-                    epcis_import.import_events(
-                        actor, job.cooperative_id, piece, context, job_id=job_id
-                    )
+                did = epcis_import.import_events(
+                    actor, job.cooperative_id, piece, context, job_id=job_id
                 )
-                job.done = first + len(piece)
-                job.result = result.as_dict()  # so far: a resumed job goes on from here
+                db.session.add(ImportJobSlice(job_id=job_id, first=first, result=did.as_dict()))
+                job.done = first + len(piece)  # a resumed job goes on from here
                 job.heartbeat_at = now_utc()
+                result.merge(did)
 
             _write(keep)
     except Exception as exc:  # noqa: BLE001
@@ -219,7 +253,7 @@ def _execute(job: ImportJob) -> None:
 
     def finish() -> None:
         job.status = "done"
-        job.result = result.as_dict()
+        _settle_result(job, result)
         uploads.discard(job.path)
         job.path = None
         job.finished_at = now_utc()
@@ -228,9 +262,11 @@ def _execute(job: ImportJob) -> None:
 
 
 def _given_up(job: ImportJob) -> None:
-    """A job failed after losing its worker too often: its upload is let go."""
+    """A job failed after losing its worker too often: its upload is let go, and what its
+    slices did is written on it."""
     uploads.discard(job.path)
     job.path = None
+    _settle_result(job)
 
 
 KIND = jobqueue.Kind("epcis-import", ImportJob, execute, given_up=_given_up, uploads=True)

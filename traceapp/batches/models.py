@@ -224,6 +224,20 @@ class ImportJob(IdMixin, TenantMixin, Base):
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
+class ImportJobSlice(Base):
+    """What one slice of a running EPCIS import job did (its events from ``first``), kept
+    in the slice's own transaction: a resumed job merges them; the finished job's result is
+    written once, and these rows removed."""
+
+    __tablename__ = "epcis_import_slices"
+
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("epcis_import_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    first: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    result: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
 class ReceivedEvent(IdMixin, TenantMixin, Base):
     """A partner's EPCIS event kept as it was received, so that exports give it back field
     for field. Its projections onto the cooperative's lots are TraceEvents (origin "import")."""
