@@ -329,3 +329,52 @@ def test_staff_records_lots_but_cannot_recall(farm, staff_client, client, world)
         json={"reason": "a test recall", "instructions": "return it", "decided_by": "staff"},
     )
     assert r2.status_code == 403
+
+
+def test_a_zone_pushed_over_its_season_by_another_lot_is_flagged_on_both_lots(farm):
+    # field2: 1 ha of peanuts, at most 4.5 t in a 4-month season, all lots together.
+    first = harvest_lot(
+        farm, "3000", [(farm.growers[0], farm.field2, "3000")], confirm="weighed twice"
+    )
+    assert yields.lot_warnings(first) == []
+    second = harvest_lot(
+        farm, "2000", [(farm.growers[1], farm.field2, "2000")], confirm="weighed twice"
+    )
+    for lot in (first, second):
+        [warning] = yields.lot_warnings(lot)
+        assert warning.zone.code == "VN-TEST-0002"
+        assert warning.declared_kg == Decimal("5000")
+        assert sorted(warning.lot_codes) == sorted([first.code, second.code])
+
+
+def test_a_zone_over_a_season_only_across_two_seasons_is_not_flagged(farm):
+    # 3 t in each of two seasons of the same year: 6 t in the year, no season over 4.5 t.
+    day = dt.date(HARVEST.year, 1, 15)
+    later = dt.date(HARVEST.year, 6, 15)
+    a = harvest_lot(
+        farm,
+        "3000",
+        [(farm.growers[0], farm.field2, "3000")],
+        confirm="weighed twice",
+        production_date=day,
+    )
+    b = harvest_lot(
+        farm,
+        "3000",
+        [(farm.growers[1], farm.field2, "3000")],
+        confirm="weighed twice",
+        production_date=later,
+    )
+    assert yields.lot_warnings(a) == []
+    assert yields.lot_warnings(b) == []
+    # A third delivery in the first season tips it over: flagged there, not in the other.
+    c = harvest_lot(
+        farm,
+        "2000",
+        [(farm.growers[0], farm.field2, "2000")],
+        confirm="weighed twice",
+        production_date=day,
+    )
+    assert [w.season_start for w in yields.lot_warnings(c)] == [dt.date(HARVEST.year, 1, 1)]
+    assert [w.declared_kg for w in yields.lot_warnings(a)] == [Decimal("5000")]
+    assert yields.lot_warnings(b) == []

@@ -47,6 +47,11 @@ class Lot(IdMixin, TimestampMixin, TenantMixin, Base):
             name="best_before_after_production",
         ),
         sa.Index("ix_lots_cooperative_id_code", "cooperative_id", "code"),
+        # The lot list's order (newest first) within a cooperative: its first, next and last
+        # pages read 25 entries of this index instead of sorting every lot.
+        sa.Index(
+            "ix_lots_cooperative_id_production_date_id", "cooperative_id", "production_date", "id"
+        ),
     )
 
     product_id: Mapped[int] = mapped_column(

@@ -263,6 +263,15 @@ def lot_search(stmt: sa.Select[Any], q: str | None) -> sa.Select[Any]:
     if not q:
         return stmt
     # Each side of the OR on its own table, each answered by its index (a join would read
-    # every lot).
-    products = sa.select(Product.id).where(text_match(Product, ["name", "code"], q))
-    return stmt.where(sa.or_(text_match(Lot, ["code"], q), Lot.product_id.in_(products)))
+    # every lot). The few matching products are looked up first: with their ids written out
+    # the database combines the two indexes, where a subquery on one side of the OR makes
+    # it test every lot of the cooperative.
+    products = list(
+        db.session.execute(
+            sa.select(Product.id)
+            .where(text_match(Product, ["name", "code"], q))
+            .order_by(Product.id)
+        ).scalars()
+    )
+    code = text_match(Lot, ["code"], q)
+    return stmt.where(sa.or_(code, Lot.product_id.in_(products)) if products else code)

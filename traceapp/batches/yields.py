@@ -118,11 +118,17 @@ def lot_warnings(lot: Lot) -> list[YieldCheck]:
     Set-based: the lot's (zone, season) pairs, then every zone's declared volume per season
     summed in one query; only the seasons that come near their capacity are checked in
     detail (:func:`check_zone`, which names the lots)."""
-    # Each (zone, delivery day) once, with what the check needs of the zone (not its outline).
+    candidates = _candidate_zones(lot)
+    if not candidates:
+        return []
+    # Each (zone, delivery day) once, with what the check needs of the zone (not its outline);
+    # of the candidate zones only, unless they are too many to name (the detailed check
+    # below then sorts them out).
+    only = Contribution.zone_id.in_(candidates) if len(candidates) <= 500 else sa.true()
     pairs = db.session.execute(
         sa.select(Contribution.zone_id, Contribution.delivered_on, Zone.crop, _AREA.label("area"))
         .join(Zone, Zone.id == Contribution.zone_id)
-        .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
+        .where(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None), only)
         .group_by(Contribution.zone_id, Contribution.delivered_on, Zone.crop, _AREA)
         .order_by(Contribution.zone_id, Contribution.delivered_on)
     ).all()
@@ -153,6 +159,68 @@ def lot_warnings(lot: Lot) -> list[YieldCheck]:
         if result is not None and result.exceeded:
             checks.append(result)
     return checks
+
+
+def _kg(quantity: Any, unit: Any) -> Any:
+    """A quantity in kilograms when its unit is a mass, else 0, in SQL."""
+    whens = [
+        (unit == code, quantity * factor)
+        for code, (family, factor, _) in UNITS.items()
+        if family == "mass"
+    ]
+    return sa.case(*whens, else_=0)
+
+
+def _candidate_zones(lot: Lot) -> list[int]:
+    """The lot's zones that may have a season over capacity: those whose declared kilograms
+    (all lots together) over the calendar years of the lot's deliveries reach their
+    capacity for one season. A season lies within a calendar year, so no other zone can
+    exceed; the database sums one figure per zone and returns only these few, whatever the
+    number of the lot's deliveries."""
+    given = sa.and_(Contribution.lot_id == lot.id, Contribution.voided_at.is_(None))
+    lot_zones = sa.select(Contribution.zone_id).where(given)
+    crops = db.session.execute(
+        sa.select(Zone.crop).where(Zone.id.in_(lot_zones)).distinct()
+    ).scalars()
+    rules = {crop: rule for crop in crops if (rule := yield_rule(crop)) is not None}
+    if not rules:
+        return []
+    first, last = db.session.execute(
+        sa.select(
+            sa.func.min(Contribution.delivered_on), sa.func.max(Contribution.delivered_on)
+        ).where(given)
+    ).one()
+    if first is None:
+        return []
+    if isinstance(first, str):  # a bare aggregate on SQLite is not typed
+        first, last = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    declared = (
+        sa.select(
+            Contribution.zone_id.label("zone_id"),
+            sa.func.sum(_kg(Contribution.quantity, Contribution.unit)).label("kg"),
+        )
+        .where(
+            Contribution.zone_id.in_(lot_zones),
+            Contribution.voided_at.is_(None),
+            Contribution.delivered_on >= dt.date(first.year, 1, 1),
+            Contribution.delivered_on < dt.date(last.year + 1, 1, 1),
+        )
+        .group_by(Contribution.zone_id)
+        .subquery()
+    )
+    max_per_ha = sa.case(
+        *[(Zone.crop == crop, Decimal(str(rule["max_kg_per_ha"]))) for crop, rule in rules.items()],
+        else_=None,
+    )
+    return list(
+        db.session.execute(
+            sa.select(declared.c.zone_id)
+            .join(Zone, Zone.id == declared.c.zone_id)
+            # The same margin as below: SQLite sums in binary floats.
+            .where(declared.c.kg >= _AREA * max_per_ha * Decimal("0.999"))
+            .order_by(declared.c.zone_id)
+        ).scalars()
+    )
 
 
 def _zones(ids: set[int]) -> dict[int, Zone]:
