@@ -10,7 +10,7 @@ Created: 2026-12-05
 from alembic import op
 
 revision = "0033"
-down_revision = "0030"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
