@@ -121,3 +121,29 @@ def test_the_lots_and_members_files_say_what_their_objects_say(
     assert len(members) >= 2
     url = f"/cooperatives/{world.a.coop.id}/members.csv?variant=machine"
     assert manager_client.get(url).get_data(as_text=True) == _orm_csv(MEMBERS, list(members))
+
+
+def test_a_file_for_people_says_each_code_and_day_as_each_row_would(
+    app: Any, farm: Any, world: Any
+) -> None:
+    harvest_lot(farm, "100")
+    harvest_lot(farm, "250.5", close=False)
+    lots = db.session.scalars(sa.select(Lot).where(Lot.cooperative_id == world.a.coop.id)).all()
+    members = db.session.scalars(
+        sa.select(Member).where(Member.cooperative_id == world.a.coop.id)
+    ).all()
+    read = [
+        SimpleNamespace(
+            **{k: getattr(lot, k) for k in vars(lot) if not k.startswith("_")},
+            product_code=lot.product.code,
+            product_name=lot.product.name,
+        )
+        for lot in lots
+    ]
+    for lang in ("vi", "en"):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            for table, objects in ((LOTS, read * 2), (MEMBERS, list(members) * 2)):
+                cells = table.writer(machine=False)
+                assert [cells(o) for o in objects] == [table.cells(o, False) for o in objects]
+            day = LOTS.writer(machine=False)(read[0])[3]
+            assert isinstance(day, str) and day and day != read[0].production_date.isoformat()
