@@ -71,7 +71,10 @@ class Column:
         """The cell for people: words for a code, the locale's date, yes/no."""
         if self.text is not None:
             return human_value(self.text(row))
-        value = self.value(row)
+        return self.human_of(self.value(row))
+
+    def human_of(self, value: Any) -> Any:
+        """The cell for people of a value (for a column without ``text``)."""
         if value is None or value == "":
             return ""
         if self.words is not None:
@@ -136,6 +139,39 @@ class Table:
     def cells(self, row: Any, machine: bool) -> list[Any]:
         """One row's cells in a variant."""
         return [c.machine(row) if machine else c.human(row) for c in self.columns]
+
+    def writer(self, machine: bool) -> Callable[[Any], list[Any]]:
+        """:meth:`cells` for one file, in one language: a code's words and a day's date are
+        looked up once per file, not once per row (a hundred thousand rows have a few codes
+        and a few hundred days)."""
+        if machine:
+            return lambda row: self.cells(row, True)
+        said: list[dict[Any, Any] | None] = [{} if c.text is None else None for c in self.columns]
+
+        def cells(row: Any) -> list[Any]:
+            out = []
+            for c, memo in zip(self.columns, said, strict=True):
+                if memo is None:
+                    out.append(c.human(row))
+                    continue
+                value = c.value(row)
+                if not _said_once(c, value):
+                    out.append(c.human_of(value))
+                elif value in memo:
+                    out.append(memo[value])
+                else:
+                    out.append(memo.setdefault(value, c.human_of(value)))
+            return out
+
+        return cells
+
+
+def _said_once(column: Column, value: Any) -> bool:
+    """Whether a cell's words depend on its value only, from a small set: a code's words or a
+    day (not a time, nor free text, which would fill the memo with every row)."""
+    if column.words is not None:
+        return isinstance(value, str | int | enum.Enum)
+    return type(value) in (dt.date, bool)
 
 
 def rows_of(stmt: sa.Select[Any], batch: int = BATCH, whole_rows: bool = False) -> Iterator[Any]:
@@ -235,8 +271,9 @@ def csv_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[byt
     writer = csv.writer(sink, lineterminator="\r\n")
     sink.write("\ufeff")
     writer.writerow([csv_cell(h) for h in table.header(machine)])
+    cells = table.writer(machine)
     for n, row in enumerate(rows, 1):
-        writer.writerow([_csv_cell(v) for v in table.cells(row, machine)])
+        writer.writerow([_csv_cell(v) for v in cells(row)])
         if n % BATCH == 0:
             yield sink.take().encode("utf-8")
     for line in table.footer() if table.footer else ():
@@ -254,7 +291,8 @@ def _xlsx_value(value: Any) -> Any:
 
 def xlsx_chunks(table: Table, rows: Iterable[Any], machine: bool) -> Iterator[bytes]:
     """The XLSX workbook piece by piece, written as it is sent (:mod:`traceapp.core.xlsx`)."""
-    lines = ([_xlsx_value(v) for v in table.cells(row, machine)] for row in rows)
+    cells = table.writer(machine)
+    lines = ([_xlsx_value(v) for v in cells(row)] for row in rows)
     footer = ([_xlsx_value(v) for v in line] for line in (table.footer() if table.footer else ()))
     return xlsx.chunks(
         table.name, table.header(machine), itertools.chain(lines, footer), not machine

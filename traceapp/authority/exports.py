@@ -17,7 +17,8 @@ from traceapp.authority.flags import Flag
 from traceapp.csvsafe import lines, to_csv
 from traceapp.database import local_today
 from traceapp.zones import services as zones
-from traceapp.zones.models import ISSUE_FIELDS, Zone
+from traceapp.zones.models import ISSUE_FIELDS
+from traceapp.zones.services.export import ZoneRow
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 #: The first cell of the CSV's last line, which prints the audit chain's head.
@@ -49,8 +50,8 @@ def head_headers() -> dict[str, str]:
 BATCH = 500
 
 
-def _zones(stmt: sa.Select[Any]) -> Iterator[Zone]:
-    return zones.iter_zones(stmt, BATCH)
+def _zones(stmt: sa.Select[Any], households: bool = True) -> Iterator[ZoneRow]:
+    return zones.iter_zones(stmt, BATCH, households)
 
 
 def _date(value: dt.date | None) -> str:
@@ -92,7 +93,7 @@ def register_csv_chunks(
     return chunks()
 
 
-def _csv_row(z: Zone, today: dt.date, kinds: list[str]) -> list[Any]:
+def _csv_row(z: ZoneRow, today: dt.date, kinds: list[str]) -> list[Any]:
     return [
         z.code,
         z.kind.value,
@@ -111,7 +112,7 @@ def _csv_row(z: Zone, today: dt.date, kinds: list[str]) -> list[Any]:
         z.target_market.value if z.target_market else "",
         "" if z.declared_area_ha is None else z.declared_area_ha,
         "" if z.computed_area_ha is None else z.computed_area_ha,
-        len(z.members),
+        z.households,
         " ".join(kinds),
     ]
 
@@ -169,7 +170,7 @@ def register_kml(stmt: sa.Select[Any], today: dt.date | None = None) -> bytes:
     return b"".join(register_kml_chunks(stmt, audit.printed_head(), today))
 
 
-def _placemark(zone: Zone, today: dt.date) -> ET.Element:
+def _placemark(zone: ZoneRow, today: dt.date) -> ET.Element:
     mark = ET.Element(f"{{{KML_NS}}}Placemark", id=f"zone-{zone.id}")
     ET.SubElement(mark, f"{{{KML_NS}}}name").text = zone.code
     ET.SubElement(mark, f"{{{KML_NS}}}description").text = " · ".join(
@@ -221,7 +222,7 @@ def register_kml_chunks(
     def chunks() -> Iterator[bytes]:
         yield before
         parts: list[bytes] = []
-        for n, zone in enumerate(_zones(stmt), 1):
+        for n, zone in enumerate(_zones(stmt, households=False), 1):
             text = ET.tostring(_placemark(zone, today), encoding="utf-8")
             parts.append(text.replace(declaration, b"", 1))
             if n % BATCH == 0:

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 
 from traceapp import tables
 from traceapp.audit import services as audit
@@ -19,7 +18,7 @@ from traceapp.authority.views import bp, flag_rows
 from traceapp.authority.views_register import register_list
 from traceapp.database import local_today
 from traceapp.tables import Column
-from traceapp.zones.models import Zone
+from traceapp.zones import services as zones
 from traceapp.zones.tables import zone_columns
 
 
@@ -47,9 +46,8 @@ def register_download() -> Any:
         ),
         footer=lambda: [[exports.HEAD_LABEL, audit.printed_head()]],
     )
-    stmt = stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code, Zone.id)
     return tables.download(
-        table, tables.rows_of(stmt), tables.requested_format(), headers=exports.head_headers()
+        table, zones.iter_zones(stmt), tables.requested_format(), headers=exports.head_headers()
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased
 
 from traceapp import tables, units
 from traceapp.auth.permissions import get_scoped
@@ -17,6 +17,7 @@ from traceapp.batches import recall_stream
 from traceapp.batches.models import LOT_STATUS_LABELS, Lot, Recall
 from traceapp.batches.views import bp, lot_list
 from traceapp.extensions import db
+from traceapp.products.models import Product
 from traceapp.tables import Column
 from traceapp.zones.models import KIND_LABELS
 
@@ -24,8 +25,8 @@ LOTS = tables.Table(
     "lots",
     (
         Column("code", _l("Lot code"), lambda lot: lot.code),
-        Column("product_code", _l("Product code"), lambda lot: lot.product.code),
-        Column("product", _l("Product"), lambda lot: lot.product.name),
+        Column("product_code", _l("Product code"), lambda lot: lot.product_code),
+        Column("product", _l("Product"), lambda lot: lot.product_name),
         Column("production_date", _l("Production date"), lambda lot: lot.production_date),
         Column("best_before", _l("Best before"), lambda lot: lot.best_before),
         Column("quantity", _l("Quantity"), lambda lot: lot.quantity),
@@ -39,12 +40,30 @@ LOTS = tables.Table(
 @tables.routes(bp, "/lots", "lots")
 @login_required
 def lots_download() -> Any:
-    """The lots, filtered as on screen, as CSV or XLSX."""
+    """The lots, filtered as on screen, as CSV or XLSX.
+
+    The rows are plain rows of the columns the file shows, with their product's code and name
+    joined in SQL: ORM lots (with their product loaded per batch) lived long enough, a batch
+    at a time, to fill the collector's old generation and set off full collections of the
+    process at a hundred thousand lots."""
     stmt, _args = lot_list()
-    stmt = stmt.options(selectinload(Lot.product)).order_by(
-        Lot.production_date.desc(), Lot.id.desc()
+    product = aliased(Product)  # not correlated with a search's own subquery of products
+    rows = (
+        stmt.with_only_columns(
+            Lot.code,
+            Lot.production_date,
+            Lot.best_before,
+            Lot.quantity,
+            Lot.unit,
+            Lot.status,
+            Lot.closed_at,
+            product.code.label("product_code"),
+            product.name.label("product_name"),
+        )
+        .join(product, product.id == Lot.product_id)
+        .order_by(Lot.production_date.desc(), Lot.id.desc())
     )
-    return tables.download(LOTS, tables.rows_of(stmt), tables.requested_format())
+    return tables.download(LOTS, tables.rows_of(rows, whole_rows=True), tables.requested_format())
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from traceapp.zones.models import KIND_LABELS, MARKET_LABELS, STATUS_LABELS
 
 
 def zone_columns(today: dt.date) -> tuple[Column, ...]:
-    """A zone's columns, its status as it stands on ``today``."""
+    """A zone's columns (of a :class:`~traceapp.zones.services.export.ZoneRow`), its status as
+    it stands on ``today``."""
 
     def status(z: Any) -> Any:
         return services.effective_status(z, today)
@@ -36,5 +37,5 @@ def zone_columns(today: dt.date) -> tuple[Column, ...]:
         Column("target_market", _l("Target market"), lambda z: z.target_market, MARKET_LABELS),
         Column("declared_area_ha", _l("Declared area (ha)"), lambda z: z.declared_area_ha),
         Column("computed_area_ha", _l("Computed area (ha)"), lambda z: z.computed_area_ha),
-        Column("households", _l("Households"), lambda z: len(z.members)),
+        Column("households", _l("Households"), lambda z: z.households),
     )

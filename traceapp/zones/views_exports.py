@@ -8,7 +8,7 @@ from flask_login import login_required
 
 from traceapp import tables
 from traceapp.database import local_today
-from traceapp.zones.models import Zone
+from traceapp.zones import services
 from traceapp.zones.tables import zone_columns
 from traceapp.zones.views import bp, zone_list
 
@@ -19,6 +19,4 @@ def zones_download() -> Any:
     """The zone codes, filtered as on screen, as CSV or XLSX."""
     stmt, _args = zone_list()
     table = tables.Table("zones", zone_columns(local_today()))
-    return tables.download(
-        table, tables.rows_of(stmt.order_by(Zone.code, Zone.id)), tables.requested_format()
-    )
+    return tables.download(table, services.iter_zones(stmt), tables.requested_format())

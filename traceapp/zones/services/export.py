@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
+from traceapp.cooperatives.models import Cooperative
 from traceapp.core.regions import names_covered
 from traceapp.core.streaming import json_chunks
 from traceapp.database import local_today
@@ -18,6 +19,7 @@ from traceapp.zones.models import (
     Zone,
     ZoneKind,
     ZoneStatus,
+    zone_members,
 )
 
 if TYPE_CHECKING:
@@ -55,7 +57,7 @@ def _number(value: decimal.Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def feature(zone: Zone, today: dt.date | None = None) -> dict[str, Any]:
+def feature(zone: Zone | ZoneRow, today: dt.date | None = None) -> dict[str, Any]:
     """One zone as a GeoJSON Feature (RFC 7946); a zone without geometry has a null one."""
     return {
         "type": "Feature",
@@ -78,15 +80,115 @@ def feature(zone: Zone, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def iter_zones(stmt: sa.Select[Any], batch: int = 500) -> Iterator[Zone]:
-    """The zones a (scoped) statement selects, by code, read from the database in batches."""
-    stmt = stmt.options(selectinload(Zone.cooperative)).order_by(Zone.code)
-    return iter(db.session.execute(stmt.execution_options(yield_per=batch)).scalars())
+#: The columns of a zone its exports read (CSV, GeoJSON, KML and the lists' downloads).
+ROW_FIELDS = (
+    "id",
+    "code",
+    "kind",
+    "name",
+    "crop",
+    "status",
+    "province",
+    "district",
+    "commune",
+    "issuing_authority",
+    "decision_number",
+    "issued_on",
+    "valid_from",
+    "valid_until",
+    "target_market",
+    "declared_area_ha",
+    "computed_area_ha",
+)
+
+
+class _Cooperative:
+    """A zone's cooperative as its exports read it: its name."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+class ZoneRow:
+    """A zone as its exports read it, from one row of one query: its columns
+    (:data:`ROW_FIELDS`), ``cooperative.name``, ``households`` (its number of members) and
+    ``geometry``, parsed from the row's JSON text when it is read.
+
+    An export reads thousands of zones; as ORM objects, each with its state, its collections
+    and its parsed geometry, a batch of them lived long enough to be moved to the collector's
+    oldest generation, so that a large export set off full collections of the whole process
+    (and cost more per zone the more zones there were). A row's values are plain, and its
+    geometry lives only while its zone is written."""
+
+    __slots__ = (*ROW_FIELDS, "cooperative", "households", "_geometry")
+
+    id: int
+    code: str
+    kind: ZoneKind
+    name: str | None
+    crop: str | None
+    status: ZoneStatus
+    province: str
+    district: str | None
+    commune: str | None
+    issuing_authority: str | None
+    decision_number: str | None
+    issued_on: dt.date | None
+    valid_from: dt.date | None
+    valid_until: dt.date | None
+    target_market: Any
+    declared_area_ha: decimal.Decimal | None
+    computed_area_ha: decimal.Decimal | None
+    cooperative: _Cooperative
+    households: int
+
+    def __init__(self, row: Any) -> None:
+        for key in ROW_FIELDS:
+            setattr(self, key, getattr(row, key))
+        self.cooperative = _Cooperative(row.cooperative_name)
+        self.households = row.households
+        self._geometry: str | None = row.geometry_text
+
+    @property
+    def geometry(self) -> dict[str, Any] | None:
+        """The GeoJSON geometry (RFC 7946), or None."""
+        return None if self._geometry is None else json.loads(self._geometry)
+
+
+def _households() -> sa.ScalarSelect[Any]:
+    return (
+        sa.select(sa.func.count())
+        .select_from(zone_members)
+        .where(zone_members.c.zone_id == Zone.id)
+        .scalar_subquery()
+    )
+
+
+def iter_zones(
+    stmt: sa.Select[Any], batch: int = 500, households: bool = True
+) -> Iterator[ZoneRow]:
+    """The zones a (scoped) statement of zones selects, by code, read from the database in
+    batches as :class:`ZoneRow` (``households`` 0 when not asked for). The query runs when
+    the first zone is asked for (in a streamed body, after the view has returned)."""
+    coop_name = sa.select(Cooperative.name).where(Cooperative.id == Zone.cooperative_id)
+    columns = [
+        *(getattr(Zone, key) for key in ROW_FIELDS),
+        coop_name.scalar_subquery().label("cooperative_name"),
+        (_households() if households else sa.literal(0)).label("households"),
+        # As text: parsed only when its zone is written (see ZoneRow).
+        sa.cast(Zone.geometry, sa.Text).label("geometry_text"),
+    ]
+    rows = stmt.with_only_columns(*columns).order_by(None).order_by(Zone.code)
+    for row in db.session.execute(rows.execution_options(yield_per=batch)):
+        yield ZoneRow(row)
 
 
 def feature_collection(stmt: sa.Select[Any], today: dt.date | None = None) -> dict[str, Any]:
     """The zones a (scoped) statement selects, as a GeoJSON FeatureCollection."""
-    return {"type": "FeatureCollection", "features": [feature(z, today) for z in iter_zones(stmt)]}
+    zones = iter_zones(stmt, households=False)
+    return {"type": "FeatureCollection", "features": [feature(z, today) for z in zones]}
 
 
 def feature_collection_chunks(
@@ -96,4 +198,8 @@ def feature_collection_chunks(
     written a feature at a time."""
     today = today or local_today()
     doc = {"type": "FeatureCollection", "features": [], **(extra or {})}
-    return json_chunks(doc, ("features",), lambda: (feature(z, today) for z in iter_zones(stmt)))
+    return json_chunks(
+        doc,
+        ("features",),
+        lambda: (feature(z, today) for z in iter_zones(stmt, households=False)),
+    )

@@ -4,7 +4,7 @@ may move a code where."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 
@@ -55,7 +55,17 @@ DECISION_TARGETS = frozenset(end for _start, end in DECISIONS)
 COOPERATIVE_STEPS = frozenset({(S.DRAFT, S.SUBMITTED), (S.REJECTED, S.DRAFT)})
 
 
-def effective_status(zone: Zone, on_date: dt.date | None = None) -> ZoneStatus:
+class Dated(Protocol):
+    """What the effective status reads of a zone (a :class:`Zone` or an export's row)."""
+
+    @property
+    def status(self) -> ZoneStatus: ...
+
+    @property
+    def valid_until(self) -> dt.date | None: ...
+
+
+def effective_status(zone: Dated, on_date: dt.date | None = None) -> ZoneStatus:
     """The status on a day: an active code whose validity has ended counts as expired."""
     day = on_date or local_today()
     if zone.status in EXPIRING_STATUSES and zone.valid_until is not None and day > zone.valid_until:
