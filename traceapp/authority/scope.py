@@ -119,7 +119,15 @@ def console_scope(actor: Actor) -> Scope:
 
 
 def cooperative_ids(scope: Scope) -> list[int]:
-    """Cooperatives of the region: located in it, or holding a zone code issued in it."""
+    """Cooperatives of the region: located in it, or holding a zone code issued in it
+    (looked up once per scope: a page asks for them several times)."""
+    known: list[int] | None = scope.__dict__.get("_cooperative_ids")
+    if known is None:
+        known = scope.__dict__["_cooperative_ids"] = _cooperative_ids(scope)
+    return list(known)
+
+
+def _cooperative_ids(scope: Scope) -> list[int]:
     holders = set(
         db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
     )

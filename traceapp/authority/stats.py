@@ -86,25 +86,36 @@ def _by_month(
 
 
 @dataclass
-class _Region:
-    """What every figure of a region starts from."""
+class Region:
+    """What every figure of a region starts from, as SQL made once from the reader's scope
+    (a CSV written as it is sent no longer has the reader's objects)."""
 
-    scope: Scope
     today: dt.date
     months: int
     coop_ids: list[int]
+    zones: sa.ColumnElement[bool]
+    lots: sa.ColumnElement[bool]
+    lot_ids: sa.Select[Any]
 
-    @property
-    def lot_ids(self) -> sa.Select[Any]:
-        return self.scope.lot_ids()
+    def zone_clause(self) -> sa.ColumnElement[bool]:
+        """The zones in scope (what :func:`overview` asks a scope for)."""
+        return self.zones
 
 
-def _region(scope: Scope, months: int, today: dt.date | None) -> _Region:
+def region(scope: Scope, months: int = 12, today: dt.date | None = None) -> Region:
+    """The region of a reader's scope, for the figures of the last ``months`` months."""
     months = max(1, min(MAX_MONTHS, int(months)))
-    return _Region(scope, today or local_today(), months, cooperative_ids(scope))
+    return Region(
+        today or local_today(),
+        months,
+        cooperative_ids(scope),
+        scope.zone_clause(),
+        scope.lot_clause(),
+        scope.lot_ids(),
+    )
 
 
-def _people(r: _Region) -> tuple[int, int]:
+def _people(r: Region) -> tuple[int, int]:
     """Current members of the region's cooperatives, and the women among them."""
     if not r.coop_ids:
         return 0, 0
@@ -118,11 +129,11 @@ def _people(r: _Region) -> tuple[int, int]:
     return int(members), int(women)
 
 
-def _lots(r: _Region) -> int:
-    return int(db.session.scalar(sa.select(sa.func.count(Lot.id)).where(r.scope.lot_clause())) or 0)
+def _lots(r: Region) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Lot.id)).where(r.lots)) or 0)
 
 
-def _labels(r: _Region) -> int:
+def _labels(r: Region) -> int:
     return int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0)).where(
@@ -133,7 +144,7 @@ def _labels(r: _Region) -> int:
     )
 
 
-def _scans(r: _Region) -> int:
+def _scans(r: Region) -> int:
     # Scans from the daily counts the scan log keeps, not from every scan.
     return int(
         db.session.scalar(
@@ -145,11 +156,11 @@ def _scans(r: _Region) -> int:
     )
 
 
-def _monthly(r: _Region) -> list[Month]:
+def _monthly(r: Region) -> list[Month]:
     keys = _month_keys(r.today, r.months)
     start = dt.date.fromisoformat(keys[0] + "-01")
     start_at = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(local_zone_name()))
-    per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [r.scope.lot_clause()], start)
+    per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [r.lots], start)
     per_label = _by_month(
         LabelRun.created_at,
         sa.func.sum(LabelRun.count),
@@ -166,13 +177,13 @@ def _monthly(r: _Region) -> list[Month]:
 
 def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Stats:
     """The region's figures, and its activity over the last ``months`` months."""
-    r = _region(scope, months, today)
+    r = region(scope, months, today)
     members, women = _people(r)
     return Stats(
         cooperatives=len(r.coop_ids),
         members=members,
         women=women,
-        zones=overview(scope, r.today),
+        zones=overview(r, r.today),  # type: ignore[arg-type]
         lots=_lots(r),
         labels=_labels(r),
         scans=_scans(r),
@@ -222,11 +233,10 @@ def csv_chunks(stats: Stats) -> Iterator[bytes]:
         yield lines([row]).encode("utf-8")
 
 
-def streamed_csv(scope: Scope, months: int = 12, today: dt.date | None = None) -> Iterator[bytes]:
-    """:func:`csv_chunks` of :func:`compute`, written as it is sent: the head goes at once,
-    then each figure as soon as it is counted (the region's, the zones', each month's)."""
+def streamed_csv(r: Region) -> Iterator[bytes]:
+    """:func:`csv_chunks` of :func:`compute` for the :func:`region` ``r``, written as it is
+    sent: the head goes at once, then each figure as soon as it is counted."""
     yield "\ufeff".encode() + lines([HEADER]).encode("utf-8")
-    r = _region(scope, months, today)
     members, women = _people(r)
     # The region's figures in their own order, each counted as its line is due.
     yield lines([["region", "cooperatives", len(r.coop_ids), ""]]).encode("utf-8")
@@ -236,7 +246,7 @@ def streamed_csv(scope: Scope, months: int = 12, today: dt.date | None = None) -
     yield lines([["region", "women share percent", share, ""]]).encode("utf-8")
     for item, count in (("lots", _lots), ("labels issued", _labels), ("scans", _scans)):
         yield lines([["region", item, count(r), ""]]).encode("utf-8")
-    yield lines(list(_zone_rows(overview(scope, r.today)))).encode("utf-8")
+    yield lines(list(_zone_rows(overview(r, r.today)))).encode("utf-8")  # type: ignore[arg-type]
     yield lines(list(_month_rows(_monthly(r)))).encode("utf-8")
 
 

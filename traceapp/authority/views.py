@@ -334,7 +334,7 @@ def statistics_csv() -> Any:
     scope = services.console_scope(current_user)
     # Written as it is sent: the first line leaves before anything is counted.
     return Response(
-        stream_with_context(stats.streamed_csv(scope, _months())),
+        stream_with_context(stats.streamed_csv(stats.region(scope, _months()))),
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'
