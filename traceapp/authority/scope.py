@@ -128,8 +128,14 @@ def cooperative_ids(scope: Scope) -> list[int]:
 
 
 def _cooperative_ids(scope: Scope) -> list[int]:
+    # Each cooperative asked whether it holds a zone of the region (an index lookup that
+    # stops at the first), not every zone of the region read for its cooperative.
     holders = set(
-        db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
+        db.session.scalars(
+            sa.select(Cooperative.id).where(
+                sa.exists().where(Zone.cooperative_id == Cooperative.id, scope.zone_clause())
+            )
+        )
     )
     rows = db.session.execute(
         sa.select(Cooperative.id, Cooperative.province, Cooperative.district, Cooperative.country)
