@@ -92,3 +92,12 @@ def test_a_page_after_a_key_reads_the_kept_rows_in_index_order(world):
     # No scan log, no sort of every row: the page stops after its rows.
     for word in ("label_scans", "Seq Scan on", "TEMP B-TREE", "Sort"):
         assert word not in text, text
+
+
+def test_the_download_reads_the_list_a_page_at_a_time_in_its_order(world, auditor_client):
+    expected = _scans(7)
+    stmt = label_flags.unknown_scans_query(services.scope_for(world.auditor))
+    for batch in (1, 2, 3, 1000):
+        assert [r.serial for r in label_flags.unknown_rows(stmt, batch=batch)] == expected
+    body = auditor_client.get("/authority/unknown-scans.csv").get_data(as_text=True)
+    assert re.findall(r"^(FAKE\d+),", body, re.M) == expected

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -247,3 +248,24 @@ def unknown_scans_query(scope: Scope) -> sa.Select[Any]:
         .subquery("unknown")
     )
     return sa.select(rows).order_by(rows.c.last.desc(), rows.c.serial)
+
+
+def unknown_rows(stmt: sa.Select[Any], batch: int = 1000) -> Iterator[Any]:
+    """The rows of :func:`unknown_scans_query` ``stmt``, read a page at a time by key (each
+    page through the index, so the first rows leave before the last are read)."""
+    cols = stmt.selected_columns
+    after: tuple[Any, str] | None = None
+    while True:
+        q = stmt
+        if after is not None:
+            q = q.where(
+                sa.or_(
+                    cols["last"] < after[0],
+                    sa.and_(cols["last"] == after[0], cols["serial"] > after[1]),
+                )
+            )
+        rows = db.session.execute(q.limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].last, rows[-1].serial)
