@@ -36,7 +36,14 @@ from scale_sql import (
     series,
     square,
 )
-from scale_volume import check_references, daily_counts, label_counters, make_labels, make_scans
+from scale_volume import (
+    check_references,
+    daily_counts,
+    label_counters,
+    make_labels,
+    make_scans,
+    unknown_serials,
+)
 from werkzeug.security import generate_password_hash
 
 from traceapp.auth.models import Role, User
@@ -178,6 +185,8 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
         label_counters()
     with phase(timings, "daily counts"):
         daily_counts()
+    with phase(timings, "unknown serials"):
+        unknown_serials()
     with phase(timings, "recreate indexes"):
         for index in indexes:
             index.create(db.session.connection())

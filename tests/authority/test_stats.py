@@ -130,3 +130,20 @@ def test_months_are_counted_where_the_cooperatives_are(farm, world):
     )
     by_month = {m.month: m.scans for m in figures.months}
     assert (by_month["2026-02"], by_month["2026-03"]) == (1, 1)
+
+
+def test_the_streamed_csv_sends_its_head_first_and_the_same_figures(farm, world, auditor_client):
+    lot = harvest_lot(farm, "1000")
+    labels_for(lot, count=4)
+    db.session.commit()
+    for user in (world.auditor, world.other_auditor, world.admin):
+        scope = services.scope_for(user)
+        whole = b"".join(stats.csv_chunks(stats.compute(scope, months=6)))
+        chunks = stats.streamed_csv(stats.region(scope, months=6))
+        first = next(chunks)
+        assert first == "\ufeffsection,item,count,hectares\r\n".encode()
+        assert first + b"".join(chunks) == whole
+    # Through the page: the head arrives as the first chunk of the download.
+    response = auditor_client.get("/authority/stats.csv", buffered=False)
+    assert next(iter(response.response)).startswith("\ufeffsection,item".encode())
+    response.close()

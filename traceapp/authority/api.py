@@ -274,9 +274,9 @@ class StatsCSV(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """The same figures as /authority/stats, one row per figure."""
         scope = services.console_scope(api_actor())
-        figures = stats.compute(scope, args["months"])
+        figures = stats.region(scope, args["months"])
         return _download(
-            lambda _head: stats.csv_chunks(figures),
+            lambda _head: stats.streamed_csv(figures),
             "text/csv; charset=utf-8",
             f"stats-{local_today().isoformat()}.csv",
         )

@@ -16,7 +16,8 @@ from sqlalchemy.orm import aliased
 from traceapp.authority.flag_text import message
 from traceapp.authority.label_flags import _lot_filter
 from traceapp.authority.models import FLAG_KINDS, FiguresRefreshed, Flag, FlagRow
-from traceapp.authority.scope import Scope, cooperative_ids
+from traceapp.authority.scope import Scope, cooperative_ids, event_declared_wrong
+from traceapp.batches.models import Contribution, LotInput, TraceEvent
 from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.zones.models import Zone
@@ -78,6 +79,8 @@ def _where(scope: Scope, zone: Zone | None, kind: str) -> sa.ColumnElement[bool]
     """The kept flags of one rule the reader may see (as compute_flags scopes each rule)."""
     lot_zone_ids = [zone.id] if zone is not None else None
     if kind in LOT_KINDS:
+        if zone is None:
+            return _flagged_lots_in(scope)
         return _lot_filter(scope, lot_zone_ids, FlagRow.lot_id)
     if kind == "shopper_reports":
         if zone is not None:
@@ -87,6 +90,38 @@ def _where(scope: Scope, zone: Zone | None, kind: str) -> sa.ColumnElement[bool]
         return FlagRow.cooperative_id.in_(cooperative_ids(scope))
     zone_ids: Any = [zone.id] if zone is not None else scope.zone_ids()
     return FlagRow.zone_id.in_(zone_ids)
+
+
+def _flagged_lots_in(scope: Scope) -> sa.ColumnElement[bool]:
+    """The kept lot flags whose lot is in the reader's scope: the lot, or a lot it was made
+    from, claimed a zone of the region (as :meth:`Scope.lot_ids` has it). Walked up from the
+    few flagged lots rather than down through every lot of the region."""
+    if scope.mode == "all":
+        return sa.true()
+    start = sa.select(FlagRow.lot_id.label("lot_id"), FlagRow.lot_id.label("flagged")).where(
+        FlagRow.kind.in_(sorted(LOT_KINDS)), FlagRow.lot_id.is_not(None)
+    )
+    up = start.cte("flagged_lots", recursive=True)
+    # UNION (not UNION ALL) drops repeats, so the walk ends even on odd genealogies.
+    up = up.union(
+        sa.select(LotInput.input_lot_id, up.c.flagged).join(
+            up, LotInput.output_lot_id == up.c.lot_id
+        )
+    )
+    zones = sa.select(Zone.id).where(scope.zone_clause())
+    claimed = sa.or_(
+        sa.exists().where(
+            Contribution.lot_id == up.c.lot_id,
+            Contribution.voided_at.is_(None),
+            Contribution.zone_id.in_(zones.where(Zone.id == Contribution.zone_id)),
+        ),
+        sa.exists().where(
+            TraceEvent.lot_id == up.c.lot_id,
+            TraceEvent.zone_id.in_(zones.where(Zone.id == TraceEvent.zone_id)),
+            ~event_declared_wrong(),
+        ),
+    )
+    return FlagRow.lot_id.in_(sa.select(up.c.flagged).where(claimed))
 
 
 def kept_flags(scope: Scope, zone: Zone | None, kinds: list[str]) -> list[Flag]:

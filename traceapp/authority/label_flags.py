@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from traceapp.authority.flag_text import written
 from traceapp.authority.models import Flag
@@ -12,7 +14,7 @@ from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.batches.models import Contribution, Lot, LotStatus, Recall
 from traceapp.extensions import db
 from traceapp.labels.models import Label
-from traceapp.public.models import LabelScan
+from traceapp.public.models import UnknownSerial, UnknownSerialCooperative, UnknownSerialTotal
 
 # --- labels and lots ----------------------------------------------------------------------------
 
@@ -126,33 +128,47 @@ def shopper_reports(scope: Scope, zone_ids: Any) -> list[Flag]:
     ]
 
 
-def _unknown_in(scope: Scope) -> sa.ColumnElement[bool]:
-    """Unknown-serial scans an auditor sees: those made under a product of a cooperative of
-    the region, and those that name no product at all (short links: nobody's in particular)."""
-    # A literal, not a parameter: the planners then know the partial index
-    # ix_label_scans_unknown holds every row asked for.
-    clause = LabelScan.outcome == sa.literal_column("'unknown'")
+def _kept_in(scope: Scope) -> Any:
+    """Which kept rows of unknown-serial scans an auditor sees, as a condition on a
+    cooperative column (0: codes that named no product): those made under a product of a
+    cooperative of the region, and those that name no product at all (short links: nobody's
+    in particular)."""
     if scope.mode == "all":
-        return clause
-    # No cooperative (0) or one of the region's: one condition on the indexed rows, which the
-    # planners do not turn into a walk of the cooperative's every scan.
-    return sa.and_(
-        clause,
-        sa.func.coalesce(LabelScan.cooperative_id, 0).in_([0, *cooperative_ids(scope)]),
-    )
+        return lambda _column: sa.true()
+    shown = [0, *cooperative_ids(scope)]
+    return lambda column: column.in_(shown)
+
+
+def unknown_counts(scope: Scope) -> tuple[int, int, Any, Any]:
+    """(scans, distinct serials, first scan, last scan) of serials never issued that the
+    reader sees, from the kept totals of the region's cooperatives: a few rows, whatever
+    the number of scans."""
+    kept_in = _kept_in(scope)
+    total = UnknownSerialTotal
+    scans, serials, first, last = db.session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(total.scans), 0),
+            sa.func.coalesce(sa.func.sum(total.serials), 0),
+            sa.func.min(total.first_seen),
+            sa.func.max(total.last_seen),
+        ).where(kept_in(total.cooperative_id))
+    ).one()
+    if not scans:
+        return 0, 0, None, None
+    # A serial scanned under several of the region's cooperatives (or under one and under
+    # none) is one serial: the few such serials are found through a partial index.
+    pair = UnknownSerialCooperative
+    rows, shared = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.distinct(pair.serial)))
+        .join(UnknownSerial, UnknownSerial.serial == pair.serial)
+        .where(UnknownSerial.cooperatives > sa.literal_column("1"), kept_in(pair.cooperative_id))
+    ).one()
+    return int(scans), int(serials) - (rows - shared), first, last
 
 
 def unknown_serials(scope: Scope) -> list[Flag]:
     """One flag summing up scans of serials that were never issued."""
-    row = db.session.execute(
-        sa.select(
-            sa.func.count(LabelScan.id),
-            sa.func.count(sa.distinct(LabelScan.unknown_serial)),
-            sa.func.min(LabelScan.scanned_at),
-            sa.func.max(LabelScan.scanned_at),
-        ).where(_unknown_in(scope))
-    ).one()
-    scans, serials, first, last = row
+    scans, serials, first, last = unknown_counts(scope)
     if not scans:
         return []
     return [
@@ -171,13 +187,6 @@ def unknown_serials(scope: Scope) -> list[Flag]:
     ]
 
 
-#: The order of the unknown-serial list: the serial scanned last first (keyset paging).
-UNKNOWN_SCANS_ORDER = [
-    (sa.func.max(LabelScan.scanned_at), True),
-    (LabelScan.unknown_serial, False),
-]
-
-
 def unknown_scans(
     scope: Scope,
     page: int = 1,
@@ -188,46 +197,75 @@ def unknown_scans(
     last: bool = False,
 ) -> Any:
     """Serials scanned that were never issued: how often, first and last seen, newest first,
-    and the product they were scanned under when the link named one. Paged by key: the
-    serial of the row the page starts after (or ends before), or else by ``page``."""
+    and the product of the last scan when its code named one. Paged by key: the serial of
+    the row the page starts after (or ends before), or else by ``page``; counted from the
+    kept totals."""
     from traceapp.core.paging import keyset_paginate
 
-    def values_of(serial: str) -> tuple[Any, str] | None:
-        newest = db.session.scalar(
-            sa.select(sa.func.max(LabelScan.scanned_at)).where(
-                _unknown_in(scope), LabelScan.unknown_serial == serial
-            )
-        )
-        return None if newest is None else (newest, serial)
-
+    stmt = unknown_scans_query(scope)
+    rows = stmt.selected_columns
     return keyset_paginate(
-        unknown_scans_query(scope),
-        UNKNOWN_SCANS_ORDER,
+        stmt,
+        [(rows["last"], True), (rows["serial"], False)],
         after=after,
         before=before,
         last=last,
         page=page,
         per_page=per_page,
         scalars=False,
-        group_key=(values_of, lambda row: row.serial),
+        total=unknown_counts(scope)[1],
+        row_key=lambda row: row.serial,
     )
 
 
 def unknown_scans_query(scope: Scope) -> sa.Select[Any]:
-    """The query behind :func:`unknown_scans`: one row per serial, newest first."""
+    """The query behind :func:`unknown_scans`, one row per serial, newest first, from the
+    kept rows per serial and cooperative: each serial's row is its newest one in scope (read
+    in the order of their index), with the scans and first scan of all its rows in scope."""
     from traceapp.products.models import Product
 
-    stmt: Any = (
-        sa.select(
-            LabelScan.unknown_serial.label("serial"),
-            sa.func.count(LabelScan.id).label("scans"),
-            sa.func.min(LabelScan.scanned_at).label("first"),
-            sa.func.max(LabelScan.scanned_at).label("last"),
-            sa.func.max(Product.name).label("product"),
-        )
-        .outerjoin(Product, Product.id == LabelScan.product_id)
-        .where(_unknown_in(scope))
-        .group_by(LabelScan.unknown_serial)
-        .order_by(*[c.desc() if desc else c for c, desc in UNKNOWN_SCANS_ORDER])
+    kept_in = _kept_in(scope)
+    pair = UnknownSerialCooperative
+    other = aliased(UnknownSerialCooperative)
+    same = [other.serial == pair.serial, kept_in(other.cooperative_id)]
+    newer = sa.exists().where(
+        *same,
+        sa.or_(
+            other.last_seen > pair.last_seen,
+            sa.and_(other.last_seen == pair.last_seen, other.cooperative_id < pair.cooperative_id),
+        ),
     )
-    return stmt
+    rows = (
+        sa.select(
+            pair.serial.label("serial"),
+            sa.select(sa.func.sum(other.scans)).where(*same).scalar_subquery().label("scans"),
+            sa.select(sa.func.min(other.first_seen)).where(*same).scalar_subquery().label("first"),
+            pair.last_seen.label("last"),
+            Product.name.label("product"),
+        )
+        .outerjoin(Product, Product.id == pair.product_id)
+        .where(kept_in(pair.cooperative_id), ~newer)
+        .subquery("unknown")
+    )
+    return sa.select(rows).order_by(rows.c.last.desc(), rows.c.serial)
+
+
+def unknown_rows(stmt: sa.Select[Any], batch: int = 1000) -> Iterator[Any]:
+    """The rows of :func:`unknown_scans_query` ``stmt``, read a page at a time by key (each
+    page through the index, so the first rows leave before the last are read)."""
+    cols = stmt.selected_columns
+    after: tuple[Any, str] | None = None
+    while True:
+        q = stmt
+        if after is not None:
+            q = q.where(
+                sa.or_(
+                    cols["last"] < after[0],
+                    sa.and_(cols["last"] == after[0], cols["serial"] > after[1]),
+                )
+            )
+        rows = db.session.execute(q.limit(batch)).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].last, rows[-1].serial)

@@ -119,9 +119,23 @@ def console_scope(actor: Actor) -> Scope:
 
 
 def cooperative_ids(scope: Scope) -> list[int]:
-    """Cooperatives of the region: located in it, or holding a zone code issued in it."""
+    """Cooperatives of the region: located in it, or holding a zone code issued in it
+    (looked up once per scope: a page asks for them several times)."""
+    known: list[int] | None = scope.__dict__.get("_cooperative_ids")
+    if known is None:
+        known = scope.__dict__["_cooperative_ids"] = _cooperative_ids(scope)
+    return list(known)
+
+
+def _cooperative_ids(scope: Scope) -> list[int]:
+    # Each cooperative asked whether it holds a zone of the region (an index lookup that
+    # stops at the first), not every zone of the region read for its cooperative.
     holders = set(
-        db.session.scalars(sa.select(Zone.cooperative_id).where(scope.zone_clause()).distinct())
+        db.session.scalars(
+            sa.select(Cooperative.id).where(
+                sa.exists().where(Zone.cooperative_id == Cooperative.id, scope.zone_clause())
+            )
+        )
     )
     rows = db.session.execute(
         sa.select(Cooperative.id, Cooperative.province, Cooperative.district, Cooperative.country)

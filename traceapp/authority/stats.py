@@ -85,71 +85,123 @@ def _by_month(
     return {str(k): int(n or 0) for k, n in rows}
 
 
-def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Stats:
-    """The region's figures, and its activity over the last ``months`` months."""
-    today = today or local_today()
+@dataclass
+class Region:
+    """What every figure of a region starts from, as SQL made once from the reader's scope
+    (a CSV written as it is sent no longer has the reader's objects)."""
+
+    today: dt.date
+    months: int
+    coop_ids: list[int]
+    zones: sa.ColumnElement[bool]
+    lots: sa.ColumnElement[bool]
+    lot_ids: sa.Select[Any]
+
+    def zone_clause(self) -> sa.ColumnElement[bool]:
+        """The zones in scope (what :func:`overview` asks a scope for)."""
+        return self.zones
+
+
+def region(scope: Scope, months: int = 12, today: dt.date | None = None) -> Region:
+    """The region of a reader's scope, for the figures of the last ``months`` months."""
     months = max(1, min(MAX_MONTHS, int(months)))
-    coop_ids = cooperative_ids(scope)
-    current = sa.or_(Member.left_on.is_(None), Member.left_on >= today)
-    members, women = (
-        db.session.execute(
-            sa.select(
-                sa.func.count(Member.id),
-                sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE),
-            ).where(Member.cooperative_id.in_(coop_ids), current)
-        ).one()
-        if coop_ids
-        else (0, 0)
+    return Region(
+        today or local_today(),
+        months,
+        cooperative_ids(scope),
+        scope.zone_clause(),
+        scope.lot_clause(),
+        scope.lot_ids(),
     )
-    lot_ids = scope.lot_ids()
-    lots = db.session.scalar(sa.select(sa.func.count(Lot.id)).where(scope.lot_clause())) or 0
-    labels = (
+
+
+def _people(r: Region) -> tuple[int, int]:
+    """Current members of the region's cooperatives, and the women among them."""
+    if not r.coop_ids:
+        return 0, 0
+    current = sa.or_(Member.left_on.is_(None), Member.left_on >= r.today)
+    members, women = db.session.execute(
+        sa.select(
+            sa.func.count(Member.id),
+            sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE),
+        ).where(Member.cooperative_id.in_(r.coop_ids), current)
+    ).one()
+    return int(members), int(women)
+
+
+def _lots(r: Region) -> int:
+    return int(db.session.scalar(sa.select(sa.func.count(Lot.id)).where(r.lots)) or 0)
+
+
+def _labels(r: Region) -> int:
+    return int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0)).where(
-                LabelRun.lot_id.in_(lot_ids)
+                LabelRun.lot_id.in_(r.lot_ids)
             )
         )
         or 0
     )
+
+
+def _scans(r: Region) -> int:
     # Scans from the daily counts the scan log keeps, not from every scan.
-    scans = (
+    return int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)).where(
-                ScanDaily.lot_id.in_(lot_ids)
+                ScanDaily.lot_id.in_(r.lot_ids)
             )
         )
         or 0
     )
-    keys = _month_keys(today, months)
+
+
+def _monthly(r: Region) -> list[Month]:
+    keys = _month_keys(r.today, r.months)
     start = dt.date.fromisoformat(keys[0] + "-01")
     start_at = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(local_zone_name()))
-    per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [scope.lot_clause()], start)
+    per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [r.lots], start)
     per_label = _by_month(
         LabelRun.created_at,
         sa.func.sum(LabelRun.count),
-        [LabelRun.lot_id.in_(lot_ids)],
+        [LabelRun.lot_id.in_(r.lot_ids)],
         start_at,
         local=True,
     )
     # ScanDaily's days are already local days.
     per_scan = _by_month(
-        ScanDaily.day, sa.func.sum(ScanDaily.scans), [ScanDaily.lot_id.in_(lot_ids)], start
+        ScanDaily.day, sa.func.sum(ScanDaily.scans), [ScanDaily.lot_id.in_(r.lot_ids)], start
     )
-    rows = [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
+    return [Month(k, per_lot.get(k, 0), per_label.get(k, 0), per_scan.get(k, 0)) for k in keys]
+
+
+def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Stats:
+    """The region's figures, and its activity over the last ``months`` months."""
+    r = region(scope, months, today)
+    members, women = _people(r)
     return Stats(
-        cooperatives=len(coop_ids),
+        cooperatives=len(r.coop_ids),
         members=members,
         women=women,
-        zones=overview(scope, today),
-        lots=lots,
-        labels=int(labels),
-        scans=scans,
-        months=rows,
+        zones=overview(r, r.today),  # type: ignore[arg-type]
+        lots=_lots(r),
+        labels=_labels(r),
+        scans=_scans(r),
+        months=_monthly(r),
     )
+
+
+HEADER = ["section", "item", "count", "hectares"]
 
 
 def _csv_rows(stats: Stats) -> Iterator[list[Any]]:
-    yield ["section", "item", "count", "hectares"]
+    yield HEADER
+    yield from _region_rows(stats)
+    yield from _zone_rows(stats.zones)
+    yield from _month_rows(stats.months)
+
+
+def _region_rows(stats: Stats) -> Iterator[list[Any]]:
     yield ["region", "cooperatives", stats.cooperatives, ""]
     yield ["region", "members", stats.members, ""]
     yield ["region", "women members", stats.women, ""]
@@ -157,11 +209,17 @@ def _csv_rows(stats: Stats) -> Iterator[list[Any]]:
     yield ["region", "lots", stats.lots, ""]
     yield ["region", "labels issued", stats.labels, ""]
     yield ["region", "scans", stats.scans, ""]
-    for status, (n, ha) in stats.zones.by_status.items():
+
+
+def _zone_rows(zones: Overview) -> Iterator[list[Any]]:
+    for status, (n, ha) in zones.by_status.items():
         yield ["zones by status", status, n, ha]
-    for kind, (n, ha) in stats.zones.by_kind.items():
+    for kind, (n, ha) in zones.by_kind.items():
         yield ["zones by kind", kind, n, ha]
-    for m in stats.months:
+
+
+def _month_rows(months: list[Month]) -> Iterator[list[Any]]:
+    for m in months:
         yield ["lots per month", m.month, m.lots, ""]
         yield ["labels per month", m.month, m.labels, ""]
         yield ["scans per month", m.month, m.scans, ""]
@@ -169,10 +227,27 @@ def _csv_rows(stats: Stats) -> Iterator[list[Any]]:
 
 def csv_chunks(stats: Stats) -> Iterator[bytes]:
     """The same figures as the page, as a CSV document (section, item, count, hectares),
-    written as it is sent: the figures are counted first, the lines go one section at a time."""
+    of figures already counted."""
     yield "\ufeff".encode()
     for row in _csv_rows(stats):
         yield lines([row]).encode("utf-8")
+
+
+def streamed_csv(r: Region) -> Iterator[bytes]:
+    """:func:`csv_chunks` of :func:`compute` for the :func:`region` ``r``, written as it is
+    sent: the head goes at once, then each figure as soon as it is counted."""
+    yield "\ufeff".encode() + lines([HEADER]).encode("utf-8")
+    members, women = _people(r)
+    # The region's figures in their own order, each counted as its line is due.
+    yield lines([["region", "cooperatives", len(r.coop_ids), ""]]).encode("utf-8")
+    yield lines([["region", "members", members, ""]]).encode("utf-8")
+    yield lines([["region", "women members", women, ""]]).encode("utf-8")
+    share = Stats(0, members, women, Overview(), 0, 0, 0).women_share
+    yield lines([["region", "women share percent", share, ""]]).encode("utf-8")
+    for item, count in (("lots", _lots), ("labels issued", _labels), ("scans", _scans)):
+        yield lines([["region", item, count(r), ""]]).encode("utf-8")
+    yield lines(list(_zone_rows(overview(r, r.today)))).encode("utf-8")  # type: ignore[arg-type]
+    yield lines(list(_month_rows(_monthly(r)))).encode("utf-8")
 
 
 def stats_csv(stats: Stats) -> str:

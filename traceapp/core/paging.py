@@ -116,6 +116,7 @@ def keyset_paginate(
     scalars: bool = True,
     total: int | None = None,
     group_key: tuple[Callable[[Any], Sequence[Any] | None], Callable[[Any], Any]] | None = None,
+    row_key: Callable[[Any], Any] | None = None,
 ) -> Page:
     """One page of ``stmt`` in ``order`` ((column, descending) pairs, all NOT NULL columns of
     the statement's tables, ending with the listed rows' unique id): the rows after the row
@@ -129,7 +130,8 @@ def keyset_paginate(
 
     A grouped ``stmt`` (one row per group, ``order`` its aggregates and group columns) gives
     ``group_key``: how to find a key's sort values (None when it names no group) and a row's
-    key; the rows beyond a key are then chosen by HAVING."""
+    key; the rows beyond a key are then chosen by HAVING. ``row_key`` gives a row's key
+    when it is not the id of the row's first object (rows of columns)."""
     page = max(1, min(page, MAX_PAGE))
     per_page = max(1, min(per_page, 200))
     exact = True
@@ -154,6 +156,7 @@ def keyset_paginate(
         ).first()
     backwards = last or (values is not None and after is None)
     key_of = group_key[1] if group_key is not None else (lambda r: _id_of(r, scalars))
+    key_of = row_key or key_of
     q = stmt
     if values is not None:
         beyond = _beyond(order, tuple(values), backwards)

@@ -78,3 +78,65 @@ class ScanDailyRun(Base):
     run_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     scans: Mapped[int] = mapped_column(default=0)
+
+
+class UnknownSerial(Base):
+    """A serial that was scanned but never issued, once however often and under whatever
+    products it was scanned: kept by the scan log writer in the transaction that writes the
+    scans (traceapp/public/scan/unknown.py). Its row is where writers of the same serial
+    wait for each other; ``cooperatives`` counts its :class:`UnknownSerialCooperative` rows,
+    so the few serials scanned under several cooperatives' products (or under one and under
+    none) are found by an index, and a region's distinct serials are counted exactly."""
+
+    __tablename__ = "unknown_serials"
+    __table_args__ = (
+        sa.Index(
+            "ix_unknown_serials_shared",
+            "serial",
+            sqlite_where=sa.text("cooperatives > 1"),
+            postgresql_where=sa.text("cooperatives > 1"),
+        ),
+    )
+
+    serial: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    cooperatives: Mapped[int] = mapped_column(default=0)
+
+
+class UnknownSerialCooperative(Base):
+    """The scans of a serial never issued made under the products of one cooperative (0: a
+    code that named no product): how many, first and last, and the product of the last.
+    Kept with :class:`UnknownSerial`; the authority's list pages through them by last scan.
+    The scan log's retention never touches them."""
+
+    __tablename__ = "unknown_serial_cooperatives"
+
+    serial: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scans: Mapped[int] = mapped_column(default=0)
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]
+    #: The product named by the last of these scans (None: it named none).
+    product_id: Mapped[int | None]
+
+
+# The list's order, newest last scan first (the serial, then the cooperative, break ties).
+sa.Index(
+    "ix_unknown_serial_cooperatives_last",
+    UnknownSerialCooperative.last_seen.desc(),
+    UnknownSerialCooperative.serial,
+    UnknownSerialCooperative.cooperative_id,
+)
+
+
+class UnknownSerialTotal(Base):
+    """The scans of serials never issued per cooperative (0: codes naming no product): how
+    many scans, how many serials, first and last; kept with :class:`UnknownSerial`, so the
+    authority's flag sums a few rows per region."""
+
+    __tablename__ = "unknown_serial_totals"
+
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scans: Mapped[int] = mapped_column(default=0)
+    serials: Mapped[int] = mapped_column(default=0)
+    first_seen: Mapped[dt.datetime]
+    last_seen: Mapped[dt.datetime]

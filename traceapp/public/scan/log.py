@@ -27,7 +27,7 @@ from flask import current_app
 from traceapp.database import local_zone_name
 from traceapp.extensions import db
 from traceapp.public.models import LabelScan
-from traceapp.public.scan import partitions
+from traceapp.public.scan import partitions, unknown
 from traceapp.public.scan.connection import db_time
 
 if TYPE_CHECKING:
@@ -265,6 +265,7 @@ def log_scan(result: ScanResult) -> None:
         conn.execute(_DAILY_SQL, counted)
     for counted in run_counts([row], conn.dialect):
         conn.execute(_RUN_SQL, counted)
+    unknown.keep_on(conn.raw, [row], conn.dialect)
     if scan["label_id"] is not None:
         conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
         if result.new_flag:
@@ -312,6 +313,7 @@ def _write_batch_sqlite(
     cursor.executemany(_INSERT_SQL, rows)
     cursor.executemany(_DAILY_SQL, daily_counts(rows, "sqlite"))
     cursor.executemany(_RUN_SQL, run_counts(rows, "sqlite"))
+    unknown.keep(cursor, rows, "sqlite")
     cursor.executemany(
         _BATCH_COUNT_SQL,
         [
@@ -365,6 +367,7 @@ def _write_batch_pg(
     runs = run_counts(rows, "postgresql")
     if runs:
         cursor.executemany(_RUN_SQL.replace("?", "%s"), runs)
+    unknown.keep(cursor, rows, "postgresql")
     if not labels:
         return
     ids = sorted(labels)

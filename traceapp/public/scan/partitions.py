@@ -6,8 +6,9 @@ application's schema lists one table. SQLite keeps one plain table.
 :func:`maintain` makes the coming months' partitions and applies the retention setting
 (``TRACEAPP_SCAN_RETENTION_MONTHS``, unset: keep every scan): on PostgreSQL whole months
 older than it are dropped, on SQLite older rows are deleted in batches. The daily counts
-(``scan_daily``, ``scan_daily_runs``) and the labels' counters are never touched, so the
-statistics keep their history.
+(``scan_daily``, ``scan_daily_runs``), the kept scans of serials never issued
+(``unknown_serial*``, traceapp/public/scan/unknown.py) and the labels' counters are never
+touched, so the statistics and the authority's flags keep their history.
 """
 
 from __future__ import annotations
