@@ -14,7 +14,7 @@ from alembic import op
 import traceapp.database
 
 revision = "0032"
-down_revision = "0030"
+down_revision = "0033"
 branch_labels = None
 depends_on = None
 
