@@ -28,7 +28,7 @@ from traceapp.labels import scanstats
 from traceapp.labels.models import Label
 from traceapp.programmes import stats as programme_stats
 from traceapp.programmes.models import Programme, is_officer
-from traceapp.public.models import ScanDaily
+from traceapp.public.models import ScanDailyCoop
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
     Zone,
@@ -125,12 +125,12 @@ def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
     labels = scoped(Label, actor).where(Label.voided_at.is_(None))
     home.cards.append(Card(_l("labels in use"), _count(labels), url_for("labels.runs")))
     first_day, _since = scanstats.window(SCAN_DAYS)
-    # From the daily counts the scan log keeps, not from every scan.
-    scans = sa.select(sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)).where(
-        ScanDaily.day >= first_day
+    # From the daily counts per cooperative the scan log keeps, not from every scan.
+    scans = sa.select(sa.func.coalesce(sa.func.sum(ScanDailyCoop.scans), 0)).where(
+        ScanDailyCoop.day >= first_day
     )
     if cooperative_id is not None:
-        scans = scans.where(ScanDaily.cooperative_id == cooperative_id)
+        scans = scans.where(ScanDailyCoop.cooperative_id == cooperative_id)
     scan_url = url_for("labels.scans") if cooperative_id is not None else None
     home.cards.append(
         Card(_l("scans in the last 30 days"), int(db.session.scalar(scans) or 0), scan_url)

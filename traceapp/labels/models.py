@@ -102,7 +102,9 @@ class Label(TenantMixin, Base):
     # Scan figures kept on the label for the public page's fast path.
     scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[dt.datetime | None]
-    last_scanned_at: Mapped[dt.datetime | None]
+    #: Its old value is loaded when it is set, so the kept last-scan days can move the label
+    #: (traceapp/public/scan/kept.py).
+    last_scanned_at: Mapped[dt.datetime | None] = mapped_column(active_history=True)
     flagged_at: Mapped[dt.datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.String(300))
     #: When and why the cooperative cleared the flag (audited). A flag is open while it was
