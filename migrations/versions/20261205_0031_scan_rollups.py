@@ -1,6 +1,6 @@
 """Scan figures kept beside the daily counts (issue 21): the daily counts without the lot
 (scan_daily_coops), the monthly counts per lot (scan_monthly_lots), the labels per product and
-day of their last scan (scan_label_days), and an index of the daily counts by lot; filled here
+per lot and day of their last scan (scan_label_days, scan_label_lot_days), and an index of the daily counts by lot; filled here
 from scan_daily and the labels (traceapp.public.scan.kept.fill), then kept by the scan log
 writer in the transaction that writes the scans.
 
@@ -62,12 +62,20 @@ def upgrade() -> None:
             "cooperative_id", "product_id", "day", name=op.f("pk_scan_label_days")
         ),
     )
+    op.create_table(
+        "scan_label_lot_days",
+        sa.Column("lot_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("labels", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("lot_id", "day", name=op.f("pk_scan_label_lot_days")),
+    )
     op.create_index("ix_scan_daily_lot_id_day", "scan_daily", ["lot_id", "day"])
     fill(op.get_bind())
 
 
 def downgrade() -> None:
     op.drop_index("ix_scan_daily_lot_id_day", table_name="scan_daily")
+    op.drop_table("scan_label_lot_days")
     op.drop_table("scan_label_days")
     op.drop_table("scan_monthly_lots")
     op.drop_table("scan_daily_coops")

@@ -21,6 +21,7 @@ from traceapp.public.models import (
     ScanDaily,
     ScanDailyCoop,
     ScanLabelDay,
+    ScanLabelLotDay,
     ScanMonthlyLot,
 )
 from traceapp.public.scan import partitions
@@ -45,27 +46,33 @@ def _kept() -> dict[str, Counter]:
     days = Counter()
     for row in db.session.execute(sa.select(ScanLabelDay)).scalars():
         days[(row.cooperative_id, row.product_id, _day(row.day))] += row.labels
-    return {k: +v for k, v in {"coops": coops, "lots": lots, "days": days}.items()}
+    lot_days = Counter()
+    for row in db.session.execute(sa.select(ScanLabelLotDay)).scalars():
+        lot_days[(row.lot_id, _day(row.day))] += row.labels
+    kept = {"coops": coops, "lots": lots, "days": days, "lot_days": lot_days}
+    return {k: +v for k, v in kept.items()}
 
 
 def _raw() -> dict[str, Counter]:
     """The same figures computed from every scan and every label."""
     from traceapp.batches.models import Lot
 
-    coops, lots, days = Counter(), Counter(), Counter()
+    coops, lots, days, lot_days = Counter(), Counter(), Counter(), Counter()
     for scan in db.session.execute(sa.select(LabelScan)).scalars():
         day = local_date(scan.scanned_at)
         coop, lot, product = scan.cooperative_id or 0, scan.lot_id or 0, scan.product_id or 0
         coops[(coop, day, product, scan.lang, scan.outcome, scan.flagged)] += 1
         lots[(coop, day.replace(day=1), lot, product, "scans")] += 1
         lots[(coop, day.replace(day=1), lot, product, "flagged")] += int(scan.flagged)
-    for coop, product, last in db.session.execute(
-        sa.select(Label.cooperative_id, Lot.product_id, Label.last_scanned_at)
+    for coop, product, lot, last in db.session.execute(
+        sa.select(Label.cooperative_id, Lot.product_id, Label.lot_id, Label.last_scanned_at)
         .join(Lot, Lot.id == Label.lot_id)
         .where(Label.last_scanned_at.is_not(None))
     ):
         days[(coop, product, local_date(last))] += 1
-    return {k: +v for k, v in {"coops": coops, "lots": lots, "days": days}.items()}
+        lot_days[(lot, local_date(last))] += 1
+    raw = {"coops": coops, "lots": lots, "days": days, "lot_days": lot_days}
+    return {k: +v for k, v in raw.items()}
 
 
 def _raw_stats(cooperative_id: int, days: int, product_id=None, lot_id=None):

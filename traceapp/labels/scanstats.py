@@ -22,6 +22,7 @@ from traceapp.public.models import (
     ScanDailyCoop,
     ScanDailyRun,
     ScanLabelDay,
+    ScanLabelLotDay,
     ScanMonthlyLot,
 )
 
@@ -151,7 +152,7 @@ def compute(
     else:
         lot_rows = top_lots(cooperative_id, start_day, product_id)
     labels = _labels_scanned(
-        cooperative_id, start_day, since, product_id, lot_id, [row[0] for row in lot_rows]
+        cooperative_id, start_day, product_id, lot_id, [row[0] for row in lot_rows]
     )
     products = [
         _Row(id=pid, name=name, scans=int(n), labels=labels["product"].get(pid, 0), flagged=int(f))
@@ -287,35 +288,25 @@ class _Row(dict[str, Any]):
 def _labels_scanned(
     cooperative_id: int,
     start_day: dt.date,
-    since: dt.datetime,
     product_id: int | None,
     lot_id: int | None,
     lot_ids: list[int],
 ) -> dict[str, dict[int, int]]:
-    """How many distinct labels were scanned since ``since`` (the first moment of
-    ``start_day``), per product (from the kept last-scan days, or one lot's labels) and for
-    the lots listed (their own labels, through the labels' lot index)."""
-    from traceapp.labels.models import Label
-
+    """How many distinct labels were scanned from ``start_day`` on (their last scan is in the
+    period), per product and for the lots listed, from the kept days of the labels' last
+    scans (per product, and per lot for the lots listed or the one lot asked for)."""
     per_lot: dict[int, int] = {}
     per_product: dict[int, int] = {}
     if lot_ids:
-        stmt = (
-            sa.select(Label.lot_id, Lot.product_id, sa.func.count())
-            .join(Lot, Lot.id == Label.lot_id)
-            .where(
-                Label.cooperative_id == cooperative_id,
-                Label.lot_id.in_(lot_ids),
-                Label.last_scanned_at >= since,
-            )
-            .group_by(Label.lot_id, Lot.product_id)
-        )
-        if product_id:
-            stmt = stmt.where(Lot.product_id == product_id)
-        for lid, pid, n in db.session.execute(stmt):
-            per_lot[lid] = n
+        for lid, pid, n in db.session.execute(
+            sa.select(ScanLabelLotDay.lot_id, Lot.product_id, sa.func.sum(ScanLabelLotDay.labels))
+            .join(Lot, Lot.id == ScanLabelLotDay.lot_id)
+            .where(ScanLabelLotDay.lot_id.in_(lot_ids), ScanLabelLotDay.day >= start_day)
+            .group_by(ScanLabelLotDay.lot_id, Lot.product_id)
+        ):
+            per_lot[lid] = int(n or 0)
             if lot_id:
-                per_product[pid] = per_product.get(pid, 0) + n
+                per_product[pid] = per_product.get(pid, 0) + int(n or 0)
     if lot_id:
         return {"lot": per_lot, "product": per_product}
     where = [ScanLabelDay.cooperative_id == cooperative_id, ScanLabelDay.day >= start_day]

@@ -127,3 +127,14 @@ class ScanLabelDay(Base):
     product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
     labels: Mapped[int] = mapped_column(default=0)
+
+
+class ScanLabelLotDay(Base):
+    """The same per lot: how many of a lot's labels had their last scan on each local day
+    (the statistics' lots read their own rows, however many labels other lots have)."""
+
+    __tablename__ = "scan_label_lot_days"
+
+    lot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    labels: Mapped[int] = mapped_column(default=0)

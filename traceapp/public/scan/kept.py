@@ -4,9 +4,10 @@
   page read a few dozen rows a day, however many lots it has);
 - ``scan_monthly_lots``: scans and flagged scans per lot and calendar month (the top lots of a
   long period add whole months and the few days at its edge);
-- ``scan_label_days``: per product, how many labels had their last scan on each local day (a
-  label moves from its old day to its new one when scanned again), so "labels scanned in the
-  last N days" is a sum of a few rows instead of a count of every label.
+- ``scan_label_days`` and ``scan_label_lot_days``: per product and per lot, how many labels
+  had their last scan on each local day (a label moves from its old day to its new one when
+  scanned again), so "labels scanned in the last N days" is a sum of a few rows instead of a
+  count of every label.
 
 The writer (traceapp/public/scan/log.py) calls :func:`add_rollups` with the batch's daily
 counts and :func:`move_labels` with the labels whose last scan it is about to write, before it
@@ -49,9 +50,13 @@ _LABEL_DAY_SQL = (
     "ON CONFLICT (cooperative_id, product_id, day) "
     "DO UPDATE SET labels = scan_label_days.labels + excluded.labels"
 )
-#: The labels' owner, product (their lot's) and last scan, before the writer updates them.
+_LABEL_LOT_DAY_SQL = (
+    "INSERT INTO scan_label_lot_days (lot_id, day, labels) VALUES (?, ?, ?) "
+    "ON CONFLICT (lot_id, day) DO UPDATE SET labels = scan_label_lot_days.labels + excluded.labels"
+)
+#: The labels' owner, product (their lot's), lot and last scan, before the writer updates them.
 _LABELS_SQL = (
-    "SELECT l.id, l.cooperative_id, lt.product_id, l.last_scanned_at "
+    "SELECT l.id, l.cooperative_id, lt.product_id, l.lot_id, l.last_scanned_at "
     "FROM labels l JOIN lots lt ON lt.id = l.lot_id WHERE l.id IN ({marks})"
 )
 
@@ -106,13 +111,15 @@ def label_moves(
     new: dict[int, Any],
     dialect: str,
     greatest: bool = False,
-) -> list[tuple[Any, ...]]:
-    """The changes to ``scan_label_days`` when each label (id, cooperative, product, old last
-    scan) gets ``new[id]`` as its last scan (or the later of the two, with ``greatest``, as
-    the PostgreSQL writer keeps it): -1 on the old day and +1 on the new one."""
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The changes to ``scan_label_days`` and ``scan_label_lot_days`` when each label (id,
+    cooperative, product, lot, old last scan) gets ``new[id]`` as its last scan (or the later
+    of the two, with ``greatest``, as the PostgreSQL writer keeps it): -1 on the old day and
+    +1 on the new one."""
     zone = ZoneInfo(local_zone_name())
     moves: Counter[tuple[Any, ...]] = Counter()
-    for label_id, coop, product, was in old:
+    lot_moves: Counter[tuple[Any, ...]] = Counter()
+    for label_id, coop, product, lot, was in old:
         before, after = _utc(was), _utc(new[label_id])
         if after is None:
             continue
@@ -125,7 +132,17 @@ def label_moves(
             if day is not None:
                 when = day.isoformat() if dialect == "sqlite" else day
                 moves[(coop or 0, product or 0, when)] += step
-    return [(*key, n) for key, n in sorted(moves.items(), key=lambda kv: repr(kv[0])) if n]
+                lot_moves[(lot, when)] += step
+    return (
+        [(*key, n) for key, n in sorted(moves.items(), key=lambda kv: repr(kv[0])) if n],
+        [(*key, n) for key, n in sorted(lot_moves.items(), key=lambda kv: repr(kv[0])) if n],
+    )
+
+
+def _apply(many: Many, moves: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]) -> None:
+    for sql, params in zip((_LABEL_DAY_SQL, _LABEL_LOT_DAY_SQL), moves, strict=True):
+        if params:
+            many(sql, params)
 
 
 def move_labels(
@@ -139,14 +156,9 @@ def move_labels(
     ids = sorted(new)
     mark = "?" if dialect == "sqlite" else "%s"
     cursor.execute(_LABELS_SQL.format(marks=", ".join(mark for _ in ids)), ids)
-    moves = label_moves(cursor.fetchall(), new, dialect, greatest)
-    if not moves:
-        return
-    if many is not None:
-        many(_LABEL_DAY_SQL, moves)
-    else:
-        sql = _LABEL_DAY_SQL if dialect == "sqlite" else _LABEL_DAY_SQL.replace("?", "%s")
-        cursor.executemany(sql, moves)
+    _apply(
+        many or cursor_many(cursor, dialect), label_moves(cursor.fetchall(), new, dialect, greatest)
+    )
 
 
 def driver_many(connection: sa.Connection) -> Many:
@@ -202,7 +214,7 @@ def keep_one(conn: Any, daily: Sequence[tuple[Any, ...]], label_id: int | None, 
     lock = " FOR UPDATE OF l" if conn.dialect == "postgresql" else ""
     row = conn.one(_LABELS_SQL.format(marks="?") + lock, (label_id,))
     if row is not None:
-        many(_LABEL_DAY_SQL, label_moves([row], {label_id: when}, conn.dialect))
+        _apply(many, label_moves([row], {label_id: when}, conn.dialect))
 
 
 def _orm_labels(session: Any, _context: Any) -> None:
@@ -225,17 +237,18 @@ def _orm_labels(session: Any, _context: Any) -> None:
     from traceapp.batches.models import Lot
 
     owners = {
-        label_id: (coop, product)
-        for label_id, coop, product in conn.execute(
-            sa.select(Label.id, Label.cooperative_id, Lot.product_id)
+        label_id: (coop, product, lot)
+        for label_id, coop, product, lot in conn.execute(
+            sa.select(Label.id, Label.cooperative_id, Lot.product_id, Label.lot_id)
             .join(Lot, Lot.id == Label.lot_id)
             .where(Label.id.in_(sorted(changed)))
         )
     }
     old = [(i, *owners[i], changed[i][0]) for i in sorted(changed) if i in owners]
-    moves = label_moves(old, {i: new for i, (_, new) in changed.items()}, conn.dialect.name)
-    if moves:
-        driver_many(conn)(_LABEL_DAY_SQL, moves)
+    _apply(
+        driver_many(conn),
+        label_moves(old, {i: new for i, (_, new) in changed.items()}, conn.dialect.name),
+    )
 
 
 def listen(session: Any) -> None:
@@ -301,5 +314,14 @@ def fill(conn: sa.Connection) -> None:
             .select_from(labels.join(lot, lot.c.id == labels.c.lot_id))
             .where(labels.c.last_scanned_at.is_not(None))
             .group_by(*parts),
+        )
+    )
+    lot_days = sa.table("scan_label_lot_days", *(sa.column(c) for c in ("lot_id", "day", "labels")))
+    conn.execute(
+        lot_days.insert().from_select(
+            ["lot_id", "day", "labels"],
+            sa.select(labels.c.lot_id, day, sa.func.count())
+            .where(labels.c.last_scanned_at.is_not(None))
+            .group_by(labels.c.lot_id, day),
         )
     )
