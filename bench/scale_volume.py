@@ -153,7 +153,8 @@ def label_counters() -> None:
 
 def daily_counts() -> None:
     """The daily counts the scan log writer keeps (traceapp/public/scan/log.py), computed
-    from the whole log with the expression migration 0022 fills them with."""
+    from the whole log with the expression migration 0022 fills them with, and the figures
+    kept beside them as migration 0031 fills them."""
     scans = db.metadata.tables["label_scans"]
     daily = db.metadata.tables["scan_daily"]
     dialect = db.engine.dialect.name
@@ -190,6 +191,11 @@ def daily_counts() -> None:
             .group_by(*per_run),
         )
     )
+    # And the figures kept beside them (traceapp/public/scan/kept.py): the counts without
+    # the lot, per lot and month, and the labels per day of their last scan.
+    from traceapp.public.scan import kept
+
+    kept.fill(db.session.connection())
 
 
 def unknown_serials() -> None:

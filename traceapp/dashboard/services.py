@@ -21,6 +21,7 @@ from traceapp.auth.permissions import scoped
 from traceapp.batches.models import Lot, LotStatus
 from traceapp.cooperatives.models import Cooperative, Gender, Member
 from traceapp.dashboard.checklist import open_checklist
+from traceapp.dashboard.models import CoopCount
 from traceapp.dashboard.notices import WARN_DAYS, Notice, brand_notices, job_notices, zone_notices
 from traceapp.database import local_today
 from traceapp.extensions import db
@@ -28,7 +29,7 @@ from traceapp.labels import scanstats
 from traceapp.labels.models import Label
 from traceapp.programmes import stats as programme_stats
 from traceapp.programmes.models import Programme, is_officer
-from traceapp.public.models import ScanDaily
+from traceapp.public.models import ScanDailyCoop
 from traceapp.zones import services as zones
 from traceapp.zones.models import (
     Zone,
@@ -70,14 +71,32 @@ def _count(stmt: sa.Select[Any]) -> int:
     ).scalar_one()
 
 
+def kept_counts(actor: Actor, *figures: str) -> dict[str, int] | None:
+    """Figures the database keeps per cooperative (traceapp/dashboard/models.py) for what the
+    actor sees: their cooperative's, or every cooperative's for an administrator; None for
+    anyone else (whose scope is not a set of whole cooperatives)."""
+    stmt = sa.select(CoopCount.figure, sa.func.sum(CoopCount.n)).where(
+        CoopCount.figure.in_(figures)
+    )
+    if actor.is_cooperative_user and not actor.is_admin:
+        stmt = stmt.where(CoopCount.cooperative_id == actor.cooperative_id)
+    elif not actor.is_admin:
+        return None
+    got = {figure: int(n or 0) for figure, n in db.session.execute(stmt.group_by(CoopCount.figure))}
+    return {figure: got.get(figure, 0) for figure in figures}
+
+
 def dashboard_counts(actor: Actor) -> dict[str, int]:
-    """Counts of the cooperatives and active members the actor can see."""
-    members = scoped(Member, actor).where(Member.left_on.is_(None))
-    return {
-        "cooperatives": _count(scoped(Cooperative, actor)),
-        "members": _count(members),
-        "women": _count(members.where(Member.gender == Gender.FEMALE)),
-    }
+    """Counts of the cooperatives and active members the actor can see (the members from the
+    kept counts where the actor sees whole cooperatives)."""
+    kept = kept_counts(actor, "members", "women")
+    if kept is None:
+        members = scoped(Member, actor).where(Member.left_on.is_(None))
+        kept = {
+            "members": _count(members),
+            "women": _count(members.where(Member.gender == Gender.FEMALE)),
+        }
+    return {"cooperatives": _count(scoped(Cooperative, actor)), **kept}
 
 
 def home_for(actor: Actor, today: dt.date | None = None) -> Home:
@@ -95,11 +114,17 @@ def home_for(actor: Actor, today: dt.date | None = None) -> Home:
 
 
 def _lot_cards(actor: Actor, home: Home) -> None:
-    by_status = dict(
-        db.session.execute(
-            sa.select(Lot.status, sa.func.count()).where(Lot.visible_to(actor)).group_by(Lot.status)
-        ).all()
-    )
+    kept = kept_counts(actor, *(f"lots:{status.value}" for status in LotStatus))
+    if kept is not None:
+        by_status = {status: kept[f"lots:{status.value}"] for status in LotStatus}
+    else:
+        by_status = dict(
+            db.session.execute(
+                sa.select(Lot.status, sa.func.count())
+                .where(Lot.visible_to(actor))
+                .group_by(Lot.status)
+            ).all()
+        )
     home.cards.append(
         Card(
             _l("open lots"),
@@ -123,18 +148,21 @@ def _lot_cards(actor: Actor, home: Home) -> None:
 
 def _label_cards(actor: Actor, home: Home, cooperative_id: int | None) -> None:
     labels = scoped(Label, actor).where(Label.voided_at.is_(None))
-    home.cards.append(Card(_l("labels in use"), _count(labels), url_for("labels.runs")))
+    kept = kept_counts(actor, "labels")
+    in_use = kept["labels"] if kept is not None else _count(labels)
+    home.cards.append(Card(_l("labels in use"), in_use, url_for("labels.runs")))
     first_day, _since = scanstats.window(SCAN_DAYS)
-    # From the daily counts the scan log keeps, not from every scan.
-    scans = sa.select(sa.func.coalesce(sa.func.sum(ScanDaily.scans), 0)).where(
-        ScanDaily.day >= first_day
+    # From the daily counts per cooperative the scan log keeps, not from every scan.
+    scans = sa.select(sa.func.coalesce(sa.func.sum(ScanDailyCoop.scans), 0)).where(
+        ScanDailyCoop.day >= first_day
     )
     if cooperative_id is not None:
-        scans = scans.where(ScanDaily.cooperative_id == cooperative_id)
+        scans = scans.where(ScanDailyCoop.cooperative_id == cooperative_id)
     scan_url = url_for("labels.scans") if cooperative_id is not None else None
     home.cards.append(
         Card(_l("scans in the last 30 days"), int(db.session.scalar(scans) or 0), scan_url)
     )
+    # The flagged labels only, through their partial index (ix_labels_flagged).
     suspicious = _count(labels.where(Label.flag_open_clause()))
     if suspicious:
         home.cards.append(

@@ -87,7 +87,16 @@ class Label(TenantMixin, Base):
     """One serialised label. Serials are random, unique, and never reused, even when voided."""
 
     __tablename__ = "labels"
-    __table_args__ = (sa.Index("ix_labels_run_id_seq", "run_id", "seq", unique=True),)
+    __table_args__ = (
+        sa.Index("ix_labels_run_id_seq", "run_id", "seq", unique=True),
+        # The few flagged labels, counted on the home page without reading the others.
+        sa.Index(
+            "ix_labels_flagged",
+            "cooperative_id",
+            sqlite_where=sa.text("flagged_at IS NOT NULL"),
+            postgresql_where=sa.text("flagged_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     serial: Mapped[str] = mapped_column(sa.String(20), unique=True)
@@ -102,7 +111,9 @@ class Label(TenantMixin, Base):
     # Scan figures kept on the label for the public page's fast path.
     scan_count: Mapped[int] = mapped_column(default=0)
     first_scanned_at: Mapped[dt.datetime | None]
-    last_scanned_at: Mapped[dt.datetime | None]
+    #: Its old value is loaded when it is set, so the kept last-scan days can move the label
+    #: (traceapp/public/scan/kept.py).
+    last_scanned_at: Mapped[dt.datetime | None] = mapped_column(active_history=True)
     flagged_at: Mapped[dt.datetime | None]
     flag_reason: Mapped[str | None] = mapped_column(sa.String(300))
     #: When and why the cooperative cleared the flag (audited). A flag is open while it was

@@ -58,6 +58,8 @@ class ScanDaily(Base):
     unknown serial)."""
 
     __tablename__ = "scan_daily"
+    #: One lot's statistics read its own rows, whatever the volume of the other lots.
+    __table_args__ = (sa.Index("ix_scan_daily_lot_id_day", "lot_id", "day"),)
 
     cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     day: Mapped[dt.date] = mapped_column(primary_key=True)
@@ -140,3 +142,61 @@ class UnknownSerialTotal(Base):
     serials: Mapped[int] = mapped_column(default=0)
     first_seen: Mapped[dt.datetime]
     last_seen: Mapped[dt.datetime]
+
+
+class ScanDailyCoop(Base):
+    """:class:`ScanDaily` without the lot: scans per local day, cooperative, product, language,
+    outcome and flag, kept by the scan log writer in the same transaction (see
+    traceapp/public/scan/kept.py). A cooperative's statistics and home page read a few dozen
+    rows a day here, however many lots it has."""
+
+    __tablename__ = "scan_daily_coops"
+
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    lang: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    outcome: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    flagged: Mapped[bool] = mapped_column(primary_key=True)
+    scans: Mapped[int] = mapped_column(default=0)
+
+
+class ScanMonthlyLot(Base):
+    """Scans (and flagged scans) per cooperative, calendar month (its first day), lot and
+    product, kept with :class:`ScanDaily` in the same transaction: the statistics' top lots
+    over a long period add whole months from here and the few days at the period's edge
+    from :class:`ScanDaily`."""
+
+    __tablename__ = "scan_monthly_lots"
+
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[dt.date] = mapped_column(primary_key=True)
+    lot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    scans: Mapped[int] = mapped_column(default=0)
+    flagged: Mapped[int] = mapped_column(default=0)
+
+
+class ScanLabelDay(Base):
+    """How many of a cooperative's labels of one product had their last scan on each local
+    day: a label counts once, on the day of its latest scan, and moves when scanned again
+    (kept by the scan log writer with the labels' own counters). "Labels scanned in the last
+    N days" is the sum from the period's first day."""
+
+    __tablename__ = "scan_label_days"
+
+    cooperative_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    product_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    labels: Mapped[int] = mapped_column(default=0)
+
+
+class ScanLabelLotDay(Base):
+    """The same per lot: how many of a lot's labels had their last scan on each local day
+    (the statistics' lots read their own rows, however many labels other lots have)."""
+
+    __tablename__ = "scan_label_lot_days"
+
+    lot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    labels: Mapped[int] = mapped_column(default=0)

@@ -27,7 +27,7 @@ from flask import current_app
 from traceapp.database import local_zone_name
 from traceapp.extensions import db
 from traceapp.public.models import LabelScan
-from traceapp.public.scan import partitions, unknown
+from traceapp.public.scan import kept, partitions, unknown
 from traceapp.public.scan.connection import db_time
 
 if TYPE_CHECKING:
@@ -235,6 +235,7 @@ def _count_orm_scans(session: Any, _context: Any) -> None:
     for sql, params in counted:
         if params:
             conn.exec_driver_sql(sql if dialect == "sqlite" else sql.replace("?", "%s"), params)
+    kept.add_rollups(kept.driver_many(conn), daily_counts(rows, dialect))
 
 
 def log_scan(result: ScanResult) -> None:
@@ -266,6 +267,7 @@ def log_scan(result: ScanResult) -> None:
     for counted in run_counts([row], conn.dialect):
         conn.execute(_RUN_SQL, counted)
     unknown.keep_on(conn.raw, [row], conn.dialect)
+    kept.keep_one(conn, daily_counts([row], conn.dialect), scan["label_id"], when)
     if scan["label_id"] is not None:
         conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
         if result.new_flag:
@@ -314,6 +316,7 @@ def _write_batch_sqlite(
     cursor.executemany(_DAILY_SQL, daily_counts(rows, "sqlite"))
     cursor.executemany(_RUN_SQL, run_counts(rows, "sqlite"))
     unknown.keep(cursor, rows, "sqlite")
+    kept.keep_batch(cursor, "sqlite", daily_counts(rows, "sqlite"), labels)
     cursor.executemany(
         _BATCH_COUNT_SQL,
         [
@@ -368,10 +371,12 @@ def _write_batch_pg(
     if runs:
         cursor.executemany(_RUN_SQL.replace("?", "%s"), runs)
     unknown.keep(cursor, rows, "postgresql")
+    kept.keep_batch(cursor, "postgresql", daily_counts(rows, "postgresql"), None)
     if not labels:
         return
     ids = sorted(labels)
     cursor.execute(_PG_LOCK_SQL, (ids,))
+    kept.move_labels(cursor, "postgresql", {i: max(t for t, _ in labels[i]) for i in ids}, True)
     cursor.execute(
         _PG_COUNT_SQL,
         (
@@ -390,3 +395,4 @@ def _write_batch_pg(
 
 # create_all on PostgreSQL partitions the scan log by month, as migration 0024 does.
 sa.event.listen(LabelScan.__table__, "after_create", partitions.partition_on_create)
+kept.listen(db.session)
