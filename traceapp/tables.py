@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask_babel import (
     format_date,
     format_datetime,
@@ -37,6 +37,7 @@ from flask_babel import (
 from flask_babel import lazy_gettext as _l
 
 from traceapp.core import xlsx
+from traceapp.core.streaming import reading
 from traceapp.csvsafe import cell as csv_cell
 from traceapp.database import local_today
 from traceapp.extensions import db
@@ -230,12 +231,12 @@ def download(
     get_timezone()
     if fmt == "xlsx":
         return Response(
-            stream_with_context(xlsx_chunks(table, rows, machine)),
+            reading(xlsx_chunks(table, rows, machine)),
             content_type=FORMATS[fmt],
             headers=extra,
         )
     return Response(
-        stream_with_context(csv_chunks(table, rows, machine)),
+        reading(csv_chunks(table, rows, machine)),
         content_type=FORMATS[fmt],
         headers=extra,
     )

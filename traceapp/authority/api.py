@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response
 from flask.views import MethodView
 
 from traceapp.api import api_actor, documented
@@ -22,6 +22,7 @@ from traceapp.authority.schemas import (
     StatsQuerySchema,
     StatsSchema,
 )
+from traceapp.core.streaming import reading
 from traceapp.database import local_today
 from traceapp.zones.models import Zone
 from traceapp.zones.services import ZONE_LIST_ORDER
@@ -45,7 +46,7 @@ def _download(
     """A download with the audit chain's head in its header. A register export is written
     as it is sent: ``body`` is then what writes it, with the same head."""
     head = exports.head_headers()
-    sent = stream_with_context(body(head[exports.HEAD_HEADER])) if callable(body) else body
+    sent = reading(body(head[exports.HEAD_HEADER])) if callable(body) else body
     return Response(
         sent,
         content_type=content_type,

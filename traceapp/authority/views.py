@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -40,6 +39,7 @@ from traceapp.authority.forms import (
     DecisionForm,
     InspectionForm,
 )
+from traceapp.core.streaming import reading
 from traceapp.database import local_today
 from traceapp.errors import Conflict, ValidationFailed
 from traceapp.public.clone import describe_flag
@@ -334,7 +334,7 @@ def statistics_csv() -> Any:
     scope = services.console_scope(current_user)
     # Written as it is sent: the first line leaves before anything is counted.
     return Response(
-        stream_with_context(stats.streamed_csv(stats.region(scope, _months()))),
+        reading(stats.streamed_csv(stats.region(scope, _months()))),
         content_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="stats-{local_today().isoformat()}.csv"'

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, flash, render_template, request, stream_with_context
+from flask import Response, flash, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from traceapp.authority import exports, flags, services
 from traceapp.authority.forms import FILTER_LABELS
 from traceapp.authority.views import _LABELS, bp
+from traceapp.core.streaming import reading
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.web import keyset_page
@@ -98,7 +99,7 @@ def _export(kind: str) -> Any:
         body = exports.register_kml_chunks(stmt, head[exports.HEAD_HEADER], today)
         content_type = "application/vnd.google-earth.kml+xml"
     return Response(
-        stream_with_context(body),
+        reading(body),
         content_type=content_type,
         headers={
             "Content-Disposition": f'attachment; filename="zones-{today.isoformat()}.{kind}"',

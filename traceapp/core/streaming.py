@@ -15,6 +15,8 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
+from traceapp.database import sqlite_begin_mode
+
 #: Bytes gathered before a chunk is sent (fewer, larger writes than one per item).
 CHUNK = 64 * 1024
 #: Stands in for the streamed list while the rest of the document is written.
@@ -64,8 +66,29 @@ def json_chunks(
     yield "".join(parts).encode("utf-8")
 
 
+def _read_only(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """``chunks``, each produced with SQLite transactions beginning DEFERRED: a download only
+    reads, and by the time its body runs the view's begin mode has been reset to the default
+    (IMMEDIATE), which would hold SQLite's single write lock, and so stop every scan, form
+    and job, for as long as the client takes to download. Set and reset around each step, in
+    the caller's context, so that no setting leaks between steps."""
+    it = iter(chunks)
+    while True:
+        with sqlite_begin_mode("DEFERRED"):
+            try:
+                chunk = next(it)
+            except StopIteration:
+                return
+        yield chunk
+
+
+def reading(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """A download's body, written as it is sent in the request's context, only reading."""
+    return stream_with_context(_read_only(chunks))
+
+
 def streamed(
     chunks: Iterator[bytes], mimetype: str, headers: Mapping[str, str] | None = None
 ) -> Response:
     """A response whose body is written as it is sent, in the request's context."""
-    return Response(stream_with_context(chunks), mimetype=mimetype, headers=dict(headers or {}))
+    return Response(reading(chunks), mimetype=mimetype, headers=dict(headers or {}))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, stream_with_context
+from flask import Response, request
 from flask.views import MethodView
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from traceapp.api import api_actor, documented
 from traceapp.api.openapi import JSON_DOCUMENT
 from traceapp.api.paging import Blueprint, keyset_api_page
 from traceapp.auth.permissions import get_scoped, scoped
+from traceapp.core.streaming import reading
 from traceapp.errors import ValidationFailed
 from traceapp.zones import geometry as geo
 from traceapp.zones import services
@@ -99,7 +100,7 @@ class ZonesGeoJSON(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Export zones as GeoJSON ([longitude, latitude], WGS84)."""
         return Response(
-            stream_with_context(services.feature_collection_chunks(_listing(args))),
+            reading(services.feature_collection_chunks(_listing(args))),
             content_type="application/geo+json; charset=utf-8",
         )
 

@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -25,6 +24,7 @@ from markupsafe import Markup
 from traceapp import tunables
 from traceapp.auth.permissions import get_scoped, require, scoped
 from traceapp.cooperatives.models import Member
+from traceapp.core.streaming import reading
 from traceapp.database import local_today
 from traceapp.errors import ValidationFailed
 from traceapp.extensions import db
@@ -125,7 +125,7 @@ def export() -> Any:
     """The listed zones (same filters) as a GeoJSON file."""
     stmt, _args = zone_list()
     return Response(
-        stream_with_context(services.feature_collection_chunks(stmt)),
+        reading(services.feature_collection_chunks(stmt)),
         content_type="application/geo+json; charset=utf-8",
         headers={
             "Content-Disposition": f'attachment; filename="zones-{local_today().isoformat()}'
