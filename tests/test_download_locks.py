@@ -38,7 +38,9 @@ def _can_write(path: str) -> bool:
         ("auditor", "/authority/zones.csv"),
     ],
 )
-def test_a_download_in_progress_leaves_the_database_writable(tmp_path: Any, who: str, url: str) -> None:
+def test_a_download_in_progress_leaves_the_database_writable(
+    tmp_path: Any, who: str, url: str
+) -> None:
     path = str(tmp_path / "t.sqlite3")
     app = make_app(f"sqlite:///{path}", tmp_path)
     with app.app_context():
