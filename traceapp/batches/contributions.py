@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from traceapp.audit import services as audit
 from traceapp.auth.models import Actor
 from traceapp.auth.permissions import require, scoped_ref
-from traceapp.batches import entry_checks
+from traceapp.batches import entry_checks, zone_mass
 from traceapp.batches.idempotency import recorded_with_key
 from traceapp.batches.locks import lock_lots
 from traceapp.batches.models import Contribution, Lot, LotInput, LotStatus
@@ -197,6 +197,7 @@ def add_contribution(
     )
     db.session.add(contribution)
     db.session.flush()
+    zone_mass.counted(contribution)
     audit.record(
         actor,
         "lot.contribution",
@@ -224,6 +225,7 @@ def void_contribution(actor: Actor, contribution: Contribution, reason: str) -> 
         raise ValidationFailed.field("reason", _("Say why the contribution is withdrawn."))
     contribution.voided_at = now_utc()
     contribution.void_reason = reason.strip()
+    zone_mass.counted(contribution, -1)
     audit.record(
         actor,
         "lot.contribution_void",

@@ -372,3 +372,20 @@ event.listen(
 
 
 add_trigram_indexes(Lot.__table__)  # type: ignore[arg-type]
+
+
+class ZoneYearMass(Base):
+    """The mass declared from a zone in one calendar year, all lots together, in whole
+    milligrams (exact: a quantity has three decimals and the smallest mass unit is the gram).
+
+    Kept by :mod:`traceapp.batches.zone_mass` in the transaction that adds or withdraws a
+    contribution; the yield check's pre-filter (batches/yields.py) reads it instead of
+    summing every contribution of the lot's zones."""
+
+    __tablename__ = "zone_year_mass"
+
+    zone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("zones.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    milligrams: Mapped[int] = mapped_column(sa.BigInteger, default=0)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from traceapp import tunables
-from traceapp.batches.models import Contribution, Lot
+from traceapp.batches.models import Contribution, Lot, ZoneYearMass
 from traceapp.extensions import db
 from traceapp.units import UNITS, convert
 from traceapp.zones.models import Zone
@@ -161,16 +161,6 @@ def lot_warnings(lot: Lot) -> list[YieldCheck]:
     return checks
 
 
-def _kg(quantity: Any, unit: Any) -> Any:
-    """A quantity in kilograms when its unit is a mass, else 0, in SQL."""
-    whens = [
-        (unit == code, quantity * factor)
-        for code, (family, factor, _) in UNITS.items()
-        if family == "mass"
-    ]
-    return sa.case(*whens, else_=0)
-
-
 def _candidate_zones(lot: Lot) -> list[int]:
     """The lot's zones that may have a season over capacity: those whose declared kilograms
     (all lots together) over the calendar years of the lot's deliveries reach their
@@ -194,18 +184,19 @@ def _candidate_zones(lot: Lot) -> list[int]:
         return []
     if isinstance(first, str):  # a bare aggregate on SQLite is not typed
         first, last = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+    # The kept kilograms per zone and calendar year (batches/zone_mass.py), summed over the
+    # years of the lot's deliveries: a few rows per zone, whatever the number of deliveries.
     declared = (
         sa.select(
-            Contribution.zone_id.label("zone_id"),
-            sa.func.sum(_kg(Contribution.quantity, Contribution.unit)).label("kg"),
+            ZoneYearMass.zone_id.label("zone_id"),
+            sa.func.sum(ZoneYearMass.milligrams).label("mg"),
         )
         .where(
-            Contribution.zone_id.in_(lot_zones),
-            Contribution.voided_at.is_(None),
-            Contribution.delivered_on >= dt.date(first.year, 1, 1),
-            Contribution.delivered_on < dt.date(last.year + 1, 1, 1),
+            ZoneYearMass.zone_id.in_(lot_zones),
+            ZoneYearMass.year >= first.year,
+            ZoneYearMass.year <= last.year,
         )
-        .group_by(Contribution.zone_id)
+        .group_by(ZoneYearMass.zone_id)
         .subquery()
     )
     max_per_ha = sa.case(
@@ -216,8 +207,9 @@ def _candidate_zones(lot: Lot) -> list[int]:
         db.session.execute(
             sa.select(declared.c.zone_id)
             .join(Zone, Zone.id == declared.c.zone_id)
-            # The same margin as below: SQLite sums in binary floats.
-            .where(declared.c.kg >= _AREA * max_per_ha * Decimal("0.999"))
+            # The same margin as below (the capacity's area may be a binary float on SQLite);
+            # in milligrams.
+            .where(declared.c.mg >= _AREA * max_per_ha * Decimal("999000"))
             .order_by(declared.c.zone_id)
         ).scalars()
     )
