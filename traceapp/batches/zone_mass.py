@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
 from traceapp.batches.models import Contribution, ZoneYearMass
 from traceapp.extensions import db
 from traceapp.units import UNITS
+
+_TABLE = cast(sa.Table, ZoneYearMass.__table__)
 
 #: Milligrams per unit, for the mass units (whole numbers: the smallest is the gram).
 MG_PER_UNIT = {
@@ -28,7 +30,7 @@ def milligrams(quantity: Decimal, unit: str) -> int:
 
 
 def _upsert(zone_id: int, year: int, delta: int) -> None:
-    table = ZoneYearMass.__table__
+    table = _TABLE
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -75,7 +77,7 @@ def _kept_sql() -> Any:
 def fill(bind: Any) -> None:
     """Fill the kept figures from the contributions (a migration, a bulk load): emptied
     first, then summed by the database."""
-    table = ZoneYearMass.__table__
+    table = _TABLE
     bind.execute(table.delete())
     query = _kept_sql().subquery()
     bind.execute(
@@ -91,7 +93,10 @@ def recount() -> dict[tuple[int, int], int]:
     totals: dict[tuple[int, int], int] = {}
     rows = db.session.execute(
         sa.select(
-            Contribution.zone_id, Contribution.delivered_on, Contribution.quantity, Contribution.unit
+            Contribution.zone_id,
+            Contribution.delivered_on,
+            Contribution.quantity,
+            Contribution.unit,
         ).where(Contribution.voided_at.is_(None))
     )
     for zone_id, day, quantity, unit in rows:
