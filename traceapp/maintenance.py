@@ -51,7 +51,7 @@ def expire_uploads(app: Flask) -> int:
     """Let go of the uploads of import jobs that ended (or were checked and never confirmed)
     longer than TRACEAPP_UPLOAD_RETENTION_HOURS ago (see jobqueue.expire_uploads)."""
     from traceapp import jobqueue
-    from traceapp.workers import kinds
+    from traceapp.job_kinds import kinds
 
     kinds()  # importing the job modules registers their kinds
     return jobqueue.expire_uploads(app)

@@ -19,19 +19,9 @@ from flask import Flask
 
 from traceapp import jobqueue, maintenance
 from traceapp.extensions import db
+from traceapp.job_kinds import kinds
 
 log = logging.getLogger(__name__)
-
-
-def kinds() -> list[jobqueue.Kind]:
-    # Importing the job modules registers their kinds.
-    from traceapp.batches import epcis_jobs
-    from traceapp.cooperatives import member_jobs
-    from traceapp.labels import jobs
-    from traceapp.programmes import import_jobs as attendance_jobs
-    from traceapp.zones import import_jobs
-
-    return [jobs.KIND, epcis_jobs.KIND, import_jobs.KIND, member_jobs.KIND, attendance_jobs.KIND]
 
 
 def run_one(app: Flask, worker: str, stopping: threading.Event) -> bool:
