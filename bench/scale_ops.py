@@ -287,6 +287,7 @@ OPS = [
     Op("zone register", "page", "auditor", page("/authority/zones")),
     Op("zone register search", "page", "auditor", page("/authority/zones?q=VN-PYDX-00123")),
     Op("unknown serials list", "page", "auditor", page("/authority/unknown-scans")),
+    Op("authority statistics page", "page", "auditor", page("/authority/stats")),
     Op("audit trail", "page", "admin", page("/audit")),
     Op("audit trail search (by action)", "page", "admin", page("/audit?action=lot.recall")),
     Op("API lot list", "page", "manager", page("/api/v1/batches")),
