@@ -6,25 +6,23 @@ import datetime as dt
 import decimal
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
 from traceapp.cooperatives.models import Cooperative
 from traceapp.core.regions import names_covered
+from traceapp.core.search import text_match
 from traceapp.core.streaming import json_chunks
 from traceapp.database import local_today
 from traceapp.extensions import db
 from traceapp.zones.models import (
+    ISSUE_FIELDS,
     Zone,
     ZoneKind,
     ZoneStatus,
     zone_members,
 )
-
-if TYPE_CHECKING:
-    pass
-from traceapp.core.search import text_match
 from traceapp.zones.services.status import effective_status, effective_status_clause
 
 #: The zone lists' order (column, descending), ending with the id (keyset paging).
@@ -88,15 +86,7 @@ ROW_FIELDS = (
     "name",
     "crop",
     "status",
-    "province",
-    "district",
-    "commune",
-    "issuing_authority",
-    "decision_number",
-    "issued_on",
-    "valid_from",
-    "valid_until",
-    "target_market",
+    *ISSUE_FIELDS,
     "declared_area_ha",
     "computed_area_ha",
 )
