@@ -262,12 +262,13 @@ def log_scan(result: ScanResult) -> None:
         return
     conn.begin_write()
     conn.execute(_INSERT_SQL, row)
-    for counted in daily_counts([row], conn.dialect):
+    daily = daily_counts([row], conn.dialect)
+    for counted in daily:
         conn.execute(_DAILY_SQL, counted)
     for counted in run_counts([row], conn.dialect):
         conn.execute(_RUN_SQL, counted)
     unknown.keep_on(conn.raw, [row], conn.dialect)
-    kept.keep_one(conn, daily_counts([row], conn.dialect), scan["label_id"], when)
+    kept.keep_one(conn, daily, scan["label_id"], when)
     if scan["label_id"] is not None:
         conn.execute(_COUNT_SQL, (when, when, scan["label_id"]))
         if result.new_flag:
