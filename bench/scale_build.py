@@ -210,6 +210,10 @@ def build(sizes: dict[str, int], seed: int = 21) -> World:
     with phase(timings, "flag figures (the worker's refresh)"):
         refresh_flags()
         db.session.commit()
+    from traceapp.authority import region_figures
+
+    with phase(timings, "statistics per region (the worker's refresh)"):
+        region_figures.refresh()
     return World(
         coop_id=cid,
         manager="manager@bench.test",

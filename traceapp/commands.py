@@ -369,7 +369,7 @@ figures = click.Group("figures", help="The figures the console keeps.")
 @with_appcontext
 @in_english
 def figures_refresh() -> None:
-    """Recompute the authority's kept flags now (the worker does it every
+    """Recompute the authority's kept flags and statistics now (the worker does it every
     TRACEAPP_FIGURES_REFRESH_SECONDS)."""
     from traceapp.maintenance import refresh_figures
 

@@ -30,11 +30,14 @@ _last: dict[str, float] = {}
 
 
 def refresh_figures() -> int:
-    """Recompute the console's kept figures and commit; returns how many flags were kept."""
+    """Recompute the console's kept figures (the flags, and the statistics' lots, labels and
+    scans per region and month) and commit; returns how many flags were kept."""
+    from traceapp.authority import region_figures
     from traceapp.authority.flags import refresh_flags
 
     kept = refresh_flags()
     db.session.commit()
+    region_figures.refresh()
     return kept
 
 

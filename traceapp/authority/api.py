@@ -248,6 +248,7 @@ def _stats_body(figures: stats.Stats) -> dict[str, Any]:
         "labels": figures.labels,
         "scans": figures.scans,
         "months": figures.months,
+        "as_of": figures.as_of,
     }
 
 

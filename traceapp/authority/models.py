@@ -186,3 +186,23 @@ class FiguresRefreshed(Base):
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     refreshed_at: Mapped[dt.datetime]
+
+
+class RegionMonth(Base):
+    """Lots, labels issued and scans per console region and calendar month, kept by the
+    figures refresh (traceapp/authority/region_figures.py) so that the statistics page of a
+    province reads a few dozen rows instead of every lot of the province.
+
+    A region is what an auditor's scope covers: ``COUNTRY|province`` or
+    ``COUNTRY|province|district`` (normalised names), or ``*`` for the whole platform. A lot
+    counts once in each region it falls in, as :class:`~traceapp.authority.scope.Scope`
+    decides: it claimed a zone of the region, or was made from a lot that did.
+    """
+
+    __tablename__ = "region_months"
+
+    region_key: Mapped[str] = mapped_column(sa.String(220), primary_key=True)
+    month: Mapped[str] = mapped_column(sa.String(7), primary_key=True)  # YYYY-MM, local time
+    lots: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    labels: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    scans: Mapped[int] = mapped_column(sa.BigInteger, default=0)

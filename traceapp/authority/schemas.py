@@ -154,3 +154,10 @@ class StatsSchema(BaseSchema):
     labels = fields.Int()
     scans = fields.Int()
     months = fields.List(fields.Nested(MonthSchema))
+    as_of = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "When the lots, labels and scans (totals and per month) were counted "
+            "by the figures refresh; null when they were counted for this request"
+        },
+    )

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from traceapp import charts
+from traceapp.authority.region_figures import Kept, kept_for
 from traceapp.authority.scope import Scope, cooperative_ids
 from traceapp.authority.services import Overview, overview
 from traceapp.batches.models import Lot
@@ -51,6 +52,8 @@ class Stats:
     labels: int
     scans: int
     months: list[Month] = field(default_factory=list)
+    #: When the kept lots, labels and scans were counted (None: counted for this request).
+    as_of: dt.datetime | None = None
 
     @property
     def women_share(self) -> decimal.Decimal:
@@ -96,6 +99,8 @@ class Region:
     zones: sa.ColumnElement[bool]
     lots: sa.ColumnElement[bool]
     lot_ids: sa.Select[Any]
+    #: The region's lots, labels and scans as the figures refresh kept them, if it has run.
+    kept: Kept | None = None
 
     def zone_clause(self) -> sa.ColumnElement[bool]:
         """The zones in scope (what :func:`overview` asks a scope for)."""
@@ -112,6 +117,7 @@ def region(scope: Scope, months: int = 12, today: dt.date | None = None) -> Regi
         scope.zone_clause(),
         scope.lot_clause(),
         scope.lot_ids(),
+        kept_for(scope),
     )
 
 
@@ -130,10 +136,14 @@ def _people(r: Region) -> tuple[int, int]:
 
 
 def _lots(r: Region) -> int:
+    if r.kept is not None:
+        return r.kept.lots
     return int(db.session.scalar(sa.select(sa.func.count(Lot.id)).where(r.lots)) or 0)
 
 
 def _labels(r: Region) -> int:
+    if r.kept is not None:
+        return r.kept.labels
     return int(
         db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(LabelRun.count), 0)).where(
@@ -145,6 +155,8 @@ def _labels(r: Region) -> int:
 
 
 def _scans(r: Region) -> int:
+    if r.kept is not None:
+        return r.kept.scans
     # Scans from the daily counts the scan log keeps, not from every scan.
     return int(
         db.session.scalar(
@@ -158,6 +170,9 @@ def _scans(r: Region) -> int:
 
 def _monthly(r: Region) -> list[Month]:
     keys = _month_keys(r.today, r.months)
+    if r.kept is not None:
+        kept = r.kept.months
+        return [Month(k, *kept.get(k, (0, 0, 0))) for k in keys]
     start = dt.date.fromisoformat(keys[0] + "-01")
     start_at = dt.datetime.combine(start, dt.time(), tzinfo=ZoneInfo(local_zone_name()))
     per_lot = _by_month(Lot.production_date, sa.func.count(Lot.id), [r.lots], start)
@@ -188,6 +203,7 @@ def compute(scope: Scope, months: int = 12, today: dt.date | None = None) -> Sta
         labels=_labels(r),
         scans=_scans(r),
         months=_monthly(r),
+        as_of=r.kept.at if r.kept is not None else None,
     )
 
 

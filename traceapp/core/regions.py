@@ -101,3 +101,10 @@ def names_covered(scope: str) -> list[str]:
     target = normalise(scope)
     merges = _successors(tuple(sorted(_merges().items())))
     return sorted({target} | {old for old, new in merges.items() if new == target})
+
+
+def covering(key: str) -> set[str]:
+    """The normalised names of the units whose auditors cover a unit stored under the
+    normalised name ``key``: itself, and the unit it was merged into (if any)."""
+    merges = _successors(tuple(sorted(_merges().items())))
+    return {key, merges.get(key, key)}
