@@ -135,7 +135,7 @@ def lot_regions() -> dict[int, frozenset[str]]:
     """Each lot's regions: those of the zones it claims, and those of the lots it was made
     from (all the way up its genealogy). Lots in no region are left out."""
     zones = _zones()
-    claims = sa.union(
+    claims: sa.CompoundSelect[Any] = sa.union(
         sa.select(Contribution.lot_id, Contribution.zone_id).where(
             Contribution.voided_at.is_(None)
         ),
