@@ -258,11 +258,14 @@ def unknown_rows(stmt: sa.Select[Any], batch: int = 1000) -> Iterator[Any]:
     while True:
         q = stmt
         if after is not None:
+            # The bound on its own as well as inside the OR: the database starts the page's
+            # index walk at it instead of walking every row already sent.
             q = q.where(
+                cols["last"] <= after[0],
                 sa.or_(
                     cols["last"] < after[0],
                     sa.and_(cols["last"] == after[0], cols["serial"] > after[1]),
-                )
+                ),
             )
         rows = db.session.execute(q.limit(batch)).all()
         yield from rows
