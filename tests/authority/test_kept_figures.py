@@ -9,7 +9,7 @@ from flask_babel import force_locale
 
 from tests.authority.conftest import labels_for
 from tests.farm import harvest_lot
-from traceapp.authority import flags, services
+from traceapp.authority import flags, region_figures, services, stats
 from traceapp.batches.recall import recall_lot
 from traceapp.extensions import db
 from traceapp.reports.models import ProblemKind, ProblemReport
@@ -79,9 +79,16 @@ def test_the_console_shows_kept_figures_and_their_time(farm, world, auditor_clie
 
 def test_the_refresh_command_keeps_the_flags(app, farm, world):
     _situation(farm, world)
+    scope = services.scope_for(world.auditor)
+    live = stats.compute(scope)  # counted now: nothing is kept yet
+    assert live.as_of is None
     result = app.test_cli_runner().invoke(args=["figures", "refresh"])
     assert result.exit_code == 0, result.output
     kept = int(result.output.split()[0])
     assert kept == len(flags.compute_live(services.scope_for(world.admin))) - len(
         flags.compute_live(services.scope_for(world.admin), kinds=["unknown_serials"])
     )
+    # and the statistics' lots, labels and scans per region, as counted over the raw tables
+    region = region_figures.kept_for(scope)
+    assert region is not None and live.lots > 0
+    assert (region.lots, region.labels, region.scans) == (live.lots, live.labels, live.scans)
