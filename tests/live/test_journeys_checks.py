@@ -1,6 +1,6 @@
 """Checks at entry, in Chromium on a phone-sized screen: a 9,000 kg claim from the 2.7 ha
 Phú Xuân field is stopped with its reason, recorded once confirmed with a reason, and shows
-up in the auditor's flags."""
+up in the auditor's flags and, once the figures are refreshed, in the province's statistics."""
 
 from __future__ import annotations
 
@@ -23,11 +23,20 @@ def _page(chromium: Any, server: LiveServer, role: str) -> Any:
     return page
 
 
+def _region_lots(page: Any, server: LiveServer) -> int:
+    """The number of lots on the auditor's statistics page."""
+    page.goto(server.url + "/authority/stats")
+    card = page.locator("ul.cards li").filter(has_text=re.compile(r"^\s*[\d,]+\s+lots\s*$"))
+    return int(card.locator(".num").inner_text().replace(",", ""))
+
+
 def test_a_9000_kg_claim_from_a_2_7_ha_field_is_stopped_and_flagged(
     live_server: LiveServer, chromium: Any
 ) -> None:
     live_server.new_log()
     reason = f"Weighed twice at the station, ticket {secrets.token_hex(3)}"
+    auditor = _page(chromium, live_server, "auditor")
+    lots_before = _region_lots(auditor, live_server)
     staff = _page(chromium, live_server, "staff")
     staff.goto(live_server.url + "/lots/new")
     product = staff.locator("select[name=product_id] option", has_text="(XP-DP-THO)")
@@ -60,17 +69,25 @@ def test_a_9000_kg_claim_from_a_2_7_ha_field_is_stopped_and_flagged(
         f"confirmed despite a warning: {reason}"
     )
 
-    auditor = _page(chromium, live_server, "auditor")
     # The flags are figures the job worker remakes on a schedule (every 2 s here); the page
-    # says as of when. The auditor reloads until the new flag is there.
+    # says as of when (until the first refresh they are counted per request, without a time).
+    # The auditor reloads until the new flag is there among kept flags.
     flag = auditor.locator("main").get_by_text(reason, exact=False)
+    kept = auditor.locator("main").get_by_text("Flags as of", exact=False)
     deadline = time.monotonic() + 60
     while True:
         auditor.goto(live_server.url + "/authority/flags?kind=implausible_entry")
-        if flag.count() or time.monotonic() > deadline:
+        if (flag.count() and kept.count()) or time.monotonic() > deadline:
             break
         time.sleep(1)
     expect(auditor.locator("main")).to_contain_text("Flags as of")
     expect(flag).to_contain_text(f"{lot_code}: 9,000 kg from")
     expect(flag).to_contain_text("(VN-PYDX-0101) was recorded despite a warning.")
+    # The province's statistics are kept by the same refresh: the new lot is counted there
+    # once it has run again, and the page says as of when.
+    deadline = time.monotonic() + 60
+    while _region_lots(auditor, live_server) <= lots_before and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _region_lots(auditor, live_server) > lots_before
+    expect(auditor.locator("main")).to_contain_text("Lots, labels and scans as of")
     assert not live_server.tracebacks(live_server.new_log())
