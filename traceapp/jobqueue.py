@@ -144,6 +144,16 @@ def new_job(model: Any, **fields: Any) -> Any:
     return job
 
 
+def hold(job: Any) -> None:
+    """Take a job for this process before the request commits it, when the request is to run
+    it itself (a small one): a worker polling the queue in between would otherwise take it
+    first, and the page would show the job's progress instead of its result. Should the
+    request die before running it, its heartbeat grows old and a worker resumes it, as any
+    stalled job."""
+    job.status, job.worker, job.heartbeat_at = RUNNING, worker_name(), now_utc()
+    job.attempts = (job.attempts or 0) + 1
+
+
 def current_app_object() -> Flask:
     """The real app object behind the proxy (a job runs with it outside the request)."""
     return current_app._get_current_object()  # type: ignore[attr-defined]

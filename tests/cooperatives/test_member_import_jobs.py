@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import bearer
-from traceapp import workers
+from traceapp import jobqueue, workers
 from traceapp.audit.verify import verify_chain
+from traceapp.cooperatives import member_jobs
 from traceapp.cooperatives.models import Member, MemberImport
 from traceapp.cooperatives.services import member_apply
 from traceapp.database import now_utc
@@ -86,6 +87,45 @@ def test_a_big_file_is_checked_then_applied_by_the_worker_with_progress(
     assert "5 members imported." in html
     assert sorted(_numbers(coop.id)) == [f"J-{i:03d}" for i in range(1, 6)]
     assert verify_chain().ok
+
+
+def test_a_small_import_answers_in_its_request_though_a_worker_polls_the_queue(
+    app, manager_client, world, monkeypatch
+):
+    """A worker beside the server (``traceapp serve`` starts one) that polls the queue just
+    after the request commits a small job finds nothing to take: the request runs the check
+    and the import itself and answers with the result, not with a progress page."""
+    monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
+    polls = []
+    real_launch = jobqueue.launch
+
+    def launch_after_a_worker_polled(kind, job_id, *, small=False):
+        db.session.commit()
+        polls.append(jobqueue.claim(kind, "beside-the-server:1"))
+        real_launch(kind, job_id, small=small)
+
+    monkeypatch.setattr(jobqueue, "launch", launch_after_a_worker_polled)
+    coop = world.a.coop
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import?lang=en",
+        {"file": (io.BytesIO(_csv(3)), "members.csv")},
+        content_type="multipart/form-data",
+    )
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "3 members found." in html and "No problems." in html
+    import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', html).group(1)
+    r = manager_client.form_post(
+        f"/cooperatives/{coop.id}/members/import/confirm", {"import_id": import_id}
+    )
+    assert r.status_code == 302
+    assert r.headers["Location"].endswith(f"/cooperatives/{coop.id}/members")
+    html = manager_client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "3 members imported." in html
+    assert polls == [None, None]
+    assert sorted(_numbers(coop.id)) == ["J-001", "J-002", "J-003"]
+    job = _fresh(int(import_id))
+    assert (job.status, job.attempts) == ("done", 1)
+    assert member_jobs.is_small(job)
 
 
 def test_a_lost_worker_is_replaced_and_no_member_is_registered_twice(

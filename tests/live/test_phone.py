@@ -42,8 +42,11 @@ MAX_PAGES = 40
 #: Pages opened per path shape (ids and codes as ``{n}``), and per query shape of one.
 PER_SHAPE = 2
 PER_VARIANT = 1
-#: Seconds all roles together may take.
-TIME_BUDGET = 165.0  # 12 demo accounts
+#: Seconds all roles together may take: a bound for a stuck run, not the measure of the check.
+#: On an idle machine every role is done (out of pages, or at ``MAX_PAGES``) in about 80 s.
+#: CI runs the SQLite and PostgreSQL suites side by side: a busy machine must make the check
+#: longer, never smaller.
+TIME_BUDGET = 300.0  # 12 demo accounts
 LANGUAGES = ("en", "vi", "fr", "zh", "km", "tr")
 #: The smallest target WCAG 2.2 allows (2.5.8, level AA), in CSS px.
 TARGET = 24

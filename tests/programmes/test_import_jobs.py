@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.programmes.factories import person
-from traceapp import workers
+from traceapp import jobqueue, workers
 from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.programmes import activities, attendance, import_jobs
@@ -92,6 +92,38 @@ def test_a_big_sheet_is_checked_then_recorded_by_the_worker_with_progress(
     assert "4 people added to the sheet." in html
     counted = _counted(second.id)
     assert len(counted) == 4 and known.participant_id in counted
+
+
+def test_a_small_sheet_is_recorded_in_its_request_though_a_worker_polls_the_queue(
+    app, officer_client, support, monkeypatch
+):
+    """A worker beside the server that polls the queue just after the request commits a
+    small job finds nothing to take: the request checks and records the sheet itself and
+    answers with the result, not with a progress page."""
+    monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
+    polls = []
+    real_launch = jobqueue.launch
+
+    def launch_after_a_worker_polled(kind, job_id, *, small=False):
+        db.session.commit()
+        polls.append(jobqueue.claim(kind, "beside-the-server:1"))
+        real_launch(kind, job_id, small=small)
+
+    monkeypatch.setattr(jobqueue, "launch", launch_after_a_worker_polled)
+    activity = _activity(support)
+    db.session.commit()
+    r = _upload(officer_client, activity, _sheet(3))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'http-equiv="refresh"' not in html
+    import_id = re.search(r'name="import_id" type="hidden" value="(\d+)"', html).group(1)
+    r = officer_client.form_post(
+        f"/activities/{activity.id}/import/confirm", {"import_id": import_id}
+    )
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/activities/{activity.id}")
+    html = officer_client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "3 people added to the sheet." in html
+    assert polls == [None, None]
+    assert len(_counted(activity.id)) == 3
 
 
 def test_a_lost_worker_is_replaced_and_no_one_is_counted_twice(

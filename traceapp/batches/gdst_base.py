@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-import jsonschema
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -18,6 +17,9 @@ from traceapp.cooperatives.models import Member
 from traceapp.core import gdst_codes as codes
 from traceapp.extensions import db
 from traceapp.products.models import Product
+
+if TYPE_CHECKING:
+    import jsonschema
 
 GDST_CONTEXT: list[Any] = [
     epcis.GS1_CONTEXT,
@@ -73,6 +75,10 @@ CODED = ("catch_area", "economic_zone", "gear_type", "rfmo_area")
 @lru_cache(maxsize=1)
 def schema_validator() -> jsonschema.Draft7Validator:
     """GDST's JSON schema (OpenTraceability's), with formats checked."""
+    # Imported here, not at the top: with its format checkers jsonschema takes about two
+    # seconds to import, which every `traceapp` command and server start would pay.
+    import jsonschema
+
     schema = json.loads((codes.DATA_DIR / "gdst_json_schema.json").read_text("utf-8"))
     return jsonschema.Draft7Validator(
         schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER

@@ -65,7 +65,7 @@ def start_check(
 ) -> MemberImport:
     """Queue the check of an uploaded file (the caller commits, then calls :func:`launch`)."""
     require(actor.can_write_cooperative(cooperative_id), _("You cannot import members here."))
-    return jobqueue.new_job(
+    job = jobqueue.new_job(
         MemberImport,
         cooperative_id=cooperative_id,
         created_by_id=getattr(actor, "id", None),
@@ -77,6 +77,8 @@ def start_check(
         path=path,
         size=size,
     )
+    _hold_if_small(job)
+    return job
 
 
 def confirm(actor: Actor, cooperative_id: int, import_id: int) -> MemberImport:
@@ -84,6 +86,7 @@ def confirm(actor: Actor, cooperative_id: int, import_id: int) -> MemberImport:
     job = member_apply.confirmed_import(actor, cooperative_id, import_id)
     _to_apply(job)
     job.locale = jobqueue.requester_locale() or job.locale
+    _hold_if_small(job)
     db.session.flush()
     return job
 
@@ -100,6 +103,12 @@ def is_small(job: MemberImport) -> bool:
         limit = _setting("TRACEAPP_MEMBER_IMPORT_SYNC_BYTES", SYNC_BYTES)
         return (job.size or 0) <= limit and not job.apply_when_checked
     return (job.total or 0) <= _setting("TRACEAPP_MEMBER_IMPORT_SYNC_ROWS", SYNC_ROWS)
+
+
+def _hold_if_small(job: MemberImport) -> None:
+    """A job its request runs is the request's from the start (see jobqueue.hold)."""
+    if is_small(job):
+        jobqueue.hold(job)
 
 
 def launch(job: MemberImport) -> None:

@@ -52,7 +52,7 @@ def start_check(actor: Actor, activity: Activity, stream: IO[bytes], filename: s
     a file past the size limit is refused, nothing kept."""
     require(activity.programme.can_record(actor))
     path, size = uploads.spool(stream, "attendance-import", "file", imports.MAX_BYTES)
-    return jobqueue.new_job(
+    job = jobqueue.new_job(
         AttendanceImport,
         activity_id=activity.id,
         created_by_id=getattr(actor, "id", None),
@@ -64,6 +64,8 @@ def start_check(actor: Actor, activity: Activity, stream: IO[bytes], filename: s
         done=0,
         attempts=0,
     )
+    _hold_if_small(job)
+    return job
 
 
 def confirm(actor: Actor, job: AttendanceImport, choices: dict[int, str]) -> AttendanceImport:
@@ -79,6 +81,7 @@ def confirm(actor: Actor, job: AttendanceImport, choices: dict[int, str]) -> Att
     job.done, job.imported_count = 0, 0
     job.attempts, job.worker, job.heartbeat_at, job.finished_at = 0, None, None, None
     job.locale = jobqueue.requester_locale() or job.locale
+    _hold_if_small(job)
     db.session.flush()
     return job
 
@@ -102,6 +105,12 @@ def is_small(job: AttendanceImport) -> bool:
         limit = _setting("TRACEAPP_ATTENDANCE_IMPORT_SYNC_BYTES", SYNC_BYTES)
         return (job.size or 0) <= limit
     return (job.total or 0) <= _setting("TRACEAPP_ATTENDANCE_IMPORT_SYNC_ROWS", SYNC_ROWS)
+
+
+def _hold_if_small(job: AttendanceImport) -> None:
+    """A job its request runs is the request's from the start (see jobqueue.hold)."""
+    if is_small(job):
+        jobqueue.hold(job)
 
 
 def launch(job: AttendanceImport) -> None:
