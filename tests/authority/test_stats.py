@@ -147,3 +147,22 @@ def test_the_streamed_csv_sends_its_head_first_and_the_same_figures(farm, world,
     response = auditor_client.get("/authority/stats.csv", buffered=False)
     assert next(iter(response.response)).startswith("\ufeffsection,item".encode())
     response.close()
+
+
+def test_members_leaving_later_still_count_and_those_who_left_do_not(farm, world):
+    from traceapp.cooperatives.models import Gender
+
+    scope = services.scope_for(world.auditor)
+    before = stats.compute(scope)
+    today = local_today()
+    women = [m for m in world.a.members if m.gender == Gender.FEMALE]
+    men = [m for m in world.a.members if m.gender != Gender.FEMALE]
+    women[0].left_on = today + dt.timedelta(days=30)  # leaving next month: a member still
+    men[0].left_on = today - dt.timedelta(days=1)  # left yesterday
+    db.session.flush()
+    after = stats.compute(scope)
+    assert (after.members, after.women) == (before.members - 1, before.women)
+    women[0].left_on = today - dt.timedelta(days=1)
+    db.session.flush()
+    gone = stats.compute(scope)
+    assert (gone.members, gone.women) == (before.members - 2, before.women - 1)

@@ -20,6 +20,7 @@ from traceapp.authority.services import Overview, overview
 from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Gender, Member
 from traceapp.csvsafe import lines
+from traceapp.dashboard.models import CoopCount
 from traceapp.database import local_time_sql, local_today, local_zone_name
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
@@ -122,17 +123,32 @@ def region(scope: Scope, months: int = 12, today: dt.date | None = None) -> Regi
 
 
 def _people(r: Region) -> tuple[int, int]:
-    """Current members of the region's cooperatives, and the women among them."""
+    """Current members of the region's cooperatives, and the women among them: those with no
+    leaving date, as the database keeps them per cooperative (``coop_counts``, the home page's
+    figures), and those leaving on a later day, who are members still and few (read through
+    the index on the leaving date)."""
     if not r.coop_ids:
         return 0, 0
-    current = sa.or_(Member.left_on.is_(None), Member.left_on >= r.today)
-    members, women = db.session.execute(
+    kept = dict(
+        db.session.execute(
+            sa.select(CoopCount.figure, sa.func.sum(CoopCount.n))
+            .where(
+                CoopCount.cooperative_id.in_(r.coop_ids),
+                CoopCount.figure.in_(("members", "women")),
+            )
+            .group_by(CoopCount.figure)
+        ).all()
+    )
+    leaving, leaving_women = db.session.execute(
         sa.select(
             sa.func.count(Member.id),
             sa.func.count(Member.id).filter(Member.gender == Gender.FEMALE),
-        ).where(Member.cooperative_id.in_(r.coop_ids), current)
+        ).where(Member.left_on >= r.today, Member.cooperative_id.in_(r.coop_ids))
     ).one()
-    return int(members), int(women)
+    return (
+        int(kept.get("members") or 0) + int(leaving),
+        int(kept.get("women") or 0) + int(leaving_women),
+    )
 
 
 def _lots(r: Region) -> int:
