@@ -316,3 +316,23 @@ class BrowserPages:
         for page in self.pages:
             page.context.close()
         self.pages.clear()
+
+
+@pytest.fixture
+def worker_polls_first(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Jobs a request launches meet a worker (as the one beside ``traceapp serve``) that polls
+    the queue between the request's commit and the request's own run of the job; returns
+    what the worker took at each poll (None: nothing)."""
+    from traceapp import jobqueue
+
+    monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
+    polls: list[Any] = []
+    real_launch = jobqueue.launch
+
+    def launch_after_a_worker_polled(kind: Any, job_id: int, *, small: bool = False) -> None:
+        db.session.commit()
+        polls.append(jobqueue.claim(kind, "beside-the-server:1"))
+        real_launch(kind, job_id, small=small)
+
+    monkeypatch.setattr(jobqueue, "launch", launch_after_a_worker_polled)
+    return polls

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import bearer
-from traceapp import jobqueue, workers
+from traceapp import workers
 from traceapp.audit.verify import verify_chain
 from traceapp.cooperatives import member_jobs
 from traceapp.cooperatives.models import Member, MemberImport
@@ -90,21 +90,12 @@ def test_a_big_file_is_checked_then_applied_by_the_worker_with_progress(
 
 
 def test_a_small_import_answers_in_its_request_though_a_worker_polls_the_queue(
-    app, manager_client, world, monkeypatch
+    manager_client, world, worker_polls_first
 ):
     """A worker beside the server (``traceapp serve`` starts one) that polls the queue just
     after the request commits a small job finds nothing to take: the request runs the check
     and the import itself and answers with the result, not with a progress page."""
-    monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
-    polls = []
-    real_launch = jobqueue.launch
-
-    def launch_after_a_worker_polled(kind, job_id, *, small=False):
-        db.session.commit()
-        polls.append(jobqueue.claim(kind, "beside-the-server:1"))
-        real_launch(kind, job_id, small=small)
-
-    monkeypatch.setattr(jobqueue, "launch", launch_after_a_worker_polled)
+    polls = worker_polls_first
     coop = world.a.coop
     r = manager_client.form_post(
         f"/cooperatives/{coop.id}/members/import?lang=en",

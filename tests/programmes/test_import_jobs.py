@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.programmes.factories import person
-from traceapp import jobqueue, workers
+from traceapp import workers
 from traceapp.database import now_utc
 from traceapp.extensions import db
 from traceapp.programmes import activities, attendance, import_jobs
@@ -95,21 +95,12 @@ def test_a_big_sheet_is_checked_then_recorded_by_the_worker_with_progress(
 
 
 def test_a_small_sheet_is_recorded_in_its_request_though_a_worker_polls_the_queue(
-    app, officer_client, support, monkeypatch
+    officer_client, support, worker_polls_first
 ):
     """A worker beside the server that polls the queue just after the request commits a
     small job finds nothing to take: the request checks and records the sheet itself and
     answers with the result, not with a progress page."""
-    monkeypatch.setitem(app.config, "TRACEAPP_JOBS_INLINE", False)
-    polls = []
-    real_launch = jobqueue.launch
-
-    def launch_after_a_worker_polled(kind, job_id, *, small=False):
-        db.session.commit()
-        polls.append(jobqueue.claim(kind, "beside-the-server:1"))
-        real_launch(kind, job_id, small=small)
-
-    monkeypatch.setattr(jobqueue, "launch", launch_after_a_worker_polled)
+    polls = worker_polls_first
     activity = _activity(support)
     db.session.commit()
     r = _upload(officer_client, activity, _sheet(3))
