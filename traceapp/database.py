@@ -82,6 +82,15 @@ def local_time_sql(column: Any, dialect: str) -> Any:
     return sa.func.datetime(column, f"{minutes:+d} minutes")
 
 
+def month_sql(column: Any, dialect: str, local: bool = False) -> Any:
+    """The calendar month (``YYYY-MM``) of a date column, in SQL; of a stored UTC timestamp
+    (``local``), the month it was where the cooperatives are."""
+    when = local_time_sql(column, dialect) if local else column
+    if dialect == "postgresql":
+        return sa.func.to_char(when, "YYYY-MM")
+    return sa.func.strftime("%Y-%m", when)
+
+
 class UTCDateTime(sa.types.TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware.
 

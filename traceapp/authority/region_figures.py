@@ -35,7 +35,7 @@ from traceapp.authority.scope import Scope, event_declared_wrong
 from traceapp.batches.models import Contribution, Lot, LotInput, TraceEvent
 from traceapp.cooperatives.models import Cooperative
 from traceapp.core.regions import covering, normalise
-from traceapp.database import local_time_sql, sqlite_begin_mode
+from traceapp.database import month_sql, sqlite_begin_mode
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.public.models import ScanMonthlyLot
@@ -168,13 +168,6 @@ def lot_regions() -> dict[int, frozenset[str]]:
     return out
 
 
-def _month_sql(column: Any) -> Any:
-    when = local_time_sql(column, db.engine.dialect.name)
-    if db.engine.dialect.name == "postgresql":
-        return sa.func.to_char(when, "YYYY-MM")
-    return sa.func.strftime("%Y-%m", when)
-
-
 def compute() -> dict[tuple[str, str], list[int]]:
     """Lots, labels and scans per (region, month) over the whole platform, from the raw
     tables (the refresh's work; reads only)."""
@@ -188,7 +181,7 @@ def compute() -> dict[tuple[str, str], list[int]]:
 
     for lot_id, produced in _stream(sa.select(Lot.id, Lot.production_date)):
         add(lot_id, produced.strftime("%Y-%m"), 0, 1)
-    month = _month_sql(LabelRun.created_at)
+    month = month_sql(LabelRun.created_at, db.engine.dialect.name, local=True)
     for lot_id, key, n in _stream(
         sa.select(LabelRun.lot_id, month, sa.func.sum(LabelRun.count)).group_by(
             LabelRun.lot_id, month

@@ -21,7 +21,7 @@ from traceapp.batches.models import Lot
 from traceapp.cooperatives.models import Gender, Member
 from traceapp.csvsafe import lines
 from traceapp.dashboard.models import CoopCount
-from traceapp.database import local_time_sql, local_today, local_zone_name
+from traceapp.database import local_today, local_zone_name, month_sql
 from traceapp.extensions import db
 from traceapp.labels.models import LabelRun
 from traceapp.public.models import ScanDaily
@@ -78,11 +78,7 @@ def _by_month(
 ) -> dict[str, int]:
     """``value`` per calendar month of ``column`` from ``start``; timestamps (``local``) are
     counted in the month it was where the cooperatives are, not in UTC."""
-    when = local_time_sql(column, db.engine.dialect.name) if local else column
-    if db.engine.dialect.name == "postgresql":
-        key = sa.func.to_char(when, "YYYY-MM")
-    else:
-        key = sa.func.strftime("%Y-%m", when)
+    key = month_sql(column, db.engine.dialect.name, local)
     rows = db.session.execute(
         sa.select(key, value).where(*where, column >= start).group_by(key)
     ).all()
